@@ -1,0 +1,77 @@
+import { mkdirSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
+import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
+
+/**
+ * The Prisma client type the rest of the system programs against. Both generated
+ * clients come from the same models (prisma/models.prisma), so their APIs match;
+ * the SQLite one names the type.
+ */
+export type Db = SqlitePrismaClient;
+export type DbProvider = "sqlite" | "postgresql";
+
+export interface DbHandle {
+  db: Db;
+  provider: DbProvider;
+  /** Human-readable target without credentials, for logs. */
+  target: string;
+  close(): Promise<void>;
+}
+
+export function providerOf(url: string): DbProvider {
+  if (url.startsWith("file:")) return "sqlite";
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgresql";
+  throw new Error(`Unsupported database URL scheme in "${redactUrl(url)}": use file:<path> for SQLite or postgresql://… for PostgreSQL`);
+}
+
+/** Absolute file path of a `file:` URL; relative paths resolve against `baseDir`. */
+export function sqlitePath(url: string, baseDir: string = process.cwd()): string {
+  const p = url.slice("file:".length);
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, "//$1:***@");
+}
+
+export interface CreateDbOptions {
+  url: string;
+  /** Base folder for relative SQLite paths. */
+  baseDir?: string;
+  /** PostgreSQL pool size per process. */
+  poolMax?: number;
+}
+
+export function createDb(options: CreateDbOptions): DbHandle {
+  const provider = providerOf(options.url);
+  if (provider === "sqlite") {
+    const path = sqlitePath(options.url, options.baseDir);
+    mkdirSync(dirname(path), { recursive: true });
+    // busy timeout: a second writer waits instead of failing with SQLITE_BUSY.
+    const adapter = new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 });
+    const db = new SqlitePrismaClient({ adapter });
+    return { db, provider, target: `sqlite:${path}`, close: () => db.$disconnect() };
+  }
+  const u = new URL(options.url);
+  const adapter = new PrismaPg({
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+    max: options.poolMax ?? 10,
+  });
+  const db = new PgPrismaClient({ adapter }) as unknown as Db;
+  return { db, provider, target: redactUrl(options.url), close: () => db.$disconnect() };
+}
+
+/** Per-connection settings that make SQLite behave under concurrent writers. */
+export async function tuneSqlite(handle: DbHandle): Promise<void> {
+  if (handle.provider !== "sqlite") return;
+  await handle.db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await handle.db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  await handle.db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+}
