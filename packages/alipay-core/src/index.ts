@@ -1,0 +1,2 @@
+/** Public API of `@kiosk/alipay-core`. */
+export * from "./signing.ts";

@@ -1,0 +1,6 @@
+/**
+ * Test-only helpers of `@kiosk/alipay-core` (`@kiosk/alipay-core/testing`).
+ * Nothing here may be used in production code paths.
+ */
+export * from "./keys.ts";
+export * from "./vectors.ts";
