@@ -2,7 +2,8 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   reactStrictMode: true,
-  output: "standalone",
+  // The Docker image builds with NEXT_OUTPUT=standalone; `npm start` uses `next start`.
+  ...(process.env.NEXT_OUTPUT === "standalone" ? { output: "standalone" as const } : {}),
   transpilePackages: ["@kiosk/alipay-core", "@kiosk/db", "@kiosk/bridge-protocol"],
   serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg"],
   poweredByHeader: false,

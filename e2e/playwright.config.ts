@@ -1,0 +1,43 @@
+import { join } from "node:path";
+import { defineConfig } from "@playwright/test";
+import { E2E } from "./support/system.ts";
+
+// The suite runs the whole system the way `npm start` does (scripts/start.mjs), on
+// its own ports and data folder, so it never collides with a developer's `npm start`.
+export default defineConfig({
+  testDir: "tests",
+  testMatch: "**/*.e2e.ts",
+  outputDir: "artifacts/test-output",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? "artifacts/results.json" }]],
+  use: {
+    baseURL: E2E.kioskUrl,
+    browserName: "chromium",
+    screenshot: "on",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+    },
+  },
+  webServer: {
+    command: "node ../scripts/start.mjs",
+    url: `${E2E.kioskUrl}/kiosk`,
+    reuseExistingServer: false,
+    timeout: 300_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    env: {
+      KIOSK_PORT: String(E2E.ports.kiosk),
+      SANDBOX_PORT: String(E2E.ports.sandbox),
+      BRIDGE_PORT: String(E2E.ports.bridge),
+      BRIDGE_CONTROL_PORT: String(E2E.ports.bridgeControl),
+      BRIDGE_VIRTUAL_PRINTER_PORT: String(E2E.ports.virtualPrinter),
+      DATA_DIR: join(import.meta.dirname, "artifacts/data"),
+    },
+  },
+});

@@ -1,0 +1,63 @@
+// Lint enforces the architecture (STYLE.md §3.2): dependency direction between
+// workspaces, Prisma only inside packages/db, process.env only in config modules,
+// no console in packages. Formatting is prettier's job.
+import tseslint from "typescript-eslint";
+
+const ENV_READERS = [
+  "**/env.ts",
+  "**/*.config.{ts,js,mjs}",
+  "scripts/**",
+  "**/scripts/**",
+  "**/bench/**",
+  "**/*.test.ts",
+  "**/*.test.tsx",
+  "e2e/**",
+  "tooling/**",
+];
+
+const deepImport = {
+  group: ["@kiosk/*/src", "@kiosk/*/src/*", "@kiosk/*/src/**"],
+  message: "Import a workspace package through its public entry (package.json#exports), not its src/ files.",
+};
+const prismaOutsideDb = {
+  group: ["@prisma/*", "prisma", "prisma/*", "**/generated/sqlite/*", "**/generated/pg/*"],
+  message: "Prisma stays inside packages/db: use @kiosk/db.",
+};
+const intoApps = {
+  group: ["@kiosk/kiosk", "@kiosk/kiosk/*", "@kiosk/bridge", "@kiosk/bridge/*", "@kiosk/e2e", "**/apps/**"],
+  message: "Packages never import apps.",
+};
+const anyKioskPackage = (except = []) => ({
+  group: ["@kiosk/*", ...except.map((e) => `!${e}`)],
+  message: "This package must not depend on other workspace packages (STYLE.md §3.2).",
+});
+
+const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
+
+export default tseslint.config(
+  {
+    ignores: ["**/node_modules/**", "**/.next/**", "**/generated/**", "**/dist/**", "data/**", "test-results/**", "e2e/artifacts/**", "playwright-report/**", "**/next-env.d.ts", "tooling/lint/fixtures/**"],
+  },
+  {
+    files: ["**/*.{ts,tsx,js,mjs}"],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: "latest", sourceType: "module" },
+    plugins: { "@typescript-eslint": tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: "off" },
+    rules: {
+      "no-debugger": "error",
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in the module's env.ts (or a *.config.ts) only." }],
+      ...restrict(deepImport, prismaOutsideDb),
+    },
+  },
+  { files: ENV_READERS, rules: { "no-restricted-properties": "off" } },
+  // Prisma lives in packages/db.
+  { files: ["packages/db/**"], rules: restrict(deepImport, intoApps, anyKioskPackage()) },
+  { files: ["packages/alipay-core/**", "packages/bridge-protocol/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage()) },
+  { files: ["packages/alipay-sandbox/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"])) },
+  { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
+  {
+    files: ["apps/bridge/**"],
+    rules: restrict(deepImport, prismaOutsideDb, { group: ["@kiosk/*", "!@kiosk/bridge-protocol"], message: "The bridge depends only on @kiosk/bridge-protocol." }, { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." }),
+  },
+  { files: ["apps/kiosk/**"], rules: restrict(deepImport, prismaOutsideDb, { group: ["@kiosk/bridge", "**/apps/bridge/**"], message: "Apps never import each other." }) },
+);
