@@ -1,0 +1,139 @@
+/**
+ * Domain types of the client: camelCase, protocol-neutral, money in integer minor units.
+ * Alipay's own spellings live only in `wire.ts`.
+ */
+
+/** Which Alipay API a client speaks. */
+export type AlipayProtocol = "mapi" | "openapi";
+
+/** Details of a paid trade. */
+export type PaidTrade = {
+  partnerTransId: string;
+  alipayTransId: string;
+  /** Payment time as reported by Alipay (interpreted in the configured Alipay time zone), if present. */
+  paidAt: Date | undefined;
+  /** Amount Alipay reports as charged, in minor units of `currency`. */
+  amountMinor: number;
+  currency: string;
+  /** Masked buyer login id as returned by Alipay (e.g. `135***1234`). */
+  buyerLoginIdMasked?: string;
+  /** Alipay buyer user id (`2088…`). */
+  buyerUserId?: string;
+  /** Wallet, e.g. `ALIPAYCN`, `ALIPAYHK`. */
+  paymentInst?: string;
+  /** Forex rate currency → CNY as a decimal string, never parsed to a float. */
+  exchangeRate?: string;
+};
+
+/**
+ * Outcome of a pay call. `unknown` means: query, do not assume (and never pay again with a
+ * new id). `isSystemError` marks Alipay's SYSTEM_ERROR (the machine may resend the pay with
+ * the SAME partner_trans_id once a query proves no trade exists).
+ */
+export type PayResult =
+  | ({ status: "paid" } & PaidTrade)
+  | {
+      status: "failed";
+      partnerTransId: string;
+      reason: string;
+      detail?: string;
+    }
+  | { status: "waiting_buyer"; partnerTransId: string; alipayTransId?: string }
+  | {
+      status: "unknown";
+      partnerTransId: string;
+      reason: string | undefined;
+      isSystemError: boolean;
+    };
+
+/** Outcome of a query. `closed` = unpaid and closed, or fully reversed. */
+export type QueryResult =
+  | ({ status: "paid" } & PaidTrade)
+  | { status: "waiting_buyer"; partnerTransId: string; alipayTransId?: string }
+  | { status: "closed"; partnerTransId: string; alipayTransId?: string }
+  | { status: "not_found"; partnerTransId: string }
+  | {
+      status: "unknown";
+      partnerTransId: string;
+      reason: string | undefined;
+      isSystemError: boolean;
+    };
+
+/**
+ * Outcome of a cancel (reverse). `cancelled`: closed if unpaid, refunded if paid.
+ * `retry`: Alipay says try again (retry_flag=Y, UNKNOWN, SYSTEM_ERROR).
+ * `failed`: Alipay says further cancels will not succeed (retry_flag=N) — a person must look.
+ */
+export type CancelResult =
+  | {
+      status: "cancelled";
+      partnerTransId: string;
+      alipayTransId?: string;
+      action?: "close" | "refund";
+    }
+  | { status: "retry"; partnerTransId: string; reason: string | undefined }
+  | { status: "failed"; partnerTransId: string; reason: string }
+  | { status: "not_found"; partnerTransId: string };
+
+/** Outcome of a refund (synchronous). `unknown`: retry with the SAME partnerRefundId. */
+export type RefundResult =
+  | {
+      status: "refunded";
+      partnerTransId: string;
+      partnerRefundId: string;
+      refundAmountMinor: number;
+      currency: string;
+      alipayTransId?: string;
+    }
+  | {
+      status: "failed";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string;
+    }
+  | {
+      status: "unknown";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string | undefined;
+      isSystemError: boolean;
+    };
+
+/** One line of a MAPI settlement / transaction file. */
+export type SettlementRecord = {
+  partnerTransId: string;
+  /** Signed minor units (refunds may be negative). */
+  amountMinor: number;
+  currency: string;
+  transactionTime: Date | undefined;
+  settlementTime: Date | undefined;
+  /** As in the file, e.g. `P` (payment) / `R` (refund); opaque. */
+  transactionType: string;
+  serviceChargeMinor: number | undefined;
+  status: string;
+  remarks: string;
+  /** The raw line, for audit. */
+  raw: string;
+};
+
+/** Result of a settlement / reconciliation download. */
+export type SettlementResult =
+  | { format: "records"; records: SettlementRecord[]; isSigned: false }
+  | { format: "download_url"; downloadUrl: string; isSigned: true }
+  | { format: "empty"; message: string };
+
+/** A verified asynchronous notification, mapped to the domain. */
+export type VerifiedNotification = {
+  protocol: AlipayProtocol;
+  notifyId: string | undefined;
+  notifyType: string | undefined;
+  partnerTransId: string;
+  alipayTransId: string | undefined;
+  /** `paid`, `closed`, `waiting_buyer`, `refunded` (TRADE_FINISHED / partial refund info) or `other`. */
+  status: "paid" | "closed" | "waiting_buyer" | "finished" | "other";
+  amountMinor: number | undefined;
+  currency: string | undefined;
+  paidAt: Date | undefined;
+  /** All verified params (raw strings), for the event log. */
+  params: Readonly<Record<string, string>>;
+};
