@@ -520,3 +520,39 @@ function publicKeyPemFromPrivateEc(
     .export({ type: "spki", format: "pem" })
     .toString();
 }
+
+describe("charsets", () => {
+  it("GBK bytes change the MD5 (reference §2.6 B 'charset matters')", () => {
+    const content = VECTORS_B.utf8Charset.preSign;
+    expect(md5Sign(content, KAL_MD5_KEY, "gbk")).toBe(
+      "94d136fb7b567bfdec6b860e72b4f823",
+    );
+    expect(
+      verifyContent(
+        content,
+        "94d136fb7b567bfdec6b860e72b4f823",
+        { signType: "MD5", md5Key: KAL_MD5_KEY },
+        "gbk",
+      ),
+    ).toBe(true);
+    const rsa = signContent(
+      content,
+      { signType: "RSA2", privateKey: TEST_GATEWAY_PRIVATE_KEY_PEM },
+      "gbk",
+    );
+    expect(
+      verifyContent(
+        content,
+        rsa,
+        { signType: "RSA2", publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM },
+        "gbk",
+      ),
+    ).toBe(true);
+    expect(
+      verifyContent(content, rsa, {
+        signType: "RSA2",
+        publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      }),
+    ).toBe(false);
+  });
+});

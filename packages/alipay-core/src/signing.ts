@@ -16,6 +16,9 @@ import {
   timingSafeEqual,
   verify as cryptoVerify,
 } from "node:crypto";
+import { encodeText, type AlipayCharset } from "./charset.ts";
+
+export type { AlipayCharset } from "./charset.ts";
 
 /** Alipay `sign_type` values. `RSA` = SHA1withRSA, `RSA2` = SHA256withRSA (PKCS#1 v1.5). */
 export type SignType = "MD5" | "RSA" | "RSA2";
@@ -175,23 +178,32 @@ function asPublicKey(key: KeyObject | string): KeyObject {
   return loadPublicKey(key);
 }
 
-/** Lowercase hex MD5 of `content + md5Key` over UTF-8 bytes (reference §2.2). */
-export function md5Sign(content: string, md5Key: string): string {
+/** Lowercase hex MD5 of `content + md5Key` over the charset's bytes (reference §2.2; default UTF-8). */
+export function md5Sign(
+  content: string,
+  md5Key: string,
+  charset: AlipayCharset = "utf-8",
+): string {
   return createHash("md5")
-    .update(content + md5Key, "utf8")
+    .update(encodeText(content + md5Key, charset))
     .digest("hex");
 }
 
 /**
  * Signs a pre-sign string.
  * MD5: lowercase hex `md5(content + key)`; RSA: base64 SHA1withRSA; RSA2: base64 SHA256withRSA.
- * Content is encoded as UTF-8 (the client always sends `_input_charset=UTF-8` / `charset=utf-8`).
+ * Content is encoded as UTF-8 unless `charset` says otherwise (MAPI `_input_charset`: the
+ * client always sends UTF-8, but a response may be declared GBK).
  */
-export function signContent(content: string, key: SigningKey): string {
-  if (key.signType === "MD5") return md5Sign(content, key.md5Key);
+export function signContent(
+  content: string,
+  key: SigningKey,
+  charset: AlipayCharset = "utf-8",
+): string {
+  if (key.signType === "MD5") return md5Sign(content, key.md5Key, charset);
   return cryptoSign(
     HASH_BY_SIGN_TYPE[key.signType],
-    Buffer.from(content, "utf8"),
+    encodeText(content, charset),
     asPrivateKey(key.privateKey),
   ).toString("base64");
 }
@@ -215,9 +227,10 @@ export function verifyContent(
   content: string,
   signature: string,
   key: VerifyingKey,
+  charset: AlipayCharset = "utf-8",
 ): boolean {
   if (key.signType === "MD5") {
-    const expected = Buffer.from(md5Sign(content, key.md5Key), "utf8");
+    const expected = Buffer.from(md5Sign(content, key.md5Key, charset), "utf8");
     const given = Buffer.from(signature.trim().toLowerCase(), "utf8");
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
@@ -227,7 +240,7 @@ export function verifyContent(
   try {
     return cryptoVerify(
       HASH_BY_SIGN_TYPE[key.signType],
-      Buffer.from(content, "utf8"),
+      encodeText(content, charset),
       publicKey,
       Buffer.from(normalised, "base64"),
     );

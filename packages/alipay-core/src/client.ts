@@ -1,0 +1,1232 @@
+/**
+ * Alipay barcode clients: {@link MapiClient} (global MAPI, XML, MD5/RSA/RSA2) and
+ * {@link OpenApiClient} (Open Platform, JSON, RSA2/RSA) behind one {@link AlipayClient}
+ * interface. A deployment picks one with `createAlipayClient({ protocol, … })`.
+ *
+ * Every response is signature-checked BEFORE any field is read; a missing or wrong
+ * signature is an {@link AlipaySignatureError}, never a result.
+ */
+import { readFileSync } from "node:fs";
+import type { KeyObject } from "node:crypto";
+import { z } from "zod";
+import { decodeText, normaliseCharset } from "./charset.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import {
+  AlipayAbortError,
+  AlipayConfigError,
+  AlipayError,
+  AlipayGatewayError,
+  AlipayNetworkError,
+  AlipayResponseError,
+  AlipaySignatureError,
+  AlipayTimeoutError,
+} from "./errors.ts";
+import {
+  buildSignContent,
+  extractOpenApiSignedResponse,
+  loadPrivateKey,
+  loadPublicKey,
+  signContent,
+  signOpenApiParams,
+  verifyContent,
+  verifyParams,
+  type SigningKey,
+  type SignType,
+  type VerifyingKey,
+} from "./signing.ts";
+import { FetchTransport, type HttpTransport } from "./transport.ts";
+import type {
+  AlipayProtocol,
+  CancelResult,
+  PayResult,
+  QueryResult,
+  RefundResult,
+  SettlementResult,
+  VerifiedNotification,
+} from "./types.ts";
+import {
+  buildMapiCancelParams,
+  buildMapiPayParams,
+  buildMapiQueryParams,
+  buildMapiRefundParams,
+  buildMapiSettlementParams,
+  buildOpenApiBillBiz,
+  buildOpenApiCancelBiz,
+  buildOpenApiParams,
+  buildOpenApiPayBiz,
+  buildOpenApiQueryBiz,
+  buildOpenApiRefundBiz,
+  checkOpenApiGatewayCode,
+  currencyExponent,
+  declaredCharset,
+  DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+  mapiGatewayError,
+  mapMapiCancel,
+  mapMapiNotification,
+  mapMapiPay,
+  mapMapiQuery,
+  mapMapiRefund,
+  mapOpenApiBill,
+  mapOpenApiCancel,
+  mapOpenApiNotification,
+  mapOpenApiPay,
+  mapOpenApiQuery,
+  mapOpenApiRefund,
+  maskPaymentCode,
+  OPENAPI_CODE,
+  OPENAPI_METHOD,
+  MAPI_SERVICE,
+  parseMapiEnvelope,
+  parseOpenApiResponse,
+  parseSettlementFile,
+  PARTNER_ID_PATTERN,
+  type PayInput,
+  type RefundInput,
+} from "./wire.ts";
+
+// ---------------------------------------------------------------------------
+// Public interface
+// ---------------------------------------------------------------------------
+
+/** Per-call options. */
+export type CallOptions = {
+  /** Caller cancellation (the worker shutting down). */
+  signal?: AbortSignal;
+  /** Overrides the configured time-out for this call. */
+  timeoutMs?: number;
+};
+
+export type QueryInput = { partnerTransId: string; currency: string };
+export type CancelInput = { partnerTransId: string };
+export type SettlementInput = {
+  /** `YYYY-MM-DD` (MAPI: start of a ≤10-day range; OpenAPI: the bill date). */
+  startDate: string;
+  /** `YYYY-MM-DD`, MAPI only; default `startDate`. */
+  endDate?: string;
+  /** MAPI: `settlement` = forex_liquidation_file, `transactions` = forex_compare_file. Default `settlement`. */
+  kind?: "settlement" | "transactions";
+};
+
+/** The barcode payment client, identical for both protocols. */
+export interface AlipayClient {
+  readonly protocol: AlipayProtocol;
+  /** Charges a scanned code. Expected outcomes are values; see {@link PayResult}. */
+  pay(input: PayInput, options?: CallOptions): Promise<PayResult>;
+  query(input: QueryInput, options?: CallOptions): Promise<QueryResult>;
+  /** Reverses: closes if unpaid, refunds if paid (same Beijing day). */
+  cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult>;
+  /** Synchronous refund; retry an `unknown` with the SAME partnerRefundId. */
+  refund(input: RefundInput, options?: CallOptions): Promise<RefundResult>;
+  downloadSettlement(
+    input: SettlementInput,
+    options?: CallOptions,
+  ): Promise<SettlementResult>;
+  /**
+   * Verifies and maps an asynchronous notification (form params, decoded exactly once).
+   * @throws AlipaySignatureError if the signature is missing, wrong, or of another sign type.
+   */
+  verifyNotification(
+    params: Readonly<Record<string, string>>,
+    options?: { currency?: string },
+  ): VerifiedNotification;
+}
+
+/** Structured logger; the default is a no-op. Never receives keys, signatures or full codes. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export type Operation = "pay" | "query" | "cancel" | "refund" | "settlement";
+
+/** What is about to be sent (secrets removed). */
+export type RequestSummary = {
+  protocol: AlipayProtocol;
+  operation: Operation;
+  /** MAPI service or OpenAPI method. */
+  apiName: string;
+  partnerTransId?: string;
+  partnerRefundId?: string;
+  amountMinor?: number;
+  currency?: string;
+  paymentCodeMasked?: string;
+  atMs: number;
+};
+
+/** What came back (secrets removed). */
+export type ResponseSummary = {
+  protocol: AlipayProtocol;
+  operation: Operation;
+  apiName: string;
+  partnerTransId?: string;
+  partnerRefundId?: string;
+  atMs: number;
+  durationMs: number;
+  httpStatus?: number;
+  /** Domain status (`paid`, `waiting_buyer`, …) or `error`. */
+  outcome: string;
+  /** Failure / unknown reason code as Alipay sent it. */
+  reason?: string;
+  errorName?: string;
+  isRetryable?: boolean;
+};
+
+export type ClientHooks = {
+  onRequest?: (summary: RequestSummary) => void;
+  onResponse?: (summary: ResponseSummary) => void;
+};
+
+/** Injected collaborators. */
+export type ClientDeps = {
+  transport?: HttpTransport;
+  clock?: Clock;
+  logger?: Logger;
+  hooks?: ClientHooks;
+};
+
+// ---------------------------------------------------------------------------
+// Configuration (zod, strict: unknown keys are rejected)
+// ---------------------------------------------------------------------------
+
+/** Default time-outs (ms). Pay matches MEL's 15 s read time-out. */
+export const DEFAULT_TIMEOUTS_MS = {
+  pay: 15_000,
+  query: 10_000,
+  cancel: 10_000,
+  refund: 15_000,
+  settlement: 30_000,
+} as const;
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+const TimeoutsSchema = z
+  .strictObject({
+    pay: z
+      .number()
+      .int()
+      .positive()
+      .max(120_000)
+      .default(DEFAULT_TIMEOUTS_MS.pay),
+    query: z
+      .number()
+      .int()
+      .positive()
+      .max(120_000)
+      .default(DEFAULT_TIMEOUTS_MS.query),
+    cancel: z
+      .number()
+      .int()
+      .positive()
+      .max(120_000)
+      .default(DEFAULT_TIMEOUTS_MS.cancel),
+    refund: z
+      .number()
+      .int()
+      .positive()
+      .max(120_000)
+      .default(DEFAULT_TIMEOUTS_MS.refund),
+    settlement: z
+      .number()
+      .int()
+      .positive()
+      .max(300_000)
+      .default(DEFAULT_TIMEOUTS_MS.settlement),
+  })
+  .prefault({});
+
+const idText = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+
+const MerchantSchema = z
+  .strictObject({
+    secondaryMerchantId: idText.optional(),
+    secondaryMerchantName: z.string().min(1).max(128).optional(),
+    secondaryMerchantIndustry: z
+      .string()
+      .regex(/^\d{4}$/)
+      .optional(),
+    storeId: idText.optional(),
+    storeName: z.string().min(1).max(128).optional(),
+    terminalId: idText.optional(),
+    sysServiceProviderId: z.string().min(1).max(64).optional(),
+  })
+  .prefault({});
+
+const commonShape = {
+  /** Gateway URL, e.g. `https://globalmapi.alipay.com/gateway.do`. https, or http to a loopback host / when allowed. */
+  gatewayUrl: z.url(),
+  /** Allow plain http to a non-loopback host (docker-compose sandbox). @default false */
+  allowInsecureHttp: z.boolean().default(false),
+  notifyUrl: z.url().max(200).optional(),
+  timeouts: TimeoutsSchema,
+  /** Offset of Alipay's timestamps. @default 480 (GMT+8) */
+  utcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-720)
+    .max(840)
+    .default(DEFAULT_ALIPAY_UTC_OFFSET_MINUTES),
+  /** RSA private key text (PEM PKCS#1/PKCS#8 or bare base64). */
+  privateKey: z.string().min(1).optional(),
+  /** Path to a file with the private key. */
+  privateKeyFile: z.string().min(1).optional(),
+  /** Alipay's public key text (PEM or bare base64). */
+  alipayPublicKey: z.string().min(1).optional(),
+  /** Path to a file with Alipay's public key. */
+  alipayPublicKeyFile: z.string().min(1).optional(),
+};
+
+export const MapiConfigSchema = z.strictObject({
+  protocol: z.literal("mapi"),
+  ...commonShape,
+  /** 16-digit partner id starting 2088. */
+  partnerId: z.string().regex(PARTNER_ID_PATTERN),
+  signType: z.enum(["MD5", "RSA", "RSA2"]),
+  /** MD5 key (MD5 sign type only). */
+  md5Key: z.string().min(1).optional(),
+  /** @default "POST" */
+  httpMethod: z.enum(["POST", "GET"]).default("POST"),
+  /** Secondary merchant / store / terminal sent in `extend_info`. */
+  merchant: MerchantSchema,
+});
+
+export const OpenApiConfigSchema = z.strictObject({
+  protocol: z.literal("openapi"),
+  ...commonShape,
+  appId: z.string().regex(/^\d{16}$/),
+  /** @default "RSA2" */
+  signType: z.enum(["RSA", "RSA2"]).default("RSA2"),
+  appAuthToken: z.string().min(1).optional(),
+  storeId: idText.optional(),
+  terminalId: idText.optional(),
+  /** Unpaid trades auto-close after this (`timeout_express`). @default "5m" (face-to-face default is 3h) */
+  timeoutExpress: z
+    .string()
+    .regex(/^\d{1,3}[mhd]$/)
+    .default("5m"),
+  settleCurrency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+});
+
+export const AlipayClientConfigSchema = z.discriminatedUnion("protocol", [
+  MapiConfigSchema,
+  OpenApiConfigSchema,
+]);
+
+export type MapiConfig = z.input<typeof MapiConfigSchema>;
+export type OpenApiConfig = z.input<typeof OpenApiConfigSchema>;
+export type AlipayClientConfig = z.input<typeof AlipayClientConfigSchema>;
+
+function parseConfig<TSchema extends z.ZodType>(
+  schema: TSchema,
+  config: unknown,
+): z.output<TSchema> {
+  const result = schema.safeParse(config);
+  if (!result.success) {
+    // Issue paths and messages only: never the received values (they may be keys).
+    const details = result.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new AlipayConfigError(
+      `Invalid Alipay client configuration: ${details}`,
+    );
+  }
+  const url = new URL((result.data as { gatewayUrl: string }).gatewayUrl);
+  const isLoopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (
+    url.protocol !== "https:" &&
+    !(
+      url.protocol === "http:" &&
+      (isLoopback ||
+        (result.data as { allowInsecureHttp: boolean }).allowInsecureHttp)
+    )
+  ) {
+    throw new AlipayConfigError(
+      "Invalid Alipay client configuration: gatewayUrl must be https (http only for loopback or with allowInsecureHttp)",
+    );
+  }
+  return result.data;
+}
+
+function readKeyText(
+  text: string | undefined,
+  file: string | undefined,
+  what: string,
+): string | undefined {
+  if (text !== undefined && file !== undefined) {
+    throw new AlipayConfigError(
+      `Invalid Alipay client configuration: give ${what} as text or as a file, not both`,
+    );
+  }
+  if (file === undefined) return text;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new AlipayConfigError(`Cannot read ${what} file ${file}`, {
+      cause: error,
+    });
+  }
+}
+
+function loadKeys(
+  signType: SignType,
+  config: {
+    privateKey?: string | undefined;
+    privateKeyFile?: string | undefined;
+    alipayPublicKey?: string | undefined;
+    alipayPublicKeyFile?: string | undefined;
+    md5Key?: string | undefined;
+  },
+): { signing: SigningKey; verifying: VerifyingKey } {
+  if (signType === "MD5") {
+    if (config.md5Key === undefined)
+      throw new AlipayConfigError(
+        "Invalid Alipay client configuration: md5Key is required for sign type MD5",
+      );
+    return {
+      signing: { signType, md5Key: config.md5Key },
+      verifying: { signType, md5Key: config.md5Key },
+    };
+  }
+  const privateText = readKeyText(
+    config.privateKey,
+    config.privateKeyFile,
+    "privateKey",
+  );
+  const publicText = readKeyText(
+    config.alipayPublicKey,
+    config.alipayPublicKeyFile,
+    "alipayPublicKey",
+  );
+  if (privateText === undefined || publicText === undefined) {
+    throw new AlipayConfigError(
+      `Invalid Alipay client configuration: privateKey and alipayPublicKey are required for sign type ${signType}`,
+    );
+  }
+  let privateKey: KeyObject;
+  let publicKey: KeyObject;
+  try {
+    privateKey = loadPrivateKey(privateText);
+    publicKey = loadPublicKey(publicText);
+  } catch (error) {
+    throw new AlipayConfigError(
+      `Invalid Alipay client configuration: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return {
+    signing: { signType, privateKey },
+    verifying: { signType, publicKey },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Shared request plumbing
+// ---------------------------------------------------------------------------
+
+type Exchange = {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+};
+
+/** Runs one HTTP exchange with a hard time-out, even if the transport ignores the signal. */
+async function exchange(
+  transport: HttpTransport,
+  request: {
+    method: "GET" | "POST";
+    url: string;
+    headers: Record<string, string>;
+    body?: string;
+  },
+  timeoutMs: number,
+  callerSignal: AbortSignal | undefined,
+): Promise<Exchange> {
+  const timeoutSignal = AbortSignal.timeout(timeoutMs);
+  const signal = callerSignal
+    ? AbortSignal.any([callerSignal, timeoutSignal])
+    : timeoutSignal;
+  if (callerSignal?.aborted)
+    throw new AlipayAbortError(
+      "Request aborted by the caller before it was sent",
+    );
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(
+        timeoutSignal.aborted
+          ? new AlipayTimeoutError(`Request timed out after ${timeoutMs} ms`, {
+              timeoutMs,
+            })
+          : new AlipayAbortError("Request aborted by the caller"),
+      );
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([
+      transport.request({ ...request, timeoutMs, signal }),
+      aborted,
+    ]);
+  } catch (error) {
+    if (error instanceof AlipayError) throw error;
+    throw new AlipayNetworkError("Transport failed", { cause: error });
+  } finally {
+    signal.removeEventListener("abort", onAbort as () => void);
+  }
+}
+
+function checkHttpStatus(status: number): void {
+  if (status === 200) return;
+  if (status >= 500)
+    throw new AlipayNetworkError(`Alipay gateway answered HTTP ${status}`, {
+      httpStatus: status,
+    });
+  throw new AlipayResponseError(`Alipay gateway answered HTTP ${status}`, {
+    httpStatus: status,
+  });
+}
+
+function formEncode(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
+}
+
+function withQuery(url: string, query: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+type CallContext = {
+  operation: Operation;
+  apiName: string;
+  ids: { partnerTransId?: string; partnerRefundId?: string };
+  request: Omit<RequestSummary, "protocol" | "operation" | "apiName" | "atMs">;
+  timeoutMs: number;
+  options: CallOptions | undefined;
+};
+
+abstract class BaseClient {
+  abstract readonly protocol: AlipayProtocol;
+  protected readonly transport: HttpTransport;
+  protected readonly clock: Clock;
+  protected readonly logger: Logger;
+  protected readonly hooks: ClientHooks;
+
+  constructor(deps: ClientDeps) {
+    this.transport = deps.transport ?? new FetchTransport();
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? noopLogger;
+    this.hooks = deps.hooks ?? {};
+  }
+
+  #emit<TSummary>(
+    hook: ((s: TSummary) => void) | undefined,
+    summary: TSummary,
+  ): void {
+    if (!hook) return;
+    try {
+      hook(summary);
+    } catch (error) {
+      this.logger.warn("alipay hook threw", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Wraps one operation with summaries, logging and error normalisation. */
+  protected async run<
+    TResult extends
+      { status: string; reason?: string | undefined } | { format: string },
+  >(
+    ctx: CallContext,
+    perform: () => Promise<{ result: TResult; httpStatus: number }>,
+  ): Promise<TResult> {
+    const startedAt = this.clock.now();
+    const base = {
+      protocol: this.protocol,
+      operation: ctx.operation,
+      apiName: ctx.apiName,
+      ...ctx.ids,
+    };
+    this.#emit(this.hooks.onRequest, {
+      ...base,
+      ...ctx.request,
+      atMs: startedAt,
+    });
+    this.logger.debug("alipay request", { ...base, ...ctx.request });
+    try {
+      const { result, httpStatus } = await perform();
+      const outcome = "status" in result ? result.status : result.format;
+      const reason = "status" in result ? result.reason : undefined;
+      const finishedAt = this.clock.now();
+      const summary: ResponseSummary = {
+        ...base,
+        atMs: finishedAt,
+        durationMs: finishedAt - startedAt,
+        httpStatus,
+        outcome,
+      };
+      if (reason !== undefined) summary.reason = reason;
+      this.#emit(this.hooks.onResponse, summary);
+      this.logger.info("alipay response", { ...summary });
+      return result;
+    } catch (error) {
+      const finishedAt = this.clock.now();
+      const typed =
+        error instanceof AlipayError
+          ? error
+          : new AlipayResponseError(
+              `Unexpected failure during ${ctx.operation}`,
+              { cause: error },
+            );
+      const summary: ResponseSummary = {
+        ...base,
+        atMs: finishedAt,
+        durationMs: finishedAt - startedAt,
+        outcome: "error",
+        errorName: typed.name,
+        isRetryable: typed.isRetryable,
+      };
+      if (typed instanceof AlipayGatewayError)
+        summary.reason = typed.subCode ?? typed.gatewayCode;
+      if (typed instanceof AlipayNetworkError && typed.httpStatus !== undefined)
+        summary.httpStatus = typed.httpStatus;
+      this.#emit(this.hooks.onResponse, summary);
+      this.logger.warn("alipay request failed", {
+        ...summary,
+        message: typed.message,
+      });
+      throw typed;
+    }
+  }
+}
+
+function summaryOfPay(input: PayInput): CallContext["request"] {
+  return {
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    paymentCodeMasked: maskPaymentCode(input.paymentCode),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// MAPI
+// ---------------------------------------------------------------------------
+
+type ParsedMapiConfig = z.output<typeof MapiConfigSchema>;
+
+/** Global MAPI barcode client (`alipay.acquire.overseas.*`, XML, MD5 / RSA / RSA2). */
+export class MapiClient extends BaseClient implements AlipayClient {
+  readonly protocol = "mapi" as const;
+  readonly #config: ParsedMapiConfig;
+  readonly #signing: SigningKey;
+  readonly #verifying: VerifyingKey;
+
+  constructor(config: MapiConfig, deps: ClientDeps = {}) {
+    super(deps);
+    this.#config = parseConfig(MapiConfigSchema, config);
+    const keys = loadKeys(this.#config.signType, this.#config);
+    this.#signing = keys.signing;
+    this.#verifying = keys.verifying;
+  }
+
+  get #common(): { partnerId: string; notifyUrl?: string | undefined } {
+    return {
+      partnerId: this.#config.partnerId,
+      notifyUrl: this.#config.notifyUrl,
+    };
+  }
+
+  /** Signs, sends and returns the verified `response/alipay` fields. */
+  async #send(
+    params: Record<string, string>,
+    ctx: CallContext,
+  ): Promise<{ fields: Record<string, string>; httpStatus: number }> {
+    const signed: Record<string, string> = {
+      ...params,
+      sign: signContent(buildSignContent(params), this.#signing),
+      sign_type: this.#config.signType,
+    };
+    const { _input_charset: charset = "UTF-8", ...rest } = signed;
+    const isPost = this.#config.httpMethod === "POST";
+    const request: {
+      method: "GET" | "POST";
+      url: string;
+      headers: Record<string, string>;
+      body?: string;
+    } = isPost
+      ? {
+          method: "POST" as const,
+          url: withQuery(this.#config.gatewayUrl, { _input_charset: charset }),
+          headers: {
+            "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+            accept: "text/xml,text/plain,text/html",
+          },
+          body: formEncode(rest),
+        }
+      : {
+          method: "GET" as const,
+          url: withQuery(this.#config.gatewayUrl, signed),
+          headers: { accept: "text/xml,text/plain,text/html" },
+        };
+    const response = await exchange(
+      this.transport,
+      request,
+      ctx.options?.timeoutMs ?? ctx.timeoutMs,
+      ctx.options?.signal,
+    );
+    checkHttpStatus(response.status);
+    return {
+      fields: this.#verifyEnvelope(response, ctx),
+      httpStatus: response.status,
+    };
+  }
+
+  #decode(response: Exchange): string {
+    const head = new TextDecoder("latin1").decode(
+      response.body.subarray(0, 100),
+    );
+    const name = declaredCharset(response.headers["content-type"], head);
+    const charset = normaliseCharset(name);
+    if (charset === undefined)
+      throw new AlipayResponseError(
+        `MAPI response declares unsupported charset ${name}`,
+      );
+    return decodeText(response.body, charset);
+  }
+
+  #verifyEnvelope(
+    response: Exchange,
+    ctx: CallContext,
+  ): Record<string, string> {
+    const text = this.#decode(response);
+    const envelope = parseMapiEnvelope(text);
+    const requestId = ctx.ids.partnerRefundId ?? ctx.ids.partnerTransId;
+    if (!envelope.isSuccess) throw mapiGatewayError(envelope.error, requestId);
+    const errorOptions = requestId !== undefined ? { requestId } : {};
+    if (envelope.sign === undefined) {
+      throw new AlipaySignatureError(`${ctx.apiName} response is not signed`, {
+        reason: "missing_sign",
+        ...errorOptions,
+      });
+    }
+    if (
+      envelope.signType !== undefined &&
+      envelope.signType !== this.#config.signType
+    ) {
+      throw new AlipaySignatureError(
+        `${ctx.apiName} response is signed with ${envelope.signType}, expected ${this.#config.signType}`,
+        {
+          reason: "sign_type_mismatch",
+          ...errorOptions,
+        },
+      );
+    }
+    const head = new TextDecoder("latin1").decode(
+      response.body.subarray(0, 100),
+    );
+    const charset =
+      normaliseCharset(
+        declaredCharset(response.headers["content-type"], head),
+      ) ?? "utf-8";
+    const content = buildSignContent(envelope.fields);
+    let isValid = verifyContent(
+      content,
+      envelope.sign,
+      this.#verifying,
+      "utf-8",
+    );
+    if (!isValid && charset !== "utf-8") {
+      try {
+        isValid = verifyContent(
+          content,
+          envelope.sign,
+          this.#verifying,
+          charset,
+        );
+      } catch {
+        isValid = false;
+      }
+    }
+    if (!isValid)
+      throw new AlipaySignatureError(
+        `${ctx.apiName} response signature does not verify`,
+        { reason: "bad_sign", ...errorOptions },
+      );
+    return envelope.fields;
+  }
+
+  pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
+    const ctx: CallContext = {
+      operation: "pay",
+      apiName: MAPI_SERVICE.pay,
+      ids: { partnerTransId: input.partnerTransId },
+      request: summaryOfPay(input),
+      timeoutMs: this.#config.timeouts.pay,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const params = buildMapiPayParams(this.#common, {
+        ...input,
+        createdAtMs: input.createdAtMs ?? this.clock.now(),
+        merchant: this.#config.merchant,
+        offsetMinutes: this.#config.utcOffsetMinutes,
+      });
+      const { fields, httpStatus } = await this.#send(params, ctx);
+      return {
+        result: mapMapiPay(fields, input, this.#config.utcOffsetMinutes),
+        httpStatus,
+      };
+    });
+  }
+
+  query(input: QueryInput, options?: CallOptions): Promise<QueryResult> {
+    const ctx: CallContext = {
+      operation: "query",
+      apiName: MAPI_SERVICE.query,
+      ids: { partnerTransId: input.partnerTransId },
+      request: { currency: input.currency },
+      timeoutMs: this.#config.timeouts.query,
+      options,
+    };
+    return this.run(ctx, async () => {
+      currencyExponent(input.currency);
+      const { fields, httpStatus } = await this.#send(
+        buildMapiQueryParams(this.#common, input.partnerTransId),
+        ctx,
+      );
+      return {
+        result: mapMapiQuery(fields, input, this.#config.utcOffsetMinutes),
+        httpStatus,
+      };
+    });
+  }
+
+  cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult> {
+    const ctx: CallContext = {
+      operation: "cancel",
+      apiName: MAPI_SERVICE.cancel,
+      ids: { partnerTransId: input.partnerTransId },
+      request: {},
+      timeoutMs: this.#config.timeouts.cancel,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const params = buildMapiCancelParams(
+        this.#common,
+        input.partnerTransId,
+        this.clock.now(),
+      );
+      const { fields, httpStatus } = await this.#send(params, ctx);
+      return { result: mapMapiCancel(fields, input), httpStatus };
+    });
+  }
+
+  refund(input: RefundInput, options?: CallOptions): Promise<RefundResult> {
+    const ctx: CallContext = {
+      operation: "refund",
+      apiName: MAPI_SERVICE.refund,
+      ids: {
+        partnerTransId: input.partnerTransId,
+        partnerRefundId: input.partnerRefundId,
+      },
+      request: { amountMinor: input.amountMinor, currency: input.currency },
+      timeoutMs: this.#config.timeouts.refund,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const { fields, httpStatus } = await this.#send(
+        buildMapiRefundParams(this.#common, input),
+        ctx,
+      );
+      return { result: mapMapiRefund(fields, input), httpStatus };
+    });
+  }
+
+  downloadSettlement(
+    input: SettlementInput,
+    options?: CallOptions,
+  ): Promise<SettlementResult> {
+    const kind = input.kind ?? "settlement";
+    const ctx: CallContext = {
+      operation: "settlement",
+      apiName:
+        kind === "settlement"
+          ? MAPI_SERVICE.settlementFile
+          : MAPI_SERVICE.transactionFile,
+      ids: {},
+      request: {},
+      timeoutMs: this.#config.timeouts.settlement,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const params = buildMapiSettlementParams(this.#common, {
+        kind,
+        startDate: input.startDate,
+        endDate: input.endDate ?? input.startDate,
+      });
+      const signed = {
+        ...params,
+        sign: signContent(buildSignContent(params), this.#signing),
+        sign_type: this.#config.signType,
+      };
+      const response = await exchange(
+        this.transport,
+        {
+          method: "GET",
+          url: withQuery(this.#config.gatewayUrl, signed),
+          headers: { accept: "text/plain,text/xml" },
+        },
+        options?.timeoutMs ?? ctx.timeoutMs,
+        options?.signal,
+      );
+      checkHttpStatus(response.status);
+      const text = this.#decode(response);
+      if (text.trimStart().startsWith("<")) {
+        // An XML body here is a gateway rejection (the file itself is plain text).
+        const envelope = parseMapiEnvelope(text);
+        throw mapiGatewayError(
+          envelope.isSuccess ? "UNEXPECTED_XML" : envelope.error,
+          undefined,
+        );
+      }
+      const parsed = parseSettlementFile(text, this.#config.utcOffsetMinutes);
+      const result: SettlementResult =
+        "records" in parsed
+          ? { format: "records", records: parsed.records, isSigned: false }
+          : { format: "empty", message: parsed.message };
+      return { result, httpStatus: response.status };
+    });
+  }
+
+  verifyNotification(
+    params: Readonly<Record<string, string>>,
+  ): VerifiedNotification {
+    verifyNotificationSignature(
+      params,
+      this.#config.signType,
+      this.#verifying,
+      "MAPI",
+    );
+    return mapMapiNotification({ ...params }, this.#config.utcOffsetMinutes);
+  }
+}
+
+function verifyNotificationSignature(
+  params: Readonly<Record<string, string>>,
+  expectedSignType: SignType,
+  key: VerifyingKey,
+  label: string,
+): void {
+  const sign = params["sign"];
+  if (sign === undefined || sign === "") {
+    throw new AlipaySignatureError(`${label} notification is not signed`, {
+      reason: "missing_sign",
+    });
+  }
+  const signType = params["sign_type"];
+  if (
+    signType !== undefined &&
+    signType !== "" &&
+    signType !== expectedSignType
+  ) {
+    throw new AlipaySignatureError(
+      `${label} notification is signed with ${signType}, expected ${expectedSignType}`,
+      {
+        reason: "sign_type_mismatch",
+      },
+    );
+  }
+  if (!verifyParams(params, key, "v1")) {
+    throw new AlipaySignatureError(
+      `${label} notification signature does not verify`,
+      { reason: "bad_sign" },
+    );
+  }
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` notification body, decoding exactly once
+ * (`+` → space, `%XX` → byte). Repeated keys are a protocol violation.
+ */
+export function parseNotificationBody(body: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    if (k in params)
+      throw new AlipayResponseError(`Notification repeats parameter ${k}`);
+    params[k] = v;
+  }
+  return params;
+}
+
+// ---------------------------------------------------------------------------
+// OpenAPI
+// ---------------------------------------------------------------------------
+
+type ParsedOpenApiConfig = z.output<typeof OpenApiConfigSchema>;
+
+const OPENAPI_BUSINESS_CODES = new Set<string>(Object.values(OPENAPI_CODE));
+
+/** Alipay Open Platform barcode client (`alipay.trade.*`, JSON, RSA2 / RSA). */
+export class OpenApiClient extends BaseClient implements AlipayClient {
+  readonly protocol = "openapi" as const;
+  readonly #config: ParsedOpenApiConfig;
+  readonly #signing: SigningKey;
+  readonly #verifying: VerifyingKey;
+
+  constructor(config: OpenApiConfig, deps: ClientDeps = {}) {
+    super(deps);
+    this.#config = parseConfig(OpenApiConfigSchema, config);
+    const keys = loadKeys(this.#config.signType, this.#config);
+    this.#signing = keys.signing;
+    this.#verifying = keys.verifying;
+  }
+
+  /** Signs, sends, verifies; returns the verified response object. */
+  async #send(
+    method: string,
+    biz: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<{ response: Record<string, unknown>; httpStatus: number }> {
+    const params = buildOpenApiParams(
+      {
+        appId: this.#config.appId,
+        signType: this.#config.signType,
+        nowMs: this.clock.now(),
+        notifyUrl:
+          method === OPENAPI_METHOD.pay || method === OPENAPI_METHOD.refund
+            ? this.#config.notifyUrl
+            : undefined,
+        appAuthToken: this.#config.appAuthToken,
+        offsetMinutes: this.#config.utcOffsetMinutes,
+      },
+      method,
+      biz,
+    );
+    const body = formEncode({
+      ...params,
+      sign: signOpenApiParams(params, this.#signing),
+    });
+    const response = await exchange(
+      this.transport,
+      {
+        method: "POST",
+        url: withQuery(this.#config.gatewayUrl, { charset: "utf-8" }),
+        headers: {
+          "content-type": "application/x-www-form-urlencoded;charset=utf-8",
+          accept: "application/json",
+        },
+        body,
+      },
+      ctx.options?.timeoutMs ?? ctx.timeoutMs,
+      ctx.options?.signal,
+    );
+    checkHttpStatus(response.status);
+    const requestId = ctx.ids.partnerRefundId ?? ctx.ids.partnerTransId;
+    const errorOptions = requestId !== undefined ? { requestId } : {};
+    const raw = decodeText(response.body, "utf-8");
+    const extracted = extractOpenApiSignedResponse(raw, method);
+    if (!extracted)
+      throw new AlipayResponseError(
+        `${method} response is not an OpenAPI JSON envelope`,
+        { httpStatus: response.status },
+      );
+    if (extracted.sign === undefined) {
+      // Unsigned bodies are believed only as gateway rejections, never as trade facts.
+      const unsigned = parseOpenApiResponse(extracted.signedContent);
+      const code =
+        typeof unsigned["code"] === "string" ? unsigned["code"] : undefined;
+      if (code !== undefined && !OPENAPI_BUSINESS_CODES.has(code))
+        checkOpenApiGatewayCode(unsigned, requestId);
+      throw new AlipaySignatureError(`${method} response is not signed`, {
+        reason: "missing_sign",
+        ...errorOptions,
+      });
+    }
+    if (
+      !verifyContent(extracted.signedContent, extracted.sign, this.#verifying)
+    ) {
+      throw new AlipaySignatureError(
+        `${method} response signature does not verify`,
+        { reason: "bad_sign", ...errorOptions },
+      );
+    }
+    const parsed = parseOpenApiResponse(extracted.signedContent);
+    checkOpenApiGatewayCode(parsed, requestId);
+    return { response: parsed, httpStatus: response.status };
+  }
+
+  pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
+    const ctx: CallContext = {
+      operation: "pay",
+      apiName: OPENAPI_METHOD.pay,
+      ids: { partnerTransId: input.partnerTransId },
+      request: summaryOfPay(input),
+      timeoutMs: this.#config.timeouts.pay,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const storeId = input.storeId ?? this.#config.storeId;
+      const terminalId = input.terminalId ?? this.#config.terminalId;
+      const biz = buildOpenApiPayBiz({
+        ...input,
+        ...(storeId !== undefined ? { storeId } : {}),
+        ...(terminalId !== undefined ? { terminalId } : {}),
+        timeoutExpress: this.#config.timeoutExpress,
+        ...(this.#config.settleCurrency !== undefined
+          ? { settleCurrency: this.#config.settleCurrency }
+          : {}),
+      });
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.pay,
+        biz,
+        ctx,
+      );
+      return {
+        result: mapOpenApiPay(response, input, this.#config.utcOffsetMinutes),
+        httpStatus,
+      };
+    });
+  }
+
+  query(input: QueryInput, options?: CallOptions): Promise<QueryResult> {
+    const ctx: CallContext = {
+      operation: "query",
+      apiName: OPENAPI_METHOD.query,
+      ids: { partnerTransId: input.partnerTransId },
+      request: { currency: input.currency },
+      timeoutMs: this.#config.timeouts.query,
+      options,
+    };
+    return this.run(ctx, async () => {
+      currencyExponent(input.currency);
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.query,
+        buildOpenApiQueryBiz(input.partnerTransId),
+        ctx,
+      );
+      return {
+        result: mapOpenApiQuery(response, input, this.#config.utcOffsetMinutes),
+        httpStatus,
+      };
+    });
+  }
+
+  cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult> {
+    const ctx: CallContext = {
+      operation: "cancel",
+      apiName: OPENAPI_METHOD.cancel,
+      ids: { partnerTransId: input.partnerTransId },
+      request: {},
+      timeoutMs: this.#config.timeouts.cancel,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.cancel,
+        buildOpenApiCancelBiz(input.partnerTransId),
+        ctx,
+      );
+      return { result: mapOpenApiCancel(response, input), httpStatus };
+    });
+  }
+
+  refund(input: RefundInput, options?: CallOptions): Promise<RefundResult> {
+    const ctx: CallContext = {
+      operation: "refund",
+      apiName: OPENAPI_METHOD.refund,
+      ids: {
+        partnerTransId: input.partnerTransId,
+        partnerRefundId: input.partnerRefundId,
+      },
+      request: { amountMinor: input.amountMinor, currency: input.currency },
+      timeoutMs: this.#config.timeouts.refund,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.refund,
+        buildOpenApiRefundBiz(input),
+        ctx,
+      );
+      return { result: mapOpenApiRefund(response, input), httpStatus };
+    });
+  }
+
+  downloadSettlement(
+    input: SettlementInput,
+    options?: CallOptions,
+  ): Promise<SettlementResult> {
+    const ctx: CallContext = {
+      operation: "settlement",
+      apiName: OPENAPI_METHOD.billDownloadUrl,
+      ids: {},
+      request: {},
+      timeoutMs: this.#config.timeouts.settlement,
+      options,
+    };
+    return this.run(ctx, async () => {
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.billDownloadUrl,
+        buildOpenApiBillBiz(input.startDate),
+        ctx,
+      );
+      const mapped = mapOpenApiBill(response);
+      const result: SettlementResult =
+        "downloadUrl" in mapped
+          ? {
+              format: "download_url",
+              downloadUrl: mapped.downloadUrl,
+              isSigned: true,
+            }
+          : { format: "empty", message: mapped.message };
+      return { result, httpStatus };
+    });
+  }
+
+  verifyNotification(
+    params: Readonly<Record<string, string>>,
+    options: { currency?: string } = {},
+  ): VerifiedNotification {
+    verifyNotificationSignature(
+      params,
+      this.#config.signType,
+      this.#verifying,
+      "OpenAPI",
+    );
+    const appId = params["app_id"];
+    if (appId !== undefined && appId !== this.#config.appId) {
+      throw new AlipayResponseError(
+        `OpenAPI notification is for app ${appId}, not ${this.#config.appId}`,
+      );
+    }
+    return mapOpenApiNotification(
+      { ...params },
+      options.currency,
+      this.#config.utcOffsetMinutes,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Factory
+// ---------------------------------------------------------------------------
+
+/** Creates the client for `config.protocol` (`"mapi"` or `"openapi"`). @throws AlipayConfigError */
+export function createAlipayClient(
+  config: AlipayClientConfig,
+  deps: ClientDeps = {},
+): AlipayClient {
+  const protocol = (config as { protocol?: unknown } | null)?.protocol;
+  if (protocol === "mapi") return new MapiClient(config as MapiConfig, deps);
+  if (protocol === "openapi")
+    return new OpenApiClient(config as OpenApiConfig, deps);
+  throw new AlipayConfigError(
+    `Invalid Alipay client configuration: protocol must be "mapi" or "openapi"`,
+  );
+}
