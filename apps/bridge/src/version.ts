@@ -1,0 +1,1 @@
+export const BRIDGE_VERSION = "0.1.0";
