@@ -1,0 +1,59 @@
+/**
+ * What both protocol gateways share: configuration, the engine, the notifier, and the
+ * reply shape the HTTP layer writes (with optional delay / drop).
+ */
+import type { KeyObject } from "node:crypto";
+import type { Clock } from "./clock.ts";
+import type { SandboxLogger } from "./logger.ts";
+import type { Notifier } from "./notifier.ts";
+import type { SandboxStore } from "./store.ts";
+import type { ResponseEffects, TradeEngine } from "./trade-engine.ts";
+
+export type ResolvedPartner = {
+  partnerId: string;
+  name: string;
+  md5Key: string | undefined;
+  rsaPublicKey: KeyObject | undefined;
+  feeRateBasisPoints: number;
+};
+
+export type ResolvedApp = {
+  appId: string;
+  name: string;
+  rsaPublicKey: KeyObject;
+  /** The merchant's 2088 user id reported as `seller_id`. */
+  sellerId: string;
+  feeRateBasisPoints: number;
+};
+
+export type GatewayReply = {
+  status: number;
+  contentType: string;
+  body: string | Buffer;
+  /** Non-standard header explaining a rejection, for humans debugging a client. */
+  detail?: string;
+  effects?: ResponseEffects;
+};
+
+export type GatewayContext = {
+  store: SandboxStore;
+  engine: TradeEngine;
+  notifier: Notifier;
+  clock: Clock;
+  logger: SandboxLogger;
+  partners: ReadonlyMap<string, ResolvedPartner>;
+  apps: ReadonlyMap<string, ResolvedApp>;
+  gatewayPrivateKey: KeyObject;
+  /** Public base URL of this sandbox (for bill download links). */
+  baseUrl(): string;
+  /** Resolves a request's notify_url (relative ones against the configured notify base). */
+  resolveNotifyUrl(url: string | undefined): string | undefined;
+  /** True if this signed response must carry a bad signature (scenario or operator fault). */
+  takeBadSignature(requested: boolean | undefined): boolean;
+};
+
+export function textReply(status: number, body: string, detail?: string): GatewayReply {
+  return detail === undefined
+    ? { status, contentType: "text/plain; charset=utf-8", body }
+    : { status, contentType: "text/plain; charset=utf-8", body, detail };
+}

@@ -1,0 +1,221 @@
+/**
+ * In-memory records of the sandbox: accounts, trades, refunds. Plain data plus lookups;
+ * the rules that change them live in `trade-engine.ts`.
+ */
+import type { SignType } from "@kiosk/alipay-core";
+import type { ScenarioId } from "./scenarios.ts";
+
+export type Protocol = "mapi" | "openapi";
+
+/** Wire trade status (both protocols use these values). */
+export type TradeStatus = "WAIT_BUYER_PAY" | "TRADE_SUCCESS" | "TRADE_CLOSED";
+
+export type CloseReason =
+  | "pay_failed"
+  | "cancelled"
+  | "refunded"
+  | "buyer_rejected"
+  | "expired"
+  | "operator_rejected";
+
+export type Trade = {
+  /** Alipay trade id (`alipay_trans_id` / `trade_no`), 28 digits. */
+  tradeNo: string;
+  protocol: Protocol;
+  /** Partner id (MAPI) or app id (OpenAPI). */
+  merchantId: string;
+  /** `partner_trans_id` / `out_trade_no`. */
+  outTradeNo: string;
+  subject: string;
+  currency: string;
+  amountMinor: number;
+  /** What the buyer pays, in CNY fen. */
+  cnyAmountMinor: number;
+  exchangeRate: string;
+  buyerCode: string;
+  scenario: ScenarioId;
+  scenarioParameter: number;
+  buyerUserId: string;
+  buyerLoginId: string;
+  status: TradeStatus;
+  createdAt: number;
+  paidAt: number | undefined;
+  closedAt: number | undefined;
+  closeReason: CloseReason | undefined;
+  /** Business error code of a failed pay (e.g. `BUYER_BALANCE_NOT_ENOUGH`). */
+  failureCode: string | undefined;
+  /** When a waiting trade resolves by itself, and how. */
+  waitUntil: number | undefined;
+  waitOutcome: "confirm" | "reject" | "expire" | undefined;
+  refundedMinor: number;
+  refundedCnyMinor: number;
+  /** Set once cancelled: `close` (was unpaid) or `refund` (paid, reversed). */
+  cancelAction: "close" | "refund" | undefined;
+  notifyUrl: string | undefined;
+  /** sign_type of the pay request; notifications are signed the same way. */
+  signType: SignType;
+  storeId: string | undefined;
+  terminalId: string | undefined;
+};
+
+export type Refund = {
+  refundNo: string;
+  tradeNo: string;
+  merchantId: string;
+  /** `partner_refund_id` / `out_request_no`; cancel reversals use `CANCEL-<tradeNo>`. */
+  outRefundNo: string;
+  kind: "refund" | "cancel";
+  amountMinor: number;
+  cnyAmountMinor: number;
+  currency: string;
+  reason: string | undefined;
+  createdAt: number;
+};
+
+export type AccountKind = "merchant" | "buyer";
+
+export type Account = {
+  accountId: string;
+  kind: AccountKind;
+  /** Merchant name, or the buyer's masked login id. */
+  name: string;
+  /** Balance per currency, minor units. Buyers hold CNY. */
+  balances: Record<string, number>;
+};
+
+export type NotificationDelivery = {
+  id: string;
+  notifyId: string;
+  url: string;
+  /** Form fields, already signed. */
+  params: Record<string, string>;
+  tradeNo: string;
+  attempts: number;
+  status: "pending" | "in_flight" | "delivered" | "gave_up";
+  nextAttemptAt: number;
+  lastResponse: string | undefined;
+  lastError: string | undefined;
+  /** Extra copies still to send after delivery (fault injection). */
+  duplicatesLeft: number;
+  createdAt: number;
+};
+
+/** Faults that apply to the next calls regardless of payment code (operator API `/sandbox/faults`). */
+export type FaultSettings = {
+  /** The next N gateway calls (any service, after signature check) answer SYSTEM_ERROR. */
+  systemErrorNext: number;
+  /** The next N gateway calls are processed, then the connection is destroyed. */
+  dropNext: number;
+  /** The next N signed responses carry a corrupted signature. */
+  badSignatureNext: number;
+  /** Extra real delay before every gateway answer, ms. */
+  slowResponseMs: number;
+  /** Send every notification twice. */
+  duplicateNotifications: boolean;
+};
+
+export const DEFAULT_FAULTS: FaultSettings = {
+  systemErrorNext: 0,
+  dropNext: 0,
+  badSignatureNext: 0,
+  slowResponseMs: 0,
+  duplicateNotifications: false,
+};
+
+function tradeKey(merchantId: string, outTradeNo: string): string {
+  return `${merchantId}\u0000${outTradeNo}`;
+}
+
+export class SandboxStore {
+  readonly trades = new Map<string, Trade>();
+  readonly refunds: Refund[] = [];
+  readonly accounts = new Map<string, Account>();
+  readonly notifications: NotificationDelivery[] = [];
+  /** `out_trade_no`s closed by a cancel before any pay arrived (OpenAPI). */
+  readonly blockedOutTradeNos = new Set<string>();
+  /** Calls already failed with SYSTEM_ERROR, per trade key and service. */
+  readonly systemErrorCounts = new Map<string, number>();
+  /** Issued bill files by download token. */
+  readonly bills = new Map<string, { fileName: string; body: Buffer; contentType: string; expiresAt: number }>();
+  faults: FaultSettings = { ...DEFAULT_FAULTS };
+  private readonly byOutTradeNo = new Map<string, string>();
+  private sequence = 0;
+
+  nextSequence(): number {
+    this.sequence += 1;
+    return this.sequence;
+  }
+
+  addTrade(trade: Trade): void {
+    this.trades.set(trade.tradeNo, trade);
+    this.byOutTradeNo.set(tradeKey(trade.merchantId, trade.outTradeNo), trade.tradeNo);
+  }
+
+  /** Finds a merchant's trade; `tradeNo` wins when both are given (reference §1.5, §3a). */
+  findTrade(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+    if (ids.tradeNo !== undefined && ids.tradeNo !== "") {
+      const trade = this.trades.get(ids.tradeNo);
+      return trade !== undefined && trade.merchantId === merchantId ? trade : undefined;
+    }
+    if (ids.outTradeNo !== undefined && ids.outTradeNo !== "") {
+      const tradeNo = this.byOutTradeNo.get(tradeKey(merchantId, ids.outTradeNo));
+      return tradeNo === undefined ? undefined : this.trades.get(tradeNo);
+    }
+    return undefined;
+  }
+
+  isBlocked(merchantId: string, outTradeNo: string): boolean {
+    return this.blockedOutTradeNos.has(tradeKey(merchantId, outTradeNo));
+  }
+
+  block(merchantId: string, outTradeNo: string): void {
+    this.blockedOutTradeNos.add(tradeKey(merchantId, outTradeNo));
+  }
+
+  /** Counts one SYSTEM_ERROR budget use; returns true while the budget lasts. */
+  consumeSystemError(trade: Trade, service: string, budget: number): boolean {
+    const key = `${tradeKey(trade.merchantId, trade.outTradeNo)}\u0000${service}`;
+    const used = this.systemErrorCounts.get(key) ?? 0;
+    if (used >= budget) return false;
+    this.systemErrorCounts.set(key, used + 1);
+    return true;
+  }
+
+  refundsOf(tradeNo: string): Refund[] {
+    return this.refunds.filter((r) => r.tradeNo === tradeNo);
+  }
+
+  listTrades(): Trade[] {
+    return [...this.trades.values()].sort((a, b) => b.createdAt - a.createdAt || b.tradeNo.localeCompare(a.tradeNo));
+  }
+
+  listAccounts(): Account[] {
+    return [...this.accounts.values()];
+  }
+
+  /** Forgets every trade, refund, notification, bill and fault; accounts go back to `initial`. */
+  reset(initialAccounts: readonly Account[]): void {
+    this.trades.clear();
+    this.byOutTradeNo.clear();
+    this.refunds.length = 0;
+    this.notifications.length = 0;
+    this.blockedOutTradeNos.clear();
+    this.systemErrorCounts.clear();
+    this.bills.clear();
+    this.faults = { ...DEFAULT_FAULTS };
+    this.accounts.clear();
+    for (const account of initialAccounts) {
+      this.accounts.set(account.accountId, { ...account, balances: { ...account.balances } });
+    }
+  }
+
+  /** JSON-safe copy for the operator API and persistence. */
+  snapshot(): { trades: Trade[]; refunds: Refund[]; accounts: Account[]; notifications: NotificationDelivery[] } {
+    return structuredClone({
+      trades: this.listTrades(),
+      refunds: [...this.refunds],
+      accounts: this.listAccounts(),
+      notifications: [...this.notifications],
+    });
+  }
+}

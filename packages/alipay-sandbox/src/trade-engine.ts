@@ -1,0 +1,475 @@
+/**
+ * The business rules shared by both protocols: charging, waiting for the buyer, cancel,
+ * refund, and the balances they move. Protocol modules translate these outcomes to the wire.
+ */
+import { createHash } from "node:crypto";
+import type { SignType } from "@kiosk/alipay-core";
+import type { Clock } from "./clock.ts";
+import { currencyInfo, toCnyMinor, type CurrencyInfo } from "./money.ts";
+import { resolveScenario } from "./scenarios.ts";
+import type { Protocol, Refund, SandboxStore, Trade } from "./store.ts";
+import { beijingDay, DAY_MS } from "./time-format.ts";
+
+export type TradeEvent =
+  | { type: "trade_status"; trade: Trade }
+  | { type: "refund"; trade: Trade; refund: Refund; notifyUrl: string | undefined };
+
+export type TradeEngineOptions = {
+  store: SandboxStore;
+  clock: Clock;
+  /** Initial CNY balance of every simulated buyer, fen. */
+  initialBuyerBalanceCny: number;
+  /** A waiting trade nobody resolves is closed after this long. */
+  waitingTradeExpiryMs: number;
+  onEvent: (event: TradeEvent) => void;
+};
+
+export type PayInput = {
+  protocol: Protocol;
+  merchantId: string;
+  outTradeNo: string;
+  buyerCode: string;
+  amountMinor: number;
+  currency: CurrencyInfo;
+  subject: string;
+  notifyUrl: string | undefined;
+  signType: SignType;
+  storeId: string | undefined;
+  terminalId: string | undefined;
+};
+
+/** Transport-level behaviour a scenario asks for, applied by the HTTP layer after processing. */
+export type ResponseEffects = {
+  delaySeconds?: number;
+  drop?: boolean;
+  badSignature?: boolean;
+};
+
+export type PayFailure =
+  | "BUYER_BALANCE_NOT_ENOUGH"
+  | "CODE_INVALID"
+  | "TRADE_HAS_SUCCESS"
+  | "TRADE_HAS_CLOSE";
+
+export type PayOutcome =
+  | { kind: "paid"; trade: Trade }
+  | { kind: "waiting"; trade: Trade }
+  | { kind: "failed"; failure: PayFailure; detail: string; trade: Trade | undefined }
+  | { kind: "unknown"; trade: Trade | undefined }
+  | { kind: "system_error"; trade: Trade }
+  | { kind: "drop_before_processing" };
+
+export type PayResult = { outcome: PayOutcome; effects: ResponseEffects };
+
+export type CancelOutcome =
+  | { kind: "cancelled"; action: "close" | "refund"; trade: Trade }
+  | { kind: "not_found" }
+  | { kind: "refused"; code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL"; detail: string; trade: Trade };
+
+export type RefundInput = {
+  merchantId: string;
+  tradeNo?: string | undefined;
+  outTradeNo?: string | undefined;
+  outRefundNo: string;
+  amountMinor: number;
+  /** When given it must equal the trade's currency. */
+  currency?: string | undefined;
+  reason?: string | undefined;
+  notifyUrl?: string | undefined;
+};
+
+export type RefundOutcome =
+  | { kind: "refunded"; trade: Trade; refund: Refund; fundChange: boolean }
+  | { kind: "not_found" }
+  | {
+      kind: "refused";
+      code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL" | "DISCORDANT_REPEAT_REQUEST" | "CURRENCY_MISMATCH";
+      detail: string;
+      trade: Trade;
+    };
+
+export type OperatorAction = "confirm" | "reject";
+
+export type OperatorOutcome =
+  | { kind: "done"; trade: Trade }
+  | { kind: "not_found" }
+  | { kind: "not_waiting"; trade: Trade };
+
+export class TradeEngine {
+  constructor(private readonly options: TradeEngineOptions) {}
+
+  private get store(): SandboxStore {
+    return this.options.store;
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
+
+  /** Resolves waiting trades whose time has come (PIN confirmed / rejected / expired). */
+  advance(): void {
+    const now = this.now();
+    for (const trade of this.store.trades.values()) {
+      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined || trade.waitUntil > now) continue;
+      if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
+      else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
+      this.options.onEvent({ type: "trade_status", trade });
+    }
+  }
+
+  pay(input: PayInput): PayResult {
+    this.advance();
+    const existing = this.store.findTrade(input.merchantId, { outTradeNo: input.outTradeNo });
+    if (existing !== undefined) return { outcome: this.repeatedPay(existing), effects: {} };
+    if (this.store.isBlocked(input.merchantId, input.outTradeNo)) {
+      return {
+        outcome: { kind: "failed", failure: "TRADE_HAS_CLOSE", detail: "out_trade_no was cancelled before payment", trade: undefined },
+        effects: {},
+      };
+    }
+    const resolved = resolveScenario(input.buyerCode);
+    if (resolved === undefined) {
+      return {
+        outcome: { kind: "failed", failure: "CODE_INVALID", detail: "payment code is not a valid Alipay code", trade: undefined },
+        effects: {},
+      };
+    }
+    const { scenario, parameter } = resolved;
+    switch (scenario.id) {
+      case "expired_code":
+        return {
+          outcome: { kind: "failed", failure: "CODE_INVALID", detail: "payment code has expired", trade: undefined },
+          effects: {},
+        };
+      case "dropped_before_processing":
+        return { outcome: { kind: "drop_before_processing" }, effects: { drop: true } };
+      case "unknown_not_created":
+        return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
+      default:
+        break;
+    }
+
+    const now = this.now();
+    const trade = this.createTrade(input, scenario.id, parameter, now);
+    switch (scenario.id) {
+      case "insufficient_balance":
+        this.close(trade, "pay_failed", now, "BUYER_BALANCE_NOT_ENOUGH");
+        return {
+          outcome: { kind: "failed", failure: "BUYER_BALANCE_NOT_ENOUGH", detail: "buyer balance is not enough", trade },
+          effects: {},
+        };
+      case "pin_wait_confirm":
+      case "pin_wait_reject":
+        trade.waitUntil = now + parameter * 1000;
+        trade.waitOutcome = scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
+        return { outcome: { kind: "waiting", trade }, effects: {} };
+      case "pin_wait_never":
+        trade.waitUntil = now + this.options.waitingTradeExpiryMs;
+        trade.waitOutcome = "expire";
+        return { outcome: { kind: "waiting", trade }, effects: {} };
+      default:
+        break;
+    }
+
+    this.charge(trade, now);
+    if (trade.status !== "TRADE_SUCCESS") {
+      return {
+        outcome: { kind: "failed", failure: "BUYER_BALANCE_NOT_ENOUGH", detail: "buyer balance is not enough", trade },
+        effects: {},
+      };
+    }
+    this.options.onEvent({ type: "trade_status", trade });
+    switch (scenario.id) {
+      case "unknown_paid":
+        return { outcome: { kind: "unknown", trade }, effects: {} };
+      case "system_error":
+        return {
+          outcome: this.store.consumeSystemError(trade, "pay", parameter) ? { kind: "system_error", trade } : { kind: "paid", trade },
+          effects: {},
+        };
+      case "slow_response":
+        return { outcome: { kind: "paid", trade }, effects: { delaySeconds: parameter } };
+      case "dropped_connection":
+        return { outcome: { kind: "paid", trade }, effects: { drop: true } };
+      case "bad_signature":
+        return { outcome: { kind: "paid", trade }, effects: { badSignature: true } };
+      default:
+        return { outcome: { kind: "paid", trade }, effects: {} };
+    }
+  }
+
+  /**
+   * True when this call must answer SYSTEM_ERROR because the trade's payment code asked for
+   * "SYSTEM_ERROR on the first K calls of every service".
+   */
+  shouldFailWithSystemError(trade: Trade | undefined, service: "pay" | "query" | "cancel" | "refund"): boolean {
+    if (trade === undefined || trade.scenario !== "system_error") return false;
+    return this.store.consumeSystemError(trade, service, trade.scenarioParameter);
+  }
+
+  query(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+    this.advance();
+    return this.store.findTrade(merchantId, ids);
+  }
+
+  find(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+    this.advance();
+    return this.store.findTrade(merchantId, ids);
+  }
+
+  /**
+   * Cancel: closes an unpaid trade, reverses a paid one. A paid trade can only be reversed
+   * inside `reversalWindow` (MAPI: same Beijing day; OpenAPI: 24 h after creation), and only
+   * while nothing has been refunded.
+   */
+  cancel(trade: Trade, reversalWindow: "same_beijing_day" | "24_hours"): CancelOutcome {
+    this.advance();
+    const now = this.now();
+    if (trade.status === "TRADE_CLOSED") {
+      // Cancelling again is idempotent; a trade closed for another reason is already "closed".
+      return { kind: "cancelled", action: trade.cancelAction ?? "close", trade };
+    }
+    if (trade.status === "WAIT_BUYER_PAY") {
+      this.close(trade, "cancelled", now);
+      trade.cancelAction = "close";
+      this.options.onEvent({ type: "trade_status", trade });
+      return { kind: "cancelled", action: "close", trade };
+    }
+    const paidAt = trade.paidAt ?? trade.createdAt;
+    const inWindow =
+      reversalWindow === "same_beijing_day" ? beijingDay(paidAt) === beijingDay(now) : now - trade.createdAt <= DAY_MS;
+    if (!inWindow) {
+      return {
+        kind: "refused",
+        code: "TRADE_STATUS_ERROR",
+        detail:
+          reversalWindow === "same_beijing_day"
+            ? "a paid trade can only be cancelled on its payment day (GMT+8); use refund"
+            : "a paid trade can only be cancelled within 24 hours; use refund",
+        trade,
+      };
+    }
+    if (trade.refundedMinor > 0) {
+      return {
+        kind: "refused",
+        code: "REFUND_AMT_NOT_EQUAL_TOTAL",
+        detail: "the trade is partially refunded; refund the rest instead of cancelling",
+        trade,
+      };
+    }
+    const refund = this.moveRefund(trade, {
+      outRefundNo: `CANCEL-${trade.tradeNo}`,
+      amountMinor: trade.amountMinor,
+      kind: "cancel",
+      reason: "cancel",
+    });
+    trade.cancelAction = "refund";
+    this.close(trade, "cancelled", now);
+    this.options.onEvent({ type: "refund", trade, refund, notifyUrl: undefined });
+    this.options.onEvent({ type: "trade_status", trade });
+    return { kind: "cancelled", action: "refund", trade };
+  }
+
+  refund(input: RefundInput): RefundOutcome {
+    this.advance();
+    const trade = this.store.findTrade(input.merchantId, { tradeNo: input.tradeNo, outTradeNo: input.outTradeNo });
+    if (trade === undefined) return { kind: "not_found" };
+    const previous = this.store.refundsOf(trade.tradeNo).find((r) => r.outRefundNo === input.outRefundNo);
+    if (previous !== undefined) {
+      if (previous.amountMinor === input.amountMinor) return { kind: "refunded", trade, refund: previous, fundChange: false };
+      return {
+        kind: "refused",
+        code: "DISCORDANT_REPEAT_REQUEST",
+        detail: `refund id ${input.outRefundNo} was already used with a different amount`,
+        trade,
+      };
+    }
+    if (input.currency !== undefined && input.currency !== trade.currency) {
+      return { kind: "refused", code: "CURRENCY_MISMATCH", detail: `the trade is in ${trade.currency}`, trade };
+    }
+    if (trade.paidAt === undefined || trade.cancelAction !== undefined) {
+      return {
+        kind: "refused",
+        code: "TRADE_STATUS_ERROR",
+        detail: trade.cancelAction !== undefined ? "the trade was cancelled" : "the trade is not paid",
+        trade,
+      };
+    }
+    const refundable = trade.amountMinor - trade.refundedMinor;
+    if (input.amountMinor > refundable) {
+      return {
+        kind: "refused",
+        code: "REFUND_AMT_NOT_EQUAL_TOTAL",
+        detail: `refund amount exceeds the refundable amount (${refundable} minor units left)`,
+        trade,
+      };
+    }
+    const refund = this.moveRefund(trade, {
+      outRefundNo: input.outRefundNo,
+      amountMinor: input.amountMinor,
+      kind: "refund",
+      reason: input.reason,
+    });
+    if (trade.refundedMinor === trade.amountMinor) {
+      this.close(trade, "refunded", this.now());
+    }
+    this.options.onEvent({ type: "refund", trade, refund, notifyUrl: input.notifyUrl });
+    return { kind: "refunded", trade, refund, fundChange: true };
+  }
+
+  /** The operator plays the buyer on a waiting trade. */
+  operate(tradeNo: string, action: OperatorAction): OperatorOutcome {
+    this.advance();
+    const trade = this.store.trades.get(tradeNo);
+    if (trade === undefined) return { kind: "not_found" };
+    if (trade.status !== "WAIT_BUYER_PAY") return { kind: "not_waiting", trade };
+    const now = this.now();
+    if (action === "confirm") this.charge(trade, now);
+    else this.close(trade, "operator_rejected", now);
+    this.options.onEvent({ type: "trade_status", trade });
+    return { kind: "done", trade };
+  }
+
+  /** Blocks an `out_trade_no` so a late pay is refused (OpenAPI cancel of a trade not yet created). */
+  block(merchantId: string, outTradeNo: string): void {
+    this.store.block(merchantId, outTradeNo);
+  }
+
+  merchantAccount(merchantId: string): { accountId: string; balances: Record<string, number> } {
+    let account = this.store.accounts.get(merchantId);
+    if (account === undefined) {
+      account = { accountId: merchantId, kind: "merchant", name: merchantId, balances: {} };
+      this.store.accounts.set(merchantId, account);
+    }
+    return account;
+  }
+
+  private buyerAccount(trade: Trade): { balances: Record<string, number> } {
+    let account = this.store.accounts.get(trade.buyerUserId);
+    if (account === undefined) {
+      account = {
+        accountId: trade.buyerUserId,
+        kind: "buyer",
+        name: trade.buyerLoginId,
+        balances: { CNY: this.options.initialBuyerBalanceCny },
+      };
+      this.store.accounts.set(trade.buyerUserId, account);
+    }
+    return account;
+  }
+
+  private repeatedPay(trade: Trade): PayOutcome {
+    if (trade.status === "TRADE_SUCCESS") {
+      return { kind: "failed", failure: "TRADE_HAS_SUCCESS", detail: "the trade is already paid", trade };
+    }
+    if (trade.status === "TRADE_CLOSED") {
+      return { kind: "failed", failure: "TRADE_HAS_CLOSE", detail: "the trade is closed", trade };
+    }
+    return { kind: "waiting", trade };
+  }
+
+  private createTrade(input: PayInput, scenario: Trade["scenario"], parameter: number, now: number): Trade {
+    const buyerDigits = input.buyerCode.slice(2, 10).padStart(8, "0");
+    const tradeNo = `${beijingDay(now)}22001${buyerDigits.slice(-4)}${String(this.store.nextSequence()).padStart(11, "0")}`;
+    const cnyAmountMinor = toCnyMinor(input.amountMinor, input.currency);
+    const trade: Trade = {
+      tradeNo,
+      protocol: input.protocol,
+      merchantId: input.merchantId,
+      outTradeNo: input.outTradeNo,
+      subject: input.subject,
+      currency: input.currency.code,
+      amountMinor: input.amountMinor,
+      cnyAmountMinor,
+      exchangeRate: input.currency.cnyRate,
+      buyerCode: input.buyerCode,
+      scenario,
+      scenarioParameter: parameter,
+      buyerUserId: `20881000${buyerDigits}`,
+      buyerLoginId: `138****${buyerDigits.slice(-4)}`,
+      status: "WAIT_BUYER_PAY",
+      createdAt: now,
+      paidAt: undefined,
+      closedAt: undefined,
+      closeReason: undefined,
+      failureCode: undefined,
+      waitUntil: undefined,
+      waitOutcome: undefined,
+      refundedMinor: 0,
+      refundedCnyMinor: 0,
+      cancelAction: undefined,
+      notifyUrl: input.notifyUrl,
+      signType: input.signType,
+      storeId: input.storeId,
+      terminalId: input.terminalId,
+    };
+    this.store.addTrade(trade);
+    this.buyerAccount(trade);
+    return trade;
+  }
+
+  private charge(trade: Trade, at: number): void {
+    const buyer = this.buyerAccount(trade);
+    const balance = buyer.balances["CNY"] ?? 0;
+    if (balance < trade.cnyAmountMinor) {
+      this.close(trade, "pay_failed", at, "BUYER_BALANCE_NOT_ENOUGH");
+      return;
+    }
+    buyer.balances["CNY"] = balance - trade.cnyAmountMinor;
+    const merchant = this.merchantAccount(trade.merchantId);
+    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) + trade.amountMinor;
+    trade.status = "TRADE_SUCCESS";
+    trade.paidAt = at;
+    trade.waitUntil = undefined;
+    trade.waitOutcome = undefined;
+  }
+
+  private close(trade: Trade, reason: NonNullable<Trade["closeReason"]>, at: number, failureCode?: string): void {
+    trade.status = "TRADE_CLOSED";
+    trade.closeReason = reason;
+    trade.closedAt = at;
+    trade.waitUntil = undefined;
+    trade.waitOutcome = undefined;
+    if (failureCode !== undefined) trade.failureCode = failureCode;
+  }
+
+  private moveRefund(
+    trade: Trade,
+    spec: { outRefundNo: string; amountMinor: number; kind: Refund["kind"]; reason: string | undefined },
+  ): Refund {
+    const isLast = trade.refundedMinor + spec.amountMinor === trade.amountMinor;
+    // The last refund takes whatever CNY is left so rounding never leaves a fen behind.
+    const cnyAmountMinor = isLast
+      ? trade.cnyAmountMinor - trade.refundedCnyMinor
+      : Math.round((spec.amountMinor * trade.cnyAmountMinor) / trade.amountMinor);
+    const buyer = this.buyerAccount(trade);
+    buyer.balances["CNY"] = (buyer.balances["CNY"] ?? 0) + cnyAmountMinor;
+    const merchant = this.merchantAccount(trade.merchantId);
+    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) - spec.amountMinor;
+    trade.refundedMinor += spec.amountMinor;
+    trade.refundedCnyMinor += cnyAmountMinor;
+    const refund: Refund = {
+      refundNo: `${trade.tradeNo}R${String(this.store.nextSequence()).padStart(6, "0")}`,
+      tradeNo: trade.tradeNo,
+      merchantId: trade.merchantId,
+      outRefundNo: spec.outRefundNo,
+      kind: spec.kind,
+      amountMinor: spec.amountMinor,
+      cnyAmountMinor,
+      currency: trade.currency,
+      reason: spec.reason,
+      createdAt: this.now(),
+    };
+    this.store.refunds.push(refund);
+    return refund;
+  }
+}
+
+/** Short stable id derived from text (notify ids, bill tokens). */
+export function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+export function requireCurrency(code: string): CurrencyInfo | undefined {
+  return currencyInfo(code);
+}
