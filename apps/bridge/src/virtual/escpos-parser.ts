@@ -15,6 +15,7 @@ export type EscPosCommand =
   | { kind: "code-page"; value: number }
   | { kind: "feed"; lines: number }
   | { kind: "qr-module-size"; value: number }
+  | { kind: "qr-setting"; fn: number; value: number }
   | { kind: "qr-store"; data: Buffer }
   | { kind: "qr-print" }
   | { kind: "raster"; widthBytes: number; height: number; data: Buffer }
@@ -85,6 +86,7 @@ function parseAt(buffer: Buffer, offset: number): Step {
           if (fn === 0x43) return { command: { kind: "qr-module-size", value: body[2] ?? 3 }, length };
           if (fn === 0x50) return { command: { kind: "qr-store", data: Buffer.from(body.subarray(3)) }, length };
           if (fn === 0x51) return { command: { kind: "qr-print" }, length };
+          if (fn === 0x41 || fn === 0x45) return { command: { kind: "qr-setting", fn, value: body[2] ?? 0 }, length };
         }
         return { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + length) }, length };
       }

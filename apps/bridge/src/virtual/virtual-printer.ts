@@ -206,6 +206,7 @@ export class VirtualPrinter {
         this.#endJob();
         return;
       case "code-page":
+      case "qr-setting":
       case "ignored":
         return;
     }
