@@ -1,2 +1,37 @@
 /** Public API of `@kiosk/alipay-core`. */
 export * from "./signing.ts";
+export { encodeText, decodeText, normaliseCharset } from "./charset.ts";
+export * from "./errors.ts";
+export * from "./types.ts";
+export * from "./clock.ts";
+export * from "./transport.ts";
+export {
+  buildExtendInfo,
+  createPartnerTransId,
+  CURRENCY_EXPONENT,
+  currencyExponent,
+  DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+  formatAmount,
+  formatChargeAmount,
+  formatCompactTime,
+  formatDashedTime,
+  MAPI_SERVICE,
+  maskPaymentCode,
+  NOTIFICATION_ACK_BODY,
+  OPENAPI_METHOD,
+  parseAlipayTime,
+  parseAmount,
+  parseMapiEnvelope,
+  parseSettlementFile,
+  PARTNER_TRANS_ID_PATTERN,
+  PAYMENT_CODE_PATTERN,
+  validatePartnerTransId,
+  validatePaymentCode,
+  type MapiEnvelope,
+  type MerchantInfo,
+  type PayInput,
+  type RefundInput,
+} from "./wire.ts";
+export * from "./client.ts";
+export * from "./payment-machine.ts";
+export * from "./run-payment.ts";

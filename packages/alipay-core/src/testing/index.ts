@@ -4,3 +4,5 @@
  */
 export * from "./keys.ts";
 export * from "./vectors.ts";
+export * from "./fake-clock.ts";
+export * from "./mapi-responses.ts";

@@ -1,0 +1,301 @@
+/**
+ * In-memory driver: executes the commands of the payment machine against an
+ * {@link AlipayClient} with an injected {@link Clock}, until the payment settles.
+ * For tests, the conformance tool and a simple single-process server; the production worker
+ * persists every transition instead of holding it in memory.
+ */
+import type { AlipayClient } from "./client.ts";
+import type { Clock } from "./clock.ts";
+import { AlipayAbortError } from "./errors.ts";
+import {
+  DEFAULT_PAYMENT_POLICY,
+  SETTLED_STATE_NAMES,
+  startPayment,
+  timedCommandOf,
+  toErrorInfo,
+  transition,
+  type PaymentCommand,
+  type PaymentEvent,
+  type PaymentPolicy,
+  type PaymentState,
+  type Transition,
+} from "./payment-machine.ts";
+import type { PayInput } from "./wire.ts";
+
+export type TransitionRecord = {
+  atMs: number;
+  from: PaymentState["state"];
+  to: PaymentState["state"];
+  event: PaymentEvent;
+  commands: PaymentCommand[];
+  state: PaymentState;
+  ignored?: string;
+};
+
+export type DriveOptions = {
+  client: AlipayClient;
+  clock: Clock;
+  policy?: PaymentPolicy;
+  /** Shutdown: stop driving and return the current state (resume later with a `resume` event). */
+  signal?: AbortSignal;
+  /** Visitor / staff pressed cancel. */
+  cancelSignal?: AbortSignal;
+  /** Called after every transition (persist it, record the event row). */
+  onTransition?: (record: TransitionRecord) => void | Promise<void>;
+  /** Called for `issue_tickets`, `release_hold`, `escalate`. */
+  onCommand?: (
+    command: Extract<
+      PaymentCommand,
+      { type: "issue_tickets" | "release_hold" | "escalate" }
+    >,
+    state: PaymentState,
+  ) => void | Promise<void>;
+};
+
+/** `stuck`: the machine ignored the result of its own command (a bug or an impossible answer); see the last TransitionRecord. */
+export type DriveResult = {
+  state: PaymentState;
+  outcome: "settled" | "aborted" | "stuck";
+  transitions: number;
+};
+
+export type RunPaymentOptions = DriveOptions & {
+  payment: PayInput;
+};
+
+function isSettled(state: PaymentState): boolean {
+  return SETTLED_STATE_NAMES.includes(state.state);
+}
+
+/** Pays and drives one payment to PAID, FAILED, CANCELLED or NEEDS_ATTENTION. */
+export async function runPayment(
+  options: RunPaymentOptions,
+): Promise<DriveResult> {
+  const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
+  const start = startPayment(options.payment, policy, options.clock.now());
+  return drive(start, options);
+}
+
+/** Starts a refund on a PAID / PARTIALLY_REFUNDED state and drives it to its end. */
+export async function runRefund(
+  options: DriveOptions & {
+    state: PaymentState;
+    partnerRefundId: string;
+    amountMinor: number;
+    reason?: string;
+    payment: Pick<PayInput, "paymentCode" | "subject">;
+  },
+): Promise<DriveResult> {
+  const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
+  const event: PaymentEvent = {
+    type: "refund_requested",
+    partnerRefundId: options.partnerRefundId,
+    amountMinor: options.amountMinor,
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+  };
+  const first = transition(options.state, event, policy, options.clock.now());
+  await options.onTransition?.({
+    atMs: options.clock.now(),
+    from: options.state.state,
+    to: first.state.state,
+    event,
+    commands: first.commands,
+    state: first.state,
+    ...(first.ignored ? { ignored: first.ignored } : {}),
+  });
+  return drive(first, {
+    ...options,
+    payment: toPayInput(first.state, options.payment),
+  });
+}
+
+/** Resumes a persisted state (after a restart) and drives it. Pay retries are impossible without the code. */
+export async function resumePayment(
+  options: DriveOptions & { state: PaymentState },
+): Promise<DriveResult> {
+  const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
+  const event: PaymentEvent = { type: "resume" };
+  const first = transition(options.state, event, policy, options.clock.now());
+  await options.onTransition?.({
+    atMs: options.clock.now(),
+    from: options.state.state,
+    to: first.state.state,
+    event,
+    commands: first.commands,
+    state: first.state,
+  });
+  return drive(first, options);
+}
+
+function toPayInput(
+  state: PaymentState,
+  rest: Pick<PayInput, "paymentCode" | "subject">,
+): PayInput {
+  return {
+    partnerTransId: state.partnerTransId,
+    amountMinor: state.amountMinor,
+    currency: state.currency,
+    ...rest,
+  };
+}
+
+async function execute(
+  command: Extract<PaymentCommand, { at: number }>,
+  state: PaymentState,
+  options: DriveOptions & { payment?: PayInput },
+): Promise<PaymentEvent> {
+  const { client, signal } = options;
+  const callOptions = signal ? { signal } : {};
+  switch (command.type) {
+    case "pay":
+      if (!options.payment) {
+        return {
+          type: "pay_error",
+          error: {
+            name: "PaymentCodeUnavailable",
+            isRetryable: false,
+            mayHaveReachedGateway: false,
+          },
+        };
+      }
+      try {
+        return {
+          type: "pay_result",
+          result: await client.pay(options.payment, callOptions),
+        };
+      } catch (error) {
+        if (error instanceof AlipayAbortError) throw error;
+        return { type: "pay_error", error: toErrorInfo(error) };
+      }
+    case "query":
+      try {
+        return {
+          type: "query_result",
+          result: await client.query(
+            { partnerTransId: state.partnerTransId, currency: state.currency },
+            callOptions,
+          ),
+        };
+      } catch (error) {
+        if (error instanceof AlipayAbortError) throw error;
+        return { type: "query_error", error: toErrorInfo(error) };
+      }
+    case "cancel":
+      try {
+        return {
+          type: "cancel_result",
+          result: await client.cancel(
+            { partnerTransId: state.partnerTransId },
+            callOptions,
+          ),
+        };
+      } catch (error) {
+        if (error instanceof AlipayAbortError) throw error;
+        return { type: "cancel_error", error: toErrorInfo(error) };
+      }
+    case "refund":
+      try {
+        const input = {
+          partnerTransId: command.partnerTransId,
+          partnerRefundId: command.partnerRefundId,
+          amountMinor: command.amountMinor,
+          currency: state.currency,
+          ...(command.reason !== undefined ? { reason: command.reason } : {}),
+        };
+        return {
+          type: "refund_result",
+          result: await client.refund(input, callOptions),
+        };
+      } catch (error) {
+        if (error instanceof AlipayAbortError) throw error;
+        return {
+          type: "refund_error",
+          partnerRefundId: command.partnerRefundId,
+          error: toErrorInfo(error),
+        };
+      }
+  }
+}
+
+/** Drives from a transition until settled or aborted. */
+export async function drive(
+  initial: Transition,
+  options: DriveOptions & { payment?: PayInput },
+): Promise<DriveResult> {
+  const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
+  const { clock, signal, cancelSignal } = options;
+  let current = initial;
+  let count = 0;
+  let isCancelDelivered = false;
+  let isStuck = false;
+
+  const handleInstant = async (t: Transition): Promise<void> => {
+    for (const c of t.commands) {
+      if (
+        c.type === "issue_tickets" ||
+        c.type === "release_hold" ||
+        c.type === "escalate"
+      )
+        await options.onCommand?.(c, t.state);
+    }
+  };
+
+  const apply = async (event: PaymentEvent): Promise<void> => {
+    const from = current.state;
+    const next = transition(from, event, policy, clock.now());
+    count++;
+    await options.onTransition?.({
+      atMs: clock.now(),
+      from: from.state,
+      to: next.state.state,
+      event,
+      commands: next.commands,
+      state: next.state,
+      ...(next.ignored ? { ignored: next.ignored } : {}),
+    });
+    current = next;
+    if (next.ignored === undefined) await handleInstant(next);
+    else if (event.type !== "cancel_requested") isStuck = true;
+  };
+
+  await handleInstant(initial);
+  let pending = timedCommandOf(current.commands);
+  while (pending !== undefined && !isSettled(current.state)) {
+    if (signal?.aborted)
+      return { state: current.state, outcome: "aborted", transitions: count };
+    if (cancelSignal?.aborted && !isCancelDelivered) {
+      isCancelDelivered = true;
+      await apply({ type: "cancel_requested", by: "visitor" });
+      pending = timedCommandOf(current.commands);
+      continue;
+    }
+    const waitMs = pending.at - clock.now();
+    if (waitMs > 0) {
+      const sleepSignal = AbortSignal.any(
+        [signal, isCancelDelivered ? undefined : cancelSignal].filter(
+          (s): s is AbortSignal => s !== undefined,
+        ),
+      );
+      try {
+        await clock.sleep(waitMs, sleepSignal);
+      } catch {
+        continue; // woken by shutdown or cancel: re-check at the loop head
+      }
+    }
+    let event: PaymentEvent;
+    try {
+      event = await execute(pending, current.state, options);
+    } catch {
+      return { state: current.state, outcome: "aborted", transitions: count };
+    }
+    await apply(event);
+    if (isStuck)
+      return { state: current.state, outcome: "stuck", transitions: count };
+    pending = timedCommandOf(current.commands);
+  }
+  return {
+    state: current.state,
+    outcome: isSettled(current.state) ? "settled" : "stuck",
+    transitions: count,
+  };
+}
