@@ -1,0 +1,118 @@
+import type { Db } from "@kiosk/db";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import { redact } from "../log.ts";
+
+export const ACTOR_TYPES = ["staff", "kiosk", "api_client", "system"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+export interface AuditEntryInput {
+  actor: Actor;
+  /** Verb-first, dotted: "kiosk.take_out_of_service", "staff.create", "auth.login_failed". */
+  action: string;
+  target?: { type: string; id: string };
+  /** Why, in the actor's words (required by routers for service-affecting actions). */
+  reason?: string | null;
+  /** Facts worth keeping; secrets are masked before storing. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: number;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface AuditQuery {
+  actorType?: ActorType;
+  actorId?: string;
+  /** Exact action, or a prefix ending in "." ("kiosk."). */
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  since?: Date;
+  until?: Date;
+  /** Return entries with id below this (pages go newest first). */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** Audit actions are prefixed with this when the row is a domain event (see events-service). */
+export const EVENT_ACTION_PREFIX = "event:";
+
+/**
+ * Append-only audit log: there is deliberately no update or delete here. Every
+ * staff action goes through `record`, inside the same transaction as the change
+ * when the caller passes `tx`.
+ */
+export class AuditService {
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger }) {}
+
+  async record(entry: AuditEntryInput, tx?: Pick<Db, "auditLog">): Promise<number> {
+    const client = tx ?? this.deps.db;
+    const row = await client.auditLog.create({
+      data: {
+        actorType: entry.actor.type,
+        actorId: entry.actor.id,
+        action: entry.action,
+        targetType: entry.target?.type ?? null,
+        targetId: entry.target?.id ?? null,
+        reason: entry.reason ?? null,
+        details: JSON.stringify(redact(entry.details ?? {})),
+        createdAt: this.deps.clock.now(),
+      },
+      select: { id: true },
+    });
+    this.deps.log.info("audit", { auditId: row.id, action: entry.action, actor: entry.actor, target: entry.target });
+    return row.id;
+  }
+
+  /** Newest first. Domain event rows (action "event:…") are excluded unless asked for by action. */
+  async query(q: AuditQuery = {}): Promise<{ entries: AuditEntry[]; nextBeforeId: number | null }> {
+    const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+    const action =
+      q.action === undefined
+        ? { not: { startsWith: EVENT_ACTION_PREFIX } }
+        : q.action.endsWith(".")
+          ? { startsWith: q.action }
+          : q.action;
+    const rows = await this.deps.db.auditLog.findMany({
+      where: {
+        actorType: q.actorType,
+        actorId: q.actorId,
+        action,
+        targetType: q.targetType,
+        targetId: q.targetId,
+        createdAt: { gte: q.since, lte: q.until },
+        id: q.beforeId === undefined ? undefined : { lt: q.beforeId },
+      },
+      orderBy: { id: "desc" },
+      take: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      entries: page.map((r) => ({ ...r, details: parseJsonObject(r.details) })),
+      nextBeforeId: rows.length > limit ? page[page.length - 1]!.id : null,
+    };
+  }
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,39 @@
+/** The money path, built from plain dependencies by `createMoneyServices` for the composition root. */
+import { createCatalogService } from "./catalog-service.ts";
+import type { MoneyDeps } from "./money-deps.ts";
+import { newId } from "./money-deps.ts";
+import { createNotifyService } from "./notify-service.ts";
+import { createOrderService } from "./order-service.ts";
+import { createPaymentService } from "./payment-service.ts";
+import { createPaymentWorker, type WorkerOptions } from "./payment-worker.ts";
+import { createReconciliationService } from "./reconciliation-service.ts";
+import { createRefundService } from "./refund-service.ts";
+import { createTicketService } from "./ticket-service.ts";
+
+export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }) {
+  const base = { ...deps, instanceId: deps.instanceId ?? newId("inst") };
+  const catalog = createCatalogService(base);
+  const orders = createOrderService(base);
+  const tickets = createTicketService(base);
+  const payments = createPaymentService({ ...base, tickets });
+  const refunds = createRefundService({ ...base, payments });
+  const reconciliation = createReconciliationService(base);
+  const notify = createNotifyService({ ...base, payments });
+  const worker = createPaymentWorker({ ...base, payments, orders, reconciliation, ...(deps.worker ? { options: deps.worker } : {}) });
+  return { catalog, orders, payments, worker, tickets, refunds, reconciliation, notify };
+}
+
+export type MoneyServices = ReturnType<typeof createMoneyServices>;
+
+export type { Actor, MoneyDeps, MoneyLogger, MoneyMetrics, MoneyEventSink } from "./money-deps.ts";
+export { SYSTEM_ACTOR, maskPaymentCode } from "./money-deps.ts";
+export type { AlipayGateway } from "./gateway.ts";
+export { DEFAULT_PAYMENT_POLICY, type PaymentPolicy } from "./payment-machine-adapter.ts";
+export { fileTicketKeys, memoryTicketKeys, type TicketKeyStore } from "./ticket-keys.ts";
+export { verifyTicketCode, signTicketCode, type TicketPayload, type TicketVerification } from "./ticket-code.ts";
+export type { OrderView, OrderLineView, CreateOrderInput } from "./order-service.ts";
+export type { PaymentView } from "./payment-service.ts";
+export type { TicketView, RedeemResult } from "./ticket-service.ts";
+export type { RefundView } from "./refund-service.ts";
+export type { NotifyOutcome } from "./notify-service.ts";
+export type { TickReport, WorkerOptions } from "./payment-worker.ts";

@@ -1,0 +1,84 @@
+/** Plain dependencies of the money services, so the composition root can build them. */
+import { randomBytes } from "node:crypto";
+import type { Db, DbProvider, StaffRole } from "@kiosk/db";
+import type { Clock } from "../clock.ts";
+import type { AlipayGateway } from "./gateway.ts";
+import type { PaymentPolicy } from "./payment-machine-adapter.ts";
+import type { TicketKeyStore } from "./ticket-keys.ts";
+
+export interface MoneyLogger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: MoneyLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Counters the platform's Prometheus module can read; optional. */
+export interface MoneyMetrics {
+  inc(name: string, labels?: Record<string, string>, value?: number): void;
+  observe?(name: string, value: number, labels?: Record<string, string>): void;
+}
+
+export const noopMetrics: MoneyMetrics = { inc: () => undefined };
+
+/** Sink for domain events (sales feed, kiosk pages); optional. */
+export interface MoneyEventSink {
+  publish(topic: string, payload: Record<string, unknown>): void;
+}
+
+/** Who asks. Kiosks and API clients only ever see their own orders. */
+export type Actor =
+  | { type: "kiosk"; id: string; attractionId: string }
+  | { type: "api_client"; id: string; attractionId: string }
+  | { type: "staff"; id: string; role: StaffRole }
+  | { type: "system"; id?: string };
+
+export const SYSTEM_ACTOR: Actor = { type: "system" };
+
+export interface MoneyDeps {
+  db: Db;
+  /** Detected with a probe query when absent. */
+  provider?: DbProvider;
+  clock: Clock;
+  alipay: AlipayGateway;
+  log?: MoneyLogger;
+  policy?: Partial<PaymentPolicy>;
+  ticketKeys: TicketKeyStore;
+  events?: MoneyEventSink;
+  metrics?: MoneyMetrics;
+  /** Names this process in leases; random when absent. */
+  instanceId?: string;
+  /** How long an unpaid order keeps its capacity. @default 300000 */
+  holdMs?: number;
+  /** Subject shown in the buyer's Alipay bill. */
+  tradeSubject?: (attractionName: string) => string;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString("base64url").replace(/[-_]/g, "x")}`;
+}
+
+/** `281234567890120010` → `2812************10`: never more than the first 4 and last 2 digits. */
+export function maskPaymentCode(code: string): string {
+  if (code.length <= 6) return "*".repeat(code.length);
+  return `${code.slice(0, 4)}${"*".repeat(code.length - 6)}${code.slice(-2)}`;
+}
+
+export async function detectProvider(db: Db): Promise<DbProvider> {
+  try {
+    await db.$queryRawUnsafe("SELECT sqlite_version()");
+    return "sqlite";
+  } catch {
+    return "postgresql";
+  }
+}
+
+export function actorType(actor: Actor): "system" | "kiosk" | "staff" | "api_client" {
+  return actor.type;
+}
+
+export function actorId(actor: Actor): string | null {
+  return actor.id ?? null;
+}

@@ -1,0 +1,48 @@
+/**
+ * Alipay asynchronous notifications: verified by the client (a bad signature is never
+ * believed), then fed into the same machine as query answers. Duplicates change nothing; the
+ * caller acknowledges only after `handle` returned, i.e. after the transition committed.
+ */
+import { describeGatewayError } from "./gateway.ts";
+import { noopMetrics, silentLogger, type MoneyDeps } from "./money-deps.ts";
+import type { PaymentService } from "./payment-service.ts";
+
+export type NotifyOutcome =
+  | { ack: true; result: "applied" | "duplicate" | "unknown_trade"; paymentId?: string; state?: string }
+  | { ack: false; result: "bad_signature" | "malformed"; message: string };
+
+export function createNotifyService(deps: Pick<MoneyDeps, "db" | "alipay" | "log" | "metrics"> & { payments: PaymentService }) {
+  const { db, alipay, payments } = deps;
+  const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+
+  async function handle(params: Readonly<Record<string, string>>): Promise<NotifyOutcome> {
+    // The id is only used to find the currency the amount is written in; everything is verified below.
+    const claimedId = params["partner_trans_id"] ?? params["out_trade_no"];
+    const hint = claimedId ? await db.payment.findUnique({ where: { partnerTransId: claimedId }, select: { currency: true } }) : null;
+    let notification;
+    try {
+      notification = alipay.verifyNotification(params, hint ? { currency: hint.currency } : undefined);
+    } catch (error) {
+      const e = describeGatewayError(error);
+      const result = e.name === "AlipaySignatureError" ? "bad_signature" : "malformed";
+      metrics.inc("kiosk_notifications_total", { outcome: result });
+      log.warn("notification rejected", { reason: result, error: e.message });
+      return { ack: false, result, message: e.message };
+    }
+    const payment = await db.payment.findUnique({ where: { partnerTransId: notification.partnerTransId } });
+    if (!payment) {
+      metrics.inc("kiosk_notifications_total", { outcome: "unknown_trade" });
+      log.warn("notification for an unknown trade", { partnerTransId: notification.partnerTransId, status: notification.status });
+      return { ack: true, result: "unknown_trade" };
+    }
+    const { row, commands } = await payments.apply(payment.id, { type: "notification", notification }, { actor: { type: "gateway" } });
+    const isApplied = row.version !== payment.version || commands.length > 0;
+    metrics.inc("kiosk_notifications_total", { outcome: isApplied ? "applied" : "duplicate" });
+    return { ack: true, result: isApplied ? "applied" : "duplicate", paymentId: payment.id, state: row.state };
+  }
+
+  return { handle };
+}
+
+export type NotifyService = ReturnType<typeof createNotifyService>;

@@ -1,0 +1,298 @@
+/**
+ * Orders priced on the server from the catalog, with capacity holds taken by one atomic
+ * conditional UPDATE per slot (`sold + held + n <= capacity`, checked by affected rows), so
+ * no interleaving of instances or transactions can oversell, on SQLite or PostgreSQL.
+ */
+import type { OrderState, Prisma } from "@kiosk/db";
+import { KioskError } from "../errors.ts";
+import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+
+export type Tx = Prisma.TransactionClient;
+
+export const MAX_LINES = 10;
+export const MAX_QUANTITY_PER_LINE = 50;
+export const DEFAULT_HOLD_MS = 5 * 60_000;
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
+
+export interface OrderLineInput {
+  ticketTypeId: string;
+  slotId: string;
+  quantity: number;
+}
+
+export interface CreateOrderInput {
+  actor: Actor;
+  /** Required for staff; kiosks and API clients are bound to their attraction. */
+  attractionId?: string;
+  lines: OrderLineInput[];
+  locale?: string;
+  externalRef?: string;
+}
+
+export interface OrderLineView {
+  id: string;
+  ticketTypeId: string;
+  ticketTypeCode: string;
+  ticketTypeName: string;
+  slotId: string;
+  slotStartsAt: Date;
+  slotEndsAt: Date;
+  quantity: number;
+  unitPriceMinor: number;
+  lineTotalMinor: number;
+}
+
+export interface OrderView {
+  id: string;
+  attractionId: string;
+  channel: string;
+  kioskId: string | null;
+  apiClientId: string | null;
+  externalRef: string | null;
+  state: OrderState;
+  currency: string;
+  totalMinor: number;
+  refundedMinor: number;
+  locale: string;
+  expiresAt: Date;
+  createdAt: Date;
+  lines: OrderLineView[];
+}
+
+const orderInclude = { lines: { include: { ticketType: true, slot: true } } } as const;
+
+type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
+
+export function toOrderView(o: OrderRow): OrderView {
+  return {
+    id: o.id,
+    attractionId: o.attractionId,
+    channel: o.channel,
+    kioskId: o.kioskId,
+    apiClientId: o.apiClientId,
+    externalRef: o.externalRef,
+    state: o.state as OrderState,
+    currency: o.currency,
+    totalMinor: o.totalMinor,
+    refundedMinor: o.refundedMinor,
+    locale: o.locale,
+    expiresAt: o.expiresAt,
+    createdAt: o.createdAt,
+    lines: o.lines.map((l) => ({
+      id: l.id,
+      ticketTypeId: l.ticketTypeId,
+      ticketTypeCode: l.ticketType.code,
+      ticketTypeName: l.ticketType.name,
+      slotId: l.slotId,
+      slotStartsAt: l.slot.startsAt,
+      slotEndsAt: l.slot.endsAt,
+      quantity: l.quantity,
+      unitPriceMinor: l.unitPriceMinor,
+      lineTotalMinor: l.lineTotalMinor,
+    })),
+  };
+}
+
+/** Throws NOT_FOUND (not FORBIDDEN: existence is not disclosed) when `actor` may not see the order. */
+export function assertOrderAccess(order: { id: string; kioskId: string | null; apiClientId: string | null; attractionId: string }, actor: Actor): void {
+  const isAllowed =
+    actor.type === "system" ||
+    actor.type === "staff" ||
+    (actor.type === "kiosk" && order.kioskId === actor.id) ||
+    (actor.type === "api_client" && order.apiClientId === actor.id);
+  if (!isAllowed) throw new KioskError("NOT_FOUND", `Order ${order.id} not found`);
+}
+
+/** Releases the order's active holds (each exactly once) and gives the capacity back. */
+export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Promise<number> {
+  const holds = await tx.capacityHold.findMany({ where: { orderId, state: "active" } });
+  let released = 0;
+  for (const h of holds) {
+    const { count } = await tx.capacityHold.updateMany({ where: { id: h.id, state: "active" }, data: { state: "released", releasedAt: now } });
+    if (count === 1) {
+      await tx.slot.update({ where: { id: h.slotId }, data: { held: { decrement: h.quantity } } });
+      released += h.quantity;
+    }
+  }
+  return released;
+}
+
+/**
+ * Turns the order's holds into sold places. A hold that is no longer active (released by a
+ * staff action, say) still counts as sold: the visitor paid, so the tickets are issued; the
+ * returned list names slots that went over capacity so someone can look.
+ */
+export async function convertHoldsInTx(tx: Tx, orderId: string, now: Date): Promise<string[]> {
+  const lines = await tx.orderLine.findMany({ where: { orderId }, select: { slotId: true, quantity: true } });
+  const perSlot = new Map<string, number>();
+  for (const l of lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
+  const overCapacity: string[] = [];
+  for (const [slotId, quantity] of perSlot) {
+    const { count } = await tx.capacityHold.updateMany({ where: { orderId, slotId, state: "active" }, data: { state: "converted", releasedAt: now } });
+    if (count === 1) {
+      await tx.slot.update({ where: { id: slotId }, data: { held: { decrement: quantity }, sold: { increment: quantity } } });
+    } else {
+      const took = await tx.$executeRaw`UPDATE "Slot" SET "sold" = "sold" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
+      if (took !== 1) {
+        await tx.slot.update({ where: { id: slotId }, data: { sold: { increment: quantity } } });
+        overCapacity.push(slotId);
+      }
+    }
+  }
+  return overCapacity;
+}
+
+export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "holdMs">) {
+  const { db, clock } = deps;
+  const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+  const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
+
+  async function load(orderId: string, actor: Actor): Promise<OrderView> {
+    const o = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+    if (!o) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
+    assertOrderAccess(o, actor);
+    return toOrderView(o);
+  }
+
+  function resolveAttraction(input: CreateOrderInput): string {
+    const { actor } = input;
+    if (actor.type === "kiosk" || actor.type === "api_client") {
+      if (input.attractionId !== undefined && input.attractionId !== actor.attractionId) {
+        throw new KioskError("FORBIDDEN", `A ${actor.type} of ${actor.attractionId} cannot sell for ${input.attractionId}`);
+      }
+      return actor.attractionId;
+    }
+    if (!input.attractionId) throw new KioskError("BAD_REQUEST", "attractionId is required");
+    return input.attractionId;
+  }
+
+  async function create(input: CreateOrderInput): Promise<OrderView> {
+    const attractionId = resolveAttraction(input);
+    if (input.lines.length < 1 || input.lines.length > MAX_LINES) throw new KioskError("BAD_REQUEST", `An order has 1 to ${MAX_LINES} lines`);
+    const merged = new Map<string, OrderLineInput>();
+    for (const l of input.lines) {
+      if (!Number.isInteger(l.quantity) || l.quantity < 1 || l.quantity > MAX_QUANTITY_PER_LINE) {
+        throw new KioskError("BAD_REQUEST", `Quantity ${l.quantity} is not a whole number from 1 to ${MAX_QUANTITY_PER_LINE}`);
+      }
+      const key = `${l.ticketTypeId}\u0000${l.slotId}`;
+      const prev = merged.get(key);
+      merged.set(key, { ...l, quantity: (prev?.quantity ?? 0) + l.quantity });
+    }
+    const lines = [...merged.values()];
+    const now = clock.now();
+
+    const attraction = await db.attraction.findUnique({ where: { id: attractionId } });
+    if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${attractionId} not found`);
+    const types = await db.ticketType.findMany({ where: { id: { in: lines.map((l) => l.ticketTypeId) } } });
+    const slots = await db.slot.findMany({ where: { id: { in: lines.map((l) => l.slotId) } } });
+    const typeById = new Map(types.map((t) => [t.id, t]));
+    const slotById = new Map(slots.map((s) => [s.id, s]));
+    const perSlot = new Map<string, number>();
+    let totalMinor = 0;
+    const lineRows = lines.map((l) => {
+      const type = typeById.get(l.ticketTypeId);
+      if (!type || type.attractionId !== attractionId || !type.isActive) throw new KioskError("BAD_REQUEST", `Ticket type ${l.ticketTypeId} is not on sale here`);
+      const slot = slotById.get(l.slotId);
+      if (!slot || slot.attractionId !== attractionId) throw new KioskError("BAD_REQUEST", `Slot ${l.slotId} is not on sale here`);
+      const expectedKind = type.validityKind === "date" ? "day" : "timed";
+      if (slot.kind !== expectedKind) throw new KioskError("BAD_REQUEST", `Ticket type ${type.code} needs a ${expectedKind} slot, ${l.slotId} is ${slot.kind}`);
+      if (slot.endsAt.getTime() <= now.getTime()) throw new KioskError("BAD_REQUEST", `Slot ${l.slotId} has ended`);
+      perSlot.set(slot.id, (perSlot.get(slot.id) ?? 0) + l.quantity);
+      const lineTotalMinor = type.priceMinor * l.quantity;
+      totalMinor += lineTotalMinor;
+      return { id: newId("oln"), ticketTypeId: type.id, slotId: slot.id, quantity: l.quantity, unitPriceMinor: type.priceMinor, lineTotalMinor };
+    });
+    if (!Number.isSafeInteger(totalMinor) || totalMinor <= 0) throw new KioskError("BAD_REQUEST", "Order total is out of range");
+
+    const orderId = newId("ord");
+    const expiresAt = new Date(now.getTime() + holdMs);
+    const holdSlots = [...perSlot.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    let soldOutSlot: string | undefined;
+    try {
+      await db.$transaction(async (tx) => {
+        for (const [slotId, quantity] of holdSlots) {
+          const took = await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
+          if (took !== 1) {
+            soldOutSlot = slotId;
+            throw new KioskError("CONFLICT", `Not enough places left in slot ${slotId}`, { details: { slotId, reason: "sold_out" } });
+          }
+        }
+        await tx.order.create({
+          data: {
+            id: orderId,
+            attractionId,
+            channel: input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter",
+            kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
+            apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
+            staffUserId: input.actor.type === "staff" ? input.actor.id : null,
+            externalRef: input.externalRef ?? null,
+            state: "pending",
+            currency: attraction.currency,
+            totalMinor,
+            locale: input.locale ?? "en",
+            expiresAt,
+            createdAt: now,
+            lines: { create: lineRows },
+            holds: { create: holdSlots.map(([slotId, quantity]) => ({ id: newId("hld"), slotId, quantity, state: "active", expiresAt, createdAt: now })) },
+          },
+        });
+      }, TX_OPTIONS);
+    } catch (error) {
+      if (soldOutSlot) metrics.inc("kiosk_orders_total", { outcome: "sold_out" });
+      throw error;
+    }
+    metrics.inc("kiosk_orders_total", { outcome: "created" });
+    log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
+    return load(orderId, { type: "system" });
+  }
+
+  /** Cancels a pending order that has no payment under way and gives its places back. */
+  async function cancel(orderId: string, actor: Actor): Promise<OrderView> {
+    const order = await load(orderId, actor);
+    if (order.state !== "pending") throw new KioskError("CONFLICT", `Order ${orderId} is ${order.state}, not pending`);
+    const now = clock.now();
+    await db.$transaction(async (tx) => {
+      const live = await tx.payment.count({ where: { orderId, state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } } });
+      if (live > 0) throw new KioskError("CONFLICT", `Order ${orderId} has a payment; cancel the payment instead`);
+      const { count } = await tx.order.updateMany({ where: { id: orderId, state: "pending" }, data: { state: "cancelled" } });
+      if (count !== 1) throw new KioskError("CONFLICT", `Order ${orderId} is no longer pending`);
+      await releaseHoldsInTx(tx, orderId, now);
+    }, TX_OPTIONS);
+    metrics.inc("kiosk_orders_total", { outcome: "cancelled" });
+    return load(orderId, actor);
+  }
+
+  /**
+   * Expires unpaid orders whose hold ran out. An order with a payment still under way is
+   * left alone: `payment.start` pushes `expiresAt` past the payment deadline under the same
+   * row condition, so the two never both win.
+   */
+  async function expireDue(limit = 200): Promise<number> {
+    const now = clock.now();
+    const due = await db.order.findMany({
+      where: { state: "pending", expiresAt: { lt: now }, payments: { none: { state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } } } },
+      select: { id: true },
+      take: limit,
+    });
+    let expired = 0;
+    for (const { id } of due) {
+      const done = await db.$transaction(async (tx) => {
+        const { count } = await tx.order.updateMany({ where: { id, state: "pending", expiresAt: { lt: now } }, data: { state: "expired" } });
+        if (count !== 1) return false;
+        await releaseHoldsInTx(tx, id, now);
+        return true;
+      }, TX_OPTIONS);
+      if (done) expired += 1;
+    }
+    if (expired > 0) {
+      metrics.inc("kiosk_orders_total", { outcome: "expired" }, expired);
+      log.info("expired unpaid orders", { count: expired });
+    }
+    return expired;
+  }
+
+  return { create, get: load, cancel, expireDue };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;

@@ -1,0 +1,181 @@
+/**
+ * Drives every unfinished payment to an end: claims due payments with a lease (a conditional
+ * UPDATE; on PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED inside the same
+ * statement), so N instances never act on one payment at once; expires unpaid holds; runs the
+ * daily reconciliation. Tick-driven: tests call `tick()` with a fake clock instead of sleeping.
+ */
+import { dayInZone, addDays, type DbProvider } from "@kiosk/db";
+import { detectProvider, noopMetrics, silentLogger, type MoneyDeps } from "./money-deps.ts";
+import type { OrderService } from "./order-service.ts";
+import type { PaymentService } from "./payment-service.ts";
+import type { ReconciliationService } from "./reconciliation-service.ts";
+
+export interface WorkerOptions {
+  /** Most payments claimed per tick. @default 200 */
+  batchSize?: number;
+  /** Payments driven at once. @default 32 */
+  concurrency?: number;
+  /** Real-time interval of the loop started by `start()`. @default 500 */
+  intervalMs?: number;
+  /** Daily reconciliation of the previous gateway day, at this hour in `reconcileZone`; off when absent. */
+  reconcileAtHour?: number;
+  /** @default "Asia/Shanghai" (Alipay's settlement day) */
+  reconcileZone?: string;
+}
+
+export interface TickReport {
+  claimed: number;
+  driven: number;
+  errors: number;
+  expiredOrders: number;
+  reconciled: string | null;
+}
+
+const ACTIVE = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"] as const;
+
+export function createPaymentWorker(
+  deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "provider"> & {
+    payments: PaymentService;
+    orders: OrderService;
+    reconciliation?: ReconciliationService;
+    options?: WorkerOptions;
+  },
+) {
+  const { db, clock, payments, orders } = deps;
+  const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+  const options = deps.options ?? {};
+  const batchSize = options.batchSize ?? 200;
+  const concurrency = options.concurrency ?? 32;
+  const owner = `${payments.instanceId}:worker`;
+  let provider: DbProvider | undefined = deps.provider;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> | undefined;
+  let isStopped = true;
+  let hasResumed = false;
+
+  async function claimDue(): Promise<string[]> {
+    provider ??= await detectProvider(db);
+    const now = clock.now();
+    const until = new Date(now.getTime() + payments.policy.leaseMs);
+    if (provider === "postgresql") {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        UPDATE "Payment" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
+        WHERE "id" IN (
+          SELECT "id" FROM "Payment"
+          WHERE "state" IN ('SENDING', 'POLLING', 'CANCELLING', 'REFUNDING')
+            AND "nextActionAt" <= ${now}
+            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
+          ORDER BY "nextActionAt"
+          LIMIT ${batchSize}
+          FOR UPDATE SKIP LOCKED)
+        AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
+        RETURNING "id"`;
+      return rows.map((r) => r.id);
+    }
+    const candidates = await db.payment.findMany({
+      where: { state: { in: [...ACTIVE] }, nextActionAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      orderBy: { nextActionAt: "asc" },
+      select: { id: true },
+      take: batchSize,
+    });
+    const claimed: string[] = [];
+    for (const { id } of candidates) {
+      if (await payments.claim(id, owner, { isDueRequired: true })) claimed.push(id);
+    }
+    return claimed;
+  }
+
+  /**
+   * Called once before the first tick: leases held by an earlier run of this same instance id
+   * are from a process that is gone (it crashed mid-payment), so they are freed now instead of
+   * waiting for them to time out. Returns the unfinished payments, SENDING rows included.
+   */
+  async function resume(): Promise<{ unfinished: number; sending: number; reclaimed: number }> {
+    hasResumed = true;
+    const prefix = `${payments.instanceId}:`;
+    const { count: reclaimed } = await db.payment.updateMany({
+      where: { state: { in: [...ACTIVE] }, leaseOwner: { startsWith: prefix } },
+      data: { leaseOwner: null, leaseUntil: null },
+    });
+    const unfinished = await db.payment.groupBy({ by: ["state"], where: { state: { in: [...ACTIVE] } }, _count: { _all: true } });
+    const count = (state: string) => unfinished.find((u) => u.state === state)?._count._all ?? 0;
+    const total = unfinished.reduce((sum, u) => sum + u._count._all, 0);
+    // A SENDING row without a live sender gets queried at once: the pay may or may not have reached Alipay.
+    await db.payment.updateMany({ where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: clock.now() } }, data: { nextActionAt: clock.now() } });
+    log.info("payment worker resumed", { unfinished: total, sending: count("SENDING"), reclaimed });
+    return { unfinished: total, sending: count("SENDING"), reclaimed };
+  }
+
+  async function maybeReconcile(): Promise<string | null> {
+    if (!deps.reconciliation || options.reconcileAtHour === undefined) return null;
+    const zone = options.reconcileZone ?? "Asia/Shanghai";
+    const nowMs = clock.now().getTime();
+    const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(nowMs));
+    if (hour < options.reconcileAtHour) return null;
+    const day = addDays(dayInZone(nowMs, zone), -1);
+    const run = await deps.reconciliation.runScheduled(day);
+    return run ? day : null;
+  }
+
+  async function tick(): Promise<TickReport> {
+    if (!hasResumed) await resume();
+    const ids = await claimDue();
+    let driven = 0;
+    let errors = 0;
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(concurrency, ids.length) }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        try {
+          await payments.drive(id, owner);
+          driven += 1;
+        } catch (error) {
+          errors += 1;
+          log.error("payment step failed", { paymentId: id, error: error instanceof Error ? error.message : String(error) });
+          await db.payment.updateMany({ where: { id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } }).catch(() => undefined);
+        }
+      }
+    });
+    await Promise.all(lanes);
+    const expiredOrders = await orders.expireDue();
+    let reconciled: string | null = null;
+    try {
+      reconciled = await maybeReconcile();
+    } catch (error) {
+      log.error("scheduled reconciliation failed", { error: error instanceof Error ? error.message : String(error) });
+    }
+    metrics.inc("kiosk_worker_ticks_total");
+    if (ids.length > 0) metrics.inc("kiosk_worker_payments_driven_total", {}, driven);
+    return { claimed: ids.length, driven, errors, expiredOrders, reconciled };
+  }
+
+  /** Runs `tick()` on a real-time interval until `signal` aborts or `stop()` is called. */
+  function start(signal?: AbortSignal): void {
+    if (!isStopped) return;
+    isStopped = false;
+    const intervalMs = options.intervalMs ?? 500;
+    const loop = (): void => {
+      if (isStopped) return;
+      running = tick()
+        .catch((error: unknown) => log.error("worker tick failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => {
+          running = undefined;
+          if (!isStopped) timer = setTimeout(loop, intervalMs);
+        });
+    };
+    signal?.addEventListener("abort", () => void stop(), { once: true });
+    loop();
+  }
+
+  async function stop(): Promise<void> {
+    isStopped = true;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    await running;
+  }
+
+  return { tick, start, stop, resume, owner };
+}
+
+export type PaymentWorker = ReturnType<typeof createPaymentWorker>;

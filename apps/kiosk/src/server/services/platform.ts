@@ -1,0 +1,47 @@
+import type { Db } from "@kiosk/db";
+import { AuthService } from "../auth/auth-service.ts";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import { createKioskMetrics, type KioskMetrics } from "../metrics.ts";
+import { AuditService } from "./audit-service.ts";
+import { EventsService } from "./events-service.ts";
+import { FleetService } from "./fleet-service.ts";
+import { IdempotencyService } from "./idempotency-service.ts";
+import { RateLimiter, type BucketPolicy, type RateLimitPolicyName } from "./rate-limit.ts";
+
+export interface PlatformDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics?: KioskMetrics;
+  sessionTtlMinutes: number;
+  onlineWindowSec?: number;
+  eventsPollIntervalMs?: number;
+  rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+}
+
+/** The services this platform layer owns; the money services receive all of them. */
+export interface PlatformServices {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: KioskMetrics;
+  audit: AuditService;
+  auth: AuthService;
+  events: EventsService;
+  fleet: FleetService;
+  idempotency: IdempotencyService;
+  rateLimiter: RateLimiter;
+}
+
+export function createPlatformServices(deps: PlatformDeps): PlatformServices {
+  const { db, clock, log } = deps;
+  const metrics = deps.metrics ?? createKioskMetrics();
+  const audit = new AuditService({ db, clock, log: log.child({ ns: "audit" }) });
+  const auth = new AuthService({ db, clock, log: log.child({ ns: "auth" }), audit, sessionTtlMinutes: deps.sessionTtlMinutes });
+  const events = new EventsService({ db, clock, log: log.child({ ns: "events" }), metrics, pollIntervalMs: deps.eventsPollIntervalMs });
+  const fleet = new FleetService({ db, clock, log: log.child({ ns: "fleet" }), audit, auth, events, metrics, onlineWindowSec: deps.onlineWindowSec });
+  const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
+  const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
+  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter };
+}
