@@ -1,0 +1,83 @@
+/**
+ * Composition root of the Next process: env → db → logger/metrics → platform
+ * services → Alipay client → money services → (worker). One instance per process
+ * (kept on globalThis so Next's dev reloads and multiple route bundles share it).
+ */
+import { createDb, tuneSqlite, type DbHandle } from "@kiosk/db";
+import { getEnv, type KioskEnv } from "../env.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createKioskMetrics } from "./metrics.ts";
+import { createMoneyServices } from "./services/index.ts";
+import { createPlatformServices } from "./services/platform.ts";
+import { buildMoneyDeps } from "./money-wiring.ts";
+import type { AppServices } from "./trpc/context.ts";
+
+export interface AppRuntime {
+  env: KioskEnv;
+  dbHandle: DbHandle;
+  services: AppServices;
+  /** Stops the worker (if running) and closes the database. */
+  stop(): Promise<void>;
+}
+
+interface Holder {
+  runtime?: Promise<AppRuntime>;
+}
+const HOLDER_KEY = Symbol.for("kiosk.app-runtime");
+const holder: Holder = ((globalThis as Record<symbol, unknown>)[HOLDER_KEY] as Holder | undefined) ?? {};
+(globalThis as Record<symbol, unknown>)[HOLDER_KEY] = holder;
+
+export interface BuildRuntimeOptions {
+  env: KioskEnv;
+  clock?: Clock;
+  log?: Logger;
+  /** Start the payment worker when env.worker is "inline" (default true). */
+  shouldStartWorker?: boolean;
+}
+
+export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntime> {
+  const { env } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger({ level: env.logLevel, bindings: { service: "kiosk" } });
+  const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot });
+  await tuneSqlite(dbHandle);
+  const metrics = createKioskMetrics();
+  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes });
+  const moneyDeps = await buildMoneyDeps({ env, platform });
+  const money = createMoneyServices(moneyDeps.deps);
+  const services: AppServices = { ...platform, money };
+  const stopWorker = opts.shouldStartWorker !== false && env.worker === "inline" ? await moneyDeps.startWorker(services) : async () => undefined;
+  log.info("kiosk server ready", {
+    database: dbHandle.target,
+    alipay: { env: env.alipay.env, protocol: env.alipay.protocol, gateway: env.alipay.gatewayUrl, signType: env.alipay.signType, isUsingTestKeys: env.alipay.isUsingTestKeys },
+    worker: env.worker,
+  });
+  if (env.alipay.isUsingTestKeys && env.alipay.env === "live") log.warn("live Alipay with public test credentials: payments will fail");
+  return {
+    env,
+    dbHandle,
+    services,
+    async stop() {
+      await stopWorker();
+      await dbHandle.close();
+    },
+  };
+}
+
+/** The process-wide runtime, built on first use. */
+export function getRuntime(): Promise<AppRuntime> {
+  holder.runtime ??= buildRuntime({ env: getEnv() }).catch((e: unknown) => {
+    holder.runtime = undefined;
+    throw e;
+  });
+  return holder.runtime;
+}
+
+export async function getAppServices(): Promise<AppServices> {
+  return (await getRuntime()).services;
+}
+
+export function getAppConfig(): { isSecureCookies: boolean } {
+  return { isSecureCookies: getEnv().isSecureCookies };
+}

@@ -1,0 +1,254 @@
+import { hashPassword, hashToken, isUniqueViolation, verifyPassword, API_SCOPES, type ApiScope, type Db, type StaffRole } from "@kiosk/db";
+import type { Clock } from "../clock.ts";
+import { KioskError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import type { Logger } from "../log.ts";
+import type { Actor, AuditService } from "../services/audit-service.ts";
+import { isStaffRole } from "./roles.ts";
+import {
+  apiKeyPrefix,
+  hashPairingCode,
+  newApiKey,
+  newKioskCredential,
+  newPairingCode,
+  newSessionToken,
+  safeEqualHex,
+} from "./tokens.ts";
+
+export interface StaffIdentity {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+}
+
+export interface KioskIdentity {
+  id: string;
+  attractionId: string;
+  name: string;
+  /** False while staff have taken the kiosk out of service: it may read and heartbeat, not sell. */
+  isInService: boolean;
+}
+
+export interface ApiClientIdentity {
+  id: string;
+  attractionId: string;
+  name: string;
+  scopes: readonly ApiScope[];
+}
+
+export interface SessionInfo {
+  staff: StaffIdentity;
+  sessionId: string;
+  expiresAt: Date;
+  /** True when this check extended the session (the cookie should be re-sent). */
+  isRenewed: boolean;
+}
+
+export interface AuthServiceOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  audit: AuditService;
+  sessionTtlMinutes: number;
+  /** How long an issued pairing code stays valid. */
+  pairingCodeTtlMinutes?: number;
+}
+
+const DEFAULT_PAIRING_CODE_TTL_MINUTES = 30;
+/** Compared against when the e-mail is unknown, so both paths cost one scrypt. */
+const DUMMY_PASSWORD_HASH = hashPassword("not-a-real-password");
+const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+
+export function parseScopes(text: string): ApiScope[] {
+  return text
+    .split(/\s+/)
+    .filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
+}
+
+/**
+ * Staff sessions, kiosk device credentials and booking-system API keys. Every
+ * secret is random, handed out once, and stored as a SHA-256 hash.
+ */
+export class AuthService {
+  private readonly sessionTtlMs: number;
+  private readonly pairingTtlMs: number;
+
+  constructor(private readonly o: AuthServiceOptions) {
+    this.sessionTtlMs = o.sessionTtlMinutes * 60_000;
+    this.pairingTtlMs = (o.pairingCodeTtlMinutes ?? DEFAULT_PAIRING_CODE_TTL_MINUTES) * 60_000;
+  }
+
+  get sessionTtlSeconds(): number {
+    return Math.round(this.sessionTtlMs / 1000);
+  }
+
+  // ------------------------------------------------------------------ staff
+
+  /** Checks e-mail and password; on success creates a session and returns its token (once). */
+  async login(input: { email: string; password: string; ip: string }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity }> {
+    const email = input.email.trim().toLowerCase();
+    const user = await this.o.db.staffUser.findUnique({ where: { email } });
+    const isPasswordOk = verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !isPasswordOk || !user.isActive || !isStaffRole(user.role)) {
+      await this.o.audit.record({
+        actor: { type: "staff", id: user?.id ?? null },
+        action: "auth.login_failed",
+        details: { email, ip: input.ip, reason: !user ? "unknown_email" : !isPasswordOk ? "bad_password" : "inactive" },
+      });
+      throw new KioskError("UNAUTHORIZED", "E-mail or password is wrong, or the account is deactivated.");
+    }
+    const token = newSessionToken();
+    const now = this.o.clock.now();
+    const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
+    const sessionId = newId("ses");
+    await this.o.db.staffSession.create({ data: { id: sessionId, userId: user.id, tokenHash: hashToken(token), expiresAt, createdAt: now } });
+    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip } });
+    return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole } };
+  }
+
+  /**
+   * The staff member behind a session token, or null when it is unknown, expired,
+   * revoked or the user was deactivated. Sliding renewal: past half its life, a
+   * used session is extended to a full TTL from now.
+   */
+  async authenticateSession(token: string): Promise<SessionInfo | null> {
+    const session = await this.o.db.staffSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+    const now = this.o.clock.now();
+    if (!session || session.revokedAt || session.expiresAt <= now || !session.user.isActive || !isStaffRole(session.user.role)) return null;
+    let expiresAt = session.expiresAt;
+    let isRenewed = false;
+    if (expiresAt.getTime() - now.getTime() < this.sessionTtlMs / 2) {
+      expiresAt = new Date(now.getTime() + this.sessionTtlMs);
+      await this.o.db.staffSession.update({ where: { id: session.id }, data: { expiresAt } });
+      isRenewed = true;
+    }
+    const u = session.user;
+    const role = u.role as StaffRole;
+    return { staff: { id: u.id, email: u.email, name: u.name, role }, sessionId: session.id, expiresAt, isRenewed };
+  }
+
+  /** Revokes the session of `token`; unknown tokens are ignored (logout is idempotent). */
+  async logout(token: string): Promise<void> {
+    const session = await this.o.db.staffSession.findUnique({ where: { tokenHash: hashToken(token) } });
+    if (!session || session.revokedAt) return;
+    await this.o.db.staffSession.update({ where: { id: session.id }, data: { revokedAt: this.o.clock.now() } });
+    await this.o.audit.record({ actor: { type: "staff", id: session.userId }, action: "auth.logout", target: { type: "staff_session", id: session.id } });
+  }
+
+  /** Ends every session of a user (deactivation, password change). */
+  async revokeAllSessions(userId: string): Promise<number> {
+    const r = await this.o.db.staffSession.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: this.o.clock.now() } });
+    return r.count;
+  }
+
+  // ----------------------------------------------------------------- staff admin
+
+  async createStaffUser(input: { email: string; name: string; password: string; role: StaffRole }, actor: Actor): Promise<StaffIdentity> {
+    const email = input.email.trim().toLowerCase();
+    const id = newId("stf");
+    try {
+      await this.o.db.staffUser.create({ data: { id, email, name: input.name, passwordHash: hashPassword(input.password), role: input.role, createdAt: this.o.clock.now() } });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new KioskError("CONFLICT", `A staff account with e-mail ${email} already exists.`);
+      throw e;
+    }
+    await this.o.audit.record({ actor, action: "staff.create", target: { type: "staff_user", id }, details: { email, role: input.role } });
+    return { id, email, name: input.name, role: input.role };
+  }
+
+  async deactivateStaffUser(input: { userId: string; reason: string }, actor: Actor): Promise<void> {
+    if (actor.id === input.userId) throw new KioskError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
+    const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
+    if (!user) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
+    if (user.isActive) {
+      await this.o.db.staffUser.update({ where: { id: user.id }, data: { isActive: false } });
+    }
+    const revoked = await this.revokeAllSessions(user.id);
+    await this.o.audit.record({ actor, action: "staff.deactivate", target: { type: "staff_user", id: user.id }, reason: input.reason, details: { sessionsRevoked: revoked } });
+  }
+
+  async listStaffUsers(): Promise<Array<StaffIdentity & { isActive: boolean; createdAt: Date }>> {
+    const rows = await this.o.db.staffUser.findMany({ orderBy: { email: "asc" } });
+    return rows.filter((r) => isStaffRole(r.role)).map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role as StaffRole, isActive: r.isActive, createdAt: r.createdAt }));
+  }
+
+  // ------------------------------------------------------------------ kiosks
+
+  /** A fresh one-time pairing code for a registered kiosk (replaces any earlier code). Shown once. */
+  async issuePairingCode(kioskId: string, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
+    const code = newPairingCode();
+    const expiresAt = new Date(this.o.clock.now().getTime() + this.pairingTtlMs);
+    const r = await this.o.db.kiosk.updateMany({ where: { id: kioskId }, data: { pairingCodeHash: hashPairingCode(code), pairingExpiresAt: expiresAt } });
+    if (r.count === 0) throw new KioskError("NOT_FOUND", `Kiosk ${kioskId} is not registered.`);
+    await this.o.audit.record({ actor, action: "kiosk.issue_pairing_code", target: { type: "kiosk", id: kioskId }, details: { expiresAt } });
+    return { code, expiresAt };
+  }
+
+  /**
+   * Exchanges a pairing code for the kiosk's device credential. The code is cleared
+   * in the same conditional update that stores the credential, so it works once.
+   * A kiosk that pairs again gets a new credential; the old one stops working.
+   */
+  async pairKiosk(input: { code: string; ip: string }): Promise<{ credential: string; kiosk: KioskIdentity }> {
+    const codeHash = hashPairingCode(input.code);
+    const now = this.o.clock.now();
+    const kiosk = await this.o.db.kiosk.findUnique({ where: { pairingCodeHash: codeHash } });
+    const isExpired = kiosk?.pairingExpiresAt ? kiosk.pairingExpiresAt <= now : false;
+    if (!kiosk || isExpired) {
+      await this.o.audit.record({ actor: { type: "kiosk", id: kiosk?.id ?? null }, action: "kiosk.pair_failed", details: { ip: input.ip, reason: kiosk ? "expired" : "unknown_code" } });
+      throw new KioskError("UNAUTHORIZED", "The pairing code is wrong, expired or already used. Ask staff for a new one.");
+    }
+    const credential = newKioskCredential();
+    const r = await this.o.db.kiosk.updateMany({
+      where: { id: kiosk.id, pairingCodeHash: codeHash },
+      data: { pairingCodeHash: null, pairingExpiresAt: null, credentialHash: hashToken(credential), pairedAt: now },
+    });
+    if (r.count !== 1) throw new KioskError("UNAUTHORIZED", "The pairing code is wrong, expired or already used. Ask staff for a new one.");
+    await this.o.audit.record({ actor: { type: "kiosk", id: kiosk.id }, action: "kiosk.pair", target: { type: "kiosk", id: kiosk.id }, details: { ip: input.ip } });
+    return { credential, kiosk: { id: kiosk.id, attractionId: kiosk.attractionId, name: kiosk.name, isInService: kiosk.isInService } };
+  }
+
+  async authenticateKiosk(credential: string): Promise<KioskIdentity | null> {
+    const k = await this.o.db.kiosk.findUnique({ where: { credentialHash: hashToken(credential) } });
+    return k ? { id: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService } : null;
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  async createApiKey(input: { attractionId: string; name: string; scopes: readonly ApiScope[] }, actor: Actor): Promise<{ key: string; client: ApiClientIdentity }> {
+    const attraction = await this.o.db.attraction.findUnique({ where: { id: input.attractionId }, select: { id: true } });
+    if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} does not exist.`);
+    const { key, prefix } = newApiKey();
+    const id = newId("apc");
+    const scopes = [...new Set(input.scopes)];
+    await this.o.db.apiClient.create({
+      data: { id, attractionId: input.attractionId, name: input.name, keyPrefix: prefix, keyHash: hashToken(key), scopes: scopes.join(" "), createdAt: this.o.clock.now() },
+    });
+    await this.o.audit.record({ actor, action: "api_client.create", target: { type: "api_client", id }, details: { name: input.name, scopes, keyPrefix: prefix } });
+    return { key, client: { id, attractionId: input.attractionId, name: input.name, scopes } };
+  }
+
+  async revokeApiKey(input: { apiClientId: string; reason: string }, actor: Actor): Promise<void> {
+    const r = await this.o.db.apiClient.updateMany({ where: { id: input.apiClientId }, data: { isActive: false } });
+    if (r.count === 0) throw new KioskError("NOT_FOUND", `API client ${input.apiClientId} does not exist.`);
+    await this.o.audit.record({ actor, action: "api_client.revoke", target: { type: "api_client", id: input.apiClientId }, reason: input.reason });
+  }
+
+  async listApiClients(attractionId?: string): Promise<Array<ApiClientIdentity & { keyPrefix: string; isActive: boolean; lastUsedAt: Date | null; createdAt: Date }>> {
+    const rows = await this.o.db.apiClient.findMany({ where: { attractionId }, orderBy: { createdAt: "desc" } });
+    return rows.map((r) => ({ id: r.id, attractionId: r.attractionId, name: r.name, scopes: parseScopes(r.scopes), keyPrefix: r.keyPrefix, isActive: r.isActive, lastUsedAt: r.lastUsedAt, createdAt: r.createdAt }));
+  }
+
+  async authenticateApiKey(key: string): Promise<ApiClientIdentity | null> {
+    const prefix = apiKeyPrefix(key);
+    if (!prefix) return null;
+    const c = await this.o.db.apiClient.findUnique({ where: { keyPrefix: prefix } });
+    if (!c || !c.isActive || !safeEqualHex(c.keyHash, hashToken(key))) return null;
+    const now = this.o.clock.now();
+    if (!c.lastUsedAt || now.getTime() - c.lastUsedAt.getTime() > API_KEY_TOUCH_INTERVAL_MS) {
+      await this.o.db.apiClient.update({ where: { id: c.id }, data: { lastUsedAt: now } }).catch((e: unknown) => this.o.log.warn("api key lastUsedAt update failed", { error: e }));
+    }
+    return { id: c.id, attractionId: c.attractionId, name: c.name, scopes: parseScopes(c.scopes) };
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * tRPC building blocks. This folder is the only place that knows TRPCError:
+ * services throw KioskError, and one middleware (`errorMiddleware`) converts it.
+ *
+ *   publicProcedure              anyone
+ *   kioskProcedure               a paired kiosk (device credential) → ctx.kiosk {id, attractionId, name, isInService}
+ *   sellingKioskProcedure        kioskProcedure + must be in service (PRECONDITION_FAILED otherwise)
+ *   staffProcedure               a signed-in staff member (any role) → ctx.staff {id, email, name, role}, ctx.session
+ *   requireRole(min)             staffProcedure + role ≥ min (viewer < cashier < supervisor < admin)
+ *   apiClientProcedure(scope)    a booking system's API key with the scope(s) → ctx.apiClient {id, attractionId, name, scopes}
+ *   idempotent(handler)          wraps a mutation resolver whose input has `idempotencyKey`
+ *
+ * Staff mutations must use requireRole("cashier") or higher: a test asserts that a
+ * viewer is refused every mutation whose meta.auth is "staff".
+ */
+import type { ApiScope, StaffRole } from "@kiosk/db";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { ApiClientIdentity, KioskIdentity, StaffIdentity } from "../auth/auth-service.ts";
+import { hasRoleAtLeast } from "../auth/roles.ts";
+import { SESSION_COOKIE } from "../auth/tokens.ts";
+import { KioskError, type KioskErrorCode } from "../errors.ts";
+import type { Context } from "./context.ts";
+
+export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client";
+
+export interface ProcedureMeta {
+  /** Who may call it; set by the procedure builders below. */
+  auth: ProcedureAuth;
+  /** For staff procedures: the lowest role allowed. */
+  minRole?: StaffRole;
+  /** For API procedures: the scopes required. */
+  scopes?: readonly ApiScope[];
+  /** REST face (booking procedures): method and path under /api/rest. */
+  rest?: { method: "GET" | "POST" | "DELETE"; path: string; summary?: string; tags?: string[] };
+}
+
+const TRPC_CODE: Readonly<Record<KioskErrorCode, TRPCError["code"]>> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
+  INTERNAL: "INTERNAL_SERVER_ERROR",
+};
+
+/** KioskError → TRPCError with the same message; the KioskError stays the cause (details reach the client). */
+export function toTrpcError(error: KioskError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    defaultMeta: { auth: "public" },
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
+          details: cause instanceof KioskError ? (cause.details ?? null) : null,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+export const mergeRouters = t.mergeRouters;
+
+/**
+ * The one error conversion: KioskError → matching TRPCError; TRPCErrors raised by
+ * tRPC itself (input validation) pass through; anything else is logged and
+ * answered as INTERNAL_SERVER_ERROR without its message (no stack or SQL leaks).
+ * Also records duration and outcome metrics per procedure.
+ */
+const errorMiddleware = t.middleware(async ({ ctx, path, type, next }) => {
+  const stop = ctx.services.metrics.trpcDurationSeconds.startTimer({ path, type });
+  const result = await next();
+  let code = "OK";
+  if (!result.ok) {
+    const error = result.error;
+    const cause = error.cause;
+    let mapped: TRPCError;
+    if (cause instanceof KioskError) mapped = toTrpcError(cause);
+    else if (error.code !== "INTERNAL_SERVER_ERROR") mapped = error;
+    else {
+      ctx.log.error("procedure failed", { path, type, error: cause ?? error });
+      mapped = new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Internal error (request ${ctx.requestId}).` });
+    }
+    code = mapped.code;
+    if (mapped.code === "TOO_MANY_REQUESTS") ctx.services.metrics.rateLimitedTotal.inc({ path });
+    if (mapped.code !== "INTERNAL_SERVER_ERROR") ctx.log.info("procedure refused", { path, type, code: mapped.code, message: mapped.message });
+    stop({ code });
+    ctx.services.metrics.trpcRequestsTotal.inc({ path, type, code });
+    throw mapped;
+  }
+  stop({ code });
+  ctx.services.metrics.trpcRequestsTotal.inc({ path, type, code });
+  return result;
+});
+
+const baseProcedure = t.procedure.use(errorMiddleware);
+
+export const publicProcedure = baseProcedure;
+
+export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({ ctx, next }) => {
+  const credential = ctx.auth.kioskCredential;
+  if (!credential) throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
+  const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
+  if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again).");
+  return next({ ctx: { kiosk, log: ctx.log.child({ kioskId: kiosk.id }) } });
+});
+
+/** For procedures that sell: a kiosk taken out of service is refused. */
+export const sellingKioskProcedure = kioskProcedure.use(({ ctx, next }) => {
+  if (!ctx.kiosk.isInService) throw new KioskError("PRECONDITION_FAILED", `Kiosk ${ctx.kiosk.id} is out of service and cannot sell.`, { details: { kioskId: ctx.kiosk.id, isInService: false } });
+  return next();
+});
+
+export const staffProcedure = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, next }) => {
+  const token = ctx.auth.sessionToken;
+  if (!token) throw new KioskError("UNAUTHORIZED", "Sign in first.");
+  const session = await ctx.services.auth.authenticateSession(token);
+  if (!session) {
+    ctx.cookies.clear(SESSION_COOKIE);
+    throw new KioskError("UNAUTHORIZED", "Your session has expired or was ended; sign in again.");
+  }
+  if (session.isRenewed) ctx.cookies.set(SESSION_COOKIE, token, { maxAgeSec: (session.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000 });
+  const staff: StaffIdentity = session.staff;
+  return next({ ctx: { staff, session: { id: session.sessionId, expiresAt: session.expiresAt }, log: ctx.log.child({ staffId: staff.id }) } });
+});
+
+/** Staff with at least role `min`. Checked before input parsing, so a refused caller learns nothing about inputs. */
+export function requireRole(min: StaffRole) {
+  return staffProcedure.meta({ auth: "staff", minRole: min }).use(({ ctx, next }) => {
+    if (!hasRoleAtLeast(ctx.staff.role, min)) {
+      throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${ctx.staff.email} is ${ctx.staff.role}.`, { details: { requiredRole: min, role: ctx.staff.role } });
+    }
+    return next();
+  });
+}
+
+/** A booking system's API key carrying every scope in `scope`; rate-limited per client (bookingApi policy). */
+export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
+  const scopes: readonly ApiScope[] = typeof scope === "string" ? [scope] : scope;
+  return baseProcedure.meta({ auth: "api_client", scopes }).use(async ({ ctx, next }) => {
+    const key = ctx.auth.apiKey;
+    if (!key) throw new KioskError("UNAUTHORIZED", "This call needs an API key (Authorization: Bearer kak_…).");
+    const client: ApiClientIdentity | null = await ctx.services.auth.authenticateApiKey(key);
+    if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
+    ctx.services.rateLimiter.consume("bookingApi", client.id);
+    const missing = scopes.filter((s) => !client.scopes.includes(s));
+    if (missing.length > 0) {
+      throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, { details: { missingScopes: missing } });
+    }
+    return next({ ctx: { apiClient: client, log: ctx.log.child({ apiClientId: client.id }) } });
+  });
+}
+
+/** Idempotency keys: 8–200 visible ASCII characters (a UUID is a good choice). */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "visible ASCII characters only");
+
+interface IdempotentCtx {
+  apiClient?: { id: string };
+  staff?: { id: string };
+  kiosk?: { id: string };
+  services: Context["services"];
+}
+
+/**
+ * Wraps a mutation resolver so a retried request with the same `idempotencyKey`
+ * returns the first answer (stored in IdempotencyRecord), a key reused with a
+ * different request is a CONFLICT, and the handler runs at most once per key.
+ * Keys are scoped per caller and procedure.
+ *
+ *   create: apiClientProcedure("bookings:write")
+ *     .input(z.object({ idempotencyKey: IdempotencyKeySchema, … }))
+ *     .mutation(idempotent(async ({ ctx, input }) => …)),
+ */
+export function idempotent<TCtx extends IdempotentCtx, TInput extends { idempotencyKey: string }, TResult>(
+  handler: (opts: { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string }) => Promise<TResult>,
+): (opts: { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string }) => Promise<TResult> {
+  return async (opts) => {
+    const { ctx, input, path } = opts;
+    const actor = ctx.apiClient ? `api_client:${ctx.apiClient.id}` : ctx.staff ? `staff:${ctx.staff.id}` : ctx.kiosk ? `kiosk:${ctx.kiosk.id}` : "public";
+    const { idempotencyKey, ...request } = input;
+    return ctx.services.idempotency.run({ scope: `${actor}:${path}`, key: idempotencyKey, request, execute: () => handler(opts) });
+  };
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { HeartbeatSchema } from "../../services/fleet-service.ts";
+import { kioskProcedure, requireRole, router, staffProcedure } from "../init.ts";
+
+const KioskIdSchema = z.string().min(1).max(64);
+const ReasonSchema = z.string().trim().min(3).max(500);
+
+export const RegisterKioskSchema = z.strictObject({
+  attractionId: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(100),
+  location: z.string().trim().max(200).optional(),
+});
+
+export const SetInServiceSchema = z.strictObject({
+  kioskId: KioskIdSchema,
+  isInService: z.boolean(),
+  /** Why (kept in the audit log and shown on the fleet view). */
+  reason: ReasonSchema,
+});
+
+export const FleetFilterSchema = z.strictObject({ attractionId: z.string().min(1).max(64).optional() }).optional();
+
+/** How often the live fleet view refreshes without any event (online/offline is time-based). */
+export const FLEET_REFRESH_MS = 5_000;
+
+export const fleetRouter = router({
+  // ------------------------------------------------------------ kiosk side
+
+  /** Every ~15 s: device status; answers whether the kiosk may sell. Allowed out of service. */
+  heartbeat: kioskProcedure.input(HeartbeatSchema).mutation(({ ctx, input }) => ctx.services.fleet.heartbeat(ctx.kiosk.id, input)),
+
+  /** Am I in service? (and the rest of what staff see about me). */
+  status: kioskProcedure.query(async ({ ctx }) => {
+    const k = await ctx.services.fleet.status(ctx.kiosk.id);
+    return { kioskId: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService, outOfServiceReason: k.outOfServiceReason, serverTime: ctx.clock.now() };
+  }),
+
+  // ------------------------------------------------------------ staff side
+
+  list: staffProcedure.input(FleetFilterSchema).query(({ ctx, input }) => ctx.services.fleet.list({ attractionId: input?.attractionId })),
+
+  /** The fleet, now and after every change (heartbeat, service change, pairing, sale), at least every 5 s. */
+  live: staffProcedure.input(FleetFilterSchema).subscription(async function* ({ ctx, input, signal }) {
+    const filter = { attractionId: input?.attractionId };
+    yield await ctx.services.fleet.list(filter);
+    for await (const event of ctx.services.events.fleetTicks({ signal, refreshMs: FLEET_REFRESH_MS })) {
+      if (event && filter.attractionId && event.attractionId !== filter.attractionId) continue;
+      yield await ctx.services.fleet.list(filter);
+    }
+  }),
+
+  register: requireRole("supervisor")
+    .input(RegisterKioskSchema)
+    .mutation(({ ctx, input }) => ctx.services.fleet.register(input, { type: "staff", id: ctx.staff.id })),
+
+  /** A one-time code (shown once) that the kiosk exchanges for its credential via auth.pairKiosk. */
+  issuePairingCode: requireRole("supervisor")
+    .input(z.strictObject({ kioskId: KioskIdSchema }))
+    .mutation(({ ctx, input }) => ctx.services.fleet.issuePairingCode(input.kioskId, { type: "staff", id: ctx.staff.id })),
+
+  /** Take a kiosk out of service (it keeps heartbeating but cannot sell) or back into service. */
+  setInService: requireRole("cashier")
+    .input(SetInServiceSchema)
+    .mutation(({ ctx, input }) => ctx.services.fleet.setInService(input, { type: "staff", id: ctx.staff.id })),
+});
