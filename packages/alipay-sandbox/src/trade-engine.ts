@@ -120,7 +120,10 @@ export class TradeEngine {
   pay(input: PayInput): PayResult {
     this.advance();
     const existing = this.store.findTrade(input.merchantId, { outTradeNo: input.outTradeNo });
-    if (existing !== undefined) return { outcome: this.repeatedPay(existing), effects: {} };
+    if (existing !== undefined) {
+      if (this.shouldFailWithSystemError(existing, "pay")) return { outcome: { kind: "system_error", trade: existing }, effects: {} };
+      return { outcome: this.repeatedPay(existing), effects: {} };
+    }
     if (this.store.isBlocked(input.merchantId, input.outTradeNo)) {
       return {
         outcome: { kind: "failed", failure: "TRADE_HAS_CLOSE", detail: "out_trade_no was cancelled before payment", trade: undefined },

@@ -1,0 +1,96 @@
+/**
+ * Process entry: `npm start` / `tsx src/main.ts`. Configuration from the environment
+ * (src/env.ts), JSON-line logs on stdout/stderr, graceful stop on SIGINT/SIGTERM.
+ */
+import { loadSandboxEnv, SandboxEnvError, type SandboxEnv } from "./env.ts";
+import type { SandboxLogger } from "./logger.ts";
+import { startSandbox } from "./sandbox.ts";
+
+const LEVELS = { info: 0, warn: 1, error: 2 } as const;
+
+function jsonLogger(minimum: SandboxEnv["logLevel"]): SandboxLogger {
+  const write = (level: keyof typeof LEVELS, message: string, fields?: Record<string, unknown>): void => {
+    if (LEVELS[level] < LEVELS[minimum]) return;
+    const line = JSON.stringify({ time: new Date().toISOString(), level, name: "alipay-sandbox", message, ...fields });
+    if (level === "info") console.log(line);
+    else console.error(line);
+  };
+  return {
+    info: (message, fields) => write("info", message, fields),
+    warn: (message, fields) => write("warn", message, fields),
+    error: (message, fields) => write("error", message, fields),
+  };
+}
+
+async function main(): Promise<void> {
+  let env: SandboxEnv;
+  try {
+    env = loadSandboxEnv();
+  } catch (error) {
+    if (error instanceof SandboxEnvError) {
+      console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", name: "alipay-sandbox", message: error.message }));
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+  const logger = jsonLogger(env.logLevel);
+  if (env.usingTestKeys.length > 0) {
+    logger.warn("using the public test keys; never point a live client at this sandbox with real keys", {
+      variables: env.usingTestKeys,
+    });
+  }
+  const sandbox = await startSandbox({
+    host: env.host,
+    port: env.port,
+    logger,
+    partners: [
+      { partnerId: env.partnerId, name: "Sandbox partner", md5Key: env.md5Key, rsaPublicKey: env.merchantPublicKeyPem },
+    ],
+    apps: [{ appId: env.appId, name: "Sandbox app", rsaPublicKey: env.appPublicKeyPem, sellerId: env.partnerId }],
+    gatewayPrivateKey: env.gatewayPrivateKeyPem,
+    ...(env.publicUrl === undefined ? {} : { publicUrl: env.publicUrl }),
+    ...(env.notifyBaseUrl === undefined ? {} : { notifyBaseUrl: env.notifyBaseUrl }),
+    slowResponseScale: env.slowResponseScale,
+    waitingTradeExpiryMs: env.waitingTradeExpiryMs,
+    ...(env.notifyRetryScheduleMs === undefined ? {} : { notifications: { retryScheduleMs: env.notifyRetryScheduleMs } }),
+  });
+  logger.info("alipay sandbox started", {
+    gateway: sandbox.gatewayUrl,
+    operator: `${sandbox.url}/sandbox`,
+    partner: env.partnerId,
+    appId: env.appId,
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    sandbox.close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error("stop failed", { error: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "error",
+      name: "alipay-sandbox",
+      message: "start-up failed",
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  process.exitCode = 1;
+});
