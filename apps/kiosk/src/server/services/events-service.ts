@@ -141,6 +141,25 @@ export class EventsService {
     }
   }
 
+  /** In-process publish on a named topic (e.g. "payment"); nothing is stored. */
+  emit(topic: string, payload: Record<string, unknown>): void {
+    this.bus.emit(`topic:${topic}`, payload);
+  }
+
+  /** Payloads emitted on `topic` from now until `signal` aborts (buffered while the reader is busy). */
+  async *iterate(topic: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Record<string, unknown>> {
+    const wake = new Waker(this.bus, `topic:${topic}`, opts.signal);
+    try {
+      while (!opts.signal?.aborted) {
+        const payload = await wake.wait(60_000);
+        if (opts.signal?.aborted) return;
+        if (payload !== undefined) yield payload as Record<string, unknown>;
+      }
+    } finally {
+      wake.close();
+    }
+  }
+
   emitFleet(event: FleetEvent): void {
     this.bus.emit(FLEET_CHANNEL, event);
   }
