@@ -702,11 +702,7 @@ function fromPolling(
       if (event.type === "notification")
         return ignore(s, "notification without a final status");
       if (s.isPayInFlight)
-        return {
-          state: counted,
-          commands: [],
-          ignored: "query result while a pay retry is in flight",
-        };
+        return ignore(s, "query result while a pay retry is in flight");
       if (
         r.status === "not_found" &&
         s.isPayRetryAllowed &&
