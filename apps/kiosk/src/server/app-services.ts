@@ -44,14 +44,15 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
   const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes });
-  const moneyDeps = await buildMoneyDeps({ env, platform });
-  const money = createMoneyServices(moneyDeps.deps);
+  const { deps } = buildMoneyDeps({ env, platform });
+  const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money };
-  const stopWorker = opts.shouldStartWorker !== false && env.worker === "inline" ? await moneyDeps.startWorker(services) : async () => undefined;
+  const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
+  if (isWorkerStarted) money.worker.start();
   log.info("kiosk server ready", {
     database: dbHandle.target,
     alipay: { env: env.alipay.env, protocol: env.alipay.protocol, gateway: env.alipay.gatewayUrl, signType: env.alipay.signType, isUsingTestKeys: env.alipay.isUsingTestKeys },
-    worker: env.worker,
+    worker: isWorkerStarted ? "inline" : "off",
   });
   if (env.alipay.isUsingTestKeys && env.alipay.env === "live") log.warn("live Alipay with public test credentials: payments will fail");
   return {
@@ -59,7 +60,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     dbHandle,
     services,
     async stop() {
-      await stopWorker();
+      if (isWorkerStarted) await money.worker.stop();
       await dbHandle.close();
     },
   };

@@ -1,51 +1,130 @@
 /**
  * Adapts platform services to the money services' plain dependency types
- * (services/money-deps.ts) and builds the Alipay client from env.
+ * (services/money-deps.ts), builds the Alipay client from env, and turns the money
+ * path's in-process events into durable domain events for booking systems.
  */
+import { createAlipayClient, type AlipayClientConfig, type ResponseSummary } from "@kiosk/alipay-core";
 import type { KioskEnv } from "../env.ts";
-import type { MoneyDeps } from "./services/money-deps.ts";
+import type { Logger } from "./log.ts";
+import type { KioskMetrics } from "./metrics.ts";
+import type { AlipayGateway } from "./services/gateway.ts";
+import type { MoneyDeps, MoneyEventSink, MoneyMetrics } from "./services/money-deps.ts";
 import type { PlatformServices } from "./services/platform.ts";
 import { fileTicketKeys } from "./services/ticket-keys.ts";
-import type { AlipayGateway } from "./services/gateway.ts";
-import type { AppServices } from "./trpc/context.ts";
+import { DOMAIN_EVENT_TYPES, type DomainEventType } from "./services/events-service.ts";
 
-export interface MoneyWiring {
-  deps: MoneyDeps;
-  /** Starts the payment worker; resolves to its stop function. */
-  startWorker(services: AppServices): Promise<() => Promise<void>>;
+/** Milliseconds buckets for the money path's `*_ms` histograms. */
+const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+
+export function alipayClientConfig(env: KioskEnv): AlipayClientConfig {
+  const a = env.alipay;
+  const common = {
+    gatewayUrl: a.gatewayUrl,
+    // The sandbox may run on another host of a docker network; live is https (env.ts enforces).
+    allowInsecureHttp: a.env === "sandbox",
+    notifyUrl: a.notifyUrl,
+    ...(a.privateKeyPem ? { privateKey: a.privateKeyPem } : {}),
+    ...(a.alipayPublicKeyPem ? { alipayPublicKey: a.alipayPublicKeyPem } : {}),
+  };
+  if (a.protocol === "openapi") {
+    return {
+      protocol: "openapi",
+      ...common,
+      appId: a.appId ?? "",
+      signType: a.signType === "RSA" ? "RSA" : "RSA2",
+      ...(a.storeId ? { storeId: a.storeId } : {}),
+      ...(a.terminalId ? { terminalId: a.terminalId } : {}),
+    };
+  }
+  return {
+    protocol: "mapi",
+    ...common,
+    partnerId: a.partnerId,
+    signType: a.signType,
+    ...(a.md5Key && a.signType === "MD5" ? { md5Key: a.md5Key } : {}),
+    merchant: { ...(a.storeId ? { storeId: a.storeId } : {}), ...(a.terminalId ? { terminalId: a.terminalId } : {}) },
+  };
 }
 
-export async function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices }): Promise<MoneyWiring> {
-  const { env, platform } = opts;
-  const alipay = await createGatewayFromEnv(env);
-  const deps: MoneyDeps = {
-    db: platform.db,
-    clock: platform.clock,
-    alipay,
-    log: platform.log.child({ ns: "money" }),
-    ticketKeys: fileTicketKeys(env.ticketKeysDir),
+export function createGatewayFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayGateway {
+  const onResponse = (s: ResponseSummary): void => {
+    deps.metrics.gatewayLatencySeconds.observe(s.durationMs / 1000, { operation: s.operation, outcome: s.outcome === "error" ? "error" : "ok" });
+    if (s.operation === "query") deps.metrics.paymentPollsTotal.inc({ result: s.outcome });
   };
+  const client = createAlipayClient(alipayClientConfig(env), { logger: deps.log, hooks: { onResponse } });
+  return client;
+}
+
+/** The money path's generic counters land in the Prometheus registry under their own names. */
+export function moneyMetricsAdapter(metrics: KioskMetrics): MoneyMetrics {
   return {
-    deps,
-    async startWorker() {
-      platform.log.warn("payment worker not wired yet");
-      return async () => undefined;
+    inc(name, labels, value) {
+      metrics.registry.counter(name, name.replace(/^kiosk_/, "").replace(/_/g, " ")).inc(labels, value ?? 1);
+    },
+    observe(name, value, labels) {
+      const isMs = name.endsWith("_ms");
+      metrics.registry.histogram(name, name.replace(/^kiosk_/, "").replace(/_/g, " "), isMs ? MS_BUCKETS : undefined).observe(value, labels);
     },
   };
 }
 
-async function createGatewayFromEnv(env: KioskEnv): Promise<AlipayGateway> {
-  void env;
-  const unavailable = (): never => {
-    throw new Error("Alipay client not wired yet (alipay-core createAlipayClient pending)");
+/**
+ * The money path publishes in-process topics (e.g. "payment" on every state change).
+ * Each is re-emitted on the platform bus (subscriptions follow it); a payment reaching
+ * PAID also becomes a durable `sale.completed` domain event and updates the kiosk's
+ * last sale; topics named like a domain event with an attractionId are stored as is.
+ */
+export function moneyEventSink(platform: PlatformServices): MoneyEventSink {
+  const { db, events, fleet, log } = platform;
+  const saleCompleted = async (paymentId: string): Promise<void> => {
+    const p = await db.payment.findUnique({
+      where: { id: paymentId },
+      select: { id: true, amountMinor: true, currency: true, paidAt: true, order: { select: { id: true, attractionId: true, channel: true, kioskId: true, apiClientId: true, externalRef: true, tickets: { select: { id: true } } } } },
+    });
+    if (!p) return;
+    const o = p.order;
+    await events.publish({
+      type: "sale.completed",
+      attractionId: o.attractionId,
+      subject: { type: "order", id: o.id },
+      actor: { type: "system", id: null },
+      data: { orderId: o.id, paymentId: p.id, channel: o.channel, kioskId: o.kioskId, apiClientId: o.apiClientId, externalRef: o.externalRef, amountMinor: p.amountMinor, currency: p.currency, ticketIds: o.tickets.map((t) => t.id), paidAt: p.paidAt },
+    });
+    if (o.kioskId) await fleet.recordSale(o.kioskId, p.paidAt ?? undefined);
   };
   return {
-    protocol: env.alipay.protocol,
-    pay: async () => unavailable(),
-    query: async () => unavailable(),
-    cancel: async () => unavailable(),
-    refund: async () => unavailable(),
-    downloadSettlement: async () => unavailable(),
-    verifyNotification: () => unavailable(),
+    publish(topic, payload) {
+      events.emit(topic, payload);
+      if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
+        saleCompleted(payload.paymentId).catch((e: unknown) => log.error("sale.completed event failed", { paymentId: payload.paymentId, error: e }));
+      } else if ((DOMAIN_EVENT_TYPES as readonly string[]).includes(topic) && typeof payload.attractionId === "string") {
+        const subjectId = String(payload.ticketId ?? payload.orderId ?? payload.refundId ?? payload.paymentId ?? "");
+        const subjectType = payload.ticketId ? "ticket" : payload.refundId ? "refund" : payload.orderId ? "order" : "payment";
+        events
+          .publish({ type: topic as DomainEventType, attractionId: payload.attractionId, subject: { type: subjectType, id: subjectId }, actor: { type: "system", id: null }, data: payload })
+          .catch((e: unknown) => log.error("domain event failed", { topic, error: e }));
+      }
+    },
+  };
+}
+
+export interface MoneyWiring {
+  deps: MoneyDeps;
+}
+
+export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices }): MoneyWiring {
+  const { env, platform } = opts;
+  const log = platform.log.child({ ns: "money" });
+  const alipay = createGatewayFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
+  return {
+    deps: {
+      db: platform.db,
+      clock: platform.clock,
+      alipay,
+      log,
+      ticketKeys: fileTicketKeys(env.ticketKeysDir),
+      events: moneyEventSink(platform),
+      metrics: moneyMetricsAdapter(platform.metrics),
+    },
   };
 }

@@ -151,6 +151,14 @@ export class FleetService {
     return this.status(k.id);
   }
 
+  /** Kiosks with a heartbeat within the online window; also sets the kiosks_online gauge. */
+  async countOnline(): Promise<number> {
+    const since = new Date(this.o.clock.now().getTime() - this.onlineWindowSec * 1000);
+    const n = await this.o.db.kiosk.count({ where: { lastHeartbeatAt: { gte: since } } });
+    this.o.metrics.kiosksOnline.set(n);
+    return n;
+  }
+
   /** Money-path code calls this when a kiosk sale completes. */
   async recordSale(kioskId: string, at: Date = this.o.clock.now()): Promise<void> {
     const k = await this.o.db.kiosk.update({ where: { id: kioskId }, data: { lastSaleAt: at }, select: { attractionId: true } });

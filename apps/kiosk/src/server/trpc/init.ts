@@ -16,6 +16,7 @@
 import type { ApiScope, StaffRole } from "@kiosk/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { z, ZodError } from "zod";
 import type { ApiClientIdentity, KioskIdentity, StaffIdentity } from "../auth/auth-service.ts";
 import { hasRoleAtLeast } from "../auth/roles.ts";
@@ -25,16 +26,20 @@ import type { Context } from "./context.ts";
 
 export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client";
 
-export interface ProcedureMeta {
-  /** Who may call it; set by the procedure builders below. */
-  auth: ProcedureAuth;
+/**
+ * Procedure metadata. `openapi` (trpc-to-openapi) puts a procedure on the REST face
+ * `/api/rest/<path>` and into `/api/openapi.json`; such a procedure MUST also
+ * declare `.output(zodSchema)`. Example:
+ *   .meta({ openapi: { method: "POST", path: "/bookings", tags: ["booking"], protect: true } })
+ */
+export type ProcedureMeta = OpenApiMeta<{
+  /** Who may call it; set by the procedure builders below (absent = "public"). */
+  auth?: ProcedureAuth;
   /** For staff procedures: the lowest role allowed. */
   minRole?: StaffRole;
   /** For API procedures: the scopes required. */
   scopes?: readonly ApiScope[];
-  /** REST face (booking procedures): method and path under /api/rest. */
-  rest?: { method: "GET" | "POST" | "DELETE"; path: string; summary?: string; tags?: string[] };
-}
+}>;
 
 const TRPC_CODE: Readonly<Record<KioskErrorCode, TRPCError["code"]>> = {
   BAD_REQUEST: "BAD_REQUEST",

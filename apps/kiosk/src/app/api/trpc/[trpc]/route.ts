@@ -1,0 +1,8 @@
+import { getRuntime } from "../../../../server/app-services.ts";
+import { trpcHandler } from "../../../../server/http-handlers.ts";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+const handler = trpcHandler(getRuntime);
+export { handler as GET, handler as POST };

@@ -1,0 +1,92 @@
+/**
+ * The HTTP entry points, as plain (Request) => Response functions over a runtime
+ * getter, so tests call them without Next. src/app/** route files only re-export.
+ */
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createOpenApiFetchHandler } from "trpc-to-openapi";
+import type { AppRuntime } from "./app-services.ts";
+import { METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
+import { checkReadiness } from "./readiness.ts";
+import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
+import { appRouter } from "./trpc/root.ts";
+
+export const TRPC_ENDPOINT = "/api/trpc";
+
+export type RuntimeGetter = () => Promise<AppRuntime>;
+
+const startedAtMs = Date.now();
+
+function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Context {
+  return createContextInner({
+    services: runtime.services,
+    auth: requestAuth(req),
+    requestId: req.headers.get("x-request-id") ?? undefined,
+    resHeaders,
+    isSecureCookies: runtime.env.isSecureCookies,
+  });
+}
+
+export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const runtime = await getRuntime();
+    return fetchRequestHandler({
+      endpoint: TRPC_ENDPOINT,
+      req,
+      router: appRouter,
+      createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
+      },
+    });
+  };
+}
+
+export function restHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const runtime = await getRuntime();
+    return createOpenApiFetchHandler({
+      endpoint: REST_ENDPOINT,
+      req,
+      router: appRouter,
+      createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
+    });
+  };
+}
+
+export function openApiHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
+  let cached: string | undefined;
+  return async () => {
+    const runtime = await getRuntime();
+    cached ??= JSON.stringify(buildOpenApiDocument({ publicUrl: runtime.env.publicUrl }));
+    return new Response(cached, { headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" } });
+  };
+}
+
+/** Liveness: the process answers. No dependencies checked (a DB outage must not restart the server). */
+export function healthzHandler(): Response {
+  return Response.json({ status: "ok", uptimeSec: Math.round((Date.now() - startedAtMs) / 1000) }, { headers: { "cache-control": "no-store" } });
+}
+
+/** Readiness: DB reachable and migrations applied; 503 otherwise. */
+export function readyzHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
+  return async () => {
+    let runtime: AppRuntime;
+    try {
+      runtime = await getRuntime();
+    } catch (e) {
+      return Response.json({ status: "not_ready", error: e instanceof Error ? e.message : "start-up failed" }, { status: 503, headers: { "cache-control": "no-store" } });
+    }
+    const report = await checkReadiness(runtime.services.db, runtime.dbHandle.provider);
+    return Response.json({ status: report.isReady ? "ready" : "not_ready", ...report.checks }, { status: report.isReady ? 200 : 503, headers: { "cache-control": "no-store" } });
+  };
+}
+
+export function metricsHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
+  return async () => {
+    const runtime = await getRuntime();
+    const { fleet, metrics } = runtime.services;
+    await fleet.countOnline().catch(() => undefined);
+    return new Response(metrics.registry.render(), { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
+  };
+}

@@ -1,0 +1,26 @@
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import type { OpenApiRouter } from "trpc-to-openapi";
+import { appRouter } from "./trpc/root.ts";
+
+export const REST_ENDPOINT = "/api/rest";
+export const OPENAPI_VERSION = "1.0.0";
+
+/**
+ * The OpenAPI 3.1 document of the REST face: every procedure with `meta.openapi`
+ * (the booking API). Generated from the procedures' zod input/output schemas.
+ */
+export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApiRouter }): OpenAPIObject {
+  return generateOpenApiDocument(opts.router ?? appRouter, {
+    title: "Ticket kiosk booking API",
+    description:
+      "REST face of the booking procedures of the typed tRPC API (/api/trpc). Authenticate with an API key: `Authorization: Bearer kak_…`. " +
+      "Mutations take an `idempotencyKey`: a retry with the same key and request returns the first answer; the same key with another request is 409.",
+    version: OPENAPI_VERSION,
+    openApiVersion: "3.1.0",
+    baseUrl: `${opts.publicUrl.replace(/\/+$/, "")}${REST_ENDPOINT}`,
+    tags: ["booking"],
+    securitySchemes: {
+      Authorization: { type: "http", scheme: "bearer", description: "Booking-system API key `kak_<prefix>_<secret>`, issued by an admin in the staff console." },
+    },
+  });
+}

@@ -1,0 +1,34 @@
+import { listMigrations, type DbProvider, type Db } from "@kiosk/db";
+
+export interface ReadinessReport {
+  isReady: boolean;
+  checks: {
+    database: { isOk: boolean; latencyMs?: number; error?: string };
+    migrations: { isOk: boolean; pending: string[]; error?: string };
+  };
+}
+
+/** DB reachable and every committed migration applied. */
+export async function checkReadiness(db: Db, provider: DbProvider): Promise<ReadinessReport> {
+  const report: ReadinessReport = { isReady: false, checks: { database: { isOk: false }, migrations: { isOk: false, pending: [] } } };
+  const t0 = performance.now();
+  try {
+    await db.$queryRawUnsafe("SELECT 1");
+    report.checks.database = { isOk: true, latencyMs: Math.round(performance.now() - t0) };
+  } catch (e) {
+    report.checks.database = { isOk: false, error: e instanceof Error ? e.message.split("\n")[0] : "unreachable" };
+    return report;
+  }
+  try {
+    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
+      `SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    const pending = listMigrations(provider).map((m) => m.name).filter((n) => !applied.has(n));
+    report.checks.migrations = { isOk: pending.length === 0, pending };
+  } catch (e) {
+    report.checks.migrations = { isOk: false, pending: [], error: e instanceof Error ? e.message.split("\n")[0] : "no migrations table" };
+  }
+  report.isReady = report.checks.database.isOk && report.checks.migrations.isOk;
+  return report;
+}
