@@ -10,6 +10,13 @@ import { eventsRouter } from "./routers/events.ts";
 import { fleetRouter } from "./routers/fleet.ts";
 import { staffRouter } from "./routers/staff.ts";
 // ---- money-path routers: imports ----
+import { bookingRouter } from "./routers/booking.ts";
+import { catalogRouter } from "./routers/catalog.ts";
+import { orderRouter } from "./routers/order.ts";
+import { paymentRouter } from "./routers/payment.ts";
+import { reconciliationRouter } from "./routers/reconciliation.ts";
+import { refundRouter } from "./routers/refund.ts";
+import { ticketRouter } from "./routers/ticket.ts";
 // ---- end money-path routers: imports ----
 
 export const appRouter = router({
@@ -18,6 +25,13 @@ export const appRouter = router({
   staff: staffRouter,
   events: eventsRouter,
   // ---- money-path routers ----
+  catalog: catalogRouter,
+  order: orderRouter,
+  payment: paymentRouter,
+  ticket: ticketRouter,
+  refund: refundRouter,
+  reconciliation: reconciliationRouter,
+  booking: bookingRouter,
   // ---- end money-path routers ----
 });
 

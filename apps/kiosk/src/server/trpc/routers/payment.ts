@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { kioskProcedure, requireRole, router, sellingKioskProcedure } from "../init.ts";
+import { kioskActor, staffActor } from "./money-actors.ts";
+
+const IdSchema = z.string().min(1).max(64);
+
+export const StartPaymentSchema = z.strictObject({
+  orderId: IdSchema,
+  /** The scanned Alipay code; used once, stored only masked. */
+  paymentCode: z.string().regex(/^\d{16,24}$/, "an Alipay payment code"),
+});
+
+export const paymentRouter = router({
+  start: sellingKioskProcedure.input(StartPaymentSchema).mutation(({ ctx, input }) => ctx.services.money.payments.start({ ...input, actor: kioskActor(ctx) })),
+
+  status: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.get(input.paymentId, kioskActor(ctx))),
+
+  forOrder: kioskProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.latestForOrder(input.orderId, kioskActor(ctx))),
+
+  /** The visitor gives up; the worker finishes the cancel if it cannot be done at once. */
+  cancel: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.payments.cancel(input.paymentId, kioskActor(ctx))),
+
+  /** The payment now and on every change until it settles (PAID comes with its tickets). */
+  follow: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).subscription(async function* ({ ctx, input, signal }) {
+    yield* ctx.services.money.payments.follow(input.paymentId, kioskActor(ctx), signal ? { signal } : {});
+  }),
+
+  byId: requireRole("viewer").input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.get(input.paymentId, staffActor(ctx))),
+
+  events: requireRole("viewer").input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.events(input.paymentId, staffActor(ctx))),
+
+  /** The staff queue: payments the worker could not finish. */
+  needingAttention: requireRole("supervisor").query(({ ctx }) => ctx.services.money.payments.listNeedingAttention()),
+
+  resolve: requireRole("supervisor")
+    .input(z.strictObject({ paymentId: IdSchema, to: z.enum(["PAID", "FAILED", "CANCELLED", "REFUNDED"]), reason: z.string().min(3).max(500) }))
+    .mutation(({ ctx, input }) => ctx.services.money.payments.resolve({ ...input, actor: staffActor(ctx) })),
+});
