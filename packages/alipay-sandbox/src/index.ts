@@ -23,6 +23,7 @@ export {
   resolveScenario,
   scenarioById,
   scenarioCode,
+  renderScenarioTable,
   type ResolvedScenario,
   type ScenarioCodeOptions,
   type ScenarioDefinition,

@@ -209,3 +209,17 @@ export function scenarioCode(id: ScenarioId, options: ScenarioCodeOptions = {}):
   }
   return `${options.prefix ?? 28}${String(serial).padStart(8, "0")}${String(parameter).padStart(4, "0")}${scenarioById(id).number}`;
 }
+
+/** The README's scenario table (Markdown), rendered from `SCENARIOS`. */
+export function renderScenarioTable(): string {
+  const escape = (text: string): string => text.replace(/\|/g, "\\|");
+  const rows = SCENARIOS.map((s) => {
+    const parameter = s.parameter === undefined ? "—" : `${s.parameter.meaning}; default ${s.parameter.defaultValue}`;
+    return `| \`${s.number}\` | \`${scenarioCode(s.id)}\` | ${escape(s.title)} (\`${s.id}\`) | ${escape(parameter)} | ${escape(s.mapi)} | ${escape(s.openApi)} | ${escape(s.afterwards)} |`;
+  });
+  return [
+    "| Last 4 digits | Example code | Scenario | Parameter (4 digits before) | MAPI spot.pay answers | OpenAPI trade.pay answers | Afterwards (query / cancel / refund) |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
