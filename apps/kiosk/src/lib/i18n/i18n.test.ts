@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { addDays, currencyDigits, formatCountdown, formatMoney, minorToDecimalString } from "./format.ts";
+import { LOCALES, pickI18n } from "./locales.ts";
+import { en } from "./messages/en.ts";
+import { formatMessage, MESSAGES, placeholdersOf, translate } from "./translate.ts";
+
+describe("translations", () => {
+  const keys = Object.keys(en).sort();
+
+  it.each(LOCALES)("%s defines exactly the English keys", (locale) => {
+    expect(Object.keys(MESSAGES[locale]).sort()).toEqual(keys);
+  });
+
+  it.each(LOCALES)("%s uses the same placeholders as English in every message", (locale) => {
+    for (const key of keys) {
+      const k = key as keyof typeof en;
+      expect({ key, names: placeholdersOf(MESSAGES[locale][k]) }).toEqual({ key, names: placeholdersOf(en[k]) });
+    }
+  });
+
+  it.each(LOCALES)("%s has no empty message", (locale) => {
+    for (const [key, value] of Object.entries(MESSAGES[locale])) expect({ key, isEmpty: value.trim() === "" }).toEqual({ key, isEmpty: false });
+  });
+
+  it("non-English locales translate the visitor-facing copy instead of copying English", () => {
+    for (const locale of LOCALES.filter((l) => l !== "en")) {
+      const same = Object.entries(MESSAGES[locale]).filter(([key, value]) => value === en[key as keyof typeof en] && !/\{\w+\} × \{\w+\}/.test(value));
+      expect({ locale, same: same.map(([k]) => k) }).toEqual({ locale, same: [] });
+    }
+  });
+});
+
+describe("formatMessage", () => {
+  it("picks English plural forms and formats the count", () => {
+    expect(formatMessage("{count, plural, one {# ticket} other {# tickets}}", "en", { count: 1 })).toBe("1 ticket");
+    expect(formatMessage("{count, plural, one {# ticket} other {# tickets}}", "en", { count: 1200 })).toBe("1,200 tickets");
+  });
+
+  it("fills placeholders and leaves unknown ones visible", () => {
+    expect(formatMessage("Hello {name}, {missing}", "en", { name: "Ana" })).toBe("Hello Ana, {missing}");
+  });
+
+  it("uses the other form in languages without plural inflection", () => {
+    expect(translate("ja", "tickets.selected", { count: 3 })).toBe("3 枚選択中");
+    expect(translate("ko", "common.seconds", { count: 1 })).toBe("1초");
+  });
+});
+
+describe("money", () => {
+  it("turns minor units into exact decimal strings", () => {
+    expect(minorToDecimalString(3205, 2)).toBe("32.05");
+    expect(minorToDecimalString(5, 2)).toBe("0.05");
+    expect(minorToDecimalString(-120, 2)).toBe("-1.20");
+    expect(minorToDecimalString(1800, 0)).toBe("1800");
+    expect(minorToDecimalString(9_007_199_254_740_991, 2)).toBe("90071992547409.91");
+  });
+
+  it("refuses fractional minor units", () => {
+    expect(() => minorToDecimalString(32.5, 2)).toThrow(RangeError);
+  });
+
+  it("knows each currency's minor digits", () => {
+    expect(currencyDigits("SGD")).toBe(2);
+    expect(currencyDigits("CNY")).toBe(2);
+    expect(currencyDigits("JPY")).toBe(0);
+    expect(currencyDigits("KRW")).toBe(0);
+  });
+
+  it("formats per locale and currency", () => {
+    const money = (minor: number, currency: string, locale: Parameters<typeof formatMoney>[2]) => formatMoney(minor, currency, locale).replace(/\u00a0/g, " ");
+    expect(money(3200, "SGD", "en")).toBe("SGD 32.00");
+    expect(money(123450, "SGD", "zh-Hans")).toBe("SGD 1,234.50");
+    expect(money(1800, "JPY", "ja")).toBe("￥1,800");
+    expect(money(1800, "JPY", "en")).toBe("¥1,800");
+  });
+});
+
+describe("helpers", () => {
+  it("counts down in minutes and seconds, never below zero", () => {
+    expect(formatCountdown(65_000)).toBe("1:05");
+    expect(formatCountdown(400)).toBe("0:01");
+    expect(formatCountdown(-5)).toBe("0:00");
+  });
+
+  it("adds calendar days across month ends", () => {
+    expect(addDays("2026-01-31", 1)).toBe("2026-02-01");
+    expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
+  });
+
+  it("picks catalog names by locale with fallbacks", () => {
+    const names = { en: "Adult", "zh-Hans": "成人", ja: "大人" };
+    expect(pickI18n(names, "ja", "x")).toBe("大人");
+    expect(pickI18n(names, "zh-Hant", "x")).toBe("成人");
+    expect(pickI18n(names, "ko", "x")).toBe("Adult");
+    expect(pickI18n(undefined, "ko", "x")).toBe("x");
+  });
+});
