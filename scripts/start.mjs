@@ -48,6 +48,7 @@ try {
 }
 
 const shared = { ...BASE_ENV, NODE_ENV: "production" };
+const demo = () => readJson(join(dataDir, "demo-credentials.json"), {});
 const services = [];
 
 const sandboxMain = join(ROOT, "packages/alipay-sandbox/src/main.ts");
@@ -66,7 +67,8 @@ if (existsSync(bridgeMain)) {
       ...shared,
       BRIDGE_HOST: host,
       BRIDGE_PORT: String(ports.bridge),
-      BRIDGE_CONTROL_PORT: String(ports.bridgeControl),
+      BRIDGE_VIRTUAL_CONTROL_PORT: String(ports.bridgeControl),
+      BRIDGE_PAIRING_TOKEN: demo().bridgePairingToken,
       BRIDGE_VIRTUAL_PRINTER_PORT: String(ports.virtualPrinter),
       BRIDGE_PRINTER: env.BRIDGE_PRINTER ?? "virtual",
       BRIDGE_SCANNER: env.BRIDGE_SCANNER ?? "virtual",
@@ -75,7 +77,7 @@ if (existsSync(bridgeMain)) {
     },
   });
   children.push(child);
-  services.push({ name: "bridge", url: `http://${host}:${ports.bridgeControl}/healthz`, child });
+  services.push({ name: "bridge", url: `http://${host}:${ports.bridgeControl}/virtual/printer/jobs`, child });
 }
 
 const kiosk = startChild("kiosk", bin("next", "apps/kiosk"), ["start", "-H", host, "-p", String(ports.kiosk)], {
@@ -88,6 +90,7 @@ const kiosk = startChild("kiosk", bin("next", "apps/kiosk"), ["start", "-H", hos
     ALIPAY_GATEWAY_URL: env.ALIPAY_GATEWAY_URL ?? `${sandboxUrl}/gateway.do`,
     ALIPAY_NOTIFY_URL: env.ALIPAY_NOTIFY_URL ?? `${kioskUrl}/api/alipay/notify`,
     BRIDGE_URL: `ws://${host}:${ports.bridge}`,
+    BRIDGE_TOKEN: demo().bridgePairingToken,
   },
 });
 children.push(kiosk);

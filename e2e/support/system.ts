@@ -15,6 +15,7 @@ export interface DemoCredentials {
   adminEmail: string;
   adminPassword: string;
   kioskPairingCode: string;
+  bridgePairingToken: string;
 }
 
 export function demoCredentials(): DemoCredentials {

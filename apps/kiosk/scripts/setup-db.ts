@@ -14,15 +14,15 @@ const url = process.env.DATABASE_URL ?? `file:${join(dataDir, "kiosk.db")}`;
 mkdirSync(keysDir, { recursive: true, mode: 0o700 });
 
 const secretsPath = join(dataDir, "demo-credentials.json");
-interface DemoSecrets { adminEmail: string; adminPassword: string; kioskPairingCode: string }
-const secrets: DemoSecrets = existsSync(secretsPath)
-  ? (JSON.parse(readFileSync(secretsPath, "utf8")) as DemoSecrets)
-  : {
-      adminEmail: "admin@example.com",
-      adminPassword: randomBytes(9).toString("base64url"),
-      kioskPairingCode: randomBytes(4).toString("hex").toUpperCase(),
-    };
-if (!existsSync(secretsPath)) writeFileSync(secretsPath, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+interface DemoSecrets { adminEmail: string; adminPassword: string; kioskPairingCode: string; bridgePairingToken: string }
+const stored = existsSync(secretsPath) ? (JSON.parse(readFileSync(secretsPath, "utf8")) as Partial<DemoSecrets>) : {};
+const secrets: DemoSecrets = {
+  adminEmail: stored.adminEmail ?? "admin@example.com",
+  adminPassword: stored.adminPassword ?? randomBytes(9).toString("base64url"),
+  kioskPairingCode: stored.kioskPairingCode ?? randomBytes(4).toString("hex").toUpperCase(),
+  bridgePairingToken: stored.bridgePairingToken ?? randomBytes(18).toString("base64url"),
+};
+writeFileSync(secretsPath, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
 
 const handle = createDb({ url, baseDir: root });
 try {
