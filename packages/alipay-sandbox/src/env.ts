@@ -21,15 +21,24 @@ export class SandboxEnvError extends Error {
   }
 }
 
-const optionalText = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const optionalText = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.string().optional(),
+);
 const secondsList = z.preprocess(
   (v) => (v === "" ? undefined : v),
   z
     .string()
-    .regex(/^\d+(,\d+)*$/, "expected comma-separated whole seconds, e.g. 120,600,600")
+    .regex(
+      /^\d+(,\d+)*$/,
+      "expected comma-separated whole seconds, e.g. 120,600,600",
+    )
     .optional(),
 );
-const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+const optionalUrl = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.url().optional(),
+);
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess((v) => (v === "" || v === undefined ? fallback : v), schema);
 
@@ -38,18 +47,30 @@ const EnvSchema = z.object({
   SANDBOX_PORT: withDefault(z.coerce.number().int().min(0).max(65535), "4010"),
   SANDBOX_PUBLIC_URL: optionalUrl,
   SANDBOX_NOTIFY_BASE_URL: optionalUrl,
-  SANDBOX_PARTNER_ID: withDefault(z.string().regex(/^2088\d{12}$/, "expected 16 digits starting 2088"), TEST_PARTNER_ID),
+  SANDBOX_PARTNER_ID: withDefault(
+    z.string().regex(/^2088\d{12}$/, "expected 16 digits starting 2088"),
+    TEST_PARTNER_ID,
+  ),
   SANDBOX_MD5_KEY: optionalText,
   SANDBOX_MD5_KEY_FILE: optionalText,
   SANDBOX_MERCHANT_PUBLIC_KEY: optionalText,
   SANDBOX_MERCHANT_PUBLIC_KEY_FILE: optionalText,
-  SANDBOX_APP_ID: withDefault(z.string().regex(/^\d{16}$/, "expected a 16-digit app id"), TEST_APP_ID),
+  SANDBOX_APP_ID: withDefault(
+    z.string().regex(/^\d{16}$/, "expected a 16-digit app id"),
+    TEST_APP_ID,
+  ),
   SANDBOX_APP_PUBLIC_KEY: optionalText,
   SANDBOX_APP_PUBLIC_KEY_FILE: optionalText,
   SANDBOX_GATEWAY_PRIVATE_KEY: optionalText,
   SANDBOX_GATEWAY_PRIVATE_KEY_FILE: optionalText,
-  SANDBOX_SLOW_RESPONSE_SCALE: withDefault(z.coerce.number().min(0).max(100), "1"),
-  SANDBOX_WAITING_TRADE_EXPIRY_SECONDS: withDefault(z.coerce.number().int().min(1), "10800"),
+  SANDBOX_SLOW_RESPONSE_SCALE: withDefault(
+    z.coerce.number().min(0).max(100),
+    "1",
+  ),
+  SANDBOX_WAITING_TRADE_EXPIRY_SECONDS: withDefault(
+    z.coerce.number().int().min(1),
+    "10800",
+  ),
   SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS: secondsList,
   SANDBOX_LOG_LEVEL: withDefault(z.enum(["info", "warn", "error"]), "info"),
 });
@@ -83,7 +104,8 @@ function readValueOrFile(
 ): string {
   const inline = parsed[name] as string | undefined;
   const file = parsed[`${name}_FILE`] as string | undefined;
-  if (inline !== undefined && file !== undefined) throw new SandboxEnvError(`Set only one of ${name} and ${name}_FILE`);
+  if (inline !== undefined && file !== undefined)
+    throw new SandboxEnvError(`Set only one of ${name} and ${name}_FILE`);
   if (file !== undefined) {
     try {
       return readFileSync(file, "utf8");
@@ -97,11 +119,17 @@ function readValueOrFile(
   return fallback;
 }
 
-function checkKey(name: string, text: string, load: (text: string) => unknown): void {
+function checkKey(
+  name: string,
+  text: string,
+  load: (text: string) => unknown,
+): void {
   try {
     load(text);
   } catch {
-    throw new SandboxEnvError(`${name}: not a usable RSA key (PEM or bare base64 DER expected)`);
+    throw new SandboxEnvError(
+      `${name}: not a usable RSA key (PEM or bare base64 DER expected)`,
+    );
   }
 }
 
@@ -109,24 +137,49 @@ function checkKey(name: string, text: string, load: (text: string) => unknown): 
 export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
   const result = EnvSchema.safeParse(source);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new SandboxEnvError(`Invalid sandbox environment:\n  ${lines.join("\n  ")}`);
+    const lines = result.error.issues.map(
+      (issue) => `${issue.path.join(".")}: ${issue.message}`,
+    );
+    throw new SandboxEnvError(
+      `Invalid sandbox environment:\n  ${lines.join("\n  ")}`,
+    );
   }
   const env = result.data;
   const raw = env as unknown as Record<string, unknown>;
   const usingTestKeys: string[] = [];
-  const md5Key = readValueOrFile(raw, "SANDBOX_MD5_KEY", TEST_MD5_KEY, usingTestKeys).trim();
-  if (!/^[0-9a-zA-Z]{32}$/.test(md5Key)) throw new SandboxEnvError("SANDBOX_MD5_KEY: expected 32 letters or digits");
-  const merchantPublicKeyPem = readValueOrFile(raw, "SANDBOX_MERCHANT_PUBLIC_KEY", TEST_MERCHANT_PUBLIC_KEY_PEM, usingTestKeys);
+  const md5Key = readValueOrFile(
+    raw,
+    "SANDBOX_MD5_KEY",
+    TEST_MD5_KEY,
+    usingTestKeys,
+  ).trim();
+  if (!/^[0-9a-zA-Z]{32}$/.test(md5Key))
+    throw new SandboxEnvError("SANDBOX_MD5_KEY: expected 32 letters or digits");
+  const merchantPublicKeyPem = readValueOrFile(
+    raw,
+    "SANDBOX_MERCHANT_PUBLIC_KEY",
+    TEST_MERCHANT_PUBLIC_KEY_PEM,
+    usingTestKeys,
+  );
   checkKey("SANDBOX_MERCHANT_PUBLIC_KEY", merchantPublicKeyPem, loadPublicKey);
-  const appPublicKeyPem = readValueOrFile(raw, "SANDBOX_APP_PUBLIC_KEY", merchantPublicKeyPem, usingTestKeys);
+  const appPublicKeyPem = readValueOrFile(
+    raw,
+    "SANDBOX_APP_PUBLIC_KEY",
+    merchantPublicKeyPem,
+    usingTestKeys,
+  );
   checkKey("SANDBOX_APP_PUBLIC_KEY", appPublicKeyPem, loadPublicKey);
   if (!usingTestKeys.includes("SANDBOX_MERCHANT_PUBLIC_KEY")) {
     // The app key defaulted to the configured merchant key, which is not a test key.
     const index = usingTestKeys.indexOf("SANDBOX_APP_PUBLIC_KEY");
     if (index >= 0) usingTestKeys.splice(index, 1);
   }
-  const gatewayPrivateKeyPem = readValueOrFile(raw, "SANDBOX_GATEWAY_PRIVATE_KEY", TEST_GATEWAY_PRIVATE_KEY_PEM, usingTestKeys);
+  const gatewayPrivateKeyPem = readValueOrFile(
+    raw,
+    "SANDBOX_GATEWAY_PRIVATE_KEY",
+    TEST_GATEWAY_PRIVATE_KEY_PEM,
+    usingTestKeys,
+  );
   checkKey("SANDBOX_GATEWAY_PRIVATE_KEY", gatewayPrivateKeyPem, loadPrivateKey);
   return {
     host: env.SANDBOX_HOST,
@@ -141,7 +194,9 @@ export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
     gatewayPrivateKeyPem,
     slowResponseScale: env.SANDBOX_SLOW_RESPONSE_SCALE,
     waitingTradeExpiryMs: env.SANDBOX_WAITING_TRADE_EXPIRY_SECONDS * 1000,
-    notifyRetryScheduleMs: env.SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS?.split(",").map((s) => Number(s) * 1000),
+    notifyRetryScheduleMs: env.SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS?.split(
+      ",",
+    ).map((s) => Number(s) * 1000),
     logLevel: env.SANDBOX_LOG_LEVEL,
     usingTestKeys,
   };

@@ -15,7 +15,12 @@ export {
   type SandboxOptions,
   type SandboxPartner,
 } from "./sandbox.ts";
-export { createManualClock, systemClock, type Clock, type ManualClock } from "./clock.ts";
+export {
+  createManualClock,
+  systemClock,
+  type Clock,
+  type ManualClock,
+} from "./clock.ts";
 export type { SandboxLogger } from "./logger.ts";
 export {
   PAYMENT_CODE_PATTERN,

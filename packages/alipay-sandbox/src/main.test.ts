@@ -9,7 +9,11 @@ const tsxLoader = createRequire(import.meta.url).resolve("tsx");
 describe("main.ts (the process)", () => {
   it("starts from the environment, logs JSON lines, serves /healthz and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, ["--import", tsxLoader, mainPath], {
-      env: { PATH: process.env["PATH"], SANDBOX_PORT: "0", SANDBOX_HOST: "127.0.0.1" },
+      env: {
+        PATH: process.env["PATH"],
+        SANDBOX_PORT: "0",
+        SANDBOX_HOST: "127.0.0.1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
@@ -21,19 +25,34 @@ describe("main.ts (the process)", () => {
         buffer = parts.pop() ?? "";
         for (const line of parts) {
           lines.push(line);
-          const entry = JSON.parse(line) as { message: string; gateway?: string };
-          if (entry.message === "alipay sandbox started" && entry.gateway !== undefined) resolve(entry.gateway);
+          const entry = JSON.parse(line) as {
+            message: string;
+            gateway?: string;
+          };
+          if (
+            entry.message === "alipay sandbox started" &&
+            entry.gateway !== undefined
+          )
+            resolve(entry.gateway);
         }
       });
-      child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`exited early with ${code}`)),
+      );
     });
     const gateway = await started;
     const health = await fetch(gateway.replace("/gateway.do", "/healthz"));
     expect(health.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => resolve(code)),
+    );
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(lines.some((l) => (JSON.parse(l) as { message: string }).message === "stopped")).toBe(true);
+    expect(
+      lines.some(
+        (l) => (JSON.parse(l) as { message: string }).message === "stopped",
+      ),
+    ).toBe(true);
   });
 
   it("refuses a bad variable with a message naming it and exit code 1", async () => {
@@ -43,7 +62,9 @@ describe("main.ts (the process)", () => {
     });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const code = await new Promise<number | null>((resolve) =>
+      child.once("exit", resolve),
+    );
     expect(code).toBe(1);
     expect(stderr).toContain("SANDBOX_PORT");
   });

@@ -9,9 +9,19 @@ import { startSandbox } from "./sandbox.ts";
 const LEVELS = { info: 0, warn: 1, error: 2 } as const;
 
 function jsonLogger(minimum: SandboxEnv["logLevel"]): SandboxLogger {
-  const write = (level: keyof typeof LEVELS, message: string, fields?: Record<string, unknown>): void => {
+  const write = (
+    level: keyof typeof LEVELS,
+    message: string,
+    fields?: Record<string, unknown>,
+  ): void => {
     if (LEVELS[level] < LEVELS[minimum]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, name: "alipay-sandbox", message, ...fields });
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      name: "alipay-sandbox",
+      message,
+      ...fields,
+    });
     if (level === "info") console.log(line);
     else console.error(line);
   };
@@ -28,7 +38,14 @@ async function main(): Promise<void> {
     env = loadSandboxEnv();
   } catch (error) {
     if (error instanceof SandboxEnvError) {
-      console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", name: "alipay-sandbox", message: error.message }));
+      console.error(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: "error",
+          name: "alipay-sandbox",
+          message: error.message,
+        }),
+      );
       process.exitCode = 1;
       return;
     }
@@ -36,24 +53,43 @@ async function main(): Promise<void> {
   }
   const logger = jsonLogger(env.logLevel);
   if (env.usingTestKeys.length > 0) {
-    logger.warn("using the public test keys; never point a live client at this sandbox with real keys", {
-      variables: env.usingTestKeys,
-    });
+    logger.warn(
+      "using the public test keys; never point a live client at this sandbox with real keys",
+      {
+        variables: env.usingTestKeys,
+      },
+    );
   }
   const sandbox = await startSandbox({
     host: env.host,
     port: env.port,
     logger,
     partners: [
-      { partnerId: env.partnerId, name: "Sandbox partner", md5Key: env.md5Key, rsaPublicKey: env.merchantPublicKeyPem },
+      {
+        partnerId: env.partnerId,
+        name: "Sandbox partner",
+        md5Key: env.md5Key,
+        rsaPublicKey: env.merchantPublicKeyPem,
+      },
     ],
-    apps: [{ appId: env.appId, name: "Sandbox app", rsaPublicKey: env.appPublicKeyPem, sellerId: env.partnerId }],
+    apps: [
+      {
+        appId: env.appId,
+        name: "Sandbox app",
+        rsaPublicKey: env.appPublicKeyPem,
+        sellerId: env.partnerId,
+      },
+    ],
     gatewayPrivateKey: env.gatewayPrivateKeyPem,
     ...(env.publicUrl === undefined ? {} : { publicUrl: env.publicUrl }),
-    ...(env.notifyBaseUrl === undefined ? {} : { notifyBaseUrl: env.notifyBaseUrl }),
+    ...(env.notifyBaseUrl === undefined
+      ? {}
+      : { notifyBaseUrl: env.notifyBaseUrl }),
     slowResponseScale: env.slowResponseScale,
     waitingTradeExpiryMs: env.waitingTradeExpiryMs,
-    ...(env.notifyRetryScheduleMs === undefined ? {} : { notifications: { retryScheduleMs: env.notifyRetryScheduleMs } }),
+    ...(env.notifyRetryScheduleMs === undefined
+      ? {}
+      : { notifications: { retryScheduleMs: env.notifyRetryScheduleMs } }),
   });
   logger.info("alipay sandbox started", {
     gateway: sandbox.gatewayUrl,
@@ -73,7 +109,9 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error("stop failed", { error: error instanceof Error ? error.message : String(error) });
+        logger.error("stop failed", {
+          error: error instanceof Error ? error.message : String(error),
+        });
         process.exit(1);
       },
     );

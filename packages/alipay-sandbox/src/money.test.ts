@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { currencyInfo, formatAmount, parseAmount, toCnyMinor, type CurrencyInfo } from "./money.ts";
+import {
+  currencyInfo,
+  formatAmount,
+  parseAmount,
+  toCnyMinor,
+  type CurrencyInfo,
+} from "./money.ts";
 
 const USD = currencyInfo("USD") as CurrencyInfo;
 const JPY = currencyInfo("JPY") as CurrencyInfo;
@@ -8,7 +14,10 @@ describe("money", () => {
   it("parses wire amounts into minor units and back", () => {
     expect(parseAmount("0.01", USD)).toEqual({ ok: true, minor: 1 });
     expect(parseAmount("10.5", USD)).toEqual({ ok: true, minor: 1050 });
-    expect(parseAmount("100000000.00", USD)).toEqual({ ok: true, minor: 10_000_000_000 });
+    expect(parseAmount("100000000.00", USD)).toEqual({
+      ok: true,
+      minor: 10_000_000_000,
+    });
     expect(parseAmount("1000", JPY)).toEqual({ ok: true, minor: 1000 });
     expect(formatAmount(1050, USD)).toBe("10.50");
     expect(formatAmount(1000, JPY)).toBe("1000");
@@ -16,7 +25,8 @@ describe("money", () => {
   });
 
   it("refuses bad formats and out-of-range amounts", () => {
-    for (const text of ["0", "0.00", "1.999", "-1", "1e3", "", "100000000.01"]) expect(parseAmount(text, USD).ok).toBe(false);
+    for (const text of ["0", "0.00", "1.999", "-1", "1e3", "", "100000000.01"])
+      expect(parseAmount(text, USD).ok).toBe(false);
     expect(parseAmount("1.5", JPY).ok).toBe(false);
   });
 

@@ -27,9 +27,13 @@ const CURRENCY_LIST: readonly CurrencyInfo[] = [
   { code: "KRW", exponent: 0, cnyRate: "0.00521000" },
 ];
 
-const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = new Map(CURRENCY_LIST.map((c) => [c.code, c]));
+const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = new Map(
+  CURRENCY_LIST.map((c) => [c.code, c]),
+);
 
-export const SUPPORTED_CURRENCIES: readonly string[] = CURRENCY_LIST.map((c) => c.code);
+export const SUPPORTED_CURRENCIES: readonly string[] = CURRENCY_LIST.map(
+  (c) => c.code,
+);
 
 export function currencyInfo(code: string): CurrencyInfo | undefined {
   return CURRENCIES.get(code);
@@ -38,11 +42,16 @@ export function currencyInfo(code: string): CurrencyInfo | undefined {
 /** Largest accepted amount: 100000000.00 in major units (reference §4 limits). */
 const MAX_MAJOR = 100_000_000n;
 
-export type ParsedAmount = { ok: true; minor: number } | { ok: false; reason: string };
+export type ParsedAmount =
+  { ok: true; minor: number } | { ok: false; reason: string };
 
 /** Parses a wire amount (`"0.01"`, `"100"` for JPY) into minor units, enforcing format and range. */
-export function parseAmount(text: string, currency: CurrencyInfo): ParsedAmount {
-  const pattern = currency.exponent === 0 ? /^(\d{1,12})$/ : /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+export function parseAmount(
+  text: string,
+  currency: CurrencyInfo,
+): ParsedAmount {
+  const pattern =
+    currency.exponent === 0 ? /^(\d{1,12})$/ : /^(\d{1,12})(?:\.(\d{1,2}))?$/;
   const m = pattern.exec(text);
   if (!m) {
     return {
@@ -54,11 +63,15 @@ export function parseAmount(text: string, currency: CurrencyInfo): ParsedAmount 
     };
   }
   const whole = BigInt(m[1] as string);
-  const fraction = currency.exponent === 0 ? 0n : BigInt((m[2] ?? "").padEnd(2, "0"));
+  const fraction =
+    currency.exponent === 0 ? 0n : BigInt((m[2] ?? "").padEnd(2, "0"));
   const scale = 10n ** BigInt(currency.exponent);
   const minor = whole * scale + fraction;
   if (minor < 1n || minor > MAX_MAJOR * scale) {
-    return { ok: false, reason: `amount "${text}" is outside 0.01..100000000.00` };
+    return {
+      ok: false,
+      reason: `amount "${text}" is outside 0.01..100000000.00`,
+    };
   }
   return { ok: true, minor: Number(minor) };
 }
@@ -75,7 +88,8 @@ export function formatAmount(minor: number, currency: CurrencyInfo): string {
 export function toCnyMinor(minor: number, currency: CurrencyInfo): number {
   const rateE8 = BigInt(currency.cnyRate.replace(".", ""));
   // fen = minor * rate * 10^(2 - exponent); rate carries 8 decimals.
-  const numerator = BigInt(minor) * rateE8 * 10n ** BigInt(2 - currency.exponent);
+  const numerator =
+    BigInt(minor) * rateE8 * 10n ** BigInt(2 - currency.exponent);
   const denominator = 100_000_000n;
   return Number((numerator * 2n + denominator) / (denominator * 2n));
 }

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "./clock.ts";
 import { silentLogger } from "./logger.ts";
-import { isAcknowledged, Notifier, type NotificationTransport } from "./notifier.ts";
+import {
+  isAcknowledged,
+  Notifier,
+  type NotificationTransport,
+} from "./notifier.ts";
 import { SandboxStore } from "./store.ts";
 
-function setup(answers: Array<string | Error>, options: { duplicate?: boolean } = {}) {
+function setup(
+  answers: Array<string | Error>,
+  options: { duplicate?: boolean } = {},
+) {
   const clock = createManualClock();
   const store = new SandboxStore();
   store.faults.duplicateNotifications = options.duplicate === true;
@@ -15,7 +22,13 @@ function setup(answers: Array<string | Error>, options: { duplicate?: boolean } 
     if (answer instanceof Error) throw answer;
     return { status: 200, text: answer };
   };
-  const notifier = new Notifier({ store, clock, logger: silentLogger, transport, retryScheduleMs: [120_000, 600_000] });
+  const notifier = new Notifier({
+    store,
+    clock,
+    logger: silentLogger,
+    transport,
+    retryScheduleMs: [120_000, 600_000],
+  });
   return { clock, store, sent, notifier };
 }
 
@@ -28,17 +41,33 @@ describe("Notifier", () => {
   });
 
   it("retries on the injected clock until acknowledged", async () => {
-    const { clock, sent, notifier } = setup(["fail", new Error("ECONNREFUSED"), "success"]);
-    const delivery = notifier.enqueue({ url: "http://merchant/notify", params: { notify_id: "n1", a: "1" }, tradeNo: "T1" });
+    const { clock, sent, notifier } = setup([
+      "fail",
+      new Error("ECONNREFUSED"),
+      "success",
+    ]);
+    const delivery = notifier.enqueue({
+      url: "http://merchant/notify",
+      params: { notify_id: "n1", a: "1" },
+      tradeNo: "T1",
+    });
     await notifier.flush();
     expect(sent).toHaveLength(1);
-    expect(delivery).toMatchObject({ status: "pending", attempts: 1, lastResponse: "200 fail" });
+    expect(delivery).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      lastResponse: "200 fail",
+    });
     clock.advance(119_999);
     await notifier.flush();
     expect(sent).toHaveLength(1);
     clock.advance(1);
     await notifier.flush();
-    expect(delivery).toMatchObject({ status: "pending", attempts: 2, lastError: "ECONNREFUSED" });
+    expect(delivery).toMatchObject({
+      status: "pending",
+      attempts: 2,
+      lastError: "ECONNREFUSED",
+    });
     clock.advance(600_000);
     await notifier.flush();
     expect(delivery).toMatchObject({ status: "delivered", attempts: 3 });
@@ -47,7 +76,11 @@ describe("Notifier", () => {
 
   it("gives up after the schedule is exhausted", async () => {
     const { clock, notifier } = setup(["no", "no", "no"]);
-    const delivery = notifier.enqueue({ url: "http://merchant/notify", params: { notify_id: "n2" }, tradeNo: "T2" });
+    const delivery = notifier.enqueue({
+      url: "http://merchant/notify",
+      params: { notify_id: "n2" },
+      tradeNo: "T2",
+    });
     await notifier.flush();
     clock.advance(120_000);
     await notifier.flush();
@@ -58,7 +91,11 @@ describe("Notifier", () => {
 
   it("sends duplicates when the fault is on", async () => {
     const { sent, notifier } = setup([], { duplicate: true });
-    const delivery = notifier.enqueue({ url: "http://merchant/notify", params: { notify_id: "n3" }, tradeNo: "T3" });
+    const delivery = notifier.enqueue({
+      url: "http://merchant/notify",
+      params: { notify_id: "n3" },
+      tradeNo: "T3",
+    });
     await notifier.flush();
     expect(sent).toEqual(["notify_id=n3", "notify_id=n3"]);
     expect(delivery.status).toBe("delivered");

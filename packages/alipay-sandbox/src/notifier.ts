@@ -49,7 +49,9 @@ export type NotifierOptions = {
 
 /** The merchant acknowledged: body `success` (case-insensitive, surrounding whitespace ignored). */
 export function isAcknowledged(status: number, text: string): boolean {
-  return status >= 200 && status < 300 && text.trim().toLowerCase() === "success";
+  return (
+    status >= 200 && status < 300 && text.trim().toLowerCase() === "success"
+  );
 }
 
 export class Notifier {
@@ -58,7 +60,11 @@ export class Notifier {
 
   constructor(private readonly options: NotifierOptions) {}
 
-  enqueue(spec: { url: string; params: Record<string, string>; tradeNo: string }): NotificationDelivery {
+  enqueue(spec: {
+    url: string;
+    params: Record<string, string>;
+    tradeNo: string;
+  }): NotificationDelivery {
     const now = this.options.clock.now();
     this.sequence += 1;
     const delivery: NotificationDelivery = {
@@ -92,7 +98,9 @@ export class Notifier {
     const now = this.options.clock.now();
     for (const delivery of this.options.store.notifications) {
       if (delivery.status === "pending" && delivery.nextAttemptAt <= now) {
-        const promise = this.attempt(delivery).finally(() => this.inFlight.delete(promise));
+        const promise = this.attempt(delivery).finally(() =>
+          this.inFlight.delete(promise),
+        );
         this.inFlight.add(promise);
       }
     }
@@ -113,7 +121,8 @@ export class Notifier {
       delivery.lastError = undefined;
       acknowledged = isAcknowledged(response.status, response.text);
     } catch (error) {
-      delivery.lastError = error instanceof Error ? error.message : String(error);
+      delivery.lastError =
+        error instanceof Error ? error.message : String(error);
     }
     const now = this.options.clock.now();
     if (acknowledged) {

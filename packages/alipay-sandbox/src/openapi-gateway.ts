@@ -12,11 +12,27 @@ import {
   verifyContent,
   type SigningKey,
 } from "@kiosk/alipay-core";
-import type { GatewayContext, GatewayReply, ResolvedApp } from "./gateway-context.ts";
-import { currencyInfo, formatAmount, formatCny, parseAmount, type CurrencyInfo } from "./money.ts";
+import type {
+  GatewayContext,
+  GatewayReply,
+  ResolvedApp,
+} from "./gateway-context.ts";
+import {
+  currencyInfo,
+  formatAmount,
+  formatCny,
+  parseAmount,
+  type CurrencyInfo,
+} from "./money.ts";
 import { openApiBillZip, settlementRows } from "./settlement.ts";
 import type { Refund, Trade } from "./store.ts";
-import { beijingDay, DAY_MS, formatDateTime, parseBeijingDay, parseOpenApiTimestamp } from "./time-format.ts";
+import {
+  beijingDay,
+  DAY_MS,
+  formatDateTime,
+  parseBeijingDay,
+  parseOpenApiTimestamp,
+} from "./time-format.ts";
 import type { PayOutcome, ResponseEffects } from "./trade-engine.ts";
 
 export const OPENAPI_METHODS = [
@@ -61,7 +77,8 @@ function isMethod(method: string): method is OpenApiMethod {
 
 function compact(body: Record<string, unknown>): Body {
   const out: Body = {};
-  for (const [k, v] of Object.entries(body)) if (v !== undefined && v !== "") out[k] = v;
+  for (const [k, v] of Object.entries(body))
+    if (v !== undefined && v !== "") out[k] = v;
   return out;
 }
 
@@ -84,7 +101,10 @@ function reply(
     sub_msg: spec.subMsg,
     ...spec.body,
   });
-  const key: SigningKey = { signType: spec.signType ?? "RSA2", privateKey: ctx.gatewayPrivateKey };
+  const key: SigningKey = {
+    signType: spec.signType ?? "RSA2",
+    privateKey: ctx.gatewayPrivateKey,
+  };
   const json = JSON.stringify(response);
   const tamper = ctx.takeBadSignature(spec.effects?.badSignature);
   const sign = signContent(tamper ? `${json} ` : json, key);
@@ -102,13 +122,31 @@ function reply(
 function callReply(
   call: Call,
   code: keyof typeof MESSAGES,
-  extra: { body?: Record<string, unknown>; subCode?: string; subMsg?: string; effects?: ResponseEffects } = {},
+  extra: {
+    body?: Record<string, unknown>;
+    subCode?: string;
+    subMsg?: string;
+    effects?: ResponseEffects;
+  } = {},
 ): GatewayReply {
-  return reply(call.ctx, { responseKey: openApiResponseKey(call.method), code, signType: call.signType, ...extra });
+  return reply(call.ctx, {
+    responseKey: openApiResponseKey(call.method),
+    code,
+    signType: call.signType,
+    ...extra,
+  });
 }
 
-function invalidParameter(call: Call, subMsg: string, body: Record<string, unknown> = {}): GatewayReply {
-  return callReply(call, "40004", { subCode: "ACQ.INVALID_PARAMETER", subMsg, body });
+function invalidParameter(
+  call: Call,
+  subMsg: string,
+  body: Record<string, unknown> = {},
+): GatewayReply {
+  return callReply(call, "40004", {
+    subCode: "ACQ.INVALID_PARAMETER",
+    subMsg,
+    body,
+  });
 }
 
 function str(biz: Body, name: string): string | undefined {
@@ -119,27 +157,58 @@ function str(biz: Body, name: string): string | undefined {
 }
 
 /** Entry point for an OpenAPI request (URL query and form body merged). */
-export function handleOpenApi(ctx: GatewayContext, params: Params): GatewayReply {
+export function handleOpenApi(
+  ctx: GatewayContext,
+  params: Params,
+): GatewayReply {
   const method = params["method"] ?? "";
-  const responseKey = isMethod(method) ? openApiResponseKey(method) : "error_response";
-  const fail = (code: "40001" | "40002", subCode: string, subMsg: string): GatewayReply =>
-    reply(ctx, { responseKey, code, subCode, subMsg });
+  const responseKey = isMethod(method)
+    ? openApiResponseKey(method)
+    : "error_response";
+  const fail = (
+    code: "40001" | "40002",
+    subCode: string,
+    subMsg: string,
+  ): GatewayReply => reply(ctx, { responseKey, code, subCode, subMsg });
 
-  if (method === "") return fail("40001", "isv.missing-method", "method is missing");
+  if (method === "")
+    return fail("40001", "isv.missing-method", "method is missing");
   const appId = params["app_id"] ?? "";
-  if (appId === "") return fail("40001", "isv.missing-app-id", "app_id is missing");
+  if (appId === "")
+    return fail("40001", "isv.missing-app-id", "app_id is missing");
   const app = ctx.apps.get(appId);
-  if (app === undefined) return fail("40002", "isv.invalid-app-id", `app_id ${appId} is not configured`);
+  if (app === undefined)
+    return fail(
+      "40002",
+      "isv.invalid-app-id",
+      `app_id ${appId} is not configured`,
+    );
   const signTypeText = params["sign_type"] ?? "";
-  if (signTypeText === "") return fail("40001", "isv.missing-signature-type", "sign_type is missing");
+  if (signTypeText === "")
+    return fail("40001", "isv.missing-signature-type", "sign_type is missing");
   if (signTypeText !== "RSA2" && signTypeText !== "RSA") {
-    return fail("40002", "isv.invalid-signature-type", `sign_type ${signTypeText} is not RSA2 or RSA`);
+    return fail(
+      "40002",
+      "isv.invalid-signature-type",
+      `sign_type ${signTypeText} is not RSA2 or RSA`,
+    );
   }
   const sign = params["sign"] ?? "";
-  if (sign === "") return fail("40001", "isv.missing-signature", "sign is missing");
+  if (sign === "")
+    return fail("40001", "isv.missing-signature", "sign is missing");
   const content = buildOpenApiSignContent(params);
-  if (!verifyContent(content, sign, { signType: signTypeText, publicKey: app.rsaPublicKey })) {
-    ctx.logger.warn("OpenAPI signature rejected", { appId, method, signType: signTypeText, signContent: content });
+  if (
+    !verifyContent(content, sign, {
+      signType: signTypeText,
+      publicKey: app.rsaPublicKey,
+    })
+  ) {
+    ctx.logger.warn("OpenAPI signature rejected", {
+      appId,
+      method,
+      signType: signTypeText,
+      signContent: content,
+    });
     return fail(
       "40002",
       "isv.invalid-signature",
@@ -147,25 +216,43 @@ export function handleOpenApi(ctx: GatewayContext, params: Params): GatewayReply
     );
   }
   const timestamp = params["timestamp"] ?? "";
-  if (timestamp === "") return fail("40001", "isv.missing-timestamp", "timestamp is missing");
+  if (timestamp === "")
+    return fail("40001", "isv.missing-timestamp", "timestamp is missing");
   if (parseOpenApiTimestamp(timestamp) === undefined) {
-    return fail("40002", "isv.invalid-timestamp", "timestamp must be yyyy-MM-dd HH:mm:ss");
+    return fail(
+      "40002",
+      "isv.invalid-timestamp",
+      "timestamp must be yyyy-MM-dd HH:mm:ss",
+    );
   }
   const version = params["version"] ?? "";
-  if (version === "") return fail("40001", "isv.missing-version", "version is missing");
-  if (version !== "1.0") return fail("40002", "isv.invalid-version", "version must be 1.0");
+  if (version === "")
+    return fail("40001", "isv.missing-version", "version is missing");
+  if (version !== "1.0")
+    return fail("40002", "isv.invalid-version", "version must be 1.0");
   const charset = params["charset"];
   if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-    return fail("40002", "isv.invalid-charset", `charset ${charset} is not simulated; send utf-8`);
+    return fail(
+      "40002",
+      "isv.invalid-charset",
+      `charset ${charset} is not simulated; send utf-8`,
+    );
   }
   const format = params["format"];
-  if (format !== undefined && format.toUpperCase() !== "JSON") return fail("40002", "isv.invalid-format", "format must be JSON");
-  if (!isMethod(method)) return fail("40002", "isv.invalid-method", `method ${method} is not supported`);
+  if (format !== undefined && format.toUpperCase() !== "JSON")
+    return fail("40002", "isv.invalid-format", "format must be JSON");
+  if (!isMethod(method))
+    return fail(
+      "40002",
+      "isv.invalid-method",
+      `method ${method} is not supported`,
+    );
 
   let biz: Body;
   try {
     const parsed: unknown = JSON.parse(params["biz_content"] ?? "");
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new TypeError("not an object");
     biz = parsed as Body;
   } catch {
     return reply(ctx, {
@@ -220,9 +307,17 @@ function paidBody(trade: Trade): Record<string, unknown> {
     buyer_pay_amount: formatCny(trade.cnyAmountMinor),
     invoice_amount: total,
     point_amount: "0.00",
-    gmt_payment: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+    gmt_payment:
+      trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
     fund_bill_list:
-      trade.paidAt === undefined ? undefined : [{ fund_channel: "ALIPAYACCOUNT", amount: formatCny(trade.cnyAmountMinor) }],
+      trade.paidAt === undefined
+        ? undefined
+        : [
+            {
+              fund_channel: "ALIPAYACCOUNT",
+              amount: formatCny(trade.cnyAmountMinor),
+            },
+          ],
     store_id: trade.storeId,
     terminal_id: trade.terminalId,
     trans_currency: crossBorder ? trade.currency : undefined,
@@ -236,26 +331,48 @@ function paidBody(trade: Trade): Record<string, unknown> {
 
 function pay(call: Call, notifyUrl: string | undefined): GatewayReply {
   const b = call.biz;
-  for (const name of ["out_trade_no", "scene", "auth_code", "subject", "total_amount"]) {
-    if (str(b, name) === undefined) return invalidParameter(call, `${name} is required`);
+  for (const name of [
+    "out_trade_no",
+    "scene",
+    "auth_code",
+    "subject",
+    "total_amount",
+  ]) {
+    if (str(b, name) === undefined)
+      return invalidParameter(call, `${name} is required`);
   }
   const outTradeNo = str(b, "out_trade_no") as string;
   if (!OUT_TRADE_NO.test(outTradeNo)) {
-    return invalidParameter(call, "out_trade_no: up to 64 letters, digits or underscores", { out_trade_no: outTradeNo });
+    return invalidParameter(
+      call,
+      "out_trade_no: up to 64 letters, digits or underscores",
+      { out_trade_no: outTradeNo },
+    );
   }
   if (str(b, "scene") !== "bar_code") {
-    return invalidParameter(call, "only scene=bar_code is simulated", { out_trade_no: outTradeNo });
+    return invalidParameter(call, "only scene=bar_code is simulated", {
+      out_trade_no: outTradeNo,
+    });
   }
   const productCode = str(b, "product_code");
   if (productCode !== undefined && productCode !== "FACE_TO_FACE_PAYMENT") {
-    return invalidParameter(call, "product_code must be FACE_TO_FACE_PAYMENT", { out_trade_no: outTradeNo });
+    return invalidParameter(call, "product_code must be FACE_TO_FACE_PAYMENT", {
+      out_trade_no: outTradeNo,
+    });
   }
   const currency = currencyInfo(str(b, "trans_currency") ?? "CNY");
-  if (currency === undefined) return invalidParameter(call, "trans_currency is not supported", { out_trade_no: outTradeNo });
+  if (currency === undefined)
+    return invalidParameter(call, "trans_currency is not supported", {
+      out_trade_no: outTradeNo,
+    });
   const amount = parseAmount(str(b, "total_amount") as string, currency);
-  if (!amount.ok) return invalidParameter(call, amount.reason, { out_trade_no: outTradeNo });
+  if (!amount.ok)
+    return invalidParameter(call, amount.reason, { out_trade_no: outTradeNo });
   const subject = str(b, "subject") as string;
-  if (subject.length > 256) return invalidParameter(call, "subject is longer than 256", { out_trade_no: outTradeNo });
+  if (subject.length > 256)
+    return invalidParameter(call, "subject is longer than 256", {
+      out_trade_no: outTradeNo,
+    });
   const { outcome, effects } = call.ctx.engine.pay({
     protocol: "openapi",
     merchantId: call.app.appId,
@@ -273,18 +390,41 @@ function pay(call: Call, notifyUrl: string | undefined): GatewayReply {
 }
 
 const PAY_FAILURES: Record<string, { subCode: string; subMsg: string }> = {
-  BUYER_BALANCE_NOT_ENOUGH: { subCode: "ACQ.BUYER_BALANCE_NOT_ENOUGH", subMsg: "buyer balance is not enough" },
-  CODE_INVALID: { subCode: "ACQ.PAYMENT_AUTH_CODE_INVALID", subMsg: "payment code is invalid [SOUNDWAVE_PARSER_FAIL]" },
-  TRADE_HAS_SUCCESS: { subCode: "ACQ.TRADE_HAS_SUCCESS", subMsg: "the trade is already paid" },
-  TRADE_HAS_CLOSE: { subCode: "ACQ.TRADE_HAS_CLOSE", subMsg: "the trade is closed" },
+  BUYER_BALANCE_NOT_ENOUGH: {
+    subCode: "ACQ.BUYER_BALANCE_NOT_ENOUGH",
+    subMsg: "buyer balance is not enough",
+  },
+  CODE_INVALID: {
+    subCode: "ACQ.PAYMENT_AUTH_CODE_INVALID",
+    subMsg: "payment code is invalid [SOUNDWAVE_PARSER_FAIL]",
+  },
+  TRADE_HAS_SUCCESS: {
+    subCode: "ACQ.TRADE_HAS_SUCCESS",
+    subMsg: "the trade is already paid",
+  },
+  TRADE_HAS_CLOSE: {
+    subCode: "ACQ.TRADE_HAS_CLOSE",
+    subMsg: "the trade is closed",
+  },
 };
 
-function payReply(call: Call, outTradeNo: string, outcome: PayOutcome, effects: ResponseEffects): GatewayReply {
+function payReply(
+  call: Call,
+  outTradeNo: string,
+  outcome: PayOutcome,
+  effects: ResponseEffects,
+): GatewayReply {
   switch (outcome.kind) {
     case "paid":
-      return callReply(call, "10000", { body: paidBody(outcome.trade), effects });
+      return callReply(call, "10000", {
+        body: paidBody(outcome.trade),
+        effects,
+      });
     case "waiting":
-      return callReply(call, "10003", { body: paidBody(outcome.trade), effects });
+      return callReply(call, "10003", {
+        body: paidBody(outcome.trade),
+        effects,
+      });
     case "unknown":
     case "drop_before_processing":
       return callReply(call, "20000", {
@@ -301,39 +441,64 @@ function payReply(call: Call, outTradeNo: string, outcome: PayOutcome, effects: 
         effects,
       });
     case "failed": {
-      const failure = PAY_FAILURES[outcome.failure] as { subCode: string; subMsg: string };
+      const failure = PAY_FAILURES[outcome.failure] as {
+        subCode: string;
+        subMsg: string;
+      };
       const body: Record<string, unknown> =
         outcome.trade === undefined
           ? { out_trade_no: outTradeNo }
-          : { out_trade_no: outTradeNo, trade_no: outcome.trade.tradeNo, buyer_logon_id: outcome.trade.buyerLoginId };
+          : {
+              out_trade_no: outTradeNo,
+              trade_no: outcome.trade.tradeNo,
+              buyer_logon_id: outcome.trade.buyerLoginId,
+            };
       return callReply(call, "40004", { ...failure, body, effects });
     }
   }
 }
 
-function lookupIds(call: Call): { tradeNo: string | undefined; outTradeNo: string | undefined } | undefined {
-  const ids = { tradeNo: str(call.biz, "trade_no"), outTradeNo: str(call.biz, "out_trade_no") };
-  return ids.tradeNo === undefined && ids.outTradeNo === undefined ? undefined : ids;
+function lookupIds(
+  call: Call,
+): { tradeNo: string | undefined; outTradeNo: string | undefined } | undefined {
+  const ids = {
+    tradeNo: str(call.biz, "trade_no"),
+    outTradeNo: str(call.biz, "out_trade_no"),
+  };
+  return ids.tradeNo === undefined && ids.outTradeNo === undefined
+    ? undefined
+    : ids;
 }
 
 function systemError(call: Call, body: Record<string, unknown>): GatewayReply {
-  return callReply(call, "40004", { subCode: "ACQ.SYSTEM_ERROR", subMsg: "system error, retry", body });
+  return callReply(call, "40004", {
+    subCode: "ACQ.SYSTEM_ERROR",
+    subMsg: "system error, retry",
+    body,
+  });
 }
 
 function query(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined)
+    return invalidParameter(call, "out_trade_no or trade_no is required");
   const trade = call.ctx.engine.query(call.app.appId, ids);
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
-  if (call.ctx.engine.shouldFailWithSystemError(trade, "query")) return systemError(call, echo);
+  if (call.ctx.engine.shouldFailWithSystemError(trade, "query"))
+    return systemError(call, echo);
   if (trade === undefined) {
-    return callReply(call, "40004", { subCode: "ACQ.TRADE_NOT_EXIST", subMsg: "trade does not exist", body: echo });
+    return callReply(call, "40004", {
+      subCode: "ACQ.TRADE_NOT_EXIST",
+      subMsg: "trade does not exist",
+      body: echo,
+    });
   }
   return callReply(call, "10000", {
     body: {
       ...paidBody(trade),
       trade_status: trade.status,
-      send_pay_date: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+      send_pay_date:
+        trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
       gmt_payment: undefined,
     },
   });
@@ -341,7 +506,8 @@ function query(call: Call): GatewayReply {
 
 function cancel(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined)
+    return invalidParameter(call, "out_trade_no or trade_no is required");
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
   const trade = call.ctx.engine.find(call.app.appId, ids);
   if (call.ctx.engine.shouldFailWithSystemError(trade, "cancel")) {
@@ -353,7 +519,11 @@ function cancel(call: Call): GatewayReply {
   }
   if (trade === undefined) {
     if (ids.outTradeNo === undefined) {
-      return callReply(call, "40004", { subCode: "ACQ.TRADE_NOT_EXIST", subMsg: "trade does not exist", body: { ...echo, retry_flag: "N" } });
+      return callReply(call, "40004", {
+        subCode: "ACQ.TRADE_NOT_EXIST",
+        subMsg: "trade does not exist",
+        body: { ...echo, retry_flag: "N" },
+      });
     }
     // Closing an order that never arrived: a late pay with this out_trade_no is refused.
     call.ctx.engine.block(call.app.appId, ids.outTradeNo);
@@ -369,31 +539,45 @@ function cancel(call: Call): GatewayReply {
     });
   }
   if (outcome.kind === "not_found") {
-    return callReply(call, "40004", { subCode: "ACQ.TRADE_NOT_EXIST", subMsg: "trade does not exist", body: { ...echo, retry_flag: "N" } });
+    return callReply(call, "40004", {
+      subCode: "ACQ.TRADE_NOT_EXIST",
+      subMsg: "trade does not exist",
+      body: { ...echo, retry_flag: "N" },
+    });
   }
   return callReply(call, "10000", {
     body: {
       ...tradeIds,
       retry_flag: "N",
       action: outcome.action,
-      gmt_refund_pay: outcome.action === "refund" && trade.closedAt !== undefined ? formatDateTime(trade.closedAt) : undefined,
+      gmt_refund_pay:
+        outcome.action === "refund" && trade.closedAt !== undefined
+          ? formatDateTime(trade.closedAt)
+          : undefined,
     },
   });
 }
 
 function refund(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
-  const amountText = str(call.biz, "refund_amount");
-  if (amountText === undefined) return invalidParameter(call, "refund_amount is required");
+  if (ids === undefined)
+    return invalidParameter(call, "out_trade_no or trade_no is required");
+  const refundAmount = str(call.biz, "refund_amount");
+  if (refundAmount === undefined)
+    return invalidParameter(call, "refund_amount is required");
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
   const trade = call.ctx.engine.find(call.app.appId, ids);
-  if (call.ctx.engine.shouldFailWithSystemError(trade, "refund")) return systemError(call, echo);
+  if (call.ctx.engine.shouldFailWithSystemError(trade, "refund"))
+    return systemError(call, echo);
   if (trade === undefined) {
-    return callReply(call, "40004", { subCode: "ACQ.TRADE_NOT_EXIST", subMsg: "trade does not exist", body: echo });
+    return callReply(call, "40004", {
+      subCode: "ACQ.TRADE_NOT_EXIST",
+      subMsg: "trade does not exist",
+      body: echo,
+    });
   }
   const currency = currencyInfo(trade.currency) as CurrencyInfo;
-  const amount = parseAmount(amountText, currency);
+  const amount = parseAmount(refundAmount, currency);
   if (!amount.ok) return invalidParameter(call, amount.reason, echo);
   const outRequestNo = str(call.biz, "out_request_no") ?? trade.outTradeNo;
   const outcome = call.ctx.engine.refund({
@@ -408,10 +592,17 @@ function refund(call: Call): GatewayReply {
   const tradeIds = { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
   switch (outcome.kind) {
     case "not_found":
-      return callReply(call, "40004", { subCode: "ACQ.TRADE_NOT_EXIST", subMsg: "trade does not exist", body: echo });
+      return callReply(call, "40004", {
+        subCode: "ACQ.TRADE_NOT_EXIST",
+        subMsg: "trade does not exist",
+        body: echo,
+      });
     case "refused":
       return callReply(call, "40004", {
-        subCode: outcome.code === "CURRENCY_MISMATCH" ? "ACQ.INVALID_PARAMETER" : `ACQ.${outcome.code}`,
+        subCode:
+          outcome.code === "CURRENCY_MISMATCH"
+            ? "ACQ.INVALID_PARAMETER"
+            : `ACQ.${outcome.code}`,
         subMsg: outcome.detail,
         body: tradeIds,
       });
@@ -422,42 +613,49 @@ function refund(call: Call): GatewayReply {
           buyer_logon_id: trade.buyerLoginId,
           buyer_user_id: trade.buyerUserId,
           fund_change: outcome.fundChange ? "Y" : "N",
-          refund_fee: amountTextOf(trade, trade.refundedMinor),
-          send_back_fee: amountTextOf(trade, outcome.refund.amountMinor),
+          refund_fee: amountText(trade, trade.refundedMinor),
+          send_back_fee: amountText(trade, outcome.refund.amountMinor),
           gmt_refund_pay: formatDateTime(outcome.refund.createdAt),
           out_request_no: outcome.refund.outRefundNo,
-          refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
+          refund_currency:
+            trade.currency !== "CNY" ? trade.currency : undefined,
         }),
       });
   }
 }
 
-function amountTextOf(trade: Trade, minor: number): string {
-  return amountText(trade, minor);
-}
-
 function billDownloadUrl(call: Call): GatewayReply {
   const billType = str(call.biz, "bill_type");
   const billDate = str(call.biz, "bill_date");
-  if (billType === undefined || billDate === undefined) return invalidParameter(call, "bill_type and bill_date are required");
-  if (billType !== "trade" && billType !== "signcustomer") return invalidParameter(call, "bill_type must be trade or signcustomer");
+  if (billType === undefined || billDate === undefined)
+    return invalidParameter(call, "bill_type and bill_date are required");
+  if (billType !== "trade" && billType !== "signcustomer")
+    return invalidParameter(call, "bill_type must be trade or signcustomer");
   let fromMs: number | undefined;
   let toMs: number | undefined;
   if (/^\d{4}-\d{2}$/.test(billDate)) {
     fromMs = parseBeijingDay(`${billDate}-01`);
     if (fromMs !== undefined) {
       const [y, m] = billDate.split("-").map(Number) as [number, number];
-      toMs = parseBeijingDay(m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`);
+      toMs = parseBeijingDay(
+        m === 12
+          ? `${y + 1}-01-01`
+          : `${y}-${String(m + 1).padStart(2, "0")}-01`,
+      );
     }
   } else if (/^\d{4}-\d{2}-\d{2}$/.test(billDate)) {
     fromMs = parseBeijingDay(billDate);
     toMs = fromMs === undefined ? undefined : fromMs + DAY_MS;
   }
-  if (fromMs === undefined || toMs === undefined) return invalidParameter(call, "bill_date must be yyyy-MM-dd or yyyy-MM");
+  if (fromMs === undefined || toMs === undefined)
+    return invalidParameter(call, "bill_date must be yyyy-MM-dd or yyyy-MM");
   const now = call.ctx.clock.now();
   const today = parseBeijingDay(beijingDay(now)) as number;
   if (toMs > today) {
-    return callReply(call, "40004", { subCode: "isp.bill_not_exist", subMsg: "the bill is available from the next day" });
+    return callReply(call, "40004", {
+      subCode: "isp.bill_not_exist",
+      subMsg: "the bill is available from the next day",
+    });
   }
   const rows = settlementRows(call.ctx.store, {
     merchantId: call.app.appId,
@@ -465,7 +663,14 @@ function billDownloadUrl(call: Call): GatewayReply {
     toMs,
     feeRateBasisPoints: call.app.feeRateBasisPoints,
   });
-  const file = openApiBillZip({ rows, accountId: call.app.sellerId, billDate, fromMs, toMs, generatedAt: now });
+  const file = openApiBillZip({
+    rows,
+    accountId: call.app.sellerId,
+    billDate,
+    fromMs,
+    toMs,
+    generatedAt: now,
+  });
   const token = randomBytes(12).toString("hex");
   call.ctx.store.bills.set(token, {
     fileName: file.fileName,
@@ -509,9 +714,12 @@ export function openApiNotificationParams(
     params["buyer_pay_amount"] = formatCny(trade.cnyAmountMinor);
     params["point_amount"] = "0.00";
     params["gmt_payment"] = formatDateTime(trade.paidAt);
-    params["fund_bill_list"] = JSON.stringify([{ amount: formatCny(trade.cnyAmountMinor), fundChannel: "ALIPAYACCOUNT" }]);
+    params["fund_bill_list"] = JSON.stringify([
+      { amount: formatCny(trade.cnyAmountMinor), fundChannel: "ALIPAYACCOUNT" },
+    ]);
   }
-  if (trade.closedAt !== undefined) params["gmt_close"] = formatDateTime(trade.closedAt);
+  if (trade.closedAt !== undefined)
+    params["gmt_close"] = formatDateTime(trade.closedAt);
   if (trade.currency !== "CNY") params["trans_currency"] = trade.currency;
   if (refund !== undefined) {
     params["out_biz_no"] = refund.outRefundNo;
@@ -520,6 +728,9 @@ export function openApiNotificationParams(
   }
   const signType = trade.signType === "RSA" ? "RSA" : "RSA2";
   params["sign_type"] = signType;
-  params["sign"] = signParams(params, { signType, privateKey: ctx.gatewayPrivateKey });
+  params["sign"] = signParams(params, {
+    signType,
+    privateKey: ctx.gatewayPrivateKey,
+  });
   return params;
 }

@@ -1,8 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TEST_APP_ID, TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MD5_KEY, TEST_MERCHANT_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
+import {
+  TEST_APP_ID,
+  TEST_GATEWAY_PUBLIC_KEY_PEM,
+  TEST_MD5_KEY,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
+  TEST_PARTNER_ID,
+} from "@kiosk/alipay-core/testing";
 import { scenarioCode } from "./scenarios.ts";
-import { mapiCall, openApiCall, type MapiReply } from "./testing/signed-request.ts";
-import { startTestSandbox, type TestSandbox } from "./testing/sandbox-fixture.ts";
+import {
+  mapiCall,
+  openApiCall,
+  type MapiReply,
+} from "./testing/signed-request.ts";
+import {
+  startTestSandbox,
+  type TestSandbox,
+} from "./testing/sandbox-fixture.ts";
 
 let sandbox: TestSandbox;
 
@@ -34,14 +47,24 @@ function pay(id: string, code: string): Promise<MapiReply> {
 function queryStatus(id: string): Promise<string | undefined> {
   return mapiCall({
     gatewayUrl: sandbox.gatewayUrl,
-    params: { service: "alipay.acquire.overseas.query", partner: TEST_PARTNER_ID, partner_trans_id: id },
+    params: {
+      service: "alipay.acquire.overseas.query",
+      partner: TEST_PARTNER_ID,
+      partner_trans_id: id,
+    },
     key: { signType: "MD5", md5Key: TEST_MD5_KEY },
   }).then((r) => r.response["alipay_trans_status"]);
 }
 
-async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${sandbox.url}${path}`, init);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+  };
 }
 
 const post = (body?: unknown): RequestInit => ({
@@ -63,11 +86,22 @@ describe("operator API", () => {
     const { body } = await api("/sandbox/trades?status=WAIT_BUYER_PAY");
     const trades = body["trades"] as Array<Record<string, unknown>>;
     expect(trades).toHaveLength(1);
-    expect(trades[0]).toMatchObject({ outTradeNo: "W1", amount: "50.00", currency: "HKD", scenario: "pin_wait_never" });
-    const confirmed = await api(`/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`, post());
+    expect(trades[0]).toMatchObject({
+      outTradeNo: "W1",
+      amount: "50.00",
+      currency: "HKD",
+      scenario: "pin_wait_never",
+    });
+    const confirmed = await api(
+      `/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`,
+      post(),
+    );
     expect(confirmed.status).toBe(200);
     expect(await queryStatus("W1")).toBe("TRADE_SUCCESS");
-    const again = await api(`/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`, post());
+    const again = await api(
+      `/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`,
+      post(),
+    );
     expect(again.status).toBe(409);
   });
 
@@ -77,23 +111,40 @@ describe("operator API", () => {
     expect(await queryStatus("W2")).toBe("TRADE_CLOSED");
     expect((await api("/sandbox/trades/NOPE/reject", post())).status).toBe(404);
     const detail = await api("/sandbox/trades/W2");
-    expect(detail.body["trade"]).toMatchObject({ status: "TRADE_CLOSED", closeReason: "operator_rejected" });
+    expect(detail.body["trade"]).toMatchObject({
+      status: "TRADE_CLOSED",
+      closeReason: "operator_rejected",
+    });
   });
 
   it("shows account balances moving with payments", async () => {
     await pay("A1", scenarioCode("success", { serial: 7 }));
     const { body } = await api("/sandbox/accounts");
-    const accounts = body["accounts"] as Array<{ accountId: string; kind: string; balances: Record<string, number> }>;
-    expect(accounts.find((a) => a.accountId === TEST_PARTNER_ID)?.balances).toEqual({ HKD: 5000 });
-    expect(accounts.find((a) => a.accountId === TEST_APP_ID)?.kind).toBe("merchant");
+    const accounts = body["accounts"] as Array<{
+      accountId: string;
+      kind: string;
+      balances: Record<string, number>;
+    }>;
+    expect(
+      accounts.find((a) => a.accountId === TEST_PARTNER_ID)?.balances,
+    ).toEqual({ HKD: 5000 });
+    expect(accounts.find((a) => a.accountId === TEST_APP_ID)?.kind).toBe(
+      "merchant",
+    );
     const buyer = accounts.find((a) => a.kind === "buyer");
     expect(buyer?.balances["CNY"]).toBe(1_000_000_00 - 4563);
   });
 
   it("injects faults: SYSTEM_ERROR, dropped connection, bad signature", async () => {
-    const put = (faults: unknown) => api("/sandbox/faults", { method: "PUT", body: JSON.stringify(faults) });
-    expect((await put({ systemErrorNext: 1 })).body["faults"]).toMatchObject({ systemErrorNext: 1, dropNext: 0 });
-    expect((await pay("F1", scenarioCode("success"))).error).toBe("SYSTEM_ERROR");
+    const put = (faults: unknown) =>
+      api("/sandbox/faults", { method: "PUT", body: JSON.stringify(faults) });
+    expect((await put({ systemErrorNext: 1 })).body["faults"]).toMatchObject({
+      systemErrorNext: 1,
+      dropNext: 0,
+    });
+    expect((await pay("F1", scenarioCode("success"))).error).toBe(
+      "SYSTEM_ERROR",
+    );
     expect(await queryStatus("F1")).toBe(undefined); // rejected before processing
 
     await put({ dropNext: 1 });
@@ -116,26 +167,45 @@ describe("operator API", () => {
       appId: TEST_APP_ID,
       method: "alipay.trade.query",
       bizContent: { out_trade_no: "X" },
-      privateKey: { signType: "RSA2", privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM },
+      privateKey: {
+        signType: "RSA2",
+        privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      },
     });
     expect(reply.subCode).toBe("ACQ.TRADE_NOT_EXIST");
-    expect(reply.verify({ signType: "RSA2", publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM })).toBe(false);
+    expect(
+      reply.verify({
+        signType: "RSA2",
+        publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      }),
+    ).toBe(false);
   });
 
   it("resets trades, balances and faults", async () => {
     await pay("R1", scenarioCode("success"));
     sandbox.setFaults({ systemErrorNext: 5 });
     expect((await api("/sandbox/reset", post())).body).toEqual({ ok: true });
-    expect(((await api("/sandbox/trades")).body["trades"] as unknown[]).length).toBe(0);
-    expect((await api("/sandbox/faults")).body["faults"]).toMatchObject({ systemErrorNext: 0 });
+    expect(
+      ((await api("/sandbox/trades")).body["trades"] as unknown[]).length,
+    ).toBe(0);
+    expect((await api("/sandbox/faults")).body["faults"]).toMatchObject({
+      systemErrorNext: 0,
+    });
     expect(await queryStatus("R1")).toBe(undefined);
   });
 
   it("publishes the scenario table with example codes", async () => {
     const { body } = await api("/sandbox/scenarios");
-    const scenarios = body["scenarios"] as Array<{ id: string; exampleCode: string }>;
-    expect(scenarios.find((s) => s.id === "success")?.exampleCode).toBe("280000000000000000");
-    expect(scenarios.find((s) => s.id === "pin_wait_confirm")?.exampleCode).toBe("280000000000000010");
+    const scenarios = body["scenarios"] as Array<{
+      id: string;
+      exampleCode: string;
+    }>;
+    expect(scenarios.find((s) => s.id === "success")?.exampleCode).toBe(
+      "280000000000000000",
+    );
+    expect(
+      scenarios.find((s) => s.id === "pin_wait_confirm")?.exampleCode,
+    ).toBe("280000000000000010");
   });
 
   it("answers 404 for unknown routes", async () => {

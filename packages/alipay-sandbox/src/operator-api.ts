@@ -49,18 +49,27 @@ export type TradeView = Trade & {
 };
 
 export function tradeView(trade: Trade): TradeView {
-  const currency = currencyInfo(trade.currency) ?? { code: trade.currency, exponent: 2 as const, cnyRate: "1.00000000" };
+  const currency = currencyInfo(trade.currency) ?? {
+    code: trade.currency,
+    exponent: 2 as const,
+    cnyRate: "1.00000000",
+  };
   return {
     ...trade,
     amount: formatAmount(trade.amountMinor, currency),
     refunded: formatAmount(trade.refundedMinor, currency),
     createdAtText: formatDateTime(trade.createdAt),
-    paidAtText: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+    paidAtText:
+      trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
   };
 }
 
 function json(status: number, body: unknown): OperatorReply {
-  return { status, contentType: "application/json; charset=utf-8", body: JSON.stringify(body) };
+  return {
+    status,
+    contentType: "application/json; charset=utf-8",
+    body: JSON.stringify(body),
+  };
 }
 
 function parseJson(body: Buffer): unknown {
@@ -68,10 +77,16 @@ function parseJson(body: Buffer): unknown {
   return JSON.parse(body.toString("utf8"));
 }
 
-export function applyFaultPatch(store: SandboxStore, patch: FaultPatch): FaultSettings {
+export function applyFaultPatch(
+  store: SandboxStore,
+  patch: FaultPatch,
+): FaultSettings {
   const next: FaultSettings = { ...store.faults };
-  for (const [key, value] of Object.entries(patch) as Array<[keyof FaultSettings, FaultSettings[keyof FaultSettings]]>) {
-    if (value !== undefined) (next as Record<keyof FaultSettings, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(patch) as Array<
+    [keyof FaultSettings, FaultSettings[keyof FaultSettings]]
+  >) {
+    if (value !== undefined)
+      (next as Record<keyof FaultSettings, unknown>)[key] = value;
   }
   store.faults = next;
   return next;
@@ -80,39 +95,69 @@ export function applyFaultPatch(store: SandboxStore, patch: FaultPatch): FaultSe
 /** Returns `undefined` when the path is not an operator route. */
 export async function handleOperator(
   ctx: OperatorContext,
-  request: { method: string; pathname: string; searchParams: URLSearchParams; body: Buffer },
+  request: {
+    method: string;
+    pathname: string;
+    searchParams: URLSearchParams;
+    body: Buffer;
+  },
 ): Promise<OperatorReply | undefined> {
   const { method, pathname } = request;
   if (pathname === "/sandbox" || pathname === "/sandbox/") {
     if (method !== "GET") return json(405, { error: "use GET" });
-    return { status: 200, contentType: "text/html; charset=utf-8", body: OPERATOR_PAGE_HTML };
+    return {
+      status: 200,
+      contentType: "text/html; charset=utf-8",
+      body: OPERATOR_PAGE_HTML,
+    };
   }
   if (!pathname.startsWith("/sandbox/")) return undefined;
-  const parts = pathname.slice("/sandbox/".length).split("/").map(decodeURIComponent);
+  const parts = pathname
+    .slice("/sandbox/".length)
+    .split("/")
+    .map(decodeURIComponent);
 
   if (parts[0] === "trades" && parts.length === 1 && method === "GET") {
     ctx.engine.advance();
     const status = request.searchParams.get("status");
-    const trades = ctx.store.listTrades().filter((t) => status === null || t.status === status);
+    const trades = ctx.store
+      .listTrades()
+      .filter((t) => status === null || t.status === status);
     return json(200, { trades: trades.map(tradeView) });
   }
   if (parts[0] === "trades" && parts.length === 2 && method === "GET") {
     ctx.engine.advance();
-    const trade = ctx.store.trades.get(parts[1] as string) ?? findByOutTradeNo(ctx.store, parts[1] as string);
-    if (trade === undefined) return json(404, { error: `No trade ${parts[1]}` });
+    const trade =
+      ctx.store.trades.get(parts[1] as string) ??
+      findByOutTradeNo(ctx.store, parts[1] as string);
+    if (trade === undefined)
+      return json(404, { error: `No trade ${parts[1]}` });
     return json(200, {
       trade: tradeView(trade),
       refunds: ctx.store.refundsOf(trade.tradeNo),
-      notifications: ctx.store.notifications.filter((n) => n.tradeNo === trade.tradeNo),
+      notifications: ctx.store.notifications.filter(
+        (n) => n.tradeNo === trade.tradeNo,
+      ),
     });
   }
-  if (parts[0] === "trades" && parts.length === 3 && method === "POST" && (parts[2] === "confirm" || parts[2] === "reject")) {
+  if (
+    parts[0] === "trades" &&
+    parts.length === 3 &&
+    method === "POST" &&
+    (parts[2] === "confirm" || parts[2] === "reject")
+  ) {
     const id = parts[1] as string;
-    const tradeNo = ctx.store.trades.has(id) ? id : findByOutTradeNo(ctx.store, id)?.tradeNo;
+    const tradeNo = ctx.store.trades.has(id)
+      ? id
+      : findByOutTradeNo(ctx.store, id)?.tradeNo;
     const outcome = ctx.engine.operate(tradeNo ?? id, parts[2]);
-    if (outcome.kind === "not_found") return json(404, { error: `No trade ${id}` });
+    if (outcome.kind === "not_found")
+      return json(404, { error: `No trade ${id}` });
     if (outcome.kind === "not_waiting") {
-      return json(409, { error: `Trade ${outcome.trade.tradeNo} is ${outcome.trade.status}, not waiting for the buyer`, trade: tradeView(outcome.trade) });
+      return json(409, {
+        error: `Trade ${outcome.trade.tradeNo} is ${outcome.trade.status}, not waiting for the buyer`,
+        trade: tradeView(outcome.trade),
+      });
     }
     await ctx.tick();
     return json(200, { trade: tradeView(outcome.trade) });
@@ -127,7 +172,10 @@ export async function handleOperator(
       try {
         parsed = FaultPatchSchema.parse(parseJson(request.body));
       } catch (error) {
-        return json(400, { error: "Invalid fault settings", issues: error instanceof z.ZodError ? error.issues : String(error) });
+        return json(400, {
+          error: "Invalid fault settings",
+          issues: error instanceof z.ZodError ? error.issues : String(error),
+        });
       }
       return json(200, { faults: applyFaultPatch(ctx.store, parsed) });
     }
@@ -142,7 +190,10 @@ export async function handleOperator(
   }
   if (parts[0] === "scenarios" && parts.length === 1 && method === "GET") {
     return json(200, {
-      scenarios: SCENARIOS.map((s) => ({ ...s, exampleCode: scenarioCode(s.id) })),
+      scenarios: SCENARIOS.map((s) => ({
+        ...s,
+        exampleCode: scenarioCode(s.id),
+      })),
     });
   }
   if (parts[0] === "notifications" && parts.length === 1 && method === "GET") {
@@ -150,17 +201,23 @@ export async function handleOperator(
   }
   if (parts[0] === "bills" && parts.length === 2 && method === "GET") {
     const bill = ctx.store.bills.get(parts[1] as string);
-    if (bill === undefined || bill.expiresAt < ctx.now()) return json(404, { error: "The bill link is unknown or expired" });
+    if (bill === undefined || bill.expiresAt < ctx.now())
+      return json(404, { error: "The bill link is unknown or expired" });
     return {
       status: 200,
       contentType: bill.contentType,
       body: bill.body,
-      headers: { "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(bill.fileName)}` },
+      headers: {
+        "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(bill.fileName)}`,
+      },
     };
   }
   return json(404, { error: `No operator route ${method} ${pathname}` });
 }
 
-function findByOutTradeNo(store: SandboxStore, outTradeNo: string): Trade | undefined {
+function findByOutTradeNo(
+  store: SandboxStore,
+  outTradeNo: string,
+): Trade | undefined {
   return store.listTrades().find((t) => t.outTradeNo === outTradeNo);
 }

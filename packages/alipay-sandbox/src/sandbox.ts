@@ -2,7 +2,12 @@
  * The sandbox gateway: composition of store, engine, notifier and the two protocol gateways
  * behind one `node:http` request listener.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { loadPrivateKey, loadPublicKey } from "@kiosk/alipay-core";
@@ -14,8 +19,18 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
 import { systemClock, type Clock } from "./clock.ts";
-import type { GatewayContext, GatewayReply, ResolvedApp, ResolvedPartner } from "./gateway-context.ts";
-import { BodyTooLargeError, mergeParams, readBody, sendJson } from "./http-util.ts";
+import type {
+  GatewayContext,
+  GatewayReply,
+  ResolvedApp,
+  ResolvedPartner,
+} from "./gateway-context.ts";
+import {
+  BodyTooLargeError,
+  mergeParams,
+  readBody,
+  sendJson,
+} from "./http-util.ts";
 import { silentLogger, type SandboxLogger } from "./logger.ts";
 import { handleMapi, mapiNotificationParams } from "./mapi-gateway.ts";
 import {
@@ -26,9 +41,23 @@ import {
   type NotificationTransport,
 } from "./notifier.ts";
 import { handleOpenApi, openApiNotificationParams } from "./openapi-gateway.ts";
-import { applyFaultPatch, handleOperator, type FaultPatch } from "./operator-api.ts";
-import { SandboxStore, type Account, type FaultSettings, type Trade } from "./store.ts";
-import { shortHash, TradeEngine, type OperatorOutcome, type TradeEvent } from "./trade-engine.ts";
+import {
+  applyFaultPatch,
+  handleOperator,
+  type FaultPatch,
+} from "./operator-api.ts";
+import {
+  SandboxStore,
+  type Account,
+  type FaultSettings,
+  type Trade,
+} from "./store.ts";
+import {
+  shortHash,
+  TradeEngine,
+  type OperatorOutcome,
+  type TradeEvent,
+} from "./trade-engine.ts";
 
 /** A MAPI partner the sandbox accepts. At least one of `md5Key` / `rsaPublicKey`. */
 export type SandboxPartner = {
@@ -129,29 +158,50 @@ function asPublicKey(key: KeyObject | string): KeyObject {
   return key.type === "private" ? createPublicKey(key) : key;
 }
 
-function resolvePartners(partners: readonly SandboxPartner[] | undefined): Map<string, ResolvedPartner> {
+function resolvePartners(
+  partners: readonly SandboxPartner[] | undefined,
+): Map<string, ResolvedPartner> {
   const list = partners ?? [
-    { partnerId: TEST_PARTNER_ID, name: "Test partner", md5Key: TEST_MD5_KEY, rsaPublicKey: TEST_MERCHANT_PUBLIC_KEY_PEM },
+    {
+      partnerId: TEST_PARTNER_ID,
+      name: "Test partner",
+      md5Key: TEST_MD5_KEY,
+      rsaPublicKey: TEST_MERCHANT_PUBLIC_KEY_PEM,
+    },
   ];
   const map = new Map<string, ResolvedPartner>();
   for (const p of list) {
-    if (!/^2088\d{12}$/.test(p.partnerId)) throw new TypeError(`Partner id ${p.partnerId} must be 16 digits starting 2088`);
+    if (!/^2088\d{12}$/.test(p.partnerId))
+      throw new TypeError(
+        `Partner id ${p.partnerId} must be 16 digits starting 2088`,
+      );
     if (p.md5Key === undefined && p.rsaPublicKey === undefined) {
-      throw new TypeError(`Partner ${p.partnerId} needs an md5Key or an rsaPublicKey`);
+      throw new TypeError(
+        `Partner ${p.partnerId} needs an md5Key or an rsaPublicKey`,
+      );
     }
     map.set(p.partnerId, {
       partnerId: p.partnerId,
       name: p.name ?? p.partnerId,
       md5Key: p.md5Key,
-      rsaPublicKey: p.rsaPublicKey === undefined ? undefined : asPublicKey(p.rsaPublicKey),
+      rsaPublicKey:
+        p.rsaPublicKey === undefined ? undefined : asPublicKey(p.rsaPublicKey),
       feeRateBasisPoints: p.feeRateBasisPoints ?? DEFAULT_FEE_RATE_BASIS_POINTS,
     });
   }
   return map;
 }
 
-function resolveApps(apps: readonly SandboxApp[] | undefined): Map<string, ResolvedApp> {
-  const list = apps ?? [{ appId: TEST_APP_ID, name: "Test app", rsaPublicKey: TEST_MERCHANT_PUBLIC_KEY_PEM }];
+function resolveApps(
+  apps: readonly SandboxApp[] | undefined,
+): Map<string, ResolvedApp> {
+  const list = apps ?? [
+    {
+      appId: TEST_APP_ID,
+      name: "Test app",
+      rsaPublicKey: TEST_MERCHANT_PUBLIC_KEY_PEM,
+    },
+  ];
   const map = new Map<string, ResolvedApp>();
   for (const a of list) {
     map.set(a.appId, {
@@ -165,10 +215,23 @@ function resolveApps(apps: readonly SandboxApp[] | undefined): Map<string, Resol
   return map;
 }
 
-function initialAccounts(partners: ReadonlyMap<string, ResolvedPartner>, apps: ReadonlyMap<string, ResolvedApp>): Account[] {
+function initialAccounts(
+  partners: ReadonlyMap<string, ResolvedPartner>,
+  apps: ReadonlyMap<string, ResolvedApp>,
+): Account[] {
   return [
-    ...[...partners.values()].map((p): Account => ({ accountId: p.partnerId, kind: "merchant", name: p.name, balances: {} })),
-    ...[...apps.values()].map((a): Account => ({ accountId: a.appId, kind: "merchant", name: a.name, balances: {} })),
+    ...[...partners.values()].map((p): Account => ({
+      accountId: p.partnerId,
+      kind: "merchant",
+      name: p.name,
+      balances: {},
+    })),
+    ...[...apps.values()].map((a): Account => ({
+      accountId: a.appId,
+      kind: "merchant",
+      name: a.name,
+      balances: {},
+    })),
   ];
 }
 
@@ -179,8 +242,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const partners = resolvePartners(options.partners);
   const apps = resolveApps(options.apps);
   const gatewayPrivateKey =
-    typeof options.gatewayPrivateKey === "string" || options.gatewayPrivateKey === undefined
-      ? loadPrivateKey(options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM)
+    typeof options.gatewayPrivateKey === "string" ||
+    options.gatewayPrivateKey === undefined
+      ? loadPrivateKey(
+          options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM,
+        )
       : options.gatewayPrivateKey;
   const accounts = initialAccounts(partners, apps);
   const store = new SandboxStore();
@@ -194,8 +260,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     store,
     clock,
     logger,
-    transport: options.notifications?.transport ?? createFetchTransport(options.notifications?.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS),
-    retryScheduleMs: options.notifications?.retryScheduleMs ?? DEFAULT_NOTIFY_RETRY_SCHEDULE_MS,
+    transport:
+      options.notifications?.transport ??
+      createFetchTransport(
+        options.notifications?.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS,
+      ),
+    retryScheduleMs:
+      options.notifications?.retryScheduleMs ??
+      DEFAULT_NOTIFY_RETRY_SCHEDULE_MS,
   });
 
   // The context is completed below; the engine's event hook needs it to build notifications.
@@ -207,8 +279,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const engine = new TradeEngine({
     store,
     clock,
-    initialBuyerBalanceCny: options.initialBuyerBalanceCny ?? DEFAULT_INITIAL_BUYER_BALANCE_CNY,
-    waitingTradeExpiryMs: options.waitingTradeExpiryMs ?? DEFAULT_WAITING_TRADE_EXPIRY_MS,
+    initialBuyerBalanceCny:
+      options.initialBuyerBalanceCny ?? DEFAULT_INITIAL_BUYER_BALANCE_CNY,
+    waitingTradeExpiryMs:
+      options.waitingTradeExpiryMs ?? DEFAULT_WAITING_TRADE_EXPIRY_MS,
     onEvent,
   });
 
@@ -224,7 +298,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     baseUrl: () => baseUrl,
     resolveNotifyUrl(url) {
       if (url === undefined || url === "") return undefined;
-      if (url.startsWith("/") && options.notifyBaseUrl !== undefined) return new URL(url, options.notifyBaseUrl).toString();
+      if (url.startsWith("/") && options.notifyBaseUrl !== undefined)
+        return new URL(url, options.notifyBaseUrl).toString();
       return url;
     },
     takeBadSignature(requested) {
@@ -250,8 +325,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     handleRequest(req, res).catch((error: unknown) => {
-      logger.error("request failed", { error: error instanceof Error ? error.message : String(error), url: req.url });
-      if (!res.headersSent) sendJson(res, 500, { error: "Internal sandbox error" });
+      logger.error("request failed", {
+        error: error instanceof Error ? error.message : String(error),
+        url: req.url,
+      });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: "Internal sandbox error" });
       else res.destroy();
     });
   };
@@ -259,7 +338,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   /** Delayed answers in progress; `close()` releases them so nothing waits on a dead server. */
   const pendingDelays = new Map<NodeJS.Timeout, () => void>();
 
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sandbox.invalid");
     const method = req.method ?? "GET";
     if (url.pathname === "/healthz") {
@@ -289,7 +371,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       res.end(operatorReply.body);
       return;
     }
-    const gatewayPaths = ["/gateway.do", "/mapi/gateway.do", "/openapi/gateway.do"];
+    const gatewayPaths = [
+      "/gateway.do",
+      "/mapi/gateway.do",
+      "/openapi/gateway.do",
+    ];
     if (!gatewayPaths.includes(url.pathname)) {
       sendJson(res, 404, { error: `No route ${method} ${url.pathname}` });
       return;
@@ -300,13 +386,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     }
     const contentType = req.headers["content-type"] ?? "";
     const form =
-      body.length > 0 && (contentType === "" || contentType.includes("application/x-www-form-urlencoded"))
+      body.length > 0 &&
+      (contentType === "" ||
+        contentType.includes("application/x-www-form-urlencoded"))
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;
     const { params, ordered } = mergeParams(url.searchParams, form);
     const isOpenApi =
-      url.pathname === "/openapi/gateway.do" || (url.pathname === "/gateway.do" && params["method"] !== undefined && params["service"] === undefined);
-    const reply = isOpenApi ? handleOpenApi(ctx, params) : handleMapi(ctx, params, ordered);
+      url.pathname === "/openapi/gateway.do" ||
+      (url.pathname === "/gateway.do" &&
+        params["method"] !== undefined &&
+        params["service"] === undefined);
+    const reply = isOpenApi
+      ? handleOpenApi(ctx, params)
+      : handleMapi(ctx, params, ordered);
     logger.info("gateway call", {
       protocol: isOpenApi ? "openapi" : "mapi",
       service: isOpenApi ? params["method"] : params["service"],
@@ -316,7 +409,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     await writeGatewayReply(res, reply);
   }
 
-  async function writeGatewayReply(res: ServerResponse, reply: GatewayReply): Promise<void> {
+  async function writeGatewayReply(
+    res: ServerResponse,
+    reply: GatewayReply,
+  ): Promise<void> {
     let drop = reply.effects?.drop === true;
     if (!drop && store.faults.dropNext > 0) {
       store.faults.dropNext -= 1;
@@ -326,7 +422,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       res.socket?.destroy();
       return;
     }
-    const delayMs = store.faults.slowResponseMs + (reply.effects?.delaySeconds ?? 0) * 1000 * slowScale;
+    const delayMs =
+      store.faults.slowResponseMs +
+      (reply.effects?.delaySeconds ?? 0) * 1000 * slowScale;
     if (delayMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -337,8 +435,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
       if (res.destroyed) return;
     }
-    const headers: Record<string, string> = { "content-type": reply.contentType, "cache-control": "no-store" };
-    if (reply.detail !== undefined) headers["x-sandbox-detail"] = encodeURIComponent(reply.detail).slice(0, 2000);
+    const headers: Record<string, string> = {
+      "content-type": reply.contentType,
+      "cache-control": "no-store",
+    };
+    if (reply.detail !== undefined)
+      headers["x-sandbox-detail"] = encodeURIComponent(reply.detail).slice(
+        0,
+        2000,
+      );
     res.writeHead(reply.status, headers);
     res.end(reply.body);
   }
@@ -351,7 +456,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     else if (trade.protocol === "mapi") url = event.notifyUrl;
     else url = refund?.kind === "refund" ? event.notifyUrl : undefined;
     if (url === undefined) return;
-    const notifyId = shortHash(`${trade.tradeNo}:${event.type}:${refund?.refundNo ?? trade.status}:${store.nextSequence()}`);
+    const notifyId = shortHash(
+      `${trade.tradeNo}:${event.type}:${refund?.refundNo ?? trade.status}:${store.nextSequence()}`,
+    );
     const params =
       trade.protocol === "mapi"
         ? mapiNotificationParams(context, { trade, refund, notifyId })
@@ -387,7 +494,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         intervalMs > 0
           ? setInterval(() => {
               tick().catch((error: unknown) =>
-                logger.error("tick failed", { error: error instanceof Error ? error.message : String(error) }),
+                logger.error("tick failed", {
+                  error: error instanceof Error ? error.message : String(error),
+                }),
               );
             }, intervalMs)
           : undefined;
@@ -419,6 +528,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 }
 
 /** Creates a sandbox and starts listening (port 0 = any free port). */
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+export async function startSandbox(
+  options: SandboxOptions = {},
+): Promise<RunningSandbox> {
   return createSandbox(options).listen();
 }

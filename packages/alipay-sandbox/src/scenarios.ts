@@ -75,10 +75,14 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     id: "pin_wait_confirm",
     number: "0010",
     title: "PIN wait, buyer confirms after N seconds",
-    parameter: { meaning: "N = seconds until the buyer confirms (sandbox clock)", defaultValue: 10 },
+    parameter: {
+      meaning: "N = seconds until the buyer confirms (sandbox clock)",
+      defaultValue: 10,
+    },
     mapi: "`UNKNOW` / `ORDER_SUCCESS_PAY_INPROCESS`",
     openApi: "`10003` (order success pay inprocess)",
-    afterwards: "`WAIT_BUYER_PAY` until N s, then `TRADE_SUCCESS` (notification sent); operator can confirm/reject earlier",
+    afterwards:
+      "`WAIT_BUYER_PAY` until N s, then `TRADE_SUCCESS` (notification sent); operator can confirm/reject earlier",
   },
   {
     id: "pin_wait_never",
@@ -86,13 +90,17 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     title: "PIN wait, buyer never confirms",
     mapi: "`UNKNOW` / `ORDER_SUCCESS_PAY_INPROCESS`",
     openApi: "`10003`",
-    afterwards: "`WAIT_BUYER_PAY` until cancelled, confirmed/rejected by the operator, or closed after `waitingTradeExpiryMs` (default 3 h)",
+    afterwards:
+      "`WAIT_BUYER_PAY` until cancelled, confirmed/rejected by the operator, or closed after `waitingTradeExpiryMs` (default 3 h)",
   },
   {
     id: "pin_wait_reject",
     number: "0012",
     title: "PIN wait, buyer rejects after N seconds",
-    parameter: { meaning: "N = seconds until the buyer gives up (sandbox clock)", defaultValue: 10 },
+    parameter: {
+      meaning: "N = seconds until the buyer gives up (sandbox clock)",
+      defaultValue: 10,
+    },
     mapi: "`UNKNOW` / `ORDER_SUCCESS_PAY_INPROCESS`",
     openApi: "`10003`",
     afterwards: "`WAIT_BUYER_PAY` until N s, then `TRADE_CLOSED`",
@@ -111,22 +119,32 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     title: "UNKNOW on pay, never created",
     mapi: "`UNKNOW` / `SYSTEM_ERROR`",
     openApi: "`20000` / `isp.unknow-error`",
-    afterwards: "no trade; MAPI cancel answers `FAIL`/`TRADE_NOT_EXIST`, OpenAPI cancel succeeds and blocks the `out_trade_no`",
+    afterwards:
+      "no trade; MAPI cancel answers `FAIL`/`TRADE_NOT_EXIST`, OpenAPI cancel succeeds and blocks the `out_trade_no`",
   },
   {
     id: "system_error",
     number: "0030",
     title: "SYSTEM_ERROR on the first K calls of every service",
-    parameter: { meaning: "K = failing calls per service (pay, query, cancel, refund) of this trade", defaultValue: 1 },
+    parameter: {
+      meaning:
+        "K = failing calls per service (pay, query, cancel, refund) of this trade",
+      defaultValue: 1,
+    },
     mapi: "`is_success=F`, `<error>SYSTEM_ERROR</error>` (the first pay call is still processed and charged)",
     openApi: "`40004` / `ACQ.SYSTEM_ERROR` (cancel adds `retry_flag=Y`)",
-    afterwards: "call K+1 of each service answers normally; the trade is `TRADE_SUCCESS`",
+    afterwards:
+      "call K+1 of each service answers normally; the trade is `TRADE_SUCCESS`",
   },
   {
     id: "slow_response",
     number: "0040",
     title: "Slow response",
-    parameter: { meaning: "seconds before the answer is written (real time × `slowResponseScale`)", defaultValue: 20 },
+    parameter: {
+      meaning:
+        "seconds before the answer is written (real time × `slowResponseScale`)",
+      defaultValue: 20,
+    },
     mapi: "`SUCCESS`, late",
     openApi: "`10000`, late",
     afterwards: "`TRADE_SUCCESS` as soon as the request arrived",
@@ -157,8 +175,12 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   },
 ];
 
-const BY_NUMBER: ReadonlyMap<string, ScenarioDefinition> = new Map(SCENARIOS.map((s) => [s.number, s]));
-const BY_ID: ReadonlyMap<ScenarioId, ScenarioDefinition> = new Map(SCENARIOS.map((s) => [s.id, s]));
+const BY_NUMBER: ReadonlyMap<string, ScenarioDefinition> = new Map(
+  SCENARIOS.map((s) => [s.number, s]),
+);
+const BY_ID: ReadonlyMap<ScenarioId, ScenarioDefinition> = new Map(
+  SCENARIOS.map((s) => [s.id, s]),
+);
 
 /** Payment code format accepted by Alipay (reference §4 limits). */
 export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
@@ -184,7 +206,11 @@ export function resolveScenario(code: string): ResolvedScenario | undefined {
   const rawParameter = Number(code.slice(-8, -4));
   const scenario = BY_NUMBER.get(number) ?? scenarioById("success");
   const parameter =
-    scenario.parameter === undefined ? 0 : rawParameter === 0 ? scenario.parameter.defaultValue : rawParameter;
+    scenario.parameter === undefined
+      ? 0
+      : rawParameter === 0
+        ? scenario.parameter.defaultValue
+        : rawParameter;
   return { scenario, parameter };
 }
 
@@ -198,14 +224,21 @@ export type ScenarioCodeOptions = {
 };
 
 /** Builds the 18-digit payment code for a scenario, e.g. `scenarioCode("pin_wait_confirm", { parameter: 30 })`. */
-export function scenarioCode(id: ScenarioId, options: ScenarioCodeOptions = {}): string {
+export function scenarioCode(
+  id: ScenarioId,
+  options: ScenarioCodeOptions = {},
+): string {
   const parameter = options.parameter ?? 0;
   const serial = options.serial ?? 0;
   if (!Number.isInteger(parameter) || parameter < 0 || parameter > 9999) {
-    throw new RangeError(`Scenario parameter must be an integer 0..9999, got ${parameter}`);
+    throw new RangeError(
+      `Scenario parameter must be an integer 0..9999, got ${parameter}`,
+    );
   }
   if (!Number.isInteger(serial) || serial < 0 || serial > 99_999_999) {
-    throw new RangeError(`Scenario serial must be an integer 0..99999999, got ${serial}`);
+    throw new RangeError(
+      `Scenario serial must be an integer 0..99999999, got ${serial}`,
+    );
   }
   return `${options.prefix ?? 28}${String(serial).padStart(8, "0")}${String(parameter).padStart(4, "0")}${scenarioById(id).number}`;
 }
@@ -214,7 +247,10 @@ export function scenarioCode(id: ScenarioId, options: ScenarioCodeOptions = {}):
 export function renderScenarioTable(): string {
   const escape = (text: string): string => text.replace(/\|/g, "\\|");
   const rows = SCENARIOS.map((s) => {
-    const parameter = s.parameter === undefined ? "—" : `${s.parameter.meaning}; default ${s.parameter.defaultValue}`;
+    const parameter =
+      s.parameter === undefined
+        ? "—"
+        : `${s.parameter.meaning}; default ${s.parameter.defaultValue}`;
     return `| \`${s.number}\` | \`${scenarioCode(s.id)}\` | ${escape(s.title)} (\`${s.id}\`) | ${escape(parameter)} | ${escape(s.mapi)} | ${escape(s.openApi)} | ${escape(s.afterwards)} |`;
   });
   return [

@@ -5,7 +5,12 @@
  */
 import { currencyInfo, formatAmount, type CurrencyInfo } from "./money.ts";
 import type { Protocol, SandboxStore } from "./store.ts";
-import { beijingDay, DAY_MS, formatCompactTime, formatDateTime } from "./time-format.ts";
+import {
+  beijingDay,
+  DAY_MS,
+  formatCompactTime,
+  formatDateTime,
+} from "./time-format.ts";
 import { createZip } from "./zip.ts";
 
 export type SettlementKind = "PAYMENT" | "REFUND" | "CANCEL";
@@ -38,10 +43,16 @@ function fee(amountMinor: number, basisPoints: number): number {
 /** Every payment, refund and cancel reversal of `merchantId` with `fromMs <= at < toMs`, oldest first. */
 export function settlementRows(
   store: SandboxStore,
-  query: { merchantId: string; fromMs: number; toMs: number; feeRateBasisPoints: number },
+  query: {
+    merchantId: string;
+    fromMs: number;
+    toMs: number;
+    feeRateBasisPoints: number;
+  },
 ): SettlementRow[] {
   const rows: SettlementRow[] = [];
-  const inRange = (at: number): boolean => at >= query.fromMs && at < query.toMs;
+  const inRange = (at: number): boolean =>
+    at >= query.fromMs && at < query.toMs;
   for (const trade of store.trades.values()) {
     if (trade.merchantId !== query.merchantId) continue;
     const base = {
@@ -87,7 +98,9 @@ function currencyOf(code: string): CurrencyInfo {
 
 /** Settlement happens the next Beijing day at 09:00 (file generation time, reference §1.9). */
 function settlementTime(at: number): number {
-  const dayStart = Date.parse(`${beijingDay(at).replace(/(\d{4})(\d{2})(\d{2})/, "$1-$2-$3")}T00:00:00+08:00`);
+  const dayStart = Date.parse(
+    `${beijingDay(at).replace(/(\d{4})(\d{2})(\d{2})/, "$1-$2-$3")}T00:00:00+08:00`,
+  );
   return dayStart + DAY_MS + 9 * 60 * 60 * 1000;
 }
 
@@ -101,8 +114,10 @@ export function mapiSettlementText(rows: readonly SettlementRow[]): string {
   return rows
     .map((row) => {
       const currency = currencyOf(row.currency);
-      const id = row.kind === "REFUND" ? (row.outRefundNo ?? "") : row.outTradeNo;
-      const remarks = row.kind === "PAYMENT" ? "" : `partner_trans_id=${row.outTradeNo}`;
+      const id =
+        row.kind === "REFUND" ? (row.outRefundNo ?? "") : row.outTradeNo;
+      const remarks =
+        row.kind === "PAYMENT" ? "" : `partner_trans_id=${row.outTradeNo}`;
       return [
         id,
         formatAmount(row.amountMinor, currency),
@@ -119,7 +134,10 @@ export function mapiSettlementText(rows: readonly SettlementRow[]): string {
 }
 
 /** MAPI liquidation rows are selected by settlement day instead of transaction day. */
-export function liquidationRange(fromMs: number, toMs: number): { fromMs: number; toMs: number } {
+export function liquidationRange(
+  fromMs: number,
+  toMs: number,
+): { fromMs: number; toMs: number } {
   return { fromMs: fromMs - DAY_MS, toMs: toMs - DAY_MS };
 }
 
@@ -216,7 +234,10 @@ export function openApiBillZip(spec: {
     `#导出时间：[${formatDateTime(spec.generatedAt)}]`,
   ];
 
-  const totals = new Map<string, { payments: number; refunds: number; amount: number; fee: number }>();
+  const totals = new Map<
+    string,
+    { payments: number; refunds: number; amount: number; fee: number }
+  >();
   for (const row of spec.rows) {
     const key = row.currency;
     const t = totals.get(key) ?? { payments: 0, refunds: 0, amount: 0, fee: 0 };
@@ -234,7 +255,14 @@ export function openApiBillZip(spec: {
     "币种,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）,服务费（元）",
     ...[...totals.entries()].map(([code, t]) => {
       const currency = currencyOf(code);
-      return [code, String(t.payments), String(t.refunds), formatAmount(t.amount, currency), formatAmount(t.amount, currency), formatAmount(t.fee, currency)].join(",");
+      return [
+        code,
+        String(t.payments),
+        String(t.refunds),
+        formatAmount(t.amount, currency),
+        formatAmount(t.amount, currency),
+        formatAmount(t.fee, currency),
+      ].join(",");
     }),
     `#导出时间：[${formatDateTime(spec.generatedAt)}]`,
   ];
@@ -243,8 +271,16 @@ export function openApiBillZip(spec: {
   const base = `${spec.accountId}_${compactDate}`;
   const modifiedAt = new Date(spec.generatedAt + 8 * 60 * 60 * 1000);
   const body = createZip([
-    { name: `${base}_业务明细.csv`, data: Buffer.from(bom + detailLines.join("\r\n") + "\r\n", "utf8"), modifiedAt },
-    { name: `${base}_业务明细(汇总).csv`, data: Buffer.from(bom + summaryLines.join("\r\n") + "\r\n", "utf8"), modifiedAt },
+    {
+      name: `${base}_业务明细.csv`,
+      data: Buffer.from(bom + detailLines.join("\r\n") + "\r\n", "utf8"),
+      modifiedAt,
+    },
+    {
+      name: `${base}_业务明细(汇总).csv`,
+      data: Buffer.from(bom + summaryLines.join("\r\n") + "\r\n", "utf8"),
+      modifiedAt,
+    },
   ]);
   return { fileName: `${base}.csv.zip`, body };
 }

@@ -136,7 +136,10 @@ export class SandboxStore {
   /** Calls already failed with SYSTEM_ERROR, per trade key and service. */
   readonly systemErrorCounts = new Map<string, number>();
   /** Issued bill files by download token. */
-  readonly bills = new Map<string, { fileName: string; body: Buffer; contentType: string; expiresAt: number }>();
+  readonly bills = new Map<
+    string,
+    { fileName: string; body: Buffer; contentType: string; expiresAt: number }
+  >();
   faults: FaultSettings = { ...DEFAULT_FAULTS };
   private readonly byOutTradeNo = new Map<string, string>();
   private sequence = 0;
@@ -148,17 +151,27 @@ export class SandboxStore {
 
   addTrade(trade: Trade): void {
     this.trades.set(trade.tradeNo, trade);
-    this.byOutTradeNo.set(tradeKey(trade.merchantId, trade.outTradeNo), trade.tradeNo);
+    this.byOutTradeNo.set(
+      tradeKey(trade.merchantId, trade.outTradeNo),
+      trade.tradeNo,
+    );
   }
 
   /** Finds a merchant's trade; `tradeNo` wins when both are given (reference §1.5, §3a). */
-  findTrade(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+  findTrade(
+    merchantId: string,
+    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
+  ): Trade | undefined {
     if (ids.tradeNo !== undefined && ids.tradeNo !== "") {
       const trade = this.trades.get(ids.tradeNo);
-      return trade !== undefined && trade.merchantId === merchantId ? trade : undefined;
+      return trade !== undefined && trade.merchantId === merchantId
+        ? trade
+        : undefined;
     }
     if (ids.outTradeNo !== undefined && ids.outTradeNo !== "") {
-      const tradeNo = this.byOutTradeNo.get(tradeKey(merchantId, ids.outTradeNo));
+      const tradeNo = this.byOutTradeNo.get(
+        tradeKey(merchantId, ids.outTradeNo),
+      );
       return tradeNo === undefined ? undefined : this.trades.get(tradeNo);
     }
     return undefined;
@@ -186,7 +199,9 @@ export class SandboxStore {
   }
 
   listTrades(): Trade[] {
-    return [...this.trades.values()].sort((a, b) => b.createdAt - a.createdAt || b.tradeNo.localeCompare(a.tradeNo));
+    return [...this.trades.values()].sort(
+      (a, b) => b.createdAt - a.createdAt || b.tradeNo.localeCompare(a.tradeNo),
+    );
   }
 
   listAccounts(): Account[] {
@@ -205,12 +220,20 @@ export class SandboxStore {
     this.faults = { ...DEFAULT_FAULTS };
     this.accounts.clear();
     for (const account of initialAccounts) {
-      this.accounts.set(account.accountId, { ...account, balances: { ...account.balances } });
+      this.accounts.set(account.accountId, {
+        ...account,
+        balances: { ...account.balances },
+      });
     }
   }
 
   /** JSON-safe copy for the operator API and persistence. */
-  snapshot(): { trades: Trade[]; refunds: Refund[]; accounts: Account[]; notifications: NotificationDelivery[] } {
+  snapshot(): {
+    trades: Trade[];
+    refunds: Refund[];
+    accounts: Account[];
+    notifications: NotificationDelivery[];
+  } {
     return structuredClone({
       trades: this.listTrades(),
       refunds: [...this.refunds],

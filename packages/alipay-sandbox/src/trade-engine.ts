@@ -5,14 +5,19 @@
 import { createHash } from "node:crypto";
 import type { SignType } from "@kiosk/alipay-core";
 import type { Clock } from "./clock.ts";
-import { currencyInfo, toCnyMinor, type CurrencyInfo } from "./money.ts";
+import { toCnyMinor, type CurrencyInfo } from "./money.ts";
 import { resolveScenario } from "./scenarios.ts";
 import type { Protocol, Refund, SandboxStore, Trade } from "./store.ts";
 import { beijingDay, DAY_MS } from "./time-format.ts";
 
 export type TradeEvent =
   | { type: "trade_status"; trade: Trade }
-  | { type: "refund"; trade: Trade; refund: Refund; notifyUrl: string | undefined };
+  | {
+      type: "refund";
+      trade: Trade;
+      refund: Refund;
+      notifyUrl: string | undefined;
+    };
 
 export type TradeEngineOptions = {
   store: SandboxStore;
@@ -54,7 +59,12 @@ export type PayFailure =
 export type PayOutcome =
   | { kind: "paid"; trade: Trade }
   | { kind: "waiting"; trade: Trade }
-  | { kind: "failed"; failure: PayFailure; detail: string; trade: Trade | undefined }
+  | {
+      kind: "failed";
+      failure: PayFailure;
+      detail: string;
+      trade: Trade | undefined;
+    }
   | { kind: "unknown"; trade: Trade | undefined }
   | { kind: "system_error"; trade: Trade }
   | { kind: "drop_before_processing" };
@@ -64,7 +74,12 @@ export type PayResult = { outcome: PayOutcome; effects: ResponseEffects };
 export type CancelOutcome =
   | { kind: "cancelled"; action: "close" | "refund"; trade: Trade }
   | { kind: "not_found" }
-  | { kind: "refused"; code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL"; detail: string; trade: Trade };
+  | {
+      kind: "refused";
+      code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL";
+      detail: string;
+      trade: Trade;
+    };
 
 export type RefundInput = {
   merchantId: string;
@@ -83,7 +98,11 @@ export type RefundOutcome =
   | { kind: "not_found" }
   | {
       kind: "refused";
-      code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL" | "DISCORDANT_REPEAT_REQUEST" | "CURRENCY_MISMATCH";
+      code:
+        | "TRADE_STATUS_ERROR"
+        | "REFUND_AMT_NOT_EQUAL_TOTAL"
+        | "DISCORDANT_REPEAT_REQUEST"
+        | "CURRENCY_MISMATCH";
       detail: string;
       trade: Trade;
     };
@@ -110,30 +129,56 @@ export class TradeEngine {
   advance(): void {
     const now = this.now();
     for (const trade of this.store.trades.values()) {
-      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined || trade.waitUntil > now) continue;
+      if (
+        trade.status !== "WAIT_BUYER_PAY" ||
+        trade.waitUntil === undefined ||
+        trade.waitUntil > now
+      )
+        continue;
       if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
-      else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
+      else
+        this.close(
+          trade,
+          trade.waitOutcome === "reject" ? "buyer_rejected" : "expired",
+          trade.waitUntil,
+        );
       this.options.onEvent({ type: "trade_status", trade });
     }
   }
 
   pay(input: PayInput): PayResult {
     this.advance();
-    const existing = this.store.findTrade(input.merchantId, { outTradeNo: input.outTradeNo });
+    const existing = this.store.findTrade(input.merchantId, {
+      outTradeNo: input.outTradeNo,
+    });
     if (existing !== undefined) {
-      if (this.shouldFailWithSystemError(existing, "pay")) return { outcome: { kind: "system_error", trade: existing }, effects: {} };
+      if (this.shouldFailWithSystemError(existing, "pay"))
+        return {
+          outcome: { kind: "system_error", trade: existing },
+          effects: {},
+        };
       return { outcome: this.repeatedPay(existing), effects: {} };
     }
     if (this.store.isBlocked(input.merchantId, input.outTradeNo)) {
       return {
-        outcome: { kind: "failed", failure: "TRADE_HAS_CLOSE", detail: "out_trade_no was cancelled before payment", trade: undefined },
+        outcome: {
+          kind: "failed",
+          failure: "TRADE_HAS_CLOSE",
+          detail: "out_trade_no was cancelled before payment",
+          trade: undefined,
+        },
         effects: {},
       };
     }
     const resolved = resolveScenario(input.buyerCode);
     if (resolved === undefined) {
       return {
-        outcome: { kind: "failed", failure: "CODE_INVALID", detail: "payment code is not a valid Alipay code", trade: undefined },
+        outcome: {
+          kind: "failed",
+          failure: "CODE_INVALID",
+          detail: "payment code is not a valid Alipay code",
+          trade: undefined,
+        },
         effects: {},
       };
     }
@@ -141,11 +186,19 @@ export class TradeEngine {
     switch (scenario.id) {
       case "expired_code":
         return {
-          outcome: { kind: "failed", failure: "CODE_INVALID", detail: "payment code has expired", trade: undefined },
+          outcome: {
+            kind: "failed",
+            failure: "CODE_INVALID",
+            detail: "payment code has expired",
+            trade: undefined,
+          },
           effects: {},
         };
       case "dropped_before_processing":
-        return { outcome: { kind: "drop_before_processing" }, effects: { drop: true } };
+        return {
+          outcome: { kind: "drop_before_processing" },
+          effects: { drop: true },
+        };
       case "unknown_not_created":
         return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
       default:
@@ -158,13 +211,19 @@ export class TradeEngine {
       case "insufficient_balance":
         this.close(trade, "pay_failed", now, "BUYER_BALANCE_NOT_ENOUGH");
         return {
-          outcome: { kind: "failed", failure: "BUYER_BALANCE_NOT_ENOUGH", detail: "buyer balance is not enough", trade },
+          outcome: {
+            kind: "failed",
+            failure: "BUYER_BALANCE_NOT_ENOUGH",
+            detail: "buyer balance is not enough",
+            trade,
+          },
           effects: {},
         };
       case "pin_wait_confirm":
       case "pin_wait_reject":
         trade.waitUntil = now + parameter * 1000;
-        trade.waitOutcome = scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
+        trade.waitOutcome =
+          scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
         return { outcome: { kind: "waiting", trade }, effects: {} };
       case "pin_wait_never":
         trade.waitUntil = now + this.options.waitingTradeExpiryMs;
@@ -177,7 +236,12 @@ export class TradeEngine {
     this.charge(trade, now);
     if (trade.status !== "TRADE_SUCCESS") {
       return {
-        outcome: { kind: "failed", failure: "BUYER_BALANCE_NOT_ENOUGH", detail: "buyer balance is not enough", trade },
+        outcome: {
+          kind: "failed",
+          failure: "BUYER_BALANCE_NOT_ENOUGH",
+          detail: "buyer balance is not enough",
+          trade,
+        },
         effects: {},
       };
     }
@@ -187,15 +251,23 @@ export class TradeEngine {
         return { outcome: { kind: "unknown", trade }, effects: {} };
       case "system_error":
         return {
-          outcome: this.store.consumeSystemError(trade, "pay", parameter) ? { kind: "system_error", trade } : { kind: "paid", trade },
+          outcome: this.store.consumeSystemError(trade, "pay", parameter)
+            ? { kind: "system_error", trade }
+            : { kind: "paid", trade },
           effects: {},
         };
       case "slow_response":
-        return { outcome: { kind: "paid", trade }, effects: { delaySeconds: parameter } };
+        return {
+          outcome: { kind: "paid", trade },
+          effects: { delaySeconds: parameter },
+        };
       case "dropped_connection":
         return { outcome: { kind: "paid", trade }, effects: { drop: true } };
       case "bad_signature":
-        return { outcome: { kind: "paid", trade }, effects: { badSignature: true } };
+        return {
+          outcome: { kind: "paid", trade },
+          effects: { badSignature: true },
+        };
       default:
         return { outcome: { kind: "paid", trade }, effects: {} };
     }
@@ -205,17 +277,30 @@ export class TradeEngine {
    * True when this call must answer SYSTEM_ERROR because the trade's payment code asked for
    * "SYSTEM_ERROR on the first K calls of every service".
    */
-  shouldFailWithSystemError(trade: Trade | undefined, service: "pay" | "query" | "cancel" | "refund"): boolean {
+  shouldFailWithSystemError(
+    trade: Trade | undefined,
+    service: "pay" | "query" | "cancel" | "refund",
+  ): boolean {
     if (trade === undefined || trade.scenario !== "system_error") return false;
-    return this.store.consumeSystemError(trade, service, trade.scenarioParameter);
+    return this.store.consumeSystemError(
+      trade,
+      service,
+      trade.scenarioParameter,
+    );
   }
 
-  query(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+  query(
+    merchantId: string,
+    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
+  ): Trade | undefined {
     this.advance();
     return this.store.findTrade(merchantId, ids);
   }
 
-  find(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
+  find(
+    merchantId: string,
+    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
+  ): Trade | undefined {
     this.advance();
     return this.store.findTrade(merchantId, ids);
   }
@@ -225,12 +310,19 @@ export class TradeEngine {
    * inside `reversalWindow` (MAPI: same Beijing day; OpenAPI: 24 h after creation), and only
    * while nothing has been refunded.
    */
-  cancel(trade: Trade, reversalWindow: "same_beijing_day" | "24_hours"): CancelOutcome {
+  cancel(
+    trade: Trade,
+    reversalWindow: "same_beijing_day" | "24_hours",
+  ): CancelOutcome {
     this.advance();
     const now = this.now();
     if (trade.status === "TRADE_CLOSED") {
       // Cancelling again is idempotent; a trade closed for another reason is already "closed".
-      return { kind: "cancelled", action: trade.cancelAction ?? "close", trade };
+      return {
+        kind: "cancelled",
+        action: trade.cancelAction ?? "close",
+        trade,
+      };
     }
     if (trade.status === "WAIT_BUYER_PAY") {
       this.close(trade, "cancelled", now);
@@ -240,7 +332,9 @@ export class TradeEngine {
     }
     const paidAt = trade.paidAt ?? trade.createdAt;
     const inWindow =
-      reversalWindow === "same_beijing_day" ? beijingDay(paidAt) === beijingDay(now) : now - trade.createdAt <= DAY_MS;
+      reversalWindow === "same_beijing_day"
+        ? beijingDay(paidAt) === beijingDay(now)
+        : now - trade.createdAt <= DAY_MS;
     if (!inWindow) {
       return {
         kind: "refused",
@@ -256,7 +350,8 @@ export class TradeEngine {
       return {
         kind: "refused",
         code: "REFUND_AMT_NOT_EQUAL_TOTAL",
-        detail: "the trade is partially refunded; refund the rest instead of cancelling",
+        detail:
+          "the trade is partially refunded; refund the rest instead of cancelling",
         trade,
       };
     }
@@ -268,18 +363,29 @@ export class TradeEngine {
     });
     trade.cancelAction = "refund";
     this.close(trade, "cancelled", now);
-    this.options.onEvent({ type: "refund", trade, refund, notifyUrl: undefined });
+    this.options.onEvent({
+      type: "refund",
+      trade,
+      refund,
+      notifyUrl: undefined,
+    });
     this.options.onEvent({ type: "trade_status", trade });
     return { kind: "cancelled", action: "refund", trade };
   }
 
   refund(input: RefundInput): RefundOutcome {
     this.advance();
-    const trade = this.store.findTrade(input.merchantId, { tradeNo: input.tradeNo, outTradeNo: input.outTradeNo });
+    const trade = this.store.findTrade(input.merchantId, {
+      tradeNo: input.tradeNo,
+      outTradeNo: input.outTradeNo,
+    });
     if (trade === undefined) return { kind: "not_found" };
-    const previous = this.store.refundsOf(trade.tradeNo).find((r) => r.outRefundNo === input.outRefundNo);
+    const previous = this.store
+      .refundsOf(trade.tradeNo)
+      .find((r) => r.outRefundNo === input.outRefundNo);
     if (previous !== undefined) {
-      if (previous.amountMinor === input.amountMinor) return { kind: "refunded", trade, refund: previous, fundChange: false };
+      if (previous.amountMinor === input.amountMinor)
+        return { kind: "refunded", trade, refund: previous, fundChange: false };
       return {
         kind: "refused",
         code: "DISCORDANT_REPEAT_REQUEST",
@@ -288,13 +394,21 @@ export class TradeEngine {
       };
     }
     if (input.currency !== undefined && input.currency !== trade.currency) {
-      return { kind: "refused", code: "CURRENCY_MISMATCH", detail: `the trade is in ${trade.currency}`, trade };
+      return {
+        kind: "refused",
+        code: "CURRENCY_MISMATCH",
+        detail: `the trade is in ${trade.currency}`,
+        trade,
+      };
     }
     if (trade.paidAt === undefined || trade.cancelAction !== undefined) {
       return {
         kind: "refused",
         code: "TRADE_STATUS_ERROR",
-        detail: trade.cancelAction !== undefined ? "the trade was cancelled" : "the trade is not paid",
+        detail:
+          trade.cancelAction !== undefined
+            ? "the trade was cancelled"
+            : "the trade is not paid",
         trade,
       };
     }
@@ -316,7 +430,12 @@ export class TradeEngine {
     if (trade.refundedMinor === trade.amountMinor) {
       this.close(trade, "refunded", this.now());
     }
-    this.options.onEvent({ type: "refund", trade, refund, notifyUrl: input.notifyUrl });
+    this.options.onEvent({
+      type: "refund",
+      trade,
+      refund,
+      notifyUrl: input.notifyUrl,
+    });
     return { kind: "refunded", trade, refund, fundChange: true };
   }
 
@@ -325,7 +444,8 @@ export class TradeEngine {
     this.advance();
     const trade = this.store.trades.get(tradeNo);
     if (trade === undefined) return { kind: "not_found" };
-    if (trade.status !== "WAIT_BUYER_PAY") return { kind: "not_waiting", trade };
+    if (trade.status !== "WAIT_BUYER_PAY")
+      return { kind: "not_waiting", trade };
     const now = this.now();
     if (action === "confirm") this.charge(trade, now);
     else this.close(trade, "operator_rejected", now);
@@ -338,10 +458,18 @@ export class TradeEngine {
     this.store.block(merchantId, outTradeNo);
   }
 
-  merchantAccount(merchantId: string): { accountId: string; balances: Record<string, number> } {
+  merchantAccount(merchantId: string): {
+    accountId: string;
+    balances: Record<string, number>;
+  } {
     let account = this.store.accounts.get(merchantId);
     if (account === undefined) {
-      account = { accountId: merchantId, kind: "merchant", name: merchantId, balances: {} };
+      account = {
+        accountId: merchantId,
+        kind: "merchant",
+        name: merchantId,
+        balances: {},
+      };
       this.store.accounts.set(merchantId, account);
     }
     return account;
@@ -363,15 +491,30 @@ export class TradeEngine {
 
   private repeatedPay(trade: Trade): PayOutcome {
     if (trade.status === "TRADE_SUCCESS") {
-      return { kind: "failed", failure: "TRADE_HAS_SUCCESS", detail: "the trade is already paid", trade };
+      return {
+        kind: "failed",
+        failure: "TRADE_HAS_SUCCESS",
+        detail: "the trade is already paid",
+        trade,
+      };
     }
     if (trade.status === "TRADE_CLOSED") {
-      return { kind: "failed", failure: "TRADE_HAS_CLOSE", detail: "the trade is closed", trade };
+      return {
+        kind: "failed",
+        failure: "TRADE_HAS_CLOSE",
+        detail: "the trade is closed",
+        trade,
+      };
     }
     return { kind: "waiting", trade };
   }
 
-  private createTrade(input: PayInput, scenario: Trade["scenario"], parameter: number, now: number): Trade {
+  private createTrade(
+    input: PayInput,
+    scenario: Trade["scenario"],
+    parameter: number,
+    now: number,
+  ): Trade {
     const buyerDigits = input.buyerCode.slice(2, 10).padStart(8, "0");
     const tradeNo = `${beijingDay(now)}22001${buyerDigits.slice(-4)}${String(this.store.nextSequence()).padStart(11, "0")}`;
     const cnyAmountMinor = toCnyMinor(input.amountMinor, input.currency);
@@ -420,14 +563,20 @@ export class TradeEngine {
     }
     buyer.balances["CNY"] = balance - trade.cnyAmountMinor;
     const merchant = this.merchantAccount(trade.merchantId);
-    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) + trade.amountMinor;
+    merchant.balances[trade.currency] =
+      (merchant.balances[trade.currency] ?? 0) + trade.amountMinor;
     trade.status = "TRADE_SUCCESS";
     trade.paidAt = at;
     trade.waitUntil = undefined;
     trade.waitOutcome = undefined;
   }
 
-  private close(trade: Trade, reason: NonNullable<Trade["closeReason"]>, at: number, failureCode?: string): void {
+  private close(
+    trade: Trade,
+    reason: NonNullable<Trade["closeReason"]>,
+    at: number,
+    failureCode?: string,
+  ): void {
     trade.status = "TRADE_CLOSED";
     trade.closeReason = reason;
     trade.closedAt = at;
@@ -438,17 +587,25 @@ export class TradeEngine {
 
   private moveRefund(
     trade: Trade,
-    spec: { outRefundNo: string; amountMinor: number; kind: Refund["kind"]; reason: string | undefined },
+    spec: {
+      outRefundNo: string;
+      amountMinor: number;
+      kind: Refund["kind"];
+      reason: string | undefined;
+    },
   ): Refund {
     const isLast = trade.refundedMinor + spec.amountMinor === trade.amountMinor;
     // The last refund takes whatever CNY is left so rounding never leaves a fen behind.
     const cnyAmountMinor = isLast
       ? trade.cnyAmountMinor - trade.refundedCnyMinor
-      : Math.round((spec.amountMinor * trade.cnyAmountMinor) / trade.amountMinor);
+      : Math.round(
+          (spec.amountMinor * trade.cnyAmountMinor) / trade.amountMinor,
+        );
     const buyer = this.buyerAccount(trade);
     buyer.balances["CNY"] = (buyer.balances["CNY"] ?? 0) + cnyAmountMinor;
     const merchant = this.merchantAccount(trade.merchantId);
-    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) - spec.amountMinor;
+    merchant.balances[trade.currency] =
+      (merchant.balances[trade.currency] ?? 0) - spec.amountMinor;
     trade.refundedMinor += spec.amountMinor;
     trade.refundedCnyMinor += cnyAmountMinor;
     const refund: Refund = {
@@ -471,8 +628,4 @@ export class TradeEngine {
 /** Short stable id derived from text (notify ids, bill tokens). */
 export function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
-}
-
-export function requireCurrency(code: string): CurrencyInfo | undefined {
-  return currencyInfo(code);
 }

@@ -5,8 +5,14 @@ export type ZipEntry = { name: string; data: Buffer; modifiedAt: Date };
 
 function dosDateTime(date: Date): { time: number; date: number } {
   return {
-    time: (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2),
-    date: ((date.getUTCFullYear() - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(),
+    time:
+      (date.getUTCHours() << 11) |
+      (date.getUTCMinutes() << 5) |
+      Math.floor(date.getUTCSeconds() / 2),
+    date:
+      ((date.getUTCFullYear() - 1980) << 9) |
+      ((date.getUTCMonth() + 1) << 5) |
+      date.getUTCDate(),
   };
 }
 
@@ -63,7 +69,8 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
 export function readZip(zip: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   const endOffset = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endOffset < 0) throw new Error("Not a ZIP file: no end of central directory");
+  if (endOffset < 0)
+    throw new Error("Not a ZIP file: no end of central directory");
   const count = zip.readUInt16LE(endOffset + 10);
   let p = zip.readUInt32LE(endOffset + 16);
   for (let i = 0; i < count; i++) {
@@ -78,7 +85,11 @@ export function readZip(zip: Buffer): ZipEntry[] {
     const localExtraLength = zip.readUInt16LE(localOffset + 28);
     const dataStart = localOffset + 30 + localNameLength + localExtraLength;
     const raw = zip.subarray(dataStart, dataStart + compressedSize);
-    entries.push({ name, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw), modifiedAt: new Date(0) });
+    entries.push({
+      name,
+      data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw),
+      modifiedAt: new Date(0),
+    });
     p += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
