@@ -6,3 +6,4 @@ export * from "./keys.ts";
 export * from "./vectors.ts";
 export * from "./fake-clock.ts";
 export * from "./mapi-responses.ts";
+export * from "./scripted-client.ts";
