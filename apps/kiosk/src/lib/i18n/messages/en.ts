@@ -140,6 +140,14 @@ export const en = {
   "idle.stay": "I need more time",
   "idle.reset": "Start over",
 
+  "print.labelPrice": "Price",
+  "print.labelOrderNo": "Order no.",
+  "print.labelTradeNo": "Alipay trade no.",
+  "print.labelIssuedAt": "Issued",
+  "print.ticketFooter": "Show this ticket at the entrance. Each code is valid for one entry.",
+  "print.receiptTitle": "Receipt",
+  "print.receiptFooter": "Thank you for your visit.",
+
   "oos.title": "Sorry, this kiosk is out of service",
   "oos.body": "Please buy your tickets at the ticket office or use another kiosk.",
   "oos.recover": "This screen will come back by itself as soon as the kiosk is ready.",

@@ -138,6 +138,14 @@ export const ja: Messages = {
   "idle.stay": "もう少し時間が必要です",
   "idle.reset": "最初からやり直す",
 
+  "print.labelPrice": "料金",
+  "print.labelOrderNo": "注文番号",
+  "print.labelTradeNo": "Alipay取引番号",
+  "print.labelIssuedAt": "発行日時",
+  "print.ticketFooter": "入口でこのチケットをご提示ください。各コードは1回のみ入場に有効です。",
+  "print.receiptTitle": "領収書",
+  "print.receiptFooter": "ご来場ありがとうございます。",
+
   "oos.title": "申し訳ありません。この券売機は現在ご利用いただけません",
   "oos.body": "チケット売り場か、ほかの券売機をご利用ください。",
   "oos.recover": "券売機が復旧すると、この画面は自動的に戻ります。",

@@ -138,6 +138,14 @@ export const ko: Messages = {
   "idle.stay": "시간이 더 필요해요",
   "idle.reset": "처음부터 다시",
 
+  "print.labelPrice": "가격",
+  "print.labelOrderNo": "주문 번호",
+  "print.labelTradeNo": "Alipay 거래 번호",
+  "print.labelIssuedAt": "발행 일시",
+  "print.ticketFooter": "입구에서 이 티켓을 보여 주세요. 각 코드는 1회 입장에 유효합니다.",
+  "print.receiptTitle": "영수증",
+  "print.receiptFooter": "방문해 주셔서 감사합니다.",
+
   "oos.title": "죄송합니다. 이 키오스크는 현재 이용할 수 없습니다",
   "oos.body": "매표소나 다른 키오스크를 이용해 주세요.",
   "oos.recover": "키오스크가 준비되면 이 화면은 자동으로 돌아옵니다.",

@@ -138,6 +138,14 @@ export const zhHans: Messages = {
   "idle.stay": "我需要更多时间",
   "idle.reset": "重新开始",
 
+  "print.labelPrice": "票价",
+  "print.labelOrderNo": "订单号",
+  "print.labelTradeNo": "支付宝交易号",
+  "print.labelIssuedAt": "出票时间",
+  "print.ticketFooter": "入场时请出示此票。每个二维码限入场一次。",
+  "print.receiptTitle": "收据",
+  "print.receiptFooter": "感谢您的光临。",
+
   "oos.title": "抱歉，此售票机暂停服务",
   "oos.body": "请到售票处购票，或使用其他售票机。",
   "oos.recover": "售票机恢复正常后，本屏幕将自动恢复。",

@@ -138,6 +138,14 @@ export const zhHant: Messages = {
   "idle.stay": "我需要更多時間",
   "idle.reset": "重新開始",
 
+  "print.labelPrice": "票價",
+  "print.labelOrderNo": "訂單編號",
+  "print.labelTradeNo": "支付寶交易編號",
+  "print.labelIssuedAt": "出票時間",
+  "print.ticketFooter": "入場時請出示此票。每個 QR 碼限入場一次。",
+  "print.receiptTitle": "收據",
+  "print.receiptFooter": "感謝您的光臨。",
+
   "oos.title": "抱歉，此售票機暫停服務",
   "oos.body": "請至售票處購票，或使用其他售票機。",
   "oos.recover": "售票機恢復正常後，本畫面將自動恢復。",
