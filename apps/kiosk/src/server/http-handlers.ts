@@ -10,6 +10,7 @@ import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
 import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/root.ts";
+import { getRestRouter } from "./trpc/rest-router.ts";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
@@ -48,7 +49,7 @@ export function restHandler(getRuntime: RuntimeGetter): (req: Request) => Promis
     return createOpenApiFetchHandler({
       endpoint: REST_ENDPOINT,
       req,
-      router: appRouter,
+      router: getRestRouter(),
       createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
     });
   };

@@ -1,6 +1,6 @@
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import type { OpenApiRouter } from "trpc-to-openapi";
-import { appRouter } from "./trpc/root.ts";
+import { getRestRouter } from "./trpc/rest-router.ts";
 
 export const REST_ENDPOINT = "/api/rest";
 export const OPENAPI_VERSION = "1.0.0";
@@ -10,7 +10,7 @@ export const OPENAPI_VERSION = "1.0.0";
  * (the booking API). Generated from the procedures' zod input/output schemas.
  */
 export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApiRouter }): OpenAPIObject {
-  return generateOpenApiDocument(opts.router ?? appRouter, {
+  return generateOpenApiDocument(opts.router ?? getRestRouter(), {
     title: "Ticket kiosk booking API",
     description:
       "REST face of the booking procedures of the typed tRPC API (/api/trpc). Authenticate with an API key: `Authorization: Bearer kak_…`. " +
@@ -18,7 +18,7 @@ export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApi
     version: OPENAPI_VERSION,
     openApiVersion: "3.1.0",
     baseUrl: `${opts.publicUrl.replace(/\/+$/, "")}${REST_ENDPOINT}`,
-    tags: ["booking"],
+    tags: ["booking", "catalog", "events"],
     securitySchemes: {
       Authorization: { type: "http", scheme: "bearer", description: "Booking-system API key `kak_<prefix>_<secret>`, issued by an admin in the staff console." },
     },

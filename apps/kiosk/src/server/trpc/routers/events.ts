@@ -20,6 +20,23 @@ export const EventsListSchema = z.strictObject({
   limit: z.number().int().min(1).max(500).optional(),
 });
 
+export const DomainEventSchema = z.object({
+  id: z.string(),
+  type: z.enum(DOMAIN_EVENT_TYPES),
+  attractionId: z.string(),
+  subject: z.object({ type: z.string(), id: z.string() }),
+  data: z.record(z.string(), z.unknown()),
+  occurredAt: z.date(),
+});
+
+export const EventsPageSchema = z.object({
+  events: z.array(DomainEventSchema),
+  /** Pass as `afterId` for the next page. */
+  cursor: z.string(),
+  /** False when more events are waiting: fetch again at once. */
+  isCaughtUp: z.boolean(),
+});
+
 export const eventsRouter = router({
   /**
    * Sales and redemptions of the API client's attraction, as they happen
@@ -35,6 +52,8 @@ export const eventsRouter = router({
 
   /** The same events by polling: a page after `afterId`, oldest first, with the next cursor. */
   list: apiClientProcedure("events:read")
+    .meta({ openapi: { method: "GET", path: "/events", tags: ["events"], protect: true, summary: "Sales and redemption events after a cursor" } })
     .input(EventsListSchema)
+    .output(EventsPageSchema)
     .query(({ ctx, input }) => ctx.services.events.readAfter({ afterId: input.afterId, attractionId: ctx.apiClient.attractionId, types: input.types, limit: input.limit ?? 100 })),
 });
