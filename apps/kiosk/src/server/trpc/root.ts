@@ -6,6 +6,7 @@
  */
 import { createCallerFactory, router } from "./init.ts";
 import { authRouter } from "./routers/auth.ts";
+import { consoleRouter } from "./routers/console.ts";
 import { eventsRouter } from "./routers/events.ts";
 import { fleetRouter } from "./routers/fleet.ts";
 import { staffRouter } from "./routers/staff.ts";
@@ -24,6 +25,7 @@ export const appRouter = router({
   fleet: fleetRouter,
   staff: staffRouter,
   events: eventsRouter,
+  console: consoleRouter,
   // ---- money-path routers ----
   catalog: catalogRouter,
   order: orderRouter,
