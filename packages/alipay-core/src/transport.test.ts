@@ -103,6 +103,22 @@ describe("FetchTransport", () => {
     },
   );
 
+  it("refuses oversized bodies, declared or actual", async () => {
+    const small = new FetchTransport({
+      fetch: async () => new Response("x".repeat(20)),
+      maxResponseBytes: 10,
+    });
+    await expect(small.request(request())).rejects.toBeInstanceOf(
+      AlipayResponseError,
+    );
+    const declared = new FetchTransport({
+      fetch: async () =>
+        new Response("x", { headers: { "content-length": "999" } }),
+      maxResponseBytes: 10,
+    });
+    await expect(declared.request(request())).rejects.toThrow(/999 bytes/);
+  });
+
   it("uses the global fetch by default", () => {
     expect(new FetchTransport()).toBeInstanceOf(FetchTransport);
   });

@@ -5,7 +5,9 @@
  */
 import {
   AlipayAbortError,
+  AlipayError,
   AlipayNetworkError,
+  AlipayResponseError,
   AlipayTimeoutError,
 } from "./errors.ts";
 
@@ -31,6 +33,9 @@ export type HttpResponse = {
 export interface HttpTransport {
   request(request: HttpRequest): Promise<HttpResponse>;
 }
+
+/** Default cap on a response body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Node error codes that prove the request never left this machine. */
 const NOT_SENT_CODES = new Set([
@@ -62,8 +67,16 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export class FetchTransport implements HttpTransport {
   readonly #fetch: FetchLike;
 
-  constructor(options: { fetch?: FetchLike } = {}) {
+  readonly #maxResponseBytes: number;
+
+  /**
+   * @param options.fetch fetch implementation (tests).
+   * @param options.maxResponseBytes larger bodies are refused. @default 16 MiB (settlement files)
+   */
+  constructor(options: { fetch?: FetchLike; maxResponseBytes?: number } = {}) {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#maxResponseBytes =
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   async request(request: HttpRequest): Promise<HttpResponse> {
@@ -78,13 +91,26 @@ export class FetchTransport implements HttpTransport {
       };
       if (request.body !== undefined) init.body = request.body;
       const response = await this.#fetch(request.url, init);
+      const declared = Number(response.headers.get("content-length") ?? "0");
+      if (declared > this.#maxResponseBytes) {
+        await response.body?.cancel();
+        throw new AlipayResponseError(
+          `Response of ${declared} bytes exceeds the ${this.#maxResponseBytes}-byte limit`,
+        );
+      }
       const body = new Uint8Array(await response.arrayBuffer());
+      if (body.byteLength > this.#maxResponseBytes) {
+        throw new AlipayResponseError(
+          `Response of ${body.byteLength} bytes exceeds the ${this.#maxResponseBytes}-byte limit`,
+        );
+      }
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         headers[name.toLowerCase()] = value;
       });
       return { status: response.status, headers, body };
     } catch (error) {
+      if (error instanceof AlipayError) throw error;
       if (timeoutSignal.aborted) {
         throw new AlipayTimeoutError(
           `HTTP ${request.method} timed out after ${request.timeoutMs} ms`,

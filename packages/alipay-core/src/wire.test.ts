@@ -425,6 +425,10 @@ describe("MAPI envelope", () => {
 
   it.each([
     ["not xml", "garbage"],
+    [
+      "a DTD",
+      '<!DOCTYPE alipay [<!ENTITY a "x">]><alipay><is_success>F</is_success><error>&a;</error></alipay>',
+    ],
     ["wrong root", "<html><body>x</body></html>"],
     ["bad is_success", "<alipay><is_success>X</is_success></alipay>"],
     ["no response", "<alipay><is_success>T</is_success></alipay>"],

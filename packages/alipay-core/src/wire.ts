@@ -605,6 +605,9 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
  * `buildSignContent(fields)`. @throws AlipayResponseError for malformed XML or shapes.
  */
 export function parseMapiEnvelope(xml: string): MapiEnvelope {
+  // Alipay never sends a DTD; refusing one rules out entity-expansion tricks.
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml))
+    throw new AlipayResponseError("MAPI response contains a DTD");
   if (XMLValidator.validate(xml) !== true)
     throw new AlipayResponseError("MAPI response is not well-formed XML");
   const root = asRecord(asRecord(xmlParser.parse(xml))?.["alipay"]);
