@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { createAlipayClient, parseNotificationBody } from "@kiosk/alipay-core";
-import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MERCHANT_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
+import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MD5_KEY, TEST_MERCHANT_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
 import { startSandbox, scenarioCode, type RunningSandbox, type ScenarioId } from "@kiosk/alipay-sandbox";
 import { DEMO_ATTRACTIONS, seed, type DbProvider } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
@@ -59,17 +59,20 @@ export function countingGateway(inner: AlipayGateway) {
   return { gateway, counts, perTrade };
 }
 
-export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; protocol?: "mapi" | "openapi"; notifyUrl?: string }): AlipayGateway {
+export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; protocol?: "mapi" | "openapi"; notifyUrl?: string; signType?: "RSA2" | "MD5"; hasShortTimeouts?: boolean }): AlipayGateway {
   const clock = { now: () => input.clock.now().getTime(), sleep: () => Promise.resolve() };
   const common = {
     gatewayUrl: input.gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
     alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
-    timeouts: { pay: 2_000, query: 2_000, cancel: 2_000, refund: 2_000, settlement: 5_000 },
+    ...(input.hasShortTimeouts === false ? {} : { timeouts: { pay: 2_000, query: 2_000, cancel: 2_000, refund: 2_000, settlement: 5_000 } }),
     ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
   };
   if (input.protocol === "openapi") {
     return createAlipayClient({ protocol: "openapi", appId: "2021000000000001", ...common }, { clock });
+  }
+  if (input.signType === "MD5") {
+    return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "MD5", md5Key: TEST_MD5_KEY, ...common }, { clock });
   }
   return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "RSA2", ...common }, { clock });
 }
