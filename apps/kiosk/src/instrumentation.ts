@@ -1,11 +1,15 @@
 /**
  * Next.js start-up hook: in the Node.js runtime, build the process's services at
  * boot (so a bad configuration fails fast, and the payment worker runs with
- * WORKER=inline even before the first request). `EdgeRuntime` is a global only
- * the edge runtime defines.
+ * WORKER=inline before the first request).
+ *
+ * NEXT_RUNTIME is not configuration: Next replaces it with a literal at build time,
+ * which removes the server import from the edge build. It is the one process.env
+ * access outside src/env.ts.
  */
 export async function register(): Promise<void> {
-  if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string") return;
+  // eslint-disable-next-line no-restricted-properties -- build-time constant inlined by Next (edge/node split), not configuration
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { getRuntime } = await import("./server/app-services.ts");
   await getRuntime();
 }

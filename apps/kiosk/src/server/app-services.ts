@@ -11,6 +11,7 @@ import { createKioskMetrics } from "./metrics.ts";
 import { createMoneyServices } from "./services/index.ts";
 import { createPlatformServices } from "./services/platform.ts";
 import { buildMoneyDeps } from "./money-wiring.ts";
+import { checkReadiness } from "./readiness.ts";
 import type { AppServices } from "./trpc/context.ts";
 
 export interface AppRuntime {
@@ -48,7 +49,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money };
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
-  if (isWorkerStarted) money.worker.start();
+  const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;
   log.info("kiosk server ready", {
     database: dbHandle.target,
     alipay: { env: env.alipay.env, protocol: env.alipay.protocol, gateway: env.alipay.gatewayUrl, signType: env.alipay.signType, isUsingTestKeys: env.alipay.isUsingTestKeys },
@@ -60,10 +61,36 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     dbHandle,
     services,
     async stop() {
+      workerGate?.abort();
       if (isWorkerStarted) await money.worker.stop();
       await dbHandle.close();
     },
   };
+}
+
+const READINESS_RETRY_MS = 5_000;
+
+/**
+ * Starts the payment worker once the database is ready (reachable, migrated), so a
+ * server started before `setup-db` does not spin on missing tables. Returns an
+ * AbortController that cancels the wait.
+ */
+function startWorkerWhenReady(opts: { services: AppServices; provider: DbHandle["provider"]; log: Logger }): AbortController {
+  const ac = new AbortController();
+  const attempt = async (): Promise<void> => {
+    if (ac.signal.aborted) return;
+    const report = await checkReadiness(opts.services.db, opts.provider);
+    if (ac.signal.aborted) return;
+    if (report.isReady) {
+      opts.services.money.worker.start(ac.signal);
+      opts.log.info("payment worker started");
+      return;
+    }
+    opts.log.warn("payment worker waits for the database", { checks: report.checks, retryInMs: READINESS_RETRY_MS });
+    setTimeout(() => void attempt(), READINESS_RETRY_MS).unref();
+  };
+  void attempt();
+  return ac;
 }
 
 /** The process-wide runtime, built on first use. */

@@ -16,7 +16,7 @@ export async function checkReadiness(db: Db, provider: DbProvider): Promise<Read
     await db.$queryRawUnsafe("SELECT 1");
     report.checks.database = { isOk: true, latencyMs: Math.round(performance.now() - t0) };
   } catch (e) {
-    report.checks.database = { isOk: false, error: e instanceof Error ? e.message.split("\n")[0] : "unreachable" };
+    report.checks.database = { isOk: false, error: firstLine(e, "unreachable") };
     return report;
   }
   try {
@@ -27,8 +27,13 @@ export async function checkReadiness(db: Db, provider: DbProvider): Promise<Read
     const pending = listMigrations(provider).map((m) => m.name).filter((n) => !applied.has(n));
     report.checks.migrations = { isOk: pending.length === 0, pending };
   } catch (e) {
-    report.checks.migrations = { isOk: false, pending: [], error: e instanceof Error ? e.message.split("\n")[0] : "no migrations table" };
+    report.checks.migrations = { isOk: false, pending: listMigrations(provider).map((m) => m.name), error: firstLine(e, "no migrations table") };
   }
   report.isReady = report.checks.database.isOk && report.checks.migrations.isOk;
   return report;
+}
+
+function firstLine(e: unknown, fallback: string): string {
+  const text = e instanceof Error ? e.message : "";
+  return text.split("\n").map((l) => l.trim()).find((l) => l.length > 0 && !l.startsWith("Invalid `")) ?? fallback;
 }

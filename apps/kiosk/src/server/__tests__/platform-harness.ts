@@ -17,9 +17,10 @@ import { memoryTicketKeys } from "../services/ticket-keys.ts";
 import { createContextInner, type AppServices, type RequestAuth } from "../trpc/context.ts";
 import { createCaller } from "../trpc/root.ts";
 
-export const PG_URL = process.env.TEST_DATABASE_URL;
-/** The providers to run database tests on. */
-export const PROVIDERS: DbProvider[] = PG_URL ? ["sqlite", "postgresql"] : ["sqlite"];
+/** The providers to run database tests on: SQLite always, PostgreSQL when a server URL is given. */
+export function providersFor(pgUrl: string | undefined): DbProvider[] {
+  return pgUrl ? ["sqlite", "postgresql"] : ["sqlite"];
+}
 
 export const START = "2026-03-01T02:00:00.000Z";
 export const ADMIN_EMAIL = "admin@example.com";
@@ -61,8 +62,10 @@ export interface Harness {
 
 let counter = 0;
 
-export async function createHarness(provider: DbProvider, overrides: Partial<PlatformDeps> = {}): Promise<Harness> {
-  const tdb = await createTestDatabase(provider, PG_URL);
+/** `pgUrl`: the test file's TEST_DATABASE_URL (needed for "postgresql"). */
+export async function createHarness(provider: DbProvider, opts: { pgUrl?: string; overrides?: Partial<PlatformDeps> } = {}): Promise<Harness> {
+  const tdb = await createTestDatabase(provider, opts.pgUrl);
+  const overrides = opts.overrides ?? {};
   const clock = new FakeClock(START);
   await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE });
   const platform = createPlatformServices({ db: tdb.db, clock, log: silentLogger, sessionTtlMinutes: 60, eventsPollIntervalMs: 25, ...overrides });

@@ -1,11 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createHarness, ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, DEMO_KIOSK_ID, DEMO_PAIRING_CODE, OTHER_ATTRACTION, PROVIDERS, type Harness } from "../../__tests__/platform-harness.ts";
+import { createHarness, ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, DEMO_KIOSK_ID, DEMO_PAIRING_CODE, OTHER_ATTRACTION, providersFor, type Harness } from "../../__tests__/platform-harness.ts";
 import { SESSION_COOKIE } from "../../auth/tokens.ts";
 import { createContextInner } from "../context.ts";
 import { apiClientProcedure, createCallerFactory, IdempotencyKeySchema, idempotent, router, sellingKioskProcedure } from "../init.ts";
 import { appRouter } from "../root.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL;
+const PROVIDERS = providersFor(PG_URL);
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -30,7 +33,7 @@ const HEARTBEAT = {
 describe.each(PROVIDERS)("platform routers on %s", (provider) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness(provider);
+    h = await createHarness(provider, { pgUrl: PG_URL });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MERCHANT_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
+import { describe, expect, it } from "vitest";
+import { EnvError, findRepoRoot, parseEnv } from "./env.ts";
+
+const ROOT = "/srv/kiosk";
+const parse = (source: Record<string, string | undefined>) => parseEnv(source, { repoRoot: ROOT });
+
+describe("env", () => {
+  it("works with no configuration: SQLite under <repo>/data, the local sandbox and the test keys", () => {
+    const env = parse({});
+    expect(env.databaseUrl).toBe(`file:${ROOT}/data/kiosk.db`);
+    expect(env.ticketKeysDir).toBe(`${ROOT}/data/keys`);
+    expect(env.alipay).toMatchObject({ env: "sandbox", protocol: "mapi", gatewayUrl: "http://127.0.0.1:4010/gateway.do", signType: "RSA2", isUsingTestKeys: true, partnerId: "2088101122136241" });
+    expect(env.alipay.privateKeyPem).toContain("BEGIN PRIVATE KEY");
+    expect(env.alipay.notifyUrl).toBe("http://127.0.0.1:3000/api/alipay/notify");
+    expect(env).toMatchObject({ port: 3000, host: "127.0.0.1", worker: "inline", sessionTtlMinutes: 480, isSecureCookies: false });
+  });
+
+  it("resolves a relative SQLite path against the repository root, not the working directory", () => {
+    expect(parse({ DATABASE_URL: "file:./var/k.db" }).databaseUrl).toBe(`file:${ROOT}/var/k.db`);
+    expect(parse({ DATABASE_URL: "postgresql://u:p@db:5432/kiosk" }).databaseUrl).toBe("postgresql://u:p@db:5432/kiosk");
+  });
+
+  it("finds the repository root from a nested folder", () => {
+    expect(findRepoRoot([import.meta.dirname])).toMatch(/\/main$|\/[^/]+$/);
+    expect(findRepoRoot([import.meta.dirname])).toBe(join(import.meta.dirname, "../../.."));
+  });
+
+  it("names the variable in every error", () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ PORT: "eighty" }, "PORT"],
+      [{ PORT: "70000" }, "PORT"],
+      [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+      [{ ALIPAY_PROTOCOL: "soap" }, "ALIPAY_PROTOCOL"],
+      [{ ALIPAY_SIGN_TYPE: "SHA1" }, "ALIPAY_SIGN_TYPE"],
+      [{ ALIPAY_PROTOCOL: "openapi", ALIPAY_SIGN_TYPE: "MD5" }, "ALIPAY_SIGN_TYPE"],
+      [{ ALIPAY_PARTNER_ID: "1234" }, "ALIPAY_PARTNER_ID"],
+      [{ WORKER: "separate" }, "WORKER"],
+      [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+      [{ SESSION_TTL_MINUTES: "1" }, "SESSION_TTL_MINUTES"],
+      [{ PUBLIC_URL: "not a url" }, "PUBLIC_URL"],
+      [{ ALIPAY_PRIVATE_KEY_FILE: "/nonexistent/key.pem" }, "ALIPAY_PRIVATE_KEY_FILE"],
+      [{ ALIPAY_PRIVATE_KEY: "x", ALIPAY_PRIVATE_KEY_FILE: "/y" }, "ALIPAY_PRIVATE_KEY"],
+      [{ ALIPAY_ENV: "live" }, "ALIPAY_PARTNER_ID"],
+    ];
+    for (const [source, variable] of cases) {
+      expect(() => parse(source), JSON.stringify(source)).toThrow(EnvError);
+      expect(() => parse(source), JSON.stringify(source)).toThrow(new RegExp(`^Invalid environment: ${variable}:`));
+    }
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parse({ PORT: "", DATABASE_URL: " " }).port).toBe(3000);
+  });
+
+  const live = {
+    NODE_ENV: "production",
+    ALIPAY_ENV: "live",
+    ALIPAY_PARTNER_ID: "2088000000000001",
+    ALIPAY_GATEWAY_URL: "https://intlmapi.alipay.com/gateway.do",
+    PUBLIC_URL: "https://tickets.example.com",
+  };
+
+  it("refuses the public test keys in production with live Alipay", () => {
+    expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: TEST_MERCHANT_PRIVATE_KEY_PEM, ALIPAY_PUBLIC_KEY: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzz" })).toThrow(/ALIPAY_PRIVATE_KEY: is the public test value/);
+    expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ", ALIPAY_PUBLIC_KEY: TEST_GATEWAY_PUBLIC_KEY_PEM })).toThrow(/ALIPAY_PUBLIC_KEY: is the public test value/);
+    expect(() => parse({ ...live, ALIPAY_PARTNER_ID: "2088101122136241", ALIPAY_PRIVATE_KEY: "MIIEvQ", ALIPAY_PUBLIC_KEY: "MIIBIj" })).toThrow(/ALIPAY_PARTNER_ID: is the public test value/);
+    expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: "MIIEvQ" })).toThrow(/ALIPAY_PUBLIC_KEY: required/);
+    expect(() => parse({ ...live, ALIPAY_GATEWAY_URL: "http://intlmapi.alipay.com/gateway.do", ALIPAY_PRIVATE_KEY: "a", ALIPAY_PUBLIC_KEY: "b" })).toThrow(/ALIPAY_GATEWAY_URL: must be https/);
+  });
+
+  it("accepts live credentials from files, as bare base64 turned into PEM", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiosk-env-"));
+    writeFileSync(join(dir, "app.key"), "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ\n");
+    writeFileSync(join(dir, "alipay.pub"), "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzz\n");
+    const env = parse({ ...live, ALIPAY_PRIVATE_KEY_FILE: join(dir, "app.key"), ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay.pub"), ALIPAY_STORE_ID: "store_1", ALIPAY_TERMINAL_ID: "t1" });
+    expect(env.alipay).toMatchObject({ env: "live", isUsingTestKeys: false, notifyUrl: "https://tickets.example.com/api/alipay/notify", storeId: "store_1", terminalId: "t1" });
+    expect(env.alipay.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\nMIIEvQ/);
+    expect(env.isSecureCookies).toBe(true);
+  });
+
+  it("allows the sandbox with test keys in production (npm start)", () => {
+    expect(parse({ NODE_ENV: "production" }).alipay.isUsingTestKeys).toBe(true);
+  });
+});
