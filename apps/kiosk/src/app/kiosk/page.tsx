@@ -1,7 +1,9 @@
+import { getBridgeUrl } from "../../env.ts";
+import { KioskApp } from "../../features/kiosk/kiosk-app.tsx";
+
+// BRIDGE_URL is read per request from the server configuration, not baked in at build time.
+export const dynamic = "force-dynamic";
+
 export default function KioskPage() {
-  return (
-    <main className="flex min-h-screen items-center justify-center bg-blue-900 text-white">
-      <h1 className="text-5xl font-bold">Touch to start</h1>
-    </main>
-  );
+  return <KioskApp defaultBridgeUrl={getBridgeUrl()} />;
 }

@@ -50,6 +50,8 @@ export interface KioskState {
   screen: Screen;
   locale: Locale;
   cart: CartLine[];
+  /** The visit day and entry time the cart was built for, so "Change tickets" restores them. */
+  selection: { day: string | null; timedSlotId: string | null };
   service: ServiceStatus;
   /** The "still there?" prompt is showing. */
   isIdlePrompt: boolean;
@@ -68,7 +70,7 @@ export type KioskEvent =
   | { type: "locale_chosen"; locale: Locale }
   | { type: "locale_changed"; locale: Locale }
   | { type: "back" }
-  | { type: "cart_changed"; cart: CartLine[] }
+  | { type: "cart_changed"; cart: CartLine[]; day?: string | null; timedSlotId?: string | null }
   | { type: "tickets_confirmed" }
   | { type: "order_created"; orderId: string }
   | { type: "order_failed"; reason: "not_enough" | "error" }
@@ -92,6 +94,7 @@ export const INITIAL_STATE: KioskState = {
   screen: { name: "boot" },
   locale: DEFAULT_LOCALE,
   cart: [],
+  selection: { day: null, timedSlotId: null },
   service: { status: "unknown" },
   isIdlePrompt: false,
 };
@@ -133,7 +136,7 @@ export function cartCount(cart: readonly CartLine[]): number {
 
 function home(state: KioskState): KioskState {
   const screen: Screen = state.service.status === "out" ? { name: "out_of_service" } : { name: "attract" };
-  return { ...state, screen, cart: [], locale: state.service.status === "out" ? state.locale : DEFAULT_LOCALE, isIdlePrompt: false };
+  return { ...state, screen, cart: [], selection: { day: null, timedSlotId: null }, locale: state.service.status === "out" ? state.locale : DEFAULT_LOCALE, isIdlePrompt: false };
 }
 
 function afterPayment(state: KioskState, orderId: string, paymentId: string, payment: PaymentSnapshot, isCancelledByVisitor: boolean): KioskState {
@@ -165,7 +168,7 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
     case "service_changed": {
       const next = { ...state, service: event.service };
       if (event.service.status === "out") {
-        if (isSellingScreen(s)) return { ...next, screen: { name: "out_of_service" }, cart: [], isIdlePrompt: false };
+        if (isSellingScreen(s)) return { ...next, screen: { name: "out_of_service" }, cart: [], selection: { day: null, timedSlotId: null }, isIdlePrompt: false };
         return next;
       }
       if (event.service.status === "ok" && s.name === "out_of_service") return home(next);
@@ -183,7 +186,12 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
       if (s.name === "scan") return { ...state, screen: { name: "summary", orderId: s.orderId } };
       return state;
     case "cart_changed":
-      return s.name === "tickets" ? { ...state, cart: event.cart.filter((l) => l.quantity > 0) } : state;
+      if (s.name !== "tickets") return state;
+      return {
+        ...state,
+        cart: event.cart.filter((l) => l.quantity > 0),
+        selection: { day: event.day === undefined ? state.selection.day : event.day, timedSlotId: event.timedSlotId === undefined ? state.selection.timedSlotId : event.timedSlotId },
+      };
     case "tickets_confirmed":
       return s.name === "tickets" && cartCount(state.cart) > 0 ? { ...state, screen: { name: "summary", orderId: null } } : state;
     case "order_created":
