@@ -1,7 +1,5 @@
-export default function StaffPage() {
-  return (
-    <main className="p-10">
-      <h1 className="text-2xl font-bold">Staff console</h1>
-    </main>
-  );
+import { FleetView } from "../../features/staff/fleet-view.tsx";
+
+export default function StaffFleetPage() {
+  return <FleetView />;
 }

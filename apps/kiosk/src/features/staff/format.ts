@@ -1,0 +1,79 @@
+/** Formatting for the console: money in minor units, dates, CSV. Pure. */
+
+const exponentCache = new Map<string, number>();
+
+export function currencyExponent(currency: string): number {
+  let e = exponentCache.get(currency);
+  if (e === undefined) {
+    try {
+      e = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      e = 2;
+    }
+    exponentCache.set(currency, e);
+  }
+  return e;
+}
+
+export function formatMoney(minor: number, currency: string): string {
+  if (currency === "MIXED") return String(minor);
+  const e = currencyExponent(currency);
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: e, maximumFractionDigits: e }).format(minor / 10 ** e);
+  } catch {
+    return `${(minor / 10 ** e).toFixed(e)} ${currency}`;
+  }
+}
+
+/** "12.5" in CNY → 1250; null when not a valid positive amount with at most the currency's decimals. */
+export function parseMoneyToMinor(text: string, currency: string): number | null {
+  const e = currencyExponent(currency);
+  const t = text.trim();
+  const re = e === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${e}})?$`);
+  if (!re.test(t)) return null;
+  const [whole = "0", frac = ""] = t.split(".");
+  const minor = Number(whole) * 10 ** e + Number(frac.padEnd(e, "0") || "0");
+  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
+}
+
+export function formatDateTime(d: Date | string | null | undefined): string {
+  if (!d) return "—";
+  const date = typeof d === "string" ? new Date(d) : d;
+  return date.toLocaleString("en-GB", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+export function formatAgo(d: Date | null | undefined, now: number): string {
+  if (!d) return "never";
+  const s = Math.max(0, Math.round((now - d.getTime()) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v);
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted and prefixed. */
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
+}
+
+export function downloadText(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
+  const blob = new Blob(["\uFEFF", text], { type });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function minorToDecimalString(minor: number, currency: string): string {
+  const e = currencyExponent(currency);
+  return (minor / 10 ** e).toFixed(e);
+}
