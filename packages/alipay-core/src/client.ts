@@ -60,6 +60,7 @@ import {
   currencyExponent,
   declaredCharset,
   DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+  isLoopbackHost,
   mapiGatewayError,
   mapMapiCancel,
   mapMapiNotification,
@@ -201,8 +202,6 @@ export const DEFAULT_TIMEOUTS_MS = {
   settlement: 30_000,
 } as const;
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
 const TimeoutsSchema = z
   .strictObject({
     pay: z
@@ -337,7 +336,7 @@ function parseConfig<TSchema extends z.ZodType>(
     );
   }
   const url = new URL((result.data as { gatewayUrl: string }).gatewayUrl);
-  const isLoopback = LOOPBACK_HOSTS.has(url.hostname);
+  const isLoopback = isLoopbackHost(url.hostname);
   if (
     url.protocol !== "https:" &&
     !(

@@ -15,6 +15,8 @@ export {
   formatChargeAmount,
   formatCompactTime,
   formatDashedTime,
+  isAcceptableDownloadUrl,
+  isLoopbackHost,
   MAPI_SERVICE,
   maskPaymentCode,
   NOTIFICATION_ACK_BODY,
@@ -35,3 +37,4 @@ export {
 export * from "./client.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
+export * from "./bill.ts";

@@ -34,6 +34,7 @@ import {
   mapMapiQuery,
   mapMapiRefund,
   mapOpenApiBill,
+  isLoopbackHost,
   mapOpenApiCancel,
   mapOpenApiNotification,
   mapOpenApiPay,
@@ -1160,6 +1161,24 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
     expect(mapOpenApiRefund(r, refundReq)).toMatchObject(expected);
   });
 
+  it.each([
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["127.0.0.1", true],
+    ["127.255.255.254", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["127.0.0.256", false],
+    ["127.0.0", false],
+    ["128.0.0.1", false],
+    ["127.0.0.1.nip.io", false],
+    ["localhost.example", false],
+    ["[::2]", false],
+    ["example.com", false],
+  ])("isLoopbackHost(%s) = %s", (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+
   it("bill download url", () => {
     expect(
       mapOpenApiBill({
@@ -1170,6 +1189,29 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
     expect(() =>
       mapOpenApiBill({ code: "10000", bill_download_url: "http://x" }),
     ).toThrow(AlipayResponseError);
+    // A local sandbox serves its bills over plain http on loopback.
+    for (const url of [
+      "http://127.0.0.1:4010/sandbox/bills/abc",
+      "http://127.8.9.10/bill",
+      "http://localhost:4010/bill",
+      "http://[::1]:4010/bill",
+    ]) {
+      expect(mapOpenApiBill({ code: "10000", bill_download_url: url })).toEqual(
+        { downloadUrl: url },
+      );
+    }
+    for (const url of [
+      "http://dwbillcenter.alipay.com/x",
+      "http://127.0.0.1.evil.example/x",
+      "http://128.0.0.1/x",
+      "http://10.0.0.5/x",
+      "ftp://127.0.0.1/x",
+      "not a url",
+    ]) {
+      expect(() =>
+        mapOpenApiBill({ code: "10000", bill_download_url: url }),
+      ).toThrow(AlipayResponseError);
+    }
     expect(
       mapOpenApiBill({ code: "40004", sub_code: "isp.bill_not_exist" }),
     ).toEqual({ message: "isp.bill_not_exist" });

@@ -1520,6 +1520,29 @@ export function mapOpenApiRefund(
   };
 }
 
+/**
+ * True for a loopback host name as `URL#hostname` spells it: `localhost`, any IPv4 address in
+ * 127.0.0.0/8, and `::1` (bracketed or not).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === "localhost" || host === "::1" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+
+/** https, or plain http to a loopback host (a local sandbox); anything else is refused. */
+export function isAcceptableDownloadUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && isLoopbackHost(url.hostname);
+}
+
 /** Maps `alipay.data.dataservice.bill.downloadurl.query`. */
 export function mapOpenApiBill(
   r: Record<string, unknown>,
@@ -1527,9 +1550,9 @@ export function mapOpenApiBill(
   const code = str(r, "code");
   if (code === OPENAPI_CODE.success) {
     const url = str(r, "bill_download_url");
-    if (url === undefined || !/^https:\/\//.test(url))
+    if (url === undefined || !isAcceptableDownloadUrl(url))
       throw new AlipayResponseError(
-        "Bill response lacks an https bill_download_url",
+        "Bill response lacks an https bill_download_url (http only to a loopback host)",
       );
     return { downloadUrl: url };
   }

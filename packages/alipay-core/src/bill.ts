@@ -1,0 +1,72 @@
+/**
+ * Downloading an OpenAPI bill file. `alipay.data.dataservice.bill.downloadurl.query` answers a
+ * short-lived `bill_download_url` (a ZIP of CSV files); this fetches its bytes. Unzipping and
+ * reading the CSVs is the caller's job (the file is for reconciliation only, never a payment
+ * fact).
+ */
+import {
+  AlipayNetworkError,
+  AlipayResponseError,
+  AlipayValidationError,
+} from "./errors.ts";
+import { FetchTransport, type HttpTransport } from "./transport.ts";
+import { isAcceptableDownloadUrl } from "./wire.ts";
+
+/** Time-out of a bill download. */
+export const DEFAULT_BILL_DOWNLOAD_TIMEOUT_MS = 30_000;
+
+export type FetchBillOptions = {
+  /** @default FetchTransport (16 MiB cap, redirects refused) */
+  transport?: HttpTransport;
+  /** @default 30000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+};
+
+export type BillFile = {
+  /** The raw file (a ZIP for Alipay's trade bill). */
+  bytes: Uint8Array;
+  /** Lower-cased `content-type`, if sent. */
+  contentType: string | undefined;
+};
+
+/**
+ * GETs a `bill_download_url`. Only https, or http to a loopback host (a local sandbox).
+ * @throws AlipayValidationError for any other URL, AlipayNetworkError (5xx, connection),
+ *   AlipayResponseError (other non-200), AlipayTimeoutError, AlipayAbortError.
+ */
+export async function fetchBill(
+  url: string,
+  options: FetchBillOptions = {},
+): Promise<BillFile> {
+  if (!isAcceptableDownloadUrl(url)) {
+    throw new AlipayValidationError(
+      "bill download URL must be https (http only to a loopback host)",
+      { field: "url" },
+    );
+  }
+  const transport = options.transport ?? new FetchTransport();
+  const response = await transport.request({
+    method: "GET",
+    url,
+    headers: {},
+    timeoutMs: options.timeoutMs ?? DEFAULT_BILL_DOWNLOAD_TIMEOUT_MS,
+    signal: options.signal ?? new AbortController().signal,
+  });
+  if (response.status >= 500) {
+    throw new AlipayNetworkError(
+      `Bill download failed with HTTP ${response.status}`,
+      { httpStatus: response.status },
+    );
+  }
+  if (response.status !== 200) {
+    throw new AlipayResponseError(
+      `Bill download answered HTTP ${response.status} (the link may have expired)`,
+      { httpStatus: response.status },
+    );
+  }
+  return {
+    bytes: response.body,
+    contentType: response.headers["content-type"],
+  };
+}
