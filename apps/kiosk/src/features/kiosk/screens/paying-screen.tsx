@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useTRPC } from "../../../lib/trpc.tsx";
 import type { PaymentView } from "../api-types.ts";
 import type { PayingPhase } from "../flow/payment-outcome.ts";
@@ -22,12 +22,15 @@ const POLL_MS = 2_000;
  */
 export function usePaymentFollow(paymentId: string, onUpdate: (p: PaymentView) => void, isEnabled = true) {
   const trpc = useTRPC();
+  // If the stream is refused (e.g. the server cannot authenticate EventSource requests), polling carries on alone.
+  const [isStreamUsable, setStreamUsable] = useState(true);
   useSubscription(
     trpc.payment.follow.subscriptionOptions(
       { paymentId },
       {
-        enabled: isEnabled,
+        enabled: isEnabled && isStreamUsable,
         onData: (p) => onUpdate(p),
+        onError: () => setStreamUsable(false),
       },
     ),
   );

@@ -1,0 +1,81 @@
+/** Each payment failure tells the visitor what happened and what to do, in their language. */
+import { expect, test } from "@playwright/test";
+import { checkScreen, expectScreen, kioskCredential, LOCALES, missingDependency, openKiosk, scan, scenarioCode, setPaper, walkToScan } from "./kiosk-support.ts";
+
+test.describe.configure({ mode: "serial" });
+test.use({ viewport: { width: 1080, height: 1600 } });
+
+let credential = "";
+test.beforeAll(async () => {
+  const missing = await missingDependency();
+  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  credential = await kioskCredential();
+  await setPaper("ok");
+});
+
+const EXPIRED_TITLE = { en: "Your payment code has expired", "zh-Hans": "付款码已过期", "zh-Hant": "付款碼已過期", ja: "支払いコードの有効期限が切れました", ko: "결제 코드가 만료되었습니다" };
+const BALANCE_TITLE = { en: "Not enough balance", "zh-Hans": "余额不足", "zh-Hant": "餘額不足", ja: "残高が不足しています", ko: "잔액이 부족합니다" };
+
+for (const locale of LOCALES) {
+  test(`${locale}: expired code, then insufficient balance, then a retry that succeeds`, async ({ page }) => {
+    test.setTimeout(120_000);
+    await openKiosk(page, credential);
+    await walkToScan(page, locale);
+    await scan(scenarioCode("0002"));
+    await expectScreen(page, "failure", 20_000);
+    await expect(page.locator("[data-reason=code_expired]")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(EXPIRED_TITLE[locale]);
+    await checkScreen(page, `${locale}-09-failure-code-expired`);
+    // Try again: a new order for the same tickets, then a code with no balance behind it.
+    await page.locator("footer button").last().click();
+    await expectScreen(page, "summary");
+    await expect(page.getByTestId("order-total")).toBeVisible();
+    await page.locator("footer button").last().click();
+    await expectScreen(page, "scan");
+    await expect(page.getByTestId("scanner-state")).toHaveAttribute("data-armed", "true", { timeout: 10_000 });
+    await scan(scenarioCode("0001"));
+    await expectScreen(page, "failure", 20_000);
+    await expect(page.locator("[data-reason=insufficient_balance]")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(BALANCE_TITLE[locale]);
+    await checkScreen(page, `${locale}-10-failure-insufficient-balance`);
+    await page.locator("footer button").first().click();
+    await expectScreen(page, "attract");
+  });
+}
+
+test("the visitor cancels while Alipay waits for the PIN: cancelled, not charged", async ({ page }) => {
+  test.setTimeout(90_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "ko");
+  await scan(scenarioCode("0011"));
+  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+  await page.locator("footer button").first().click();
+  await expect(page.locator("[data-phase=cancelling]")).toBeVisible();
+  await checkScreen(page, "ko-06-paying-cancelling");
+  await expectScreen(page, "failure", 40_000);
+  await expect(page.locator("[data-reason=cancelled]")).toBeVisible();
+  await expect(page.getByText("요금이 청구되지 않았습니다.").first()).toBeVisible();
+  await checkScreen(page, "ko-11-failure-cancelled");
+});
+
+test("the buyer rejects on the phone: declined, not charged", async ({ page }) => {
+  test.setTimeout(90_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "zh-Hant");
+  await scan(scenarioCode("0012", 4));
+  await expectScreen(page, "failure", 45_000);
+  await expect(page.locator("[data-reason=declined]")).toBeVisible();
+  await checkScreen(page, "zh-Hant-12-failure-declined");
+});
+
+test("nobody confirms before the deadline: timed out, 'you have not been charged'", async ({ page }) => {
+  test.setTimeout(180_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "zh-Hans");
+  await scan(scenarioCode("0011"));
+  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+  await expectScreen(page, "failure", 150_000);
+  await expect(page.locator("[data-reason=timed_out]")).toBeVisible();
+  await expect(page.getByText("您没有被扣款。").first()).toBeVisible();
+  await checkScreen(page, "zh-Hans-13-failure-timed-out");
+});

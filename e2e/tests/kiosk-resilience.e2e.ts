@@ -1,0 +1,172 @@
+/**
+ * Reload recovery, idle handling, printing failures and kiosk health: the kiosk resumes a
+ * payment after a reload, never idles out of a payment, shows QR codes when tickets cannot
+ * print, and goes out of service (and back by itself) when a device, the bridge, the server
+ * or staff say so.
+ */
+import { expect, test } from "@playwright/test";
+import { BRIDGE_URL, checkScreen, expectScreen, kioskCredential, LOCALES, missingDependency, NATIVE, openKiosk, plugScanner, scan, scenarioCode, setInService, setPaper, walkToScan } from "./kiosk-support.ts";
+
+test.describe.configure({ mode: "serial" });
+test.use({ viewport: { width: 1080, height: 1600 } });
+
+let credential = "";
+test.beforeAll(async () => {
+  const missing = await missingDependency();
+  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  credential = await kioskCredential();
+  await setPaper("ok");
+});
+test.afterEach(async () => {
+  await setPaper("ok").catch(() => undefined);
+  await plugScanner(true).catch(() => undefined);
+});
+
+test("a reload during the PIN wait resumes the paying screen in the visitor's language, then completes", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "zh-Hans");
+  await scan(scenarioCode("0010", 12));
+  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+  await page.reload();
+  await expectScreen(page, "paying", 20_000);
+  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("请在手机上确认付款");
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-Hans-CN");
+  await expectScreen(page, "success", 40_000);
+  await expectScreen(page, "done", 30_000);
+});
+
+test("a reload while printing resumes printing without printing twice", async ({ page }) => {
+  test.setTimeout(90_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "en");
+  await scan(scenarioCode("0000"));
+  await expectScreen(page, "success", 20_000);
+  await page.reload();
+  await expect(page.locator("[data-kiosk-screen=success], [data-kiosk-screen=done]")).toBeVisible({ timeout: 20_000 });
+  await expectScreen(page, "done", 40_000);
+});
+
+test("idle: 'still there?' with a countdown, then back to the attract screen", async ({ page }) => {
+  test.setTimeout(60_000);
+  await openKiosk(page, credential, { idleMs: 3_000, idleCountdownMs: 5_000 });
+  await expectScreen(page, "attract", 30_000);
+  await page.locator("[data-kiosk-screen=attract] button").first().click();
+  await page.getByRole("button", { name: NATIVE.ja, exact: true }).click();
+  await expectScreen(page, "tickets");
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toBeVisible({ timeout: 10_000 });
+  await expect(dialog).toContainText("まだご利用中ですか？");
+  await checkScreen(page, "ja-14-idle-still-there");
+  await dialog.getByRole("button").first().click();
+  await expect(dialog).toBeHidden();
+  await expectScreen(page, "tickets");
+  await expect(dialog).toBeVisible({ timeout: 10_000 });
+  await expectScreen(page, "attract", 10_000);
+});
+
+test("idle never interrupts a payment in flight", async ({ page }) => {
+  test.setTimeout(90_000);
+  await openKiosk(page, credential, { idleMs: 2_000, idleCountdownMs: 2_000 });
+  await walkToScan(page, "en");
+  await scan(scenarioCode("0010", 10));
+  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+  await page.waitForTimeout(6_000);
+  await expect(page.getByRole("alertdialog")).toHaveCount(0);
+  await expectScreen(page, "paying");
+  await expectScreen(page, "success", 30_000);
+});
+
+test("printer runs out of paper mid-order: QR codes on screen, then out of service until paper is back", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openKiosk(page, credential);
+  await walkToScan(page, "en");
+  await setPaper("out", 3);
+  await scan(scenarioCode("0000"));
+  await expectScreen(page, "success", 20_000);
+  await expect(page.getByTestId("fallback-qr").first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/ticket office/).first()).toBeVisible();
+  await checkScreen(page, "en-15-print-failed-qr");
+  await page.locator("footer button").last().click();
+  await expectScreen(page, "done");
+  await expectScreen(page, "out_of_service", 15_000);
+  await expect(page.locator("[data-kiosk-screen] [data-reason=paper_out]").or(page.locator("[data-reason=paper_out]"))).toBeVisible();
+  await checkScreen(page, "en-16-out-of-service-paper");
+  await setPaper("ok");
+  await expectScreen(page, "attract", 20_000);
+});
+
+for (const locale of LOCALES) {
+  test(`${locale}: out of service when the scanner is unplugged, back by itself`, async ({ page }) => {
+    test.setTimeout(60_000);
+    await openKiosk(page, credential);
+    await expectScreen(page, "attract", 30_000);
+    await page.locator("[data-kiosk-screen=attract] button").first().click();
+    await page.getByRole("button", { name: NATIVE[locale], exact: true }).click();
+    await expectScreen(page, "tickets");
+    await plugScanner(false);
+    await expectScreen(page, "out_of_service", 15_000);
+    await expect(page.locator("[data-reason=scanner_disconnected]")).toBeVisible();
+    await checkScreen(page, `${locale}-17-out-of-service-scanner`);
+    await plugScanner(true);
+    await expectScreen(page, "attract", 20_000);
+  });
+}
+
+test("bridge down: out of service, then back by itself when the bridge answers again", async ({ page }) => {
+  test.setTimeout(60_000);
+  let isBridgeUp = false;
+  await page.routeWebSocket(BRIDGE_URL, (ws) => {
+    if (isBridgeUp) ws.connectToServer();
+    else ws.close({ code: 1006, reason: "bridge down (e2e)" });
+  });
+  await openKiosk(page, credential);
+  await expectScreen(page, "out_of_service", 30_000);
+  await expect(page.locator("[data-reason=bridge_unreachable]")).toBeVisible();
+  await checkScreen(page, "en-18-out-of-service-bridge");
+  isBridgeUp = true;
+  await expectScreen(page, "attract", 20_000);
+});
+
+test("staff take the kiosk out of service and back: it sells nothing meanwhile and recovers by itself", async ({ page }) => {
+  test.setTimeout(60_000);
+  await openKiosk(page, credential, { heartbeatMs: 1_500 });
+  await expectScreen(page, "attract", 30_000);
+  await page.locator("[data-kiosk-screen=attract] button").first().click();
+  await page.getByRole("button", { name: NATIVE.ko, exact: true }).click();
+  await expectScreen(page, "tickets");
+  try {
+    await setInService(false);
+    await expectScreen(page, "out_of_service", 15_000);
+    await expect(page.locator("[data-reason=taken_out_of_service]")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("죄송합니다. 이 키오스크는 현재 이용할 수 없습니다");
+    await checkScreen(page, "ko-19-out-of-service-staff");
+  } finally {
+    await setInService(true);
+  }
+  await expectScreen(page, "attract", 15_000);
+});
+
+test("PWA: a reload with the network down shows the out-of-service screen, not a browser error", async ({ page, context }) => {
+  test.setTimeout(90_000);
+  await openKiosk(page, credential);
+  await expectScreen(page, "attract", 30_000);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await expectScreen(page, "attract", 30_000);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  const manifest = await page.request.get("/manifest.webmanifest");
+  expect(((await manifest.json()) as { icons: unknown[] }).icons.length).toBeGreaterThan(0);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await expectScreen(page, "out_of_service", 30_000);
+    await checkScreen(page, "en-20-out-of-service-offline");
+  } finally {
+    await context.setOffline(false);
+  }
+  await expectScreen(page, "attract", 30_000);
+});

@@ -1,0 +1,211 @@
+/**
+ * Helpers for the kiosk e2e tests: a paired device credential, opening the kiosk page with
+ * it, the bridge's virtual scanner/printer controls, sandbox scenario codes, staff calls,
+ * and the axe-core + screenshot check every screen goes through.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { expect, request as playwrightRequest, type APIRequestContext, type Page } from "@playwright/test";
+import { E2E, demoCredentials } from "../support/system.ts";
+
+const require = createRequire(import.meta.url);
+export const SCREENS_DIR = join(import.meta.dirname, "../artifacts/screens");
+const CREDENTIAL_FILE = join(E2E.dataDir, "kiosk-e2e-credential.json");
+export const KIOSK_ID = "kiosk_lobby_1";
+/** The bridge's pairing token for the page; the e2e bridge must be started with the same one. */
+export const BRIDGE_TOKEN = process.env.E2E_BRIDGE_TOKEN ?? "dev-pairing-token-change-me";
+export const BRIDGE_URL = `ws://127.0.0.1:${E2E.ports.bridge}`;
+export const LOCALES = ["en", "zh-Hans", "zh-Hant", "ja", "ko"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const NATIVE: Record<Locale, string> = { en: "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", ja: "日本語", ko: "한국어" };
+
+// ------------------------------------------------------------------ tRPC over HTTP
+
+async function trpcCall<T>(api: APIRequestContext, path: string, input: unknown, opts: { bearer?: string; method?: "query" | "mutation" } = {}): Promise<T> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
+  const url = `${E2E.kioskUrl}/api/trpc/${path}`;
+  const r =
+    opts.method === "query"
+      ? await api.get(`${url}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
+      : await api.post(url, { headers, data: { json: input } });
+  const body = (await r.json()) as { result?: { data?: { json?: T } }; error?: { json?: { message?: string } } };
+  if (!r.ok() || !body.result) throw new Error(`${path} failed (${r.status()}): ${body.error?.json?.message ?? JSON.stringify(body).slice(0, 300)}`);
+  return body.result.data?.json as T;
+}
+
+async function staffApi(): Promise<APIRequestContext> {
+  const api = await playwrightRequest.newContext({ baseURL: E2E.kioskUrl });
+  const creds = demoCredentials();
+  await trpcCall(api, "auth.login", { email: creds.adminEmail, password: creds.adminPassword });
+  return api;
+}
+
+/** A device credential for the demo kiosk: reused across runs, re-paired (by staff code if needed) when stale. */
+export async function kioskCredential(): Promise<string> {
+  const api = await playwrightRequest.newContext();
+  try {
+    if (existsSync(CREDENTIAL_FILE)) {
+      const saved = (JSON.parse(readFileSync(CREDENTIAL_FILE, "utf8")) as { credential: string }).credential;
+      try {
+        await trpcCall(api, "fleet.status", undefined, { bearer: saved, method: "query" });
+        return saved;
+      } catch {
+        // stale (re-paired elsewhere): pair again below
+      }
+    }
+    let paired: { credential: string };
+    try {
+      paired = await trpcCall(api, "auth.pairKiosk", { code: demoCredentials().kioskPairingCode });
+    } catch {
+      const staff = await staffApi();
+      const { code } = await trpcCall<{ code: string }>(staff, "fleet.issuePairingCode", { kioskId: KIOSK_ID });
+      await staff.dispose();
+      paired = await trpcCall(api, "auth.pairKiosk", { code });
+    }
+    mkdirSync(E2E.dataDir, { recursive: true });
+    writeFileSync(CREDENTIAL_FILE, JSON.stringify({ credential: paired.credential }));
+    return paired.credential;
+  } finally {
+    await api.dispose();
+  }
+}
+
+export async function setInService(isInService: boolean): Promise<void> {
+  const staff = await staffApi();
+  try {
+    await trpcCall(staff, "fleet.setInService", { kioskId: KIOSK_ID, isInService, reason: isInService ? "e2e: back in service" : "e2e: maintenance" });
+  } finally {
+    await staff.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ system readiness
+
+async function isUp(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+let bridgeControl: string | null | undefined;
+/** The bridge's virtual-device control URL (the configured port, else the bridge's own default 7879). */
+export async function bridgeControlUrl(): Promise<string | null> {
+  if (bridgeControl !== undefined) return bridgeControl;
+  for (const url of [E2E.bridgeControlUrl, "http://127.0.0.1:7879"]) {
+    if (await isUp(`${url}/healthz`)) return (bridgeControl = url);
+  }
+  return (bridgeControl = null);
+}
+
+/** Why the kiosk e2e cannot run yet (a dependency is not up), or null. */
+export async function missingDependency(): Promise<string | null> {
+  if (!(await isUp(`${E2E.sandboxUrl}/healthz`))) return `the Alipay sandbox is not answering at ${E2E.sandboxUrl}`;
+  if (!(await bridgeControlUrl())) return `the bridge's virtual device control is not answering at ${E2E.bridgeControlUrl}`;
+  try {
+    await kioskCredential();
+  } catch (e) {
+    return `the kiosk could not be paired: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ virtual devices
+
+async function control(path: string, body: unknown): Promise<void> {
+  const base = await bridgeControlUrl();
+  if (!base) throw new Error("bridge control not available");
+  const r = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${path} → ${r.status} ${await r.text()}`);
+}
+
+export const scan = (data: string) => control("/virtual/scan", { data });
+export const setPaper = (state: "ok" | "near_end" | "out", afterLines?: number) => control("/virtual/printer/paper", afterLines === undefined ? { state } : { state, afterLines });
+export const plugScanner = (connected: boolean) => control("/virtual/scanner/plug", { connected });
+
+/** A sandbox scenario payment code (packages/alipay-sandbox/src/scenarios.ts): 28 + 8 free digits + parameter + scenario. */
+export function scenarioCode(scenario: "0000" | "0001" | "0002" | "0010" | "0011" | "0012", parameter = 0): string {
+  const free = String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
+  return `28${free}${String(parameter).padStart(4, "0")}${scenario}`;
+}
+
+// ------------------------------------------------------------------ the page
+
+export interface OpenOptions {
+  idleMs?: number;
+  idleCountdownMs?: number;
+  heartbeatMs?: number;
+  doneMs?: number;
+  bridge?: string;
+}
+
+export async function openKiosk(page: Page, credential: string, opts: OpenOptions = {}): Promise<void> {
+  await page.addInitScript((c) => {
+    if (!window.localStorage.getItem("kiosk.deviceCredential")) window.localStorage.setItem("kiosk.deviceCredential", c);
+  }, credential);
+  const q = new URLSearchParams({
+    bridge: opts.bridge ?? BRIDGE_URL,
+    bridgeToken: BRIDGE_TOKEN,
+    idleMs: String(opts.idleMs ?? 120_000),
+    idleCountdownMs: String(opts.idleCountdownMs ?? 20_000),
+    heartbeatMs: String(opts.heartbeatMs ?? 2_000),
+    doneMs: String(opts.doneMs ?? 4_000),
+  });
+  await page.goto(`/kiosk?${q.toString()}`);
+}
+
+export const screen = (page: Page, name: string) => page.locator(`[data-kiosk-screen="${name}"]`);
+
+export async function expectScreen(page: Page, name: string, timeout = 15_000): Promise<void> {
+  await expect(page.locator("[data-kiosk-screen]")).toHaveAttribute("data-kiosk-screen", name, { timeout });
+}
+
+/** Runs axe-core (WCAG 2.x A/AA rules) on the current screen, asserts no violations, and saves a screenshot. */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true, animations: "disabled" });
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ["violations"], runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, summary: n.failureSummary })) }));
+  });
+  expect(result, `axe violations on ${name}`).toEqual([]);
+}
+
+// ------------------------------------------------------------------ walking the flow
+
+/** attract → language → tickets → summary → scan, buying one adult (first free time) and one day pass. */
+export async function walkToScan(page: Page, locale: Locale, opts: { shoot?: boolean } = {}): Promise<void> {
+  const shoot = async (n: string) => {
+    if (opts.shoot) await checkScreen(page, `${locale}-${n}`);
+  };
+  await expectScreen(page, "attract", 30_000);
+  await shoot("01-attract");
+  await page.locator("[data-kiosk-screen=attract] button").first().click();
+  await expectScreen(page, "language");
+  await shoot("02-language");
+  await page.getByRole("button", { name: NATIVE[locale], exact: true }).click();
+  await expectScreen(page, "tickets");
+  const slot = page.getByTestId("slot").and(page.locator(":not([disabled])")).first();
+  await expect(slot).toBeVisible();
+  await slot.click();
+  const types = page.getByTestId("ticket-type");
+  await expect(types.first()).toBeVisible();
+  await types.nth(0).getByRole("button").last().click();
+  await types.last().getByRole("button").last().click();
+  await expect(page.getByTestId("cart-total")).not.toHaveText(/ 0(\.00)?$/);
+  await shoot("03-tickets");
+  await page.locator("footer button").last().click();
+  await expectScreen(page, "summary");
+  await expect(page.getByTestId("order-total")).toBeVisible();
+  await shoot("04-summary");
+  await page.locator("footer button").last().click();
+  await expectScreen(page, "scan");
+  await expect(page.getByTestId("scanner-state")).toHaveAttribute("data-armed", "true", { timeout: 10_000 });
+  await shoot("05-scan");
+}
