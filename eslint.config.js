@@ -11,6 +11,7 @@ const ENV_READERS = [
   "**/bench/**",
   "**/*.test.ts",
   "**/*.test.tsx",
+  "**/__tests__/**",
   "e2e/**",
   "tooling/**",
 ];
@@ -36,7 +37,7 @@ const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patter
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/generated/**", "**/dist/**", "data/**", "test-results/**", "e2e/artifacts/**", "playwright-report/**", "**/next-env.d.ts", "tooling/lint/fixtures/**"],
+    ignores: ["**/node_modules/**", "**/.next/**", "**/.next-standalone/**", "**/generated/**", "**/dist/**", "data/**", "test-results/**", "e2e/artifacts/**", "playwright-report/**", "**/next-env.d.ts", "tooling/lint/fixtures/**"],
   },
   {
     files: ["**/*.{ts,tsx,js,mjs}"],

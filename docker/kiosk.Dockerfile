@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1.7
+# The kiosk server image (Next.js standalone output) and, from the same build, the
+# payment-worker and migration images. Build from the repository root:
+#   docker build -f docker/kiosk.Dockerfile --target server  -t kiosk-server .
+#   docker build -f docker/kiosk.Dockerfile --target worker  -t kiosk-worker .
+#   docker build -f docker/kiosk.Dockerfile --target migrate -t kiosk-migrate .
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+ENV CI=true NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /repo
+COPY . .
+RUN npx -y pnpm@10.34.9 install --frozen-lockfile
+RUN cd apps/kiosk && NEXT_OUTPUT=standalone node_modules/.bin/next build
+
+# Worker and migrations run from the workspace sources with tsx (same code as the server).
+FROM ${NODE_IMAGE} AS workspace
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system kiosk && useradd --system --gid kiosk --home /app kiosk
+WORKDIR /app
+COPY --from=build --chown=kiosk:kiosk /repo /app
+
+FROM workspace AS worker
+USER kiosk
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "process.kill(1, 0)"]
+ENTRYPOINT ["tini", "--"]
+CMD ["node_modules/.bin/tsx", "apps/kiosk/scripts/worker.ts"]
+
+FROM workspace AS migrate
+USER kiosk
+ENTRYPOINT ["tini", "--"]
+CMD ["node_modules/.bin/tsx", "apps/kiosk/scripts/migrate.ts"]
+
+FROM ${NODE_IMAGE} AS server
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 HOSTNAME=0.0.0.0 PORT=3000 WORKER=off
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system kiosk && useradd --system --gid kiosk --home /app kiosk
+WORKDIR /app
+COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/.next/standalone ./
+COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/.next/static ./apps/kiosk/.next/static
+COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/public ./apps/kiosk/public
+USER kiosk
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["tini", "--"]
+CMD ["node", "apps/kiosk/server.js"]
