@@ -854,6 +854,16 @@ const rows: Row[] = [
     check: (t) => expect(t.state).toMatchObject({ isPayRetryAllowed: true }),
   },
   {
+    // A resend answered by a gateway-level SYSTEM_ERROR (MAPI is_success=F) may be resent
+    // again, exactly like the OpenAPI SYSTEM_ERROR value above.
+    from: "POLLING_PAY_IN_FLIGHT",
+    event: ev.payGatewaySystemError,
+    dt: 5000,
+    to: "POLLING",
+    commands: ["query@8000"],
+    check: (t) => expect(t.state).toMatchObject({ isPayRetryAllowed: true }),
+  },
+  {
     from: "POLLING_PAY_IN_FLIGHT",
     event: ev.payInvalid,
     dt: 5000,

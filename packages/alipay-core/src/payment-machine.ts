@@ -773,8 +773,11 @@ function fromPolling(
         now,
         s.lastPaySentAt + policy.firstQueryDelayMs,
       );
+      // Same rule as the first pay: a resend that met SYSTEM_ERROR may be resent again
+      // (bounded by maxPayRetries) once a query proves there is no trade.
       const isPayRetryAllowed =
-        !event.error.mayHaveReachedGateway && event.error.isRetryable;
+        (!event.error.mayHaveReachedGateway && event.error.isRetryable) ||
+        event.error.reason === "SYSTEM_ERROR";
       return pollOrCancel(s, { isPayRetryAllowed }, firstQueryAt, now);
     }
     case "cancel_requested":
