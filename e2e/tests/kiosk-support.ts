@@ -13,8 +13,15 @@ const require = createRequire(import.meta.url);
 export const SCREENS_DIR = join(import.meta.dirname, "../artifacts/screens");
 const CREDENTIAL_FILE = join(E2E.dataDir, "kiosk-e2e-credential.json");
 export const KIOSK_ID = "kiosk_lobby_1";
-/** The bridge's pairing token for the page; the e2e bridge must be started with the same one. */
-export const BRIDGE_TOKEN = process.env.E2E_BRIDGE_TOKEN ?? "dev-pairing-token-change-me";
+/** The bridge's pairing token for the page: the one `npm start` generated for this data folder. */
+export function bridgeToken(): string {
+  try {
+    const saved = JSON.parse(readFileSync(join(E2E.dataDir, "demo-credentials.json"), "utf8")) as { bridgePairingToken?: string };
+    return saved.bridgePairingToken ?? "dev-pairing-token-change-me";
+  } catch {
+    return "dev-pairing-token-change-me";
+  }
+}
 export const BRIDGE_URL = `ws://127.0.0.1:${E2E.ports.bridge}`;
 export const LOCALES = ["en", "zh-Hans", "zh-Hant", "ja", "ko"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -149,7 +156,7 @@ export async function openKiosk(page: Page, credential: string, opts: OpenOption
   }, credential);
   const q = new URLSearchParams({
     bridge: opts.bridge ?? BRIDGE_URL,
-    bridgeToken: BRIDGE_TOKEN,
+    bridgeToken: bridgeToken(),
     idleMs: String(opts.idleMs ?? 120_000),
     idleCountdownMs: String(opts.idleCountdownMs ?? 20_000),
     heartbeatMs: String(opts.heartbeatMs ?? 2_000),

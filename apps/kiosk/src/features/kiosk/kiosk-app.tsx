@@ -35,13 +35,13 @@ import type { DisplayPrefs } from "./ui/screen-frame.tsx";
 const DEFAULT_PREFS: DisplayPrefs = { isLargeText: false, isHighContrast: false };
 const RESUME_WAIT_MS = 8_000;
 
-export function KioskApp({ defaultBridgeUrl }: { defaultBridgeUrl: string }) {
+export function KioskApp({ defaultBridgeUrl, defaultBridgeToken }: { defaultBridgeUrl: string; defaultBridgeToken: string | null }) {
   const [config, setConfig] = useState<KioskConfig | null>(null);
   const [isPaired, setPaired] = useState<boolean | null>(null);
   useEffect(() => {
-    setConfig(readConfig(window.location.search, defaultBridgeUrl));
+    setConfig(readConfig(window.location.search, { url: defaultBridgeUrl, token: defaultBridgeToken }));
     setPaired(deviceCredential.get() !== null);
-  }, [defaultBridgeUrl]);
+  }, [defaultBridgeUrl, defaultBridgeToken]);
 
   if (!config || isPaired === null) return <BootScreen />;
   if (!isPaired) return <SetupScreen initialCode={config.pairingCode} onPaired={() => setPaired(true)} />;

@@ -62,13 +62,15 @@ function positiveInt(value: string | null, fallback: number): number {
 
 /**
  * The page's settings: `?bridge=ws://…&bridgeToken=…` (remembered for later reloads),
- * `?pair=CODE` (provisioning), and timing overrides for tests and tuning.
+ * `?pair=CODE` (provisioning), and timing overrides for tests and tuning; the server's
+ * BRIDGE_URL / BRIDGE_TOKEN otherwise.
  */
-export function readConfig(search: string, defaultBridgeUrl: string): KioskConfig {
+export function readConfig(search: string, server: { url: string; token: string | null }): KioskConfig {
   const q = new URLSearchParams(search);
   const stored = (read(BRIDGE_KEY) ?? {}) as { url?: unknown; token?: unknown };
-  const bridgeUrl = q.get("bridge") ?? (typeof stored.url === "string" ? stored.url : defaultBridgeUrl);
-  const bridgeToken = q.get("bridgeToken") ?? (typeof stored.token === "string" ? stored.token : DEV_BRIDGE_TOKEN);
+  // Precedence: the query string (provisioning), then what an earlier query string stored, then the server's configuration.
+  const bridgeUrl = q.get("bridge") ?? (typeof stored.url === "string" ? stored.url : server.url);
+  const bridgeToken = q.get("bridgeToken") ?? (typeof stored.token === "string" ? stored.token : (server.token ?? DEV_BRIDGE_TOKEN));
   if (q.get("bridge") || q.get("bridgeToken")) write(BRIDGE_KEY, { url: bridgeUrl, token: bridgeToken });
   return {
     bridgeUrl,
