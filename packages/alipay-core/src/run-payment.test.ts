@@ -259,6 +259,49 @@ describe("runPayment with a fake clock (no sleeps)", () => {
     expect(client.timesOf("query", T0)).toEqual([]);
   });
 
+  it("a cancel pressed while the pay is in flight reverses the paid trade (never settles PAID)", async () => {
+    const cancel = new AbortController();
+    const { options, client, sideEffects } = setup({
+      pay: [
+        () => {
+          cancel.abort(); // the visitor presses cancel while the pay is on the wire
+          return paid;
+        },
+      ],
+      cancel: [{ ...cancelled, action: "refund" }],
+    });
+    const result = await runPayment({
+      ...options,
+      payment,
+      cancelSignal: cancel.signal,
+    });
+    expect(result).toMatchObject({
+      outcome: "settled",
+      state: { state: "CANCELLED", cancelReason: "visitor", action: "refund" },
+    });
+    expect(client.calls.map((c) => c.operation)).toEqual(["pay", "cancel"]);
+    expect(sideEffects).not.toContain("issue_tickets");
+  });
+
+  it("a cancel pressed before the pay was sent: the pay goes out, then the machine cancels (no stuck SENDING)", async () => {
+    const cancel = new AbortController();
+    cancel.abort();
+    const { options, client } = setup({
+      pay: [paid],
+      cancel: [cancelled],
+    });
+    const result = await runPayment({
+      ...options,
+      payment,
+      cancelSignal: cancel.signal,
+    });
+    expect(result).toMatchObject({
+      outcome: "settled",
+      state: { state: "CANCELLED", cancelReason: "visitor" },
+    });
+    expect(client.calls.map((c) => c.operation)).toEqual(["pay", "cancel"]);
+  });
+
   it("stops on shutdown and resumes later from the persisted state", async () => {
     const clock = new FakeClock({ startMs: T0 });
     const client = new ScriptedAlipayClient(clock, {

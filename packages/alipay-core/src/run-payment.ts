@@ -258,12 +258,20 @@ export async function drive(
     else if (event.type !== "cancel_requested") isStuck = true;
   };
 
+  // A cancel pressed while SENDING (before or during the pay) is delivered right after the
+  // pay answer arrives and before it is applied: the machine remembers it and reverses a
+  // paid trade. Delivered earlier, the machine would have no pay command to wait for.
+  const isCancelDue = (): boolean =>
+    cancelSignal?.aborted === true &&
+    !isCancelDelivered &&
+    current.state.state !== "SENDING";
+
   await handleInstant(initial);
   let pending = timedCommandOf(current.commands);
   while (pending !== undefined && !isSettled(current.state)) {
     if (signal?.aborted)
       return { state: current.state, outcome: "aborted", transitions: count };
-    if (cancelSignal?.aborted && !isCancelDelivered) {
+    if (isCancelDue()) {
       isCancelDelivered = true;
       await apply({ type: "cancel_requested", by: "visitor" });
       pending = timedCommandOf(current.commands);
@@ -271,8 +279,10 @@ export async function drive(
     }
     const waitMs = pending.at - clock.now();
     if (waitMs > 0) {
+      const isCancelWaking =
+        !isCancelDelivered && current.state.state !== "SENDING";
       const sleepSignal = AbortSignal.any(
-        [signal, isCancelDelivered ? undefined : cancelSignal].filter(
+        [signal, isCancelWaking ? cancelSignal : undefined].filter(
           (s): s is AbortSignal => s !== undefined,
         ),
       );
@@ -287,6 +297,14 @@ export async function drive(
       event = await execute(pending, current.state, options);
     } catch {
       return { state: current.state, outcome: "aborted", transitions: count };
+    }
+    if (
+      cancelSignal?.aborted === true &&
+      !isCancelDelivered &&
+      current.state.state === "SENDING"
+    ) {
+      isCancelDelivered = true;
+      await apply({ type: "cancel_requested", by: "visitor" });
     }
     await apply(event);
     if (isStuck)
