@@ -544,6 +544,18 @@ describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
     });
   });
 
+  it.each([["TRADE_HAS_SUCCESS"], ["TRADE_HAS_CLOSE"]])(
+    "FAILED + %s (resend of an existing trade) → unknown, so the machine queries instead of failing a charged trade",
+    (error) => {
+      expect(mapMapiPay({ result_code: "FAILED", error }, req)).toEqual({
+        status: "unknown",
+        partnerTransId: req.partnerTransId,
+        reason: error,
+        isSystemError: false,
+      });
+    },
+  );
+
   it("UNKNOW (sic) → unknown", () => {
     expect(
       mapMapiPay({ result_code: "UNKNOW", error: "SYSTEM_ERROR" }, req),

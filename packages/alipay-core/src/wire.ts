@@ -790,12 +790,19 @@ export function mapMapiPay(
         ...mapiPaidTrade(fields, request, service, offsetMinutes),
       };
     case "FAILED":
-      if (error === SYSTEM_ERROR) {
+      // SYSTEM_ERROR: outcome unknown. TRADE_HAS_SUCCESS / TRADE_HAS_CLOSE (a resend with the
+      // same id) are facts about an existing trade, not a failed payment: query to learn them
+      // (as the OpenAPI mapper does) — a charged trade must never become FAILED.
+      if (
+        error === SYSTEM_ERROR ||
+        error === "TRADE_HAS_SUCCESS" ||
+        error === "TRADE_HAS_CLOSE"
+      ) {
         return {
           status: "unknown",
           partnerTransId: request.partnerTransId,
           reason: error,
-          isSystemError: true,
+          isSystemError: error === SYSTEM_ERROR,
         };
       }
       return {
