@@ -3,6 +3,7 @@
  * services compile and test against any client with this shape (the real client, or a
  * recording wrapper in tests). The outcome unions mirror alipay-core's `src/types.ts`.
  */
+import { toErrorInfo } from "@kiosk/alipay-core";
 
 export type PaidTrade = {
   partnerTransId: string;
@@ -115,11 +116,26 @@ export interface AlipayGateway {
   verifyNotification(params: Readonly<Record<string, string>>, options?: { currency?: string }): GatewayNotification;
 }
 
-/** A short, secret-free description of a thrown gateway error for events and logs. */
-export function describeGatewayError(error: unknown): { name: string; message: string; isRetryable: boolean } {
-  if (error instanceof Error) {
-    const isRetryable = (error as { isRetryable?: unknown }).isRetryable === true;
-    return { name: error.name, message: error.message.slice(0, 200), isRetryable };
-  }
-  return { name: "Unknown", message: String(error).slice(0, 200), isRetryable: false };
+/** A short, secret-free description of a thrown gateway error for events, logs and the machine. */
+export interface GatewayErrorInfo {
+  name: string;
+  message: string;
+  isRetryable: boolean;
+  /** `false` only when the request certainly never reached Alipay; absent means "may have". */
+  mayHaveReachedGateway?: boolean;
+  /** Gateway code such as `SYSTEM_ERROR`, when known. */
+  reason?: string;
+}
+
+export function describeGatewayError(error: unknown): GatewayErrorInfo {
+  const info = toErrorInfo(error);
+  const message = error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200);
+  const isRetryable = info.isRetryable || (error instanceof Error && (error as { isRetryable?: unknown }).isRetryable === true);
+  return {
+    name: error instanceof Error ? error.name : "Unknown",
+    message,
+    isRetryable,
+    mayHaveReachedGateway: info.mayHaveReachedGateway,
+    ...(info.reason !== undefined ? { reason: info.reason } : {}),
+  };
 }

@@ -28,7 +28,7 @@ export type MoneyServices = ReturnType<typeof createMoneyServices>;
 export type { Actor, MoneyDeps, MoneyLogger, MoneyMetrics, MoneyEventSink } from "./money-deps.ts";
 export { SYSTEM_ACTOR, maskPaymentCode } from "./money-deps.ts";
 export type { AlipayGateway } from "./gateway.ts";
-export { DEFAULT_PAYMENT_POLICY, type PaymentPolicy } from "./payment-machine-adapter.ts";
+export { DEFAULT_PAYMENT_POLICY, type PaymentPolicy } from "./payment-policy.ts";
 export { fileTicketKeys, memoryTicketKeys, type TicketKeyStore } from "./ticket-keys.ts";
 export { verifyTicketCode, signTicketCode, type TicketPayload, type TicketVerification } from "./ticket-code.ts";
 export type { OrderView, OrderLineView, CreateOrderInput } from "./order-service.ts";

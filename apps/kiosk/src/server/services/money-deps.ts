@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Db, DbProvider, StaffRole } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import type { AlipayGateway } from "./gateway.ts";
-import type { PaymentPolicy } from "./payment-machine-adapter.ts";
+import type { PaymentPolicy } from "./payment-policy.ts";
 import type { TicketKeyStore } from "./ticket-keys.ts";
 
 export interface MoneyLogger {

@@ -6,9 +6,30 @@
  * writes PAID, so they exist exactly when the payment is PAID.
  */
 import { EventEmitter } from "node:events";
+import {
+  startPayment,
+  timedCommandOf,
+  transition,
+  type CancelReason,
+  type ErrorInfo,
+  type PaymentCommand,
+  type PaymentEvent as MachineEvent,
+  type PaymentState as MachineState,
+  type StaffResolution,
+} from "@kiosk/alipay-core";
 import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import { describeGatewayError, type AlipayGateway, type PaidTrade } from "./gateway.ts";
+import {
+  describeGatewayError,
+  type AlipayGateway,
+  type GatewayCancelResult,
+  type GatewayErrorInfo,
+  type GatewayNotification,
+  type GatewayPayResult,
+  type GatewayQueryResult,
+  type GatewayRefundResult,
+  type PaidTrade,
+} from "./gateway.ts";
 import {
   actorId,
   maskPaymentCode,
@@ -19,20 +40,15 @@ import {
   type MoneyDeps,
 } from "./money-deps.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
-import {
-  ACTIVE_STATES,
-  DEFAULT_PAYMENT_POLICY,
-  transition,
-  type ActiveRefund,
-  type MachineCommand,
-  type MachineEvent,
-  type MachineState,
-  type PaymentPolicy,
-} from "./payment-machine-adapter.ts";
+import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import type { TicketService, TicketView } from "./ticket-service.ts";
 
 /** Alipay's dynamic payment code: 16–24 digits starting 25–30. */
 export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
+
+/** States in which the worker still has something to do. */
+export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
+const TERMINAL_STATES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
 
@@ -55,55 +71,191 @@ export interface PaymentView {
   tickets: TicketView[];
 }
 
-interface StoredMachine {
-  isCancelRequested?: boolean;
-  isVerifyingCancel?: boolean;
-  refund?: ActiveRefund | null;
-  refundReturnTo?: "PAID" | "PARTIALLY_REFUNDED" | null;
-  refundAttempt?: number;
-  refundedMinor?: number;
+/** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
+export interface RefundRequest {
+  refundId: string;
+  partnerRefundId: string;
+  amountMinor: number;
+  reason?: string;
+  /** Tickets to void when a partial refund succeeds. */
+  ticketIds?: string[];
 }
 
-export function machineOf(row: PaymentRow): MachineState {
-  let stored: StoredMachine = {};
-  try {
-    stored = JSON.parse(row.machineState) as StoredMachine;
-  } catch {
-    stored = {};
-  }
+/**
+ * What callers feed into a payment: gateway answers, visitor / staff requests. Each becomes
+ * one alipay-core machine event (`toMachineEvent`); the type is what the event row records.
+ */
+export type PaymentInput =
+  | { type: "pay_result"; result: GatewayPayResult }
+  | { type: "pay_error"; error: GatewayErrorInfo }
+  | { type: "query_result"; result: GatewayQueryResult }
+  | { type: "query_error"; error: GatewayErrorInfo }
+  | { type: "cancel_result"; result: GatewayCancelResult }
+  | { type: "cancel_error"; error: GatewayErrorInfo }
+  | { type: "cancel_requested"; by?: CancelReason }
+  | { type: "notification"; notification: GatewayNotification }
+  | { type: "refund_requested"; refund: RefundRequest }
+  | { type: "refund_result"; result: GatewayRefundResult }
+  | { type: "refund_error"; partnerRefundId: string; error: GatewayErrorInfo }
+  /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
+  | { type: "resume" }
+  | { type: "resolve"; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; trade?: PaidTrade };
+
+function errorInfoOf(e: GatewayErrorInfo): ErrorInfo {
   return {
-    name: row.state as PaymentStateName,
+    name: e.name,
+    isRetryable: e.isRetryable,
+    mayHaveReachedGateway: e.mayHaveReachedGateway ?? true,
+    ...(e.reason !== undefined ? { reason: e.reason } : {}),
+  };
+}
+
+export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
+  switch (input.type) {
+    case "pay_result":
+    case "query_result":
+    case "cancel_result":
+    case "refund_result":
+      return { type: input.type, result: input.result } as MachineEvent;
+    case "pay_error":
+    case "query_error":
+    case "cancel_error":
+      return { type: input.type, error: errorInfoOf(input.error) };
+    case "refund_error":
+      return { type: "refund_error", partnerRefundId: input.partnerRefundId, error: errorInfoOf(input.error) };
+    case "cancel_requested":
+      return { type: "cancel_requested", by: input.by ?? "visitor" };
+    case "notification": {
+      const n = input.notification;
+      return {
+        type: "notification",
+        fact: { status: n.status, alipayTransId: n.alipayTransId, amountMinor: n.amountMinor, currency: n.currency, paidAtMs: n.paidAt?.getTime() },
+      };
+    }
+    case "refund_requested":
+      return {
+        type: "refund_requested",
+        partnerRefundId: input.refund.partnerRefundId,
+        amountMinor: input.refund.amountMinor,
+        ...(input.refund.reason !== undefined ? { reason: input.refund.reason } : {}),
+      };
+    case "resume":
+      return { type: "resume" };
+    case "resolve": {
+      const resolution: StaffResolution =
+        input.to === "PAID"
+          ? { to: "PAID", ...(input.trade?.alipayTransId ? { alipayTransId: input.trade.alipayTransId } : {}) }
+          : input.to === "REFUNDED"
+            ? { to: "REFUNDED", refundedMinor: state.amountMinor }
+            : { to: input.to };
+      return { type: "staff_resolved", resolution, note: input.reason.slice(0, 500) };
+    }
+  }
+}
+
+function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<MachineState>;
+  return v.state === row.state && v.partnerTransId === row.partnerTransId && typeof v.amountMinor === "number" && typeof v.deadlineAt === "number";
+}
+
+/**
+ * The machine state of a row: its `machineState` JSON, or (for rows written without one)
+ * rebuilt from the columns the JSON mirrors.
+ */
+export function machineOf(row: PaymentRow): MachineState {
+  try {
+    const parsed: unknown = JSON.parse(row.machineState);
+    if (isMachineState(parsed, row)) return parsed;
+  } catch {
+    // fall through to the columns
+  }
+  const common = {
+    partnerTransId: row.partnerTransId,
     amountMinor: row.amountMinor,
     currency: row.currency,
-    refundedMinor: stored.refundedMinor ?? 0,
-    queryCount: row.queryCount,
-    cancelAttempt: row.cancelAttempt,
-    refundAttempt: stored.refundAttempt ?? 0,
+    createdAt: row.createdAt.getTime(),
     deadlineAt: row.deadlineAt.getTime(),
+    payAttempts: Math.max(1, row.attempt),
+    lastPaySentAt: row.createdAt.getTime(),
+    queryCount: row.queryCount,
+    cancelAttempts: row.cancelAttempt,
     nextActionAt: row.nextActionAt ? row.nextActionAt.getTime() : null,
-    isCancelRequested: stored.isCancelRequested ?? false,
-    isVerifyingCancel: stored.isVerifyingCancel ?? false,
-    refund: stored.refund ?? null,
-    refundReturnTo: stored.refundReturnTo ?? null,
-    failureReason: row.failureReason,
-    attentionReason: row.attentionReason,
+    refundedMinor: 0,
+    hasIssuedTickets: row.paidAt !== null,
+    ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
+    ...(row.paidAt ? { paidAt: row.paidAt.getTime() } : {}),
   };
+  const name = row.state as PaymentStateName;
+  switch (name) {
+    case "SENDING":
+      return { ...common, state: "SENDING", isCancelRequested: false };
+    case "POLLING":
+      return { ...common, state: "POLLING", isPayRetryAllowed: false, isPayInFlight: false };
+    case "CANCELLING":
+      return { ...common, state: "CANCELLING", cancelReason: "system" };
+    case "PAID":
+    case "PARTIALLY_REFUNDED":
+    case "REFUNDED":
+      return { ...common, state: name, hasIssuedTickets: true };
+    case "FAILED":
+      return { ...common, state: "FAILED", failureReason: row.failureReason ?? "unknown" };
+    case "CANCELLED":
+      return { ...common, state: "CANCELLED", cancelReason: "system", cancelOutcome: "cancelled" };
+    case "REFUNDING":
+    case "NEEDS_ATTENTION":
+      // A refund in flight cannot be rebuilt from columns: a person looks.
+      return { ...common, state: "NEEDS_ATTENTION", attentionReason: row.attentionReason ?? `${name} without machine state`, previousState: name, nextActionAt: null };
+  }
 }
 
-function storedOf(m: MachineState): string {
-  const stored: StoredMachine = {
-    isCancelRequested: m.isCancelRequested,
-    isVerifyingCancel: m.isVerifyingCancel,
-    refund: m.refund,
-    refundReturnTo: m.refundReturnTo,
-    refundAttempt: m.refundAttempt,
-    refundedMinor: m.refundedMinor,
-  };
-  return JSON.stringify(stored);
+/**
+ * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
+ * schedules nothing then) — when a worker should take over if the sender died.
+ */
+function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
+  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
+  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight)) return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
+  return null;
+}
+
+/** What a due payment needs next, derived from its persisted state: a gateway command, or `resume`. */
+type TimedCommand = Extract<PaymentCommand, { at: number }>;
+
+function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
+  const at = state.nextActionAt ?? 0;
+  switch (state.state) {
+    case "SENDING":
+      return "resume";
+    case "POLLING":
+      return state.isPayInFlight ? "resume" : { type: "query", at, partnerTransId: state.partnerTransId };
+    case "CANCELLING":
+      return { type: "cancel", at, partnerTransId: state.partnerTransId, attempt: state.cancelAttempts };
+    case "REFUNDING":
+      return {
+        type: "refund",
+        at,
+        partnerTransId: state.partnerTransId,
+        partnerRefundId: state.refund.partnerRefundId,
+        amountMinor: state.refund.amountMinor,
+        attempt: state.refund.attempts,
+        ...(state.refund.reason !== undefined ? { reason: state.refund.reason } : {}),
+      };
+    default:
+      return null;
+  }
+}
+
+/** The paid trade an input reports, if any (for the Payment columns written with PAID). */
+function tradeOf(input: PaymentInput): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
+  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid") return input.result;
+  if (input.type === "notification") return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
+  if (input.type === "resolve" && input.trade) return input.trade;
+  return null;
 }
 
 /** What an event row says about the gateway exchange: ids, statuses, reasons; never a code or key. */
-function summarize(event: MachineEvent, request?: Record<string, unknown>): Record<string, unknown> {
+function summarize(event: PaymentInput, request?: Record<string, unknown>, ignored?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (request) out.request = request;
   switch (event.type) {
@@ -129,15 +281,23 @@ function summarize(event: MachineEvent, request?: Record<string, unknown>): Reco
       out.notification = { notifyId: event.notification.notifyId, status: event.notification.status, alipayTransId: event.notification.alipayTransId, amountMinor: event.notification.amountMinor };
       break;
     case "refund_requested":
-      out.refund = { refundId: event.refund.refundId, partnerRefundId: event.refund.partnerRefundId, amountMinor: event.refund.amountMinor };
+      out.refund = {
+        refundId: event.refund.refundId,
+        partnerRefundId: event.refund.partnerRefundId,
+        amountMinor: event.refund.amountMinor,
+        ...(event.refund.ticketIds ? { ticketIds: event.refund.ticketIds } : {}),
+      };
       break;
     case "resolve":
       out.resolve = { to: event.to, reason: event.reason.slice(0, 500) };
       break;
-    case "due":
     case "cancel_requested":
+      out.by = event.by ?? "visitor";
+      break;
+    case "resume":
       break;
   }
+  if (ignored) out.ignored = ignored;
   return out;
 }
 
@@ -157,14 +317,43 @@ export interface ApplyOptions {
   leaseOwner?: string;
 }
 
+/** The unmasked code of a payment this process is sending, kept only in memory (never stored). */
+interface HeldCode {
+  code: string;
+  subject: string;
+  terminalId?: string;
+  /** Forgotten after this (the payment's deadline): a pay is never resent after it. */
+  until: number;
+}
+
 export function createPaymentService(deps: MoneyDeps & { tickets: TicketService }) {
   const { db, clock, alipay, tickets } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
-  const policy: PaymentPolicy = { ...DEFAULT_PAYMENT_POLICY, ...deps.policy };
+  const policy: PaymentPolicy = resolveServerPaymentPolicy(deps.policy);
   const instanceId = deps.instanceId ?? newId("inst");
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  /**
+   * Payment codes of the payments this process started, for resending a pay (same
+   * partner_trans_id) after SYSTEM_ERROR. Gone after a restart, so the machine then queries.
+   */
+  const heldCodes = new Map<string, HeldCode>();
+
+  function holdCode(paymentId: string, held: HeldCode): void {
+    const now = clock.now().getTime();
+    for (const [id, h] of heldCodes) if (h.until <= now) heldCodes.delete(id);
+    heldCodes.set(paymentId, held);
+  }
+
+  function heldCodeOf(paymentId: string): HeldCode | undefined {
+    const held = heldCodes.get(paymentId);
+    if (held && held.until <= clock.now().getTime()) {
+      heldCodes.delete(paymentId);
+      return undefined;
+    }
+    return held;
+  }
 
   async function view(row: PaymentRow): Promise<PaymentView> {
     const isSettled = !ACTIVE_STATES.includes(row.state as PaymentStateName);
@@ -198,41 +387,71 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     return payment;
   }
 
-  /** Side effects a transition commands that must commit with it. */
-  async function applyInTx(tx: Tx, row: PaymentRow, commands: MachineCommand[], options: ApplyOptions, now: Date): Promise<Prisma.PaymentUpdateManyMutationInput> {
+  /**
+   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
+   * holds converted, tickets), `release_hold` (order failed / cancelled, capacity back),
+   * `escalate` (the reason; a refund in flight needs attention too), and a finished refund.
+   */
+  async function applyInTx(
+    tx: Tx,
+    row: PaymentRow,
+    before: MachineState,
+    next: MachineState,
+    commands: readonly PaymentCommand[],
+    input: PaymentInput,
+    now: Date,
+  ): Promise<Prisma.PaymentUpdateManyMutationInput> {
     const extra: Prisma.PaymentUpdateManyMutationInput = {};
     for (const c of commands) {
       if (c.type === "issue_tickets") {
-        const trade: PaidTrade | null = c.trade;
-        extra.paidAt = trade?.paidAt ?? now;
-        if (trade?.alipayTransId) extra.alipayTransId = trade.alipayTransId;
+        const trade = tradeOf(input);
+        extra.paidAt = next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now);
+        const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
+        if (alipayTransId) extra.alipayTransId = alipayTransId;
         if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
         await tx.order.updateMany({ where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } }, data: { state: "paid" } });
         const overCapacity = await convertHoldsInTx(tx, row.orderId, now);
         if (overCapacity.length > 0) log.warn("paid order went over slot capacity", { paymentId: row.id, orderId: row.orderId, slots: overCapacity });
         await tickets.issueInTx(tx, row.orderId, now);
-      } else if (c.type === "release_order") {
-        await tx.order.updateMany({ where: { id: row.orderId, state: "pending" }, data: { state: c.orderState } });
+      } else if (c.type === "release_hold") {
+        await tx.order.updateMany({ where: { id: row.orderId, state: "pending" }, data: { state: next.state === "FAILED" ? "failed" : "cancelled" } });
         await releaseHoldsInTx(tx, row.orderId, now);
-      } else if (c.type === "refund_succeeded") {
-        await tx.refund.updateMany({ where: { id: c.refund.refundId, state: "pending" }, data: { state: "succeeded", completedAt: now, nextActionAt: null } });
-        const order = await tx.order.update({ where: { id: row.orderId }, data: { refundedMinor: { increment: c.refund.amountMinor } } });
-        await tx.order.update({ where: { id: row.orderId }, data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" } });
-        const ticketIds = c.refund.ticketIds;
-        if (c.isFull) await tickets.voidInTx(tx, { orderId: row.orderId, now });
-        else if (ticketIds && ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
-      } else if (c.type === "refund_failed") {
-        await tx.refund.updateMany({
-          where: { id: c.refund.refundId, state: "pending" },
-          data: { state: c.needsAttention ? "needs_attention" : "failed", failureReason: c.reason.slice(0, 500), completedAt: c.needsAttention ? null : now, nextActionAt: null },
-        });
+      } else if (c.type === "escalate") {
+        extra.attentionReason = c.reason.slice(0, 500);
+        if (before.state === "REFUNDING") {
+          await tx.refund.updateMany({
+            where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
+            data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
+          });
+        }
       }
     }
-    if (options.leaseOwner) {
-      extra.leaseOwner = null;
-      extra.leaseUntil = null;
+    if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
+      const refund = before.refund;
+      await tx.refund.updateMany({ where: { partnerRefundId: refund.partnerRefundId, state: "pending" }, data: { state: "succeeded", completedAt: now, nextActionAt: null } });
+      const order = await tx.order.update({ where: { id: row.orderId }, data: { refundedMinor: { increment: refund.amountMinor } } });
+      await tx.order.update({ where: { id: row.orderId }, data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" } });
+      if (next.state === "REFUNDED") {
+        await tickets.voidInTx(tx, { orderId: row.orderId, now });
+      } else {
+        const ticketIds = await refundTicketIds(tx, row.id, refund.partnerRefundId);
+        if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
+      }
     }
     return extra;
+  }
+
+  /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
+  async function refundTicketIds(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
+    const requested = await tx.paymentEvent.findFirst({
+      where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
+      orderBy: { seq: "desc" },
+      select: { summary: true },
+    });
+    if (!requested) return [];
+    const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
+    const ids = summary.refund?.ticketIds;
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
   }
 
   function publish(row: PaymentRow): void {
@@ -241,39 +460,48 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   /**
-   * Feeds one event into the machine and persists the result. Retries on a concurrent
-   * write by re-reading the row and re-deciding, so no answer is ever lost or applied twice.
+   * Feeds one input into alipay-core's machine and persists the result: the state JSON in
+   * `machineState`, its mirrored columns, the effects, and one event row, in one transaction
+   * with a version check. Retries on a concurrent write by re-reading the row and re-deciding,
+   * so no answer is ever lost or applied twice. An input the machine ignores writes nothing.
    */
-  async function apply(paymentId: string, event: MachineEvent, options: ApplyOptions): Promise<{ row: PaymentRow; commands: MachineCommand[] }> {
+  async function apply(
+    paymentId: string,
+    input: PaymentInput,
+    options: ApplyOptions,
+  ): Promise<{ row: PaymentRow; commands: PaymentCommand[]; ignored?: string }> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
       const now = clock.now();
       const before = machineOf(row);
-      const result = transition(before, event, policy, now.getTime());
-      const next = result.state;
-      // Gateway commands need no write; effects that must commit with the state do.
-      const isChanged = JSON.stringify(next) !== JSON.stringify(before) || result.commands.some((c) => c.type !== "query" && c.type !== "cancel" && c.type !== "refund");
-      if (!isChanged) {
+      const machinePolicy = machinePolicyOf(policy, { hasPaymentCode: heldCodeOf(paymentId) !== undefined });
+      const result = transition(before, toMachineEvent(input, before), machinePolicy, now.getTime());
+      if (result.ignored !== undefined) {
         if (options.leaseOwner) {
           await db.payment.updateMany({ where: { id: paymentId, leaseOwner: options.leaseOwner }, data: { leaseOwner: null, leaseUntil: null } });
         }
-        return { row, commands: [] };
+        log.debug?.("payment input ignored", { paymentId, state: row.state, input: input.type, why: result.ignored });
+        return { row, commands: [], ignored: result.ignored };
       }
-      const isFinal = ["FAILED", "CANCELLED", "REFUNDED"].includes(next.name);
+      const next = result.state;
       const commands = result.commands;
+      const isFinal = TERMINAL_STATES.includes(next.state);
       const written = await db.$transaction(async (tx) => {
-        const extra = await applyInTx(tx, row, commands, options, now);
+        const extra = await applyInTx(tx, row, before, next, commands, input, now);
         const { count } = await tx.payment.updateMany({
           where: { id: paymentId, version: row.version },
           data: {
-            ...extra,
-            state: next.name,
+            state: next.state,
+            attempt: next.payAttempts,
             queryCount: next.queryCount,
-            cancelAttempt: next.cancelAttempt,
-            nextActionAt: next.nextActionAt === null ? null : new Date(next.nextActionAt),
-            failureReason: next.failureReason,
-            attentionReason: next.attentionReason,
-            machineState: storedOf(next),
+            cancelAttempt: next.cancelAttempts,
+            nextActionAt: nextActionColumn(next, policy),
+            failureReason: next.state === "FAILED" ? next.failureReason.slice(0, 500) : row.failureReason,
+            attentionReason: next.state === "NEEDS_ATTENTION" ? next.attentionReason.slice(0, 500) : null,
+            ...(next.alipayTransId && !row.alipayTransId ? { alipayTransId: next.alipayTransId } : {}),
+            ...extra,
+            ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
+            machineState: JSON.stringify(next),
             version: row.version + 1,
             ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
           },
@@ -283,12 +511,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
           data: {
             paymentId,
             seq: row.version + 1,
-            type: event.type,
+            type: input.type,
             fromState: row.state,
-            toState: next.name,
+            toState: next.state,
             actorType: options.actor.type,
             actorId: options.actor.id ?? null,
-            summary: JSON.stringify(summarize(event, options.request)),
+            summary: JSON.stringify(summarize(input, options.request)),
             createdAt: now,
           },
         });
@@ -298,10 +526,11 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         throw error;
       });
       if (!written) continue;
+      if (next.state !== "SENDING" && next.state !== "POLLING") heldCodes.delete(paymentId);
       if (written.state !== row.state) {
         metrics.inc("kiosk_payment_transitions_total", { from: row.state, to: written.state });
         if (["PAID", "FAILED", "CANCELLED", "NEEDS_ATTENTION"].includes(written.state)) metrics.inc("kiosk_payments_total", { outcome: written.state.toLowerCase() });
-        log.info("payment transition", { paymentId, orderId: row.orderId, from: row.state, to: written.state, event: event.type });
+        log.info("payment transition", { paymentId, orderId: row.orderId, from: row.state, to: written.state, event: input.type });
       }
       publish(written);
       return { row: written, commands };
@@ -323,9 +552,37 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
   }
 
-  /** Runs one gateway command and turns its answer (or error) into the machine's event. */
-  async function execute(row: PaymentRow, command: MachineCommand, gateway: AlipayGateway): Promise<{ event: MachineEvent; request: Record<string, unknown> } | null> {
+  /** Sends a pay (the first, or a resend with the same partner_trans_id) and returns its answer as an input. */
+  async function sendPay(row: Pick<PaymentRow, "partnerTransId" | "amountMinor" | "currency">, held: HeldCode): Promise<PaymentInput> {
+    try {
+      const result = await timed("pay", () =>
+        alipay.pay({
+          partnerTransId: row.partnerTransId,
+          amountMinor: row.amountMinor,
+          currency: row.currency,
+          paymentCode: held.code,
+          subject: held.subject,
+          ...(held.terminalId ? { terminalId: held.terminalId } : {}),
+        }),
+      );
+      return { type: "pay_result", result };
+    } catch (error) {
+      return { type: "pay_error", error: describeGatewayError(error) };
+    }
+  }
+
+  /** Runs one gateway command and turns its answer (or error) into the machine's input. */
+  async function execute(row: PaymentRow, command: PaymentCommand, gateway: AlipayGateway): Promise<{ event: PaymentInput; request: Record<string, unknown> } | null> {
     const partnerTransId = row.partnerTransId;
+    if (command.type === "pay") {
+      const request = { op: "pay", partnerTransId, attempt: command.attempt };
+      const held = heldCodeOf(row.id);
+      if (!held) {
+        // Not sent: the code is not in this process. The machine goes back to querying.
+        return { event: { type: "pay_error", error: { name: "PaymentCodeUnavailable", message: "The payment code is not held by this process", isRetryable: false, mayHaveReachedGateway: false } }, request };
+      }
+      return { event: await sendPay(row, held), request };
+    }
     if (command.type === "query") {
       const request = { op: "query", partnerTransId };
       try {
@@ -335,7 +592,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       }
     }
     if (command.type === "cancel") {
-      const request = { op: "cancel", partnerTransId };
+      const request = { op: "cancel", partnerTransId, attempt: command.attempt };
       try {
         return { event: { type: "cancel_result", result: await timed("cancel", () => gateway.cancel({ partnerTransId })) }, request };
       } catch (error) {
@@ -343,16 +600,16 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       }
     }
     if (command.type === "refund") {
-      const refund = await db.refund.findUniqueOrThrow({ where: { id: command.refund.refundId } });
-      const request = { op: "refund", partnerTransId, partnerRefundId: refund.partnerRefundId, amountMinor: refund.amountMinor };
-      await db.refund.update({ where: { id: refund.id }, data: { attempt: { increment: 1 } } });
+      const { partnerRefundId, amountMinor } = command;
+      const request = { op: "refund", partnerTransId, partnerRefundId, amountMinor, attempt: command.attempt };
+      await db.refund.updateMany({ where: { partnerRefundId }, data: { attempt: { increment: 1 } } });
       try {
         const result = await timed("refund", () =>
-          gateway.refund({ partnerTransId, partnerRefundId: refund.partnerRefundId, amountMinor: refund.amountMinor, currency: row.currency, reason: refund.reason }),
+          gateway.refund({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency, ...(command.reason !== undefined ? { reason: command.reason } : {}) }),
         );
         return { event: { type: "refund_result", result }, request };
       } catch (error) {
-        return { event: { type: "refund_error", error: describeGatewayError(error) }, request };
+        return { event: { type: "refund_error", partnerRefundId, error: describeGatewayError(error) }, request };
       }
     }
     return null;
@@ -360,28 +617,40 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
 
   /**
    * Does whatever is due for a payment this process has leased (`owner`), then lets the lease
-   * go. Used by the worker and right after a visitor's cancel or a staff refund.
+   * go. Used by the worker and right after a visitor's cancel or a staff refund. The command
+   * comes from the last transition when it is due now, else from the persisted state.
    */
   async function drive(paymentId: string, owner: string): Promise<PaymentRow> {
     let row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    let pending: TimedCommand | undefined;
+    const actor: EventActor = { type: "system", id: owner };
     try {
       for (let step = 0; step < 6; step++) {
         if (row.leaseOwner !== owner) return row;
         if (!ACTIVE_STATES.includes(row.state as PaymentStateName)) break;
-        if (row.nextActionAt && row.nextActionAt.getTime() > clock.now().getTime()) break;
-        const due = await apply(paymentId, { type: "due" }, { actor: { type: "system", id: owner } });
-        const dueRow = due.row;
-        const command = transition(machineOf(dueRow), { type: "due" }, policy, clock.now().getTime()).commands[0];
-        if (!command || dueRow.leaseOwner !== owner) {
-          row = dueRow;
-          break;
+        const now = clock.now().getTime();
+        let command = pending && pending.at <= now ? pending : undefined;
+        pending = undefined;
+        if (!command) {
+          if (row.nextActionAt && row.nextActionAt.getTime() > now) break;
+          const due = dueCommandOf(machineOf(row));
+          if (due === null) break;
+          if (due === "resume") {
+            const resumed = await apply(paymentId, { type: "resume" }, { actor });
+            row = resumed.row;
+            const next = timedCommandOf(resumed.commands);
+            if (resumed.ignored !== undefined || !next || next.at > clock.now().getTime()) break;
+            command = next;
+          } else {
+            command = due;
+          }
         }
-        const outcome = await execute(dueRow, command, alipay);
-        if (!outcome) {
-          row = dueRow;
-          break;
-        }
-        row = (await apply(paymentId, outcome.event, { actor: { type: "system", id: owner }, request: outcome.request })).row;
+        const outcome = await execute(row, command, alipay);
+        if (!outcome) break;
+        const applied = await apply(paymentId, outcome.event, { actor, request: outcome.request });
+        row = applied.row;
+        if (applied.ignored !== undefined) break;
+        pending = timedCommandOf(applied.commands);
       }
     } finally {
       await db.payment.updateMany({ where: { id: paymentId, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
@@ -416,8 +685,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (order.expiresAt.getTime() <= now.getTime()) throw new KioskError("CONFLICT", `Order ${order.id} has expired`);
 
     const paymentId = newId("pay");
-    const deadlineAt = new Date(now.getTime() + policy.deadlineMs);
-    const cancelWindowMs = policy.cancelBackoffMs.reduce((a, b) => a + b, 0) + policy.leaseMs;
+    const deadlineAt = new Date(now.getTime() + policy.paymentDeadlineMs);
     const owner = `${instanceId}:pay`;
     let partnerTransId = "";
     try {
@@ -425,7 +693,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         // Same row condition as expiry, so a hold can't expire under a payment that is starting.
         const { count } = await tx.order.updateMany({
           where: { id: order.id, state: "pending", expiresAt: { gt: now } },
-          data: { expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs)) },
+          data: { expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))) },
         });
         if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
         const previous = await tx.payment.findMany({ where: { orderId: order.id }, select: { state: true } });
@@ -434,22 +702,23 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         }
         // Deterministic per attempt: two racing starts for one order collide on the unique index.
         partnerTransId = `K${order.id.replace(/^ord_/, "")}${String(previous.length + 1).padStart(2, "0")}`;
+        const machine = startPayment({ partnerTransId, amountMinor: order.totalMinor, currency: order.currency }, machinePolicyOf(policy, { hasPaymentCode: true }), now.getTime());
         await tx.payment.create({
           data: {
             id: paymentId,
             orderId: order.id,
             provider: alipay.protocol,
             partnerTransId,
-            state: "SENDING",
+            state: machine.state.state,
             amountMinor: order.totalMinor,
             currency: order.currency,
             paymentCodeMasked: masked,
-            attempt: 1,
-            deadlineAt,
-            nextActionAt: new Date(now.getTime() + policy.firstQueryDelayMs),
+            attempt: machine.state.payAttempts,
+            deadlineAt: new Date(machine.state.deadlineAt),
+            nextActionAt: nextActionColumn(machine.state, policy),
             leaseOwner: owner,
             leaseUntil: new Date(now.getTime() + policy.leaseMs),
-            machineState: "{}",
+            machineState: JSON.stringify(machine.state),
             version: 1,
             createdAt: now,
           },
@@ -460,7 +729,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             seq: 1,
             type: "created",
             fromState: null,
-            toState: "SENDING",
+            toState: machine.state.state,
             actorType: input.actor.type,
             actorId: actorId(input.actor),
             summary: JSON.stringify({ request: { op: "pay", partnerTransId, amountMinor: order.totalMinor, currency: order.currency, paymentCode: masked } }),
@@ -475,25 +744,18 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     metrics.inc("kiosk_payments_started_total", { provider: alipay.protocol });
     log.info("payment sending", { paymentId, orderId: order.id, partnerTransId, paymentCode: masked });
 
-    let event: MachineEvent;
-    try {
-      const result = await timed("pay", () =>
-        alipay.pay({
-          partnerTransId,
-          amountMinor: order.totalMinor,
-          currency: order.currency,
-          paymentCode: code,
-          subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
-          ...(order.kioskId ? { terminalId: order.kioskId } : {}),
-        }),
-      );
-      event = { type: "pay_result", result };
-    } catch (error) {
-      event = { type: "pay_error", error: describeGatewayError(error) };
-    }
-    const { row } = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId } });
+    const held: HeldCode = {
+      code,
+      subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
+      ...(order.kioskId ? { terminalId: order.kioskId } : {}),
+      until: deadlineAt.getTime(),
+    };
+    holdCode(paymentId, held);
+    const event = await sendPay({ partnerTransId, amountMinor: order.totalMinor, currency: order.currency }, held);
+    const { row, commands } = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId } });
     // A cancel pressed while the pay was out is acted on now rather than at the next tick.
-    if (row.state === "CANCELLING" && (await claim(paymentId, owner, { isDueRequired: true }))) await drive(paymentId, owner);
+    const next = timedCommandOf(commands);
+    if (row.state === "CANCELLING" && next && next.at <= clock.now().getTime() && (await claim(paymentId, owner, { isDueRequired: true }))) await drive(paymentId, owner);
     return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
   }
 
@@ -515,7 +777,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (row.state !== "SENDING" && row.state !== "POLLING" && row.state !== "CANCELLING") {
       throw new KioskError("CONFLICT", `Payment ${paymentId} is ${row.state} and can no longer be cancelled`);
     }
-    const { row: after } = await apply(paymentId, { type: "cancel_requested" }, { actor });
+    const { row: after } = await apply(paymentId, { type: "cancel_requested", by: actor.type === "staff" ? "staff" : "visitor" }, { actor });
     const owner = `${instanceId}:cancel`;
     if (after.state === "CANCELLING" && (await claim(paymentId, owner, { isDueRequired: true }))) await drive(paymentId, owner);
     return get(paymentId, actor);

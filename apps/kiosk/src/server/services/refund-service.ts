@@ -80,10 +80,10 @@ export function createRefundService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     });
     const { row } = await payments.apply(
       payment.id,
-      { type: "refund_requested", refund: { refundId, partnerRefundId, amountMinor: amount, ...(input.ticketIds ? { ticketIds: input.ticketIds } : {}) } },
+      { type: "refund_requested", refund: { refundId, partnerRefundId, amountMinor: amount, reason, ...(input.ticketIds ? { ticketIds: input.ticketIds } : {}) } },
       { actor },
     );
-    if (row.state !== "REFUNDING" || !row.machineState.includes(refundId)) {
+    if (row.state !== "REFUNDING" || !row.machineState.includes(`"${partnerRefundId}"`)) {
       // Someone else's refund won the PAID → REFUNDING transition first.
       await db.refund.update({ where: { id: refundId }, data: { state: "failed", failureReason: "another refund was in progress", completedAt: deps.clock.now() } });
       throw new KioskError("CONFLICT", `Payment ${payment.id} has a refund in progress; try again when it is done`);

@@ -67,7 +67,15 @@ const services = createMoneyServices({
   alipay,
   ticketKeys: fileTicketKeys(args.keysDir),
   instanceId: args.instanceId,
-  policy: { firstQueryDelayMs: 300, queryIntervalMs: 300, deadlineMs: 4_000, cancelBackoffMs: [0, 200, 400, 800, 1_600], leaseMs: 20_000 },
+  policy: {
+    firstQueryDelayMs: 300,
+    queryIntervalMs: 300,
+    paymentDeadlineMs: 4_000,
+    payInFlightWindowMs: 1_000,
+    cancelBackoff: { baseMs: 200, maxMs: 1_600, jitterRatio: 0 },
+    maxCancelAttempts: 5,
+    leaseMs: 20_000,
+  },
   worker: { intervalMs: 50 },
 });
 

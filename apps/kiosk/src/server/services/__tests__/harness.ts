@@ -14,7 +14,7 @@ import type { AlipayGateway } from "../gateway.ts";
 import { createMoneyServices, type MoneyServices } from "../index.ts";
 import type { Actor, MoneyMetrics } from "../money-deps.ts";
 import { memoryTicketKeys } from "../ticket-keys.ts";
-import type { PaymentPolicy } from "../payment-machine-adapter.ts";
+import type { PaymentPolicy } from "../payment-policy.ts";
 
 export const START = "2026-03-01T02:00:00.000Z"; // 10:00 in Singapore
 export const DAY = "2026-03-01";

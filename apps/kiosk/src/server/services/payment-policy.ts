@@ -1,0 +1,41 @@
+/**
+ * The money path's payment policy: alipay-core's machine policy (query schedule, deadline,
+ * pay retries, cancel and refund back-off) plus what only the server needs (the worker lease).
+ */
+import {
+  DEFAULT_PAYMENT_POLICY as MACHINE_DEFAULT_POLICY,
+  resolvePaymentPolicy,
+  type PaymentPolicy as MachinePolicy,
+} from "@kiosk/alipay-core";
+
+export interface PaymentPolicy extends MachinePolicy {
+  /** How long a worker owns a payment while it talks to the gateway. @default 30000 */
+  leaseMs: number;
+}
+
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, leaseMs: 30_000 });
+
+/** Defaults plus overrides, validated by alipay-core. @throws z.ZodError on invalid numbers. */
+export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
+  const { leaseMs, ...machine } = overrides;
+  const lease = leaseMs ?? DEFAULT_PAYMENT_POLICY.leaseMs;
+  if (!Number.isSafeInteger(lease) || lease <= 0) throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
+  return { ...resolvePaymentPolicy(machine), leaseMs: lease };
+}
+
+/** The machine's policy without the server fields (its schema is strict). */
+export function machinePolicyOf(policy: PaymentPolicy, options: { hasPaymentCode: boolean }): MachinePolicy {
+  const { leaseMs: _leaseMs, ...machine } = policy;
+  // A pay can only be resent with the unmasked code, which lives only in the memory of the
+  // process that received it; anywhere else the machine must fall back to querying.
+  return options.hasPaymentCode ? machine : { ...machine, maxPayRetries: 0 };
+}
+
+/** Upper bound of the time the cancel back-off can take, for sizing the order's hold. */
+export function cancelWindowMs(policy: PaymentPolicy): number {
+  let total = 0;
+  for (let attempt = 1; attempt < policy.maxCancelAttempts; attempt++) {
+    total += Math.min(policy.cancelBackoff.maxMs, policy.cancelBackoff.baseMs * 2 ** (attempt - 1));
+  }
+  return total + policy.leaseMs;
+}
