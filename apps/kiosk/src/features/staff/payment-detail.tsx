@@ -111,7 +111,7 @@ export function AttentionActions({ paymentId }: { paymentId: string }) {
   const allowed = session.can("resolvePayments");
   const disabledReason = "Needs the supervisor role";
   return (
-    <div className="my-3 rounded border border-red-300 bg-red-50 p-2" aria-label="Resolve this payment">
+    <div className="my-3 rounded border border-red-300 bg-red-50 p-2" role="group" aria-label="Resolve this payment">
       <p className="mb-2 text-sm font-medium text-red-900">This payment needs a person. Ask Alipay first, then cancel or refund; each action is recorded with your name and reason.</p>
       <div className="flex flex-wrap items-start gap-2">
         <ReasonAction label="Query Alipay now" disabled={!allowed} disabledReason={disabledReason} pending={query.isPending} onConfirm={(reason) => query.mutate({ paymentId, reason })} />
@@ -176,7 +176,7 @@ function RefundPanel({ detail }: { detail: TransactionDetail }) {
   const isAmountBad = amount.trim() !== "" && (minor === null || minor > remaining);
   const validTickets = p.tickets.filter((t) => t.state === "valid");
   return (
-    <div className="my-3 rounded border border-slate-300 bg-slate-50 p-2" aria-label="Refund">
+    <div className="my-3 rounded border border-slate-300 bg-slate-50 p-2" role="group" aria-label="Refund">
       <p className="mb-1 text-sm font-medium">Refund — up to {formatMoney(remaining, p.currency)} left</p>
       <div className="flex flex-wrap items-end gap-3">
         <label className="flex flex-col text-sm">
