@@ -1,7 +1,8 @@
 /**
  * Benchmarks: sign+verify throughput per sign type, and the client's overhead per pay call
  * against a local node:http responder (client pay latency minus a bare fetch of the same
- * response). Run: `npm run bench` (tsx bench/run.ts). Writes JSON to $BENCH_OUT if set.
+ * response). Run: `npm run bench` (tsx bench/run.ts). Writes
+ * `{ node, figures: [{ name, value, unit, target }], raw }` to $BENCH_OUT if set.
  */
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -33,6 +34,12 @@ import {
 } from "../src/testing/index.ts";
 
 const SIGN_DURATION_MS = 1500;
+/** Targets printed beside the figures (report only; the bench does not fail on them). */
+const SIGN_VERIFY_RSA2_TARGET_OPS = 1000;
+const OVERHEAD_P99_TARGET_MS = 5;
+
+/** One line of the bench report (`scripts/bench.mjs` reads `{ figures }`). */
+type Figure = { name: string; value: number; unit: string; target: string };
 const PAY_CALLS = 2000;
 const WARMUP_CALLS = 200;
 
@@ -275,11 +282,46 @@ async function main(): Promise<void> {
   }
   console.log(lines.join("\n"));
 
+  const figures: Figure[] = [
+    ...sign.map((s): Figure => ({
+      name: `${s.signType} sign + verify`,
+      value: s.opsPerSec,
+      unit: "ops/s",
+      target: s.signType === "RSA2" ? `>= ${SIGN_VERIFY_RSA2_TARGET_OPS}` : "",
+    })),
+    ...pay.flatMap((p): Figure[] => [
+      {
+        name: `${p.client} pay vs local responder: median`,
+        value: p.medianMs,
+        unit: "ms",
+        target: "",
+      },
+      {
+        name: `${p.client} pay vs local responder: p99`,
+        value: p.p99Ms,
+        unit: "ms",
+        target: "",
+      },
+      {
+        name: `${p.client} pay: client overhead median`,
+        value: p.overheadMedianMs,
+        unit: "ms",
+        target: "",
+      },
+      {
+        name: `${p.client} pay: client overhead p99`,
+        value: p.overheadP99Ms,
+        unit: "ms",
+        target: `< ${OVERHEAD_P99_TARGET_MS}`,
+      },
+    ]),
+  ];
+
   const out = process.env["BENCH_OUT"];
   if (out !== undefined && out !== "") {
     writeFileSync(
       out,
-      `${JSON.stringify({ node: process.version, signVerify: sign, pay }, null, 2)}\n`,
+      `${JSON.stringify({ node: process.version, figures, raw: { signVerify: sign, pay } }, null, 2)}\n`,
     );
     console.log(`\nwrote ${out}`);
   }
