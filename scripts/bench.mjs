@@ -12,6 +12,7 @@ mkdirSync(outDir, { recursive: true });
 
 const benches = [
   { name: "alipay-core", entry: "packages/alipay-core/bench/run.ts" },
+  { name: "alipay client vs sandbox", entry: "packages/alipay-sandbox/bench/pay-overhead.ts" },
   { name: "bridge", entry: "apps/bridge/bench/run.ts" },
   { name: "server purchases", entry: "apps/kiosk/bench/purchases.ts" },
 ];
