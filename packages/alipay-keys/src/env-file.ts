@@ -3,7 +3,7 @@
  * a few variables in place while keeping every other line (comments, order) as it was.
  * Writes are atomic (temp file in the same directory, fsync, rename) and keep the file's mode.
  */
-import { chmodSync, closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -106,7 +106,7 @@ function chmodExact(path: string, mode: number): void {
   if ((statSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
 }
 
-/** Updates variables in an env file atomically (created with mode 0600 if missing; otherwise its mode is kept). */
+/** Updates variables in an env file atomically (created with mode 0600, in a 0700 directory, if missing; otherwise its mode is kept). */
 export function updateEnvFile(path: string, edits: readonly EnvEdit[]): void {
   let text = "";
   let mode = 0o600;
@@ -116,5 +116,7 @@ export function updateEnvFile(path: string, edits: readonly EnvEdit[]): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
+  // A new env file may hold secrets: its directory is created private.
+  if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileAtomic(path, editEnvText(text, edits), { mode });
 }
