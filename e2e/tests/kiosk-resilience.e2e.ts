@@ -4,6 +4,7 @@
  * print, and goes out of service (and back by itself) when a device, the bridge, the server
  * or staff say so.
  */
+import { createServer, connect, type AddressInfo, type Socket } from "node:net";
 import { expect, test } from "@playwright/test";
 import { BRIDGE_URL, checkScreen, expectScreen, kioskCredential, LOCALES, missingDependency, NATIVE, openKiosk, plugScanner, scan, scenarioCode, setInService, setPaper, walkToScan } from "./kiosk-support.ts";
 
@@ -116,17 +117,38 @@ for (const locale of LOCALES) {
 
 test("bridge down: out of service, then back by itself when the bridge answers again", async ({ page }) => {
   test.setTimeout(60_000);
+  // A TCP relay in front of the bridge plays "bridge down" (refuses connections) and "bridge back" (relays them).
+  const target = new URL(BRIDGE_URL);
   let isBridgeUp = false;
-  await page.routeWebSocket(BRIDGE_URL, (ws) => {
-    if (isBridgeUp) ws.connectToServer();
-    else ws.close({ code: 1006, reason: "bridge down (e2e)" });
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    if (!isBridgeUp) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
   });
-  await openKiosk(page, credential);
-  await expectScreen(page, "out_of_service", 30_000);
-  await expect(page.locator("[data-reason=bridge_unreachable]")).toBeVisible();
-  await checkScreen(page, "en-18-out-of-service-bridge");
-  isBridgeUp = true;
-  await expectScreen(page, "attract", 20_000);
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const port = (relay.address() as AddressInfo).port;
+  try {
+    await openKiosk(page, credential, { bridge: `ws://127.0.0.1:${port}` });
+    await expectScreen(page, "out_of_service", 30_000);
+    await expect(page.locator("[data-reason=bridge_unreachable]")).toBeVisible();
+    await checkScreen(page, "en-18-out-of-service-bridge");
+    isBridgeUp = true;
+    await expectScreen(page, "attract", 20_000);
+  } finally {
+    for (const s of sockets) s.destroy();
+    relay.close();
+  }
 });
 
 test("staff take the kiosk out of service and back: it sells nothing meanwhile and recovers by itself", async ({ page }) => {

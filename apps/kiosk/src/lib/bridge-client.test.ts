@@ -72,6 +72,24 @@ describe("BridgeClient", () => {
     expect(client.getSnapshot()).toMatchObject({ connection: "ready", bridgeVersion: "1.0.0", devices });
   });
 
+  it("keeps the time the bridge went down across failed reconnects", () => {
+    let now = 1000;
+    client.stop();
+    client = new BridgeClient({ url: "ws://x", token: "token-1234567890abcdef", now: () => now, reconnectDelaysMs: [100], createSocket: () => { const s = new FakeSocket(); sockets.push(s); return s; } });
+    client.start();
+    connect();
+    now = 2000;
+    sockets.at(-1)!.drop();
+    const downSince = client.getSnapshot().changedAt;
+    expect(downSince).toBe(2000);
+    for (let i = 0; i < 3; i++) {
+      now += 100;
+      vi.advanceTimersByTime(100);
+      sockets.at(-1)!.drop();
+    }
+    expect(client.getSnapshot().changedAt).toBe(downSince);
+  });
+
   it("reconnects with back-off and keeps the close reason", () => {
     client.start();
     connect().drop(4001, "invalid pairing token");

@@ -23,7 +23,7 @@ export interface BridgeSnapshot {
   bridgeVersion: string | null;
   /** Why the last connection ended, e.g. "invalid pairing token" (close reason from the bridge). */
   lastCloseReason: string | null;
-  /** When the connection last became ready or was lost (ms since epoch); for grace periods. */
+  /** When the connection last became ready or stopped being ready (ms since epoch); for grace periods. */
   changedAt: number;
 }
 
@@ -127,8 +127,9 @@ export class BridgeClient {
   }
 
   #update(patch: Partial<BridgeSnapshot>): void {
-    const isConnectionChange = patch.connection !== undefined && patch.connection !== this.#snapshot.connection;
-    this.#snapshot = { ...this.#snapshot, ...patch, ...(isConnectionChange ? { changedAt: this.#now() } : {}) };
+    // changedAt marks ready ↔ not ready only, so a bridge that keeps failing to reconnect stays "down since".
+    const isReadinessChange = patch.connection !== undefined && (patch.connection === "ready") !== (this.#snapshot.connection === "ready");
+    this.#snapshot = { ...this.#snapshot, ...patch, ...(isReadinessChange ? { changedAt: this.#now() } : {}) };
     for (const l of this.#listeners) l();
   }
 

@@ -10,7 +10,7 @@ export const metadata: Metadata = {
   icons: { icon: "/icons/icon.svg", apple: "/icons/icon-192.png" },
 };
 
-export const viewport: Viewport = { width: "device-width", initialScale: 1, maximumScale: 1, userScalable: false, themeColor: "#0b3d91" };
+export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#0b3d91" };
 
 export default function KioskLayout({ children }: { children: ReactNode }) {
   return (

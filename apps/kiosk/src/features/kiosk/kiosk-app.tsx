@@ -92,16 +92,13 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   const catalog = catalogQuery.data ?? null;
 
   // ---- boot: resume the payment a reload interrupted (the server says where it is)
-  const isBooted = useRef(false);
   useEffect(() => {
-    if (isBooted.current || screen.name !== "boot") return;
+    if (screen.name !== "boot") return;
     const pointer = loadResume();
     if (!pointer) {
-      isBooted.current = true;
       dispatch({ type: "booted", resume: null });
       return;
     }
-    isBooted.current = true;
     let isCurrent = true;
     const giveUp = setTimeout(() => isCurrent && dispatch({ type: "booted", resume: null }), RESUME_WAIT_MS);
     const tryResume = async (attempt: number): Promise<void> => {

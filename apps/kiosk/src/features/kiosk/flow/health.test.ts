@@ -42,6 +42,10 @@ describe("computeService", () => {
     expect(computeService({ ...reconnecting, now: 59_000 + BRIDGE_GRACE_MS })).toEqual({ status: "out", reason: "bridge_unreachable" });
   });
 
+  it("names running out of paper even when the printer also reports offline", () => {
+    expect(computeService({ ...healthy, bridge: { ...healthy.bridge, devices: { ...devices, printer: { ...devices.printer, online: false, paper: "out" } } } })).toEqual({ status: "out", reason: "paper_out" });
+  });
+
   it("paper near its end still sells", () => {
     expect(computeService({ ...healthy, bridge: { ...healthy.bridge, devices: { ...devices, printer: { ...devices.printer, paper: "near_end" } } } })).toEqual({ status: "ok" });
   });

@@ -20,9 +20,10 @@ export const BRIDGE_GRACE_MS = 4_000;
 
 export function deviceFault(devices: DevicesStatus): OutOfServiceReason | null {
   if (!devices.scanner.connected) return "scanner_disconnected";
+  // Printers go offline when the paper runs out or the cover opens: name the specific cause first.
+  if (devices.printer.connected && devices.printer.paper === "out") return "paper_out";
+  if (devices.printer.connected && devices.printer.coverOpen) return "printer_cover_open";
   if (!devices.printer.connected || !devices.printer.online) return "printer_offline";
-  if (devices.printer.paper === "out") return "paper_out";
-  if (devices.printer.coverOpen) return "printer_cover_open";
   if (devices.printer.error) return "printer_error";
   return null;
 }

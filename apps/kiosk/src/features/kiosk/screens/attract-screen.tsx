@@ -23,28 +23,27 @@ export function AttractScreen() {
         type="button"
         onClick={() => dispatch({ type: "touched_attract" })}
         className="flex flex-1 flex-col items-center justify-center gap-10 px-10 text-center focus-visible:outline-4 focus-visible:outline-offset-[-12px] focus-visible:outline-(--k-focus)"
-        aria-label={`${translate("en", "attract.start")} · ${LOCALES.filter((l) => l !== "en").map((l) => translate(l, "attract.start")).join(" · ")}`}
       >
         <TicketMark />
-        <p className="text-3xl font-semibold opacity-95" lang={INTL_TAGS[locale]}>
+        <span className="block text-3xl font-semibold opacity-95" lang={INTL_TAGS[locale]}>
           {name}
-        </p>
-        <p key={locale} className="k-fade text-7xl font-bold leading-tight" lang={INTL_TAGS[locale]} aria-hidden="true">
+        </span>
+        <span key={locale} className="block k-fade text-7xl font-bold leading-tight" lang={INTL_TAGS[locale]} aria-hidden="true">
           {translate(locale, "attract.headline")}
-        </p>
-        <p className="text-3xl" lang={INTL_TAGS[locale]} aria-hidden="true">
+        </span>
+        <span className="block text-3xl" lang={INTL_TAGS[locale]} aria-hidden="true">
           {translate(locale, "attract.subline")}
-        </p>
+        </span>
         <span className="k-pulse mt-6 inline-flex min-h-24 items-center rounded-full bg-(--k-attract-cta) px-14 text-4xl font-bold text-(--k-attract-cta-text) shadow-xl" aria-hidden="true">
           {translate(locale, "attract.touch")}
         </span>
-        <ul className="mt-8 flex flex-wrap justify-center gap-x-6 gap-y-2 text-2xl opacity-90" aria-hidden="true">
+        <span className="mt-8 flex flex-wrap justify-center gap-x-6 gap-y-2 text-2xl opacity-90">
           {LOCALES.map((l) => (
-            <li key={l} lang={INTL_TAGS[l]} className={l === locale ? "font-bold underline underline-offset-8" : ""}>
+            <span key={l} lang={INTL_TAGS[l]} className={l === locale ? "font-bold underline underline-offset-8" : ""}>
               {translate(l, "attract.start")}
-            </li>
+            </span>
           ))}
-        </ul>
+        </span>
       </button>
     </main>
   );

@@ -4,7 +4,7 @@
  */
 export function PhoneScanIllustration({ label, className = "" }: { label: string; className?: string }) {
   return (
-    <svg viewBox="0 0 360 420" role="img" aria-label={label} className={className}>
+    <svg viewBox="0 0 390 420" role="img" aria-label={label} className={className}>
       <title>{label}</title>
       <defs>
         <linearGradient id="k-beam" x1="0" y1="1" x2="0" y2="0">
@@ -49,7 +49,7 @@ export function PhoneScanIllustration({ label, className = "" }: { label: string
         <path d="M292 240 L300 230 L308 240" />
         <path d="M292 314 L300 324 L308 314" />
       </g>
-      <text x="312" y="283" fontSize="22" fontWeight="700" fill="var(--k-illus-line)">10 cm</text>
+      <text x="310" y="283" fontSize="22" fontWeight="700" fill="var(--k-illus-line)">10 cm</text>
     </svg>
   );
 }
