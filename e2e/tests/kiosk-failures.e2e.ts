@@ -17,7 +17,7 @@ const EXPIRED_TITLE = { en: "Your payment code has expired", "zh-Hans": "付款�
 const BALANCE_TITLE = { en: "Not enough balance", "zh-Hans": "余额不足", "zh-Hant": "餘額不足", ja: "残高が不足しています", ko: "잔액이 부족합니다" };
 
 for (const locale of LOCALES) {
-  test(`${locale}: expired code, then insufficient balance, then a retry that succeeds`, async ({ page }) => {
+  test(`${locale}: expired code, then "try again" with a code that has no balance behind it`, async ({ page }) => {
     test.setTimeout(120_000);
     await openKiosk(page, credential);
     await walkToScan(page, locale);

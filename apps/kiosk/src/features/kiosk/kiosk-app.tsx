@@ -137,8 +137,9 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
     const prev = previousHeld.current;
     previousHeld.current = held;
     if (!prev || prev === held) return;
-    const isPaying = (screen.name === "paying" || screen.name === "success") && screen.orderId === prev;
-    if (!isPaying) trpcClient.order.cancel.mutate({ orderId: prev }).catch(() => {});
+    // A payment owns the order from here on: the server releases it if the payment fails.
+    const isOwnedByPayment = (screen.name === "paying" || screen.name === "success" || (screen.name === "failure" && screen.paymentId !== null)) && screen.orderId === prev;
+    if (!isOwnedByPayment) trpcClient.order.cancel.mutate({ orderId: prev }).catch(() => {});
   }, [screen, trpcClient]);
 
   // ---- idle

@@ -73,7 +73,7 @@ export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFail
                   {t("success.ticketLabel", { index })} · {name}
                 </span>
                 <span className="text-xl text-(--k-muted)">
-                  {i18n.date(tk.validFrom, tz)} · {i18n.timeRange(tk.validFrom, tk.validUntil, tz)}
+                  {i18n.date(tk.validFrom, tz)} · {catalog?.ticketTypes.find((tt) => tt.id === tk.ticketTypeId)?.validityKind === "date" ? t("tickets.validAllDay") : i18n.timeRange(tk.validFrom, tk.validUntil, tz)}
                 </span>
               </li>
             );
