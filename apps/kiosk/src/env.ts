@@ -63,6 +63,8 @@ const RawEnvSchema = z.object({
   ALIPAY_MD5_KEY: str(),
   ALIPAY_PRIVATE_KEY: str(),
   ALIPAY_PRIVATE_KEY_FILE: str(),
+  ALIPAY_NEXT_PRIVATE_KEY: str(),
+  ALIPAY_NEXT_PRIVATE_KEY_FILE: str(),
   ALIPAY_PUBLIC_KEY: str(),
   ALIPAY_PUBLIC_KEY_FILE: str(),
   ALIPAY_NOTIFY_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
@@ -96,6 +98,8 @@ export interface KioskEnv {
     md5Key: string | null;
     /** Merchant private key, PEM (never logged). */
     privateKeyPem: string | null;
+    /** The next merchant private key, PEM (key rotation: staff switch to it with alipayKeys.switchToNext; never logged). */
+    nextPrivateKeyPem: string | null;
     /** Alipay's (gateway's) public key, PEM, for verifying responses and notifications. */
     alipayPublicKeyPem: string | null;
     notifyUrl: string;
@@ -175,6 +179,8 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   if (protocol === "openapi" && signType !== "RSA2") fail("ALIPAY_SIGN_TYPE", "the openapi protocol signs with RSA2 only");
 
   const privateKey = readKey({ source, inline: e.ALIPAY_PRIVATE_KEY, file: e.ALIPAY_PRIVATE_KEY_FILE, name: "ALIPAY_PRIVATE_KEY", root });
+  const nextPrivateKey = readKey({ source, inline: e.ALIPAY_NEXT_PRIVATE_KEY, file: e.ALIPAY_NEXT_PRIVATE_KEY_FILE, name: "ALIPAY_NEXT_PRIVATE_KEY", root });
+  if (nextPrivateKey && signType === "MD5") fail("ALIPAY_NEXT_PRIVATE_KEY", "key rotation is for RSA/RSA2 private keys; unset it or use ALIPAY_SIGN_TYPE=RSA2");
   const publicKey = readKey({ source, inline: e.ALIPAY_PUBLIC_KEY, file: e.ALIPAY_PUBLIC_KEY_FILE, name: "ALIPAY_PUBLIC_KEY", root });
 
   // Live Alipay: nothing defaults; every credential is given explicitly.
@@ -193,12 +199,14 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   const md5Key = signType === "MD5" ? (e.ALIPAY_MD5_KEY ?? TEST_MD5_KEY) : (e.ALIPAY_MD5_KEY ?? null);
   const privateKeyPem = signType === "MD5" ? (privateKey ? toPem(privateKey, "PRIVATE") : null) : toPem(privateKey ?? TEST_MERCHANT_PRIVATE_KEY_PEM, "PRIVATE");
   const alipayPublicKeyPem = signType === "MD5" ? (publicKey ? toPem(publicKey, "PUBLIC") : null) : toPem(publicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM, "PUBLIC");
+  const nextPrivateKeyPem = nextPrivateKey ? toPem(nextPrivateKey, "PRIVATE") : null;
   const partnerId = e.ALIPAY_PARTNER_ID ?? TEST_PARTNER_ID;
   const appId = e.ALIPAY_APP_ID ?? (protocol === "openapi" ? TEST_APP_ID : null);
 
   const testKeyHits: string[] = [];
   if (md5Key === TEST_MD5_KEY) testKeyHits.push("ALIPAY_MD5_KEY");
   if (privateKeyPem && normPem(privateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM)) testKeyHits.push("ALIPAY_PRIVATE_KEY");
+  if (nextPrivateKeyPem && normPem(nextPrivateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM)) testKeyHits.push("ALIPAY_NEXT_PRIVATE_KEY");
   if (alipayPublicKeyPem && normPem(alipayPublicKeyPem) === normPem(TEST_GATEWAY_PUBLIC_KEY_PEM)) testKeyHits.push("ALIPAY_PUBLIC_KEY");
   if (partnerId === TEST_PARTNER_ID) testKeyHits.push("ALIPAY_PARTNER_ID");
   if (isProduction && isLive && testKeyHits.length > 0) {
@@ -224,6 +232,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
       signType,
       md5Key,
       privateKeyPem,
+      nextPrivateKeyPem,
       alipayPublicKeyPem,
       notifyUrl: e.ALIPAY_NOTIFY_URL ?? `${publicUrl}/api/alipay/notify`,
       storeId: e.ALIPAY_STORE_ID ?? null,

@@ -45,9 +45,9 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
   const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes });
-  const { deps } = buildMoneyDeps({ env, platform });
+  const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
   const money = createMoneyServices(deps);
-  const services: AppServices = { ...platform, money };
+  const services: AppServices = { ...platform, money, alipayKeys };
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
   const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;
   log.info("kiosk server ready", {

@@ -5,6 +5,7 @@
  */
 import { createAlipayClient, type AlipayClientConfig, type ResponseSummary } from "@kiosk/alipay-core";
 import type { KioskEnv } from "../env.ts";
+import { AlipayKeyRing, alipayKeyFingerprint } from "./alipay-key-ring.ts";
 import type { Logger } from "./log.ts";
 import type { KioskMetrics } from "./metrics.ts";
 import type { AlipayGateway } from "./services/gateway.ts";
@@ -47,12 +48,21 @@ export function alipayClientConfig(env: KioskEnv): AlipayClientConfig {
 }
 
 export function createGatewayFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayGateway {
+  return createAlipayKeyRingFromEnv(env, deps).gateway;
+}
+
+/** The Alipay client(s) for the current and, if configured, the next merchant key (alipay-key-ring.ts). */
+export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayKeyRing {
   const onResponse = (s: ResponseSummary): void => {
     deps.metrics.gatewayLatencySeconds.observe(s.durationMs / 1000, { operation: s.operation, outcome: s.outcome === "error" ? "error" : "ok" });
     if (s.operation === "query") deps.metrics.paymentPollsTotal.inc({ result: s.outcome });
   };
-  const client = createAlipayClient(alipayClientConfig(env), { logger: deps.log, hooks: { onResponse } });
-  return client;
+  const build = (config: AlipayClientConfig): AlipayGateway => createAlipayClient(config, { logger: deps.log, hooks: { onResponse } });
+  const a = env.alipay;
+  const isRsa = a.signType !== "MD5";
+  const fingerprintOf = (pem: string | null): string | null => (isRsa && pem ? alipayKeyFingerprint(pem) : null);
+  const next = isRsa && a.nextPrivateKeyPem ? { gateway: build({ ...alipayClientConfig(env), privateKey: a.nextPrivateKeyPem }), fingerprint: fingerprintOf(a.nextPrivateKeyPem) } : null;
+  return new AlipayKeyRing({ signType: a.signType, current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) }, next });
 }
 
 /** The money path's generic counters land in the Prometheus registry under their own names. */
@@ -110,13 +120,17 @@ export function moneyEventSink(platform: PlatformServices): MoneyEventSink {
 
 export interface MoneyWiring {
   deps: MoneyDeps;
+  /** Current/next merchant keys behind `deps.alipay` (alipayKeys router). */
+  alipayKeys: AlipayKeyRing;
 }
 
 export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices }): MoneyWiring {
   const { env, platform } = opts;
   const log = platform.log.child({ ns: "money" });
-  const alipay = createGatewayFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
+  const alipayKeys = createAlipayKeyRingFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
+  const alipay = alipayKeys.gateway;
   return {
+    alipayKeys,
     deps: {
       db: platform.db,
       clock: platform.clock,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { AlipayKeyRing } from "../alipay-key-ring.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { bearerKind, SESSION_COOKIE } from "../auth/tokens.ts";
@@ -11,6 +12,8 @@ export type MoneyServices = ReturnType<typeof createMoneyServices>;
 /** Everything procedures may use: platform services plus the money services under `money`. */
 export interface AppServices extends PlatformServices {
   money: MoneyServices;
+  /** The process's current/next Alipay merchant keys (absent in tests that do not need them). */
+  alipayKeys?: AlipayKeyRing;
 }
 
 /** Credentials found on the request, already split by kind (see auth/tokens.ts). */

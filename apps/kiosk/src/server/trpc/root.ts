@@ -5,6 +5,7 @@
  * line each).
  */
 import { createCallerFactory, router } from "./init.ts";
+import { alipayKeysRouter } from "./routers/alipay-keys.ts";
 import { authRouter } from "./routers/auth.ts";
 import { consoleRouter } from "./routers/console.ts";
 import { eventsRouter } from "./routers/events.ts";
@@ -26,6 +27,7 @@ export const appRouter = router({
   staff: staffRouter,
   events: eventsRouter,
   console: consoleRouter,
+  alipayKeys: alipayKeysRouter,
   // ---- money-path routers ----
   catalog: catalogRouter,
   order: orderRouter,

@@ -28,7 +28,8 @@ export const CONSOLE_DEFAULT_ZONE = "Asia/Shanghai";
 let gatewayInstance: AlipayGateway | null = null;
 /** The same configuration as the money services' client (env.ts), built on first use. */
 function gatewayFor(ctx: Context): AlipayGateway {
-  gatewayInstance ??= createGatewayFromEnv(getEnv(), { log: ctx.services.log, metrics: ctx.services.metrics });
+  // The process's key ring when there is one, so a key switch (alipayKeys.switchToNext) applies here too.
+  gatewayInstance ??= ctx.services.alipayKeys?.gateway ?? createGatewayFromEnv(getEnv(), { log: ctx.services.log, metrics: ctx.services.metrics });
   return gatewayInstance;
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Alipay merchant key rotation for admins: which key signs now (fingerprints only, never key
+ * material) and the switch to the next key in this process, recorded in the audit log.
+ * A fleet switches by calling switchToNext on every instance, or by restarting each instance
+ * with the env file promoted by `alipay-keys rotate` (apps/kiosk/README.md).
+ */
+import { z } from "zod";
+import type { AlipayKeyRing } from "../../alipay-key-ring.ts";
+import { KioskError } from "../../errors.ts";
+import type { Context } from "../context.ts";
+import { requireRole, router } from "../init.ts";
+
+function ringOf(ctx: Context): AlipayKeyRing {
+  const ring = ctx.services.alipayKeys;
+  if (!ring) throw new KioskError("PRECONDITION_FAILED", "Alipay key rotation is not available in this process (no key ring was configured).");
+  return ring;
+}
+
+export const alipayKeysRouter = router({
+  /** Which merchant key signs Alipay requests in this process. */
+  status: requireRole("admin").query(({ ctx }) => ringOf(ctx).status()),
+
+  /**
+   * Switch signing to ALIPAY_NEXT_PRIVATE_KEY in this process. Upload the next public key to
+   * Alipay's merchant portal (and check it with `alipay-keys check --next`) first.
+   * Idempotent: a second call changes nothing and writes no audit entry.
+   */
+  switchToNext: requireRole("admin")
+    .input(z.strictObject({ reason: z.string().trim().min(3).max(500) }))
+    .mutation(async ({ ctx, input }) => {
+      const ring = ringOf(ctx);
+      const before = ring.status();
+      if (before.nextFingerprint === null) {
+        throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured: set ALIPAY_NEXT_PRIVATE_KEY_FILE (alipay-keys install --next) and restart first.", {
+          details: { activeFingerprint: before.activeFingerprint },
+        });
+      }
+      const result = ring.switchToNext(ctx.clock.now());
+      if (result.switched) {
+        await ctx.services.audit.record({
+          actor: { type: "staff", id: ctx.staff.id },
+          action: "alipay.key_switched",
+          target: { type: "alipay_key", id: result.toFingerprint ?? "unknown" },
+          reason: input.reason,
+          details: { by: ctx.staff.email, fromFingerprint: result.fromFingerprint, toFingerprint: result.toFingerprint, signType: result.status.signType },
+        });
+        ctx.log.warn("alipay signing key switched to the next key", { fromFingerprint: result.fromFingerprint, toFingerprint: result.toFingerprint, staffId: ctx.staff.id });
+      }
+      return { switched: result.switched, status: result.status };
+    }),
+});
