@@ -21,7 +21,17 @@ export interface KioskErrorOptions {
   cause?: unknown;
 }
 
+// Next can bundle this module more than once (the instrumentation hook that builds the
+// services and each route handler get their own copy), so `instanceof` checks a
+// process-wide brand instead of the class identity.
+const KIOSK_ERROR_BRAND = Symbol.for("kiosk.KioskError");
+
 export class KioskError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[KIOSK_ERROR_BRAND] === true;
+  }
+
+  readonly [KIOSK_ERROR_BRAND] = true;
   override readonly name = "KioskError";
   readonly code: KioskErrorCode;
   readonly details: Record<string, unknown> | undefined;
