@@ -114,6 +114,31 @@ describe("HTTP route handlers", () => {
     await reader.cancel().catch(() => undefined);
   });
 
+  it("authorises a subscription by its connectionParams, since EventSource cannot send headers", async () => {
+    const cookie = await signIn();
+    const token = /kiosk_session=([^;]+)/.exec(cookie)?.[1] ?? "";
+    const input = encodeURIComponent(JSON.stringify({ json: { attractionId: ATTRACTION } }));
+    const open = async (params?: Record<string, string>) => {
+      const ac = new AbortController();
+      const qs = params ? `&connectionParams=${encodeURIComponent(JSON.stringify(params))}` : "";
+      const res = await trpc(new Request(`${BASE}/api/trpc/fleet.live?input=${input}${qs}`, { headers: { accept: "text/event-stream" }, signal: ac.signal }));
+      const reader = res.body!.getReader();
+      let text = "";
+      while (!/kiosk_lobby_1|UNAUTHORIZED/.test(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += new TextDecoder().decode(chunk.value);
+      }
+      ac.abort();
+      await reader.cancel().catch(() => undefined);
+      return text;
+    };
+    expect(await open()).toContain("UNAUTHORIZED");
+    const authorised = await open({ authorization: `Bearer ${decodeURIComponent(token)}` });
+    expect(authorised).toContain("kiosk_lobby_1");
+    expect(authorised).not.toContain("UNAUTHORIZED");
+  });
+
   it("serves /healthz, /readyz and /metrics", async () => {
     const health = healthzHandler();
     expect(health.status).toBe(200);

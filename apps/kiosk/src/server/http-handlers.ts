@@ -18,10 +18,22 @@ export type RuntimeGetter = () => Promise<AppRuntime>;
 
 const startedAtMs = Date.now();
 
-function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Context {
+/**
+ * Server-sent-event subscriptions cannot carry an Authorization header (EventSource),
+ * so tRPC's `connectionParams` may bring it instead; a real header still wins.
+ */
+function withConnectionParams(req: Request, connectionParams: Record<string, string | undefined> | null | undefined): Request {
+  const authorization = connectionParams?.authorization;
+  if (!authorization || req.headers.has("authorization")) return req;
+  const headers = new Headers(req.headers);
+  headers.set("authorization", authorization);
+  return new Request(req.url, { method: req.method, headers });
+}
+
+function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers, connectionParams?: Record<string, string | undefined> | null): Context {
   return createContextInner({
     services: runtime.services,
-    auth: requestAuth(req),
+    auth: requestAuth(withConnectionParams(req, connectionParams)),
     requestId: req.headers.get("x-request-id") ?? undefined,
     resHeaders,
     isSecureCookies: runtime.env.isSecureCookies,
@@ -35,7 +47,7 @@ export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promis
       endpoint: TRPC_ENDPOINT,
       req,
       router: appRouter,
-      createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
+      createContext: ({ req: r, resHeaders, info }) => contextFor(runtime, r, resHeaders, info.connectionParams),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
       },
