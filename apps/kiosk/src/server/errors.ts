@@ -27,7 +27,7 @@ export interface KioskErrorOptions {
 const KIOSK_ERROR_BRAND = Symbol.for("kiosk.KioskError");
 
 export class KioskError extends Error {
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[KIOSK_ERROR_BRAND] === true;
   }
 

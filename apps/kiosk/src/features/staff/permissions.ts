@@ -28,6 +28,7 @@ export const CAPABILITIES = {
   viewAudit: "supervisor",
   viewUsers: "supervisor",
   manageUsers: "admin",
+  manageAlipayKeys: "admin",
 } as const satisfies Record<string, ConsoleRole>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -52,4 +53,5 @@ export const NAV: readonly NavItem[] = [
   { href: "/staff/sales", label: "Sales", capability: "viewSales" },
   { href: "/staff/audit", label: "Audit log", capability: "viewAudit" },
   { href: "/staff/users", label: "Users", capability: "viewUsers" },
+  { href: "/staff/keys", label: "Alipay keys", capability: "manageAlipayKeys" },
 ];

@@ -4,7 +4,9 @@
  * A fleet switches by calling switchToNext on every instance, or by restarting each instance
  * with the env file promoted by `alipay-keys rotate` (apps/kiosk/README.md).
  */
+import { checkKeys, type KeyCheckResult } from "@kiosk/alipay-keys";
 import { z } from "zod";
+import { getEnv } from "../../../env.ts";
 import type { AlipayKeyRing } from "../../alipay-key-ring.ts";
 import { KioskError } from "../../errors.ts";
 import type { Context } from "../context.ts";
@@ -16,7 +18,42 @@ function ringOf(ctx: Context): AlipayKeyRing {
   return ring;
 }
 
+/**
+ * Runs the key check (a signed query for a transaction that cannot exist, verified answer,
+ * plain-words diagnosis) with the configured gateway and partner, using the current or the
+ * next merchant key. Reads the process configuration; never returns key material.
+ */
+async function runKeyCheck(slot: "current" | "next"): Promise<KeyCheckResult> {
+  const a = getEnv().alipay;
+  const privateKey = slot === "next" ? a.nextPrivateKeyPem : a.privateKeyPem;
+  if (slot === "next" && !privateKey) throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
+  return checkKeys({
+    protocol: a.protocol,
+    gatewayUrl: a.gatewayUrl,
+    partnerId: a.partnerId,
+    appId: a.appId ?? undefined,
+    signType: a.signType,
+    md5Key: a.md5Key ?? undefined,
+    privateKey: privateKey ?? undefined,
+    alipayPublicKey: a.alipayPublicKeyPem ?? undefined,
+  });
+}
+
 export const alipayKeysRouter = router({
+  /** The key check for the current or the next key; admin only, fingerprints and diagnoses only. */
+  check: requireRole("admin")
+    .input(z.strictObject({ slot: z.enum(["current", "next"]) }))
+    .mutation(async ({ ctx, input }) => {
+      const result = await runKeyCheck(input.slot);
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "alipay.key_checked",
+        target: { type: "alipay_key", id: result.fingerprints.privateKey ?? input.slot },
+        details: { slot: input.slot, ok: result.ok, diagnosis: result.diagnosis.code },
+      });
+      return result;
+    }),
+
   /** Which merchant key signs Alipay requests in this process. */
   status: requireRole("admin").query(({ ctx }) => ringOf(ctx).status()),
 

@@ -1,0 +1,5 @@
+import { KeysView } from "../../../features/staff/keys-view.tsx";
+
+export default function Page() {
+  return <KeysView />;
+}
