@@ -122,8 +122,8 @@ export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Prom
  * staff action, say) still counts as sold: the visitor paid, so the tickets are issued; the
  * returned list names slots that went over capacity so someone can look.
  */
-export async function convertHoldsInTx(tx: Tx, orderId: string, now: Date): Promise<string[]> {
-  const lines = await tx.orderLine.findMany({ where: { orderId }, select: { slotId: true, quantity: true } });
+export async function convertHoldsInTx(tx: Tx, orderId: string, now: Date, knownLines?: readonly { slotId: string; quantity: number }[]): Promise<string[]> {
+  const lines = knownLines ?? (await tx.orderLine.findMany({ where: { orderId }, select: { slotId: true, quantity: true } }));
   const perSlot = new Map<string, number>();
   for (const l of lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
   const overCapacity: string[] = [];
@@ -182,10 +182,12 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     const lines = [...merged.values()];
     const now = clock.now();
 
-    const attraction = await db.attraction.findUnique({ where: { id: attractionId } });
+    const [attraction, types, slots] = await Promise.all([
+      db.attraction.findUnique({ where: { id: attractionId } }),
+      db.ticketType.findMany({ where: { id: { in: lines.map((l) => l.ticketTypeId) } } }),
+      db.slot.findMany({ where: { id: { in: lines.map((l) => l.slotId) } } }),
+    ]);
     if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${attractionId} not found`);
-    const types = await db.ticketType.findMany({ where: { id: { in: lines.map((l) => l.ticketTypeId) } } });
-    const slots = await db.slot.findMany({ where: { id: { in: lines.map((l) => l.slotId) } } });
     const typeById = new Map(types.map((t) => [t.id, t]));
     const slotById = new Map(slots.map((s) => [s.id, s]));
     const perSlot = new Map<string, number>();
@@ -211,13 +213,7 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     let soldOutSlot: string | undefined;
     try {
       await db.$transaction(async (tx) => {
-        for (const [slotId, quantity] of holdSlots) {
-          const took = await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
-          if (took !== 1) {
-            soldOutSlot = slotId;
-            throw new KioskError("CONFLICT", `Not enough places left in slot ${slotId}`, { details: { slotId, reason: "sold_out" } });
-          }
-        }
+        // The order first, the hot Slot rows last: their row locks are held only until commit.
         await tx.order.create({
           data: {
             id: orderId,
@@ -237,6 +233,13 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
             holds: { create: holdSlots.map(([slotId, quantity]) => ({ id: newId("hld"), slotId, quantity, state: "active", expiresAt, createdAt: now })) },
           },
         });
+        for (const [slotId, quantity] of holdSlots) {
+          const took = await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
+          if (took !== 1) {
+            soldOutSlot = slotId;
+            throw new KioskError("CONFLICT", `Not enough places left in slot ${slotId}`, { details: { slotId, reason: "sold_out" } });
+          }
+        }
       }, TX_OPTIONS);
     } catch (error) {
       if (soldOutSlot) metrics.inc("kiosk_orders_total", { outcome: "sold_out" });
@@ -244,7 +247,27 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     }
     metrics.inc("kiosk_orders_total", { outcome: "created" });
     log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
-    return load(orderId, { type: "system" });
+    const channel = input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter";
+    return {
+      id: orderId,
+      attractionId,
+      channel,
+      kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
+      apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
+      externalRef: input.externalRef ?? null,
+      state: "pending",
+      currency: attraction.currency,
+      totalMinor,
+      refundedMinor: 0,
+      locale: input.locale ?? "en",
+      expiresAt,
+      createdAt: now,
+      lines: lineRows.map((l) => {
+        const type = typeById.get(l.ticketTypeId)!;
+        const slot = slotById.get(l.slotId)!;
+        return { ...l, ticketTypeCode: type.code, ticketTypeName: type.name, slotStartsAt: slot.startsAt, slotEndsAt: slot.endsAt };
+      }),
+    };
   }
 
   /** Cancels a pending order that has no payment under way and gives its places back. */

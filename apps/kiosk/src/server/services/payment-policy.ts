@@ -11,21 +11,30 @@ import {
 export interface PaymentPolicy extends MachinePolicy {
   /** How long a worker owns a payment while it talks to the gateway. @default 30000 */
   leaseMs: number;
+  /**
+   * How long after the start the process that received the payment code keeps it (in memory
+   * only) for a pay resend after SYSTEM_ERROR. Later, or in another process, it queries. A
+   * dynamic code is short-lived anyway, and a late resend would keep a cancel waiting for a
+   * pay that may still land. @default 30000
+   */
+  payCodeHoldMs: number;
 }
 
-export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, leaseMs: 30_000 });
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, leaseMs: 30_000, payCodeHoldMs: 30_000 });
 
 /** Defaults plus overrides, validated by alipay-core. @throws z.ZodError on invalid numbers. */
 export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
-  const { leaseMs, ...machine } = overrides;
+  const { leaseMs, payCodeHoldMs, ...machine } = overrides;
   const lease = leaseMs ?? DEFAULT_PAYMENT_POLICY.leaseMs;
+  const hold = payCodeHoldMs ?? DEFAULT_PAYMENT_POLICY.payCodeHoldMs;
   if (!Number.isSafeInteger(lease) || lease <= 0) throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
-  return { ...resolvePaymentPolicy(machine), leaseMs: lease };
+  if (!Number.isSafeInteger(hold) || hold < 0) throw new RangeError(`payCodeHoldMs must be a non-negative integer, got ${String(payCodeHoldMs)}`);
+  return { ...resolvePaymentPolicy(machine), leaseMs: lease, payCodeHoldMs: hold };
 }
 
 /** The machine's policy without the server fields (its schema is strict). */
 export function machinePolicyOf(policy: PaymentPolicy, options: { hasPaymentCode: boolean }): MachinePolicy {
-  const { leaseMs: _leaseMs, ...machine } = policy;
+  const { leaseMs: _leaseMs, payCodeHoldMs: _payCodeHoldMs, ...machine } = policy;
   // A pay can only be resent with the unmasked code, which lives only in the memory of the
   // process that received it; anywhere else the machine must fall back to querying.
   return options.hasPaymentCode ? machine : { ...machine, maxPayRetries: 0 };

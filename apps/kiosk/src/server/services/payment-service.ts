@@ -41,7 +41,7 @@ import {
 } from "./money-deps.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
-import type { TicketService, TicketView } from "./ticket-service.ts";
+import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 /** Alipay's dynamic payment code: 16–24 digits starting 25–30. */
 export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
@@ -315,6 +315,10 @@ export interface ApplyOptions {
   request?: Record<string, unknown>;
   /** Clears this owner's lease in the same write. */
   leaseOwner?: string;
+  /** The row as the caller just wrote it (skips the read; a version conflict re-reads). */
+  known?: PaymentRow;
+  /** The paid order's lines, loaded by the caller, so PAID needs no reads in its transaction. */
+  paidOrder?: IssueContext;
 }
 
 /** The unmasked code of a payment this process is sending, kept only in memory (never stored). */
@@ -322,7 +326,7 @@ interface HeldCode {
   code: string;
   subject: string;
   terminalId?: string;
-  /** Forgotten after this (the payment's deadline): a pay is never resent after it. */
+  /** Forgotten after this (`payCodeHoldMs` after the start): a pay is never resent later. */
   until: number;
 }
 
@@ -355,11 +359,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     return held;
   }
 
-  async function view(row: PaymentRow): Promise<PaymentView> {
-    const isSettled = !ACTIVE_STATES.includes(row.state as PaymentStateName);
-    const ticketRows = row.state === "PAID" || row.state === "PARTIALLY_REFUNDED" || row.state === "REFUNDED" || row.state === "REFUNDING" || row.state === "NEEDS_ATTENTION"
-      ? await tickets.listForOrder(row.orderId, { type: "system" })
-      : [];
+  /** The view without tickets. */
+  function viewOf(row: PaymentRow): PaymentView {
     return {
       id: row.id,
       orderId: row.orderId,
@@ -374,9 +375,14 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       paidAt: row.paidAt,
       createdAt: row.createdAt,
       version: row.version,
-      isSettled,
-      tickets: ticketRows,
+      isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),
+      tickets: [],
     };
+  }
+
+  async function view(row: PaymentRow): Promise<PaymentView> {
+    const hasTickets = row.state === "PAID" || row.state === "PARTIALLY_REFUNDED" || row.state === "REFUNDED" || row.state === "REFUNDING" || row.state === "NEEDS_ATTENTION";
+    return { ...viewOf(row), tickets: hasTickets ? await tickets.listForOrder(row.orderId, { type: "system" }) : [] };
   }
 
   async function loadForActor(paymentId: string, actor: Actor): Promise<PaymentRow> {
@@ -387,21 +393,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     return payment;
   }
 
-  /**
-   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
-   * holds converted, tickets), `release_hold` (order failed / cancelled, capacity back),
-   * `escalate` (the reason; a refund in flight needs attention too), and a finished refund.
-   */
-  async function applyInTx(
-    tx: Tx,
-    row: PaymentRow,
-    before: MachineState,
-    next: MachineState,
-    commands: readonly PaymentCommand[],
-    input: PaymentInput,
-    now: Date,
-  ): Promise<Prisma.PaymentUpdateManyMutationInput> {
-    const extra: Prisma.PaymentUpdateManyMutationInput = {};
+  /** Payment columns a transition's commands set, known before the transaction. */
+  function columnsOf(next: MachineState, commands: readonly PaymentCommand[], input: PaymentInput, now: Date): Partial<PaymentRow> {
+    const extra: Partial<PaymentRow> = {};
     for (const c of commands) {
       if (c.type === "issue_tickets") {
         const trade = tradeOf(input);
@@ -409,21 +403,47 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
         if (alipayTransId) extra.alipayTransId = alipayTransId;
         if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
+      } else if (c.type === "escalate") {
+        extra.attentionReason = c.reason.slice(0, 500);
+      }
+    }
+    return extra;
+  }
+
+  /**
+   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
+   * tickets, holds converted), `release_hold` (order failed / cancelled, capacity back),
+   * `escalate` of a refund in flight, and a finished refund. Runs after the payment row is
+   * written; the shared Slot rows are touched last, so their locks are held only until commit.
+   */
+  async function effectsInTx(
+    tx: Tx,
+    row: PaymentRow,
+    before: MachineState,
+    next: MachineState,
+    commands: readonly PaymentCommand[],
+    now: Date,
+    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
+  ): Promise<TicketView[] | null> {
+    let issued: TicketView[] | null = null;
+    for (const c of commands) {
+      if (c.type === "issue_tickets") {
+        if (prepared) {
+          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
+        } else {
+          await tickets.issueInTx(tx, row.orderId, now);
+        }
         await tx.order.updateMany({ where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } }, data: { state: "paid" } });
-        const overCapacity = await convertHoldsInTx(tx, row.orderId, now);
+        const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
         if (overCapacity.length > 0) log.warn("paid order went over slot capacity", { paymentId: row.id, orderId: row.orderId, slots: overCapacity });
-        await tickets.issueInTx(tx, row.orderId, now);
       } else if (c.type === "release_hold") {
         await tx.order.updateMany({ where: { id: row.orderId, state: "pending" }, data: { state: next.state === "FAILED" ? "failed" : "cancelled" } });
         await releaseHoldsInTx(tx, row.orderId, now);
-      } else if (c.type === "escalate") {
-        extra.attentionReason = c.reason.slice(0, 500);
-        if (before.state === "REFUNDING") {
-          await tx.refund.updateMany({
-            where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
-            data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
-          });
-        }
+      } else if (c.type === "escalate" && before.state === "REFUNDING") {
+        await tx.refund.updateMany({
+          where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
+          data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
+        });
       }
     }
     if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
@@ -438,7 +458,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
       }
     }
-    return extra;
+    return issued;
   }
 
   /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
@@ -461,22 +481,27 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
 
   /**
    * Feeds one input into alipay-core's machine and persists the result: the state JSON in
-   * `machineState`, its mirrored columns, the effects, and one event row, in one transaction
+   * `machineState`, its mirrored columns, one event row and the effects, in one transaction
    * with a version check. Retries on a concurrent write by re-reading the row and re-deciding,
-   * so no answer is ever lost or applied twice. An input the machine ignores writes nothing.
+   * so no answer is ever lost or applied twice. An input the machine ignores writes nothing,
+   * except a staff member's, which is recorded as an event (state unchanged, `ignored` why).
+   * The returned row is the one written (built in memory, not re-read).
    */
   async function apply(
     paymentId: string,
     input: PaymentInput,
     options: ApplyOptions,
-  ): Promise<{ row: PaymentRow; commands: PaymentCommand[]; ignored?: string }> {
+  ): Promise<{ row: PaymentRow; commands: PaymentCommand[]; ignored?: string; issued?: TicketView[] }> {
+    let known = options.known;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      const row = known ?? (await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
+      known = undefined;
       const now = clock.now();
       const before = machineOf(row);
       const machinePolicy = machinePolicyOf(policy, { hasPaymentCode: heldCodeOf(paymentId) !== undefined });
       const result = transition(before, toMachineEvent(input, before), machinePolicy, now.getTime());
-      if (result.ignored !== undefined) {
+      // Staff actions are always written down, even when they change nothing (a query from the console).
+      if (result.ignored !== undefined && options.actor.type !== "staff") {
         if (options.leaseOwner) {
           await db.payment.updateMany({ where: { id: paymentId, leaseOwner: options.leaseOwner }, data: { leaseOwner: null, leaseUntil: null } });
         }
@@ -486,26 +511,27 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       const next = result.state;
       const commands = result.commands;
       const isFinal = TERMINAL_STATES.includes(next.state);
-      const written = await db.$transaction(async (tx) => {
-        const extra = await applyInTx(tx, row, before, next, commands, input, now);
-        const { count } = await tx.payment.updateMany({
-          where: { id: paymentId, version: row.version },
-          data: {
-            state: next.state,
-            attempt: next.payAttempts,
-            queryCount: next.queryCount,
-            cancelAttempt: next.cancelAttempts,
-            nextActionAt: nextActionColumn(next, policy),
-            failureReason: next.state === "FAILED" ? next.failureReason.slice(0, 500) : row.failureReason,
-            attentionReason: next.state === "NEEDS_ATTENTION" ? next.attentionReason.slice(0, 500) : null,
-            ...(next.alipayTransId && !row.alipayTransId ? { alipayTransId: next.alipayTransId } : {}),
-            ...extra,
-            ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
-            machineState: JSON.stringify(next),
-            version: row.version + 1,
-            ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
-          },
-        });
+      const paidOrder = options.paidOrder;
+      const prepared = paidOrder && commands.some((c) => c.type === "issue_tickets")
+        ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines }
+        : null;
+      const data = {
+        state: next.state,
+        attempt: next.payAttempts,
+        queryCount: next.queryCount,
+        cancelAttempt: next.cancelAttempts,
+        nextActionAt: nextActionColumn(next, policy),
+        failureReason: next.state === "FAILED" ? next.failureReason.slice(0, 500) : row.failureReason,
+        attentionReason: next.state === "NEEDS_ATTENTION" ? next.attentionReason.slice(0, 500) : null,
+        ...(next.alipayTransId && !row.alipayTransId ? { alipayTransId: next.alipayTransId } : {}),
+        ...columnsOf(next, commands, input, now),
+        ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
+        machineState: JSON.stringify(next),
+        version: row.version + 1,
+        ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
+      } satisfies Partial<PaymentRow>;
+      const outcome = await db.$transaction(async (tx) => {
+        const { count } = await tx.payment.updateMany({ where: { id: paymentId, version: row.version }, data });
         if (count !== 1) throw new VersionConflict();
         await tx.paymentEvent.create({
           data: {
@@ -516,16 +542,18 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             toState: next.state,
             actorType: options.actor.type,
             actorId: options.actor.id ?? null,
-            summary: JSON.stringify(summarize(input, options.request)),
+            summary: JSON.stringify(summarize(input, options.request, result.ignored)),
             createdAt: now,
           },
+          select: { id: true },
         });
-        return tx.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        return { issued: await effectsInTx(tx, row, before, next, commands, now, prepared) };
       }, TX_OPTIONS).catch((error: unknown) => {
         if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
         throw error;
       });
-      if (!written) continue;
+      if (!outcome) continue;
+      const written: PaymentRow = { ...row, ...data, updatedAt: now };
       if (next.state !== "SENDING" && next.state !== "POLLING") heldCodes.delete(paymentId);
       if (written.state !== row.state) {
         metrics.inc("kiosk_payment_transitions_total", { from: row.state, to: written.state });
@@ -533,7 +561,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         log.info("payment transition", { paymentId, orderId: row.orderId, from: row.state, to: written.state, event: input.type });
       }
       publish(written);
-      return { row: written, commands };
+      return { row: written, commands, ...(result.ignored !== undefined ? { ignored: result.ignored } : {}), ...(outcome.issued ? { issued: outcome.issued } : {}) };
     }
     throw new KioskError("CONFLICT", `Payment ${paymentId} is changing too fast; try again`);
   }
@@ -677,7 +705,14 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const code = input.paymentCode.trim();
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
     const masked = maskPaymentCode(code);
-    const order = await db.order.findUnique({ where: { id: input.orderId }, include: { attraction: { select: { name: true } } } });
+    const order = await db.order.findUnique({
+      where: { id: input.orderId },
+      include: {
+        attraction: { select: { name: true, ticketKeyId: true } },
+        lines: { include: { ticketType: { select: { code: true, name: true } }, slot: { select: { startsAt: true, endsAt: true } } } },
+        payments: { select: { state: true } },
+      },
+    });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${input.orderId} not found`);
     assertOrderAccess(order, input.actor);
     const now = clock.now();
@@ -687,23 +722,24 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const paymentId = newId("pay");
     const deadlineAt = new Date(now.getTime() + policy.paymentDeadlineMs);
     const owner = `${instanceId}:pay`;
-    let partnerTransId = "";
+    if (order.payments.some((p) => p.state !== "FAILED" && p.state !== "CANCELLED")) {
+      throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
+    }
+    // Deterministic per attempt: two racing starts for one order collide on the unique index.
+    const partnerTransId = `K${order.id.replace(/^ord_/, "")}${String(order.payments.length + 1).padStart(2, "0")}`;
+    let created: PaymentRow;
     try {
-      await db.$transaction(async (tx) => {
+      created = await db.$transaction(async (tx) => {
         // Same row condition as expiry, so a hold can't expire under a payment that is starting.
+        // A start racing this one read the same payments, so it computed the same
+        // partnerTransId and loses on the unique index.
         const { count } = await tx.order.updateMany({
           where: { id: order.id, state: "pending", expiresAt: { gt: now } },
           data: { expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))) },
         });
         if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-        const previous = await tx.payment.findMany({ where: { orderId: order.id }, select: { state: true } });
-        if (previous.some((p) => p.state !== "FAILED" && p.state !== "CANCELLED")) {
-          throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-        }
-        // Deterministic per attempt: two racing starts for one order collide on the unique index.
-        partnerTransId = `K${order.id.replace(/^ord_/, "")}${String(previous.length + 1).padStart(2, "0")}`;
         const machine = startPayment({ partnerTransId, amountMinor: order.totalMinor, currency: order.currency }, machinePolicyOf(policy, { hasPaymentCode: true }), now.getTime());
-        await tx.payment.create({
+        return tx.payment.create({
           data: {
             id: paymentId,
             orderId: order.id,
@@ -721,19 +757,18 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             machineState: JSON.stringify(machine.state),
             version: 1,
             createdAt: now,
-          },
-        });
-        await tx.paymentEvent.create({
-          data: {
-            paymentId,
-            seq: 1,
-            type: "created",
-            fromState: null,
-            toState: machine.state.state,
-            actorType: input.actor.type,
-            actorId: actorId(input.actor),
-            summary: JSON.stringify({ request: { op: "pay", partnerTransId, amountMinor: order.totalMinor, currency: order.currency, paymentCode: masked } }),
-            createdAt: now,
+            events: {
+              create: {
+                seq: 1,
+                type: "created",
+                fromState: null,
+                toState: machine.state.state,
+                actorType: input.actor.type,
+                actorId: actorId(input.actor),
+                summary: JSON.stringify({ request: { op: "pay", partnerTransId, amountMinor: order.totalMinor, currency: order.currency, paymentCode: masked } }),
+                createdAt: now,
+              },
+            },
           },
         });
       }, TX_OPTIONS);
@@ -748,15 +783,21 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       code,
       subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
       ...(order.kioskId ? { terminalId: order.kioskId } : {}),
-      until: deadlineAt.getTime(),
+      until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs),
     };
     holdCode(paymentId, held);
-    const event = await sendPay({ partnerTransId, amountMinor: order.totalMinor, currency: order.currency }, held);
-    const { row, commands } = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId } });
+    const event = await sendPay(created, held);
+    const paidOrder: IssueContext = { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines };
+    const applied = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId }, known: created, paidOrder });
     // A cancel pressed while the pay was out is acted on now rather than at the next tick.
-    const next = timedCommandOf(commands);
-    if (row.state === "CANCELLING" && next && next.at <= clock.now().getTime() && (await claim(paymentId, owner, { isDueRequired: true }))) await drive(paymentId, owner);
-    return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
+    const next = timedCommandOf(applied.commands);
+    if (applied.row.state === "CANCELLING" && next && next.at <= clock.now().getTime() && (await claim(paymentId, owner, { isDueRequired: true }))) {
+      await drive(paymentId, owner);
+      return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
+    }
+    if (applied.issued) return { ...viewOf(applied.row), tickets: applied.issued };
+    if (ACTIVE_STATES.includes(applied.row.state as PaymentStateName) || applied.row.state === "FAILED" || applied.row.state === "CANCELLED") return viewOf(applied.row);
+    return view(applied.row);
   }
 
   async function get(paymentId: string, actor: Actor): Promise<PaymentView> {

@@ -33,6 +33,29 @@ export type RedeemResult =
 
 const ticketInclude = { ticketType: true, slot: true } as const;
 
+/** What issuing needs to know about a paid order (loaded once, with the payment's start). */
+export interface IssueContext {
+  id: string;
+  attractionId: string;
+  ticketKeyId: string;
+  lines: {
+    id: string;
+    ticketTypeId: string;
+    slotId: string;
+    quantity: number;
+    ticketType: { code: string; name: string };
+    slot: { startsAt: Date; endsAt: Date };
+  }[];
+}
+
+/** Signed tickets ready to insert. */
+export interface PreparedTickets {
+  orderId: string;
+  attractionId: string;
+  rows: { id: string; orderId: string; orderLineId: string; ticketTypeId: string; slotId: string; code: string; state: string; createdAt: Date }[];
+  views: TicketView[];
+}
+
 type TicketRow = {
   id: string;
   orderId: string;
@@ -72,42 +95,63 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
-  /** Issues the order's tickets unless it already has some; call only inside the PAID transaction. */
-  async function issueInTx(tx: Tx, orderId: string, now: Date): Promise<number> {
-    const existing = await tx.ticket.count({ where: { orderId } });
-    if (existing > 0) return 0;
-    const order = await tx.order.findUniqueOrThrow({
-      where: { id: orderId },
-      include: { attraction: true, lines: { include: { ticketType: true, slot: true } } },
-    });
+  /**
+   * Signs the tickets of a paid order (one per place) outside any transaction; returns the
+   * rows to insert and their views. Insert them with `insertPreparedInTx`.
+   */
+  async function prepare(order: IssueContext, now: Date): Promise<PreparedTickets> {
     const key = await ticketKeys.privateKeyFor(order.attractionId);
-    const rows = [];
+    const rows: PreparedTickets["rows"] = [];
+    const views: TicketView[] = [];
     for (const line of order.lines) {
       for (let i = 0; i < line.quantity; i++) {
         const id = newId("tkt");
         const payload: TicketPayload = {
           i: id,
           a: order.attractionId,
-          k: order.attraction.ticketKeyId,
+          k: order.ticketKeyId,
           t: line.ticketType.code,
           f: Math.floor(line.slot.startsAt.getTime() / 1000),
           u: Math.floor(line.slot.endsAt.getTime() / 1000),
         };
-        rows.push({
+        const row = {
           id,
-          orderId,
+          orderId: order.id,
           orderLineId: line.id,
           ticketTypeId: line.ticketTypeId,
           slotId: line.slotId,
           code: signTicketCode(payload, key),
           state: "valid",
           createdAt: now,
-        });
+        };
+        rows.push(row);
+        views.push(toView({ ...row, printedAt: null, printFailedAt: null, redeemedAt: null, voidedAt: null, ticketType: line.ticketType, slot: line.slot }));
       }
     }
-    await tx.ticket.createMany({ data: rows });
-    metrics.inc("kiosk_tickets_issued_total", { attraction: order.attractionId }, rows.length);
-    return rows.length;
+    return { orderId: order.id, attractionId: order.attractionId, rows, views };
+  }
+
+  /**
+   * Inserts prepared tickets in the PAID transaction. `isKnownEmpty` skips the "already
+   * issued?" check when the caller knows the order had none (its payment just left SENDING).
+   */
+  async function insertPreparedInTx(tx: Tx, prepared: PreparedTickets, options: { isKnownEmpty?: boolean } = {}): Promise<TicketView[]> {
+    if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
+    await tx.ticket.createMany({ data: prepared.rows });
+    metrics.inc("kiosk_tickets_issued_total", { attraction: prepared.attractionId }, prepared.rows.length);
+    return prepared.views;
+  }
+
+  /** Issues the order's tickets unless it already has some; call only inside the PAID transaction. */
+  async function issueInTx(tx: Tx, orderId: string, now: Date): Promise<number> {
+    const existing = await tx.ticket.count({ where: { orderId } });
+    if (existing > 0) return 0;
+    const order = await tx.order.findUniqueOrThrow({
+      where: { id: orderId },
+      include: { attraction: { select: { ticketKeyId: true } }, lines: { include: { ticketType: true, slot: true } } },
+    });
+    const prepared = await prepare({ id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines }, now);
+    return (await insertPreparedInTx(tx, prepared, { isKnownEmpty: true })).length;
   }
 
   /** Voids valid tickets (all of the order's, or the listed ones) and gives their places back. */
@@ -223,7 +267,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     return { ok: false, reason: "already_used", message: `Ticket already used at ${redeemedAt.toISOString()}`, redeemedAt, ticket };
   }
 
-  return { issueInTx, voidInTx, listForOrder, get, lookup, markPrinted, markPrintFailed, verify, redeem };
+  return { prepare, insertPreparedInTx, issueInTx, voidInTx, listForOrder, get, lookup, markPrinted, markPrintFailed, verify, redeem };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

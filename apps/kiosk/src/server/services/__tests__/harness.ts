@@ -65,7 +65,7 @@ export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; prot
     gatewayUrl: input.gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
     alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
-    ...(input.hasShortTimeouts === false ? {} : { timeouts: { pay: 2_000, query: 2_000, cancel: 2_000, refund: 2_000, settlement: 5_000 } }),
+    ...(input.hasShortTimeouts === false ? {} : { timeouts: { pay: 10_000, query: 10_000, cancel: 10_000, refund: 10_000, settlement: 10_000 } }),
     ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
   };
   if (input.protocol === "openapi") {
@@ -99,7 +99,7 @@ export function code(id: ScenarioId, options: { parameter?: number; serial?: num
   return scenarioCode(id, { serial: options.serial ?? Math.floor(Math.random() * 99_999_999), ...(options.parameter !== undefined ? { parameter: options.parameter } : {}) });
 }
 
-export async function createHarness(provider: DbProvider, options: { policy?: Partial<PaymentPolicy>; instanceId?: string; dbUrl?: string } = {}): Promise<Harness> {
+export async function createHarness(provider: DbProvider, options: { policy?: Partial<PaymentPolicy>; instanceId?: string; dbUrl?: string; protocol?: "mapi" | "openapi" } = {}): Promise<Harness> {
   const clock = new FakeClock(START);
   const db = await createTestDatabase(provider, provider === "postgresql" ? PG_URL : undefined);
   const ticketKeyPems: Record<string, string> = {};
@@ -119,7 +119,7 @@ export async function createHarness(provider: DbProvider, options: { policy?: Pa
       },
     },
   });
-  const counting = countingGateway(createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock, notifyUrl: "http://127.0.0.1:9/api/alipay/notify" }));
+  const counting = countingGateway(createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock, notifyUrl: "http://127.0.0.1:9/api/alipay/notify", ...(options.protocol ? { protocol: options.protocol } : {}) }));
   const metrics = new Map<string, number>();
   const metricsSink: MoneyMetrics = {
     inc: (name, labels, value = 1) => {
