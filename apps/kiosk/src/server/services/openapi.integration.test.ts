@@ -1,0 +1,152 @@
+/**
+ * The scenario matrix over OpenAPI (alipay.trade.*, RSA2): the sandbox answers both protocols
+ * on /gateway.do, and the money path must end each purchase the same way as over MAPI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbProvider } from "@kiosk/db";
+import type { ScenarioId } from "@kiosk/alipay-sandbox";
+import { code, countingGateway, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import { createMoneyServices } from "./index.ts";
+import { memoryTicketKeys } from "./ticket-keys.ts";
+
+const providers: { provider: DbProvider; skip: boolean }[] = [
+  { provider: "sqlite", skip: false },
+  { provider: "postgresql", skip: !PG_URL },
+];
+
+const SCENARIOS: { id: ScenarioId; parameter?: number; state: string; tickets: number }[] = [
+  { id: "success", state: "PAID", tickets: 2 },
+  { id: "insufficient_balance", state: "FAILED", tickets: 0 },
+  { id: "expired_code", state: "FAILED", tickets: 0 },
+  { id: "pin_wait_confirm", parameter: 10, state: "PAID", tickets: 2 },
+  { id: "pin_wait_never", state: "CANCELLED", tickets: 0 },
+  { id: "pin_wait_reject", parameter: 10, state: "FAILED", tickets: 0 },
+  { id: "unknown_paid", state: "PAID", tickets: 2 },
+  { id: "unknown_not_created", state: "CANCELLED", tickets: 0 },
+  { id: "system_error", parameter: 1, state: "PAID", tickets: 2 },
+  { id: "dropped_connection", state: "PAID", tickets: 2 },
+  { id: "dropped_before_processing", state: "CANCELLED", tickets: 0 },
+  { id: "bad_signature", state: "PAID", tickets: 2 },
+];
+
+for (const { provider, skip } of providers) {
+  describe.skipIf(skip)(`money path over OpenAPI on ${provider}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(provider, { protocol: "openapi" });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    for (const s of SCENARIOS) {
+      it(`ends a "${s.id}" purchase in ${s.state} with ${s.tickets} tickets and the right capacity`, async () => {
+        const slotBefore = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
+        const paymentCode = code(s.id, s.parameter !== undefined ? { parameter: s.parameter } : {});
+        const { orderId, paymentId } = await h.buy({ code: paymentCode });
+        const state = await h.settle(paymentId);
+        expect(state).toBe(s.state);
+        const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        expect(payment.provider).toBe("openapi");
+        expect(await h.db.db.ticket.count({ where: { orderId } })).toBe(s.tickets);
+        const order = await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } });
+        const slot = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
+        if (s.state === "PAID") {
+          expect(order.state).toBe("paid");
+          expect(slot.sold - slotBefore.sold).toBe(2);
+          expect(payment.alipayTransId).toBeTruthy();
+        } else {
+          expect(order.state).toBe(s.state === "FAILED" ? "failed" : "cancelled");
+          expect(slot.sold).toBe(slotBefore.sold);
+        }
+        expect(slot.held).toBe(slotBefore.held);
+        // The sandbox agrees: one trade at most, charged only when we say PAID.
+        const trades = [...h.sandbox.store.trades.values()].filter((t) => t.outTradeNo === payment.partnerTransId);
+        expect(trades.length).toBeLessThanOrEqual(1);
+        if (s.state === "PAID") expect(trades.map((t) => t.status)).toEqual(["TRADE_SUCCESS"]);
+        else expect(trades.every((t) => t.status !== "TRADE_SUCCESS")).toBe(true);
+        const events = await h.db.db.paymentEvent.findMany({ where: { paymentId }, orderBy: { seq: "asc" } });
+        expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+        expect(events.at(-1)?.toState).toBe(s.state);
+        for (const e of events) expect(e.summary).not.toContain(paymentCode);
+        expect(payment.leaseOwner).toBeNull();
+      });
+    }
+
+    it("cancels on the visitor's request while the buyer is entering a PIN", async () => {
+      const { paymentId, orderId } = await h.buy({ code: code("pin_wait_never") });
+      const cancelled = await h.services.payments.cancel(paymentId, KIOSK);
+      expect(cancelled.state).toBe("CANCELLED");
+      expect((await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).state).toBe("cancelled");
+    });
+
+    it("resends an unknown pay with the same out_trade_no while it holds the code, then cancels", async () => {
+      // unknown_not_created answers every pay 20000 isp.unknow-error and never creates a trade.
+      const { paymentId } = await h.buy({ code: code("unknown_not_created") });
+      const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      expect(await h.settle(paymentId)).toBe("CANCELLED");
+      expect(h.perTrade.get(payment.partnerTransId)).toMatchObject({ pay: 1 + h.services.payments.policy.maxPayRetries, cancel: 1 });
+      expect([...h.sandbox.store.trades.values()].filter((t) => t.outTradeNo === payment.partnerTransId).every((t) => t.status !== "TRADE_SUCCESS")).toBe(true);
+      expect(await h.db.db.payment.count({ where: { orderId: payment.orderId } })).toBe(1);
+    });
+
+    it("applies a verified OpenAPI notification once and refuses a forged one", async () => {
+      const { paymentId } = await h.buy({ code: code("pin_wait_confirm", { parameter: 2 }) });
+      await h.advance(2_500);
+      const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      const mine = h.notifications.filter((n) => n["out_trade_no"] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS");
+      expect(mine.length).toBeGreaterThanOrEqual(1);
+      const params = mine[0]!;
+      expect(await h.services.notify.handle({ ...params, total_amount: "0.01" })).toMatchObject({ ack: false, result: "bad_signature" });
+      expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "applied", state: "PAID" });
+      expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "duplicate", state: "PAID" });
+      expect(await h.db.db.ticket.count({ where: { orderId: payment.orderId } })).toBe(2);
+    });
+  });
+}
+
+describe("pay resend after SYSTEM_ERROR (MAPI, where SYSTEM_ERROR is unprocessed)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("sqlite");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("resends with the same partner_trans_id from the process that holds the code", async () => {
+    h.sandbox.setFaults({ systemErrorNext: 1 });
+    const paymentCode = code("success");
+    const { paymentId, state } = await h.buy({ code: paymentCode });
+    expect(state).toBe("POLLING");
+    const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    expect(await h.settle(paymentId)).toBe("PAID");
+    expect(h.perTrade.get(payment.partnerTransId)).toMatchObject({ pay: 2 });
+    const trades = [...h.sandbox.store.trades.values()].filter((t) => t.outTradeNo === payment.partnerTransId);
+    expect(trades.map((t) => t.status)).toEqual(["TRADE_SUCCESS"]);
+    expect(await h.db.db.ticket.count({ where: { orderId: payment.orderId } })).toBe(2);
+    const events = await h.db.db.paymentEvent.findMany({ where: { paymentId }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => e.type)).toEqual(["created", "pay_error", "query_result", "pay_result"]);
+    for (const e of events) expect(e.summary).not.toContain(paymentCode);
+  });
+
+  it("only queries from a process without the code (as after a restart), then cancels", async () => {
+    const counting = countingGateway(createAlipay({ gatewayUrl: h.sandbox.gatewayUrl, clock: h.clock }));
+    const other = createMoneyServices({ db: h.db.db, provider: "sqlite", clock: h.clock, alipay: counting.gateway, ticketKeys: memoryTicketKeys(h.ticketKeyPems), instanceId: "other-process" });
+    h.sandbox.setFaults({ systemErrorNext: 1 });
+    const { paymentId } = await h.buy({ code: code("success") });
+    const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    let state = payment.state;
+    for (let step = 0; step < 200 && (state === "POLLING" || state === "CANCELLING"); step++) {
+      await h.advance(1_000);
+      await other.worker.tick();
+      state = (await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).state;
+    }
+    expect(state).toBe("CANCELLED");
+    expect(h.perTrade.get(payment.partnerTransId)).toMatchObject({ pay: 1 });
+    expect(counting.counts.pay).toBe(0);
+    expect(counting.counts.query).toBeGreaterThan(5);
+    expect(counting.counts.cancel).toBe(1);
+    await other.worker.stop();
+  });
+});
