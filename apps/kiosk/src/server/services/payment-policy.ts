@@ -15,16 +15,22 @@ export interface PaymentPolicy extends MachinePolicy {
    * How long after the start the process that received the payment code keeps it (in memory
    * only) for a pay resend after SYSTEM_ERROR. Later, or in another process, it queries. A
    * dynamic code is short-lived anyway, and a late resend would keep a cancel waiting for a
-   * pay that may still land. @default 30000
+   * pay that may still land. Keep it below `paymentDeadlineMs - payInFlightWindowMs`, so the
+   * deadline cancel never waits for a resend. @default 20000
    */
   payCodeHoldMs: number;
 }
 
-export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, leaseMs: 30_000, payCodeHoldMs: 30_000 });
+/**
+ * alipay-core's defaults, except the payment deadline: the kiosk's paying screen counts down
+ * 60 s (`PAYMENT_DEADLINE_MS`), as the money path always did.
+ */
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, paymentDeadlineMs: 60_000, leaseMs: 30_000, payCodeHoldMs: 20_000 });
 
 /** Defaults plus overrides, validated by alipay-core. @throws z.ZodError on invalid numbers. */
 export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
-  const { leaseMs, payCodeHoldMs, ...machine } = overrides;
+  const { leaseMs, payCodeHoldMs, ...machineOverrides } = overrides;
+  const machine = { paymentDeadlineMs: DEFAULT_PAYMENT_POLICY.paymentDeadlineMs, ...machineOverrides };
   const lease = leaseMs ?? DEFAULT_PAYMENT_POLICY.leaseMs;
   const hold = payCodeHoldMs ?? DEFAULT_PAYMENT_POLICY.payCodeHoldMs;
   if (!Number.isSafeInteger(lease) || lease <= 0) throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
