@@ -2,7 +2,7 @@
 // `npm start`: install, migrate and seed the embedded SQLite database, build, then run
 // the kiosk app (with its payment worker), the Alipay sandbox gateway and the bridge
 // with virtual devices on this machine. Ctrl-C stops them all.
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BASE_ENV, ROOT, bin, buildKiosk, ensureInstalled, log, readJson, run, startChild, waitForHttp } from "./lib.mjs";
 
@@ -80,30 +80,54 @@ if (existsSync(bridgeMain)) {
   services.push({ name: "bridge", url: `http://${host}:${ports.bridgeControl}/virtual/printer/jobs`, child });
 }
 
-const kiosk = startChild("kiosk", bin("next", "apps/kiosk"), ["start", "-H", host, "-p", String(ports.kiosk)], {
-  cwd: join(ROOT, "apps/kiosk"),
-  env: {
-    ...shared,
-    DATABASE_URL: env.DATABASE_URL ?? `file:${join(dataDir, "kiosk.db")}`,
-    TICKET_KEYS_DIR: join(dataDir, "keys"),
-    PUBLIC_URL: kioskUrl,
-    ALIPAY_GATEWAY_URL: env.ALIPAY_GATEWAY_URL ?? `${sandboxUrl}/gateway.do`,
-    ALIPAY_NOTIFY_URL: env.ALIPAY_NOTIFY_URL ?? `${kioskUrl}/api/alipay/notify`,
-    BRIDGE_URL: `ws://${host}:${ports.bridge}`,
-    BRIDGE_TOKEN: demo().bridgePairingToken,
-  },
-});
+const startKiosk = () =>
+  startChild("kiosk", bin("next", "apps/kiosk"), ["start", "-H", host, "-p", String(ports.kiosk)], {
+    cwd: join(ROOT, "apps/kiosk"),
+    env: {
+      ...shared,
+      DATABASE_URL: env.DATABASE_URL ?? `file:${join(dataDir, "kiosk.db")}`,
+      TICKET_KEYS_DIR: join(dataDir, "keys"),
+      PUBLIC_URL: kioskUrl,
+      ALIPAY_GATEWAY_URL: env.ALIPAY_GATEWAY_URL ?? `${sandboxUrl}/gateway.do`,
+      ALIPAY_NOTIFY_URL: env.ALIPAY_NOTIFY_URL ?? `${kioskUrl}/api/alipay/notify`,
+      BRIDGE_URL: `ws://${host}:${ports.bridge}`,
+      BRIDGE_TOKEN: demo().bridgePairingToken,
+    },
+  });
+let kiosk = startKiosk();
 children.push(kiosk);
 services.push({ name: "kiosk", url: `${kioskUrl}/kiosk`, child: kiosk });
 
-for (const c of children) {
+const restarting = new Set();
+const watch = (c) =>
   c.on("exit", (code, signal) => {
-    if (!stopping) {
+    if (!stopping && !restarting.has(c)) {
       log(`a process exited unexpectedly (${code ?? signal}); stopping the rest`);
       void stopAll(1);
     }
   });
-}
+children.forEach(watch);
+
+// SIGUSR2 kills the kiosk server the hard way (SIGKILL, as a crash would) and starts a
+// new one on the same database: the e2e suite uses it to prove that payments in flight
+// survive a server crash. Operators can use it as a restart.
+process.on("SIGUSR2", () => {
+  if (stopping) return;
+  const old = kiosk;
+  restarting.add(old);
+  log("restarting the kiosk server (SIGKILL, then start)…");
+  old.once("exit", () => {
+    children.splice(children.indexOf(old), 1);
+    kiosk = startKiosk();
+    children.push(kiosk);
+    watch(kiosk);
+    waitForHttp(`${kioskUrl}/kiosk`, { timeoutMs: 120_000, child: kiosk }).then(
+      () => log("kiosk server restarted"),
+      (e) => log(`kiosk restart failed: ${e.message}`),
+    );
+  });
+  old.kill("SIGKILL");
+});
 
 try {
   await Promise.all(services.map((s) => waitForHttp(s.url, { timeoutMs: 120_000, child: s.child })));
@@ -112,6 +136,8 @@ try {
   await stopAll(1);
 }
 
+// The pid lets tests and operators signal this supervisor (SIGUSR2 restarts the kiosk server).
+writeFileSync(join(dataDir, "start.pid"), `${process.pid}\n`);
 const creds = readJson(join(dataDir, "demo-credentials.json"), {});
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 log(`ready in ${seconds} s
