@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const ports = { kiosk: 3310, sandbox: 4310, bridge: 7978, bridgeControl: 7979, virtualPrinter: 9310 } as const;
+// E2E_PORT_OFFSET moves every port, so two suites (say, CI and a developer's run) can share a machine.
+const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
+const ports = { kiosk: 3310 + offset, sandbox: 4310 + offset, bridge: 7978 + offset, bridgeControl: 7979 + offset, virtualPrinter: 9310 + offset } as const;
 
 export const E2E = {
   ports,
