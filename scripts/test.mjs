@@ -3,7 +3,7 @@
 // PostgreSQL when TEST_DATABASE_URL names a server), then the Playwright suite against
 // the whole system built and started the way `npm start` does.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_ENV, ROOT, bin, buildKiosk, ensureInstalled, log } from "./lib.mjs";
 
@@ -32,7 +32,7 @@ if (!process.env.TEST_DATABASE_URL) {
 
 if (only("lint")) step("lint (eslint)", bin("eslint"), [".", "--max-warnings=0"]);
 if (only("typecheck")) {
-  const pkgs = ["packages/db", "packages/alipay-core", "packages/alipay-sandbox", "packages/bridge-protocol", "apps/bridge", "apps/kiosk", "e2e"];
+  const pkgs = [...["packages", "apps"].flatMap((d) => readdirSync(join(ROOT, d)).map((name) => `${d}/${name}`)), "e2e"];
   for (const p of pkgs) if (existsSync(join(ROOT, p, "tsconfig.json"))) step(`typecheck ${p}`, bin("tsc"), ["--noEmit", "-p", join(p, "tsconfig.json")]);
 }
 const counts = { passed: 0, failed: 0, skipped: 0 };
