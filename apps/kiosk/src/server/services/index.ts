@@ -1,4 +1,5 @@
 /** The money path, built from plain dependencies by `createMoneyServices` for the composition root. */
+import { createBookingService } from "./booking-service.ts";
 import { createCatalogService } from "./catalog-service.ts";
 import type { MoneyDeps } from "./money-deps.ts";
 import { newId } from "./money-deps.ts";
@@ -16,11 +17,12 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const orders = createOrderService(base);
   const tickets = createTicketService(base);
   const payments = createPaymentService({ ...base, tickets });
+  const bookings = createBookingService({ ...base, tickets });
   const refunds = createRefundService({ ...base, payments });
   const reconciliation = createReconciliationService(base);
   const notify = createNotifyService({ ...base, payments });
   const worker = createPaymentWorker({ ...base, payments, orders, reconciliation, ...(deps.worker ? { options: deps.worker } : {}) });
-  return { catalog, orders, payments, worker, tickets, refunds, reconciliation, notify };
+  return { catalog, orders, bookings, payments, worker, tickets, refunds, reconciliation, notify };
 }
 
 export type MoneyServices = ReturnType<typeof createMoneyServices>;
@@ -35,5 +37,6 @@ export type { OrderView, OrderLineView, CreateOrderInput } from "./order-service
 export type { PaymentView } from "./payment-service.ts";
 export type { TicketView, RedeemResult } from "./ticket-service.ts";
 export type { RefundView } from "./refund-service.ts";
+export type { ConfirmedBooking } from "./booking-service.ts";
 export type { NotifyOutcome } from "./notify-service.ts";
 export type { TickReport, WorkerOptions } from "./payment-worker.ts";

@@ -24,6 +24,7 @@ export const REST_ROUTES: Readonly<Record<string, { method: OpenApiMethod; path:
   "booking.create": { method: "POST", path: "/bookings", summary: "Create a booking (holds capacity); idempotent by idempotencyKey" },
   "booking.get": { method: "GET", path: "/bookings/{orderId}", summary: "A booking with its lines and state" },
   "booking.cancel": { method: "POST", path: "/bookings/{orderId}/cancel", summary: "Cancel an unpaid booking; idempotent by idempotencyKey" },
+  "booking.confirm": { method: "POST", path: "/bookings/{orderId}/confirm", summary: "Confirm a booking paid on the booking system's side (issues its tickets); idempotent by idempotencyKey" },
   "booking.tickets": { method: "GET", path: "/bookings/{orderId}/tickets", summary: "The booking's tickets with their QR payloads" },
   "booking.redeem": { method: "POST", path: "/tickets/redeem", summary: "Redeem a ticket by its code (once)" },
   "booking.refund": { method: "POST", path: "/refunds", summary: "Refund a payment, fully or partly; idempotent by idempotencyKey" },

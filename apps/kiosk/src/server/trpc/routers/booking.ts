@@ -24,6 +24,19 @@ export const bookingRouter = router({
     .input(z.strictObject({ idempotencyKey: IdempotencyKeySchema, orderId: IdSchema }))
     .mutation(idempotent(({ ctx, input }) => ctx.services.money.orders.cancel(input.orderId, apiClientActor(ctx)))),
 
+  /**
+   * Confirms a booking the booking system was paid for on its side: holds become sold places
+   * and the tickets are issued, in one transaction, once. A second confirm (another key) is
+   * CONFLICT "already confirmed"; an expired booking PRECONDITION_FAILED; a cancelled one CONFLICT.
+   */
+  confirm: apiClientProcedure("bookings:write")
+    .input(z.strictObject({ idempotencyKey: IdempotencyKeySchema, orderId: IdSchema, externalPaymentRef: z.string().trim().min(1).max(128) }))
+    .mutation(
+      idempotent(({ ctx, input }) =>
+        ctx.services.money.bookings.confirm({ orderId: input.orderId, externalPaymentRef: input.externalPaymentRef, actor: { type: "api_client", id: ctx.apiClient.id, attractionId: ctx.apiClient.attractionId } }),
+      ),
+    ),
+
   get: apiClientProcedure("bookings:read").input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, apiClientActor(ctx))),
 
   tickets: apiClientProcedure("tickets:read").input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.tickets.listForOrder(input.orderId, apiClientActor(ctx))),

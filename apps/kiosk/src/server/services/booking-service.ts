@@ -1,0 +1,121 @@
+/**
+ * Bookings of API clients (booking systems): the client holds places with `orders.create`,
+ * takes the money on its side, then confirms here. Confirming converts the holds to sold
+ * places and issues the tickets in ONE transaction, guarded by a conditional update of the
+ * order (pending, unexpired, this client's), so it happens at most once whatever the races.
+ * The external payment reference is kept in a `booking.confirmed` AuditLog row written in
+ * the same transaction, and in the `sale.completed` event.
+ */
+import { KioskError } from "../errors.ts";
+import { assertOrderAccess, convertHoldsInTx, toOrderView, TX_OPTIONS, type OrderView } from "./order-service.ts";
+import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import type { TicketService, TicketView } from "./ticket-service.ts";
+
+/** Payment states under which an order already has (or may get) an Alipay payment. */
+const LIVE_PAYMENT_STATES = ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION", "REFUNDING", "PARTIALLY_REFUNDED", "REFUNDED"];
+
+export const BOOKING_CONFIRMED_ACTION = "booking.confirmed";
+
+export interface ConfirmBookingInput {
+  orderId: string;
+  /** The booking system's own payment reference (its PSP transaction id, say). */
+  externalPaymentRef: string;
+  actor: Extract<Actor, { type: "api_client" }>;
+}
+
+export interface ConfirmedBooking {
+  order: OrderView;
+  tickets: TicketView[];
+  externalPaymentRef: string;
+  paidAt: Date;
+}
+
+const orderInclude = { lines: { include: { ticketType: true, slot: true } }, attraction: { select: { ticketKeyId: true } } } as const;
+
+export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "events"> & { tickets: TicketService }) {
+  const { db, clock, tickets } = deps;
+  const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+
+  /** Why `order` cannot be confirmed now, as the error to throw; null when it can. */
+  function refusal(order: { id: string; state: string; expiresAt: Date }, now: Date): KioskError | null {
+    if (order.state === "paid") return new KioskError("CONFLICT", `Booking ${order.id} is already confirmed`, { details: { orderId: order.id, state: order.state } });
+    if (order.state === "expired" || (order.state === "pending" && order.expiresAt.getTime() <= now.getTime())) {
+      return new KioskError("PRECONDITION_FAILED", `Booking ${order.id} has expired; its places were given back`, { details: { orderId: order.id, state: "expired" } });
+    }
+    if (order.state !== "pending") return new KioskError("CONFLICT", `Booking ${order.id} is ${order.state} and cannot be confirmed`, { details: { orderId: order.id, state: order.state } });
+    return null;
+  }
+
+  /**
+   * Confirms a pending, unexpired booking of this API client: order → paid, holds → sold,
+   * one signed ticket per place, all in one transaction. A second confirm is a CONFLICT
+   * ("already confirmed") and changes nothing; an expired booking is PRECONDITION_FAILED,
+   * a cancelled one CONFLICT; another client's booking is NOT_FOUND.
+   */
+  async function confirm(input: ConfirmBookingInput): Promise<ConfirmedBooking> {
+    const { actor, orderId } = input;
+    const externalPaymentRef = input.externalPaymentRef.trim();
+    if (externalPaymentRef.length === 0) throw new KioskError("BAD_REQUEST", "externalPaymentRef is required");
+    const order = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+    if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
+    assertOrderAccess(order, actor);
+    const early = refusal(order, clock.now());
+    if (early) throw early;
+
+    // Sign outside the transaction (as the payment path does); insert inside it.
+    const now = clock.now();
+    const prepared = await tickets.prepare({ id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines }, now);
+    const lines = order.lines.map((l) => ({ slotId: l.slotId, quantity: l.quantity }));
+    const issued = await db.$transaction(async (tx) => {
+      const live = await tx.payment.count({ where: { orderId, state: { in: LIVE_PAYMENT_STATES } } });
+      if (live > 0) throw new KioskError("CONFLICT", `Order ${orderId} has an Alipay payment; it cannot be confirmed as a booking`, { details: { orderId } });
+      const { count } = await tx.order.updateMany({ where: { id: orderId, apiClientId: actor.id, state: "pending", expiresAt: { gt: now } }, data: { state: "paid" } });
+      if (count !== 1) {
+        const current = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { id: true, state: true, expiresAt: true } });
+        throw refusal(current, now) ?? new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
+      }
+      const views = await tickets.insertPreparedInTx(tx, prepared);
+      if (views.length !== prepared.rows.length) throw new KioskError("CONFLICT", `Booking ${orderId} already has tickets`);
+      await tx.auditLog.create({
+        data: {
+          actorType: "api_client",
+          actorId: actor.id,
+          action: BOOKING_CONFIRMED_ACTION,
+          targetType: "order",
+          targetId: orderId,
+          details: JSON.stringify({ externalPaymentRef, channel: "booking", amountMinor: order.totalMinor, currency: order.currency, ticketCount: views.length }),
+          createdAt: now,
+        },
+        select: { id: true },
+      });
+      // The shared Slot rows last, so their locks are held only until commit.
+      const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
+      if (overCapacity.length > 0) log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
+      return views;
+    }, TX_OPTIONS);
+
+    metrics.inc("kiosk_orders_total", { outcome: "booking_confirmed" });
+    log.info("booking confirmed", { orderId, apiClientId: actor.id, tickets: issued.length });
+    deps.events?.publish("sale.completed", {
+      attractionId: order.attractionId,
+      orderId,
+      paymentId: null,
+      channel: "booking",
+      kioskId: null,
+      apiClientId: actor.id,
+      externalRef: order.externalRef,
+      externalPaymentRef,
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+      ticketIds: issued.map((t) => t.id),
+      paidAt: now,
+    });
+    const { attraction: _attraction, ...row } = order;
+    return { order: toOrderView({ ...row, state: "paid" }), tickets: issued, externalPaymentRef, paidAt: now };
+  }
+
+  return { confirm };
+}
+
+export type BookingService = ReturnType<typeof createBookingService>;
