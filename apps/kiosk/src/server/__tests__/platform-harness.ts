@@ -4,7 +4,8 @@
  * services on one FakeClock, and helpers to call the app router as staff, kiosk,
  * API client or anonymous — with `createCaller(createContextInner(…))`, no HTTP.
  */
-import { seed, type DbProvider, type StaffRole, type ApiScope } from "@kiosk/db";
+import { generateKeyPairSync } from "node:crypto";
+import { DEMO_ATTRACTIONS, seed, type DbProvider, type StaffRole, type ApiScope } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { silentLogger } from "../log.ts";
@@ -63,17 +64,20 @@ export interface Harness {
 let counter = 0;
 
 /** `pgUrl`: the test file's TEST_DATABASE_URL (needed for "postgresql"). */
-export async function createHarness(provider: DbProvider, opts: { pgUrl?: string; overrides?: Partial<PlatformDeps> } = {}): Promise<Harness> {
+/** `withTicketKeys`: give each demo attraction an Ed25519 ticket key, so paid or confirmed orders get tickets. */
+export async function createHarness(provider: DbProvider, opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean } = {}): Promise<Harness> {
   const tdb = await createTestDatabase(provider, opts.pgUrl);
   const overrides = opts.overrides ?? {};
   const clock = new FakeClock(START);
-  await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE });
+  const ticketKeys: Record<string, string> = {};
+  if (opts.withTicketKeys) for (const a of DEMO_ATTRACTIONS) ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE, ...(opts.withTicketKeys ? { ticketKeys } : {}) });
   const platform = createPlatformServices({ db: tdb.db, clock, log: silentLogger, sessionTtlMinutes: 60, eventsPollIntervalMs: 25, ...overrides });
   const money = createMoneyServices({
     db: tdb.db,
     clock,
     alipay: unreachableGateway,
-    ticketKeys: memoryTicketKeys({}),
+    ticketKeys: memoryTicketKeys(ticketKeys),
     events: moneyEventSink(platform),
     metrics: moneyMetricsAdapter(platform.metrics),
   });
