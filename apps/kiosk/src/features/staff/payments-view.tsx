@@ -122,7 +122,64 @@ function Payments() {
           <Button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data.nextCursor!])}>Older</Button>
         </div>
       </Section>
+      <Bookings />
       {selected ? <PaymentDetail key={selected} paymentId={selected} onClose={() => open(null)} /> : null}
     </>
+  );
+}
+
+/** Orders booking systems created through the API: they hold places before (or without) a payment, so the list above cannot show them. */
+function Bookings() {
+  const trpc = useTRPC();
+  const [draft, setDraft] = useState("");
+  const [text, setText] = useState("");
+  const list = useQuery({ ...trpc.console.bookings.queryOptions({ ...(text ? { text } : {}), limit: 20 }), refetchInterval: 10_000 });
+  return (
+    <Section title="Bookings (API)">
+      <form
+        role="search"
+        aria-label="Search bookings"
+        className="mb-3 flex flex-wrap items-end gap-3 rounded border border-slate-300 bg-white p-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setText(draft.trim());
+        }}
+      >
+        <Field label="Order id or booking reference">{(id) => <input id={id} className={inputClass} value={draft} onChange={(e) => setDraft(e.target.value)} />}</Field>
+        <Button type="submit" tone="primary">Search bookings</Button>
+      </form>
+      <ErrorText error={list.error} />
+      {list.data && list.data.length === 0 ? <Empty>No bookings match.</Empty> : null}
+      {list.data && list.data.length > 0 ? (
+        <Table caption="Bookings from booking systems, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Created</th>
+              <th scope="col">Order</th>
+              <th scope="col">Reference</th>
+              <th scope="col">Booking system</th>
+              <th scope="col">State</th>
+              <th scope="col">Tickets</th>
+              <th scope="col">Total</th>
+              <th scope="col">Payments</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((o) => (
+              <tr key={o.id}>
+                <td className="whitespace-nowrap">{formatDateTime(o.createdAt)}</td>
+                <td className="font-mono text-xs">{o.id}</td>
+                <td className="font-mono text-xs">{o.externalRef ?? "—"}</td>
+                <td>{o.apiClientName ?? "—"}</td>
+                <td><Badge tone={o.state === "paid" ? "ok" : o.state === "pending" ? "warn" : "info"}>{o.state}</Badge></td>
+                <td>{o.quantity}</td>
+                <td>{formatMoney(o.totalMinor, o.currency)}</td>
+                <td>{o.paymentCount}</td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      ) : null}
+    </Section>
   );
 }

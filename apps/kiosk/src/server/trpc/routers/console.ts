@@ -148,6 +148,35 @@ export const consoleRouter = router({
       };
     }),
 
+  /**
+   * Orders booking systems created through the API (channel "booking"), newest first, with or
+   * without a payment: a booking holds places before anything is paid, so the payments list
+   * alone does not show it. Text matches the order id or the booking system's reference (prefix).
+   */
+  bookings: requireRole("viewer")
+    .input(z.strictObject({ text: z.string().trim().max(128).optional(), limit: z.number().int().min(1).max(200).optional() }))
+    .query(async ({ ctx, input }) => {
+      const text = input.text?.trim();
+      const rows = await ctx.services.db.order.findMany({
+        where: { channel: "booking", ...(text ? { OR: [{ id: { startsWith: text } }, { externalRef: { startsWith: text } }] } : {}) },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: input.limit ?? 20,
+        include: { apiClient: { select: { name: true } }, lines: { select: { quantity: true } }, _count: { select: { payments: true } } },
+      });
+      return rows.map((o) => ({
+        id: o.id,
+        externalRef: o.externalRef,
+        apiClientName: o.apiClient?.name ?? null,
+        state: o.state,
+        totalMinor: o.totalMinor,
+        currency: o.currency,
+        quantity: o.lines.reduce((n, l) => n + l.quantity, 0),
+        paymentCount: o._count.payments,
+        createdAt: o.createdAt,
+        expiresAt: o.expiresAt,
+      }));
+    }),
+
   /** Everything the payment detail view shows, in one call. */
   transaction: requireRole("viewer")
     .input(z.strictObject({ paymentId: IdSchema }))
