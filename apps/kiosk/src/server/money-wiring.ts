@@ -12,6 +12,7 @@ import type { AlipayGateway } from "./services/gateway.ts";
 import type { MoneyDeps, MoneyEventSink, MoneyMetrics } from "./services/money-deps.ts";
 import type { PlatformServices } from "./services/platform.ts";
 import { fileTicketKeys } from "./services/ticket-keys.ts";
+import { EVENT_ACTION_PREFIX } from "./services/audit-service.ts";
 import { DOMAIN_EVENT_TYPES, type DomainEventType } from "./services/events-service.ts";
 
 /** Milliseconds buckets for the money path's `*_ms` histograms. */
@@ -80,33 +81,22 @@ export function moneyMetricsAdapter(metrics: KioskMetrics): MoneyMetrics {
 
 /**
  * The money path publishes in-process topics (e.g. "payment" on every state change).
- * Each is re-emitted on the platform bus (subscriptions follow it); a payment reaching
- * PAID also becomes a durable `sale.completed` domain event and updates the kiosk's
- * last sale; topics named like a domain event with an attractionId are stored as is.
+ * Each is re-emitted on the platform bus (subscriptions follow it); topics named like a
+ * domain event with an attractionId are stored as is. `sale.completed` is written by the
+ * money path itself inside the transaction that records the order paid (`publishInTx`,
+ * at most one per order); after a payment's PAID commit only the kiosk's last sale is updated.
  */
 export function moneyEventSink(platform: PlatformServices): MoneyEventSink {
   const { db, events, fleet, log } = platform;
-  const saleCompleted = async (paymentId: string): Promise<void> => {
-    const p = await db.payment.findUnique({
-      where: { id: paymentId },
-      select: { id: true, amountMinor: true, currency: true, paidAt: true, order: { select: { id: true, attractionId: true, channel: true, kioskId: true, apiClientId: true, externalRef: true, tickets: { select: { id: true } } } } },
-    });
-    if (!p) return;
-    const o = p.order;
-    await events.publish({
-      type: "sale.completed",
-      attractionId: o.attractionId,
-      subject: { type: "order", id: o.id },
-      actor: { type: "system", id: null },
-      data: { orderId: o.id, paymentId: p.id, channel: o.channel, kioskId: o.kioskId, apiClientId: o.apiClientId, externalRef: o.externalRef, amountMinor: p.amountMinor, currency: p.currency, ticketIds: o.tickets.map((t) => t.id), paidAt: p.paidAt },
-    });
-    if (o.kioskId) await fleet.recordSale(o.kioskId, p.paidAt ?? undefined);
+  const kioskSale = async (paymentId: string): Promise<void> => {
+    const p = await db.payment.findUnique({ where: { id: paymentId }, select: { paidAt: true, order: { select: { kioskId: true } } } });
+    if (p?.order.kioskId) await fleet.recordSale(p.order.kioskId, p.paidAt ?? undefined);
   };
   return {
     publish(topic, payload) {
       events.emit(topic, payload);
       if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
-        saleCompleted(payload.paymentId).catch((e: unknown) => log.error("sale.completed event failed", { paymentId: payload.paymentId, error: e }));
+        kioskSale(payload.paymentId).catch((e: unknown) => log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }));
       } else if ((DOMAIN_EVENT_TYPES as readonly string[]).includes(topic) && typeof payload.attractionId === "string") {
         const subjectId = String(payload.ticketId ?? payload.orderId ?? payload.refundId ?? payload.paymentId ?? "");
         const subjectType = payload.ticketId ? "ticket" : payload.refundId ? "refund" : payload.orderId ? "order" : "payment";
@@ -114,6 +104,11 @@ export function moneyEventSink(platform: PlatformServices): MoneyEventSink {
           .publish({ type: topic as DomainEventType, attractionId: payload.attractionId, subject: { type: subjectType, id: subjectId }, actor: { type: "system", id: null }, data: payload })
           .catch((e: unknown) => log.error("domain event failed", { topic, error: e }));
       }
+    },
+    async publishInTx(tx, event) {
+      const existing = await tx.auditLog.count({ where: { action: `${EVENT_ACTION_PREFIX}${event.type}`, targetType: event.subject.type, targetId: event.subject.id } });
+      if (existing > 0) return;
+      await events.publish({ ...event, actor: { type: "system", id: null } }, tx);
     },
   };
 }

@@ -3,12 +3,13 @@
  * takes the money on its side, then confirms here. Confirming converts the holds to sold
  * places and issues the tickets in ONE transaction, guarded by a conditional update of the
  * order (pending, unexpired, this client's), so it happens at most once whatever the races.
- * The external payment reference is kept in a `booking.confirmed` AuditLog row written in
- * the same transaction, and in the `sale.completed` event.
+ * The external payment reference is kept in a `booking.confirmed` AuditLog row and in the
+ * `sale.completed` event, both written in the same transaction.
  */
 import { KioskError } from "../errors.ts";
 import { assertOrderAccess, convertHoldsInTx, toOrderView, TX_OPTIONS, type OrderView } from "./order-service.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import { recordSaleInTx } from "./sale-events.ts";
 import type { TicketService, TicketView } from "./ticket-service.ts";
 
 /** Payment states under which an order already has (or may get) an Alipay payment. */
@@ -89,6 +90,8 @@ export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log
         },
         select: { id: true },
       });
+      // The durable sale event commits with the confirmation (when the sink can write in a transaction).
+      await recordSaleInTx(tx, deps.events, { orderId, paymentId: null, amountMinor: order.totalMinor, currency: order.currency, paidAt: now, extra: { externalPaymentRef } });
       // The shared Slot rows last, so their locks are held only until commit.
       const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
       if (overCapacity.length > 0) log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
@@ -97,7 +100,8 @@ export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log
 
     metrics.inc("kiosk_orders_total", { outcome: "booking_confirmed" });
     log.info("booking confirmed", { orderId, apiClientId: actor.id, tickets: issued.length });
-    deps.events?.publish("sale.completed", {
+    // A sink that cannot write in a transaction gets the event after the commit, like a plain topic.
+    if (!deps.events?.publishInTx) deps.events?.publish("sale.completed", {
       attractionId: order.attractionId,
       orderId,
       paymentId: null,

@@ -1,6 +1,6 @@
 /** Plain dependencies of the money services, so the composition root can build them. */
 import { randomBytes } from "node:crypto";
-import type { Db, DbProvider, StaffRole } from "@kiosk/db";
+import type { Db, DbProvider, Prisma, StaffRole } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import type { AlipayGateway } from "./gateway.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
@@ -23,9 +23,23 @@ export interface MoneyMetrics {
 
 export const noopMetrics: MoneyMetrics = { inc: () => undefined };
 
+/** A durable domain event the money path writes in the transaction of the change it reports. */
+export interface MoneyDomainEvent {
+  type: "sale.completed";
+  attractionId: string;
+  subject: { type: "order"; id: string };
+  data: Record<string, unknown>;
+}
+
 /** Sink for domain events (sales feed, kiosk pages); optional. */
 export interface MoneyEventSink {
+  /** In-process notification after a commit (may be lost in a crash). */
   publish(topic: string, payload: Record<string, unknown>): void;
+  /**
+   * Stores `event` inside `tx`, so it exists exactly when the change commits. A
+   * `sale.completed` is stored at most once per order (a second call is a no-op).
+   */
+  publishInTx?(tx: Prisma.TransactionClient, event: MoneyDomainEvent): Promise<void>;
 }
 
 /** Who asks. Kiosks and API clients only ever see their own orders. */

@@ -41,6 +41,7 @@ import {
 } from "./money-deps.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
+import { recordSaleInTx } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 /** Alipay's dynamic payment code: 16–24 digits starting 25–30. */
@@ -424,6 +425,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     commands: readonly PaymentCommand[],
     now: Date,
     prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
+    paidAt: Date,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
     for (const c of commands) {
@@ -434,6 +436,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
           await tickets.issueInTx(tx, row.orderId, now);
         }
         await tx.order.updateMany({ where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } }, data: { state: "paid" } });
+        // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
+        await recordSaleInTx(tx, deps.events, { orderId: row.orderId, paymentId: row.id, amountMinor: row.amountMinor, currency: row.currency, paidAt });
         const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
         if (overCapacity.length > 0) log.warn("paid order went over slot capacity", { paymentId: row.id, orderId: row.orderId, slots: overCapacity });
       } else if (c.type === "release_hold") {
@@ -547,7 +551,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
           },
           select: { id: true },
         });
-        return { issued: await effectsInTx(tx, row, before, next, commands, now, prepared) };
+        return { issued: await effectsInTx(tx, row, before, next, commands, now, prepared, data.paidAt ?? row.paidAt ?? now) };
       }, TX_OPTIONS).catch((error: unknown) => {
         if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
         throw error;

@@ -7,12 +7,12 @@ import { generateKeyPairSync } from "node:crypto";
 import { createAlipayClient, parseNotificationBody } from "@kiosk/alipay-core";
 import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MD5_KEY, TEST_MERCHANT_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
 import { startSandbox, scenarioCode, type RunningSandbox, type ScenarioId } from "@kiosk/alipay-sandbox";
-import { DEMO_ATTRACTIONS, seed, type DbProvider } from "@kiosk/db";
+import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../../clock.ts";
 import type { AlipayGateway } from "../gateway.ts";
 import { createMoneyServices, type MoneyServices } from "../index.ts";
-import type { Actor, MoneyMetrics } from "../money-deps.ts";
+import type { Actor, MoneyEventSink, MoneyMetrics } from "../money-deps.ts";
 import { memoryTicketKeys } from "../ticket-keys.ts";
 import type { PaymentPolicy } from "../payment-policy.ts";
 
@@ -99,7 +99,10 @@ export function code(id: ScenarioId, options: { parameter?: number; serial?: num
   return scenarioCode(id, { serial: options.serial ?? Math.floor(Math.random() * 99_999_999), ...(options.parameter !== undefined ? { parameter: options.parameter } : {}) });
 }
 
-export async function createHarness(provider: DbProvider, options: { policy?: Partial<PaymentPolicy>; instanceId?: string; dbUrl?: string; protocol?: "mapi" | "openapi" } = {}): Promise<Harness> {
+export async function createHarness(
+  provider: DbProvider,
+  options: { policy?: Partial<PaymentPolicy>; instanceId?: string; dbUrl?: string; protocol?: "mapi" | "openapi"; eventSink?: (db: Db, clock: FakeClock) => MoneyEventSink } = {},
+): Promise<Harness> {
   const clock = new FakeClock(START);
   const db = await createTestDatabase(provider, provider === "postgresql" ? PG_URL : undefined);
   const ticketKeyPems: Record<string, string> = {};
@@ -136,6 +139,7 @@ export async function createHarness(provider: DbProvider, options: { policy?: Pa
     metrics: metricsSink,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+    ...(options.eventSink ? { events: options.eventSink(db.db, clock) } : {}),
   });
   const advance = async (ms: number): Promise<void> => {
     clock.advance(ms);

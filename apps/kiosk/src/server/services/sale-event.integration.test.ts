@@ -1,0 +1,103 @@
+/**
+ * `sale.completed` is written in the transaction that records the payment PAID (or the
+ * booking confirmed), through the production sink (money-wiring.ts) and events service:
+ * the event row exists exactly when the sale does, once, and a failed PAID transaction
+ * leaves neither.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbProvider } from "@kiosk/db";
+import type { ScenarioId } from "@kiosk/alipay-sandbox";
+import { silentLogger } from "../log.ts";
+import { moneyEventSink } from "../money-wiring.ts";
+import { ADULT, code, createHarness, KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import { createPlatformServices } from "./platform.ts";
+
+const providers: { provider: DbProvider; skip: boolean }[] = [
+  { provider: "sqlite", skip: false },
+  { provider: "postgresql", skip: !PG_URL },
+];
+
+const SCENARIOS: { id: ScenarioId; parameter?: number }[] = [
+  { id: "success" },
+  { id: "pin_wait_confirm", parameter: 10 },
+  { id: "unknown_paid" },
+  { id: "system_error", parameter: 1 },
+  { id: "dropped_connection" },
+  { id: "insufficient_balance" },
+  { id: "pin_wait_never" },
+];
+
+const ACTION = "event:sale.completed";
+
+for (const { provider, skip } of providers) {
+  describe.skipIf(skip)(`sale.completed in the PAID transaction on ${provider}`, () => {
+    let h: Harness;
+    /** Set to make the sink's next in-transaction write fail after writing its row. */
+    let failNextSaleWrite = false;
+    beforeAll(async () => {
+      h = await createHarness(provider, {
+        eventSink: (db, clock) => {
+          const sink = moneyEventSink(createPlatformServices({ db, clock, log: silentLogger, sessionTtlMinutes: 60 }));
+          return {
+            publish: (topic, payload) => sink.publish(topic, payload),
+            publishInTx: async (tx, event) => {
+              await sink.publishInTx!(tx, event);
+              if (failNextSaleWrite) {
+                failNextSaleWrite = false;
+                throw new Error("injected failure after the sale event row was written");
+              }
+            },
+          };
+        },
+      });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    const saleRows = (orderId: string) => h.db.db.auditLog.findMany({ where: { action: ACTION, targetType: "order", targetId: orderId } });
+
+    for (const s of SCENARIOS) {
+      it(`after a "${s.id}" purchase the event row exists exactly when the payment is PAID`, async () => {
+        const { orderId, paymentId } = await h.buy({ code: code(s.id, s.parameter !== undefined ? { parameter: s.parameter } : {}) });
+        const state = await h.settle(paymentId);
+        const rows = await saleRows(orderId);
+        if (state === "PAID") {
+          expect(rows).toHaveLength(1);
+          const details = JSON.parse(rows[0]!.details) as { attractionId: string; data: { paymentId: string; ticketIds: string[]; channel: string; amountMinor: number } };
+          const tickets = await h.db.db.ticket.findMany({ where: { orderId }, orderBy: { id: "asc" } });
+          expect(details.attractionId).toBe("attr_skyline");
+          expect(details.data).toMatchObject({ paymentId, channel: "kiosk", amountMinor: 2 * 3200 });
+          expect(details.data.ticketIds).toEqual(tickets.map((t) => t.id));
+        } else {
+          expect(rows).toHaveLength(0);
+        }
+      });
+    }
+
+    it("a PAID transaction that fails leaves no event, no tickets and no PAID; the retry writes one event", async () => {
+      failNextSaleWrite = true;
+      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }] });
+      const started = await h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK }).then(
+        (p) => p,
+        () => null,
+      );
+      expect(started?.state).not.toBe("PAID");
+      expect(failNextSaleWrite).toBe(false); // the failure was hit
+      const payment = await h.db.db.payment.findFirstOrThrow({ where: { orderId: order.id } });
+      expect(payment.state).not.toBe("PAID");
+      expect(await saleRows(order.id)).toHaveLength(0);
+      expect(await h.db.db.ticket.count({ where: { orderId: order.id } })).toBe(0);
+
+      expect(await h.settle(payment.id)).toBe("PAID");
+      expect(await saleRows(order.id)).toHaveLength(1);
+      expect(await h.db.db.ticket.count({ where: { orderId: order.id } })).toBe(2);
+    });
+
+    it("no PAID payment is ever without its sale event", async () => {
+      const paid = await h.db.db.payment.findMany({ where: { state: "PAID" }, select: { orderId: true } });
+      expect(paid.length).toBeGreaterThan(0);
+      for (const p of paid) expect(await saleRows(p.orderId)).toHaveLength(1);
+    });
+  });
+}

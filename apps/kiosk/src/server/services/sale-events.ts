@@ -1,0 +1,44 @@
+/** The `sale.completed` domain event of a paid order, written in the transaction that records it paid. */
+import type { Tx } from "./order-service.ts";
+import type { MoneyEventSink } from "./money-deps.ts";
+
+export interface SaleFacts {
+  orderId: string;
+  /** The Alipay payment; null for a booking confirmed by its booking system. */
+  paymentId: string | null;
+  amountMinor: number;
+  currency: string;
+  paidAt: Date;
+  /** More public facts (e.g. the booking system's payment reference). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Writes `sale.completed` for the order inside `tx` (call it after the tickets are inserted).
+ * Does nothing when the sink cannot write in a transaction; the sink stores one per order.
+ */
+export async function recordSaleInTx(tx: Tx, sink: MoneyEventSink | undefined, sale: SaleFacts): Promise<void> {
+  if (!sink?.publishInTx) return;
+  const o = await tx.order.findUniqueOrThrow({
+    where: { id: sale.orderId },
+    select: { id: true, attractionId: true, channel: true, kioskId: true, apiClientId: true, externalRef: true, tickets: { select: { id: true }, orderBy: { id: "asc" } } },
+  });
+  await sink.publishInTx(tx, {
+    type: "sale.completed",
+    attractionId: o.attractionId,
+    subject: { type: "order", id: o.id },
+    data: {
+      orderId: o.id,
+      paymentId: sale.paymentId,
+      channel: o.channel,
+      kioskId: o.kioskId,
+      apiClientId: o.apiClientId,
+      externalRef: o.externalRef,
+      amountMinor: sale.amountMinor,
+      currency: sale.currency,
+      ticketIds: o.tickets.map((t) => t.id),
+      paidAt: sale.paidAt,
+      ...sale.extra,
+    },
+  });
+}
