@@ -179,6 +179,45 @@ export async function openKiosk(page: Page, credential: string, opts: OpenOption
 
 export const screen = (page: Page, name: string) => page.locator(`[data-kiosk-screen="${name}"]`);
 
+/**
+ * Starts recording every screen (`data-kiosk-screen`) and payment phase (`data-phase`) the
+ * page shows, so a test can assert that a short-lived state happened even when the flow has
+ * already moved on (server pushes can make "cancelling" or "success" last only milliseconds).
+ */
+export async function recordStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __kioskStates?: string[] };
+    if (w.__kioskStates) return;
+    const seen: string[] = [];
+    w.__kioskStates = seen;
+    const note = (el: Element) => {
+      for (const attr of ["data-kiosk-screen", "data-phase"]) {
+        const v = el.getAttribute(attr);
+        if (v && seen[seen.length - 1] !== v) seen.push(v);
+      }
+    };
+    document.querySelectorAll("[data-kiosk-screen],[data-phase]").forEach(note);
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === "attributes" && r.target instanceof Element) note(r.target);
+        for (const n of Array.from(r.addedNodes)) {
+          if (n instanceof Element) {
+            note(n);
+            n.querySelectorAll("[data-kiosk-screen],[data-phase]").forEach(note);
+          }
+        }
+      }
+    }).observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-kiosk-screen", "data-phase"] });
+  });
+}
+
+/** Waits until the page has shown `state` (a screen or a payment phase) since recordStates(). */
+export async function expectSeen(page: Page, state: string, timeout = 15_000): Promise<void> {
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __kioskStates?: string[] }).__kioskStates ?? []), { timeout })
+    .toContain(state);
+}
+
 export async function expectScreen(page: Page, name: string, timeout = 15_000): Promise<void> {
   await expect(page.locator("[data-kiosk-screen]")).toHaveAttribute("data-kiosk-screen", name, { timeout });
 }
