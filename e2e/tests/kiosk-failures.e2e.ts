@@ -43,32 +43,37 @@ for (const locale of LOCALES) {
   });
 }
 
-test("the visitor cancels while Alipay waits for the PIN: cancelled, not charged", async ({ page }) => {
-  test.setTimeout(90_000);
-  await openKiosk(page, credential);
-  await walkToScan(page, "ko");
-  await scan(scenarioCode("0011"));
-  await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
-  await recordStates(page);
-  await page.locator("footer button").first().click();
-  // "cancelling" may last only until the server's push arrives; it must have been shown.
-  await expectSeen(page, "cancelling");
-  if (await page.locator("[data-phase=cancelling]").isVisible()) await checkScreen(page, "ko-06-paying-cancelling");
-  await expectScreen(page, "failure", 40_000);
-  await expect(page.locator("[data-reason=cancelled]")).toBeVisible();
-  await expect(page.getByText("요금이 청구되지 않았습니다.").first()).toBeVisible();
-  await checkScreen(page, "ko-11-failure-cancelled");
-});
+const NOT_CHARGED = { en: "You have not been charged.", "zh-Hans": "您没有被扣款。", "zh-Hant": "您沒有被扣款。", ja: "料金は請求されていません。", ko: "요금이 청구되지 않았습니다." };
 
-test("the buyer rejects on the phone: declined, not charged", async ({ page }) => {
-  test.setTimeout(90_000);
-  await openKiosk(page, credential);
-  await walkToScan(page, "zh-Hant");
-  await scan(scenarioCode("0012", 4));
-  await expectScreen(page, "failure", 45_000);
-  await expect(page.locator("[data-reason=declined]")).toBeVisible();
-  await checkScreen(page, "zh-Hant-12-failure-declined");
-});
+for (const locale of LOCALES) {
+  test(`${locale}: the visitor cancels while Alipay waits for the PIN: cancelled, not charged`, async ({ page }) => {
+    test.setTimeout(90_000);
+    await openKiosk(page, credential);
+    await walkToScan(page, locale);
+    await scan(scenarioCode("0011"));
+    await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+    await recordStates(page);
+    await page.locator("footer button").first().click();
+    // "cancelling" may last only until the server's push arrives; it must have been shown.
+    await expectSeen(page, "cancelling");
+    if (await page.locator("[data-phase=cancelling]").isVisible()) await checkScreen(page, `${locale}-06-paying-cancelling`);
+    await expectScreen(page, "failure", 40_000);
+    await expect(page.locator("[data-reason=cancelled]")).toBeVisible();
+    await expect(page.getByText(NOT_CHARGED[locale]).first()).toBeVisible();
+    await checkScreen(page, `${locale}-11-failure-cancelled`);
+  });
+
+  test(`${locale}: the buyer rejects on the phone: declined, not charged`, async ({ page }) => {
+    test.setTimeout(90_000);
+    await openKiosk(page, credential);
+    await walkToScan(page, locale);
+    await scan(scenarioCode("0012", 4));
+    await expectScreen(page, "failure", 45_000);
+    await expect(page.locator("[data-reason=declined]")).toBeVisible();
+    await expect(page.getByText(NOT_CHARGED[locale]).first()).toBeVisible();
+    await checkScreen(page, `${locale}-12-failure-declined`);
+  });
+}
 
 test("nobody confirms before the deadline: timed out, 'you have not been charged'", async ({ page }) => {
   test.setTimeout(180_000);
@@ -78,6 +83,6 @@ test("nobody confirms before the deadline: timed out, 'you have not been charged
   await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
   await expectScreen(page, "failure", 150_000);
   await expect(page.locator("[data-reason=timed_out]")).toBeVisible();
-  await expect(page.getByText("您没有被扣款。").first()).toBeVisible();
+  await expect(page.getByText(NOT_CHARGED["zh-Hans"]).first()).toBeVisible();
   await checkScreen(page, "zh-Hans-13-failure-timed-out");
 });
