@@ -843,7 +843,6 @@ export function mapMapiQuery(
   const resultCode = fields["result_code"];
   const partnerTransId = request.partnerTransId;
   const alipayTransId = optional(fields["alipay_trans_id"]);
-  const withTransId = alipayTransId !== undefined ? { alipayTransId } : {};
   if (resultCode === "FAIL") {
     const error =
       optional(fields["error"]) ?? optional(fields["detail_error_code"]);
@@ -861,21 +860,40 @@ export function mapMapiQuery(
       `${service} response has an unexpected result_code ${JSON.stringify(resultCode)}`,
     );
   }
-  const status = fields["alipay_trans_status"];
-  switch (status) {
+  return mapQueryTradeStatus({
+    status: fields["alipay_trans_status"],
+    field: "alipay_trans_status",
+    api: service,
+    partnerTransId,
+    alipayTransId,
+    paid: () => mapiPaidTrade(fields, request, service, offsetMinutes),
+  });
+}
+
+/**
+ * The trade status both protocols share (TRADE_SUCCESS / TRADE_FINISHED / WAIT_BUYER_PAY /
+ * TRADE_CLOSED), mapped to a query outcome; any other spelling is a protocol violation.
+ */
+function mapQueryTradeStatus(t: {
+  status: string | undefined;
+  field: string;
+  api: string;
+  partnerTransId: string;
+  alipayTransId: string | undefined;
+  paid: () => Omit<Extract<QueryResult, { status: "paid" }>, "status">;
+}): QueryResult {
+  const withTransId = t.alipayTransId !== undefined ? { alipayTransId: t.alipayTransId } : {};
+  switch (t.status) {
     case "TRADE_SUCCESS":
     case "TRADE_FINISHED":
-      return {
-        status: "paid",
-        ...mapiPaidTrade(fields, request, service, offsetMinutes),
-      };
+      return { status: "paid", ...t.paid() };
     case "WAIT_BUYER_PAY":
-      return { status: "waiting_buyer", partnerTransId, ...withTransId };
+      return { status: "waiting_buyer", partnerTransId: t.partnerTransId, ...withTransId };
     case "TRADE_CLOSED":
-      return { status: "closed", partnerTransId, ...withTransId };
+      return { status: "closed", partnerTransId: t.partnerTransId, ...withTransId };
     default:
       throw new AlipayResponseError(
-        `${service} response has an unexpected alipay_trans_status ${JSON.stringify(status)}`,
+        `${t.api} response has an unexpected ${t.field} ${JSON.stringify(t.status)}`,
       );
   }
 }
@@ -1430,25 +1448,14 @@ export function mapOpenApiQuery(
       isSystemError: true,
     };
   }
-  const tradeNo = str(r, "trade_no");
-  const withTransId = tradeNo !== undefined ? { alipayTransId: tradeNo } : {};
-  const status = str(r, "trade_status");
-  switch (status) {
-    case "TRADE_SUCCESS":
-    case "TRADE_FINISHED":
-      return {
-        status: "paid",
-        ...openApiPaidTrade(r, request, method, offsetMinutes),
-      };
-    case "WAIT_BUYER_PAY":
-      return { status: "waiting_buyer", partnerTransId, ...withTransId };
-    case "TRADE_CLOSED":
-      return { status: "closed", partnerTransId, ...withTransId };
-    default:
-      throw new AlipayResponseError(
-        `${method} response has an unexpected trade_status ${JSON.stringify(status)}`,
-      );
-  }
+  return mapQueryTradeStatus({
+    status: str(r, "trade_status"),
+    field: "trade_status",
+    api: method,
+    partnerTransId,
+    alipayTransId: str(r, "trade_no"),
+    paid: () => openApiPaidTrade(r, request, method, offsetMinutes),
+  });
 }
 
 /** Maps `alipay.trade.cancel` (`action` close/refund, `retry_flag` Y/N). */

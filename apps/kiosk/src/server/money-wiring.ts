@@ -48,10 +48,6 @@ export function alipayClientConfig(env: KioskEnv): AlipayClientConfig {
   };
 }
 
-export function createGatewayFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayGateway {
-  return createAlipayKeyRingFromEnv(env, deps).gateway;
-}
-
 /** The Alipay client(s) for the current and, if configured, the next merchant key (alipay-key-ring.ts). */
 export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayKeyRing {
   const onResponse = (s: ResponseSummary): void => {

@@ -22,7 +22,9 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const reconciliation = createReconciliationService(base);
   const notify = createNotifyService({ ...base, payments });
   const worker = createPaymentWorker({ ...base, payments, orders, reconciliation, ...(deps.worker ? { options: deps.worker } : {}) });
-  return { catalog, orders, bookings, payments, worker, tickets, refunds, reconciliation, notify };
+  // `gateway`: the Alipay client the services use (the key ring's, in the app), for staff
+  // actions that ask Alipay directly (console query-now / cancel).
+  return { catalog, orders, bookings, payments, worker, tickets, refunds, reconciliation, notify, gateway: deps.alipay };
 }
 
 export type MoneyServices = ReturnType<typeof createMoneyServices>;

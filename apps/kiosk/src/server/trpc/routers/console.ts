@@ -10,9 +10,7 @@
  */
 import { addDays, dayInZone, PAYMENT_STATES, zonedTimeToUtc, type PaymentStateName } from "@kiosk/db";
 import { z } from "zod";
-import { getEnv } from "../../../env.ts";
 import { KioskError } from "../../errors.ts";
-import { createGatewayFromEnv } from "../../money-wiring.ts";
 import type { AlipayGateway } from "../../services/gateway.ts";
 import { describeGatewayError } from "../../services/gateway.ts";
 import type { Context } from "../context.ts";
@@ -25,12 +23,9 @@ const ReasonSchema = z.string().trim().min(3).max(128);
 /** Sales and "today" are counted in this zone unless the caller names another. */
 export const CONSOLE_DEFAULT_ZONE = "Asia/Shanghai";
 
-let gatewayInstance: AlipayGateway | null = null;
-/** The same configuration as the money services' client (env.ts), built on first use. */
+/** The money services' own Alipay client, so a key switch (alipayKeys.switchToNext) applies here too. */
 function gatewayFor(ctx: Context): AlipayGateway {
-  // The process's key ring when there is one, so a key switch (alipayKeys.switchToNext) applies here too.
-  gatewayInstance ??= ctx.services.alipayKeys?.gateway ?? createGatewayFromEnv(getEnv(), { log: ctx.services.log, metrics: ctx.services.metrics });
-  return gatewayInstance;
+  return ctx.services.money.gateway;
 }
 
 type StaffCtx = Context & { staff: { id: string; email: string; role: "admin" | "supervisor" | "cashier" | "viewer" } };
