@@ -64,6 +64,7 @@ if (only("e2e")) {
     counts.passed += j.stats.expected + j.stats.flaky;
     counts.failed += j.stats.unexpected;
     counts.skipped += j.stats.skipped;
+    if (j.stats.flaky > 0) log(`Playwright: ${j.stats.flaky} test(s) passed only on their retry (flaky); see e2e/artifacts/test-output`);
   }
 }
 

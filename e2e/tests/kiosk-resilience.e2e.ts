@@ -6,7 +6,7 @@
  */
 import { createServer, connect, type AddressInfo, type Socket } from "node:net";
 import { expect, test } from "@playwright/test";
-import { BRIDGE_URL, checkScreen, expectScreen, expectSeen, kioskCredential, LOCALES, missingDependency, NATIVE, openKiosk, plugScanner, recordStates, scan, scenarioCode, setInService, setPaper, walkToScan } from "./kiosk-support.ts";
+import { BRIDGE_URL, checkScreen, expectScreen, expectSeen, kioskCredential, LOCALES, missingDependency, NATIVE, openKiosk, plugScanner, printerJobs, recordStates, scan, scenarioCode, setInService, setPaper, setPrinterSpeed, walkToScan } from "./kiosk-support.ts";
 
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1080, height: 1600 } });
@@ -20,6 +20,7 @@ test.beforeAll(async () => {
 });
 test.afterEach(async () => {
   await setPaper("ok").catch(() => undefined);
+  await setPrinterSpeed(0).catch(() => undefined);
   await plugScanner(true).catch(() => undefined);
 });
 
@@ -42,11 +43,20 @@ test("a reload while printing resumes printing without printing twice", async ({
   test.setTimeout(90_000);
   await openKiosk(page, credential);
   await walkToScan(page, "en");
+  // A slow printer (about 2 s a ticket) keeps the jobs printing while the page reloads.
+  await setPrinterSpeed(80);
+  const before = (await printerJobs()).reduce((max, j) => Math.max(max, j.seq), 0);
   await scan(scenarioCode("0000"));
   await expectScreen(page, "success", 20_000);
+  await expect(page.locator("[data-kiosk-screen=success] [data-testid=print-row][data-status=printing]").first()).toBeVisible({ timeout: 10_000 });
   await page.reload();
   await expect(page.locator("[data-kiosk-screen=success], [data-kiosk-screen=done]")).toBeVisible({ timeout: 20_000 });
-  await expectScreen(page, "done", 40_000);
+  await expectScreen(page, "done", 60_000);
+  const mine = (await printerJobs()).filter((j) => j.seq > before);
+  const qrs = mine.flatMap((j) => [...j.text.matchAll(/\[QR ([^\]]+)\]/g)].map((m) => m[1]!));
+  expect(qrs.length, "both tickets printed").toBeGreaterThanOrEqual(2);
+  expect(new Set(qrs).size, "no ticket printed twice").toBe(qrs.length);
+  expect(mine.every((j) => !j.isTruncated)).toBe(true);
 });
 
 test("idle: 'still there?' with a countdown, then back to the attract screen", async ({ page }) => {

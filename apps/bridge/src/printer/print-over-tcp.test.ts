@@ -179,4 +179,25 @@ describe("printing to the virtual printer over TCP", () => {
     virtual = new VirtualPrinter({ port: 0, jobsDir: null });
     await virtual.start();
   });
+  it("at a simulated print speed, answers DLE EOT at once but GS r only after the lines before it printed", async () => {
+    virtual.setSpeed(5);
+    const { connect } = await import("node:net");
+    const socket = connect(virtual.port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const order: string[] = [];
+    virtual.events.on("job", () => order.push("job printed"));
+    const replies = new Promise<void>((resolve) => {
+      socket.on("data", (chunk: Buffer) => {
+        for (const byte of chunk) order.push((byte & 0x10) === 0x10 ? "realtime status" : "paper status");
+        if (order.includes("paper status")) resolve();
+      });
+    });
+    const lines = Buffer.from(Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(""), "latin1");
+    // 40 lines, a cut, then GS r 1 (paper sensor) queued behind them and DLE EOT 1 (real time).
+    socket.write(Buffer.concat([Buffer.from([0x1b, 0x40]), lines, Buffer.from([0x1d, 0x56, 0x00]), Buffer.from([0x1d, 0x72, 0x01]), Buffer.from([0x10, 0x04, 0x01])]));
+    await replies;
+    socket.destroy();
+    expect(order).toEqual(["realtime status", "job printed", "paper status"]);
+    expect(virtual.jobs.at(-1)?.text.split("\n").filter((l) => l.startsWith("line "))).toHaveLength(40);
+  });
 });

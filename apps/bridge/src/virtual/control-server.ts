@@ -4,6 +4,7 @@
  *   POST /virtual/scanner/plug    {"connected": true|false}
  *   POST /virtual/printer/paper   {"state": "ok"|"near_end"|"out", "afterLines"?: n}
  *   POST /virtual/printer/cover   {"open": true|false}
+ *   POST /virtual/printer/speed   {"msPerLine": n}   (0: instant)
  *   GET  /virtual/printer/jobs
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -19,6 +20,7 @@ const PaperBody = z.strictObject({
   afterLines: z.number().int().positive().optional(),
 });
 const CoverBody = z.strictObject({ open: z.boolean() });
+const SpeedBody = z.strictObject({ msPerLine: z.number().int().min(0).max(10_000) });
 
 export interface ControlServerOptions {
   host: string;
@@ -73,6 +75,9 @@ export class VirtualControlServer {
       } else if (route === "POST /virtual/printer/paper" && printer) {
         const paper = PaperBody.parse(body);
         printer.setPaper(paper.state, paper.afterLines);
+        reply(200, { ok: true });
+      } else if (route === "POST /virtual/printer/speed" && printer) {
+        printer.setSpeed(SpeedBody.parse(body).msPerLine);
         reply(200, { ok: true });
       } else if (route === "POST /virtual/printer/cover" && printer) {
         printer.setCoverOpen(CoverBody.parse(body).open);

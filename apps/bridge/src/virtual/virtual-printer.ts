@@ -63,6 +63,8 @@ export class VirtualPrinter {
   #isTruncated = false;
   #seq = 0;
   #pendingWrites: Promise<void>[] = [];
+  /** Simulated print speed: time each printed line takes (0 prints instantly). */
+  #msPerLine = 0;
   /** Bytes received, for throughput checks. */
   bytesReceived = 0;
 
@@ -113,6 +115,16 @@ export class VirtualPrinter {
     this.#paper = state;
   }
 
+  /**
+   * Simulates a printer's mechanical speed: each printed line (text, feed, QR, raster band)
+   * takes `msPerLine`. Real-time requests (DLE EOT, DLE DC4) are still answered at once, as a
+   * real printer does; everything else, including GS r (the end-of-job paper check), waits
+   * its turn behind the lines before it.
+   */
+  setSpeed(msPerLine: number): void {
+    this.#msPerLine = Math.max(0, Math.floor(msPerLine));
+  }
+
   setCoverOpen(isOpen: boolean): void {
     this.#coverOpen = isOpen;
   }
@@ -134,9 +146,27 @@ export class VirtualPrinter {
   #accept(socket: Socket): void {
     this.#sockets.add(socket);
     const parser = new EscPosStreamParser();
+    const queue: EscPosCommand[] = [];
+    let isDraining = false;
+    const drain = async (): Promise<void> => {
+      isDraining = true;
+      while (queue.length > 0 && !socket.destroyed) {
+        const command = queue.shift()!;
+        this.#apply(command, socket);
+        const lines = printedLines(command);
+        if (lines > 0 && this.#msPerLine > 0) await new Promise((resolve) => setTimeout(resolve, lines * this.#msPerLine));
+      }
+      isDraining = false;
+    };
     socket.on("data", (chunk) => {
       this.bytesReceived += chunk.length;
-      for (const command of parser.push(chunk)) this.#apply(command, socket);
+      for (const command of parser.push(chunk)) {
+        const isRealtime = command.kind === "realtime-status" || command.kind === "clear-buffers";
+        if (isRealtime && command.kind === "clear-buffers") queue.length = 0;
+        if (isRealtime || (this.#msPerLine === 0 && !isDraining && queue.length === 0)) this.#apply(command, socket);
+        else queue.push(command);
+      }
+      if (queue.length > 0 && !isDraining) void drain();
     });
     socket.on("error", () => undefined);
     socket.on("close", () => this.#sockets.delete(socket));
@@ -271,4 +301,19 @@ function jobText(blocks: JobBlock[], isTruncated: boolean): string {
   });
   if (isTruncated) lines.push("[paper out: job truncated]");
   return `${lines.join("\n")}\n`;
+}
+
+/** How many lines of paper a command advances, for the simulated print speed. */
+function printedLines(command: EscPosCommand): number {
+  switch (command.kind) {
+    case "newline":
+    case "qr-print":
+      return 1;
+    case "feed":
+      return command.lines;
+    case "raster":
+      return Math.ceil(command.height / 24);
+    default:
+      return 0;
+  }
 }
