@@ -60,6 +60,16 @@ interface PaymentView {
   tickets: { id: string; code: string; state: string }[];
 }
 
+interface PaymentEventRow {
+  type: string;
+  actorType: string;
+  actorId: string | null;
+  toState: string;
+}
+async function paymentEvents(admin: string, paymentId: string): Promise<PaymentEventRow[]> {
+  return query<PaymentEventRow[]>("payment.events", { paymentId }, { cookie: admin });
+}
+
 async function transactions(admin: string, text: string): Promise<TransactionRow[]> {
   return (await query<{ items: TransactionRow[] }>("console.transactions", { text, limit: 50 }, { cookie: admin })).items;
 }
@@ -114,6 +124,10 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
   const trade = await theTradeFor(code);
   expect(trade.status).toBe("WAIT_BUYER_PAY");
   await shoot(page, "restart-1-waiting-pin");
+  const admin = await adminCookie();
+  const [waiting] = await transactions(admin, trade.outTradeNo);
+  expect(waiting?.state).toBe("POLLING");
+  const workersBefore = new Set((await paymentEvents(admin, waiting!.id)).filter((e) => e.actorType === "system").map((e) => e.actorId));
 
   // Kill the kiosk server the hard way (the supervisor SIGKILLs it and starts a new one on the same database).
   const supervisorPid = Number(readFileSync(join(E2E.dataDir, "start.pid"), "utf8").trim());
@@ -130,13 +144,20 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
 
   // Nothing was decided while the server was down: the buyer has not confirmed yet.
   expect((await sandboxTradesFor(code)).map((t) => t.status)).toEqual(["WAIT_BUYER_PAY"]);
+  // The new process's worker resumed the payment by itself: it queries the gateway again
+  // (proven before the buyer confirms, so no notification can stand in for the polling).
+  await expect
+    .poll(async () => (await paymentEvents(admin, waiting!.id)).some((e) => e.type === "query_result" && e.actorType === "system" && !workersBefore.has(e.actorId)), {
+      timeout: 20_000,
+      message: "a query by the restarted server's worker",
+    })
+    .toBe(true);
   const confirm = await fetch(`${E2E.sandboxUrl}/sandbox/trades/${trade.tradeNo}/confirm`, { method: "POST" });
   expect(confirm.status, await confirm.text()).toBe(200);
 
   await expectScreen(page, "success", 45_000);
   await shoot(page, "restart-2-success");
 
-  const admin = await adminCookie();
   let payment: TransactionRow | undefined;
   await expect
     .poll(async () => {
