@@ -29,11 +29,11 @@ import {
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_127);
 const SCALE = Number(process.env["FUZZ_SCALE"] ?? 1);
 const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
-console.log(`alipay-core fuzz: seed ${SEED}, scale ${SCALE} (FUZZ_SEED / FUZZ_SCALE to change)`);
+process.stdout.write(`alipay-core fuzz: seed ${SEED}, scale ${SCALE} (FUZZ_SEED / FUZZ_SCALE to change)\n`);
 
 function report(name: string, cases: number, outcomes: Record<string, number>): void {
   const line = JSON.stringify({ suite: "alipay-core", name, seed: SEED, cases, outcomes });
-  console.log(`fuzz ${line}`);
+  process.stdout.write(`fuzz ${line}\n`);
   const file = process.env["FUZZ_REPORT"];
   if (file) appendFileSync(file, `${line}\n`);
 }
