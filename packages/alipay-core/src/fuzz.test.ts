@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from "node:fs";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createAlipayClient, parseNotificationBody, type AlipayClient, type AlipayClientConfig } from "./client.ts";
 import { AlipayError } from "./errors.ts";
 import type { SigningKey } from "./signing.ts";
@@ -29,6 +29,8 @@ import {
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_127);
 const SCALE = Number(process.env["FUZZ_SCALE"] ?? 1);
 const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+// A larger run (npm run proof:fuzz) gets proportionally more time per property.
+vi.setConfig({ testTimeout: 60_000 * Math.max(1, SCALE) });
 process.stdout.write(`alipay-core fuzz: seed ${SEED}, scale ${SCALE} (FUZZ_SEED / FUZZ_SCALE to change)\n`);
 
 function report(name: string, cases: number, outcomes: Record<string, number>): void {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BRIDGE_CLOSE_CODES, parseClientMessage } from "@kiosk/bridge-protocol";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildBridge, type Bridge } from "../app.ts";
 import { parseEnv } from "../env.ts";
 import { RECEIPT, ticketJob } from "../printer/test-documents.ts";
@@ -23,6 +23,8 @@ import { TestClient } from "./test-client.ts";
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_127);
 const SCALE = Number(process.env["FUZZ_SCALE"] ?? 1);
 const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+// A larger run (npm run proof:fuzz) gets proportionally more time per property.
+vi.setConfig({ testTimeout: 60_000 * Math.max(1, SCALE) });
 process.stdout.write(`bridge fuzz: seed ${SEED}, scale ${SCALE} (FUZZ_SEED / FUZZ_SCALE to change)\n`);
 
 function report(name: string, cases: number, outcomes: Record<string, number>): void {

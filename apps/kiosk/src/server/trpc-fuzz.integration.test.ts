@@ -13,7 +13,7 @@ import type { Server } from "node:http";
 import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
 import { snapshotDb, type DbSnapshot } from "@kiosk/db/testing";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ZodType } from "zod";
 import { parseEnv } from "../env.ts";
 import { FakeClock } from "./clock.ts";
@@ -29,6 +29,8 @@ const PG_URL = process.env.TEST_DATABASE_URL;
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_127);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+// A larger run (npm run proof:fuzz) gets proportionally more time per property.
+vi.setConfig({ testTimeout: 60_000 * Math.max(1, SCALE) });
 process.stdout.write(`tRPC fuzz: seed ${SEED}, scale ${SCALE} (FUZZ_SEED / FUZZ_SCALE to change)\n`);
 
 function report(name: string, cases: number, outcomes: Record<string, number>): void {
