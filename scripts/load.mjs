@@ -82,7 +82,7 @@ try {
   const shared = { ...BASE_ENV, NODE_ENV: "production", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
 
   const sandbox = startChild("sandbox", bin("tsx"), ["packages/alipay-sandbox/src/main.ts"], {
-    env: { ...shared, SANDBOX_HOST: host, SANDBOX_PORT: String(sandboxPort), SANDBOX_NOTIFY_BASE_URL: servers[0] },
+    env: { ...shared, SANDBOX_HOST: host, SANDBOX_PORT: String(sandboxPort), SANDBOX_NOTIFY_BASE_URL: servers[0], SANDBOX_LOG_LEVEL: "warn" },
   });
   children.push(sandbox);
   const serverEnv = (publicUrl) => ({
