@@ -7,17 +7,13 @@
  * FUZZ_REPORT (a file) receives one JSON line of counts per property.
  */
 import { appendFileSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BRIDGE_CLOSE_CODES, parseClientMessage } from "@kiosk/bridge-protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildBridge, type Bridge } from "../app.ts";
-import { parseEnv } from "../env.ts";
+import type { Bridge } from "../app.ts";
 import { RECEIPT, ticketJob } from "../printer/test-documents.ts";
-import { silentLogger } from "../util/logger.ts";
-import { ManualPoller } from "../util/timers.ts";
+import { startTestBridge, type TestBridge } from "./test-bridge.ts";
 import { TestClient } from "./test-client.ts";
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_127);
@@ -89,6 +85,7 @@ const badFrame = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => ({ kind: "binary" as const, bytes })) },
 );
 
+let testBridge: TestBridge;
 let dir: string;
 let bridge: Bridge;
 let url: string;
@@ -124,23 +121,12 @@ async function assertServes(client: TestClient, round: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bridge-fuzz-"));
-  const env = parseEnv({
-    BRIDGE_PORT: "0",
-    BRIDGE_VIRTUAL_PRINTER_PORT: "0",
-    BRIDGE_VIRTUAL_CONTROL_PORT: "0",
-    BRIDGE_ALLOWED_ORIGINS: ORIGIN,
-    BRIDGE_PAIRING_TOKEN: TOKEN,
-    BRIDGE_DATA_DIR: dir,
-  });
-  bridge = await buildBridge(env, { logger: silentLogger, poller: new ManualPoller(), shouldRenderPng: false });
-  await bridge.start();
-  url = `ws://127.0.0.1:${bridge.wsPort}`;
+  testBridge = await startTestBridge({ origin: ORIGIN, token: TOKEN });
+  ({ bridge, dir, url } = testBridge);
 });
 
 afterAll(async () => {
-  await bridge?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await testBridge?.stop();
 });
 
 describe("bridge WebSocket under fuzz", () => {

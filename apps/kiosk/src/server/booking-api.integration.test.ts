@@ -8,11 +8,8 @@ import type { Server } from "node:http";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseEnv } from "../env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
-import type { AppRuntime } from "./app-services.ts";
-import { trpcHandler } from "./http-handlers.ts";
-import { serve } from "./__tests__/serve-http.ts";
+import { serveTrpc } from "./__tests__/serve-http.ts";
 import type { AppRouter } from "./trpc/root.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -42,13 +39,7 @@ for (const provider of providersFor(PG_URL)) {
 
     beforeAll(async () => {
       h = await createHarness(provider, { pgUrl: PG_URL, withTicketKeys: true });
-      const runtime: AppRuntime = {
-        env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test" }),
-        dbHandle: h.tdb,
-        services: h.services,
-        stop: async () => undefined,
-      };
-      ({ server, baseUrl } = await serve(trpcHandler(async () => runtime)));
+      ({ server, baseUrl } = await serveTrpc(h));
 
       // An admin signs in over HTTP and creates the booking system's API key with the staff procedures.
       const login = await fetch(`${baseUrl}/api/trpc/auth.login`, {

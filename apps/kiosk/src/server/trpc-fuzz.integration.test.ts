@@ -15,12 +15,10 @@ import { snapshotDb, type DbSnapshot } from "@kiosk/db/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ZodType } from "zod";
-import { parseEnv } from "../env.ts";
 import { FakeClock } from "./clock.ts";
 import { createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
-import { serve } from "./__tests__/serve-http.ts";
-import type { AppRuntime } from "./app-services.ts";
-import { TRPC_ENDPOINT, trpcHandler } from "./http-handlers.ts";
+import { serveTrpc } from "./__tests__/serve-http.ts";
+import { TRPC_ENDPOINT } from "./http-handlers.ts";
 import { createAlipay } from "./services/__tests__/harness.ts";
 import type { ProcedureAuth } from "./trpc/init.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -111,13 +109,7 @@ for (const provider of providersFor(PG_URL)) {
         overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited } },
         alipay: createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: new FakeClock() }),
       });
-      const runtime: AppRuntime = {
-        env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test" }),
-        dbHandle: h.tdb,
-        services: h.services,
-        stop: async () => undefined,
-      };
-      ({ server, baseUrl } = await serve(trpcHandler(async () => runtime)));
+      ({ server, baseUrl } = await serveTrpc(h));
       const admin = await h.staffSession("admin");
       viewer = { cookie: `kiosk_session=${encodeURIComponent((await h.staffSession("viewer")).token)}` };
       const kiosk = await h.pairDemoKiosk();

@@ -4,6 +4,10 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseEnv } from "../../env.ts";
+import type { AppRuntime } from "../app-services.ts";
+import { trpcHandler } from "../http-handlers.ts";
+import type { Harness } from "./platform-harness.ts";
 
 export function serve(handler: (req: Request) => Promise<Response>): Promise<{ server: Server; baseUrl: string }> {
   const server = createServer((req, res) => {
@@ -39,4 +43,15 @@ export function serve(handler: (req: Request) => Promise<Response>): Promise<{ s
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
   });
+}
+
+/** A platform harness's services behind the production tRPC fetch handler, over real HTTP. */
+export function serveTrpc(h: Harness): Promise<{ server: Server; baseUrl: string }> {
+  const runtime: AppRuntime = {
+    env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test" }),
+    dbHandle: h.tdb,
+    services: h.services,
+    stop: async () => undefined,
+  };
+  return serve(trpcHandler(async () => runtime));
 }
