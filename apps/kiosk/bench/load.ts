@@ -1,8 +1,8 @@
 /**
  * Load traffic for `npm run proof:load` (scripts/load.mjs starts the servers, the worker,
  * the sandbox and the database, then runs this). Paired kiosks (create order → pay with an
- * instant sandbox code, a few with a PIN wait the worker process must finish → follow →
- * tickets) and booking systems (API keys; create and confirm with idempotency keys, some
+ * instant sandbox code, a few with a PIN wait during which the worker process queries →
+ * follow → tickets) and booking systems (API keys; create and confirm with idempotency keys, some
  * confirms replayed) spread over both servers, all competing for the last places of one
  * small timed slot besides their normal traffic. Afterwards the database is checked in
  * SQL: no slot oversold, every paid order has its tickets, no order paid twice, what the
@@ -27,8 +27,10 @@ const PURCHASES = Number(process.env.LOAD_PURCHASES ?? 600);
 const BOOKINGS = Number(process.env.LOAD_BOOKINGS ?? 300);
 /** Concurrent clients of each kind. */
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
-/** Every n-th kiosk purchase pays with a PIN wait, which only the worker process can finish. */
+/** Every n-th kiosk purchase pays with a PIN wait; the servers run no worker, so only the worker process queries it. */
 const PIN_WAIT_EVERY = 20;
+/** Longer than the worker's first query (3–4 s after the pay request), so it must have queried before the buyer confirms. */
+const PIN_WAIT_SECONDS = 8;
 /** Every n-th purchase or booking goes for the contested slot. */
 const CONTESTED_EVERY = 3;
 const ATTRACTION = "attr_skyline";
@@ -113,6 +115,7 @@ await db.slot.updateMany({ where: { id: { in: [daySlot.id, ...normalTimed.map((s
 process.stdout.write(`contested slot ${contested.id}: ${contested.available} places left of ${contested.capacity}\n`);
 
 // ---- traffic
+const pinWaitPaymentIds: string[] = [];
 const observed = { purchases: 0, bookings: 0, contestedPlacesWon: 0, soldOut: 0, pinWaits: 0, confirmReplays: 0, ticketsSeen: 0 };
 
 async function purchase(i: number): Promise<void> {
@@ -134,10 +137,13 @@ async function purchase(i: number): Promise<void> {
     throw error;
   }
   const isPinWait = i % PIN_WAIT_EVERY === 1;
-  const paymentCode = isPinWait ? scenarioCode("pin_wait_confirm", { serial: 50_000_000 + i, parameter: 2 }) : scenarioCode("success", { serial: 10_000_000 + i });
+  const paymentCode = isPinWait ? scenarioCode("pin_wait_confirm", { serial: 50_000_000 + i, parameter: PIN_WAIT_SECONDS }) : scenarioCode("success", { serial: 10_000_000 + i });
   let payment = await timed("payment.start", () => kiosk.payment.start.mutate({ orderId: order.id, paymentCode }));
-  if (isPinWait) observed.pinWaits += 1;
-  // Follow as the kiosk page does, from the other server: only the worker process can finish a PIN wait.
+  if (isPinWait) {
+    observed.pinWaits += 1;
+    pinWaitPaymentIds.push(payment.id);
+  }
+  // Follow as the kiosk page does, from the other server (the worker's queries or Alipay's notification finish a PIN wait).
   for (let polls = 0; payment.state !== "PAID" && payment.state !== "FAILED" && polls < 120; polls++) {
     await new Promise((r) => setTimeout(r, 250));
     payment = await timed("payment.status", () => follower.payment.status.query({ paymentId: payment.id }));
@@ -221,6 +227,9 @@ const [contestedRow] = await db.$queryRawUnsafe<{ sold: number; capacity: number
   contested.id,
 );
 const paidOrders = await db.order.count({ where: { state: "paid" } });
+// Query events are written only by whoever drives a payment: here, the worker process alone.
+const queried = await db.paymentEvent.groupBy({ by: ["paymentId"], where: { paymentId: { in: pinWaitPaymentIds }, type: "query_result" }, _count: { _all: true } });
+const workerQueries = queried.reduce((sum, q) => sum + q._count._all, 0);
 const stuck = await db.payment.count({ where: { state: { notIn: ["PAID", "FAILED", "CANCELLED"] } } });
 await handle.close();
 
@@ -230,6 +239,7 @@ if (paidWithoutTickets.length > 0) problems.push(`${paidWithoutTickets.length} p
 if (paidTwice.length > 0) problems.push(`${paidTwice.length} orders with two PAID payments`);
 if (unexpected.length > 0) problems.push(`${unexpected.length} unexpected errors, first: ${JSON.stringify(unexpected.slice(0, 3))}`);
 if (stuck > 0) problems.push(`${stuck} payments not in an end state`);
+if (queried.length !== pinWaitPaymentIds.length) problems.push(`${pinWaitPaymentIds.length - queried.length} of ${pinWaitPaymentIds.length} PIN-wait payments were never queried by the worker process`);
 if (!contestedRow || contestedRow.sold !== observed.contestedPlacesWon || Number(contestedRow.tickets) !== contestedRow.sold) {
   problems.push(`contested slot: clients won ${observed.contestedPlacesWon} places, the slot says sold ${contestedRow?.sold} with ${contestedRow?.tickets} tickets`);
 }
@@ -246,7 +256,7 @@ const purchasesPerSecond = r1(observed.purchases / purchaseSeconds);
 const bookingsPerSecond = r1(observed.bookings / bookingSeconds);
 const lines = [
   `servers ${SERVERS.length} + 1 worker process, PostgreSQL; ${KIOSKS} kiosks and ${BOOKING_CLIENTS} booking systems, ${CONCURRENCY} concurrent clients of each kind, ${r1(totalSeconds)} s`,
-  `purchases ${observed.purchases} (${observed.pinWaits} with a PIN wait finished by the worker): ${purchasesPerSecond}/s`,
+  `purchases ${observed.purchases} (${observed.pinWaits} with a ${PIN_WAIT_SECONDS} s PIN wait, queried ${workerQueries} times by the worker process): ${purchasesPerSecond}/s`,
   `bookings  ${observed.bookings} (${observed.confirmReplays} confirms replayed on the other server): ${bookingsPerSecond}/s`,
   `contested slot ${contested.id}: sold ${contestedRow?.sold} of ${contestedRow?.capacity}, ${observed.soldOut} "sold out" answers (CONFLICT)`,
   `booking API rate-limit waits (429, retried with the same idempotency key): ${rateLimitedRetries}`,
@@ -266,6 +276,7 @@ if (LOAD_OUT) {
     { name: "load_orders_paid_twice", value: paidTwice.length, unit: "orders", target: "= 0" },
     { name: "load_unexpected_errors", value: unexpected.length, unit: "errors", target: "= 0" },
     { name: "load_sold_out_answers", value: observed.soldOut, unit: "CONFLICT", target: null },
+    { name: "load_pin_wait_payments_not_queried_by_worker", value: pinWaitPaymentIds.length - queried.length, unit: "payments", target: "= 0" },
     { name: "load_rate_limited_retries", value: rateLimitedRetries, unit: "429", target: null },
     ...calls.flatMap((c) => [
       { name: `load_${c.call}_ms_p50`, value: c.p50, unit: "ms", target: null },
