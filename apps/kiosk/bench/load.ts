@@ -10,7 +10,7 @@
  * `{ figures: [{ name, value, unit, target }] }` to LOAD_OUT.
  * env: DATABASE_URL, LOAD_SERVERS (comma-separated base URLs), LOAD_ADMIN_EMAIL,
  * LOAD_ADMIN_PASSWORD; optional LOAD_KIOSKS, LOAD_BOOKING_CLIENTS, LOAD_PURCHASES,
- * LOAD_BOOKINGS, LOAD_CONCURRENCY, LOAD_OUT.
+ * LOAD_BOOKINGS, LOAD_CONCURRENCY, LOAD_DAY=tomorrow (use tomorrow's slots), LOAD_OUT.
  */
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -104,10 +104,19 @@ for (let b = 0; b < BOOKING_CLIENTS; b++) {
 
 const handle = createDb({ url: process.env.DATABASE_URL, poolMax: 4 });
 const db = handle.db;
-const slots = await bookingClients[0]![0]!.catalog.slots.query({});
-const later = slots.filter((s) => s.kind === "timed" && s.startsAt.getTime() > Date.now() + 30 * 60_000);
+const catalogApi = bookingClients[0]![0]!;
+/** Timed slots that start more than 30 minutes from now (the traffic must not outrun them). */
+const openTimed = (list: Awaited<ReturnType<typeof catalogApi.catalog.slots.query>>) => list.filter((s) => s.kind === "timed" && s.startsAt.getTime() > Date.now() + 30 * 60_000);
+let slots = await catalogApi.catalog.slots.query({});
+// Late in the attraction's day (or with LOAD_DAY=tomorrow) the run uses tomorrow's slots.
+if (openTimed(slots).length < 2 || process.env.LOAD_DAY === "tomorrow") {
+  const today = slots.find((s) => s.kind === "day")?.day ?? new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  slots = await catalogApi.catalog.slots.query({ day: tomorrow });
+}
+const later = openTimed(slots);
 const daySlot = slots.find((s) => s.kind === "day");
-if (!daySlot || later.length < 2) throw new Error(`today has too few open slots for the load run (${later.length} timed slots start in more than 30 minutes); run it earlier in the attraction's day`);
+if (!daySlot || later.length < 2) throw new Error(`too few open slots for the load run (${later.length} timed slots start in more than 30 minutes)`);
 const contested = later.at(-1)!;
 const normalTimed = later.slice(0, -1);
 // Normal traffic must never sell out; the contested slot keeps its small seeded capacity.
