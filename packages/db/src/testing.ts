@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { createDb, tuneSqlite, type DbHandle, type DbProvider } from "./client.ts";
+import { createDb, tuneSqlite, type Db, type DbHandle, type DbProvider } from "./client.ts";
 import { migrate } from "./migrate.ts";
 
 export interface TestDatabase extends DbHandle {
@@ -54,4 +54,35 @@ export async function createTestDatabase(provider: DbProvider, serverUrl?: strin
       await c.end();
     },
   };
+}
+
+/** Every model, by its client delegate name. */
+const MODELS = [
+  "attraction", "ticketType", "slot", "order", "orderLine", "capacityHold", "payment", "paymentEvent", "refund", "ticket", "redemption",
+  "kiosk", "staffUser", "staffSession", "apiClient", "idempotencyRecord", "reconciliationRun", "reconciliationDifference", "auditLog",
+] as const;
+
+/** The tables that hold money, capacity or tickets: their full contents are hashed. */
+const MONEY_MODELS = [
+  "slot", "order", "orderLine", "capacityHold", "payment", "paymentEvent", "refund", "ticket", "redemption", "idempotencyRecord", "reconciliationRun", "reconciliationDifference",
+] as const;
+
+export interface DbSnapshot {
+  /** Row count per model. */
+  counts: Record<(typeof MODELS)[number], number>;
+  /** sha256 over every row of the money tables, ordered by id. */
+  moneyHash: string;
+}
+
+/**
+ * Row counts of every table and a hash of the money tables, to prove that something
+ * (a refused request, a fuzz run) changed nothing.
+ */
+export async function snapshotDb(db: Db): Promise<DbSnapshot> {
+  type Delegate = { count(): Promise<number>; findMany(args: { orderBy: { id: "asc" } }): Promise<unknown[]> };
+  const delegate = (name: string): Delegate => (db as unknown as Record<string, Delegate>)[name]!;
+  const counts = Object.fromEntries(await Promise.all(MODELS.map(async (m) => [m, await delegate(m).count()] as const))) as DbSnapshot["counts"];
+  const hash = createHash("sha256");
+  for (const m of MONEY_MODELS) hash.update(`${m}:${JSON.stringify(await delegate(m).findMany({ orderBy: { id: "asc" } }))}\n`);
+  return { counts, moneyHash: hash.digest("hex") };
 }

@@ -1,42 +1,26 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { BRIDGE_CLOSE_CODES } from "@kiosk/bridge-protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildBridge, type Bridge } from "../app.ts";
-import { parseEnv } from "../env.ts";
+import type { Bridge } from "../app.ts";
 import { ticketJob } from "../printer/test-documents.ts";
-import { silentLogger } from "../util/logger.ts";
-import { ManualPoller } from "../util/timers.ts";
+import { startTestBridge, type TestBridge } from "./test-bridge.ts";
 import { TestClient } from "./test-client.ts";
 
 const ORIGIN = "https://kiosk.example.com";
 const TOKEN = "test-pairing-token-0123456789";
 
-let dir: string;
+let testBridge: TestBridge;
 let bridge: Bridge;
 let url: string;
 const clients: TestClient[] = [];
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bridge-ws-"));
-  const env = parseEnv({
-    BRIDGE_PORT: "0",
-    BRIDGE_VIRTUAL_PRINTER_PORT: "0",
-    BRIDGE_VIRTUAL_CONTROL_PORT: "0",
-    BRIDGE_ALLOWED_ORIGINS: ORIGIN,
-    BRIDGE_PAIRING_TOKEN: TOKEN,
-    BRIDGE_DATA_DIR: dir,
-  });
-  bridge = await buildBridge(env, { logger: silentLogger, poller: new ManualPoller(), shouldRenderPng: false });
-  await bridge.start();
-  url = `ws://127.0.0.1:${bridge.wsPort}`;
+  testBridge = await startTestBridge({ origin: ORIGIN, token: TOKEN });
+  ({ bridge, url } = testBridge);
 });
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
-  await bridge.stop();
-  await rm(dir, { recursive: true, force: true });
+  await testBridge.stop();
 });
 
 function connect(origin: string | null = ORIGIN): TestClient {

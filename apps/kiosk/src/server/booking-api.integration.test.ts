@@ -4,57 +4,17 @@
  * (httpBatchLink + superjson) authenticating with an API key created by an admin over
  * the staff procedures.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseEnv } from "../env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
-import type { AppRuntime } from "./app-services.ts";
-import { trpcHandler } from "./http-handlers.ts";
+import { serveTrpc } from "./__tests__/serve-http.ts";
 import type { AppRouter } from "./trpc/root.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 const ADULT = "tt_skyline_adult";
 const CHILD = "tt_skyline_child";
-
-/** Adapts node:http to a fetch-style handler (as the production server's adapter does). */
-function serve(handler: (req: Request) => Promise<Response>): Promise<{ server: Server; baseUrl: string }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void (async () => {
-        try {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(req.headers)) {
-            if (value === undefined) continue;
-            for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-          }
-          const { port } = server.address() as AddressInfo;
-          const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
-          const request = new Request(`http://127.0.0.1:${port}${req.url ?? "/"}`, { method: req.method ?? "GET", headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) });
-          const response = await handler(request);
-          const out: Record<string, string | string[]> = {};
-          response.headers.forEach((v, k) => {
-            if (k !== "set-cookie") out[k] = v;
-          });
-          const cookies = response.headers.getSetCookie();
-          if (cookies.length > 0) out["set-cookie"] = cookies;
-          res.writeHead(response.status, out);
-          res.end(Buffer.from(await response.arrayBuffer()));
-        } catch (error) {
-          res.writeHead(500, { "content-type": "text/plain" });
-          res.end(String(error));
-        }
-      })();
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-  });
-}
 
 function client(baseUrl: string, headers: Record<string, string>) {
   return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers })] });
@@ -79,13 +39,7 @@ for (const provider of providersFor(PG_URL)) {
 
     beforeAll(async () => {
       h = await createHarness(provider, { pgUrl: PG_URL, withTicketKeys: true });
-      const runtime: AppRuntime = {
-        env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test" }),
-        dbHandle: h.tdb,
-        services: h.services,
-        stop: async () => undefined,
-      };
-      ({ server, baseUrl } = await serve(trpcHandler(async () => runtime)));
+      ({ server, baseUrl } = await serveTrpc(h));
 
       // An admin signs in over HTTP and creates the booking system's API key with the staff procedures.
       const login = await fetch(`${baseUrl}/api/trpc/auth.login`, {

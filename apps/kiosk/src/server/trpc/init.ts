@@ -115,7 +115,23 @@ const errorMiddleware = t.middleware(async ({ ctx, path, type, next }) => {
 
 const baseProcedure = t.procedure.use(errorMiddleware);
 
-export const publicProcedure = baseProcedure;
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 20 || typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(([k, v]) => k.includes("\u0000") || hasNul(v, depth + 1));
+}
+
+/**
+ * Refuses input text with NUL characters: PostgreSQL cannot store or even compare them
+ * (a lookup by such an id failed as an internal error), SQLite would cut the text there.
+ * Runs after the caller is authenticated and authorised, before input parsing.
+ */
+const nulFreeInput = t.middleware(async ({ getRawInput, next }) => {
+  if (hasNul(await getRawInput())) throw new KioskError("BAD_REQUEST", "Text in the input must not contain NUL characters (U+0000).");
+  return next();
+});
+
+export const publicProcedure = baseProcedure.use(nulFreeInput);
 
 export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({ ctx, next }) => {
   const credential = ctx.auth.kioskCredential;
@@ -123,7 +139,7 @@ export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({
   const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
   if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again).");
   return next({ ctx: { kiosk, log: ctx.log.child({ kioskId: kiosk.id }) } });
-});
+}).use(nulFreeInput);
 
 /** For procedures that sell: a kiosk taken out of service is refused. */
 export const sellingKioskProcedure = kioskProcedure.use(({ ctx, next }) => {
@@ -131,7 +147,7 @@ export const sellingKioskProcedure = kioskProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-export const staffProcedure = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, next }) => {
+const signedInStaff = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, next }) => {
   const token = ctx.auth.sessionToken;
   if (!token) throw new KioskError("UNAUTHORIZED", "Sign in first.");
   const session = await ctx.services.auth.authenticateSession(token);
@@ -144,14 +160,19 @@ export const staffProcedure = baseProcedure.meta({ auth: "staff" }).use(async ({
   return next({ ctx: { staff, session: { id: session.sessionId, expiresAt: session.expiresAt }, log: ctx.log.child({ staffId: staff.id }) } });
 });
 
+export const staffProcedure = signedInStaff.use(nulFreeInput);
+
 /** Staff with at least role `min`. Checked before input parsing, so a refused caller learns nothing about inputs. */
 export function requireRole(min: StaffRole) {
-  return staffProcedure.meta({ auth: "staff", minRole: min }).use(({ ctx, next }) => {
-    if (!hasRoleAtLeast(ctx.staff.role, min)) {
-      throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${ctx.staff.email} is ${ctx.staff.role}.`, { details: { requiredRole: min, role: ctx.staff.role } });
-    }
-    return next();
-  });
+  return signedInStaff
+    .meta({ auth: "staff", minRole: min })
+    .use(({ ctx, next }) => {
+      if (!hasRoleAtLeast(ctx.staff.role, min)) {
+        throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${ctx.staff.email} is ${ctx.staff.role}.`, { details: { requiredRole: min, role: ctx.staff.role } });
+      }
+      return next();
+    })
+    .use(nulFreeInput);
 }
 
 /** A booking system's API key carrying every scope in `scope`; rate-limited per client (bookingApi policy). */
@@ -168,7 +189,7 @@ export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
       throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, { details: { missingScopes: missing } });
     }
     return next({ ctx: { apiClient: client, log: ctx.log.child({ apiClientId: client.id }) } });
-  });
+  }).use(nulFreeInput);
 }
 
 /** Idempotency keys: 8–200 visible ASCII characters (a UUID is a good choice). */
