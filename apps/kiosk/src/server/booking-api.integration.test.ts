@@ -13,44 +13,15 @@ import { parseEnv } from "../env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
 import type { AppRuntime } from "./app-services.ts";
 import { trpcHandler } from "./http-handlers.ts";
+import { toNodeListener } from "./node-http.ts";
 import type { AppRouter } from "./trpc/root.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 const ADULT = "tt_skyline_adult";
 const CHILD = "tt_skyline_child";
 
-/** Adapts node:http to a fetch-style handler (as the production server's adapter does). */
 function serve(handler: (req: Request) => Promise<Response>): Promise<{ server: Server; baseUrl: string }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void (async () => {
-        try {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(req.headers)) {
-            if (value === undefined) continue;
-            for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-          }
-          const { port } = server.address() as AddressInfo;
-          const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
-          const request = new Request(`http://127.0.0.1:${port}${req.url ?? "/"}`, { method: req.method ?? "GET", headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) });
-          const response = await handler(request);
-          const out: Record<string, string | string[]> = {};
-          response.headers.forEach((v, k) => {
-            if (k !== "set-cookie") out[k] = v;
-          });
-          const cookies = response.headers.getSetCookie();
-          if (cookies.length > 0) out["set-cookie"] = cookies;
-          res.writeHead(response.status, out);
-          res.end(Buffer.from(await response.arrayBuffer()));
-        } catch (error) {
-          res.writeHead(500, { "content-type": "text/plain" });
-          res.end(String(error));
-        }
-      })();
-    });
-  });
+  const server = createServer(toNodeListener(handler, () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
   });
