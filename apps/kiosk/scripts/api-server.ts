@@ -3,7 +3,7 @@
 // document, Alipay notify endpoint, /healthz, /readyz, /metrics) over node:http. No pages.
 // For drills, load tests and fleets of API-only instances.
 // usage: tsx apps/kiosk/scripts/api-server.ts   (configured like the server: apps/kiosk/README.md)
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getEnv } from "../src/env.ts";
 import { buildRuntime } from "../src/server/app-services.ts";
@@ -12,7 +12,7 @@ import { toNodeListener } from "../src/server/node-http.ts";
 
 const env = getEnv();
 const runtime = await buildRuntime({ env });
-const server = createServer(
+const server: Server = createServer(
   toNodeListener(apiRequestHandler(() => Promise.resolve(runtime)), () => `http://${env.host}:${(server.address() as AddressInfo).port}`),
 );
 server.listen(env.port, env.host, () => {

@@ -216,7 +216,9 @@ export async function startFaultProxy(
     const response = await fetch(target, {
       method: req.method ?? "GET",
       headers,
-      ...(req.method === "GET" || req.method === "HEAD" ? {} : { body }),
+      ...(req.method === "GET" || req.method === "HEAD"
+        ? {}
+        : { body: new Uint8Array(body) }),
       signal: AbortSignal.timeout(forwardTimeoutMs),
     });
     return {
@@ -298,7 +300,7 @@ export async function startFaultProxy(
       const response = await fetch(notifyTarget, {
         method: "POST",
         headers: { "content-type": contentType },
-        body,
+        body: new Uint8Array(body),
         signal: AbortSignal.timeout(forwardTimeoutMs),
       });
       return { status: response.status, text: await response.text() };

@@ -21,7 +21,7 @@ const ADULT = "tt_skyline_adult";
 const CHILD = "tt_skyline_child";
 
 function serve(handler: (req: Request) => Promise<Response>): Promise<{ server: Server; baseUrl: string }> {
-  const server = createServer(toNodeListener(handler, () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  const server: Server = createServer(toNodeListener(handler, () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
   });

@@ -78,7 +78,7 @@ export function toNodeListener(handler: FetchHandler, origin: () => string): (re
           method,
           headers: headersOf(req),
           signal: aborter.signal,
-          ...(body && body.length > 0 ? { body } : {}),
+          ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
         });
         await writeResponse(res, await handler(request));
       } catch (error) {

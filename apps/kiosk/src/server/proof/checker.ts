@@ -224,7 +224,7 @@ export async function reconcileDays(input: { db: Db; alipay: AlipayGateway; cloc
     const run = await service.run({ day, trigger: "manual", actor: { type: "system", id: "checker" } });
     runs.push({ day, state: run.state, matched: run.matchedCount, error: run.error });
     for (const d of run.differences) {
-      differences.push({ day, kind: d.kind, partnerTransId: d.partnerTransId, alipayTransId: d.alipayTransId, ledgerAmountMinor: d.ledgerAmountMinor, gatewayAmountMinor: d.gatewayAmountMinor, details: d.details });
+      differences.push({ day, kind: d.kind as Difference["kind"], partnerTransId: d.partnerTransId, alipayTransId: d.alipayTransId, ledgerAmountMinor: d.ledgerAmountMinor, gatewayAmountMinor: d.gatewayAmountMinor, details: d.details });
     }
   }
   return { runs, differences };
