@@ -61,6 +61,7 @@ for (let run = 0; run < runs; run++) {
     ...(pgUrl ? { pgUrl } : {}),
     protocol,
     minKills,
+    parentEnv: process.env,
     onProgress: (line) => say(`  ${line}`),
   });
   results.push(result);

@@ -43,6 +43,8 @@ export interface DrillOptions {
   upTimeMs?: readonly [number, number];
   /** Give up waiting for payments to settle after this long. @default 240000 */
   settleTimeoutMs?: number;
+  /** The environment the server process inherits (PATH, HOME…); the drill adds its own configuration. */
+  parentEnv: Readonly<Record<string, string | undefined>>;
   /** Progress lines (the CLI prints them). */
   onProgress?: (line: string) => void;
 }
@@ -130,11 +132,11 @@ class ServerProcess {
   kills = 0;
   starts = 0;
 
-  constructor(private readonly opts: { repoRoot: string; env: Record<string, string>; url: string; log: WriteStream }) {}
+  constructor(private readonly opts: { repoRoot: string; env: Record<string, string | undefined>; url: string; log: WriteStream }) {}
 
   async start(): Promise<void> {
     const entry = join(this.opts.repoRoot, "apps/kiosk/scripts/api-server.ts");
-    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: this.opts.repoRoot, env: { ...process.env, ...this.opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: this.opts.repoRoot, env: this.opts.env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     this.starts += 1;
     child.stdout?.pipe(this.opts.log, { end: false });
@@ -244,6 +246,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       url: serverUrl,
       log,
       env: {
+        ...options.parentEnv,
         NODE_ENV: "test",
         DATABASE_URL: database.url,
         HOST: "127.0.0.1",
