@@ -66,7 +66,7 @@ for (let run = 0; run < runs; run++) {
   });
   results.push(result);
   const c = result.report.counts;
-  say(`  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`);
+  say(`  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}${result.reconciliationSkipped ? ` (not run: ${result.reconciliationSkipped})` : ""}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`);
   for (const f of result.report.findings) say(`  FINDING ${f.kind} ${f.subject}: ${f.detail}`);
 }
 
@@ -84,6 +84,7 @@ const figures = {
   paymentsStarted: sum((r) => r.paymentsStarted),
   abandonedCarts: sum((r) => r.abandonedCarts),
   visitorCancels: sum((r) => r.visitorCancels),
+  refused: sum((r) => r.refused),
   paymentStates: states,
   gatewayCalls: sum((r) => r.gatewayCalls),
   notifications: sum((r) => r.notifications),
@@ -102,7 +103,9 @@ const figures = {
   staleHolds: sum((r) => r.report.counts.stale_hold),
   heldCounterDrift: sum((r) => r.report.counts.held_counter_drift),
   unsettledPayments: sum((r) => r.report.counts.unsettled),
+  gatewayMismatches: sum((r) => r.report.counts.gateway_mismatch),
   reconciliationRuns: sum((r) => r.reconciliation.runs.length),
+  reconciliationSkipped: results.filter((r) => r.reconciliationSkipped !== null).length,
   reconciliationDifferences: sum((r) => r.report.counts.reconciliation_difference),
   seed,
   database: values.db,
@@ -112,7 +115,7 @@ const line = (label: string, value: unknown): void => say(`${label.padEnd(28)} $
 say("");
 say("== proof:faults ==");
 line("runs", figures.runs);
-line("purchases", `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels})`);
+line("purchases", `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels}, refused ${figures.refused})`);
 line("payments by end state", figures.paymentStates);
 line("gateway calls / notifications", `${figures.gatewayCalls} / ${figures.notifications}`);
 line("faults injected", figures.faultsInjected);
@@ -127,9 +130,10 @@ line("tickets issued twice", figures.ticketsIssuedTwice);
 line("stale holds", figures.staleHolds);
 line("held counter drift", figures.heldCounterDrift);
 line("unsettled payments", figures.unsettledPayments);
-line("reconciliation differences", `${figures.reconciliationDifferences} (${figures.reconciliationRuns} runs)`);
+line("ledger/gateway mismatches", figures.gatewayMismatches);
+line("reconciliation differences", `${figures.reconciliationDifferences} (${figures.reconciliationRuns} runs${figures.reconciliationSkipped > 0 ? `; not run in ${figures.reconciliationSkipped} OpenAPI run(s): bill archives unsupported` : ""})`);
 line("wall time", `${figures.wallTimeSec} s`);
 if (process.env.PROOF_OUT) writeFileSync(process.env.PROOF_OUT, JSON.stringify({ figures }, null, 2));
-const isFailed = figures.losses + figures.doubleCharges + figures.ticketsIssuedTwice + figures.staleHolds + figures.heldCounterDrift + figures.unsettledPayments + figures.reconciliationDifferences > 0;
+const isFailed = figures.losses + figures.doubleCharges + figures.ticketsIssuedTwice + figures.staleHolds + figures.heldCounterDrift + figures.unsettledPayments + figures.gatewayMismatches + figures.reconciliationDifferences > 0;
 say(isFailed ? "FAILED: see the findings above" : "OK: nothing lost, nothing charged twice");
 process.exit(isFailed ? 1 : 0);

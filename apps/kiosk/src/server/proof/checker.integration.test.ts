@@ -44,7 +44,8 @@ describe("money checker on SQLite with the sandbox", () => {
     await h.db.db.payment.update({ where: { id: payment.id }, data: { amountMinor: payment.amountMinor + 1 } });
     const report = await checkNow();
     expect(report.counts.reconciliation_difference).toBe(1);
-    expect(report.findings[0]?.detail).toContain("amount_mismatch");
+    expect(report.findings.find((f) => f.kind === "reconciliation_difference")?.detail).toContain("amount_mismatch");
+    expect(report.counts.gateway_mismatch).toBe(1);
     await h.db.db.payment.update({ where: { id: payment.id }, data: { amountMinor: payment.amountMinor } });
   });
 

@@ -79,6 +79,15 @@ describe("money checker", () => {
     expect(report.counts.tickets_twice).toBe(1);
   });
 
+  it("detects a payment we record as paid that the gateway did not charge, or charged another amount", () => {
+    const w = cleanWorld();
+    w.trades[0] = { ...w.trades[0]!, status: "TRADE_CLOSED", paidAt: null };
+    expect(check(w).counts.gateway_mismatch).toBe(1);
+    const v = cleanWorld();
+    v.ledger.payments[0]!.amountMinor = 4999;
+    expect(check(v).counts.gateway_mismatch).toBe(1);
+  });
+
   it("detects capacity held past its expiry, but not within the grace", () => {
     const w = cleanWorld();
     w.ledger.activeHolds[0]!.orderExpiresAt = new Date(NOW.getTime() - 4_000);

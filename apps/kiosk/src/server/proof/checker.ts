@@ -4,6 +4,7 @@
  * - every trade the gateway charged and kept has its tickets (or was cancelled or refunded);
  * - no order was charged twice, and no order got its tickets twice;
  * - no capacity is held past its expiry (and each slot's held counter matches its holds);
+ * - what we record as paid, the gateway charged (same amount), and the other way round;
  * - reconciliation (our service, against the gateway's settlement file) finds no difference.
  * `checkMoneyInvariants` is pure over plain snapshots, so planted problems are tested without
  * a database; `readLedger` and `reconcileDays` read the database and the gateway.
@@ -76,6 +77,7 @@ export type FindingKind =
   | "stale_hold"
   | "held_counter_drift"
   | "unsettled"
+  | "gateway_mismatch"
   | "reconciliation_difference";
 
 export interface Finding {
@@ -95,7 +97,7 @@ export interface CheckReport {
 
 const KEPT_STATES = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDING"]);
 const UNSETTLED_STATES = new Set(["SENDING", "POLLING", "CANCELLING", "REFUNDING"]);
-const FINDING_KINDS: readonly FindingKind[] = ["loss", "double_charge", "tickets_twice", "stale_hold", "held_counter_drift", "unsettled", "reconciliation_difference"];
+const FINDING_KINDS: readonly FindingKind[] = ["loss", "double_charge", "tickets_twice", "stale_hold", "held_counter_drift", "unsettled", "gateway_mismatch", "reconciliation_difference"];
 
 /** Money the gateway took from the buyer and still keeps for this trade. */
 function keptMinor(t: GatewayTrade): number {
@@ -141,6 +143,15 @@ export function checkMoneyInvariants(input: {
   }
   for (const [orderId, transIds] of keptByOrder) {
     if (transIds.length > 1) add("double_charge", orderId, `charged by ${transIds.length} trades: ${transIds.join(", ")}`);
+  }
+
+  // The other way round: what we record as paid, the gateway charged and kept, for the same amount.
+  const tradeByTransId = new Map(trades.map((t) => [t.outTradeNo, t]));
+  for (const p of ledger.payments) {
+    if (!KEPT_STATES.has(p.state)) continue;
+    const t = tradeByTransId.get(p.partnerTransId);
+    if (!t || keptMinor(t) <= 0) add("gateway_mismatch", p.partnerTransId, `our payment ${p.id} is ${p.state}; the gateway ${t ? `says ${t.status}` : "has no such trade"}`);
+    else if (t.amountMinor !== p.amountMinor) add("gateway_mismatch", p.partnerTransId, `amount ${p.amountMinor} here, ${t.amountMinor} at the gateway`);
   }
 
   // Our side: one kept payment per order at most, never more tickets than places bought.
