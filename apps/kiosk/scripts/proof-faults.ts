@@ -67,6 +67,7 @@ for (let run = 0; run < runs; run++) {
   results.push(result);
   const c = result.report.counts;
   say(`  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}${result.reconciliationSkipped ? ` (not run: ${result.reconciliationSkipped})` : ""}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`);
+  for (const [what, n] of Object.entries(result.refusals)) say(`  refused ${n}× ${what}`);
   for (const f of result.report.findings) say(`  FINDING ${f.kind} ${f.subject}: ${f.detail}`);
 }
 

@@ -57,6 +57,8 @@ export interface DrillResult {
   visitorCancels: number;
   /** Calls the server refused with a typed error (e.g. an order that expired while it was down). */
   refused: number;
+  /** Refusals by call, code and message. */
+  refusals: Record<string, number>;
   kills: number;
   restarts: number;
   proxyFaults: Record<FaultKind, number>;
@@ -305,15 +307,23 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       };
     });
     const stopping = () => isStopping;
+    const refusals: Record<string, number> = {};
+    const noteRefusal = (call: string, error: unknown): void => {
+      tally.refused += 1;
+      const key = `${call} ${(error as TRPCClientError<AppRouter>).data?.code ?? "?"}: ${error instanceof Error ? error.message.slice(0, 80) : ""}`;
+      refusals[key] = (refusals[key] ?? 0) + 1;
+    };
 
     async function purchase(plan: (typeof plans)[number]): Promise<void> {
       await sleep(plan.thinkMs); // the visitor choosing tickets
       const order = await whenUp(() => api.order.create.mutate({ lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: plan.quantity }] }), stopping).catch((error: unknown) => {
-        if (isAnswered(error)) return null; // refused with a typed error (e.g. sold out): nothing held
+        if (isAnswered(error)) {
+          noteRefusal("order.create", error);
+          return null; // refused with a typed error (e.g. sold out): nothing held
+        }
         throw error;
       });
       if (!order) {
-        tally.refused += 1;
         return;
       }
       tally.ordersCreated += 1;
@@ -329,7 +339,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
           break;
         } catch (error) {
           if (isAnswered(error)) {
-            tally.refused += 1; // e.g. the order expired while the server was down: nothing was sent
+            noteRefusal("payment.start", error); // e.g. the order expired while the server was down: nothing was sent
             return;
           }
           // The server died mid-call: a kiosk asks what became of the order before paying again.
@@ -415,6 +425,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       report,
       reconciliation,
       reconciliationSkipped,
+      refusals,
       wallTimeMs: Date.now() - startedAt,
       logFile,
     };
