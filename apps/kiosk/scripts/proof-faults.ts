@@ -102,6 +102,7 @@ const figures = {
   doubleCharges: sum((r) => r.report.counts.double_charge),
   ticketsIssuedTwice: sum((r) => r.report.counts.tickets_twice),
   staleHolds: sum((r) => r.report.counts.stale_hold),
+  longestHoldOverrunSec: Math.max(0, ...results.map((r) => r.report.longestHoldOverrunMs)) / 1000,
   heldCounterDrift: sum((r) => r.report.counts.held_counter_drift),
   unsettledPayments: sum((r) => r.report.counts.unsettled),
   gatewayMismatches: sum((r) => r.report.counts.gateway_mismatch),
@@ -128,7 +129,7 @@ line("paid orders / tickets", `${figures.paidOrders} / ${figures.ticketsIssued}`
 line("losses", figures.losses);
 line("double charges", figures.doubleCharges);
 line("tickets issued twice", figures.ticketsIssuedTwice);
-line("stale holds", figures.staleHolds);
+line("stale holds", `${figures.staleHolds} (longest hold past its expiry: ${figures.longestHoldOverrunSec.toFixed(1)} s; allowed 15 s)`);
 line("held counter drift", figures.heldCounterDrift);
 line("unsettled payments", figures.unsettledPayments);
 line("ledger/gateway mismatches", figures.gatewayMismatches);

@@ -18,6 +18,7 @@ function cleanWorld(): { ledger: LedgerSnapshot; trades: GatewayTrade[] } {
         { id: "ord_c", state: "pending", expiresAt: new Date(NOW.getTime() + 60_000), quantity: 3, tickets: 0 },
       ],
       activeHolds: [{ id: "hld_c", orderId: "ord_c", slotId: "slot_1", quantity: 3, orderExpiresAt: new Date(NOW.getTime() + 60_000) }],
+      expiredHolds: [{ id: "hld_e", orderId: "ord_e", orderExpiresAt: new Date(NOW.getTime() - 30_000), releasedAt: new Date(NOW.getTime() - 29_000) }],
       slots: [{ id: "slot_1", held: 3 }],
     },
     trades: [
@@ -34,7 +35,7 @@ describe("money checker", () => {
   it("finds nothing in a consistent world", () => {
     const report = check(cleanWorld());
     expect(report.findings).toEqual([]);
-    expect(report).toMatchObject({ gatewayTrades: 2, chargedTrades: 1, paidOrders: 1, ticketsIssued: 2 });
+    expect(report).toMatchObject({ gatewayTrades: 2, chargedTrades: 1, paidOrders: 1, ticketsIssued: 2, longestHoldOverrunMs: 1_000 });
   });
 
   it("detects a trade the gateway charged whose order has no tickets", () => {
@@ -94,6 +95,14 @@ describe("money checker", () => {
     expect(check(w).counts.stale_hold).toBe(0);
     w.ledger.activeHolds[0]!.orderExpiresAt = new Date(NOW.getTime() - 60_000);
     expect(check(w).counts.stale_hold).toBe(1);
+  });
+
+  it("detects places given back long after their order expired", () => {
+    const w = cleanWorld();
+    w.ledger.expiredHolds[0]!.releasedAt = new Date(NOW.getTime());
+    const report = check(w);
+    expect(report.counts.stale_hold).toBe(1);
+    expect(report.longestHoldOverrunMs).toBe(30_000);
   });
 
   it("detects a slot whose held counter disagrees with its holds", () => {

@@ -52,6 +52,14 @@ export interface LedgerHold {
   orderExpiresAt: Date;
 }
 
+/** A hold given back because its order expired unpaid. */
+export interface LedgerExpiredHold {
+  id: string;
+  orderId: string;
+  orderExpiresAt: Date;
+  releasedAt: Date;
+}
+
 export interface LedgerSlot {
   id: string;
   held: number;
@@ -61,6 +69,7 @@ export interface LedgerSnapshot {
   payments: LedgerPayment[];
   orders: LedgerOrder[];
   activeHolds: LedgerHold[];
+  expiredHolds: LedgerExpiredHold[];
   slots: LedgerSlot[];
 }
 
@@ -91,6 +100,8 @@ export interface CheckReport {
   chargedTrades: number;
   paidOrders: number;
   ticketsIssued: number;
+  /** The longest time any capacity stayed held past its order's expiry (released late, or still held), ms. */
+  longestHoldOverrunMs: number;
   findings: Finding[];
   counts: Record<FindingKind, number>;
 }
@@ -106,8 +117,9 @@ function keptMinor(t: GatewayTrade): number {
 
 /**
  * The invariants over plain snapshots. `now` is when the ledger was read; a hold counts as
- * stale once its order's expiry is more than `holdGraceMs` behind (the worker expires holds
- * on its own tick, not at the exact millisecond).
+ * stale once its order's expiry is more than `holdGraceMs` behind, or when it was given back
+ * more than `holdGraceMs` after expiry (the worker expires holds on its own tick, not at the
+ * exact millisecond, and not while its process is down).
  */
 export function checkMoneyInvariants(input: {
   ledger: LedgerSnapshot;
@@ -167,12 +179,20 @@ export function checkMoneyInvariants(input: {
     if (o.tickets > o.quantity) add("tickets_twice", o.id, `${o.tickets} tickets for ${o.quantity} places`);
   }
 
-  // Capacity: nothing held past its expiry, and the slot counters agree with the holds.
+  // Capacity: nothing held past its expiry (now, or before it was given back), and the slot
+  // counters agree with the holds.
   const heldBySlot = new Map<string, number>();
+  let longestHoldOverrunMs = 0;
   for (const h of ledger.activeHolds) {
     heldBySlot.set(h.slotId, (heldBySlot.get(h.slotId) ?? 0) + h.quantity);
     const overdueMs = now.getTime() - h.orderExpiresAt.getTime();
+    longestHoldOverrunMs = Math.max(longestHoldOverrunMs, overdueMs);
     if (overdueMs > input.holdGraceMs) add("stale_hold", h.id, `${h.quantity} place(s) of order ${h.orderId} held ${Math.round(overdueMs / 1000)} s past expiry`);
+  }
+  for (const h of ledger.expiredHolds) {
+    const lateMs = h.releasedAt.getTime() - h.orderExpiresAt.getTime();
+    longestHoldOverrunMs = Math.max(longestHoldOverrunMs, lateMs);
+    if (lateMs > input.holdGraceMs) add("stale_hold", h.id, `order ${h.orderId}'s places were given back ${Math.round(lateMs / 1000)} s after expiry`);
   }
   for (const s of ledger.slots) {
     const expected = heldBySlot.get(s.id) ?? 0;
@@ -192,6 +212,7 @@ export function checkMoneyInvariants(input: {
     chargedTrades,
     paidOrders: ledger.orders.filter((o) => o.state === "paid").length,
     ticketsIssued: ledger.orders.reduce((sum, o) => sum + o.tickets, 0),
+    longestHoldOverrunMs,
     findings,
     counts,
   };
@@ -199,11 +220,12 @@ export function checkMoneyInvariants(input: {
 
 /** Reads the snapshot `checkMoneyInvariants` needs. */
 export async function readLedger(db: Db): Promise<LedgerSnapshot> {
-  const [payments, orders, ticketCounts, holds, slots] = await Promise.all([
+  const [payments, orders, ticketCounts, holds, expiredHolds, slots] = await Promise.all([
     db.payment.findMany({ select: { id: true, orderId: true, partnerTransId: true, state: true, amountMinor: true } }),
     db.order.findMany({ select: { id: true, state: true, expiresAt: true, lines: { select: { quantity: true } } } }),
     db.ticket.groupBy({ by: ["orderId"], where: { state: { not: "void" } }, _count: { _all: true } }),
     db.capacityHold.findMany({ where: { state: "active" }, select: { id: true, orderId: true, slotId: true, quantity: true, order: { select: { expiresAt: true } } } }),
+    db.capacityHold.findMany({ where: { state: "released", releasedAt: { not: null }, order: { state: "expired" } }, select: { id: true, orderId: true, releasedAt: true, order: { select: { expiresAt: true } } } }),
     db.slot.findMany({ where: { OR: [{ held: { not: 0 } }, { holds: { some: { state: "active" } } }] }, select: { id: true, held: true } }),
   ]);
   const ticketsByOrder = new Map(ticketCounts.map((t) => [t.orderId, t._count._all]));
@@ -211,6 +233,7 @@ export async function readLedger(db: Db): Promise<LedgerSnapshot> {
     payments,
     orders: orders.map((o) => ({ id: o.id, state: o.state, expiresAt: o.expiresAt, quantity: o.lines.reduce((s, l) => s + l.quantity, 0), tickets: ticketsByOrder.get(o.id) ?? 0 })),
     activeHolds: holds.map((h) => ({ id: h.id, orderId: h.orderId, slotId: h.slotId, quantity: h.quantity, orderExpiresAt: h.order.expiresAt })),
+    expiredHolds: expiredHolds.map((h) => ({ id: h.id, orderId: h.orderId, orderExpiresAt: h.order.expiresAt, releasedAt: h.releasedAt ?? h.order.expiresAt })),
     slots,
   };
 }

@@ -41,6 +41,11 @@ export interface DrillOptions {
   paymentDeadlineSeconds?: number;
   /** Up-time range between kills, ms. @default [1500, 4000] */
   upTimeMs?: readonly [number, number];
+  /**
+   * How late past its order's expiry a hold may still be given back: the worker expires holds on
+   * its tick (0.5 s), and not while the server is down between a kill and its restart. @default 15000
+   */
+  holdGraceMs?: number;
   /** Give up waiting for payments to settle after this long. @default 240000 */
   settleTimeoutMs?: number;
   /** The environment the server process inherits (PATH, HOME…); the drill adds its own configuration. */
@@ -78,7 +83,6 @@ const ADULT = "tt_skyline_adult";
 const ATTRACTION = "attr_skyline";
 const PAIRING_CODE = "DRILLPAIR";
 const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
-const HOLD_GRACE_MS = 5_000;
 const DAY_MS = 86_400_000;
 
 /** Scenario mix of the payment codes (weights); the sandbox's scenario table says what each does. */
@@ -408,7 +412,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       const direct = createAlipayClient(alipayClientConfig(env));
       reconciliation = await reconcileDays({ db: database.db, alipay: direct, clock: { now: () => new Date(Date.now() + DAY_MS) }, days: settlementDaysOf(trades, checkedAt.getTime()) });
     }
-    const report = checkMoneyInvariants({ ledger, trades, now: checkedAt, holdGraceMs: HOLD_GRACE_MS, reconciliation });
+    const report = checkMoneyInvariants({ ledger, trades, now: checkedAt, holdGraceMs: options.holdGraceMs ?? 15_000, reconciliation });
 
     const paymentStates: Record<string, number> = {};
     for (const p of ledger.payments) paymentStates[p.state] = (paymentStates[p.state] ?? 0) + 1;
