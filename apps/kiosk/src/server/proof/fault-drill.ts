@@ -60,6 +60,7 @@ export interface DrillResult {
   paymentsStarted: number;
   abandonedCarts: number;
   visitorCancels: number;
+  refundsRequested: number;
   /** Calls the server refused with a typed error (e.g. an order that expired while it was down). */
   refused: number;
   /** Refusals by call, code and message. */
@@ -82,6 +83,7 @@ export interface DrillResult {
 const ADULT = "tt_skyline_adult";
 const ATTRACTION = "attr_skyline";
 const PAIRING_CODE = "DRILLPAIR";
+const ADMIN = { email: "admin@example.com", password: "drill-password" };
 const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
 const DAY_MS = 86_400_000;
 
@@ -177,6 +179,28 @@ class ServerProcess {
 
 type KioskApi = ReturnType<typeof kioskClient>;
 
+/** A staff client: signs in once; the session cookie is kept and sent on every call (sessions live in the database, so they survive restarts). */
+async function staffClient(url: string, login: { email: string; password: string }) {
+  let cookie = "";
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${url}/api/trpc`,
+        transformer: superjson,
+        headers: () => (cookie ? { cookie } : {}),
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          const session = response.headers.getSetCookie().find((c) => c.startsWith("kiosk_session="));
+          if (session) cookie = session.split(";")[0] as string;
+          return response;
+        },
+      }),
+    ],
+  });
+  await client.auth.login.mutate(login);
+  return client;
+}
+
 function kioskClient(url: string, credential?: string) {
   return createTRPCClient<AppRouter>({
     links: [httpLink({ url: `${url}/api/trpc`, transformer: superjson, headers: credential ? { authorization: `Bearer ${credential}` } : {} })],
@@ -245,7 +269,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
     mkdirSync(keysDir, { recursive: true });
     for (const [id, pem] of Object.entries(ticketKeys)) writeFileSync(join(keysDir, `${id}.pem`), pem, { mode: 0o600 });
     const now = new Date();
-    await seed(database.db, { now, days: 2, adminPassword: "drill-password", kioskPairingCode: PAIRING_CODE, ticketKeys });
+    await seed(database.db, { now, days: 2, adminEmail: ADMIN.email, adminPassword: ADMIN.password, kioskPairingCode: PAIRING_CODE, ticketKeys });
     const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Singapore" }).format(now);
     const slot = await database.db.slot.create({
       data: { id: "slot_drill", attractionId: ATTRACTION, kind: "timed", day, startsAt: new Date(now.getTime() - 3_600_000 + 17_000), endsAt: new Date(now.getTime() + DAY_MS), capacity: options.purchases * 10 },
@@ -277,6 +301,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
     say(`server up at ${serverUrl} (${options.provider}, ${options.protocol}); gateway through the fault proxy ${proxy.url}`);
     const paired = await kioskClient(serverUrl).auth.pairKiosk.mutate({ code: PAIRING_CODE });
     const api: KioskApi = kioskClient(serverUrl, paired.credential);
+    const staff = await staffClient(serverUrl, ADMIN);
 
     // The killer: SIGKILL at seeded random moments, restart at once on the same database.
     let isPurchasing = true;
@@ -295,7 +320,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       throw error;
     });
 
-    const tally = { ordersCreated: 0, paymentsStarted: 0, abandonedCarts: 0, visitorCancels: 0, refused: 0 };
+    const tally = { ordersCreated: 0, paymentsStarted: 0, abandonedCarts: 0, visitorCancels: 0, refundsRequested: 0, refused: 0 };
     const scenarioFaults: Partial<Record<ScenarioId, number>> = {};
     const plans = Array.from({ length: options.purchases }, (_, i) => {
       const scenario = pickScenario(rng);
@@ -307,6 +332,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
         quantity: 1 + Math.floor(rng() * 3),
         isAbandoned: rng() < 0.05,
         isVisitorCancel: scenario === "pin_wait_never" && rng() < 0.5,
+        isRefunded: scenario === "success" && rng() < 0.1,
         thinkMs: Math.floor(rng() * 800),
       };
     });
@@ -317,6 +343,26 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       const key = `${call} ${(error as TRPCClientError<AppRouter>).data?.code ?? "?"}: ${error instanceof Error ? error.message.slice(0, 80) : ""}`;
       refusals[key] = (refusals[key] ?? 0) + 1;
     };
+
+    /** Staff refund everything once the payment is PAID (a kill may land while it is REFUNDING). */
+    async function refundWhenPaid(paymentId: string): Promise<void> {
+      const giveUpAt = Date.now() + 30_000;
+      while (Date.now() < giveUpAt) {
+        const p = await whenUp(() => api.payment.status.query({ paymentId }), stopping);
+        if (p.state === "PAID") {
+          // A retry after a lost answer finds nothing left to refund and is refused: expected.
+          await whenUp(() => staff.refund.create.mutate({ paymentId, reason: "drill refund" }), stopping).then(
+            () => void (tally.refundsRequested += 1),
+            (error: unknown) => {
+              if (!isAnswered(error)) throw error;
+            },
+          );
+          return;
+        }
+        if (!ACTIVE_STATES.includes(p.state)) return;
+        await sleep(500);
+      }
+    }
 
     async function purchase(plan: (typeof plans)[number]): Promise<void> {
       await sleep(plan.thinkMs); // the visitor choosing tickets
@@ -356,6 +402,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       }
       tally.paymentsStarted += 1;
       if (FAULT_SCENARIOS.has(plan.scenario)) scenarioFaults[plan.scenario] = (scenarioFaults[plan.scenario] ?? 0) + 1;
+      if (plan.isRefunded) await refundWhenPaid(paymentId);
       if (plan.isVisitorCancel) {
         await sleep(1_000);
         const id = paymentId;
