@@ -118,7 +118,7 @@ const line = (label: string, value: unknown): void => say(`${label.padEnd(28)} $
 say("");
 say("== proof:faults ==");
 line("runs", figures.runs);
-line("purchases", `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels}, staff refunds ${figures.refundsRequested}, refused ${figures.refused})`);
+line("purchases", `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels}, staff refunds acknowledged ${figures.refundsRequested}, refused ${figures.refused})`);
 line("payments by end state", figures.paymentStates);
 line("gateway calls / notifications", `${figures.gatewayCalls} / ${figures.notifications}`);
 line("faults injected", figures.faultsInjected);

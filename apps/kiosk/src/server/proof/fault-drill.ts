@@ -243,6 +243,8 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
   const startedAt = Date.now();
   const say = options.onProgress ?? (() => undefined);
   const rng = createRng(options.seed);
+  // Kill moments get their own stream, so the purchase plan of a seed does not depend on them.
+  const killRng = createRng(options.seed ^ 0x5bd1e995);
   const repoRoot = findRepoRoot();
   const workDir = mkdtempSync(join(tmpdir(), "kiosk-drill-"));
   const logFile = join(workDir, "server.log");
@@ -310,7 +312,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
     const running = server;
     const killer = (async () => {
       while (isPurchasing || running.kills < options.minKills) {
-        await sleep(upTime[0] + rng() * (upTime[1] - upTime[0]));
+        await sleep(upTime[0] + killRng() * (upTime[1] - upTime[0]));
         await running.kill("SIGKILL");
         say(`kill ${running.kills}: server SIGKILLed; restarting`);
         await running.start();
