@@ -2,6 +2,8 @@
  * The fault drill, small: 30 purchases through a real api-server process behind the fault
  * proxy, SIGKILLed at least 3 times, then the checker. `npm run proof:faults` is the full run.
  */
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runFaultDrill } from "./fault-drill.ts";
 
@@ -26,5 +28,6 @@ describe("fault drill (small)", () => {
     expect(result.report.paidOrders).toBeGreaterThan(0);
     expect(result.reconciliation.runs.every((r) => r.state === "completed")).toBe(true);
     expect(result.report.chargedTrades).toBeGreaterThanOrEqual(result.report.paidOrders);
+    rmSync(dirname(result.logFile), { recursive: true, force: true }); // kept only when the drill failed
   }, 150_000);
 });
