@@ -41,6 +41,9 @@ describe("env", () => {
       [{ WORKER: "separate" }, "WORKER"],
       [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
       [{ SESSION_TTL_MINUTES: "1" }, "SESSION_TTL_MINUTES"],
+      [{ INSTANCE_ID: "two words" }, "INSTANCE_ID"],
+      [{ ORDER_HOLD_SECONDS: "5" }, "ORDER_HOLD_SECONDS"],
+      [{ PAYMENT_DEADLINE_SECONDS: "9999" }, "PAYMENT_DEADLINE_SECONDS"],
       [{ PUBLIC_URL: "not a url" }, "PUBLIC_URL"],
       [{ ALIPAY_PRIVATE_KEY_FILE: "/nonexistent/key.pem" }, "ALIPAY_PRIVATE_KEY_FILE"],
       [{ ALIPAY_PRIVATE_KEY: "x", ALIPAY_PRIVATE_KEY_FILE: "/y" }, "ALIPAY_PRIVATE_KEY"],
@@ -50,6 +53,11 @@ describe("env", () => {
       expect(() => parse(source), JSON.stringify(source)).toThrow(EnvError);
       expect(() => parse(source), JSON.stringify(source)).toThrow(new RegExp(`^Invalid environment: ${variable}:`));
     }
+  });
+
+  it("tunes the hold, the payment deadline and the lease owner name for tests and drills", () => {
+    expect(parse({})).toMatchObject({ instanceId: null, orderHoldMs: 300_000, paymentDeadlineMs: null });
+    expect(parse({ INSTANCE_ID: "api-1", ORDER_HOLD_SECONDS: "20", PAYMENT_DEADLINE_SECONDS: "15" })).toMatchObject({ instanceId: "api-1", orderHoldMs: 20_000, paymentDeadlineMs: 15_000 });
   });
 
   it("treats empty strings as unset", () => {

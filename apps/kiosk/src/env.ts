@@ -74,6 +74,9 @@ const RawEnvSchema = z.object({
   WORKER: z.preprocess(emptyToUndefined, z.enum(["inline", "off"]).default("inline")),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).optional()),
   SESSION_TTL_MINUTES: int(5, 60 * 24 * 30),
+  INSTANCE_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'").optional()),
+  ORDER_HOLD_SECONDS: int(10, 3600),
+  PAYMENT_DEADLINE_SECONDS: int(10, 600),
 });
 
 export interface KioskEnv {
@@ -112,6 +115,12 @@ export interface KioskEnv {
   worker: "inline" | "off";
   logLevel: (typeof LOG_LEVELS)[number];
   sessionTtlMinutes: number;
+  /** Names this process in payment leases; null = random per start. A restart with the same id takes over its predecessor's leases at once. */
+  instanceId: string | null;
+  /** How long an unpaid order keeps its places. */
+  orderHoldMs: number;
+  /** From payment start to the deadline cancel; null = the money path's default (60 s). */
+  paymentDeadlineMs: number | null;
 }
 
 export class EnvError extends Error {
@@ -243,6 +252,9 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     worker: e.WORKER,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "warn" : "info"),
     sessionTtlMinutes: e.SESSION_TTL_MINUTES ?? 480,
+    instanceId: e.INSTANCE_ID ?? null,
+    orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
+    paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
   };
 }
 

@@ -58,3 +58,13 @@ export { MAPI_SERVICES } from "./mapi-gateway.ts";
 export { OPENAPI_METHODS, BILL_URL_TTL_MS } from "./openapi-gateway.ts";
 export { SUPPORTED_CURRENCIES } from "./money.ts";
 export { readZip } from "./zip.ts";
+export {
+  DEFAULT_FAULT_PLAN,
+  FAULT_KINDS,
+  createRng,
+  startFaultProxy,
+  type FaultKind,
+  type FaultPlan,
+  type FaultProxy,
+  type FaultProxyOptions,
+} from "./fault-proxy.ts";

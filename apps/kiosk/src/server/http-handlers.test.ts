@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, type Harness } from "./__tests__/platform-harness.ts";
 import type { AppRuntime } from "./app-services.ts";
-import { healthzHandler, metricsHandler, openApiHandler, readyzHandler, restHandler, trpcHandler } from "./http-handlers.ts";
+import { apiRequestHandler, healthzHandler, metricsHandler, openApiHandler, readyzHandler, restHandler, trpcHandler } from "./http-handlers.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { appRouter } from "./trpc/root.ts";
 
@@ -52,6 +52,21 @@ describe("HTTP route handlers", () => {
     const body = (await me.json()) as { result: { data: { json: { staff: { email: string }; expiresAt: string }; meta: { values: Record<string, unknown> } } } };
     expect(body.result.data.json.staff.email).toBe(ADMIN_EMAIL);
     expect(body.result.data.meta.values).toEqual({ expiresAt: ["Date"] });
+  });
+
+  it("routes every endpoint by path for the server without Next (api-server.ts)", async () => {
+    const api = apiRequestHandler(async () => runtime);
+    expect((await api(new Request(`${BASE}/healthz`))).status).toBe(200);
+    expect(await (await api(new Request(`${BASE}/readyz`))).json()).toMatchObject({ status: "ready" });
+    expect((await api(new Request(`${BASE}/metrics`))).headers.get("content-type")).toContain("text/plain");
+    expect((await api(new Request(`${BASE}/api/openapi.json`))).status).toBe(200);
+    expect((await api(new Request(`${BASE}/api/trpc/auth.me`))).status).not.toBe(404);
+    // A notification that is not form-encoded Alipay is refused, and nothing changes.
+    const notify = await api(new Request(`${BASE}/api/alipay/notify`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "trade_status=TRADE_SUCCESS" }));
+    expect(notify.status).toBe(400);
+    expect(await notify.text()).toBe("fail");
+    expect((await api(new Request(`${BASE}/api/alipay/notify`))).status).toBe(404);
+    expect((await api(new Request(`${BASE}/kiosk`))).status).toBe(404);
   });
 
   it("answers batched calls", async () => {

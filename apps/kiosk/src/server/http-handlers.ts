@@ -8,11 +8,14 @@ import type { AppRuntime } from "./app-services.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
+import { handleNotifyRequest } from "./services/notify-http.ts";
 import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/root.ts";
 import { getRestRouter } from "./trpc/rest-router.ts";
 
 export const TRPC_ENDPOINT = "/api/trpc";
+export const NOTIFY_ENDPOINT = "/api/alipay/notify";
+export const OPENAPI_DOCUMENT_PATH = "/api/openapi.json";
 
 export type RuntimeGetter = () => Promise<AppRuntime>;
 
@@ -101,5 +104,35 @@ export function metricsHandler(getRuntime: RuntimeGetter): () => Promise<Respons
     const { fleet, metrics } = runtime.services;
     await fleet.countOnline().catch(() => undefined);
     return new Response(metrics.registry.render(), { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
+  };
+}
+
+/** Alipay's asynchronous notifications (form-encoded; "success" only once applied). */
+export function notifyHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return async (req) => handleNotifyRequest(req, (await getRuntime()).services.money.notify);
+}
+
+/**
+ * Every server endpoint except the pages, routed by path as the Next app's route files do:
+ * for a server without Next (scripts/api-server.ts).
+ */
+export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  const trpc = trpcHandler(getRuntime);
+  const rest = restHandler(getRuntime);
+  const openApi = openApiHandler(getRuntime);
+  const notify = notifyHandler(getRuntime);
+  const readyz = readyzHandler(getRuntime);
+  const metrics = metricsHandler(getRuntime);
+  return async (req) => {
+    const { pathname } = new URL(req.url);
+    const isGet = req.method === "GET" || req.method === "HEAD";
+    if (pathname.startsWith(`${TRPC_ENDPOINT}/`)) return trpc(req);
+    if (pathname === REST_ENDPOINT || pathname.startsWith(`${REST_ENDPOINT}/`)) return rest(req);
+    if (pathname === NOTIFY_ENDPOINT && req.method === "POST") return notify(req);
+    if (isGet && pathname === OPENAPI_DOCUMENT_PATH) return openApi();
+    if (isGet && pathname === "/healthz") return healthzHandler();
+    if (isGet && pathname === "/readyz") return readyz();
+    if (isGet && pathname === "/metrics") return metrics();
+    return Response.json({ error: "not_found", path: pathname }, { status: 404 });
   };
 }

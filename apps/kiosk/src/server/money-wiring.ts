@@ -130,6 +130,9 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
       ticketKeys: fileTicketKeys(env.ticketKeysDir),
       events: moneyEventSink(platform),
       metrics: moneyMetricsAdapter(platform.metrics),
+      holdMs: env.orderHoldMs,
+      ...(env.instanceId ? { instanceId: env.instanceId } : {}),
+      ...(env.paymentDeadlineMs === null ? {} : { policy: { paymentDeadlineMs: env.paymentDeadlineMs } }),
     },
   };
 }

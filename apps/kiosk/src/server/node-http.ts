@@ -1,0 +1,93 @@
+/**
+ * node:http in front of a fetch-style handler ((Request) => Promise<Response>), for processes
+ * that serve the kiosk's handlers without Next (scripts/api-server.ts, tests). Response bodies
+ * are streamed, so tRPC subscriptions (server-sent events) work; a client that goes away
+ * aborts its request's signal, which ends the subscription.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+
+export type FetchHandler = (req: Request) => Promise<Response>;
+
+/** Request bodies above this are refused with 413 before the handler runs. */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY_BYTES) return "too_large";
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    if (k !== "set-cookie") out[k] = v;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  res.writeHead(response.status, out);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+  await new Promise<void>((resolve) => {
+    body.on("error", () => resolve());
+    res.on("close", () => {
+      body.destroy();
+      resolve();
+    });
+    body.pipe(res);
+  });
+}
+
+/**
+ * A node:http request listener calling `handler`. `origin()` is the server's own origin
+ * (`http://127.0.0.1:<port>`), the base of every Request URL.
+ */
+export function toNodeListener(handler: FetchHandler, origin: () => string): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      const aborter = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) aborter.abort();
+      });
+      try {
+        const method = req.method ?? "GET";
+        const body = method === "GET" || method === "HEAD" ? null : await readBody(req);
+        if (body === "too_large") {
+          res.writeHead(413, { "content-type": "text/plain" }).end("request body too large");
+          return;
+        }
+        const request = new Request(`${origin()}${req.url ?? "/"}`, {
+          method,
+          headers: headersOf(req),
+          signal: aborter.signal,
+          ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
+        });
+        await writeResponse(res, await handler(request));
+      } catch (error) {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        res.writeHead(500, { "content-type": "text/plain" }).end(error instanceof Error ? error.message : "internal error");
+      }
+    })();
+  };
+}
