@@ -6,11 +6,7 @@ export function currencyExponent(currency: string): number {
   let e = exponentCache.get(currency);
   if (e === undefined) {
     try {
-      e =
-        new Intl.NumberFormat("en", {
-          style: "currency",
-          currency,
-        }).resolvedOptions().maximumFractionDigits ?? 2;
+      e = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
       e = 2;
     }
@@ -23,22 +19,14 @@ export function formatMoney(minor: number, currency: string): string {
   if (currency === "MIXED") return String(minor);
   const e = currencyExponent(currency);
   try {
-    return new Intl.NumberFormat("en", {
-      style: "currency",
-      currency,
-      minimumFractionDigits: e,
-      maximumFractionDigits: e,
-    }).format(minor / 10 ** e);
+    return new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: e, maximumFractionDigits: e }).format(minor / 10 ** e);
   } catch {
     return `${(minor / 10 ** e).toFixed(e)} ${currency}`;
   }
 }
 
 /** "12.5" in CNY → 1250; null when not a valid positive amount with at most the currency's decimals. */
-export function parseMoneyToMinor(
-  text: string,
-  currency: string,
-): number | null {
+export function parseMoneyToMinor(text: string, currency: string): number | null {
   const e = currencyExponent(currency);
   const t = text.trim();
   const re = e === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${e}})?$`);
@@ -51,14 +39,7 @@ export function parseMoneyToMinor(
 export function formatDateTime(d: Date | string | null | undefined): string {
   if (!d) return "—";
   const date = typeof d === "string" ? new Date(d) : d;
-  return date.toLocaleString("en-GB", {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return date.toLocaleString("en-GB", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
 export function formatAgo(d: Date | null | undefined, now: number): string {
@@ -71,37 +52,18 @@ export function formatAgo(d: Date | null | undefined, now: number): string {
 }
 
 function csvCell(v: unknown): string {
-  const s =
-    v === null || v === undefined
-      ? ""
-      : v instanceof Date
-        ? v.toISOString()
-        : String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s)
-    ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`
-    : s;
+  const s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : String(v);
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s;
 }
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted and prefixed. */
-export function toCsv(
-  header: readonly string[],
-  rows: readonly (readonly unknown[])[],
-): string {
-  return (
-    [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n"
-  );
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
 
-export function downloadText(
-  filename: string,
-  text: string,
-  type = "text/csv;charset=utf-8",
-): void {
+export function downloadText(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
   // The byte-order mark makes spreadsheet programs read CSV as UTF-8; other formats go as they are.
-  const blob = new Blob(
-    type.startsWith("text/csv") ? ["\uFEFF", text] : [text],
-    { type },
-  );
+  const blob = new Blob(type.startsWith("text/csv") ? ["\uFEFF", text] : [text], { type });
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

@@ -3,12 +3,7 @@
  * requireRole() levels (server/trpc/routers/*.ts); the server stays the authority,
  * this only hides and disables what would be refused anyway.
  */
-export const STAFF_ROLE_ORDER = [
-  "viewer",
-  "cashier",
-  "supervisor",
-  "admin",
-] as const;
+export const STAFF_ROLE_ORDER = ["viewer", "cashier", "supervisor", "admin"] as const;
 export type ConsoleRole = (typeof STAFF_ROLE_ORDER)[number];
 
 export function atLeast(role: ConsoleRole, min: ConsoleRole): boolean {
@@ -52,25 +47,13 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: "/staff", label: "Fleet", capability: "viewFleet" },
   { href: "/staff/payments", label: "Payments", capability: "viewPayments" },
-  {
-    href: "/staff/attention",
-    label: "Needs attention",
-    capability: "viewAttention",
-  },
-  {
-    href: "/staff/reconciliation",
-    label: "Reconciliation",
-    capability: "viewReconciliation",
-  },
+  { href: "/staff/attention", label: "Needs attention", capability: "viewAttention" },
+  { href: "/staff/reconciliation", label: "Reconciliation", capability: "viewReconciliation" },
   { href: "/staff/tickets", label: "Tickets", capability: "lookupTickets" },
   { href: "/staff/gate", label: "Gate", capability: "redeemTickets" },
   { href: "/staff/sales", label: "Sales", capability: "viewSales" },
   { href: "/staff/audit", label: "Audit log", capability: "viewAudit" },
   { href: "/staff/users", label: "Users", capability: "viewUsers" },
   { href: "/staff/keys", label: "Alipay keys", capability: "manageAlipayKeys" },
-  {
-    href: "/staff/conformance",
-    label: "Conformance",
-    capability: "runConformance",
-  },
+  { href: "/staff/conformance", label: "Conformance", capability: "runConformance" },
 ];
