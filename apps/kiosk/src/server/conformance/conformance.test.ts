@@ -186,4 +186,21 @@ describe("conformance validator against a live gateway configuration", () => {
     );
     expect(report.summary.isPassing).toBe(true);
   });
+
+  it("skips the refunds too when there is no code for the payment they refund", async () => {
+    own = await startOwnSandbox();
+    const report = await runConformance({
+      gateway: own.gateway,
+      targetKind: "configured",
+      env: "live",
+      timeline: own.timeline,
+      only: ["pay_success", "refund_partial", "refund_full"],
+    });
+    expect(statuses(report)).toEqual({
+      pay_success: "skipped",
+      refund_partial: "skipped",
+      refund_full: "skipped",
+    });
+    expect(report.steps.every((s) => s.exchanges.length === 0)).toBe(true);
+  });
 });
