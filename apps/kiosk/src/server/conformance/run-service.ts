@@ -76,6 +76,18 @@ export function createConformanceRuns(options: {
           "CONFLICT",
           `Conformance run ${current.runId} is still running; one run at a time`,
         );
+      const script = join(
+        options.repoRoot,
+        "apps/kiosk/scripts/conformance.ts",
+      );
+      const tsx = tsxBin(options.repoRoot);
+      // The Docker server image is a standalone build without the scripts; its worker image has them.
+      if (!existsSync(script) || !existsSync(tsx)) {
+        throw new KioskError(
+          "PRECONDITION_FAILED",
+          "The conformance validator is not installed with this server (standalone build): run `tsx apps/kiosk/scripts/conformance.ts --target configured` in the worker image instead.",
+        );
+      }
       const run: ConformanceRunView = {
         runId: newId("conf"),
         startedAt: now,
@@ -87,12 +99,8 @@ export function createConformanceRuns(options: {
         error: null,
       };
       current = run;
-      const script = join(
-        options.repoRoot,
-        "apps/kiosk/scripts/conformance.ts",
-      );
       const child = spawn(
-        tsxBin(options.repoRoot),
+        tsx,
         [
           script,
           "--target",
