@@ -189,6 +189,14 @@ async function main(): Promise<number> {
       process.stdout.write(
         `\n${s.isPassing ? "PASSING" : "FAILING"}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}\n`,
       );
+      const exchanges = report.steps.flatMap((step) => step.exchanges);
+      const count = (v: string): number =>
+        exchanges.filter((e) => e.signature === v).length;
+      const seconds =
+        (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+      process.stdout.write(
+        `${exchanges.length} exchanges: ${count("verified")} signatures verified, ${count("failed")} rejected, ${count("unsigned")} unsigned, ${count("no_response")} without answer; ${report.target.kind === "own_sandbox" ? "simulated clock (the settlement step jumps to the next day)" : `${seconds.toFixed(1)} s`}\n`,
+      );
       process.stdout.write(
         `Report: ${files.htmlPath}\n        ${files.jsonPath}\n`,
       );
