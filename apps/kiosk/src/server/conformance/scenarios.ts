@@ -285,7 +285,9 @@ export const STEPS: StepDefinition[] = [
     needs: "sandbox",
     async run(ctx, checks) {
       const code = requireCode(ctx, "cancel_retries", "pin_wait_never");
-      const sandbox = ctx.sandbox as SandboxControl;
+      // Making cancels fail takes the sandbox's operator switch, whatever code a merchant gave.
+      const sandbox = ctx.sandbox;
+      if (!sandbox) throw new StepSkipped("needs the sandbox");
       const { orderId, paymentId } = await ctx.buy(code);
       ctx.track(paymentId);
       await sandbox.setFaults({ cancelSystemErrorNext: 2 });
