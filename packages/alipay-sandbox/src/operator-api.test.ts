@@ -160,6 +160,40 @@ describe("operator API", () => {
     expect((await put({ dropNext: -1 })).status).toBe(400);
   });
 
+  it("fails only cancels N times with cancelSystemErrorNext, then cancels normally", async () => {
+    const cancel = (id: string): Promise<MapiReply> =>
+      mapiCall({
+        gatewayUrl: sandbox.gatewayUrl,
+        params: {
+          service: "alipay.acquire.cancel",
+          partner: TEST_PARTNER_ID,
+          out_trade_no: id,
+          timestamp: String(Date.now()),
+        },
+        key: { signType: "MD5", md5Key: TEST_MD5_KEY },
+      });
+    const put = await api("/sandbox/faults", {
+      method: "PUT",
+      body: JSON.stringify({ cancelSystemErrorNext: 2 }),
+    });
+    expect(put.body["faults"]).toMatchObject({
+      cancelSystemErrorNext: 2,
+      systemErrorNext: 0,
+    });
+    expect(
+      (await pay("C1", scenarioCode("pin_wait_never"))).response["result_code"],
+    ).toBe("UNKNOW");
+    expect(await queryStatus("C1")).toBe("WAIT_BUYER_PAY"); // other services are not affected
+    expect((await cancel("C1")).error).toBe("SYSTEM_ERROR");
+    expect((await cancel("C1")).error).toBe("SYSTEM_ERROR");
+    expect(await queryStatus("C1")).toBe("WAIT_BUYER_PAY"); // refused before processing
+    expect((await cancel("C1")).response["result_code"]).toBe("SUCCESS");
+    expect(await queryStatus("C1")).toBe("TRADE_CLOSED");
+    expect((await api("/sandbox/faults")).body["faults"]).toMatchObject({
+      cancelSystemErrorNext: 0,
+    });
+  });
+
   it("bad-signature fault applies to OpenAPI answers too", async () => {
     sandbox.setFaults({ badSignatureNext: 1 });
     const reply = await openApiCall({

@@ -30,6 +30,7 @@ export type OperatorContext = {
 export const FaultPatchSchema = z
   .object({
     systemErrorNext: z.number().int().min(0),
+    cancelSystemErrorNext: z.number().int().min(0),
     dropNext: z.number().int().min(0),
     badSignatureNext: z.number().int().min(0),
     slowResponseMs: z.number().int().min(0).max(600_000),

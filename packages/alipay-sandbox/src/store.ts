@@ -104,6 +104,8 @@ export type NotificationDelivery = {
 export type FaultSettings = {
   /** The next N gateway calls (any service, after signature check) answer SYSTEM_ERROR. */
   systemErrorNext: number;
+  /** The next N cancel calls (either protocol, any trade) answer SYSTEM_ERROR, retryable, before processing. */
+  cancelSystemErrorNext: number;
   /** The next N gateway calls are processed, then the connection is destroyed. */
   dropNext: number;
   /** The next N signed responses carry a corrupted signature. */
@@ -116,6 +118,7 @@ export type FaultSettings = {
 
 export const DEFAULT_FAULTS: FaultSettings = {
   systemErrorNext: 0,
+  cancelSystemErrorNext: 0,
   dropNext: 0,
   badSignatureNext: 0,
   slowResponseMs: 0,

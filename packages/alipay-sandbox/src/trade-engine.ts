@@ -281,6 +281,10 @@ export class TradeEngine {
     trade: Trade | undefined,
     service: "pay" | "query" | "cancel" | "refund",
   ): boolean {
+    if (service === "cancel" && this.store.faults.cancelSystemErrorNext > 0) {
+      this.store.faults.cancelSystemErrorNext -= 1;
+      return true;
+    }
     if (trade === undefined || trade.scenario !== "system_error") return false;
     return this.store.consumeSystemError(
       trade,

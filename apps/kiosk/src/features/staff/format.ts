@@ -62,7 +62,8 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
 }
 
 export function downloadText(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
-  const blob = new Blob(["\uFEFF", text], { type });
+  // The byte-order mark makes spreadsheet programs read CSV as UTF-8; other formats go as they are.
+  const blob = new Blob(type.startsWith("text/csv") ? ["\uFEFF", text] : [text], { type });
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

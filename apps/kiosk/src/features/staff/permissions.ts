@@ -29,6 +29,7 @@ export const CAPABILITIES = {
   viewUsers: "supervisor",
   manageUsers: "admin",
   manageAlipayKeys: "admin",
+  runConformance: "admin",
 } as const satisfies Record<string, ConsoleRole>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -54,4 +55,5 @@ export const NAV: readonly NavItem[] = [
   { href: "/staff/audit", label: "Audit log", capability: "viewAudit" },
   { href: "/staff/users", label: "Users", capability: "viewUsers" },
   { href: "/staff/keys", label: "Alipay keys", capability: "manageAlipayKeys" },
+  { href: "/staff/conformance", label: "Conformance", capability: "runConformance" },
 ];

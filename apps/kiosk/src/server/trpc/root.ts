@@ -7,6 +7,7 @@
 import { createCallerFactory, router } from "./init.ts";
 import { alipayKeysRouter } from "./routers/alipay-keys.ts";
 import { authRouter } from "./routers/auth.ts";
+import { conformanceRouter } from "./routers/conformance.ts";
 import { consoleRouter } from "./routers/console.ts";
 import { eventsRouter } from "./routers/events.ts";
 import { fleetRouter } from "./routers/fleet.ts";
@@ -28,6 +29,7 @@ export const appRouter = router({
   events: eventsRouter,
   console: consoleRouter,
   alipayKeys: alipayKeysRouter,
+  conformance: conformanceRouter,
   // ---- money-path routers ----
   catalog: catalogRouter,
   order: orderRouter,

@@ -1,0 +1,79 @@
+/**
+ * The default conformance target: an in-process sandbox gateway on a free loopback port,
+ * with the public test keys and a simulated clock shared with the run (so PIN waits,
+ * deadlines and the next settlement day cost no real time).
+ */
+import type { AlipayClientConfig } from "@kiosk/alipay-core";
+import {
+  TEST_APP_ID,
+  TEST_GATEWAY_PUBLIC_KEY_PEM,
+  TEST_MD5_KEY,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
+  TEST_PARTNER_ID,
+} from "@kiosk/alipay-core/testing";
+import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
+import { FakeClock } from "../clock.ts";
+import { simulatedTimeline, type ConformanceTimeline } from "./timeline.ts";
+
+export interface OwnSandbox {
+  sandbox: RunningSandbox;
+  gateway: AlipayClientConfig & { gatewayUrl: string };
+  timeline: ConformanceTimeline;
+  close(): Promise<void>;
+}
+
+export async function startOwnSandbox(
+  options: {
+    protocol?: "mapi" | "openapi";
+    signType?: "MD5" | "RSA2";
+    alipayPublicKey?: string;
+  } = {},
+): Promise<OwnSandbox> {
+  const clock = new FakeClock(new Date());
+  const sandbox = await startSandbox({
+    port: 0,
+    clock: { now: () => clock.now().getTime() },
+    tickIntervalMs: 0,
+    slowResponseScale: 0.001,
+    // Nobody listens for notifications here; the run follows payments by query.
+    notifications: {
+      transport: () => Promise.resolve({ status: 200, text: "success" }),
+    },
+  });
+  const keys = {
+    privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+    alipayPublicKey: options.alipayPublicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM,
+  };
+  const gatewayUrl = sandbox.gatewayUrl;
+  const gateway: OwnSandbox["gateway"] =
+    options.protocol === "openapi"
+      ? {
+          protocol: "openapi",
+          appId: TEST_APP_ID,
+          signType: "RSA2",
+          gatewayUrl,
+          ...keys,
+        }
+      : options.signType === "MD5"
+        ? {
+            protocol: "mapi",
+            partnerId: TEST_PARTNER_ID,
+            signType: "MD5",
+            md5Key: TEST_MD5_KEY,
+            gatewayUrl,
+            ...keys,
+          }
+        : {
+            protocol: "mapi",
+            partnerId: TEST_PARTNER_ID,
+            signType: "RSA2",
+            gatewayUrl,
+            ...keys,
+          };
+  return {
+    sandbox,
+    gateway,
+    timeline: simulatedTimeline(clock, () => sandbox.tick()),
+    close: () => sandbox.close(),
+  };
+}

@@ -1,0 +1,326 @@
+/**
+ * Runs the conformance scenarios against one gateway through the server's own money path:
+ * a throwaway SQLite database (migrated, demo seed), the money services exactly as the
+ * composition root builds them, and an alipay-core client made from the same configuration
+ * as the server's (money-wiring.ts), whose transport records every exchange and which talks
+ * to the gateway through a tampering proxy (idle except in the tampered-response step).
+ */
+import { randomBytes } from "node:crypto";
+import {
+  createAlipayClient,
+  FetchTransport,
+  type AlipayClientConfig,
+} from "@kiosk/alipay-core";
+import { scenarioCode } from "@kiosk/alipay-sandbox";
+import { seed } from "@kiosk/db";
+import { createTestDatabase } from "@kiosk/db/testing";
+import { createMoneyServices } from "../services/index.ts";
+import {
+  newId,
+  silentLogger,
+  type Actor,
+  type MoneyLogger,
+} from "../services/money-deps.ts";
+import { memoryTicketKeys } from "../services/ticket-keys.ts";
+import { createExchangeRecorder } from "./recorder.ts";
+import {
+  ConformanceReportSchema,
+  STEP_IDS,
+  summarise,
+  type ConformanceReport,
+  type Exchange,
+  type StepId,
+  type StepResult,
+  type Target,
+} from "./report.ts";
+import {
+  ACTIVE_STATES,
+  Checks,
+  StepSkipped,
+  STEPS,
+  type SandboxControl,
+  type StepContext,
+} from "./scenarios.ts";
+import { startTamperProxy } from "./tamper-proxy.ts";
+import type { ConformanceTimeline } from "./timeline.ts";
+
+/** Short enough that the time-out step is quick, long enough for a PIN wait of 3 s to be paid first. @default 8000 */
+export const DEFAULT_CONFORMANCE_DEADLINE_MS = 8_000;
+
+export type ConformanceProgress =
+  | { type: "started"; runId: string; steps: { id: StepId; title: string }[] }
+  | { type: "step_started"; id: StepId }
+  | { type: "step_finished"; step: StepResult };
+
+export interface RunConformanceOptions {
+  /** The client configuration, as `alipayClientConfig(env)` builds it for the server. */
+  gateway: AlipayClientConfig & { gatewayUrl: string };
+  targetKind: Target["kind"];
+  /** `live` skips sandbox-only steps and uses `liveCodes`. */
+  env: Target["env"];
+  /** Operator API base (`http://host:port`) of a sandbox gateway; derived from the gateway URL when env is sandbox. */
+  sandboxUrl?: string;
+  timeline: ConformanceTimeline;
+  /** Merchant-provided codes per step for a live gateway (or to override a sandbox scenario code). */
+  codes?: Partial<Record<StepId, string>>;
+  /** Payment deadline of the run's payments (the time-out step waits for it). */
+  paymentDeadlineMs?: number;
+  /** Run only these steps (in the standard order). */
+  only?: StepId[];
+  onProgress?: (event: ConformanceProgress) => void;
+  log?: MoneyLogger;
+  runId?: string;
+}
+
+function operatorClient(baseUrl: string): SandboxControl {
+  return {
+    async setFaults(patch) {
+      const res = await fetch(new URL("/sandbox/faults", baseUrl), {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(patch),
+      });
+      if (!res.ok)
+        throw new Error(
+          `Sandbox operator API refused ${JSON.stringify(patch)}: HTTP ${res.status} ${await res.text()}`,
+        );
+    },
+  };
+}
+
+function merchantIdOf(gateway: AlipayClientConfig): string {
+  return gateway.protocol === "openapi" ? gateway.appId : gateway.partnerId;
+}
+
+export function targetOf(
+  options: Pick<RunConformanceOptions, "gateway" | "targetKind" | "env">,
+): Target {
+  const g = options.gateway;
+  return {
+    kind: options.targetKind,
+    env: options.env,
+    protocol: g.protocol,
+    signType: g.signType ?? "RSA2",
+    gatewayUrl: g.gatewayUrl,
+    merchantId: merchantIdOf(g),
+  };
+}
+
+export async function runConformance(
+  options: RunConformanceOptions,
+): Promise<ConformanceReport> {
+  const { timeline } = options;
+  const runId = options.runId ?? newId("conf");
+  const startedAt = timeline.clock.now();
+  const log = options.log ?? silentLogger;
+  const deadlineMs =
+    options.paymentDeadlineMs ?? DEFAULT_CONFORMANCE_DEADLINE_MS;
+  const isSandbox = options.env === "sandbox";
+  const gatewayUrl = new URL(options.gateway.gatewayUrl);
+  const sandbox = isSandbox
+    ? operatorClient(options.sandboxUrl ?? gatewayUrl.origin)
+    : null;
+  const steps = STEPS.filter(
+    (s) => !options.only || options.only.includes(s.id),
+  );
+  options.onProgress?.({
+    type: "started",
+    runId,
+    steps: steps.map((s) => ({ id: s.id, title: s.title })),
+  });
+
+  const db = await createTestDatabase("sqlite");
+  const proxy = await startTamperProxy({ gatewayOrigin: gatewayUrl.origin });
+  try {
+    const seeded = await seed(db.db, {
+      now: startedAt,
+      days: 2,
+      adminPassword: randomBytes(16).toString("hex"),
+      kioskPairingCode: randomBytes(4).toString("hex").toUpperCase(),
+    });
+    const recorder = createExchangeRecorder({
+      inner: new FetchTransport(),
+      now: () => timeline.clock.now().getTime(),
+      displayUrl: (url) => url.replace(proxy.url, gatewayUrl.origin),
+    });
+    const proxied = `${proxy.url}${gatewayUrl.pathname}${gatewayUrl.search}`;
+    // No notify_url: the run follows its payments by query, and the server's notify endpoint
+    // must not receive notifications for trades only the throwaway database knows.
+    const { notifyUrl: _notifyUrl, ...config } = options.gateway;
+    const alipay = createAlipayClient(
+      { ...config, gatewayUrl: proxied } as AlipayClientConfig,
+      {
+        transport: recorder.transport,
+        hooks: recorder.hooks,
+        clock: timeline.coreClock,
+      },
+    );
+    const services = createMoneyServices({
+      db: db.db,
+      provider: "sqlite",
+      clock: timeline.clock,
+      alipay,
+      log,
+      ticketKeys: memoryTicketKeys(seeded.createdTicketKeys),
+      policy: {
+        firstQueryDelayMs: 1_000,
+        queryIntervalMs: 1_000,
+        paymentDeadlineMs: deadlineMs,
+        payInFlightWindowMs: 2_000,
+        payCodeHoldMs: Math.max(0, Math.min(4_000, deadlineMs - 3_000)),
+        cancelBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
+        maxCancelAttempts: 6,
+        refundBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
+        maxRefundAttempts: 5,
+      },
+    });
+    const attractionId = "attr_skyline";
+    const kiosk: Actor = { type: "kiosk", id: seeded.kioskId, attractionId };
+    const staff: Actor = { type: "staff", id: "staff_admin", role: "admin" };
+    let stepPayments: string[] = [];
+    let stepExchanges: Exchange[] = [];
+    const collect = (): Exchange[] => {
+      stepExchanges.push(...recorder.drain());
+      return stepExchanges;
+    };
+
+    const ctx: StepContext = {
+      db: db.db,
+      services,
+      timeline,
+      kiosk,
+      staff,
+      proxy,
+      sandbox,
+      paymentDeadlineMs: deadlineMs,
+      shared: {},
+      exchanges: collect,
+      track: (id) => stepPayments.push(id),
+      codeFor(step, scenario, parameter) {
+        const given = options.codes?.[step];
+        if (given) return given;
+        if (!isSandbox) return null;
+        return scenarioCode(scenario, {
+          serial: randomBytes(4).readUInt32BE() % 100_000_000,
+          ...(parameter !== undefined ? { parameter } : {}),
+        });
+      },
+      async buy(code) {
+        const now = timeline.clock.now();
+        const slot = await db.db.slot.findFirst({
+          where: { attractionId, kind: "day", endsAt: { gt: now } },
+          orderBy: { startsAt: "asc" },
+          select: { id: true },
+        });
+        if (!slot)
+          throw new Error("The run database has no day slot for today");
+        const order = await services.orders.create({
+          actor: kiosk,
+          lines: [
+            { ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 1 },
+          ],
+        });
+        const payment = await services.payments.start({
+          orderId: order.id,
+          paymentCode: code,
+          actor: kiosk,
+        });
+        return {
+          orderId: order.id,
+          paymentId: payment.id,
+          state: payment.state,
+        };
+      },
+      async settle(paymentId, maxMs = deadlineMs * 3) {
+        const until = timeline.clock.now().getTime() + maxMs;
+        for (;;) {
+          const { state } = await db.db.payment.findUniqueOrThrow({
+            where: { id: paymentId },
+            select: { state: true },
+          });
+          if (
+            !ACTIVE_STATES.includes(state) ||
+            timeline.clock.now().getTime() >= until
+          )
+            return state;
+          await timeline.wait(timeline.stepMs);
+          await services.worker.tick();
+        }
+      },
+    };
+
+    const results: StepResult[] = [];
+    for (const step of steps) {
+      options.onProgress?.({ type: "step_started", id: step.id });
+      const t0 = timeline.clock.now().getTime();
+      const checks = new Checks();
+      stepPayments = [];
+      stepExchanges = [];
+      let status: StepResult["status"];
+      let reason: string | undefined;
+      if (step.needs === "sandbox" && !isSandbox && !options.codes?.[step.id]) {
+        status = "skipped";
+        reason = "needs the sandbox";
+      } else {
+        try {
+          await step.run(ctx, checks);
+          const failed = checks.list.find((c) => !c.ok);
+          status = failed ? "failed" : "passed";
+          if (failed) reason = `${failed.name}: ${failed.detail}`;
+        } catch (error) {
+          if (error instanceof StepSkipped) {
+            status = "skipped";
+            reason = error.message;
+          } else {
+            status = "failed";
+            reason =
+              `${error instanceof Error ? error.name : "Error"}: ${error instanceof Error ? error.message : String(error)}`.slice(
+                0,
+                500,
+              );
+            checks.add("step ran to the end", false, reason);
+          }
+        }
+      }
+      // Leave nothing running into the next step: its exchanges would be counted there.
+      for (const id of stepPayments) await ctx.settle(id);
+      const payments = await db.db.payment.findMany({
+        where: { id: { in: stepPayments } },
+        select: { id: true, partnerTransId: true, state: true },
+      });
+      const result: StepResult = {
+        id: step.id,
+        title: step.title,
+        status,
+        ...(reason !== undefined ? { reason } : {}),
+        checks: checks.list,
+        exchanges: collect(),
+        payments,
+        durationMs: Math.max(0, timeline.clock.now().getTime() - t0),
+      };
+      results.push(result);
+      log.info("conformance step finished", {
+        runId,
+        step: step.id,
+        status,
+        reason,
+      });
+      options.onProgress?.({ type: "step_finished", step: result });
+    }
+    await services.worker.stop();
+    return ConformanceReportSchema.parse({
+      schemaVersion: 1,
+      runId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: timeline.clock.now().toISOString(),
+      target: targetOf(options),
+      summary: summarise(results),
+      steps: results,
+    });
+  } finally {
+    await proxy.close();
+    await db.drop();
+  }
+}
+
+export { STEP_IDS };

@@ -1,0 +1,500 @@
+/**
+ * The protocol scenarios, each driven through the server's money services (order → payment →
+ * worker → tickets / refund / reconciliation) and judged by checks on what the server ended
+ * with and on what went over the wire.
+ */
+import { scenarioCode, type ScenarioId } from "@kiosk/alipay-sandbox";
+import { dayInZone, addDays, type Db } from "@kiosk/db";
+import type { MoneyServices } from "../services/index.ts";
+import type { Actor } from "../services/money-deps.ts";
+import { SETTLEMENT_ZONE } from "../services/reconciliation-service.ts";
+import type { Check, Exchange, StepId } from "./report.ts";
+import type { ConformanceTimeline } from "./timeline.ts";
+import type { TamperProxy } from "./tamper-proxy.ts";
+
+export const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
+
+/** The sandbox's operator switches a step may need (operator API, `/sandbox/*`). */
+export interface SandboxControl {
+  setFaults(patch: Record<string, number | boolean>): Promise<void>;
+}
+
+export interface StepContext {
+  db: Db;
+  services: MoneyServices;
+  timeline: ConformanceTimeline;
+  kiosk: Actor;
+  staff: Actor;
+  proxy: TamperProxy;
+  /** Present when the gateway is a sandbox (own or configured). */
+  sandbox: SandboxControl | null;
+  /** The payment code for a step: a scenario code on a sandbox, a merchant's live test code, or null. */
+  codeFor(
+    step: StepId,
+    scenario: ScenarioId,
+    parameter?: number,
+  ): string | null;
+  /** Creates an order (one day pass) and starts its payment with `code`. */
+  buy(
+    code: string,
+  ): Promise<{ orderId: string; paymentId: string; state: string }>;
+  /** Drives the worker until the payment leaves the active states or `maxMs` passed. */
+  settle(paymentId: string, maxMs?: number): Promise<string>;
+  /** Exchanges recorded so far in this step. */
+  exchanges(): Exchange[];
+  paymentDeadlineMs: number;
+  /** Shared between steps: the paid payment the refund steps use. */
+  shared: { refundablePaymentId?: string; firstPaidAt?: Date };
+  track(paymentId: string): void;
+}
+
+export class Checks {
+  readonly list: Check[] = [];
+  add(name: string, ok: boolean, detail: string): boolean {
+    this.list.push({ name, ok, detail });
+    return ok;
+  }
+  equal(name: string, actual: unknown, expected: unknown): boolean {
+    return this.add(
+      name,
+      actual === expected,
+      `expected ${String(expected)}, got ${String(actual)}`,
+    );
+  }
+}
+
+export class StepSkipped extends Error {
+  override readonly name = "StepSkipped";
+}
+
+export interface StepDefinition {
+  id: StepId;
+  title: string;
+  /** `sandbox`: needs operator switches or scenario behaviour only a sandbox has. */
+  needs?: "sandbox";
+  run(ctx: StepContext, checks: Checks): Promise<void>;
+}
+
+function requireCode(
+  ctx: StepContext,
+  step: StepId,
+  scenario: ScenarioId,
+  parameter?: number,
+): string {
+  const code = ctx.codeFor(step, scenario, parameter);
+  if (code === null)
+    throw new StepSkipped(
+      `needs a live test code for "${step}" (--code ${step}=<code>)`,
+    );
+  return code;
+}
+
+function signatures(exchanges: Exchange[]): {
+  verified: number;
+  failed: number;
+} {
+  return {
+    verified: exchanges.filter((e) => e.signature === "verified").length,
+    failed: exchanges.filter((e) => e.signature === "failed").length,
+  };
+}
+
+/** Every signed answer of the step verified, and none rejected. */
+function checkSignatures(ctx: StepContext, checks: Checks): void {
+  const s = signatures(ctx.exchanges());
+  checks.add(
+    "response signatures verified",
+    s.failed === 0 && s.verified > 0,
+    `${s.verified} verified, ${s.failed} rejected`,
+  );
+}
+
+async function ticketCount(ctx: StepContext, orderId: string): Promise<number> {
+  return ctx.db.ticket.count({ where: { orderId, state: "valid" } });
+}
+
+async function paidFlow(
+  ctx: StepContext,
+  checks: Checks,
+  input: {
+    step: StepId;
+    scenario: ScenarioId;
+    parameter?: number;
+    expectFirst?: string;
+  },
+): Promise<string> {
+  const code = requireCode(ctx, input.step, input.scenario, input.parameter);
+  const { orderId, paymentId, state } = await ctx.buy(code);
+  ctx.track(paymentId);
+  if (input.expectFirst)
+    checks.equal("state after the pay answer", state, input.expectFirst);
+  const end = await ctx.settle(paymentId);
+  checks.equal("payment state", end, "PAID");
+  checks.add(
+    "tickets issued once",
+    (await ticketCount(ctx, orderId)) === 1,
+    `${await ticketCount(ctx, orderId)} valid ticket(s) for a one-ticket order`,
+  );
+  const ops = ctx.exchanges();
+  checks.equal(
+    "pay requests sent",
+    ops.filter((e) => e.operation === "pay").length,
+    1,
+  );
+  if (end === "PAID") ctx.shared.firstPaidAt ??= ctx.timeline.clock.now();
+  return paymentId;
+}
+
+/** The payment pay_success left PAID; the refund steps are skipped when pay_success had no code to run with. */
+function refundablePayment(ctx: StepContext): string | undefined {
+  const id = ctx.shared.refundablePaymentId;
+  if (id === undefined && ctx.codeFor("pay_success", "success") === null)
+    throw new StepSkipped(
+      "needs a paid payment from pay_success, which had no live test code",
+    );
+  return id;
+}
+
+export const STEPS: StepDefinition[] = [
+  {
+    id: "pay_success",
+    title: "Pay, instant success",
+    async run(ctx, checks) {
+      const paymentId = await paidFlow(ctx, checks, {
+        step: "pay_success",
+        scenario: "success",
+        expectFirst: "PAID",
+      });
+      checkSignatures(ctx, checks);
+      ctx.shared.refundablePaymentId = paymentId;
+    },
+  },
+  {
+    id: "pin_wait",
+    title: "PIN wait, buyer confirms, worker queries until paid",
+    async run(ctx, checks) {
+      await paidFlow(ctx, checks, {
+        step: "pin_wait",
+        scenario: "pin_wait_confirm",
+        parameter: 3,
+        expectFirst: "POLLING",
+      });
+      const queries = ctx.exchanges().filter((e) => e.operation === "query");
+      checks.add(
+        "queried while the buyer entered the PIN",
+        queries.some((e) => e.outcome === "waiting_buyer") &&
+          queries.some((e) => e.outcome === "paid"),
+        queries.map((e) => e.outcome).join(", ") || "no queries",
+      );
+      checkSignatures(ctx, checks);
+    },
+  },
+  {
+    id: "unknown_then_query",
+    title: "UNKNOW on pay, then query finds it paid",
+    needs: "sandbox",
+    async run(ctx, checks) {
+      await paidFlow(ctx, checks, {
+        step: "unknown_then_query",
+        scenario: "unknown_paid",
+        expectFirst: "POLLING",
+      });
+      const ex = ctx.exchanges();
+      checks.add(
+        "pay answered UNKNOW",
+        ex.some((e) => e.operation === "pay" && e.outcome === "unknown"),
+        ex
+          .filter((e) => e.operation === "pay")
+          .map((e) => e.outcome)
+          .join(", "),
+      );
+      checks.add(
+        "a query resolved it",
+        ex.some((e) => e.operation === "query" && e.outcome === "paid"),
+        `${ex.filter((e) => e.operation === "query").length} queries`,
+      );
+      checkSignatures(ctx, checks);
+    },
+  },
+  {
+    id: "system_error_retries",
+    title: "SYSTEM_ERROR on pay and queries, retried with the same id",
+    needs: "sandbox",
+    async run(ctx, checks) {
+      const paymentId = await paidFlow(ctx, checks, {
+        step: "system_error_retries",
+        scenario: "system_error",
+        parameter: 2,
+      });
+      const ex = ctx.exchanges();
+      const systemErrors = ex.filter(
+        (e) =>
+          e.reason === "SYSTEM_ERROR" ||
+          e.reason === "ACQ.SYSTEM_ERROR" ||
+          e.reason === "isp.unknow-error",
+      );
+      checks.add(
+        "SYSTEM_ERROR answers retried",
+        systemErrors.length >= 2,
+        `${systemErrors.length} SYSTEM_ERROR answer(s)`,
+      );
+      const payment = await ctx.db.payment.findUniqueOrThrow({
+        where: { id: paymentId },
+        select: { partnerTransId: true },
+      });
+      const ids = new Set(
+        ex.map((e) => e.partnerTransId).filter((id) => id !== undefined),
+      );
+      checks.add(
+        "one partner_trans_id throughout",
+        ids.size === 1 && ids.has(payment.partnerTransId),
+        [...ids].join(", "),
+      );
+    },
+  },
+  {
+    id: "timeout_then_cancel",
+    title: "Buyer never confirms: deadline, then cancel",
+    async run(ctx, checks) {
+      const code = requireCode(ctx, "timeout_then_cancel", "pin_wait_never");
+      const { orderId, paymentId, state } = await ctx.buy(code);
+      ctx.track(paymentId);
+      checks.equal("state after the pay answer", state, "POLLING");
+      const end = await ctx.settle(paymentId, ctx.paymentDeadlineMs * 4);
+      checks.equal("payment state", end, "CANCELLED");
+      checks.equal("tickets issued", await ticketCount(ctx, orderId), 0);
+      const order = await ctx.db.order.findUniqueOrThrow({
+        where: { id: orderId },
+        select: { state: true },
+      });
+      checks.equal("order state", order.state, "cancelled");
+      const cancels = ctx.exchanges().filter((e) => e.operation === "cancel");
+      checks.add(
+        "cancel accepted",
+        cancels.at(-1)?.outcome === "cancelled" ||
+          cancels.at(-1)?.outcome === "closed",
+        cancels.map((e) => e.outcome).join(", ") || "no cancel sent",
+      );
+      checkSignatures(ctx, checks);
+    },
+  },
+  {
+    id: "cancel_retries",
+    title:
+      "Visitor cancels; cancel answers SYSTEM_ERROR twice, retried until accepted",
+    needs: "sandbox",
+    async run(ctx, checks) {
+      const code = requireCode(ctx, "cancel_retries", "pin_wait_never");
+      // Making cancels fail takes the sandbox's operator switch, whatever code a merchant gave.
+      const sandbox = ctx.sandbox;
+      if (!sandbox) throw new StepSkipped("needs the sandbox");
+      const { orderId, paymentId } = await ctx.buy(code);
+      ctx.track(paymentId);
+      await sandbox.setFaults({ cancelSystemErrorNext: 2 });
+      try {
+        await ctx.services.payments.cancel(paymentId, ctx.kiosk);
+        const end = await ctx.settle(paymentId);
+        checks.equal("payment state", end, "CANCELLED");
+      } finally {
+        await sandbox.setFaults({ cancelSystemErrorNext: 0 });
+      }
+      checks.equal("tickets issued", await ticketCount(ctx, orderId), 0);
+      const cancels = ctx.exchanges().filter((e) => e.operation === "cancel");
+      checks.add(
+        "cancel retried after SYSTEM_ERROR",
+        cancels.length >= 3 &&
+          cancels
+            .slice(0, 2)
+            .every((e) => e.outcome === "error" || e.outcome === "retry"),
+        cancels
+          .map((e) => `${e.outcome}${e.reason ? ` ${e.reason}` : ""}`)
+          .join(", ") || "no cancel sent",
+      );
+      const ids = new Set(cancels.map((e) => e.partnerTransId));
+      checks.equal("cancels name one trade", ids.size, 1);
+    },
+  },
+  {
+    id: "refund_partial",
+    title: "Partial refund of a paid payment",
+    async run(ctx, checks) {
+      const paymentId = refundablePayment(ctx);
+      if (
+        !checks.add(
+          "a paid payment to refund",
+          paymentId !== undefined,
+          paymentId ?? "pay_success did not end PAID",
+        ) ||
+        !paymentId
+      )
+        return;
+      const before = await ctx.db.payment.findUniqueOrThrow({
+        where: { id: paymentId },
+        select: { amountMinor: true },
+      });
+      const amount = Math.max(1, Math.floor(before.amountMinor / 4));
+      await ctx.services.refunds.request({
+        paymentId,
+        amountMinor: amount,
+        reason: "conformance: partial refund",
+        actor: ctx.staff,
+      });
+      const end = await ctx.settle(paymentId);
+      checks.equal("payment state", end, "PARTIALLY_REFUNDED");
+      const refunds = await ctx.db.refund.findMany({
+        where: { paymentId },
+        select: { state: true, amountMinor: true },
+      });
+      checks.add(
+        "refund succeeded for the amount asked",
+        refunds.length === 1 &&
+          refunds[0]?.state === "succeeded" &&
+          refunds[0].amountMinor === amount,
+        JSON.stringify(refunds),
+      );
+      checkSignatures(ctx, checks);
+    },
+  },
+  {
+    id: "refund_full",
+    title: "Refund of the remaining amount",
+    async run(ctx, checks) {
+      const paymentId = refundablePayment(ctx);
+      if (
+        !checks.add(
+          "a paid payment to refund",
+          paymentId !== undefined,
+          paymentId ?? "pay_success did not end PAID",
+        ) ||
+        !paymentId
+      )
+        return;
+      await ctx.services.refunds.request({
+        paymentId,
+        reason: "conformance: full refund",
+        actor: ctx.staff,
+      });
+      const end = await ctx.settle(paymentId);
+      checks.equal("payment state", end, "REFUNDED");
+      const payment = await ctx.db.payment.findUniqueOrThrow({
+        where: { id: paymentId },
+        select: { amountMinor: true, orderId: true },
+      });
+      const refunded = await ctx.db.refund.aggregate({
+        where: { paymentId, state: "succeeded" },
+        _sum: { amountMinor: true },
+      });
+      checks.equal(
+        "refunded total equals the payment",
+        refunded._sum.amountMinor ?? 0,
+        payment.amountMinor,
+      );
+      checks.equal(
+        "valid tickets left",
+        await ticketCount(ctx, payment.orderId),
+        0,
+      );
+      checkSignatures(ctx, checks);
+    },
+  },
+  {
+    id: "tampered_response",
+    title:
+      "Tampered pay answer rejected as a signature error, then recovered by query",
+    async run(ctx, checks) {
+      const code = requireCode(ctx, "tampered_response", "success");
+      ctx.proxy.arm(1);
+      const { orderId, paymentId, state } = await ctx.buy(code);
+      ctx.track(paymentId);
+      const first = ctx.exchanges().find((e) => e.operation === "pay");
+      checks.add(
+        "tampered answer rejected as a signature error",
+        first?.signature === "failed" &&
+          first.errorName === "AlipaySignatureError",
+        `signature ${first?.signature ?? "none"}, ${first?.errorName ?? first?.outcome ?? "no pay"}`,
+      );
+      checks.add(
+        "payment unresolved, not paid",
+        state !== "PAID" && ACTIVE_STATES.includes(state),
+        `state ${state}`,
+      );
+      checks.equal(
+        "no tickets before recovery",
+        await ticketCount(ctx, orderId),
+        0,
+      );
+      const end = await ctx.settle(paymentId);
+      checks.equal("recovered by query", end, "PAID");
+      checks.equal("tickets issued once", await ticketCount(ctx, orderId), 1);
+      checks.equal(
+        "pay requests sent",
+        ctx.exchanges().filter((e) => e.operation === "pay").length,
+        1,
+      );
+    },
+  },
+  {
+    id: "settlement_download",
+    title: "Settlement file download and reconciliation with the ledger",
+    async run(ctx, checks) {
+      let day: string;
+      if (ctx.timeline.isSimulated) {
+        // The run's own sandbox: move to the next Beijing day, then settle the day of the run.
+        day = dayInZone(
+          (ctx.shared.firstPaidAt ?? ctx.timeline.clock.now()).getTime(),
+          SETTLEMENT_ZONE,
+        );
+        const nextDayStart = new Date(
+          `${addDays(day, 1)}T00:30:00+08:00`,
+        ).getTime();
+        await ctx.timeline.wait(
+          Math.max(0, nextDayStart - ctx.timeline.clock.now().getTime()),
+        );
+      } else {
+        day = addDays(
+          dayInZone(ctx.timeline.clock.now().getTime(), SETTLEMENT_ZONE),
+          -1,
+        );
+      }
+      const run = await ctx.services.reconciliation.run({
+        day,
+        trigger: "manual",
+        actor: ctx.staff,
+      });
+      checks.add(
+        "settlement downloaded and compared",
+        run.state === "completed",
+        `run ${run.state}${run.error ? `: ${run.error}` : ""} for ${day}`,
+      );
+      if (ctx.timeline.isSimulated) {
+        const paid = await ctx.db.payment.count({
+          where: { paidAt: { not: null } },
+        });
+        checks.add(
+          "every payment of the day matched",
+          run.differenceCount === 0 && run.matchedCount >= paid,
+          `${run.matchedCount} matched, ${run.differenceCount} difference(s), ${paid} paid here`,
+        );
+      } else {
+        checks.add(
+          "differences listed (informational against a shared gateway)",
+          true,
+          `${run.matchedCount} matched, ${run.differenceCount} difference(s)`,
+        );
+      }
+      const downloads = ctx
+        .exchanges()
+        .filter((e) => e.operation === "settlement");
+      checks.add(
+        "settlement request answered",
+        downloads.length > 0 &&
+          downloads.every(
+            (e) => e.response !== null && e.response.status === 200,
+          ),
+        downloads
+          .map((e) => `HTTP ${e.response?.status ?? "none"}`)
+          .join(", ") || "no request",
+      );
+    },
+  },
+];
