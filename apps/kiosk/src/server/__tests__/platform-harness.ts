@@ -65,7 +65,11 @@ let counter = 0;
 
 /** `pgUrl`: the test file's TEST_DATABASE_URL (needed for "postgresql"). */
 /** `withTicketKeys`: give each demo attraction an Ed25519 ticket key, so paid or confirmed orders get tickets. */
-export async function createHarness(provider: DbProvider, opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean } = {}): Promise<Harness> {
+/** `alipay`: the money services' gateway on the harness clock (default: one that must not be reached). */
+export async function createHarness(
+  provider: DbProvider,
+  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: (clock: FakeClock) => AlipayGateway } = {},
+): Promise<Harness> {
   const tdb = await createTestDatabase(provider, opts.pgUrl);
   const overrides = opts.overrides ?? {};
   const clock = new FakeClock(START);
@@ -76,7 +80,7 @@ export async function createHarness(provider: DbProvider, opts: { pgUrl?: string
   const money = createMoneyServices({
     db: tdb.db,
     clock,
-    alipay: unreachableGateway,
+    alipay: opts.alipay ? opts.alipay(clock) : unreachableGateway,
     ticketKeys: memoryTicketKeys(ticketKeys),
     events: moneyEventSink(platform),
     metrics: moneyMetricsAdapter(platform.metrics),
