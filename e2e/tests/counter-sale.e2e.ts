@@ -90,7 +90,7 @@ test("a viewer is refused the counter, in the console and at the procedures", as
   await signInUi(page, viewer);
   await expect(page.getByRole("navigation", { name: "Console sections" }).getByRole("link", { name: "Counter sale" })).toHaveCount(0);
   await page.goto("/staff/counter");
-  await expect(page.getByRole("alert")).toContainText("This needs the cashier role or higher");
+  await expect(page.getByRole("alert").filter({ hasText: "This needs the cashier role or higher" })).toBeVisible();
   await checkScreen(page, "counter-06-viewer-refused");
   const cookie = await loginCookie(viewer.email, viewer.password);
   for (const [path, input] of [

@@ -19,9 +19,12 @@ import { CloseShift, OpenShift, ShiftHistory, ShiftReport, ShiftTotalsList, type
 
 export function CounterView({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: string | null }) {
   return (
-    <Guard capability="sellAtCounter">
-      <Counter bridgeUrl={bridgeUrl} bridgeToken={bridgeToken} />
-    </Guard>
+    <div className="grid gap-4">
+      <h1 className="text-xl font-semibold">Counter sale and till</h1>
+      <Guard capability="sellAtCounter">
+        <Counter bridgeUrl={bridgeUrl} bridgeToken={bridgeToken} />
+      </Guard>
+    </div>
   );
 }
 
@@ -49,13 +52,13 @@ function Counter({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: s
       ) : null}
       {myShift.isPending ? <p role="status">Loading your shift…</p> : null}
       {!myShift.isPending && !shift ? (
-        <Section title="Counter sale">
+        <Section title="Open a shift">
           <OpenShift />
         </Section>
       ) : null}
       {shift ? (
         <>
-          <Section title={`Counter sale · ${shift.counter.name}`}>
+          <Section title={`Selling at ${shift.counter.name}`}>
             <p className="mb-2 text-sm text-slate-600" data-testid="open-shift" data-shift-id={shift.id}>
               Shift opened {formatDateTime(shift.openedAt)} by {shift.staffName}
             </p>

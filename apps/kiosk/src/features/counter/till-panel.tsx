@@ -129,7 +129,9 @@ export function ShiftHistory({ isEveryone }: { isEveryone: boolean }) {
             <th>Cancelled</th>
             <th>Net</th>
             <th>Alipay</th>
-            <th />
+            <th>
+              <span className="sr-only">Details</span>
+            </th>
           </tr>
         </thead>
         <tbody>
