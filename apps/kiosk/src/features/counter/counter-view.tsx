@@ -62,7 +62,7 @@ function Counter({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: s
             <p className="mb-2 text-sm text-slate-600" data-testid="open-shift" data-shift-id={shift.id}>
               Shift opened {formatDateTime(shift.openedAt)} by {shift.staffName}
             </p>
-            {shift.state === "open" ? <SalePanel attractionId={shift.counter.attractionId} bridge={bridge} bridgeSnapshot={snapshot} /> : <p role="status">The shift is closing…</p>}
+            {shift.state === "open" ? <SalePanel attractionId={shift.counter.attractionId} bridge={bridge} bridgeSnapshot={snapshot} onSettled={() => void myShift.refetch()} /> : <p role="status">The shift is closing…</p>}
           </Section>
           <Section title="Till">
             <ShiftTotalsList shift={shift} />

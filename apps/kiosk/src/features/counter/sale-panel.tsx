@@ -38,7 +38,8 @@ export interface Delivery {
   isShownAsQr: boolean;
 }
 
-export function SalePanel({ attractionId, bridge, bridgeSnapshot }: { attractionId: string; bridge: BridgeClient | null; bridgeSnapshot: BridgeSnapshot }) {
+/** `onSettled`: a payment reached its end (paid, declined, cancelled), so the till's totals changed. */
+export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: { attractionId: string; bridge: BridgeClient | null; bridgeSnapshot: BridgeSnapshot; onSettled: () => void }) {
   const trpc = useTRPC();
   const catalog = useQuery({ ...trpc.catalog.get.queryOptions({ attractionId }), refetchInterval: 30_000 });
   const [stage, setStage] = useState<Stage>({ name: "choose" });
@@ -96,8 +97,14 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot }: { attraction
           paymentId={stage.paymentId}
           isCancelledByCashier={stage.isCancelledByCashier}
           onCancelPressed={() => setStage({ ...stage, isCancelledByCashier: true })}
-          onPaid={() => setStage({ name: "success", orderId: stage.orderId, paymentId: stage.paymentId })}
-          onFailed={(reason) => setStage({ name: "failure", orderId: stage.orderId, reason, paymentId: stage.paymentId })}
+          onPaid={() => {
+            onSettled();
+            setStage({ name: "success", orderId: stage.orderId, paymentId: stage.paymentId });
+          }}
+          onFailed={(reason) => {
+            onSettled();
+            setStage({ name: "failure", orderId: stage.orderId, reason, paymentId: stage.paymentId });
+          }}
         />
       ) : null}
       {stage.name === "success" ? (
