@@ -5,7 +5,7 @@
  * printer) is used when one answers on this device; without one, the camera or a typed
  * code takes the payment and tickets are shown as QR codes.
  */
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
 import { useBridge } from "../kiosk/hooks/use-bridge.ts";
@@ -30,6 +30,7 @@ export function CounterView({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bri
 
 function Counter({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: string | null }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const session = useStaffSession();
   const [bridgeConfig, setBridgeConfig] = useState<{ url: string; token: string } | null>(null);
   useEffect(() => {
@@ -62,7 +63,7 @@ function Counter({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: s
             <p className="mb-2 text-sm text-slate-600" data-testid="open-shift" data-shift-id={shift.id}>
               Shift opened {formatDateTime(shift.openedAt)} by {shift.staffName}
             </p>
-            {shift.state === "open" ? <SalePanel attractionId={shift.counter.attractionId} bridge={bridge} bridgeSnapshot={snapshot} onSettled={() => void myShift.refetch()} /> : <p role="status">The shift is closing…</p>}
+            {shift.state === "open" ? <SalePanel attractionId={shift.counter.attractionId} bridge={bridge} bridgeSnapshot={snapshot} onSettled={() => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() })} /> : <p role="status">The shift is closing…</p>}
           </Section>
           <Section title="Till">
             <ShiftTotalsList shift={shift} />

@@ -70,7 +70,7 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: {
           </select>
         </label>
         <label className="flex items-center gap-1">
-          <input type="checkbox" checked={delivery.isPrinted} disabled={!isBridgeReady} onChange={(e) => setDelivery({ ...delivery, isPrinted: e.target.checked })} />
+          <input type="checkbox" checked={effective.isPrinted} disabled={!isBridgeReady} onChange={(e) => setDelivery({ ...delivery, isPrinted: e.target.checked })} />
           Print tickets and receipt
         </label>
         <label className="flex items-center gap-1">
