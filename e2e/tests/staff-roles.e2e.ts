@@ -8,9 +8,9 @@ import { adminCookie, createUser, loginCookie, mutate, pairedKiosk, query, signI
 
 const NAV_BY_ROLE: Record<Role, string[]> = {
   viewer: ["Fleet", "Payments", "Reconciliation", "Sales"],
-  cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Sales"],
-  supervisor: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Sales", "Audit log", "Users"],
-  admin: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Sales", "Audit log", "Users"],
+  cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales"],
+  supervisor: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users"],
+  admin: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users"],
 };
 const ALL_NAV = NAV_BY_ROLE.admin;
 

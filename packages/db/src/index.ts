@@ -1,7 +1,7 @@
 export { createDb, providerOf, redactUrl, sqlitePath, tuneSqlite } from "./client.ts";
 export type { CreateDbOptions, Db, DbHandle, DbProvider } from "./client.ts";
 export { listMigrations, migrate } from "./migrate.ts";
-export { DEMO_ATTRACTIONS, DEMO_KIOSK_ID, seed } from "./seed.ts";
+export { DEMO_ATTRACTIONS, DEMO_COUNTER_ID, DEMO_KIOSK_ID, seed } from "./seed.ts";
 export type { SeedOptions, SeedResult } from "./seed.ts";
 export { hashPassword, hashToken, newToken, verifyPassword } from "./secrets.ts";
 export { addDays, dayInZone, zonedTimeToUtc, zoneOffsetMs } from "./time-zone.ts";

@@ -77,6 +77,8 @@ export const DEMO_ATTRACTIONS: readonly AttractionSeed[] = [
 ];
 
 export const DEMO_KIOSK_ID = "kiosk_lobby_1";
+/** The demo ticket window where cashiers sell (counter sale, staff console). */
+export const DEMO_COUNTER_ID = "counter_window_1";
 
 function minutes(hhmm: string): number {
   const [h, m] = hhmm.split(":").map(Number) as [number, number];
@@ -173,6 +175,12 @@ export async function seed(db: Db, options: SeedOptions): Promise<SeedResult> {
       pairingCodeHash: hashToken(options.kioskPairingCode),
       pairingExpiresAt: new Date(options.now.getTime() + 365 * 86_400_000),
     },
+  });
+
+  await db.counter.upsert({
+    where: { id: DEMO_COUNTER_ID },
+    update: {},
+    create: { id: DEMO_COUNTER_ID, attractionId: "attr_skyline", name: "Window 1", location: "Main entrance ticket window" },
   });
 
   const admin = await db.staffUser.findUnique({ where: { email: adminEmail } });

@@ -65,10 +65,10 @@ let counter = 0;
 
 /** `pgUrl`: the test file's TEST_DATABASE_URL (needed for "postgresql"). */
 /** `withTicketKeys`: give each demo attraction an Ed25519 ticket key, so paid or confirmed orders get tickets. */
-/** `alipay`: the money services' gateway (default: one that refuses every call). */
+/** `alipay`: the money services' gateway, or a factory given the harness clock (default: one that refuses every call). */
 export async function createHarness(
   provider: DbProvider,
-  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: AlipayGateway } = {},
+  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: AlipayGateway | ((clock: FakeClock) => AlipayGateway) } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase(provider, opts.pgUrl);
   const overrides = opts.overrides ?? {};
@@ -80,7 +80,7 @@ export async function createHarness(
   const money = createMoneyServices({
     db: tdb.db,
     clock,
-    alipay: opts.alipay ?? unreachableGateway,
+    alipay: typeof opts.alipay === "function" ? opts.alipay(clock) : (opts.alipay ?? unreachableGateway),
     ticketKeys: memoryTicketKeys(ticketKeys),
     events: moneyEventSink(platform),
     metrics: moneyMetricsAdapter(platform.metrics),

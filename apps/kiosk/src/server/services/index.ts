@@ -1,6 +1,7 @@
 /** The money path, built from plain dependencies by `createMoneyServices` for the composition root. */
 import { createBookingService } from "./booking-service.ts";
 import { createCatalogService } from "./catalog-service.ts";
+import { createCounterService } from "./counter-service.ts";
 import type { MoneyDeps } from "./money-deps.ts";
 import { newId } from "./money-deps.ts";
 import { createNotifyService } from "./notify-service.ts";
@@ -21,10 +22,11 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const refunds = createRefundService({ ...base, payments });
   const reconciliation = createReconciliationService(base);
   const notify = createNotifyService({ ...base, payments });
+  const counter = createCounterService({ ...base, orders });
   const worker = createPaymentWorker({ ...base, payments, orders, reconciliation, ...(deps.worker ? { options: deps.worker } : {}) });
   // `gateway`: the Alipay client the services use (the key ring's, in the app), for staff
   // actions that ask Alipay directly (console query-now / cancel).
-  return { catalog, orders, bookings, payments, worker, tickets, refunds, reconciliation, notify, gateway: deps.alipay };
+  return { catalog, orders, counter, bookings, payments, worker, tickets, refunds, reconciliation, notify, gateway: deps.alipay };
 }
 
 export type MoneyServices = ReturnType<typeof createMoneyServices>;
@@ -37,6 +39,7 @@ export { fileTicketKeys, memoryTicketKeys, type TicketKeyStore } from "./ticket-
 export { verifyTicketCode, signTicketCode, type TicketPayload, type TicketVerification } from "./ticket-code.ts";
 export type { OrderView, OrderLineView, CreateOrderInput } from "./order-service.ts";
 export type { PaymentView } from "./payment-service.ts";
+export type { CounterView, ShiftView, ShiftTotals, ShiftDifference } from "./counter-service.ts";
 export type { TicketView, RedeemResult } from "./ticket-service.ts";
 export type { RefundView } from "./refund-service.ts";
 export type { ConfirmedBooking } from "./booking-service.ts";

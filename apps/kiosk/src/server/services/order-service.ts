@@ -27,6 +27,8 @@ export interface CreateOrderInput {
   lines: OrderLineInput[];
   locale?: string;
   externalRef?: string;
+  /** The counter shift a staff sale is recorded against (counter-service checks it is the seller's open one). */
+  shiftId?: string;
 }
 
 export interface OrderLineView {
@@ -222,6 +224,7 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
             kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
             apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
             staffUserId: input.actor.type === "staff" ? input.actor.id : null,
+            shiftId: input.shiftId ?? null,
             externalRef: input.externalRef ?? null,
             state: "pending",
             currency: attraction.currency,

@@ -7,6 +7,8 @@
  *   sellingKioskProcedure        kioskProcedure + must be in service (PRECONDITION_FAILED otherwise)
  *   staffProcedure               a signed-in staff member (any role) → ctx.staff {id, email, name, role}, ctx.session
  *   requireRole(min)             staffProcedure + role ≥ min (viewer < cashier < supervisor < admin)
+ *   sellerProcedure              a paired kiosk, or (no device credential) staff with role ≥ cashier selling at a counter → ctx.seller
+ *   sellingSellerProcedure       sellerProcedure + a kiosk must be in service
  *   apiClientProcedure(scope)    a booking system's API key with the scope(s) → ctx.apiClient {id, attractionId, name, scopes}
  *   idempotent(handler)          wraps a mutation resolver whose input has `idempotencyKey`
  *
@@ -24,7 +26,7 @@ import { SESSION_COOKIE } from "../auth/tokens.ts";
 import { KioskError, type KioskErrorCode } from "../errors.ts";
 import type { Context } from "./context.ts";
 
-export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client";
+export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client" | "seller";
 
 /**
  * Procedure metadata. `openapi` (trpc-to-openapi) puts a procedure on the REST face
@@ -133,11 +135,16 @@ const nulFreeInput = t.middleware(async ({ getRawInput, next }) => {
 
 export const publicProcedure = baseProcedure.use(nulFreeInput);
 
-export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({ ctx, next }) => {
+async function authenticateKioskCtx(ctx: Context): Promise<KioskIdentity> {
   const credential = ctx.auth.kioskCredential;
   if (!credential) throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
   const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
   if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again).");
+  return kiosk;
+}
+
+export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({ ctx, next }) => {
+  const kiosk = await authenticateKioskCtx(ctx);
   return next({ ctx: { kiosk, log: ctx.log.child({ kioskId: kiosk.id }) } });
 }).use(nulFreeInput);
 
@@ -147,7 +154,7 @@ export const sellingKioskProcedure = kioskProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-const signedInStaff = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, next }) => {
+async function authenticateStaffCtx(ctx: Context): Promise<{ staff: StaffIdentity; session: { id: string; expiresAt: Date } }> {
   const token = ctx.auth.sessionToken;
   if (!token) throw new KioskError("UNAUTHORIZED", "Sign in first.");
   const session = await ctx.services.auth.authenticateSession(token);
@@ -156,8 +163,18 @@ const signedInStaff = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, ne
     throw new KioskError("UNAUTHORIZED", "Your session has expired or was ended; sign in again.");
   }
   if (session.isRenewed) ctx.cookies.set(SESSION_COOKIE, token, { maxAgeSec: (session.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000 });
-  const staff: StaffIdentity = session.staff;
-  return next({ ctx: { staff, session: { id: session.sessionId, expiresAt: session.expiresAt }, log: ctx.log.child({ staffId: staff.id }) } });
+  return { staff: session.staff, session: { id: session.sessionId, expiresAt: session.expiresAt } };
+}
+
+function assertRole(staff: StaffIdentity, min: StaffRole): void {
+  if (!hasRoleAtLeast(staff.role, min)) {
+    throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${staff.email} is ${staff.role}.`, { details: { requiredRole: min, role: staff.role } });
+  }
+}
+
+const signedInStaff = baseProcedure.meta({ auth: "staff" }).use(async ({ ctx, next }) => {
+  const { staff, session } = await authenticateStaffCtx(ctx);
+  return next({ ctx: { staff, session, log: ctx.log.child({ staffId: staff.id }) } });
 });
 
 export const staffProcedure = signedInStaff.use(nulFreeInput);
@@ -167,13 +184,42 @@ export function requireRole(min: StaffRole) {
   return signedInStaff
     .meta({ auth: "staff", minRole: min })
     .use(({ ctx, next }) => {
-      if (!hasRoleAtLeast(ctx.staff.role, min)) {
-        throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${ctx.staff.email} is ${ctx.staff.role}.`, { details: { requiredRole: min, role: ctx.staff.role } });
-      }
+      assertRole(ctx.staff, min);
       return next();
     })
     .use(nulFreeInput);
 }
+
+/** Who sells: the kiosk itself, or a cashier at a counter (the counter sale of the staff console). */
+export type Seller = { type: "kiosk"; kiosk: KioskIdentity } | { type: "staff"; staff: StaffIdentity };
+
+/** The lowest staff role that may sell at a counter. */
+export const COUNTER_SALE_ROLE: StaffRole = "cashier";
+
+/**
+ * The kiosk's sale procedures, shared with the counter sale so both take the same path:
+ * a request with a device credential is the kiosk (exactly as kioskProcedure); one without
+ * is a staff session that must have the cashier role or higher.
+ */
+export const sellerProcedure = baseProcedure.meta({ auth: "seller", minRole: COUNTER_SALE_ROLE }).use(async ({ ctx, next }) => {
+  const seller: Seller = ctx.auth.kioskCredential ? { type: "kiosk", kiosk: await authenticateKioskCtx(ctx) } : { type: "staff", staff: await authenticateCashierCtx(ctx) };
+  return next({ ctx: { seller, log: ctx.log.child(seller.type === "kiosk" ? { kioskId: seller.kiosk.id } : { staffId: seller.staff.id }) } });
+}).use(nulFreeInput);
+
+async function authenticateCashierCtx(ctx: Context): Promise<StaffIdentity> {
+  const { staff } = await authenticateStaffCtx(ctx);
+  assertRole(staff, COUNTER_SALE_ROLE);
+  return staff;
+}
+
+/** For seller procedures that sell: a kiosk taken out of service is refused (a counter's open shift is checked by the counter service). */
+export const sellingSellerProcedure = sellerProcedure.use(({ ctx, next }) => {
+  const { seller } = ctx;
+  if (seller.type === "kiosk" && !seller.kiosk.isInService) {
+    throw new KioskError("PRECONDITION_FAILED", `Kiosk ${seller.kiosk.id} is out of service and cannot sell.`, { details: { kioskId: seller.kiosk.id, isInService: false } });
+  }
+  return next();
+});
 
 /** A booking system's API key carrying every scope in `scope`; rate-limited per client (bookingApi policy). */
 export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {

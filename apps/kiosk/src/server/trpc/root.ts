@@ -15,6 +15,7 @@ import { staffRouter } from "./routers/staff.ts";
 // ---- money-path routers: imports ----
 import { bookingRouter } from "./routers/booking.ts";
 import { catalogRouter } from "./routers/catalog.ts";
+import { counterRouter } from "./routers/counter.ts";
 import { orderRouter } from "./routers/order.ts";
 import { paymentRouter } from "./routers/payment.ts";
 import { reconciliationRouter } from "./routers/reconciliation.ts";
@@ -38,6 +39,7 @@ export const appRouter = router({
   refund: refundRouter,
   reconciliation: reconciliationRouter,
   booking: bookingRouter,
+  counter: counterRouter,
   // ---- end money-path routers ----
 });
 

@@ -1,7 +1,8 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { trpcErrorCode, useTRPC } from "../../../lib/trpc.tsx";
+import { PAYMENT_CODE_PATTERN, useArmedScanner } from "../hooks/use-armed-scanner.ts";
 import { useI18n } from "../i18n-context.tsx";
 import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
 import { KioskButton } from "../ui/button.tsx";
@@ -9,8 +10,6 @@ import { PhoneScanIllustration } from "../ui/phone-scan-illustration.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
 import { HoldCountdown } from "./summary-screen.tsx";
 
-/** Alipay's dynamic payment code: 16–24 digits starting 25–30 (as the server checks too). */
-export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
 const MAX_ARM_MS = 600_000;
 
 /** Arms the scanner only while this screen shows, so a stray scan elsewhere never pays. */
@@ -22,7 +21,6 @@ export function ScanScreen({ orderId }: { orderId: string }) {
   const trpc = useTRPC();
   const order = useQuery(trpc.order.get.queryOptions({ orderId }));
   const [isInvalidScan, setInvalidScan] = useState(false);
-  const [isArmed, setArmed] = useState(false);
   const isStarting = useRef(false);
 
   const start = useMutation(
@@ -39,16 +37,13 @@ export function ScanScreen({ orderId }: { orderId: string }) {
 
   const expiresAt = order.data?.expiresAt ?? null;
   const isReady = bridgeSnapshot.connection === "ready";
-  useEffect(() => {
-    if (!bridge || !isReady) return;
-    const armMs = Math.min(MAX_ARM_MS, Math.max(1000, (expiresAt?.getTime() ?? Date.now() + 300_000) - Date.now()));
-    let isCurrent = true;
-    bridge
-      .armScanner(armMs)
-      .then(() => isCurrent && setArmed(true))
-      .catch(() => isCurrent && setArmed(false));
-    const off = bridge.onScan((scan) => {
-      const code = scan.data.trim();
+  const isArmed = useArmedScanner({
+    bridge,
+    isEnabled: isReady,
+    armMs: Math.min(MAX_ARM_MS, Math.max(1000, (expiresAt?.getTime() ?? Date.now() + 300_000) - Date.now())),
+    // Re-arm only when the order or its hold changes (not on every render).
+    rearmKey: `${orderId}:${expiresAt?.getTime() ?? ""}`,
+    onScan: (code) => {
       if (isStarting.current) return;
       if (!PAYMENT_CODE_PATTERN.test(code)) {
         setInvalidScan(true);
@@ -56,17 +51,10 @@ export function ScanScreen({ orderId }: { orderId: string }) {
       }
       setInvalidScan(false);
       isStarting.current = true;
-      bridge.disarmScanner().catch(() => {});
+      bridge?.disarmScanner().catch(() => {});
       start.mutate({ orderId, paymentCode: code });
-    });
-    return () => {
-      isCurrent = false;
-      off();
-      setArmed(false);
-      bridge.disarmScanner().catch(() => {});
-    };
-    // Re-arm only when the connection, the order or its hold changes (not on every render of `start`).
-  }, [bridge, isReady, orderId, expiresAt?.getTime()]);
+    },
+  });
 
   const amount = order.data ? i18n.money(order.data.totalMinor, order.data.currency) : "";
   return (

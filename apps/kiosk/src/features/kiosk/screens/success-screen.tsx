@@ -9,7 +9,7 @@ import type { PrintContext } from "../printing/print-documents.ts";
 import { KioskButton } from "../ui/button.tsx";
 import { QrCode } from "../ui/qr-code.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
-import { usePaymentFollow } from "./paying-screen.tsx";
+import { usePaymentFollow } from "../hooks/use-payment-follow.ts";
 
 /** Paid: prints every ticket (then the receipt), shows progress, and the QR codes of any ticket that did not print. */
 export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFailures }: { orderId: string; paymentId: string; isPrintingDone: boolean; hasPrintFailures: boolean }) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { kioskProcedure, requireRole, router, sellingKioskProcedure } from "../init.ts";
-import { kioskActor, staffActor } from "./money-actors.ts";
+import { requireRole, router, sellerProcedure, sellingSellerProcedure } from "../init.ts";
+import { kioskActor, sellerActor, staffActor } from "./money-actors.ts";
 
 const IdSchema = z.string().min(1).max(64);
 
@@ -16,15 +16,21 @@ export const CreateOrderSchema = z.strictObject({
 });
 
 export const orderRouter = router({
-  /** Reserves places (a hold that expires) and returns the order priced on the server. */
-  create: sellingKioskProcedure
-    .input(CreateOrderSchema)
-    .mutation(({ ctx, input }) => ctx.services.money.orders.create({ actor: kioskActor(ctx), lines: input.lines, ...(input.locale ? { locale: input.locale } : {}) })),
+  /**
+   * Reserves places (a hold that expires) and returns the order priced on the server. At a
+   * counter the order is for the cashier's open shift (its counter's attraction).
+   */
+  create: sellingSellerProcedure.input(CreateOrderSchema).mutation(({ ctx, input }) => {
+    const { seller } = ctx;
+    const locale = input.locale ? { locale: input.locale } : {};
+    if (seller.type === "staff") return ctx.services.money.counter.createOrder({ actor: staffActor(seller), lines: input.lines, ...locale });
+    return ctx.services.money.orders.create({ actor: kioskActor(seller), lines: input.lines, ...locale });
+  }),
 
-  get: kioskProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, kioskActor(ctx))),
+  get: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, sellerActor(ctx))),
 
   /** Gives the places back; refused while a payment is under way. */
-  cancel: kioskProcedure.input(z.strictObject({ orderId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.orders.cancel(input.orderId, kioskActor(ctx))),
+  cancel: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.orders.cancel(input.orderId, sellerActor(ctx))),
 
   byId: requireRole("viewer").input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, staffActor(ctx))),
 });

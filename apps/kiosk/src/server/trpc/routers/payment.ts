@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { kioskProcedure, requireRole, router, sellingKioskProcedure } from "../init.ts";
-import { kioskActor, staffActor } from "./money-actors.ts";
+import { requireRole, router, sellerProcedure, sellingSellerProcedure } from "../init.ts";
+import { sellerActor, staffActor } from "./money-actors.ts";
 
 const IdSchema = z.string().min(1).max(64);
 
@@ -11,18 +11,23 @@ export const StartPaymentSchema = z.strictObject({
 });
 
 export const paymentRouter = router({
-  start: sellingKioskProcedure.input(StartPaymentSchema).mutation(({ ctx, input }) => ctx.services.money.payments.start({ ...input, actor: kioskActor(ctx) })),
+  /** Kiosk or counter: one payment path. A cashier pays only orders of their own open shift. */
+  start: sellingSellerProcedure.input(StartPaymentSchema).mutation(async ({ ctx, input }) => {
+    const actor = sellerActor(ctx);
+    if (actor.type === "staff") await ctx.services.money.counter.assertPayable(input.orderId, actor);
+    return ctx.services.money.payments.start({ ...input, actor });
+  }),
 
-  status: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.get(input.paymentId, kioskActor(ctx))),
+  status: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.get(input.paymentId, sellerActor(ctx))),
 
-  forOrder: kioskProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.latestForOrder(input.orderId, kioskActor(ctx))),
+  forOrder: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.latestForOrder(input.orderId, sellerActor(ctx))),
 
   /** The visitor gives up; the worker finishes the cancel if it cannot be done at once. */
-  cancel: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.payments.cancel(input.paymentId, kioskActor(ctx))),
+  cancel: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.payments.cancel(input.paymentId, sellerActor(ctx))),
 
   /** The payment now and on every change until it settles (PAID comes with its tickets). */
-  follow: kioskProcedure.input(z.strictObject({ paymentId: IdSchema })).subscription(async function* ({ ctx, input, signal }) {
-    yield* ctx.services.money.payments.follow(input.paymentId, kioskActor(ctx), signal ? { signal } : {});
+  follow: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).subscription(async function* ({ ctx, input, signal }) {
+    yield* ctx.services.money.payments.follow(input.paymentId, sellerActor(ctx), signal ? { signal } : {});
   }),
 
   byId: requireRole("viewer").input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.get(input.paymentId, staffActor(ctx))),

@@ -1,18 +1,18 @@
 import { z } from "zod";
-import { kioskProcedure, requireRole, router } from "../init.ts";
-import { kioskActor, staffActor } from "./money-actors.ts";
+import { requireRole, router, sellerProcedure } from "../init.ts";
+import { sellerActor, staffActor } from "./money-actors.ts";
 
 const IdSchema = z.string().min(1).max(64);
 const CodeSchema = z.string().min(10).max(1000);
 
 export const ticketRouter = router({
-  forOrder: kioskProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.tickets.listForOrder(input.orderId, kioskActor(ctx))),
+  forOrder: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.tickets.listForOrder(input.orderId, sellerActor(ctx))),
 
-  markPrinted: kioskProcedure.input(z.strictObject({ ticketId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.tickets.markPrinted(input.ticketId, kioskActor(ctx))),
+  markPrinted: sellerProcedure.input(z.strictObject({ ticketId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.tickets.markPrinted(input.ticketId, sellerActor(ctx))),
 
-  markPrintFailed: kioskProcedure
+  markPrintFailed: sellerProcedure
     .input(z.strictObject({ ticketId: IdSchema, reason: z.string().max(200).optional() }))
-    .mutation(({ ctx, input }) => ctx.services.money.tickets.markPrintFailed(input.ticketId, kioskActor(ctx), input.reason)),
+    .mutation(({ ctx, input }) => ctx.services.money.tickets.markPrintFailed(input.ticketId, sellerActor(ctx), input.reason)),
 
   lookup: requireRole("cashier").input(z.strictObject({ codeOrId: CodeSchema.or(IdSchema) })).query(({ ctx, input }) => ctx.services.money.tickets.lookup(input.codeOrId)),
 
