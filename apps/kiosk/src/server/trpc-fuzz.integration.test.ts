@@ -118,6 +118,8 @@ for (const provider of providersFor(PG_URL)) {
         public: {},
         staff: { cookie: `kiosk_session=${encodeURIComponent(admin.token)}` },
         kiosk: { authorization: `Bearer ${kiosk}` },
+        // The sale procedures take a kiosk or a cashier-or-higher staff session (the counter sale); the kiosk here.
+        seller: { authorization: `Bearer ${kiosk}` },
         api_client: { authorization: `Bearer ${api.key}` },
       };
     });
@@ -267,14 +269,15 @@ for (const provider of providersFor(PG_URL)) {
           // Another kind of caller's genuine credential, never the one the procedure expects.
           // A viewer (signed in, lowest role) only counts as wrong where a higher role is needed.
           if ("isViewer" in who && p.auth === "staff" && (p.minRole ?? "viewer") === "viewer") return;
-          const headers = "isViewer" in who ? viewer : "auth" in who ? (who.auth === p.auth ? {} : credentials[who.auth]) : who;
+          const isAccepted = (auth: ProcedureAuth) => auth === p.auth || (p.auth === "seller" && (auth === "staff" || auth === "kiosk"));
+          const headers = "isViewer" in who ? viewer : "auth" in who ? (isAccepted(who.auth) ? {} : credentials[who.auth]) : who;
           const answer = await call(p, JSON.stringify({ json: input }), headers);
           cases += 1;
           tally(outcomes, answer);
           expectTyped(answer, p, input);
           // Input validation may speak first; otherwise the caller is refused.
           expect(["UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"]).toContain(answer.code);
-          if ("isViewer" in who && p.auth === "staff" && answer.code !== "BAD_REQUEST") expect(answer.code).toBe("FORBIDDEN");
+          if ("isViewer" in who && (p.auth === "staff" || p.auth === "seller") && answer.code !== "BAD_REQUEST") expect(answer.code).toBe("FORBIDDEN");
         }),
         { seed: SEED, numRuns: runs(400) },
       );
