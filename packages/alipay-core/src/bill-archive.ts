@@ -141,9 +141,8 @@ export function parseTradeBillCsv(
       transactionType: isCancel ? "CANCEL" : isRefund ? "REFUND" : "PAYMENT",
       serviceChargeMinor: feeMinor,
       status: "SUCCESS",
-      remarks: isRefund
-        ? `partner_trans_id=${at("outTradeNo")}; trade_no=${at("tradeNo")}`
-        : `trade_no=${at("tradeNo")}`,
+      // As in MAPI's file: refunds and cancels name the original payment.
+      remarks: isRefund ? `partner_trans_id=${at("outTradeNo")}` : "",
       raw: line,
     });
   });
