@@ -1199,10 +1199,14 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
           },
           httpStatus,
         };
+      // Through `exchange`, so the settlement time-out holds even if the transport ignores it.
+      const timeoutMs = options?.timeoutMs ?? ctx.timeoutMs;
       const file = await fetchBill(mapped.downloadUrl, {
-        transport: this.transport,
-        timeoutMs: options?.timeoutMs ?? ctx.timeoutMs,
-        ...(options?.signal ? { signal: options.signal } : {}),
+        transport: {
+          request: (request) =>
+            exchange(this.transport, request, timeoutMs, options?.signal),
+        },
+        timeoutMs,
       });
       const records = readTradeBillArchive(file.bytes, {
         currency: input.billCurrency ?? "CNY",
