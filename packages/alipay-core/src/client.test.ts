@@ -8,7 +8,9 @@ import {
   type GatewayRequest,
   type LocalGateway,
 } from "./__tests__/local-gateway.ts";
+import { AlipayBillFormatError } from "./bill-archive.ts";
 import { encodeText } from "./charset.ts";
+import { FetchTransport, type HttpResponse, type HttpTransport } from "./transport.ts";
 import {
   createAlipayClient,
   MapiClient,
@@ -1125,5 +1127,51 @@ describe("configuration", () => {
   it("never mutates the caller's config", () => {
     const config = Object.freeze(mapiConfig());
     expect(() => new MapiClient(config)).not.toThrow();
+  });
+});
+
+describe("OpenApiClient bill archive (readBillArchive)", () => {
+  const billQuery = "alipay.data.dataservice.bill.downloadurl.query";
+  /** The gateway answers over real HTTP; the bill GET is answered by `bill` instead. */
+  const clientWith = (bill: () => Promise<HttpResponse>): OpenApiClient => {
+    const real = new FetchTransport();
+    const transport: HttpTransport = {
+      request: (r) => (r.url.includes("/bills/") ? bill() : real.request(r)),
+    };
+    return new OpenApiClient(openApiConfig(), {
+      clock: new FakeClock({ startMs: T0 }),
+      transport,
+    });
+  };
+  const answerWithLink = (): void => {
+    respond = () =>
+      openApiReply(billQuery, {
+        code: "10000",
+        msg: "Success",
+        bill_download_url: `${(gw as LocalGateway).url.replace(/\/[^/]*$/, "")}/bills/x.csv.zip`,
+      });
+  };
+
+  it("times out a bill download whose transport never answers", async () => {
+    answerWithLink();
+    const client = clientWith(() => new Promise<never>(() => {}));
+    await expect(
+      client.downloadSettlement(
+        { startDate: "2024-01-01", readBillArchive: true },
+        { timeoutMs: 50 },
+      ),
+    ).rejects.toBeInstanceOf(AlipayTimeoutError);
+  });
+
+  it("refuses a bill that is not a ZIP with AlipayBillFormatError", async () => {
+    answerWithLink();
+    const client = clientWith(async () => ({
+      status: 200,
+      headers: { "content-type": "text/html" },
+      body: new TextEncoder().encode("<html>link expired</html>"),
+    }));
+    await expect(
+      client.downloadSettlement({ startDate: "2024-01-01", readBillArchive: true }),
+    ).rejects.toBeInstanceOf(AlipayBillFormatError);
   });
 });

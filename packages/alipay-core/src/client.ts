@@ -35,6 +35,8 @@ import {
   type VerifyingKey,
 } from "./signing.ts";
 import { FetchTransport, type HttpTransport } from "./transport.ts";
+import { fetchBill } from "./bill.ts";
+import { readTradeBillArchive } from "./bill-archive.ts";
 import type {
   AlipayProtocol,
   CancelResult,
@@ -106,6 +108,13 @@ export type SettlementInput = {
   endDate?: string;
   /** MAPI: `settlement` = forex_liquidation_file, `transactions` = forex_compare_file. Default `settlement`. */
   kind?: "settlement" | "transactions";
+  /**
+   * OpenAPI only: download the bill archive behind `bill_download_url` (same transport, the
+   * settlement time-out) and answer its rows as `records`, like MAPI. Default: answer the URL.
+   */
+  readBillArchive?: boolean;
+  /** Currency of the OpenAPI bill's amount columns (it has no currency column). @default "CNY" */
+  billCurrency?: string;
 };
 
 /** The barcode payment client, identical for both protocols. */
@@ -1169,22 +1178,43 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
       timeoutMs: this.#config.timeouts.settlement,
       options,
     };
-    return this.run(ctx, async () => {
+    return this.run<SettlementResult>(ctx, async () => {
       const { response, httpStatus } = await this.#send(
         OPENAPI_METHOD.billDownloadUrl,
         buildOpenApiBillBiz(input.startDate),
         ctx,
       );
       const mapped = mapOpenApiBill(response);
-      const result: SettlementResult =
-        "downloadUrl" in mapped
-          ? {
-              format: "download_url",
-              downloadUrl: mapped.downloadUrl,
-              isSigned: true,
-            }
-          : { format: "empty", message: mapped.message };
-      return { result, httpStatus };
+      if (!("downloadUrl" in mapped))
+        return {
+          result: { format: "empty", message: mapped.message },
+          httpStatus,
+        };
+      if (input.readBillArchive !== true)
+        return {
+          result: {
+            format: "download_url",
+            downloadUrl: mapped.downloadUrl,
+            isSigned: true,
+          },
+          httpStatus,
+        };
+      // Through `exchange`, so the settlement time-out holds even if the transport ignores it.
+      const timeoutMs = options?.timeoutMs ?? ctx.timeoutMs;
+      const file = await fetchBill(mapped.downloadUrl, {
+        transport: {
+          request: (request) =>
+            exchange(this.transport, request, timeoutMs, options?.signal),
+        },
+        timeoutMs,
+      });
+      const records = readTradeBillArchive(file.bytes, {
+        currency: input.billCurrency ?? "CNY",
+      });
+      return {
+        result: { format: "records", records, isSigned: false },
+        httpStatus,
+      };
     });
   }
 

@@ -38,3 +38,4 @@ export * from "./client.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
 export * from "./bill.ts";
+export * from "./bill-archive.ts";

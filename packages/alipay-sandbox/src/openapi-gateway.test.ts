@@ -448,12 +448,14 @@ describe("OpenAPI bill download", () => {
       `${TEST_PARTNER_ID}_20240101_业务明细.csv`,
       `${TEST_PARTNER_ID}_20240101_业务明细(汇总).csv`,
     ]);
-    const detail = entries[0]?.data.toString("utf8") ?? "";
+    // GBK like Alipay's bills: not valid UTF-8 once it holds Chinese text.
+    const bytes = entries[0]?.data ?? Buffer.alloc(0);
+    expect(() => new TextDecoder("utf-8", { fatal: true }).decode(bytes)).toThrow();
+    const detail = new TextDecoder("gbk").decode(bytes);
+    expect(detail.startsWith("#支付宝业务明细查询\r\n")).toBe(true);
     const rows = detail
       .split("\r\n")
-      .filter(
-        (l) => !l.startsWith("#") && !l.startsWith("\uFEFF#") && l !== "",
-      );
+      .filter((l) => !l.startsWith("#") && l !== "");
     expect(rows[0]).toMatch(/^支付宝交易号,商户订单号,业务类型/);
     expect(rows[1]).toContain(`,${paid},交易,Museum ticket,`);
     expect(rows[1]).toContain(",88.00,88.00,");

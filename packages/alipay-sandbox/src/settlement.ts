@@ -11,7 +11,25 @@ import {
   formatCompactTime,
   formatDateTime,
 } from "./time-format.ts";
+import { encodeText } from "@kiosk/alipay-core";
 import { createZip } from "./zip.ts";
+
+/** GBK bytes as Alipay writes its bills; a character GBK lacks (an emoji subject) becomes `?`. */
+function gbk(text: string): Buffer {
+  try {
+    return encodeText(text, "gbk");
+  } catch {
+    return Buffer.concat(
+      [...text].map((ch) => {
+        try {
+          return encodeText(ch, "gbk");
+        } catch {
+          return Buffer.from("?");
+        }
+      }),
+    );
+  }
+}
 
 export type SettlementKind = "PAYMENT" | "REFUND" | "CANCEL";
 
@@ -176,7 +194,7 @@ const DETAIL_HEADER = [
 /**
  * The OpenAPI `trade` bill: `<sellerId>_<yyyyMMdd>_业务明细.csv` and `…_业务明细(汇总).csv`, zipped.
  * Layout follows Alipay's trade bill (comment header lines, one row per payment / refund,
- * refunds negative). Alipay writes GBK; the sandbox writes UTF-8 with a BOM.
+ * refunds negative), GBK-encoded like Alipay's.
  */
 export function openApiBillZip(spec: {
   rows: readonly SettlementRow[];
@@ -267,18 +285,17 @@ export function openApiBillZip(spec: {
     `#导出时间：[${formatDateTime(spec.generatedAt)}]`,
   ];
 
-  const bom = "\uFEFF";
   const base = `${spec.accountId}_${compactDate}`;
   const modifiedAt = new Date(spec.generatedAt + 8 * 60 * 60 * 1000);
   const body = createZip([
     {
       name: `${base}_业务明细.csv`,
-      data: Buffer.from(bom + detailLines.join("\r\n") + "\r\n", "utf8"),
+      data: gbk(detailLines.join("\r\n") + "\r\n"),
       modifiedAt,
     },
     {
       name: `${base}_业务明细(汇总).csv`,
-      data: Buffer.from(bom + summaryLines.join("\r\n") + "\r\n", "utf8"),
+      data: gbk(summaryLines.join("\r\n") + "\r\n"),
       modifiedAt,
     },
   ]);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
-import { code, countingGateway, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import { code, countingGateway, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
 import { createMoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
 
@@ -101,6 +101,34 @@ for (const { provider, skip } of providers) {
       expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "applied", state: "PAID" });
       expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "duplicate", state: "PAID" });
       expect(await h.db.db.ticket.count({ where: { orderId: payment.orderId } })).toBe(2);
+    });
+
+    it("reconciles a day from the OpenAPI bill archive: clean, then a planted difference", async () => {
+      // A partial refund puts a refund row into the bill as well.
+      const { paymentId } = await h.buy({ code: code("success") });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const partial = await h.services.refunds.request({ paymentId, amountMinor: 100, reason: "one ticket less", actor: STAFF });
+      expect(partial.refund.state).toBe("succeeded");
+      // Everything above happened on 2026-03-01 (Beijing day); move to the next day's morning.
+      h.clock.set("2026-03-02T02:00:00.000Z");
+      const paidCount = await h.db.db.payment.count({ where: { paidAt: { not: null } } });
+      const clean = await h.services.reconciliation.run({ day: "2026-03-01", trigger: "manual", actor: STAFF });
+      expect(clean.error ?? null).toBeNull();
+      expect(clean.state).toBe("completed");
+      expect(clean.differences).toEqual([]);
+      expect(clean.matchedCount).toBeGreaterThanOrEqual(paidCount + 1);
+
+      const paid = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      await h.db.db.payment.update({ where: { id: paid.id }, data: { amountMinor: paid.amountMinor + 1 } });
+      try {
+        const run = await h.services.reconciliation.run({ day: "2026-03-01", trigger: "manual", actor: STAFF });
+        expect(run.state).toBe("completed");
+        expect(run.differences.map((d) => [d.kind, d.partnerTransId, d.ledgerAmountMinor, d.gatewayAmountMinor])).toEqual([
+          ["amount_mismatch", paid.partnerTransId, paid.amountMinor + 1, paid.amountMinor],
+        ]);
+      } finally {
+        await h.db.db.payment.update({ where: { id: paid.id }, data: { amountMinor: paid.amountMinor } });
+      }
     });
   });
 }

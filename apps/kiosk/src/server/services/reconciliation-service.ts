@@ -112,8 +112,10 @@ export function createReconciliationService(deps: Pick<MoneyDeps, "db" | "clock"
       data: { id: runId, day: input.day, provider: alipay.protocol, trigger: input.trigger, triggeredBy: input.actor.id ?? null, state: "running", startedAt: clock.now() },
     });
     try {
-      const file = await alipay.downloadSettlement({ startDate: input.day, kind: "transactions" });
-      if (file.format === "download_url") throw new Error("The gateway answered with a bill download URL; bill archives are not supported yet");
+      // OpenAPI answers a bill archive link; alipay-core downloads and reads it into the same
+      // records as the MAPI transaction file, so the comparison below is protocol-blind.
+      const file = await alipay.downloadSettlement({ startDate: input.day, kind: "transactions", readBillArchive: true });
+      if (file.format === "download_url") throw new Error("The gateway client answered a bill link instead of reading the archive");
       const records = file.format === "records" ? file.records : [];
       const paymentIds = records.filter((r) => !["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
       const refundIds = records.filter((r) => ["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
