@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
-import { code, countingGateway, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import { code, countingGateway, createAlipay, createHarness, DAY, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
 import { createMoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
 
@@ -109,6 +109,13 @@ for (const { provider, skip } of providers) {
       expect(await h.settle(paymentId)).toBe("PAID");
       const partial = await h.services.refunds.request({ paymentId, amountMinor: 100, reason: "one ticket less", actor: STAFF });
       expect(partial.refund.state).toBe("succeeded");
+      // A yen purchase too: the bill has no currency column, its "1800" must not be read as 1800.00.
+      await h.db.db.kiosk.create({ data: { id: "kiosk_museum", attractionId: "attr_museum", name: "Museum kiosk" } });
+      const museum = { type: "kiosk", id: "kiosk_museum", attractionId: "attr_museum" } as const;
+      const yenOrder = await h.services.orders.create({ actor: museum, lines: [{ ticketTypeId: "tt_museum_general", slotId: `slot_museum_${DAY}_day`, quantity: 1 }] });
+      const yen = await h.services.payments.start({ orderId: yenOrder.id, paymentCode: code("success"), actor: museum });
+      expect(await h.settle(yen.id)).toBe("PAID");
+      expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: yen.id } })).currency).toBe("JPY");
       // Everything above happened on 2026-03-01 (Beijing day); move to the next day's morning.
       h.clock.set("2026-03-02T02:00:00.000Z");
       const paidCount = await h.db.db.payment.count({ where: { paidAt: { not: null } } });

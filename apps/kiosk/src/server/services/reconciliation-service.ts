@@ -3,6 +3,7 @@
  * compares it with the ledger (payments paid that day, refunds completed that day). Every
  * difference is filed for staff: missing_here, missing_there, amount_mismatch, status_mismatch.
  */
+import { currencyExponent } from "@kiosk/alipay-core";
 import { addDays, zonedTimeToUtc, type DifferenceKind } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import type { GatewaySettlementRecord } from "./gateway.ts";
@@ -27,6 +28,31 @@ interface LedgerPayment {
   amountMinor: number;
   state: string;
   paidAt: Date | null;
+}
+
+/**
+ * OpenAPI trade bills carry no currency column, so alipay-core reads their amounts in the
+ * bill currency it was given (CNY). A record whose ledger payment is priced in a currency
+ * with another exponent (JPY: 0, SGD: 2) is brought to the ledger's minor units when that
+ * is exact; otherwise it is left as read, and the comparison reports the mismatch.
+ */
+export function inLedgerCurrency(records: readonly GatewaySettlementRecord[], ledgerCurrencyOf: (record: GatewaySettlementRecord) => string | undefined): GatewaySettlementRecord[] {
+  return records.map((r) => {
+    const ledger = ledgerCurrencyOf(r);
+    if (!ledger || ledger === r.currency) return r;
+    let shift: number;
+    try {
+      shift = currencyExponent(ledger) - currencyExponent(r.currency);
+    } catch {
+      return r;
+    }
+    const scale = 10 ** Math.abs(shift);
+    const rescale = (minor: number): number | null => (shift >= 0 ? minor * scale : minor % scale === 0 ? minor / scale : null);
+    const amountMinor = rescale(r.amountMinor);
+    const fee = r.serviceChargeMinor === undefined ? undefined : rescale(r.serviceChargeMinor);
+    if (amountMinor === null || fee === null) return r;
+    return { ...r, amountMinor, currency: ledger, ...(fee === undefined ? {} : { serviceChargeMinor: fee }) };
+  });
 }
 
 /** Pure comparison, so it is tested without a database or a gateway. */
@@ -116,7 +142,13 @@ export function createReconciliationService(deps: Pick<MoneyDeps, "db" | "clock"
       // records as the MAPI transaction file, so the comparison below is protocol-blind.
       const file = await alipay.downloadSettlement({ startDate: input.day, kind: "transactions", readBillArchive: true });
       if (file.format === "download_url") throw new Error("The gateway client answered a bill link instead of reading the archive");
-      const records = file.format === "records" ? file.records : [];
+      const read = file.format === "records" ? file.records : [];
+      const readIds = read.map((r) => r.partnerTransId);
+      const [currencyByPayment, currencyByRefund] = await Promise.all([
+        db.payment.findMany({ where: { partnerTransId: { in: readIds } }, select: { partnerTransId: true, currency: true } }),
+        db.refund.findMany({ where: { partnerRefundId: { in: readIds } }, select: { partnerRefundId: true, payment: { select: { currency: true } } } }),
+      ]).then(([payments, refunds]) => [new Map(payments.map((p) => [p.partnerTransId, p.currency])), new Map(refunds.map((r) => [r.partnerRefundId, r.payment.currency]))] as const);
+      const records = inLedgerCurrency(read, (r) => (["REFUND", "R"].includes(r.transactionType.toUpperCase()) ? currencyByRefund.get(r.partnerTransId) : currencyByPayment.get(r.partnerTransId)));
       const paymentIds = records.filter((r) => !["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
       const refundIds = records.filter((r) => ["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
       const select = { partnerTransId: true, alipayTransId: true, amountMinor: true, state: true, paidAt: true } as const;
