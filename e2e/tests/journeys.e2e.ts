@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E, demoCredentials } from "../support/system.ts";
-import { expectScreen, kioskCredential, missingDependency, openKiosk, scan, scenarioCode, SCREENS_DIR, setPaper, walkToScan } from "./kiosk-support.ts";
+import { expectScreen, kioskCredential, missingDependency, openKiosk, printerJobs, scan, scenarioCode, SCREENS_DIR, setPaper, walkToScan, type PrinterJob } from "./kiosk-support.ts";
 import { adminCookie, firstAttractionId, mutate, query, signInUi, testIp } from "./staff-support.ts";
 
 test.describe.configure({ mode: "serial" });
@@ -80,17 +80,6 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 function report(name: string, startedAt: number): void {
   console.log(`journey ${name}: ${Date.now() - startedAt} ms`);
-}
-
-interface PrinterJob {
-  seq: number;
-  text: string;
-  isTruncated: boolean;
-}
-async function printerJobs(): Promise<PrinterJob[]> {
-  const r = await fetch(`${E2E.bridgeControlUrl}/virtual/printer/jobs`);
-  expect(r.ok).toBe(true);
-  return (await r.json()) as PrinterJob[];
 }
 
 async function kioskUptimeSec(): Promise<number | null> {

@@ -146,13 +146,19 @@ export const scan = (data: string) => control("/virtual/scan", { data });
 export const setPaper = (state: "ok" | "near_end" | "out", afterLines?: number) => control("/virtual/printer/paper", afterLines === undefined ? { state } : { state, afterLines });
 /** Simulated print speed of the virtual printer (0: instant), so a test can act while a job prints. */
 export const setPrinterSpeed = (msPerLine: number) => control("/virtual/printer/speed", { msPerLine });
-/** Every job the virtual printer finished, in order (text with "[QR payload]" markers). */
-export async function printerJobs(): Promise<{ seq: number; text: string; isTruncated: boolean }[]> {
+export interface PrinterJob {
+  seq: number;
+  /** Text with "[QR payload]" markers. */
+  text: string;
+  isTruncated: boolean;
+}
+/** Every job the virtual printer finished, in order. */
+export async function printerJobs(): Promise<PrinterJob[]> {
   const url = await bridgeControlUrl();
   if (!url) throw new Error("the bridge's virtual device control is not reachable");
   const r = await fetch(`${url}/virtual/printer/jobs`);
   if (!r.ok) throw new Error(`virtual printer jobs: HTTP ${r.status}`);
-  return (await r.json()) as { seq: number; text: string; isTruncated: boolean }[];
+  return (await r.json()) as PrinterJob[];
 }
 export const plugScanner = (connected: boolean) => control("/virtual/scanner/plug", { connected });
 

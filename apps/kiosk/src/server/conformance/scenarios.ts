@@ -146,12 +146,18 @@ async function paidFlow(
 }
 
 /** The payment pay_success left PAID; the refund steps are skipped when pay_success had no code to run with. */
-function refundablePayment(ctx: StepContext): string | undefined {
+/** The payment pay_success left PAID, recorded as a check; undefined (check failed) when there is none. */
+function refundablePayment(ctx: StepContext, checks: Checks): string | undefined {
   const id = ctx.shared.refundablePaymentId;
   if (id === undefined && ctx.codeFor("pay_success", "success") === null)
     throw new StepSkipped(
       "needs a paid payment from pay_success, which had no live test code",
     );
+  checks.add(
+    "a paid payment to refund",
+    id !== undefined,
+    id ?? "pay_success did not end PAID",
+  );
   return id;
 }
 
@@ -318,16 +324,8 @@ export const STEPS: StepDefinition[] = [
     id: "refund_partial",
     title: "Partial refund of a paid payment",
     async run(ctx, checks) {
-      const paymentId = refundablePayment(ctx);
-      if (
-        !checks.add(
-          "a paid payment to refund",
-          paymentId !== undefined,
-          paymentId ?? "pay_success did not end PAID",
-        ) ||
-        !paymentId
-      )
-        return;
+      const paymentId = refundablePayment(ctx, checks);
+      if (!paymentId) return;
       const before = await ctx.db.payment.findUniqueOrThrow({
         where: { id: paymentId },
         select: { amountMinor: true },
@@ -359,16 +357,8 @@ export const STEPS: StepDefinition[] = [
     id: "refund_full",
     title: "Refund of the remaining amount",
     async run(ctx, checks) {
-      const paymentId = refundablePayment(ctx);
-      if (
-        !checks.add(
-          "a paid payment to refund",
-          paymentId !== undefined,
-          paymentId ?? "pay_success did not end PAID",
-        ) ||
-        !paymentId
-      )
-        return;
+      const paymentId = refundablePayment(ctx, checks);
+      if (!paymentId) return;
       await ctx.services.refunds.request({
         paymentId,
         reason: "conformance: full refund",

@@ -143,27 +143,25 @@ export function createReconciliationService(deps: Pick<MoneyDeps, "db" | "clock"
       const file = await alipay.downloadSettlement({ startDate: input.day, kind: "transactions", readBillArchive: true });
       if (file.format === "download_url") throw new Error("The gateway client answered a bill link instead of reading the archive");
       const read = file.format === "records" ? file.records : [];
-      const readIds = read.map((r) => r.partnerTransId);
-      const [currencyByPayment, currencyByRefund] = await Promise.all([
-        db.payment.findMany({ where: { partnerTransId: { in: readIds } }, select: { partnerTransId: true, currency: true } }),
-        db.refund.findMany({ where: { partnerRefundId: { in: readIds } }, select: { partnerRefundId: true, payment: { select: { currency: true } } } }),
-      ]).then(([payments, refunds]) => [new Map(payments.map((p) => [p.partnerTransId, p.currency])), new Map(refunds.map((r) => [r.partnerRefundId, r.payment.currency]))] as const);
-      const records = inLedgerCurrency(read, (r) => (["REFUND", "R"].includes(r.transactionType.toUpperCase()) ? currencyByRefund.get(r.partnerTransId) : currencyByPayment.get(r.partnerTransId)));
-      const paymentIds = records.filter((r) => !["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
-      const refundIds = records.filter((r) => ["REFUND", "R"].includes(r.transactionType.toUpperCase())).map((r) => r.partnerTransId);
-      const select = { partnerTransId: true, alipayTransId: true, amountMinor: true, state: true, paidAt: true } as const;
+      const isRefundRecord = (r: GatewaySettlementRecord) => ["REFUND", "R"].includes(r.transactionType.toUpperCase());
+      const paymentIds = read.filter((r) => !isRefundRecord(r)).map((r) => r.partnerTransId);
+      const refundIds = read.filter(isRefundRecord).map((r) => r.partnerTransId);
+      const select = { partnerTransId: true, alipayTransId: true, amountMinor: true, state: true, paidAt: true, currency: true } as const;
       const [paidThatDay, named, refundsThatDay, namedRefunds] = await Promise.all([
         db.payment.findMany({ where: { paidAt: { gte: from, lt: to }, provider: alipay.protocol }, select }),
         db.payment.findMany({ where: { partnerTransId: { in: paymentIds } }, select }),
         db.refund.findMany({ where: { state: "succeeded", completedAt: { gte: from, lt: to }, payment: { provider: alipay.protocol } }, include: { payment: { select: { partnerTransId: true } } } }),
-        db.refund.findMany({ where: { partnerRefundId: { in: refundIds } } }),
+        db.refund.findMany({ where: { partnerRefundId: { in: refundIds } }, include: { payment: { select: { currency: true } } } }),
       ]);
+      const paymentsById = new Map(named.map((p) => [p.partnerTransId, p]));
+      const refundsById = new Map(namedRefunds.map((r) => [r.partnerRefundId, r]));
+      const records = inLedgerCurrency(read, (r) => (isRefundRecord(r) ? refundsById.get(r.partnerTransId)?.payment.currency : paymentsById.get(r.partnerTransId)?.currency));
       const result = compareSettlement({
         records,
         paymentsPaidThatDay: paidThatDay,
-        paymentsById: new Map(named.map((p) => [p.partnerTransId, p])),
+        paymentsById,
         refundsThatDay: refundsThatDay.map((r) => ({ partnerRefundId: r.partnerRefundId, amountMinor: r.amountMinor, paymentPartnerTransId: r.payment.partnerTransId })),
-        refundsById: new Map(namedRefunds.map((r) => [r.partnerRefundId, r])),
+        refundsById,
       });
       await db.$transaction([
         db.reconciliationDifference.createMany({
