@@ -29,6 +29,7 @@ import {
   signContent,
   signOpenApiParams,
   verifyContent,
+  verifyOpenApiSignedContent,
   verifyParams,
   type SigningKey,
   type SignType,
@@ -1057,7 +1058,11 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
       });
     }
     if (
-      !verifyContent(extracted.signedContent, extracted.sign, this.#verifying)
+      !verifyOpenApiSignedContent(
+        extracted.signedContent,
+        extracted.sign,
+        this.#verifying,
+      )
     ) {
       throw new AlipaySignatureError(
         `${method} response signature does not verify`,
