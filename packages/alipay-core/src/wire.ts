@@ -1143,6 +1143,8 @@ export type OpenApiCommon = {
   notifyUrl?: string | undefined;
   appAuthToken?: string | undefined;
   offsetMinutes?: number;
+  /** Certificate mode: sent (and signed) as `app_cert_sn` and `alipay_root_cert_sn`. */
+  certSns?: { appCertSn: string; alipayRootCertSn: string } | undefined;
 };
 
 /** Common OpenAPI params + `biz_content`. */
@@ -1164,6 +1166,10 @@ export function buildOpenApiParams(
   if (common.notifyUrl !== undefined) params["notify_url"] = common.notifyUrl;
   if (common.appAuthToken !== undefined)
     params["app_auth_token"] = common.appAuthToken;
+  if (common.certSns !== undefined) {
+    params["app_cert_sn"] = common.certSns.appCertSn;
+    params["alipay_root_cert_sn"] = common.certSns.alipayRootCertSn;
+  }
   return params;
 }
 
