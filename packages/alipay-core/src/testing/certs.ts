@@ -6,6 +6,7 @@
 import {
   createPublicKey,
   generateKeyPairSync,
+  randomBytes,
   sign as cryptoSign,
   X509Certificate,
   type KeyObject,
@@ -178,6 +179,11 @@ export function createTestCertificate(spec: TestCertificateSpec): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
 }
 
+/** A random positive 64-bit serial (hex), so that two test PKIs never share an SN. */
+function randomSerial(): string {
+  return `1${randomBytes(8).toString("hex")}`;
+}
+
 export type TestKeyPair = { privateKey: KeyObject; publicKey: KeyObject };
 
 /** A fresh 2048-bit RSA key pair (tests). */
@@ -227,12 +233,15 @@ export function createTestAlipayPki(options: {
   const notAfter = options.notAfter ?? new Date(Date.UTC(2040, 0, 1));
   const caFrom = new Date(Date.UTC(2018, 0, 1));
   const caTo = new Date(Date.UTC(2045, 0, 1));
-  const root = testRsaKeyPair();
+  // CA keys only sign test certificates: 1024 bits keeps generating a PKI fast.
+  const caKeyPair = (): TestKeyPair =>
+    generateKeyPairSync("rsa", { modulusLength: 1024 });
+  const root = caKeyPair();
   const ecRoot = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const class2 = testRsaKeyPair();
+  const class2 = caKeyPair();
   const rootPem = createTestCertificate({
     subject: TEST_ROOT_NAME,
-    serialHex: "623dcfc8a4c2b2b0",
+    serialHex: randomSerial(),
     notBefore: caFrom,
     notAfter: caTo,
     publicKey: root.publicKey,
@@ -245,7 +254,7 @@ export function createTestAlipayPki(options: {
       ...TEST_ROOT_NAME.slice(0, 3),
       ["CN", "Test Ant Financial Certification Authority E1"],
     ],
-    serialHex: "2019072010",
+    serialHex: randomSerial(),
     notBefore: caFrom,
     notAfter: caTo,
     publicKey: ecRoot.publicKey,
@@ -256,14 +265,14 @@ export function createTestAlipayPki(options: {
   const class2Pem = createTestCertificate({
     subject: TEST_CLASS2_NAME,
     issuer: TEST_ROOT_NAME,
-    serialHex: "2019100913",
+    serialHex: randomSerial(),
     notBefore: caFrom,
     notAfter: caTo,
     publicKey: class2.publicKey,
     signingKey: root.privateKey,
     isCa: true,
   });
-  const alipayKeys = options.alipayKeys ?? [testRsaKeyPair().privateKey];
+  const alipayKeys = options.alipayKeys ?? [caKeyPair().privateKey];
   const endEntity = (
     subjectCn: string,
     key: KeyObject,
@@ -285,16 +294,12 @@ export function createTestAlipayPki(options: {
     });
   return {
     rootBundlePem: rootPem + ecRootPem + class2Pem,
-    appCertPem: endEntity(
-      "2021000000000001",
-      options.appKey,
-      "20230912001c5a0b",
-    ),
+    appCertPem: endEntity("2021000000000001", options.appKey, randomSerial()),
     alipayCertPems: alipayKeys.map((key, i) =>
       endEntity(
-        "支付宝(中国)网络技术有限公司-2088000000000001",
+        `支付宝(中国)网络技术有限公司-20880000000000${String(i).padStart(2, "0")}`,
         key,
-        `2023091200${(0x9e5a1b + i).toString(16)}`,
+        randomSerial(),
       ),
     ),
     alipayKeys,
