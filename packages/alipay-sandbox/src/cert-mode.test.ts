@@ -56,6 +56,8 @@ beforeAll(async () => {
       })),
     },
     notifications: { retryScheduleMs: [] },
+    // as real Alipay answers: `\/` in the body, the signature over the unescaped text
+    escapeSlashesInJson: true,
   });
 });
 afterAll(async () => {
@@ -199,6 +201,36 @@ describe("sandbox in public-key certificate mode", () => {
     } finally {
       sandbox.rotateAlipayCert(sn(CURRENT_PEM));
     }
+  });
+
+  it("reads a bill whose link the gateway wrote with \\/ escapes (verified unescaped)", async () => {
+    const client = createAlipayClient(config(), { clock: coreClock() });
+    let body = "";
+    const recording = createAlipayClient(config(), {
+      clock: coreClock(),
+      transport: {
+        async request(request) {
+          const response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            ...(request.body === undefined ? {} : { body: request.body }),
+          });
+          const bytes = new Uint8Array(await response.arrayBuffer());
+          if (request.method === "POST") body = new TextDecoder().decode(bytes);
+          return { status: response.status, headers: {}, body: bytes };
+        },
+      },
+    });
+    await expect(
+      recording.downloadSettlement({ startDate: "2023-12-31" }),
+    ).resolves.toMatchObject({ format: "download_url" });
+    expect(body).toContain("http:\\/\\/127.0.0.1");
+    await expect(
+      client.downloadSettlement({
+        startDate: "2023-12-31",
+        readBillArchive: true,
+      }),
+    ).resolves.toEqual({ format: "records", records: [], isSigned: false });
   });
 
   it("keeps public-key mode for an app without a certificate", async () => {

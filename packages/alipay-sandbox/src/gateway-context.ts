@@ -47,6 +47,8 @@ export type GatewayContext = {
   partners: ReadonlyMap<string, ResolvedPartner>;
   apps: ReadonlyMap<string, ResolvedApp>;
   gatewayPrivateKey: KeyObject;
+  /** OpenAPI answers write `/` as `\/` outside the signed text, as Alipay's JSON writer does. */
+  escapeSlashesInJson: boolean;
   /** Certificate mode (Alipay's certificates and root), if configured. */
   certMode: SandboxCertMode | undefined;
   /** Public base URL of this sandbox (for bill download links). */

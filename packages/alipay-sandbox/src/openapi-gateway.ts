@@ -117,7 +117,7 @@ function reply(
   const result: GatewayReply = {
     status: 200,
     contentType: JSON_CONTENT_TYPE,
-    body: `{"${spec.responseKey}":${json}${
+    body: `{"${spec.responseKey}":${ctx.escapeSlashesInJson ? json.replaceAll("/", "\\/") : json}${
       spec.alipayCert === undefined
         ? ""
         : `,"alipay_cert_sn":${JSON.stringify(spec.alipayCert.sn)}`

@@ -112,6 +112,12 @@ export type SandboxOptions = {
   gatewayPrivateKey?: KeyObject | string;
   /** Public-key certificate mode for apps with `appCertPem`: Alipay's certificates and root. */
   certMode?: SandboxCertModeOptions;
+  /**
+   * OpenAPI answers escape `/` as `\/` in the body while the signature covers the unescaped
+   * text (as real Alipay answers with URLs do; clients must retry verification unescaped).
+   * @default false
+   */
+  escapeSlashesInJson?: boolean;
   /** Drives PIN waits, notification retries, trade and bill dates. @default wall clock */
   clock?: Clock;
   logger?: SandboxLogger;
@@ -332,6 +338,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     apps,
     gatewayPrivateKey,
     certMode,
+    escapeSlashesInJson: options.escapeSlashesInJson ?? false,
     baseUrl: () => baseUrl,
     resolveNotifyUrl(url) {
       if (url === undefined || url === "") return undefined;
