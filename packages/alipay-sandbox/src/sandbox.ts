@@ -85,7 +85,7 @@ export type SandboxPartner = {
 export type SandboxApp = {
   appId: string;
   name?: string;
-  /** Application public key (PEM or bare base64) the requests are verified with. Optional with `appCertPem`. */
+  /** Application public key (PEM or bare base64) the requests are verified with. Unused with `appCertPem` (its key is used). */
   rsaPublicKey?: KeyObject | string;
   /**
    * Certificate mode: the app's certificate (PEM). Its requests must then carry its SN as
@@ -235,9 +235,12 @@ function resolveApps(
       a.appCertPem === undefined
         ? undefined
         : parseAlipayCertificate(a.appCertPem);
-    const publicKey = a.rsaPublicKey ?? cert?.publicKey;
+    // In certificate mode the certificate's key verifies the requests, as at Alipay.
+    const publicKey = cert?.publicKey ?? a.rsaPublicKey;
     if (publicKey === undefined)
-      throw new TypeError(`App ${a.appId} needs an rsaPublicKey or an appCertPem`);
+      throw new TypeError(
+        `App ${a.appId} needs an rsaPublicKey or an appCertPem`,
+      );
     map.set(a.appId, {
       appId: a.appId,
       name: a.name ?? a.appId,
@@ -284,7 +287,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         )
       : options.gatewayPrivateKey;
   const certMode =
-    options.certMode === undefined ? undefined : resolveCertMode(options.certMode);
+    options.certMode === undefined
+      ? undefined
+      : resolveCertMode(options.certMode);
   if (
     certMode === undefined &&
     [...apps.values()].some((a) => a.appCertSn !== undefined)
