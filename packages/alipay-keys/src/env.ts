@@ -64,6 +64,9 @@ export function checkConfigFromEnv(source: EnvSource, options: { baseDir?: strin
   const gatewayUrl = value(source, "ALIPAY_GATEWAY_URL") ?? DEFAULT_GATEWAY_URL;
   // Certificate mode (Open Platform): with --next, the next key's own app certificate.
   const appCert = options.useNextKey ? readKeyVariable(source, "ALIPAY_NEXT_APP_CERT", baseDir) : readKeyVariable(source, "ALIPAY_APP_CERT", baseDir);
+  if (options.useNextKey && appCert === undefined && readKeyVariable(source, "ALIPAY_APP_CERT", baseDir) !== undefined) {
+    throw new CliConfigError("ALIPAY_NEXT_APP_CERT_FILE: not set; in certificate mode the next key needs its own app certificate.");
+  }
   return {
     protocol,
     gatewayUrl,
