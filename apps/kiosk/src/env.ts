@@ -67,6 +67,17 @@ const RawEnvSchema = z.object({
   ALIPAY_NEXT_PRIVATE_KEY_FILE: str(),
   ALIPAY_PUBLIC_KEY: str(),
   ALIPAY_PUBLIC_KEY_FILE: str(),
+  // Open Platform public-key certificate mode (instead of ALIPAY_PUBLIC_KEY).
+  ALIPAY_APP_CERT: str(),
+  ALIPAY_APP_CERT_FILE: str(),
+  ALIPAY_NEXT_APP_CERT: str(),
+  ALIPAY_NEXT_APP_CERT_FILE: str(),
+  ALIPAY_PUBLIC_CERT: str(),
+  ALIPAY_PUBLIC_CERT_FILE: str(),
+  ALIPAY_NEXT_PUBLIC_CERT: str(),
+  ALIPAY_NEXT_PUBLIC_CERT_FILE: str(),
+  ALIPAY_ROOT_CERT: str(),
+  ALIPAY_ROOT_CERT_FILE: str(),
   ALIPAY_NOTIFY_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   ALIPAY_STORE_ID: z.preprocess(emptyToUndefined, z.string().max(32).optional()),
   ALIPAY_TERMINAL_ID: z.preprocess(emptyToUndefined, z.string().max(32).optional()),
@@ -103,8 +114,19 @@ export interface KioskEnv {
     privateKeyPem: string | null;
     /** The next merchant private key, PEM (key rotation: staff switch to it with alipayKeys.switchToNext; never logged). */
     nextPrivateKeyPem: string | null;
-    /** Alipay's (gateway's) public key, PEM, for verifying responses and notifications. */
+    /** Alipay's (gateway's) public key, PEM, for verifying responses and notifications; null in certificate mode. */
     alipayPublicKeyPem: string | null;
+    /**
+     * Open Platform public-key certificate mode (PEM texts), or null: the app's certificate
+     * (and the next key's), Alipay's certificate (and an announced next one), Alipay's root.
+     */
+    certs: {
+      appCertPem: string;
+      nextAppCertPem: string | null;
+      alipayCertPem: string;
+      alipayNextCertPem: string | null;
+      alipayRootCertPem: string;
+    } | null;
     notifyUrl: string;
     storeId: string | null;
     terminalId: string | null;
@@ -157,6 +179,41 @@ function normPem(pem: string): string {
   return pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
 }
 
+/**
+ * Certificate mode: all of ALIPAY_APP_CERT, ALIPAY_PUBLIC_CERT and ALIPAY_ROOT_CERT (each
+ * inline or *_FILE), Open Platform only, not with ALIPAY_PUBLIC_KEY; a next merchant key needs
+ * its own ALIPAY_NEXT_APP_CERT. The certificates themselves are checked by the Alipay client
+ * at start-up (SNs, key match) and diagnosed by `alipay-keys check`.
+ */
+function readCerts(
+  e: z.infer<typeof RawEnvSchema>,
+  source: Record<string, string | undefined>,
+  root: string,
+  ctx: { protocol: "mapi" | "openapi"; hasPublicKey: boolean; hasNextPrivateKey: boolean },
+): KioskEnv["alipay"]["certs"] {
+  const read = (name: string, inline: string | undefined, file: string | undefined): string | undefined => readKey({ source, inline, file, name, root });
+  const appCertPem = read("ALIPAY_APP_CERT", e.ALIPAY_APP_CERT, e.ALIPAY_APP_CERT_FILE);
+  const nextAppCertPem = read("ALIPAY_NEXT_APP_CERT", e.ALIPAY_NEXT_APP_CERT, e.ALIPAY_NEXT_APP_CERT_FILE);
+  const alipayCertPem = read("ALIPAY_PUBLIC_CERT", e.ALIPAY_PUBLIC_CERT, e.ALIPAY_PUBLIC_CERT_FILE);
+  const alipayNextCertPem = read("ALIPAY_NEXT_PUBLIC_CERT", e.ALIPAY_NEXT_PUBLIC_CERT, e.ALIPAY_NEXT_PUBLIC_CERT_FILE);
+  const alipayRootCertPem = read("ALIPAY_ROOT_CERT", e.ALIPAY_ROOT_CERT, e.ALIPAY_ROOT_CERT_FILE);
+  const given = { ALIPAY_APP_CERT: appCertPem, ALIPAY_PUBLIC_CERT: alipayCertPem, ALIPAY_ROOT_CERT: alipayRootCertPem };
+  const any = Object.values(given).some(Boolean) || Boolean(nextAppCertPem) || Boolean(alipayNextCertPem);
+  if (!any) return null;
+  const first = Object.entries(given).find(([, v]) => v)?.[0] ?? "ALIPAY_APP_CERT";
+  if (ctx.protocol !== "openapi") fail(first, "public-key certificates are an Open Platform mode: set ALIPAY_PROTOCOL=openapi or unset the ALIPAY_*_CERT variables");
+  for (const [name, v] of Object.entries(given)) if (!v) fail(name, "required (or its _FILE) in certificate mode, with ALIPAY_APP_CERT, ALIPAY_PUBLIC_CERT and ALIPAY_ROOT_CERT");
+  if (ctx.hasPublicKey) fail("ALIPAY_PUBLIC_KEY", "set either ALIPAY_PUBLIC_KEY or the certificates (ALIPAY_PUBLIC_CERT…), not both");
+  if (ctx.hasNextPrivateKey && !nextAppCertPem) fail("ALIPAY_NEXT_APP_CERT", "required (or its _FILE) in certificate mode when ALIPAY_NEXT_PRIVATE_KEY is set: the next key's own app certificate");
+  return {
+    appCertPem: appCertPem as string,
+    nextAppCertPem: nextAppCertPem ?? null,
+    alipayCertPem: alipayCertPem as string,
+    alipayNextCertPem: alipayNextCertPem ?? null,
+    alipayRootCertPem: alipayRootCertPem as string,
+  };
+}
+
 /** Parses and checks a configuration source (normally process.env). Throws EnvError naming the variable. */
 export function parseEnv(source: Record<string, string | undefined>, options: { repoRoot?: string } = {}): KioskEnv {
   const parsed = RawEnvSchema.safeParse(source);
@@ -191,6 +248,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   const nextPrivateKey = readKey({ source, inline: e.ALIPAY_NEXT_PRIVATE_KEY, file: e.ALIPAY_NEXT_PRIVATE_KEY_FILE, name: "ALIPAY_NEXT_PRIVATE_KEY", root });
   if (nextPrivateKey && signType === "MD5") fail("ALIPAY_NEXT_PRIVATE_KEY", "key rotation is for RSA/RSA2 private keys; unset it or use ALIPAY_SIGN_TYPE=RSA2");
   const publicKey = readKey({ source, inline: e.ALIPAY_PUBLIC_KEY, file: e.ALIPAY_PUBLIC_KEY_FILE, name: "ALIPAY_PUBLIC_KEY", root });
+  const certs = readCerts(e, source, root, { protocol, hasPublicKey: publicKey !== undefined, hasNextPrivateKey: nextPrivateKey !== undefined });
 
   // Live Alipay: nothing defaults; every credential is given explicitly.
   if (isLive) {
@@ -200,14 +258,14 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     if (signType === "MD5" && !e.ALIPAY_MD5_KEY) fail("ALIPAY_MD5_KEY", "required when ALIPAY_ENV=live and ALIPAY_SIGN_TYPE=MD5");
     if (signType !== "MD5") {
       if (!privateKey) fail("ALIPAY_PRIVATE_KEY", "required (or ALIPAY_PRIVATE_KEY_FILE) when ALIPAY_ENV=live with RSA/RSA2");
-      if (!publicKey) fail("ALIPAY_PUBLIC_KEY", "required (or ALIPAY_PUBLIC_KEY_FILE) when ALIPAY_ENV=live with RSA/RSA2");
+      if (!publicKey && !certs) fail("ALIPAY_PUBLIC_KEY", "required (or ALIPAY_PUBLIC_KEY_FILE, or the ALIPAY_*_CERT_FILE certificates) when ALIPAY_ENV=live with RSA/RSA2");
     }
     if (!e.ALIPAY_NOTIFY_URL && !e.PUBLIC_URL) fail("ALIPAY_NOTIFY_URL", "required (or PUBLIC_URL) when ALIPAY_ENV=live");
   }
 
   const md5Key = signType === "MD5" ? (e.ALIPAY_MD5_KEY ?? TEST_MD5_KEY) : (e.ALIPAY_MD5_KEY ?? null);
   const privateKeyPem = signType === "MD5" ? (privateKey ? toPem(privateKey, "PRIVATE") : null) : toPem(privateKey ?? TEST_MERCHANT_PRIVATE_KEY_PEM, "PRIVATE");
-  const alipayPublicKeyPem = signType === "MD5" ? (publicKey ? toPem(publicKey, "PUBLIC") : null) : toPem(publicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM, "PUBLIC");
+  const alipayPublicKeyPem = signType === "MD5" || certs ? (publicKey ? toPem(publicKey, "PUBLIC") : null) : toPem(publicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM, "PUBLIC");
   const nextPrivateKeyPem = nextPrivateKey ? toPem(nextPrivateKey, "PRIVATE") : null;
   const partnerId = e.ALIPAY_PARTNER_ID ?? TEST_PARTNER_ID;
   const appId = e.ALIPAY_APP_ID ?? (protocol === "openapi" ? TEST_APP_ID : null);
@@ -243,6 +301,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
       privateKeyPem,
       nextPrivateKeyPem,
       alipayPublicKeyPem,
+      certs,
       notifyUrl: e.ALIPAY_NOTIFY_URL ?? `${publicUrl}/api/alipay/notify`,
       storeId: e.ALIPAY_STORE_ID ?? null,
       terminalId: e.ALIPAY_TERMINAL_ID ?? null,

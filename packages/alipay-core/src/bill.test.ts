@@ -43,9 +43,9 @@ describe("fetchBill", () => {
     expect(bill.contentType).toBe("application/zip");
   });
 
-  it("refuses plain http to a non-loopback host before sending", async () => {
+  it("refuses plain http to a host that is neither Alipay's nor loopback, before sending", async () => {
     await expect(
-      fetchBill("http://dwbillcenter.alipay.com/x.zip"),
+      fetchBill("http://evil.example/x.zip"),
     ).rejects.toBeInstanceOf(AlipayValidationError);
     await expect(fetchBill("file:///etc/passwd")).rejects.toBeInstanceOf(
       AlipayValidationError,

@@ -31,7 +31,8 @@ export type BillFile = {
 };
 
 /**
- * GETs a `bill_download_url`. Only https, or http to a loopback host (a local sandbox).
+ * GETs a `bill_download_url`. Only https, or http to an Alipay host or a loopback host (a
+ * local sandbox); redirects are refused (the default transport).
  * @throws AlipayValidationError for any other URL, AlipayNetworkError (5xx, connection),
  *   AlipayResponseError (other non-200), AlipayTimeoutError, AlipayAbortError.
  */
@@ -41,7 +42,7 @@ export async function fetchBill(
 ): Promise<BillFile> {
   if (!isAcceptableDownloadUrl(url)) {
     throw new AlipayValidationError(
-      "bill download URL must be https (http only to a loopback host)",
+      "bill download URL must be https (http only to an Alipay or loopback host)",
       { field: "url" },
     );
   }

@@ -7,7 +7,7 @@
  * signature is an {@link AlipaySignatureError}, never a result.
  */
 import { readFileSync } from "node:fs";
-import type { KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { decodeText, normaliseCharset } from "./charset.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -29,6 +29,7 @@ import {
   signContent,
   signOpenApiParams,
   verifyContent,
+  verifyOpenApiSignedContent,
   verifyParams,
   type SigningKey,
   type SignType,
@@ -36,6 +37,12 @@ import {
 } from "./signing.ts";
 import { FetchTransport, type HttpTransport } from "./transport.ts";
 import { fetchBill } from "./bill.ts";
+import {
+  alipayKeyFor,
+  loadCertMode,
+  type CertMode,
+  type CertModeTexts,
+} from "./cert-mode.ts";
 import { readTradeBillArchive } from "./bill-archive.ts";
 import type {
   AlipayProtocol,
@@ -304,6 +311,22 @@ export const MapiConfigSchema = z.strictObject({
 export const OpenApiConfigSchema = z.strictObject({
   protocol: z.literal("openapi"),
   ...commonShape,
+  /**
+   * Public-key certificate mode (instead of `alipayPublicKey`): the app's certificate
+   * (`appCertPublicKey_<appId>.crt`), PEM text or file. Requests then carry `app_cert_sn`
+   * and `alipay_root_cert_sn`, and responses are verified with Alipay's certificate.
+   */
+  appCert: z.string().min(1).optional(),
+  appCertFile: z.string().min(1).optional(),
+  /** Certificate mode: Alipay's certificate (`alipayCertPublicKey_RSA2.crt`). */
+  alipayCert: z.string().min(1).optional(),
+  alipayCertFile: z.string().min(1).optional(),
+  /** Certificate mode: Alipay's root bundle (`alipayRootCert.crt`). */
+  alipayRootCert: z.string().min(1).optional(),
+  alipayRootCertFile: z.string().min(1).optional(),
+  /** Certificate mode: an announced next Alipay certificate, accepted by its `alipay_cert_sn`. */
+  alipayNextCert: z.string().min(1).optional(),
+  alipayNextCertFile: z.string().min(1).optional(),
   appId: z.string().regex(/^\d{16}$/),
   /** @default "RSA2" */
   signType: z.enum(["RSA", "RSA2"]).default("RSA2"),
@@ -384,6 +407,8 @@ function readKeyText(
 function loadKeys(
   signType: SignType,
   config: {
+    /** Certificate mode: the verifying key comes from Alipay's certificate. */
+    isCertMode?: boolean;
     privateKey?: string | undefined;
     privateKeyFile?: string | undefined;
     alipayPublicKey?: string | undefined;
@@ -411,7 +436,15 @@ function loadKeys(
     config.alipayPublicKeyFile,
     "alipayPublicKey",
   );
-  if (privateText === undefined || publicText === undefined) {
+  if (config.isCertMode === true && publicText !== undefined) {
+    throw new AlipayConfigError(
+      "Invalid Alipay client configuration: give alipayPublicKey or the certificates (appCert, alipayCert, alipayRootCert), not both",
+    );
+  }
+  if (
+    privateText === undefined ||
+    (publicText === undefined && config.isCertMode !== true)
+  ) {
     throw new AlipayConfigError(
       `Invalid Alipay client configuration: privateKey and alipayPublicKey are required for sign type ${signType}`,
     );
@@ -420,7 +453,10 @@ function loadKeys(
   let publicKey: KeyObject;
   try {
     privateKey = loadPrivateKey(privateText);
-    publicKey = loadPublicKey(publicText);
+    publicKey =
+      publicText === undefined
+        ? createPublicKey(privateKey) // replaced by Alipay's certificate in cert mode
+        : loadPublicKey(publicText);
   } catch (error) {
     throw new AlipayConfigError(
       `Invalid Alipay client configuration: ${(error as Error).message}`,
@@ -431,6 +467,47 @@ function loadKeys(
     signing: { signType, privateKey },
     verifying: { signType, publicKey },
   };
+}
+
+/** Certificate-mode texts, or `undefined` when no certificate option is given. */
+function readCertTexts(config: {
+  appCert?: string | undefined;
+  appCertFile?: string | undefined;
+  alipayCert?: string | undefined;
+  alipayCertFile?: string | undefined;
+  alipayRootCert?: string | undefined;
+  alipayRootCertFile?: string | undefined;
+  alipayNextCert?: string | undefined;
+  alipayNextCertFile?: string | undefined;
+}): CertModeTexts | undefined {
+  const appCert = readKeyText(config.appCert, config.appCertFile, "appCert");
+  const alipayCert = readKeyText(
+    config.alipayCert,
+    config.alipayCertFile,
+    "alipayCert",
+  );
+  const alipayRootCert = readKeyText(
+    config.alipayRootCert,
+    config.alipayRootCertFile,
+    "alipayRootCert",
+  );
+  const alipayNextCert = readKeyText(
+    config.alipayNextCert,
+    config.alipayNextCertFile,
+    "alipayNextCert",
+  );
+  const given = [appCert, alipayCert, alipayRootCert, alipayNextCert];
+  if (given.every((t) => t === undefined)) return undefined;
+  if (
+    appCert === undefined ||
+    alipayCert === undefined ||
+    alipayRootCert === undefined
+  ) {
+    throw new AlipayConfigError(
+      "Invalid Alipay client configuration: certificate mode needs appCert, alipayCert and alipayRootCert (text or file)",
+    );
+  }
+  return { appCert, alipayCert, alipayRootCert, alipayNextCert };
 }
 
 // ---------------------------------------------------------------------------
@@ -928,7 +1005,8 @@ export class MapiClient extends BaseClient implements AlipayClient {
 function verifyNotificationSignature(
   params: Readonly<Record<string, string>>,
   expectedSignType: SignType,
-  key: VerifyingKey,
+  /** Any of these keys (certificate mode: every configured Alipay certificate). */
+  keys: VerifyingKey | readonly VerifyingKey[],
   label: string,
 ): void {
   const sign = params["sign"];
@@ -950,7 +1028,8 @@ function verifyNotificationSignature(
       },
     );
   }
-  if (!verifyParams(params, key, "v1")) {
+  const candidates = Array.isArray(keys) ? keys : [keys as VerifyingKey];
+  if (!candidates.some((key) => verifyParams(params, key, "v1"))) {
     throw new AlipaySignatureError(
       `${label} notification signature does not verify`,
       { reason: "bad_sign" },
@@ -986,13 +1065,60 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
   readonly #config: ParsedOpenApiConfig;
   readonly #signing: SigningKey;
   readonly #verifying: VerifyingKey;
+  readonly #certMode: CertMode | undefined;
 
   constructor(config: OpenApiConfig, deps: ClientDeps = {}) {
     super(deps);
     this.#config = parseConfig(OpenApiConfigSchema, config);
-    const keys = loadKeys(this.#config.signType, this.#config);
+    const certTexts = readCertTexts(this.#config);
+    const keys = loadKeys(this.#config.signType, {
+      ...this.#config,
+      isCertMode: certTexts !== undefined,
+    });
     this.#signing = keys.signing;
     this.#verifying = keys.verifying;
+    if (certTexts !== undefined && keys.signing.signType !== "MD5") {
+      try {
+        this.#certMode = loadCertMode(
+          certTexts,
+          keys.signing.privateKey as KeyObject,
+        );
+      } catch (error) {
+        throw new AlipayConfigError(
+          `Invalid Alipay client configuration: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      this.#verifying = {
+        signType: this.#config.signType,
+        publicKey: alipayKeyFor(this.#certMode, undefined) as KeyObject,
+      };
+    }
+  }
+
+  /** Certificate mode: the SNs this client sends (`undefined` in public-key mode). */
+  get certSns():
+    | { appCertSn: string; alipayRootCertSn: string; alipayCertSn: string }
+    | undefined {
+    const mode = this.#certMode;
+    if (mode === undefined) return undefined;
+    return {
+      appCertSn: mode.appCertSn,
+      alipayRootCertSn: mode.alipayRootCertSn,
+      alipayCertSn: mode.alipayCertSn,
+    };
+  }
+
+  /** The Alipay key for a response (certificate mode: by its `alipay_cert_sn`). */
+  #responseKey(certSn: string | undefined, method: string): VerifyingKey {
+    if (this.#certMode === undefined) return this.#verifying;
+    const publicKey = alipayKeyFor(this.#certMode, certSn);
+    if (publicKey === undefined)
+      throw new AlipaySignatureError(
+        `${method} response is signed under Alipay certificate ${certSn ?? ""}, which is not configured (install it as alipayNextCert; see alipay-keys check)`,
+        { reason: "unknown_cert_sn" },
+      );
+    return { signType: this.#config.signType, publicKey };
   }
 
   /** Signs, sends, verifies; returns the verified response object. */
@@ -1012,6 +1138,7 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
             : undefined,
         appAuthToken: this.#config.appAuthToken,
         offsetMinutes: this.#config.utcOffsetMinutes,
+        certSns: this.#certMode,
       },
       method,
       biz,
@@ -1057,7 +1184,11 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
       });
     }
     if (
-      !verifyContent(extracted.signedContent, extracted.sign, this.#verifying)
+      !verifyOpenApiSignedContent(
+        extracted.signedContent,
+        extracted.sign,
+        this.#responseKey(extracted.certSn, method),
+      )
     ) {
       throw new AlipaySignatureError(
         `${method} response signature does not verify`,
@@ -1225,7 +1356,14 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
     verifyNotificationSignature(
       params,
       this.#config.signType,
-      this.#verifying,
+      this.#certMode === undefined
+        ? [this.#verifying]
+        : [...this.#certMode.alipayKeys.values()].map(
+            (publicKey): VerifyingKey => ({
+              signType: this.#config.signType,
+              publicKey,
+            }),
+          ),
       "OpenAPI",
     );
     const appId = params["app_id"];

@@ -100,7 +100,12 @@ export class AlipaySignatureError extends AlipayError {
   override readonly name = "AlipaySignatureError";
   readonly code = "signature";
   readonly isRetryable = true;
-  readonly reason: "missing_sign" | "bad_sign" | "sign_type_mismatch";
+  /** `unknown_cert_sn`: certificate mode, the response names an Alipay certificate SN not configured. */
+  readonly reason:
+    | "missing_sign"
+    | "bad_sign"
+    | "sign_type_mismatch"
+    | "unknown_cert_sn";
 
   constructor(
     message: string,

@@ -39,3 +39,5 @@ export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
 export * from "./bill.ts";
 export * from "./bill-archive.ts";
+export * from "./certs.ts";
+export * from "./cert-mode.ts";

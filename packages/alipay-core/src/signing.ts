@@ -488,6 +488,23 @@ export function extractOpenApiSignedResponse(
   };
 }
 
+/**
+ * Verifies the signed `<method>_response` text of an OpenAPI response. Alipay's JSON writer
+ * may escape `/` as `\/` in the body while the signature covers the unescaped text, so when
+ * the raw substring fails and contains `\/`, it is tried once more with `\/` → `/` — as
+ * Alipay's Java SDK (`AlipaySignature`/`AbstractAlipayClient.checkResponseSign`) and PHP SDK
+ * (`AopClient::checkResponseSign`) do. Nothing else is rewritten.
+ */
+export function verifyOpenApiSignedContent(
+  signedContent: string,
+  sign: string,
+  key: VerifyingKey,
+): boolean {
+  if (verifyContent(signedContent, sign, key)) return true;
+  if (!signedContent.includes("\\/")) return false;
+  return verifyContent(signedContent.replaceAll("\\/", "/"), sign, key);
+}
+
 /** Result of `verifyOpenApiResponse`. */
 export type OpenApiVerification =
   | { ok: true; responseKey: string; signedContent: string }
@@ -499,7 +516,8 @@ export type OpenApiVerification =
 
 /**
  * Verifies an OpenAPI JSON response against Alipay's public key, using the raw
- * `<method>_response` (or `error_response`) substring. Never re-serialises.
+ * `<method>_response` (or `error_response`) substring (then with `\/` unescaped, see
+ * {@link verifyOpenApiSignedContent}). Never re-serialises.
  */
 export function verifyOpenApiResponse(
   rawBody: string,
@@ -515,7 +533,7 @@ export function verifyOpenApiResponse(
       responseKey: extracted.responseKey,
     };
   }
-  if (!verifyContent(extracted.signedContent, extracted.sign, key)) {
+  if (!verifyOpenApiSignedContent(extracted.signedContent, extracted.sign, key)) {
     return {
       ok: false,
       reason: "bad_sign",

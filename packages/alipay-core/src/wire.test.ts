@@ -1207,13 +1207,14 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       "http://127.8.9.10/bill",
       "http://localhost:4010/bill",
       "http://[::1]:4010/bill",
+      "http://dwbillcenter.alipay.com/x",
     ]) {
       expect(mapOpenApiBill({ code: "10000", bill_download_url: url })).toEqual(
         { downloadUrl: url },
       );
     }
     for (const url of [
-      "http://dwbillcenter.alipay.com/x",
+      "http://evil.example/x",
       "http://127.0.0.1.evil.example/x",
       "http://128.0.0.1/x",
       "http://10.0.0.5/x",

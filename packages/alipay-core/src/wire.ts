@@ -1143,6 +1143,8 @@ export type OpenApiCommon = {
   notifyUrl?: string | undefined;
   appAuthToken?: string | undefined;
   offsetMinutes?: number;
+  /** Certificate mode: sent (and signed) as `app_cert_sn` and `alipay_root_cert_sn`. */
+  certSns?: { appCertSn: string; alipayRootCertSn: string } | undefined;
 };
 
 /** Common OpenAPI params + `biz_content`. */
@@ -1164,6 +1166,10 @@ export function buildOpenApiParams(
   if (common.notifyUrl !== undefined) params["notify_url"] = common.notifyUrl;
   if (common.appAuthToken !== undefined)
     params["app_auth_token"] = common.appAuthToken;
+  if (common.certSns !== undefined) {
+    params["app_cert_sn"] = common.certSns.appCertSn;
+    params["alipay_root_cert_sn"] = common.certSns.alipayRootCertSn;
+  }
   return params;
 }
 
@@ -1545,7 +1551,26 @@ export function isLoopbackHost(hostname: string): boolean {
   return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
 }
 
-/** https, or plain http to a loopback host (a local sandbox); anything else is refused. */
+/**
+ * Hosts whose bill links may be plain http: Alipay serves `bill_download_url` as
+ * `http://dwbillcenter.alipay.com/downloadBillFile.resource?…` (documentation and real
+ * captures; `alipaydev.com` in Alipay's own sandbox). The link is short-lived and its
+ * content is checked against the ledger, never believed as a payment fact.
+ */
+export const ALIPAY_BILL_HTTP_HOST_SUFFIXES = ["alipay.com", "alipaydev.com"];
+
+function isAlipayHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return ALIPAY_BILL_HTTP_HOST_SUFFIXES.some(
+    (suffix) => host === suffix || host.endsWith(`.${suffix}`),
+  );
+}
+
+/**
+ * https anywhere; plain http only to an Alipay host ({@link ALIPAY_BILL_HTTP_HOST_SUFFIXES})
+ * or a loopback host (a local sandbox); anything else is refused. Redirects are refused by
+ * the transport, so the host checked here is the host that answers.
+ */
 export function isAcceptableDownloadUrl(text: string): boolean {
   let url: URL;
   try {
@@ -1554,7 +1579,10 @@ export function isAcceptableDownloadUrl(text: string): boolean {
     return false;
   }
   if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && isLoopbackHost(url.hostname);
+  return (
+    url.protocol === "http:" &&
+    (isLoopbackHost(url.hostname) || isAlipayHost(url.hostname))
+  );
 }
 
 /** Maps `alipay.data.dataservice.bill.downloadurl.query`. */
@@ -1566,7 +1594,7 @@ export function mapOpenApiBill(
     const url = str(r, "bill_download_url");
     if (url === undefined || !isAcceptableDownloadUrl(url))
       throw new AlipayResponseError(
-        "Bill response lacks an https bill_download_url (http only to a loopback host)",
+        "Bill response lacks an https bill_download_url (http only to an Alipay or loopback host)",
       );
     return { downloadUrl: url };
   }

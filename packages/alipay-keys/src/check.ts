@@ -12,7 +12,7 @@
  * whether the pair itself is right — but the check still fails with `wrong_format`, because
  * the server reads bare-base64 keys only as PKCS#8 / SPKI.
  */
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, randomBytes } from "node:crypto";
 import {
   AlipayConfigError,
   AlipayGatewayError,
@@ -25,6 +25,7 @@ import {
   type AlipayClientConfig,
   type HttpTransport,
 } from "@kiosk/alipay-core";
+import { checkCertificates, isCertMode, type CertCheckInput } from "./cert-check.ts";
 import { diagnosisFor, type Diagnosis, type DiagnosisCode } from "./diagnoses.ts";
 import { fingerprint, inspectKey, isMatchingPair, normalisePrivateKey, normalisePublicKey, type KeyInspection } from "./keys.ts";
 
@@ -45,7 +46,7 @@ export type KeyCheckConfig = {
   allowInsecureHttp?: boolean;
   /** Currency of the probe query. @default "USD" */
   currency?: string;
-};
+} & CertCheckInput;
 
 export type KeyCheckDeps = {
   transport?: HttpTransport;
@@ -59,7 +60,7 @@ export type KeyCheckDeps = {
   maxClockSkewMs?: number;
 };
 
-export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "gateway_query" | "clock";
+export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "certificates" | "gateway_query" | "clock";
 
 export type CheckStep = {
   name: StepName;
@@ -106,6 +107,11 @@ export function classifyGatewayError(error: unknown, signType: KeyCheckConfig["s
     const code = error.gatewayCode.toUpperCase();
     const sub = (error.subCode ?? "").toLowerCase();
     const what = `the gateway answered ${error.gatewayCode}${error.subCode ? ` ${error.subCode}` : ""}`;
+    if (sub.includes("cert")) {
+      return sub.includes("root")
+        ? { code: "root_cert_wrong", detail: `${what}: it rejected alipay_root_cert_sn.` }
+        : { code: "app_cert_rejected", detail: `${what}: it rejected app_cert_sn.` };
+    }
     if (code === "ILLEGAL_SIGN" || sub === "isv.invalid-signature") {
       return { code: signType === "MD5" ? "md5_key_wrong" : "pair_mismatch", detail: `${what}: it rejected the request's signature.` };
     }
@@ -119,6 +125,7 @@ export function classifyGatewayError(error: unknown, signType: KeyCheckConfig["s
   }
   if (error instanceof AlipaySignatureError) {
     if (error.reason === "sign_type_mismatch") return { code: "sign_type_rejected", detail: "The gateway answered with a different sign type than the request used." };
+    if (error.reason === "unknown_cert_sn") return { code: "alipay_cert_unknown", detail: `The gateway accepted the request, but ${error.message.replace(/^[^ ]+ response is /, "its answer is ")}.` };
     return {
       code: "gateway_key_mismatch",
       detail:
@@ -194,7 +201,13 @@ export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {})
   if (protocol === "openapi" && isMd5) missing.push("ALIPAY_SIGN_TYPE (the Open Platform signs with RSA2, not MD5)");
   if (isMd5 && !config.md5Key) missing.push("ALIPAY_MD5_KEY");
   if (!isMd5 && !config.privateKey?.trim()) missing.push("ALIPAY_PRIVATE_KEY or ALIPAY_PRIVATE_KEY_FILE");
-  if (!isMd5 && !config.alipayPublicKey?.trim()) missing.push("ALIPAY_PUBLIC_KEY or ALIPAY_PUBLIC_KEY_FILE");
+  const certMode = isCertMode(config);
+  if (certMode && protocol !== "openapi") missing.push("ALIPAY_PROTOCOL=openapi (public-key certificates are an Open Platform mode; unset the ALIPAY_*_CERT variables for MAPI)");
+  if (certMode && config.alipayPublicKey?.trim()) {
+    steps.push({ name: "config", status: "fail", code: "cert_missing", detail: "Both ALIPAY_PUBLIC_KEY and certificates are set: use one mode. In certificate mode, unset ALIPAY_PUBLIC_KEY(_FILE)." });
+    return finish(steps, fingerprints);
+  }
+  if (!isMd5 && !certMode && !config.alipayPublicKey?.trim()) missing.push("ALIPAY_PUBLIC_KEY or ALIPAY_PUBLIC_KEY_FILE");
   if (missing.length > 0) {
     steps.push({ name: "config", status: "fail", code: "config_missing", detail: `Missing: ${missing.join(", ")}.` });
     return finish(steps, fingerprints);
@@ -219,7 +232,7 @@ export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {})
     md5Key = trimmed;
   } else {
     const priv = inspectStep("private_key_format", config.privateKey, "private", "The private key (ALIPAY_PRIVATE_KEY)", steps);
-    const pub = inspectStep("alipay_public_key_format", config.alipayPublicKey, "public", "Alipay's public key (ALIPAY_PUBLIC_KEY)", steps);
+    const pub = certMode ? undefined : inspectStep("alipay_public_key_format", config.alipayPublicKey, "public", "Alipay's public key (ALIPAY_PUBLIC_KEY)", steps);
     if (priv?.key) {
       privateKeyPem = normalisePrivateKey(priv.key);
       fingerprints.privateKey = fingerprint(priv.key);
@@ -253,7 +266,15 @@ export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {})
         );
       }
     }
-    if (privateKeyPem === undefined || alipayPublicKeyPem === undefined) {
+    if (certMode) {
+      const certs = checkCertificates(config, privateKeyPem === undefined ? undefined : createPrivateKey(privateKeyPem), (deps.now ?? Date.now)());
+      steps.push(...certs.steps);
+      if (certs.sns === undefined || certs.steps.some((s) => s.status === "fail")) {
+        steps.push({ name: "gateway_query", status: "skip", detail: "Skipped: the certificates are not usable." });
+        return finish(steps, fingerprints);
+      }
+    }
+    if (privateKeyPem === undefined || (alipayPublicKeyPem === undefined && !certMode)) {
       steps.push({ name: "gateway_query", status: "skip", detail: "Skipped: a key could not be read." });
       return finish(steps, fingerprints);
     }
@@ -269,6 +290,14 @@ export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {})
           signType: config.signType === "RSA" ? "RSA" : "RSA2",
           ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
           ...(alipayPublicKeyPem ? { alipayPublicKey: alipayPublicKeyPem } : {}),
+          ...(certMode
+            ? {
+                appCert: config.appCert ?? "",
+                alipayCert: config.alipayCert ?? "",
+                alipayRootCert: config.alipayRootCert ?? "",
+                ...(config.alipayNextCert?.trim() ? { alipayNextCert: config.alipayNextCert } : {}),
+              }
+            : {}),
           ...(config.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
         }
       : {

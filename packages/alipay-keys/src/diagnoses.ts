@@ -15,6 +15,13 @@ export const DIAGNOSIS_CODES = [
   "clock_skew",
   "charset",
   "gateway_unreachable",
+  "cert_missing",
+  "cert_unreadable",
+  "cert_key_mismatch",
+  "cert_expired",
+  "app_cert_rejected",
+  "root_cert_wrong",
+  "alipay_cert_unknown",
 ] as const;
 
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
@@ -104,6 +111,55 @@ const TEXT: Readonly<Record<DiagnosisCode, Omit<Diagnosis, "code">>> = {
       "The request did not get an answer from an Alipay gateway: the connection failed or timed out, the URL is wrong (the answer was not an Alipay response), a firewall or proxy is in the way, or the gateway had an internal error. The keys were not tested against the gateway.",
     action:
       "Check ALIPAY_GATEWAY_URL (MAPI: https://…/gateway.do), DNS and outgoing HTTPS from this machine, and any proxy; then run the check again.",
+  },
+  cert_missing: {
+    title: "Certificate mode is only partly configured: a certificate is missing.",
+    explanation:
+      "The Open Platform app uses public-key certificates (公钥证书模式) instead of a bare Alipay public key. That takes three files from the Open Platform console: the app's certificate (appCertPublicKey_<app id>.crt), Alipay's certificate (alipayCertPublicKey_RSA2.crt) and Alipay's root certificate (alipayRootCert.crt). Without all three, the kiosk cannot say which certificates it signs under (app_cert_sn, alipay_root_cert_sn) or verify Alipay's answers. A bare Alipay public key next to the certificates is refused too: one mode or the other.",
+    action:
+      "Download the three certificate files for this app from the Open Platform console and set ALIPAY_APP_CERT_FILE, ALIPAY_PUBLIC_CERT_FILE and ALIPAY_ROOT_CERT_FILE (unset ALIPAY_PUBLIC_KEY and ALIPAY_PUBLIC_KEY_FILE), then run the check again.",
+  },
+  cert_unreadable: {
+    title: "A certificate file cannot be read.",
+    explanation:
+      "A configured certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----), or it is damaged: a key file or a CSR was given instead, the file was cut short, or the lines were joined. Alipay's root file must hold at least one RSA-signed certificate; only those make the root SN.",
+    action:
+      "Download the certificate again from the Open Platform console and point the variable named in the failing step at the file exactly as downloaded (do not open and save it in an editor that changes line endings or encoding).",
+  },
+  cert_key_mismatch: {
+    title: "The app certificate was not issued for the kiosk's private key.",
+    explanation:
+      "The public key inside the app certificate (ALIPAY_APP_CERT) is not the public half of the private key the kiosk signs with. Alipay verifies the kiosk's requests with the key in the certificate it issued, so every request would be refused. Usual causes: the certificate belongs to another app or to an older key, or a new key pair was generated after the certificate signing request (CSR) was uploaded.",
+    action:
+      "Use the private key whose CSR was uploaded to the Open Platform (compare fingerprints with alipay-keys public-key), or create a new CSR from the kiosk's private key, upload it, and install the certificate Alipay issues for it.",
+  },
+  cert_expired: {
+    title: "A certificate has expired, or is not valid yet.",
+    explanation:
+      "Alipay's certificates are valid for a limited time. An expired app certificate makes Alipay refuse the kiosk's requests; an expired Alipay certificate means Alipay signs with a newer one, and its answers will name a certificate the kiosk does not hold. A certificate that is not valid yet usually means this machine's clock is wrong.",
+    action:
+      "Renew the app certificate in the Open Platform console (upload a CSR, install the new certificate), or download Alipay's current certificate; check the machine's clock if a certificate is \"not valid yet\".",
+  },
+  app_cert_rejected: {
+    title: "Alipay does not accept the app certificate the kiosk signs under.",
+    explanation:
+      "The gateway rejected the request's app_cert_sn: the configured app certificate is not the one Alipay has on record for this app (another app's, an older one after a renewal, or one from the other environment).",
+    action:
+      "Download the app's current certificate (appCertPublicKey_<app id>.crt) from the Open Platform console for this app id and environment, install it as ALIPAY_APP_CERT_FILE, and run the check again.",
+  },
+  root_cert_wrong: {
+    title: "Alipay's root certificate file is wrong.",
+    explanation:
+      "The gateway rejected the request's alipay_root_cert_sn, or the root file has no RSA-signed certificate. The root SN is computed from the RSA-signed certificates of alipayRootCert.crt, joined with _; a file that was edited, truncated or taken from somewhere else gives a different SN.",
+    action:
+      "Download alipayRootCert.crt again from the Open Platform console, install it unchanged as ALIPAY_ROOT_CERT_FILE, and run the check again.",
+  },
+  alipay_cert_unknown: {
+    title: "Alipay signed its answer with a certificate the kiosk does not hold.",
+    explanation:
+      "The gateway's answer names an Alipay certificate (alipay_cert_sn) other than the configured ones. Alipay renews its own certificate from time to time and announces it; until the kiosk holds the new certificate, it refuses every answer signed under it as unverified, and no payment can complete (nothing is charged twice: unverified answers are queried again).",
+    action:
+      "Download Alipay's new certificate from the Open Platform console (or the announcement) and install it as ALIPAY_NEXT_PUBLIC_CERT_FILE (accepted alongside the current one), restart, and run the check again; later make it ALIPAY_PUBLIC_CERT_FILE.",
   },
 };
 

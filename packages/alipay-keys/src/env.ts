@@ -62,6 +62,11 @@ export function checkConfigFromEnv(source: EnvSource, options: { baseDir?: strin
   const privateKey = options.useNextKey ? readKeyVariable(source, "ALIPAY_NEXT_PRIVATE_KEY", baseDir) : readKeyVariable(source, "ALIPAY_PRIVATE_KEY", baseDir);
   if (options.useNextKey && privateKey === undefined) throw new CliConfigError("ALIPAY_NEXT_PRIVATE_KEY_FILE: not set, so there is no next key to check.");
   const gatewayUrl = value(source, "ALIPAY_GATEWAY_URL") ?? DEFAULT_GATEWAY_URL;
+  // Certificate mode (Open Platform): with --next, the next key's own app certificate.
+  const appCert = options.useNextKey ? readKeyVariable(source, "ALIPAY_NEXT_APP_CERT", baseDir) : readKeyVariable(source, "ALIPAY_APP_CERT", baseDir);
+  if (options.useNextKey && appCert === undefined && readKeyVariable(source, "ALIPAY_APP_CERT", baseDir) !== undefined) {
+    throw new CliConfigError("ALIPAY_NEXT_APP_CERT_FILE: not set; in certificate mode the next key needs its own app certificate.");
+  }
   return {
     protocol,
     gatewayUrl,
@@ -71,6 +76,10 @@ export function checkConfigFromEnv(source: EnvSource, options: { baseDir?: strin
     md5Key: source.ALIPAY_MD5_KEY === "" ? undefined : source.ALIPAY_MD5_KEY,
     privateKey,
     alipayPublicKey: readKeyVariable(source, "ALIPAY_PUBLIC_KEY", baseDir),
+    appCert,
+    alipayCert: readKeyVariable(source, "ALIPAY_PUBLIC_CERT", baseDir),
+    alipayRootCert: readKeyVariable(source, "ALIPAY_ROOT_CERT", baseDir),
+    alipayNextCert: readKeyVariable(source, "ALIPAY_NEXT_PUBLIC_CERT", baseDir),
     // As the server: plain http is allowed against the sandbox.
     allowInsecureHttp: (value(source, "ALIPAY_ENV") ?? "sandbox") === "sandbox",
   };

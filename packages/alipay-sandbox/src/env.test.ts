@@ -2,9 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadPrivateKey } from "@kiosk/alipay-core";
 import {
+  createTestAlipayPki,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
   TEST_MD5_KEY,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_MERCHANT_PUBLIC_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
@@ -73,5 +76,60 @@ describe("loadSandboxEnv", () => {
         SANDBOX_MD5_KEY_FILE: keyFile,
       }),
     ).toThrow(/only one/);
+  });
+});
+
+describe("loadSandboxEnv: public-key certificate mode", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-cert-env-"));
+  const pki = createTestAlipayPki({
+    appKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM),
+    alipayKeys: [loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM)],
+  });
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const vars = {
+    SANDBOX_APP_CERT_FILE: file("app.crt", pki.appCertPem),
+    SANDBOX_ALIPAY_CERT_FILE: file(
+      "alipay.crt",
+      pki.alipayCertPems[0] as string,
+    ),
+    SANDBOX_ROOT_CERT_FILE: file("root.crt", pki.rootBundlePem),
+  };
+
+  it("reads the three certificates; Alipay's certifies the gateway key", () => {
+    expect(loadSandboxEnv(vars).certs).toEqual({
+      appCertPem: pki.appCertPem,
+      alipayCertPem: pki.alipayCertPems[0],
+      rootCertPem: pki.rootBundlePem,
+    });
+    expect(loadSandboxEnv({}).certs).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, string | undefined>, RegExp]>([
+    [
+      "a missing root",
+      { ...vars, SANDBOX_ROOT_CERT_FILE: undefined },
+      /SANDBOX_ROOT_CERT/,
+    ],
+    [
+      "an Alipay certificate for another key",
+      { ...vars, SANDBOX_ALIPAY_CERT_FILE: vars.SANDBOX_APP_CERT_FILE },
+      /SANDBOX_ALIPAY_CERT.*SANDBOX_GATEWAY_PRIVATE_KEY/,
+    ],
+    [
+      "a key as the app certificate",
+      {
+        ...vars,
+        SANDBOX_APP_CERT: TEST_MERCHANT_PUBLIC_KEY_PEM,
+        SANDBOX_APP_CERT_FILE: undefined,
+      },
+      /SANDBOX_APP_CERT/,
+    ],
+  ])("refuses %s, naming the variable", (_name, source, message) => {
+    expect(() => loadSandboxEnv(source)).toThrow(SandboxEnvError);
+    expect(() => loadSandboxEnv(source)).toThrow(message);
   });
 });

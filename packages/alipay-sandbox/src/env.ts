@@ -5,7 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { loadPrivateKey, loadPublicKey } from "@kiosk/alipay-core";
+import { createPublicKey } from "node:crypto";
+import {
+  loadPrivateKey,
+  loadPublicKey,
+  parseAlipayCertificate,
+  rootCertificateSn,
+} from "@kiosk/alipay-core";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
@@ -63,6 +69,12 @@ const EnvSchema = z.object({
   SANDBOX_APP_PUBLIC_KEY_FILE: optionalText,
   SANDBOX_GATEWAY_PRIVATE_KEY: optionalText,
   SANDBOX_GATEWAY_PRIVATE_KEY_FILE: optionalText,
+  SANDBOX_APP_CERT: optionalText,
+  SANDBOX_APP_CERT_FILE: optionalText,
+  SANDBOX_ALIPAY_CERT: optionalText,
+  SANDBOX_ALIPAY_CERT_FILE: optionalText,
+  SANDBOX_ROOT_CERT: optionalText,
+  SANDBOX_ROOT_CERT_FILE: optionalText,
   SANDBOX_SLOW_RESPONSE_SCALE: withDefault(
     z.coerce.number().min(0).max(100),
     "1",
@@ -90,6 +102,13 @@ export type SandboxEnv = {
   waitingTradeExpiryMs: number;
   notifyRetryScheduleMs: number[] | undefined;
   logLevel: "info" | "warn" | "error";
+  /**
+   * Public-key certificate mode for the app: its certificate, Alipay's certificate (which must
+   * certify SANDBOX_GATEWAY_PRIVATE_KEY) and Alipay's root bundle; undefined when not set.
+   */
+  certs:
+    | { appCertPem: string; alipayCertPem: string; rootCertPem: string }
+    | undefined;
   /** Which keys are the public test keys (logged at start-up as a warning). */
   usingTestKeys: string[];
 };
@@ -131,6 +150,54 @@ function checkKey(
       `${name}: not a usable RSA key (PEM or bare base64 DER expected)`,
     );
   }
+}
+
+function readCerts(
+  parsed: Record<string, unknown>,
+  gatewayPrivateKeyPem: string,
+): SandboxEnv["certs"] {
+  const read = (name: string): string | undefined => {
+    const sink: string[] = [];
+    const text = readValueOrFile(parsed, name, "", sink);
+    return sink.length > 0 ? undefined : text;
+  };
+  const texts = {
+    SANDBOX_APP_CERT: read("SANDBOX_APP_CERT"),
+    SANDBOX_ALIPAY_CERT: read("SANDBOX_ALIPAY_CERT"),
+    SANDBOX_ROOT_CERT: read("SANDBOX_ROOT_CERT"),
+  };
+  if (Object.values(texts).every((t) => t === undefined)) return undefined;
+  for (const [name, text] of Object.entries(texts)) {
+    if (text === undefined)
+      throw new SandboxEnvError(
+        `${name}: required (or ${name}_FILE) in certificate mode, with SANDBOX_APP_CERT, SANDBOX_ALIPAY_CERT and SANDBOX_ROOT_CERT`,
+      );
+  }
+  const certificate = (name: keyof typeof texts) => {
+    try {
+      return parseAlipayCertificate(texts[name] as string);
+    } catch (error) {
+      throw new SandboxEnvError(`${name}: ${(error as Error).message}`);
+    }
+  };
+  certificate("SANDBOX_APP_CERT");
+  const alipay = certificate("SANDBOX_ALIPAY_CERT");
+  const gatewayPublic = createPublicKey(loadPrivateKey(gatewayPrivateKeyPem));
+  const spki = { type: "spki", format: "der" } as const;
+  if (!alipay.publicKey.export(spki).equals(gatewayPublic.export(spki)))
+    throw new SandboxEnvError(
+      "SANDBOX_ALIPAY_CERT: does not certify SANDBOX_GATEWAY_PRIVATE_KEY (the sandbox signs as Alipay with that key)",
+    );
+  try {
+    rootCertificateSn(texts.SANDBOX_ROOT_CERT as string);
+  } catch (error) {
+    throw new SandboxEnvError(`SANDBOX_ROOT_CERT: ${(error as Error).message}`);
+  }
+  return {
+    appCertPem: texts.SANDBOX_APP_CERT as string,
+    alipayCertPem: texts.SANDBOX_ALIPAY_CERT as string,
+    rootCertPem: texts.SANDBOX_ROOT_CERT as string,
+  };
 }
 
 /** Parses the sandbox configuration. @throws SandboxEnvError naming the offending variable. */
@@ -181,6 +248,7 @@ export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
     usingTestKeys,
   );
   checkKey("SANDBOX_GATEWAY_PRIVATE_KEY", gatewayPrivateKeyPem, loadPrivateKey);
+  const certs = readCerts(raw, gatewayPrivateKeyPem);
   return {
     host: env.SANDBOX_HOST,
     port: env.SANDBOX_PORT,
@@ -198,6 +266,7 @@ export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
       ",",
     ).map((s) => Number(s) * 1000),
     logLevel: env.SANDBOX_LOG_LEVEL,
+    certs,
     usingTestKeys,
   };
 }

@@ -3,6 +3,7 @@
  * reply shape the HTTP layer writes (with optional delay / drop).
  */
 import type { KeyObject } from "node:crypto";
+import type { SandboxCertMode } from "./cert-mode.ts";
 import type { Clock } from "./clock.ts";
 import type { SandboxLogger } from "./logger.ts";
 import type { Notifier } from "./notifier.ts";
@@ -23,6 +24,8 @@ export type ResolvedApp = {
   rsaPublicKey: KeyObject;
   /** The merchant's 2088 user id reported as `seller_id`. */
   sellerId: string;
+  /** Certificate mode: the SN of the app's certificate its requests must carry as `app_cert_sn`. */
+  appCertSn?: string | undefined;
   feeRateBasisPoints: number;
 };
 
@@ -44,6 +47,10 @@ export type GatewayContext = {
   partners: ReadonlyMap<string, ResolvedPartner>;
   apps: ReadonlyMap<string, ResolvedApp>;
   gatewayPrivateKey: KeyObject;
+  /** OpenAPI answers write `/` as `\/` outside the signed text, as Alipay's JSON writer does. */
+  escapeSlashesInJson: boolean;
+  /** Certificate mode (Alipay's certificates and root), if configured. */
+  certMode: SandboxCertMode | undefined;
   /** Public base URL of this sandbox (for bill download links). */
   baseUrl(): string;
   /** Resolves a request's notify_url (relative ones against the configured notify base). */

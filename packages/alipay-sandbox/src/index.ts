@@ -55,6 +55,11 @@ export {
   type NotificationTransport,
 } from "./notifier.ts";
 export { MAPI_SERVICES } from "./mapi-gateway.ts";
+export type {
+  SandboxAlipayCert,
+  SandboxCertMode,
+  SandboxCertModeOptions,
+} from "./cert-mode.ts";
 export { OPENAPI_METHODS, BILL_URL_TTL_MS } from "./openapi-gateway.ts";
 export { SUPPORTED_CURRENCIES } from "./money.ts";
 export { readZip } from "./zip.ts";

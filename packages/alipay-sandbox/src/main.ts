@@ -78,9 +78,25 @@ async function main(): Promise<void> {
         name: "Sandbox app",
         rsaPublicKey: env.appPublicKeyPem,
         sellerId: env.partnerId,
+        ...(env.certs === undefined
+          ? {}
+          : { appCertPem: env.certs.appCertPem }),
       },
     ],
     gatewayPrivateKey: env.gatewayPrivateKeyPem,
+    ...(env.certs === undefined
+      ? {}
+      : {
+          certMode: {
+            rootCertPem: env.certs.rootCertPem,
+            alipayCerts: [
+              {
+                certPem: env.certs.alipayCertPem,
+                privateKey: env.gatewayPrivateKeyPem,
+              },
+            ],
+          },
+        }),
     ...(env.publicUrl === undefined ? {} : { publicUrl: env.publicUrl }),
     ...(env.notifyBaseUrl === undefined
       ? {}

@@ -12,6 +12,7 @@ import {
   verifyContent,
   type SigningKey,
 } from "@kiosk/alipay-core";
+import type { CurrentAlipayCert } from "./cert-mode.ts";
 import type {
   GatewayContext,
   GatewayReply,
@@ -55,6 +56,8 @@ type Call = {
   app: ResolvedApp;
   signType: "RSA" | "RSA2";
   biz: Body;
+  /** Certificate mode: the Alipay certificate that signs the answer. */
+  alipayCert: CurrentAlipayCert | undefined;
 };
 
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -92,6 +95,8 @@ function reply(
     subMsg?: string;
     signType?: "RSA" | "RSA2";
     effects?: ResponseEffects;
+    /** Certificate mode: sign with this certificate's key and answer its SN as `alipay_cert_sn`. */
+    alipayCert?: CurrentAlipayCert | undefined;
   },
 ): GatewayReply {
   const response = compact({
@@ -103,7 +108,7 @@ function reply(
   });
   const key: SigningKey = {
     signType: spec.signType ?? "RSA2",
-    privateKey: ctx.gatewayPrivateKey,
+    privateKey: spec.alipayCert?.privateKey ?? ctx.gatewayPrivateKey,
   };
   const json = JSON.stringify(response);
   const tamper = ctx.takeBadSignature(spec.effects?.badSignature);
@@ -112,7 +117,11 @@ function reply(
   const result: GatewayReply = {
     status: 200,
     contentType: JSON_CONTENT_TYPE,
-    body: `{"${spec.responseKey}":${json},"sign":${JSON.stringify(sign)}}`,
+    body: `{"${spec.responseKey}":${ctx.escapeSlashesInJson ? json.replaceAll("/", "\\/") : json}${
+      spec.alipayCert === undefined
+        ? ""
+        : `,"alipay_cert_sn":${JSON.stringify(spec.alipayCert.sn)}`
+    },"sign":${JSON.stringify(sign)}}`,
     effects: transport,
   };
   if (spec.subMsg !== undefined) result.detail = spec.subMsg;
@@ -133,6 +142,7 @@ function callReply(
     responseKey: openApiResponseKey(call.method),
     code,
     signType: call.signType,
+    alipayCert: call.alipayCert,
     ...extra,
   });
 }
@@ -165,11 +175,13 @@ export function handleOpenApi(
   const responseKey = isMethod(method)
     ? openApiResponseKey(method)
     : "error_response";
+  let alipayCert: CurrentAlipayCert | undefined;
   const fail = (
     code: "40001" | "40002",
     subCode: string,
     subMsg: string,
-  ): GatewayReply => reply(ctx, { responseKey, code, subCode, subMsg });
+  ): GatewayReply =>
+    reply(ctx, { responseKey, code, subCode, subMsg, alipayCert });
 
   if (method === "")
     return fail("40001", "isv.missing-method", "method is missing");
@@ -183,6 +195,36 @@ export function handleOpenApi(
       "isv.invalid-app-id",
       `app_id ${appId} is not configured`,
     );
+  if (app.appCertSn !== undefined && ctx.certMode !== undefined) {
+    // Certificate mode (sub codes are the sandbox's own names).
+    alipayCert = ctx.certMode.current();
+    const appCertSn = params["app_cert_sn"] ?? "";
+    if (appCertSn === "")
+      return fail(
+        "40001",
+        "isv.missing-app-cert-sn",
+        "app_cert_sn is missing: the app is in public-key certificate mode",
+      );
+    if (appCertSn !== app.appCertSn)
+      return fail(
+        "40002",
+        "isv.invalid-app-cert-sn",
+        `app_cert_sn ${appCertSn} is not the SN of the app's certificate (${app.appCertSn})`,
+      );
+    const rootCertSn = params["alipay_root_cert_sn"] ?? "";
+    if (rootCertSn === "")
+      return fail(
+        "40001",
+        "isv.missing-alipay-root-cert-sn",
+        "alipay_root_cert_sn is missing: the app is in public-key certificate mode",
+      );
+    if (rootCertSn !== ctx.certMode.rootCertSn)
+      return fail(
+        "40002",
+        "isv.invalid-alipay-root-cert-sn",
+        `alipay_root_cert_sn ${rootCertSn} is not the SN of Alipay's root certificate (${ctx.certMode.rootCertSn})`,
+      );
+  }
   const signTypeText = params["sign_type"] ?? "";
   if (signTypeText === "")
     return fail("40001", "isv.missing-signature-type", "sign_type is missing");
@@ -261,6 +303,7 @@ export function handleOpenApi(
       subCode: "ACQ.INVALID_PARAMETER",
       subMsg: "biz_content must be a JSON object",
       signType: signTypeText,
+      alipayCert,
     });
   }
   if (ctx.store.faults.systemErrorNext > 0) {
@@ -271,9 +314,17 @@ export function handleOpenApi(
       subCode: "isp.unknow-error",
       subMsg: "operator fault: systemErrorNext",
       signType: signTypeText,
+      alipayCert,
     });
   }
-  const call: Call = { ctx, method, app, signType: signTypeText, biz };
+  const call: Call = {
+    ctx,
+    method,
+    app,
+    signType: signTypeText,
+    biz,
+    alipayCert,
+  };
   switch (method) {
     case "alipay.trade.pay":
       return pay(call, params["notify_url"]);
@@ -730,7 +781,10 @@ export function openApiNotificationParams(
   params["sign_type"] = signType;
   params["sign"] = signParams(params, {
     signType,
-    privateKey: ctx.gatewayPrivateKey,
+    privateKey:
+      app.appCertSn !== undefined && ctx.certMode !== undefined
+        ? ctx.certMode.current().privateKey
+        : ctx.gatewayPrivateKey,
   });
   return params;
 }

@@ -10,7 +10,16 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { loadPrivateKey, loadPublicKey } from "@kiosk/alipay-core";
+import {
+  loadPrivateKey,
+  loadPublicKey,
+  parseAlipayCertificate,
+} from "@kiosk/alipay-core";
+import {
+  resolveCertMode,
+  type SandboxCertMode,
+  type SandboxCertModeOptions,
+} from "./cert-mode.ts";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
@@ -76,8 +85,14 @@ export type SandboxPartner = {
 export type SandboxApp = {
   appId: string;
   name?: string;
-  /** Application public key (PEM or bare base64) the requests are verified with. */
-  rsaPublicKey: KeyObject | string;
+  /** Application public key (PEM or bare base64) the requests are verified with. Unused with `appCertPem` (its key is used). */
+  rsaPublicKey?: KeyObject | string;
+  /**
+   * Certificate mode: the app's certificate (PEM). Its requests must then carry its SN as
+   * `app_cert_sn` and the root SN as `alipay_root_cert_sn`, and are verified with its key;
+   * needs `SandboxOptions.certMode`.
+   */
+  appCertPem?: string;
   /** 2088 user id reported as `seller_id` and used as the bill account. @default the test partner id */
   sellerId?: string;
   /** @default 60 (0.6 %) */
@@ -95,6 +110,14 @@ export type SandboxOptions = {
   apps?: readonly SandboxApp[];
   /** The sandbox's ("Alipay's") private key for RSA/RSA2 responses and notifications. @default the test gateway key */
   gatewayPrivateKey?: KeyObject | string;
+  /** Public-key certificate mode for apps with `appCertPem`: Alipay's certificates and root. */
+  certMode?: SandboxCertModeOptions;
+  /**
+   * OpenAPI answers escape `/` as `\/` in the body while the signature covers the unescaped
+   * text (as real Alipay answers with URLs do; clients must retry verification unescaped).
+   * @default false
+   */
+  escapeSlashesInJson?: boolean;
   /** Drives PIN waits, notification retries, trade and bill dates. @default wall clock */
   clock?: Clock;
   logger?: SandboxLogger;
@@ -135,6 +158,10 @@ export type Sandbox = {
   setFaults(patch: FaultPatch): FaultSettings;
   /** Forgets trades, refunds, notifications and faults; restores account balances. */
   reset(): void;
+  /** Certificate mode: makes the Alipay certificate with this SN current (Alipay renewing its certificate). */
+  rotateAlipayCert(sn: string): void;
+  /** Certificate mode, if configured. */
+  readonly certMode: SandboxCertMode | undefined;
   listen(): Promise<RunningSandbox>;
 };
 
@@ -204,10 +231,21 @@ function resolveApps(
   ];
   const map = new Map<string, ResolvedApp>();
   for (const a of list) {
+    const cert =
+      a.appCertPem === undefined
+        ? undefined
+        : parseAlipayCertificate(a.appCertPem);
+    // In certificate mode the certificate's key verifies the requests, as at Alipay.
+    const publicKey = cert?.publicKey ?? a.rsaPublicKey;
+    if (publicKey === undefined)
+      throw new TypeError(
+        `App ${a.appId} needs an rsaPublicKey or an appCertPem`,
+      );
     map.set(a.appId, {
       appId: a.appId,
       name: a.name ?? a.appId,
-      rsaPublicKey: asPublicKey(a.rsaPublicKey),
+      rsaPublicKey: asPublicKey(publicKey),
+      appCertSn: cert?.sn,
       sellerId: a.sellerId ?? TEST_PARTNER_ID,
       feeRateBasisPoints: a.feeRateBasisPoints ?? DEFAULT_FEE_RATE_BASIS_POINTS,
     });
@@ -248,6 +286,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM,
         )
       : options.gatewayPrivateKey;
+  const certMode =
+    options.certMode === undefined
+      ? undefined
+      : resolveCertMode(options.certMode);
+  if (
+    certMode === undefined &&
+    [...apps.values()].some((a) => a.appCertSn !== undefined)
+  )
+    throw new TypeError("An app with appCertPem needs SandboxOptions.certMode");
   const accounts = initialAccounts(partners, apps);
   const store = new SandboxStore();
   store.reset(accounts);
@@ -295,6 +342,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     partners,
     apps,
     gatewayPrivateKey,
+    certMode,
+    escapeSlashesInJson: options.escapeSlashesInJson ?? false,
     baseUrl: () => baseUrl,
     resolveNotifyUrl(url) {
       if (url === undefined || url === "") return undefined;
@@ -475,6 +524,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     operate: (tradeNo, action) => engine.operate(tradeNo, action),
     setFaults: (patch) => applyFaultPatch(store, patch),
     reset,
+    certMode,
+    rotateAlipayCert(sn) {
+      if (certMode === undefined)
+        throw new TypeError("The sandbox is not in certificate mode");
+      certMode.rotateTo(sn);
+      logger.info("Alipay certificate rotated", { alipayCertSn: sn });
+    },
     async listen(): Promise<RunningSandbox> {
       const host = options.host ?? "127.0.0.1";
       const server: Server = createServer(handler);

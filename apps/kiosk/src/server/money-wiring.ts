@@ -18,8 +18,10 @@ import { DOMAIN_EVENT_TYPES, type DomainEventType } from "./services/events-serv
 /** Milliseconds buckets for the money path's `*_ms` histograms. */
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
 
-export function alipayClientConfig(env: KioskEnv): AlipayClientConfig {
+/** The Alipay client configuration; `slot` picks the app certificate of the current or next merchant key (certificate mode). */
+export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "current"): AlipayClientConfig {
   const a = env.alipay;
+  const certs = a.certs;
   const common = {
     gatewayUrl: a.gatewayUrl,
     // The sandbox may run on another host of a docker network; live is https (env.ts enforces).
@@ -36,6 +38,15 @@ export function alipayClientConfig(env: KioskEnv): AlipayClientConfig {
       signType: a.signType === "RSA" ? "RSA" : "RSA2",
       ...(a.storeId ? { storeId: a.storeId } : {}),
       ...(a.terminalId ? { terminalId: a.terminalId } : {}),
+      ...(slot === "next" && a.nextPrivateKeyPem ? { privateKey: a.nextPrivateKeyPem } : {}),
+      ...(certs
+        ? {
+            appCert: slot === "next" && certs.nextAppCertPem ? certs.nextAppCertPem : certs.appCertPem,
+            alipayCert: certs.alipayCertPem,
+            alipayRootCert: certs.alipayRootCertPem,
+            ...(certs.alipayNextCertPem ? { alipayNextCert: certs.alipayNextCertPem } : {}),
+          }
+        : {}),
     };
   }
   return {
@@ -58,7 +69,7 @@ export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; m
   const a = env.alipay;
   const isRsa = a.signType !== "MD5";
   const fingerprintOf = (pem: string | null): string | null => (isRsa && pem ? alipayKeyFingerprint(pem) : null);
-  const next = isRsa && a.nextPrivateKeyPem ? { gateway: build({ ...alipayClientConfig(env), privateKey: a.nextPrivateKeyPem }), fingerprint: fingerprintOf(a.nextPrivateKeyPem) } : null;
+  const next = isRsa && a.nextPrivateKeyPem ? { gateway: build({ ...alipayClientConfig(env, "next"), privateKey: a.nextPrivateKeyPem }), fingerprint: fingerprintOf(a.nextPrivateKeyPem) } : null;
   return new AlipayKeyRing({ signType: a.signType, current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) }, next });
 }
 

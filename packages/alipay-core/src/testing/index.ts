@@ -7,3 +7,4 @@ export * from "./vectors.ts";
 export * from "./fake-clock.ts";
 export * from "./mapi-responses.ts";
 export * from "./scripted-client.ts";
+export * from "./certs.ts";

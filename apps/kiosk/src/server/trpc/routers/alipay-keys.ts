@@ -36,6 +36,14 @@ async function runKeyCheck(slot: "current" | "next"): Promise<KeyCheckResult> {
     md5Key: a.md5Key ?? undefined,
     privateKey: privateKey ?? undefined,
     alipayPublicKey: a.alipayPublicKeyPem ?? undefined,
+    ...(a.certs
+      ? {
+          appCert: slot === "next" ? (a.certs.nextAppCertPem ?? undefined) : a.certs.appCertPem,
+          alipayCert: a.certs.alipayCertPem,
+          alipayRootCert: a.certs.alipayRootCertPem,
+          alipayNextCert: a.certs.alipayNextCertPem ?? undefined,
+        }
+      : {}),
   });
 }
 
