@@ -1289,6 +1289,6 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
     expect(mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: ours.sellerId }, ours).foreignIdentity).toBeUndefined();
     expect(mapOpenApiNotification({ ...base, app_id: "2021999999999999", seller_id: ours.sellerId }, ours).foreignIdentity).toMatch(/^app_id 2021999999999999 is not ours/);
     expect(mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
-    expect(mapOpenApiNotification({ ...base, seller_id: ours.sellerId }, { appId: ours.appId }).foreignIdentity).toMatch(/^seller_id .* no seller id is configured/);
+    expect(mapOpenApiNotification({ ...base, seller_id: ours.sellerId }, { appId: ours.appId }).foreignIdentity).toMatch(/^seller_id 2088101122136241 cannot be proven ours/);
   });
 });
