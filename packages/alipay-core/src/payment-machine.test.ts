@@ -1345,6 +1345,11 @@ const rows: Row[] = [
     dt: 5000,
     to: "CANCELLED",
     commands: ["release_hold"],
+    check: (t) => {
+      // Not Alipay's proof of a cancel: a paid fact after it is never ignored.
+      const late = transition(t.state, ev.nPaid, P, T0 + 9000);
+      expect(late.state).toMatchObject({ state: "NEEDS_ATTENTION", attentionReason: "paid_after_cancelled" });
+    },
   },
   {
     from: "NEEDS_ATTENTION",

@@ -1154,7 +1154,9 @@ function fromNeedsAttention(
           ...base,
           state: "CANCELLED",
           cancelReason: "staff",
-          cancelOutcome: "cancelled",
+          // A person's decision is not Alipay's proof that a trade was reversed (the console's
+          // "cancel now" resolves so on a cancel that found no trade): a later paid fact escalates.
+          cancelOutcome: "not_found",
         },
         commands: s.hasIssuedTickets ? [] : [{ type: "release_hold" }],
       };
