@@ -890,7 +890,8 @@ function withPaidFact(t: Transition): Transition {
 }
 
 function rememberPaidFact(s: S<"CANCELLING">): Transition {
-  if (s.hasPaidFact === true) return ignore(s, "paid fact in CANCELLING (known)");
+  if (s.hasPaidFact === true)
+    return ignore(s, "paid fact in CANCELLING (known)");
   return { state: { ...s, hasPaidFact: true }, commands: [] };
 }
 

@@ -815,21 +815,56 @@ describe("MAPI notification mapping", () => {
   });
 
   it("reads the amount in trans_currency, else currency (ref §1.4); without either it stays unknown", () => {
-    const base = { partner_trans_id: "P1", trade_status: "TRADE_SUCCESS", trans_amount: "32.00" };
-    expect(mapMapiNotification({ ...base, trans_currency: "SGD", currency: "USD" })).toMatchObject({ amountMinor: 3200, currency: "SGD" });
-    expect(mapMapiNotification({ ...base, currency: "SGD" })).toMatchObject({ amountMinor: 3200, currency: "SGD" });
-    expect(mapMapiNotification({ ...base, trans_amount: "0.01" })).toMatchObject({ amountMinor: undefined, currency: undefined, amountText: "0.01" });
-    expect(mapMapiNotification({ ...base, currency: "XXX" })).toMatchObject({ amountMinor: undefined, currency: "XXX", amountText: "32.00" });
+    const base = {
+      partner_trans_id: "P1",
+      trade_status: "TRADE_SUCCESS",
+      trans_amount: "32.00",
+    };
+    expect(
+      mapMapiNotification({ ...base, trans_currency: "SGD", currency: "USD" }),
+    ).toMatchObject({ amountMinor: 3200, currency: "SGD" });
+    expect(mapMapiNotification({ ...base, currency: "SGD" })).toMatchObject({
+      amountMinor: 3200,
+      currency: "SGD",
+    });
+    expect(
+      mapMapiNotification({ ...base, trans_amount: "0.01" }),
+    ).toMatchObject({
+      amountMinor: undefined,
+      currency: undefined,
+      amountText: "0.01",
+    });
+    expect(mapMapiNotification({ ...base, currency: "XXX" })).toMatchObject({
+      amountMinor: undefined,
+      currency: "XXX",
+      amountText: "32.00",
+    });
   });
 
   it("names the first merchant identity that is not ours (partner, seller_id, alipay_seller_id)", () => {
     const ours = { partnerId: "2088101122136241" };
     const base = { partner_trans_id: "P1", trade_status: "TRADE_SUCCESS" };
-    expect(mapMapiNotification({ ...base, partner: "2088101122136241", seller_id: "2088101122136241" }, ours).foreignIdentity).toBeUndefined();
+    expect(
+      mapMapiNotification(
+        { ...base, partner: "2088101122136241", seller_id: "2088101122136241" },
+        ours,
+      ).foreignIdentity,
+    ).toBeUndefined();
     expect(mapMapiNotification(base, ours).foreignIdentity).toBeUndefined();
-    expect(mapMapiNotification({ ...base, partner: "2088999999999999" }, ours).foreignIdentity).toMatch(/^partner 2088999999999999 is not ours/);
-    expect(mapMapiNotification({ ...base, seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(/^seller_id 2088999999999999/);
-    expect(mapMapiNotification({ ...base, alipay_seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(/^alipay_seller_id/);
+    expect(
+      mapMapiNotification({ ...base, partner: "2088999999999999" }, ours)
+        .foreignIdentity,
+    ).toMatch(/^partner 2088999999999999 is not ours/);
+    expect(
+      mapMapiNotification({ ...base, seller_id: "2088999999999999" }, ours)
+        .foreignIdentity,
+    ).toMatch(/^seller_id 2088999999999999/);
+    expect(
+      mapMapiNotification(
+        { ...base, alipay_seller_id: "2088999999999999" },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^alipay_seller_id/);
   });
 
   it("needs an id; leaves the amount undefined without a currency", () => {
@@ -1278,17 +1313,55 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
   });
 
   it("notification total_amount is in trans_currency, else CNY (ref §3a; the stored currency is never assumed)", () => {
-    const base = { out_trade_no: "P1", trade_status: "TRADE_SUCCESS", total_amount: "32.00" };
-    expect(mapOpenApiNotification(base)).toMatchObject({ amountMinor: 3200, currency: "CNY", amountText: "32.00" });
-    expect(mapOpenApiNotification({ ...base, trans_currency: "SGD", settle_currency: "USD" })).toMatchObject({ amountMinor: 3200, currency: "SGD" });
+    const base = {
+      out_trade_no: "P1",
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "32.00",
+    };
+    expect(mapOpenApiNotification(base)).toMatchObject({
+      amountMinor: 3200,
+      currency: "CNY",
+      amountText: "32.00",
+    });
+    expect(
+      mapOpenApiNotification({
+        ...base,
+        trans_currency: "SGD",
+        settle_currency: "USD",
+      }),
+    ).toMatchObject({ amountMinor: 3200, currency: "SGD" });
   });
 
   it("notification: names an app_id or seller_id that is not ours; an unconfigured seller cannot be proven", () => {
-    const base = { out_trade_no: "P1", trade_status: "TRADE_SUCCESS", total_amount: "1.00" };
+    const base = {
+      out_trade_no: "P1",
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "1.00",
+    };
     const ours = { appId: "2021000000000001", sellerId: "2088101122136241" };
-    expect(mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: ours.sellerId }, ours).foreignIdentity).toBeUndefined();
-    expect(mapOpenApiNotification({ ...base, app_id: "2021999999999999", seller_id: ours.sellerId }, ours).foreignIdentity).toMatch(/^app_id 2021999999999999 is not ours/);
-    expect(mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
-    expect(mapOpenApiNotification({ ...base, seller_id: ours.sellerId }, { appId: ours.appId }).foreignIdentity).toMatch(/^seller_id 2088101122136241 cannot be proven ours/);
+    expect(
+      mapOpenApiNotification(
+        { ...base, app_id: ours.appId, seller_id: ours.sellerId },
+        ours,
+      ).foreignIdentity,
+    ).toBeUndefined();
+    expect(
+      mapOpenApiNotification(
+        { ...base, app_id: "2021999999999999", seller_id: ours.sellerId },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^app_id 2021999999999999 is not ours/);
+    expect(
+      mapOpenApiNotification(
+        { ...base, app_id: ours.appId, seller_id: "2088999999999999" },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^seller_id 2088999999999999 is not ours/);
+    expect(
+      mapOpenApiNotification(
+        { ...base, seller_id: ours.sellerId },
+        { appId: ours.appId },
+      ).foreignIdentity,
+    ).toMatch(/^seller_id 2088101122136241 cannot be proven ours/);
   });
 });

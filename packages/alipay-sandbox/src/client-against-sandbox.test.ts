@@ -1026,16 +1026,29 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       const trade = onlyTrade(h, id);
       expect(trade.status).toBe("TRADE_SUCCESS");
       expectCharged(h, trade);
-      const notified = r.received.map((n) => h.client.verifyNotification(n.params));
-      expect(notified).toContainEqual(
-        expect.objectContaining({ partnerTransId: id, status: "paid", amountMinor: AMOUNT, currency: CURRENCY, foreignIdentity: undefined }),
+      const notified = r.received.map((n) =>
+        h.client.verifyNotification(n.params),
       );
-      expect(await h.client.query({ partnerTransId: id, currency: CURRENCY })).toMatchObject({ status: "paid" });
+      expect(notified).toContainEqual(
+        expect.objectContaining({
+          partnerTransId: id,
+          status: "paid",
+          amountMinor: AMOUNT,
+          currency: CURRENCY,
+          foreignIdentity: undefined,
+        }),
+      );
+      expect(
+        await h.client.query({ partnerTransId: id, currency: CURRENCY }),
+      ).toMatchObject({ status: "paid" });
       expect(await h.client.cancel({ partnerTransId: id })).toMatchObject({
         status: "cancelled",
         alipayTransId: trade.tradeNo,
       });
-      expect(onlyTrade(h, id)).toMatchObject({ status: "TRADE_CLOSED", cancelAction: "refund" });
+      expect(onlyTrade(h, id)).toMatchObject({
+        status: "TRADE_CLOSED",
+        cancelAction: "refund",
+      });
       expectNothingCharged(h, onlyTrade(h, id));
     });
   });
@@ -1072,9 +1085,9 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         { ...params, out_trade_no: `${run.id}X` },
       ];
       for (const t of tampered)
-        expect(() =>
-          h.client.verifyNotification(t),
-        ).toThrow(AlipaySignatureError);
+        expect(() => h.client.verifyNotification(t)).toThrow(
+          AlipaySignatureError,
+        );
 
       // Forged: the same fields signed with a key that is not Alipay's.
       const unsigned = { ...params };
@@ -1086,12 +1099,12 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         sign: signParams(unsigned, key),
         sign_type: key.signType,
       };
-      expect(() =>
-        h.client.verifyNotification(forged),
-      ).toThrow(AlipaySignatureError);
-      expect(() =>
-        h.client.verifyNotification(unsigned),
-      ).toThrow(AlipaySignatureError);
+      expect(() => h.client.verifyNotification(forged)).toThrow(
+        AlipaySignatureError,
+      );
+      expect(() => h.client.verifyNotification(unsigned)).toThrow(
+        AlipaySignatureError,
+      );
     });
 
     it("a PIN confirmed later is notified when the sandbox clock reaches it", async () => {
@@ -1105,8 +1118,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       expect(finalState(run).state).toBe("PAID");
       await h.sandbox.tick();
       const statuses = r.received.map(
-        (n) =>
-          h.client.verifyNotification(n.params).status,
+        (n) => h.client.verifyNotification(n.params).status,
       );
       expect(statuses).toContain("paid");
     });
