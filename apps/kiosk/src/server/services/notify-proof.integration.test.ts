@@ -14,7 +14,7 @@ import { signNotificationParams, TEST_APP_ID, TEST_GATEWAY_PRIVATE_KEY_PEM, TEST
 import type { DbProvider } from "@kiosk/db";
 import { serve } from "../__tests__/serve-http.ts";
 import { NOTIFY_ENDPOINT } from "../http-handlers.ts";
-import { code, createHarness, KIOSK, PG_URL, type Harness } from "./__tests__/harness.ts";
+import { code, createAlipay, createHarness, KIOSK, PG_URL, STAFF, type Harness } from "./__tests__/harness.ts";
 import { handleNotifyRequest } from "./notify-http.ts";
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
@@ -176,6 +176,19 @@ for (const { provider, skip } of providers) {
         await deliver(payment.partnerTransId, delivered);
         expect(delivered.size).toBe(1);
         await expectNeedsAttention(paymentId, orderId, /^paid_after_cancelled/);
+      });
+
+      it("a cancel that found no trade, then a staff query (the console's 'query now') learns of the late success → NEEDS_ATTENTION", async () => {
+        const { paymentId, orderId } = await h.buy({ quantity: 1, code: code("unknown_late_paid", { parameter: 300 }) });
+        const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        await h.services.payments.cancel(paymentId, KIOSK);
+        expect(await h.settle(paymentId)).toBe("CANCELLED");
+        await h.advance(300_000);
+        const gateway = createAlipay({ gatewayUrl: h.sandbox.gatewayUrl, clock: h.clock, protocol });
+        const answer = await gateway.query({ partnerTransId: payment.partnerTransId, currency: payment.currency });
+        expect(answer).toMatchObject({ status: "paid", amountMinor: 3200 });
+        await h.services.payments.apply(paymentId, { type: "query_result", result: answer }, { actor: STAFF, request: { op: "query", partnerTransId: payment.partnerTransId, by: "staff" } });
+        await expectNeedsAttention(paymentId, orderId, /^paid_after_cancelled$/);
       });
     });
   }
