@@ -535,7 +535,7 @@ function isPaidFact(event: PaymentEvent): boolean {
 /**
  * Why a final notification fact cannot settle this payment, or `undefined` when it proves what
  * it settles: it names no merchant identity but ours, and a paid / finished fact carries the
- * amount and its currency, both equal to the payment's (README "Notifications" rules).
+ * amount and its currency, both equal to the payment's (README rules N1–N5).
  */
 function unprovenReason(s: Common, fact: NotificationFact): string | undefined {
   const isPaid = fact.status === "paid" || fact.status === "finished";
@@ -879,16 +879,17 @@ function retryCancel(
   };
 }
 
-/**
- * A paid fact that crosses the cancel: the cancel reverses the payment, so nothing else
- * happens now; but a later "no trade" answer must not close the payment (retry instead).
- */
+/** Marks a transition into CANCELLING as having seen a paid fact (see `rememberPaidFact`). */
 function withPaidFact(t: Transition): Transition {
   return t.state.state === "CANCELLING"
     ? { ...t, state: { ...t.state, hasPaidFact: true } }
     : t;
 }
 
+/**
+ * A paid fact that crosses the cancel: the cancel reverses the payment, so nothing else
+ * happens now; but a later "no trade" answer must not close the payment (retry instead).
+ */
 function rememberPaidFact(s: S<"CANCELLING">): Transition {
   if (s.hasPaidFact === true)
     return ignore(s, "paid fact in CANCELLING (known)");
