@@ -693,6 +693,19 @@ describe("MAPI notifications", () => {
     });
   });
 
+  it("marks a genuine notification naming another partner or seller as not ours; reads trans_currency", () => {
+    const c = new MapiClient(mapiConfig());
+    const notify = (fields: Record<string, string>) =>
+      c.verifyNotification(
+        signNotificationParams({ partner_trans_id: ID, trade_status: "TRADE_SUCCESS", trans_amount: "32.00", ...fields }, GATEWAY_RSA2),
+      );
+    expect(notify({ partner: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(/^partner 2088999999999999 is not ours/);
+    expect(notify({ seller_id: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
+    expect(notify({ partner: TEST_PARTNER_ID, seller_id: TEST_PARTNER_ID, trans_currency: "SGD" })).toMatchObject({ foreignIdentity: undefined, amountMinor: 3200, currency: "SGD" });
+    // The reviewer's case: an amount with no currency is not read in the payment's currency.
+    expect(notify({ trans_amount: "0.01" })).toMatchObject({ amountMinor: undefined, currency: undefined, amountText: "0.01" });
+  });
+
   it("rejects a repeated notification parameter", () => {
     expect(() => parseNotificationBody("a=1&a=2")).toThrow(AlipayResponseError);
   });
@@ -979,7 +992,7 @@ describe("OpenApiClient", () => {
 
     it("accepts the public alipay-sdk-nodejs-all vector (A4)", () => {
       expect(
-        vectorClient.verifyNotification(VECTOR_A4.params, { currency: "CNY" }),
+        vectorClient.verifyNotification(VECTOR_A4.params),
       ).toMatchObject({
         protocol: "openapi",
         partnerTransId: "20190815155618536-564-57",
@@ -1026,24 +1039,23 @@ describe("OpenApiClient", () => {
       );
     });
 
-    it("rejects a genuine notification for another app", () => {
-      const c = new OpenApiClient(openApiConfig());
-      const signed = signNotificationParams(
-        {
-          app_id: "2021999999999999",
-          out_trade_no: ID,
-          trade_status: "TRADE_SUCCESS",
-        },
-        GATEWAY_RSA2,
-      );
-      expect(() => c.verifyNotification(signed)).toThrow(
-        /another app|not 2021/,
-      );
-      const ours = signNotificationParams(
-        { app_id: TEST_APP_ID, out_trade_no: ID, trade_status: "TRADE_CLOSED" },
-        GATEWAY_RSA2,
-      );
-      expect(c.verifyNotification(ours)).toMatchObject({ status: "closed" });
+    it("marks a genuine notification for another app or seller as not ours (it settles nothing)", () => {
+      const c = new OpenApiClient(openApiConfig({ sellerId: TEST_PARTNER_ID }));
+      const notify = (fields: Record<string, string>) =>
+        c.verifyNotification(
+          signNotificationParams(
+            { out_trade_no: ID, trade_status: "TRADE_SUCCESS", total_amount: "12.34", trans_currency: "SGD", ...fields },
+            GATEWAY_RSA2,
+          ),
+        );
+      expect(notify({ app_id: "2021999999999999" }).foreignIdentity).toMatch(/^app_id 2021999999999999 is not ours/);
+      expect(notify({ app_id: TEST_APP_ID, seller_id: "2088999999999999" }).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
+      expect(notify({ app_id: TEST_APP_ID, seller_id: TEST_PARTNER_ID })).toMatchObject({ foreignIdentity: undefined, amountMinor: 1234, currency: "SGD" });
+      // Without trans_currency the amount is CNY, never the stored payment's currency.
+      expect(notify({ trans_currency: "" })).toMatchObject({ amountMinor: 1234, currency: "CNY" });
+      const unconfigured = new OpenApiClient(openApiConfig());
+      const signed = signNotificationParams({ app_id: TEST_APP_ID, out_trade_no: ID, trade_status: "TRADE_CLOSED", seller_id: TEST_PARTNER_ID }, GATEWAY_RSA2);
+      expect(unconfigured.verifyNotification(signed)).toMatchObject({ status: "closed", foreignIdentity: expect.stringMatching(/cannot be proven ours/) });
     });
   });
 });

@@ -139,12 +139,13 @@ export interface AlipayClient {
     options?: CallOptions,
   ): Promise<SettlementResult>;
   /**
-   * Verifies and maps an asynchronous notification (form params, decoded exactly once).
+   * Verifies and maps an asynchronous notification (form params, decoded exactly once). A
+   * genuine notification is returned even when it names another merchant (`foreignIdentity`)
+   * or lacks its amount or currency: the payment machine decides that it settles nothing.
    * @throws AlipaySignatureError if the signature is missing, wrong, or of another sign type.
    */
   verifyNotification(
     params: Readonly<Record<string, string>>,
-    options?: { currency?: string },
   ): VerifiedNotification;
 }
 
@@ -328,6 +329,11 @@ export const OpenApiConfigSchema = z.strictObject({
   alipayNextCert: z.string().min(1).optional(),
   alipayNextCertFile: z.string().min(1).optional(),
   appId: z.string().regex(/^\d{16}$/),
+  /**
+   * The merchant's 2088 user id (PID), which notifications carry as `seller_id`. Without it a
+   * notification that names a seller cannot be proven ours and settles nothing.
+   */
+  sellerId: z.string().regex(PARTNER_ID_PATTERN).optional(),
   /** @default "RSA2" */
   signType: z.enum(["RSA", "RSA2"]).default("RSA2"),
   appAuthToken: z.string().min(1).optional(),
@@ -998,7 +1004,13 @@ export class MapiClient extends BaseClient implements AlipayClient {
       this.#verifying,
       "MAPI",
     );
-    return mapMapiNotification({ ...params }, this.#config.utcOffsetMinutes);
+    return mapMapiNotification(
+      { ...params },
+      {
+        partnerId: this.#config.partnerId,
+        utcOffsetMinutes: this.#config.utcOffsetMinutes,
+      },
+    );
   }
 }
 
@@ -1351,7 +1363,6 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
 
   verifyNotification(
     params: Readonly<Record<string, string>>,
-    options: { currency?: string } = {},
   ): VerifiedNotification {
     verifyNotificationSignature(
       params,
@@ -1366,16 +1377,15 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
           ),
       "OpenAPI",
     );
-    const appId = params["app_id"];
-    if (appId !== undefined && appId !== this.#config.appId) {
-      throw new AlipayResponseError(
-        `OpenAPI notification is for app ${appId}, not ${this.#config.appId}`,
-      );
-    }
     return mapOpenApiNotification(
       { ...params },
-      options.currency,
-      this.#config.utcOffsetMinutes,
+      {
+        appId: this.#config.appId,
+        ...(this.#config.sellerId !== undefined
+          ? { sellerId: this.#config.sellerId }
+          : {}),
+        utcOffsetMinutes: this.#config.utcOffsetMinutes,
+      },
     );
   }
 }

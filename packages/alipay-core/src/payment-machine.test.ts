@@ -17,6 +17,7 @@ import {
   toErrorInfo,
   transition,
   type ErrorInfo,
+  type NotificationFact,
   type PaymentEvent,
   type PaymentState,
   type Transition,
@@ -682,12 +683,13 @@ const rows: Row[] = [
     commands: ["issue_tickets"],
   },
   {
+    // A paid notification without amount and currency proves nothing: a person looks, no tickets.
     from: "POLLING",
     event: ev.nPaidBare,
     dt: 5000,
-    to: "PAID",
-    commands: ["issue_tickets"],
-    check: (t) => expect(t.state).toMatchObject({ paidAt: T0 + 5000 }),
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:notification_unproven"],
+    check: (t) => expect(t.state).toMatchObject({ hasIssuedTickets: false }),
   },
   {
     from: "POLLING",
@@ -712,12 +714,12 @@ const rows: Row[] = [
     ignored: true,
   },
   {
+    // No amount, no currency, no trade id: it proves nothing, so a person looks.
     from: "POLLING",
     event: ev.nPaidNoId,
     dt: 5000,
-    to: "POLLING",
-    commands: [],
-    ignored: true,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:notification_unproven"],
   },
   {
     from: "POLLING",
@@ -980,20 +982,30 @@ const rows: Row[] = [
     check: (t) => expect(t.state).toMatchObject({ cancelOutcome: "not_found" }),
   },
   {
+    // The cancel reverses it; remembered so that a later "no trade" answer is not believed.
     from: "CANCELLING",
     event: ev.qPaid,
     dt: 3000,
     to: "CANCELLING",
     commands: [],
-    ignored: true,
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        hasPaidFact: true,
+        hasIssuedTickets: false,
+      }),
   },
   {
+    // The cancel reverses it; remembered so that a later "no trade" answer is not believed.
     from: "CANCELLING",
     event: ev.nPaid,
     dt: 3000,
     to: "CANCELLING",
     commands: [],
-    ignored: true,
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        hasPaidFact: true,
+        hasIssuedTickets: false,
+      }),
   },
   {
     from: "CANCELLING",
@@ -1341,6 +1353,14 @@ const rows: Row[] = [
     dt: 5000,
     to: "CANCELLED",
     commands: ["release_hold"],
+    check: (t) => {
+      // Not Alipay's proof of a cancel: a paid fact after it is never ignored.
+      const late = transition(t.state, ev.nPaid, P, T0 + 9000);
+      expect(late.state).toMatchObject({
+        state: "NEEDS_ATTENTION",
+        attentionReason: "paid_after_cancelled",
+      });
+    },
   },
   {
     from: "NEEDS_ATTENTION",
@@ -1474,6 +1494,151 @@ describe("payment machine transitions", () => {
   it("covers every state name as a source", () => {
     const sources = new Set(rows.map((r) => reach(r.from).state));
     expect([...sources].sort()).toEqual([...PAYMENT_STATE_NAMES].sort());
+  });
+});
+
+describe("notifications prove what they settle", () => {
+  const paid = (fact: Partial<NotificationFact>): PaymentEvent => ({
+    type: "notification",
+    fact: { ...ev.nPaid.fact, ...fact },
+  });
+  it.each([
+    [
+      "without a currency",
+      paid({ amountMinor: 1, currency: undefined }),
+      /^notification_unproven: .*without a currency/,
+    ],
+    [
+      "without an amount",
+      paid({ amountMinor: undefined }),
+      /^notification_unproven: .*no amount/,
+    ],
+    [
+      "for another amount",
+      paid({ amountMinor: 1 }),
+      /^notification_unproven: .*1 SGD, expected 1500 SGD/,
+    ],
+    ["in another currency", paid({ currency: "USD" }), /expected 1500 SGD/],
+    [
+      "naming another merchant",
+      paid({ foreignIdentity: "partner 2088999999999999 is not ours" }),
+      /^notification_unproven: partner 2088999999999999/,
+    ],
+  ])(
+    "a paid notification %s goes to NEEDS_ATTENTION with the reason, never ticketed",
+    (_n, event, reason) => {
+      for (const from of [
+        "SENDING",
+        "POLLING",
+        "POLLING_PAY_IN_FLIGHT",
+        "SENDING_CANCEL",
+        "CANCELLING",
+      ] as const) {
+        const t = transition(reach(from), event, P, T0 + 5000);
+        expect(t.state).toMatchObject({
+          state: "NEEDS_ATTENTION",
+          hasIssuedTickets: false,
+        });
+        expect(
+          t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
+        ).toMatch(reason);
+        expect(t.commands.map((c) => c.type)).toEqual(["escalate"]);
+      }
+    },
+  );
+
+  it("a closed notification naming another merchant does not close ours", () => {
+    const t = transition(
+      reach("POLLING"),
+      {
+        type: "notification",
+        fact: {
+          status: "closed",
+          foreignIdentity: "app_id 2021999999999999 is not ours",
+        },
+      },
+      P,
+      T0 + 5000,
+    );
+    expect(t.state).toMatchObject({
+      state: "NEEDS_ATTENTION",
+      attentionReason:
+        "notification_unproven: app_id 2021999999999999 is not ours",
+    });
+    expect(t.commands.map((c) => c.type)).toEqual(["escalate"]);
+  });
+
+  it("a foreign trade id is not written into our payment", () => {
+    const t = transition(
+      reach("SENDING"),
+      paid({
+        alipayTransId: "THEIRS",
+        foreignIdentity: "seller_id 2088999999999999 is not ours",
+      }),
+      P,
+      T0 + 5000,
+    );
+    expect(t.state.alipayTransId).toBeUndefined();
+  });
+
+  it("a paid notification after FAILED or a no-trade cancel says why it is unproven", () => {
+    const t = transition(
+      reach("CANCELLED_NOT_FOUND"),
+      paid({ currency: undefined }),
+      P,
+      T0 + 60_000,
+    );
+    expect(t.state).toMatchObject({ state: "NEEDS_ATTENTION" });
+    expect(
+      t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
+    ).toMatch(/^paid_after_cancelled; notification_unproven/);
+  });
+
+  it("the honest notification still settles", () => {
+    expect(transition(reach("POLLING"), ev.nPaid, P, T0 + 5000)).toMatchObject({
+      state: { state: "PAID", hasIssuedTickets: true },
+      commands: [{ type: "issue_tickets" }],
+    });
+  });
+});
+
+describe("a cancel that found no trade is not forgotten", () => {
+  it("a paid fact during CANCELLING is remembered: a later 'no trade' answer retries the cancel instead of closing", () => {
+    let s = reach("CANCELLING"); // pay sent at T0, cancel pressed at +2 s
+    s = transition(s, ev.nPaid, P, T0 + 50_000).state;
+    expect(s.state).toBe("CANCELLING");
+    const t = transition(s, ev.cNotFound, P, T0 + 51_000); // outside the in-flight window
+    expect(t.state.state).toBe("CANCELLING");
+    expect(summarise(t)).toEqual([expect.stringMatching(/^cancel@/)]);
+  });
+
+  it("when the retries are spent after such a paid fact, a person looks", () => {
+    let s = reach("CANCELLING");
+    s = transition(s, ev.qPaid, P, T0 + 50_000).state;
+    let t = transition(s, ev.cNotFound, P, T0 + 51_000);
+    for (
+      let i = 0;
+      i < P.maxCancelAttempts && t.state.state === "CANCELLING";
+      i++
+    )
+      t = transition(t.state, ev.cNotFound, P, T0 + 60_000 + i * 60_000);
+    expect(t.state).toMatchObject({ state: "NEEDS_ATTENTION" });
+    expect(
+      t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
+    ).toMatch(/^cancel_retries_exhausted: not_found after a paid fact/);
+  });
+
+  it("a late paid query answer after a no-trade cancel escalates", () => {
+    const t = transition(
+      reach("CANCELLED_NOT_FOUND"),
+      ev.qPaid,
+      P,
+      T0 + 90_000,
+    );
+    expect(t.state).toMatchObject({
+      state: "NEEDS_ATTENTION",
+      attentionReason: "paid_after_cancelled",
+    });
   });
 });
 

@@ -195,7 +195,12 @@ export type PaymentState =
       isPayRetryAllowed: boolean;
       isPayInFlight: boolean;
     })
-  | (Common & { state: "CANCELLING"; cancelReason: CancelReason })
+  | (Common & {
+      state: "CANCELLING";
+      cancelReason: CancelReason;
+      /** A verified paid fact arrived while cancelling: a "no trade" answer is then not believed. */
+      hasPaidFact?: boolean;
+    })
   | (Common & { state: "PAID" })
   | (Common & {
       state: "REFUNDING";
@@ -250,6 +255,10 @@ export type NotificationFact = {
   alipayTransId?: string | undefined;
   amountMinor?: number | undefined;
   currency?: string | undefined;
+  /** The amount as sent, for the reason when it cannot be read. */
+  amountText?: string | undefined;
+  /** A merchant identity the notification names that is not ours (`VerifiedNotification.foreignIdentity`). */
+  foreignIdentity?: string | undefined;
   paidAtMs?: number | undefined;
 };
 
@@ -523,11 +532,40 @@ function isPaidFact(event: PaymentEvent): boolean {
   return false;
 }
 
-/** Paid / closed facts from a notification, in the shape the query handler understands. */
+/**
+ * Why a final notification fact cannot settle this payment, or `undefined` when it proves what
+ * it settles: it names no merchant identity but ours, and a paid / finished fact carries the
+ * amount and its currency, both equal to the payment's (README rules N1–N5).
+ */
+function unprovenReason(s: Common, fact: NotificationFact): string | undefined {
+  const isPaid = fact.status === "paid" || fact.status === "finished";
+  if (!isPaid && fact.status !== "closed") return undefined;
+  if (fact.foreignIdentity !== undefined)
+    return `notification_unproven: ${fact.foreignIdentity}`;
+  if (!isPaid) return undefined;
+  const expected = `expected ${s.amountMinor} ${s.currency}`;
+  if (fact.amountMinor === undefined || fact.currency === undefined) {
+    const amount =
+      fact.amountText === undefined ? "no amount" : `amount ${fact.amountText}`;
+    const currency =
+      fact.currency === undefined ? "without a currency" : fact.currency;
+    return `notification_unproven: ${amount} ${currency}, ${expected}`;
+  }
+  if (fact.amountMinor !== s.amountMinor || fact.currency !== s.currency)
+    return `notification_unproven: notified ${fact.amountMinor} ${fact.currency}, ${expected}`;
+  return undefined;
+}
+
+/**
+ * Paid / closed facts from a notification, in the shape the query handler understands; or
+ * `unproven` with the reason (it must not settle anything); `undefined` for other statuses.
+ */
 function notificationAsQuery(
   s: PaymentState,
   fact: NotificationFact,
-): QueryResult | undefined {
+): QueryResult | { status: "unproven"; reason: string } | undefined {
+  const reason = unprovenReason(s, fact);
+  if (reason !== undefined) return { status: "unproven", reason };
   if (fact.status === "closed") {
     return {
       status: "closed",
@@ -537,18 +575,31 @@ function notificationAsQuery(
   }
   if (
     (fact.status === "paid" || fact.status === "finished") &&
-    fact.alipayTransId !== undefined
+    fact.alipayTransId !== undefined &&
+    fact.amountMinor !== undefined &&
+    fact.currency !== undefined
   ) {
     return {
       status: "paid",
       partnerTransId: s.partnerTransId,
       alipayTransId: fact.alipayTransId,
-      amountMinor: fact.amountMinor ?? s.amountMinor,
-      currency: fact.currency ?? s.currency,
+      amountMinor: fact.amountMinor,
+      currency: fact.currency,
       paidAt: fact.paidAtMs !== undefined ? new Date(fact.paidAtMs) : undefined,
     };
   }
   return undefined;
+}
+
+/** `base`, with why the fact is unproven when it is a notification that proves nothing. */
+function escalationReason(
+  s: PaymentState,
+  event: PaymentEvent,
+  base: string,
+): string {
+  const reason =
+    event.type === "notification" ? unprovenReason(s, event.fact) : undefined;
+  return reason === undefined ? base : `${base}; ${reason}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -578,12 +629,18 @@ export function transition(
       return fromRefunding(state, event, policy, now);
     case "FAILED":
       return isPaidFact(event)
-        ? needsAttention(state, "paid_after_failed")
+        ? needsAttention(
+            state,
+            escalationReason(state, event, "paid_after_failed"),
+          )
         : ignore(state, `${event.type} after FAILED`);
     case "CANCELLED":
       // A cancel that succeeded reverses a payment; but if cancel found no trade, a later "paid" is real money.
       return isPaidFact(event) && state.cancelOutcome === "not_found"
-        ? needsAttention(state, "paid_after_cancelled")
+        ? needsAttention(
+            state,
+            escalationReason(state, event, "paid_after_cancelled"),
+          )
         : ignore(state, `${event.type} after CANCELLED`);
     case "REFUNDED":
       return ignore(state, `${event.type} after REFUNDED`);
@@ -618,13 +675,15 @@ function fromSending(
       const r = event.result;
       if (r.status === "failed") return failed(s, r.reason);
       if (s.isCancelRequested)
-        return cancelling(
-          r.status === "paid"
-            ? (withTransId(s, r.alipayTransId) as S<"SENDING">)
-            : s,
-          s.cancelReason ?? "visitor",
-          now,
-        );
+        return r.status === "paid"
+          ? withPaidFact(
+              cancelling(
+                withTransId(s, r.alipayTransId) as S<"SENDING">,
+                s.cancelReason ?? "visitor",
+                now,
+              ),
+            )
+          : cancelling(s, s.cancelReason ?? "visitor", now);
       if (r.status === "paid") return paid(s, paidTradeOf(r), now);
       if (r.status === "waiting_buyer")
         return pollOrCancel(
@@ -657,9 +716,10 @@ function fromSending(
       };
     case "notification": {
       const q = notificationAsQuery(s, event.fact);
+      if (q?.status === "unproven") return needsAttention(s, q.reason);
       if (q?.status === "paid")
         return s.isCancelRequested
-          ? cancelling(s, s.cancelReason ?? "visitor", now)
+          ? withPaidFact(cancelling(s, s.cancelReason ?? "visitor", now))
           : paid(s, paidTradeOf(q), now);
       if (q?.status === "closed") return failed(s, "closed");
       return ignore(s, "notification without a final status");
@@ -689,6 +749,7 @@ function fromPolling(
           : notificationAsQuery(s, event.fact);
       if (r === undefined)
         return ignore(s, "notification without a final status");
+      if (r.status === "unproven") return needsAttention(s, r.reason);
       const counted =
         event.type === "query_result"
           ? { ...s, queryCount: s.queryCount + 1 }
@@ -818,6 +879,23 @@ function retryCancel(
   };
 }
 
+/** Marks a transition into CANCELLING as having seen a paid fact (see `rememberPaidFact`). */
+function withPaidFact(t: Transition): Transition {
+  return t.state.state === "CANCELLING"
+    ? { ...t, state: { ...t.state, hasPaidFact: true } }
+    : t;
+}
+
+/**
+ * A paid fact that crosses the cancel: the cancel reverses the payment, so nothing else
+ * happens now; but a later "no trade" answer must not close the payment (retry instead).
+ */
+function rememberPaidFact(s: S<"CANCELLING">): Transition {
+  if (s.hasPaidFact === true)
+    return ignore(s, "paid fact in CANCELLING (known)");
+  return { state: { ...s, hasPaidFact: true }, commands: [] };
+}
+
 function fromCancelling(
   s: S<"CANCELLING">,
   event: PaymentEvent,
@@ -848,6 +926,9 @@ function fromCancelling(
             now,
             "not_found while pay may be in flight",
           );
+        // A signed paid fact says the trade exists: "no trade" is stale, the cancel must find it.
+        if (s.hasPaidFact === true)
+          return retryCancel(s, policy, now, "not_found after a paid fact");
         return {
           state: {
             ...commonOf(s),
@@ -877,8 +958,19 @@ function fromCancelling(
         ],
       };
     }
+    case "notification": {
+      const q = notificationAsQuery(s, event.fact);
+      if (q?.status === "unproven") return needsAttention(s, q.reason);
+      return q?.status === "paid"
+        ? rememberPaidFact(s)
+        : ignore(s, `${event.type} in CANCELLING`);
+    }
+    case "pay_result":
+    case "query_result":
+      return event.result.status === "paid"
+        ? rememberPaidFact(s)
+        : ignore(s, `${event.type} in CANCELLING`);
     default:
-      // Pay/query results and notifications that cross the cancel: the cancel reverses a payment anyway.
       return ignore(s, `${event.type} in CANCELLING`);
   }
 }
@@ -1064,7 +1156,9 @@ function fromNeedsAttention(
           ...base,
           state: "CANCELLED",
           cancelReason: "staff",
-          cancelOutcome: "cancelled",
+          // A person's decision is not Alipay's proof that a trade was reversed (the console's
+          // "cancel now" resolves so on a cancel that found no trade): a later paid fact escalates.
+          cancelOutcome: "not_found",
         },
         commands: s.hasIssuedTickets ? [] : [{ type: "release_hold" }],
       };

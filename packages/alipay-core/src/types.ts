@@ -131,8 +131,18 @@ export type VerifiedNotification = {
   alipayTransId: string | undefined;
   /** `paid`, `closed`, `waiting_buyer`, `refunded` (TRADE_FINISHED / partial refund info) or `other`. */
   status: "paid" | "closed" | "waiting_buyer" | "finished" | "other";
+  /** In minor units of `currency`; `undefined` when the amount or its currency is missing or unreadable. */
   amountMinor: number | undefined;
+  /** The currency the amount is written in (MAPI `trans_currency` ?? `currency`; OpenAPI `trans_currency` ?? CNY). */
   currency: string | undefined;
+  /** The amount as sent (`trans_amount` / `total_fee` / `total_amount`), for the reason when it cannot be read. */
+  amountText: string | undefined;
+  /**
+   * Set when the notification names a merchant identity that is not this client's
+   * (MAPI `partner` / `seller_id` / `alipay_seller_id`, OpenAPI `app_id` / `seller_id`):
+   * e.g. `"partner 2088… is not ours (2088…)"`. Such a notification settles nothing.
+   */
+  foreignIdentity: string | undefined;
   paidAt: Date | undefined;
   /** All verified params (raw strings), for the event log. */
   params: Readonly<Record<string, string>>;

@@ -663,7 +663,9 @@ describe("MAPI cancel result spellings (SUCCESS / FAIL / UNKNOWN + retry_flag)",
       { result_code: "SUCCESS", trade_no: "T1", retry_flag: "N" },
       { status: "cancelled", alipayTransId: "T1" },
     ],
-    [{ result_code: "SUCCESS" }, { status: "cancelled" }],
+    // SUCCESS that names no trade: the gateway may never have had it (a late pay may still land).
+    [{ result_code: "SUCCESS" }, { status: "not_found" }],
+    [{ result_code: "SUCCESS", retry_flag: "N" }, { status: "not_found" }],
     [
       {
         result_code: "FAIL",
@@ -810,6 +812,59 @@ describe("MAPI notification mapping", () => {
       mapMapiNotification({ partner_trans_id: "P1", alipay_trans_status: s })
         .status,
     ).toBe(expected);
+  });
+
+  it("reads the amount in trans_currency, else currency (ref §1.4); without either it stays unknown", () => {
+    const base = {
+      partner_trans_id: "P1",
+      trade_status: "TRADE_SUCCESS",
+      trans_amount: "32.00",
+    };
+    expect(
+      mapMapiNotification({ ...base, trans_currency: "SGD", currency: "USD" }),
+    ).toMatchObject({ amountMinor: 3200, currency: "SGD" });
+    expect(mapMapiNotification({ ...base, currency: "SGD" })).toMatchObject({
+      amountMinor: 3200,
+      currency: "SGD",
+    });
+    expect(
+      mapMapiNotification({ ...base, trans_amount: "0.01" }),
+    ).toMatchObject({
+      amountMinor: undefined,
+      currency: undefined,
+      amountText: "0.01",
+    });
+    expect(mapMapiNotification({ ...base, currency: "XXX" })).toMatchObject({
+      amountMinor: undefined,
+      currency: "XXX",
+      amountText: "32.00",
+    });
+  });
+
+  it("names the first merchant identity that is not ours (partner, seller_id, alipay_seller_id)", () => {
+    const ours = { partnerId: "2088101122136241" };
+    const base = { partner_trans_id: "P1", trade_status: "TRADE_SUCCESS" };
+    expect(
+      mapMapiNotification(
+        { ...base, partner: "2088101122136241", seller_id: "2088101122136241" },
+        ours,
+      ).foreignIdentity,
+    ).toBeUndefined();
+    expect(mapMapiNotification(base, ours).foreignIdentity).toBeUndefined();
+    expect(
+      mapMapiNotification({ ...base, partner: "2088999999999999" }, ours)
+        .foreignIdentity,
+    ).toMatch(/^partner 2088999999999999 is not ours/);
+    expect(
+      mapMapiNotification({ ...base, seller_id: "2088999999999999" }, ours)
+        .foreignIdentity,
+    ).toMatch(/^seller_id 2088999999999999/);
+    expect(
+      mapMapiNotification(
+        { ...base, alipay_seller_id: "2088999999999999" },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^alipay_seller_id/);
   });
 
   it("needs an id; leaves the amount undefined without a currency", () => {
@@ -1126,7 +1181,10 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       { code: "10000", action: "refund" },
       { status: "cancelled", action: "refund" },
     ],
-    [{ code: "10000", action: "weird" }, { status: "cancelled" }],
+    // 10000 without action (or with an unknown one): no trade was found (ref §3a trade.cancel).
+    [{ code: "10000", action: "weird" }, { status: "not_found" }],
+    [{ code: "10000", retry_flag: "N" }, { status: "not_found" }],
+    [{ code: "10000", trade_no: "T" }, { status: "not_found" }],
     [
       { code: "40004", sub_code: "ACQ.TRADE_NOT_EXIST" },
       { status: "not_found" },
@@ -1236,17 +1294,14 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
   });
 
   it("notification mapping", () => {
-    const n = mapOpenApiNotification(
-      {
-        out_trade_no: "P1",
-        trade_no: "T",
-        trade_status: "TRADE_SUCCESS",
-        total_amount: "0.10",
-        gmt_payment: "2024-01-01 12:00:03",
-        notify_id: "n",
-      },
-      "CNY",
-    );
+    const n = mapOpenApiNotification({
+      out_trade_no: "P1",
+      trade_no: "T",
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "0.10",
+      gmt_payment: "2024-01-01 12:00:03",
+      notify_id: "n",
+    });
     expect(n).toMatchObject({
       protocol: "openapi",
       partnerTransId: "P1",
@@ -1255,14 +1310,59 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       currency: "CNY",
       paidAt: new Date(T0 + 3000),
     });
+    expect(() => mapOpenApiNotification({})).toThrow(AlipayResponseError);
+  });
+
+  it("notification total_amount is in trans_currency, else CNY (ref §3a; the stored currency is never assumed)", () => {
+    const base = {
+      out_trade_no: "P1",
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "32.00",
+    };
+    expect(mapOpenApiNotification(base)).toMatchObject({
+      amountMinor: 3200,
+      currency: "CNY",
+      amountText: "32.00",
+    });
+    expect(
+      mapOpenApiNotification({
+        ...base,
+        trans_currency: "SGD",
+        settle_currency: "USD",
+      }),
+    ).toMatchObject({ amountMinor: 3200, currency: "SGD" });
+  });
+
+  it("notification: names an app_id or seller_id that is not ours; an unconfigured seller cannot be proven", () => {
+    const base = {
+      out_trade_no: "P1",
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "1.00",
+    };
+    const ours = { appId: "2021000000000001", sellerId: "2088101122136241" };
     expect(
       mapOpenApiNotification(
-        { out_trade_no: "P1", total_amount: "0.10" },
-        undefined,
-      ).amountMinor,
+        { ...base, app_id: ours.appId, seller_id: ours.sellerId },
+        ours,
+      ).foreignIdentity,
     ).toBeUndefined();
-    expect(() => mapOpenApiNotification({}, "CNY")).toThrow(
-      AlipayResponseError,
-    );
+    expect(
+      mapOpenApiNotification(
+        { ...base, app_id: "2021999999999999", seller_id: ours.sellerId },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^app_id 2021999999999999 is not ours/);
+    expect(
+      mapOpenApiNotification(
+        { ...base, app_id: ours.appId, seller_id: "2088999999999999" },
+        ours,
+      ).foreignIdentity,
+    ).toMatch(/^seller_id 2088999999999999 is not ours/);
+    expect(
+      mapOpenApiNotification(
+        { ...base, seller_id: ours.sellerId },
+        { appId: ours.appId },
+      ).foreignIdentity,
+    ).toMatch(/^seller_id 2088101122136241 cannot be proven ours/);
   });
 });

@@ -910,12 +910,11 @@ export function mapMapiCancel(
     optional(fields["detail_error_code"]) ?? optional(fields["error"]);
   switch (fields["result_code"]) {
     case "SUCCESS": {
+      // SUCCESS that names no trade (`trade_no`) does not prove a trade was cancelled: a gateway
+      // answers so for a trade it never had, and a pay still in flight may land after it.
       const tradeNo = optional(fields["trade_no"]);
-      return {
-        status: "cancelled",
-        partnerTransId,
-        ...(tradeNo !== undefined ? { alipayTransId: tradeNo } : {}),
-      };
+      if (tradeNo === undefined) return { status: "not_found", partnerTransId };
+      return { status: "cancelled", partnerTransId, alipayTransId: tradeNo };
     }
     case "FAIL":
       if (reason === "TRADE_NOT_EXIST" || reason === "TRANS_NOT_FOUND")
@@ -996,10 +995,44 @@ export function mapMapiRefund(
   }
 }
 
-/** Maps a verified MAPI notification (field names partly uncertain, reference §1.8). */
+/**
+ * The first merchant identity a notification carries that is not ours, as a reason, or
+ * `undefined`. An identity we cannot check (not configured) cannot be proven ours.
+ */
+function foreignIdentityOf(
+  params: Record<string, string>,
+  checks: readonly (readonly [field: string, ours: string | undefined])[],
+): string | undefined {
+  for (const [field, ours] of checks) {
+    const value = optional(params[field]);
+    if (value === undefined || value === ours) continue;
+    return ours === undefined
+      ? `${field} ${value} cannot be proven ours: none is configured`
+      : `${field} ${value} is not ours (${ours})`;
+  }
+  return undefined;
+}
+
+/** Amount in minor units when both the text and a known currency are there, else `undefined`. */
+function notifiedAmount(
+  text: string | undefined,
+  currency: string | undefined,
+): number | undefined {
+  return text === undefined || currency === undefined
+    ? undefined
+    : parseAmount(text, currency);
+}
+
+/**
+ * Maps a verified MAPI notification (field names partly uncertain, reference §1.8). The amount
+ * is in `trans_currency` when given, else `currency` (ref §1.4: `currency` is the pricing
+ * currency unless `trans_currency` is given); without either it stays unknown. `partner`,
+ * `seller_id` and `alipay_seller_id` must be `partnerId` (our pay sends `alipay_seller_id` =
+ * `partner`, ref §1.4), else `foreignIdentity` says which is not.
+ */
 export function mapMapiNotification(
   params: Record<string, string>,
-  offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+  ours: { partnerId?: string; utcOffsetMinutes?: number } = {},
 ): VerifiedNotification {
   const partnerTransId =
     optional(params["partner_trans_id"]) ?? optional(params["out_trade_no"]);
@@ -1010,7 +1043,8 @@ export function mapMapiNotification(
   }
   const status =
     optional(params["trade_status"]) ?? optional(params["alipay_trans_status"]);
-  const currency = optional(params["currency"]);
+  const currency =
+    optional(params["trans_currency"]) ?? optional(params["currency"]);
   const amountText =
     optional(params["trans_amount"]) ?? optional(params["total_fee"]);
   return {
@@ -1021,14 +1055,18 @@ export function mapMapiNotification(
     alipayTransId:
       optional(params["alipay_trans_id"]) ?? optional(params["trade_no"]),
     status: mapTradeStatus(status),
-    amountMinor:
-      currency !== undefined && amountText !== undefined
-        ? parseAmount(amountText, currency)
-        : undefined,
+    amountMinor: notifiedAmount(amountText, currency),
     currency,
+    amountText,
+    foreignIdentity: foreignIdentityOf(
+      params,
+      ["partner", "seller_id", "alipay_seller_id"].map(
+        (field) => [field, ours.partnerId] as const,
+      ),
+    ),
     paidAt: parseAlipayTime(
       optional(params["alipay_pay_time"]) ?? optional(params["gmt_payment"]),
-      offsetMinutes,
+      ours.utcOffsetMinutes ?? DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
     ),
     params: { ...params },
   };
@@ -1481,11 +1519,15 @@ export function mapOpenApiCancel(
   if (code === OPENAPI_CODE.success) {
     const action = str(r, "action");
     const tradeNo = str(r, "trade_no");
+    // `action` is absent when there was no trade (ref §3a): not a cancelled payment, since a
+    // pay still in flight may land after it.
+    if (action !== "close" && action !== "refund")
+      return { status: "not_found", partnerTransId };
     return {
       status: "cancelled",
       partnerTransId,
       ...(tradeNo !== undefined ? { alipayTransId: tradeNo } : {}),
-      ...(action === "close" || action === "refund" ? { action } : {}),
+      action,
     };
   }
   if (code === OPENAPI_CODE.businessFailed) {
@@ -1613,16 +1655,21 @@ export function mapOpenApiBill(
   );
 }
 
-/** Maps a verified OpenAPI async notification (`trade_status_sync`). */
+/**
+ * Maps a verified OpenAPI async notification (`trade_status_sync`). `total_amount` is in
+ * `trans_currency` when given, else CNY (the Open Platform prices in yuan, ref §3a; our pay
+ * sends `trans_currency` for every non-CNY price): the stored payment's currency is never
+ * assumed. `app_id` must be `appId` and `seller_id` must be `sellerId` (the merchant's 2088
+ * user id), else `foreignIdentity` says which is not.
+ */
 export function mapOpenApiNotification(
   params: Record<string, string>,
-  currency: string | undefined,
-  offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+  ours: { appId?: string; sellerId?: string; utcOffsetMinutes?: number } = {},
 ): VerifiedNotification {
   const partnerTransId = optional(params["out_trade_no"]);
   if (partnerTransId === undefined)
     throw new AlipayResponseError("Notification lacks out_trade_no");
-  const notifyCurrency = optional(params["trans_currency"]) ?? currency;
+  const currency = optional(params["trans_currency"]) ?? "CNY";
   const amountText = optional(params["total_amount"]);
   return {
     protocol: "openapi",
@@ -1631,12 +1678,17 @@ export function mapOpenApiNotification(
     partnerTransId,
     alipayTransId: optional(params["trade_no"]),
     status: mapTradeStatus(optional(params["trade_status"])),
-    amountMinor:
-      notifyCurrency !== undefined && amountText !== undefined
-        ? parseAmount(amountText, notifyCurrency)
-        : undefined,
-    currency: notifyCurrency,
-    paidAt: parseAlipayTime(optional(params["gmt_payment"]), offsetMinutes),
+    amountMinor: notifiedAmount(amountText, currency),
+    currency,
+    amountText,
+    foreignIdentity: foreignIdentityOf(params, [
+      ["app_id", ours.appId],
+      ["seller_id", ours.sellerId],
+    ]),
+    paidAt: parseAlipayTime(
+      optional(params["gmt_payment"]),
+      ours.utcOffsetMinutes ?? DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
+    ),
     params: { ...params },
   };
 }

@@ -96,6 +96,7 @@ function clientConfig(
       protocol: "openapi",
       ...common,
       appId: TEST_APP_ID,
+      sellerId: TEST_PARTNER_ID,
       signType: "RSA2",
       privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
       alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
@@ -538,11 +539,11 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
   unknown_not_created(h, run) {
     const state = finalState(run);
     // UNKNOW (system error) → query: not found → pay again with the SAME id (max 2 resends),
-    // then the deadline cancel finds nothing to charge.
+    // then the deadline cancel finds nothing to charge (OpenAPI: 10000 without `action`).
     expect(state.state).toBe("CANCELLED");
     expect(state).toMatchObject({
       cancelReason: "deadline",
-      cancelOutcome: h.row.protocol === "mapi" ? "not_found" : "cancelled",
+      cancelOutcome: "not_found",
     });
     expect(payRequests(h)).toHaveLength(3);
     expectOnlyId(h, run.id);
@@ -550,6 +551,18 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expectNothingCharged(h, undefined);
     if (h.row.protocol === "openapi")
       expect(h.sandbox.store.isBlocked(h.merchantId, run.id)).toBe(true);
+  },
+  unknown_late_paid(h, run) {
+    const state = finalState(run);
+    // UNKNOW → queries find nothing (resends join the pay already in the gateway) → the
+    // charge lands after 40 s and the next query finds it. Charged once.
+    expect(state.state).toBe("PAID");
+    expect(state.paidAt).toBe(state.createdAt + 40_000);
+    expect(firstEventOfType(run, "query_result")?.event).toMatchObject({
+      result: { status: "not_found" },
+    });
+    expectOnlyId(h, run.id);
+    expectCharged(h, onlyTrade(h, run.id));
   },
   system_error(h, run) {
     const state = finalState(run);
@@ -612,7 +625,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expect(state).toMatchObject({
       state: "CANCELLED",
       cancelReason: "deadline",
-      cancelOutcome: h.row.protocol === "mapi" ? "not_found" : "cancelled",
+      cancelOutcome: "not_found",
     });
     expect(payRequests(h)).toHaveLength(1);
     expect(tradesOf(h, run.id)).toHaveLength(0);
@@ -990,6 +1003,56 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     });
   });
 
+  describe("a pay that reaches the ledger after a cancel that found no trade", () => {
+    it("the cancel names no trade, the charge still lands and is notified, and a later cancel reverses it", async () => {
+      const r = await receiver();
+      const h = await setup(row, { notifyUrl: r.url });
+      const id = newId(row, "latepay");
+      const paid = await h.client.pay({
+        partnerTransId: id,
+        amountMinor: AMOUNT,
+        currency: CURRENCY,
+        paymentCode: scenarioCode("unknown_late_paid", { parameter: 10 }),
+        subject: SUBJECT,
+      });
+      expect(paid.status).toBe("unknown");
+      // MAPI: SUCCESS without trade_no; OpenAPI: 10000 without action. Neither proves a cancel.
+      expect(await h.client.cancel({ partnerTransId: id })).toEqual({
+        status: "not_found",
+        partnerTransId: id,
+      });
+      expect(tradesOf(h, id)).toHaveLength(0);
+      await h.coreClock.sleep(10_000);
+      const trade = onlyTrade(h, id);
+      expect(trade.status).toBe("TRADE_SUCCESS");
+      expectCharged(h, trade);
+      const notified = r.received.map((n) =>
+        h.client.verifyNotification(n.params),
+      );
+      expect(notified).toContainEqual(
+        expect.objectContaining({
+          partnerTransId: id,
+          status: "paid",
+          amountMinor: AMOUNT,
+          currency: CURRENCY,
+          foreignIdentity: undefined,
+        }),
+      );
+      expect(
+        await h.client.query({ partnerTransId: id, currency: CURRENCY }),
+      ).toMatchObject({ status: "paid" });
+      expect(await h.client.cancel({ partnerTransId: id })).toMatchObject({
+        status: "cancelled",
+        alipayTransId: trade.tradeNo,
+      });
+      expect(onlyTrade(h, id)).toMatchObject({
+        status: "TRADE_CLOSED",
+        cancelAction: "refund",
+      });
+      expectNothingCharged(h, onlyTrade(h, id));
+    });
+  });
+
   describe("notifications", () => {
     it("the sandbox posts a signed notification that verifyNotification accepts; tampered and forged ones are rejected", async () => {
       const r = await receiver();
@@ -1002,9 +1065,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         .params;
       expect(h.sandbox.store.notifications[0]?.status).toBe("delivered");
 
-      const verified = h.client.verifyNotification(params, {
-        currency: CURRENCY,
-      });
+      const verified = h.client.verifyNotification(params);
       expect(verified).toMatchObject({
         protocol: h.row.protocol,
         partnerTransId: run.id,
@@ -1012,6 +1073,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         status: "paid",
         amountMinor: AMOUNT,
         currency: CURRENCY,
+        foreignIdentity: undefined,
       });
 
       const amountField =
@@ -1023,9 +1085,9 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         { ...params, out_trade_no: `${run.id}X` },
       ];
       for (const t of tampered)
-        expect(() =>
-          h.client.verifyNotification(t, { currency: CURRENCY }),
-        ).toThrow(AlipaySignatureError);
+        expect(() => h.client.verifyNotification(t)).toThrow(
+          AlipaySignatureError,
+        );
 
       // Forged: the same fields signed with a key that is not Alipay's.
       const unsigned = { ...params };
@@ -1037,12 +1099,12 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         sign: signParams(unsigned, key),
         sign_type: key.signType,
       };
-      expect(() =>
-        h.client.verifyNotification(forged, { currency: CURRENCY }),
-      ).toThrow(AlipaySignatureError);
-      expect(() =>
-        h.client.verifyNotification(unsigned, { currency: CURRENCY }),
-      ).toThrow(AlipaySignatureError);
+      expect(() => h.client.verifyNotification(forged)).toThrow(
+        AlipaySignatureError,
+      );
+      expect(() => h.client.verifyNotification(unsigned)).toThrow(
+        AlipaySignatureError,
+      );
     });
 
     it("a PIN confirmed later is notified when the sandbox clock reaches it", async () => {
@@ -1056,8 +1118,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       expect(finalState(run).state).toBe("PAID");
       await h.sandbox.tick();
       const statuses = r.received.map(
-        (n) =>
-          h.client.verifyNotification(n.params, { currency: CURRENCY }).status,
+        (n) => h.client.verifyNotification(n.params).status,
       );
       expect(statuses).toContain("paid");
     });

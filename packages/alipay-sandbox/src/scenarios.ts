@@ -19,6 +19,7 @@ export type ScenarioId =
   | "pin_wait_reject"
   | "unknown_paid"
   | "unknown_not_created"
+  | "unknown_late_paid"
   | "system_error"
   | "slow_response"
   | "dropped_connection"
@@ -121,6 +122,20 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     openApi: "`20000` / `isp.unknow-error`",
     afterwards:
       "no trade; MAPI cancel answers `FAIL`/`TRADE_NOT_EXIST`, OpenAPI cancel succeeds and blocks the `out_trade_no`",
+  },
+  {
+    id: "unknown_late_paid",
+    number: "0022",
+    title: "UNKNOW on pay, the charge lands N seconds later",
+    parameter: {
+      meaning:
+        "N = seconds until the pay reaches the ledger and charges (sandbox clock)",
+      defaultValue: 40,
+    },
+    mapi: "`UNKNOW` / `SYSTEM_ERROR`",
+    openApi: "`20000` / `isp.unknow-error`",
+    afterwards:
+      "no trade until N s: query finds none, MAPI cancel answers `SUCCESS` without `trade_no`, OpenAPI cancel `10000` without `action` — neither stops the pay already in the gateway; then `TRADE_SUCCESS` (notification sent), and a cancel from then on reverses it",
   },
   {
     id: "system_error",

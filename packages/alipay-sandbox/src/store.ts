@@ -4,6 +4,7 @@
  */
 import type { SignType } from "@kiosk/alipay-core";
 import type { ScenarioId } from "./scenarios.ts";
+import type { PayInput } from "./trade-engine.ts";
 
 export type Protocol = "mapi" | "openapi";
 
@@ -100,6 +101,14 @@ export type NotificationDelivery = {
   createdAt: number;
 };
 
+/** A pay the gateway holds before it reaches the ledger (scenario `unknown_late_paid`). */
+export type LatePay = {
+  input: PayInput;
+  /** Sandbox time when it charges. */
+  landsAt: number;
+  parameter: number;
+};
+
 /** Faults that apply to the next calls regardless of payment code (operator API `/sandbox/faults`). */
 export type FaultSettings = {
   /** The next N gateway calls (any service, after signature check) answer SYSTEM_ERROR. */
@@ -134,6 +143,8 @@ export class SandboxStore {
   readonly refunds: Refund[] = [];
   readonly accounts = new Map<string, Account>();
   readonly notifications: NotificationDelivery[] = [];
+  /** Pays that reached the gateway but land in the ledger later (`unknown_late_paid`), by trade key. */
+  readonly latePays = new Map<string, LatePay>();
   /** `out_trade_no`s closed by a cancel before any pay arrived (OpenAPI). */
   readonly blockedOutTradeNos = new Set<string>();
   /** Calls already failed with SYSTEM_ERROR, per trade key and service. */
@@ -180,6 +191,26 @@ export class SandboxStore {
     return undefined;
   }
 
+  addLatePay(latePay: LatePay): void {
+    this.latePays.set(
+      tradeKey(latePay.input.merchantId, latePay.input.outTradeNo),
+      latePay,
+    );
+  }
+
+  hasLatePay(merchantId: string, outTradeNo: string): boolean {
+    return this.latePays.has(tradeKey(merchantId, outTradeNo));
+  }
+
+  /** Removes and returns the late pays due at `now`, oldest first. */
+  takeDueLatePays(now: number): LatePay[] {
+    const due = [...this.latePays.entries()]
+      .filter(([, p]) => p.landsAt <= now)
+      .sort(([, a], [, b]) => a.landsAt - b.landsAt);
+    for (const [key] of due) this.latePays.delete(key);
+    return due.map(([, p]) => p);
+  }
+
   isBlocked(merchantId: string, outTradeNo: string): boolean {
     return this.blockedOutTradeNos.has(tradeKey(merchantId, outTradeNo));
   }
@@ -218,6 +249,7 @@ export class SandboxStore {
     this.refunds.length = 0;
     this.notifications.length = 0;
     this.blockedOutTradeNos.clear();
+    this.latePays.clear();
     this.systemErrorCounts.clear();
     this.bills.clear();
     this.faults = { ...DEFAULT_FAULTS };

@@ -125,9 +125,26 @@ export class TradeEngine {
     return this.options.clock.now();
   }
 
-  /** Resolves waiting trades whose time has come (PIN confirmed / rejected / expired). */
+  /** Lands late pays and resolves waiting trades whose time has come (PIN confirmed / rejected / expired). */
   advance(): void {
     const now = this.now();
+    for (const late of this.store.takeDueLatePays(now)) {
+      // It reached the gateway before any cancel, so a cancel that found nothing does not stop it.
+      if (
+        this.store.findTrade(late.input.merchantId, {
+          outTradeNo: late.input.outTradeNo,
+        }) !== undefined
+      )
+        continue;
+      const trade = this.createTrade(
+        late.input,
+        "unknown_late_paid",
+        late.parameter,
+        late.landsAt,
+      );
+      this.charge(trade, late.landsAt);
+      this.options.onEvent({ type: "trade_status", trade });
+    }
     for (const trade of this.store.trades.values()) {
       if (
         trade.status !== "WAIT_BUYER_PAY" ||
@@ -200,6 +217,14 @@ export class TradeEngine {
           effects: { drop: true },
         };
       case "unknown_not_created":
+        return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
+      case "unknown_late_paid":
+        if (!this.store.hasLatePay(input.merchantId, input.outTradeNo))
+          this.store.addLatePay({
+            input,
+            landsAt: this.now() + parameter * 1000,
+            parameter,
+          });
         return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
       default:
         break;
@@ -455,6 +480,13 @@ export class TradeEngine {
     else this.close(trade, "operator_rejected", now);
     this.options.onEvent({ type: "trade_status", trade });
     return { kind: "done", trade };
+  }
+
+  /** True while a pay for this `out_trade_no` is in the gateway but not yet in the ledger. */
+  hasLatePay(merchantId: string, outTradeNo: string | undefined): boolean {
+    return (
+      outTradeNo !== undefined && this.store.hasLatePay(merchantId, outTradeNo)
+    );
   }
 
   /** Blocks an `out_trade_no` so a late pay is refused (OpenAPI cancel of a trade not yet created). */

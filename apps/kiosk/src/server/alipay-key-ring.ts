@@ -67,7 +67,7 @@ export class AlipayKeyRing {
       cancel: (request, options) => active().cancel(request, options),
       refund: (request, options) => active().refund(request, options),
       downloadSettlement: (request, options) => active().downloadSettlement(request, options),
-      verifyNotification: (params, options) => active().verifyNotification(params, options),
+      verifyNotification: (params) => active().verifyNotification(params),
     };
   }
 

@@ -35,6 +35,8 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
       protocol: "openapi",
       ...common,
       appId: a.appId ?? "",
+      // Notifications name the merchant's 2088 user id as seller_id; it is the partner id.
+      sellerId: a.partnerId,
       signType: a.signType === "RSA" ? "RSA" : "RSA2",
       ...(a.storeId ? { storeId: a.storeId } : {}),
       ...(a.terminalId ? { terminalId: a.terminalId } : {}),

@@ -17,12 +17,10 @@ export function createNotifyService(deps: Pick<MoneyDeps, "db" | "alipay" | "log
   const metrics = deps.metrics ?? noopMetrics;
 
   async function handle(params: Readonly<Record<string, string>>): Promise<NotifyOutcome> {
-    // The id is only used to find the currency the amount is written in; everything is verified below.
-    const claimedId = params["partner_trans_id"] ?? params["out_trade_no"];
-    const hint = claimedId ? await db.payment.findUnique({ where: { partnerTransId: claimedId }, select: { currency: true } }) : null;
     let notification;
     try {
-      notification = alipay.verifyNotification(params, hint ? { currency: hint.currency } : undefined);
+      // The amount's currency comes from the notification itself, never from our payment row.
+      notification = alipay.verifyNotification(params);
     } catch (error) {
       const e = describeGatewayError(error);
       const result = e.name === "AlipaySignatureError" ? "bad_signature" : "malformed";
@@ -36,6 +34,8 @@ export function createNotifyService(deps: Pick<MoneyDeps, "db" | "alipay" | "log
       log.warn("notification for an unknown trade", { partnerTransId: notification.partnerTransId, status: notification.status });
       return { ack: true, result: "unknown_trade" };
     }
+    if (notification.foreignIdentity !== undefined) log.warn("notification names another merchant", { partnerTransId: notification.partnerTransId, reason: notification.foreignIdentity });
+    // A notification that does not prove what it settles goes to NEEDS_ATTENTION in the machine.
     const { row, commands } = await payments.apply(payment.id, { type: "notification", notification }, { actor: { type: "gateway" } });
     const isApplied = row.version !== payment.version || commands.length > 0;
     metrics.inc("kiosk_notifications_total", { outcome: isApplied ? "applied" : "duplicate" });

@@ -130,7 +130,15 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
       const n = input.notification;
       return {
         type: "notification",
-        fact: { status: n.status, alipayTransId: n.alipayTransId, amountMinor: n.amountMinor, currency: n.currency, paidAtMs: n.paidAt?.getTime() },
+        fact: {
+          status: n.status,
+          alipayTransId: n.alipayTransId,
+          amountMinor: n.amountMinor,
+          currency: n.currency,
+          amountText: n.amountText,
+          foreignIdentity: n.foreignIdentity,
+          paidAtMs: n.paidAt?.getTime(),
+        },
       };
     }
     case "refund_requested":
@@ -279,7 +287,15 @@ function summarize(event: PaymentInput, request?: Record<string, unknown>, ignor
       out.error = event.error;
       break;
     case "notification":
-      out.notification = { notifyId: event.notification.notifyId, status: event.notification.status, alipayTransId: event.notification.alipayTransId, amountMinor: event.notification.amountMinor };
+      out.notification = {
+        notifyId: event.notification.notifyId,
+        status: event.notification.status,
+        alipayTransId: event.notification.alipayTransId,
+        amountMinor: event.notification.amountMinor,
+        currency: event.notification.currency,
+        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined ? { amountText: event.notification.amountText.slice(0, 32) } : {}),
+        ...(event.notification.foreignIdentity !== undefined ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) } : {}),
+      };
       break;
     case "refund_requested":
       out.refund = {

@@ -58,7 +58,7 @@ const alipay: AlipayGateway = {
   cancel: (r, o) => real.cancel(r, o),
   refund: (r, o) => real.refund(r, o),
   downloadSettlement: (r, o) => real.downloadSettlement(r, o),
-  verifyNotification: (p, o) => real.verifyNotification(p, o),
+  verifyNotification: (p) => real.verifyNotification(p),
 };
 const services = createMoneyServices({
   db: handle.db,
