@@ -159,9 +159,7 @@ describe("OpenApiClient in certificate mode", () => {
     expect(
       new OpenApiClient(
         config({ alipayNextCert: NEXT_PEM }),
-      ).verifyNotification(signed, {
-        currency: "CNY",
-      }),
+      ).verifyNotification(signed),
     ).toMatchObject({ status: "paid", amountMinor: 100 });
   });
 
