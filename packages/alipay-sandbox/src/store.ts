@@ -72,6 +72,19 @@ export type Refund = {
   createdAt: number;
 };
 
+/** A refund Alipay accepted but has not executed yet (scenario `refund_delayed`): no money moved. */
+export type PendingRefund = {
+  tradeNo: string;
+  merchantId: string;
+  outRefundNo: string;
+  amountMinor: number;
+  reason: string | undefined;
+  notifyUrl: string | undefined;
+  acceptedAt: number;
+  /** Sandbox-clock time at which the money moves. */
+  executeAt: number;
+};
+
 export type AccountKind = "merchant" | "buyer";
 
 export type Account = {
@@ -132,6 +145,8 @@ function tradeKey(merchantId: string, outTradeNo: string): string {
 export class SandboxStore {
   readonly trades = new Map<string, Trade>();
   readonly refunds: Refund[] = [];
+  /** Accepted, not yet executed refunds (they are in no bill until executed). */
+  readonly pendingRefunds: PendingRefund[] = [];
   readonly accounts = new Map<string, Account>();
   readonly notifications: NotificationDelivery[] = [];
   /** `out_trade_no`s closed by a cancel before any pay arrived (OpenAPI). */
@@ -216,6 +231,7 @@ export class SandboxStore {
     this.trades.clear();
     this.byOutTradeNo.clear();
     this.refunds.length = 0;
+    this.pendingRefunds.length = 0;
     this.notifications.length = 0;
     this.blockedOutTradeNos.clear();
     this.systemErrorCounts.clear();
