@@ -9,6 +9,8 @@ import {
   type PaymentState,
 } from "./payment-machine.ts";
 import { isInRefundPauseWindow, refundSendAt } from "./refund-window.ts";
+import { runRefund } from "./run-payment.ts";
+import { FakeClock, ScriptedAlipayClient } from "./testing/index.ts";
 
 const P = DEFAULT_PAYMENT_POLICY;
 const ID = "K20240101120000abcd";
@@ -266,5 +268,57 @@ describe("refund night window (00:00–01:30 Beijing)", () => {
     expect(
       timedCommandOf(transition(p, refundReq, policy, NIGHT).commands)?.at,
     ).toBe(NIGHT);
+  });
+});
+
+describe("runRefund with an accepted refund", () => {
+  it("sends the refund once, then refund queries until the money moved", async () => {
+    const clock = new FakeClock({ startMs: T0, autoAdvance: true });
+    const client = new ScriptedAlipayClient(clock, {
+      refund: [
+        {
+          status: "accepted",
+          partnerTransId: ID,
+          partnerRefundId: RID,
+          reason: "fund_change=N",
+        },
+      ],
+      refund_query: [
+        {
+          status: "pending",
+          partnerTransId: ID,
+          partnerRefundId: RID,
+          reason: "no refund_status",
+        },
+        {
+          status: "refunded",
+          partnerTransId: ID,
+          partnerRefundId: RID,
+          refundAmountMinor: 1500,
+          currency: "SGD",
+        },
+      ],
+    });
+    const result = await runRefund({
+      client,
+      clock,
+      state: paidAt(T0),
+      partnerRefundId: RID,
+      amountMinor: 1500,
+      payment: { paymentCode: "281234567890123456", subject: "Tickets" },
+    });
+    expect(result.state).toMatchObject({
+      state: "REFUNDED",
+      refundedMinor: 1500,
+    });
+    expect(client.calls.map((c) => c.operation)).toEqual([
+      "refund",
+      "refund_query",
+      "refund_query",
+    ]);
+    const [refundAt, firstQueryAt] = client.calls.map((c) => c.atMs);
+    expect(
+      (firstQueryAt as number) - (refundAt as number),
+    ).toBeGreaterThanOrEqual(P.refundConfirmFirstDelayMs);
   });
 });
