@@ -18,6 +18,7 @@ import type {
 } from "./types.ts";
 import {
   DEFAULT_REFUND_PAUSE_WINDOW,
+  isInRefundPauseWindow,
   RefundPauseWindowSchema,
   refundSendAt,
 } from "./refund-window.ts";
@@ -1114,6 +1115,13 @@ function fromRefunding(
         return ignore(s, `result for another refund ${r.partnerRefundId}`);
       if (r.status === "refunded") return refundDone(s);
       if (r.status === "accepted") return startConfirming(s, policy, now);
+      // Alipay executes no synchronous refund in the night window: a refusal then is retried after it.
+      if (
+        r.status === "failed" &&
+        policy.refundPauseWindow !== null &&
+        isInRefundPauseWindow(now, policy.refundPauseWindow)
+      )
+        return retryRefund(s, policy, now, `${r.reason} (night window)`);
       if (r.status === "failed")
         return needsAttention(s, `refund_refused: ${r.reason}`, {
           refund: s.refund,

@@ -257,6 +257,41 @@ describe("refund night window (00:00–01:30 Beijing)", () => {
     expect(timedCommandOf(t.commands)?.at).toBeGreaterThanOrEqual(NIGHT_END);
   });
 
+  it("a refusal that arrives inside the window is retried after it, not handed to a person", () => {
+    const justBefore = NIGHT - 30 * 60_000 - 500; // 23:59:59.5 Beijing
+    let s = transition(
+      paidAt(justBefore - 60_000),
+      refundReq,
+      P,
+      justBefore,
+    ).state;
+    const failed: PaymentEvent = {
+      type: "refund_result",
+      result: {
+        status: "failed",
+        partnerTransId: ID,
+        partnerRefundId: RID,
+        reason: "ACQ.SYSTEM_ERROR_NIGHT",
+      },
+    };
+    const t = transition(s, failed, P, justBefore + 700);
+    s = t.state;
+    expect(s).toMatchObject({ state: "REFUNDING", refund: { attempts: 2 } });
+    expect(timedCommandOf(t.commands)).toMatchObject({
+      type: "refund",
+      partnerRefundId: RID,
+    });
+    expect(timedCommandOf(t.commands)?.at).toBeGreaterThanOrEqual(NIGHT_END);
+    // The same refusal in the day still goes to a person.
+    const day = transition(
+      transition(paidAt(T0), refundReq, P, T0 + 60_000).state,
+      failed,
+      P,
+      T0 + 61_000,
+    );
+    expect(day.state).toMatchObject({ state: "NEEDS_ATTENTION" });
+  });
+
   it("a null window sends at once", () => {
     const policy = { ...P, refundPauseWindow: null };
     const s = startPayment(
