@@ -211,6 +211,25 @@ const MAPI_OPS = {
       }),
     expected: { status: "refunded", refundAmountMinor: 100 },
   },
+  refund_query: {
+    fields: {
+      response_code: "SUCCESS",
+      refund_result_code: "SUCCESS",
+      out_trade_no: ID,
+      out_return_no: `${ID}R1`,
+      trade_no: "2024010122001424330500011111",
+      refund_amount: "1.00",
+      currency: "SGD",
+    },
+    call: (c: AlipayClient) =>
+      c.refundQuery({
+        partnerTransId: ID,
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 100,
+        currency: "SGD",
+      }),
+    expected: { status: "refunded", refundAmountMinor: 100 },
+  },
 } as const;
 
 describe.each([
@@ -292,6 +311,34 @@ describe("MapiClient transport and protocol errors", () => {
       clock: new FakeClock({ startMs: T0 }),
       ...deps,
     });
+
+  it("sends the refund query as alipay.acquire.refund.query with out_return_no = partner_refund_id", async () => {
+    respond = () =>
+      mapiReply(
+        {
+          response_code: "SUCCESS",
+          refund_result_code: "PROCESSING",
+          out_trade_no: ID,
+          out_return_no: `${ID}R1`,
+        },
+        GATEWAY_RSA2,
+      );
+    await expect(
+      client().refundQuery({
+        partnerTransId: ID,
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 100,
+        currency: "SGD",
+      }),
+    ).resolves.toMatchObject({ status: "pending", reason: "PROCESSING" });
+    const params = ((gw as LocalGateway).requests.at(-1) as GatewayRequest)
+      .params;
+    expect(params).toMatchObject({
+      service: "alipay.acquire.refund.query",
+      out_trade_no: ID,
+      out_return_no: `${ID}R1`,
+    });
+  });
 
   it("sends everything in the query string with GET", async () => {
     respond = () => mapiReply(MAPI_OPS.query.fields, GATEWAY_RSA2);
@@ -819,6 +866,26 @@ const OPENAPI_OPS = {
       }),
     expected: { status: "refunded", refundAmountMinor: 1234 },
   },
+  "alipay.trade.fastpay.refund.query": {
+    response: {
+      code: "10000",
+      msg: "Success",
+      out_trade_no: ID,
+      out_request_no: `${ID}R1`,
+      trade_no: "2024010122001",
+      total_amount: "12.34",
+      refund_amount: "12.34",
+      refund_status: "REFUND_SUCCESS",
+    },
+    call: (c: AlipayClient) =>
+      c.refundQuery({
+        partnerTransId: ID,
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 1234,
+        currency: "SGD",
+      }),
+    expected: { status: "refunded", refundAmountMinor: 1234 },
+  },
   "alipay.data.dataservice.bill.downloadurl.query": {
     response: {
       code: "10000",
@@ -880,6 +947,56 @@ describe("OpenApiClient", () => {
         );
       },
     );
+  });
+
+  it("answers a refund with fund_change=N as accepted, not refunded (no money moved)", async () => {
+    respond = () =>
+      openApiReply("alipay.trade.refund", {
+        code: "10000",
+        msg: "Success",
+        out_trade_no: ID,
+        refund_fee: "12.34",
+        fund_change: "N",
+      });
+    await expect(
+      client().refund({
+        partnerTransId: ID,
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 1234,
+        currency: "SGD",
+      }),
+    ).resolves.toEqual({
+      status: "accepted",
+      partnerTransId: ID,
+      partnerRefundId: `${ID}R1`,
+      reason: "fund_change=N",
+    });
+  });
+
+  it("sends the refund query by out_trade_no and out_request_no; no refund_status is pending", async () => {
+    respond = () =>
+      openApiReply("alipay.trade.fastpay.refund.query", {
+        code: "10000",
+        msg: "Success",
+        out_trade_no: ID,
+        out_request_no: `${ID}R1`,
+        refund_amount: "12.34",
+        total_amount: "12.34",
+      });
+    await expect(
+      client().refundQuery({
+        partnerTransId: ID,
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 1234,
+        currency: "SGD",
+      }),
+    ).resolves.toMatchObject({ status: "pending" });
+    const body = ((gw as LocalGateway).requests.at(-1) as GatewayRequest).body;
+    expect(body["method"]).toBe("alipay.trade.fastpay.refund.query");
+    expect(JSON.parse(body["biz_content"] as string)).toEqual({
+      out_trade_no: ID,
+      out_request_no: `${ID}R1`,
+    });
   });
 
   it("sends scene=bar_code with store, terminal and timeout_express", async () => {

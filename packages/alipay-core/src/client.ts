@@ -49,10 +49,18 @@ import type {
   CancelResult,
   PayResult,
   QueryResult,
+  RefundQueryResult,
   RefundResult,
   SettlementResult,
   VerifiedNotification,
 } from "./types.ts";
+import {
+  buildMapiRefundQueryParams,
+  buildOpenApiRefundQueryBiz,
+  mapMapiRefundQuery,
+  mapOpenApiRefundQuery,
+  type RefundQueryInput,
+} from "./refund-query.ts";
 import {
   buildMapiCancelParams,
   buildMapiPayParams,
@@ -132,8 +140,16 @@ export interface AlipayClient {
   query(input: QueryInput, options?: CallOptions): Promise<QueryResult>;
   /** Reverses: closes if unpaid, refunds if paid (same Beijing day). */
   cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult>;
-  /** Synchronous refund; retry an `unknown` with the SAME partnerRefundId. */
+  /**
+   * Refund; retry an `unknown` with the SAME partnerRefundId. `accepted` is not done: confirm
+   * it with {@link AlipayClient.refundQuery}.
+   */
   refund(input: RefundInput, options?: CallOptions): Promise<RefundResult>;
+  /** Asks whether a refund's money moved (query time-out). Only `refunded` says it did. */
+  refundQuery(
+    input: RefundQueryInput,
+    options?: CallOptions,
+  ): Promise<RefundQueryResult>;
   downloadSettlement(
     input: SettlementInput,
     options?: CallOptions,
@@ -159,7 +175,13 @@ export interface Logger {
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export type Operation = "pay" | "query" | "cancel" | "refund" | "settlement";
+export type Operation =
+  | "pay"
+  | "query"
+  | "cancel"
+  | "refund"
+  | "refund_query"
+  | "settlement";
 
 /** What is about to be sent (secrets removed). */
 export type RequestSummary = {
@@ -939,6 +961,31 @@ export class MapiClient extends BaseClient implements AlipayClient {
     });
   }
 
+  refundQuery(
+    input: RefundQueryInput,
+    options?: CallOptions,
+  ): Promise<RefundQueryResult> {
+    const ctx: CallContext = {
+      operation: "refund_query",
+      apiName: MAPI_SERVICE.refundQuery,
+      ids: {
+        partnerTransId: input.partnerTransId,
+        partnerRefundId: input.partnerRefundId,
+      },
+      request: { amountMinor: input.amountMinor, currency: input.currency },
+      timeoutMs: this.#config.timeouts.query,
+      options,
+    };
+    return this.run(ctx, async () => {
+      currencyExponent(input.currency);
+      const { fields, httpStatus } = await this.#send(
+        buildMapiRefundQueryParams(this.#common, input),
+        ctx,
+      );
+      return { result: mapMapiRefundQuery(fields, input), httpStatus };
+    });
+  }
+
   downloadSettlement(
     input: SettlementInput,
     options?: CallOptions,
@@ -1306,6 +1353,32 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
         ctx,
       );
       return { result: mapOpenApiRefund(response, input), httpStatus };
+    });
+  }
+
+  refundQuery(
+    input: RefundQueryInput,
+    options?: CallOptions,
+  ): Promise<RefundQueryResult> {
+    const ctx: CallContext = {
+      operation: "refund_query",
+      apiName: OPENAPI_METHOD.refundQuery,
+      ids: {
+        partnerTransId: input.partnerTransId,
+        partnerRefundId: input.partnerRefundId,
+      },
+      request: { amountMinor: input.amountMinor, currency: input.currency },
+      timeoutMs: this.#config.timeouts.query,
+      options,
+    };
+    return this.run(ctx, async () => {
+      currencyExponent(input.currency);
+      const { response, httpStatus } = await this.#send(
+        OPENAPI_METHOD.refundQuery,
+        buildOpenApiRefundQueryBiz(input),
+        ctx,
+      );
+      return { result: mapOpenApiRefundQuery(response, input), httpStatus };
     });
   }
 

@@ -35,6 +35,13 @@ export {
   type RefundInput,
 } from "./wire.ts";
 export * from "./client.ts";
+export {
+  buildMapiRefundQueryParams,
+  buildOpenApiRefundQueryBiz,
+  mapMapiRefundQuery,
+  mapOpenApiRefundQuery,
+  type RefundQueryInput,
+} from "./refund-query.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
 export * from "./bill.ts";

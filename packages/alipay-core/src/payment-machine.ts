@@ -13,8 +13,15 @@ import type {
   PaidTrade,
   PayResult,
   QueryResult,
+  RefundQueryResult,
   RefundResult,
 } from "./types.ts";
+import {
+  DEFAULT_REFUND_PAUSE_WINDOW,
+  isInRefundPauseWindow,
+  RefundPauseWindowSchema,
+  refundSendAt,
+} from "./refund-window.ts";
 
 // ---------------------------------------------------------------------------
 // State names
@@ -91,6 +98,14 @@ export const PaymentPolicySchema = z.strictObject({
   refundBackoff: BackoffSchema,
   /** Total refund attempts before NEEDS_ATTENTION. @default 5 */
   maxRefundAttempts: z.number().int().positive(),
+  /** First refund query after Alipay accepted a refund without moving money (docs: ≥ 10 s). @default 10000 */
+  refundConfirmFirstDelayMs: z.number().int().nonnegative(),
+  /** Back-off between refund queries while the money has not moved. @default { baseMs: 10000, maxMs: 600000, jitterRatio: 0.2 } */
+  refundConfirmBackoff: BackoffSchema,
+  /** From the acceptance; an unconfirmed refund then goes to NEEDS_ATTENTION. @default 129600000 (36 h) */
+  refundConfirmDeadlineMs: z.number().int().positive(),
+  /** Nightly window in which refunds are held, not sent; `null` = never. @default 00:00–01:30 UTC+8 */
+  refundPauseWindow: RefundPauseWindowSchema.nullable(),
 });
 
 export type PaymentPolicy = z.infer<typeof PaymentPolicySchema>;
@@ -114,6 +129,14 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
     jitterRatio: 0.2,
   }),
   maxRefundAttempts: 5,
+  refundConfirmFirstDelayMs: 10_000,
+  refundConfirmBackoff: Object.freeze({
+    baseMs: 10_000,
+    maxMs: 600_000,
+    jitterRatio: 0.2,
+  }),
+  refundConfirmDeadlineMs: 36 * 3_600_000,
+  refundPauseWindow: DEFAULT_REFUND_PAUSE_WINDOW,
 }) as PaymentPolicy;
 
 /** Merges overrides into the defaults and validates. @throws z.ZodError on invalid numbers. */
@@ -163,6 +186,11 @@ export type PendingRefund = {
   reason?: string;
   /** Attempts sent so far. */
   attempts: number;
+  /**
+   * Set once Alipay accepted the refund without moving money (`accepted`): the refund is
+   * confirmed by refund queries, not resent. `since` = acceptance time, `queries` = sent.
+   */
+  confirm?: { since: number; queries: number };
 };
 
 type Common = {
@@ -284,6 +312,8 @@ export type PaymentEvent =
     }
   | { type: "refund_result"; result: RefundResult }
   | { type: "refund_error"; partnerRefundId: string; error: ErrorInfo }
+  | { type: "refund_query_result"; result: RefundQueryResult }
+  | { type: "refund_query_error"; partnerRefundId: string; error: ErrorInfo }
   | { type: "notification"; fact: NotificationFact }
   | { type: "cancel_requested"; by: CancelReason }
   /** After a restart / lease takeover: re-issue whatever the state needs. */
@@ -302,6 +332,13 @@ export type PaymentCommand =
       amountMinor: number;
       reason?: string;
       attempt: number;
+    }
+  | {
+      type: "refund_query";
+      at: number;
+      partnerTransId: string;
+      partnerRefundId: string;
+      amountMinor: number;
     }
   | { type: "issue_tickets" }
   | { type: "release_hold" }
@@ -624,7 +661,7 @@ export function transition(
       return fromCancelling(state, event, policy, now);
     case "PAID":
     case "PARTIALLY_REFUNDED":
-      return fromPaid(state, event, now);
+      return fromPaid(state, event, policy, now);
     case "REFUNDING":
       return fromRefunding(state, event, policy, now);
     case "FAILED":
@@ -645,7 +682,7 @@ export function transition(
     case "REFUNDED":
       return ignore(state, `${event.type} after REFUNDED`);
     case "NEEDS_ATTENTION":
-      return fromNeedsAttention(state, event, now);
+      return fromNeedsAttention(state, event, policy, now);
     default:
       return assertNever(state);
   }
@@ -995,6 +1032,7 @@ function startRefund(
   s: PaymentState,
   event: Extract<PaymentEvent, { type: "refund_requested" }>,
   resumeState: "PAID" | "PARTIALLY_REFUNDED",
+  policy: PaymentPolicy,
   now: number,
 ): Transition {
   const remaining = s.amountMinor - s.refundedMinor;
@@ -1017,26 +1055,28 @@ function startRefund(
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
   };
   const base = commonOf(s);
+  const at = refundSendAt(now, policy.refundPauseWindow, refund.partnerRefundId);
   return {
     state: {
       ...base,
       state: "REFUNDING",
       refund,
       resumeState,
-      nextActionAt: now,
+      nextActionAt: at,
     },
-    commands: [refundCommand(base, refund, now)],
+    commands: [refundCommand(base, refund, at)],
   };
 }
 
 function fromPaid(
   s: S<"PAID"> | S<"PARTIALLY_REFUNDED">,
   event: PaymentEvent,
+  policy: PaymentPolicy,
   now: number,
 ): Transition {
   switch (event.type) {
     case "refund_requested":
-      return startRefund(s, event, s.state, now);
+      return startRefund(s, event, s.state, policy, now);
     case "query_result":
     case "notification": {
       const status =
@@ -1061,17 +1101,96 @@ function retryRefund(
     return needsAttention(s, `refund_retries_exhausted: ${why}`, {
       refund: s.refund,
     });
-  const at =
+  const at = refundSendAt(
     now +
-    backoffDelayMs(
-      policy.refundBackoff,
-      s.refund.attempts,
-      `${s.refund.partnerRefundId}:refund`,
-    );
-  const refund = { ...s.refund, attempts: s.refund.attempts + 1 };
+      backoffDelayMs(
+        policy.refundBackoff,
+        s.refund.attempts,
+        `${s.refund.partnerRefundId}:refund`,
+      ),
+    policy.refundPauseWindow,
+    s.refund.partnerRefundId,
+  );
+  const { confirm: _confirm, ...pending } = s.refund;
+  const refund = { ...pending, attempts: s.refund.attempts + 1 };
   return {
     state: { ...s, refund, nextActionAt: at },
     commands: [refundCommand(s, refund, at)],
+  };
+}
+
+function refundQueryCommand(
+  s: Common,
+  refund: PendingRefund,
+  at: number,
+): PaymentCommand {
+  return {
+    type: "refund_query",
+    at,
+    partnerTransId: s.partnerTransId,
+    partnerRefundId: refund.partnerRefundId,
+    amountMinor: refund.amountMinor,
+  };
+}
+
+/** The refund's money moved: count it (tickets are voided by the caller on this transition). */
+function refundDone(s: S<"REFUNDING">): Transition {
+  const refundedMinor = s.refundedMinor + s.refund.amountMinor;
+  const base = { ...commonOf(s), refundedMinor, nextActionAt: null };
+  return {
+    state:
+      refundedMinor >= s.amountMinor
+        ? { ...base, state: "REFUNDED" }
+        : { ...base, state: "PARTIALLY_REFUNDED" },
+    commands: [],
+  };
+}
+
+/** Alipay accepted the refund but moved no money: confirm it by refund queries. */
+function startConfirming(
+  s: S<"REFUNDING">,
+  policy: PaymentPolicy,
+  now: number,
+): Transition {
+  const since = s.refund.confirm?.since ?? now;
+  const refund: PendingRefund = { ...s.refund, confirm: { since, queries: 0 } };
+  const at = Math.min(
+    now + policy.refundConfirmFirstDelayMs,
+    since + policy.refundConfirmDeadlineMs,
+  );
+  return {
+    state: { ...s, refund, nextActionAt: at },
+    commands: [refundQueryCommand(s, refund, at)],
+  };
+}
+
+/** The money has not moved yet: query again on the back-off, or escalate at the deadline. */
+function nextConfirmQuery(
+  s: S<"REFUNDING">,
+  policy: PaymentPolicy,
+  now: number,
+  why: string,
+): Transition {
+  const confirm = s.refund.confirm ?? { since: now, queries: 0 };
+  const queries = confirm.queries + 1;
+  const deadline = confirm.since + policy.refundConfirmDeadlineMs;
+  const refund: PendingRefund = { ...s.refund, confirm: { ...confirm, queries } };
+  if (now >= deadline)
+    return needsAttention(s, `refund_unconfirmed: ${why} after ${queries} queries`, {
+      refund,
+    });
+  const at = Math.min(
+    deadline,
+    now +
+      backoffDelayMs(
+        policy.refundConfirmBackoff,
+        queries,
+        `${s.refund.partnerRefundId}:confirm`,
+      ),
+  );
+  return {
+    state: { ...s, refund, nextActionAt: at },
+    commands: [refundQueryCommand(s, refund, at)],
   };
 }
 
@@ -1086,17 +1205,15 @@ function fromRefunding(
       const r = event.result;
       if (r.partnerRefundId !== s.refund.partnerRefundId)
         return ignore(s, `result for another refund ${r.partnerRefundId}`);
-      if (r.status === "refunded") {
-        const refundedMinor = s.refundedMinor + s.refund.amountMinor;
-        const base = { ...commonOf(s), refundedMinor, nextActionAt: null };
-        return {
-          state:
-            refundedMinor >= s.amountMinor
-              ? { ...base, state: "REFUNDED" }
-              : { ...base, state: "PARTIALLY_REFUNDED" },
-          commands: [],
-        };
-      }
+      if (r.status === "refunded") return refundDone(s);
+      if (r.status === "accepted") return startConfirming(s, policy, now);
+      // Alipay executes no synchronous refund in the night window: a refusal then is retried after it.
+      if (
+        r.status === "failed" &&
+        policy.refundPauseWindow !== null &&
+        isInRefundPauseWindow(now, policy.refundPauseWindow)
+      )
+        return retryRefund(s, policy, now, `${r.reason} (night window)`);
       if (r.status === "failed")
         return needsAttention(s, `refund_refused: ${r.reason}`, {
           refund: s.refund,
@@ -1107,11 +1224,44 @@ function fromRefunding(
       if (event.partnerRefundId !== s.refund.partnerRefundId)
         return ignore(s, `error for another refund ${event.partnerRefundId}`);
       return retryRefund(s, policy, now, event.error.name);
+    case "refund_query_result": {
+      const r = event.result;
+      if (r.partnerRefundId !== s.refund.partnerRefundId)
+        return ignore(s, `query result for another refund ${r.partnerRefundId}`);
+      if (s.refund.confirm === undefined)
+        return ignore(s, "refund query result while no refund awaits confirmation");
+      switch (r.status) {
+        case "refunded":
+          return refundDone(s);
+        case "failed":
+          return needsAttention(s, `refund_refused: ${r.reason}`, {
+            refund: s.refund,
+          });
+        case "not_found":
+          // Alipay lost the request: resend it with the same id (idempotent), bounded by attempts.
+          return retryRefund(s, policy, now, "refund_not_found");
+        case "pending":
+        case "unknown":
+          return nextConfirmQuery(s, policy, now, r.reason ?? r.status);
+        default:
+          return assertNever(r);
+      }
+    }
+    case "refund_query_error":
+      if (event.partnerRefundId !== s.refund.partnerRefundId)
+        return ignore(s, `error for another refund ${event.partnerRefundId}`);
+      if (s.refund.confirm === undefined)
+        return ignore(s, "refund query error while no refund awaits confirmation");
+      return nextConfirmQuery(s, policy, now, event.error.name);
     case "resume": {
       const at = Math.max(now, s.nextActionAt ?? now);
       return {
         state: { ...s, nextActionAt: at },
-        commands: [refundCommand(s, s.refund, at)],
+        commands: [
+          s.refund.confirm !== undefined
+            ? refundQueryCommand(s, s.refund, at)
+            : refundCommand(s, s.refund, at),
+        ],
       };
     }
     default:
@@ -1122,6 +1272,7 @@ function fromRefunding(
 function fromNeedsAttention(
   s: S<"NEEDS_ATTENTION">,
   event: PaymentEvent,
+  policy: PaymentPolicy,
   now: number,
 ): Transition {
   if (event.type !== "staff_resolved")
@@ -1184,17 +1335,19 @@ function fromNeedsAttention(
       return cancelling({ ...s, cancelAttempts: 0 }, "staff", now);
     case "REFUNDING": {
       if (s.refund === undefined) return ignore(s, "no refund to retry");
-      const refund = { ...s.refund, attempts: 1 };
+      const { confirm: _confirm, ...pending } = s.refund;
+      const refund = { ...pending, attempts: 1 };
       const resumeState = s.refundedMinor > 0 ? "PARTIALLY_REFUNDED" : "PAID";
+      const at = refundSendAt(now, policy.refundPauseWindow, refund.partnerRefundId);
       return {
         state: {
           ...base,
           state: "REFUNDING",
           refund,
           resumeState,
-          nextActionAt: now,
+          nextActionAt: at,
         },
-        commands: [refundCommand(base, refund, now)],
+        commands: [refundCommand(base, refund, at)],
       };
     }
     default:

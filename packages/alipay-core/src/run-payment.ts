@@ -214,6 +214,28 @@ async function execute(
           error: toErrorInfo(error),
         };
       }
+    case "refund_query":
+      try {
+        return {
+          type: "refund_query_result",
+          result: await client.refundQuery(
+            {
+              partnerTransId: command.partnerTransId,
+              partnerRefundId: command.partnerRefundId,
+              amountMinor: command.amountMinor,
+              currency: state.currency,
+            },
+            callOptions,
+          ),
+        };
+      } catch (error) {
+        if (error instanceof AlipayAbortError) throw error;
+        return {
+          type: "refund_query_error",
+          partnerRefundId: command.partnerRefundId,
+          error: toErrorInfo(error),
+        };
+      }
   }
 }
 

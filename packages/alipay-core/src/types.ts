@@ -75,8 +75,18 @@ export type CancelResult =
   | { status: "failed"; partnerTransId: string; reason: string }
   | { status: "not_found"; partnerTransId: string };
 
-/** Outcome of a refund (synchronous). `unknown`: retry with the SAME partnerRefundId. */
+/**
+ * Outcome of a refund. `unknown`: retry with the SAME partnerRefundId. `accepted`: Alipay took
+ * the refund but says no money moved in this call (OpenAPI `code=10000` with `fund_change` not
+ * `Y`) — it is NOT done; confirm it with `refundQuery` before voiding tickets or counting it.
+ */
 export type RefundResult =
+  | {
+      status: "accepted";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string | undefined;
+    }
   | {
       status: "refunded";
       partnerTransId: string;
@@ -85,6 +95,43 @@ export type RefundResult =
       currency: string;
       alipayTransId?: string;
     }
+  | {
+      status: "failed";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string;
+    }
+  | {
+      status: "unknown";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string | undefined;
+      isSystemError: boolean;
+    };
+
+/**
+ * Outcome of a refund query (OpenAPI `alipay.trade.fastpay.refund.query`, MAPI
+ * `alipay.acquire.refund.query`). Only `refunded` says the money moved.
+ * `pending`: Alipay knows the refund but has not executed it yet (query again later).
+ * `not_found`: Alipay has no such refund (it may be resent with the SAME partnerRefundId).
+ * `failed`: Alipay says the refund failed or was cancelled — a person must look.
+ * `unknown`: the query itself did not answer (query again).
+ */
+export type RefundQueryResult =
+  | {
+      status: "refunded";
+      partnerTransId: string;
+      partnerRefundId: string;
+      refundAmountMinor: number;
+      currency: string;
+    }
+  | {
+      status: "pending";
+      partnerTransId: string;
+      partnerRefundId: string;
+      reason: string | undefined;
+    }
+  | { status: "not_found"; partnerTransId: string; partnerRefundId: string }
   | {
       status: "failed";
       partnerTransId: string;

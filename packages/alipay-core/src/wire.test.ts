@@ -1217,7 +1217,9 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       { code: "10000", fund_change: "Y", refund_fee: "0.01", trade_no: "T" },
       { status: "refunded", refundAmountMinor: 1, alipayTransId: "T" },
     ],
-    [{ code: "10000", fund_change: "N" }, { status: "refunded" }],
+    // No money moved in this call (a delayed refund, or a repeat): not done, confirm by query.
+    [{ code: "10000", fund_change: "N" }, { status: "accepted", reason: "fund_change=N" }],
+    [{ code: "10000" }, { status: "accepted", reason: "fund_change=absent" }],
     [
       { code: "40004", sub_code: "ACQ.SYSTEM_ERROR" },
       { status: "unknown", isSystemError: true },

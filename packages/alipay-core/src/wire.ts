@@ -37,6 +37,8 @@ export const MAPI_SERVICE = {
   query: "alipay.acquire.overseas.query",
   cancel: "alipay.acquire.cancel",
   refund: "alipay.acquire.overseas.spot.refund",
+  /** @see https://docs.antom.com/ac/global/refundquery */
+  refundQuery: "alipay.acquire.refund.query",
   settlementFile: "forex_liquidation_file",
   transactionFile: "forex_compare_file",
 } as const;
@@ -47,6 +49,8 @@ export const OPENAPI_METHOD = {
   query: "alipay.trade.query",
   cancel: "alipay.trade.cancel",
   refund: "alipay.trade.refund",
+  /** @see https://opendocs.alipay.com/open/02ekfl (alipay.trade.fastpay.refund.query) */
+  refundQuery: "alipay.trade.fastpay.refund.query",
   billDownloadUrl: "alipay.data.dataservice.bill.downloadurl.query",
 } as const;
 
@@ -440,7 +444,8 @@ export type RefundInput = {
 
 export type MapiCommon = { partnerId: string; notifyUrl?: string | undefined };
 
-function mapiBase(common: MapiCommon, service: string): Record<string, string> {
+/** @internal shared with refund-query.ts */
+export function mapiBase(common: MapiCommon, service: string): Record<string, string> {
   return {
     service,
     partner: common.partnerId,
@@ -700,7 +705,8 @@ function requireField(
   return value;
 }
 
-function checkEcho(
+/** @internal */
+export function checkEcho(
   fields: Record<string, string | undefined>,
   names: string[],
   expected: string,
@@ -716,7 +722,8 @@ function checkEcho(
   }
 }
 
-function parseRequiredAmount(
+/** @internal */
+export function parseRequiredAmount(
   text: string,
   currency: string,
   field: string,
@@ -730,7 +737,8 @@ function parseRequiredAmount(
   return minor;
 }
 
-function optional(value: string | undefined): string | undefined {
+/** @internal */
+export function optional(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
@@ -770,7 +778,8 @@ function mapiPaidTrade(
   return trade;
 }
 
-const SYSTEM_ERROR = "SYSTEM_ERROR";
+/** @internal */
+export const SYSTEM_ERROR = "SYSTEM_ERROR";
 
 /** Maps spot.pay `result_code` SUCCESS / FAILED / UNKNOW (sic). */
 export function mapMapiPay(
@@ -1311,7 +1320,8 @@ export function parseOpenApiResponse(
   return record;
 }
 
-function str(
+/** @internal */
+export function str(
   record: Record<string, unknown>,
   name: string,
 ): string | undefined {
@@ -1347,8 +1357,10 @@ export function checkOpenApiGatewayCode(
   );
 }
 
-const OPENAPI_SYSTEM_ERROR = "ACQ.SYSTEM_ERROR";
-const OPENAPI_NOT_EXIST = "ACQ.TRADE_NOT_EXIST";
+/** @internal */
+export const OPENAPI_SYSTEM_ERROR = "ACQ.SYSTEM_ERROR";
+/** @internal */
+export const OPENAPI_NOT_EXIST = "ACQ.TRADE_NOT_EXIST";
 
 function openApiPaidTrade(
   r: Record<string, unknown>,
@@ -1393,7 +1405,8 @@ function openApiPaidTrade(
   return trade;
 }
 
-function failureReason(r: Record<string, unknown>): string {
+/** @internal */
+export function failureReason(r: Record<string, unknown>): string {
   return str(r, "sub_code") ?? str(r, "code") ?? "UNKNOWN";
 }
 
@@ -1541,7 +1554,11 @@ export function mapOpenApiCancel(
   return { status: "retry", partnerTransId, reason: failureReason(r) };
 }
 
-/** Maps `alipay.trade.refund` (10000 = refunded; `fund_change=N` on a repeat is still refunded). */
+/**
+ * Maps `alipay.trade.refund`. 10000 with `fund_change=Y` = refunded; 10000 with `fund_change`
+ * `N` or absent = `accepted` (no money moved in this call: a delayed refund, or a repeat of
+ * one that may or may not have moved money) — confirm with the refund query.
+ */
 export function mapOpenApiRefund(
   r: Record<string, unknown>,
   request: RefundInput,
@@ -1558,6 +1575,13 @@ export function mapOpenApiRefund(
     partnerRefundId: request.partnerRefundId,
   };
   const code = str(r, "code");
+  if (code === OPENAPI_CODE.success && str(r, "fund_change") !== "Y") {
+    return {
+      status: "accepted",
+      ...ids,
+      reason: `fund_change=${str(r, "fund_change") ?? "absent"}`,
+    };
+  }
   if (code === OPENAPI_CODE.success) {
     const tradeNo = str(r, "trade_no");
     return {

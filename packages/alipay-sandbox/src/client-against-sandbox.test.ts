@@ -631,6 +631,11 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expect(tradesOf(h, run.id)).toHaveLength(0);
     expectNothingCharged(h, undefined);
   },
+  refund_delayed(h, run) {
+    // Paying is plain success; the delay applies to refunds (describe "refund").
+    expect(finalState(run).state).toBe("PAID");
+    expectCharged(h, onlyTrade(h, run.id));
+  },
   bad_signature(h, run) {
     const state = finalState(run);
     // The forged "SUCCESS" is never believed: the pay is an error and the machine polls;
@@ -847,19 +852,65 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       });
       expectNothingCharged(h, trade);
 
-      // Same partner_refund_id and amount again: the same success, no money moved.
-      await expect(
-        h.client.refund({
-          partnerTransId: run.id,
-          partnerRefundId: `${run.id}_R3`,
-          amountMinor: AMOUNT - 500,
-          currency: CURRENCY,
-        }),
-      ).resolves.toMatchObject({ status: "refunded" });
+      // Same partner_refund_id and amount again: no money moved. MAPI repeats the success;
+      // OpenAPI says fund_change=N (accepted), and the refund query confirms the refund.
+      const repeatInput = {
+        partnerTransId: run.id,
+        partnerRefundId: `${run.id}_R3`,
+        amountMinor: AMOUNT - 500,
+        currency: CURRENCY,
+      };
+      await expect(h.client.refund(repeatInput)).resolves.toMatchObject({
+        status: h.row.protocol === "mapi" ? "refunded" : "accepted",
+      });
+      await expect(h.client.refundQuery(repeatInput)).resolves.toMatchObject({
+        status: "refunded",
+        refundAmountMinor: AMOUNT - 500,
+      });
       expect(
         h.sandbox.store.refundsOf(trade.tradeNo).map((r) => r.outRefundNo),
       ).toEqual([`${run.id}_R1`, `${run.id}_R3`]);
       expectNothingCharged(h, trade);
+    });
+  });
+
+  describe("refund whose money moves later (refund_delayed)", () => {
+    it("is accepted without moving money; the refund query says so until it moves", async () => {
+      const h = await setup(row);
+      const code = scenarioCode("refund_delayed", { parameter: 90 });
+      const run = await pay(h, code, "delayed");
+      expect(finalState(run).state).toBe("PAID");
+      const input = {
+        partnerTransId: run.id,
+        partnerRefundId: `${run.id}_R1`,
+        amountMinor: AMOUNT,
+        currency: CURRENCY,
+      };
+      const before = merchantBalance(h);
+      await expect(h.client.refundQuery(input)).resolves.toMatchObject({
+        status: "not_found",
+      });
+      await expect(h.client.refund(input)).resolves.toMatchObject({
+        status: h.row.protocol === "mapi" ? "unknown" : "accepted",
+      });
+      await expect(h.client.refundQuery(input)).resolves.toMatchObject({
+        status: "pending",
+      });
+      expect(merchantBalance(h)).toBe(before);
+      // A repeat (same id) is still not done, and moves nothing either.
+      await expect(h.client.refund(input)).resolves.toMatchObject({
+        status: h.row.protocol === "mapi" ? "unknown" : "accepted",
+      });
+      await h.coreClock.sleep(90_000);
+      await expect(h.client.refundQuery(input)).resolves.toMatchObject({
+        status: "refunded",
+        refundAmountMinor: AMOUNT,
+      });
+      expect(merchantBalance(h)).toBe(before - AMOUNT);
+      expect(onlyTrade(h, run.id)).toMatchObject({
+        status: "TRADE_CLOSED",
+        refundedMinor: AMOUNT,
+      });
     });
   });
 
@@ -1125,8 +1176,14 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
   });
 
   describe("a tampered or forged answer is rejected, for each service", () => {
-    type Service = "pay" | "query" | "cancel" | "refund";
-    const SERVICES: readonly Service[] = ["pay", "query", "cancel", "refund"];
+    type Service = "pay" | "query" | "cancel" | "refund" | "refund_query";
+    const SERVICES: readonly Service[] = [
+      "pay",
+      "query",
+      "cancel",
+      "refund",
+      "refund_query",
+    ];
 
     /** Pays (unless testing pay) so query / cancel / refund have a paid trade. */
     async function prepare(h: Harness, service: Service): Promise<string> {
@@ -1156,6 +1213,13 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           return client.cancel({ partnerTransId: id });
         case "refund":
           return client.refund({
+            partnerTransId: id,
+            partnerRefundId: `${id}_R`,
+            amountMinor: 100,
+            currency: CURRENCY,
+          });
+        case "refund_query":
+          return client.refundQuery({
             partnerTransId: id,
             partnerRefundId: `${id}_R`,
             amountMinor: 100,
@@ -1203,12 +1267,19 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           expectNothingCharged(h, trade);
           break;
         case "refund":
-          expect(again).toMatchObject({
-            status: "refunded",
-            refundAmountMinor: 100,
-          });
+          // The repeat moves no money: MAPI repeats the success, OpenAPI says fund_change=N.
+          expect(again).toMatchObject(
+            h.row.protocol === "mapi"
+              ? { status: "refunded", refundAmountMinor: 100 }
+              : { status: "accepted" },
+          );
           expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(1);
           expect(merchantBalance(h)).toBe(AMOUNT - 100);
+          break;
+        case "refund_query":
+          expect(again).toMatchObject({ status: "not_found" });
+          expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(0);
+          expectCharged(h, trade);
           break;
       }
     }

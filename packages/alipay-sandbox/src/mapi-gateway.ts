@@ -50,6 +50,7 @@ export const MAPI_SERVICES = [
   "alipay.acquire.overseas.query",
   "alipay.acquire.cancel",
   "alipay.acquire.overseas.spot.refund",
+  "alipay.acquire.refund.query",
   "forex_compare_file",
   "forex_liquidation_file",
   "notify_verify",
@@ -221,6 +222,8 @@ export function handleMapi(
       return cancel(call);
     case "alipay.acquire.overseas.spot.refund":
       return refund(call);
+    case "alipay.acquire.refund.query":
+      return refundQuery(call);
     case "forex_compare_file":
     case "forex_liquidation_file":
       return settlementFile(call, service);
@@ -568,6 +571,68 @@ function refund(call: Call): GatewayReply {
     }
     case "refunded":
       return signedReply(call, refundFields(outcome.trade, outcome.refund));
+    case "accepted":
+      // A synchronous refund Alipay could not execute now: the result is not final.
+      return signedReply(call, {
+        result_code: "UNKNOW",
+        error: "REFUND_IN_PROCESS",
+        ...ids,
+        alipay_trans_id: trade.tradeNo,
+      });
+  }
+}
+
+/**
+ * `alipay.acquire.refund.query` (docs.antom.com/ac/global/refundquery): `response_code`
+ * SUCCESS / NOT_FOUND / TRADE_NOT_EXIST; `refund_result_code` SUCCESS or PROCESSING (accepted,
+ * not executed yet). `out_return_no` is the spot.refund `partner_refund_id`.
+ */
+function refundQuery(call: Call): GatewayReply {
+  const p = call.params;
+  const absent = missing(p, ["out_trade_no", "out_return_no"]);
+  if (absent !== undefined)
+    return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
+  const ids = {
+    out_trade_no: p["out_trade_no"],
+    out_return_no: p["out_return_no"],
+  };
+  const found = call.ctx.engine.findRefund(
+    call.partner.partnerId,
+    { outTradeNo: p["out_trade_no"] },
+    p["out_return_no"] as string,
+  );
+  switch (found.kind) {
+    case "no_trade":
+      return signedReply(call, { response_code: "TRADE_NOT_EXIST", ...ids });
+    case "no_refund":
+      return signedReply(call, {
+        response_code: "NOT_FOUND",
+        ...ids,
+        trade_no: found.trade.tradeNo,
+      });
+    case "pending":
+    case "executed": {
+      const trade = found.trade;
+      const currency = currencyInfo(trade.currency) as CurrencyInfo;
+      const amountMinor =
+        found.kind === "pending"
+          ? found.pending.amountMinor
+          : found.refund.amountMinor;
+      return signedReply(call, {
+        response_code: "SUCCESS",
+        refund_result_code:
+          found.kind === "executed" ? "SUCCESS" : "PROCESSING",
+        ...ids,
+        trade_no: trade.tradeNo,
+        refund_amount: formatAmount(amountMinor, currency),
+        currency: trade.currency,
+        gmt_create: formatDateTime(
+          found.kind === "pending"
+            ? found.pending.acceptedAt
+            : found.refund.createdAt,
+        ),
+      });
+    }
   }
 }
 

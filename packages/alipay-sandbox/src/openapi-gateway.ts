@@ -41,6 +41,7 @@ export const OPENAPI_METHODS = [
   "alipay.trade.query",
   "alipay.trade.cancel",
   "alipay.trade.refund",
+  "alipay.trade.fastpay.refund.query",
   "alipay.data.dataservice.bill.downloadurl.query",
 ] as const;
 
@@ -334,6 +335,8 @@ export function handleOpenApi(
       return cancel(call);
     case "alipay.trade.refund":
       return refund(call);
+    case "alipay.trade.fastpay.refund.query":
+      return refundQuery(call);
     case "alipay.data.dataservice.bill.downloadurl.query":
       return billDownloadUrl(call);
   }
@@ -672,6 +675,79 @@ function refund(call: Call): GatewayReply {
             trade.currency !== "CNY" ? trade.currency : undefined,
         }),
       });
+    case "accepted":
+      // Accepted, but no money moved in this call: the merchant must confirm by refund query.
+      return callReply(call, "10000", {
+        body: compact({
+          ...tradeIds,
+          buyer_logon_id: trade.buyerLoginId,
+          buyer_user_id: trade.buyerUserId,
+          fund_change: "N",
+          refund_fee: amountText(trade, trade.refundedMinor),
+          out_request_no: outcome.pending.outRefundNo,
+          refund_currency:
+            trade.currency !== "CNY" ? trade.currency : undefined,
+        }),
+      });
+  }
+}
+
+/**
+ * `alipay.trade.fastpay.refund.query`: `10000` only says the query worked. An executed refund
+ * carries `refund_status=REFUND_SUCCESS`; an accepted one not yet executed has its data but no
+ * `refund_status`; an unknown `out_request_no` answers `10000` without refund data.
+ */
+function refundQuery(call: Call): GatewayReply {
+  const ids = lookupIds(call);
+  if (ids === undefined)
+    return invalidParameter(call, "out_trade_no or trade_no is required");
+  const outRequestNo = str(call.biz, "out_request_no");
+  if (outRequestNo === undefined)
+    return invalidParameter(call, "out_request_no is required");
+  const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
+  const found = call.ctx.engine.findRefund(call.app.appId, ids, outRequestNo);
+  if (
+    found.kind !== "no_trade" &&
+    call.ctx.engine.shouldFailWithSystemError(found.trade, "refund_query")
+  )
+    return systemError(call, echo);
+  switch (found.kind) {
+    case "no_trade":
+      return callReply(call, "40004", {
+        subCode: "ACQ.TRADE_NOT_EXIST",
+        subMsg: "trade does not exist",
+        body: echo,
+      });
+    case "no_refund":
+      return callReply(call, "10000", {
+        body: {
+          trade_no: found.trade.tradeNo,
+          out_trade_no: found.trade.outTradeNo,
+        },
+      });
+    case "pending":
+    case "executed": {
+      const trade = found.trade;
+      const amountMinor =
+        found.kind === "pending"
+          ? found.pending.amountMinor
+          : found.refund.amountMinor;
+      return callReply(call, "10000", {
+        body: compact({
+          trade_no: trade.tradeNo,
+          out_trade_no: trade.outTradeNo,
+          out_request_no: outRequestNo,
+          total_amount: amountText(trade, trade.amountMinor),
+          refund_amount: amountText(trade, amountMinor),
+          refund_status:
+            found.kind === "executed" ? "REFUND_SUCCESS" : undefined,
+          gmt_refund_pay:
+            found.kind === "executed"
+              ? formatDateTime(found.refund.createdAt)
+              : undefined,
+        }),
+      });
+    }
   }
 }
 

@@ -24,7 +24,8 @@ export type ScenarioId =
   | "slow_response"
   | "dropped_connection"
   | "dropped_before_processing"
-  | "bad_signature";
+  | "bad_signature"
+  | "refund_delayed";
 
 export type ScenarioParameter = {
   /** What the 4-digit parameter means. */
@@ -187,6 +188,20 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     mapi: "`SUCCESS` with a corrupted `<sign>`",
     openApi: "`10000` with a corrupted `sign`",
     afterwards: "`TRADE_SUCCESS`",
+  },
+  {
+    id: "refund_delayed",
+    number: "0070",
+    title: "Paid; a refund is accepted but its money moves N seconds later",
+    parameter: {
+      meaning:
+        "N = seconds (sandbox clock) between accepting a refund and executing it",
+      defaultValue: 60,
+    },
+    mapi: "`SUCCESS`, buyer charged",
+    openApi: "`10000`",
+    afterwards:
+      "`TRADE_SUCCESS`; refund: OpenAPI `10000` with `fund_change=N`, MAPI `UNKNOW`; `alipay.trade.fastpay.refund.query` has no `refund_status` / `alipay.acquire.refund.query` says `PROCESSING` until N s, then the money moves (`REFUND_SUCCESS` / `SUCCESS`, a refund notification)",
   },
 ];
 

@@ -73,6 +73,19 @@ export type Refund = {
   createdAt: number;
 };
 
+/** A refund Alipay accepted but has not executed yet (scenario `refund_delayed`): no money moved. */
+export type PendingRefund = {
+  tradeNo: string;
+  merchantId: string;
+  outRefundNo: string;
+  amountMinor: number;
+  reason: string | undefined;
+  notifyUrl: string | undefined;
+  acceptedAt: number;
+  /** Sandbox-clock time at which the money moves. */
+  executeAt: number;
+};
+
 export type AccountKind = "merchant" | "buyer";
 
 export type Account = {
@@ -141,6 +154,8 @@ function tradeKey(merchantId: string, outTradeNo: string): string {
 export class SandboxStore {
   readonly trades = new Map<string, Trade>();
   readonly refunds: Refund[] = [];
+  /** Accepted, not yet executed refunds (they are in no bill until executed). */
+  readonly pendingRefunds: PendingRefund[] = [];
   readonly accounts = new Map<string, Account>();
   readonly notifications: NotificationDelivery[] = [];
   /** Pays that reached the gateway but land in the ledger later (`unknown_late_paid`), by trade key. */
@@ -247,6 +262,7 @@ export class SandboxStore {
     this.trades.clear();
     this.byOutTradeNo.clear();
     this.refunds.length = 0;
+    this.pendingRefunds.length = 0;
     this.notifications.length = 0;
     this.blockedOutTradeNos.clear();
     this.latePays.clear();

@@ -7,7 +7,13 @@ import type { SignType } from "@kiosk/alipay-core";
 import type { Clock } from "./clock.ts";
 import { toCnyMinor, type CurrencyInfo } from "./money.ts";
 import { resolveScenario } from "./scenarios.ts";
-import type { Protocol, Refund, SandboxStore, Trade } from "./store.ts";
+import type {
+  PendingRefund,
+  Protocol,
+  Refund,
+  SandboxStore,
+  Trade,
+} from "./store.ts";
 import { beijingDay, DAY_MS } from "./time-format.ts";
 
 export type TradeEvent =
@@ -95,6 +101,8 @@ export type RefundInput = {
 
 export type RefundOutcome =
   | { kind: "refunded"; trade: Trade; refund: Refund; fundChange: boolean }
+  /** Accepted, money not moved yet (scenario `refund_delayed`). */
+  | { kind: "accepted"; trade: Trade; pending: PendingRefund }
   | { kind: "not_found" }
   | {
       kind: "refused";
@@ -106,6 +114,13 @@ export type RefundOutcome =
       detail: string;
       trade: Trade;
     };
+
+/** What a refund query finds for (trade, refund request number). */
+export type RefundLookup =
+  | { kind: "executed"; trade: Trade; refund: Refund }
+  | { kind: "pending"; trade: Trade; pending: PendingRefund }
+  | { kind: "no_refund"; trade: Trade }
+  | { kind: "no_trade" };
 
 export type OperatorAction = "confirm" | "reject";
 
@@ -125,9 +140,10 @@ export class TradeEngine {
     return this.options.clock.now();
   }
 
-  /** Lands late pays and resolves waiting trades whose time has come (PIN confirmed / rejected / expired). */
+  /** Lands late pays, executes due delayed refunds and resolves waiting trades whose time has come (PIN confirmed / rejected / expired). */
   advance(): void {
     const now = this.now();
+    this.executeDueRefunds(now);
     for (const late of this.store.takeDueLatePays(now)) {
       // It reached the gateway before any cancel, so a cancel that found nothing does not stop it.
       if (
@@ -304,7 +320,7 @@ export class TradeEngine {
    */
   shouldFailWithSystemError(
     trade: Trade | undefined,
-    service: "pay" | "query" | "cancel" | "refund",
+    service: "pay" | "query" | "cancel" | "refund" | "refund_query",
   ): boolean {
     if (service === "cancel" && this.store.faults.cancelSystemErrorNext > 0) {
       this.store.faults.cancelSystemErrorNext -= 1;
@@ -375,7 +391,10 @@ export class TradeEngine {
         trade,
       };
     }
-    if (trade.refundedMinor > 0) {
+    if (
+      trade.refundedMinor > 0 ||
+      this.store.pendingRefunds.some((r) => r.tradeNo === trade.tradeNo)
+    ) {
       return {
         kind: "refused",
         code: "REFUND_AMT_NOT_EQUAL_TOTAL",
@@ -402,6 +421,53 @@ export class TradeEngine {
     return { kind: "cancelled", action: "refund", trade };
   }
 
+  /** A refund query: the executed refund, the accepted-but-pending one, or none. */
+  findRefund(
+    merchantId: string,
+    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
+    outRefundNo: string,
+  ): RefundLookup {
+    this.advance();
+    const trade = this.store.findTrade(merchantId, ids);
+    if (trade === undefined) return { kind: "no_trade" };
+    const refund = this.store
+      .refundsOf(trade.tradeNo)
+      .find((r) => r.outRefundNo === outRefundNo);
+    if (refund !== undefined) return { kind: "executed", trade, refund };
+    const pending = this.store.pendingRefunds.find(
+      (r) => r.tradeNo === trade.tradeNo && r.outRefundNo === outRefundNo,
+    );
+    if (pending !== undefined) return { kind: "pending", trade, pending };
+    return { kind: "no_refund", trade };
+  }
+
+  private executeDueRefunds(now: number): void {
+    const due = this.store.pendingRefunds.filter((r) => r.executeAt <= now);
+    if (due.length === 0) return;
+    for (const pending of due) {
+      this.store.pendingRefunds.splice(
+        this.store.pendingRefunds.indexOf(pending),
+        1,
+      );
+      const trade = this.store.trades.get(pending.tradeNo);
+      if (trade === undefined) continue;
+      const refund = this.moveRefund(trade, {
+        outRefundNo: pending.outRefundNo,
+        amountMinor: pending.amountMinor,
+        kind: "refund",
+        reason: pending.reason,
+      });
+      if (trade.refundedMinor === trade.amountMinor)
+        this.close(trade, "refunded", now);
+      this.options.onEvent({
+        type: "refund",
+        trade,
+        refund,
+        notifyUrl: pending.notifyUrl,
+      });
+    }
+  }
+
   refund(input: RefundInput): RefundOutcome {
     this.advance();
     const trade = this.store.findTrade(input.merchantId, {
@@ -409,6 +475,19 @@ export class TradeEngine {
       outTradeNo: input.outTradeNo,
     });
     if (trade === undefined) return { kind: "not_found" };
+    const accepted = this.store.pendingRefunds.find(
+      (r) => r.tradeNo === trade.tradeNo && r.outRefundNo === input.outRefundNo,
+    );
+    if (accepted !== undefined) {
+      if (accepted.amountMinor === input.amountMinor)
+        return { kind: "accepted", trade, pending: accepted };
+      return {
+        kind: "refused",
+        code: "DISCORDANT_REPEAT_REQUEST",
+        detail: `refund id ${input.outRefundNo} was already used with a different amount`,
+        trade,
+      };
+    }
     const previous = this.store
       .refundsOf(trade.tradeNo)
       .find((r) => r.outRefundNo === input.outRefundNo);
@@ -441,7 +520,12 @@ export class TradeEngine {
         trade,
       };
     }
-    const refundable = trade.amountMinor - trade.refundedMinor;
+    const refundable =
+      trade.amountMinor -
+      trade.refundedMinor -
+      this.store.pendingRefunds
+        .filter((r) => r.tradeNo === trade.tradeNo)
+        .reduce((sum, r) => sum + r.amountMinor, 0);
     if (input.amountMinor > refundable) {
       return {
         kind: "refused",
@@ -449,6 +533,20 @@ export class TradeEngine {
         detail: `refund amount exceeds the refundable amount (${refundable} minor units left)`,
         trade,
       };
+    }
+    if (trade.scenario === "refund_delayed") {
+      const pending: PendingRefund = {
+        tradeNo: trade.tradeNo,
+        merchantId: trade.merchantId,
+        outRefundNo: input.outRefundNo,
+        amountMinor: input.amountMinor,
+        reason: input.reason,
+        notifyUrl: input.notifyUrl,
+        acceptedAt: this.now(),
+        executeAt: this.now() + trade.scenarioParameter * 1000,
+      };
+      this.store.pendingRefunds.push(pending);
+      return { kind: "accepted", trade, pending };
     }
     const refund = this.moveRefund(trade, {
       outRefundNo: input.outRefundNo,

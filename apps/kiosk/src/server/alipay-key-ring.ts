@@ -66,6 +66,7 @@ export class AlipayKeyRing {
       query: (request, options) => active().query(request, options),
       cancel: (request, options) => active().cancel(request, options),
       refund: (request, options) => active().refund(request, options),
+      refundQuery: (request, options) => active().refundQuery(request, options),
       downloadSettlement: (request, options) => active().downloadSettlement(request, options),
       verifyNotification: (params) => active().verifyNotification(params),
     };

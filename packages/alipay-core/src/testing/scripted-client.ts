@@ -10,16 +10,18 @@ import type {
   CancelResult,
   PayResult,
   QueryResult,
+  RefundQueryResult,
   RefundResult,
   SettlementResult,
   VerifiedNotification,
 } from "../types.ts";
 import type { PayInput, RefundInput } from "../wire.ts";
+import type { RefundQueryInput } from "../refund-query.ts";
 
 type Step<TResult> = TResult | Error | ((call: number) => TResult | Error);
 
 export type ScriptedCall = {
-  operation: "pay" | "query" | "cancel" | "refund";
+  operation: "pay" | "query" | "cancel" | "refund" | "refund_query";
   atMs: number;
   input: unknown;
 };
@@ -38,8 +40,9 @@ export class ScriptedAlipayClient implements AlipayClient {
     query: Step<QueryResult>[];
     cancel: Step<CancelResult>[];
     refund: Step<RefundResult>[];
+    refund_query: Step<RefundQueryResult>[];
   };
-  readonly #counts = { pay: 0, query: 0, cancel: 0, refund: 0 };
+  readonly #counts = { pay: 0, query: 0, cancel: 0, refund: 0, refund_query: 0 };
 
   constructor(
     clock: Clock,
@@ -48,6 +51,7 @@ export class ScriptedAlipayClient implements AlipayClient {
       query: Step<QueryResult>[];
       cancel: Step<CancelResult>[];
       refund: Step<RefundResult>[];
+      refund_query: Step<RefundQueryResult>[];
     }>,
   ) {
     this.#clock = clock;
@@ -56,11 +60,12 @@ export class ScriptedAlipayClient implements AlipayClient {
       query: scripts.query ?? [],
       cancel: scripts.cancel ?? [],
       refund: scripts.refund ?? [],
+      refund_query: scripts.refund_query ?? [],
     };
   }
 
   #next<TResult>(
-    operation: "pay" | "query" | "cancel" | "refund",
+    operation: "pay" | "query" | "cancel" | "refund" | "refund_query",
     input: unknown,
   ): Promise<TResult> {
     this.calls.push({ operation, atMs: this.#clock.now(), input });
@@ -89,6 +94,12 @@ export class ScriptedAlipayClient implements AlipayClient {
   }
   refund(input: RefundInput, _options?: CallOptions): Promise<RefundResult> {
     return this.#next("refund", input);
+  }
+  refundQuery(
+    input: RefundQueryInput,
+    _options?: CallOptions,
+  ): Promise<RefundQueryResult> {
+    return this.#next("refund_query", input);
   }
   downloadSettlement(_input: SettlementInput): Promise<SettlementResult> {
     return Promise.resolve({ format: "empty", message: "scripted" });

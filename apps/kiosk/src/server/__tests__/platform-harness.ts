@@ -38,6 +38,7 @@ export const unreachableGateway: AlipayGateway = {
   query: () => Promise.reject(new Error("gateway not available in platform tests")),
   cancel: () => Promise.reject(new Error("gateway not available in platform tests")),
   refund: () => Promise.reject(new Error("gateway not available in platform tests")),
+  refundQuery: () => Promise.reject(new Error("gateway not available in platform tests")),
   downloadSettlement: () => Promise.reject(new Error("gateway not available in platform tests")),
   verifyNotification: () => {
     throw new Error("gateway not available in platform tests");

@@ -8,6 +8,7 @@ import {
   type PayResult,
   type QueryResult,
   type RefundInput,
+  type RefundQueryResult,
   type RefundResult,
   type SettlementInput,
   type SettlementRecord,
@@ -21,6 +22,7 @@ export type GatewayPayResult = PayResult;
 export type GatewayQueryResult = QueryResult;
 export type GatewayCancelResult = CancelResult;
 export type GatewayRefundResult = RefundResult;
+export type GatewayRefundQueryResult = RefundQueryResult;
 export type GatewaySettlementRecord = SettlementRecord;
 export type GatewaySettlementResult = SettlementResult;
 export type GatewayNotification = VerifiedNotification;
@@ -33,7 +35,7 @@ export type SettlementRequest = SettlementInput;
  * the calls they make (so a recording wrapper in tests or the key ring can stand in for it).
  * Errors are thrown, outcomes are values.
  */
-export type AlipayGateway = Pick<AlipayClient, "protocol" | "pay" | "query" | "cancel" | "refund" | "downloadSettlement" | "verifyNotification">;
+export type AlipayGateway = Pick<AlipayClient, "protocol" | "pay" | "query" | "cancel" | "refund" | "refundQuery" | "downloadSettlement" | "verifyNotification">;
 
 /** A short, secret-free description of a thrown gateway error for events, logs and the machine. */
 export interface GatewayErrorInfo {

@@ -27,6 +27,7 @@ import {
   type GatewayNotification,
   type GatewayPayResult,
   type GatewayQueryResult,
+  type GatewayRefundQueryResult,
   type GatewayRefundResult,
   type PaidTrade,
 } from "./gateway.ts";
@@ -98,6 +99,8 @@ export type PaymentInput =
   | { type: "refund_requested"; refund: RefundRequest }
   | { type: "refund_result"; result: GatewayRefundResult }
   | { type: "refund_error"; partnerRefundId: string; error: GatewayErrorInfo }
+  | { type: "refund_query_result"; result: GatewayRefundQueryResult }
+  | { type: "refund_query_error"; partnerRefundId: string; error: GatewayErrorInfo }
   /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
   | { type: "resume" }
   | { type: "resolve"; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; trade?: PaidTrade };
@@ -117,13 +120,15 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
     case "query_result":
     case "cancel_result":
     case "refund_result":
+    case "refund_query_result":
       return { type: input.type, result: input.result } as MachineEvent;
     case "pay_error":
     case "query_error":
     case "cancel_error":
       return { type: input.type, error: errorInfoOf(input.error) };
     case "refund_error":
-      return { type: "refund_error", partnerRefundId: input.partnerRefundId, error: errorInfoOf(input.error) };
+    case "refund_query_error":
+      return { type: input.type, partnerRefundId: input.partnerRefundId, error: errorInfoOf(input.error) };
     case "cancel_requested":
       return { type: "cancel_requested", by: input.by ?? "visitor" };
     case "notification": {
@@ -241,6 +246,10 @@ function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
     case "CANCELLING":
       return { type: "cancel", at, partnerTransId: state.partnerTransId, attempt: state.cancelAttempts };
     case "REFUNDING":
+      if (state.refund.confirm !== undefined) {
+        // Alipay accepted the refund without moving money: confirm it, never resend it blindly.
+        return { type: "refund_query", at, partnerTransId: state.partnerTransId, partnerRefundId: state.refund.partnerRefundId, amountMinor: state.refund.amountMinor };
+      }
       return {
         type: "refund",
         at,
@@ -278,12 +287,14 @@ function summarize(event: PaymentInput, request?: Record<string, unknown>, ignor
       out.response = { status: event.result.status, ...("reason" in event.result ? { reason: event.result.reason } : {}) };
       break;
     case "refund_result":
+    case "refund_query_result":
       out.response = { status: event.result.status, partnerRefundId: event.result.partnerRefundId, ...("reason" in event.result ? { reason: event.result.reason } : {}) };
       break;
     case "pay_error":
     case "query_error":
     case "cancel_error":
     case "refund_error":
+    case "refund_query_error":
       out.error = event.error;
       break;
     case "notification":
@@ -658,6 +669,16 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         return { event: { type: "refund_result", result }, request };
       } catch (error) {
         return { event: { type: "refund_error", partnerRefundId, error: describeGatewayError(error) }, request };
+      }
+    }
+    if (command.type === "refund_query") {
+      const { partnerRefundId, amountMinor } = command;
+      const request = { op: "refund_query", partnerTransId, partnerRefundId };
+      try {
+        const result = await timed("refund_query", () => gateway.refundQuery({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency }));
+        return { event: { type: "refund_query_result", result }, request };
+      } catch (error) {
+        return { event: { type: "refund_query_error", partnerRefundId, error: describeGatewayError(error) }, request };
       }
     }
     return null;

@@ -57,6 +57,7 @@ const alipay: AlipayGateway = {
   query: (r, o) => real.query(r, o),
   cancel: (r, o) => real.cancel(r, o),
   refund: (r, o) => real.refund(r, o),
+  refundQuery: (r, o) => real.refundQuery(r, o),
   downloadSettlement: (r, o) => real.downloadSettlement(r, o),
   verifyNotification: (p) => real.verifyNotification(p),
 };

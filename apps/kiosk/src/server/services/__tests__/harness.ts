@@ -32,17 +32,18 @@ export interface GatewayCounts {
   query: number;
   cancel: number;
   refund: number;
+  refundQuery: number;
   settlement: number;
 }
 
 /** Wraps a gateway to count calls per operation (and per partnerTransId), for duplicate checks. */
 export function countingGateway(inner: AlipayGateway) {
-  const counts: GatewayCounts = { pay: 0, query: 0, cancel: 0, refund: 0, settlement: 0 };
+  const counts: GatewayCounts = { pay: 0, query: 0, cancel: 0, refund: 0, refundQuery: 0, settlement: 0 };
   const perTrade = new Map<string, GatewayCounts>();
   const bump = (op: keyof GatewayCounts, id?: string): void => {
     counts[op] += 1;
     if (id) {
-      const c = perTrade.get(id) ?? { pay: 0, query: 0, cancel: 0, refund: 0, settlement: 0 };
+      const c = perTrade.get(id) ?? { pay: 0, query: 0, cancel: 0, refund: 0, refundQuery: 0, settlement: 0 };
       c[op] += 1;
       perTrade.set(id, c);
     }
@@ -53,6 +54,7 @@ export function countingGateway(inner: AlipayGateway) {
     query: (r, o) => (bump("query", r.partnerTransId), inner.query(r, o)),
     cancel: (r, o) => (bump("cancel", r.partnerTransId), inner.cancel(r, o)),
     refund: (r, o) => (bump("refund", r.partnerTransId), inner.refund(r, o)),
+    refundQuery: (r, o) => (bump("refundQuery", r.partnerTransId), inner.refundQuery(r, o)),
     downloadSettlement: (r, o) => (bump("settlement"), inner.downloadSettlement(r, o)),
     verifyNotification: (p) => inner.verifyNotification(p),
   };
