@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { expect, request as playwrightRequest, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E, demoCredentials, type DemoCredentials } from "../support/system.ts";
+import { glyphReport, legible } from "./glyphs.ts";
 
 const require = createRequire(import.meta.url);
 /** Overridable so the kiosk tests can also run against a system started elsewhere (defaults: support/system.ts). */
@@ -249,6 +250,10 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, summary: n.failureSummary })) }));
   });
   expect(result, `axe violations on ${name}`).toEqual([]);
+  if (/^(zh-Hans|zh-Hant|ja|ko)-/.test(name)) {
+    const glyphs = await glyphReport(page);
+    expect(legible(glyphs), `${name}: CJK text must be drawn with real glyphs, not tofu (${JSON.stringify(glyphs)})`).toBe(true);
+  }
 }
 
 // ------------------------------------------------------------------ walking the flow
