@@ -26,6 +26,8 @@ export const CHILD = "tt_skyline_child";
 export const SLOT_14 = `slot_skyline_${DAY}_1400`;
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
+/** Seals stored pay requests in tests (production: a key file, money-wiring.ts). */
+export const TEST_PAY_REQUEST_KEY = Buffer.alloc(32, 7);
 
 export interface GatewayCounts {
   pay: number;
