@@ -88,6 +88,7 @@ for (const { provider, skip } of providers) {
         const { paymentId, partnerTransId } = await startFailingPay(crashed, paymentCode);
         // While a resend is still possible the row holds the request only sealed.
         const waiting = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        expect(waiting.payRequest).toMatch(/^v1\./);
         expect(JSON.stringify(waiting)).not.toContain(paymentCode);
         await crashed.worker.stop();
         const restarted = processNamed(`${protocol}-restarted`);
@@ -97,6 +98,8 @@ for (const { provider, skip } of providers) {
         expect(bodies[1]).toBe(bodies[0]);
         const trades = [...h.sandbox.store.trades.values()].filter((t) => t.outTradeNo === partnerTransId);
         expect(trades.map((t) => t.status)).toEqual(["TRADE_SUCCESS"]);
+        // Settled: nothing can be resent, so the sealed request is gone.
+        expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).payRequest).toBeNull();
       });
     });
   }

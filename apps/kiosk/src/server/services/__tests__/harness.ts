@@ -52,6 +52,8 @@ export function countingGateway(inner: AlipayGateway) {
   const gateway: AlipayGateway = {
     protocol: inner.protocol,
     pay: (r, o) => (bump("pay", r.partnerTransId), inner.pay(r, o)),
+    signPay: (r) => inner.signPay(r),
+    sendPay: (s, o) => (bump("pay", s.partnerTransId), inner.sendPay(s, o)),
     query: (r, o) => (bump("query", r.partnerTransId), inner.query(r, o)),
     cancel: (r, o) => (bump("cancel", r.partnerTransId), inner.cancel(r, o)),
     refund: (r, o) => (bump("refund", r.partnerTransId), inner.refund(r, o)),
@@ -139,6 +141,7 @@ export async function createHarness(
     alipay: counting.gateway,
     ticketKeys: memoryTicketKeys(ticketKeyPems),
     metrics: metricsSink,
+    payRequestKey: TEST_PAY_REQUEST_KEY,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.eventSink ? { events: options.eventSink(db.db, clock) } : {}),

@@ -42,7 +42,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
       const answer = await fetch(`${targetUrl.origin}${path}`, {
         method: req.method ?? "GET",
         headers,
-        ...(req.method === "POST" ? { body } : {}),
+        ...(req.method === "POST" ? { body: new Uint8Array(body) } : {}),
         redirect: "manual",
       });
       const bytes = Buffer.from(await answer.arrayBuffer());
