@@ -703,7 +703,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const order = await db.order.findUnique({
       where: { id: input.orderId },
       include: {
-        attraction: { select: { name: true, ticketKeyId: true } },
+        attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
         lines: { include: { ticketType: { select: { code: true, name: true } }, slot: { select: { startsAt: true, endsAt: true } } } },
         payments: { select: { state: true } },
       },
@@ -732,6 +732,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         currency: order.currency,
         paymentCode: code,
         subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
+        // The attraction's merchant fields, when set, over the process-wide ones (issue 14).
+        ...(order.attraction.secondaryMerchantId ? { secondaryMerchantId: order.attraction.secondaryMerchantId } : {}),
+        ...(order.attraction.storeId ? { storeId: order.attraction.storeId } : {}),
         ...(order.kioskId ? { terminalId: order.kioskId } : {}),
       });
     } catch (error) {
