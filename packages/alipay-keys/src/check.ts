@@ -45,7 +45,15 @@ export type KeyCheckConfig = {
   allowInsecureHttp?: boolean;
   /** Currency of the probe query. @default "USD" */
   currency?: string;
+  /**
+   * The merchant fields each pay will carry, per scope (the server: one per attraction). Antom
+   * documents `secondary_merchant_id` and `store_id` in `extend_info` as mandatory, so a
+   * missing one is a warning (`merchant_fields`); it does not fail the key check.
+   */
+  merchantFields?: ReadonlyArray<MerchantFieldsScope>;
 };
+
+export type MerchantFieldsScope = { scope: string; secondaryMerchantId?: string | null | undefined; storeId?: string | null | undefined };
 
 export type KeyCheckDeps = {
   transport?: HttpTransport;
@@ -59,7 +67,7 @@ export type KeyCheckDeps = {
   maxClockSkewMs?: number;
 };
 
-export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "gateway_query" | "clock";
+export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "gateway_query" | "clock" | "merchant_fields";
 
 export type CheckStep = {
   name: StepName;
@@ -183,6 +191,25 @@ function finish(steps: CheckStep[], fingerprints: KeyCheckResult["fingerprints"]
  * configuration (that is a diagnosis); never includes key material in the result.
  */
 export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {}): Promise<KeyCheckResult> {
+  const result = await checkKeySetup(config, deps);
+  if (config.merchantFields !== undefined) result.steps.push(merchantFieldsStep(config.merchantFields));
+  return result;
+}
+
+/** Warns for every scope whose pays would go without `secondary_merchant_id` or `store_id`. */
+export function merchantFieldsStep(scopes: ReadonlyArray<MerchantFieldsScope>): CheckStep {
+  const gaps = scopes
+    .map((s) => ({ scope: s.scope, missing: [...(s.secondaryMerchantId ? [] : ["secondary_merchant_id"]), ...(s.storeId ? [] : ["store_id"])] }))
+    .filter((g) => g.missing.length > 0);
+  if (gaps.length === 0) return { name: "merchant_fields", status: "pass", detail: `Every pay carries secondary_merchant_id and store_id (${scopes.length} checked).` };
+  return {
+    name: "merchant_fields",
+    status: "warn",
+    detail: `Pays would go without fields Antom documents as mandatory in extend_info (the gateway may refuse them or risk control may stop them): ${gaps.map((g) => `${g.scope}: ${g.missing.join(", ")}`).join("; ")}.`,
+  };
+}
+
+async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promise<KeyCheckResult> {
   const steps: CheckStep[] = [];
   const fingerprints: KeyCheckResult["fingerprints"] = {};
   const protocol = config.protocol ?? "mapi";
