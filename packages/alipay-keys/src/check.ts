@@ -53,7 +53,13 @@ export type KeyCheckConfig = {
   merchantFields?: ReadonlyArray<MerchantFieldsScope>;
 };
 
-export type MerchantFieldsScope = { scope: string; secondaryMerchantId?: string | null | undefined; storeId?: string | null | undefined };
+export type MerchantFieldsScope = {
+  scope: string;
+  secondaryMerchantId?: string | null | undefined;
+  storeId?: string | null | undefined;
+  /** Which of the two this scope's protocol sends. @default both (MAPI); OpenAPI pays carry `store_id` only */
+  fields?: ReadonlyArray<"secondary_merchant_id" | "store_id">;
+};
 
 export type KeyCheckDeps = {
   transport?: HttpTransport;
@@ -199,9 +205,13 @@ export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {})
 /** Warns for every scope whose pays would go without `secondary_merchant_id` or `store_id`. */
 export function merchantFieldsStep(scopes: ReadonlyArray<MerchantFieldsScope>): CheckStep {
   const gaps = scopes
-    .map((s) => ({ scope: s.scope, missing: [...(s.secondaryMerchantId ? [] : ["secondary_merchant_id"]), ...(s.storeId ? [] : ["store_id"])] }))
+    .map((s) => {
+      const fields = s.fields ?? ["secondary_merchant_id", "store_id"];
+      const isMissing = (f: "secondary_merchant_id" | "store_id"): boolean => fields.includes(f) && !(f === "store_id" ? s.storeId : s.secondaryMerchantId);
+      return { scope: s.scope, missing: (["secondary_merchant_id", "store_id"] as const).filter(isMissing) };
+    })
     .filter((g) => g.missing.length > 0);
-  if (gaps.length === 0) return { name: "merchant_fields", status: "pass", detail: `Every pay carries secondary_merchant_id and store_id (${scopes.length} checked).` };
+  if (gaps.length === 0) return { name: "merchant_fields", status: "pass", detail: `Every pay carries its merchant fields (${scopes.length} checked).` };
   return {
     name: "merchant_fields",
     status: "warn",

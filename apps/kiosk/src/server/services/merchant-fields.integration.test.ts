@@ -45,7 +45,7 @@ for (const protocol of ["mapi", "openapi"] as const) {
     }
 
     it("sends the attraction's secondary merchant and store when set, and always notify_url", async () => {
-      await h.db.db.attraction.update({ where: { id: KIOSK.attractionId }, data: { secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" } });
+      await h.db.db.attraction.update({ where: { id: "attr_skyline" }, data: { secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" } });
       const params = await payParams();
       if (protocol === "mapi") {
         expect(params.get("notify_url")).toBe(NOTIFY_URL);
@@ -57,7 +57,7 @@ for (const protocol of ["mapi", "openapi"] as const) {
     });
 
     it("sends neither when the attraction has none", async () => {
-      await h.db.db.attraction.update({ where: { id: KIOSK.attractionId }, data: { secondaryMerchantId: null, storeId: null } });
+      await h.db.db.attraction.update({ where: { id: "attr_skyline" }, data: { secondaryMerchantId: null, storeId: null } });
       const params = await payParams();
       expect(params.get("notify_url")).toBe(NOTIFY_URL);
       const sent = protocol === "mapi" ? JSON.parse(params.get("extend_info") ?? "{}") : JSON.parse(params.get("biz_content") ?? "{}");
