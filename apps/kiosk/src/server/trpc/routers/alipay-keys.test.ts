@@ -63,13 +63,14 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     const admin = await h.staffSession("admin");
     const caller = callerWith(h.services, admin.token);
     const before = await caller.alipayKeys.merchantFields();
-    expect(before.map((a) => a.id)).toContain("attr_skyline");
+    expect(before.find((a) => a.id === "attr_skyline")).toMatchObject({ secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" });
+    expect(await caller.alipayKeys.setMerchantFields({ attractionId: "attr_museum", secondaryMerchantId: null, storeId: null })).toMatchObject({ secondaryMerchantId: null, storeId: null });
     const set = await caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
     expect(set).toMatchObject({ id: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
     expect(await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" }, select: { secondaryMerchantId: true, storeId: true } })).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
-    const audit = await h.services.db.auditLog.findMany({ where: { action: "alipay.merchant_fields_set", actorId: admin.id } });
+    const audit = await h.services.db.auditLog.findMany({ where: { action: "alipay.merchant_fields_set", actorId: admin.id, targetId: "attr_skyline" } });
     expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0]!.details)).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1", before: { secondaryMerchantId: null, storeId: null } });
+    expect(JSON.parse(audit[0]!.details)).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1", before: { secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" } });
 
     expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "bad id!", storeId: null }))).toBe("BAD_REQUEST");
     expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_nowhere", secondaryMerchantId: null, storeId: null }))).toBe("NOT_FOUND");
