@@ -82,6 +82,18 @@ for (const { provider, skip } of providers) {
         expect(JSON.stringify(row)).not.toContain(paymentCode);
       });
 
+      it("resends nothing once the hold time is over, and clears the stored request", async () => {
+        const first = processNamed(`${protocol}-late`);
+        const { paymentId, partnerTransId } = await startFailingPay(first, code("success"));
+        await first.worker.stop();
+        const restarted = processNamed(`${protocol}-late-restarted`);
+        await h.advance(restarted.payments.policy.payCodeHoldMs + 1_000);
+        await restarted.worker.tick();
+        expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).payRequest).toBeNull();
+        expect(await runUntilSettled(restarted, paymentId)).toBe("CANCELLED");
+        expect(payBodies(partnerTransId)).toHaveLength(1);
+      });
+
       it("resends the stored bytes from a restarted process that never saw the code", async () => {
         const crashed = processNamed(`${protocol}-crashed`);
         const paymentCode = code("success");

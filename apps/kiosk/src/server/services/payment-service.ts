@@ -357,6 +357,14 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     return held && held.until > now ? held : undefined;
   }
 
+  /** The sealed request can go: nothing can be resent any more (one this process cannot open stays for those that can). */
+  function isPayRequestSpent(row: Pick<PaymentRow, "id" | "payRequest">, nextState: string): boolean {
+    if (row.payRequest === null) return false;
+    if (nextState !== "SENDING" && nextState !== "POLLING") return true;
+    const sealed = payRequestKey ? openPayRequest(payRequestKey, row.id, row.payRequest) : null;
+    return sealed !== null && sealed.until <= clock.now().getTime();
+  }
+
   /** The view without tickets. */
   function viewOf(row: PaymentRow): PaymentView {
     return {
@@ -530,7 +538,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
         machineState: JSON.stringify(next),
         // The sealed request goes as soon as no resend can follow (settled, cancelling, expired).
-        ...(row.payRequest !== null && (heldPay === undefined || (next.state !== "SENDING" && next.state !== "POLLING")) ? { payRequest: null } : {}),
+        ...(isPayRequestSpent(row, next.state) ? { payRequest: null } : {}),
         version: row.version + 1,
         ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
       } satisfies Partial<PaymentRow>;
