@@ -125,6 +125,11 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
   const log = platform.log.child({ ns: "money" });
   const alipayKeys = createAlipayKeyRingFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
   const alipay = alipayKeys.gateway;
+  const payRequestKeyPath = join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE);
+  const payRequestKey = loadOrCreatePayRequestKey(payRequestKeyPath);
+  if (!payRequestKey) {
+    log.warn("no pay request key and its folder is read-only: a pay after SYSTEM_ERROR is resent only by the process that started it", { path: payRequestKeyPath });
+  }
   return {
     alipayKeys,
     deps: {
@@ -133,7 +138,7 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
       alipay,
       log,
       ticketKeys: fileTicketKeys(env.ticketKeysDir),
-      payRequestKey: loadOrCreatePayRequestKey(join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE)),
+      ...(payRequestKey ? { payRequestKey } : {}),
       events: moneyEventSink(platform),
       metrics: moneyMetricsAdapter(platform.metrics),
       holdMs: env.orderHoldMs,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,13 +42,24 @@ describe("sealed pay requests", () => {
     const dir = mkdtempSync(join(tmpdir(), "payreq-"));
     dirs.push(dir);
     const path = join(dir, "keys", "pay-request.key");
-    const first = loadOrCreatePayRequestKey(path);
+    const first = loadOrCreatePayRequestKey(path) ?? Buffer.alloc(0);
     expect(first).toHaveLength(32);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(loadOrCreatePayRequestKey(path).equals(first)).toBe(true);
+    expect(loadOrCreatePayRequestKey(path)?.equals(first)).toBe(true);
     expect(readFileSync(path, "utf8").trim()).toBe(first.toString("base64"));
     const bad = join(dir, "bad.key");
     writeFileSync(bad, "c2hvcnQ=\n");
     expect(() => loadOrCreatePayRequestKey(bad)).toThrow(/32-byte/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("answers null (memory only) when the key is missing from a read-only folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "payreq-ro-"));
+    dirs.push(dir);
+    chmodSync(dir, 0o500);
+    try {
+      expect(loadOrCreatePayRequestKey(join(dir, "pay-request.key"))).toBeNull();
+    } finally {
+      chmodSync(dir, 0o700);
+    }
   });
 });

@@ -7,7 +7,7 @@
  * payment's row) is treated as absent: the payment is then only queried, never re-paid.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SignedPayRequest } from "@kiosk/alipay-core";
 
@@ -51,13 +51,20 @@ export function openPayRequest(key: Uint8Array, paymentId: string, text: string)
  * The key from `path` (base64 of 32 bytes), created with mode 0600 on first use. Every server
  * instance of a fleet must see the same file (like the ticket keys next to it); an instance
  * with another key cannot open a stored request and then only queries that payment.
+ * `null` when the file is missing and cannot be created (a read-only secrets mount): the
+ * caller then holds pay requests in memory only.
  */
-export function loadOrCreatePayRequestKey(path: string): Buffer {
+export function loadOrCreatePayRequestKey(path: string): Buffer | null {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(path, `${randomBytes(PAY_REQUEST_KEY_BYTES).toString("base64")}\n`, { flag: "wx", mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EROFS" || code === "EACCES" || code === "EPERM") {
+      if (!existsSync(path)) return null;
+    } else if (code !== "EEXIST") {
+      throw error;
+    }
   }
   const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
   if (key.length !== PAY_REQUEST_KEY_BYTES) throw new Error(`${path} does not hold a ${PAY_REQUEST_KEY_BYTES}-byte base64 key`);
