@@ -20,6 +20,7 @@ import {
   AlipayResponseError,
   AlipaySignatureError,
   AlipayTimeoutError,
+  AlipayValidationError,
 } from "./errors.ts";
 import {
   buildSignContent,
@@ -132,11 +133,43 @@ export type SettlementInput = {
   billCurrency?: string;
 };
 
+/** One HTTP request exactly as it goes on the wire (URL, headers and body, signature included). */
+export type SignedHttpRequest = {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+};
+
+/**
+ * A pay request as it was signed for its first send (plain JSON, so it can be stored). A pay
+ * resent after SYSTEM_ERROR is the same request: resend this object with
+ * {@link AlipayClient.sendPay}, never a rebuilt one (whose `trans_create_time` / `timestamp`
+ * would come from the clock again). `http` carries the unmasked payment code: store it only
+ * encrypted, and only while a resend is possible.
+ */
+export type SignedPayRequest = {
+  protocol: AlipayProtocol;
+  partnerTransId: string;
+  amountMinor: number;
+  currency: string;
+  paymentCodeMasked: string;
+  http: SignedHttpRequest;
+};
+
 /** The barcode payment client, identical for both protocols. */
 export interface AlipayClient {
   readonly protocol: AlipayProtocol;
   /** Charges a scanned code. Expected outcomes are values; see {@link PayResult}. */
   pay(input: PayInput, options?: CallOptions): Promise<PayResult>;
+  /**
+   * Builds and signs a pay request without sending it; every clock-derived parameter
+   * (`trans_create_time`, OpenAPI `timestamp`) is fixed here.
+   * @throws AlipayValidationError on bad input (nothing is sent).
+   */
+  signPay(input: PayInput): SignedPayRequest;
+  /** Sends a signed pay request byte-for-byte (first send or a resend); answers like {@link pay}. */
+  sendPay(signed: SignedPayRequest, options?: CallOptions): Promise<PayResult>;
   query(input: QueryInput, options?: CallOptions): Promise<QueryResult>;
   /** Reverses: closes if unpaid, refunds if paid (same Beijing day). */
   cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult>;
@@ -719,12 +752,105 @@ abstract class BaseClient {
   }
 }
 
-function summaryOfPay(input: PayInput): CallContext["request"] {
+function summaryOfPay(
+  input: Pick<SignedPayRequest, "amountMinor" | "currency" | "paymentCodeMasked">,
+): CallContext["request"] {
   return {
     amountMinor: input.amountMinor,
     currency: input.currency,
-    paymentCodeMasked: maskPaymentCode(input.paymentCode),
+    paymentCodeMasked: input.paymentCodeMasked,
   };
+}
+
+/**
+ * The pay operation shared by both protocols: sign once ({@link AlipayClient.signPay}), send
+ * the signed bytes ({@link AlipayClient.sendPay}); `pay` is the two in one call.
+ */
+abstract class PayingClient extends BaseClient {
+  protected abstract readonly payApiName: string;
+  protected abstract readonly payTimeoutMs: number;
+  protected abstract readonly gatewayUrl: string;
+  /** Builds and signs the pay request (clock read here). */
+  protected abstract signPayHttp(input: PayInput): SignedHttpRequest;
+  /** Sends signed pay bytes, verifies and maps the answer. */
+  protected abstract exchangePay(
+    signed: SignedPayRequest,
+    ctx: CallContext,
+  ): Promise<{ result: PayResult; httpStatus: number }>;
+
+  signPay(input: PayInput): SignedPayRequest {
+    const http = this.signPayHttp(input);
+    return {
+      protocol: this.protocol,
+      partnerTransId: input.partnerTransId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      paymentCodeMasked: maskPaymentCode(input.paymentCode),
+      http,
+    };
+  }
+
+  #payContext(
+    ids: { partnerTransId: string },
+    request: CallContext["request"],
+    options: CallOptions | undefined,
+  ): CallContext {
+    return {
+      operation: "pay",
+      apiName: this.payApiName,
+      ids,
+      request,
+      timeoutMs: this.payTimeoutMs,
+      options,
+    };
+  }
+
+  pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
+    const ctx = this.#payContext(
+      { partnerTransId: input.partnerTransId },
+      summaryOfPay({
+        ...input,
+        paymentCodeMasked: maskPaymentCode(input.paymentCode),
+      }),
+      options,
+    );
+    return this.run(ctx, () => this.exchangePay(this.signPay(input), ctx));
+  }
+
+  sendPay(signed: SignedPayRequest, options?: CallOptions): Promise<PayResult> {
+    const ctx = this.#payContext(
+      { partnerTransId: signed.partnerTransId },
+      summaryOfPay(signed),
+      options,
+    );
+    return this.run(ctx, () => {
+      checkSignedPay(signed, this.protocol, this.gatewayUrl);
+      return this.exchangePay(signed, ctx);
+    });
+  }
+}
+
+/** A stored request is resent only by a client of its protocol, to the gateway it was signed for. */
+function checkSignedPay(
+  signed: SignedPayRequest,
+  protocol: AlipayProtocol,
+  gatewayUrl: string,
+): void {
+  if (signed.protocol !== protocol)
+    throw new AlipayValidationError(
+      `The pay request was signed for ${signed.protocol}, this client speaks ${protocol}`,
+      { field: "protocol" },
+    );
+  const target = new URL(signed.http.url);
+  const configured = new URL(gatewayUrl);
+  if (
+    target.origin !== configured.origin ||
+    target.pathname !== configured.pathname
+  )
+    throw new AlipayValidationError(
+      "The pay request was signed for another gateway URL",
+      { field: "gatewayUrl" },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -734,8 +860,11 @@ function summaryOfPay(input: PayInput): CallContext["request"] {
 type ParsedMapiConfig = z.output<typeof MapiConfigSchema>;
 
 /** Global MAPI barcode client (`alipay.acquire.overseas.*`, XML, MD5 / RSA / RSA2). */
-export class MapiClient extends BaseClient implements AlipayClient {
+export class MapiClient extends PayingClient implements AlipayClient {
   readonly protocol = "mapi" as const;
+  protected readonly payApiName = MAPI_SERVICE.pay;
+  protected readonly payTimeoutMs: number;
+  protected readonly gatewayUrl: string;
   readonly #config: ParsedMapiConfig;
   readonly #signing: SigningKey;
   readonly #verifying: VerifyingKey;
@@ -743,6 +872,8 @@ export class MapiClient extends BaseClient implements AlipayClient {
   constructor(config: MapiConfig, deps: ClientDeps = {}) {
     super(deps);
     this.#config = parseConfig(MapiConfigSchema, config);
+    this.payTimeoutMs = this.#config.timeouts.pay;
+    this.gatewayUrl = this.#config.gatewayUrl;
     const keys = loadKeys(this.#config.signType, this.#config);
     this.#signing = keys.signing;
     this.#verifying = keys.verifying;
@@ -756,10 +887,15 @@ export class MapiClient extends BaseClient implements AlipayClient {
   }
 
   /** Signs, sends and returns the verified `response/alipay` fields. */
-  async #send(
+  #send(
     params: Record<string, string>,
     ctx: CallContext,
   ): Promise<{ fields: Record<string, string>; httpStatus: number }> {
+    return this.#post(this.#sign(params), ctx);
+  }
+
+  /** The signed HTTP request for `params` (POST form, or GET with a query string). */
+  #sign(params: Record<string, string>): SignedHttpRequest {
     const signed: Record<string, string> = {
       ...params,
       sign: signContent(buildSignContent(params), this.#signing),
@@ -767,12 +903,7 @@ export class MapiClient extends BaseClient implements AlipayClient {
     };
     const { _input_charset: charset = "UTF-8", ...rest } = signed;
     const isPost = this.#config.httpMethod === "POST";
-    const request: {
-      method: "GET" | "POST";
-      url: string;
-      headers: Record<string, string>;
-      body?: string;
-    } = isPost
+    return isPost
       ? {
           method: "POST" as const,
           url: withQuery(this.#config.gatewayUrl, { _input_charset: charset }),
@@ -787,6 +918,13 @@ export class MapiClient extends BaseClient implements AlipayClient {
           url: withQuery(this.#config.gatewayUrl, signed),
           headers: { accept: "text/xml,text/plain,text/html" },
         };
+  }
+
+  /** Sends a signed request as is and returns the verified `response/alipay` fields. */
+  async #post(
+    request: SignedHttpRequest,
+    ctx: CallContext,
+  ): Promise<{ fields: Record<string, string>; httpStatus: number }> {
     const response = await exchange(
       this.transport,
       request,
@@ -874,28 +1012,25 @@ export class MapiClient extends BaseClient implements AlipayClient {
     return envelope.fields;
   }
 
-  pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
-    const ctx: CallContext = {
-      operation: "pay",
-      apiName: MAPI_SERVICE.pay,
-      ids: { partnerTransId: input.partnerTransId },
-      request: summaryOfPay(input),
-      timeoutMs: this.#config.timeouts.pay,
-      options,
-    };
-    return this.run(ctx, async () => {
-      const params = buildMapiPayParams(this.#common, {
-        ...input,
-        createdAtMs: input.createdAtMs ?? this.clock.now(),
-        merchant: this.#config.merchant,
-        offsetMinutes: this.#config.utcOffsetMinutes,
-      });
-      const { fields, httpStatus } = await this.#send(params, ctx);
-      return {
-        result: mapMapiPay(fields, input, this.#config.utcOffsetMinutes),
-        httpStatus,
-      };
+  protected signPayHttp(input: PayInput): SignedHttpRequest {
+    const params = buildMapiPayParams(this.#common, {
+      ...input,
+      createdAtMs: input.createdAtMs ?? this.clock.now(),
+      merchant: this.#config.merchant,
+      offsetMinutes: this.#config.utcOffsetMinutes,
     });
+    return this.#sign(params);
+  }
+
+  protected async exchangePay(
+    signed: SignedPayRequest,
+    ctx: CallContext,
+  ): Promise<{ result: PayResult; httpStatus: number }> {
+    const { fields, httpStatus } = await this.#post(signed.http, ctx);
+    return {
+      result: mapMapiPay(fields, signed, this.#config.utcOffsetMinutes),
+      httpStatus,
+    };
   }
 
   query(input: QueryInput, options?: CallOptions): Promise<QueryResult> {
@@ -1119,8 +1254,11 @@ type ParsedOpenApiConfig = z.output<typeof OpenApiConfigSchema>;
 const OPENAPI_BUSINESS_CODES = new Set<string>(Object.values(OPENAPI_CODE));
 
 /** Alipay Open Platform barcode client (`alipay.trade.*`, JSON, RSA2 / RSA). */
-export class OpenApiClient extends BaseClient implements AlipayClient {
+export class OpenApiClient extends PayingClient implements AlipayClient {
   readonly protocol = "openapi" as const;
+  protected readonly payApiName = OPENAPI_METHOD.pay;
+  protected readonly payTimeoutMs: number;
+  protected readonly gatewayUrl: string;
   readonly #config: ParsedOpenApiConfig;
   readonly #signing: SigningKey;
   readonly #verifying: VerifyingKey;
@@ -1129,6 +1267,8 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
   constructor(config: OpenApiConfig, deps: ClientDeps = {}) {
     super(deps);
     this.#config = parseConfig(OpenApiConfigSchema, config);
+    this.payTimeoutMs = this.#config.timeouts.pay;
+    this.gatewayUrl = this.#config.gatewayUrl;
     const certTexts = readCertTexts(this.#config);
     const keys = loadKeys(this.#config.signType, {
       ...this.#config,
@@ -1181,11 +1321,16 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
   }
 
   /** Signs, sends, verifies; returns the verified response object. */
-  async #send(
+  #send(
     method: string,
     biz: Record<string, unknown>,
     ctx: CallContext,
   ): Promise<{ response: Record<string, unknown>; httpStatus: number }> {
+    return this.#post(method, this.#sign(method, biz), ctx);
+  }
+
+  /** The signed form POST (`timestamp` from the clock, here and only here). */
+  #sign(method: string, biz: Record<string, unknown>): SignedHttpRequest {
     const params = buildOpenApiParams(
       {
         appId: this.#config.appId,
@@ -1206,17 +1351,26 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
       ...params,
       sign: signOpenApiParams(params, this.#signing),
     });
+    return {
+      method: "POST",
+      url: withQuery(this.#config.gatewayUrl, { charset: "utf-8" }),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded;charset=utf-8",
+        accept: "application/json",
+      },
+      body,
+    };
+  }
+
+  /** Sends a signed request as is; verifies and returns the response object. */
+  async #post(
+    method: string,
+    request: SignedHttpRequest,
+    ctx: CallContext,
+  ): Promise<{ response: Record<string, unknown>; httpStatus: number }> {
     const response = await exchange(
       this.transport,
-      {
-        method: "POST",
-        url: withQuery(this.#config.gatewayUrl, { charset: "utf-8" }),
-        headers: {
-          "content-type": "application/x-www-form-urlencoded;charset=utf-8",
-          accept: "application/json",
-        },
-        body,
-      },
+      request,
       ctx.options?.timeoutMs ?? ctx.timeoutMs,
       ctx.options?.signal,
     );
@@ -1259,37 +1413,34 @@ export class OpenApiClient extends BaseClient implements AlipayClient {
     return { response: parsed, httpStatus: response.status };
   }
 
-  pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
-    const ctx: CallContext = {
-      operation: "pay",
-      apiName: OPENAPI_METHOD.pay,
-      ids: { partnerTransId: input.partnerTransId },
-      request: summaryOfPay(input),
-      timeoutMs: this.#config.timeouts.pay,
-      options,
-    };
-    return this.run(ctx, async () => {
-      const storeId = input.storeId ?? this.#config.storeId;
-      const terminalId = input.terminalId ?? this.#config.terminalId;
-      const biz = buildOpenApiPayBiz({
-        ...input,
-        ...(storeId !== undefined ? { storeId } : {}),
-        ...(terminalId !== undefined ? { terminalId } : {}),
-        timeoutExpress: this.#config.timeoutExpress,
-        ...(this.#config.settleCurrency !== undefined
-          ? { settleCurrency: this.#config.settleCurrency }
-          : {}),
-      });
-      const { response, httpStatus } = await this.#send(
-        OPENAPI_METHOD.pay,
-        biz,
-        ctx,
-      );
-      return {
-        result: mapOpenApiPay(response, input, this.#config.utcOffsetMinutes),
-        httpStatus,
-      };
+  protected signPayHttp(input: PayInput): SignedHttpRequest {
+    const storeId = input.storeId ?? this.#config.storeId;
+    const terminalId = input.terminalId ?? this.#config.terminalId;
+    const biz = buildOpenApiPayBiz({
+      ...input,
+      ...(storeId !== undefined ? { storeId } : {}),
+      ...(terminalId !== undefined ? { terminalId } : {}),
+      timeoutExpress: this.#config.timeoutExpress,
+      ...(this.#config.settleCurrency !== undefined
+        ? { settleCurrency: this.#config.settleCurrency }
+        : {}),
     });
+    return this.#sign(OPENAPI_METHOD.pay, biz);
+  }
+
+  protected async exchangePay(
+    signed: SignedPayRequest,
+    ctx: CallContext,
+  ): Promise<{ result: PayResult; httpStatus: number }> {
+    const { response, httpStatus } = await this.#post(
+      OPENAPI_METHOD.pay,
+      signed.http,
+      ctx,
+    );
+    return {
+      result: mapOpenApiPay(response, signed, this.#config.utcOffsetMinutes),
+      httpStatus,
+    };
   }
 
   query(input: QueryInput, options?: CallOptions): Promise<QueryResult> {

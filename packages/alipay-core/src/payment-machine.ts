@@ -762,8 +762,8 @@ function fromSending(
       return ignore(s, "notification without a final status");
     }
     case "resume":
-      // Crash after the row was written: the pay may or may not have been sent, and the
-      // payment code is gone (never stored), so only querying is possible.
+      // Crash after the row was written: the pay may or may not have been sent and no
+      // SYSTEM_ERROR was seen, so only querying (a resend follows SYSTEM_ERROR only).
       return pollOrCancel(s, { isPayRetryAllowed: false }, now, now);
     default:
       return ignore(s, `${event.type} in SENDING`);

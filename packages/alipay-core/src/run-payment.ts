@@ -4,7 +4,7 @@
  * For tests, the conformance tool and a simple single-process server; the production worker
  * persists every transition instead of holding it in memory.
  */
-import type { AlipayClient } from "./client.ts";
+import type { AlipayClient, SignedPayRequest } from "./client.ts";
 import type { Clock } from "./clock.ts";
 import { AlipayAbortError } from "./errors.ts";
 import {
@@ -143,6 +143,7 @@ async function execute(
   command: Extract<PaymentCommand, { at: number }>,
   state: PaymentState,
   options: DriveOptions & { payment?: PayInput },
+  signedPay: () => SignedPayRequest,
 ): Promise<PaymentEvent> {
   const { client, signal } = options;
   const callOptions = signal ? { signal } : {};
@@ -159,9 +160,10 @@ async function execute(
         };
       }
       try {
+        // Signed once; a resend after SYSTEM_ERROR sends the same bytes (issue 14).
         return {
           type: "pay_result",
-          result: await client.pay(options.payment, callOptions),
+          result: await client.sendPay(signedPay(), callOptions),
         };
       } catch (error) {
         if (error instanceof AlipayAbortError) throw error;
@@ -250,6 +252,12 @@ export async function drive(
   let count = 0;
   let isCancelDelivered = false;
   let isStuck = false;
+  let signed: SignedPayRequest | undefined;
+  const signedPay = (): SignedPayRequest => {
+    if (!options.payment) throw new Error("no payment to sign");
+    signed ??= options.client.signPay(options.payment);
+    return signed;
+  };
 
   const handleInstant = async (t: Transition): Promise<void> => {
     for (const c of t.commands) {
@@ -316,7 +324,7 @@ export async function drive(
     }
     let event: PaymentEvent;
     try {
-      event = await execute(pending, current.state, options);
+      event = await execute(pending, current.state, options, signedPay);
     } catch {
       return { state: current.state, outcome: "aborted", transitions: count };
     }

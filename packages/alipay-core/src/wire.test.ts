@@ -297,6 +297,41 @@ describe("MAPI request builders", () => {
     expect(bare["extend_info"]).toBeUndefined();
   });
 
+  it("lets a payment set its own secondary merchant and store (per attraction), over the configured ones", () => {
+    const input = {
+      ...req,
+      amountMinor: 100,
+      paymentCode: "281234567890123456",
+      subject: "Tickets",
+      createdAtMs: T0,
+    };
+    const params = buildMapiPayParams(common, {
+      ...input,
+      secondaryMerchantId: "ATTR_SKY",
+      storeId: "SKY-01",
+      merchant,
+    });
+    expect(JSON.parse(params["extend_info"] as string)).toMatchObject({
+      secondary_merchant_id: "ATTR_SKY",
+      store_id: "SKY-01",
+    });
+    const only = buildMapiPayParams(common, {
+      ...input,
+      secondaryMerchantId: "ATTR_SKY",
+      merchant: {},
+    });
+    expect(JSON.parse(only["extend_info"] as string)).toEqual({
+      secondary_merchant_id: "ATTR_SKY",
+    });
+    expect(() =>
+      buildMapiPayParams(common, {
+        ...input,
+        secondaryMerchantId: "bad id!",
+        merchant: {},
+      }),
+    ).toThrow(AlipayValidationError);
+  });
+
   it("rejects a subject with a double quote or over 256 chars", () => {
     const base = {
       ...req,

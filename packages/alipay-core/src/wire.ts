@@ -423,7 +423,11 @@ export type PayInput = {
   /** Shown in the buyer's Alipay bill (MAPI `trans_name`, OpenAPI `subject`). ≤256 chars. */
   subject: string;
   memo?: string;
-  /** Overrides the configured store / terminal for this payment. */
+  /**
+   * Overrides the configured secondary merchant / store / terminal for this payment (the
+   * kiosk sets them per attraction). MAPI: `extend_info`; OpenAPI: `store_id`, `terminal_id`.
+   */
+  secondaryMerchantId?: string;
   storeId?: string;
   terminalId?: string;
   /** Time the order was created; default: the client's clock. */
@@ -484,6 +488,9 @@ export function buildMapiPayParams(
     params["memo"] = checkText(input.memo, "memo", 256);
   const extendInfo = buildExtendInfo({
     ...input.merchant,
+    ...(input.secondaryMerchantId !== undefined
+      ? { secondaryMerchantId: input.secondaryMerchantId }
+      : {}),
     ...(input.storeId !== undefined ? { storeId: input.storeId } : {}),
     ...(input.terminalId !== undefined ? { terminalId: input.terminalId } : {}),
   });

@@ -79,6 +79,27 @@ describe("checkKeys against the sandbox", () => {
     expect(allText(result)).not.toContain(bodyOf(merchant.privateKeyPem).slice(0, 40));
   });
 
+  it("warns (without failing) for each attraction that lacks a secondary merchant id or store id", async () => {
+    const result = await checkKeys(
+      rsaConfig({
+        merchantFields: [
+          { scope: "Skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-1" },
+          { scope: "Museum", secondaryMerchantId: null, storeId: "MUS-1" },
+          { scope: "Harbour", secondaryMerchantId: null, storeId: null },
+        ],
+      }),
+    );
+    expect(result.ok).toBe(true);
+    expect(result.diagnosis.code).toBe("ok");
+    const step = result.steps.find((s) => s.name === "merchant_fields");
+    expect(step?.status).toBe("warn");
+    expect(step?.detail).toContain("Museum: secondary_merchant_id");
+    expect(step?.detail).toContain("Harbour: secondary_merchant_id, store_id");
+    expect(step?.detail).not.toContain("Skyline");
+    const complete = await checkKeys(rsaConfig({ merchantFields: [{ scope: "Skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-1" }] }));
+    expect(complete.steps.find((s) => s.name === "merchant_fields")?.status).toBe("pass");
+  });
+
   it("passes with an MD5 key", async () => {
     const result = await checkKeys(rsaConfig({ signType: "MD5", md5Key: MD5_KEY, privateKey: undefined, alipayPublicKey: undefined }));
     expect(result.diagnosis.code).toBe("ok");

@@ -46,7 +46,21 @@ export type KeyCheckConfig = {
   allowInsecureHttp?: boolean;
   /** Currency of the probe query. @default "USD" */
   currency?: string;
+  /**
+   * The merchant fields each pay will carry, per scope (the server: one per attraction). Antom
+   * documents `secondary_merchant_id` and `store_id` in `extend_info` as mandatory, so a
+   * missing one is a warning (`merchant_fields`); it does not fail the key check.
+   */
+  merchantFields?: ReadonlyArray<MerchantFieldsScope>;
 } & CertCheckInput;
+
+export type MerchantFieldsScope = {
+  scope: string;
+  secondaryMerchantId?: string | null | undefined;
+  storeId?: string | null | undefined;
+  /** Which of the two this scope's protocol sends. @default both (MAPI); OpenAPI pays carry `store_id` only */
+  fields?: ReadonlyArray<"secondary_merchant_id" | "store_id">;
+};
 
 export type KeyCheckDeps = {
   transport?: HttpTransport;
@@ -60,7 +74,7 @@ export type KeyCheckDeps = {
   maxClockSkewMs?: number;
 };
 
-export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "certificates" | "gateway_query" | "clock";
+export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "certificates" | "gateway_query" | "clock" | "merchant_fields";
 
 export type CheckStep = {
   name: StepName;
@@ -190,6 +204,29 @@ function finish(steps: CheckStep[], fingerprints: KeyCheckResult["fingerprints"]
  * configuration (that is a diagnosis); never includes key material in the result.
  */
 export async function checkKeys(config: KeyCheckConfig, deps: KeyCheckDeps = {}): Promise<KeyCheckResult> {
+  const result = await checkKeySetup(config, deps);
+  if (config.merchantFields !== undefined) result.steps.push(merchantFieldsStep(config.merchantFields));
+  return result;
+}
+
+/** Warns for every scope whose pays would go without `secondary_merchant_id` or `store_id`. */
+export function merchantFieldsStep(scopes: ReadonlyArray<MerchantFieldsScope>): CheckStep {
+  const gaps = scopes
+    .map((s) => {
+      const fields = s.fields ?? ["secondary_merchant_id", "store_id"];
+      const isMissing = (f: "secondary_merchant_id" | "store_id"): boolean => fields.includes(f) && !(f === "store_id" ? s.storeId : s.secondaryMerchantId);
+      return { scope: s.scope, missing: (["secondary_merchant_id", "store_id"] as const).filter(isMissing) };
+    })
+    .filter((g) => g.missing.length > 0);
+  if (gaps.length === 0) return { name: "merchant_fields", status: "pass", detail: `Every pay carries its merchant fields (${scopes.length} checked).` };
+  return {
+    name: "merchant_fields",
+    status: "warn",
+    detail: `Pays would go without fields Antom documents as mandatory in extend_info (the gateway may refuse them or risk control may stop them): ${gaps.map((g) => `${g.scope}: ${g.missing.join(", ")}`).join("; ")}.`,
+  };
+}
+
+async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promise<KeyCheckResult> {
   const steps: CheckStep[] = [];
   const fingerprints: KeyCheckResult["fingerprints"] = {};
   const protocol = config.protocol ?? "mapi";

@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   AlipaySignatureError,
   createAlipayClient,
+  FetchTransport,
   fetchBill,
   runPayment,
   runRefund,
@@ -156,6 +157,8 @@ type Harness = {
   sandbox: RunningSandbox;
   client: AlipayClient;
   requests: RequestSummary[];
+  /** Every request as it went on the wire: `METHOD url` + body. */
+  wire: string[];
   merchantId: string;
   /** Another client on the same sandbox and clock (e.g. through a proxy). */
   makeClient(extra: {
@@ -192,6 +195,14 @@ async function setup(
     },
   };
   const requests: RequestSummary[] = [];
+  const wire: string[] = [];
+  const fetchTransport = new FetchTransport();
+  const transport = {
+    request: (request: Parameters<FetchTransport["request"]>[0]) => {
+      wire.push(`${request.method} ${request.url}\n${request.body ?? ""}`);
+      return fetchTransport.request(request);
+    },
+  };
   const makeClient: Harness["makeClient"] = (extra) =>
     createAlipayClient(
       clientConfig(row, extra.gatewayUrl ?? sandbox.gatewayUrl, {
@@ -204,6 +215,7 @@ async function setup(
       }),
       {
         clock: coreClock,
+        transport,
         hooks: { onRequest: (summary) => requests.push(summary) },
       },
     );
@@ -222,6 +234,7 @@ async function setup(
     sandbox,
     client,
     requests,
+    wire,
     merchantId: merchantIdOf(row),
     makeClient,
   };
@@ -685,6 +698,14 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         result: { status: "not_found" },
       });
       expect(payRequests(h)).toHaveLength(2);
+      // The resend is the same request, byte for byte, although the clock moved on (issue 14).
+      const payMark =
+        h.row.protocol === "mapi"
+          ? "service=alipay.acquire.overseas.spot.pay"
+          : "method=alipay.trade.pay";
+      const pays = h.wire.filter((w) => w.includes(payMark));
+      expect(pays).toHaveLength(2);
+      expect(pays[1]).toBe(pays[0]);
       expectOnlyId(h, run.id);
       expectCharged(h, onlyTrade(h, run.id));
     });

@@ -41,6 +41,8 @@ interface AttractionSeed {
   timedSlots: { from: string; to: string; everyMinutes: number; capacity: number };
   dayCapacity: number;
   ticketTypes: TicketTypeSeed[];
+  /** Alipay merchant fields (extend_info) its pays carry; demo values the sandbox accepts. */
+  merchant: { secondaryMerchantId: string; storeId: string };
 }
 
 /** Two demo attractions: one priced in a currency with cents (SGD), one without (JPY). */
@@ -51,6 +53,7 @@ export const DEMO_ATTRACTIONS: readonly AttractionSeed[] = [
     name: { en: "Skyline Observation Deck", "zh-Hans": "天际线观景台", "zh-Hant": "天際線觀景台", ja: "スカイライン展望台", ko: "스카이라인 전망대" },
     currency: "SGD",
     timezone: "Asia/Singapore",
+    merchant: { secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" },
     timedSlots: { from: "10:00", to: "22:00", everyMinutes: 60, capacity: 40 },
     dayCapacity: 400,
     ticketTypes: [
@@ -66,6 +69,7 @@ export const DEMO_ATTRACTIONS: readonly AttractionSeed[] = [
     name: { en: "Harbour Art Museum", "zh-Hans": "海港美术馆", "zh-Hant": "海港美術館", ja: "ハーバー美術館", ko: "하버 미술관" },
     currency: "JPY",
     timezone: "Asia/Tokyo",
+    merchant: { secondaryMerchantId: "HARBOUR_MUSEUM", storeId: "MUSEUM-MAIN" },
     timedSlots: { from: "09:30", to: "17:30", everyMinutes: 30, capacity: 25 },
     dayCapacity: 600,
     ticketTypes: [
@@ -118,6 +122,8 @@ export async function seed(db: Db, options: SeedOptions): Promise<SeedResult> {
           timezone: a.timezone,
           ticketKeyId: `${a.id}-k1`,
           ticketPublicKey: publicPem,
+          secondaryMerchantId: a.merchant.secondaryMerchantId,
+          storeId: a.merchant.storeId,
         },
       });
     }

@@ -22,6 +22,8 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
       expect(Object.keys(r.createdTicketKeys).sort()).toEqual(["attr_museum", "attr_skyline"]);
       const attractions = await t.db.attraction.findMany({ orderBy: { id: "asc" } });
       expect(attractions.map((a) => a.currency)).toEqual(["JPY", "SGD"]);
+      // Every demo pay carries the merchant fields Antom documents as mandatory (issue 14).
+      expect(attractions.map((a) => [a.secondaryMerchantId, a.storeId])).toEqual([["HARBOUR_MUSEUM", "MUSEUM-MAIN"], ["SKYLINE_DECK", "SKY-MAIN"]]);
       const prices = await t.db.ticketType.findMany({ where: { attractionId: "attr_skyline" } });
       expect(prices.every((p) => Number.isInteger(p.priceMinor))).toBe(true);
       expect(prices.find((p) => p.code === "ADULT")?.priceMinor).toBe(3200);

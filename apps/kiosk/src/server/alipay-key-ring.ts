@@ -63,6 +63,9 @@ export class AlipayKeyRing {
     this.gateway = {
       protocol: opts.current.gateway.protocol,
       pay: (request, options) => active().pay(request, options),
+      // Signed by the key active now; a resend sends those bytes, whichever key is active then.
+      signPay: (request) => active().signPay(request),
+      sendPay: (signed, options) => active().sendPay(signed, options),
       query: (request, options) => active().query(request, options),
       cancel: (request, options) => active().cancel(request, options),
       refund: (request, options) => active().refund(request, options),

@@ -3,6 +3,7 @@
  * (services/money-deps.ts), builds the Alipay client from env, and turns the money
  * path's in-process events into durable domain events for booking systems.
  */
+import { join } from "node:path";
 import { createAlipayClient, type AlipayClientConfig, type ResponseSummary } from "@kiosk/alipay-core";
 import type { KioskEnv } from "../env.ts";
 import { AlipayKeyRing, alipayKeyFingerprint } from "./alipay-key-ring.ts";
@@ -12,8 +13,12 @@ import type { AlipayGateway } from "./services/gateway.ts";
 import type { MoneyDeps, MoneyEventSink, MoneyMetrics } from "./services/money-deps.ts";
 import type { PlatformServices } from "./services/platform.ts";
 import { fileTicketKeys } from "./services/ticket-keys.ts";
+import { loadOrCreatePayRequestKey } from "./services/pay-request-seal.ts";
 import { EVENT_ACTION_PREFIX } from "./services/audit-service.ts";
 import { DOMAIN_EVENT_TYPES, type DomainEventType } from "./services/events-service.ts";
+
+/** Seals stored pay requests (services/pay-request-seal.ts); next to the ticket keys, shared by a fleet the same way. */
+export const PAY_REQUEST_KEY_FILE = "pay-request.key";
 
 /** Milliseconds buckets for the money path's `*_ms` histograms. */
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
@@ -133,6 +138,11 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
   const log = platform.log.child({ ns: "money" });
   const alipayKeys = createAlipayKeyRingFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
   const alipay = alipayKeys.gateway;
+  const payRequestKeyPath = join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE);
+  const payRequestKey = loadOrCreatePayRequestKey(payRequestKeyPath);
+  if (!payRequestKey) {
+    log.warn("no pay request key and its folder is read-only: a pay after SYSTEM_ERROR is resent only by the process that started it", { path: payRequestKeyPath });
+  }
   return {
     alipayKeys,
     deps: {
@@ -141,6 +151,7 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
       alipay,
       log,
       ticketKeys: fileTicketKeys(env.ticketKeysDir),
+      ...(payRequestKey ? { payRequestKey } : {}),
       events: moneyEventSink(platform),
       metrics: moneyMetricsAdapter(platform.metrics),
       holdMs: env.orderHoldMs,

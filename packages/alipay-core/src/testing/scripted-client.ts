@@ -4,6 +4,7 @@ import type {
   CancelInput,
   QueryInput,
   SettlementInput,
+  SignedPayRequest,
 } from "../client.ts";
 import type { Clock } from "../clock.ts";
 import type {
@@ -15,7 +16,7 @@ import type {
   SettlementResult,
   VerifiedNotification,
 } from "../types.ts";
-import type { PayInput, RefundInput } from "../wire.ts";
+import { maskPaymentCode, type PayInput, type RefundInput } from "../wire.ts";
 import type { RefundQueryInput } from "../refund-query.ts";
 
 type Step<TResult> = TResult | Error | ((call: number) => TResult | Error);
@@ -85,6 +86,26 @@ export class ScriptedAlipayClient implements AlipayClient {
 
   pay(input: PayInput, _options?: CallOptions): Promise<PayResult> {
     return this.#next("pay", input);
+  }
+  /** A fake signature: the "body" is the input plus the clock at signing (so a re-sign shows). */
+  signPay(input: PayInput): SignedPayRequest {
+    return {
+      protocol: this.protocol,
+      partnerTransId: input.partnerTransId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      paymentCodeMasked: maskPaymentCode(input.paymentCode),
+      http: {
+        method: "POST",
+        url: "http://127.0.0.1/scripted",
+        headers: {},
+        body: JSON.stringify({ ...input, signedAtMs: this.#clock.now() }),
+      },
+    };
+  }
+  /** Answers from the pay script; the call's `input` is the signed request. */
+  sendPay(signed: SignedPayRequest, _options?: CallOptions): Promise<PayResult> {
+    return this.#next("pay", signed);
   }
   query(input: QueryInput, _options?: CallOptions): Promise<QueryResult> {
     return this.#next("query", input);

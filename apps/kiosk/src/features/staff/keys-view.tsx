@@ -8,12 +8,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../../lib/trpc.tsx";
 import { Guard } from "./guard.tsx";
+import { MerchantFields } from "./merchant-fields-view.tsx";
 import { Badge, Button, ErrorText, ReasonAction, Section, Table } from "./ui.tsx";
 
 export function KeysView() {
   return (
     <Guard capability="manageAlipayKeys">
       <Keys />
+      <MerchantFields />
     </Guard>
   );
 }

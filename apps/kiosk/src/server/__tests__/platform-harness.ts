@@ -35,6 +35,10 @@ export const OTHER_ATTRACTION = "attr_museum";
 export const unreachableGateway: AlipayGateway = {
   protocol: "mapi",
   pay: () => Promise.reject(new Error("gateway not available in platform tests")),
+  signPay: () => {
+    throw new Error("gateway not available in platform tests");
+  },
+  sendPay: () => Promise.reject(new Error("gateway not available in platform tests")),
   query: () => Promise.reject(new Error("gateway not available in platform tests")),
   cancel: () => Promise.reject(new Error("gateway not available in platform tests")),
   refund: () => Promise.reject(new Error("gateway not available in platform tests")),

@@ -81,6 +81,24 @@ describe("conformance validator against the sandbox", () => {
     }
   });
 
+  it("sends notify_url with every pay, as a live gateway requires (issue 14)", async () => {
+    own = await startOwnSandbox();
+    const notifyUrl = "https://kiosk.example/api/alipay/notify";
+    const report = await runConformance({
+      gateway: { ...own.gateway, notifyUrl },
+      targetKind: "own_sandbox",
+      env: "sandbox",
+      timeline: own.timeline,
+      only: ["pay_success"],
+    });
+    const pays = report.steps
+      .flatMap((s) => s.exchanges)
+      .filter((e) => e.request.body.includes("alipay.acquire.overseas.spot.pay"));
+    expect(pays.length).toBeGreaterThan(0);
+    for (const e of pays)
+      expect(new URLSearchParams(e.request.body).get("notify_url")).toBe(notifyUrl);
+  });
+
   it("fails the signed steps when the gateway's public key does not match", async () => {
     const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
       .publicKey.export({ type: "spki", format: "pem" })

@@ -43,6 +43,8 @@ export async function startOwnSandbox(
   const keys = {
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
     alipayPublicKey: options.alipayPublicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM,
+    // Pays carry notify_url as in production; the stub transport above takes the notifications.
+    notifyUrl: `${sandbox.url}/merchant/notify`,
   };
   const gatewayUrl = sandbox.gatewayUrl;
   const gateway: OwnSandbox["gateway"] =

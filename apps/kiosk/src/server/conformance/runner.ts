@@ -144,11 +144,11 @@ export async function runConformance(
       displayUrl: (url) => url.replace(proxy.url, gatewayUrl.origin),
     });
     const proxied = `${proxy.url}${gatewayUrl.pathname}${gatewayUrl.search}`;
-    // No notify_url: the run follows its payments by query, and the server's notify endpoint
-    // must not receive notifications for trades only the throwaway database knows.
-    const { notifyUrl: _notifyUrl, ...config } = options.gateway;
+    // notify_url goes with every pay, as in production (Antom's spot.pay marks it Required;
+    // issue 14). The run still follows its payments by query; the server acknowledges
+    // notifications for trades it does not know (notify-service: unknown_trade) and changes nothing.
     const alipay = createAlipayClient(
-      { ...config, gatewayUrl: proxied } as AlipayClientConfig,
+      { ...options.gateway, gatewayUrl: proxied } as AlipayClientConfig,
       {
         transport: recorder.transport,
         hooks: recorder.hooks,

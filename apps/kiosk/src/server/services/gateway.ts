@@ -35,7 +35,7 @@ export type SettlementRequest = SettlementInput;
  * the calls they make (so a recording wrapper in tests or the key ring can stand in for it).
  * Errors are thrown, outcomes are values.
  */
-export type AlipayGateway = Pick<AlipayClient, "protocol" | "pay" | "query" | "cancel" | "refund" | "refundQuery" | "downloadSettlement" | "verifyNotification">;
+export type AlipayGateway = Pick<AlipayClient, "protocol" | "pay" | "signPay" | "sendPay" | "query" | "cancel" | "refund" | "refundQuery" | "downloadSettlement" | "verifyNotification">;
 
 /** A short, secret-free description of a thrown gateway error for events, logs and the machine. */
 export interface GatewayErrorInfo {

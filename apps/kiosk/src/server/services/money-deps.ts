@@ -68,6 +68,12 @@ export interface MoneyDeps {
   holdMs?: number;
   /** Subject shown in the buyer's Alipay bill. */
   tradeSubject?: (attractionName: string) => string;
+  /**
+   * 32-byte AES key that seals each payment's first pay request on its row, so a restarted
+   * process resends the same bytes after SYSTEM_ERROR (pay-request-seal.ts). Without it the
+   * request is held in memory only.
+   */
+  payRequestKey?: Uint8Array;
 }
 
 export function newId(prefix: string): string {

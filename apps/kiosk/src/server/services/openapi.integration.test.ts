@@ -165,7 +165,7 @@ describe("pay resend after SYSTEM_ERROR (MAPI, where SYSTEM_ERROR is unprocessed
     for (const e of events) expect(e.summary).not.toContain(paymentCode);
   });
 
-  it("only queries from a process without the code (as after a restart), then cancels", async () => {
+  it("only queries from a process that cannot open the stored request (no key), then cancels", async () => {
     const counting = countingGateway(createAlipay({ gatewayUrl: h.sandbox.gatewayUrl, clock: h.clock }));
     const other = createMoneyServices({ db: h.db.db, provider: "sqlite", clock: h.clock, alipay: counting.gateway, ticketKeys: memoryTicketKeys(h.ticketKeyPems), instanceId: "other-process" });
     h.sandbox.setFaults({ systemErrorNext: 1 });

@@ -15,6 +15,7 @@ import {
   type PaymentCommand,
   type PaymentEvent as MachineEvent,
   type PaymentState as MachineState,
+  type SignedPayRequest,
   type StaffResolution,
 } from "@kiosk/alipay-core";
 import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
@@ -41,6 +42,7 @@ import {
   type MoneyDeps,
 } from "./money-deps.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
+import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import { recordSaleInTx } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
@@ -349,15 +351,6 @@ export interface ApplyOptions {
   paidOrder?: IssueContext;
 }
 
-/** The unmasked code of a payment this process is sending, kept only in memory (never stored). */
-interface HeldCode {
-  code: string;
-  subject: string;
-  terminalId?: string;
-  /** Forgotten after this (`payCodeHoldMs` after the start): a pay is never resent later. */
-  until: number;
-}
-
 export function createPaymentService(deps: MoneyDeps & { tickets: TicketService }) {
   const { db, clock, alipay, tickets } = deps;
   const log = deps.log ?? silentLogger;
@@ -366,25 +359,37 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   const instanceId = deps.instanceId ?? newId("inst");
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  const payRequestKey = deps.payRequestKey;
+  if (payRequestKey) assertPayRequestKey(payRequestKey);
   /**
-   * Payment codes of the payments this process started, for resending a pay (same
-   * partner_trans_id) after SYSTEM_ERROR. Gone after a restart, so the machine then queries.
+   * The signed first pay request of each payment this process started, for resending it
+   * unchanged (same bytes, same partner_trans_id) after SYSTEM_ERROR. With `payRequestKey`
+   * the same request is also on the row, sealed (`Payment.payRequest`), so a restarted or
+   * another process resends it too; without the key a restart only queries.
    */
-  const heldCodes = new Map<string, HeldCode>();
+  const heldPays = new Map<string, HeldPayRequest>();
 
-  function holdCode(paymentId: string, held: HeldCode): void {
+  function holdPay(paymentId: string, held: HeldPayRequest): void {
     const now = clock.now().getTime();
-    for (const [id, h] of heldCodes) if (h.until <= now) heldCodes.delete(id);
-    heldCodes.set(paymentId, held);
+    for (const [id, h] of heldPays) if (h.until <= now) heldPays.delete(id);
+    heldPays.set(paymentId, held);
   }
 
-  function heldCodeOf(paymentId: string): HeldCode | undefined {
-    const held = heldCodes.get(paymentId);
-    if (held && held.until <= clock.now().getTime()) {
-      heldCodes.delete(paymentId);
-      return undefined;
-    }
-    return held;
+  /** The pay request to resend, from memory or the sealed column; none once its time is up. */
+  function heldPayOf(row: Pick<PaymentRow, "id" | "payRequest">): HeldPayRequest | undefined {
+    const now = clock.now().getTime();
+    const inMemory = heldPays.get(row.id);
+    if (inMemory && inMemory.until <= now) heldPays.delete(row.id);
+    const held = inMemory ?? (payRequestKey && row.payRequest ? openPayRequest(payRequestKey, row.id, row.payRequest) : null);
+    return held && held.until > now ? held : undefined;
+  }
+
+  /** The sealed request can go: nothing can be resent any more (one this process cannot open stays for those that can). */
+  function isPayRequestSpent(row: Pick<PaymentRow, "id" | "payRequest">, nextState: string): boolean {
+    if (row.payRequest === null) return false;
+    if (nextState !== "SENDING" && nextState !== "POLLING") return true;
+    const sealed = payRequestKey ? openPayRequest(payRequestKey, row.id, row.payRequest) : null;
+    return sealed !== null && sealed.until <= clock.now().getTime();
   }
 
   /** The view without tickets. */
@@ -529,7 +534,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       known = undefined;
       const now = clock.now();
       const before = machineOf(row);
-      const machinePolicy = machinePolicyOf(policy, { hasPaymentCode: heldCodeOf(paymentId) !== undefined });
+      const heldPay = heldPayOf(row);
+      const machinePolicy = machinePolicyOf(policy, { hasPaymentCode: heldPay !== undefined });
       const result = transition(before, toMachineEvent(input, before), machinePolicy, now.getTime());
       // Staff actions are always written down, even when they change nothing (a query from the console).
       if (result.ignored !== undefined && options.actor.type !== "staff") {
@@ -558,6 +564,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         ...columnsOf(next, commands, input, now),
         ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
         machineState: JSON.stringify(next),
+        // The sealed request goes as soon as no resend can follow (settled, cancelling, expired).
+        ...(isPayRequestSpent(row, next.state) ? { payRequest: null } : {}),
         version: row.version + 1,
         ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
       } satisfies Partial<PaymentRow>;
@@ -585,7 +593,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       });
       if (!outcome) continue;
       const written: PaymentRow = { ...row, ...data, updatedAt: now };
-      if (next.state !== "SENDING" && next.state !== "POLLING") heldCodes.delete(paymentId);
+      if (next.state !== "SENDING" && next.state !== "POLLING") heldPays.delete(paymentId);
       if (written.state !== row.state) {
         metrics.inc("kiosk_payment_transitions_total", { from: row.state, to: written.state });
         if (["PAID", "FAILED", "CANCELLED", "NEEDS_ATTENTION"].includes(written.state)) metrics.inc("kiosk_payments_total", { outcome: written.state.toLowerCase() });
@@ -611,19 +619,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
   }
 
-  /** Sends a pay (the first, or a resend with the same partner_trans_id) and returns its answer as an input. */
-  async function sendPay(row: Pick<PaymentRow, "partnerTransId" | "amountMinor" | "currency">, held: HeldCode): Promise<PaymentInput> {
+  /** Sends a signed pay (the first, or a resend: the same bytes) and returns its answer as an input. */
+  async function sendPay(signed: SignedPayRequest): Promise<PaymentInput> {
     try {
-      const result = await timed("pay", () =>
-        alipay.pay({
-          partnerTransId: row.partnerTransId,
-          amountMinor: row.amountMinor,
-          currency: row.currency,
-          paymentCode: held.code,
-          subject: held.subject,
-          ...(held.terminalId ? { terminalId: held.terminalId } : {}),
-        }),
-      );
+      const result = await timed("pay", () => alipay.sendPay(signed));
       return { type: "pay_result", result };
     } catch (error) {
       return { type: "pay_error", error: describeGatewayError(error) };
@@ -635,12 +634,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const partnerTransId = row.partnerTransId;
     if (command.type === "pay") {
       const request = { op: "pay", partnerTransId, attempt: command.attempt };
-      const held = heldCodeOf(row.id);
+      const held = heldPayOf(row);
       if (!held) {
-        // Not sent: the code is not in this process. The machine goes back to querying.
-        return { event: { type: "pay_error", error: { name: "PaymentCodeUnavailable", message: "The payment code is not held by this process", isRetryable: false, mayHaveReachedGateway: false } }, request };
+        // Not sent: no first request to resend (expired, or no key to open it). The machine goes back to querying.
+        return { event: { type: "pay_error", error: { name: "PaymentCodeUnavailable", message: "The first pay request is not available to this process", isRetryable: false, mayHaveReachedGateway: false } }, request };
       }
-      return { event: await sendPay(row, held), request };
+      return { event: await sendPay(held.signed), request };
     }
     if (command.type === "query") {
       const request = { op: "query", partnerTransId };
@@ -749,7 +748,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const order = await db.order.findUnique({
       where: { id: input.orderId },
       include: {
-        attraction: { select: { name: true, ticketKeyId: true } },
+        attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
         lines: { include: { ticketType: { select: { code: true, name: true } }, slot: { select: { startsAt: true, endsAt: true } } } },
         payments: { select: { state: true } },
       },
@@ -768,6 +767,25 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
     // Deterministic per attempt: two racing starts for one order collide on the unique index.
     const partnerTransId = `K${order.id.replace(/^ord_/, "")}${String(order.payments.length + 1).padStart(2, "0")}`;
+    // Signed once, here: a resend after SYSTEM_ERROR sends exactly these bytes (issue 14).
+    let signed: SignedPayRequest | undefined;
+    let signError: unknown;
+    try {
+      signed = alipay.signPay({
+        partnerTransId,
+        amountMinor: order.totalMinor,
+        currency: order.currency,
+        paymentCode: code,
+        subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
+        // The attraction's merchant fields, when set, over the process-wide ones (issue 14).
+        ...(order.attraction.secondaryMerchantId ? { secondaryMerchantId: order.attraction.secondaryMerchantId } : {}),
+        ...(order.attraction.storeId ? { storeId: order.attraction.storeId } : {}),
+        ...(order.kioskId ? { terminalId: order.kioskId } : {}),
+      });
+    } catch (error) {
+      signError = error;
+    }
+    const held: HeldPayRequest | undefined = signed ? { signed, until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs) } : undefined;
     let created: PaymentRow;
     try {
       created = await db.$transaction(async (tx) => {
@@ -796,6 +814,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             leaseOwner: owner,
             leaseUntil: new Date(now.getTime() + policy.leaseMs),
             machineState: JSON.stringify(machine.state),
+            payRequest: held && payRequestKey ? sealPayRequest(payRequestKey, paymentId, held) : null,
             version: 1,
             createdAt: now,
             events: {
@@ -820,14 +839,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     metrics.inc("kiosk_payments_started_total", { provider: alipay.protocol });
     log.info("payment sending", { paymentId, orderId: order.id, partnerTransId, paymentCode: masked });
 
-    const held: HeldCode = {
-      code,
-      subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
-      ...(order.kioskId ? { terminalId: order.kioskId } : {}),
-      until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs),
-    };
-    holdCode(paymentId, held);
-    const event = await sendPay(created, held);
+    if (held) holdPay(paymentId, held);
+    // A request that could not be built was never sent: the machine fails the payment.
+    const event: PaymentInput = held ? await sendPay(held.signed) : { type: "pay_error", error: describeGatewayError(signError) };
     const paidOrder: IssueContext = { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines };
     const applied = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId }, known: created, paidOrder });
     // A cancel pressed while the pay was out is acted on now rather than at the next tick.

@@ -38,6 +38,7 @@ clockForClient.now = () => new Date();
 const real = createAlipay({ gatewayUrl: args.gatewayUrl, clock: clockForClient });
 const pauseById = new Map<string, Plan["pause"]>();
 const labelByCode = new Map(args.plans.map((p) => [p.code, p]));
+const planByTrade = new Map<string, (typeof args.plans)[number]>();
 const alipay: AlipayGateway = {
   ...real,
   protocol: real.protocol,
@@ -48,6 +49,25 @@ const alipay: AlipayGateway = {
       return new Promise(() => undefined);
     }
     const result = await real.pay(request, options);
+    if (plan?.pause === "after_pay") {
+      say(`PAUSED ${plan.label} after_pay ${result.status}`);
+      return new Promise(() => undefined);
+    }
+    return result;
+  },
+  // The server signs first (code in hand) and sends the signed bytes: pause by trade id.
+  signPay: (request) => {
+    const plan = labelByCode.get(request.paymentCode);
+    if (plan) planByTrade.set(request.partnerTransId, plan);
+    return real.signPay(request);
+  },
+  sendPay: async (signed, options) => {
+    const plan = planByTrade.get(signed.partnerTransId);
+    if (plan?.pause === "before_pay") {
+      say(`PAUSED ${plan.label} before_pay`);
+      return new Promise(() => undefined);
+    }
+    const result = await real.sendPay(signed, options);
     if (plan?.pause === "after_pay") {
       say(`PAUSED ${plan.label} after_pay ${result.status}`);
       return new Promise(() => undefined);

@@ -26,6 +26,8 @@ export const CHILD = "tt_skyline_child";
 export const SLOT_14 = `slot_skyline_${DAY}_1400`;
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
+/** Seals stored pay requests in tests (production: a key file, money-wiring.ts). */
+export const TEST_PAY_REQUEST_KEY = Buffer.alloc(32, 7);
 
 export interface GatewayCounts {
   pay: number;
@@ -51,6 +53,8 @@ export function countingGateway(inner: AlipayGateway) {
   const gateway: AlipayGateway = {
     protocol: inner.protocol,
     pay: (r, o) => (bump("pay", r.partnerTransId), inner.pay(r, o)),
+    signPay: (r) => inner.signPay(r),
+    sendPay: (s, o) => (bump("pay", s.partnerTransId), inner.sendPay(s, o)),
     query: (r, o) => (bump("query", r.partnerTransId), inner.query(r, o)),
     cancel: (r, o) => (bump("cancel", r.partnerTransId), inner.cancel(r, o)),
     refund: (r, o) => (bump("refund", r.partnerTransId), inner.refund(r, o)),
@@ -139,6 +143,7 @@ export async function createHarness(
     alipay: counting.gateway,
     ticketKeys: memoryTicketKeys(ticketKeyPems),
     metrics: metricsSink,
+    payRequestKey: TEST_PAY_REQUEST_KEY,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.eventSink ? { events: options.eventSink(db.db, clock) } : {}),

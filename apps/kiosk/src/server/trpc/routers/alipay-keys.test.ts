@@ -59,6 +59,34 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     await h?.close();
   });
 
+  it("admins set an attraction's Alipay merchant fields (audited); bad ids and other roles change nothing", async () => {
+    const admin = await h.staffSession("admin");
+    const caller = callerWith(h.services, admin.token);
+    const before = await caller.alipayKeys.merchantFields();
+    expect(before.find((a) => a.id === "attr_skyline")).toMatchObject({ secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" });
+    expect(await caller.alipayKeys.setMerchantFields({ attractionId: "attr_museum", secondaryMerchantId: null, storeId: null })).toMatchObject({ secondaryMerchantId: null, storeId: null });
+    const set = await caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    expect(set).toMatchObject({ id: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    expect(await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" }, select: { secondaryMerchantId: true, storeId: true } })).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    const audit = await h.services.db.auditLog.findMany({ where: { action: "alipay.merchant_fields_set", actorId: admin.id, targetId: "attr_skyline" } });
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]!.details)).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1", before: { secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" } });
+
+    expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "bad id!", storeId: null }))).toBe("BAD_REQUEST");
+    expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_nowhere", secondaryMerchantId: null, storeId: null }))).toBe("NOT_FOUND");
+    const viewer = await h.staffSession("viewer");
+    expect(await codeOf(callerWith(h.services, viewer.token).alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: null, storeId: null }))).toBe("FORBIDDEN");
+    expect(await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" }, select: { secondaryMerchantId: true, storeId: true } })).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+
+    // The configuration check names the attraction still without them (a warning, not a failure).
+    const check = await caller.alipayKeys.check({ slot: "current" });
+    const step = check.steps.find((st) => st.name === "merchant_fields");
+    expect(step?.status).toBe("warn");
+    expect(step?.detail).not.toContain("Skyline");
+    const museum = before.find((a) => a.id === "attr_museum");
+    expect(step?.detail).toContain(`${museum?.name}: secondary_merchant_id, store_id`);
+  });
+
   it("status shows which key signs, by fingerprint only", async () => {
     const ring = ringFor({ ALIPAY_NEXT_PRIVATE_KEY: next.privateKeyPem });
     const admin = await h.staffSession("admin");

@@ -4,7 +4,7 @@
  * A fleet switches by calling switchToNext on every instance, or by restarting each instance
  * with the env file promoted by `alipay-keys rotate` (apps/kiosk/README.md).
  */
-import { checkKeys, type KeyCheckResult } from "@kiosk/alipay-keys";
+import { checkKeys, type KeyCheckResult, type MerchantFieldsScope } from "@kiosk/alipay-keys";
 import { z } from "zod";
 import { getEnv } from "../../../env.ts";
 import type { AlipayKeyRing } from "../../alipay-key-ring.ts";
@@ -23,7 +23,7 @@ function ringOf(ctx: Context): AlipayKeyRing {
  * plain-words diagnosis) with the configured gateway and partner, using the current or the
  * next merchant key. Reads the process configuration; never returns key material.
  */
-async function runKeyCheck(slot: "current" | "next"): Promise<KeyCheckResult> {
+async function runKeyCheck(ctx: Context, slot: "current" | "next"): Promise<KeyCheckResult> {
   const a = getEnv().alipay;
   const privateKey = slot === "next" ? a.nextPrivateKeyPem : a.privateKeyPem;
   if (slot === "next" && !privateKey) throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
@@ -44,15 +44,55 @@ async function runKeyCheck(slot: "current" | "next"): Promise<KeyCheckResult> {
           alipayNextCert: a.certs.alipayNextCertPem ?? undefined,
         }
       : {}),
+    merchantFields: await merchantFieldScopes(ctx, a),
   });
 }
 
+/** What each attraction's pays carry: its own fields, the store falling back to ALIPAY_STORE_ID. */
+async function merchantFieldScopes(ctx: Context, a: ReturnType<typeof getEnv>["alipay"]): Promise<MerchantFieldsScope[]> {
+  const attractions = await ctx.services.db.attraction.findMany({ select: { name: true, secondaryMerchantId: true, storeId: true }, orderBy: { name: "asc" } });
+  return attractions.map((t) => ({
+    scope: t.name,
+    secondaryMerchantId: t.secondaryMerchantId,
+    storeId: t.storeId ?? a.storeId,
+    fields: a.protocol === "openapi" ? ["store_id"] : ["secondary_merchant_id", "store_id"],
+  }));
+}
+
+/** Alipay's id charset for `extend_info` ids (ref §1.4); null clears the field. */
+const MERCHANT_FIELD = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, "1–32 letters, digits, '_' or '-'")
+  .nullable();
+const MERCHANT_FIELDS_SELECT = { id: true, name: true, secondaryMerchantId: true, storeId: true } as const;
+
 export const alipayKeysRouter = router({
+  /** Each attraction's Alipay merchant fields (MAPI `extend_info` secondary_merchant_id / store_id). */
+  merchantFields: requireRole("admin").query(({ ctx }) => ctx.services.db.attraction.findMany({ select: MERCHANT_FIELDS_SELECT, orderBy: { name: "asc" } })),
+
+  /** Sets (or clears, with null) an attraction's merchant fields; later pays carry them. Audited. */
+  setMerchantFields: requireRole("admin")
+    .input(z.strictObject({ attractionId: z.string().min(1).max(64), secondaryMerchantId: MERCHANT_FIELD, storeId: MERCHANT_FIELD }))
+    .mutation(async ({ ctx, input }) => {
+      const db = ctx.services.db;
+      const before = await db.attraction.findUnique({ where: { id: input.attractionId }, select: MERCHANT_FIELDS_SELECT });
+      if (!before) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} not found`);
+      const after = await db.attraction.update({ where: { id: input.attractionId }, data: { secondaryMerchantId: input.secondaryMerchantId, storeId: input.storeId }, select: MERCHANT_FIELDS_SELECT });
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "alipay.merchant_fields_set",
+        target: { type: "attraction", id: input.attractionId },
+        details: { secondaryMerchantId: after.secondaryMerchantId, storeId: after.storeId, before: { secondaryMerchantId: before.secondaryMerchantId, storeId: before.storeId } },
+      });
+      return after;
+    }),
+
   /** The key check for the current or the next key; admin only, fingerprints and diagnoses only. */
   check: requireRole("admin")
     .input(z.strictObject({ slot: z.enum(["current", "next"]) }))
     .mutation(async ({ ctx, input }) => {
-      const result = await runKeyCheck(input.slot);
+      const result = await runKeyCheck(ctx, input.slot);
       await ctx.services.audit.record({
         actor: { type: "staff", id: ctx.staff.id },
         action: "alipay.key_checked",

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Attraction" ADD COLUMN     "secondaryMerchantId" TEXT,
+ADD COLUMN     "storeId" TEXT;
+

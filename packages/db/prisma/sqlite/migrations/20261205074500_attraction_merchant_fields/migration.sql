@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Attraction" ADD COLUMN "secondaryMerchantId" TEXT;
+ALTER TABLE "Attraction" ADD COLUMN "storeId" TEXT;
