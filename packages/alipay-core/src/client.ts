@@ -59,7 +59,6 @@ import {
   buildOpenApiQueryBiz,
   buildOpenApiRefundBiz,
   checkOpenApiGatewayCode,
-  currencyExponent,
   declaredCharset,
   DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
   isLoopbackHost,
@@ -75,7 +74,6 @@ import {
   mapOpenApiPay,
   mapOpenApiQuery,
   mapOpenApiRefund,
-  maskPaymentCode,
   OPENAPI_CODE,
   OPENAPI_METHOD,
   MAPI_SERVICE,
@@ -86,6 +84,7 @@ import {
   type PayInput,
   type RefundInput,
 } from "./wire.ts";
+import { currencyExponent, maskPaymentCode } from "./money.ts";
 
 // ---------------------------------------------------------------------------
 // Public interface
