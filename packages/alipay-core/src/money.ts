@@ -83,7 +83,11 @@ function assertMinor(amountMinor: number, field = "amountMinor"): void {
  * `"-12.34"`, JPY 1234 → `"1234"`. @throws AlipayValidationError for a non-integer or an unsupported currency.
  */
 export function minorToDecimal(amountMinor: number, currency: string): string {
-  const exponent = currencyExponent(currency);
+  return decimalText(amountMinor, currencyExponent(currency));
+}
+
+/** {@link minorToDecimal} for a known exponent (the sandbox's own currency records). */
+export function decimalText(amountMinor: number, exponent: CurrencyExponent): string {
   assertMinor(amountMinor);
   const sign = amountMinor < 0 ? "-" : "";
   const digits = String(Math.abs(amountMinor));
