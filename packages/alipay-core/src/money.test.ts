@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { AlipayValidationError } from "./errors.ts";
 import {
@@ -110,5 +111,14 @@ describe("payment codes", () => {
     expect(maskPaymentCodesIn("scan 281234567890123456, trade 2026030122001000100000000000123")).toBe(
       "scan 28************3456, trade 2026030122001000100000000000123",
     );
+  });
+});
+
+describe("client safety", () => {
+  it("imports nothing but the error classes, which import nothing (no node:crypto in a page bundle)", () => {
+    const importsOf = (file: string): string[] =>
+      [...readFileSync(new URL(file, import.meta.url), "utf8").matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1] ?? "");
+    expect(importsOf("./money.ts")).toEqual(["./errors.ts"]);
+    expect(importsOf("./errors.ts")).toEqual([]);
   });
 });
