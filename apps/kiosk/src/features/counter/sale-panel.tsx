@@ -6,7 +6,7 @@
  * Everything goes through the kiosk's own procedures and hooks; the server records the
  * sale against the cashier and their open shift.
  */
-import { isPaymentCode } from "@kiosk/alipay-core/money";
+import { isPaymentCode, multiplyMinor, sumMinor } from "@kiosk/alipay-core/money";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef, useState } from "react";
 import type { BridgeClient, BridgeSnapshot } from "../../lib/bridge-client.ts";
@@ -143,7 +143,7 @@ function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { cat
     const slotId = slotFor[tt.id] ?? slotsOf(tt.validityKind)[0]?.id;
     return quantity > 0 && slotId ? [{ ticketTypeId: tt.id, slotId, quantity }] : [];
   });
-  const total = lines.reduce((s, l) => s + l.quantity * (catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0), 0);
+  const total = sumMinor(lines.map((l) => multiplyMinor(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0, l.quantity)));
   const tz = catalog.attraction.timezone;
   const time = (d: Date) => new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit" }).format(d);
   return (
