@@ -33,6 +33,7 @@ const CNY_RATES: Readonly<Record<string, string>> = {
   MYR: "1.51900000",
   JPY: "0.04812000",
   KRW: "0.00521000",
+  IDR: "0.00045000",
 };
 
 const CURRENCY_LIST: readonly CurrencyInfo[] = Object.entries(CNY_RATES).map(
