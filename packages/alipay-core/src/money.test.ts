@@ -111,6 +111,11 @@ describe("payment codes", () => {
     expect(maskPaymentCodesIn("scan 281234567890123456, trade 2026030122001000100000000000123")).toBe(
       "scan 28************3456, trade 2026030122001000100000000000123",
     );
+    // Quoted, after "=" or "_": masked. Inside an identifier (letters around it): left alone.
+    expect(maskPaymentCodesIn(`{"code":"281234567890123456"} code=281234567890123456 pay_281234567890123456`)).toBe(
+      `{"code":"28************3456"} code=28************3456 pay_28************3456`,
+    );
+    expect(maskPaymentCodesIn("K2026030102000012345678 TEST20240101120000001")).toBe("K2026030102000012345678 TEST20240101120000001");
   });
 });
 

@@ -234,8 +234,11 @@ export function maskPaymentCode(code: string): string {
   return `${code.slice(0, head)}${"*".repeat(code.length - head - tail)}${code.slice(-tail)}`;
 }
 
-/** A standalone run of 16–24 digits: a payment code, or anything shaped like one. */
-const CODE_LIKE_RUN = /(?<!\d)\d{16,24}(?!\d)/g;
+/**
+ * A standalone run of 16–24 digits: a payment code, or anything shaped like one. A run glued
+ * to letters is part of an identifier (`K20260301020000…` partner transaction ids), not a code.
+ */
+const CODE_LIKE_RUN = /(?<![\dA-Za-z])\d{16,24}(?![\dA-Za-z])/g;
 
 /** Masks every 16–24 digit run in free text with {@link maskPaymentCode} (log lines, error messages). */
 export function maskPaymentCodesIn(text: string): string {
