@@ -2,6 +2,7 @@
 // workspaces, Prisma only inside packages/db, process.env only in config modules,
 // no console in packages. Formatting is prettier's job.
 import tseslint from "typescript-eslint";
+import { kioskLintPlugin, MONEY_MODULE } from "./tooling/lint/money-rule.js";
 
 const ENV_READERS = [
   "**/env.ts",
@@ -51,6 +52,8 @@ export default tseslint.config(
     },
   },
   { files: ENV_READERS, rules: { "no-restricted-properties": "off" } },
+  // Money facts (currency exponents, formatting, payment code format and mask) have one source.
+  { files: ["**/*.{ts,tsx,js,mjs}"], ignores: [MONEY_MODULE], plugins: { kiosk: kioskLintPlugin }, rules: { "kiosk/no-money-facts": "error" } },
   // Prisma lives in packages/db.
   { files: ["packages/db/**"], rules: restrict(deepImport, intoApps, anyKioskPackage()) },
   { files: ["packages/alipay-core/**", "packages/bridge-protocol/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage()) },
@@ -58,7 +61,12 @@ export default tseslint.config(
   { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
   {
     files: ["apps/bridge/**"],
-    rules: restrict(deepImport, prismaOutsideDb, { group: ["@kiosk/*", "!@kiosk/bridge-protocol"], message: "The bridge depends only on @kiosk/bridge-protocol." }, { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." }),
+    rules: restrict(
+      deepImport,
+      prismaOutsideDb,
+      { regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$)", message: "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money)." },
+      { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." },
+    ),
   },
   { files: ["apps/kiosk/**"], rules: restrict(deepImport, prismaOutsideDb, { group: ["@kiosk/bridge", "**/apps/bridge/**"], message: "Apps never import each other." }) },
 );

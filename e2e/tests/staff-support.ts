@@ -5,6 +5,7 @@
  * procedures, so these tests do not depend on the visitor kiosk UI.
  */
 import { randomBytes, randomInt } from "node:crypto";
+import { minorToDecimal } from "@kiosk/alipay-core/money";
 import { expect, type Page } from "@playwright/test";
 import { E2E, demoCredentials } from "../support/system.ts";
 
@@ -163,8 +164,7 @@ export async function staffId(cookie: string): Promise<string> {
   return (await query<{ staff: { id: string } }>("auth.me", undefined, { cookie })).staff.id;
 }
 
-/** Minor units as the decimal text a person types (JPY has no decimals, CNY two). */
+/** Minor units as the decimal text a person types (JPY has no decimals, CNY two): the money module's rule. */
 export function decimalText(minor: number, currency: string): string {
-  const e = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return (minor / 10 ** e).toFixed(e);
+  return minorToDecimal(minor, currency);
 }

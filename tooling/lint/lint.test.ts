@@ -38,6 +38,9 @@ describe("architecture lint", () => {
     expect(await ruleIds(`import { a } from "@kiosk/db";\nexport { a };\n`, "packages/alipay-core/src/x.ts")).toContain("no-restricted-imports");
     expect(await ruleIds(`import { a } from "@kiosk/db";\nexport { a };\n`, "apps/bridge/src/x.ts")).toContain("no-restricted-imports");
     expect(await ruleIds(`import { a } from "@kiosk/bridge-protocol";\nexport { a };\n`, "apps/bridge/src/x.ts")).toEqual([]);
+    // The bridge takes the money rules (payment code mask) from alipay-core, nothing else.
+    expect(await ruleIds(`import { maskPaymentCode } from "@kiosk/alipay-core/money";\nexport { maskPaymentCode };\n`, "apps/bridge/src/x.ts")).toEqual([]);
+    expect(await ruleIds(`import { createAlipayClient } from "@kiosk/alipay-core";\nexport { createAlipayClient };\n`, "apps/bridge/src/x.ts")).toContain("no-restricted-imports");
     expect(await ruleIds(`import { a } from "@kiosk/alipay-core";\nexport { a };\n`, "packages/alipay-sandbox/src/x.ts")).toEqual([]);
   });
 });

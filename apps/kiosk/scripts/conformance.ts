@@ -6,6 +6,7 @@
 //        [--run-id ID] [--progress-json]
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { isPaymentCode } from "@kiosk/alipay-core/money";
 import { getEnv } from "../src/env.ts";
 import {
   startOwnSandbox,
@@ -70,9 +71,9 @@ function parse() {
   const codes: Partial<Record<StepId, string>> = {};
   for (const entry of values.code) {
     const [step = "", code = ""] = entry.split("=", 2);
-    if (!isStep(step) || !/^\d{16,24}$/.test(code))
+    if (!isStep(step) || !isPaymentCode(code))
       throw new UsageError(
-        `--code must be STEP=DIGITS with STEP one of ${STEP_IDS.join(", ")}`,
+        `--code must be STEP=CODE with STEP one of ${STEP_IDS.join(", ")} and CODE an Alipay payment code (16–24 digits starting 25–30)`,
       );
     codes[step] = code;
   }

@@ -75,7 +75,6 @@ import {
   buildOpenApiQueryBiz,
   buildOpenApiRefundBiz,
   checkOpenApiGatewayCode,
-  currencyExponent,
   declaredCharset,
   DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
   isLoopbackHost,
@@ -91,7 +90,6 @@ import {
   mapOpenApiPay,
   mapOpenApiQuery,
   mapOpenApiRefund,
-  maskPaymentCode,
   OPENAPI_CODE,
   OPENAPI_METHOD,
   MAPI_SERVICE,
@@ -102,6 +100,7 @@ import {
   type PayInput,
   type RefundInput,
 } from "./wire.ts";
+import { currencyExponent, maskPaymentCode } from "./money.ts";
 
 // ---------------------------------------------------------------------------
 // Public interface

@@ -5,28 +5,22 @@ export * from "./errors.ts";
 export * from "./types.ts";
 export * from "./clock.ts";
 export * from "./transport.ts";
+export * from "./money.ts";
 export {
   buildExtendInfo,
   createPartnerTransId,
-  CURRENCY_EXPONENT,
-  currencyExponent,
   DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
-  formatAmount,
-  formatChargeAmount,
   formatCompactTime,
   formatDashedTime,
   isAcceptableDownloadUrl,
   isLoopbackHost,
   MAPI_SERVICE,
-  maskPaymentCode,
   NOTIFICATION_ACK_BODY,
   OPENAPI_METHOD,
   parseAlipayTime,
-  parseAmount,
   parseMapiEnvelope,
   parseSettlementFile,
   PARTNER_TRANS_ID_PATTERN,
-  PAYMENT_CODE_PATTERN,
   validatePartnerTransId,
   validatePaymentCode,
   type MapiEnvelope,

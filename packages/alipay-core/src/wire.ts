@@ -17,6 +17,12 @@ import {
   AlipayResponseError,
   AlipayValidationError,
 } from "./errors.ts";
+import {
+  formatChargeAmount,
+  isPaymentCode,
+  maskPaymentCode,
+  parseAmount,
+} from "./money.ts";
 import type {
   CancelResult,
   PaidTrade,
@@ -64,127 +70,19 @@ export const OPENAPI_PRODUCT_CODE = "FACE_TO_FACE_PAYMENT";
 export const NOTIFICATION_ACK_BODY = "success";
 
 // ---------------------------------------------------------------------------
-// Money: integer minor units in, exact decimal strings out. Never floats.
+// Money and payment codes: one source, ./money.ts (re-exported for the wire code's callers).
 // ---------------------------------------------------------------------------
 
-/**
- * Minor-unit exponent per currency accepted by Alipay's barcode products (reference §1.4
- * currency list; JPY and KRW are integer currencies for Alipay). Unknown currencies are
- * rejected rather than guessed.
- */
-export const CURRENCY_EXPONENT: Readonly<Record<string, 0 | 2>> = {
-  AED: 2,
-  AUD: 2,
-  CAD: 2,
-  CHF: 2,
-  CNY: 2,
-  CZK: 2,
-  DKK: 2,
-  EUR: 2,
-  GBP: 2,
-  HKD: 2,
-  IDR: 2,
-  ILS: 2,
-  JPY: 0,
-  KRW: 0,
-  LKR: 2,
-  MOP: 2,
-  MUR: 2,
-  MYR: 2,
-  NOK: 2,
-  NZD: 2,
-  PHP: 2,
-  RUB: 2,
-  SEK: 2,
-  SGD: 2,
-  THB: 2,
-  TWD: 2,
-  USD: 2,
-  ZAR: 2,
-};
-
-/** Smallest and largest pay amount in major units (reference §1.4: 0.01–100000000.00). */
-export const MAX_AMOUNT_MAJOR = 100_000_000;
-
-/** Exponent of `currency`. @throws AlipayValidationError for an unsupported currency. */
-export function currencyExponent(currency: string): 0 | 2 {
-  const exponent = CURRENCY_EXPONENT[currency];
-  if (exponent === undefined) {
-    throw new AlipayValidationError(
-      `Currency ${JSON.stringify(currency)} is not supported by the Alipay barcode client`,
-      {
-        field: "currency",
-      },
-    );
-  }
-  return exponent;
-}
-
-/**
- * Formats integer minor units as Alipay's amount string: SGD 1234 → `"12.34"`, JPY 1234 → `"1234"`.
- * @throws AlipayValidationError if `amountMinor` is not a non-negative safe integer.
- */
-export function formatAmount(amountMinor: number, currency: string): string {
-  const exponent = currencyExponent(currency);
-  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) {
-    throw new AlipayValidationError(
-      `Amount ${amountMinor} is not a non-negative integer number of minor units`,
-      {
-        field: "amountMinor",
-      },
-    );
-  }
-  if (exponent === 0) return String(amountMinor);
-  const digits = String(amountMinor).padStart(3, "0");
-  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
-
-/** Validates a pay / refund amount range (0.01–100000000.00 major units) and formats it. */
-export function formatChargeAmount(
-  amountMinor: number,
-  currency: string,
-  field = "amountMinor",
-): string {
-  const formatted = formatAmount(amountMinor, currency);
-  const maxMinor = MAX_AMOUNT_MAJOR * 10 ** currencyExponent(currency);
-  if (amountMinor < 1 || amountMinor > maxMinor) {
-    throw new AlipayValidationError(
-      `Amount ${formatted} ${currency} is outside 0.01–100000000.00`,
-      { field },
-    );
-  }
-  return formatted;
-}
-
-/**
- * Parses an Alipay amount string into integer minor units without floats.
- * Accepts fewer decimals than the exponent (`"12.3"` → 1230) and, for integer currencies,
- * an all-zero fraction (`"1234.00"`). Returns `undefined` for anything else.
- */
-export function parseAmount(
-  text: string,
-  currency: string,
-  options: { isSigned?: boolean } = {},
-): number | undefined {
-  const exponent = CURRENCY_EXPONENT[currency];
-  if (exponent === undefined) return undefined;
-  const match = /^(-?)(\d{1,15})(?:\.(\d{1,8}))?$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, sign, whole, fraction = ""] = match as unknown as [
-    string,
-    string,
-    string,
-    string | undefined,
-  ];
-  if (sign === "-" && !options.isSigned) return undefined;
-  const significant = fraction.replace(/0+$/, "");
-  if (significant.length > exponent) return undefined;
-  const minor =
-    Number(whole) * 10 ** exponent +
-    (exponent === 0 ? 0 : Number(significant.padEnd(exponent, "0") || "0"));
-  if (!Number.isSafeInteger(minor)) return undefined;
-  return sign === "-" ? -minor : minor;
-}
+export {
+  CURRENCY_EXPONENT,
+  currencyExponent,
+  formatAmount,
+  formatChargeAmount,
+  maskPaymentCode,
+  MAX_AMOUNT_MAJOR,
+  parseAmount,
+  PAYMENT_CODE_PATTERN,
+} from "./money.ts";
 
 // ---------------------------------------------------------------------------
 // Time formats
@@ -286,8 +184,6 @@ export function parseCalendarDate(
  */
 export const PARTNER_TRANS_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Buyer payment code: 16–24 digits starting 25–30 (reference §4). */
-export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
 
 /** MAPI partner id: 16 digits starting 2088. */
 export const PARTNER_ID_PATTERN = /^2088\d{12}$/;
@@ -308,7 +204,7 @@ export function validatePartnerTransId(
 
 /** @throws AlipayValidationError unless `code` is a plausible Alipay dynamic payment code. */
 export function validatePaymentCode(code: string): string {
-  if (!PAYMENT_CODE_PATTERN.test(code)) {
+  if (!isPaymentCode(code)) {
     // Never echo the code: it is a bearer credential for a minute.
     throw new AlipayValidationError(
       `Payment code ${maskPaymentCode(code)} is not 16–24 digits starting 25–30`,
@@ -320,11 +216,6 @@ export function validatePaymentCode(code: string): string {
   return code;
 }
 
-/** Masks a payment code for logs: keeps the first 2 and last 4 characters. */
-export function maskPaymentCode(code: string): string {
-  if (code.length <= 6) return "*".repeat(code.length);
-  return `${code.slice(0, 2)}${"*".repeat(code.length - 6)}${code.slice(-4)}`;
-}
 
 /**
  * Generates a partner transaction id: `<prefix><yyyyMMddHHmmss><random>` (≤64 chars).

@@ -1,31 +1,44 @@
 /**
- * Currencies the sandbox accepts, their minor-unit exponent and a fixed CNY exchange rate.
+ * Currencies the sandbox accepts, with a fixed CNY exchange rate. Their minor-unit exponents
+ * come from the one money module (`@kiosk/alipay-core/money`), never from a table here.
  * All arithmetic is in integer minor units; rates are fixed-point with 8 decimals.
  */
+import {
+  currencyExponent,
+  decimalText,
+  MAX_AMOUNT_MAJOR,
+  type CurrencyExponent,
+} from "@kiosk/alipay-core/money";
+
 export type CurrencyInfo = {
   readonly code: string;
-  /** Decimal places on the wire: JPY and KRW are integers (reference §1.4). */
-  readonly exponent: 0 | 2;
+  /** Decimal places on the wire (JPY and KRW are integers), from `@kiosk/alipay-core/money`. */
+  readonly exponent: CurrencyExponent;
   /** Currency → CNY rate with exactly 8 decimals, as MAPI prints `exchange_rate`. */
   readonly cnyRate: string;
 };
 
-const CURRENCY_LIST: readonly CurrencyInfo[] = [
-  { code: "CNY", exponent: 2, cnyRate: "1.00000000" },
-  { code: "USD", exponent: 2, cnyRate: "7.12340000" },
-  { code: "EUR", exponent: 2, cnyRate: "7.71200000" },
-  { code: "GBP", exponent: 2, cnyRate: "9.02500000" },
-  { code: "HKD", exponent: 2, cnyRate: "0.91260000" },
-  { code: "SGD", exponent: 2, cnyRate: "5.30100000" },
-  { code: "AUD", exponent: 2, cnyRate: "4.70300000" },
-  { code: "CAD", exponent: 2, cnyRate: "5.21800000" },
-  { code: "NZD", exponent: 2, cnyRate: "4.32100000" },
-  { code: "CHF", exponent: 2, cnyRate: "8.05400000" },
-  { code: "THB", exponent: 2, cnyRate: "0.20110000" },
-  { code: "MYR", exponent: 2, cnyRate: "1.51900000" },
-  { code: "JPY", exponent: 0, cnyRate: "0.04812000" },
-  { code: "KRW", exponent: 0, cnyRate: "0.00521000" },
-];
+const CNY_RATES: Readonly<Record<string, string>> = {
+  CNY: "1.00000000",
+  USD: "7.12340000",
+  EUR: "7.71200000",
+  GBP: "9.02500000",
+  HKD: "0.91260000",
+  SGD: "5.30100000",
+  AUD: "4.70300000",
+  CAD: "5.21800000",
+  NZD: "4.32100000",
+  CHF: "8.05400000",
+  THB: "0.20110000",
+  MYR: "1.51900000",
+  JPY: "0.04812000",
+  KRW: "0.00521000",
+  IDR: "0.00045000",
+};
+
+const CURRENCY_LIST: readonly CurrencyInfo[] = Object.entries(CNY_RATES).map(
+  ([code, cnyRate]) => ({ code, exponent: currencyExponent(code), cnyRate }),
+);
 
 const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = new Map(
   CURRENCY_LIST.map((c) => [c.code, c]),
@@ -39,8 +52,18 @@ export function currencyInfo(code: string): CurrencyInfo | undefined {
   return CURRENCIES.get(code);
 }
 
+const CNY = CURRENCIES.get("CNY") as CurrencyInfo;
+
+/**
+ * For showing a stored trade whose currency the sandbox no longer lists: CNY's exponent and
+ * rate under the trade's own code (the gateway never accepts such a currency for a new trade).
+ */
+export function currencyInfoOrCny(code: string): CurrencyInfo {
+  return currencyInfo(code) ?? { ...CNY, code };
+}
+
 /** Largest accepted amount: 100000000.00 in major units (reference §4 limits). */
-const MAX_MAJOR = 100_000_000n;
+const MAX_MAJOR = BigInt(MAX_AMOUNT_MAJOR);
 
 export type ParsedAmount =
   { ok: true; minor: number } | { ok: false; reason: string };
@@ -51,7 +74,9 @@ export function parseAmount(
   currency: CurrencyInfo,
 ): ParsedAmount {
   const pattern =
-    currency.exponent === 0 ? /^(\d{1,12})$/ : /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+    currency.exponent === 0
+      ? /^(\d{1,12})$/
+      : new RegExp(`^(\\d{1,12})(?:\\.(\\d{1,${currency.exponent}}))?$`);
   const m = pattern.exec(text);
   if (!m) {
     return {
@@ -59,12 +84,14 @@ export function parseAmount(
       reason:
         currency.exponent === 0
           ? `amount "${text}" must be an integer for ${currency.code}`
-          : `amount "${text}" must have at most 2 decimals`,
+          : `amount "${text}" must have at most ${currency.exponent} decimals`,
     };
   }
   const whole = BigInt(m[1] as string);
   const fraction =
-    currency.exponent === 0 ? 0n : BigInt((m[2] ?? "").padEnd(2, "0"));
+    currency.exponent === 0
+      ? 0n
+      : BigInt((m[2] ?? "").padEnd(currency.exponent, "0"));
   const scale = 10n ** BigInt(currency.exponent);
   const minor = whole * scale + fraction;
   if (minor < 1n || minor > MAX_MAJOR * scale) {
@@ -76,25 +103,22 @@ export function parseAmount(
   return { ok: true, minor: Number(minor) };
 }
 
-/** Formats minor units for the wire (`1` → `"0.01"` for USD, `"1"` for JPY). */
+/** Formats minor units for the wire (`1` → `"0.01"` for USD, `"1"` for JPY; negative in files). */
 export function formatAmount(minor: number, currency: CurrencyInfo): string {
-  if (currency.exponent === 0) return String(minor);
-  const sign = minor < 0 ? "-" : "";
-  const abs = Math.abs(minor);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  return decimalText(minor, currency.exponent);
 }
 
 /** Converts minor units of `currency` into CNY fen at the fixed rate, rounding half up. */
 export function toCnyMinor(minor: number, currency: CurrencyInfo): number {
   const rateE8 = BigInt(currency.cnyRate.replace(".", ""));
-  // fen = minor * rate * 10^(2 - exponent); rate carries 8 decimals.
+  // fen = minor * rate * 10^(CNY exponent - exponent); rate carries 8 decimals.
   const numerator =
-    BigInt(minor) * rateE8 * 10n ** BigInt(2 - currency.exponent);
+    BigInt(minor) *
+    rateE8 *
+    10n ** BigInt(CNY.exponent - currency.exponent);
   const denominator = 100_000_000n;
   return Number((numerator * 2n + denominator) / (denominator * 2n));
 }
-
-const CNY = CURRENCIES.get("CNY") as CurrencyInfo;
 
 export function formatCny(minor: number): string {
   return formatAmount(minor, CNY);

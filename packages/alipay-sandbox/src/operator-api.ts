@@ -3,7 +3,7 @@
  * toggle faults and reset. JSON in, JSON out; no authentication (bind to loopback).
  */
 import { z } from "zod";
-import { currencyInfo, formatAmount } from "./money.ts";
+import { currencyInfoOrCny, formatAmount } from "./money.ts";
 import { OPERATOR_PAGE_HTML } from "./operator-page.ts";
 import { SCENARIOS, scenarioCode } from "./scenarios.ts";
 import type { FaultSettings, SandboxStore, Trade } from "./store.ts";
@@ -50,11 +50,7 @@ export type TradeView = Trade & {
 };
 
 export function tradeView(trade: Trade): TradeView {
-  const currency = currencyInfo(trade.currency) ?? {
-    code: trade.currency,
-    exponent: 2 as const,
-    cnyRate: "1.00000000",
-  };
+  const currency = currencyInfoOrCny(trade.currency);
   return {
     ...trade,
     amount: formatAmount(trade.amountMinor, currency),

@@ -9,6 +9,7 @@
  *   │  └─────────────── free digits: choose any; they also select the simulated buyer
  *   └────────────────── prefix 25–30
  */
+import { isPaymentCode, PAYMENT_CODE_PATTERN } from "@kiosk/alipay-core/money";
 
 export type ScenarioId =
   | "success"
@@ -212,8 +213,8 @@ const BY_ID: ReadonlyMap<ScenarioId, ScenarioDefinition> = new Map(
   SCENARIOS.map((s) => [s.id, s]),
 );
 
-/** Payment code format accepted by Alipay (reference §4 limits). */
-export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
+/** Payment code format accepted by Alipay: the one check of `@kiosk/alipay-core/money`. */
+export { PAYMENT_CODE_PATTERN };
 
 export type ResolvedScenario = {
   readonly scenario: ScenarioDefinition;
@@ -231,7 +232,7 @@ export function scenarioById(id: ScenarioId): ScenarioDefinition {
  * so arbitrary real-looking codes pay.
  */
 export function resolveScenario(code: string): ResolvedScenario | undefined {
-  if (!PAYMENT_CODE_PATTERN.test(code)) return undefined;
+  if (!isPaymentCode(code)) return undefined;
   const number = code.slice(-4);
   const rawParameter = Number(code.slice(-8, -4));
   const scenario = BY_NUMBER.get(number) ?? scenarioById("success");

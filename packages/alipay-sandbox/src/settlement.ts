@@ -3,7 +3,7 @@
  * MAPI: `forex_compare_file` / `forex_liquidation_file` text (reference §1.9).
  * OpenAPI: the `trade` bill behind `alipay.data.dataservice.bill.downloadurl.query` (a ZIP of CSVs).
  */
-import { currencyInfo, formatAmount, type CurrencyInfo } from "./money.ts";
+import { currencyInfoOrCny, formatAmount, type CurrencyInfo } from "./money.ts";
 import type { Protocol, SandboxStore } from "./store.ts";
 import {
   beijingDay,
@@ -111,7 +111,7 @@ export function settlementRows(
 }
 
 function currencyOf(code: string): CurrencyInfo {
-  return currencyInfo(code) ?? { code, exponent: 2, cnyRate: "1.00000000" };
+  return currencyInfoOrCny(code);
 }
 
 /** Settlement happens the next Beijing day at 09:00 (file generation time, reference §1.9). */

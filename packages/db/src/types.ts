@@ -50,11 +50,6 @@ export const API_SCOPES = [
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-/** ISO 4217 minor-unit exponents for the currencies we price in. */
-export const CURRENCY_EXPONENT: Readonly<Record<string, number>> = {
-  SGD: 2, JPY: 0, KRW: 0, CNY: 2, HKD: 2, USD: 2, EUR: 2, GBP: 2, THB: 2, MYR: 2, AUD: 2, NZD: 2, TWD: 2, CHF: 2,
-};
-
 /** "closing" while the close asks the gateway: no new payment may start. */
 export const SHIFT_STATES = ["open", "closing", "closed"] as const;
 export type ShiftState = (typeof SHIFT_STATES)[number];

@@ -1,3 +1,5 @@
+import { maskPaymentCodesIn } from "@kiosk/alipay-core/money";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -20,7 +22,7 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-/** JSON-line logger with namespaced children; secrets under known keys are masked. */
+/** JSON-line logger with namespaced children; secrets under known keys and payment codes anywhere are masked. */
 export function createLogger(options: LoggerOptions): Logger {
   const now = options.now ?? (() => new Date());
   const log = (level: LogLevel, message: string, fields?: LogFields): void => {
@@ -29,7 +31,8 @@ export function createLogger(options: LoggerOptions): Logger {
     for (const [key, value] of Object.entries(fields ?? {})) {
       record[key] = MASKED_KEYS.has(key) ? "***" : value instanceof Error ? value.message : value;
     }
-    options.write(JSON.stringify(record));
+    // A scan quoted in a message or an error (any 16–24 digit run) gets the one payment code mask.
+    options.write(maskPaymentCodesIn(JSON.stringify(record)));
   };
   return {
     debug: (message, fields) => log("debug", message, fields),

@@ -27,7 +27,7 @@ describe("log", () => {
     });
     const line = JSON.stringify(records[0]);
     for (const secret of ["hunter2", "760bdzec", "BEGIN PRIVATE", "secretsecret", "kst_x", "281234567890120010", "abcdefghijklmnop", "kst_abcdefghijkl"]) expect(line).not.toContain(secret);
-    expect(records[0]).toMatchObject({ password: "[redacted]", keyPrefix: "1234abcd", idempotencyKey: "order-1", note: "scanned 28…10 with key kdc_[redacted]" });
+    expect(records[0]).toMatchObject({ password: "[redacted]", keyPrefix: "1234abcd", idempotencyKey: "order-1", note: "scanned 28************0010 with key kdc_[redacted]" });
   });
 
   it("keeps nulls and plain values", () => {

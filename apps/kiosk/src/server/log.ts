@@ -3,6 +3,8 @@
  * redaction of anything that looks like a key, token, password or payment code.
  * This is the only file in the app allowed to write to the console.
  */
+import { maskPaymentCodesIn } from "@kiosk/alipay-core/money";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -32,16 +34,14 @@ const SECRET_KEY =
   /(pass(word)?|secret|token|api_?key|private_?key|md5_?key|authorization|cookie|credential|sign(ature)?|payment_?code|auth_?code|dynamic_?id|pairing_?code|session)$/i;
 /** Names that end like a secret but are safe identifiers. */
 const SAFE_KEY = /^(keyPrefix|keyId|ticketKeyId|idempotencyKey|signType|tokenPrefix|sessionId|paymentCodeMasked)$/;
-/** Secret-looking values inside strings: our own tokens and 16–24 digit payment codes. */
-const SECRET_VALUE = /\b(k(?:ak|dc|st|pc)_[A-Za-z0-9_-]{6,})|\b(\d{2})\d{12,20}(\d{2})\b/g;
+/** Secret-looking values inside strings: our own tokens (16–24 digit payment codes: maskPaymentCodesIn). */
+const SECRET_TOKEN = /\b(k(?:ak|dc|st|pc)_[A-Za-z0-9_-]{6,})/g;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
 
 export function redactString(value: string): string {
-  return value
-    .replace(PEM, "[redacted pem]")
-    .replace(SECRET_VALUE, (_m, token: string | undefined, head: string | undefined, tail: string | undefined) =>
-      token ? `${token.slice(0, 4)}[redacted]` : `${head}…${tail}`,
-    );
+  const masked = value.replace(PEM, "[redacted pem]").replace(SECRET_TOKEN, (token: string) => `${token.slice(0, 4)}[redacted]`);
+  // Payment codes (and any 16–24 digit run) get the one masking rule of @kiosk/alipay-core/money.
+  return maskPaymentCodesIn(masked);
 }
 
 /** Deep copy of `value` with secret fields masked (cal.com `maskValuesOfKeys`). */

@@ -6,6 +6,7 @@
  * Everything goes through the kiosk's own procedures and hooks; the server records the
  * sale against the cashier and their open shift.
  */
+import { isPaymentCode, multiplyMinor, sumMinor } from "@kiosk/alipay-core/money";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef, useState } from "react";
 import type { BridgeClient, BridgeSnapshot } from "../../lib/bridge-client.ts";
@@ -14,7 +15,7 @@ import { translate, type MessageKey } from "../../lib/i18n/translate.ts";
 import { trpcErrorCode, useTRPC } from "../../lib/trpc.tsx";
 import type { Catalog, PaymentView } from "../kiosk/api-types.ts";
 import { isNotCharged, paymentOutcome, type FailureReason, type PayingPhase } from "../kiosk/flow/payment-outcome.ts";
-import { PAYMENT_CODE_PATTERN, useArmedScanner } from "../kiosk/hooks/use-armed-scanner.ts";
+import { useArmedScanner } from "../kiosk/hooks/use-armed-scanner.ts";
 import { PAYMENT_DEADLINE_MS, usePaymentFollow } from "../kiosk/hooks/use-payment-follow.ts";
 import { usePrinting, type PrintStatus } from "../kiosk/hooks/use-printing.ts";
 import type { PrintContext } from "../kiosk/printing/print-documents.ts";
@@ -142,7 +143,7 @@ function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { cat
     const slotId = slotFor[tt.id] ?? slotsOf(tt.validityKind)[0]?.id;
     return quantity > 0 && slotId ? [{ ticketTypeId: tt.id, slotId, quantity }] : [];
   });
-  const total = lines.reduce((s, l) => s + l.quantity * (catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0), 0);
+  const total = sumMinor(lines.map((l) => multiplyMinor(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0, l.quantity)));
   const tz = catalog.attraction.timezone;
   const time = (d: Date) => new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit" }).format(d);
   return (
@@ -222,7 +223,7 @@ function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { or
     (raw: string) => {
       const code = raw.replace(/\s+/g, "");
       if (isStarting.current) return;
-      if (!PAYMENT_CODE_PATTERN.test(code)) {
+      if (!isPaymentCode(code)) {
         setNotice("That is not an Alipay payment code (16–24 digits starting 25–30). Ask the visitor to refresh the code and try again.");
         return;
       }

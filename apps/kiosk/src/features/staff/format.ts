@@ -1,39 +1,18 @@
-/** Formatting for the console: money in minor units, dates, CSV. Pure. */
+/** Formatting for the console: money in minor units (rules from @kiosk/alipay-core/money), dates, CSV. Pure. */
+import { formatMinor, isSupportedCurrency, minorToDecimal, parseDecimalInput } from "@kiosk/alipay-core/money";
 
-const exponentCache = new Map<string, number>();
-
-export function currencyExponent(currency: string): number {
-  let e = exponentCache.get(currency);
-  if (e === undefined) {
-    try {
-      e = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      e = 2;
-    }
-    exponentCache.set(currency, e);
-  }
-  return e;
-}
-
+/** Staff read money in English with Alipay's exponent (IDR 2, JPY 0): exactly the amount charged. */
 export function formatMoney(minor: number, currency: string): string {
+  // A sales report over several currencies has no single currency to format in.
   if (currency === "MIXED") return String(minor);
-  const e = currencyExponent(currency);
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: e, maximumFractionDigits: e }).format(minor / 10 ** e);
-  } catch {
-    return `${(minor / 10 ** e).toFixed(e)} ${currency}`;
-  }
+  // An unsupported currency is shown as what it is, never guessed into decimals.
+  if (!isSupportedCurrency(currency)) return `${minor} ${currency} (minor units)`;
+  return formatMinor(minor, currency, "en");
 }
 
 /** "12.5" in CNY → 1250; null when not a valid positive amount with at most the currency's decimals. */
 export function parseMoneyToMinor(text: string, currency: string): number | null {
-  const e = currencyExponent(currency);
-  const t = text.trim();
-  const re = e === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${e}})?$`);
-  if (!re.test(t)) return null;
-  const [whole = "0", frac = ""] = t.split(".");
-  const minor = Number(whole) * 10 ** e + Number(frac.padEnd(e, "0") || "0");
-  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
+  return parseDecimalInput(text, currency);
 }
 
 export function formatDateTime(d: Date | string | null | undefined): string {
@@ -74,7 +53,7 @@ export function downloadText(filename: string, text: string, type = "text/csv;ch
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Exact decimal text of minor units ("12.34"; JPY "1234"), for CSV cells and input placeholders. */
 export function minorToDecimalString(minor: number, currency: string): string {
-  const e = currencyExponent(currency);
-  return (minor / 10 ** e).toFixed(e);
+  return minorToDecimal(minor, currency);
 }

@@ -1,5 +1,6 @@
 "use client";
 /** One payment: summary, event log (request/response summaries, never secrets), refunds, tickets; refund and NEEDS_ATTENTION actions by role. */
+import { sumMinor } from "@kiosk/alipay-core/money";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
@@ -167,7 +168,7 @@ function RefundPanel({ detail }: { detail: TransactionDetail }) {
     }),
   );
   if (p.state !== "PAID" && p.state !== "PARTIALLY_REFUNDED") return null;
-  const refunded = detail.refunds.filter((r) => r.state === "succeeded" || r.state === "pending").reduce((s, r) => s + r.amountMinor, 0);
+  const refunded = sumMinor(detail.refunds.filter((r) => r.state === "succeeded" || r.state === "pending").map((r) => r.amountMinor));
   const remaining = p.amountMinor - refunded;
   if (!session.can("refund")) {
     return <p className="my-2 text-sm text-slate-600">Refunds need the supervisor role.</p>;

@@ -1,34 +1,13 @@
 /**
  * Money, numbers, dates and times per locale. Amounts are integer minor units everywhere;
- * they become a decimal *string* only here, at the edge, so no float ever holds money.
+ * the money rules (exponents, exact formatting) come from `@kiosk/alipay-core/money`.
  */
+import { formatMinor } from "@kiosk/alipay-core/money";
 import { INTL_TAGS, type Locale } from "./locales.ts";
 
-const currencyDigitsCache = new Map<string, number>();
-
-/** Minor-unit digits of an ISO 4217 currency (SGD 2, JPY 0, KRW 0, CNY 2), from the Intl data. */
-export function currencyDigits(currency: string): number {
-  let digits = currencyDigitsCache.get(currency);
-  if (digits === undefined) {
-    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    currencyDigitsCache.set(currency, digits);
-  }
-  return digits;
-}
-
-/** 3205 minor units of a 2-digit currency → "32.05"; exact for any safe integer. */
-export function minorToDecimalString(minor: number, digits: number): `${number}` {
-  if (!Number.isSafeInteger(minor)) throw new RangeError(`Amount ${minor} is not an integer number of minor units`);
-  const sign = minor < 0 ? "-" : "";
-  const abs = String(Math.abs(minor));
-  if (digits === 0) return `${sign}${abs}` as `${number}`;
-  const padded = abs.padStart(digits + 1, "0");
-  return `${sign}${padded.slice(0, -digits)}.${padded.slice(-digits)}` as `${number}`;
-}
-
+/** Integer minor units in the visitor's language, with Alipay's exponent (IDR 2, JPY 0): exactly the amount charged. */
 export function formatMoney(minor: number, currency: string, locale: Locale): string {
-  const digits = currencyDigits(currency);
-  return new Intl.NumberFormat(INTL_TAGS[locale], { style: "currency", currency, currencyDisplay: "symbol" }).format(minorToDecimalString(minor, digits));
+  return formatMinor(minor, currency, INTL_TAGS[locale]);
 }
 
 export function formatNumber(value: number, locale: Locale): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addDays, currencyDigits, formatCountdown, formatMoney, minorToDecimalString } from "./format.ts";
+import { formatAmount } from "@kiosk/alipay-core/money";
+import { addDays, formatCountdown, formatMoney } from "./format.ts";
 import { LOCALES, pickI18n } from "./locales.ts";
 import { en } from "./messages/en.ts";
 import { formatMessage, MESSAGES, placeholdersOf, translate } from "./translate.ts";
@@ -47,23 +48,8 @@ describe("formatMessage", () => {
 });
 
 describe("money", () => {
-  it("turns minor units into exact decimal strings", () => {
-    expect(minorToDecimalString(3205, 2)).toBe("32.05");
-    expect(minorToDecimalString(5, 2)).toBe("0.05");
-    expect(minorToDecimalString(-120, 2)).toBe("-1.20");
-    expect(minorToDecimalString(1800, 0)).toBe("1800");
-    expect(minorToDecimalString(9_007_199_254_740_991, 2)).toBe("90071992547409.91");
-  });
-
   it("refuses fractional minor units", () => {
-    expect(() => minorToDecimalString(32.5, 2)).toThrow(RangeError);
-  });
-
-  it("knows each currency's minor digits", () => {
-    expect(currencyDigits("SGD")).toBe(2);
-    expect(currencyDigits("CNY")).toBe(2);
-    expect(currencyDigits("JPY")).toBe(0);
-    expect(currencyDigits("KRW")).toBe(0);
+    expect(() => formatMoney(32.5, "SGD", "en")).toThrow(/not an integer/);
   });
 
   it("formats per locale and currency", () => {
@@ -72,6 +58,27 @@ describe("money", () => {
     expect(money(123450, "SGD", "zh-Hans")).toBe("SGD 1,234.50");
     expect(money(1800, "JPY", "ja")).toBe("￥1,800");
     expect(money(1800, "JPY", "en")).toBe("¥1,800");
+  });
+});
+
+describe("money on the kiosk equals the amount charged", () => {
+  /** The number a visitor reads, as Alipay's wire text: grouping and symbol dropped. */
+  const shown = (text: string): string => text.replace(/[^\d.]/g, "").replace(/^\.+|\.+$/g, "");
+
+  it.each([
+    [1_500_000, "IDR"], // 15,000.00 rupiah: Alipay counts IDR in 2 decimals, Intl's data says 0
+    [123_456, "IDR"],
+    [1800, "JPY"],
+    [52_000, "KRW"],
+    [3205, "SGD"],
+  ])("shows %i minor units of %s as the charged amount in every locale", (minor, currency) => {
+    for (const locale of LOCALES) {
+      expect({ locale, shown: shown(formatMoney(minor, currency, locale)) }).toEqual({ locale, shown: formatAmount(minor, currency) });
+    }
+  });
+
+  it("Alipay has no 3-decimal currency, and an unsupported currency is refused rather than guessed", () => {
+    expect(() => formatMoney(1000, "KWD", "en")).toThrow(/not supported/);
   });
 });
 

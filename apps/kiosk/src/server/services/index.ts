@@ -32,7 +32,7 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
 export type MoneyServices = ReturnType<typeof createMoneyServices>;
 
 export type { Actor, MoneyDeps, MoneyLogger, MoneyMetrics, MoneyEventSink } from "./money-deps.ts";
-export { SYSTEM_ACTOR, maskPaymentCode } from "./money-deps.ts";
+export { SYSTEM_ACTOR } from "./money-deps.ts";
 export type { AlipayGateway } from "./gateway.ts";
 export { DEFAULT_PAYMENT_POLICY, type PaymentPolicy } from "./payment-policy.ts";
 export { fileTicketKeys, memoryTicketKeys, type TicketKeyStore } from "./ticket-keys.ts";

@@ -80,12 +80,6 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString("base64url").replace(/[-_]/g, "x")}`;
 }
 
-/** `281234567890120010` → `2812************10`: never more than the first 4 and last 2 digits. */
-export function maskPaymentCode(code: string): string {
-  if (code.length <= 6) return "*".repeat(code.length);
-  return `${code.slice(0, 4)}${"*".repeat(code.length - 6)}${code.slice(-2)}`;
-}
-
 export async function detectProvider(db: Db): Promise<DbProvider> {
   try {
     await db.$queryRawUnsafe("SELECT sqlite_version()");

@@ -18,6 +18,7 @@ import {
   type SignedPayRequest,
   type StaffResolution,
 } from "@kiosk/alipay-core";
+import { isPaymentCode, maskPaymentCode } from "@kiosk/alipay-core/money";
 import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import {
@@ -34,7 +35,6 @@ import {
 } from "./gateway.ts";
 import {
   actorId,
-  maskPaymentCode,
   newId,
   noopMetrics,
   silentLogger,
@@ -46,9 +46,6 @@ import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayReques
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import { recordSaleInTx } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
-
-/** Alipay's dynamic payment code: 16–24 digits starting 25–30. */
-export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
 
 /** States in which the worker still has something to do. */
 export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
@@ -743,7 +740,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
 
   async function start(input: StartPaymentInput): Promise<PaymentView> {
     const code = input.paymentCode.trim();
-    if (!PAYMENT_CODE_PATTERN.test(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
+    if (!isPaymentCode(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
     const masked = maskPaymentCode(code);
     const order = await db.order.findUnique({
       where: { id: input.orderId },

@@ -2,9 +2,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { BridgeClient } from "../../../lib/bridge-client.ts";
 
-/** Alipay's dynamic payment code: 16–24 digits starting 25–30 (as the server checks too). */
-export const PAYMENT_CODE_PATTERN = /^(2[5-9]|30)\d{14,22}$/;
-
 /**
  * Arms the bridge's scanner while `isEnabled` (and re-arms when `rearmKey` changes), so a
  * stray scan at any other moment never pays; every scan goes to the latest `onScan`.

@@ -1,8 +1,9 @@
 "use client";
+import { isPaymentCode } from "@kiosk/alipay-core/money";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { trpcErrorCode, useTRPC } from "../../../lib/trpc.tsx";
-import { PAYMENT_CODE_PATTERN, useArmedScanner } from "../hooks/use-armed-scanner.ts";
+import { useArmedScanner } from "../hooks/use-armed-scanner.ts";
 import { useI18n } from "../i18n-context.tsx";
 import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
 import { KioskButton } from "../ui/button.tsx";
@@ -45,7 +46,7 @@ export function ScanScreen({ orderId }: { orderId: string }) {
     rearmKey: `${orderId}:${expiresAt?.getTime() ?? ""}`,
     onScan: (code) => {
       if (isStarting.current) return;
-      if (!PAYMENT_CODE_PATTERN.test(code)) {
+      if (!isPaymentCode(code)) {
         setInvalidScan(true);
         return;
       }

@@ -1,4 +1,5 @@
 "use client";
+import { multiplyMinor, sumMinor } from "@kiosk/alipay-core/money";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { addDays, dayAsDate } from "../../../lib/i18n/format.ts";
@@ -46,7 +47,7 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
     return q;
   }, [state.cart]);
   const total = cartCount(state.cart);
-  const totalMinor = types.reduce((sum, tt) => sum + tt.priceMinor * (quantities.get(tt.id) ?? 0), 0);
+  const totalMinor = sumMinor(types.map((tt) => multiplyMinor(tt.priceMinor, quantities.get(tt.id) ?? 0)));
 
   const buildCart = (q: Map<string, number>, slot: CatalogSlot | null): CartLine[] =>
     types.flatMap((tt) => {

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../../clock.ts";
 import type { AlipayGateway } from "../gateway.ts";
 import { createMoneyServices, type MoneyServices } from "../index.ts";
-import type { Actor, MoneyEventSink, MoneyMetrics } from "../money-deps.ts";
+import type { Actor, MoneyEventSink, MoneyLogger, MoneyMetrics } from "../money-deps.ts";
 import { memoryTicketKeys } from "../ticket-keys.ts";
 import type { PaymentPolicy } from "../payment-policy.ts";
 
@@ -65,8 +65,9 @@ export function countingGateway(inner: AlipayGateway) {
   return { gateway, counts, perTrade };
 }
 
-export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; protocol?: "mapi" | "openapi"; notifyUrl?: string; signType?: "RSA2" | "MD5"; hasShortTimeouts?: boolean }): AlipayGateway {
+export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; protocol?: "mapi" | "openapi"; notifyUrl?: string; signType?: "RSA2" | "MD5"; hasShortTimeouts?: boolean; log?: MoneyLogger }): AlipayGateway {
   const clock = { now: () => input.clock.now().getTime(), sleep: () => Promise.resolve() };
+  const deps = { clock, ...(input.log ? { logger: { debug: () => undefined, ...input.log } } : {}) };
   const common = {
     gatewayUrl: input.gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
@@ -75,12 +76,12 @@ export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; prot
     ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
   };
   if (input.protocol === "openapi") {
-    return createAlipayClient({ protocol: "openapi", appId: "2021000000000001", sellerId: TEST_PARTNER_ID, ...common }, { clock });
+    return createAlipayClient({ protocol: "openapi", appId: "2021000000000001", sellerId: TEST_PARTNER_ID, ...common }, deps);
   }
   if (input.signType === "MD5") {
-    return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "MD5", md5Key: TEST_MD5_KEY, ...common }, { clock });
+    return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "MD5", md5Key: TEST_MD5_KEY, ...common }, deps);
   }
-  return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "RSA2", ...common }, { clock });
+  return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "RSA2", ...common }, deps);
 }
 
 export interface Harness {
@@ -107,7 +108,15 @@ export function code(id: ScenarioId, options: { parameter?: number; serial?: num
 
 export async function createHarness(
   provider: DbProvider,
-  options: { policy?: Partial<PaymentPolicy>; instanceId?: string; dbUrl?: string; protocol?: "mapi" | "openapi"; eventSink?: (db: Db, clock: FakeClock) => MoneyEventSink } = {},
+  options: {
+    policy?: Partial<PaymentPolicy>;
+    instanceId?: string;
+    dbUrl?: string;
+    protocol?: "mapi" | "openapi";
+    eventSink?: (db: Db, clock: FakeClock) => MoneyEventSink;
+    /** Receives the services' and the Alipay client's log records (silent when absent). */
+    log?: MoneyLogger;
+  } = {},
 ): Promise<Harness> {
   const clock = new FakeClock(START);
   const db = await createTestDatabase(provider, provider === "postgresql" ? PG_URL : undefined);
@@ -128,7 +137,7 @@ export async function createHarness(
       },
     },
   });
-  const counting = countingGateway(createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock, notifyUrl: "http://127.0.0.1:9/api/alipay/notify", ...(options.protocol ? { protocol: options.protocol } : {}) }));
+  const counting = countingGateway(createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock, notifyUrl: "http://127.0.0.1:9/api/alipay/notify", ...(options.protocol ? { protocol: options.protocol } : {}), ...(options.log ? { log: options.log } : {}) }));
   const metrics = new Map<string, number>();
   const metricsSink: MoneyMetrics = {
     inc: (name, labels, value = 1) => {
@@ -147,6 +156,7 @@ export async function createHarness(
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.eventSink ? { events: options.eventSink(db.db, clock) } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const advance = async (ms: number): Promise<void> => {
     clock.advance(ms);

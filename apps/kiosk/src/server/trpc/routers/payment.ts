@@ -1,3 +1,4 @@
+import { PAYMENT_CODE_PATTERN } from "@kiosk/alipay-core/money";
 import { z } from "zod";
 import { requireRole, router, sellerProcedure, sellingSellerProcedure } from "../init.ts";
 import { sellerActor, staffActor } from "./money-actors.ts";
@@ -7,7 +8,7 @@ const IdSchema = z.string().min(1).max(64);
 export const StartPaymentSchema = z.strictObject({
   orderId: IdSchema,
   /** The scanned Alipay code; used once, stored only masked. */
-  paymentCode: z.string().regex(/^\d{16,24}$/, "an Alipay payment code"),
+  paymentCode: z.string().regex(PAYMENT_CODE_PATTERN, "an Alipay payment code"),
 });
 
 export const paymentRouter = router({
