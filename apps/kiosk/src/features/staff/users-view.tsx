@@ -1,8 +1,9 @@
 "use client";
-/** Staff accounts: supervisors see them, admins create and deactivate them. */
+/** Staff accounts: supervisors see them and the sign-in alerts, admins create and deactivate them and revoke API keys. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
+import { ApiClients, LoginAlerts } from "./access-panels.tsx";
 import { formatDateTime } from "./format.ts";
 import { Guard } from "./guard.tsx";
 import { STAFF_ROLE_ORDER, type ConsoleRole } from "./permissions.ts";
@@ -27,6 +28,7 @@ function Users() {
   const isAdmin = session.can("manageUsers");
   return (
     <>
+      <LoginAlerts />
       <Section title="Staff accounts">
         <ErrorText error={users.error ?? deactivate.error} />
         <Table caption="Staff accounts">
@@ -48,6 +50,7 @@ function Users() {
         </Table>
       </Section>
       {isAdmin ? <CreateUser onCreated={refresh} /> : null}
+      {isAdmin ? <ApiClients /> : null}
     </>
   );
 }

@@ -13,7 +13,8 @@
  *   idempotent(handler)          wraps a mutation resolver whose input has `idempotencyKey`
  *
  * Staff mutations must use requireRole("cashier") or higher: a test asserts that a
- * viewer is refused every mutation whose meta.auth is "staff".
+ * viewer is refused every mutation whose meta.auth is "staff" (the one exception,
+ * auth.changePassword, is listed there).
  */
 import type { ApiScope, StaffRole } from "@kiosk/db";
 import { initTRPC, TRPCError } from "@trpc/server";
