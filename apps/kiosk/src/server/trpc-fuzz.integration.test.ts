@@ -106,7 +106,7 @@ for (const provider of providersFor(PG_URL)) {
       h = await createHarness(provider, {
         pgUrl: PG_URL,
         withTicketKeys: true,
-        overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited } },
+        overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited, kioskDevice: unlimited } },
         alipay: createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: new FakeClock() }),
       });
       ({ server, baseUrl } = await serveTrpc(h));

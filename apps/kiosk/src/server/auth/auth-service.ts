@@ -4,14 +4,13 @@ import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { Actor, AuditService } from "../services/audit-service.ts";
+import { LoginGuard, type LoginAlert } from "./login-guard.ts";
 import { PasswordHasher, type PasswordHasherOptions } from "./password-hasher.ts";
 import { isStaffRole } from "./roles.ts";
 import {
   apiKeyPrefix,
-  DEVICE_TOKEN_PREFIX,
   hashPairingCode,
   newApiKey,
-  newDeviceToken,
   newKioskCredential,
   newPairingCode,
   newSessionToken,
@@ -66,30 +65,6 @@ const DEFAULT_PAIRING_CODE_TTL_MINUTES = 30;
 const DEFAULT_SESSION_MAX_HOURS = 12;
 const API_KEY_TOUCH_INTERVAL_MS = 60_000;
 
-/**
- * Per-account login back-off: the first FREE wrong passwords in a row cost nothing; from then
- * on no password is checked before `loginDelayUntil` (30 s, doubling per further wrong password,
- * at most 15 min) — except from a known device (a browser that signed in as this account
- * before), whose correct password always passes. So guessing is slow, and nobody who does not
- * know the password can keep a staff member out.
- */
-export const LOGIN_BACKOFF = { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 } as const;
-
-export function loginDelayMs(failedLogins: number): number {
-  if (failedLogins < LOGIN_BACKOFF.freeFailures) return 0;
-  return Math.min(LOGIN_BACKOFF.maxDelayMs, LOGIN_BACKOFF.baseDelayMs * 2 ** (failedLogins - LOGIN_BACKOFF.freeFailures));
-}
-
-export interface LoginAlert {
-  userId: string;
-  email: string;
-  /** When the account entered the back-off (the audit entry "auth.login_backoff"). */
-  at: Date;
-  failedLogins: number;
-  loginDelayUntil: Date | null;
-  lastFailedLoginAt: Date | null;
-}
-
 export function parseScopes(text: string): ApiScope[] {
   return text
     .split(/\s+/)
@@ -105,6 +80,7 @@ export class AuthService {
   private readonly sessionMaxMs: number;
   private readonly pairingTtlMs: number;
   private readonly passwords: PasswordHasher;
+  private readonly guard: LoginGuard;
   /** Compared against when the e-mail is unknown, so both paths cost one scrypt. */
   private dummyHash: Promise<string> | undefined;
 
@@ -113,6 +89,7 @@ export class AuthService {
     this.sessionMaxMs = (o.sessionMaxHours ?? DEFAULT_SESSION_MAX_HOURS) * 3_600_000;
     this.pairingTtlMs = (o.pairingCodeTtlMinutes ?? DEFAULT_PAIRING_CODE_TTL_MINUTES) * 60_000;
     this.passwords = new PasswordHasher(o.passwords);
+    this.guard = new LoginGuard(o);
   }
 
   /** A password hash with the current parameters (for new accounts and changed passwords). */
@@ -129,14 +106,14 @@ export class AuthService {
   /**
    * Checks e-mail and password; on success creates a session and returns its token (once) and
    * the browser's device token (the `kiosk_device` cookie: new, or the one it sent). During the
-   * account's back-off only a known device gets its password checked (LOGIN_BACKOFF).
+   * account's back-off only a known device gets its password checked (login-guard.ts).
    */
   async login(input: { email: string; password: string; ip: string; deviceToken?: string | null }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity; deviceToken: string }> {
     const email = input.email.trim().toLowerCase();
     const user = await this.o.db.staffUser.findUnique({ where: { email } });
     const now = this.o.clock.now();
     const isInBackoff = !!user?.loginDelayUntil && user.loginDelayUntil > now;
-    if (user && isInBackoff && !(await this.isKnownDevice(user.id, input.deviceToken))) {
+    if (user && isInBackoff && !(await this.guard.isKnownDevice(user.id, input.deviceToken))) {
       const retryAfterSec = Math.ceil((user.loginDelayUntil!.getTime() - now.getTime()) / 1000);
       throw new KioskError("TOO_MANY_REQUESTS", `Too many wrong passwords for this account: retry in ${retryAfterSec} s, or sign in from a browser you used before.`, {
         details: { retryAfterSec, reason: "account_backoff" },
@@ -145,7 +122,7 @@ export class AuthService {
     this.dummyHash ??= this.passwords.hash("not-a-real-password");
     const isPasswordOk = await this.passwords.verify(input.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !isPasswordOk || !user.isActive || !isStaffRole(user.role)) {
-      const failedLogins = user && !isPasswordOk ? await this.recordFailedLogin(user.id, email, input.ip) : undefined;
+      const failedLogins = user && !isPasswordOk ? await this.guard.recordFailure(user.id, email, input.ip) : undefined;
       await this.o.audit.record({
         actor: { type: "staff", id: user?.id ?? null },
         action: "auth.login_failed",
@@ -159,7 +136,7 @@ export class AuthService {
     if (this.passwords.needsRehash(user.passwordHash)) data.passwordHash = await this.passwords.hash(input.password);
     if (Object.keys(data).length > 0) await this.o.db.staffUser.update({ where: { id: user.id }, data });
     if (data.passwordHash) await this.o.audit.record({ actor: { type: "system", id: null }, action: "auth.password_rehashed", target: { type: "staff_user", id: user.id }, details: { params: this.passwords.params } });
-    const deviceToken = await this.rememberDevice(user.id, input.deviceToken, now);
+    const deviceToken = await this.guard.rememberDevice(user.id, input.deviceToken, now);
     const token = newSessionToken();
     const expiresAt = new Date(now.getTime() + Math.min(this.sessionTtlMs, this.sessionMaxMs));
     const sessionId = newId("ses");
@@ -168,49 +145,9 @@ export class AuthService {
     return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole }, deviceToken };
   }
 
-  /** Counts a wrong password; entering the back-off is audited ("auth.login_backoff", the console's alert). */
-  private async recordFailedLogin(userId: string, email: string, ip: string): Promise<number> {
-    const now = this.o.clock.now();
-    const u = await this.o.db.staffUser.update({ where: { id: userId }, data: { failedLogins: { increment: 1 }, lastFailedLoginAt: now }, select: { failedLogins: true } });
-    const delayMs = loginDelayMs(u.failedLogins);
-    if (delayMs > 0) {
-      const loginDelayUntil = new Date(now.getTime() + delayMs);
-      await this.o.db.staffUser.update({ where: { id: userId }, data: { loginDelayUntil } });
-      if (u.failedLogins === LOGIN_BACKOFF.freeFailures) {
-        this.o.log.warn("staff account in login back-off", { userId, failedLogins: u.failedLogins, ip });
-        await this.o.audit.record({ actor: { type: "system", id: null }, action: "auth.login_backoff", target: { type: "staff_user", id: userId }, details: { email, failedLogins: u.failedLogins, ip, loginDelayUntil } });
-      }
-    }
-    return u.failedLogins;
-  }
-
-  private async isKnownDevice(userId: string, deviceToken: string | null | undefined): Promise<boolean> {
-    if (!deviceToken?.startsWith(`${DEVICE_TOKEN_PREFIX}_`)) return false;
-    const d = await this.o.db.staffDevice.findUnique({ where: { userId_tokenHash: { userId, tokenHash: hashToken(deviceToken) } }, select: { id: true } });
-    return !!d;
-  }
-
-  /** Records the browser as a known device of `userId` (keeping its token when it has one). */
-  private async rememberDevice(userId: string, deviceToken: string | null | undefined, now: Date): Promise<string> {
-    const token = deviceToken?.startsWith(`${DEVICE_TOKEN_PREFIX}_`) && deviceToken.length <= 100 ? deviceToken : newDeviceToken();
-    const tokenHash = hashToken(token);
-    await this.o.db.staffDevice.upsert({
-      where: { userId_tokenHash: { userId, tokenHash } },
-      update: { lastUsedAt: now },
-      create: { id: newId("dev"), userId, tokenHash, createdAt: now, lastUsedAt: now },
-    });
-    return token;
-  }
-
   /** Accounts that entered the login back-off since `since` (newest first), with their state now. */
-  async loginAlerts(since: Date): Promise<LoginAlert[]> {
-    const { entries } = await this.o.audit.query({ action: "auth.login_backoff", since, limit: 100 });
-    const firstPerUser = new Map<string, Date>();
-    for (const e of entries) if (e.targetId && !firstPerUser.has(e.targetId)) firstPerUser.set(e.targetId, e.createdAt);
-    const users = await this.o.db.staffUser.findMany({ where: { id: { in: [...firstPerUser.keys()] } } });
-    return users
-      .map((u) => ({ userId: u.id, email: u.email, at: firstPerUser.get(u.id)!, failedLogins: u.failedLogins, loginDelayUntil: u.loginDelayUntil, lastFailedLoginAt: u.lastFailedLoginAt }))
-      .sort((a, b) => b.at.getTime() - a.at.getTime());
+  loginAlerts(since: Date): Promise<LoginAlert[]> {
+    return this.guard.alerts(since);
   }
 
   /**
@@ -221,7 +158,7 @@ export class AuthService {
     const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
     if (!user) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
     if (!(await this.passwords.verify(input.currentPassword, user.passwordHash))) {
-      const failedLogins = await this.recordFailedLogin(user.id, user.email, input.ip);
+      const failedLogins = await this.guard.recordFailure(user.id, user.email, input.ip);
       await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.password_change_failed", target: { type: "staff_user", id: user.id }, details: { ip: input.ip, failedLogins } });
       throw new KioskError("UNAUTHORIZED", "The current password is wrong.");
     }
