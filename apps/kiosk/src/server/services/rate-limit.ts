@@ -15,8 +15,11 @@ export const RATE_LIMIT_POLICIES = {
   staffLogin: { capacity: 10, refillPerSec: 1 / 30 },
   /** Booking API: bursts of 60, 10 per second sustained, per API client. */
   bookingApi: { capacity: 60, refillPerSec: 10 },
-  /** Kiosk device credential: bursts of 120, 10 per second sustained, per kiosk (a kiosk makes a few calls per sale). */
-  kioskDevice: { capacity: 120, refillPerSec: 10 },
+  /**
+   * Kiosk device credential: bursts of 240, 20 per second sustained, per kiosk. A kiosk makes a
+   * few calls per sale and a heartbeat; the load proof drives kiosks at machine speed (2–10 calls/s).
+   */
+  kioskDevice: { capacity: 240, refillPerSec: 20 },
 } as const satisfies Record<string, BucketPolicy>;
 export type RateLimitPolicyName = keyof typeof RATE_LIMIT_POLICIES;
 
