@@ -92,11 +92,6 @@ export class AuthService {
     this.guard = new LoginGuard(o);
   }
 
-  /** A password hash with the current parameters (for new accounts and changed passwords). */
-  hashPassword(password: string): Promise<string> {
-    return this.passwords.hash(password);
-  }
-
   get sessionTtlSeconds(): number {
     return Math.round(this.sessionTtlMs / 1000);
   }
@@ -141,7 +136,7 @@ export class AuthService {
     const expiresAt = new Date(now.getTime() + Math.min(this.sessionTtlMs, this.sessionMaxMs));
     const sessionId = newId("ses");
     await this.o.db.staffSession.create({ data: { id: sessionId, userId: user.id, tokenHash: hashToken(token), expiresAt, createdAt: now } });
-    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip, isKnownDevice: deviceToken === input.deviceToken } });
+    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip, hasDeviceCookie: deviceToken === input.deviceToken } });
     return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole }, deviceToken };
   }
 
