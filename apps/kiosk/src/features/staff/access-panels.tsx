@@ -1,13 +1,14 @@
 "use client";
 /**
  * Access alerts and revocation on the Users page: accounts in the login back-off (wrong
- * passwords in a row, the last 24 hours) for supervisors, and booking-system API keys with
- * a revoke button for admins.
+ * passwords in a row, the last 24 hours) for supervisors; for admins, setting a forgotten
+ * password and booking-system API keys with a revoke button.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
 import { formatDateTime } from "./format.ts";
-import { Badge, ErrorText, ReasonAction, Section, Table } from "./ui.tsx";
+import { Badge, ErrorText, Field, inputClass, ReasonAction, Section, Table } from "./ui.tsx";
 
 export function LoginAlerts() {
   const trpc = useTRPC();
@@ -58,5 +59,23 @@ export function ApiClients() {
         </tbody>
       </Table>
     </Section>
+  );
+}
+
+/** An admin sets another account's password (forgotten password): all its sessions end. */
+export function SetPassword({ userId }: { userId: string }) {
+  const trpc = useTRPC();
+  const [password, setPassword] = useState("");
+  const set = useMutation(trpc.staff.setPassword.mutationOptions({ onSuccess: () => setPassword("") }));
+  return (
+    <>
+      <ReasonAction label="Set password" pending={set.isPending} onConfirm={(reason) => set.mutate({ userId, newPassword: password, reason })}>
+        <Field label="New password" hint="At least 12 characters">
+          {(id) => <input id={id} type="password" autoComplete="new-password" required minLength={12} className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} />}
+        </Field>
+      </ReasonAction>
+      {set.data ? <p role="status" className="text-xs">Password set; {set.data.sessionsRevoked} session(s) ended.</p> : null}
+      <ErrorText error={set.error} />
+    </>
   );
 }
