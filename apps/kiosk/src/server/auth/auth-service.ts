@@ -92,10 +92,6 @@ export class AuthService {
     this.guard = new LoginGuard(o);
   }
 
-  get sessionTtlSeconds(): number {
-    return Math.round(this.sessionTtlMs / 1000);
-  }
-
   // ------------------------------------------------------------------ staff
 
   /**
