@@ -39,6 +39,9 @@ export default defineConfig({
       BRIDGE_CONTROL_PORT: String(E2E.ports.bridgeControl),
       BRIDGE_VIRTUAL_PRINTER_PORT: String(E2E.ports.virtualPrinter),
       DATA_DIR: join(import.meta.dirname, "artifacts/data"),
+      // The specs play the trusted proxy: each names its own client address in X-Forwarded-For
+      // (staff-support.ts testIp), which the server believes only from TRUSTED_PROXIES.
+      TRUSTED_PROXIES: "127.0.0.1/32, ::1/128",
     },
   },
 });

@@ -79,7 +79,8 @@ try {
   const [sandboxPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
   const sandboxUrl = `http://${host}:${sandboxPort}`;
   const servers = [`http://${host}:${portA}`, `http://${host}:${portB}`];
-  const shared = { ...BASE_ENV, NODE_ENV: "production", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+  // The load clients play the trusted proxy (each simulated kiosk names its address in X-Forwarded-For).
+  const shared = { ...BASE_ENV, NODE_ENV: "production", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", TRUSTED_PROXIES: "127.0.0.1/32, ::1/128" };
 
   const sandbox = startChild("sandbox", bin("tsx"), ["packages/alipay-sandbox/src/main.ts"], {
     env: { ...shared, SANDBOX_HOST: host, SANDBOX_PORT: String(sandboxPort), SANDBOX_NOTIFY_BASE_URL: servers[0], SANDBOX_LOG_LEVEL: "warn" },

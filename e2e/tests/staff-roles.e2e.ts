@@ -7,10 +7,10 @@ import { demoCredentials } from "../support/system.ts";
 import { adminCookie, createUser, loginCookie, mutate, pairedKiosk, query, signInUi, TrpcError, type Role, type TestUser } from "./staff-support.ts";
 
 const NAV_BY_ROLE: Record<Role, string[]> = {
-  viewer: ["Fleet", "Payments", "Reconciliation", "Sales"],
-  cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales"],
-  supervisor: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users"],
-  admin: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users"],
+  viewer: ["Fleet", "Payments", "Reconciliation", "Sales", "My account"],
+  cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "My account"],
+  supervisor: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users", "My account"],
+  admin: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users", "My account"],
 };
 const ALL_NAV = NAV_BY_ROLE.admin;
 

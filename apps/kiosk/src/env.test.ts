@@ -16,7 +16,7 @@ describe("env", () => {
     expect(env.alipay).toMatchObject({ env: "sandbox", protocol: "mapi", gatewayUrl: "http://127.0.0.1:4010/gateway.do", signType: "RSA2", isUsingTestKeys: true, partnerId: "2088101122136241" });
     expect(env.alipay.privateKeyPem).toContain("BEGIN PRIVATE KEY");
     expect(env.alipay.notifyUrl).toBe("http://127.0.0.1:3000/api/alipay/notify");
-    expect(env).toMatchObject({ port: 3000, host: "127.0.0.1", worker: "inline", sessionTtlMinutes: 480, isSecureCookies: false });
+    expect(env).toMatchObject({ port: 3000, host: "127.0.0.1", worker: "inline", sessionTtlMinutes: 480, sessionMaxHours: 12, trustedProxies: [], auditRetentionDays: 730, isSecureCookies: false });
   });
 
   it("resolves a relative SQLite path against the repository root, not the working directory", () => {
@@ -41,6 +41,10 @@ describe("env", () => {
       [{ WORKER: "separate" }, "WORKER"],
       [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
       [{ SESSION_TTL_MINUTES: "1" }, "SESSION_TTL_MINUTES"],
+      [{ SESSION_MAX_HOURS: "0" }, "SESSION_MAX_HOURS"],
+      [{ TRUSTED_PROXIES: "10.0.0.0/8, nginx" }, "TRUSTED_PROXIES"],
+      [{ TRUSTED_PROXIES: "10.0.0.0/33" }, "TRUSTED_PROXIES"],
+      [{ AUDIT_RETENTION_DAYS: "1" }, "AUDIT_RETENTION_DAYS"],
       [{ INSTANCE_ID: "two words" }, "INSTANCE_ID"],
       [{ ORDER_HOLD_SECONDS: "5" }, "ORDER_HOLD_SECONDS"],
       [{ PAYMENT_DEADLINE_SECONDS: "9999" }, "PAYMENT_DEADLINE_SECONDS"],

@@ -15,6 +15,7 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
 import { z } from "zod";
+import { parseTrustedProxies } from "./server/client-address.ts";
 import { LOG_LEVELS } from "./server/log.ts";
 
 export const DEFAULT_SANDBOX_GATEWAY_URL = "http://127.0.0.1:4010/gateway.do";
@@ -85,6 +86,9 @@ const RawEnvSchema = z.object({
   WORKER: z.preprocess(emptyToUndefined, z.enum(["inline", "off"]).default("inline")),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).optional()),
   SESSION_TTL_MINUTES: int(5, 60 * 24 * 30),
+  SESSION_MAX_HOURS: int(1, 24 * 90),
+  TRUSTED_PROXIES: str(),
+  AUDIT_RETENTION_DAYS: int(30, 3650),
   INSTANCE_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'").optional()),
   ORDER_HOLD_SECONDS: int(10, 3600),
   PAYMENT_DEADLINE_SECONDS: int(10, 600),
@@ -137,6 +141,12 @@ export interface KioskEnv {
   worker: "inline" | "off";
   logLevel: (typeof LOG_LEVELS)[number];
   sessionTtlMinutes: number;
+  /** Absolute staff session lifetime from sign-in, however often the session is used. */
+  sessionMaxHours: number;
+  /** CIDR ranges of proxies whose X-Forwarded-For is believed (server/client-address.ts); empty = none. */
+  trustedProxies: string[];
+  /** Audit rows and stored events older than this are pruned by the maintenance job. */
+  auditRetentionDays: number;
   /** Names this process in payment leases; null = random per start. A restart with the same id takes over its predecessor's leases at once. */
   instanceId: string | null;
   /** How long an unpaid order keeps its places. */
@@ -311,10 +321,22 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     worker: e.WORKER,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "warn" : "info"),
     sessionTtlMinutes: e.SESSION_TTL_MINUTES ?? 480,
+    sessionMaxHours: e.SESSION_MAX_HOURS ?? 12,
+    trustedProxies: trustedProxiesOf(e.TRUSTED_PROXIES),
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS ?? 730,
     instanceId: e.INSTANCE_ID ?? null,
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
   };
+}
+
+function trustedProxiesOf(text: string | undefined): string[] {
+  try {
+    parseTrustedProxies(text);
+  } catch (e) {
+    fail("TRUSTED_PROXIES", e instanceof Error ? e.message : "not a CIDR list");
+  }
+  return (text ?? "").split(/[\s,]+/).filter(Boolean);
 }
 
 let cached: KioskEnv | undefined;

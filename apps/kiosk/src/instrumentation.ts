@@ -1,5 +1,6 @@
 /**
- * Next.js start-up hook: in the Node.js runtime, build the process's services at
+ * Next.js start-up hook: in the Node.js runtime, make X-Forwarded-For end with the TCP
+ * peer (so only TRUSTED_PROXIES can name a client), and build the process's services at
  * boot (so a bad configuration fails fast, and the payment worker runs with
  * WORKER=inline before the first request).
  *
@@ -10,6 +11,9 @@
 export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- build-time constant inlined by Next (edge/node split), not configuration
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // The TCP peer is appended to X-Forwarded-For before Next sees a request (server/client-address.ts).
+  const { installPeerForwarding } = await import("./server/peer-forwarding.ts");
+  installPeerForwarding();
   const { getRuntime } = await import("./server/app-services.ts");
   await getRuntime();
 }

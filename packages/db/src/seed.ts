@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Db } from "./client.ts";
-import { hashPassword, hashToken } from "./secrets.ts";
+import { hashPassword, hashToken, type ScryptParams } from "./secrets.ts";
 import { addDays, dayInZone, zonedTimeToUtc } from "./time-zone.ts";
 
 export interface SeedOptions {
@@ -10,6 +10,8 @@ export interface SeedOptions {
   days?: number;
   adminEmail?: string;
   adminPassword: string;
+  /** scrypt parameters for the admin's password hash (default: PASSWORD_HASH_PARAMS, OWASP). Tests pass cheaper ones. */
+  passwordParams?: ScryptParams;
   /** Pairing code for the demo kiosk; stored hashed. */
   kioskPairingCode: string;
   /** Ed25519 private keys (PKCS#8 PEM) per attraction id, created when missing. */
@@ -192,7 +194,7 @@ export async function seed(db: Db, options: SeedOptions): Promise<SeedResult> {
   const admin = await db.staffUser.findUnique({ where: { email: adminEmail } });
   if (!admin) {
     await db.staffUser.create({
-      data: { id: "staff_admin", email: adminEmail, name: "Demo Admin", passwordHash: hashPassword(options.adminPassword), role: "admin" },
+      data: { id: "staff_admin", email: adminEmail, name: "Demo Admin", passwordHash: await hashPassword(options.adminPassword, options.passwordParams), role: "admin" },
     });
   }
 

@@ -28,8 +28,8 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
       expect(prices.every((p) => Number.isInteger(p.priceMinor))).toBe(true);
       expect(prices.find((p) => p.code === "ADULT")?.priceMinor).toBe(3200);
       const admin = await t.db.staffUser.findUniqueOrThrow({ where: { email: "admin@example.com" } });
-      expect(verifyPassword("correct horse", admin.passwordHash)).toBe(true);
-      expect(verifyPassword("wrong", admin.passwordHash)).toBe(false);
+      expect(await verifyPassword("correct horse", admin.passwordHash)).toBe(true);
+      expect(await verifyPassword("wrong", admin.passwordHash)).toBe(false);
       expect(await t.db.kiosk.count()).toBe(1);
     });
 

@@ -5,6 +5,7 @@
  */
 import { createDb, tuneSqlite, type DbHandle } from "@kiosk/db";
 import { getEnv, type KioskEnv } from "../env.ts";
+import { trustedProxiesOf, type TrustedProxies } from "./client-address.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createKioskMetrics } from "./metrics.ts";
@@ -44,7 +45,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot });
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
-  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes });
+  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes, sessionMaxHours: env.sessionMaxHours, auditRetentionDays: env.auditRetentionDays });
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money, alipayKeys };
@@ -62,7 +63,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     services,
     async stop() {
       workerGate?.abort();
-      if (isWorkerStarted) await money.worker.stop();
+      if (isWorkerStarted) await Promise.all([money.worker.stop(), platform.maintenance.stop()]);
       await dbHandle.close();
     },
   };
@@ -83,6 +84,8 @@ function startWorkerWhenReady(opts: { services: AppServices; provider: DbHandle[
     if (ac.signal.aborted) return;
     if (report.isReady) {
       opts.services.money.worker.start(ac.signal);
+      // Scheduled pruning runs where the worker runs (services/maintenance.ts).
+      opts.services.maintenance.start(ac.signal);
       opts.log.info("payment worker started");
       return;
     }
@@ -106,6 +109,7 @@ export async function getAppServices(): Promise<AppServices> {
   return (await getRuntime()).services;
 }
 
-export function getAppConfig(): { isSecureCookies: boolean } {
-  return { isSecureCookies: getEnv().isSecureCookies };
+export function getAppConfig(): { isSecureCookies: boolean; trustedProxies: TrustedProxies } {
+  const env = getEnv();
+  return { isSecureCookies: env.isSecureCookies, trustedProxies: trustedProxiesOf(env.trustedProxies) };
 }

@@ -40,8 +40,9 @@ describe("HTTP route handlers", () => {
       }),
     );
     expect(res.status).toBe(200);
-    const setCookie = res.headers.get("set-cookie") ?? "";
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("kiosk_session=")) ?? "";
     expect(setCookie).toMatch(/^kiosk_session=kst_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=3600$/);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith("kiosk_device="))).toMatch(/^kiosk_device=kdv_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=15552000$/);
     return setCookie.split(";")[0]!;
   }
 

@@ -5,6 +5,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import type { AppRuntime } from "./app-services.ts";
+import { trustedProxiesOf } from "./client-address.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
@@ -36,7 +37,7 @@ function withConnectionParams(req: Request, connectionParams: Record<string, str
 function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers, connectionParams?: Record<string, string | undefined> | null): Context {
   return createContextInner({
     services: runtime.services,
-    auth: requestAuth(withConnectionParams(req, connectionParams)),
+    auth: requestAuth(withConnectionParams(req, connectionParams), trustedProxiesOf(runtime.env.trustedProxies)),
     requestId: req.headers.get("x-request-id") ?? undefined,
     resHeaders,
     isSecureCookies: runtime.env.isSecureCookies,

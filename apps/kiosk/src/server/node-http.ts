@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { stampPeer } from "./client-address.ts";
 
 export type FetchHandler = (req: Request) => Promise<Response>;
 
@@ -25,6 +26,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
 }
 
 function headersOf(req: IncomingMessage): Headers {
+  // The TCP peer goes last, so the handlers can tell what a trusted proxy wrote from what the client invented.
+  stampPeer(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

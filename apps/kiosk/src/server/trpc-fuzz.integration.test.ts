@@ -106,7 +106,7 @@ for (const provider of providersFor(PG_URL)) {
       h = await createHarness(provider, {
         pgUrl: PG_URL,
         withTicketKeys: true,
-        overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited } },
+        overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited, kioskDevice: unlimited } },
         alipay: createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: new FakeClock() }),
       });
       ({ server, baseUrl } = await serveTrpc(h));
@@ -228,7 +228,7 @@ for (const provider of providersFor(PG_URL)) {
 
     it("answers well-formed inputs naming things that do not exist with a typed error or a result, never an internal error, and moves no money", async () => {
       // Procedures whose success with any well-formed input is a legitimate write are left out.
-      const writers = new Set(["fleet.register", "fleet.heartbeat", "fleet.setInService", "fleet.issuePairingCode", "staff.createUser", "staff.createApiKey", "staff.deactivateUser", "staff.revokeApiKey", "reconciliation.run", "console.runReconciliation", "alipayKeys.switchToNext", "alipayKeys.check", "auth.login", "auth.pairKiosk", "auth.logout"]);
+      const writers = new Set(["fleet.register", "fleet.heartbeat", "fleet.setInService", "fleet.issuePairingCode", "staff.createUser", "staff.createApiKey", "staff.deactivateUser", "staff.revokeApiKey", "reconciliation.run", "console.runReconciliation", "alipayKeys.switchToNext", "alipayKeys.check", "auth.login", "auth.pairKiosk", "auth.logout", "auth.changePassword", "staff.setPassword", "staff.revokeKioskCredential"]);
       // A well-formed value for each procedure, if the generator can find some (seeded).
       const candidates = PROCEDURES.filter((p) => p.type !== "subscription" && !writers.has(p.path) && p.input !== undefined).filter((p) =>
         fc.sample(shapedInput(p), { seed: SEED, numRuns: 300 }).some((v) => isAccepted(p, v)),

@@ -74,7 +74,7 @@ function Fleet() {
             </thead>
             <tbody>
               {kiosks.map((k) => (
-                <KioskRow key={k.id} kiosk={k} now={now} canChange={session.can("setInService")} canPair={session.can("registerKiosks")} />
+                <KioskRow key={k.id} kiosk={k} now={now} canChange={session.can("setInService")} canPair={session.can("registerKiosks")} canRevoke={session.can("revokeCredentials")} />
               ))}
             </tbody>
           </Table>
@@ -86,13 +86,16 @@ function Fleet() {
   );
 }
 
-function KioskRow({ kiosk: k, now, canChange, canPair }: { kiosk: FleetKiosk; now: number; canChange: boolean; canPair: boolean }) {
+function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke }: { kiosk: FleetKiosk; now: number; canChange: boolean; canPair: boolean; canRevoke: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const setInService = useMutation(
     trpc.fleet.setInService.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }) }),
   );
   const pairing = useMutation(trpc.fleet.issuePairingCode.mutationOptions());
+  const revoke = useMutation(
+    trpc.staff.revokeKioskCredential.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }) }),
+  );
   const d = k.deviceStatus?.devices ?? null;
   const printer = d?.printer;
   return (
@@ -151,7 +154,11 @@ function KioskRow({ kiosk: k, now, canChange, canPair }: { kiosk: FleetKiosk; no
               Pairing code <strong className="font-mono text-base" data-testid="pairing-code">{pairing.data.code}</strong> (once, until {formatDateTime(pairing.data.expiresAt)})
             </p>
           ) : null}
-          <ErrorText error={setInService.error ?? pairing.error} />
+          {canRevoke && k.isPaired ? (
+            <ReasonAction label="Revoke device credential" tone="danger" pending={revoke.isPending} onConfirm={(reason) => revoke.mutate({ kioskId: k.id, reason })} />
+          ) : null}
+          {revoke.data ? <p className="text-xs" role="status">Credential revoked: pair the kiosk again with a new code.</p> : null}
+          <ErrorText error={setInService.error ?? pairing.error ?? revoke.error} />
         </div>
       </td>
     </tr>

@@ -12,6 +12,7 @@ export function atLeast(role: ConsoleRole, min: ConsoleRole): boolean {
 
 export const CAPABILITIES = {
   viewFleet: "viewer",
+  changeOwnPassword: "viewer",
   viewPayments: "viewer",
   viewReconciliation: "viewer",
   viewSales: "viewer",
@@ -30,6 +31,7 @@ export const CAPABILITIES = {
   viewAudit: "supervisor",
   viewUsers: "supervisor",
   manageUsers: "admin",
+  revokeCredentials: "admin",
   manageAlipayKeys: "admin",
   runConformance: "admin",
 } as const satisfies Record<string, ConsoleRole>;
@@ -59,4 +61,5 @@ export const NAV: readonly NavItem[] = [
   { href: "/staff/users", label: "Users", capability: "viewUsers" },
   { href: "/staff/keys", label: "Alipay keys", capability: "manageAlipayKeys" },
   { href: "/staff/conformance", label: "Conformance", capability: "runConformance" },
+  { href: "/staff/account", label: "My account", capability: "changeOwnPassword" },
 ];

@@ -1,8 +1,9 @@
 "use client";
-/** Staff accounts: supervisors see them, admins create and deactivate them. */
+/** Staff accounts: supervisors see them and the sign-in alerts, admins create and deactivate them and revoke API keys. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
+import { ApiClients, LoginAlerts, SetPassword } from "./access-panels.tsx";
 import { formatDateTime } from "./format.ts";
 import { Guard } from "./guard.tsx";
 import { STAFF_ROLE_ORDER, type ConsoleRole } from "./permissions.ts";
@@ -27,6 +28,7 @@ function Users() {
   const isAdmin = session.can("manageUsers");
   return (
     <>
+      <LoginAlerts />
       <Section title="Staff accounts">
         <ErrorText error={users.error ?? deactivate.error} />
         <Table caption="Staff accounts">
@@ -40,7 +42,14 @@ function Users() {
                 <td>{u.isActive ? <Badge tone="ok">active</Badge> : <Badge tone="info">deactivated</Badge>}</td>
                 <td>{formatDateTime(u.createdAt)}</td>
                 {isAdmin ? (
-                  <td>{u.isActive && u.id !== session.staff.id ? <ReasonAction label="Deactivate" tone="danger" pending={deactivate.isPending} onConfirm={(reason) => deactivate.mutate({ userId: u.id, reason })} /> : null}</td>
+                  <td>
+                    {u.isActive && u.id !== session.staff.id ? (
+                      <div className="flex flex-col items-start gap-1">
+                        <ReasonAction label="Deactivate" tone="danger" pending={deactivate.isPending} onConfirm={(reason) => deactivate.mutate({ userId: u.id, reason })} />
+                        <SetPassword userId={u.id} />
+                      </div>
+                    ) : null}
+                  </td>
                 ) : null}
               </tr>
             ))}
@@ -48,6 +57,7 @@ function Users() {
         </Table>
       </Section>
       {isAdmin ? <CreateUser onCreated={refresh} /> : null}
+      {isAdmin ? <ApiClients /> : null}
     </>
   );
 }

@@ -5,7 +5,7 @@
  * API client or anonymous — with `createCaller(createContextInner(…))`, no HTTP.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { DEMO_ATTRACTIONS, seed, type DbProvider, type StaffRole, type ApiScope } from "@kiosk/db";
+import { DEMO_ATTRACTIONS, seed, type DbProvider, type StaffRole, type ApiScope, type ScryptParams } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { silentLogger } from "../log.ts";
@@ -30,6 +30,8 @@ export const DEMO_PAIRING_CODE = "A1B2C3D4";
 export const DEMO_KIOSK_ID = "kiosk_lobby_1";
 export const ATTRACTION = "attr_skyline";
 export const OTHER_ATTRACTION = "attr_museum";
+/** Cheap scrypt for tests (4 MiB); production uses PASSWORD_HASH_PARAMS (OWASP, N=2^17). */
+export const TEST_PASSWORD_PARAMS: ScryptParams = { N: 2 ** 12, r: 8, p: 1 };
 
 /** A gateway that must not be reached by platform tests. */
 export const unreachableGateway: AlipayGateway = {
@@ -71,16 +73,17 @@ let counter = 0;
 /** `pgUrl`: the test file's TEST_DATABASE_URL (needed for "postgresql"). */
 /** `withTicketKeys`: give each demo attraction an Ed25519 ticket key, so paid or confirmed orders get tickets. */
 /** `alipay`: the money services' gateway, or a factory given the harness clock (default: one that refuses every call). */
+/** `seedPasswordParams`: scrypt parameters of the seeded admin's hash (default: the harness's password parameters). */
 export async function createHarness(
   provider: DbProvider,
-  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: AlipayGateway | ((clock: FakeClock) => AlipayGateway) } = {},
+  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: AlipayGateway | ((clock: FakeClock) => AlipayGateway); seedPasswordParams?: ScryptParams } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase(provider, opts.pgUrl);
-  const overrides = opts.overrides ?? {};
+  const overrides = { passwordParams: TEST_PASSWORD_PARAMS, ...opts.overrides };
   const clock = new FakeClock(START);
   const ticketKeys: Record<string, string> = {};
   if (opts.withTicketKeys) for (const a of DEMO_ATTRACTIONS) ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE, ...(opts.withTicketKeys ? { ticketKeys } : {}) });
+  await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE, passwordParams: opts.seedPasswordParams ?? overrides.passwordParams, ...(opts.withTicketKeys ? { ticketKeys } : {}) });
   const platform = createPlatformServices({ db: tdb.db, clock, log: silentLogger, sessionTtlMinutes: 60, eventsPollIntervalMs: 25, ...overrides });
   const money = createMoneyServices({
     db: tdb.db,

@@ -4,9 +4,10 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import superjson from "superjson";
 import { parseEnv } from "../../env.ts";
 import type { AppRuntime } from "../app-services.ts";
-import { trpcHandler } from "../http-handlers.ts";
+import { apiRequestHandler, trpcHandler } from "../http-handlers.ts";
 import { toNodeListener, type FetchHandler } from "../node-http.ts";
 import type { Harness } from "./platform-harness.ts";
 
@@ -18,13 +19,60 @@ export function serve(handler: FetchHandler): Promise<{ server: Server; baseUrl:
   });
 }
 
-/** A platform harness's services behind the production tRPC fetch handler, over real HTTP. */
-export function serveTrpc(h: Harness): Promise<{ server: Server; baseUrl: string }> {
-  const runtime: AppRuntime = {
-    env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test" }),
+function runtimeOf(h: Harness, env: Record<string, string> = {}): AppRuntime {
+  return {
+    env: parseEnv({ NODE_ENV: "test", DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test", ...env }),
     dbHandle: h.tdb,
     services: h.services,
     stop: async () => undefined,
   };
+}
+
+/** A platform harness's services behind the production tRPC fetch handler, over real HTTP. */
+export function serveTrpc(h: Harness, env: Record<string, string> = {}): Promise<{ server: Server; baseUrl: string }> {
+  const runtime = runtimeOf(h, env);
   return serve(trpcHandler(async () => runtime));
+}
+
+/** Every server endpoint (tRPC, REST, /healthz, …) as the server without Next routes them, over real HTTP. */
+export function serveApi(h: Harness, env: Record<string, string> = {}): Promise<{ server: Server; baseUrl: string }> {
+  const runtime = runtimeOf(h, env);
+  return serve(apiRequestHandler(async () => runtime));
+}
+
+export interface TrpcAnswer<T = unknown> {
+  status: number;
+  data: T;
+  /** tRPC error code ("UNAUTHORIZED", "TOO_MANY_REQUESTS", …), null on success. */
+  error: string | null;
+  details: Record<string, unknown> | null;
+  setCookies: string[];
+}
+
+/** One tRPC call over HTTP with superjson (query: GET ?input=, mutation: POST). */
+export async function callTrpc<T = unknown>(
+  baseUrl: string,
+  path: string,
+  input: unknown,
+  opts: { type?: "query" | "mutation"; headers?: Record<string, string> } = {},
+): Promise<TrpcAnswer<T>> {
+  const type = opts.type ?? "mutation";
+  const encoded = superjson.serialize(input);
+  const url = type === "query" ? `${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(encoded))}` : `${baseUrl}/api/trpc/${path}`;
+  const res = await fetch(url, {
+    method: type === "query" ? "GET" : "POST",
+    headers: { ...(type === "mutation" ? { "content-type": "application/json" } : {}), ...opts.headers },
+    ...(type === "mutation" ? { body: JSON.stringify(encoded) } : {}),
+  });
+  const body = (await res.json()) as { result?: { data: { json: unknown; meta?: unknown } }; error?: { json: { data: { code: string; details?: Record<string, unknown> | null } } } };
+  const setCookies = res.headers.getSetCookie();
+  if (body.error) return { status: res.status, data: undefined as T, error: body.error.json.data.code, details: body.error.json.data.details ?? null, setCookies };
+  const data = superjson.deserialize<T>(body.result!.data as Parameters<typeof superjson.deserialize>[0]);
+  return { status: res.status, data, error: null, details: null, setCookies };
+}
+
+/** `name=value` of the Set-Cookie header for `name`, for a Cookie request header. */
+export function cookiePair(setCookies: string[], name: string): string | null {
+  const header = setCookies.find((c) => c.startsWith(`${name}=`));
+  return header ? header.split(";")[0]! : null;
 }

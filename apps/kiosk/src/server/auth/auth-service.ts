@@ -1,9 +1,11 @@
-import { hashPassword, hashToken, isUniqueViolation, verifyPassword, API_SCOPES, type ApiScope, type Db, type StaffRole } from "@kiosk/db";
+import { hashToken, isUniqueViolation, API_SCOPES, type ApiScope, type Db, type StaffRole } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { Actor, AuditService } from "../services/audit-service.ts";
+import { LoginGuard, type LoginAlert } from "./login-guard.ts";
+import { PasswordHasher, type PasswordHasherOptions } from "./password-hasher.ts";
 import { isStaffRole } from "./roles.ts";
 import {
   apiKeyPrefix,
@@ -51,13 +53,16 @@ export interface AuthServiceOptions {
   log: Logger;
   audit: AuditService;
   sessionTtlMinutes: number;
+  /** Absolute session lifetime from sign-in, however often it is renewed. @default 12 */
+  sessionMaxHours?: number;
   /** How long an issued pairing code stays valid. */
   pairingCodeTtlMinutes?: number;
+  /** scrypt parameters and the hashing cap (password-hasher.ts). */
+  passwords?: PasswordHasherOptions;
 }
 
 const DEFAULT_PAIRING_CODE_TTL_MINUTES = 30;
-/** Compared against when the e-mail is unknown, so both paths cost one scrypt. */
-const DUMMY_PASSWORD_HASH = hashPassword("not-a-real-password");
+const DEFAULT_SESSION_MAX_HOURS = 12;
 const API_KEY_TOUCH_INTERVAL_MS = 60_000;
 
 export function parseScopes(text: string): ApiScope[] {
@@ -72,54 +77,115 @@ export function parseScopes(text: string): ApiScope[] {
  */
 export class AuthService {
   private readonly sessionTtlMs: number;
+  private readonly sessionMaxMs: number;
   private readonly pairingTtlMs: number;
+  private readonly passwords: PasswordHasher;
+  private readonly guard: LoginGuard;
+  /** Compared against when the e-mail is unknown, so both paths cost one scrypt. */
+  private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly o: AuthServiceOptions) {
     this.sessionTtlMs = o.sessionTtlMinutes * 60_000;
+    this.sessionMaxMs = (o.sessionMaxHours ?? DEFAULT_SESSION_MAX_HOURS) * 3_600_000;
     this.pairingTtlMs = (o.pairingCodeTtlMinutes ?? DEFAULT_PAIRING_CODE_TTL_MINUTES) * 60_000;
-  }
-
-  get sessionTtlSeconds(): number {
-    return Math.round(this.sessionTtlMs / 1000);
+    this.passwords = new PasswordHasher(o.passwords);
+    this.guard = new LoginGuard(o);
   }
 
   // ------------------------------------------------------------------ staff
 
-  /** Checks e-mail and password; on success creates a session and returns its token (once). */
-  async login(input: { email: string; password: string; ip: string }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity }> {
+  /**
+   * Checks e-mail and password; on success creates a session and returns its token (once) and
+   * the browser's device token (the `kiosk_device` cookie: new, or the one it sent). During the
+   * account's back-off only a known device gets its password checked (login-guard.ts).
+   */
+  async login(input: { email: string; password: string; ip: string; deviceToken?: string | null }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity; deviceToken: string }> {
     const email = input.email.trim().toLowerCase();
     const user = await this.o.db.staffUser.findUnique({ where: { email } });
-    const isPasswordOk = verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    const now = this.o.clock.now();
+    const isInBackoff = !!user?.loginDelayUntil && user.loginDelayUntil > now;
+    if (user && isInBackoff && !(await this.guard.isKnownDevice(user.id, input.deviceToken))) {
+      const retryAfterSec = Math.ceil((user.loginDelayUntil!.getTime() - now.getTime()) / 1000);
+      throw new KioskError("TOO_MANY_REQUESTS", `Too many wrong passwords for this account: retry in ${retryAfterSec} s, or sign in from a browser you used before.`, {
+        details: { retryAfterSec, reason: "account_backoff" },
+      });
+    }
+    this.dummyHash ??= this.passwords.hash("not-a-real-password");
+    const isPasswordOk = await this.passwords.verify(input.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !isPasswordOk || !user.isActive || !isStaffRole(user.role)) {
+      const failedLogins = user && !isPasswordOk ? await this.guard.recordFailure(user.id, email, input.ip) : undefined;
       await this.o.audit.record({
         actor: { type: "staff", id: user?.id ?? null },
         action: "auth.login_failed",
-        details: { email, ip: input.ip, reason: !user ? "unknown_email" : !isPasswordOk ? "bad_password" : "inactive" },
+        details: { email, ip: input.ip, reason: !user ? "unknown_email" : !isPasswordOk ? "bad_password" : "inactive", ...(failedLogins ? { failedLogins } : {}) },
       });
       throw new KioskError("UNAUTHORIZED", "E-mail or password is wrong, or the account is deactivated.");
     }
+    // A success during the back-off (known device) leaves the count: the delay keeps growing for the guesser.
+    const data: { failedLogins?: number; loginDelayUntil?: null; passwordHash?: string } = {};
+    if (!isInBackoff && (user.failedLogins > 0 || user.loginDelayUntil)) Object.assign(data, { failedLogins: 0, loginDelayUntil: null });
+    if (this.passwords.needsRehash(user.passwordHash)) data.passwordHash = await this.passwords.hash(input.password);
+    if (Object.keys(data).length > 0) await this.o.db.staffUser.update({ where: { id: user.id }, data });
+    if (data.passwordHash) await this.o.audit.record({ actor: { type: "system", id: null }, action: "auth.password_rehashed", target: { type: "staff_user", id: user.id }, details: { params: this.passwords.params } });
+    const deviceToken = await this.guard.rememberDevice(user.id, input.deviceToken, now);
     const token = newSessionToken();
-    const now = this.o.clock.now();
-    const expiresAt = new Date(now.getTime() + this.sessionTtlMs);
+    const expiresAt = new Date(now.getTime() + Math.min(this.sessionTtlMs, this.sessionMaxMs));
     const sessionId = newId("ses");
     await this.o.db.staffSession.create({ data: { id: sessionId, userId: user.id, tokenHash: hashToken(token), expiresAt, createdAt: now } });
-    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip } });
-    return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole } };
+    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip, hasDeviceCookie: deviceToken === input.deviceToken } });
+    return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole }, deviceToken };
+  }
+
+  /** Accounts that entered the login back-off since `since` (newest first), with their state now. */
+  loginAlerts(since: Date): Promise<LoginAlert[]> {
+    return this.guard.alerts(since);
+  }
+
+  /**
+   * A signed-in staff member changes their own password: the current one must be right (a wrong
+   * one counts toward the back-off); every other session of the account ends.
+   */
+  async changePassword(input: { userId: string; sessionId: string; currentPassword: string; newPassword: string; ip: string }): Promise<{ sessionsRevoked: number }> {
+    const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
+    if (!user) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
+    if (!(await this.passwords.verify(input.currentPassword, user.passwordHash))) {
+      const failedLogins = await this.guard.recordFailure(user.id, user.email, input.ip);
+      await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.password_change_failed", target: { type: "staff_user", id: user.id }, details: { ip: input.ip, failedLogins } });
+      throw new KioskError("UNAUTHORIZED", "The current password is wrong.");
+    }
+    const passwordHash = await this.passwords.hash(input.newPassword);
+    await this.o.db.staffUser.update({ where: { id: user.id }, data: { passwordHash, failedLogins: 0, loginDelayUntil: null } });
+    const r = await this.o.db.staffSession.updateMany({ where: { userId: user.id, revokedAt: null, id: { not: input.sessionId } }, data: { revokedAt: this.o.clock.now() } });
+    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.password_changed", target: { type: "staff_user", id: user.id }, details: { ip: input.ip, sessionsRevoked: r.count } });
+    return { sessionsRevoked: r.count };
+  }
+
+  /** An admin sets another account's password (forgotten password): all its sessions end, the back-off clears. */
+  async setPassword(input: { userId: string; newPassword: string; reason: string }, actor: Actor): Promise<{ sessionsRevoked: number }> {
+    const passwordHash = await this.passwords.hash(input.newPassword);
+    const r = await this.o.db.staffUser.updateMany({ where: { id: input.userId }, data: { passwordHash, failedLogins: 0, loginDelayUntil: null } });
+    if (r.count === 0) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
+    const sessionsRevoked = await this.revokeAllSessions(input.userId);
+    await this.o.audit.record({ actor, action: "staff.set_password", target: { type: "staff_user", id: input.userId }, reason: input.reason, details: { sessionsRevoked } });
+    return { sessionsRevoked };
   }
 
   /**
    * The staff member behind a session token, or null when it is unknown, expired,
-   * revoked or the user was deactivated. Sliding renewal: past half its life, a
-   * used session is extended to a full TTL from now.
+   * revoked, past its absolute lifetime (sessionMaxHours from sign-in) or the user was
+   * deactivated. Sliding renewal: past half its life, a used session is extended to a full
+   * TTL from now, but never beyond the absolute lifetime.
    */
   async authenticateSession(token: string): Promise<SessionInfo | null> {
     const session = await this.o.db.staffSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
     const now = this.o.clock.now();
     if (!session || session.revokedAt || session.expiresAt <= now || !session.user.isActive || !isStaffRole(session.user.role)) return null;
+    const hardEndMs = session.createdAt.getTime() + this.sessionMaxMs;
+    if (hardEndMs <= now.getTime()) return null;
     let expiresAt = session.expiresAt;
     let isRenewed = false;
-    if (expiresAt.getTime() - now.getTime() < this.sessionTtlMs / 2) {
-      expiresAt = new Date(now.getTime() + this.sessionTtlMs);
+    if (expiresAt.getTime() - now.getTime() < this.sessionTtlMs / 2 && expiresAt.getTime() < hardEndMs) {
+      expiresAt = new Date(Math.min(now.getTime() + this.sessionTtlMs, hardEndMs));
       await this.o.db.staffSession.update({ where: { id: session.id }, data: { expiresAt } });
       isRenewed = true;
     }
@@ -148,7 +214,7 @@ export class AuthService {
     const email = input.email.trim().toLowerCase();
     const id = newId("stf");
     try {
-      await this.o.db.staffUser.create({ data: { id, email, name: input.name, passwordHash: hashPassword(input.password), role: input.role, createdAt: this.o.clock.now() } });
+      await this.o.db.staffUser.create({ data: { id, email, name: input.name, passwordHash: await this.passwords.hash(input.password), role: input.role, createdAt: this.o.clock.now() } });
     } catch (e) {
       if (isUniqueViolation(e)) throw new KioskError("CONFLICT", `A staff account with e-mail ${email} already exists.`);
       throw e;
@@ -207,6 +273,13 @@ export class AuthService {
     if (r.count !== 1) throw new KioskError("UNAUTHORIZED", "The pairing code is wrong, expired or already used. Ask staff for a new one.");
     await this.o.audit.record({ actor: { type: "kiosk", id: kiosk.id }, action: "kiosk.pair", target: { type: "kiosk", id: kiosk.id }, details: { ip: input.ip } });
     return { credential, kiosk: { id: kiosk.id, attractionId: kiosk.attractionId, name: kiosk.name, isInService: kiosk.isInService } };
+  }
+
+  /** Ends a kiosk's device credential (lost or stolen device); it must be paired again with a new code. */
+  async revokeKioskCredential(input: { kioskId: string; reason: string }, actor: Actor): Promise<void> {
+    const r = await this.o.db.kiosk.updateMany({ where: { id: input.kioskId }, data: { credentialHash: null } });
+    if (r.count === 0) throw new KioskError("NOT_FOUND", `Kiosk ${input.kioskId} is not registered.`);
+    await this.o.audit.record({ actor, action: "kiosk.revoke_credential", target: { type: "kiosk", id: input.kioskId }, reason: input.reason });
   }
 
   async authenticateKiosk(credential: string): Promise<KioskIdentity | null> {

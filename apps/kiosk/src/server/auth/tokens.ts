@@ -13,6 +13,9 @@ export const SESSION_TOKEN_PREFIX = "kst";
 export const KIOSK_CREDENTIAL_PREFIX = "kdc";
 export const API_KEY_PREFIX = "kak";
 export const SESSION_COOKIE = "kiosk_session";
+/** A browser's random id, set at a successful staff sign-in; its hash is a StaffDevice row (a "known device"). */
+export const DEVICE_COOKIE = "kiosk_device";
+export const DEVICE_TOKEN_PREFIX = "kdv";
 
 export type BearerKind = "session" | "kiosk" | "api_key";
 
@@ -25,6 +28,10 @@ export function bearerKind(token: string): BearerKind | null {
 
 export function newSessionToken(): string {
   return newToken(SESSION_TOKEN_PREFIX, 32);
+}
+
+export function newDeviceToken(): string {
+  return newToken(DEVICE_TOKEN_PREFIX, 32);
 }
 
 export function newKioskCredential(): string {

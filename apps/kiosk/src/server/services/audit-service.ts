@@ -52,9 +52,9 @@ export interface AuditQuery {
 export const EVENT_ACTION_PREFIX = "event:";
 
 /**
- * Append-only audit log: there is deliberately no update or delete here. Every
- * staff action goes through `record`, inside the same transaction as the change
- * when the caller passes `tx`.
+ * Append-only audit log: there is deliberately no update here, and the only delete is by
+ * age (`pruneOlderThan`, the retention run by the maintenance job). Every staff action goes
+ * through `record`, inside the same transaction as the change when the caller passes `tx`.
  */
 export class AuditService {
   constructor(private readonly deps: { db: Db; clock: Clock; log: Logger }) {}
@@ -76,6 +76,18 @@ export class AuditService {
     });
     this.deps.log.info("audit", { auditId: row.id, action: entry.action, actor: entry.actor, target: entry.target });
     return row.id;
+  }
+
+  /** Deletes rows (audit entries and stored events) created before `cutoff`, in batches; returns how many. */
+  async pruneOlderThan(cutoff: Date, batchSize = 1_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.deps.db.auditLog.findMany({ where: { createdAt: { lt: cutoff } }, select: { id: true }, orderBy: { id: "asc" }, take: batchSize });
+      if (rows.length === 0) return total;
+      const r = await this.deps.db.auditLog.deleteMany({ where: { id: { in: rows.map((x) => x.id) } } });
+      total += r.count;
+      if (rows.length < batchSize) return total;
+    }
   }
 
   /** Newest first. Domain event rows (action "event:…") are excluded unless asked for by action. */

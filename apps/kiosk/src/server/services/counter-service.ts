@@ -293,10 +293,27 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
 
   /** A cashier takes payments only for orders of their own open shift (a closed till takes nothing more). */
   async function assertPayable(orderId: string, actor: StaffActor): Promise<void> {
+    await assertOwnOpenShift({ orderId }, actor, "paid");
+  }
+
+  /**
+   * Staff at a counter cancel only orders and payments of their own open shift: never a kiosk
+   * visitor's payment in flight, nor another cashier's (supervisors use the console's audited
+   * "cancel now" for those).
+   */
+  async function assertCancellable(ref: { orderId: string } | { paymentId: string }, actor: StaffActor): Promise<void> {
+    if ("orderId" in ref) return assertOwnOpenShift(ref, actor, "cancelled");
+    const payment = await db.payment.findUnique({ where: { id: ref.paymentId }, select: { orderId: true } });
+    if (!payment) throw new KioskError("NOT_FOUND", `Payment ${ref.paymentId} not found`);
+    await assertOwnOpenShift({ orderId: payment.orderId }, actor, "cancelled");
+  }
+
+  async function assertOwnOpenShift(ref: { orderId: string }, actor: StaffActor, verb: "paid" | "cancelled"): Promise<void> {
+    const { orderId } = ref;
     const order = await db.order.findUnique({ where: { id: orderId }, select: { id: true, shiftId: true, shift: { select: { state: true, staffUserId: true } } } });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     if (!order.shift || order.shift.staffUserId !== actor.id) throw new KioskError("FORBIDDEN", `Order ${orderId} was not sold in your shift`);
-    if (order.shift.state !== "open") throw new KioskError("CONFLICT", `Shift ${order.shiftId} is closed; order ${orderId} can no longer be paid`);
+    if (order.shift.state !== "open") throw new KioskError("CONFLICT", `Shift ${order.shiftId} is closed; order ${orderId} can no longer be ${verb}`);
   }
 
   /**
@@ -366,7 +383,7 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
     return view(await load(s.id));
   }
 
-  return { listCounters, createCounter, openShift, currentShift, getShift, listShifts, createOrder, assertPayable, closeShift };
+  return { listCounters, createCounter, openShift, currentShift, getShift, listShifts, createOrder, assertPayable, assertCancellable, closeShift };
 }
 
 export type CounterService = ReturnType<typeof createCounterService>;

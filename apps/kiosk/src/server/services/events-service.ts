@@ -47,6 +47,12 @@ export interface StreamOptions {
 const DOMAIN_CHANNEL = "domain";
 const FLEET_CHANNEL = "fleet";
 const BATCH = 100;
+/**
+ * Payloads kept for one subscriber that is not reading; older ones are dropped. Domain and
+ * fleet wake-ups carry no state (the reader re-reads the store or a fresh snapshot); a topic
+ * subscriber (a kiosk's reprint requests) that falls this far behind loses the oldest ones.
+ */
+export const DEFAULT_MAX_BUFFERED_PER_SUBSCRIBER = 256;
 
 /**
  * Event bus: `publish` stores a domain event (as an "event:<type>" row of the
@@ -58,10 +64,12 @@ const BATCH = 100;
 export class EventsService {
   private readonly bus = new EventEmitter();
   private readonly pollIntervalMs: number;
+  private readonly maxBuffered: number;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; metrics?: KioskMetrics; pollIntervalMs?: number }) {
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; metrics?: KioskMetrics; pollIntervalMs?: number; maxBufferedPerSubscriber?: number }) {
     this.bus.setMaxListeners(0);
     this.pollIntervalMs = deps.pollIntervalMs ?? 2_000;
+    this.maxBuffered = deps.maxBufferedPerSubscriber ?? DEFAULT_MAX_BUFFERED_PER_SUBSCRIBER;
   }
 
   /**
@@ -125,7 +133,7 @@ export class EventsService {
   /** Replays stored events after the cursor, then follows new ones until `signal` aborts. */
   async *stream(opts: StreamOptions = {}): AsyncGenerator<DomainEvent> {
     let cursor = opts.afterId ?? (await this.latestCursor());
-    const wake = new Waker(this.bus, DOMAIN_CHANNEL, opts.signal);
+    const wake = new Waker(this.bus, DOMAIN_CHANNEL, this.maxBuffered, opts.signal);
     try {
       while (!opts.signal?.aborted) {
         const batch = await this.readAfter({ afterId: cursor, attractionId: opts.attractionId, types: opts.types });
@@ -148,7 +156,7 @@ export class EventsService {
 
   /** Payloads emitted on `topic` from now until `signal` aborts (buffered while the reader is busy). */
   async *iterate(topic: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Record<string, unknown>> {
-    const wake = new Waker(this.bus, `topic:${topic}`, opts.signal);
+    const wake = new Waker(this.bus, `topic:${topic}`, this.maxBuffered, opts.signal);
     try {
       while (!opts.signal?.aborted) {
         const payload = await wake.wait(60_000);
@@ -174,7 +182,7 @@ export class EventsService {
    * (the fleet subscription refreshes on either).
    */
   async *fleetTicks(opts: { signal?: AbortSignal; refreshMs: number }): AsyncGenerator<FleetEvent | null> {
-    const wake = new Waker(this.bus, FLEET_CHANNEL, opts.signal);
+    const wake = new Waker(this.bus, FLEET_CHANNEL, this.maxBuffered, opts.signal);
     try {
       while (!opts.signal?.aborted) {
         const e = await wake.wait(opts.refreshMs);
@@ -192,7 +200,7 @@ function parseCursor(cursor: string): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
-/** Turns bus emissions into an awaitable "something happened (or time passed)". */
+/** Turns bus emissions into an awaitable "something happened (or time passed)"; keeps at most `maxPending` unread. */
 class Waker {
   private pending: unknown[] = [];
   private resolve: ((value: unknown) => void) | null = null;
@@ -201,11 +209,14 @@ class Waker {
       const r = this.resolve;
       this.resolve = null;
       r(value);
-    } else this.pending.push(value);
+    } else {
+      this.pending.push(value);
+      if (this.pending.length > this.maxPending) this.pending.shift();
+    }
   };
   private readonly onAbort = () => this.listener(undefined);
 
-  constructor(private readonly bus: EventEmitter, private readonly channel: string, private readonly signal?: AbortSignal) {
+  constructor(private readonly bus: EventEmitter, private readonly channel: string, private readonly maxPending: number, private readonly signal?: AbortSignal) {
     bus.on(channel, this.listener);
     signal?.addEventListener("abort", this.onAbort, { once: true });
   }

@@ -7,6 +7,13 @@ import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
+/**
+ * A claim is `in_progress` with this lease (its expiresAt) until the answer is stored. A
+ * process that crashed inside the handler leaves the claim behind; once the lease ends, a
+ * retry takes the key over and runs again instead of getting CONFLICT for a day. Handlers
+ * wrapped by `idempotent` finish in seconds; this is far above that.
+ */
+export const IDEMPOTENCY_IN_PROGRESS_LEASE_MS = 5 * 60_000;
 
 export interface IdempotentRun<TResult> {
   /** Who and what: e.g. "api_client:apc_1:booking.create". Keys are unique per scope. */
@@ -40,7 +47,9 @@ export function requestHash(request: unknown): string {
  * - replay with the same request: returns the stored answer without running again;
  * - same key, different request: CONFLICT;
  * - replay while the first call still runs: CONFLICT (retry later);
- * - the first call failed: the claim is dropped, so a retry runs again.
+ * - the first call failed: the claim is dropped, so a retry runs again;
+ * - the first call's process died: its claim's lease ends after IDEMPOTENCY_IN_PROGRESS_LEASE_MS
+ *   and a retry runs again.
  */
 export class IdempotencyService {
   constructor(private readonly deps: { db: Db; clock: Clock; log: Logger }) {}
@@ -53,7 +62,7 @@ export class IdempotencyService {
       const now = clock.now();
       try {
         await db.idempotencyRecord.create({
-          data: { id, scope: opts.scope, key: opts.key, requestHash: hash, state: "in_progress", createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000) },
+          data: { id, scope: opts.scope, key: opts.key, requestHash: hash, state: "in_progress", createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) },
         });
         break;
       } catch (e) {
@@ -64,8 +73,12 @@ export class IdempotencyService {
         if (attempt < 2) continue;
         throw new KioskError("CONFLICT", `Idempotency key ${opts.key} is contended; retry.`);
       }
-      if (existing.expiresAt <= now && attempt < 2) {
-        await db.idempotencyRecord.deleteMany({ where: { id: existing.id, expiresAt: { lte: now } } });
+      // Expired, or a claim whose lease ended (also claims written before leases, with a 24-hour expiry).
+      const staleBefore = new Date(now.getTime() - IDEMPOTENCY_IN_PROGRESS_LEASE_MS);
+      const isStaleClaim = existing.state === "in_progress" && existing.createdAt <= staleBefore;
+      if ((existing.expiresAt <= now || isStaleClaim) && attempt < 2) {
+        await db.idempotencyRecord.deleteMany({ where: { id: existing.id, OR: [{ expiresAt: { lte: now } }, { state: "in_progress", createdAt: { lte: staleBefore } }] } });
+        if (isStaleClaim) this.deps.log.warn("idempotency claim left in progress taken over", { scope: opts.scope, idempotencyKey: opts.key, claimedAt: existing.createdAt });
         continue;
       }
       if (existing.requestHash !== hash) {
@@ -75,7 +88,8 @@ export class IdempotencyService {
         this.deps.log.debug("idempotent replay", { scope: opts.scope, idempotencyKey: opts.key });
         return superjson.parse<TResult>(existing.responseJson);
       }
-      throw new KioskError("CONFLICT", `A request with idempotency key ${opts.key} is still being processed; retry shortly.`, { details: { idempotencyKey: opts.key, isInProgress: true } });
+      const retryAfterSec = Math.max(1, Math.ceil((Math.min(existing.expiresAt.getTime(), existing.createdAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) - now.getTime()) / 1000));
+      throw new KioskError("CONFLICT", `A request with idempotency key ${opts.key} is still being processed; retry shortly.`, { details: { idempotencyKey: opts.key, isInProgress: true, retryAfterSec } });
     }
 
     let result: TResult;
@@ -85,7 +99,12 @@ export class IdempotencyService {
       await db.idempotencyRecord.deleteMany({ where: { id } }).catch((err: unknown) => this.deps.log.error("idempotency claim release failed", { error: err }));
       throw e;
     }
-    await db.idempotencyRecord.update({ where: { id }, data: { state: "completed", responseJson: superjson.stringify(result) } });
+    const done = clock.now();
+    const stored = await db.idempotencyRecord.updateMany({
+      where: { id },
+      data: { state: "completed", responseJson: superjson.stringify(result), expiresAt: new Date(done.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000) },
+    });
+    if (stored.count !== 1) this.deps.log.warn("idempotency claim was taken over before the answer was stored", { scope: opts.scope, idempotencyKey: opts.key });
     return result;
   }
 

@@ -1,4 +1,4 @@
-import type { Db } from "@kiosk/db";
+import type { Db, ScryptParams } from "@kiosk/db";
 import { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
@@ -7,6 +7,7 @@ import { AuditService } from "./audit-service.ts";
 import { EventsService } from "./events-service.ts";
 import { FleetService } from "./fleet-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
+import { createMaintenance, type Maintenance } from "./maintenance.ts";
 import { RateLimiter, type BucketPolicy, type RateLimitPolicyName } from "./rate-limit.ts";
 
 export interface PlatformDeps {
@@ -15,6 +16,14 @@ export interface PlatformDeps {
   log: Logger;
   metrics?: KioskMetrics;
   sessionTtlMinutes: number;
+  /** Absolute staff session lifetime. @default 12 */
+  sessionMaxHours?: number;
+  /** scrypt parameters for new password hashes. @default PASSWORD_HASH_PARAMS (OWASP) */
+  passwordParams?: ScryptParams;
+  /** Password checks that may wait for a hashing slot (2 run at once). @default 16 */
+  passwordQueueLimit?: number;
+  /** Audit rows and stored events older than this are pruned. @default 730 */
+  auditRetentionDays?: number;
   onlineWindowSec?: number;
   eventsPollIntervalMs?: number;
   rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
@@ -32,16 +41,27 @@ export interface PlatformServices {
   fleet: FleetService;
   idempotency: IdempotencyService;
   rateLimiter: RateLimiter;
+  /** Scheduled pruning (idempotency, audit retention, sessions, devices, rate-limit buckets). */
+  maintenance: Maintenance;
 }
 
 export function createPlatformServices(deps: PlatformDeps): PlatformServices {
   const { db, clock, log } = deps;
   const metrics = deps.metrics ?? createKioskMetrics();
   const audit = new AuditService({ db, clock, log: log.child({ ns: "audit" }) });
-  const auth = new AuthService({ db, clock, log: log.child({ ns: "auth" }), audit, sessionTtlMinutes: deps.sessionTtlMinutes });
+  const auth = new AuthService({
+    db,
+    clock,
+    log: log.child({ ns: "auth" }),
+    audit,
+    sessionTtlMinutes: deps.sessionTtlMinutes,
+    ...(deps.sessionMaxHours === undefined ? {} : { sessionMaxHours: deps.sessionMaxHours }),
+    passwords: { ...(deps.passwordParams ? { params: deps.passwordParams } : {}), ...(deps.passwordQueueLimit === undefined ? {} : { queueLimit: deps.passwordQueueLimit }) },
+  });
   const events = new EventsService({ db, clock, log: log.child({ ns: "events" }), metrics, pollIntervalMs: deps.eventsPollIntervalMs });
   const fleet = new FleetService({ db, clock, log: log.child({ ns: "fleet" }), audit, auth, events, metrics, onlineWindowSec: deps.onlineWindowSec });
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
   const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
-  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter };
+  const maintenance = createMaintenance({ db, clock, log: log.child({ ns: "maintenance" }), audit, idempotency, rateLimiter, ...(deps.auditRetentionDays === undefined ? {} : { auditRetentionDays: deps.auditRetentionDays }) });
+  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, maintenance };
 }

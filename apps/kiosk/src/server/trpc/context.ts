@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { AlipayKeyRing } from "../alipay-key-ring.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { bearerKind, SESSION_COOKIE } from "../auth/tokens.ts";
+import { bearerKind, DEVICE_COOKIE, SESSION_COOKIE } from "../auth/tokens.ts";
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from "../client-address.ts";
 import type { createMoneyServices } from "../services/index.ts";
 import type { PlatformServices } from "../services/platform.ts";
 
@@ -24,8 +25,10 @@ export interface RequestAuth {
   kioskCredential: string | null;
   /** `Authorization: Bearer kak_…` or `X-Api-Key: kak_…`. */
   apiKey: string | null;
-  /** Client address for rate limits and the audit log. */
+  /** Client address for rate limits and the audit log (see client-address.ts). */
   ip: string;
+  /** The `kiosk_device` cookie: a browser that signed in before (passes the login back-off). */
+  deviceToken: string | null;
   userAgent: string | null;
 }
 
@@ -87,6 +90,7 @@ export function createContextInner(opts: ContextInnerOptions): Context {
       kioskCredential: opts.auth?.kioskCredential ?? null,
       apiKey: opts.auth?.apiKey ?? null,
       ip: opts.auth?.ip ?? "127.0.0.1",
+      deviceToken: opts.auth?.deviceToken ?? null,
       userAgent: opts.auth?.userAgent ?? null,
     },
     cookies: new ResponseCookies(opts.resHeaders ?? null, opts.isSecureCookies ?? false),
@@ -109,22 +113,24 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
+const NO_TRUSTED_PROXIES = parseTrustedProxies("");
+
 /**
- * Reads credentials from a request. The client IP is the first X-Forwarded-For hop
- * (the server is meant to sit behind one trusted proxy), else X-Real-IP, else "unknown".
+ * Reads credentials from a request. The client IP comes from X-Forwarded-For as far as
+ * `trustedProxies` wrote it (client-address.ts); X-Real-IP is not believed.
  */
-export function requestAuth(req: Request): RequestAuth {
+export function requestAuth(req: Request, trustedProxies: TrustedProxies = NO_TRUSTED_PROXIES): RequestAuth {
   const h = req.headers;
   const authz = h.get("authorization");
   const bearer = authz?.toLowerCase().startsWith("bearer ") ? authz.slice(7).trim() : null;
   const kind = bearer ? bearerKind(bearer) : null;
   const headerKey = h.get("x-api-key")?.trim() ?? null;
-  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
   return {
     sessionToken: kind === "session" ? bearer : readCookie(h.get("cookie"), SESSION_COOKIE),
     kioskCredential: kind === "kiosk" ? bearer : null,
     apiKey: kind === "api_key" ? bearer : headerKey && bearerKind(headerKey) === "api_key" ? headerKey : null,
-    ip: forwarded || h.get("x-real-ip")?.trim() || "unknown",
+    ip: clientAddress(h.get("x-forwarded-for"), trustedProxies),
+    deviceToken: readCookie(h.get("cookie"), DEVICE_COOKIE),
     userAgent: h.get("user-agent"),
   };
 }
@@ -135,7 +141,7 @@ export async function createContext(opts: { req: Request; resHeaders?: Headers }
   const services = await getAppServices();
   return createContextInner({
     services,
-    auth: requestAuth(opts.req),
+    auth: requestAuth(opts.req, getAppConfig().trustedProxies),
     requestId: opts.req.headers.get("x-request-id") ?? undefined,
     resHeaders: opts.resHeaders ?? null,
     isSecureCookies: getAppConfig().isSecureCookies,

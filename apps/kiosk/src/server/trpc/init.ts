@@ -3,7 +3,7 @@
  * services throw KioskError, and one middleware (`errorMiddleware`) converts it.
  *
  *   publicProcedure              anyone
- *   kioskProcedure               a paired kiosk (device credential) → ctx.kiosk {id, attractionId, name, isInService}
+ *   kioskProcedure               a paired kiosk (device credential, rate-limited per kiosk) → ctx.kiosk {id, attractionId, name, isInService}
  *   sellingKioskProcedure        kioskProcedure + must be in service (PRECONDITION_FAILED otherwise)
  *   staffProcedure               a signed-in staff member (any role) → ctx.staff {id, email, name, role}, ctx.session
  *   requireRole(min)             staffProcedure + role ≥ min (viewer < cashier < supervisor < admin)
@@ -13,7 +13,8 @@
  *   idempotent(handler)          wraps a mutation resolver whose input has `idempotencyKey`
  *
  * Staff mutations must use requireRole("cashier") or higher: a test asserts that a
- * viewer is refused every mutation whose meta.auth is "staff".
+ * viewer is refused every mutation whose meta.auth is "staff" (the one exception,
+ * auth.changePassword, is listed there).
  */
 import type { ApiScope, StaffRole } from "@kiosk/db";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -135,11 +136,13 @@ const nulFreeInput = t.middleware(async ({ getRawInput, next }) => {
 
 export const publicProcedure = baseProcedure.use(nulFreeInput);
 
+/** The kiosk behind the device credential; rate-limited per kiosk (kioskDevice policy) like API keys. */
 async function authenticateKioskCtx(ctx: Context): Promise<KioskIdentity> {
   const credential = ctx.auth.kioskCredential;
   if (!credential) throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
   const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
-  if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again).");
+  if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again, or staff revoked it).");
+  ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
   return kiosk;
 }
 

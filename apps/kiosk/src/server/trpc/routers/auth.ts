@@ -1,11 +1,22 @@
 import { z } from "zod";
-import { SESSION_COOKIE } from "../../auth/tokens.ts";
-import { publicProcedure, router, staffProcedure } from "../init.ts";
+import { DEVICE_COOKIE, SESSION_COOKIE } from "../../auth/tokens.ts";
+import { publicProcedure, requireRole, router, staffProcedure } from "../init.ts";
 
 export const LoginSchema = z.strictObject({
   email: z.email().max(254),
   password: z.string().min(1).max(1024),
 });
+
+/** A staff password: 12 to 1024 characters (stored as scrypt). */
+export const StaffPasswordSchema = z.string().min(12).max(1024);
+
+export const ChangePasswordSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: StaffPasswordSchema,
+});
+
+/** How long a browser stays a known device for the login back-off (refreshed at each sign-in). */
+const DEVICE_COOKIE_MAX_AGE_SEC = 180 * 86_400;
 
 export const PairKioskSchema = z.strictObject({
   /** The code staff read out from the console, e.g. "ABCD-EFGH" (dashes, spaces and case ignored). */
@@ -13,14 +24,27 @@ export const PairKioskSchema = z.strictObject({
 });
 
 export const authRouter = router({
-  /** Staff sign-in: sets the httpOnly `kiosk_session` cookie. Rate-limited per IP and per e-mail. */
+  /**
+   * Staff sign-in: sets the httpOnly `kiosk_session` cookie and the `kiosk_device` cookie (a
+   * known device). Rate-limited per client address; per account by the login back-off, which a
+   * known device's correct password passes (so guesses cannot lock the owner out).
+   */
   login: publicProcedure.input(LoginSchema).mutation(async ({ ctx, input }) => {
     ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
-    ctx.services.rateLimiter.consume("staffLogin", `email:${input.email.toLowerCase()}`);
-    const r = await ctx.services.auth.login({ email: input.email, password: input.password, ip: ctx.auth.ip });
-    ctx.cookies.set(SESSION_COOKIE, r.token, { maxAgeSec: ctx.services.auth.sessionTtlSeconds });
+    const r = await ctx.services.auth.login({ email: input.email, password: input.password, ip: ctx.auth.ip, deviceToken: ctx.auth.deviceToken });
+    ctx.cookies.set(SESSION_COOKIE, r.token, { maxAgeSec: (r.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000 });
+    ctx.cookies.set(DEVICE_COOKIE, r.deviceToken, { maxAgeSec: DEVICE_COOKIE_MAX_AGE_SEC });
     return { staff: r.staff, expiresAt: r.expiresAt };
   }),
+
+  /** The signed-in staff member changes their own password; their other sessions end. */
+  changePassword: requireRole("viewer")
+    .input(ChangePasswordSchema)
+    .mutation(async ({ ctx, input }) => {
+      ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
+      const r = await ctx.services.auth.changePassword({ userId: ctx.staff.id, sessionId: ctx.session.id, currentPassword: input.currentPassword, newPassword: input.newPassword, ip: ctx.auth.ip });
+      return { isChanged: true as const, sessionsRevoked: r.sessionsRevoked };
+    }),
 
   /** Ends the current session (if any) and clears the cookie. Always succeeds. */
   logout: publicProcedure.mutation(async ({ ctx }) => {

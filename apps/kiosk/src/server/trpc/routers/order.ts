@@ -29,8 +29,12 @@ export const orderRouter = router({
 
   get: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, sellerActor(ctx))),
 
-  /** Gives the places back; refused while a payment is under way. */
-  cancel: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.orders.cancel(input.orderId, sellerActor(ctx))),
+  /** Gives the places back; refused while a payment is under way. A cashier cancels only orders of their own open shift. */
+  cancel: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).mutation(async ({ ctx, input }) => {
+    const actor = sellerActor(ctx);
+    if (actor.type === "staff") await ctx.services.money.counter.assertCancellable({ orderId: input.orderId }, actor);
+    return ctx.services.money.orders.cancel(input.orderId, actor);
+  }),
 
   byId: requireRole("viewer").input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, staffActor(ctx))),
 });

@@ -23,8 +23,12 @@ export const paymentRouter = router({
 
   forOrder: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.payments.latestForOrder(input.orderId, sellerActor(ctx))),
 
-  /** The visitor gives up; the worker finishes the cancel if it cannot be done at once. */
-  cancel: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).mutation(({ ctx, input }) => ctx.services.money.payments.cancel(input.paymentId, sellerActor(ctx))),
+  /** The visitor gives up; the worker finishes the cancel if it cannot be done at once. A cashier cancels only payments of their own open shift. */
+  cancel: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).mutation(async ({ ctx, input }) => {
+    const actor = sellerActor(ctx);
+    if (actor.type === "staff") await ctx.services.money.counter.assertCancellable({ paymentId: input.paymentId }, actor);
+    return ctx.services.money.payments.cancel(input.paymentId, actor);
+  }),
 
   /** The payment now and on every change until it settles (PAID comes with its tickets). */
   follow: sellerProcedure.input(z.strictObject({ paymentId: IdSchema })).subscription(async function* ({ ctx, input, signal }) {

@@ -105,9 +105,16 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
 
   describe("roles", () => {
     /** Every mutation a staff member could call, from the whole app router (money path included). */
-    const staffMutations = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { auth?: string } } }>).filter(
+    const allStaffMutations = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { auth?: string; minRole?: string } } }>).filter(
       ([, p]) => p._def.type === "mutation" && p._def.meta?.auth === "staff",
     );
+    // The one staff mutation a viewer may make: changing their own password.
+    const VIEWER_MUTATIONS = ["auth.changePassword"];
+    const staffMutations = allStaffMutations.filter(([path]) => !VIEWER_MUTATIONS.includes(path));
+
+    it("allows a viewer no staff mutation but changing their own password", () => {
+      expect(allStaffMutations.filter(([, p]) => (p._def.meta?.minRole ?? "viewer") === "viewer").map(([path]) => path)).toEqual(VIEWER_MUTATIONS);
+    });
 
     it("finds the staff mutations to check", () => {
       expect(staffMutations.map(([path]) => path)).toEqual(expect.arrayContaining(["fleet.register", "fleet.issuePairingCode", "fleet.setInService", "staff.createUser", "staff.deactivateUser", "staff.createApiKey", "staff.revokeApiKey"]));
@@ -397,8 +404,8 @@ describe("rate limits", () => {
     expect(await codeOf(c.auth.pairKiosk({ code: DEMO_PAIRING_CODE }))).toBe("OK");
   });
 
-  it("limits staff sign-in per e-mail across IPs", async () => {
-    for (let i = 0; i < 10; i++) expect(await codeOf(h.caller({ ip: `203.0.113.${20 + i}` }).auth.login({ email: ADMIN_EMAIL, password: "guess" }))).toBe("UNAUTHORIZED");
+  it("slows staff sign-in per account across IPs (the login back-off; a known device passes it, see auth-security.integration.test.ts)", async () => {
+    for (let i = 0; i < 5; i++) expect(await codeOf(h.caller({ ip: `203.0.113.${20 + i}` }).auth.login({ email: ADMIN_EMAIL, password: "guess" }))).toBe("UNAUTHORIZED");
     expect(await codeOf(h.caller({ ip: "203.0.113.99" }).auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }))).toBe("TOO_MANY_REQUESTS");
     expect(h.services.metrics.rateLimitedTotal.get({ path: "auth.login" })).toBe(1);
   });

@@ -2,6 +2,7 @@ import { API_SCOPES, STAFF_ROLES } from "@kiosk/db";
 import { z } from "zod";
 import { ACTOR_TYPES } from "../../services/audit-service.ts";
 import { requireRole, router } from "../init.ts";
+import { StaffPasswordSchema } from "./auth.ts";
 
 const ReasonSchema = z.string().trim().min(3).max(500);
 
@@ -9,7 +10,7 @@ export const CreateStaffUserSchema = z.strictObject({
   email: z.email().max(254),
   name: z.string().trim().min(1).max(100),
   /** At least 12 characters; stored as scrypt. */
-  password: z.string().min(12).max(1024),
+  password: StaffPasswordSchema,
   role: z.enum(STAFF_ROLES),
 });
 
@@ -46,6 +47,25 @@ export const staffRouter = router({
     .mutation(async ({ ctx, input }) => {
       await ctx.services.auth.deactivateStaffUser(input, { type: "staff", id: ctx.staff.id });
       return { userId: input.userId, isActive: false as const };
+    }),
+
+  /** An admin sets another account's password (forgotten password); all its sessions end. */
+  setPassword: requireRole("admin")
+    .input(z.strictObject({ userId: z.string().min(1).max(64), newPassword: StaffPasswordSchema, reason: ReasonSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const r = await ctx.services.auth.setPassword(input, { type: "staff", id: ctx.staff.id });
+      return { userId: input.userId, sessionsRevoked: r.sessionsRevoked };
+    }),
+
+  /** Accounts that entered the login back-off in the last 24 hours (wrong passwords in a row): the console's alert. */
+  loginAlerts: requireRole("supervisor").query(({ ctx }) => ctx.services.auth.loginAlerts(new Date(ctx.clock.now().getTime() - 86_400_000))),
+
+  /** Ends a kiosk's device credential (lost or stolen device); pair it again with a new code. */
+  revokeKioskCredential: requireRole("admin")
+    .input(z.strictObject({ kioskId: z.string().min(1).max(64), reason: ReasonSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.auth.revokeKioskCredential(input, { type: "staff", id: ctx.staff.id });
+      return { kioskId: input.kioskId, isRevoked: true as const };
     }),
 
   /** Newest first; page with `beforeId: nextBeforeId`. */

@@ -1,0 +1,93 @@
+/**
+ * Scheduled pruning, so stored and in-memory data stop growing without bound: expired
+ * idempotency records, audit rows and stored events past the retention, staff sessions dead
+ * for a month, known devices unused for half a year, and rate-limit buckets that refilled.
+ * Tick-driven like the payment worker (tests call `tick()` with a fake clock); `start()` runs
+ * it on a real-time interval in the process that runs the worker.
+ */
+import type { Db } from "@kiosk/db";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { AuditService } from "./audit-service.ts";
+import type { IdempotencyService } from "./idempotency-service.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+
+const DAY_MS = 86_400_000;
+/** Revoked or expired sessions are kept this long (for the audit trail's session ids), then deleted. */
+export const DEAD_SESSION_RETENTION_DAYS = 30;
+/** A known device (login back-off bypass) not used for this long is forgotten. */
+export const DEVICE_RETENTION_DAYS = 180;
+export const DEFAULT_AUDIT_RETENTION_DAYS = 730;
+
+export interface MaintenanceReport {
+  idempotencyPurged: number;
+  auditPruned: number;
+  sessionsPruned: number;
+  devicesPruned: number;
+  rateLimitBucketsPruned: number;
+}
+
+export interface MaintenanceDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  audit: AuditService;
+  idempotency: IdempotencyService;
+  rateLimiter: RateLimiter;
+  /** @default 730 */
+  auditRetentionDays?: number;
+  /** Real-time interval of `start()`. @default 10 minutes */
+  intervalMs?: number;
+}
+
+export function createMaintenance(deps: MaintenanceDeps) {
+  const { db, clock, log } = deps;
+  const retentionMs = (deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> | undefined;
+  let isStopped = true;
+
+  async function tick(): Promise<MaintenanceReport> {
+    const nowMs = clock.now().getTime();
+    const idempotencyPurged = await deps.idempotency.purgeExpired();
+    const auditPruned = await deps.audit.pruneOlderThan(new Date(nowMs - retentionMs));
+    const deadBefore = new Date(nowMs - DEAD_SESSION_RETENTION_DAYS * DAY_MS);
+    const sessions = await db.staffSession.deleteMany({ where: { OR: [{ expiresAt: { lt: deadBefore } }, { revokedAt: { lt: deadBefore } }] } });
+    const devices = await db.staffDevice.deleteMany({ where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } } });
+    const rateLimitBucketsPruned = deps.rateLimiter.prune();
+    const report = { idempotencyPurged, auditPruned, sessionsPruned: sessions.count, devicesPruned: devices.count, rateLimitBucketsPruned };
+    if (idempotencyPurged + auditPruned + sessions.count + devices.count > 0) log.info("maintenance pruned", { ...report });
+    return report;
+  }
+
+  /** Runs `tick()` now and then every `intervalMs` until `signal` aborts or `stop()` is called. */
+  function start(signal?: AbortSignal): void {
+    if (!isStopped) return;
+    isStopped = false;
+    const loop = (): void => {
+      if (isStopped) return;
+      running = tick()
+        .catch((error: unknown) => log.error("maintenance tick failed", { error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => {
+          running = undefined;
+          if (!isStopped) {
+            timer = setTimeout(loop, deps.intervalMs ?? 10 * 60_000);
+            timer.unref();
+          }
+        });
+    };
+    signal?.addEventListener("abort", () => void stop(), { once: true });
+    loop();
+  }
+
+  async function stop(): Promise<void> {
+    isStopped = true;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    await running;
+  }
+
+  return { tick, start, stop };
+}
+
+export type Maintenance = ReturnType<typeof createMaintenance>;
