@@ -133,6 +133,7 @@ export async function buildBridge(env: BridgeEnv, deps: BridgeDeps): Promise<Bri
     poller,
     statusPollMs: env.BRIDGE_PRINTER_STATUS_POLL_MS,
     logger: logger.child("devices"),
+    now: () => clock.now(),
   });
   const ws = new BridgeWsServer({
     host: env.BRIDGE_HOST,
