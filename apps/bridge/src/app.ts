@@ -139,7 +139,7 @@ export async function buildBridge(env: BridgeEnv, deps: BridgeDeps): Promise<Bri
     host: env.BRIDGE_HOST,
     port: env.BRIDGE_PORT,
     allowedOrigins: env.BRIDGE_ALLOWED_ORIGINS,
-    pairingToken: env.BRIDGE_PAIRING_TOKEN,
+    pairingTokens: env.BRIDGE_PAIRING_TOKEN,
     hub,
     gate,
     printService,

@@ -268,5 +268,3 @@ export function getEnv(): KioskEnv {
 
 /** BRIDGE_URL: the local device bridge the kiosk page connects to (loopback WebSocket; ws://127.0.0.1:7878 by default). */
 export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string { const r = z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878")).safeParse(source.BRIDGE_URL); return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL"); }
-/** BRIDGE_TOKEN: the bridge pairing token handed to the kiosk page (the bridge listens on loopback only and checks the Origin); optional. */
-export function getBridgeToken(source: Record<string, string | undefined> = process.env): string | null { return emptyToUndefined(source.BRIDGE_TOKEN) === undefined ? null : String(source.BRIDGE_TOKEN); }

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { Db } from "@kiosk/db";
 import { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { createKioskMetrics, type KioskMetrics } from "../metrics.ts";
 import { AuditService } from "./audit-service.ts";
+import { BridgeTokenService } from "./bridge-tokens.ts";
 import { EventsService } from "./events-service.ts";
 import { FleetService } from "./fleet-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
@@ -18,6 +20,8 @@ export interface PlatformDeps {
   onlineWindowSec?: number;
   eventsPollIntervalMs?: number;
   rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+  /** The server's bridge-token key (bridge-tokens.ts); a random per-process key when absent (tests). */
+  bridgeTokenKey?: Buffer;
 }
 
 /** The services this platform layer owns; the money services receive all of them. */
@@ -32,6 +36,7 @@ export interface PlatformServices {
   fleet: FleetService;
   idempotency: IdempotencyService;
   rateLimiter: RateLimiter;
+  bridgeTokens: BridgeTokenService;
 }
 
 export function createPlatformServices(deps: PlatformDeps): PlatformServices {
@@ -43,5 +48,6 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
   const fleet = new FleetService({ db, clock, log: log.child({ ns: "fleet" }), audit, auth, events, metrics, onlineWindowSec: deps.onlineWindowSec });
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
   const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
-  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter };
+  const bridgeTokens = new BridgeTokenService({ db, clock, audit, key: deps.bridgeTokenKey ?? randomBytes(32) });
+  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, bridgeTokens };
 }

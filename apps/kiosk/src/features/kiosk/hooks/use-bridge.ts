@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { BridgeClient, type BridgeSnapshot } from "../../../lib/bridge-client.ts";
 
 const IDLE_SNAPSHOT: BridgeSnapshot = { connection: "idle", devices: null, bridgeVersion: null, lastCloseReason: null, changedAt: 0 };
@@ -21,4 +21,44 @@ export function useBridge(url: string | null, token: string | null): { client: B
   }, [url, token]);
   const snapshot = useSyncExternalStore(client?.subscribe ?? noopSubscribe, client?.getSnapshot ?? idle, idle);
   return { client, snapshot };
+}
+
+const TOKEN_RETRY_MS = 5_000;
+
+/**
+ * The device's bridge token, fetched from the server once the page is authenticated (kiosk
+ * credential or cashier session); retried while the server cannot answer. Null until then,
+ * and when the device has none (the bridge stays unused).
+ */
+export function useDeviceBridgeToken(fetchToken: (() => Promise<{ token: string | null }>) | null): string | null {
+  const [token, setToken] = useState<string | null>(null);
+  const isEnabled = fetchToken !== null;
+  const fetcher = useRef(fetchToken);
+  useEffect(() => {
+    fetcher.current = fetchToken;
+  });
+  useEffect(() => {
+    if (!isEnabled) {
+      setToken(null);
+      return;
+    }
+    let isCurrent = true;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const attempt = () => {
+      const f = fetcher.current;
+      if (!f) return;
+      f().then(
+        (r) => isCurrent && setToken(r.token),
+        () => {
+          if (isCurrent) retry = setTimeout(attempt, TOKEN_RETRY_MS);
+        },
+      );
+    };
+    attempt();
+    return () => {
+      isCurrent = false;
+      clearTimeout(retry);
+    };
+  }, [isEnabled, fetcher]);
+  return token;
 }
