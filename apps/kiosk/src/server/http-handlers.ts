@@ -8,6 +8,8 @@ import type { AppRuntime } from "./app-services.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
+import { securityHeaders, withSecurityHeaders } from "./security-headers.ts";
+import { crossOriginRefusal, MAX_API_BODY_BYTES, MAX_TRPC_BATCH_SIZE, withLimitedBody } from "./request-guards.ts";
 import { handleNotifyRequest } from "./services/notify-http.ts";
 import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -22,21 +24,15 @@ export type RuntimeGetter = () => Promise<AppRuntime>;
 const startedAtMs = Date.now();
 
 /**
- * Server-sent-event subscriptions cannot carry an Authorization header (EventSource),
- * so tRPC's `connectionParams` may bring it instead; a real header still wins.
+ * Credentials come only from the Authorization header or the session cookie, never from
+ * tRPC's `connectionParams`: on server-sent events those travel in the URL, and so into
+ * access logs and proxies. The kiosk page opens its subscriptions with a header
+ * (lib/trpc.tsx, an EventSource that can send one).
  */
-function withConnectionParams(req: Request, connectionParams: Record<string, string | undefined> | null | undefined): Request {
-  const authorization = connectionParams?.authorization;
-  if (!authorization || req.headers.has("authorization")) return req;
-  const headers = new Headers(req.headers);
-  headers.set("authorization", authorization);
-  return new Request(req.url, { method: req.method, headers });
-}
-
-function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers, connectionParams?: Record<string, string | undefined> | null): Context {
+function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Context {
   return createContextInner({
     services: runtime.services,
-    auth: requestAuth(withConnectionParams(req, connectionParams)),
+    auth: requestAuth(req),
     requestId: req.headers.get("x-request-id") ?? undefined,
     resHeaders,
     isSecureCookies: runtime.env.isSecureCookies,
@@ -44,13 +40,18 @@ function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers, conn
 }
 
 export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => {
+  return async (incoming) => {
     const runtime = await getRuntime();
+    const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+    if (refusal) return refusal;
+    const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+    if (req instanceof Response) return req;
     return fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
       req,
       router: appRouter,
-      createContext: ({ req: r, resHeaders, info }) => contextFor(runtime, r, resHeaders, info.connectionParams),
+      maxBatchSize: MAX_TRPC_BATCH_SIZE,
+      createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
       },
@@ -59,8 +60,12 @@ export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promis
 }
 
 export function restHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => {
+  return async (incoming) => {
     const runtime = await getRuntime();
+    const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+    if (refusal) return refusal;
+    const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+    if (req instanceof Response) return req;
     return createOpenApiFetchHandler({
       endpoint: REST_ENDPOINT,
       req,
@@ -124,6 +129,12 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const readyz = readyzHandler(getRuntime);
   const metrics = metricsHandler(getRuntime);
   return async (req) => {
+    const runtime = await getRuntime();
+    const headers = securityHeaders({ publicUrl: runtime.env.publicUrl, bridgeUrl: process.env.BRIDGE_URL });
+    return withSecurityHeaders(await route(req), headers);
+  };
+
+  async function route(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (pathname.startsWith(`${TRPC_ENDPOINT}/`)) return trpc(req);
@@ -134,5 +145,5 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
     if (isGet && pathname === "/readyz") return readyz();
     if (isGet && pathname === "/metrics") return metrics();
     return Response.json({ error: "not_found", path: pathname }, { status: 404 });
-  };
+  }
 }

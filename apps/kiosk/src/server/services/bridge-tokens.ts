@@ -47,6 +47,15 @@ export function loadBridgeTokenKey(path: string): Buffer {
   return key;
 }
 
+/**
+ * The device's token, issuing one when it has none (or the key changed): for the demo set-up
+ * (scripts/setup-db.ts), which writes it into the bridge's configuration. No audit entry.
+ */
+export async function provisionBridgeToken(db: Db, key: Buffer, kind: BridgeDeviceKind, id: string, now: Date): Promise<string> {
+  const service = new BridgeTokenService({ db, key, clock: { now: () => now }, audit: null });
+  return service.ensure(kind, id, { type: "system", id: null });
+}
+
 interface DeviceRow {
   bridgeTokenNonce: string | null;
   bridgeTokenHash: string | null;
@@ -59,7 +68,7 @@ export interface IssuedBridgeToken {
 }
 
 export class BridgeTokenService {
-  constructor(private readonly o: { db: Db; clock: Clock; audit: AuditService; key: Buffer }) {}
+  constructor(private readonly o: { db: Db; clock: Pick<Clock, "now">; audit: AuditService | null; key: Buffer }) {}
 
   async #row(kind: BridgeDeviceKind, id: string): Promise<DeviceRow | null> {
     const select = { bridgeTokenNonce: true, bridgeTokenHash: true } as const;
@@ -83,7 +92,7 @@ export class BridgeTokenService {
     const updated = kind === "kiosk" ? await this.o.db.kiosk.updateMany({ where: { id }, data }) : await this.o.db.counter.updateMany({ where: { id }, data });
     if (updated.count === 0) throw new KioskError("NOT_FOUND", `${kind === "kiosk" ? "Kiosk" : "Counter"} ${id} is not registered.`);
     const fingerprint = bridgeTokenFingerprint(token);
-    await this.o.audit.record({ actor, action: `${kind}.bridge_token_issued`, target: { type: kind, id }, details: { fingerprint } });
+    await this.o.audit?.record({ actor, action: `${kind}.bridge_token_issued`, target: { type: kind, id }, details: { fingerprint } });
     return { token, fingerprint, issuedAt };
   }
 

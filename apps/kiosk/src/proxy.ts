@@ -1,0 +1,18 @@
+/**
+ * Next's request proxy (Node.js runtime): adds the security headers (server/security-headers.ts)
+ * to every page and route response, read per request from the server's configuration.
+ */
+import { NextResponse, type NextRequest } from "next/server";
+import { securityHeaders } from "./server/security-headers.ts";
+
+export function proxy(request: NextRequest): NextResponse {
+  void request;
+  const response = NextResponse.next();
+  const headers = securityHeaders({
+    publicUrl: process.env.PUBLIC_URL ?? "",
+    bridgeUrl: process.env.BRIDGE_URL,
+    isDevelopment: process.env.NODE_ENV === "development",
+  });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
