@@ -10,8 +10,7 @@ import { SESSION_COOKIE } from "./auth/tokens.ts";
 
 /** tRPC and REST request bodies (JSON inputs are small; the largest are catalog edits). */
 export const MAX_API_BODY_BYTES = 1024 * 1024;
-/** tRPC calls per batch request; the pages' batch links split at the same size. */
-export const MAX_TRPC_BATCH_SIZE = 16;
+export { MAX_TRPC_BATCH_SIZE } from "../lib/limits.ts";
 
 /**
  * The body as bytes, or null when it is larger than `maxBytes` (nothing beyond the limit is
