@@ -52,6 +52,9 @@ const RawEnvSchema = z.object({
   ALIPAY_ENV: z.preprocess(emptyToUndefined, z.enum(["sandbox", "live"]).default("sandbox")),
   DATA_DIR: str(),
   DATABASE_URL: str(),
+  DATABASE_PASSWORD_FILE: str(),
+  METRICS_TOKEN: str(),
+  METRICS_TOKEN_FILE: str(),
   PORT: int(1, 65535),
   HOST: str(),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
@@ -117,6 +120,8 @@ export interface KioskEnv {
   sessionTtlMinutes: number;
   /** Names this process in payment leases; null = random per start. A restart with the same id takes over its predecessor's leases at once. */
   instanceId: string | null;
+  /** Bearer token /metrics requires (METRICS_TOKEN or _FILE); without one, /metrics is refused in production. */
+  metricsToken: string | null;
   /** How long an unpaid order keeps its places. */
   orderHoldMs: number;
   /** From payment start to the deadline cancel; null = the money path's default (60 s). */
@@ -177,7 +182,19 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     databaseUrl = `file:${isAbsolute(p) ? p : resolve(root, p)}`;
   } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     fail("DATABASE_URL", "use file:<path> (SQLite) or postgresql://user:pass@host:port/db");
+  } else if (e.DATABASE_PASSWORD_FILE) {
+    // A Docker secret: the password stays out of the environment and the compose file.
+    const p = resolve(root, e.DATABASE_PASSWORD_FILE);
+    try {
+      const u = new URL(databaseUrl);
+      u.password = encodeURIComponent(readFileSync(p, "utf8").trim());
+      databaseUrl = u.toString();
+    } catch (err) {
+      fail("DATABASE_PASSWORD_FILE", `cannot read ${p} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
   }
+  const metricsToken = readKey({ source, inline: e.METRICS_TOKEN, file: e.METRICS_TOKEN_FILE, name: "METRICS_TOKEN", root }) ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) fail("METRICS_TOKEN", "must be at least 16 characters");
 
   const port = e.PORT ?? 3000;
   const host = e.HOST ?? "127.0.0.1";
@@ -253,6 +270,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "warn" : "info"),
     sessionTtlMinutes: e.SESSION_TTL_MINUTES ?? 480,
     instanceId: e.INSTANCE_ID ?? null,
+    metricsToken,
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
   };

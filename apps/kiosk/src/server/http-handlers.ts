@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 /**
  * The HTTP entry points, as plain (Request) => Response functions over a runtime
  * getter, so tests call them without Next. src/app/** route files only re-export.
@@ -103,13 +104,30 @@ export function readyzHandler(getRuntime: RuntimeGetter): () => Promise<Response
   };
 }
 
-export function metricsHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
-  return async () => {
+/**
+ * Prometheus metrics. With METRICS_TOKEN set, only `Authorization: Bearer <token>`; without
+ * one, refused in production (set a token, or scrape a server bound to an internal network).
+ */
+export function metricsHandler(getRuntime: RuntimeGetter): (req?: Request) => Promise<Response> {
+  return async (req) => {
     const runtime = await getRuntime();
+    const expected = runtime.env.metricsToken;
+    if (expected === null && runtime.env.isProduction) {
+      return Response.json({ error: "metrics_disabled", message: "Set METRICS_TOKEN to scrape /metrics in production." }, { status: 403 });
+    }
+    if (expected !== null && !bearerMatches(req?.headers.get("authorization") ?? null, expected)) {
+      return Response.json({ error: "unauthorized" }, { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } });
+    }
     const { fleet, metrics } = runtime.services;
     await fleet.countOnline().catch(() => undefined);
     return new Response(metrics.registry.render(), { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
   };
+}
+
+function bearerMatches(header: string | null, expected: string): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
+  // Digests have equal length, so the comparison is constant-time whatever was sent.
+  return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
 }
 
 /** Alipay's asynchronous notifications (form-encoded; "success" only once applied). */
@@ -143,7 +161,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
     if (isGet && pathname === OPENAPI_DOCUMENT_PATH) return openApi();
     if (isGet && pathname === "/healthz") return healthzHandler();
     if (isGet && pathname === "/readyz") return readyz();
-    if (isGet && pathname === "/metrics") return metrics();
+    if (isGet && pathname === "/metrics") return metrics(req);
     return Response.json({ error: "not_found", path: pathname }, { status: 404 });
   }
 }
