@@ -38,9 +38,14 @@ export function bridgeTokenFingerprint(token: string): string {
  */
 export function loadBridgeTokenKey(path: string): Buffer {
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
-    chmodSync(path, 0o600);
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+      chmodSync(path, 0o600);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? "error";
+      throw new Error(`${path}: no bridge-token key, and it cannot be created here (${code}); create it with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > ${path}`);
+    }
   }
   const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64url");
   if (key.length < 32) throw new Error(`${path}: the bridge-token key must hold at least 32 random bytes (base64url)`);
