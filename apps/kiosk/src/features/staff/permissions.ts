@@ -32,6 +32,7 @@ export const CAPABILITIES = {
   manageUsers: "admin",
   manageAlipayKeys: "admin",
   runConformance: "admin",
+  rotateBridgeTokens: "admin",
 } as const satisfies Record<string, ConsoleRole>;
 
 export type Capability = keyof typeof CAPABILITIES;
