@@ -286,3 +286,8 @@ export function getEnv(): KioskEnv {
 
 /** BRIDGE_URL: the local device bridge the kiosk page connects to (loopback WebSocket; ws://127.0.0.1:7878 by default). */
 export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string { const r = z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878")).safeParse(source.BRIDGE_URL); return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL"); }
+
+/** What the security headers need per request (src/proxy.ts), without parsing the whole configuration. */
+export function getHeaderConfig(source: Record<string, string | undefined> = process.env): { publicUrl: string; bridgeUrl: string; isDevelopment: boolean } {
+  return { publicUrl: source.PUBLIC_URL?.trim() ?? "", bridgeUrl: getBridgeUrl(source), isDevelopment: source.NODE_ENV === "development" };
+}

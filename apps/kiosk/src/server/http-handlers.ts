@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
+import { getHeaderConfig } from "../env.ts";
 import type { AppRuntime } from "./app-services.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
@@ -148,7 +149,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const metrics = metricsHandler(getRuntime);
   return async (req) => {
     const runtime = await getRuntime();
-    const headers = securityHeaders({ publicUrl: runtime.env.publicUrl, bridgeUrl: process.env.BRIDGE_URL });
+    const headers = securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl });
     return withSecurityHeaders(await route(req), headers);
   };
 
