@@ -3,8 +3,9 @@
  * bridge token is not in any page an unauthenticated visitor gets, a crafted link cannot
  * repoint the kiosk's device channel, and pages carry the security headers.
  */
+import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
-import { demoCredentials } from "../support/system.ts";
+import { demoCredentials, E2E } from "../support/system.ts";
 import { expectScreen, kioskCredential, missingDependency, openKiosk } from "./kiosk-support.ts";
 
 test("no page serves a device bridge token to an unauthenticated visitor", async ({ request }) => {
@@ -46,4 +47,22 @@ test("a crafted link cannot repoint the kiosk's device channel, now or later", a
   // A plain reload afterwards still uses the configured bridge.
   await openKiosk(page, credential);
   await expectScreen(page, "attract", 30_000);
+});
+
+test("the notify endpoint refuses a 60 MB body before reading it (real Next server)", async () => {
+  test.setTimeout(30_000);
+  const url = new URL("/api/alipay/notify", E2E.kioskUrl);
+  const started = Date.now();
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(60 * 1024 * 1024) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on("error", (e) => (/hang up|EPIPE|ECONNRESET/.test(e.message) ? undefined : reject(e)));
+    // 256 KB of the claimed 60 MB, then nothing: a server that reads the whole body first never answers.
+    req.write(Buffer.alloc(256 * 1024, "a"));
+  });
+  expect(status).toBe(413);
+  expect(Date.now() - started).toBeLessThan(20_000);
 });
