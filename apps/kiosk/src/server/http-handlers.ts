@@ -41,40 +41,49 @@ function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Con
   });
 }
 
+/** The security headers for this server's answers (security-headers.ts). */
+function secured(runtime: AppRuntime, response: Response): Response {
+  return withSecurityHeaders(response, securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl }));
+}
+
 export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (incoming) => {
-    const runtime = await getRuntime();
-    const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
-    if (refusal) return refusal;
-    const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
-    if (req instanceof Response) return req;
-    return fetchRequestHandler({
-      endpoint: TRPC_ENDPOINT,
-      req,
-      router: appRouter,
-      maxBatchSize: MAX_TRPC_BATCH_SIZE,
-      createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
-      },
-    });
-  };
+  return async (incoming) => secured(await getRuntime(), await handleTrpc(getRuntime, incoming));
+}
+
+async function handleTrpc(getRuntime: RuntimeGetter, incoming: Request): Promise<Response> {
+  const runtime = await getRuntime();
+  const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+  if (refusal) return refusal;
+  const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+  if (req instanceof Response) return req;
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    maxBatchSize: MAX_TRPC_BATCH_SIZE,
+    createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
+    },
+  });
 }
 
 export function restHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (incoming) => {
-    const runtime = await getRuntime();
-    const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
-    if (refusal) return refusal;
-    const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
-    if (req instanceof Response) return req;
-    return createOpenApiFetchHandler({
-      endpoint: REST_ENDPOINT,
-      req,
-      router: getRestRouter(),
-      createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
-    });
-  };
+  return async (incoming) => secured(await getRuntime(), await handleRest(getRuntime, incoming));
+}
+
+async function handleRest(getRuntime: RuntimeGetter, incoming: Request): Promise<Response> {
+  const runtime = await getRuntime();
+  const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+  if (refusal) return refusal;
+  const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+  if (req instanceof Response) return req;
+  return createOpenApiFetchHandler({
+    endpoint: REST_ENDPOINT,
+    req,
+    router: getRestRouter(),
+    createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
+  });
 }
 
 export function openApiHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
@@ -133,7 +142,10 @@ function bearerMatches(header: string | null, expected: string): boolean {
 
 /** Alipay's asynchronous notifications (form-encoded; "success" only once applied). */
 export function notifyHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => handleNotifyRequest(req, (await getRuntime()).services.money.notify);
+  return async (req) => {
+    const runtime = await getRuntime();
+    return secured(runtime, await handleNotifyRequest(req, runtime.services.money.notify));
+  };
 }
 
 /**

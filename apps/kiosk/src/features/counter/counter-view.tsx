@@ -8,7 +8,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
-import { useBridge, useDeviceBridgeToken } from "../kiosk/hooks/use-bridge.ts";
+import { useBridge, useDeviceBridgeToken, useRefreshOnRefusal } from "../kiosk/hooks/use-bridge.ts";
 import { readConfig } from "../kiosk/session-store.ts";
 import { Guard } from "../staff/guard.tsx";
 import { useStaffSession } from "../staff/session.tsx";
@@ -41,8 +41,9 @@ function Counter({ bridgeUrl }: { bridgeUrl: string }) {
   const myShift = useQuery({ ...trpc.counter.myShift.queryOptions(), refetchInterval: 5_000 });
   // The counter's bridge token comes from the server once this cashier has a shift open there.
   const openCounterId = myShift.data?.state === "open" ? myShift.data.counter.id : null;
-  const token = useDeviceBridgeToken(openCounterId ? () => trpcClient.counter.bridgeToken.mutate() : null);
+  const { token, refresh } = useDeviceBridgeToken(openCounterId ? () => trpcClient.counter.bridgeToken.mutate() : null);
   const { client: bridge, snapshot } = useBridge(url, token);
+  useRefreshOnRefusal(snapshot, refresh);
   const [closed, setClosed] = useState<ShiftView | null>(null);
   const shift = myShift.data;
   const isEveryone = session.can("viewAllShifts");

@@ -10,7 +10,7 @@ import { INTL_TAGS, type Locale } from "../../lib/i18n/locales.ts";
 import { deviceCredential, useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
 import { computeService, sameService } from "./flow/health.ts";
 import { heldOrderId, INITIAL_STATE, isIdleWatched, kioskReducer, type ServiceStatus } from "./flow/kiosk-machine.ts";
-import { useBridge, useDeviceBridgeToken } from "./hooks/use-bridge.ts";
+import { useBridge, useDeviceBridgeToken, useRefreshOnRefusal } from "./hooks/use-bridge.ts";
 import { useHeartbeat } from "./hooks/use-heartbeat.ts";
 import { useIdle } from "./hooks/use-idle.ts";
 import { I18nProvider } from "./i18n-context.tsx";
@@ -61,8 +61,9 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   const trpcClient = useTRPCClient();
   const [state, dispatch] = useReducer(kioskReducer, INITIAL_STATE);
   const [prefs, setPrefs] = useState<DisplayPrefs>(DEFAULT_PREFS);
-  const bridgeToken = useDeviceBridgeToken(() => trpcClient.fleet.bridgeToken.mutate());
+  const { token: bridgeToken, refresh: refreshBridgeToken } = useDeviceBridgeToken(() => trpcClient.fleet.bridgeToken.mutate());
   const { client: bridge, snapshot: bridgeSnapshot } = useBridge(config.bridgeUrl, bridgeToken);
+  useRefreshOnRefusal(bridgeSnapshot, refreshBridgeToken);
   const [startedAt] = useState(() => Date.now());
   const screen = state.screen;
 
