@@ -15,12 +15,17 @@ RUN npx -y pnpm@10.34.9 install --frozen-lockfile
 RUN cd apps/kiosk && NEXT_OUTPUT=standalone node_modules/.bin/next build
 
 # Worker and migrations run from the workspace sources with tsx (same code as the server).
+# Only what they run is copied (never the whole build tree): secrets reach containers as
+# Docker secrets at run time, never through an image layer (docs/security.md).
 FROM ${NODE_IMAGE} AS workspace
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
  && groupadd --system kiosk && useradd --system --gid kiosk --home /app kiosk
 WORKDIR /app
-COPY --from=build --chown=kiosk:kiosk /repo /app
+COPY --from=build --chown=kiosk:kiosk /repo/package.json /repo/pnpm-workspace.yaml ./
+COPY --from=build --chown=kiosk:kiosk /repo/node_modules ./node_modules
+COPY --from=build --chown=kiosk:kiosk /repo/packages ./packages
+COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk ./apps/kiosk
 
 FROM workspace AS worker
 USER kiosk

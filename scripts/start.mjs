@@ -68,7 +68,8 @@ if (existsSync(bridgeMain)) {
       BRIDGE_HOST: host,
       BRIDGE_PORT: String(ports.bridge),
       BRIDGE_VIRTUAL_CONTROL_PORT: String(ports.bridgeControl),
-      BRIDGE_PAIRING_TOKEN: demo().bridgePairingToken,
+      // The demo kiosk's and demo counter's device tokens (setup-db issued them): one bridge serves both here.
+      BRIDGE_PAIRING_TOKEN: [demo().bridgePairingToken, demo().counterBridgeToken].filter(Boolean).join(","),
       BRIDGE_VIRTUAL_PRINTER_PORT: String(ports.virtualPrinter),
       BRIDGE_PRINTER: env.BRIDGE_PRINTER ?? "virtual",
       BRIDGE_SCANNER: env.BRIDGE_SCANNER ?? "virtual",
@@ -91,7 +92,6 @@ const startKiosk = () =>
       ALIPAY_GATEWAY_URL: env.ALIPAY_GATEWAY_URL ?? `${sandboxUrl}/gateway.do`,
       ALIPAY_NOTIFY_URL: env.ALIPAY_NOTIFY_URL ?? `${kioskUrl}/api/alipay/notify`,
       BRIDGE_URL: `ws://${host}:${ports.bridge}`,
-      BRIDGE_TOKEN: demo().bridgePairingToken,
     },
   });
 let kiosk = startKiosk();

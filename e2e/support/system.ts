@@ -17,7 +17,9 @@ export interface DemoCredentials {
   adminEmail: string;
   adminPassword: string;
   kioskPairingCode: string;
+  /** The demo kiosk's and demo counter's device bridge tokens (the demo bridge's BRIDGE_PAIRING_TOKEN). */
   bridgePairingToken: string;
+  counterBridgeToken: string;
 }
 
 export function demoCredentials(): DemoCredentials {

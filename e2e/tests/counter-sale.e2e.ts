@@ -7,7 +7,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../support/system.ts";
-import { BRIDGE_URL, bridgeToken, checkScreen, expectSeen, missingDependency, recordStates, scan, scenarioCode, setPaper } from "./kiosk-support.ts";
+import { BRIDGE_URL, checkScreen, expectSeen, missingDependency, recordStates, scan, scenarioCode, setPaper } from "./kiosk-support.ts";
 import { adminCookie, createUser, loginCookie, mutate, query, signInUi, TrpcError, type TestUser } from "./staff-support.ts";
 
 test.describe.configure({ mode: "serial" });
@@ -28,7 +28,7 @@ test.beforeAll(async () => {
 
 async function openCounter(page: Page, user: TestUser): Promise<void> {
   await signInUi(page, user);
-  await page.goto(`/staff/counter?${new URLSearchParams({ bridge: BRIDGE_URL, bridgeToken: bridgeToken() }).toString()}`);
+  await page.goto(`/staff/counter?${new URLSearchParams({ bridge: BRIDGE_URL }).toString()}`);
 }
 
 async function chooseAndTakePayment(page: Page, quantity: number): Promise<void> {

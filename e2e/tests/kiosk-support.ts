@@ -22,15 +22,6 @@ const SYS = {
 export const SCREENS_DIR = join(import.meta.dirname, "../artifacts/screens");
 const CREDENTIAL_FILE = join(SYS.dataDir, "kiosk-e2e-credential.json");
 export const KIOSK_ID = "kiosk_lobby_1";
-/** The bridge's pairing token for the page: the one `npm start` generated for this data folder. */
-export function bridgeToken(): string {
-  try {
-    const saved = JSON.parse(readFileSync(join(SYS.dataDir, "demo-credentials.json"), "utf8")) as { bridgePairingToken?: string };
-    return saved.bridgePairingToken ?? "dev-pairing-token-change-me";
-  } catch {
-    return "dev-pairing-token-change-me";
-  }
-}
 export const BRIDGE_URL = SYS.bridgeUrl;
 export const LOCALES = ["en", "zh-Hans", "zh-Hant", "ja", "ko"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -184,8 +175,8 @@ export async function openKiosk(page: Page, credential: string, opts: OpenOption
     if (!window.localStorage.getItem("kiosk.deviceCredential")) window.localStorage.setItem("kiosk.deviceCredential", c);
   }, credential);
   const q = new URLSearchParams({
+    // A loopback URL for this page load only; the page gets its bridge token from the server (fleet.bridgeToken).
     bridge: opts.bridge ?? BRIDGE_URL,
-    bridgeToken: bridgeToken(),
     idleMs: String(opts.idleMs ?? 120_000),
     idleCountdownMs: String(opts.idleCountdownMs ?? 20_000),
     heartbeatMs: String(opts.heartbeatMs ?? 2_000),

@@ -26,11 +26,11 @@ test("take a kiosk out of service and back: the kiosk screen follows", async ({ 
   await expect(row).toBeVisible();
   await expect(row).toContainText("not paired");
 
-  // The kiosk page pairs with the code (bridge settings as `npm start` gives them).
+  // The kiosk page pairs with the code (the bridge URL as `npm start` gives it; the page fetches its own bridge token).
   const kioskContext = await browser.newContext({ viewport: { width: 1080, height: 1920 } });
   const kiosk = await kioskContext.newPage();
   const bridge = `ws://127.0.0.1:${E2E.ports.bridge}`;
-  await kiosk.goto(`/kiosk?pair=${encodeURIComponent(code)}&heartbeatMs=1000&bridge=${encodeURIComponent(bridge)}&bridgeToken=${encodeURIComponent(demoCredentials().bridgePairingToken)}`);
+  await kiosk.goto(`/kiosk?pair=${encodeURIComponent(code)}&heartbeatMs=1000&bridge=${encodeURIComponent(bridge)}`);
   await expect(row).not.toContainText("not paired", { timeout: 30_000 });
   await expect(row).toContainText("online", { timeout: 30_000 });
   await expect(kiosk.locator('[data-reason="taken_out_of_service"]')).toHaveCount(0);

@@ -121,7 +121,8 @@ describe("compose.yaml", () => {
   });
 
   it("publishes distinct, valid host ports", () => {
-    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => Number(String(p).split(":")[0])));
+    // "host:container" or "ip:host:container": the host port is the one before the container port.
+    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => Number(String(p).split(":").at(-2))));
     for (const p of hostPorts) expect(Number.isInteger(p) && p > 0 && p < 65536).toBe(true);
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });

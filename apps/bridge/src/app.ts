@@ -133,12 +133,13 @@ export async function buildBridge(env: BridgeEnv, deps: BridgeDeps): Promise<Bri
     poller,
     statusPollMs: env.BRIDGE_PRINTER_STATUS_POLL_MS,
     logger: logger.child("devices"),
+    now: () => clock.now(),
   });
   const ws = new BridgeWsServer({
     host: env.BRIDGE_HOST,
     port: env.BRIDGE_PORT,
     allowedOrigins: env.BRIDGE_ALLOWED_ORIGINS,
-    pairingToken: env.BRIDGE_PAIRING_TOKEN,
+    pairingTokens: env.BRIDGE_PAIRING_TOKEN,
     hub,
     gate,
     printService,

@@ -21,7 +21,12 @@ export interface DeviceHubOptions {
   poller: Poller;
   statusPollMs: number;
   logger: Logger;
+  /** For the dropped-scan log throttle (ms since epoch). */
+  now?: () => number;
 }
+
+/** A scanner fed codes while disarmed (a stuck key, someone waving codes) logs at most one line per interval. */
+export const DROPPED_SCAN_LOG_INTERVAL_MS = 60_000;
 
 /** Owns the devices' live state and publishes it whenever it changes. */
 export class DeviceHub {
@@ -30,6 +35,8 @@ export class DeviceHub {
   #reading: PrinterReading = DISCONNECTED_READING;
   #poll: Cancellable | null = null;
   #lastPublished = "";
+  #droppedLogAt: number | null = null;
+  #droppedAtLastLog = 0;
 
   constructor(options: DeviceHubOptions) {
     this.#options = options;
@@ -37,12 +44,21 @@ export class DeviceHub {
       const admitted = options.gate.admit(scan);
       if (admitted) this.events.emit("scan", admitted);
       else {
-        options.logger.info("scan dropped: scanner not armed", { dropped: options.gate.droppedScans });
+        this.#logDropped();
         this.publish(true);
       }
     });
     options.scanner.events.on("connection", () => this.publish());
     options.printService.events.on("queue", () => this.publish());
+  }
+
+  #logDropped(): void {
+    const now = (this.#options.now ?? Date.now)();
+    if (this.#droppedLogAt !== null && now - this.#droppedLogAt < DROPPED_SCAN_LOG_INTERVAL_MS) return;
+    const dropped = this.#options.gate.droppedScans;
+    this.#options.logger.info("scan dropped: scanner not armed", { dropped, droppedSinceLastLog: dropped - this.#droppedAtLastLog });
+    this.#droppedLogAt = now;
+    this.#droppedAtLastLog = dropped;
   }
 
   async start(): Promise<void> {

@@ -6,7 +6,7 @@ describe("parseEnv", () => {
     const env = parseEnv({});
     expect(env.BRIDGE_PORT).toBe(7878);
     expect(env.BRIDGE_HOST).toBe("127.0.0.1");
-    expect(env.BRIDGE_PAIRING_TOKEN).toBe(DEV_PAIRING_TOKEN);
+    expect(env.BRIDGE_PAIRING_TOKEN).toEqual([DEV_PAIRING_TOKEN]);
     expect(env.BRIDGE_DATA_DIR).toBe("./data/bridge");
     expect(env.BRIDGE_PRINTER).toEqual({ kind: "virtual" });
     expect(env.BRIDGE_SCANNER).toEqual({ kind: "virtual" });

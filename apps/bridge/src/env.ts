@@ -77,7 +77,16 @@ export const EnvSchema = z.object({
     .default("http://localhost:3000,http://127.0.0.1:3000")
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.url({ message: "each origin must be a URL such as https://kiosk.example.com" })).min(1)),
-  BRIDGE_PAIRING_TOKEN: z.string().min(16, "must be at least 16 characters").default(DEV_PAIRING_TOKEN),
+  /**
+   * The device bridge token(s) this bridge accepts, comma-separated: normally one, the token the
+   * console issued for the kiosk or counter on this PC (docs/security.md). `npm start` lists the
+   * demo kiosk's and the demo counter's, since one bridge serves both there.
+   */
+  BRIDGE_PAIRING_TOKEN: z
+    .string()
+    .default(DEV_PAIRING_TOKEN)
+    .transform((value) => value.split(",").map((token) => token.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16, "each token must be at least 16 characters")).min(1, "at least one token")),
   BRIDGE_DATA_DIR: z.string().min(1).default("./data/bridge"),
   BRIDGE_PRINTER: PrinterTargetSchema.default({ kind: "virtual" }),
   BRIDGE_SCANNER: ScannerTargetSchema.default({ kind: "virtual" }),
@@ -104,7 +113,7 @@ export function parseEnv(source: Record<string, string | undefined>): BridgeEnv 
     throw new EnvError(`Invalid bridge configuration:\n${lines.join("\n")}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === "production" && env.BRIDGE_PAIRING_TOKEN === DEV_PAIRING_TOKEN) {
+  if (env.NODE_ENV === "production" && env.BRIDGE_PAIRING_TOKEN.includes(DEV_PAIRING_TOKEN)) {
     throw new EnvError("Invalid bridge configuration:\n  BRIDGE_PAIRING_TOKEN: must be set in production (the dev default is public)");
   }
   return env;

@@ -5,7 +5,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEMO_ATTRACTIONS, createDb, migrate, seed, tuneSqlite } from "@kiosk/db";
+import { DEMO_ATTRACTIONS, DEMO_COUNTER_ID, createDb, migrate, seed, tuneSqlite } from "@kiosk/db";
+import { BRIDGE_TOKEN_KEY_FILE, loadBridgeTokenKey, provisionBridgeToken } from "../src/server/services/bridge-tokens.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const dataDir = resolve(root, process.env.DATA_DIR ?? "data");
@@ -14,15 +15,17 @@ const url = process.env.DATABASE_URL ?? `file:${join(dataDir, "kiosk.db")}`;
 mkdirSync(keysDir, { recursive: true, mode: 0o700 });
 
 const secretsPath = join(dataDir, "demo-credentials.json");
-interface DemoSecrets { adminEmail: string; adminPassword: string; kioskPairingCode: string; bridgePairingToken: string }
+/** bridgePairingToken / counterBridgeToken: the demo kiosk's and demo counter's device bridge tokens (for the bridge's BRIDGE_PAIRING_TOKEN). */
+interface DemoSecrets { adminEmail: string; adminPassword: string; kioskPairingCode: string; bridgePairingToken: string; counterBridgeToken: string }
 const stored = existsSync(secretsPath) ? (JSON.parse(readFileSync(secretsPath, "utf8")) as Partial<DemoSecrets>) : {};
-const secrets: DemoSecrets = {
+const secrets: Omit<DemoSecrets, "bridgePairingToken" | "counterBridgeToken"> = {
   adminEmail: stored.adminEmail ?? "admin@example.com",
   adminPassword: stored.adminPassword ?? randomBytes(9).toString("base64url"),
   kioskPairingCode: stored.kioskPairingCode ?? randomBytes(4).toString("hex").toUpperCase(),
-  bridgePairingToken: stored.bridgePairingToken ?? randomBytes(18).toString("base64url"),
 };
-writeFileSync(secretsPath, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+writeFileSync(secretsPath, JSON.stringify({ ...stored, ...secrets }, null, 2) + "\n", { mode: 0o600 });
+// The server's bridge-token key (the kiosk server reads the same file from TICKET_KEYS_DIR).
+const bridgeTokenKey = loadBridgeTokenKey(join(keysDir, BRIDGE_TOKEN_KEY_FILE));
 
 const handle = createDb({ url, baseDir: root });
 try {
@@ -46,6 +49,13 @@ try {
     kioskPairingCode: secrets.kioskPairingCode,
     ticketKeys,
   });
+  // The demo devices' bridge tokens, for the demo bridge's configuration (scripts/start.mjs): as an operator would copy them from the console.
+  const now = new Date();
+  const demoTokens = {
+    bridgePairingToken: await provisionBridgeToken(handle.db, bridgeTokenKey, "kiosk", result.kioskId, now),
+    counterBridgeToken: await provisionBridgeToken(handle.db, bridgeTokenKey, "counter", DEMO_COUNTER_ID, now),
+  };
+  writeFileSync(secretsPath, JSON.stringify({ ...secrets, ...demoTokens }, null, 2) + "\n", { mode: 0o600 });
   process.stdout.write(
     JSON.stringify({ database: handle.target, migrationsApplied: ran, slotsCreated: result.slotsCreated, kioskId: result.kioskId, secretsFile: secretsPath }) + "\n",
   );

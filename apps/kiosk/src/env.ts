@@ -53,6 +53,9 @@ const RawEnvSchema = z.object({
   ALIPAY_ENV: z.preprocess(emptyToUndefined, z.enum(["sandbox", "live"]).default("sandbox")),
   DATA_DIR: str(),
   DATABASE_URL: str(),
+  DATABASE_PASSWORD_FILE: str(),
+  METRICS_TOKEN: str(),
+  METRICS_TOKEN_FILE: str(),
   PORT: int(1, 65535),
   HOST: str(),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
@@ -149,6 +152,8 @@ export interface KioskEnv {
   auditRetentionDays: number;
   /** Names this process in payment leases; null = random per start. A restart with the same id takes over its predecessor's leases at once. */
   instanceId: string | null;
+  /** Bearer token /metrics requires (METRICS_TOKEN or _FILE); without one, /metrics is refused in production. */
+  metricsToken: string | null;
   /** How long an unpaid order keeps its places. */
   orderHoldMs: number;
   /** From payment start to the deadline cancel; null = the money path's default (60 s). */
@@ -244,7 +249,19 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     databaseUrl = `file:${isAbsolute(p) ? p : resolve(root, p)}`;
   } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     fail("DATABASE_URL", "use file:<path> (SQLite) or postgresql://user:pass@host:port/db");
+  } else if (e.DATABASE_PASSWORD_FILE) {
+    // A Docker secret: the password stays out of the environment and the compose file.
+    const p = resolve(root, e.DATABASE_PASSWORD_FILE);
+    try {
+      const u = new URL(databaseUrl);
+      u.password = encodeURIComponent(readFileSync(p, "utf8").trim());
+      databaseUrl = u.toString();
+    } catch (err) {
+      fail("DATABASE_PASSWORD_FILE", `cannot read ${p} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
   }
+  const metricsToken = readKey({ source, inline: e.METRICS_TOKEN, file: e.METRICS_TOKEN_FILE, name: "METRICS_TOKEN", root }) ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) fail("METRICS_TOKEN", "must be at least 16 characters");
 
   const port = e.PORT ?? 3000;
   const host = e.HOST ?? "127.0.0.1";
@@ -325,6 +342,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     trustedProxies: trustedProxiesOf(e.TRUSTED_PROXIES),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS ?? 730,
     instanceId: e.INSTANCE_ID ?? null,
+    metricsToken,
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
   };
@@ -349,5 +367,8 @@ export function getEnv(): KioskEnv {
 
 /** BRIDGE_URL: the local device bridge the kiosk page connects to (loopback WebSocket; ws://127.0.0.1:7878 by default). */
 export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string { const r = z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878")).safeParse(source.BRIDGE_URL); return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL"); }
-/** BRIDGE_TOKEN: the bridge pairing token handed to the kiosk page (the bridge listens on loopback only and checks the Origin); optional. */
-export function getBridgeToken(source: Record<string, string | undefined> = process.env): string | null { return emptyToUndefined(source.BRIDGE_TOKEN) === undefined ? null : String(source.BRIDGE_TOKEN); }
+
+/** What the security headers need per request (src/proxy.ts), without parsing the whole configuration. */
+export function getHeaderConfig(source: Record<string, string | undefined> = process.env): { publicUrl: string; bridgeUrl: string; isDevelopment: boolean } {
+  return { publicUrl: source.PUBLIC_URL?.trim() ?? "", bridgeUrl: getBridgeUrl(source), isDevelopment: source.NODE_ENV === "development" };
+}

@@ -37,6 +37,13 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]*)@/, "//$1:***@");
 }
 
+/** The PostgreSQL URL with `password` put in (percent-encoded), e.g. from a Docker secret file. */
+export function withDatabasePassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 export interface CreateDbOptions {
   url: string;
   /** Base folder for relative SQLite paths. */
@@ -55,15 +62,9 @@ export function createDb(options: CreateDbOptions): DbHandle {
     const db = new SqlitePrismaClient({ adapter });
     return { db, provider, target: `sqlite:${path}`, close: () => db.$disconnect() };
   }
-  const u = new URL(options.url);
-  const adapter = new PrismaPg({
-    host: u.hostname,
-    port: Number(u.port || 5432),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database: u.pathname.slice(1),
-    max: options.poolMax ?? 10,
-  });
+  // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
+  // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
+  const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10 });
   const db = new PgPrismaClient({ adapter }) as unknown as Db;
   return { db, provider, target: redactUrl(options.url), close: () => db.$disconnect() };
 }

@@ -1,4 +1,4 @@
-export { createDb, providerOf, redactUrl, sqlitePath, tuneSqlite } from "./client.ts";
+export { createDb, providerOf, redactUrl, sqlitePath, tuneSqlite, withDatabasePassword } from "./client.ts";
 export type { CreateDbOptions, Db, DbHandle, DbProvider } from "./client.ts";
 export { listMigrations, migrate } from "./migrate.ts";
 export { DEMO_ATTRACTIONS, DEMO_COUNTER_ID, DEMO_KIOSK_ID, seed } from "./seed.ts";

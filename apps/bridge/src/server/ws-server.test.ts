@@ -186,3 +186,32 @@ describe("printing over the socket", () => {
     expect(bridge.virtualPrinter?.jobs.at(-1)?.text).toContain("SELF TEST");
   });
 });
+
+describe("one bridge, several device tokens (BRIDGE_PAIRING_TOKEN is a comma-separated list)", () => {
+  const KIOSK_TOKEN = "kbt_kiosk-device-token-0123456789";
+  const COUNTER_TOKEN = "kbt_counter-device-token-0123456789";
+  let shared: TestBridge;
+  beforeEach(async () => {
+    shared = await startTestBridge({ origin: ORIGIN, token: `${KIOSK_TOKEN}, ${COUNTER_TOKEN}` });
+  });
+  afterEach(async () => {
+    await shared.stop();
+  });
+
+  it("accepts each listed token and nothing else (not the list itself)", async () => {
+    for (const token of [KIOSK_TOKEN, COUNTER_TOKEN]) {
+      const client = new TestClient(shared.url, ORIGIN);
+      clients.push(client);
+      await client.opened();
+      client.send({ type: "auth", token, protocolVersion: 1 });
+      expect((await client.next("hello")).protocolVersion).toBe(1);
+    }
+    for (const token of [`${KIOSK_TOKEN}, ${COUNTER_TOKEN}`, "kbt_someone-elses-device-token-000"]) {
+      const client = new TestClient(shared.url, ORIGIN);
+      clients.push(client);
+      await client.opened();
+      client.send({ type: "auth", token, protocolVersion: 1 });
+      expect((await client.closed).reason).toBe("invalid pairing token");
+    }
+  });
+});

@@ -5,7 +5,7 @@
  * code and a reason. After that every message is validated against
  * @kiosk/bridge-protocol; a bad one gets an `error` reply and changes nothing.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -32,7 +32,8 @@ export interface WsServerOptions {
   host: string;
   port: number;
   allowedOrigins: readonly string[];
-  pairingToken: string;
+  /** The device tokens accepted in the `auth` message (normally one). */
+  pairingTokens: readonly string[];
   hub: DeviceHub;
   gate: ScanGate;
   printService: PrintService;
@@ -138,7 +139,9 @@ export class BridgeWsServer {
     if (!parsed.ok || parsed.message.type !== "auth") {
       return { code: BRIDGE_CLOSE_CODES.unauthorized, reason: "first message must be auth" };
     }
-    if (!tokensMatch(parsed.message.token, this.#options.pairingToken)) {
+    const given = parsed.message.token;
+    // Every candidate is compared (constant time each), so timing does not tell which one came close.
+    if (!this.#options.pairingTokens.map((expected) => tokensMatch(given, expected)).includes(true)) {
       return { code: BRIDGE_CLOSE_CODES.unauthorized, reason: "invalid pairing token" };
     }
     if (parsed.message.protocolVersion !== BRIDGE_PROTOCOL_VERSION) {
@@ -266,7 +269,8 @@ function rawToString(data: RawData): string {
 }
 
 function tokensMatch(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  // Compare digests: equal length always, so the length of the expected token does not leak either.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
 }

@@ -6,6 +6,11 @@
  *   POST /virtual/printer/cover   {"open": true|false}
  *   POST /virtual/printer/speed   {"msPerLine": n}   (0: instant)
  *   GET  /virtual/printer/jobs
+ *
+ * It can inject scans, so it answers local tools only: the Host header must name a loopback
+ * address with our port (a DNS-rebound name is refused), a request that carries an Origin (a
+ * web page) is refused, and a POST must be `application/json` (no CORS-simple form posts).
+ * These checks apply in development too: the virtual devices run on developer machines.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -59,6 +64,12 @@ export class VirtualControlServer {
       response.writeHead(status, { "content-type": "application/json" });
       response.end(JSON.stringify(body));
     };
+    const refusal = refuseForeign(request, (this.#server?.address() as AddressInfo | null)?.port ?? this.#options.port);
+    if (refusal) {
+      request.resume();
+      reply(refusal.status, { error: refusal.error });
+      return;
+    }
     try {
       const route = `${request.method ?? ""} ${request.url ?? ""}`;
       if (route === "GET /virtual/printer/jobs" && printer) {
@@ -89,6 +100,20 @@ export class VirtualControlServer {
       reply(400, { error: error instanceof Error ? error.message : "bad request" });
     }
   }
+}
+
+const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Why a request is not from a local tool (foreign Host, a web page's Origin, a non-JSON POST), or null. */
+export function refuseForeign(request: IncomingMessage, port: number): { status: number; error: string } | null {
+  const host = (request.headers.host ?? "").toLowerCase();
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  if (!match?.[1] || !LOOPBACK_HOSTNAMES.has(match[1]) || Number(match[2] ?? 80) !== port) return { status: 403, error: "host not allowed" };
+  if (request.headers.origin !== undefined) return { status: 403, error: "origin not allowed" };
+  if (request.method === "POST" && !(request.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
+    return { status: 415, error: "content-type must be application/json" };
+  }
+  return null;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -2,15 +2,18 @@
 /**
  * tRPC + TanStack Query for the kiosk page: queries and mutations over `httpBatchLink`,
  * subscriptions (payment.follow) over Server-Sent Events with `httpSubscriptionLink`,
- * both with superjson. Every call carries the kiosk's device credential: as the
- * Authorization header on HTTP, and as `connectionParams` on SSE (EventSource cannot send
- * headers).
+ * both with superjson. Every call carries the kiosk's device credential in the Authorization
+ * header, subscriptions included: the `eventsource` package's EventSource lets us send it
+ * (the browser's cannot, and tRPC's `connectionParams` would put it in the URL, so into
+ * access logs; the server no longer reads credentials from there).
  */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClientErrorLike } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
+import { EventSource } from "eventsource";
 import superjson from "superjson";
+import { MAX_TRPC_BATCH_SIZE } from "./limits.ts";
 import type { AppRouter } from "../server/trpc/root.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -60,9 +63,13 @@ export function makeTrpcClient(baseUrl = "") {
         true: httpSubscriptionLink({
           url,
           transformer: superjson,
-          connectionParams: () => authHeaders(),
+          EventSource,
+          // Called on every (re)connect, so a credential set after pairing is used at once.
+          eventSourceOptions: () => ({
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...authHeaders() }, credentials: "same-origin" }),
+          }),
         }),
-        false: httpBatchLink({ url, transformer: superjson, headers: authHeaders, maxURLLength: 4000 }),
+        false: httpBatchLink({ url, transformer: superjson, headers: authHeaders, maxURLLength: 4000, maxItems: MAX_TRPC_BATCH_SIZE }),
       }),
     ],
   });

@@ -3,12 +3,14 @@
  * services → Alipay client → money services → (worker). One instance per process
  * (kept on globalThis so Next's dev reloads and multiple route bundles share it).
  */
+import { join } from "node:path";
 import { createDb, tuneSqlite, type DbHandle } from "@kiosk/db";
 import { getEnv, type KioskEnv } from "../env.ts";
 import { trustedProxiesOf, type TrustedProxies } from "./client-address.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createKioskMetrics } from "./metrics.ts";
+import { BRIDGE_TOKEN_KEY_FILE, loadBridgeTokenKey } from "./services/bridge-tokens.ts";
 import { createMoneyServices } from "./services/index.ts";
 import { createPlatformServices } from "./services/platform.ts";
 import { buildMoneyDeps } from "./money-wiring.ts";
@@ -45,7 +47,8 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot });
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
-  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes, sessionMaxHours: env.sessionMaxHours, auditRetentionDays: env.auditRetentionDays });
+  const bridgeTokenKey = loadBridgeTokenKey(join(env.ticketKeysDir, BRIDGE_TOKEN_KEY_FILE));
+  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes, sessionMaxHours: env.sessionMaxHours, auditRetentionDays: env.auditRetentionDays, bridgeTokenKey });
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money, alipayKeys };

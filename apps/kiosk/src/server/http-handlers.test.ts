@@ -130,14 +130,14 @@ describe("HTTP route handlers", () => {
     await reader.cancel().catch(() => undefined);
   });
 
-  it("authorises a subscription by its connectionParams, since EventSource cannot send headers", async () => {
+  it("authorises a subscription by its Authorization header, never by connectionParams (they travel in the URL, into access logs)", async () => {
     const cookie = await signIn();
-    const token = /kiosk_session=([^;]+)/.exec(cookie)?.[1] ?? "";
+    const token = decodeURIComponent(/kiosk_session=([^;]+)/.exec(cookie)?.[1] ?? "");
     const input = encodeURIComponent(JSON.stringify({ json: { attractionId: ATTRACTION } }));
-    const open = async (params?: Record<string, string>) => {
+    const open = async (params?: Record<string, string>, headers: Record<string, string> = {}) => {
       const ac = new AbortController();
       const qs = params ? `&connectionParams=${encodeURIComponent(JSON.stringify(params))}` : "";
-      const res = await trpc(new Request(`${BASE}/api/trpc/fleet.live?input=${input}${qs}`, { headers: { accept: "text/event-stream" }, signal: ac.signal }));
+      const res = await trpc(new Request(`${BASE}/api/trpc/fleet.live?input=${input}${qs}`, { headers: { accept: "text/event-stream", ...headers }, signal: ac.signal }));
       const reader = res.body!.getReader();
       let text = "";
       while (!/kiosk_lobby_1|UNAUTHORIZED/.test(text)) {
@@ -150,7 +150,8 @@ describe("HTTP route handlers", () => {
       return text;
     };
     expect(await open()).toContain("UNAUTHORIZED");
-    const authorised = await open({ authorization: `Bearer ${decodeURIComponent(token)}` });
+    expect(await open({ authorization: `Bearer ${token}` })).toContain("UNAUTHORIZED");
+    const authorised = await open(undefined, { authorization: `Bearer ${token}` });
     expect(authorised).toContain("kiosk_lobby_1");
     expect(authorised).not.toContain("UNAUTHORIZED");
   });

@@ -1,14 +1,18 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 /**
  * The HTTP entry points, as plain (Request) => Response functions over a runtime
  * getter, so tests call them without Next. src/app/** route files only re-export.
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
+import { getHeaderConfig } from "../env.ts";
 import type { AppRuntime } from "./app-services.ts";
 import { trustedProxiesOf } from "./client-address.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
+import { securityHeaders, withSecurityHeaders } from "./security-headers.ts";
+import { crossOriginRefusal, MAX_API_BODY_BYTES, MAX_TRPC_BATCH_SIZE, withLimitedBody } from "./request-guards.ts";
 import { handleNotifyRequest } from "./services/notify-http.ts";
 import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -23,52 +27,64 @@ export type RuntimeGetter = () => Promise<AppRuntime>;
 const startedAtMs = Date.now();
 
 /**
- * Server-sent-event subscriptions cannot carry an Authorization header (EventSource),
- * so tRPC's `connectionParams` may bring it instead; a real header still wins.
+ * Credentials come only from the Authorization header or the session cookie, never from
+ * tRPC's `connectionParams`: on server-sent events those travel in the URL, and so into
+ * access logs and proxies. The kiosk page opens its subscriptions with a header
+ * (lib/trpc.tsx, an EventSource that can send one).
  */
-function withConnectionParams(req: Request, connectionParams: Record<string, string | undefined> | null | undefined): Request {
-  const authorization = connectionParams?.authorization;
-  if (!authorization || req.headers.has("authorization")) return req;
-  const headers = new Headers(req.headers);
-  headers.set("authorization", authorization);
-  return new Request(req.url, { method: req.method, headers });
-}
-
-function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers, connectionParams?: Record<string, string | undefined> | null): Context {
+function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Context {
   return createContextInner({
     services: runtime.services,
-    auth: requestAuth(withConnectionParams(req, connectionParams), trustedProxiesOf(runtime.env.trustedProxies)),
+    auth: requestAuth(req, trustedProxiesOf(runtime.env.trustedProxies)),
     requestId: req.headers.get("x-request-id") ?? undefined,
     resHeaders,
     isSecureCookies: runtime.env.isSecureCookies,
   });
 }
 
+/** The security headers for this server's answers (security-headers.ts). */
+function secured(runtime: AppRuntime, response: Response): Response {
+  return withSecurityHeaders(response, securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl }));
+}
+
 export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const runtime = await getRuntime();
-    return fetchRequestHandler({
-      endpoint: TRPC_ENDPOINT,
-      req,
-      router: appRouter,
-      createContext: ({ req: r, resHeaders, info }) => contextFor(runtime, r, resHeaders, info.connectionParams),
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
-      },
-    });
-  };
+  return async (incoming) => secured(await getRuntime(), await handleTrpc(getRuntime, incoming));
+}
+
+async function handleTrpc(getRuntime: RuntimeGetter, incoming: Request): Promise<Response> {
+  const runtime = await getRuntime();
+  const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+  if (refusal) return refusal;
+  const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+  if (req instanceof Response) return req;
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    maxBatchSize: MAX_TRPC_BATCH_SIZE,
+    createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
+    },
+  });
 }
 
 export function restHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const runtime = await getRuntime();
-    return createOpenApiFetchHandler({
-      endpoint: REST_ENDPOINT,
-      req,
-      router: getRestRouter(),
-      createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
-    });
-  };
+  return async (incoming) => secured(await getRuntime(), await handleRest(getRuntime, incoming));
+}
+
+async function handleRest(getRuntime: RuntimeGetter, incoming: Request): Promise<Response> {
+  const runtime = await getRuntime();
+  const refusal = crossOriginRefusal(incoming, runtime.env.publicUrl);
+  if (refusal) return refusal;
+  const req = await withLimitedBody(incoming, MAX_API_BODY_BYTES);
+  if (req instanceof Response) return req;
+  return createOpenApiFetchHandler({
+    endpoint: REST_ENDPOINT,
+    req,
+    router: getRestRouter(),
+    createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
+  });
 }
 
 export function openApiHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
@@ -99,18 +115,38 @@ export function readyzHandler(getRuntime: RuntimeGetter): () => Promise<Response
   };
 }
 
-export function metricsHandler(getRuntime: RuntimeGetter): () => Promise<Response> {
-  return async () => {
+/**
+ * Prometheus metrics. With METRICS_TOKEN set, only `Authorization: Bearer <token>`; without
+ * one, refused in production (set a token, or scrape a server bound to an internal network).
+ */
+export function metricsHandler(getRuntime: RuntimeGetter): (req?: Request) => Promise<Response> {
+  return async (req) => {
     const runtime = await getRuntime();
+    const expected = runtime.env.metricsToken;
+    if (expected === null && runtime.env.isProduction) {
+      return Response.json({ error: "metrics_disabled", message: "Set METRICS_TOKEN to scrape /metrics in production." }, { status: 403 });
+    }
+    if (expected !== null && !bearerMatches(req?.headers.get("authorization") ?? null, expected)) {
+      return Response.json({ error: "unauthorized" }, { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } });
+    }
     const { fleet, metrics } = runtime.services;
     await fleet.countOnline().catch(() => undefined);
     return new Response(metrics.registry.render(), { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
   };
 }
 
+function bearerMatches(header: string | null, expected: string): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "";
+  // Digests have equal length, so the comparison is constant-time whatever was sent.
+  return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+}
+
 /** Alipay's asynchronous notifications (form-encoded; "success" only once applied). */
 export function notifyHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  return async (req) => handleNotifyRequest(req, (await getRuntime()).services.money.notify);
+  return async (req) => {
+    const runtime = await getRuntime();
+    return secured(runtime, await handleNotifyRequest(req, runtime.services.money.notify));
+  };
 }
 
 /**
@@ -125,6 +161,12 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const readyz = readyzHandler(getRuntime);
   const metrics = metricsHandler(getRuntime);
   return async (req) => {
+    const runtime = await getRuntime();
+    const headers = securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl });
+    return withSecurityHeaders(await route(req), headers);
+  };
+
+  async function route(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (pathname.startsWith(`${TRPC_ENDPOINT}/`)) return trpc(req);
@@ -133,7 +175,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
     if (isGet && pathname === OPENAPI_DOCUMENT_PATH) return openApi();
     if (isGet && pathname === "/healthz") return healthzHandler();
     if (isGet && pathname === "/readyz") return readyz();
-    if (isGet && pathname === "/metrics") return metrics();
+    if (isGet && pathname === "/metrics") return metrics(req);
     return Response.json({ error: "not_found", path: pathname }, { status: 404 });
-  };
+  }
 }

@@ -1,9 +1,9 @@
-import { getBridgeToken, getBridgeUrl } from "../../env.ts";
+import { getBridgeUrl } from "../../env.ts";
 import { KioskApp } from "../../features/kiosk/kiosk-app.tsx";
 
-// The bridge settings are read per request from the server configuration, not baked in at build time.
+// The bridge URL is read per request from the server configuration; the bridge token is never in the page (the page fetches it after authenticating).
 export const dynamic = "force-dynamic";
 
 export default function KioskPage() {
-  return <KioskApp defaultBridgeUrl={getBridgeUrl()} defaultBridgeToken={getBridgeToken()} />;
+  return <KioskApp defaultBridgeUrl={getBridgeUrl()} />;
 }

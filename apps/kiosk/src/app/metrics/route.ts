@@ -4,4 +4,5 @@ import { metricsHandler } from "../../server/http-handlers.ts";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = metricsHandler(getRuntime);
+const metrics = metricsHandler(getRuntime);
+export const GET = (req: Request) => metrics(req);

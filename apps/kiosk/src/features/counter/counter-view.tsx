@@ -7,8 +7,8 @@
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { useTRPC } from "../../lib/trpc.tsx";
-import { useBridge } from "../kiosk/hooks/use-bridge.ts";
+import { useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
+import { useBridge, useDeviceBridgeToken, useRefreshOnRefusal } from "../kiosk/hooks/use-bridge.ts";
 import { readConfig } from "../kiosk/session-store.ts";
 import { Guard } from "../staff/guard.tsx";
 import { useStaffSession } from "../staff/session.tsx";
@@ -17,29 +17,33 @@ import { Section } from "../staff/ui.tsx";
 import { SalePanel } from "./sale-panel.tsx";
 import { CloseShift, OpenShift, ShiftHistory, ShiftReport, ShiftTotalsList, type ShiftView } from "./till-panel.tsx";
 
-export function CounterView({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: string | null }) {
+export function CounterView({ bridgeUrl }: { bridgeUrl: string }) {
   return (
     <div className="grid gap-4">
       <h1 className="text-xl font-semibold">Counter sale and till</h1>
       <Guard capability="sellAtCounter">
-        <Counter bridgeUrl={bridgeUrl} bridgeToken={bridgeToken} />
+        <Counter bridgeUrl={bridgeUrl} />
       </Guard>
     </div>
   );
 }
 
-function Counter({ bridgeUrl, bridgeToken }: { bridgeUrl: string; bridgeToken: string | null }) {
+function Counter({ bridgeUrl }: { bridgeUrl: string }) {
   const trpc = useTRPC();
+  const trpcClient = useTRPCClient();
   const queryClient = useQueryClient();
   const session = useStaffSession();
-  const [bridgeConfig, setBridgeConfig] = useState<{ url: string; token: string } | null>(null);
+  const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
-    // Same settings as the kiosk page: ?bridge=…&bridgeToken=… (remembered) or the server's BRIDGE_URL / BRIDGE_TOKEN.
-    const c = readConfig(window.location.search, { url: bridgeUrl, token: bridgeToken });
-    setBridgeConfig({ url: c.bridgeUrl, token: c.bridgeToken });
-  }, [bridgeUrl, bridgeToken]);
-  const { client: bridge, snapshot } = useBridge(bridgeConfig?.url ?? null, bridgeConfig?.token ?? null);
+    // Same settings as the kiosk page: the server's BRIDGE_URL (or a loopback ?bridge= for this load only).
+    setUrl(readConfig(window.location.search, { url: bridgeUrl }).bridgeUrl);
+  }, [bridgeUrl]);
   const myShift = useQuery({ ...trpc.counter.myShift.queryOptions(), refetchInterval: 5_000 });
+  // The counter's bridge token comes from the server once this cashier has a shift open there.
+  const openCounterId = myShift.data?.state === "open" ? myShift.data.counter.id : null;
+  const { token, refresh } = useDeviceBridgeToken(openCounterId ? () => trpcClient.counter.bridgeToken.mutate() : null);
+  const { client: bridge, snapshot } = useBridge(url, token);
+  useRefreshOnRefusal(snapshot, refresh);
   const [closed, setClosed] = useState<ShiftView | null>(null);
   const shift = myShift.data;
   const isEveryone = session.can("viewAllShifts");

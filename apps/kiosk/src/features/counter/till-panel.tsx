@@ -5,7 +5,9 @@ import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "../../lib/trpc.tsx";
 import type { AppRouter } from "../../server/trpc/root.ts";
+import { BridgeTokenAction } from "../staff/fleet-view.tsx";
 import { formatDateTime, formatMoney } from "../staff/format.ts";
+import { useStaffSession } from "../staff/session.tsx";
 import { Badge, Button, Empty, ErrorText, inputClass, Table } from "../staff/ui.tsx";
 
 export type ShiftView = NonNullable<inferRouterOutputs<AppRouter>["counter"]["myShift"]>;
@@ -164,6 +166,7 @@ export function OpenShift() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const counters = useQuery(trpc.counter.list.queryOptions());
+  const canRotate = useStaffSession().can("rotateBridgeTokens");
   const open = useMutation(trpc.counter.openShift.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() }) }));
   if (!counters.data) return <ErrorText error={counters.error} />;
   if (counters.data.length === 0) return <Empty>No counters are set up. A supervisor adds one (counter.create).</Empty>;
@@ -177,6 +180,7 @@ export function OpenShift() {
               Open shift at {c.name}
             </Button>
             {c.location ? <span className="ml-1 text-xs text-slate-600">{c.location}</span> : null}
+            {canRotate ? <div className="mt-1"><BridgeTokenAction device="counter" id={c.id} /></div> : null}
           </li>
         ))}
       </ul>

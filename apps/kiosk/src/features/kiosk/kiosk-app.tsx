@@ -10,7 +10,7 @@ import { INTL_TAGS, type Locale } from "../../lib/i18n/locales.ts";
 import { deviceCredential, useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
 import { computeService, sameService } from "./flow/health.ts";
 import { heldOrderId, INITIAL_STATE, isIdleWatched, kioskReducer, type ServiceStatus } from "./flow/kiosk-machine.ts";
-import { useBridge } from "./hooks/use-bridge.ts";
+import { useBridge, useDeviceBridgeToken, useRefreshOnRefusal } from "./hooks/use-bridge.ts";
 import { useHeartbeat } from "./hooks/use-heartbeat.ts";
 import { useIdle } from "./hooks/use-idle.ts";
 import { I18nProvider } from "./i18n-context.tsx";
@@ -35,13 +35,13 @@ import type { DisplayPrefs } from "./ui/screen-frame.tsx";
 const DEFAULT_PREFS: DisplayPrefs = { isLargeText: false, isHighContrast: false };
 const RESUME_WAIT_MS = 8_000;
 
-export function KioskApp({ defaultBridgeUrl, defaultBridgeToken }: { defaultBridgeUrl: string; defaultBridgeToken: string | null }) {
+export function KioskApp({ defaultBridgeUrl }: { defaultBridgeUrl: string }) {
   const [config, setConfig] = useState<KioskConfig | null>(null);
   const [isPaired, setPaired] = useState<boolean | null>(null);
   useEffect(() => {
-    setConfig(readConfig(window.location.search, { url: defaultBridgeUrl, token: defaultBridgeToken }));
+    setConfig(readConfig(window.location.search, { url: defaultBridgeUrl }));
     setPaired(deviceCredential.get() !== null);
-  }, [defaultBridgeUrl, defaultBridgeToken]);
+  }, [defaultBridgeUrl]);
 
   if (!config || isPaired === null) return <BootScreen />;
   if (!isPaired) return <SetupScreen initialCode={config.pairingCode} onPaired={() => setPaired(true)} />;
@@ -61,7 +61,9 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   const trpcClient = useTRPCClient();
   const [state, dispatch] = useReducer(kioskReducer, INITIAL_STATE);
   const [prefs, setPrefs] = useState<DisplayPrefs>(DEFAULT_PREFS);
-  const { client: bridge, snapshot: bridgeSnapshot } = useBridge(config.bridgeUrl, config.bridgeToken);
+  const { token: bridgeToken, refresh: refreshBridgeToken } = useDeviceBridgeToken(() => trpcClient.fleet.bridgeToken.mutate());
+  const { client: bridge, snapshot: bridgeSnapshot } = useBridge(config.bridgeUrl, bridgeToken);
+  useRefreshOnRefusal(bridgeSnapshot, refreshBridgeToken);
   const [startedAt] = useState(() => Date.now());
   const screen = state.screen;
 

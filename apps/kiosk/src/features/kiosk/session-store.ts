@@ -12,10 +12,8 @@ export interface ResumePointer {
 }
 
 const RESUME_KEY = "kiosk.resume";
-const BRIDGE_KEY = "kiosk.bridge";
-
-/** The bridge's public development token (apps/bridge DEV_PAIRING_TOKEN); production kiosks are given their own. */
-export const DEV_BRIDGE_TOKEN = "dev-pairing-token-change-me";
+/** Where older builds remembered a `?bridge=…&bridgeToken=…` override; cleared on every load. */
+const LEGACY_BRIDGE_KEY = "kiosk.bridge";
 
 function read(key: string): unknown {
   try {
@@ -47,7 +45,6 @@ export function saveResume(pointer: ResumePointer | null): void {
 
 export interface KioskConfig {
   bridgeUrl: string;
-  bridgeToken: string;
   idleMs: number;
   idleCountdownMs: number;
   doneMs: number;
@@ -60,21 +57,31 @@ function positiveInt(value: string | null, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+/** A `ws://` URL on this machine's loopback interface, or null. */
+export function loopbackBridgeUrl(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    const u = new URL(value);
+    const isLoopback = u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+    return u.protocol === "ws:" && isLoopback && u.username === "" && u.password === "" ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The page's settings: `?bridge=ws://…&bridgeToken=…` (remembered for later reloads),
- * `?pair=CODE` (provisioning), and timing overrides for tests and tuning; the server's
- * BRIDGE_URL / BRIDGE_TOKEN otherwise.
+ * The page's settings: the server's BRIDGE_URL; `?pair=CODE` (provisioning); timing
+ * overrides for tests and tuning. `?bridge=` may move the device channel to another port on
+ * this machine's loopback for this page load only (tests, a second bridge): it is never
+ * stored, and any other host is ignored, so a crafted link cannot point the page (and its
+ * bridge token) at someone else's server. The bridge token is not a setting: the page gets
+ * it from the server after authenticating (docs/security.md).
  */
-export function readConfig(search: string, server: { url: string; token: string | null }): KioskConfig {
+export function readConfig(search: string, server: { url: string }): KioskConfig {
   const q = new URLSearchParams(search);
-  const stored = (read(BRIDGE_KEY) ?? {}) as { url?: unknown; token?: unknown };
-  // Precedence: the query string (provisioning), then what an earlier query string stored, then the server's configuration.
-  const bridgeUrl = q.get("bridge") ?? (typeof stored.url === "string" ? stored.url : server.url);
-  const bridgeToken = q.get("bridgeToken") ?? (typeof stored.token === "string" ? stored.token : (server.token ?? DEV_BRIDGE_TOKEN));
-  if (q.get("bridge") || q.get("bridgeToken")) write(BRIDGE_KEY, { url: bridgeUrl, token: bridgeToken });
+  write(LEGACY_BRIDGE_KEY, null);
   return {
-    bridgeUrl,
-    bridgeToken,
+    bridgeUrl: loopbackBridgeUrl(q.get("bridge")) ?? server.url,
     idleMs: positiveInt(q.get("idleMs"), 60_000),
     idleCountdownMs: positiveInt(q.get("idleCountdownMs"), 20_000),
     doneMs: positiveInt(q.get("doneMs"), 12_000),

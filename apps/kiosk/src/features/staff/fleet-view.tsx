@@ -74,7 +74,7 @@ function Fleet() {
             </thead>
             <tbody>
               {kiosks.map((k) => (
-                <KioskRow key={k.id} kiosk={k} now={now} canChange={session.can("setInService")} canPair={session.can("registerKiosks")} canRevoke={session.can("revokeCredentials")} />
+                <KioskRow key={k.id} kiosk={k} now={now} canChange={session.can("setInService")} canPair={session.can("registerKiosks")} canRevoke={session.can("revokeCredentials")} canRotate={session.can("rotateBridgeTokens")} />
               ))}
             </tbody>
           </Table>
@@ -86,7 +86,7 @@ function Fleet() {
   );
 }
 
-function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke }: { kiosk: FleetKiosk; now: number; canChange: boolean; canPair: boolean; canRevoke: boolean }) {
+function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke, canRotate }: { kiosk: FleetKiosk; now: number; canChange: boolean; canPair: boolean; canRevoke: boolean; canRotate: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const setInService = useMutation(
@@ -158,10 +158,34 @@ function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke }: { kiosk: Fle
             <ReasonAction label="Revoke device credential" tone="danger" pending={revoke.isPending} onConfirm={(reason) => revoke.mutate({ kioskId: k.id, reason })} />
           ) : null}
           {revoke.data ? <p className="text-xs" role="status">Credential revoked: pair the kiosk again with a new code.</p> : null}
+          {canRotate ? <BridgeTokenAction device="kiosk" id={k.id} /> : null}
           <ErrorText error={setInService.error ?? pairing.error ?? revoke.error} />
         </div>
       </td>
     </tr>
+  );
+}
+
+/**
+ * Admin: issue a new device bridge token (rotation). Shown once, for the bridge's config on
+ * that PC (BRIDGE_PAIRING_TOKEN); the device's page fetches the new token by itself.
+ */
+export function BridgeTokenAction({ device, id }: { device: "kiosk" | "counter"; id: string }) {
+  const trpc = useTRPC();
+  const rotate = useMutation(trpc.fleet.rotateBridgeToken.mutationOptions());
+  return (
+    <>
+      <Button onClick={() => rotate.mutate({ device, id })} disabled={rotate.isPending}>
+        New bridge token
+      </Button>
+      {rotate.data ? (
+        <p className="max-w-xs break-all text-xs" role="status">
+          Put this in BRIDGE_PAIRING_TOKEN of the bridge on that PC and restart it (shown once):{" "}
+          <strong className="font-mono" data-testid="bridge-token">{rotate.data.token}</strong> · fingerprint {rotate.data.fingerprint}
+        </p>
+      ) : null}
+      <ErrorText error={rotate.error} />
+    </>
   );
 }
 

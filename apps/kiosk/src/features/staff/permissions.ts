@@ -34,6 +34,7 @@ export const CAPABILITIES = {
   revokeCredentials: "admin",
   manageAlipayKeys: "admin",
   runConformance: "admin",
+  rotateBridgeTokens: "admin",
 } as const satisfies Record<string, ConsoleRole>;
 
 export type Capability = keyof typeof CAPABILITIES;

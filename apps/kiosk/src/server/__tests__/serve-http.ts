@@ -76,3 +76,40 @@ export function cookiePair(setCookies: string[], name: string): string | null {
   const header = setCookies.find((c) => c.startsWith(`${name}=`));
   return header ? header.split(";")[0]! : null;
 }
+
+/**
+ * Serves a fetch-style handler the way Next's route handlers get requests: the body is the
+ * live request stream (not read beforehand, no size limit in front), so a test shows what
+ * the handler itself reads.
+ */
+export function serveStreaming(handler: FetchHandler): Promise<{ server: Server; baseUrl: string }> {
+  const origin = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const method = req.method ?? "GET";
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+      const hasBody = method !== "GET" && method !== "HEAD";
+      // The live upload as a web stream; once the handler cancels it, the rest is drained and dropped.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          req.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
+          req.on("end", () => controller.close());
+          req.on("error", (e) => controller.error(e));
+        },
+        cancel() {
+          req.removeAllListeners("data");
+          req.removeAllListeners("end");
+          req.resume();
+        },
+      });
+      const request = new Request(`${origin()}${req.url ?? "/"}`, { method, headers, ...(hasBody ? { body, duplex: "half" } : {}) } as RequestInit);
+      const response = await handler(request);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    })().catch(() => res.destroy());
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve({ server, baseUrl: origin() }));
+  });
+}

@@ -4,6 +4,7 @@
  * Kept apart from the route file so it is tested without Next.js.
  */
 import { parseNotificationBody } from "@kiosk/alipay-core";
+import { readBodyLimited } from "../request-guards.ts";
 import type { NotifyService } from "./notify-service.ts";
 
 /** Alipay's acknowledgement body (MAPI and OpenAPI alike). */
@@ -11,8 +12,10 @@ export const NOTIFY_ACK = "success";
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function handleNotifyRequest(request: Request, notify: NotifyService): Promise<Response> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return new Response("fail", { status: 413 });
+  // Refused on Content-Length before reading, or at the limit while reading: never buffered whole.
+  const body = await readBodyLimited(request, MAX_BODY_BYTES);
+  if (body === null) return new Response("fail", { status: 413, headers: { "content-type": "text/plain" } });
+  const text = new TextDecoder().decode(body);
   let params: Record<string, string>;
   try {
     params = parseNotificationBody(text);

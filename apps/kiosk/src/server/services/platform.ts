@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { Db, ScryptParams } from "@kiosk/db";
 import { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { createKioskMetrics, type KioskMetrics } from "../metrics.ts";
 import { AuditService } from "./audit-service.ts";
+import { BridgeTokenService } from "./bridge-tokens.ts";
 import { EventsService } from "./events-service.ts";
 import { FleetService } from "./fleet-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
@@ -27,6 +29,8 @@ export interface PlatformDeps {
   onlineWindowSec?: number;
   eventsPollIntervalMs?: number;
   rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+  /** The server's bridge-token key (bridge-tokens.ts); a random per-process key when absent (tests). */
+  bridgeTokenKey?: Buffer;
 }
 
 /** The services this platform layer owns; the money services receive all of them. */
@@ -43,6 +47,7 @@ export interface PlatformServices {
   rateLimiter: RateLimiter;
   /** Scheduled pruning (idempotency, audit retention, sessions, devices, rate-limit buckets). */
   maintenance: Maintenance;
+  bridgeTokens: BridgeTokenService;
 }
 
 export function createPlatformServices(deps: PlatformDeps): PlatformServices {
@@ -63,5 +68,6 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
   const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
   const maintenance = createMaintenance({ db, clock, log: log.child({ ns: "maintenance" }), audit, idempotency, rateLimiter, ...(deps.auditRetentionDays === undefined ? {} : { auditRetentionDays: deps.auditRetentionDays }) });
-  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, maintenance };
+  const bridgeTokens = new BridgeTokenService({ db, clock, audit, key: deps.bridgeTokenKey ?? randomBytes(32) });
+  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, maintenance, bridgeTokens };
 }

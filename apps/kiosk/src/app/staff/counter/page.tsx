@@ -1,9 +1,9 @@
-import { getBridgeToken, getBridgeUrl } from "../../../env.ts";
+import { getBridgeUrl } from "../../../env.ts";
 import { CounterView } from "../../../features/counter/counter-view.tsx";
 
 // The bridge settings are read per request from the server configuration, as on the kiosk page.
 export const dynamic = "force-dynamic";
 
 export default function Page() {
-  return <CounterView bridgeUrl={getBridgeUrl()} bridgeToken={getBridgeToken()} />;
+  return <CounterView bridgeUrl={getBridgeUrl()} />;
 }

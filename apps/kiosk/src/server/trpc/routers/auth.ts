@@ -64,6 +64,8 @@ export const authRouter = router({
   pairKiosk: publicProcedure.input(PairKioskSchema).mutation(async ({ ctx, input }) => {
     ctx.services.rateLimiter.consume("kioskPairing", `ip:${ctx.auth.ip}`);
     const r = await ctx.services.auth.pairKiosk({ code: input.code, ip: ctx.auth.ip });
+    // The kiosk's own bridge token (kept if it already has one: the bridge's config holds it); the page fetches it with fleet.bridgeToken.
+    await ctx.services.bridgeTokens.ensure("kiosk", r.kiosk.id, { type: "kiosk", id: r.kiosk.id });
     ctx.services.events.emitFleet({ type: "kiosk.paired", kioskId: r.kiosk.id, attractionId: r.kiosk.attractionId, at: ctx.clock.now() });
     return { credential: r.credential, kiosk: r.kiosk };
   }),

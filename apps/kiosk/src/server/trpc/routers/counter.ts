@@ -33,6 +33,15 @@ export const counterRouter = router({
   /** The signed-in cashier's open shift with its running totals, or null. */
   myShift: requireRole("cashier").query(({ ctx }) => ctx.services.money.counter.currentShift(staffActor(ctx))),
 
+  /**
+   * The bridge token of the counter where the signed-in cashier has an open shift (null without
+   * one, or when the counter has no token yet: an admin issues it with fleet.rotateBridgeToken).
+   */
+  bridgeToken: requireRole("cashier").mutation(async ({ ctx }) => {
+    const shift = await ctx.services.money.counter.currentShift(staffActor(ctx));
+    return { token: shift ? await ctx.services.bridgeTokens.tokenFor("counter", shift.counter.id) : null };
+  }),
+
   openShift: requireRole("cashier")
     .input(z.strictObject({ counterId: IdSchema }))
     .mutation(async ({ ctx, input }) => {

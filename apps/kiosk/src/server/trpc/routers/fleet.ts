@@ -35,6 +35,13 @@ export const fleetRouter = router({
     return { kioskId: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService, outOfServiceReason: k.outOfServiceReason, serverTime: ctx.clock.now() };
   }),
 
+  /**
+   * This kiosk's device bridge token, for the `auth` message to the bridge on its PC. Only
+   * after the device credential authenticated: never in the page's HTML or URL. A POST
+   * (mutation), so no cache or access log holds it.
+   */
+  bridgeToken: kioskProcedure.mutation(async ({ ctx }) => ({ token: await ctx.services.bridgeTokens.ensure("kiosk", ctx.kiosk.id, { type: "kiosk", id: ctx.kiosk.id }) })),
+
   // ------------------------------------------------------------ staff side
 
   list: staffProcedure.input(FleetFilterSchema).query(({ ctx, input }) => ctx.services.fleet.list({ attractionId: input?.attractionId })),
@@ -57,6 +64,15 @@ export const fleetRouter = router({
   issuePairingCode: requireRole("supervisor")
     .input(z.strictObject({ kioskId: KioskIdSchema }))
     .mutation(({ ctx, input }) => ctx.services.fleet.issuePairingCode(input.kioskId, { type: "staff", id: ctx.staff.id })),
+
+  /**
+   * Issues a new bridge token for a kiosk or counter (the old one is replaced). Shown once,
+   * for the bridge's config on that PC (BRIDGE_PAIRING_TOKEN); the device's page fetches the
+   * new one itself. Audited with the token's fingerprint only.
+   */
+  rotateBridgeToken: requireRole("admin")
+    .input(z.strictObject({ device: z.enum(["kiosk", "counter"]), id: KioskIdSchema }))
+    .mutation(({ ctx, input }) => ctx.services.bridgeTokens.issue(input.device, input.id, { type: "staff", id: ctx.staff.id })),
 
   /** Take a kiosk out of service (it keeps heartbeating but cannot sell) or back into service. */
   setInService: requireRole("cashier")
