@@ -91,7 +91,8 @@ const services = createMoneyServices({
   policy: {
     firstQueryDelayMs: 300,
     queryIntervalMs: 300,
-    paymentDeadlineMs: 4_000,
+    // Real time: generous enough that a loaded CI runner restarts the child and queries B before its deadline.
+    paymentDeadlineMs: 12_000,
     payInFlightWindowMs: 1_000,
     cancelBackoff: { baseMs: 200, maxMs: 1_600, jitterRatio: 0 },
     maxCancelAttempts: 5,
