@@ -66,7 +66,7 @@ export type PayOutcome =
       trade: Trade | undefined;
     }
   | { kind: "unknown"; trade: Trade | undefined }
-  | { kind: "system_error"; trade: Trade }
+  | { kind: "system_error"; trade: Trade | undefined }
   | { kind: "drop_before_processing" };
 
 export type PayResult = { outcome: PayOutcome; effects: ResponseEffects };
@@ -201,6 +201,20 @@ export class TradeEngine {
         };
       case "unknown_not_created":
         return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
+      case "system_error_no_trade":
+        if (
+          this.store.consumeSystemErrorFor(
+            input.merchantId,
+            input.outTradeNo,
+            "pay",
+            parameter,
+          )
+        )
+          return {
+            outcome: { kind: "system_error", trade: undefined },
+            effects: {},
+          };
+        break;
       default:
         break;
     }
