@@ -179,7 +179,7 @@ describe("conformance validator against a live gateway configuration", () => {
       refund_full: "passed",
     });
     expect(report.steps.find((s) => s.id === "cancel_retries")?.reason).toBe(
-      "needs the sandbox",
+      "needs the sandbox: its operator switch (PUT /sandbox/faults) is not on this gateway",
     );
     expect(report.steps.find((s) => s.id === "pin_wait")?.reason).toContain(
       "--code pin_wait=",

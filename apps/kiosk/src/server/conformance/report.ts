@@ -42,6 +42,11 @@ export const ExchangeSchema = z.strictObject({
   /** MAPI service or OpenAPI method. */
   apiName: z.string(),
   partnerTransId: z.string().optional(),
+  /**
+   * `seq` of the earlier exchange this request repeats exactly: the same parameters apart from
+   * `sign` and `timestamp` (compared before masking, never stored).
+   */
+  repeatOf: z.number().int().positive().optional(),
   request: z.strictObject({
     method: z.enum(["GET", "POST"]),
     url: z.string(),

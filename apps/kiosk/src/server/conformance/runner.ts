@@ -21,6 +21,7 @@ import {
   type Actor,
   type MoneyLogger,
 } from "../services/money-deps.ts";
+import { resolveServerPaymentPolicy } from "../services/payment-policy.ts";
 import { memoryTicketKeys } from "../services/ticket-keys.ts";
 import { createExchangeRecorder } from "./recorder.ts";
 import {
@@ -37,15 +38,14 @@ import {
   ACTIVE_STATES,
   Checks,
   StepSkipped,
+  skipReason,
   STEPS,
   type SandboxControl,
   type StepContext,
 } from "./scenarios.ts";
 import { startTamperProxy } from "./tamper-proxy.ts";
+import { checkQuerySchedule } from "./wire-checks.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
-
-/** Short enough that the time-out step is quick, long enough for a PIN wait of 3 s to be paid first. @default 8000 */
-export const DEFAULT_CONFORMANCE_DEADLINE_MS = 8_000;
 
 export type ConformanceProgress =
   | { type: "started"; runId: string; steps: { id: StepId; title: string }[] }
@@ -56,14 +56,21 @@ export interface RunConformanceOptions {
   /** The client configuration, as `alipayClientConfig(env)` builds it for the server. */
   gateway: AlipayClientConfig & { gatewayUrl: string };
   targetKind: Target["kind"];
-  /** `live` skips sandbox-only steps and uses `liveCodes`. */
+  /**
+   * `live`: never our sandbox. `sandbox`: the operator API is probed (`GET /sandbox/faults`);
+   * only a gateway that has it is treated as our sandbox (scenario codes, operator switches).
+   */
   env: Target["env"];
-  /** Operator API base (`http://host:port`) of a sandbox gateway; derived from the gateway URL when env is sandbox. */
+  /** Operator API base (`http://host:port`) of our sandbox; default: the gateway URL's origin. */
   sandboxUrl?: string;
   timeline: ConformanceTimeline;
   /** Merchant-provided codes per step for a live gateway (or to override a sandbox scenario code). */
   codes?: Partial<Record<StepId, string>>;
-  /** Payment deadline of the run's payments (the time-out step waits for it). */
+  /**
+   * The server's one policy setting (`PAYMENT_DEADLINE_SECONDS`); the rest is the production
+   * policy as is (`resolveServerPaymentPolicy`: first query 3.5 s after the pay, then every
+   * 3.5 s, the production back-offs). @default the production deadline (60 s)
+   */
   paymentDeadlineMs?: number;
   /** Run only these steps (in the standard order). */
   only?: StepId[];
@@ -86,6 +93,32 @@ function operatorClient(baseUrl: string): SandboxControl {
         );
     },
   };
+}
+
+/**
+ * The operator switch of our sandbox when the gateway has one: it answers
+ * `GET /sandbox/faults` with its fault counters. Any other gateway (Alipay's sandbox or live
+ * gateway, another simulator) gets null, and the steps that need the switch are skipped.
+ */
+export async function detectOperatorSwitch(
+  baseUrl: string,
+): Promise<SandboxControl | null> {
+  try {
+    const res = await fetch(new URL("/sandbox/faults", baseUrl), {
+      signal: AbortSignal.timeout(5_000),
+      redirect: "manual",
+    });
+    if (!res.ok) return null;
+    const body = (await res.json()) as {
+      faults?: { systemErrorNext?: unknown; cancelSystemErrorNext?: unknown };
+    };
+    return typeof body.faults?.systemErrorNext === "number" &&
+      typeof body.faults.cancelSystemErrorNext === "number"
+      ? operatorClient(baseUrl)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function merchantIdOf(gateway: AlipayClientConfig): string {
@@ -113,13 +146,20 @@ export async function runConformance(
   const runId = options.runId ?? newId("conf");
   const startedAt = timeline.clock.now();
   const log = options.log ?? silentLogger;
-  const deadlineMs =
-    options.paymentDeadlineMs ?? DEFAULT_CONFORMANCE_DEADLINE_MS;
-  const isSandbox = options.env === "sandbox";
+  // The production policy, with the deadline the server would use: the validator must
+  // behave as the server does, above all towards a live gateway.
+  const policy = resolveServerPaymentPolicy(
+    options.paymentDeadlineMs === undefined
+      ? {}
+      : { paymentDeadlineMs: options.paymentDeadlineMs },
+  );
+  const deadlineMs = policy.paymentDeadlineMs;
   const gatewayUrl = new URL(options.gateway.gatewayUrl);
-  const sandbox = isSandbox
-    ? operatorClient(options.sandboxUrl ?? gatewayUrl.origin)
-    : null;
+  const sandbox =
+    options.env === "sandbox"
+      ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin)
+      : null;
+  const isOurSandbox = sandbox !== null;
   const steps = STEPS.filter(
     (s) => !options.only || options.only.includes(s.id),
   );
@@ -162,17 +202,7 @@ export async function runConformance(
       alipay,
       log,
       ticketKeys: memoryTicketKeys(seeded.createdTicketKeys),
-      policy: {
-        firstQueryDelayMs: 1_000,
-        queryIntervalMs: 1_000,
-        paymentDeadlineMs: deadlineMs,
-        payInFlightWindowMs: 2_000,
-        payCodeHoldMs: Math.max(0, Math.min(4_000, deadlineMs - 3_000)),
-        cancelBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
-        maxCancelAttempts: 6,
-        refundBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
-        maxRefundAttempts: 5,
-      },
+      policy,
     });
     const attractionId = "attr_skyline";
     const kiosk: Actor = { type: "kiosk", id: seeded.kioskId, attractionId };
@@ -182,6 +212,28 @@ export async function runConformance(
     const collect = (): Exchange[] => {
       stepExchanges.push(...recorder.drain());
       return stepExchanges;
+    };
+
+    /**
+     * Real time: the poll step. Simulated time: straight to the next payment or refund action
+     * that is due (at least one step), so long waits of the production policy cost no loops.
+     */
+    const nextWaitMs = async (until: number): Promise<number> => {
+      if (!timeline.isSimulated) return timeline.stepMs;
+      const now = timeline.clock.now().getTime();
+      const due = { nextActionAt: { gt: new Date(now) } };
+      const select = { nextActionAt: true } as const;
+      const orderBy = { nextActionAt: "asc" } as const;
+      const [payment, refund] = await Promise.all([
+        db.db.payment.findFirst({ where: due, select, orderBy }),
+        db.db.refund.findFirst({ where: due, select, orderBy }),
+      ]);
+      const next = Math.min(
+        payment?.nextActionAt?.getTime() ?? Infinity,
+        refund?.nextActionAt?.getTime() ?? Infinity,
+        until,
+      );
+      return Math.max(timeline.stepMs, next - now);
     };
 
     const ctx: StepContext = {
@@ -199,7 +251,7 @@ export async function runConformance(
       codeFor(step, scenario, parameter) {
         const given = options.codes?.[step];
         if (given) return given;
-        if (!isSandbox) return null;
+        if (!isOurSandbox) return null;
         return scenarioCode(scenario, {
           serial: randomBytes(4).readUInt32BE() % 100_000_000,
           ...(parameter !== undefined ? { parameter } : {}),
@@ -243,7 +295,7 @@ export async function runConformance(
             timeline.clock.now().getTime() >= until
           )
             return state;
-          await timeline.wait(timeline.stepMs);
+          await timeline.wait(await nextWaitMs(until));
           await services.worker.tick();
         }
       },
@@ -258,12 +310,17 @@ export async function runConformance(
       stepExchanges = [];
       let status: StepResult["status"];
       let reason: string | undefined;
-      if (step.needs === "sandbox" && !isSandbox && !options.codes?.[step.id]) {
+      const skip = skipReason(step, {
+        isOurSandbox,
+        hasCode: options.codes?.[step.id] !== undefined,
+      });
+      if (skip !== null) {
         status = "skipped";
-        reason = "needs the sandbox";
+        reason = skip;
       } else {
         try {
           await step.run(ctx, checks);
+          checkQuerySchedule(ctx.exchanges(), checks);
           const failed = checks.list.find((c) => !c.ok);
           status = failed ? "failed" : "passed";
           if (failed) reason = `${failed.name}: ${failed.detail}`;

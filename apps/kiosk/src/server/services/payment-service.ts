@@ -585,11 +585,13 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   /** Sends a pay (the first, or a resend with the same partner_trans_id) and returns its answer as an input. */
-  async function sendPay(row: Pick<PaymentRow, "partnerTransId" | "amountMinor" | "currency">, held: HeldCode): Promise<PaymentInput> {
+  async function sendPay(row: Pick<PaymentRow, "partnerTransId" | "amountMinor" | "currency" | "createdAt">, held: HeldCode): Promise<PaymentInput> {
     try {
       const result = await timed("pay", () =>
         alipay.pay({
           partnerTransId: row.partnerTransId,
+          // The payment's creation time, so a resend is the identical request (MAPI trans_create_time).
+          createdAtMs: row.createdAt.getTime(),
           amountMinor: row.amountMinor,
           currency: row.currency,
           paymentCode: held.code,
