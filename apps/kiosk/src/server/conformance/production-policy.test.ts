@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
 import type { ConformanceReport, Exchange, StepId } from "./report.ts";
 import { runConformance } from "./runner.ts";
+import { Checks } from "./scenarios.ts";
+import { checkQuerySchedule } from "./wire-checks.ts";
 
 let own: OwnSandbox | undefined;
 let foreign: Server | undefined;
@@ -173,6 +175,39 @@ describe("the validator's own conduct against a configured gateway", () => {
     expect(
       s.checks.find((c) => c.name.startsWith("pay resent")),
     ).toMatchObject({ ok: true });
+  });
+});
+
+describe("the query-schedule check", () => {
+  const exchange = (seq: number, operation: string, atMs: number): Exchange => ({
+    seq,
+    at: new Date(Date.UTC(2026, 11, 5) + atMs).toISOString(),
+    operation,
+    apiName: operation,
+    partnerTransId: "P1",
+    request: { method: "POST", url: "http://gateway/", body: "" },
+    response: null,
+    signature: "verified",
+    outcome: operation === "pay" ? "unknown" : "waiting_buyer",
+    durationMs: 100,
+  });
+  const run = (times: number[]) => {
+    const checks = new Checks();
+    checkQuerySchedule(
+      times.map((t, i) => exchange(i + 1, i === 0 ? "pay" : "query", t)),
+      checks,
+    );
+    return checks.list;
+  };
+
+  it("passes the production schedule and fails polling faster than every 3 s or slower than 6 s", () => {
+    expect(run([0, 3_500, 7_000, 10_500])).toMatchObject([{ ok: true }]);
+    expect(run([0, 1_000, 2_000])).toMatchObject([
+      { ok: false, detail: expect.stringContaining("query #2 1.0 s after pay #1") },
+    ]);
+    expect(run([0, 3_500, 5_000])).toMatchObject([{ ok: false }]);
+    expect(run([0, 3_500, 12_000])).toMatchObject([{ ok: false }]);
+    expect(run([0])).toEqual([]);
   });
 });
 
