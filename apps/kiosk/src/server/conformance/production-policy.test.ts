@@ -230,6 +230,9 @@ describe("steps that need our sandbox's operator switch", () => {
         "unknown_then_query",
         "system_error_retries",
         "cancel_retries",
+        "notification_proof",
+        "refund_confirmed",
+        "late_success_after_cancel",
       ],
     });
     expect(
@@ -239,6 +242,9 @@ describe("steps that need our sandbox's operator switch", () => {
       unknown_then_query: "skipped",
       system_error_retries: "skipped",
       cancel_retries: "skipped",
+      notification_proof: "skipped",
+      refund_confirmed: "skipped",
+      late_success_after_cancel: "skipped",
     });
     expect(step(report, "cancel_retries").reason).toMatch(/operator switch/);
     expect(step(report, "unknown_then_query").reason).toContain(

@@ -17,6 +17,9 @@ export const STEP_IDS = [
   "refund_full",
   "tampered_response",
   "settlement_download",
+  "notification_proof",
+  "refund_confirmed",
+  "late_success_after_cancel",
 ] as const;
 
 export type StepId = (typeof STEP_IDS)[number];

@@ -40,9 +40,10 @@ import {
   StepSkipped,
   skipReason,
   STEPS,
-  type SandboxControl,
   type StepContext,
 } from "./scenarios.ts";
+import { detectOperatorSwitch } from "./operator-switch.ts";
+import { PROOF_STEPS } from "./proof-steps.ts";
 import { startTamperProxy } from "./tamper-proxy.ts";
 import { checkQuerySchedule } from "./wire-checks.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
@@ -77,48 +78,6 @@ export interface RunConformanceOptions {
   onProgress?: (event: ConformanceProgress) => void;
   log?: MoneyLogger;
   runId?: string;
-}
-
-function operatorClient(baseUrl: string): SandboxControl {
-  return {
-    async setFaults(patch) {
-      const res = await fetch(new URL("/sandbox/faults", baseUrl), {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(patch),
-      });
-      if (!res.ok)
-        throw new Error(
-          `Sandbox operator API refused ${JSON.stringify(patch)}: HTTP ${res.status} ${await res.text()}`,
-        );
-    },
-  };
-}
-
-/**
- * The operator switch of our sandbox when the gateway has one: it answers
- * `GET /sandbox/faults` with its fault counters. Any other gateway (Alipay's sandbox or live
- * gateway, another simulator) gets null, and the steps that need the switch are skipped.
- */
-export async function detectOperatorSwitch(
-  baseUrl: string,
-): Promise<SandboxControl | null> {
-  try {
-    const res = await fetch(new URL("/sandbox/faults", baseUrl), {
-      signal: AbortSignal.timeout(5_000),
-      redirect: "manual",
-    });
-    if (!res.ok) return null;
-    const body = (await res.json()) as {
-      faults?: { systemErrorNext?: unknown; cancelSystemErrorNext?: unknown };
-    };
-    return typeof body.faults?.systemErrorNext === "number" &&
-      typeof body.faults.cancelSystemErrorNext === "number"
-      ? operatorClient(baseUrl)
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 function merchantIdOf(gateway: AlipayClientConfig): string {
@@ -160,9 +119,9 @@ export async function runConformance(
       ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin)
       : null;
   const isOurSandbox = sandbox !== null;
-  const steps = STEPS.filter(
-    (s) => !options.only || options.only.includes(s.id),
-  );
+  const steps = [...STEPS, ...PROOF_STEPS]
+    .filter((s) => !options.only || options.only.includes(s.id))
+    .sort((a, b) => STEP_IDS.indexOf(a.id) - STEP_IDS.indexOf(b.id));
   options.onProgress?.({
     type: "started",
     runId,
@@ -245,6 +204,7 @@ export async function runConformance(
       proxy,
       sandbox,
       paymentDeadlineMs: deadlineMs,
+      protocol: options.gateway.protocol,
       shared: {},
       exchanges: collect,
       track: (id) => stepPayments.push(id),

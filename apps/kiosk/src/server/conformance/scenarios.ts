@@ -10,15 +10,12 @@ import type { Actor } from "../services/money-deps.ts";
 import { SETTLEMENT_ZONE } from "../services/reconciliation-service.ts";
 import type { Check, Exchange, StepId } from "./report.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
+import type { SandboxControl } from "./operator-switch.ts";
 import type { TamperProxy } from "./tamper-proxy.ts";
 import { checkPayResends, isSystemErrorAnswer } from "./wire-checks.ts";
 
 export const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
 
-/** Our sandbox's operator switches a step may need (operator API, `/sandbox/*`). */
-export interface SandboxControl {
-  setFaults(patch: Record<string, number | boolean>): Promise<void>;
-}
 
 export interface StepContext {
   db: Db;
@@ -44,6 +41,8 @@ export interface StepContext {
   /** Exchanges recorded so far in this step. */
   exchanges(): Exchange[];
   paymentDeadlineMs: number;
+  /** The gateway's protocol. */
+  protocol: "mapi" | "openapi";
   /** Shared between steps: the paid payment the refund steps use. */
   shared: { refundablePaymentId?: string; firstPaidAt?: Date };
   track(paymentId: string): void;
@@ -92,7 +91,7 @@ export function skipReason(
   return null;
 }
 
-function requireCode(
+export function requireCode(
   ctx: StepContext,
   step: StepId,
   scenario: ScenarioId,
@@ -126,7 +125,7 @@ function checkSignatures(ctx: StepContext, checks: Checks): void {
   );
 }
 
-async function ticketCount(ctx: StepContext, orderId: string): Promise<number> {
+export async function ticketCount(ctx: StepContext, orderId: string): Promise<number> {
   return ctx.db.ticket.count({ where: { orderId, state: "valid" } });
 }
 
