@@ -136,7 +136,7 @@ async function main(): Promise<number> {
         event.step.status
       ];
       process.stdout.write(
-        `  ${mark}  ${event.step.id.padEnd(22)} ${event.step.title}${event.step.reason ? `\n        ${event.step.reason}` : ""}\n`,
+        `  ${mark}  ${event.step.id.padEnd(26)} ${event.step.title}${event.step.reason ? `\n        ${event.step.reason}` : ""}\n`,
       );
     }
   };

@@ -6,7 +6,7 @@
  * notifications on request, faults, the trade as the gateway sees it) and run after the
  * settlement step, so the payments they leave for a person are not reconciliation differences.
  */
-import type { ScenarioId } from "@kiosk/alipay-sandbox";
+import { SCENARIOS, type ScenarioId } from "@kiosk/alipay-sandbox";
 import type { CraftedNotification, SandboxControl } from "./operator-switch.ts";
 import {
   requireCode,
@@ -197,6 +197,10 @@ async function refundConfirmed(ctx: StepContext, checks: Checks): Promise<void> 
 
 async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise<void> {
   const sandbox = operatorOf(ctx);
+  if (!SCENARIOS.some((s) => s.id === LATE_PAID))
+    throw new Error(
+      `this sandbox has no scenario ${LATE_PAID} (0022: UNKNOW on pay, the charge lands later)`,
+    );
   // 1. The charge lands while the server still cancels (inside the in-flight window after the
   //    pay): the cancel that found no trade is retried and reverses it.
   const early = await cancelledBeforeTheCharge(ctx, 10);
