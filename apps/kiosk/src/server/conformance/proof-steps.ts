@@ -220,7 +220,9 @@ async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise
   );
   // 2. The charge lands after the server settled the cancel as "no trade": its signed
   //    success must reach a person, never be ignored.
-  const lateSeconds = 120;
+  // The production cancel back-off settles a no-trade cancel within 60 s of the pay (the
+  // in-flight window is 30 s); the charge lands after that.
+  const lateSeconds = 75;
   const late = await cancelledBeforeTheCharge(ctx, lateSeconds);
   const lateEnd = await ctx.settle(late.paymentId);
   const before = await sandbox.trade(late.partnerTransId);
