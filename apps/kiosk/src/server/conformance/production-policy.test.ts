@@ -208,6 +208,18 @@ describe("the query-schedule check", () => {
     expect(run([0, 3_500, 5_000])).toMatchObject([{ ok: false }]);
     expect(run([0, 3_500, 12_000])).toMatchObject([{ ok: false }]);
     expect(run([0])).toEqual([]);
+    // Once the trade is being cancelled, queries may be further apart (never closer).
+    const cancelling = [
+      exchange(1, "pay", 0),
+      exchange(2, "cancel", 1_000),
+      exchange(3, "query", 20_000),
+      exchange(4, "query", 21_000),
+    ];
+    const checks = new Checks();
+    checkQuerySchedule(cancelling, checks);
+    expect(checks.list).toMatchObject([
+      { ok: false, detail: "query #4 1.0 s after query #3" },
+    ]);
   });
 });
 

@@ -26,29 +26,32 @@ export function isSystemErrorAnswer(e: Exchange): boolean {
 const at = (e: Exchange): number => Date.parse(e.at);
 
 /**
- * Every query starts at least 3 s after the previous pay or query of its trade started, and at
- * most 6 s after that one ended. Adds nothing when the step sent no query.
+ * Every query starts at least 3 s after the previous pay or query of its trade started, and,
+ * while polling (before any cancel of the trade), at most 6 s after that one ended. Adds
+ * nothing when the step sent no query.
  */
 export function checkQuerySchedule(
   exchanges: Exchange[],
   checks: CheckList,
 ): boolean | undefined {
-  const polled = exchanges
-    .filter((e) => e.operation === "pay" || e.operation === "query")
-    .sort((a, b) => a.seq - b.seq);
-  if (!polled.some((e) => e.operation === "query")) return undefined;
+  const ordered = [...exchanges].sort((a, b) => a.seq - b.seq);
+  if (!ordered.some((e) => e.operation === "query")) return undefined;
   const last = new Map<string, Exchange>();
+  const cancelling = new Set<string>();
   const gaps: string[] = [];
   const bad: string[] = [];
-  for (const e of polled) {
+  for (const e of ordered) {
     const key = e.partnerTransId ?? "";
+    if (e.operation === "cancel") cancelling.add(key);
+    if (e.operation !== "pay" && e.operation !== "query") continue;
     const prev = last.get(key);
     last.set(key, e);
     if (e.operation !== "query" || !prev) continue;
     const sinceStart = at(e) - at(prev);
     const sinceEnd = sinceStart - prev.durationMs;
     gaps.push(`${(sinceStart / 1000).toFixed(1)} s`);
-    if (sinceStart < MIN_QUERY_GAP_MS || sinceEnd > MAX_QUERY_GAP_MS)
+    const isTooLate = !cancelling.has(key) && sinceEnd > MAX_QUERY_GAP_MS;
+    if (sinceStart < MIN_QUERY_GAP_MS || isTooLate)
       bad.push(
         `query #${e.seq} ${(sinceStart / 1000).toFixed(1)} s after ${prev.operation} #${prev.seq}`,
       );
