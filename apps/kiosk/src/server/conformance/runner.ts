@@ -174,25 +174,36 @@ export async function runConformance(
     };
 
     /**
-     * Real time: the poll step. Simulated time: straight to the next payment or refund action
-     * that is due (at least one step), so long waits of the production policy cost no loops.
+     * Real time: the poll step. Simulated time: straight to the next action of an active
+     * payment or unfinished refund (one step when one is due already, or none is known), so
+     * the long waits of the production policy cost no loops.
      */
     const nextWaitMs = async (until: number): Promise<number> => {
       if (!timeline.isSimulated) return timeline.stepMs;
       const now = timeline.clock.now().getTime();
-      const due = { nextActionAt: { gt: new Date(now) } };
       const select = { nextActionAt: true } as const;
       const orderBy = { nextActionAt: "asc" } as const;
       const [payment, refund] = await Promise.all([
-        db.db.payment.findFirst({ where: due, select, orderBy }),
-        db.db.refund.findFirst({ where: due, select, orderBy }),
+        db.db.payment.findFirst({
+          where: { state: { in: ACTIVE_STATES }, nextActionAt: { not: null } },
+          select,
+          orderBy,
+        }),
+        db.db.refund.findFirst({
+          where: {
+            state: { notIn: ["succeeded", "failed", "needs_attention"] },
+            nextActionAt: { not: null },
+          },
+          select,
+          orderBy,
+        }),
       ]);
       const next = Math.min(
         payment?.nextActionAt?.getTime() ?? Infinity,
         refund?.nextActionAt?.getTime() ?? Infinity,
-        until,
       );
-      return Math.max(timeline.stepMs, next - now);
+      if (next === Infinity) return timeline.stepMs;
+      return Math.max(timeline.stepMs, Math.min(next, until) - now);
     };
 
     const ctx: StepContext = {
