@@ -184,6 +184,21 @@ export class TradeEngine {
     }
     const { scenario, parameter } = resolved;
     switch (scenario.id) {
+      // SYSTEM_ERROR before processing for the first K pays; pay K+1 goes on as a success.
+      case "system_error_no_trade":
+        if (
+          this.store.consumeSystemErrorFor(
+            input.merchantId,
+            input.outTradeNo,
+            "pay",
+            parameter,
+          )
+        )
+          return {
+            outcome: { kind: "system_error", trade: undefined },
+            effects: {},
+          };
+        break;
       case "expired_code":
         return {
           outcome: {
@@ -201,20 +216,6 @@ export class TradeEngine {
         };
       case "unknown_not_created":
         return { outcome: { kind: "unknown", trade: undefined }, effects: {} };
-      case "system_error_no_trade":
-        if (
-          this.store.consumeSystemErrorFor(
-            input.merchantId,
-            input.outTradeNo,
-            "pay",
-            parameter,
-          )
-        )
-          return {
-            outcome: { kind: "system_error", trade: undefined },
-            effects: {},
-          };
-        break;
       default:
         break;
     }
