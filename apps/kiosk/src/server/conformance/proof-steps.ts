@@ -23,9 +23,9 @@ const OTHER_APP = "2021999999999999";
 
 /**
  * Scenario 0022 (`unknown_late_paid`, from the notification work of issue 14): UNKNOW on pay,
- * no trade until the charge lands N s later. Named here until the sandbox exports it.
+ * no trade until the charge lands N s later. Looked up, so a sandbox without it is reported.
  */
-const LATE_PAID = "unknown_late_paid" as ScenarioId;
+const LATE_PAID = SCENARIOS.find((s) => s.number === "0022")?.id;
 
 function operatorOf(ctx: StepContext): SandboxControl {
   if (!ctx.sandbox) throw new StepSkipped("needs the sandbox's operator switch");
@@ -197,13 +197,13 @@ async function refundConfirmed(ctx: StepContext, checks: Checks): Promise<void> 
 
 async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise<void> {
   const sandbox = operatorOf(ctx);
-  if (!SCENARIOS.some((s) => s.id === LATE_PAID))
+  if (LATE_PAID === undefined)
     throw new Error(
-      `this sandbox has no scenario ${LATE_PAID} (0022: UNKNOW on pay, the charge lands later)`,
+      "this sandbox has no scenario 0022 (unknown_late_paid: UNKNOW on pay, the charge lands later)",
     );
   // 1. The charge lands while the server still cancels (inside the in-flight window after the
   //    pay): the cancel that found no trade is retried and reverses it.
-  const early = await cancelledBeforeTheCharge(ctx, 10);
+  const early = await cancelledBeforeTheCharge(ctx, LATE_PAID, 10);
   const earlyEnd = await ctx.settle(early.paymentId);
   const earlyTrade = await sandbox.trade(early.partnerTransId);
   checks.add(
@@ -223,7 +223,7 @@ async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise
   // The production cancel back-off settles a no-trade cancel within 60 s of the pay (the
   // in-flight window is 30 s); the charge lands after that.
   const lateSeconds = 75;
-  const late = await cancelledBeforeTheCharge(ctx, lateSeconds);
+  const late = await cancelledBeforeTheCharge(ctx, LATE_PAID, lateSeconds);
   const lateEnd = await ctx.settle(late.paymentId);
   const before = await sandbox.trade(late.partnerTransId);
   checks.add(
@@ -250,9 +250,13 @@ async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise
 }
 
 /** A payment whose pay answered UNKNOW, the charge landing after `seconds`; the visitor cancels at once. */
-async function cancelledBeforeTheCharge(ctx: StepContext, seconds: number) {
+async function cancelledBeforeTheCharge(
+  ctx: StepContext,
+  scenario: ScenarioId,
+  seconds: number,
+) {
   const startedAt = ctx.timeline.clock.now().getTime();
-  const code = requireCode(ctx, "late_success_after_cancel", LATE_PAID, seconds);
+  const code = requireCode(ctx, "late_success_after_cancel", scenario, seconds);
   const { paymentId, orderId } = await ctx.buy(code);
   ctx.track(paymentId);
   await ctx.services.payments.cancel(paymentId, ctx.kiosk);
