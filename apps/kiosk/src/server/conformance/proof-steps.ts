@@ -120,7 +120,85 @@ async function notificationProof(ctx: StepContext, checks: Checks): Promise<void
   );
 }
 
+/**
+ * Scenario 0070 (`refund_delayed`, from the refund work of issue 14): a refund is accepted
+ * (OpenAPI `fund_change=N`, MAPI `UNKNOW`) and its money moves N s later.
+ */
+const REFUND_DELAYED = SCENARIOS.find((s) => s.number === "0070")?.id;
+
 async function refundConfirmed(ctx: StepContext, checks: Checks): Promise<void> {
+  await refundAnswerLost(ctx, checks);
+  await refundMoneyLater(ctx, checks);
+}
+
+/** The refund's money moves 20 s after the gateway accepted it: nothing counts before. */
+async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void> {
+  const sandbox = operatorOf(ctx);
+  if (REFUND_DELAYED === undefined)
+    throw new Error(
+      "this sandbox has no scenario 0070 (refund_delayed: a refund accepted, its money moving later)",
+    );
+  const delayMs = 20_000;
+  const code = requireCode(ctx, "refund_confirmed", REFUND_DELAYED, delayMs / 1000);
+  const { paymentId, orderId } = await ctx.buy(code);
+  ctx.track(paymentId);
+  if (!checks.equal("delayed refund: paid first", await ctx.settle(paymentId), "PAID"))
+    return;
+  const { partnerTransId, amountMinor } = await paymentRow(ctx, paymentId);
+  const seen = ctx.exchanges().length;
+  const askedAt = ctx.timeline.clock.now().getTime();
+  await ctx.services.refunds.request({
+    paymentId,
+    reason: "conformance: refund whose money moves later",
+    actor: ctx.staff,
+  });
+  // Well before the money moves: the gateway has accepted it, the server counts nothing yet.
+  await ctx.settle(paymentId, delayMs / 2);
+  const early = await ctx.db.refund.findMany({
+    where: { paymentId },
+    select: { state: true },
+  });
+  const tradeEarly = await sandbox.trade(partnerTransId);
+  const sent = ctx.exchanges().slice(seen).filter((e) => e.operation === "refund");
+  checks.add(
+    "delayed refund: accepted by the gateway, not counted before the money moved",
+    sent.length > 0 &&
+      tradeEarly?.refundedMinor === 0 &&
+      early.every((r) => r.state !== "succeeded") &&
+      (await ticketCount(ctx, orderId)) === 1,
+    `after ${(delayMs / 2000).toFixed(0)} s: refund ${early.map((r) => r.state).join(", ") || "none"}, gateway refunded ${tradeEarly?.refundedMinor ?? "?"}, ${sent.map((e) => `${e.operation} ${e.outcome}`).join(", ") || "no refund sent"}`,
+  );
+  const end = await ctx.settle(paymentId);
+  const done = await ctx.db.refund.findMany({
+    where: { paymentId },
+    select: { state: true, amountMinor: true, completedAt: true },
+  });
+  const tradeEnd = await sandbox.trade(partnerTransId);
+  const completedAt = done[0]?.completedAt?.getTime();
+  checks.add(
+    "delayed refund: counted once the refund query saw the money move",
+    end === "REFUNDED" &&
+      done.length === 1 &&
+      done[0]?.state === "succeeded" &&
+      done[0].amountMinor === amountMinor &&
+      completedAt !== undefined &&
+      completedAt >= askedAt + delayMs &&
+      tradeEnd?.refundedMinor === amountMinor &&
+      ctx
+        .exchanges()
+        .slice(seen)
+        .some((e) => e.operation === "refund_query" && e.outcome === "refunded"),
+    `payment ${end}; refund ${JSON.stringify(done)}; gateway refunded ${tradeEnd?.refundedMinor ?? "?"}; ${ctx
+      .exchanges()
+      .slice(seen)
+      .filter((e) => e.operation.startsWith("refund"))
+      .map((e) => `${e.operation} ${e.outcome}`)
+      .join(", ")}`,
+  );
+}
+
+/** The refund's answer is lost; the identical resend is answered "no money moved in this call". */
+async function refundAnswerLost(ctx: StepContext, checks: Checks): Promise<void> {
   const sandbox = operatorOf(ctx);
   const code = requireCode(ctx, "refund_confirmed", "success");
   const { paymentId, orderId } = await ctx.buy(code);
@@ -275,7 +353,7 @@ export const PROOF_STEPS: StepDefinition[] = [
   {
     id: "refund_confirmed",
     title:
-      "A refund counts only once money moved: the lost answer resent, fund_change=N confirmed by the refund query",
+      "A refund counts only once money moved: a lost answer resent (fund_change=N), a refund whose money moves later; both confirmed by the refund query",
     needs: "operator",
     run: refundConfirmed,
   },
