@@ -10,6 +10,8 @@ import { SCENARIOS, type ScenarioId } from "@kiosk/alipay-sandbox";
 import type { CraftedNotification, SandboxControl } from "./operator-switch.ts";
 import {
   requireCode,
+  scheduledUntil,
+  settleRefund,
   StepSkipped,
   ticketCount,
   type Checks,
@@ -146,12 +148,29 @@ async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void>
     return;
   const { partnerTransId, amountMinor } = await paymentRow(ctx, paymentId);
   const seen = ctx.exchanges().length;
-  const askedAt = ctx.timeline.clock.now().getTime();
   await ctx.services.refunds.request({
     paymentId,
     reason: "conformance: refund whose money moves later",
     actor: ctx.staff,
   });
+  const refundCalls = () =>
+    ctx
+      .exchanges()
+      .slice(seen)
+      .filter((e) => e.operation === "refund" || e.operation === "refund_query");
+  // The server may hold a refund for a while (Alipay's night window): wait for its first call.
+  const sendBy = (await scheduledUntil(ctx, paymentId)) + ctx.paymentDeadlineMs;
+  while (
+    refundCalls().length === 0 &&
+    ctx.timeline.clock.now().getTime() < sendBy
+  )
+    await ctx.settle(paymentId, ctx.timeline.stepMs);
+  const first = refundCalls()[0];
+  if (first === undefined) {
+    checks.add("delayed refund: sent", false, "no refund sent");
+    return;
+  }
+  const acceptedAt = Date.parse(first.at);
   // Well before the money moves: the gateway has accepted it, the server counts nothing yet.
   await ctx.settle(paymentId, delayMs / 2);
   const early = await ctx.db.refund.findMany({
@@ -159,39 +178,35 @@ async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void>
     select: { state: true },
   });
   const tradeEarly = await sandbox.trade(partnerTransId);
-  const sent = ctx.exchanges().slice(seen).filter((e) => e.operation === "refund");
   checks.add(
     "delayed refund: accepted by the gateway, not counted before the money moved",
-    sent.length > 0 &&
-      tradeEarly?.refundedMinor === 0 &&
+    tradeEarly?.refundedMinor === 0 &&
       early.every((r) => r.state !== "succeeded") &&
       (await ticketCount(ctx, orderId)) === 1,
-    `after ${(delayMs / 2000).toFixed(0)} s: refund ${early.map((r) => r.state).join(", ") || "none"}, gateway refunded ${tradeEarly?.refundedMinor ?? "?"}, ${sent.map((e) => `${e.operation} ${e.outcome}`).join(", ") || "no refund sent"}`,
+    `${(delayMs / 2000).toFixed(0)} s after the refund was sent: refund ${early.map((r) => r.state).join(", ") || "none"}, gateway refunded ${tradeEarly?.refundedMinor ?? "?"}, ${refundCalls().map((e) => `${e.operation} ${e.outcome}`).join(", ")}`,
   );
-  const end = await ctx.settle(paymentId);
+  const end = await settleRefund(ctx, paymentId);
   const done = await ctx.db.refund.findMany({
     where: { paymentId },
     select: { state: true, amountMinor: true, completedAt: true },
   });
   const tradeEnd = await sandbox.trade(partnerTransId);
   const completedAt = done[0]?.completedAt?.getTime();
+  // The gateway said so (a refund query, or the refund resent with the same id) once it moved.
+  const proof = refundCalls().find(
+    (e) => e.outcome === "refunded" && Date.parse(e.at) >= acceptedAt + delayMs,
+  );
   checks.add(
-    "delayed refund: counted once the refund query saw the money move",
+    "delayed refund: counted only once the gateway reported the money moved",
     end === "REFUNDED" &&
       done.length === 1 &&
       done[0]?.state === "succeeded" &&
       done[0].amountMinor === amountMinor &&
       completedAt !== undefined &&
-      completedAt >= askedAt + delayMs &&
+      completedAt >= acceptedAt + delayMs &&
       tradeEnd?.refundedMinor === amountMinor &&
-      ctx
-        .exchanges()
-        .slice(seen)
-        .some((e) => e.operation === "refund_query" && e.outcome === "refunded"),
-    `payment ${end}; refund ${JSON.stringify(done)}; gateway refunded ${tradeEnd?.refundedMinor ?? "?"}; ${ctx
-      .exchanges()
-      .slice(seen)
-      .filter((e) => e.operation.startsWith("refund"))
+      proof !== undefined,
+    `payment ${end}; refund ${JSON.stringify(done)}; gateway refunded ${tradeEnd?.refundedMinor ?? "?"}; ${refundCalls()
       .map((e) => `${e.operation} ${e.outcome}`)
       .join(", ")}`,
   );
@@ -216,7 +231,7 @@ async function refundAnswerLost(ctx: StepContext, checks: Checks): Promise<void>
       reason: "conformance: refund confirmed by query",
       actor: ctx.staff,
     });
-    end = await ctx.settle(paymentId);
+    end = await settleRefund(ctx, paymentId);
   } finally {
     await sandbox.setFaults({ dropNext: 0 });
   }

@@ -125,6 +125,45 @@ function checkSignatures(ctx: StepContext, checks: Checks): void {
   );
 }
 
+/** The latest time the server scheduled for the payment or its unfinished refunds (now at least). */
+export async function scheduledUntil(
+  ctx: StepContext,
+  paymentId: string,
+): Promise<number> {
+  const now = ctx.timeline.clock.now().getTime();
+  const [payment, refunds] = await Promise.all([
+    ctx.db.payment.findUniqueOrThrow({
+      where: { id: paymentId },
+      select: { nextActionAt: true },
+    }),
+    ctx.db.refund.findMany({
+      where: {
+        paymentId,
+        state: { notIn: ["succeeded", "failed", "needs_attention"] },
+      },
+      select: { nextActionAt: true },
+    }),
+  ]);
+  return Math.max(
+    now,
+    ...[payment, ...refunds].map((r) => r.nextActionAt?.getTime() ?? now),
+  );
+}
+
+/**
+ * Drives a payment with a refund until it settles, waiting also for whatever the server
+ * scheduled for it: a refund held for a while (e.g. Alipay's night window) is production
+ * behaviour, not a hang.
+ */
+export async function settleRefund(
+  ctx: StepContext,
+  paymentId: string,
+): Promise<string> {
+  const heldMs =
+    (await scheduledUntil(ctx, paymentId)) - ctx.timeline.clock.now().getTime();
+  return ctx.settle(paymentId, heldMs + ctx.paymentDeadlineMs * 3);
+}
+
 export async function ticketCount(ctx: StepContext, orderId: string): Promise<number> {
   return ctx.db.ticket.count({ where: { orderId, state: "valid" } });
 }
@@ -358,7 +397,7 @@ export const STEPS: StepDefinition[] = [
         reason: "conformance: partial refund",
         actor: ctx.staff,
       });
-      const end = await ctx.settle(paymentId);
+      const end = await settleRefund(ctx, paymentId);
       checks.equal("payment state", end, "PARTIALLY_REFUNDED");
       const refunds = await ctx.db.refund.findMany({
         where: { paymentId },
@@ -385,7 +424,7 @@ export const STEPS: StepDefinition[] = [
         reason: "conformance: full refund",
         actor: ctx.staff,
       });
-      const end = await ctx.settle(paymentId);
+      const end = await settleRefund(ctx, paymentId);
       checks.equal("payment state", end, "REFUNDED");
       const payment = await ctx.db.payment.findUniqueOrThrow({
         where: { id: paymentId },
