@@ -28,7 +28,8 @@ const USAGE = `npm run conformance -- [options]
   --code STEP=CODE      a merchant-provided payment code for a step (live gateways); repeatable
   --out DIR             where the reports go (default: <DATA_DIR>/conformance)
   --protocol mapi|openapi, --sign-type RSA2|MD5   the own sandbox's protocol and signing (default mapi RSA2)
-  --deadline-ms N       payment deadline of the run's payments (default 8000)
+  --deadline-ms N       payment deadline of the run's payments, 10000–600000 (default: the server's,
+                        PAYMENT_DEADLINE_SECONDS or 60000); every other number is the production policy
   --only STEP,…         run only these steps: ${STEP_IDS.join(", ")}
   --run-id ID           report file name (default: generated)
   --progress-json       print progress as JSON lines (for the staff console)`;
@@ -87,9 +88,11 @@ function parse() {
       : Number(values["deadline-ms"]);
   if (
     deadline !== undefined &&
-    (!Number.isSafeInteger(deadline) || deadline < 4_000)
+    (!Number.isSafeInteger(deadline) || deadline < 10_000 || deadline > 600_000)
   )
-    throw new UsageError("--deadline-ms must be an integer of at least 4000");
+    throw new UsageError(
+      "--deadline-ms must be an integer from 10000 to 600000 (the server's PAYMENT_DEADLINE_SECONDS range)",
+    );
   if (
     values["run-id"] !== undefined &&
     !/^[A-Za-z0-9_-]{1,64}$/.test(values["run-id"])
@@ -134,7 +137,7 @@ async function main(): Promise<number> {
         event.step.status
       ];
       process.stdout.write(
-        `  ${mark}  ${event.step.id.padEnd(22)} ${event.step.title}${event.step.reason ? `\n        ${event.step.reason}` : ""}\n`,
+        `  ${mark}  ${event.step.id.padEnd(26)} ${event.step.title}${event.step.reason ? `\n        ${event.step.reason}` : ""}\n`,
       );
     }
   };
@@ -146,7 +149,6 @@ async function main(): Promise<number> {
       onProgress,
       codes: args.codes,
       ...(args.only ? { only: args.only } : {}),
-      ...(args.deadline ? { paymentDeadlineMs: args.deadline } : {}),
       ...(args["run-id"] ? { runId: args["run-id"] } : {}),
     };
     if (args.target === "sandbox") {
@@ -156,6 +158,7 @@ async function main(): Promise<number> {
       });
       options = {
         ...common,
+        ...(args.deadline ? { paymentDeadlineMs: args.deadline } : {}),
         gateway: own.gateway,
         targetKind: "own_sandbox",
         env: "sandbox",
@@ -163,8 +166,11 @@ async function main(): Promise<number> {
       };
     } else {
       const env = getEnv();
+      // The server's own deadline unless overridden; the rest is the production policy.
+      const deadline = args.deadline ?? env.paymentDeadlineMs;
       options = {
         ...common,
+        ...(deadline !== null ? { paymentDeadlineMs: deadline } : {}),
         gateway: {
           ...alipayClientConfig(env),
           gatewayUrl: env.alipay.gatewayUrl,

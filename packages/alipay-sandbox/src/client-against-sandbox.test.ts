@@ -427,6 +427,7 @@ const SCENARIO_PARAMETER: Partial<Record<ScenarioId, number>> = {
   pin_wait_confirm: PIN_CONFIRM_SECONDS,
   pin_wait_reject: PIN_REJECT_SECONDS,
   slow_response: 2,
+  system_error_no_trade: 2,
 };
 
 /** Per-scenario sandbox / client settings (only slow_response needs any). */
@@ -604,6 +605,15 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
         : { event: { type: "query_result", result: { status: "unknown" } } },
     );
     expect(payRequests(h)).toHaveLength(1);
+    expectOnlyId(h, run.id);
+    expectCharged(h, onlyTrade(h, run.id));
+  },
+  system_error_no_trade(h, run) {
+    const state = finalState(run);
+    // pay → SYSTEM_ERROR, nothing recorded → query: not found → the same pay again, twice;
+    // the third pay charges. One trade, charged once.
+    expect(state.state).toBe("PAID");
+    expect(payRequests(h)).toHaveLength(3);
     expectOnlyId(h, run.id);
     expectCharged(h, onlyTrade(h, run.id));
   },

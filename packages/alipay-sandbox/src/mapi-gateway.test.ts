@@ -514,6 +514,24 @@ describe("MAPI scenario codes", () => {
     );
   });
 
+  it("0031 SYSTEM_ERROR without a trade on the first K pays: queries find nothing, pay K+1 charges", async () => {
+    const id = newId();
+    for (let i = 0; i < 2; i++) {
+      expect(await pay(code("system_error_no_trade", 2), { id })).toMatchObject(
+        { isSuccess: false, error: "SYSTEM_ERROR" },
+      );
+      expect((await query(id)).response["error"]).toBe("TRANS_NOT_FOUND");
+    }
+    expect(
+      (await pay(code("system_error_no_trade", 2), { id })).response[
+        "result_code"
+      ],
+    ).toBe("SUCCESS");
+    expect((await query(id)).response["alipay_trans_status"]).toBe(
+      "TRADE_SUCCESS",
+    );
+  });
+
   it("0040 slow response: answers late (scaled), trade recorded on arrival", async () => {
     const id = newId();
     const started = performance.now();

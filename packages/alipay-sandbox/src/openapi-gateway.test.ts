@@ -286,6 +286,16 @@ describe("OpenAPI scenario codes", () => {
     ).toMatchObject({ code: "10000", action: "refund" });
   });
 
+  it("SYSTEM_ERROR without a trade: ACQ.SYSTEM_ERROR, the query finds no trade, the resend charges", async () => {
+    const id = newId();
+    expect((await pay(code("system_error_no_trade"), id)).subCode).toBe(
+      "ACQ.SYSTEM_ERROR",
+    );
+    expect((await query(id)).subCode).toBe("ACQ.TRADE_NOT_EXIST");
+    expect((await pay(code("system_error_no_trade"), id)).code).toBe("10000");
+    expect((await query(id)).response["trade_status"]).toBe("TRADE_SUCCESS");
+  });
+
   it("bad signature scenario: the pay answer does not verify", async () => {
     const reply = await pay(code("bad_signature"), newId());
     expect(reply.code).toBe("10000");

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { verifyParams } from "@kiosk/alipay-core";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
@@ -213,6 +214,55 @@ describe("operator API", () => {
         publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
       }),
     ).toBe(false);
+  });
+
+  it("signs a notification for a trade on request, as sent or altered, and sends nothing", async () => {
+    await pay("N1", scenarioCode("pin_wait_never"));
+    const signed = async (body: unknown) => {
+      const { status, body: reply } = await api(
+        "/sandbox/trades/N1/notification",
+        post(body),
+      );
+      expect(status).toBe(200);
+      return reply["params"] as Record<string, string>;
+    };
+    const md5 = { signType: "MD5", md5Key: TEST_MD5_KEY } as const;
+    // As the sandbox would send it for the trade's current status.
+    const asIs = await signed({});
+    expect(asIs).toMatchObject({
+      partner_trans_id: "N1",
+      trade_status: "WAIT_BUYER_PAY",
+      trans_amount: "50.00",
+      currency: "HKD",
+      sign_type: "MD5",
+    });
+    expect(verifyParams(asIs, md5, "v1")).toBe(true);
+    // A success the gateway signs although it does not prove the payment (no amount, another seller).
+    const altered = await signed({
+      tradeStatus: "TRADE_SUCCESS",
+      omit: ["trans_amount", "total_fee", "currency"],
+      set: { seller_id: "2088999999999999" },
+    });
+    expect(altered).toMatchObject({
+      trade_status: "TRADE_SUCCESS",
+      seller_id: "2088999999999999",
+    });
+    expect(altered["gmt_payment"]).toBeDefined();
+    for (const name of ["trans_amount", "total_fee", "currency"])
+      expect(altered[name]).toBeUndefined();
+    expect(verifyParams(altered, md5, "v1")).toBe(true);
+    // Nothing changed at the gateway, nothing was delivered.
+    expect(await queryStatus("N1")).toBe("WAIT_BUYER_PAY");
+    expect((await api("/sandbox/notifications")).body["notifications"]).toEqual(
+      [],
+    );
+    expect((await api("/sandbox/trades/NOPE/notification", post({}))).status).toBe(
+      404,
+    );
+    expect(
+      (await api("/sandbox/trades/N1/notification", post({ tradeStatus: "PAID" })))
+        .status,
+    ).toBe(400);
   });
 
   it("resets trades, balances and faults", async () => {

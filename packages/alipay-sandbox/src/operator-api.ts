@@ -3,6 +3,10 @@
  * toggle faults and reset. JSON in, JSON out; no authentication (bind to loopback).
  */
 import { z } from "zod";
+import {
+  NotificationRequestSchema,
+  type NotificationRequest,
+} from "./crafted-notification.ts";
 import { currencyInfoOrCny, formatAmount } from "./money.ts";
 import { OPERATOR_PAGE_HTML } from "./operator-page.ts";
 import { SCENARIOS, scenarioCode } from "./scenarios.ts";
@@ -24,6 +28,11 @@ export type OperatorContext = {
   reset(): void;
   /** Resolves due PIN waits and waits for notification deliveries. */
   tick(): Promise<void>;
+  /** A signed notification for the trade, as sent or altered (crafted-notification.ts); not delivered. */
+  notification(
+    trade: Trade,
+    request: NotificationRequest,
+  ): Record<string, string> | undefined;
 };
 
 /** Patch accepted by `PUT /sandbox/faults`; unknown keys are rejected. */
@@ -158,6 +167,32 @@ export async function handleOperator(
     }
     await ctx.tick();
     return json(200, { trade: tradeView(outcome.trade) });
+  }
+  if (
+    parts[0] === "trades" &&
+    parts.length === 3 &&
+    parts[2] === "notification" &&
+    method === "POST"
+  ) {
+    ctx.engine.advance();
+    const trade =
+      ctx.store.trades.get(parts[1] as string) ??
+      findByOutTradeNo(ctx.store, parts[1] as string);
+    if (trade === undefined)
+      return json(404, { error: `No trade ${parts[1]}` });
+    let parsed: NotificationRequest;
+    try {
+      parsed = NotificationRequestSchema.parse(parseJson(request.body));
+    } catch (error) {
+      return json(400, {
+        error: "Invalid notification request",
+        issues: error instanceof z.ZodError ? error.issues : String(error),
+      });
+    }
+    const params = ctx.notification(trade, parsed);
+    if (params === undefined)
+      return json(409, { error: `No merchant configured for ${trade.tradeNo}` });
+    return json(200, { params });
   }
   if (parts[0] === "accounts" && parts.length === 1 && method === "GET") {
     return json(200, { accounts: ctx.store.listAccounts() });

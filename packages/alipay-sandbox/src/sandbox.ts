@@ -61,6 +61,7 @@ import {
   type FaultSettings,
   type Trade,
 } from "./store.ts";
+import { craftNotification } from "./crafted-notification.ts";
 import {
   shortHash,
   TradeEngine,
@@ -408,7 +409,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       throw error;
     }
     const operatorReply = await handleOperator(
-      { store, engine, now: () => clock.now(), reset, tick },
+      {
+        store,
+        engine,
+        now: () => clock.now(),
+        reset,
+        tick,
+        notification: (trade, request) =>
+          craftNotification(
+            ctx,
+            trade,
+            request,
+            shortHash(`${trade.tradeNo}:crafted:${store.nextSequence()}`),
+          ),
+      },
       { method, pathname: url.pathname, searchParams: url.searchParams, body },
     );
     if (operatorReply !== undefined) {

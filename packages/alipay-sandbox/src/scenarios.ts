@@ -22,6 +22,7 @@ export type ScenarioId =
   | "unknown_not_created"
   | "unknown_late_paid"
   | "system_error"
+  | "system_error_no_trade"
   | "slow_response"
   | "dropped_connection"
   | "dropped_before_processing"
@@ -152,6 +153,19 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     openApi: "`40004` / `ACQ.SYSTEM_ERROR` (cancel adds `retry_flag=Y`)",
     afterwards:
       "call K+1 of each service answers normally; the trade is `TRADE_SUCCESS`",
+  },
+  {
+    id: "system_error_no_trade",
+    number: "0031",
+    title: "SYSTEM_ERROR on the first K pays, no trade created",
+    parameter: {
+      meaning: "K = pay calls of this `out_trade_no` that fail without creating a trade",
+      defaultValue: 1,
+    },
+    mapi: "`is_success=F`, `<error>SYSTEM_ERROR</error>`, nothing recorded",
+    openApi: "`40004` / `ACQ.SYSTEM_ERROR`, nothing recorded",
+    afterwards:
+      "no trade until pay call K+1 (the same request resent), which succeeds instantly; queries before it `TRANS_NOT_FOUND` / `ACQ.TRADE_NOT_EXIST`",
   },
   {
     id: "slow_response",

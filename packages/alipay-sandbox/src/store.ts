@@ -236,7 +236,22 @@ export class SandboxStore {
 
   /** Counts one SYSTEM_ERROR budget use; returns true while the budget lasts. */
   consumeSystemError(trade: Trade, service: string, budget: number): boolean {
-    const key = `${tradeKey(trade.merchantId, trade.outTradeNo)}\u0000${service}`;
+    return this.consumeSystemErrorFor(
+      trade.merchantId,
+      trade.outTradeNo,
+      service,
+      budget,
+    );
+  }
+
+  /** The same budget by merchant and `out_trade_no`, for calls that create no trade. */
+  consumeSystemErrorFor(
+    merchantId: string,
+    outTradeNo: string,
+    service: string,
+    budget: number,
+  ): boolean {
+    const key = `${tradeKey(merchantId, outTradeNo)}\u0000${service}`;
     const used = this.systemErrorCounts.get(key) ?? 0;
     if (used >= budget) return false;
     this.systemErrorCounts.set(key, used + 1);

@@ -72,7 +72,7 @@ export type PayOutcome =
       trade: Trade | undefined;
     }
   | { kind: "unknown"; trade: Trade | undefined }
-  | { kind: "system_error"; trade: Trade }
+  | { kind: "system_error"; trade: Trade | undefined }
   | { kind: "drop_before_processing" };
 
 export type PayResult = { outcome: PayOutcome; effects: ResponseEffects };
@@ -217,6 +217,21 @@ export class TradeEngine {
     }
     const { scenario, parameter } = resolved;
     switch (scenario.id) {
+      // SYSTEM_ERROR before processing for the first K pays; pay K+1 goes on as a success.
+      case "system_error_no_trade":
+        if (
+          this.store.consumeSystemErrorFor(
+            input.merchantId,
+            input.outTradeNo,
+            "pay",
+            parameter,
+          )
+        )
+          return {
+            outcome: { kind: "system_error", trade: undefined },
+            effects: {},
+          };
+        break;
       case "expired_code":
         return {
           outcome: {

@@ -63,10 +63,13 @@ function Conformance() {
       <p className="mb-3 max-w-3xl text-sm">
         Runs the protocol scenarios (pay, PIN wait, UNKNOW, SYSTEM_ERROR,
         time-out and cancel, cancel retries, refunds, a tampered answer, the
-        settlement file) against this server&apos;s configured gateway, through
-        the server&apos;s own payment code on a throwaway database: real sales
-        are not touched. Against a live gateway, steps that need the sandbox or
-        a merchant test code are skipped; run{" "}
+        settlement file, notifications that do not prove a payment, a refund
+        confirmed by query, a charge landing after a cancel) against this
+        server&apos;s configured gateway, through the server&apos;s own payment
+        code and payment schedule on a throwaway database: real sales are not
+        touched. A run takes a few minutes. On any gateway but the
+        kiosk&apos;s sandbox, steps that need its operator switch or a merchant
+        test code are skipped; run{" "}
         <code>npm run conformance -- --target configured --code STEP=CODE</code>{" "}
         on the server for those.
       </p>

@@ -146,6 +146,7 @@ describe("conformance validator against the sandbox", () => {
       timeline: own.timeline,
       only: [
         "pay_success",
+        "system_error_retries",
         "timeout_then_cancel",
         "cancel_retries",
         "refund_partial",
@@ -154,6 +155,7 @@ describe("conformance validator against the sandbox", () => {
     });
     expect(statuses(report)).toEqual({
       pay_success: "failed",
+      system_error_retries: "failed",
       timeout_then_cancel: "failed",
       cancel_retries: "failed",
       refund_partial: "failed",
@@ -161,6 +163,14 @@ describe("conformance validator against the sandbox", () => {
     });
     const pay = report.steps[0];
     expect(pay?.payments[0]?.state).not.toBe("PAID");
+    // Queries never proved there is no trade, so the pay was never resent.
+    const systemError = report.steps.find(
+      (s) => s.id === "system_error_retries",
+    );
+    expect(systemError?.reason).toMatch(/^payment state/);
+    expect(
+      systemError?.exchanges.filter((e) => e.operation === "pay"),
+    ).toHaveLength(1);
     expect(
       pay?.exchanges.every(
         (e) => e.reason === "SYSTEM_ERROR" && e.signature === "unsigned",
@@ -197,7 +207,7 @@ describe("conformance validator against a live gateway configuration", () => {
       refund_full: "passed",
     });
     expect(report.steps.find((s) => s.id === "cancel_retries")?.reason).toBe(
-      "needs the sandbox",
+      "needs the sandbox: its operator switch (PUT /sandbox/faults) is not on this gateway",
     );
     expect(report.steps.find((s) => s.id === "pin_wait")?.reason).toContain(
       "--code pin_wait=",

@@ -52,6 +52,8 @@ export async function startOwnSandbox(
       ? {
           protocol: "openapi",
           appId: TEST_APP_ID,
+          // The seller (2088 PID) notifications must name, as the server sets it (ALIPAY_PARTNER_ID).
+          sellerId: TEST_PARTNER_ID,
           signType: "RSA2",
           gatewayUrl,
           ...keys,

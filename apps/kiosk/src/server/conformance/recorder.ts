@@ -5,6 +5,7 @@
  * rejected). Payment codes are masked and signatures abbreviated before anything is kept;
  * key material never passes through a transport.
  */
+import { createHash } from "node:crypto";
 import {
   decodeText,
   maskPaymentCode,
@@ -78,6 +79,27 @@ function partnerTransIdOf(request: HttpRequest): string | undefined {
   }
 }
 
+/** Parameters that legitimately differ between identical requests. */
+const VOLATILE_PARAMS = new Set(["sign", "timestamp"]);
+
+/**
+ * A digest of the request's parameters (URL query and form body) without the volatile ones,
+ * to recognise an identical resend. Only the digest is kept, and only in memory.
+ */
+function requestDigest(request: HttpRequest): string {
+  const url = new URL(request.url);
+  const params = [
+    ...url.searchParams.entries(),
+    ...new URLSearchParams(request.body ?? "").entries(),
+  ]
+    .filter(([name]) => !VOLATILE_PARAMS.has(name))
+    .map(([name, value]) => `${name}=${value}`)
+    .sort();
+  return createHash("sha256")
+    .update(`${request.method} ${url.origin}${url.pathname}\n${params.join("\n")}`)
+    .digest("hex");
+}
+
 function isTextual(contentType: string): boolean {
   return (
     contentType === "" || /text|xml|json|html|urlencoded/i.test(contentType)
@@ -132,6 +154,7 @@ export function createExchangeRecorder(options: {
   const open: OpenCall[] = [];
   let finished: Exchange[] = [];
   let seq = 0;
+  const firstSeqByDigest = new Map<string, number>();
 
   const callFor = (
     apiName: string,
@@ -150,12 +173,16 @@ export function createExchangeRecorder(options: {
       const startedAt = options.now();
       const apiName = apiNameOf(request);
       const partnerTransId = partnerTransIdOf(request);
+      const digest = requestDigest(request);
+      const repeatOf = firstSeqByDigest.get(digest);
+      if (repeatOf === undefined) firstSeqByDigest.set(digest, seq + 1);
       const exchange: Exchange = {
         seq: ++seq,
         at: new Date(startedAt).toISOString(),
         operation: "unknown",
         apiName,
         ...(partnerTransId ? { partnerTransId } : {}),
+        ...(repeatOf !== undefined ? { repeatOf } : {}),
         request: {
           method: request.method,
           url: redactWireText(options.displayUrl?.(request.url) ?? request.url),

@@ -35,7 +35,7 @@ function exchangeHtml(e: Exchange): string {
     ? `<p>Response: HTTP ${e.response.status} ${esc(e.response.contentType)}${e.response.isTruncated ? " (truncated)" : ""}</p><pre>${esc(e.response.body)}</pre>`
     : `<p>No response${e.transportError ? `: ${esc(e.transportError)}` : ""}</p>`;
   return `<details class="exchange"><summary>#${e.seq} ${esc(e.operation)} <code>${esc(e.apiName)}</code> → ${esc(outcome)} · signature <span class="${sigClass}">${e.signature}</span> · ${e.durationMs} ms</summary>
-<p>${esc(e.at)} · ${esc(e.request.method)} ${esc(e.request.url)}${e.partnerTransId ? ` · partner_trans_id ${esc(e.partnerTransId)}` : ""}</p>
+<p>${esc(e.at)} · ${esc(e.request.method)} ${esc(e.request.url)}${e.partnerTransId ? ` · partner_trans_id ${esc(e.partnerTransId)}` : ""}${e.repeatOf !== undefined ? ` · repeats #${e.repeatOf} exactly` : ""}</p>
 <p>Request:</p><pre>${esc(e.request.body)}</pre>${response}</details>`;
 }
 

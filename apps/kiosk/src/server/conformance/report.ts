@@ -17,6 +17,9 @@ export const STEP_IDS = [
   "refund_full",
   "tampered_response",
   "settlement_download",
+  "notification_proof",
+  "refund_confirmed",
+  "late_success_after_cancel",
 ] as const;
 
 export type StepId = (typeof STEP_IDS)[number];
@@ -42,6 +45,11 @@ export const ExchangeSchema = z.strictObject({
   /** MAPI service or OpenAPI method. */
   apiName: z.string(),
   partnerTransId: z.string().optional(),
+  /**
+   * `seq` of the earlier exchange this request repeats exactly: the same parameters apart from
+   * `sign` and `timestamp` (compared before masking, never stored).
+   */
+  repeatOf: z.number().int().positive().optional(),
   request: z.strictObject({
     method: z.enum(["GET", "POST"]),
     url: z.string(),

@@ -21,6 +21,7 @@ import {
   type Actor,
   type MoneyLogger,
 } from "../services/money-deps.ts";
+import { resolveServerPaymentPolicy } from "../services/payment-policy.ts";
 import { memoryTicketKeys } from "../services/ticket-keys.ts";
 import { createExchangeRecorder } from "./recorder.ts";
 import {
@@ -37,15 +38,15 @@ import {
   ACTIVE_STATES,
   Checks,
   StepSkipped,
+  skipReason,
   STEPS,
-  type SandboxControl,
   type StepContext,
 } from "./scenarios.ts";
+import { detectOperatorSwitch } from "./operator-switch.ts";
+import { PROOF_STEPS } from "./proof-steps.ts";
 import { startTamperProxy } from "./tamper-proxy.ts";
+import { checkQuerySchedule } from "./wire-checks.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
-
-/** Short enough that the time-out step is quick, long enough for a PIN wait of 3 s to be paid first. @default 8000 */
-export const DEFAULT_CONFORMANCE_DEADLINE_MS = 8_000;
 
 export type ConformanceProgress =
   | { type: "started"; runId: string; steps: { id: StepId; title: string }[] }
@@ -56,36 +57,27 @@ export interface RunConformanceOptions {
   /** The client configuration, as `alipayClientConfig(env)` builds it for the server. */
   gateway: AlipayClientConfig & { gatewayUrl: string };
   targetKind: Target["kind"];
-  /** `live` skips sandbox-only steps and uses `liveCodes`. */
+  /**
+   * `live`: never our sandbox. `sandbox`: the operator API is probed (`GET /sandbox/faults`);
+   * only a gateway that has it is treated as our sandbox (scenario codes, operator switches).
+   */
   env: Target["env"];
-  /** Operator API base (`http://host:port`) of a sandbox gateway; derived from the gateway URL when env is sandbox. */
+  /** Operator API base (`http://host:port`) of our sandbox; default: the gateway URL's origin. */
   sandboxUrl?: string;
   timeline: ConformanceTimeline;
   /** Merchant-provided codes per step for a live gateway (or to override a sandbox scenario code). */
   codes?: Partial<Record<StepId, string>>;
-  /** Payment deadline of the run's payments (the time-out step waits for it). */
+  /**
+   * The server's one policy setting (`PAYMENT_DEADLINE_SECONDS`); the rest is the production
+   * policy as is (`resolveServerPaymentPolicy`: first query 3.5 s after the pay, then every
+   * 3.5 s, the production back-offs). @default the production deadline (60 s)
+   */
   paymentDeadlineMs?: number;
   /** Run only these steps (in the standard order). */
   only?: StepId[];
   onProgress?: (event: ConformanceProgress) => void;
   log?: MoneyLogger;
   runId?: string;
-}
-
-function operatorClient(baseUrl: string): SandboxControl {
-  return {
-    async setFaults(patch) {
-      const res = await fetch(new URL("/sandbox/faults", baseUrl), {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(patch),
-      });
-      if (!res.ok)
-        throw new Error(
-          `Sandbox operator API refused ${JSON.stringify(patch)}: HTTP ${res.status} ${await res.text()}`,
-        );
-    },
-  };
 }
 
 function merchantIdOf(gateway: AlipayClientConfig): string {
@@ -113,16 +105,23 @@ export async function runConformance(
   const runId = options.runId ?? newId("conf");
   const startedAt = timeline.clock.now();
   const log = options.log ?? silentLogger;
-  const deadlineMs =
-    options.paymentDeadlineMs ?? DEFAULT_CONFORMANCE_DEADLINE_MS;
-  const isSandbox = options.env === "sandbox";
-  const gatewayUrl = new URL(options.gateway.gatewayUrl);
-  const sandbox = isSandbox
-    ? operatorClient(options.sandboxUrl ?? gatewayUrl.origin)
-    : null;
-  const steps = STEPS.filter(
-    (s) => !options.only || options.only.includes(s.id),
+  // The production policy, with the deadline the server would use: the validator must
+  // behave as the server does, above all towards a live gateway.
+  const policy = resolveServerPaymentPolicy(
+    options.paymentDeadlineMs === undefined
+      ? {}
+      : { paymentDeadlineMs: options.paymentDeadlineMs },
   );
+  const deadlineMs = policy.paymentDeadlineMs;
+  const gatewayUrl = new URL(options.gateway.gatewayUrl);
+  const sandbox =
+    options.env === "sandbox"
+      ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin)
+      : null;
+  const isOurSandbox = sandbox !== null;
+  const steps = [...STEPS, ...PROOF_STEPS]
+    .filter((s) => !options.only || options.only.includes(s.id))
+    .sort((a, b) => STEP_IDS.indexOf(a.id) - STEP_IDS.indexOf(b.id));
   options.onProgress?.({
     type: "started",
     runId,
@@ -162,17 +161,7 @@ export async function runConformance(
       alipay,
       log,
       ticketKeys: memoryTicketKeys(seeded.createdTicketKeys),
-      policy: {
-        firstQueryDelayMs: 1_000,
-        queryIntervalMs: 1_000,
-        paymentDeadlineMs: deadlineMs,
-        payInFlightWindowMs: 2_000,
-        payCodeHoldMs: Math.max(0, Math.min(4_000, deadlineMs - 3_000)),
-        cancelBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
-        maxCancelAttempts: 6,
-        refundBackoff: { baseMs: 500, maxMs: 2_000, jitterRatio: 0 },
-        maxRefundAttempts: 5,
-      },
+      policy,
     });
     const attractionId = "attr_skyline";
     const kiosk: Actor = { type: "kiosk", id: seeded.kioskId, attractionId };
@@ -184,6 +173,39 @@ export async function runConformance(
       return stepExchanges;
     };
 
+    /**
+     * Real time: the poll step. Simulated time: straight to the next action of an active
+     * payment or unfinished refund (one step when one is due already, or none is known), so
+     * the long waits of the production policy cost no loops.
+     */
+    const nextWaitMs = async (until: number): Promise<number> => {
+      if (!timeline.isSimulated) return timeline.stepMs;
+      const now = timeline.clock.now().getTime();
+      const select = { nextActionAt: true } as const;
+      const orderBy = { nextActionAt: "asc" } as const;
+      const [payment, refund] = await Promise.all([
+        db.db.payment.findFirst({
+          where: { state: { in: ACTIVE_STATES }, nextActionAt: { not: null } },
+          select,
+          orderBy,
+        }),
+        db.db.refund.findFirst({
+          where: {
+            state: { notIn: ["succeeded", "failed", "needs_attention"] },
+            nextActionAt: { not: null },
+          },
+          select,
+          orderBy,
+        }),
+      ]);
+      const next = Math.min(
+        payment?.nextActionAt?.getTime() ?? Infinity,
+        refund?.nextActionAt?.getTime() ?? Infinity,
+      );
+      if (next === Infinity) return timeline.stepMs;
+      return Math.max(timeline.stepMs, Math.min(next, until) - now);
+    };
+
     const ctx: StepContext = {
       db: db.db,
       services,
@@ -193,13 +215,14 @@ export async function runConformance(
       proxy,
       sandbox,
       paymentDeadlineMs: deadlineMs,
+      protocol: options.gateway.protocol,
       shared: {},
       exchanges: collect,
       track: (id) => stepPayments.push(id),
       codeFor(step, scenario, parameter) {
         const given = options.codes?.[step];
         if (given) return given;
-        if (!isSandbox) return null;
+        if (!isOurSandbox) return null;
         return scenarioCode(scenario, {
           serial: randomBytes(4).readUInt32BE() % 100_000_000,
           ...(parameter !== undefined ? { parameter } : {}),
@@ -243,7 +266,7 @@ export async function runConformance(
             timeline.clock.now().getTime() >= until
           )
             return state;
-          await timeline.wait(timeline.stepMs);
+          await timeline.wait(await nextWaitMs(until));
           await services.worker.tick();
         }
       },
@@ -258,12 +281,17 @@ export async function runConformance(
       stepExchanges = [];
       let status: StepResult["status"];
       let reason: string | undefined;
-      if (step.needs === "sandbox" && !isSandbox && !options.codes?.[step.id]) {
+      const skip = skipReason(step, {
+        isOurSandbox,
+        hasCode: options.codes?.[step.id] !== undefined,
+      });
+      if (skip !== null) {
         status = "skipped";
-        reason = "needs the sandbox";
+        reason = skip;
       } else {
         try {
           await step.run(ctx, checks);
+          checkQuerySchedule(ctx.exchanges(), checks);
           const failed = checks.list.find((c) => !c.ok);
           status = failed ? "failed" : "passed";
           if (failed) reason = `${failed.name}: ${failed.detail}`;

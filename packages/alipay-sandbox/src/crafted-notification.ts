@@ -1,0 +1,62 @@
+/**
+ * A notification for a trade, signed by the gateway on an operator's request and returned
+ * instead of delivered: as the sandbox would send it for the trade's status, or altered
+ * before signing (another status, fields left out, fields set). Real Alipay signs, with the
+ * same key, notifications that do not prove a payment of ours (another merchant's trade,
+ * another amount); this lets a merchant test that such a notification settles nothing.
+ */
+import { signParams, type SigningKey } from "@kiosk/alipay-core";
+import { z } from "zod";
+import type { GatewayContext } from "./gateway-context.ts";
+import { mapiNotificationParams } from "./mapi-gateway.ts";
+import { openApiNotificationParams } from "./openapi-gateway.ts";
+import type { Trade } from "./store.ts";
+
+/** Body of `POST /sandbox/trades/:id/notification`; unknown keys are rejected. */
+export const NotificationRequestSchema = z.strictObject({
+  /** The status to notify instead of the trade's own (a success adds `gmt_payment`). */
+  tradeStatus: z.enum(["WAIT_BUYER_PAY", "TRADE_SUCCESS", "TRADE_CLOSED"]).optional(),
+  /** Fields to leave out (never `sign` / `sign_type`). */
+  omit: z.array(z.string().min(1).max(64)).max(50).optional(),
+  /** Fields to set or replace before signing. */
+  set: z.record(z.string().min(1).max(64), z.string().max(1000)).optional(),
+});
+
+export type NotificationRequest = z.infer<typeof NotificationRequestSchema>;
+
+/** The signed form fields, or undefined when the trade's merchant is not configured here. */
+export function craftNotification(
+  ctx: GatewayContext,
+  trade: Trade,
+  request: NotificationRequest,
+  notifyId: string,
+): Record<string, string> | undefined {
+  const status = request.tradeStatus ?? trade.status;
+  const shown: Trade = {
+    ...trade,
+    status,
+    paidAt:
+      status === "TRADE_SUCCESS"
+        ? (trade.paidAt ?? ctx.clock.now())
+        : trade.paidAt,
+  };
+  const sent =
+    trade.protocol === "mapi"
+      ? mapiNotificationParams(ctx, { trade: shown, notifyId })
+      : openApiNotificationParams(ctx, { trade: shown, notifyId });
+  if (sent === undefined) return undefined;
+  const { sign: _sign, sign_type: signType = "RSA2", ...fields } = sent;
+  for (const name of request.omit ?? []) delete fields[name];
+  Object.assign(fields, request.set ?? {});
+  const md5Key = ctx.partners.get(trade.merchantId)?.md5Key;
+  const key: SigningKey =
+    signType === "MD5" && md5Key !== undefined
+      ? { signType: "MD5", md5Key }
+      : {
+          signType: signType === "RSA" ? "RSA" : "RSA2",
+          privateKey: ctx.gatewayPrivateKey,
+        };
+  const params: Record<string, string> = { ...fields, sign_type: key.signType };
+  params["sign"] = signParams(params, key);
+  return params;
+}
