@@ -1,6 +1,7 @@
 "use client";
+import { useEffect } from "react";
 import { LOCALES, LOCALE_NATIVE_NAMES, INTL_TAGS } from "../../../lib/i18n/locales.ts";
-import { translate } from "../../../lib/i18n/translate.ts";
+import { loadMessages, translate } from "../../../lib/i18n/translate.ts";
 import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
 import { KioskButton } from "../ui/button.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
@@ -10,6 +11,10 @@ export function LanguageScreen() {
   const { dispatch } = useKiosk();
   const frame = useFrameProps();
   const { t } = useI18n();
+  // The visitor is about to pick a language: fetch the catalogues now, so the next screen never waits for one.
+  useEffect(() => {
+    for (const l of LOCALES) loadMessages(l).catch(() => {});
+  }, []);
   return (
     <ScreenFrame
       {...frame}
