@@ -20,6 +20,8 @@ const benches = [
   { name: "alipay client vs sandbox", entry: "packages/alipay-sandbox/bench/pay-overhead.ts" },
   { name: "bridge", entry: "apps/bridge/bench/run.ts" },
   { name: "server purchases", entry: "apps/kiosk/bench/purchases.ts" },
+  // Starts the whole system (scripts/start.mjs, own ports) and drives Chromium: cold /kiosk JavaScript and LCP.
+  { name: "kiosk page weight and paint", entry: "e2e/bench/page.ts" },
 ];
 
 /** "≥ 200", ">= 200", "< 50", "= 0" … → a predicate; anything else → no target. */

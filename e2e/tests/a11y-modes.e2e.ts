@@ -17,8 +17,6 @@ import {
 } from "./kiosk-support.ts";
 import { signInUi } from "./staff-support.ts";
 
-test.describe.configure({ mode: "serial" });
-
 /** Every console page (the NAV of features/staff/permissions.ts) and a heading each one shows once loaded. */
 const STAFF_PAGES: { path: string; name: string }[] = [
   { path: "/staff", name: "fleet" },
@@ -134,10 +132,12 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
       { timeout: 10_000 },
     );
     await checkScreen(page, `${mode}-05-scan`);
-    // A declined code: the failure screen, then "try again" back to the scan screen and a paid sale.
+    // A declined code: the failure screen, then "try again" (summary, scan) and a paid sale.
     await scan(scenarioCode("0001"));
     await expectScreen(page, "failure", 20_000);
     await checkScreen(page, `${mode}-10-failure`);
+    await page.locator("footer button").last().click();
+    await expectScreen(page, "summary", 15_000);
     await page.locator("footer button").last().click();
     await expectScreen(page, "scan", 15_000);
     await expect(page.getByTestId("scanner-state")).toHaveAttribute(
