@@ -103,11 +103,7 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
         "data-kiosk-contrast",
         "high",
       );
-    else
-      await expect(page.locator("html")).toHaveAttribute(
-        "style",
-        /font-size: 125%/,
-      );
+    else await expect(page.locator("html")).toHaveAttribute("data-kiosk-text", "large");
     await checkScreen(page, `${mode}-02-language`);
     await page.getByRole("button", { name: "English", exact: true }).click();
     await expectScreen(page, "tickets");
