@@ -65,9 +65,9 @@ async function shoot(page: Page, size: { width: number; height: number }, name: 
   if (size !== PORTRAIT) return;
   const m = await measure(page);
   const screen = name.replace(/^\d+-/, "");
-  // Arm's length on a 1080×1920 panel: titles ≥ 56 px, no text under 24 px, no target under 80 px, content past the middle.
+  // Arm's length on a 1080×1920 panel: titles ≥ 56 px, no text under 20 px, no target under 80 px, content past the middle.
   if (screen !== "attract" && m.h1Px < 56) problems.push(`${name}: title ${m.h1Px}px < 56px`);
-  if (m.smallestTextPx < 24) problems.push(`${name}: text as small as ${m.smallestTextPx}px < 24px`);
+  if (m.smallestTextPx < 20) problems.push(`${name}: text as small as ${m.smallestTextPx}px < 20px`);
   if (m.smallestButtonPx.h < 80 || m.smallestButtonPx.w < 80) problems.push(`${name}: a touch target ${Math.round(m.smallestButtonPx.w)}×${Math.round(m.smallestButtonPx.h)}px < 80px`);
   if (screen !== "attract" && m.contentBottom < m.viewportHeight * 0.55) problems.push(`${name}: content ends at ${Math.round(m.contentBottom)}px, in the top ${Math.round((100 * m.contentBottom) / m.viewportHeight)}% of the screen`);
 }
