@@ -4,7 +4,7 @@
  * server (heartbeats, payment follow), time (idle) and touches into events; effects react
  * to the resulting state (cancel an abandoned order, remember the payment for a reload).
  */
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { INTL_TAGS, type Locale } from "../../lib/i18n/locales.ts";
 import { deviceCredential, useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
@@ -150,6 +150,17 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
     onWarn: () => dispatch({ type: "idle_warning" }),
     onTimeout: () => dispatch({ type: "idle_timeout" }),
   });
+
+  // ---- a new visitor: forget the last one's orders, payments and tickets (cached queries and
+  // finished mutations would otherwise each keep a garbage-collection timer and their data for
+  // minutes: over weeks of sales that is memory and timers the page never needed; kiosk-soak.e2e.ts)
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (screen.name !== "attract") return;
+    const catalogKey = JSON.stringify(trpc.catalog.forKiosk.queryKey());
+    queryClient.removeQueries({ type: "inactive", predicate: (q) => JSON.stringify(q.queryKey) !== catalogKey });
+    queryClient.getMutationCache().clear();
+  }, [screen.name, queryClient, trpc]);
 
   // ---- display preferences reset for each new visitor
   useEffect(() => {
