@@ -47,8 +47,8 @@ export function openFds(): number {
 }
 
 let gc: (() => void) | undefined;
-/** Resident memory and open descriptors after a full GC (and a few turns of the event loop for closes to land). */
-export async function settledUsage(): Promise<{ rss: number; fds: number }> {
+/** Resident memory, JS heap and open descriptors after a full GC (and a few turns of the event loop for closes to land). */
+export async function settledUsage(): Promise<{ rss: number; heapUsed: number; fds: number }> {
   if (!gc) {
     setFlagsFromString("--expose-gc");
     gc = runInNewContext("gc") as () => void;
@@ -57,5 +57,6 @@ export async function settledUsage(): Promise<{ rss: number; fds: number }> {
     gc();
     await new Promise((r) => setImmediate(r));
   }
-  return { rss: process.memoryUsage().rss, fds: openFds() };
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, fds: openFds() };
 }
