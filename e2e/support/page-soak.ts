@@ -19,6 +19,8 @@ export interface Sample {
   heapUsedBytes: number;
   nodes: number;
   listeners: number;
+  /** Listeners on window and document, counted by the init script. */
+  globalListeners: number;
   documents: number;
   webSockets: number;
   eventSources: number;
@@ -29,8 +31,31 @@ export interface Sample {
 /** Installs the counters; call before the page loads. */
 export async function instrument(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __soak: { ws: Set<WebSocket>; es: Set<EventSource>; intervals: Set<unknown>; timeouts: Set<unknown> } };
-    const soak = (w.__soak = { ws: new Set(), es: new Set(), intervals: new Set(), timeouts: new Set() });
+    const w = window as unknown as { __soak: { ws: Set<WebSocket>; es: Set<EventSource>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<string> } };
+    const soak = (w.__soak = { ws: new Set(), es: new Set(), intervals: new Set(), timeouts: new Set(), globalListeners: new Set() });
+    // Listeners on window and document (CDP's jsEventListeners counts those on nodes).
+    const ids = new WeakMap<object, number>();
+    let nextId = 0;
+    const key = (target: EventTarget, type: string, fn: unknown, options?: boolean | EventListenerOptions) => {
+      if (typeof fn !== "function" && (typeof fn !== "object" || fn === null)) return null;
+      if (!ids.has(fn)) ids.set(fn, nextId++);
+      const capture = typeof options === "boolean" ? options : Boolean(options?.capture);
+      return `${target === window ? "w" : "d"}:${type}:${capture}:${ids.get(fn)}`;
+    };
+    for (const target of [window, document] as EventTarget[]) {
+      const add = target.addEventListener.bind(target);
+      const remove = target.removeEventListener.bind(target);
+      target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
+        const k = key(target, type, fn, options);
+        if (k && !(typeof options === "object" && options?.once)) soak.globalListeners.add(k);
+        add(type, fn, options);
+      };
+      target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+        const k = key(target, type, fn, options);
+        if (k) soak.globalListeners.delete(k);
+        remove(type, fn, options);
+      };
+    }
     const NativeWS = window.WebSocket;
     window.WebSocket = class extends NativeWS {
       constructor(url: string | URL, protocols?: string | string[]) {
@@ -86,8 +111,8 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
   const heap = await cdp.send("Runtime.getHeapUsage");
   const dom = await cdp.send("Memory.getDOMCounters");
   const held = await page.evaluate(() => {
-    const s = (window as unknown as { __soak: { ws: Set<unknown>; es: Set<unknown>; intervals: Set<unknown>; timeouts: Set<unknown> } }).__soak;
-    return { webSockets: s.ws.size, eventSources: s.es.size, intervals: s.intervals.size, timeouts: s.timeouts.size };
+    const s = (window as unknown as { __soak: { ws: Set<unknown>; es: Set<unknown>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<unknown> } }).__soak;
+    return { webSockets: s.ws.size, eventSources: s.es.size, intervals: s.intervals.size, timeouts: s.timeouts.size, globalListeners: s.globalListeners.size };
   });
   return { sale, kind, heapUsedBytes: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents, ...held };
 }
@@ -134,16 +159,30 @@ export interface SoakResult {
   above: { sale: number; kind: string; field: keyof Sample; value: number; baseline: number }[];
 }
 
-const HELD: (keyof Sample)[] = ["nodes", "listeners", "documents", "webSockets", "eventSources", "intervals", "timeouts"];
+const HELD: (keyof Sample)[] = ["nodes", "listeners", "globalListeners", "documents", "webSockets", "eventSources", "intervals", "timeouts"];
+
+/** The field-wise maximum of a few samples at rest (a heartbeat's timer comes and goes). */
+async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    if (i > 0) await page.waitForTimeout(700);
+    samples.push(await sample(page, cdp, 0, "baseline"));
+  }
+  const max = { ...samples[0]! };
+  for (const s of samples) for (const f of HELD) (max[f] as number) = Math.max(max[f] as number, s[f] as number);
+  max.heapUsedBytes = Math.min(...samples.map((s) => s.heapUsedBytes));
+  return max;
+}
 
 /**
  * Runs `sales` sales of the mix on a page already at the attract screen. The baseline is the
- * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded).
+ * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
+ * the field-wise maximum of three samples there (transient timers come and go).
  */
 export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?: (s: Sample) => void): Promise<SoakResult> {
   for (const kind of SALE_MIX) await sale(page, kind);
   await page.waitForTimeout(500);
-  const baseline = await sample(page, cdp, 0, "baseline");
+  const baseline = await restingBaseline(page, cdp);
   onSample?.(baseline);
   const samples: Sample[] = [baseline];
   const above: SoakResult["above"] = [];

@@ -60,5 +60,5 @@ test("the soak's checks catch a planted leak (a listener, a node and an interval
   const cdp = await openInstrumented(page);
   const result = await soak(page, cdp, 2);
   const fields = new Set(result.above.map((a) => a.field));
-  expect([...fields].sort()).toEqual(expect.arrayContaining(["intervals", "listeners", "nodes"]));
+  expect([...fields].sort()).toEqual(expect.arrayContaining(["globalListeners", "intervals", "nodes"]));
 });
