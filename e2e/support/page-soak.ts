@@ -161,11 +161,15 @@ export interface SoakResult {
 
 const HELD: (keyof Sample)[] = ["nodes", "listeners", "globalListeners", "documents", "webSockets", "eventSources", "intervals", "timeouts"];
 
-/** The field-wise maximum of a few samples at rest (a heartbeat's timer comes and goes). */
+/**
+ * The field-wise maximum of samples at rest over one whole loop of the attract screen's
+ * greeting (5 languages × 3.5 s: each language's text makes a few more or fewer nodes), so a
+ * heartbeat's timer or the current language cannot pass for something left behind.
+ */
 async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
   const samples: Sample[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    if (i > 0) await page.waitForTimeout(700);
+  for (let i = 0; i < 12; i += 1) {
+    if (i > 0) await page.waitForTimeout(1_600);
     samples.push(await sample(page, cdp, 0, "baseline"));
   }
   const max = { ...samples[0]! };
@@ -177,7 +181,7 @@ async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
 /**
  * Runs `sales` sales of the mix on a page already at the attract screen. The baseline is the
  * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
- * the field-wise maximum of three samples there (transient timers come and go).
+ * the field-wise maximum of samples there over one loop of the greeting (restingBaseline).
  */
 export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?: (s: Sample) => void): Promise<SoakResult> {
   for (const kind of SALE_MIX) await sale(page, kind);
