@@ -190,20 +190,28 @@ export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?
   onSample?.(baseline);
   const samples: Sample[] = [baseline];
   const above: SoakResult["above"] = [];
+  // A count above the baseline counts as left behind when it is still above after the next
+  // sale too (a retry or heartbeat timer that happens to be running is gone by then; what a sale
+  // leaves behind is not), or, after the last sale, still above three seconds later.
+  const aboveIn = (x: Sample) => HELD.filter((f) => (x[f] as number) > (baseline[f] as number));
+  let previous: Sample | null = null;
   for (let i = 1; i <= sales; i++) {
     const kind = SALE_MIX[(i - 1) % SALE_MIX.length] ?? "instant";
     await sale(page, kind);
     await page.waitForTimeout(500);
-    let s = await sample(page, cdp, i, kind);
-    // Something above the baseline gets a second look a second later: a timer that is just
-    // running (a heartbeat, a status poll) is gone by then; what a sale left behind is not.
-    if (HELD.some((f) => (s[f] as number) > (baseline[f] as number))) {
-      await page.waitForTimeout(1_000);
-      s = await sample(page, cdp, i, kind);
-    }
+    const s = await sample(page, cdp, i, kind);
     samples.push(s);
     onSample?.(s);
-    for (const f of HELD) if ((s[f] as number) > (baseline[f] as number)) above.push({ sale: i, kind, field: f, value: s[f] as number, baseline: baseline[f] as number });
+    if (previous) {
+      const now = new Set(aboveIn(s));
+      for (const f of aboveIn(previous)) if (now.has(f)) above.push({ sale: previous.sale, kind: previous.kind, field: f, value: previous[f] as number, baseline: baseline[f] as number });
+    }
+    previous = s;
+  }
+  if (previous && aboveIn(previous).length > 0) {
+    await page.waitForTimeout(3_000);
+    const again = await sample(page, cdp, previous.sale, previous.kind);
+    for (const f of aboveIn(again)) above.push({ sale: again.sale, kind: again.kind, field: f, value: again[f] as number, baseline: baseline[f] as number });
   }
   const last = samples[samples.length - 1] ?? baseline;
   return { samples, baseline, last, heapGrowthBytes: last.heapUsedBytes - baseline.heapUsedBytes, above };

@@ -1,9 +1,10 @@
 /**
  * The short kiosk page soak (the long one is `npm run bench`, e2e/bench/page-soak.ts): one
  * page, never reloaded, through SOAK_SALES (20) complete sales of the mix (instant, PIN wait,
- * declined, cancelled, paper out and back). After every sale, back at the attract screen, the
- * DOM nodes, event listeners, WebSockets, EventSources, intervals and pending timeouts are at
- * most what they were after the warm-up round, and the heap after GC has grown < 10 MB. A
+ * declined, cancelled, paper out and back). Back at the attract screen after each sale, no count
+ * of DOM nodes, event listeners (on nodes, window, document), WebSockets, EventSources,
+ * intervals or pending timeouts stays above its resting value after the warm-up round (see
+ * soak() in support/page-soak.ts), and the heap after GC has grown < 10 MB. A
  * second test plants a small leak and checks that these checks catch it.
  */
 import { expect, test, type Page } from "@playwright/test";
