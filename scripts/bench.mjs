@@ -20,6 +20,10 @@ const benches = [
   { name: "alipay client vs sandbox", entry: "packages/alipay-sandbox/bench/pay-overhead.ts" },
   { name: "bridge", entry: "apps/bridge/bench/run.ts" },
   { name: "server purchases", entry: "apps/kiosk/bench/purchases.ts" },
+  { name: "bridge endurance (10,000 scans, 1,000 print jobs)", entry: "apps/bridge/bench/soak.ts" },
+  // These start the whole system (scripts/start.mjs, own ports) and drive Chromium.
+  { name: "kiosk page weight and paint", entry: "e2e/bench/page.ts" },
+  { name: "kiosk page endurance (500 sales, one page)", entry: "e2e/bench/page-soak.ts" },
 ];
 
 /** "≥ 200", ">= 200", "< 50", "= 0" … → a predicate; anything else → no target. */

@@ -81,9 +81,16 @@ describe("parseBridgeMessage", () => {
 });
 
 describe("browser safety", () => {
-  it("imports nothing but zod", () => {
+  it("imports nothing but zod and page.ts", () => {
     const source = readFileSync(new URL("./index.ts", import.meta.url), "utf-8");
     const imports = [...source.matchAll(/from\s+"([^"]+)"/g)].map((match) => match[1]);
-    expect(imports).toEqual(["zod"]);
+    expect([...new Set(imports)].sort()).toEqual(["./page.ts", "zod"]);
+  });
+
+  it("page.ts (what the kiosk page ships) imports nothing at run time, not even zod", () => {
+    const source = readFileSync(new URL("./page.ts", import.meta.url), "utf-8");
+    const runtimeImports = [...source.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"([^"]+)"/gms)].map((match) => match[1]);
+    expect(runtimeImports).toEqual([]);
+    expect(source).not.toMatch(/from\s+"zod"/);
   });
 });

@@ -2,34 +2,22 @@
  * Messages between the kiosk page and the local device bridge.
  *
  * Defined once here and validated on both ends. This module must stay
- * browser-safe: it imports nothing but zod.
+ * browser-safe: it imports nothing but zod and page.ts. The kiosk page itself imports page.ts
+ * (no zod) for its run-time needs.
  */
 import { z } from "zod";
 
-export const BRIDGE_PROTOCOL_VERSION = 1 as const;
+// The constants live in page.ts (the zod-free part the kiosk page ships).
+import { MESSAGE_ID } from "./page.ts";
 
-/** WebSocket close codes the bridge uses; the reason string carries the detail. */
-export const BRIDGE_CLOSE_CODES = {
-  /** The Origin header is not on the allow-list. */
-  originNotAllowed: 4003,
-  /** The first message was not `auth`, or the token is wrong. */
-  unauthorized: 4001,
-  /** No `auth` message arrived in time. */
-  authTimeout: 4002,
-  /** The client speaks another protocol version. */
-  unsupportedVersion: 4004,
-  /** A newer authenticated connection took over. */
-  superseded: 4005,
-  /** The bridge is shutting down. */
-  shuttingDown: 1001,
-} as const;
+export { BRIDGE_CLOSE_CODES, BRIDGE_PROTOCOL_VERSION } from "./page.ts";
 
 /** Client-chosen ids: command ids and print job ids. Safe as a file name. */
 export const MessageIdSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "id may contain letters, digits, '.', '_', ':' and '-'");
+  .regex(MESSAGE_ID, "id may contain letters, digits, '.', '_', ':' and '-'");
 
 const Text = (max: number) => z.string().max(max);
 

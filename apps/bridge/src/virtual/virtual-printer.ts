@@ -48,7 +48,9 @@ const DEFAULT_STYLE: Style = { align: 0, bold: false, width: 1, height: 1 };
 
 export class VirtualPrinter {
   readonly events = new Emitter<VirtualPrinterEvents>();
+  /** The last KEPT_JOBS jobs, oldest first (a bridge running for weeks on the virtual printer must not keep them all). */
   readonly jobs: VirtualJob[] = [];
+  static readonly KEPT_JOBS = 200;
   readonly #options: VirtualPrinterOptions;
   #server: Server | null = null;
   readonly #sockets = new Set<Socket>();
@@ -289,6 +291,7 @@ export class VirtualPrinter {
       });
     }
     this.jobs.push(job);
+    if (this.jobs.length > VirtualPrinter.KEPT_JOBS) this.jobs.splice(0, this.jobs.length - VirtualPrinter.KEPT_JOBS);
     this.events.emit("job", job);
   }
 }

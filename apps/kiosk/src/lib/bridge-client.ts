@@ -5,15 +5,9 @@
  * reconnect (job ids are idempotent on the bridge, so nothing prints twice), and exposes an
  * immutable snapshot for `useSyncExternalStore`.
  */
-import {
-  BRIDGE_CLOSE_CODES,
-  BRIDGE_PROTOCOL_VERSION,
-  parseBridgeMessage,
-  type ClientMessage,
-  type DevicesStatus,
-  type PrintMessage,
-  type PrintResultMessage,
-} from "@kiosk/bridge-protocol";
+import type { ClientMessage, DevicesStatus, PrintMessage, PrintResultMessage } from "@kiosk/bridge-protocol";
+// The zod-free run-time part: zod stays out of the kiosk page's JavaScript.
+import { BRIDGE_CLOSE_CODES, BRIDGE_PROTOCOL_VERSION, parseBridgeMessage } from "@kiosk/bridge-protocol/page";
 
 export type BridgeConnection = "idle" | "connecting" | "authenticating" | "ready" | "closed";
 

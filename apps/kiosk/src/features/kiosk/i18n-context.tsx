@@ -1,8 +1,8 @@
 "use client";
-import { createContext, useContext, useMemo, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { formatCountdown, formatDate, formatMoney, formatNumber, formatShortDate, formatTime, formatTimeRange } from "../../lib/i18n/format.ts";
 import { INTL_TAGS, pickI18n, type Locale } from "../../lib/i18n/locales.ts";
-import { translate, type MessageKey, type MessageValues } from "../../lib/i18n/translate.ts";
+import { isMessagesLoaded, loadMessages, translate, type MessageKey, type MessageValues } from "../../lib/i18n/translate.ts";
 
 export interface I18n {
   locale: Locale;
@@ -36,8 +36,23 @@ export function makeI18n(locale: Locale): I18n {
 
 const I18nContext = createContext<I18n>(makeI18n("en"));
 
+/** Fetches the locale's catalogue if it is not here yet (say, a reload resuming in Korean) and re-renders when it is. */
 export function I18nProvider({ locale, children }: { locale: Locale; children: ReactNode }) {
-  const value = useMemo(() => makeI18n(locale), [locale]);
+  const isLoaded = isMessagesLoaded(locale);
+  const [loadedCount, setLoadedCount] = useState(0);
+  useEffect(() => {
+    if (isLoaded) return;
+    let isCurrent = true;
+    loadMessages(locale).then(
+      () => isCurrent && setLoadedCount((n) => n + 1),
+      () => {}, // offline: English stands in; the next locale change tries again
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [locale, isLoaded]);
+  // A new value (so consumers re-render) once the catalogue has arrived.
+  const value = useMemo(() => ({ ...makeI18n(locale), catalogueVersion: loadedCount }), [locale, loadedCount]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

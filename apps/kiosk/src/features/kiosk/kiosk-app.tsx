@@ -4,8 +4,8 @@
  * server (heartbeats, payment follow), time (idle) and touches into events; effects react
  * to the resulting state (cancel an abandoned order, remember the payment for a reload).
  */
-import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { INTL_TAGS, type Locale } from "../../lib/i18n/locales.ts";
 import { deviceCredential, useTRPC, useTRPCClient } from "../../lib/trpc.tsx";
 import { computeService, sameService } from "./flow/health.ts";
@@ -17,17 +17,9 @@ import { I18nProvider } from "./i18n-context.tsx";
 import { KioskContext, useKiosk, type KioskContextValue } from "./kiosk-context.tsx";
 import { AttractScreen } from "./screens/attract-screen.tsx";
 import { BootScreen } from "./screens/boot-screen.tsx";
-import { DoneScreen } from "./screens/done-screen.tsx";
-import { FailureScreen } from "./screens/failure-screen.tsx";
-import { IdleDialog } from "./screens/idle-dialog.tsx";
 import { LanguageScreen } from "./screens/language-screen.tsx";
+import { DoneScreen, FailureScreen, IdleDialog, PayingScreen, ScanScreen, SetupScreen, SuccessScreen, SummaryScreen, TicketsScreen } from "./screens/lazy-screens.tsx";
 import { OutOfServiceScreen } from "./screens/out-of-service-screen.tsx";
-import { PayingScreen } from "./screens/paying-screen.tsx";
-import { ScanScreen } from "./screens/scan-screen.tsx";
-import { SetupScreen } from "./screens/setup-screen.tsx";
-import { SuccessScreen } from "./screens/success-screen.tsx";
-import { SummaryScreen } from "./screens/summary-screen.tsx";
-import { TicketsScreen } from "./screens/tickets-screen.tsx";
 import { loadResume, readConfig, saveResume, type KioskConfig } from "./session-store.ts";
 import { useNow } from "./ui/use-now.ts";
 import type { DisplayPrefs } from "./ui/screen-frame.tsx";
@@ -44,7 +36,12 @@ export function KioskApp({ defaultBridgeUrl }: { defaultBridgeUrl: string }) {
   }, [defaultBridgeUrl]);
 
   if (!config || isPaired === null) return <BootScreen />;
-  if (!isPaired) return <SetupScreen initialCode={config.pairingCode} onPaired={() => setPaired(true)} />;
+  if (!isPaired)
+    return (
+      <Suspense fallback={<BootScreen />}>
+        <SetupScreen initialCode={config.pairingCode} onPaired={() => setPaired(true)} />
+      </Suspense>
+    );
   return (
     <PairedKiosk
       config={config}
@@ -156,6 +153,17 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
     onTimeout: () => dispatch({ type: "idle_timeout" }),
   });
 
+  // ---- a new visitor: forget the last one's orders, payments and tickets (cached queries and
+  // finished mutations would otherwise each keep a garbage-collection timer and their data for
+  // minutes: over weeks of sales that is memory and timers the page never needed; kiosk-soak.e2e.ts)
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (screen.name !== "attract") return;
+    const catalogKey = JSON.stringify(trpc.catalog.forKiosk.queryKey());
+    queryClient.removeQueries({ type: "inactive", predicate: (q) => JSON.stringify(q.queryKey) !== catalogKey });
+    queryClient.getMutationCache().clear();
+  }, [screen.name, queryClient, trpc]);
+
   // ---- display preferences reset for each new visitor
   useEffect(() => {
     if (screen.name === "attract") setPrefs(DEFAULT_PREFS);
@@ -163,7 +171,7 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   useEffect(() => {
     const html = document.documentElement;
     html.lang = INTL_TAGS[state.locale];
-    html.style.fontSize = prefs.isLargeText ? "125%" : "";
+    html.dataset.kioskText = prefs.isLargeText ? "large" : "normal"; // the type scale is in kiosk.css (it also depends on the screen's shape)
     html.dataset.kioskContrast = prefs.isHighContrast ? "high" : "normal";
   }, [state.locale, prefs]);
   useEffect(() => {
@@ -181,9 +189,14 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
     <KioskContext.Provider value={value}>
       <I18nProvider locale={state.locale}>
         <div className="k-root" data-contrast={prefs.isHighContrast ? "high" : "normal"} data-large-text={prefs.isLargeText} data-kiosk-screen={screen.name} lang={INTL_TAGS[state.locale]}>
-          <CurrentScreen />
+          {/* The screens of a sale load on demand (screens/lazy-screens.tsx). */}
+          <Suspense fallback={<BootScreen />}>
+            <CurrentScreen />
+          </Suspense>
           {state.isIdlePrompt && promptDeadline !== null ? (
-            <IdleDialog deadline={promptDeadline} onStay={() => dispatch({ type: "idle_dismissed" })} onReset={() => dispatch({ type: "idle_timeout" })} />
+            <Suspense fallback={null}>
+              <IdleDialog deadline={promptDeadline} onStay={() => dispatch({ type: "idle_dismissed" })} onReset={() => dispatch({ type: "idle_timeout" })} />
+            </Suspense>
           ) : null}
         </div>
       </I18nProvider>

@@ -22,6 +22,8 @@ function Shell({ children }: { children: ReactNode }) {
   const session = useStaffSession();
   const pathname = usePathname();
   const items = NAV.filter((n) => session.can(n.capability));
+  const isCurrentPage = (href: string) => (href === "/staff" ? pathname === "/staff" : pathname.startsWith(href));
+  const current = NAV.find((n) => isCurrentPage(n.href));
   return (
     <div className="min-h-screen">
       <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-300 bg-white px-4 py-2">
@@ -30,7 +32,7 @@ function Shell({ children }: { children: ReactNode }) {
           <nav aria-label="Console sections">
             <ul className="flex flex-wrap gap-1 text-sm">
               {items.map((n) => {
-                const isCurrent = n.href === "/staff" ? pathname === "/staff" : pathname.startsWith(n.href);
+                const isCurrent = isCurrentPage(n.href);
                 return (
                   <li key={n.href}>
                     <Link
@@ -58,7 +60,11 @@ function Shell({ children }: { children: ReactNode }) {
           </button>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl p-4">{children}</main>
+      <main className="mx-auto max-w-7xl p-4">
+        {/* Every console page gets a level-one heading (axe: page-has-heading-one); the sections show their own titles. */}
+        <h1 className="sr-only">{`${current?.label ?? "Staff console"} · Staff console`}</h1>
+        {children}
+      </main>
     </div>
   );
 }

@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatAmount } from "@kiosk/alipay-core/money";
 import { addDays, formatCountdown, formatMoney } from "./format.ts";
 import { LOCALES, pickI18n } from "./locales.ts";
 import { en } from "./messages/en.ts";
-import { formatMessage, MESSAGES, placeholdersOf, translate } from "./translate.ts";
+import { MESSAGES } from "./messages/all.ts";
+import { formatMessage, loadMessages, placeholdersOf, translate } from "./translate.ts";
+
+beforeAll(async () => {
+  await Promise.all(LOCALES.map((l) => loadMessages(l)));
+});
 
 describe("translations", () => {
   const keys = Object.keys(en).sort();

@@ -2,17 +2,49 @@
  * A small message formatter: `{name}` placeholders and ICU-style plurals
  * `{count, plural, one {# ticket} other {# tickets}}` (`#` is the count, formatted per locale).
  * Numbers given as values are formatted with the locale's digits and grouping.
+ *
+ * Catalogues load on demand: English (the fallback) and the multilingual greetings ship with
+ * the page; another language's catalogue is fetched by `loadMessages` when a visitor may pick
+ * it (the language screen) or a reload resumes in it. Until then `translate` falls back to the
+ * greetings, then English. Everything at once (tests, tools): `./messages/all.ts`.
  */
 import { en, type MessageKey, type Messages } from "./messages/en.ts";
-import { ja } from "./messages/ja.ts";
-import { ko } from "./messages/ko.ts";
-import { zhHans } from "./messages/zh-hans.ts";
-import { zhHant } from "./messages/zh-hant.ts";
+import { GREETINGS } from "./messages/greetings.ts";
 import { INTL_TAGS, type Locale } from "./locales.ts";
 
 export type { MessageKey, Messages };
 
-export const MESSAGES: Readonly<Record<Locale, Messages>> = { en, "zh-Hans": zhHans, "zh-Hant": zhHant, ja, ko };
+const LOADED: Partial<Record<Locale, Messages>> = { en };
+const LOADERS: Readonly<Record<Exclude<Locale, "en">, () => Promise<Messages>>> = {
+  "zh-Hans": () => import("./messages/zh-hans.ts").then((m) => m.zhHans),
+  "zh-Hant": () => import("./messages/zh-hant.ts").then((m) => m.zhHant),
+  ja: () => import("./messages/ja.ts").then((m) => m.ja),
+  ko: () => import("./messages/ko.ts").then((m) => m.ko),
+};
+const loading = new Map<Locale, Promise<Messages>>();
+
+/** Whether `locale`'s whole catalogue is here (English always is). */
+export function isMessagesLoaded(locale: Locale): boolean {
+  return LOADED[locale] !== undefined;
+}
+
+/** Fetches `locale`'s catalogue once (concurrent calls share the fetch); a failed fetch may be retried. */
+export function loadMessages(locale: Locale): Promise<Messages> {
+  const have = LOADED[locale];
+  if (have) return Promise.resolve(have);
+  let p = loading.get(locale);
+  if (!p) {
+    p = LOADERS[locale as Exclude<Locale, "en">]().then(
+      (m) => (LOADED[locale] = m),
+      (e: unknown) => {
+        loading.delete(locale);
+        throw e;
+      },
+    );
+    loading.set(locale, p);
+  }
+  return p;
+}
 
 export type MessageValues = Readonly<Record<string, string | number>>;
 
@@ -39,8 +71,10 @@ export function formatMessage(template: string, locale: Locale, values: MessageV
   });
 }
 
+/** `key` in `locale`: its catalogue if loaded, else the greetings, else English (see loadMessages). */
 export function translate(locale: Locale, key: MessageKey, values?: MessageValues): string {
-  return formatMessage(MESSAGES[locale][key], locale, values);
+  const template = LOADED[locale]?.[key] ?? (GREETINGS[locale] as Partial<Record<MessageKey, string>>)[key] ?? en[key];
+  return formatMessage(template, locale, values);
 }
 
 /** Placeholder and plural-variable names a template uses, for completeness checks. */

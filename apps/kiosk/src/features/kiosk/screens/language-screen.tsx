@@ -1,15 +1,22 @@
 "use client";
+import { useEffect } from "react";
 import { LOCALES, LOCALE_NATIVE_NAMES, INTL_TAGS } from "../../../lib/i18n/locales.ts";
-import { translate } from "../../../lib/i18n/translate.ts";
+import { loadMessages, translate } from "../../../lib/i18n/translate.ts";
 import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
 import { KioskButton } from "../ui/button.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
+import { preloadFlowScreens } from "./lazy-screens.tsx";
 import { useI18n } from "../i18n-context.tsx";
 
 export function LanguageScreen() {
   const { dispatch } = useKiosk();
   const frame = useFrameProps();
   const { t } = useI18n();
+  // A visitor has started: fetch the catalogues and the screens of a sale now, so the next screens never wait for them.
+  useEffect(() => {
+    for (const l of LOCALES) loadMessages(l).catch(() => {});
+    preloadFlowScreens();
+  }, []);
   return (
     <ScreenFrame
       {...frame}

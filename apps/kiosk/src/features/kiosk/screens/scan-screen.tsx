@@ -78,7 +78,7 @@ export function ScanScreen({ orderId }: { orderId: string }) {
         </div>
       }
     >
-      <div className="grid items-center gap-10 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+      <div className="grid items-center gap-10 lg:landscape:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <PhoneScanIllustration label={t("scan.illustration")} className="mx-auto h-auto w-full max-w-md" />
         <div className="grid gap-6">
           <ol className="grid gap-5 text-3xl leading-snug">

@@ -3,7 +3,10 @@
  * with the same placeholders (checked by i18n.test.ts and by the `Messages` type).
  * Placeholders: `{name}`; plurals: `{count, plural, one {# ticket} other {# tickets}}`.
  */
+import { GREETINGS } from "./greetings.ts";
+
 export const en = {
+  ...GREETINGS.en,
   "app.title": "Ticket kiosk",
   "common.back": "Back",
   "common.cancel": "Cancel",
@@ -36,12 +39,7 @@ export const en = {
   "setup.pairing": "Pairing…",
   "setup.failed": "That code did not work. Ask staff for a new pairing code.",
 
-  "attract.headline": "Buy your tickets here",
-  "attract.subline": "Pay with Alipay · Tickets print right away",
-  "attract.touch": "Touch anywhere to start",
-  "attract.start": "Start",
 
-  "language.title": "Choose your language",
   "language.subtitle": "You can change it at any time with the language button at the top.",
 
   "tickets.title": "Choose your tickets",
@@ -148,8 +146,6 @@ export const en = {
   "print.receiptTitle": "Receipt",
   "print.receiptFooter": "Thank you for your visit.",
 
-  "oos.title": "Sorry, this kiosk is out of service",
-  "oos.body": "Please buy your tickets at the ticket office or use another kiosk.",
   "oos.recover": "This screen will come back by itself as soon as the kiosk is ready.",
   "oos.reason": "Reason: {reason}",
   "oos.reason.server_unreachable": "cannot reach the ticket system",

@@ -1,7 +1,9 @@
 import type { Messages } from "./en.ts";
+import { GREETINGS } from "./greetings.ts";
 
 /** 日本語 */
 export const ja: Messages = {
+  ...GREETINGS["ja"],
   "app.title": "チケット券売機",
   "common.back": "戻る",
   "common.cancel": "キャンセル",
@@ -34,12 +36,7 @@ export const ja: Messages = {
   "setup.pairing": "ペアリング中…",
   "setup.failed": "このコードは使用できません。スタッフに新しいペアリングコードを発行してもらってください。",
 
-  "attract.headline": "チケットはこちらで",
-  "attract.subline": "Alipayでお支払い · その場で発券",
-  "attract.touch": "画面のどこかをタッチして開始",
-  "attract.start": "開始",
 
-  "language.title": "言語を選択してください",
   "language.subtitle": "上部の言語ボタンでいつでも変更できます。",
 
   "tickets.title": "チケットを選ぶ",
@@ -146,8 +143,6 @@ export const ja: Messages = {
   "print.receiptTitle": "領収書",
   "print.receiptFooter": "ご来場ありがとうございます。",
 
-  "oos.title": "申し訳ありません。この券売機は現在ご利用いただけません",
-  "oos.body": "チケット売り場か、ほかの券売機をご利用ください。",
   "oos.recover": "券売機が復旧すると、この画面は自動的に戻ります。",
   "oos.reason": "理由：{reason}",
   "oos.reason.server_unreachable": "チケットシステムに接続できません",

@@ -1,7 +1,9 @@
 import type { Messages } from "./en.ts";
+import { GREETINGS } from "./greetings.ts";
 
 /** 한국어 */
 export const ko: Messages = {
+  ...GREETINGS["ko"],
   "app.title": "티켓 키오스크",
   "common.back": "뒤로",
   "common.cancel": "취소",
@@ -34,12 +36,7 @@ export const ko: Messages = {
   "setup.pairing": "페어링 중…",
   "setup.failed": "코드가 올바르지 않습니다. 직원에게 새 페어링 코드를 요청하세요.",
 
-  "attract.headline": "여기에서 티켓을 구매하세요",
-  "attract.subline": "Alipay로 결제 · 즉시 발권",
-  "attract.touch": "화면 아무 곳이나 터치하여 시작",
-  "attract.start": "시작",
 
-  "language.title": "언어를 선택하세요",
   "language.subtitle": "상단의 언어 버튼으로 언제든지 바꿀 수 있습니다.",
 
   "tickets.title": "티켓 선택",
@@ -146,8 +143,6 @@ export const ko: Messages = {
   "print.receiptTitle": "영수증",
   "print.receiptFooter": "방문해 주셔서 감사합니다.",
 
-  "oos.title": "죄송합니다. 이 키오스크는 현재 이용할 수 없습니다",
-  "oos.body": "매표소나 다른 키오스크를 이용해 주세요.",
   "oos.recover": "키오스크가 준비되면 이 화면은 자동으로 돌아옵니다.",
   "oos.reason": "사유: {reason}",
   "oos.reason.server_unreachable": "티켓 시스템에 연결할 수 없음",

@@ -1,7 +1,9 @@
 import type { Messages } from "./en.ts";
+import { GREETINGS } from "./greetings.ts";
 
 /** 简体中文 */
 export const zhHans: Messages = {
+  ...GREETINGS["zh-Hans"],
   "app.title": "自助售票机",
   "common.back": "返回",
   "common.cancel": "取消",
@@ -34,12 +36,7 @@ export const zhHans: Messages = {
   "setup.pairing": "正在配对…",
   "setup.failed": "此配对码无效。请向工作人员索取新的配对码。",
 
-  "attract.headline": "在此购买门票",
-  "attract.subline": "支付宝付款 · 即时出票",
-  "attract.touch": "轻触屏幕任意处开始",
-  "attract.start": "开始",
 
-  "language.title": "请选择语言",
   "language.subtitle": "您可以随时点击顶部的语言按钮进行更改。",
 
   "tickets.title": "选择门票",
@@ -146,8 +143,6 @@ export const zhHans: Messages = {
   "print.receiptTitle": "收据",
   "print.receiptFooter": "感谢您的光临。",
 
-  "oos.title": "抱歉，此售票机暂停服务",
-  "oos.body": "请到售票处购票，或使用其他售票机。",
   "oos.recover": "售票机恢复正常后，本屏幕将自动恢复。",
   "oos.reason": "原因：{reason}",
   "oos.reason.server_unreachable": "无法连接售票系统",

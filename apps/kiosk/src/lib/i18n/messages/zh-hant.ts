@@ -1,7 +1,9 @@
 import type { Messages } from "./en.ts";
+import { GREETINGS } from "./greetings.ts";
 
 /** 繁體中文 */
 export const zhHant: Messages = {
+  ...GREETINGS["zh-Hant"],
   "app.title": "自助售票機",
   "common.back": "返回",
   "common.cancel": "取消",
@@ -34,12 +36,7 @@ export const zhHant: Messages = {
   "setup.pairing": "配對中…",
   "setup.failed": "此配對碼無效。請向工作人員索取新的配對碼。",
 
-  "attract.headline": "在此購買門票",
-  "attract.subline": "支付寶付款 · 即時出票",
-  "attract.touch": "輕觸螢幕任意處開始",
-  "attract.start": "開始",
 
-  "language.title": "請選擇語言",
   "language.subtitle": "您可以隨時點選上方的語言按鈕進行變更。",
 
   "tickets.title": "選擇門票",
@@ -146,8 +143,6 @@ export const zhHant: Messages = {
   "print.receiptTitle": "收據",
   "print.receiptFooter": "感謝您的光臨。",
 
-  "oos.title": "抱歉，此售票機暫停服務",
-  "oos.body": "請至售票處購票，或使用其他售票機。",
   "oos.recover": "售票機恢復正常後，本畫面將自動恢復。",
   "oos.reason": "原因：{reason}",
   "oos.reason.server_unreachable": "無法連線至售票系統",

@@ -1,0 +1,218 @@
+/**
+ * The kiosk page soak: one page, never reloaded, through many complete sales (instant, PIN
+ * wait, declined, cancelled by the visitor, paper out and back), sampling at the attract
+ * screen after each: JS heap after a forced GC, DOM nodes and event listeners (CDP
+ * Memory.getDOMCounters), and what the page holds open (WebSockets, EventSources, intervals,
+ * pending timeouts: counted by an init script that wraps their constructors). Used by the
+ * short e2e soak (kiosk-soak.e2e.ts, in `npm test`) and the long one (bench/page-soak.ts).
+ */
+import { expect, type CDPSession, type Page } from "@playwright/test";
+import { expectScreen, scan, scenarioCode, setPaper, walkToScan } from "../tests/kiosk-support.ts";
+
+export type SaleKind = "instant" | "pin_wait" | "declined" | "cancelled" | "paper_out";
+/** The mix: one of each in turn. */
+export const SALE_MIX: readonly SaleKind[] = ["instant", "pin_wait", "declined", "cancelled", "paper_out"];
+
+export interface Sample {
+  sale: number;
+  kind: SaleKind | "baseline";
+  heapUsedBytes: number;
+  nodes: number;
+  listeners: number;
+  /** Listeners on window and document, counted by the init script. */
+  globalListeners: number;
+  documents: number;
+  webSockets: number;
+  eventSources: number;
+  intervals: number;
+  timeouts: number;
+}
+
+/** Installs the counters; call before the page loads. */
+export async function instrument(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __soak: { ws: Set<WebSocket>; es: Set<EventSource>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<string> } };
+    const soak = (w.__soak = { ws: new Set(), es: new Set(), intervals: new Set(), timeouts: new Set(), globalListeners: new Set() });
+    // Listeners on window and document (CDP's jsEventListeners counts those on nodes).
+    const ids = new WeakMap<object, number>();
+    let nextId = 0;
+    const key = (target: EventTarget, type: string, fn: unknown, options?: boolean | EventListenerOptions) => {
+      if (typeof fn !== "function" && (typeof fn !== "object" || fn === null)) return null;
+      if (!ids.has(fn)) ids.set(fn, nextId++);
+      const capture = typeof options === "boolean" ? options : Boolean(options?.capture);
+      return `${target === window ? "w" : "d"}:${type}:${capture}:${ids.get(fn)}`;
+    };
+    for (const target of [window, document] as EventTarget[]) {
+      const add = target.addEventListener.bind(target);
+      const remove = target.removeEventListener.bind(target);
+      target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
+        const k = key(target, type, fn, options);
+        if (k && !(typeof options === "object" && options?.once)) soak.globalListeners.add(k);
+        add(type, fn, options);
+      };
+      target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+        const k = key(target, type, fn, options);
+        if (k) soak.globalListeners.delete(k);
+        remove(type, fn, options);
+      };
+    }
+    const NativeWS = window.WebSocket;
+    window.WebSocket = class extends NativeWS {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        soak.ws.add(this);
+        this.addEventListener("close", () => soak.ws.delete(this));
+      }
+    };
+    const NativeES = window.EventSource;
+    window.EventSource = class extends NativeES {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        soak.es.add(this);
+        const close = this.close.bind(this);
+        this.close = () => {
+          soak.es.delete(this);
+          close();
+        };
+      }
+    };
+    const { setInterval: si, clearInterval: ci, setTimeout: st, clearTimeout: ct } = window;
+    window.setInterval = ((fn: TimerHandler, ms?: number, ...args: unknown[]) => {
+      const id = si(fn, ms, ...args);
+      soak.intervals.add(id);
+      return id;
+    }) as typeof window.setInterval;
+    window.clearInterval = ((id?: number) => {
+      soak.intervals.delete(id);
+      ci(id);
+    }) as typeof window.clearInterval;
+    window.setTimeout = ((fn: TimerHandler, ms?: number, ...args: unknown[]) => {
+      const id: number = st(
+        (...a: unknown[]) => {
+          soak.timeouts.delete(id);
+          if (typeof fn === "function") (fn as (...x: unknown[]) => void)(...a);
+        },
+        ms,
+        ...args,
+      );
+      soak.timeouts.add(id);
+      return id;
+    }) as typeof window.setTimeout;
+    window.clearTimeout = ((id?: number) => {
+      soak.timeouts.delete(id);
+      ct(id);
+    }) as typeof window.clearTimeout;
+  });
+}
+
+/** One sample (forces a GC first). */
+export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sample["kind"]): Promise<Sample> {
+  await cdp.send("HeapProfiler.collectGarbage");
+  const heap = await cdp.send("Runtime.getHeapUsage");
+  const dom = await cdp.send("Memory.getDOMCounters");
+  const held = await page.evaluate(() => {
+    const s = (window as unknown as { __soak: { ws: Set<unknown>; es: Set<unknown>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<unknown> } }).__soak;
+    return { webSockets: s.ws.size, eventSources: s.es.size, intervals: s.intervals.size, timeouts: s.timeouts.size, globalListeners: s.globalListeners.size };
+  });
+  return { sale, kind, heapUsedBytes: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents, ...held };
+}
+
+async function startOver(page: Page): Promise<void> {
+  await page.locator("footer button").first().click();
+}
+
+/** One complete sale of `kind`, from the attract screen back to it. */
+export async function sale(page: Page, kind: SaleKind): Promise<void> {
+  if (kind === "paper_out") {
+    await setPaper("out");
+    await expectScreen(page, "out_of_service", 30_000);
+    await setPaper("ok");
+    await expectScreen(page, "attract", 30_000);
+    return;
+  }
+  await walkToScan(page, "en");
+  if (kind === "instant") {
+    await scan(scenarioCode("0000"));
+  } else if (kind === "pin_wait") {
+    await scan(scenarioCode("0010", 1));
+    await expect(page.locator("[data-phase=waiting_pin]").or(page.locator("[data-kiosk-screen=success]"))).toBeVisible({ timeout: 15_000 });
+  } else if (kind === "declined") {
+    await scan(scenarioCode("0001"));
+    await expectScreen(page, "failure", 30_000);
+    await startOver(page);
+  } else {
+    await scan(scenarioCode("0011"));
+    await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+    await page.locator("footer button").first().click();
+    await expectScreen(page, "failure", 30_000);
+    await startOver(page);
+  }
+  await expectScreen(page, "attract", 60_000);
+}
+
+export interface SoakResult {
+  samples: Sample[];
+  baseline: Sample;
+  last: Sample;
+  heapGrowthBytes: number;
+  /** Sales after which a count was above the baseline's. */
+  above: { sale: number; kind: string; field: keyof Sample; value: number; baseline: number }[];
+}
+
+const HELD: (keyof Sample)[] = ["nodes", "listeners", "globalListeners", "documents", "webSockets", "eventSources", "intervals", "timeouts"];
+
+/**
+ * The field-wise maximum of samples at rest over one whole loop of the attract screen's
+ * greeting (5 languages × 3.5 s: each language's text makes a few more or fewer nodes), so a
+ * heartbeat's timer or the current language cannot pass for something left behind.
+ */
+async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (let i = 0; i < 12; i += 1) {
+    if (i > 0) await page.waitForTimeout(1_600);
+    samples.push(await sample(page, cdp, 0, "baseline"));
+  }
+  const max = { ...samples[0]! };
+  for (const s of samples) for (const f of HELD) (max[f] as number) = Math.max(max[f] as number, s[f] as number);
+  max.heapUsedBytes = Math.min(...samples.map((s) => s.heapUsedBytes));
+  return max;
+}
+
+/**
+ * Runs `sales` sales of the mix on a page already at the attract screen. The baseline is the
+ * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
+ * the field-wise maximum of samples there over one loop of the greeting (restingBaseline).
+ */
+export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?: (s: Sample) => void): Promise<SoakResult> {
+  for (const kind of SALE_MIX) await sale(page, kind);
+  await page.waitForTimeout(500);
+  const baseline = await restingBaseline(page, cdp);
+  onSample?.(baseline);
+  const samples: Sample[] = [baseline];
+  const above: SoakResult["above"] = [];
+  // A count above the baseline counts as left behind when it is still above after the next
+  // sale too (a retry or heartbeat timer that happens to be running is gone by then; what a sale
+  // leaves behind is not), or, after the last sale, still above three seconds later.
+  const aboveIn = (x: Sample) => HELD.filter((f) => (x[f] as number) > (baseline[f] as number));
+  let previous: Sample | null = null;
+  for (let i = 1; i <= sales; i++) {
+    const kind = SALE_MIX[(i - 1) % SALE_MIX.length] ?? "instant";
+    await sale(page, kind);
+    await page.waitForTimeout(500);
+    const s = await sample(page, cdp, i, kind);
+    samples.push(s);
+    onSample?.(s);
+    if (previous) {
+      const now = new Set(aboveIn(s));
+      for (const f of aboveIn(previous)) if (now.has(f)) above.push({ sale: previous.sale, kind: previous.kind, field: f, value: previous[f] as number, baseline: baseline[f] as number });
+    }
+    previous = s;
+  }
+  if (previous && aboveIn(previous).length > 0) {
+    await page.waitForTimeout(3_000);
+    const again = await sample(page, cdp, previous.sale, previous.kind);
+    for (const f of aboveIn(again)) above.push({ sale: again.sale, kind: again.kind, field: f, value: again[f] as number, baseline: baseline[f] as number });
+  }
+  const last = samples[samples.length - 1] ?? baseline;
+  return { samples, baseline, last, heapGrowthBytes: last.heapUsedBytes - baseline.heapUsedBytes, above };
+}
