@@ -7,6 +7,7 @@
  * strings the database stores. Commands with `at` are "do this at epoch-ms `at`".
  */
 import { z } from "zod";
+import { unitHash } from "./unit-hash.ts";
 import { AlipayError, mayHaveReachedGateway } from "./errors.ts";
 import type {
   CancelResult,
@@ -144,16 +145,6 @@ export function resolvePaymentPolicy(
   overrides: Partial<PaymentPolicy> = {},
 ): PaymentPolicy {
   return PaymentPolicySchema.parse({ ...DEFAULT_PAYMENT_POLICY, ...overrides });
-}
-
-/** FNV-1a 32-bit → [0, 1). Deterministic "jitter" so the machine stays pure. */
-function unitHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h / 0x1_0000_0000;
 }
 
 /**

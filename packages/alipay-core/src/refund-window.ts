@@ -7,6 +7,7 @@
  * so a night's held refunds do not all fire at once. Pure: no clock, no randomness.
  */
 import { z } from "zod";
+import { unitHash } from "./unit-hash.ts";
 
 export const RefundPauseWindowSchema = z.strictObject({
   /** Start, minutes after local midnight. @default 0 (00:00) */
@@ -30,16 +31,6 @@ export const DEFAULT_REFUND_PAUSE_WINDOW: RefundPauseWindow = Object.freeze({
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-/** FNV-1a 32-bit → [0, 1). */
-function unitHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h / 0x1_0000_0000;
-}
 
 /** True when epoch-ms `at` falls inside the window. */
 export function isInRefundPauseWindow(

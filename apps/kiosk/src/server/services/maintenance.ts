@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { AuditService } from "./audit-service.ts";
 import type { IdempotencyService } from "./idempotency-service.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { createTickLoop } from "./tick-loop.ts";
 
 const DAY_MS = 86_400_000;
 /** Revoked or expired sessions are kept this long (for the audit trail's session ids), then deleted. */
@@ -43,9 +44,6 @@ export interface MaintenanceDeps {
 export function createMaintenance(deps: MaintenanceDeps) {
   const { db, clock, log } = deps;
   const retentionMs = (deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | undefined;
-  let isStopped = true;
 
   async function tick(): Promise<MaintenanceReport> {
     const nowMs = clock.now().getTime();
@@ -61,31 +59,11 @@ export function createMaintenance(deps: MaintenanceDeps) {
   }
 
   /** Runs `tick()` now and then every `intervalMs` until `signal` aborts or `stop()` is called. */
-  function start(signal?: AbortSignal): void {
-    if (!isStopped) return;
-    isStopped = false;
-    const loop = (): void => {
-      if (isStopped) return;
-      running = tick()
-        .catch((error: unknown) => log.error("maintenance tick failed", { error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => {
-          running = undefined;
-          if (!isStopped) {
-            timer = setTimeout(loop, deps.intervalMs ?? 10 * 60_000);
-            timer.unref();
-          }
-        });
-    };
-    signal?.addEventListener("abort", () => void stop(), { once: true });
-    loop();
-  }
-
-  async function stop(): Promise<void> {
-    isStopped = true;
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    await running;
-  }
+  const { start, stop } = createTickLoop(tick, {
+    intervalMs: deps.intervalMs ?? 10 * 60_000,
+    unref: true,
+    onError: (error) => log.error("maintenance tick failed", { error }),
+  });
 
   return { tick, start, stop };
 }

@@ -9,6 +9,7 @@ import { detectProvider, noopMetrics, silentLogger, type MoneyDeps } from "./mon
 import type { OrderService } from "./order-service.ts";
 import type { PaymentService } from "./payment-service.ts";
 import type { ReconciliationService } from "./reconciliation-service.ts";
+import { createTickLoop } from "./tick-loop.ts";
 
 export interface WorkerOptions {
   /** Most payments claimed per tick. @default 200 */
@@ -49,9 +50,6 @@ export function createPaymentWorker(
   const concurrency = options.concurrency ?? 32;
   const owner = `${payments.instanceId}:worker`;
   let provider: DbProvider | undefined = deps.provider;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | undefined;
-  let isStopped = true;
   let hasResumed = false;
 
   async function claimDue(): Promise<string[]> {
@@ -151,29 +149,10 @@ export function createPaymentWorker(
   }
 
   /** Runs `tick()` on a real-time interval until `signal` aborts or `stop()` is called. */
-  function start(signal?: AbortSignal): void {
-    if (!isStopped) return;
-    isStopped = false;
-    const intervalMs = options.intervalMs ?? 500;
-    const loop = (): void => {
-      if (isStopped) return;
-      running = tick()
-        .catch((error: unknown) => log.error("worker tick failed", { error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => {
-          running = undefined;
-          if (!isStopped) timer = setTimeout(loop, intervalMs);
-        });
-    };
-    signal?.addEventListener("abort", () => void stop(), { once: true });
-    loop();
-  }
-
-  async function stop(): Promise<void> {
-    isStopped = true;
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    await running;
-  }
+  const { start, stop } = createTickLoop(tick, {
+    intervalMs: options.intervalMs ?? 500,
+    onError: (error) => log.error("worker tick failed", { error }),
+  });
 
   return { tick, start, stop, resume, owner };
 }
