@@ -31,6 +31,7 @@ const STAFF_PAGES: { path: string; name: string }[] = [
   { path: "/staff/users", name: "users" },
   { path: "/staff/keys", name: "keys" },
   { path: "/staff/conformance", name: "conformance" },
+  { path: "/staff/account", name: "account" },
 ];
 
 async function settled(page: Page): Promise<void> {
