@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { expectScreen, kioskCredential, missingDependency, openKiosk, scan, scenarioCode, SCREENS_DIR, setPaper } from "./kiosk-support.ts";
+import { expectScreen, kioskCredential, missingDependency, openKiosk, scan, scenarioCode, SCREENS_DIR, setPaper, setPrinterSpeed } from "./kiosk-support.ts";
 
 const PORTRAIT = { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
@@ -106,11 +106,18 @@ for (const size of [PORTRAIT, LANDSCAPE]) {
     await page.locator("footer button").last().click();
     await expectScreen(page, "scan");
     await expect(page.getByTestId("scanner-state")).toHaveAttribute("data-armed", "true", { timeout: 10_000 });
-    await scan(scenarioCode("0010", 6));
-    await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
-    await shoot(page, size, "06-paying-pin-wait", problems);
-    await expectScreen(page, "success", 30_000);
-    await shoot(page, size, "07-success", problems);
+    // A printer as slow as a real one (80 ms a line), so the success-and-printing screen stays
+    // long enough to be seen however long the screenshot before it took.
+    await setPrinterSpeed(80);
+    try {
+      await scan(scenarioCode("0010", 6));
+      await expect(page.locator("[data-phase=waiting_pin]")).toBeVisible({ timeout: 15_000 });
+      await shoot(page, size, "06-paying-pin-wait", problems);
+      await expectScreen(page, "success", 30_000);
+      await shoot(page, size, "07-success", problems);
+    } finally {
+      await setPrinterSpeed(0);
+    }
     await expectScreen(page, "done", 30_000);
     await shoot(page, size, "08-done", problems);
     await expectScreen(page, "attract", 30_000);
