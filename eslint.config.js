@@ -58,6 +58,7 @@ export default tseslint.config(
   { files: ["packages/db/**"], rules: restrict(deepImport, intoApps, anyKioskPackage()) },
   { files: ["packages/alipay-core/**", "packages/bridge-protocol/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage()) },
   { files: ["packages/alipay-sandbox/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"])) },
+  { files: ["packages/api/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps) },
   { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
   {
     files: ["apps/bridge/**"],

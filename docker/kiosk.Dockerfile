@@ -31,12 +31,12 @@ FROM workspace AS worker
 USER kiosk
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "process.kill(1, 0)"]
 ENTRYPOINT ["tini", "--"]
-CMD ["node_modules/.bin/tsx", "apps/kiosk/scripts/worker.ts"]
+CMD ["node_modules/.bin/tsx", "packages/api/scripts/worker.ts"]
 
 FROM workspace AS migrate
 USER kiosk
 ENTRYPOINT ["tini", "--"]
-CMD ["node_modules/.bin/tsx", "apps/kiosk/scripts/migrate.ts"]
+CMD ["node_modules/.bin/tsx", "packages/api/scripts/migrate.ts"]
 
 FROM ${NODE_IMAGE} AS server
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 HOSTNAME=0.0.0.0 PORT=3000 WORKER=off

@@ -19,7 +19,7 @@ const benches = [
   { name: "alipay-core", entry: "packages/alipay-core/bench/run.ts" },
   { name: "alipay client vs sandbox", entry: "packages/alipay-sandbox/bench/pay-overhead.ts" },
   { name: "bridge", entry: "apps/bridge/bench/run.ts" },
-  { name: "server purchases", entry: "apps/kiosk/bench/purchases.ts" },
+  { name: "server purchases", entry: "packages/api/bench/purchases.ts" },
   { name: "bridge endurance (10,000 scans, 1,000 print jobs)", entry: "apps/bridge/bench/soak.ts" },
   // These start the whole system (scripts/start.mjs, own ports) and drive Chromium.
   { name: "kiosk page weight and paint", entry: "e2e/bench/page.ts" },

@@ -13,7 +13,7 @@ import { BASE_ENV, ROOT, bin, ensureInstalled, log } from "./lib.mjs";
 const FILES = [
   "packages/alipay-core/src/fuzz.test.ts",
   "apps/bridge/src/server/ws-fuzz.test.ts",
-  "apps/kiosk/src/server/trpc-fuzz.integration.test.ts",
+  "packages/api/src/trpc-fuzz.integration.test.ts",
 ];
 const seed = process.env.FUZZ_SEED ?? "20261127";
 const scale = process.env.FUZZ_SCALE ?? "10";

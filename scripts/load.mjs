@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run proof:load`: a load run on PostgreSQL shaped like a fleet. A throwaway database
 // on the server TEST_DATABASE_URL (or LOAD_DATABASE_URL) names, migrated and seeded by
-// apps/kiosk/scripts/setup-db.ts; the Alipay sandbox; TWO production kiosk servers
+// packages/api/scripts/setup-db.ts; the Alipay sandbox; TWO production kiosk servers
 // (`next start` of the built app, WORKER=off) and ONE separate payment worker
-// (apps/kiosk/scripts/worker.ts). apps/kiosk/bench/load.ts then drives kiosk and
+// (packages/api/scripts/worker.ts). packages/api/bench/load.ts then drives kiosk and
 // booking-system traffic across both servers, with contention for the last places of a
 // small slot, checks the database afterwards (no oversell, every paid order has its
 // tickets) and writes its figures to bench-report/load.json. Everything is stopped and
@@ -74,7 +74,7 @@ try {
   const databaseUrl = u.toString();
   dataDir = mkdtempSync(join(tmpdir(), "kiosk-load-"));
   log(`load run on PostgreSQL database ${dbName} (${u.host}); data in ${dataDir}`);
-  run(bin("tsx"), ["apps/kiosk/scripts/setup-db.ts"], { env: { DATABASE_URL: databaseUrl, DATA_DIR: dataDir } });
+  run(bin("tsx"), ["packages/api/scripts/setup-db.ts"], { env: { DATABASE_URL: databaseUrl, DATA_DIR: dataDir } });
 
   const [sandboxPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
   const sandboxUrl = `http://${host}:${sandboxPort}`;
@@ -103,7 +103,7 @@ try {
     children.push(child);
     return child;
   });
-  const worker = startChild("worker", bin("tsx"), ["apps/kiosk/scripts/worker.ts"], { env: serverEnv(servers[0]) });
+  const worker = startChild("worker", bin("tsx"), ["packages/api/scripts/worker.ts"], { env: serverEnv(servers[0]) });
   children.push(worker);
 
   await waitForHttp(`${sandboxUrl}/healthz`, { child: sandbox });
@@ -114,7 +114,7 @@ try {
   const outDir = join(ROOT, "bench-report");
   mkdirSync(outDir, { recursive: true });
   const credentials = readJson(join(dataDir, "demo-credentials.json"), {});
-  run(bin("tsx"), ["apps/kiosk/bench/load.ts"], {
+  run(bin("tsx"), ["packages/api/bench/load.ts"], {
     env: {
       DATABASE_URL: databaseUrl,
       LOAD_SERVERS: servers.join(","),

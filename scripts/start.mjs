@@ -40,7 +40,7 @@ process.on("SIGTERM", () => void stopAll(0));
 
 try {
   ensureInstalled();
-  run(bin("tsx"), ["apps/kiosk/scripts/setup-db.ts"], { env: { DATA_DIR: dataDir } });
+  run(bin("tsx"), ["packages/api/scripts/setup-db.ts"], { env: { DATA_DIR: dataDir } });
   buildKiosk();
 } catch (e) {
   log(`start failed: ${e.message}`);

@@ -9,7 +9,7 @@ const config: NextConfig = {
   ...(process.env.NEXT_OUTPUT === "standalone" ? { output: "standalone" as const } : {}),
   // A separate output folder lets the Docker build check run beside a normal build.
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
-  transpilePackages: ["@kiosk/alipay-core", "@kiosk/db", "@kiosk/bridge-protocol"],
+  transpilePackages: ["@kiosk/api", "@kiosk/alipay-core", "@kiosk/db", "@kiosk/bridge-protocol"],
   serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg"],
   poweredByHeader: false,
   typescript: { tsconfigPath: "tsconfig.json" },

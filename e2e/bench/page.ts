@@ -6,7 +6,7 @@
  * Emulation.setCPUThrottlingRate; a PerformanceObserver for largest-contentful-paint; median
  * of RUNS loads). Needs `next build` (done by scripts/start.mjs when stale) and Chromium.
  * Writes `{ figures }` to BENCH_OUT if set.
- * usage: npx tsx apps/kiosk/bench/page.ts   (RUNS=3 optional)
+ * usage: npx tsx packages/api/bench/page.ts   (RUNS=3 optional)
  */
 import { writeFileSync } from "node:fs";
 import {

@@ -58,7 +58,7 @@ describe("secrets never enter git or a Docker build context", () => {
   });
 
   it("the pattern reader itself tells included from excluded", () => {
-    expect(dockerIgnored("apps/kiosk/src/env.ts")).toBe(false);
+    expect(dockerIgnored("packages/api/src/env.ts")).toBe(false);
     expect(dockerIgnored("packages/db/prisma/models.prisma")).toBe(false);
   });
 });

@@ -12,24 +12,24 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
 
 describe("architecture lint", () => {
   it("fails on a deep import across packages", async () => {
-    expect(await ruleIds(`import { x } from "@kiosk/db/src/client.ts";\nexport { x };\n`, "apps/kiosk/src/server/x.ts")).toContain("no-restricted-imports");
+    expect(await ruleIds(`import { x } from "@kiosk/db/src/client.ts";\nexport { x };\n`, "packages/api/src/x.ts")).toContain("no-restricted-imports");
   });
 
   it("accepts the same package through its public entry", async () => {
-    expect(await ruleIds(`import { createDb } from "@kiosk/db";\nexport { createDb };\n`, "apps/kiosk/src/server/x.ts")).toEqual([]);
+    expect(await ruleIds(`import { createDb } from "@kiosk/db";\nexport { createDb };\n`, "packages/api/src/x.ts")).toEqual([]);
   });
 
   it("fails on process.env outside the config module", async () => {
-    expect(await ruleIds(`export const port = process.env.PORT;\n`, "apps/kiosk/src/server/x.ts")).toContain("no-restricted-properties");
+    expect(await ruleIds(`export const port = process.env.PORT;\n`, "packages/api/src/x.ts")).toContain("no-restricted-properties");
     expect(await ruleIds(`export const port = process.env.PORT;\n`, "packages/alipay-core/src/client.ts")).toContain("no-restricted-properties");
   });
 
   it("allows process.env in env.ts", async () => {
-    expect(await ruleIds(`export const port = process.env.PORT;\n`, "apps/kiosk/src/env.ts")).toEqual([]);
+    expect(await ruleIds(`export const port = process.env.PORT;\n`, "packages/api/src/env.ts")).toEqual([]);
   });
 
   it("keeps Prisma inside packages/db", async () => {
-    expect(await ruleIds(`import { PrismaClient } from "@prisma/client";\nexport { PrismaClient };\n`, "apps/kiosk/src/server/x.ts")).toContain("no-restricted-imports");
+    expect(await ruleIds(`import { PrismaClient } from "@prisma/client";\nexport { PrismaClient };\n`, "packages/api/src/x.ts")).toContain("no-restricted-imports");
     expect(await ruleIds(`import { PrismaPg } from "@prisma/adapter-pg";\nexport { PrismaPg };\n`, "packages/db/src/client.ts")).toEqual([]);
   });
 

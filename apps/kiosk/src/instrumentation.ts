@@ -12,8 +12,8 @@ export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- build-time constant inlined by Next (edge/node split), not configuration
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   // The TCP peer is appended to X-Forwarded-For before Next sees a request (server/client-address.ts).
-  const { installPeerForwarding } = await import("./server/peer-forwarding.ts");
+  const { installPeerForwarding } = await import("@kiosk/api/peer-forwarding.ts");
   installPeerForwarding();
-  const { getRuntime } = await import("./server/app-services.ts");
+  const { getRuntime } = await import("@kiosk/api/app-services.ts");
   await getRuntime();
 }

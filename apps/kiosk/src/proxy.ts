@@ -6,8 +6,8 @@
  * (http-handlers.ts).
  */
 import { NextResponse, type NextRequest } from "next/server";
-import { getHeaderConfig } from "./env.ts";
-import { securityHeaders } from "./server/security-headers.ts";
+import { getHeaderConfig } from "@kiosk/api/env.ts";
+import { securityHeaders } from "@kiosk/api/security-headers.ts";
 
 export function proxy(request: NextRequest): NextResponse {
   void request;

@@ -1,6 +1,6 @@
 /**
  * The CLI's configuration: the same ALIPAY_* variables the kiosk server reads
- * (apps/kiosk/src/env.ts), from the process environment and/or an env file. The only reader
+ * (packages/api/src/env.ts), from the process environment and/or an env file. The only reader
  * of `process.env` in this package.
  *
  * Differences from the server, on purpose: no fallback to the public test keys (a missing key
@@ -12,7 +12,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { KeyCheckConfig } from "./check.ts";
 import { readEnvFile } from "./env-file.ts";
 
-/** The server's default gateway (the local sandbox), as in apps/kiosk/src/env.ts. */
+/** The server's default gateway (the local sandbox), as in packages/api/src/env.ts. */
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:4010/gateway.do";
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;

@@ -13,8 +13,8 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import { EventSource } from "eventsource";
 import superjson from "superjson";
-import { MAX_TRPC_BATCH_SIZE } from "./limits.ts";
-import type { AppRouter } from "../server/trpc/root.ts";
+import { MAX_TRPC_BATCH_SIZE } from "@kiosk/api/limits.ts";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 

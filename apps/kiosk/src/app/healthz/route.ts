@@ -1,4 +1,4 @@
-import { healthzHandler } from "../../server/http-handlers.ts";
+import { healthzHandler } from "@kiosk/api/http-handlers.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "../../lib/trpc.tsx";
-import type { AppRouter } from "../../server/trpc/root.ts";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { BridgeTokenAction } from "../staff/fleet-view.tsx";
 import { formatDateTime, formatMoney } from "../staff/format.ts";
 import { useStaffSession } from "../staff/session.tsx";

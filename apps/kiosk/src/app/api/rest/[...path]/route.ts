@@ -1,5 +1,5 @@
-import { getRuntime } from "../../../../server/app-services.ts";
-import { restHandler } from "../../../../server/http-handlers.ts";
+import { getRuntime } from "@kiosk/api/app-services.ts";
+import { restHandler } from "@kiosk/api/http-handlers.ts";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

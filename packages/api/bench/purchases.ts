@@ -1,0 +1,154 @@
+/**
+ * Purchases per second through the money path against the in-process sandbox gateway (real
+ * HTTP), on SQLite and (with TEST_DATABASE_URL) PostgreSQL; database operations per purchase
+ * (counted on a Prisma extension during the warm-up); plus the worker's cost with 10,000
+ * payments waiting for buyers. Prints a table; writes `{ figures: [{ name, value, unit,
+ * target }] }` JSON to BENCH_OUT if set.
+ * usage: npx tsx packages/api/bench/purchases.ts   (PURCHASES=2000 CONCURRENCY=32 optional)
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { startSandbox, scenarioCode } from "@kiosk/alipay-sandbox";
+import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
+import { createTestDatabase } from "@kiosk/db/testing";
+import { FakeClock } from "../src/clock.ts";
+import { createAlipay } from "../src/services/__tests__/harness.ts";
+import { createMoneyServices } from "../src/services/index.ts";
+import { memoryTicketKeys } from "../src/services/ticket-keys.ts";
+
+const PURCHASES = Number(process.env.PURCHASES ?? 2000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
+const WAITING = Number(process.env.WAITING ?? 10_000);
+const PG_URL = process.env.TEST_DATABASE_URL;
+const SIGN_TYPE = process.env.SIGN_TYPE === "MD5" ? "MD5" : "RSA2";
+const BENCH_OUT = process.env.BENCH_OUT;
+
+/** The same client, counting every Prisma operation (raw queries included) while `isOn`. */
+function countingDb(db: Db) {
+  const counter = { isOn: false, count: 0 };
+  const counted = db.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        if (counter.isOn) counter.count += 1;
+        return query(args);
+      },
+    },
+  }) as unknown as Db;
+  return { counted, counter };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function bench(provider: DbProvider) {
+  const db = await createTestDatabase(provider, PG_URL);
+  const sandbox = await startSandbox({ port: 0, tickIntervalMs: 0 });
+  const keys: Record<string, string> = {};
+  for (const a of DEMO_ATTRACTIONS) keys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const now = new Date();
+  await seed(db.db, { now, days: 1, adminPassword: "bench-password", kioskPairingCode: "BENCH", ticketKeys: keys });
+  const slot = await db.db.slot.findFirstOrThrow({ where: { attractionId: "attr_skyline", kind: "day" } });
+  await db.db.slot.update({ where: { id: slot.id }, data: { capacity: 10_000_000, endsAt: new Date(now.getTime() + 86_400_000) } });
+  const clientClock = new FakeClock();
+  clientClock.now = () => new Date();
+  const clock = { now: () => new Date() };
+  const alipay = createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: clientClock, hasShortTimeouts: false, signType: SIGN_TYPE });
+  const services = createMoneyServices({ db: db.db, provider, clock, alipay, ticketKeys: memoryTicketKeys(keys), instanceId: "bench" });
+  const { counted, counter } = countingDb(db.db);
+  const countedServices = createMoneyServices({ db: counted, provider, clock, alipay, ticketKeys: memoryTicketKeys(keys), instanceId: "bench-counted" });
+  const actor = { type: "kiosk" as const, id: "kiosk_lobby_1", attractionId: "attr_skyline" };
+  const buyOne = async (i: number, via = services): Promise<number> => {
+    const started = performance.now();
+    const order = await via.orders.create({ actor, lines: [{ ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 2 }] });
+    const p = await via.payments.start({ orderId: order.id, paymentCode: scenarioCode("success", { serial: i % 99_999_999 }), actor });
+    if (p.state !== "PAID" || p.tickets.length !== 2) {
+      const events = await db.db.paymentEvent.findMany({ where: { paymentId: p.id }, orderBy: { seq: "asc" } });
+      throw new Error(`purchase ${i} ended ${p.state}: ${events.map((e) => e.summary).join(" | ")}`);
+    }
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 30; i++) await buyOne(i); // warm-up
+  // Database operations per purchase, sequentially, through the counting client.
+  const COUNTED = 20;
+  counter.isOn = true;
+  for (let i = 0; i < COUNTED; i++) await buyOne(100 + i, countedServices);
+  counter.isOn = false;
+  const operationsPerPurchase = counter.count / COUNTED;
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < PURCHASES) {
+        const i = next++;
+        latencies.push(await buyOne(1000 + i));
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+
+  // Worker cost: WAITING payments polling for buyers (PIN entry), none due, then a due batch.
+  const base = Date.now();
+  const orders = Array.from({ length: WAITING }, (_, i) => ({
+    id: `ord_wait_${i}`, attractionId: "attr_skyline", channel: "kiosk", kioskId: "kiosk_lobby_1", state: "pending", currency: "SGD", totalMinor: 4500, expiresAt: new Date(base + 3_600_000),
+  }));
+  for (let i = 0; i < orders.length; i += 1000) await db.db.order.createMany({ data: orders.slice(i, i + 1000) });
+  const waiting = Array.from({ length: WAITING }, (_, i) => ({
+    id: `pay_wait_${i}`, orderId: `ord_wait_${i}`, provider: "mapi", partnerTransId: `KWAIT${i}`, state: "POLLING", amountMinor: 4500, currency: "SGD", paymentCodeMasked: "2800**********00",
+    deadlineAt: new Date(base + 3_600_000), nextActionAt: new Date(base + 600_000), version: 1,
+  }));
+  for (let i = 0; i < waiting.length; i += 1000) await db.db.payment.createMany({ data: waiting.slice(i, i + 1000) });
+  const idleTicks: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    await services.worker.tick();
+    idleTicks.push(performance.now() - s);
+  }
+  idleTicks.sort((a, b) => a - b);
+  await db.db.payment.updateMany({ where: { id: { startsWith: "pay_wait_" } }, data: { nextActionAt: new Date(base - 1000) } });
+  const s = performance.now();
+  let driven = 0;
+  for (let i = 0; i < 5; i++) driven += (await services.worker.tick()).driven;
+  const dueSeconds = (performance.now() - s) / 1000;
+
+  await sandbox.close();
+  await db.drop();
+  return {
+    provider,
+    signType: SIGN_TYPE,
+    purchases: PURCHASES,
+    concurrency: CONCURRENCY,
+    purchasesPerSecond: Math.round(PURCHASES / seconds),
+    operationsPerPurchase,
+    serverMsP50: +percentile(latencies, 50).toFixed(1),
+    serverMsP99: +percentile(latencies, 99).toFixed(1),
+    waitingPayments: WAITING,
+    idleTickMsP50: +percentile(idleTicks, 50).toFixed(1),
+    duePaymentsPerSecond: Math.round(driven / dueSeconds),
+  };
+}
+
+const results = [await bench("sqlite")];
+if (PG_URL) results.push(await bench("postgresql"));
+const header = ["provider", "purchases/s", "p50 ms", "p99 ms", "db ops/purchase", "waiting", "idle tick ms", "due payments/s"];
+const rows = results.map((r) => [r.provider, String(r.purchasesPerSecond), String(r.serverMsP50), String(r.serverMsP99), String(r.operationsPerPurchase), String(r.waitingPayments), String(r.idleTickMsP50), String(r.duePaymentsPerSecond)]);
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);
+if (BENCH_OUT) {
+  /** `target` states the goal as a comparison ("≥ 200" is a floor, "< 50" a ceiling), or null. */
+  const figures = results.flatMap((r) => {
+    const p = `${r.provider}${r.signType === "RSA2" ? "" : `_${r.signType.toLowerCase()}`}`;
+    return [
+      { name: `${p}_purchases_per_second`, value: r.purchasesPerSecond, unit: "purchases/s", target: ">= 200" },
+      { name: `${p}_server_ms_p50`, value: r.serverMsP50, unit: "ms", target: null },
+      { name: `${p}_server_ms_p99`, value: r.serverMsP99, unit: "ms", target: "< 50" },
+      { name: `${p}_db_operations_per_purchase`, value: r.operationsPerPurchase, unit: "operations", target: null },
+      { name: `${p}_worker_idle_tick_ms_p50`, value: r.idleTickMsP50, unit: "ms", target: null },
+      { name: `${p}_worker_due_payments_per_second`, value: r.duePaymentsPerSecond, unit: "payments/s", target: null },
+    ];
+  });
+  writeFileSync(BENCH_OUT, `${JSON.stringify({ figures }, null, 2)}\n`);
+}
