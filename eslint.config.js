@@ -38,7 +38,19 @@ const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patter
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/.next-standalone/**", "**/generated/**", "**/dist/**", "data/**", "test-results/**", "e2e/artifacts/**", "playwright-report/**", "**/next-env.d.ts", "tooling/lint/fixtures/**"],
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/.next-standalone/**",
+      "**/generated/**",
+      "**/dist/**",
+      "data/**",
+      "test-results/**",
+      "e2e/artifacts/**",
+      "playwright-report/**",
+      "**/next-env.d.ts",
+      "tooling/lint/fixtures/**",
+    ],
   },
   {
     files: ["**/*.{ts,tsx,js,mjs}"],
@@ -47,17 +59,40 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: "off" },
     rules: {
       "no-debugger": "error",
-      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in the module's env.ts (or a *.config.ts) only." }],
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "Read configuration in the module's env.ts (or a *.config.ts) only.",
+        },
+      ],
       ...restrict(deepImport, prismaOutsideDb),
     },
   },
   { files: ENV_READERS, rules: { "no-restricted-properties": "off" } },
   // Money facts (currency exponents, formatting, payment code format and mask) have one source.
-  { files: ["**/*.{ts,tsx,js,mjs}"], ignores: [MONEY_MODULE], plugins: { kiosk: kioskLintPlugin }, rules: { "kiosk/no-money-facts": "error" } },
+  {
+    files: ["**/*.{ts,tsx,js,mjs}"],
+    ignores: [MONEY_MODULE],
+    plugins: { kiosk: kioskLintPlugin },
+    rules: { "kiosk/no-money-facts": "error" },
+  },
   // Prisma lives in packages/db.
   { files: ["packages/db/**"], rules: restrict(deepImport, intoApps, anyKioskPackage()) },
-  { files: ["packages/alipay-core/**", "packages/bridge-protocol/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage()) },
-  { files: ["packages/alipay-sandbox/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"])) },
+  {
+    files: ["packages/alipay-core/**", "packages/bridge-protocol/**"],
+    rules: restrict(deepImport, prismaOutsideDb, intoApps, anyKioskPackage()),
+  },
+  {
+    files: ["packages/alipay-sandbox/**"],
+    rules: restrict(
+      deepImport,
+      prismaOutsideDb,
+      intoApps,
+      anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"]),
+    ),
+  },
   { files: ["packages/api/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps) },
   { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
   {
@@ -65,9 +100,18 @@ export default tseslint.config(
     rules: restrict(
       deepImport,
       prismaOutsideDb,
-      { regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$)", message: "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money)." },
+      {
+        regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$)",
+        message: "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money).",
+      },
       { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." },
     ),
   },
-  { files: ["apps/kiosk/**"], rules: restrict(deepImport, prismaOutsideDb, { group: ["@kiosk/bridge", "**/apps/bridge/**"], message: "Apps never import each other." }) },
+  {
+    files: ["apps/kiosk/**"],
+    rules: restrict(deepImport, prismaOutsideDb, {
+      group: ["@kiosk/bridge", "**/apps/bridge/**"],
+      message: "Apps never import each other.",
+    }),
+  },
 );

@@ -32,14 +32,24 @@ function parseTarget(target) {
   if (!m) return null;
   const bound = Number(m[2]);
   const op = { "≥": ">=", "≤": "<=" }[m[1]] ?? m[1];
-  return { op, bound, test: (v) => ({ ">=": v >= bound, "<=": v <= bound, ">": v > bound, "<": v < bound, "=": v === bound })[op] };
+  return {
+    op,
+    bound,
+    test: (v) => ({ ">=": v >= bound, "<=": v <= bound, ">": v > bound, "<": v < bound, "=": v === bound })[op],
+  };
 }
 
 function normalise(figures) {
   return (Array.isArray(figures) ? figures : []).map((f) => {
     const target = parseTarget(f.target);
     const value = typeof f.value === "number" ? f.value : Number(f.value);
-    return { name: f.name, value, unit: f.unit ?? "", target: target ? `${target.op} ${target.bound}` : null, status: target ? (target.test(value) ? "met" : "missed") : "no target" };
+    return {
+      name: f.name,
+      value,
+      unit: f.unit ?? "",
+      target: target ? `${target.op} ${target.bound}` : null,
+      status: target ? (target.test(value) ? "met" : "missed") : "no target",
+    };
   });
 }
 
@@ -60,8 +70,17 @@ for (const b of benches) {
   const out = join(outDir, `${b.name.replace(/\W+/g, "-")}.json`);
   rmSync(out, { force: true });
   log(`▶ bench ${b.name}`);
-  const r = spawnSync(bin("tsx"), [b.entry], { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...BASE_ENV, BENCH_OUT: out } });
-  report.benches.push({ name: b.name, ok: r.status === 0, source: `ran now (${b.entry})`, figures: normalise(readJson(out)?.figures) });
+  const r = spawnSync(bin("tsx"), [b.entry], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, ...BASE_ENV, BENCH_OUT: out },
+  });
+  report.benches.push({
+    name: b.name,
+    ok: r.status === 0,
+    source: `ran now (${b.entry})`,
+    figures: normalise(readJson(out)?.figures),
+  });
 }
 
 // The load run: now when PostgreSQL is configured, else the last run's figures.
@@ -69,13 +88,32 @@ const loadJson = join(outDir, "load.json");
 if (process.env.TEST_DATABASE_URL && process.env.BENCH_LOAD !== "skip") {
   rmSync(loadJson, { force: true });
   log("▶ bench load run on PostgreSQL (npm run proof:load)");
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts/load.mjs")], { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...BASE_ENV } });
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/load.mjs")], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, ...BASE_ENV },
+  });
   const load = readJson(loadJson);
-  report.benches.push({ name: "load run (PostgreSQL, 2 servers + worker)", ok: r.status === 0, source: "ran now (npm run proof:load)", figures: normalise(load?.figures) });
+  report.benches.push({
+    name: "load run (PostgreSQL, 2 servers + worker)",
+    ok: r.status === 0,
+    source: "ran now (npm run proof:load)",
+    figures: normalise(load?.figures),
+  });
 } else {
   const load = readJson(loadJson);
-  log(load ? `load run: not run now (TEST_DATABASE_URL unset or BENCH_LOAD=skip); using the last proof:load run from ${load.at}` : "load run: not run now and no earlier run found (npm run proof:load)");
-  if (load) report.benches.push({ name: "load run (PostgreSQL, 2 servers + worker)", ok: load.problems?.length === 0, source: `last npm run proof:load, ${load.at} (not re-run by this bench)`, figures: normalise(load.figures) });
+  log(
+    load
+      ? `load run: not run now (TEST_DATABASE_URL unset or BENCH_LOAD=skip); using the last proof:load run from ${load.at}`
+      : "load run: not run now and no earlier run found (npm run proof:load)",
+  );
+  if (load)
+    report.benches.push({
+      name: "load run (PostgreSQL, 2 servers + worker)",
+      ok: load.problems?.length === 0,
+      source: `last npm run proof:load, ${load.at} (not re-run by this bench)`,
+      figures: normalise(load.figures),
+    });
 }
 
 const fuzz = readJson(join(outDir, "fuzz.json"));
@@ -93,7 +131,12 @@ if (fuzz) {
 }
 
 const all = report.benches.flatMap((b) => b.figures);
-report.summary = { met: all.filter((f) => f.status === "met").length, missed: all.filter((f) => f.status === "missed").length, noTarget: all.filter((f) => f.status === "no target").length, failedBenches: report.benches.filter((b) => !b.ok).map((b) => b.name) };
+report.summary = {
+  met: all.filter((f) => f.status === "met").length,
+  missed: all.filter((f) => f.status === "missed").length,
+  noTarget: all.filter((f) => f.status === "no target").length,
+  failedBenches: report.benches.filter((b) => !b.ok).map((b) => b.name),
+};
 writeFileSync(join(outDir, "report.json"), JSON.stringify(report, null, 2) + "\n");
 
 const mark = { met: "✅ met", missed: "❌ missed", "no target": "—" };
@@ -106,11 +149,21 @@ const lines = [
   ``,
 ];
 for (const b of report.benches) {
-  lines.push(`## ${b.name}${b.ok ? "" : " (FAILED)"}`, "", `Source: ${b.source}`, "", "| figure | value | unit | target | |", "|---|---|---|---|---|");
-  for (const f of b.figures) lines.push(`| ${f.name} | ${f.value} | ${f.unit} | ${f.target ?? ""} | ${mark[f.status]} |`);
+  lines.push(
+    `## ${b.name}${b.ok ? "" : " (FAILED)"}`,
+    "",
+    `Source: ${b.source}`,
+    "",
+    "| figure | value | unit | target | |",
+    "|---|---|---|---|---|",
+  );
+  for (const f of b.figures)
+    lines.push(`| ${f.name} | ${f.value} | ${f.unit} | ${f.target ?? ""} | ${mark[f.status]} |`);
   if (b.figures.length === 0) lines.push("| (no figures written) | | | | |");
   lines.push("");
 }
 writeFileSync(join(outDir, "report.md"), lines.join("\n"));
-log(`report written to bench-report/report.md and report.json: ${report.summary.met} targets met, ${report.summary.missed} missed`);
+log(
+  `report written to bench-report/report.md and report.json: ${report.summary.met} targets met, ${report.summary.missed} missed`,
+);
 process.exit(report.benches.every((b) => b.ok) ? 0 : 1);

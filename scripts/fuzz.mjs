@@ -35,15 +35,31 @@ const seconds = (Date.now() - t0) / 1000;
 
 let rows = [];
 try {
-  rows = readFileSync(counts, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  rows = readFileSync(counts, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 } catch {
   rows = [];
 }
 const width = Math.max(10, ...rows.map((x) => `${x.suite}: ${x.name}`.length));
-const lines = rows.map((x) => `${`${x.suite}: ${x.name}`.padEnd(width)}  ${String(x.cases).padStart(7)}  ${Object.entries(x.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+const lines = rows.map(
+  (x) =>
+    `${`${x.suite}: ${x.name}`.padEnd(width)}  ${String(x.cases).padStart(7)}  ${Object.entries(x.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+);
 const total = rows.reduce((sum, x) => sum + x.cases, 0);
-process.stdout.write(`\n${"property".padEnd(width)}  ${"cases".padStart(7)}  outcomes\n${lines.join("\n")}\n${"total".padEnd(width)}  ${String(total).padStart(7)}\n`);
+process.stdout.write(
+  `\n${"property".padEnd(width)}  ${"cases".padStart(7)}  outcomes\n${lines.join("\n")}\n${"total".padEnd(width)}  ${String(total).padStart(7)}\n`,
+);
 const ok = r.status === 0;
-writeFileSync(join(outDir, "fuzz.json"), `${JSON.stringify({ at: new Date().toISOString(), ok, seed: Number(seed), scale: Number(scale), seconds, totalCases: total, properties: rows }, null, 2)}\n`);
-log(`${ok ? "✔" : "✘"} fuzz: ${total} cases in ${seconds.toFixed(0)} s, seed ${seed}${ok ? "" : " (FAILED: rerun with the same FUZZ_SEED to reproduce)"}; counts in bench-report/fuzz.json`);
+writeFileSync(
+  join(outDir, "fuzz.json"),
+  `${JSON.stringify({ at: new Date().toISOString(), ok, seed: Number(seed), scale: Number(scale), seconds, totalCases: total, properties: rows }, null, 2)}\n`,
+);
+log(
+  `${ok ? "✔" : "✘"} fuzz: ${total} cases in ${seconds.toFixed(0)} s, seed ${seed}${ok ? "" : " (FAILED: rerun with the same FUZZ_SEED to reproduce)"}; counts in bench-report/fuzz.json`,
+);
 process.exit(ok ? 0 : 1);

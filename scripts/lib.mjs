@@ -19,7 +19,11 @@ export function log(message) {
 }
 
 export function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { cwd: options.cwd ?? ROOT, stdio: "inherit", env: { ...process.env, ...BASE_ENV, ...options.env } });
+  const r = spawnSync(cmd, args, {
+    cwd: options.cwd ?? ROOT,
+    stdio: "inherit",
+    env: { ...process.env, ...BASE_ENV, ...options.env },
+  });
   if (r.error) throw r.error;
   if (r.status !== 0) {
     const e = new Error(`${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}`);

@@ -13,12 +13,27 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BASE_ENV, ROOT, bin, buildKiosk, ensureInstalled, log, readJson, run, startChild, waitForHttp } from "./lib.mjs";
+import {
+  BASE_ENV,
+  ROOT,
+  bin,
+  buildKiosk,
+  ensureInstalled,
+  log,
+  readJson,
+  run,
+  startChild,
+  waitForHttp,
+} from "./lib.mjs";
 
 const serverUrl = process.env.LOAD_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!serverUrl) {
-  log("proof:load needs PostgreSQL: set TEST_DATABASE_URL (or LOAD_DATABASE_URL) to a server it may create a database on,");
-  log("  e.g. scripts/pg-cluster.sh start, then TEST_DATABASE_URL=postgresql://kiosk:kiosk@127.0.0.1:55432/postgres npm run proof:load");
+  log(
+    "proof:load needs PostgreSQL: set TEST_DATABASE_URL (or LOAD_DATABASE_URL) to a server it may create a database on,",
+  );
+  log(
+    "  e.g. scripts/pg-cluster.sh start, then TEST_DATABASE_URL=postgresql://kiosk:kiosk@127.0.0.1:55432/postgres npm run proof:load",
+  );
   process.exit(2);
 }
 
@@ -55,9 +70,13 @@ let exitCode = 1;
 async function stopAll() {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
   const deadline = Date.now() + 8000;
-  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  if (dbName) await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => log(`could not drop ${dbName}: ${e.message}`));
+  if (dbName)
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) =>
+      log(`could not drop ${dbName}: ${e.message}`),
+    );
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -80,10 +99,21 @@ try {
   const sandboxUrl = `http://${host}:${sandboxPort}`;
   const servers = [`http://${host}:${portA}`, `http://${host}:${portB}`];
   // The load clients play the trusted proxy (each simulated kiosk names its address in X-Forwarded-For).
-  const shared = { ...BASE_ENV, NODE_ENV: "production", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", TRUSTED_PROXIES: "127.0.0.1/32, ::1/128" };
+  const shared = {
+    ...BASE_ENV,
+    NODE_ENV: "production",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    TRUSTED_PROXIES: "127.0.0.1/32, ::1/128",
+  };
 
   const sandbox = startChild("sandbox", bin("tsx"), ["packages/alipay-sandbox/src/main.ts"], {
-    env: { ...shared, SANDBOX_HOST: host, SANDBOX_PORT: String(sandboxPort), SANDBOX_NOTIFY_BASE_URL: servers[0], SANDBOX_LOG_LEVEL: "warn" },
+    env: {
+      ...shared,
+      SANDBOX_HOST: host,
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_NOTIFY_BASE_URL: servers[0],
+      SANDBOX_LOG_LEVEL: "warn",
+    },
   });
   children.push(sandbox);
   const serverEnv = (publicUrl) => ({
@@ -107,7 +137,8 @@ try {
   children.push(worker);
 
   await waitForHttp(`${sandboxUrl}/healthz`, { child: sandbox });
-  for (const [i, url] of servers.entries()) await waitForHttp(`${url}/readyz`, { child: kiosks[i], timeoutMs: 120_000 });
+  for (const [i, url] of servers.entries())
+    await waitForHttp(`${url}/readyz`, { child: kiosks[i], timeoutMs: 120_000 });
   if (worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode}`);
   log(`up: sandbox ${sandboxUrl}, servers ${servers.join(" and ")}, worker pid ${worker.pid}`);
 

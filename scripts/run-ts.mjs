@@ -7,5 +7,9 @@ import { BASE_ENV, ROOT, bin, ensureInstalled } from "./lib.mjs";
 
 ensureInstalled();
 const [entry, ...args] = process.argv.slice(2);
-const r = spawnSync(bin("tsx"), [resolve(ROOT, entry), ...args], { cwd: process.env.INIT_CWD ?? ROOT, stdio: "inherit", env: { ...process.env, ...BASE_ENV } });
+const r = spawnSync(bin("tsx"), [resolve(ROOT, entry), ...args], {
+  cwd: process.env.INIT_CWD ?? ROOT,
+  stdio: "inherit",
+  env: { ...process.env, ...BASE_ENV },
+});
 process.exit(r.status ?? 1);

@@ -4,7 +4,18 @@
 // with virtual devices on this machine. Ctrl-C stops them all.
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BASE_ENV, ROOT, bin, buildKiosk, ensureInstalled, log, readJson, run, startChild, waitForHttp } from "./lib.mjs";
+import {
+  BASE_ENV,
+  ROOT,
+  bin,
+  buildKiosk,
+  ensureInstalled,
+  log,
+  readJson,
+  run,
+  startChild,
+  waitForHttp,
+} from "./lib.mjs";
 
 const env = process.env;
 const host = "127.0.0.1";

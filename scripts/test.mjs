@@ -14,7 +14,11 @@ const results = [];
 function step(name, cmd, cmdArgs, options = {}) {
   const t0 = Date.now();
   log(`▶ ${name}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: options.cwd ?? ROOT, stdio: "inherit", env: { ...process.env, ...BASE_ENV, ...options.env } });
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: options.cwd ?? ROOT,
+    stdio: "inherit",
+    env: { ...process.env, ...BASE_ENV, ...options.env },
+  });
   const ok = r.status === 0;
   results.push({ name, ok, seconds: (Date.now() - t0) / 1000 });
   log(`${ok ? "✔" : "✘"} ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -25,22 +29,36 @@ ensureInstalled();
 
 if (!process.env.TEST_DATABASE_URL) {
   log("TEST_DATABASE_URL is not set: the PostgreSQL tests are SKIPPED (SQLite tests still run).");
-  log("  To run them: scripts/pg-cluster.sh start  then  TEST_DATABASE_URL=postgresql://kiosk:kiosk@127.0.0.1:55432/postgres npm test");
+  log(
+    "  To run them: scripts/pg-cluster.sh start  then  TEST_DATABASE_URL=postgresql://kiosk:kiosk@127.0.0.1:55432/postgres npm test",
+  );
 } else {
   log(`PostgreSQL tests run against ${process.env.TEST_DATABASE_URL.replace(/\/\/([^:]+):[^@]*@/, "//$1:***@")}`);
 }
 
 if (only("lint")) step("lint (eslint)", bin("eslint"), [".", "--max-warnings=0"]);
+if (only("lint"))
+  step("format (prettier --check; `npm run format` fixes)", bin("prettier"), ["--check", "--log-level=warn", "."]);
 if (only("typecheck")) {
-  const pkgs = [...["packages", "apps"].flatMap((d) => readdirSync(join(ROOT, d)).map((name) => `${d}/${name}`)), "e2e"];
-  for (const p of pkgs) if (existsSync(join(ROOT, p, "tsconfig.json"))) step(`typecheck ${p}`, bin("tsc"), ["--noEmit", "-p", join(p, "tsconfig.json")]);
+  const pkgs = [
+    ...["packages", "apps"].flatMap((d) => readdirSync(join(ROOT, d)).map((name) => `${d}/${name}`)),
+    "e2e",
+  ];
+  for (const p of pkgs)
+    if (existsSync(join(ROOT, p, "tsconfig.json")))
+      step(`typecheck ${p}`, bin("tsc"), ["--noEmit", "-p", join(p, "tsconfig.json")]);
 }
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const reportDir = join(ROOT, "test-results");
 if (only("unit")) {
   const out = join(reportDir, "vitest.json");
   rmSync(out, { force: true });
-  step("unit and integration tests (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  step("unit and integration tests (vitest)", bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${out}`,
+  ]);
   const j = readJsonFile(out);
   if (j) {
     counts.passed += j.numPassedTests;
@@ -58,13 +76,18 @@ if (only("e2e")) {
   }
   const out = join(reportDir, "playwright.json");
   rmSync(out, { force: true });
-  if (built) step("end-to-end tests (Playwright, Chromium)", bin("playwright", "e2e"), ["test"], { cwd: join(ROOT, "e2e"), env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out } });
+  if (built)
+    step("end-to-end tests (Playwright, Chromium)", bin("playwright", "e2e"), ["test"], {
+      cwd: join(ROOT, "e2e"),
+      env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+    });
   const j = readJsonFile(out);
   if (j) {
     counts.passed += j.stats.expected + j.stats.flaky;
     counts.failed += j.stats.unexpected;
     counts.skipped += j.stats.skipped;
-    if (j.stats.flaky > 0) log(`Playwright: ${j.stats.flaky} test(s) passed only on their retry (flaky); see e2e/artifacts/test-output`);
+    if (j.stats.flaky > 0)
+      log(`Playwright: ${j.stats.flaky} test(s) passed only on their retry (flaky); see e2e/artifacts/test-output`);
   }
 }
 

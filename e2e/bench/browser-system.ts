@@ -22,17 +22,10 @@ export interface BenchSystem {
   stop: () => Promise<void>;
 }
 
-async function waitFor(
-  url: string,
-  child: ChildProcess,
-  timeoutMs: number,
-): Promise<void> {
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(
-        `the system exited (${child.exitCode}) before ${url} answered`,
-      );
+    if (child.exitCode !== null) throw new Error(`the system exited (${child.exitCode}) before ${url} answered`);
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (r.status < 500) return;
@@ -78,9 +71,10 @@ export async function startSystem(offset = 0): Promise<BenchSystem> {
     const bridgeControlUrl = `http://127.0.0.1:${ports.bridgeControl}`;
     await waitFor(`${kioskUrl}/readyz`, child, 300_000);
     await waitFor(`${bridgeControlUrl}/virtual/printer/jobs`, child, 60_000);
-    const demo = JSON.parse(
-      readFileSync(join(dataDir, "demo-credentials.json"), "utf8"),
-    ) as { kioskPairingCode: string; bridgePairingToken: string };
+    const demo = JSON.parse(readFileSync(join(dataDir, "demo-credentials.json"), "utf8")) as {
+      kioskPairingCode: string;
+      bridgePairingToken: string;
+    };
     const r = await fetch(`${kioskUrl}/api/trpc/auth.pairKiosk`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -90,8 +84,7 @@ export async function startSystem(offset = 0): Promise<BenchSystem> {
       result?: { data?: { json?: { credential: string } } };
     };
     const credential = body.result?.data?.json?.credential;
-    if (!credential)
-      throw new Error(`pairing the demo kiosk failed: HTTP ${r.status}`);
+    if (!credential) throw new Error(`pairing the demo kiosk failed: HTTP ${r.status}`);
     return {
       kioskUrl,
       bridgeUrl: `ws://127.0.0.1:${ports.bridge}`,
@@ -126,10 +119,7 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** The kiosk page's URL with the bridge settings and short timers a bench wants. */
-export function kioskPageUrl(
-  sys: BenchSystem,
-  extra: Record<string, string> = {},
-): string {
+export function kioskPageUrl(sys: BenchSystem, extra: Record<string, string> = {}): string {
   const q = new URLSearchParams({
     bridge: sys.bridgeUrl,
     bridgeToken: sys.bridgeToken,

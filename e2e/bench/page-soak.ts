@@ -24,7 +24,11 @@ const { instrument, soak } = await import("../support/page-soak.ts");
 const browser = await launchChromium();
 const started = Date.now();
 try {
-  const context = await browser.newContext({ serviceWorkers: "block", viewport: { width: 1080, height: 1920 }, baseURL: sys.kioskUrl });
+  const context = await browser.newContext({
+    serviceWorkers: "block",
+    viewport: { width: 1080, height: 1920 },
+    baseURL: sys.kioskUrl,
+  });
   const page = await context.newPage();
   await instrument(page);
   await page.addInitScript((c) => window.localStorage.setItem("kiosk.deviceCredential", c), sys.credential);
@@ -32,23 +36,44 @@ try {
   await page.locator("[data-kiosk-screen=attract]").waitFor({ timeout: 60_000 });
   const cdp = await context.newCDPSession(page);
   const result = await soak(page, cdp, SALES, (s) => {
-    if (s.sale % 25 === 0) console.log(`sale ${s.sale} (${s.kind}): heap ${(s.heapUsedBytes / 1048576).toFixed(1)} MB, ${s.nodes} nodes, ${s.listeners} listeners, ws ${s.webSockets}, sse ${s.eventSources}, intervals ${s.intervals}, timeouts ${s.timeouts}`);
+    if (s.sale % 25 === 0)
+      console.log(
+        `sale ${s.sale} (${s.kind}): heap ${(s.heapUsedBytes / 1048576).toFixed(1)} MB, ${s.nodes} nodes, ${s.listeners} listeners, ws ${s.webSockets}, sse ${s.eventSources}, intervals ${s.intervals}, timeouts ${s.timeouts}`,
+      );
   });
   const salesAbove = (field: string) => new Set(result.above.filter((a) => a.field === field).map((a) => a.sale)).size;
   const growthMb = Math.round((result.heapGrowthBytes / 1048576) * 100) / 100;
-  console.log(`${SALES} sales in ${Math.round((Date.now() - started) / 1000)} s; heap after GC grew ${growthMb} MB; counts above baseline after ${new Set(result.above.map((a) => a.sale)).size} sales`);
+  console.log(
+    `${SALES} sales in ${Math.round((Date.now() - started) / 1000)} s; heap after GC grew ${growthMb} MB; counts above baseline after ${new Set(result.above.map((a) => a.sale)).size} sales`,
+  );
   if (BENCH_OUT) {
     const figures = [
       { name: "page_soak_sales", value: SALES, unit: "sales", target: ">= 500" },
       { name: "page_soak_heap_growth_after_gc", value: growthMb, unit: "MB", target: "< 10" },
       { name: "page_soak_sales_with_more_dom_nodes", value: salesAbove("nodes"), unit: "sales", target: "= 0" },
       { name: "page_soak_sales_with_more_listeners", value: salesAbove("listeners"), unit: "sales", target: "= 0" },
-      { name: "page_soak_sales_with_more_websockets_or_eventsources", value: new Set(result.above.filter((a) => a.field === "webSockets" || a.field === "eventSources").map((a) => a.sale)).size, unit: "sales", target: "= 0" },
-      { name: "page_soak_sales_with_more_timers", value: new Set(result.above.filter((a) => a.field === "intervals" || a.field === "timeouts").map((a) => a.sale)).size, unit: "sales", target: "= 0" },
+      {
+        name: "page_soak_sales_with_more_websockets_or_eventsources",
+        value: new Set(
+          result.above.filter((a) => a.field === "webSockets" || a.field === "eventSources").map((a) => a.sale),
+        ).size,
+        unit: "sales",
+        target: "= 0",
+      },
+      {
+        name: "page_soak_sales_with_more_timers",
+        value: new Set(result.above.filter((a) => a.field === "intervals" || a.field === "timeouts").map((a) => a.sale))
+          .size,
+        unit: "sales",
+        target: "= 0",
+      },
       { name: "page_soak_baseline_dom_nodes", value: result.baseline.nodes, unit: "nodes", target: null },
       { name: "page_soak_baseline_listeners", value: result.baseline.listeners, unit: "listeners", target: null },
     ];
-    writeFileSync(BENCH_OUT, `${JSON.stringify({ figures, baseline: result.baseline, last: result.last, above: result.above.slice(0, 50) }, null, 2)}\n`);
+    writeFileSync(
+      BENCH_OUT,
+      `${JSON.stringify({ figures, baseline: result.baseline, last: result.last, above: result.above.slice(0, 50) }, null, 2)}\n`,
+    );
   }
 } finally {
   await browser.close();

@@ -9,12 +9,7 @@
  * usage: npx tsx packages/api/bench/page.ts   (RUNS=3 optional)
  */
 import { writeFileSync } from "node:fs";
-import {
-  CREDENTIAL_KEY,
-  kioskPageUrl,
-  launchChromium,
-  startSystem,
-} from "./browser-system.ts";
+import { CREDENTIAL_KEY, kioskPageUrl, launchChromium, startSystem } from "./browser-system.ts";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const BENCH_OUT = process.env.BENCH_OUT;
@@ -44,9 +39,7 @@ try {
         pending.set(e.requestId, {
           url: e.response.url,
           encoding: String(
-            e.response.headers["content-encoding"] ??
-              e.response.headers["Content-Encoding"] ??
-              "identity",
+            e.response.headers["content-encoding"] ?? e.response.headers["Content-Encoding"] ?? "identity",
           ),
         });
     });
@@ -55,9 +48,7 @@ try {
       if (s) scripts.push({ ...s, bytes: e.encodedDataLength });
     });
     await page.goto(kioskPageUrl(sys));
-    await page
-      .locator("[data-kiosk-screen=attract]")
-      .waitFor({ timeout: 60_000 });
+    await page.locator("[data-kiosk-screen=attract]").waitFor({ timeout: 60_000 });
     await page.waitForTimeout(2_000);
     await context.close();
   }
@@ -86,26 +77,19 @@ try {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
     await page.goto(kioskPageUrl(sys));
-    await page
-      .locator("[data-kiosk-screen=attract]")
-      .waitFor({ timeout: 60_000 });
+    await page.locator("[data-kiosk-screen=attract]").waitFor({ timeout: 60_000 });
     await page.waitForTimeout(1_500);
-    lcps.push(
-      await page.evaluate(() => (window as unknown as { __lcp: number }).__lcp),
-    );
+    lcps.push(await page.evaluate(() => (window as unknown as { __lcp: number }).__lcp));
     await context.close();
   }
-  const lcp =
-    [...lcps].sort((a, b) => a - b)[Math.floor(lcps.length / 2)] ?? -1;
+  const lcp = [...lcps].sort((a, b) => a - b)[Math.floor(lcps.length / 2)] ?? -1;
 
   const kb = Math.round((totalBytes / 1024) * 10) / 10;
   console.log(
     `cold /kiosk: ${scripts.length} scripts, ${kb} KB transferred (target ≤ ${TARGETS.coldJsGzipKb} KB)${notCompressed.length ? `; ${notCompressed.length} served uncompressed` : ""}`,
   );
   for (const s of [...scripts].sort((a, b) => b.bytes - a.bytes))
-    console.log(
-      `  ${(s.bytes / 1024).toFixed(1).padStart(7)} KB  ${s.encoding.padEnd(8)} ${new URL(s.url).pathname}`,
-    );
+    console.log(`  ${(s.bytes / 1024).toFixed(1).padStart(7)} KB  ${s.encoding.padEnd(8)} ${new URL(s.url).pathname}`);
   console.log(
     `attract screen LCP at 4× CPU throttling: ${lcps.map((v) => Math.round(v)).join(", ")} ms → median ${Math.round(lcp)} ms (target < ${TARGETS.lcpMs} ms)`,
   );
@@ -130,10 +114,7 @@ try {
         target: `< ${TARGETS.lcpMs}`,
       },
     ];
-    writeFileSync(
-      BENCH_OUT,
-      `${JSON.stringify({ figures, scripts }, null, 2)}\n`,
-    );
+    writeFileSync(BENCH_OUT, `${JSON.stringify({ figures, scripts }, null, 2)}\n`);
   }
 } finally {
   await browser.close();

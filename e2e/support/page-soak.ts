@@ -31,8 +31,22 @@ export interface Sample {
 /** Installs the counters; call before the page loads. */
 export async function instrument(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __soak: { ws: Set<WebSocket>; es: Set<EventSource>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<string> } };
-    const soak = (w.__soak = { ws: new Set(), es: new Set(), intervals: new Set(), timeouts: new Set(), globalListeners: new Set() });
+    const w = window as unknown as {
+      __soak: {
+        ws: Set<WebSocket>;
+        es: Set<EventSource>;
+        intervals: Set<unknown>;
+        timeouts: Set<unknown>;
+        globalListeners: Set<string>;
+      };
+    };
+    const soak = (w.__soak = {
+      ws: new Set(),
+      es: new Set(),
+      intervals: new Set(),
+      timeouts: new Set(),
+      globalListeners: new Set(),
+    });
     // Listeners on window and document (CDP's jsEventListeners counts those on nodes).
     const ids = new WeakMap<object, number>();
     let nextId = 0;
@@ -45,12 +59,20 @@ export async function instrument(page: Page): Promise<void> {
     for (const target of [window, document] as EventTarget[]) {
       const add = target.addEventListener.bind(target);
       const remove = target.removeEventListener.bind(target);
-      target.addEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
+      target.addEventListener = (
+        type: string,
+        fn: EventListenerOrEventListenerObject | null,
+        options?: boolean | AddEventListenerOptions,
+      ) => {
         const k = key(target, type, fn, options);
         if (k && !(typeof options === "object" && options?.once)) soak.globalListeners.add(k);
         add(type, fn, options);
       };
-      target.removeEventListener = (type: string, fn: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+      target.removeEventListener = (
+        type: string,
+        fn: EventListenerOrEventListenerObject | null,
+        options?: boolean | EventListenerOptions,
+      ) => {
         const k = key(target, type, fn, options);
         if (k) soak.globalListeners.delete(k);
         remove(type, fn, options);
@@ -111,10 +133,34 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
   const heap = await cdp.send("Runtime.getHeapUsage");
   const dom = await cdp.send("Memory.getDOMCounters");
   const held = await page.evaluate(() => {
-    const s = (window as unknown as { __soak: { ws: Set<unknown>; es: Set<unknown>; intervals: Set<unknown>; timeouts: Set<unknown>; globalListeners: Set<unknown> } }).__soak;
-    return { webSockets: s.ws.size, eventSources: s.es.size, intervals: s.intervals.size, timeouts: s.timeouts.size, globalListeners: s.globalListeners.size };
+    const s = (
+      window as unknown as {
+        __soak: {
+          ws: Set<unknown>;
+          es: Set<unknown>;
+          intervals: Set<unknown>;
+          timeouts: Set<unknown>;
+          globalListeners: Set<unknown>;
+        };
+      }
+    ).__soak;
+    return {
+      webSockets: s.ws.size,
+      eventSources: s.es.size,
+      intervals: s.intervals.size,
+      timeouts: s.timeouts.size,
+      globalListeners: s.globalListeners.size,
+    };
   });
-  return { sale, kind, heapUsedBytes: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents, ...held };
+  return {
+    sale,
+    kind,
+    heapUsedBytes: heap.usedSize,
+    nodes: dom.nodes,
+    listeners: dom.jsEventListeners,
+    documents: dom.documents,
+    ...held,
+  };
 }
 
 async function startOver(page: Page): Promise<void> {
@@ -135,7 +181,9 @@ export async function sale(page: Page, kind: SaleKind): Promise<void> {
     await scan(scenarioCode("0000"));
   } else if (kind === "pin_wait") {
     await scan(scenarioCode("0010", 1));
-    await expect(page.locator("[data-phase=waiting_pin]").or(page.locator("[data-kiosk-screen=success]"))).toBeVisible({ timeout: 15_000 });
+    await expect(page.locator("[data-phase=waiting_pin]").or(page.locator("[data-kiosk-screen=success]"))).toBeVisible({
+      timeout: 15_000,
+    });
   } else if (kind === "declined") {
     await scan(scenarioCode("0001"));
     await expectScreen(page, "failure", 30_000);
@@ -159,7 +207,16 @@ export interface SoakResult {
   above: { sale: number; kind: string; field: keyof Sample; value: number; baseline: number }[];
 }
 
-const HELD: (keyof Sample)[] = ["nodes", "listeners", "globalListeners", "documents", "webSockets", "eventSources", "intervals", "timeouts"];
+const HELD: (keyof Sample)[] = [
+  "nodes",
+  "listeners",
+  "globalListeners",
+  "documents",
+  "webSockets",
+  "eventSources",
+  "intervals",
+  "timeouts",
+];
 
 /**
  * The field-wise maximum of samples at rest over one whole loop of the attract screen's
@@ -183,7 +240,12 @@ async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
  * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
  * the field-wise maximum of samples there over one loop of the greeting (restingBaseline).
  */
-export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?: (s: Sample) => void): Promise<SoakResult> {
+export async function soak(
+  page: Page,
+  cdp: CDPSession,
+  sales: number,
+  onSample?: (s: Sample) => void,
+): Promise<SoakResult> {
   for (const kind of SALE_MIX) await sale(page, kind);
   await page.waitForTimeout(500);
   const baseline = await restingBaseline(page, cdp);
@@ -204,14 +266,29 @@ export async function soak(page: Page, cdp: CDPSession, sales: number, onSample?
     onSample?.(s);
     if (previous) {
       const now = new Set(aboveIn(s));
-      for (const f of aboveIn(previous)) if (now.has(f)) above.push({ sale: previous.sale, kind: previous.kind, field: f, value: previous[f] as number, baseline: baseline[f] as number });
+      for (const f of aboveIn(previous))
+        if (now.has(f))
+          above.push({
+            sale: previous.sale,
+            kind: previous.kind,
+            field: f,
+            value: previous[f] as number,
+            baseline: baseline[f] as number,
+          });
     }
     previous = s;
   }
   if (previous && aboveIn(previous).length > 0) {
     await page.waitForTimeout(3_000);
     const again = await sample(page, cdp, previous.sale, previous.kind);
-    for (const f of aboveIn(again)) above.push({ sale: again.sale, kind: again.kind, field: f, value: again[f] as number, baseline: baseline[f] as number });
+    for (const f of aboveIn(again))
+      above.push({
+        sale: again.sale,
+        kind: again.kind,
+        field: f,
+        value: again[f] as number,
+        baseline: baseline[f] as number,
+      });
   }
   const last = samples[samples.length - 1] ?? baseline;
   return { samples, baseline, last, heapGrowthBytes: last.heapUsedBytes - baseline.heapUsedBytes, above };

@@ -3,7 +3,13 @@ import { join } from "node:path";
 
 // E2E_PORT_OFFSET moves every port, so two suites (say, CI and a developer's run) can share a machine.
 const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
-const ports = { kiosk: 3310 + offset, sandbox: 4310 + offset, bridge: 7978 + offset, bridgeControl: 7979 + offset, virtualPrinter: 9310 + offset } as const;
+const ports = {
+  kiosk: 3310 + offset,
+  sandbox: 4310 + offset,
+  bridge: 7978 + offset,
+  bridgeControl: 7979 + offset,
+  virtualPrinter: 9310 + offset,
+} as const;
 
 export const E2E = {
   ports,

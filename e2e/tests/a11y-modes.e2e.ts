@@ -36,19 +36,13 @@ const STAFF_PAGES: { path: string; name: string }[] = [
 
 async function settled(page: Page): Promise<void> {
   await expect(page.getByRole("main")).toBeVisible();
-  await expect(
-    page.getByRole("status").filter({ hasText: /^Loading/ }),
-  ).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByRole("status").filter({ hasText: /^Loading/ })).toHaveCount(0, { timeout: 15_000 });
 }
 
-test("staff console: the sign-in page and every page an admin can open pass axe", async ({
-  page,
-}) => {
+test("staff console: the sign-in page and every page an admin can open pass axe", async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto("/staff");
-  await expect(
-    page.getByRole("heading", { name: "Staff console sign-in" }),
-  ).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Staff console sign-in" })).toBeVisible();
   await checkScreen(page, "staff-00-sign-in");
   const c = demoCredentials();
   await signInUi(page, { email: c.adminEmail, password: c.adminPassword });
@@ -56,22 +50,16 @@ test("staff console: the sign-in page and every page an admin can open pass axe"
   // Every page in the navigation is in the list above (a new page cannot skip the check).
   const hrefs = await nav
     .getByRole("link")
-    .evaluateAll((links) =>
-      links.map((l) => new URL((l as HTMLAnchorElement).href).pathname),
-    );
+    .evaluateAll((links) => links.map((l) => new URL((l as HTMLAnchorElement).href).pathname));
   expect([...hrefs].sort()).toEqual(STAFF_PAGES.map((p) => p.path).sort());
   for (const [i, p] of STAFF_PAGES.entries()) {
     await page.goto(p.path);
-    await expect(
-      nav
-        .getByRole("link", { name: /./ })
-        .and(page.locator("[aria-current=page]")),
-    ).toHaveAttribute("href", p.path);
-    await settled(page);
-    await checkScreen(
-      page,
-      `staff-${String(i + 1).padStart(2, "0")}-${p.name}`,
+    await expect(nav.getByRole("link", { name: /./ }).and(page.locator("[aria-current=page]"))).toHaveAttribute(
+      "href",
+      p.path,
     );
+    await settled(page);
+    await checkScreen(page, `staff-${String(i + 1).padStart(2, "0")}-${p.name}`);
   }
 });
 
@@ -82,9 +70,7 @@ const TOGGLE: Record<Mode, string> = {
 };
 
 for (const mode of ["high-contrast", "larger-text"] as const) {
-  test(`kiosk in ${mode} mode: every screen of a purchase and a failure passes axe`, async ({
-    page,
-  }) => {
+  test(`kiosk in ${mode} mode: every screen of a purchase and a failure passes axe`, async ({ page }) => {
     test.setTimeout(150_000);
     const missing = await missingDependency();
     test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
@@ -94,24 +80,15 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
     await expectScreen(page, "attract", 30_000);
     await page.locator("[data-kiosk-screen=attract] button").first().click();
     await expectScreen(page, "language");
-    const toggle = page
-      .getByRole("toolbar")
-      .getByRole("button", { name: TOGGLE[mode] });
+    const toggle = page.getByRole("toolbar").getByRole("button", { name: TOGGLE[mode] });
     await toggle.click();
     await expect(toggle).toHaveAttribute("aria-pressed", "true");
-    if (mode === "high-contrast")
-      await expect(page.locator("html")).toHaveAttribute(
-        "data-kiosk-contrast",
-        "high",
-      );
+    if (mode === "high-contrast") await expect(page.locator("html")).toHaveAttribute("data-kiosk-contrast", "high");
     else await expect(page.locator("html")).toHaveAttribute("data-kiosk-text", "large");
     await checkScreen(page, `${mode}-02-language`);
     await page.getByRole("button", { name: "English", exact: true }).click();
     await expectScreen(page, "tickets");
-    const slot = page
-      .getByTestId("slot")
-      .and(page.locator(":not([disabled])"))
-      .first();
+    const slot = page.getByTestId("slot").and(page.locator(":not([disabled])")).first();
     await slot.click();
     const types = page.getByTestId("ticket-type");
     await types.nth(0).getByRole("button").last().click();
@@ -123,11 +100,7 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
     await checkScreen(page, `${mode}-04-summary`);
     await page.locator("footer button").last().click();
     await expectScreen(page, "scan");
-    await expect(page.getByTestId("scanner-state")).toHaveAttribute(
-      "data-armed",
-      "true",
-      { timeout: 10_000 },
-    );
+    await expect(page.getByTestId("scanner-state")).toHaveAttribute("data-armed", "true", { timeout: 10_000 });
     await checkScreen(page, `${mode}-05-scan`);
     // A declined code: the failure screen, then "try again" (summary, scan) and a paid sale.
     await scan(scenarioCode("0001"));
@@ -137,11 +110,7 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
     await expectScreen(page, "summary", 15_000);
     await page.locator("footer button").last().click();
     await expectScreen(page, "scan", 15_000);
-    await expect(page.getByTestId("scanner-state")).toHaveAttribute(
-      "data-armed",
-      "true",
-      { timeout: 10_000 },
-    );
+    await expect(page.getByTestId("scanner-state")).toHaveAttribute("data-armed", "true", { timeout: 10_000 });
     await scan(scenarioCode("0000"));
     await expectScreen(page, "success", 20_000);
     await checkScreen(page, `${mode}-07-success`);
@@ -149,9 +118,6 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
     await checkScreen(page, `${mode}-08-done`);
     // The next visitor starts with the default display.
     await expectScreen(page, "attract", 15_000);
-    await expect(page.locator("html")).toHaveAttribute(
-      "data-kiosk-contrast",
-      "normal",
-    );
+    await expect(page.locator("html")).toHaveAttribute("data-kiosk-contrast", "normal");
   });
 }

@@ -12,7 +12,16 @@ import { writeQrVideo } from "../support/fake-camera.ts";
 import { checkScreen, missingDependency, scenarioCode } from "./kiosk-support.ts";
 import { adminCookie, createUser, signInUi, type TestUser } from "./staff-support.ts";
 
-const BASE_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"];
+const BASE_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
 
 let cashier: TestUser;
 test.beforeAll(async () => {
@@ -27,10 +36,19 @@ test("on a phone without a bridge, the cashier reads the payment code with the c
   writeQrVideo(video, scenarioCode("0000"));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [...BASE_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+    args: [
+      ...BASE_ARGS,
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
   });
   try {
-    const context = await browser.newContext({ baseURL: E2E.kioskUrl, viewport: { width: 390, height: 844 }, permissions: ["camera"] });
+    const context = await browser.newContext({
+      baseURL: E2E.kioskUrl,
+      viewport: { width: 390, height: 844 },
+      permissions: ["camera"],
+    });
     const page = await context.newPage();
     await signInUi(page, cashier);
     // A phone: nothing listens on its loopback bridge port.

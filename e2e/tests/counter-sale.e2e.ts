@@ -7,8 +7,26 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../support/system.ts";
-import { BRIDGE_URL, checkScreen, expectSeen, missingDependency, recordStates, scan, scenarioCode, setPaper } from "./kiosk-support.ts";
-import { adminCookie, createUser, loginCookie, mutate, query, signInUi, TrpcError, type TestUser } from "./staff-support.ts";
+import {
+  BRIDGE_URL,
+  checkScreen,
+  expectSeen,
+  missingDependency,
+  recordStates,
+  scan,
+  scenarioCode,
+  setPaper,
+} from "./kiosk-support.ts";
+import {
+  adminCookie,
+  createUser,
+  loginCookie,
+  mutate,
+  query,
+  signInUi,
+  TrpcError,
+  type TestUser,
+} from "./staff-support.ts";
 
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 820, height: 1180 } });
@@ -53,7 +71,9 @@ test("a cashier opens a shift and sells with a typed code: declined first, then 
   await checkScreen(page, "counter-02-take-code");
   await page.getByLabel("Payment code").fill(scenarioCode("0001"));
   await page.getByRole("button", { name: "Charge" }).click();
-  await expect(page.getByTestId("counter-failure")).toHaveAttribute("data-reason", "insufficient_balance", { timeout: 20_000 });
+  await expect(page.getByTestId("counter-failure")).toHaveAttribute("data-reason", "insufficient_balance", {
+    timeout: 20_000,
+  });
   await expect(page.getByTestId("counter-failure")).toContainText("You have not been charged.");
   await checkScreen(page, "counter-03-declined");
 
@@ -64,13 +84,17 @@ test("a cashier opens a shift and sells with a typed code: declined first, then 
   await page.getByRole("button", { name: "Charge" }).click();
   await expect(page.getByTestId("counter-success")).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("ticket-qr")).toHaveCount(2);
-  await expect(page.getByTestId("print-row").and(page.locator("[data-status=printed]"))).toHaveCount(2, { timeout: 30_000 });
+  await expect(page.getByTestId("print-row").and(page.locator("[data-status=printed]"))).toHaveCount(2, {
+    timeout: 30_000,
+  });
   await expect(page.getByTestId("counter-receipt")).toContainText("Receipt");
   await checkScreen(page, "counter-04-paid-qr-and-printed");
   await expect(page.getByTestId("total-sales")).toContainText("1 ·", { timeout: 10_000 });
 });
 
-test("a cashier sells with a code from the bridge's scanner while the visitor confirms with a PIN", async ({ page }) => {
+test("a cashier sells with a code from the bridge's scanner while the visitor confirms with a PIN", async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await openCounter(page, cashier);
   await expect(page.getByTestId("open-shift")).toBeVisible();
@@ -83,12 +107,16 @@ test("a cashier sells with a code from the bridge's scanner while the visitor co
   await checkScreen(page, "counter-05-pin-wait");
   await expect(page.getByTestId("counter-success")).toBeVisible({ timeout: 30_000 });
   await expectSeen(page, "waiting_pin");
-  await expect(page.getByTestId("print-row").and(page.locator("[data-status=printed]"))).toHaveCount(1, { timeout: 30_000 });
+  await expect(page.getByTestId("print-row").and(page.locator("[data-status=printed]"))).toHaveCount(1, {
+    timeout: 30_000,
+  });
 });
 
 test("a viewer is refused the counter, in the console and at the procedures", async ({ page }) => {
   await signInUi(page, viewer);
-  await expect(page.getByRole("navigation", { name: "Console sections" }).getByRole("link", { name: "Counter sale" })).toHaveCount(0);
+  await expect(
+    page.getByRole("navigation", { name: "Console sections" }).getByRole("link", { name: "Counter sale" }),
+  ).toHaveCount(0);
   await page.goto("/staff/counter");
   await expect(page.getByRole("alert").filter({ hasText: "This needs the cashier role or higher" })).toBeVisible();
   await checkScreen(page, "counter-06-viewer-refused");
@@ -126,7 +154,13 @@ test("closing the shift totals the cashier's sales and matches the sandbox's own
 
   const shift = await query<{
     state: string;
-    totals: { salesCount: number; salesTotalMinor: number; refundsTotalMinor: number; failedCount: number; netTotalMinor: number };
+    totals: {
+      salesCount: number;
+      salesTotalMinor: number;
+      refundsTotalMinor: number;
+      failedCount: number;
+      netTotalMinor: number;
+    };
     gatewayNetMinor: number;
     differences: unknown[];
     payments: { partnerTransId: string; state: string }[];

@@ -9,7 +9,9 @@ import { expectScreen, kioskCredential, missingDependency, openKiosk } from "./k
 
 test.use({ viewport: { width: 1080, height: 1600 } });
 
-test("CJK text on the language screen is drawn with real glyphs; the detector flags missing glyphs", async ({ page }) => {
+test("CJK text on the language screen is drawn with real glyphs; the detector flags missing glyphs", async ({
+  page,
+}) => {
   const missing = await missingDependency();
   test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
   await openKiosk(page, await kioskCredential());

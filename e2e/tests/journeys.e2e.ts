@@ -12,7 +12,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E, demoCredentials } from "../support/system.ts";
-import { expectScreen, kioskCredential, missingDependency, openKiosk, printerJobs, scan, scenarioCode, SCREENS_DIR, setPaper, walkToScan, type PrinterJob } from "./kiosk-support.ts";
+import {
+  expectScreen,
+  kioskCredential,
+  missingDependency,
+  openKiosk,
+  printerJobs,
+  scan,
+  scenarioCode,
+  SCREENS_DIR,
+  setPaper,
+  walkToScan,
+  type PrinterJob,
+} from "./kiosk-support.ts";
 import { adminCookie, firstAttractionId, mutate, query, signInUi, testIp } from "./staff-support.ts";
 
 test.describe.configure({ mode: "serial" });
@@ -43,7 +55,12 @@ async function sandboxTradesFor(paymentCode: string): Promise<SandboxTrade[]> {
 
 /** The one sandbox trade a payment code produced (waits until it exists). */
 async function theTradeFor(paymentCode: string): Promise<SandboxTrade> {
-  await expect.poll(async () => (await sandboxTradesFor(paymentCode)).length, { timeout: 20_000, message: "the sandbox trade for the code" }).toBe(1);
+  await expect
+    .poll(async () => (await sandboxTradesFor(paymentCode)).length, {
+      timeout: 20_000,
+      message: "the sandbox trade for the code",
+    })
+    .toBe(1);
   return (await sandboxTradesFor(paymentCode))[0]!;
 }
 
@@ -71,7 +88,8 @@ async function paymentEvents(admin: string, paymentId: string): Promise<PaymentE
 }
 
 async function transactions(admin: string, text: string): Promise<TransactionRow[]> {
-  return (await query<{ items: TransactionRow[] }>("console.transactions", { text, limit: 50 }, { cookie: admin })).items;
+  return (await query<{ items: TransactionRow[] }>("console.transactions", { text, limit: 50 }, { cookie: admin }))
+    .items;
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
@@ -101,7 +119,9 @@ async function isReady(): Promise<boolean> {
 
 // ------------------------------------------------------------------ 1. server restart mid-payment
 
-test("restart mid-payment: the kiosk server is killed during the PIN wait and the payment still ends PAID once", async ({ page }) => {
+test("restart mid-payment: the kiosk server is killed during the PIN wait and the payment still ends PAID once", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const startedAt = Date.now();
   await openKiosk(page, credential);
@@ -116,7 +136,9 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
   const admin = await adminCookie();
   const [waiting] = await transactions(admin, trade.outTradeNo);
   expect(waiting?.state).toBe("POLLING");
-  const workersBefore = new Set((await paymentEvents(admin, waiting!.id)).filter((e) => e.actorType === "system").map((e) => e.actorId));
+  const workersBefore = new Set(
+    (await paymentEvents(admin, waiting!.id)).filter((e) => e.actorType === "system").map((e) => e.actorId),
+  );
 
   // Kill the kiosk server the hard way (the supervisor SIGKILLs it and starts a new one on the same database).
   const supervisorPid = Number(readFileSync(join(E2E.dataDir, "start.pid"), "utf8").trim());
@@ -124,10 +146,13 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
   process.kill(supervisorPid, "SIGUSR2");
   // A new server process: ready, and up for less time than has passed since the signal.
   await expect
-    .poll(async () => {
-      const uptime = await kioskUptimeSec();
-      return uptime !== null && uptime <= (Date.now() - signalledAt) / 1000 + 1 && (await isReady());
-    }, { timeout: 60_000, intervals: [250], message: "a new kiosk server answering /readyz" })
+    .poll(
+      async () => {
+        const uptime = await kioskUptimeSec();
+        return uptime !== null && uptime <= (Date.now() - signalledAt) / 1000 + 1 && (await isReady());
+      },
+      { timeout: 60_000, intervals: [250], message: "a new kiosk server answering /readyz" },
+    )
     .toBe(true);
   const restartMs = Date.now() - signalledAt;
 
@@ -136,10 +161,16 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
   // The new process's worker resumed the payment by itself: it queries the gateway again
   // (proven before the buyer confirms, so no notification can stand in for the polling).
   await expect
-    .poll(async () => (await paymentEvents(admin, waiting!.id)).some((e) => e.type === "query_result" && e.actorType === "system" && !workersBefore.has(e.actorId)), {
-      timeout: 20_000,
-      message: "a query by the restarted server's worker",
-    })
+    .poll(
+      async () =>
+        (await paymentEvents(admin, waiting!.id)).some(
+          (e) => e.type === "query_result" && e.actorType === "system" && !workersBefore.has(e.actorId),
+        ),
+      {
+        timeout: 20_000,
+        message: "a query by the restarted server's worker",
+      },
+    )
     .toBe(true);
   const confirm = await fetch(`${E2E.sandboxUrl}/sandbox/trades/${trade.tradeNo}/confirm`, { method: "POST" });
   expect(confirm.status, await confirm.text()).toBe(200);
@@ -149,11 +180,14 @@ test("restart mid-payment: the kiosk server is killed during the PIN wait and th
 
   let payment: TransactionRow | undefined;
   await expect
-    .poll(async () => {
-      const rows = await transactions(admin, trade.outTradeNo);
-      payment = rows[0];
-      return rows.map((r) => r.state);
-    }, { timeout: 20_000 })
+    .poll(
+      async () => {
+        const rows = await transactions(admin, trade.outTradeNo);
+        payment = rows[0];
+        return rows.map((r) => r.state);
+      },
+      { timeout: 20_000 },
+    )
     .toEqual(["PAID"]);
   // Exactly one payment for the order, PAID, with its tickets; exactly one trade at the sandbox, paid.
   expect((await transactions(admin, payment!.orderId)).map((r) => [r.id, r.state])).toEqual([[payment!.id, "PAID"]]);
@@ -182,21 +216,31 @@ interface Booking {
   totalMinor: number;
 }
 
-test("booking API: a booking system books (idempotently) over REST and the staff console shows the booking", async ({ page }) => {
+test("booking API: a booking system books (idempotently) over REST and the staff console shows the booking", async ({
+  page,
+}) => {
   test.setTimeout(60_000);
   const startedAt = Date.now();
   const admin = await adminCookie();
   const attractionId = await firstAttractionId(admin);
   const { key } = await mutate<{ key: string }>(
     "staff.createApiKey",
-    { attractionId, name: `E2E booking system ${Date.now()}`, scopes: ["catalog:read", "bookings:write", "bookings:read", "tickets:read"] },
+    {
+      attractionId,
+      name: `E2E booking system ${Date.now()}`,
+      scopes: ["catalog:read", "bookings:write", "bookings:read", "tickets:read"],
+    },
     { cookie: admin },
   );
   expect(key.length).toBeGreaterThan(16);
 
   // From here on: a plain HTTP client with the API key (its own client address).
   const ip = testIp();
-  const rest = async (method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+  const rest = async (
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> => {
     const r = await fetch(`${E2E.kioskUrl}/api/rest${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-forwarded-for": ip },
@@ -210,12 +254,20 @@ test("booking API: a booking system books (idempotently) over REST and the staff
   const slot = slots.find((s) => s.kind === "day" && s.available >= 2);
   expect(slot, "a day slot with room for two").toBeTruthy();
   // The booking system is configured with the attraction's ticket types (the REST face has no ticket-type list).
-  const catalog = await query<{ ticketTypes: { id: string; validityKind: string; priceMinor: number }[] }>("catalog.get", { attractionId }, { cookie: admin });
+  const catalog = await query<{ ticketTypes: { id: string; validityKind: string; priceMinor: number }[] }>(
+    "catalog.get",
+    { attractionId },
+    { cookie: admin },
+  );
   const type = catalog.ticketTypes.find((t) => t.validityKind === "date" && t.priceMinor > 0);
   expect(type, "a paid day ticket type").toBeTruthy();
 
   const externalRef = `E2E-BKG-${randomBytes(5).toString("hex")}`;
-  const request = { idempotencyKey: `e2e-${randomBytes(12).toString("hex")}`, externalRef, lines: [{ ticketTypeId: type!.id, slotId: slot!.id, quantity: 2 }] };
+  const request = {
+    idempotencyKey: `e2e-${randomBytes(12).toString("hex")}`,
+    externalRef,
+    lines: [{ ticketTypeId: type!.id, slotId: slot!.id, quantity: 2 }],
+  };
   const first = await rest("POST", "/bookings", request);
   expect(first.status, JSON.stringify(first.json)).toBe(200);
   const booking = first.json as Booking;
@@ -249,7 +301,9 @@ test("booking API: a booking system books (idempotently) over REST and the staff
   await shoot(page, "booking-staff-console");
 
   // Release the held places (the booking system cancels; idempotent as well).
-  const cancel = await rest("POST", `/bookings/${booking.id}/cancel`, { idempotencyKey: `e2e-${randomBytes(12).toString("hex")}` });
+  const cancel = await rest("POST", `/bookings/${booking.id}/cancel`, {
+    idempotencyKey: `e2e-${randomBytes(12).toString("hex")}`,
+  });
   expect(cancel.status, JSON.stringify(cancel.json)).toBe(200);
   console.log(`journey booking-api: API part ${apiMs} ms`);
   report("booking-api-to-staff-console", startedAt);
@@ -270,23 +324,30 @@ test("printing: a visitor buys tickets and the printer receives each ticket's QR
   const admin = await adminCookie();
   let paymentId = "";
   await expect
-    .poll(async () => {
-      const rows = await transactions(admin, trade.outTradeNo);
-      paymentId = rows[0]?.id ?? "";
-      return rows.map((r) => r.state);
-    }, { timeout: 20_000 })
+    .poll(
+      async () => {
+        const rows = await transactions(admin, trade.outTradeNo);
+        paymentId = rows[0]?.id ?? "";
+        return rows.map((r) => r.state);
+      },
+      { timeout: 20_000 },
+    )
     .toEqual(["PAID"]);
   const view = await query<PaymentView>("payment.byId", { paymentId }, { cookie: admin });
   expect(view.tickets.length).toBe(2);
   await expectScreen(page, "done", 40_000);
   await shoot(page, "printing-done");
 
-  const qrLines = (jobs: PrinterJob[]) => jobs.flatMap((j) => [...j.text.matchAll(/\[QR ([^\]]+)\]/g)].map((m) => m[1]!));
+  const qrLines = (jobs: PrinterJob[]) =>
+    jobs.flatMap((j) => [...j.text.matchAll(/\[QR ([^\]]+)\]/g)].map((m) => m[1]!));
   await expect
-    .poll(async () => {
-      const mine = qrLines((await printerJobs()).filter((j) => j.seq > before));
-      return view.tickets.map((t) => mine.filter((q) => q === t.code).length);
-    }, { timeout: 15_000, message: "each ticket's QR payload printed exactly once" })
+    .poll(
+      async () => {
+        const mine = qrLines((await printerJobs()).filter((j) => j.seq > before));
+        return view.tickets.map((t) => mine.filter((q) => q === t.code).length);
+      },
+      { timeout: 15_000, message: "each ticket's QR payload printed exactly once" },
+    )
     .toEqual(view.tickets.map(() => 1));
   const jobs = (await printerJobs()).filter((j) => j.seq > before);
   expect(jobs.every((j) => !j.isTruncated)).toBe(true);

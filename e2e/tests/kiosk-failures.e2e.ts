@@ -1,6 +1,19 @@
 /** Each payment failure tells the visitor what happened and what to do, in their language. */
 import { expect, test } from "@playwright/test";
-import { checkScreen, expectScreen, expectSeen, kioskCredential, LOCALES, missingDependency, openKiosk, recordStates, scan, scenarioCode, setPaper, walkToScan } from "./kiosk-support.ts";
+import {
+  checkScreen,
+  expectScreen,
+  expectSeen,
+  kioskCredential,
+  LOCALES,
+  missingDependency,
+  openKiosk,
+  recordStates,
+  scan,
+  scenarioCode,
+  setPaper,
+  walkToScan,
+} from "./kiosk-support.ts";
 
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1080, height: 1600 } });
@@ -13,8 +26,20 @@ test.beforeAll(async () => {
   await setPaper("ok");
 });
 
-const EXPIRED_TITLE = { en: "Your payment code has expired", "zh-Hans": "付款码已过期", "zh-Hant": "付款碼已過期", ja: "支払いコードの有効期限が切れました", ko: "결제 코드가 만료되었습니다" };
-const BALANCE_TITLE = { en: "Not enough balance", "zh-Hans": "余额不足", "zh-Hant": "餘額不足", ja: "残高が不足しています", ko: "잔액이 부족합니다" };
+const EXPIRED_TITLE = {
+  en: "Your payment code has expired",
+  "zh-Hans": "付款码已过期",
+  "zh-Hant": "付款碼已過期",
+  ja: "支払いコードの有効期限が切れました",
+  ko: "결제 코드가 만료되었습니다",
+};
+const BALANCE_TITLE = {
+  en: "Not enough balance",
+  "zh-Hans": "余额不足",
+  "zh-Hant": "餘額不足",
+  ja: "残高が不足しています",
+  ko: "잔액이 부족합니다",
+};
 
 for (const locale of LOCALES) {
   test(`${locale}: expired code, then "try again" with a code that has no balance behind it`, async ({ page }) => {
@@ -43,7 +68,13 @@ for (const locale of LOCALES) {
   });
 }
 
-const NOT_CHARGED = { en: "You have not been charged.", "zh-Hans": "您没有被扣款。", "zh-Hant": "您沒有被扣款。", ja: "料金は請求されていません。", ko: "요금이 청구되지 않았습니다." };
+const NOT_CHARGED = {
+  en: "You have not been charged.",
+  "zh-Hans": "您没有被扣款。",
+  "zh-Hant": "您沒有被扣款。",
+  ja: "料金は請求されていません。",
+  ko: "요금이 청구되지 않았습니다.",
+};
 
 for (const locale of LOCALES) {
   test(`${locale}: the visitor cancels while Alipay waits for the PIN: cancelled, not charged`, async ({ page }) => {
@@ -56,7 +87,8 @@ for (const locale of LOCALES) {
     await page.locator("footer button").first().click();
     // "cancelling" may last only until the server's push arrives; it must have been shown.
     await expectSeen(page, "cancelling");
-    if (await page.locator("[data-phase=cancelling]").isVisible()) await checkScreen(page, `${locale}-06-paying-cancelling`);
+    if (await page.locator("[data-phase=cancelling]").isVisible())
+      await checkScreen(page, `${locale}-06-paying-cancelling`);
     await expectScreen(page, "failure", 40_000);
     await expect(page.locator("[data-reason=cancelled]")).toBeVisible();
     await expect(page.getByText(NOT_CHARGED[locale]).first()).toBeVisible();

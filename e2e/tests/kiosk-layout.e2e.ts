@@ -6,7 +6,17 @@
  */
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { expectScreen, kioskCredential, missingDependency, openKiosk, scan, scenarioCode, SCREENS_DIR, setPaper, setPrinterSpeed } from "./kiosk-support.ts";
+import {
+  expectScreen,
+  kioskCredential,
+  missingDependency,
+  openKiosk,
+  scan,
+  scenarioCode,
+  SCREENS_DIR,
+  setPaper,
+  setPrinterSpeed,
+} from "./kiosk-support.ts";
 
 const PORTRAIT = { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
@@ -54,22 +64,43 @@ async function measure(page: Page): Promise<Measure> {
     }
     let bottom = 0;
     const main = document.querySelector(".k-root main");
-    for (const el of main ? Array.from(main.querySelectorAll("*")) : []) if (visible(el)) bottom = Math.max(bottom, el.getBoundingClientRect().bottom);
-    return { h1Px: h1 ? parseFloat(getComputedStyle(h1).fontSize) : 0, smallestTextPx: smallestText, smallestButtonPx: { w: bw, h: bh }, contentBottom: bottom, viewportHeight: window.innerHeight };
+    for (const el of main ? Array.from(main.querySelectorAll("*")) : [])
+      if (visible(el)) bottom = Math.max(bottom, el.getBoundingClientRect().bottom);
+    return {
+      h1Px: h1 ? parseFloat(getComputedStyle(h1).fontSize) : 0,
+      smallestTextPx: smallestText,
+      smallestButtonPx: { w: bw, h: bh },
+      contentBottom: bottom,
+      viewportHeight: window.innerHeight,
+    };
   });
 }
 
-async function shoot(page: Page, size: { width: number; height: number }, name: string, problems: string[]): Promise<void> {
+async function shoot(
+  page: Page,
+  size: { width: number; height: number },
+  name: string,
+  problems: string[],
+): Promise<void> {
   await page.waitForTimeout(150);
-  await page.screenshot({ path: join(SCREENS_DIR, `layout-${size.width}x${size.height}-${name}.png`), animations: "disabled" });
+  await page.screenshot({
+    path: join(SCREENS_DIR, `layout-${size.width}x${size.height}-${name}.png`),
+    animations: "disabled",
+  });
   if (size !== PORTRAIT) return;
   const m = await measure(page);
   const screen = name.replace(/^\d+-/, "");
   // Arm's length on a 1080×1920 panel: titles ≥ 56 px, no text under 20 px, no target under 80 px, content past the middle.
   if (screen !== "attract" && m.h1Px < 56) problems.push(`${name}: title ${m.h1Px}px < 56px`);
   if (m.smallestTextPx < 20) problems.push(`${name}: text as small as ${m.smallestTextPx}px < 20px`);
-  if (m.smallestButtonPx.h < 80 || m.smallestButtonPx.w < 80) problems.push(`${name}: a touch target ${Math.round(m.smallestButtonPx.w)}×${Math.round(m.smallestButtonPx.h)}px < 80px`);
-  if (screen !== "attract" && m.contentBottom < m.viewportHeight * 0.55) problems.push(`${name}: content ends at ${Math.round(m.contentBottom)}px, in the top ${Math.round((100 * m.contentBottom) / m.viewportHeight)}% of the screen`);
+  if (m.smallestButtonPx.h < 80 || m.smallestButtonPx.w < 80)
+    problems.push(
+      `${name}: a touch target ${Math.round(m.smallestButtonPx.w)}×${Math.round(m.smallestButtonPx.h)}px < 80px`,
+    );
+  if (screen !== "attract" && m.contentBottom < m.viewportHeight * 0.55)
+    problems.push(
+      `${name}: content ends at ${Math.round(m.contentBottom)}px, in the top ${Math.round((100 * m.contentBottom) / m.viewportHeight)}% of the screen`,
+    );
 }
 
 for (const size of [PORTRAIT, LANDSCAPE]) {

@@ -3,7 +3,18 @@
  * sandbox: every screen gets an axe-core check and a screenshot (artifacts/screens/<locale>-NN-<screen>.png).
  */
 import { expect, test } from "@playwright/test";
-import { checkScreen, expectScreen, kioskCredential, LOCALES, missingDependency, openKiosk, scan, scenarioCode, setPaper, walkToScan } from "./kiosk-support.ts";
+import {
+  checkScreen,
+  expectScreen,
+  kioskCredential,
+  LOCALES,
+  missingDependency,
+  openKiosk,
+  scan,
+  scenarioCode,
+  setPaper,
+  walkToScan,
+} from "./kiosk-support.ts";
 
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1080, height: 1600 } });
@@ -44,7 +55,13 @@ test("PIN wait: 'confirm on your phone' with a countdown and a cancel button, th
   await checkScreen(page, "ja-06-paying-pin-wait");
   for (const locale of ["en", "zh-Hans", "zh-Hant", "ko"] as const) {
     await page.getByRole("toolbar").getByRole("button").first().click();
-    await page.getByRole("dialog").getByRole("button", { name: { en: "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", ko: "한국어" }[locale], exact: true }).click();
+    await page
+      .getByRole("dialog")
+      .getByRole("button", {
+        name: { en: "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", ko: "한국어" }[locale],
+        exact: true,
+      })
+      .click();
     await checkScreen(page, `${locale}-06-paying-pin-wait`);
   }
   await expectScreen(page, "success", 40_000);

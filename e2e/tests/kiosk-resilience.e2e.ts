@@ -6,7 +6,26 @@
  */
 import { createServer, connect, type AddressInfo, type Socket } from "node:net";
 import { expect, test } from "@playwright/test";
-import { BRIDGE_URL, checkScreen, expectScreen, expectSeen, kioskCredential, LOCALES, missingDependency, NATIVE, openKiosk, plugScanner, printerJobs, recordStates, scan, scenarioCode, setInService, setPaper, setPrinterSpeed, walkToScan } from "./kiosk-support.ts";
+import {
+  BRIDGE_URL,
+  checkScreen,
+  expectScreen,
+  expectSeen,
+  kioskCredential,
+  LOCALES,
+  missingDependency,
+  NATIVE,
+  openKiosk,
+  plugScanner,
+  printerJobs,
+  recordStates,
+  scan,
+  scenarioCode,
+  setInService,
+  setPaper,
+  setPrinterSpeed,
+  walkToScan,
+} from "./kiosk-support.ts";
 
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1080, height: 1600 } });
@@ -24,7 +43,9 @@ test.afterEach(async () => {
   await plugScanner(true).catch(() => undefined);
 });
 
-test("a reload during the PIN wait resumes the paying screen in the visitor's language, then completes", async ({ page }) => {
+test("a reload during the PIN wait resumes the paying screen in the visitor's language, then completes", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await openKiosk(page, credential);
   await walkToScan(page, "zh-Hans");
@@ -48,7 +69,9 @@ test("a reload while printing resumes printing without printing twice", async ({
   const before = (await printerJobs()).reduce((max, j) => Math.max(max, j.seq), 0);
   await scan(scenarioCode("0000"));
   await expectScreen(page, "success", 20_000);
-  await expect(page.locator("[data-kiosk-screen=success] [data-testid=print-row][data-status=printing]").first()).toBeVisible({ timeout: 10_000 });
+  await expect(
+    page.locator("[data-kiosk-screen=success] [data-testid=print-row][data-status=printing]").first(),
+  ).toBeVisible({ timeout: 10_000 });
   await page.reload();
   await expect(page.locator("[data-kiosk-screen=success], [data-kiosk-screen=done]")).toBeVisible({ timeout: 20_000 });
   await expectScreen(page, "done", 60_000);
@@ -92,7 +115,9 @@ test("idle never interrupts a payment in flight", async ({ page }) => {
   await expectSeen(page, "success", 30_000);
 });
 
-test("printer runs out of paper mid-order: QR codes on screen, then out of service until paper is back", async ({ page }) => {
+test("printer runs out of paper mid-order: QR codes on screen, then out of service until paper is back", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await openKiosk(page, credential);
   await walkToScan(page, "en");
@@ -105,7 +130,9 @@ test("printer runs out of paper mid-order: QR codes on screen, then out of servi
   await page.locator("footer button").last().click();
   await expectScreen(page, "done");
   await expectScreen(page, "out_of_service", 15_000);
-  await expect(page.locator("[data-kiosk-screen] [data-reason=paper_out]").or(page.locator("[data-reason=paper_out]"))).toBeVisible();
+  await expect(
+    page.locator("[data-kiosk-screen] [data-reason=paper_out]").or(page.locator("[data-reason=paper_out]")),
+  ).toBeVisible();
   await checkScreen(page, "en-16-out-of-service-paper");
   await setPaper("ok");
   await expectScreen(page, "attract", 20_000);
@@ -164,7 +191,9 @@ test("bridge down: out of service, then back by itself when the bridge answers a
   }
 });
 
-test("staff take the kiosk out of service and back: it sells nothing meanwhile and recovers by itself", async ({ page }) => {
+test("staff take the kiosk out of service and back: it sells nothing meanwhile and recovers by itself", async ({
+  page,
+}) => {
   test.setTimeout(60_000);
   await openKiosk(page, credential, { heartbeatMs: 1_500 });
   await expectScreen(page, "attract", 30_000);
@@ -175,7 +204,9 @@ test("staff take the kiosk out of service and back: it sells nothing meanwhile a
     await setInService(false);
     await expectScreen(page, "out_of_service", 15_000);
     await expect(page.locator("[data-reason=taken_out_of_service]")).toBeVisible();
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("죄송합니다. 이 키오스크는 현재 이용할 수 없습니다");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+      "죄송합니다. 이 키오스크는 현재 이용할 수 없습니다",
+    );
     await checkScreen(page, "ko-19-out-of-service-staff");
   } finally {
     await setInService(true);
@@ -183,7 +214,10 @@ test("staff take the kiosk out of service and back: it sells nothing meanwhile a
   await expectScreen(page, "attract", 15_000);
 });
 
-test("PWA: a reload with the network down shows the out-of-service screen, not a browser error", async ({ page, context }) => {
+test("PWA: a reload with the network down shows the out-of-service screen, not a browser error", async ({
+  page,
+  context,
+}) => {
   test.setTimeout(90_000);
   await openKiosk(page, credential);
   await expectScreen(page, "attract", 30_000);

@@ -32,7 +32,9 @@ async function openInstrumented(page: Page) {
   return page.context().newCDPSession(page);
 }
 
-test("the soak's checks catch a planted leak (a listener, ten nodes and an interval per visit of the attract screen)", async ({ page }) => {
+test("the soak's checks catch a planted leak (a listener, ten nodes and an interval per visit of the attract screen)", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   // The leak: each time the attract screen appears, something the page never gives back.
   await page.addInitScript(() => {

@@ -25,11 +25,22 @@ export const KIOSK_ID = "kiosk_lobby_1";
 export const BRIDGE_URL = SYS.bridgeUrl;
 export const LOCALES = ["en", "zh-Hans", "zh-Hant", "ja", "ko"] as const;
 export type Locale = (typeof LOCALES)[number];
-export const NATIVE: Record<Locale, string> = { en: "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", ja: "日本語", ko: "한국어" };
+export const NATIVE: Record<Locale, string> = {
+  en: "English",
+  "zh-Hans": "简体中文",
+  "zh-Hant": "繁體中文",
+  ja: "日本語",
+  ko: "한국어",
+};
 
 // ------------------------------------------------------------------ tRPC over HTTP
 
-async function trpcCall<T>(api: APIRequestContext, path: string, input: unknown, opts: { bearer?: string; method?: "query" | "mutation" } = {}): Promise<T> {
+async function trpcCall<T>(
+  api: APIRequestContext,
+  path: string,
+  input: unknown,
+  opts: { bearer?: string; method?: "query" | "mutation" } = {},
+): Promise<T> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   const url = `${SYS.kioskUrl}/api/trpc/${path}`;
@@ -38,12 +49,17 @@ async function trpcCall<T>(api: APIRequestContext, path: string, input: unknown,
       ? await api.get(`${url}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
       : await api.post(url, { headers, data: { json: input } });
   const body = (await r.json()) as { result?: { data?: { json?: T } }; error?: { json?: { message?: string } } };
-  if (!r.ok() || !body.result) throw new Error(`${path} failed (${r.status()}): ${body.error?.json?.message ?? JSON.stringify(body).slice(0, 300)}`);
+  if (!r.ok() || !body.result)
+    throw new Error(
+      `${path} failed (${r.status()}): ${body.error?.json?.message ?? JSON.stringify(body).slice(0, 300)}`,
+    );
   return body.result.data?.json as T;
 }
 
 function readDemo(): DemoCredentials {
-  return SYS.dataDir === E2E.dataDir ? demoCredentials() : (JSON.parse(readFileSync(join(SYS.dataDir, "demo-credentials.json"), "utf8")) as DemoCredentials);
+  return SYS.dataDir === E2E.dataDir
+    ? demoCredentials()
+    : (JSON.parse(readFileSync(join(SYS.dataDir, "demo-credentials.json"), "utf8")) as DemoCredentials);
 }
 
 async function staffApi(): Promise<APIRequestContext> {
@@ -86,7 +102,11 @@ export async function kioskCredential(): Promise<string> {
 export async function setInService(isInService: boolean): Promise<void> {
   const staff = await staffApi();
   try {
-    await trpcCall(staff, "fleet.setInService", { kioskId: KIOSK_ID, isInService, reason: isInService ? "e2e: back in service" : "e2e: maintenance" });
+    await trpcCall(staff, "fleet.setInService", {
+      kioskId: KIOSK_ID,
+      isInService,
+      reason: isInService ? "e2e: back in service" : "e2e: maintenance",
+    });
   } finally {
     await staff.dispose();
   }
@@ -116,7 +136,8 @@ export async function bridgeControlUrl(): Promise<string | null> {
 /** Why the kiosk e2e cannot run yet (a dependency is not up), or null. */
 export async function missingDependency(): Promise<string | null> {
   if (!(await isUp(`${SYS.sandboxUrl}/healthz`))) return `the Alipay sandbox is not answering at ${SYS.sandboxUrl}`;
-  if (!(await bridgeControlUrl())) return `the bridge's virtual device control is not answering at ${SYS.bridgeControlUrl}`;
+  if (!(await bridgeControlUrl()))
+    return `the bridge's virtual device control is not answering at ${SYS.bridgeControlUrl}`;
   try {
     await kioskCredential();
   } catch (e) {
@@ -130,12 +151,17 @@ export async function missingDependency(): Promise<string | null> {
 async function control(path: string, body: unknown): Promise<void> {
   const base = await bridgeControlUrl();
   if (!base) throw new Error("bridge control not available");
-  const r = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!r.ok) throw new Error(`${path} → ${r.status} ${await r.text()}`);
 }
 
 export const scan = (data: string) => control("/virtual/scan", { data });
-export const setPaper = (state: "ok" | "near_end" | "out", afterLines?: number) => control("/virtual/printer/paper", afterLines === undefined ? { state } : { state, afterLines });
+export const setPaper = (state: "ok" | "near_end" | "out", afterLines?: number) =>
+  control("/virtual/printer/paper", afterLines === undefined ? { state } : { state, afterLines });
 /** Simulated print speed of the virtual printer (0: instant), so a test can act while a job prints. */
 export const setPrinterSpeed = (msPerLine: number) => control("/virtual/printer/speed", { msPerLine });
 export interface PrinterJob {
@@ -172,7 +198,8 @@ export interface OpenOptions {
 
 export async function openKiosk(page: Page, credential: string, opts: OpenOptions = {}): Promise<void> {
   await page.addInitScript((c) => {
-    if (!window.localStorage.getItem("kiosk.deviceCredential")) window.localStorage.setItem("kiosk.deviceCredential", c);
+    if (!window.localStorage.getItem("kiosk.deviceCredential"))
+      window.localStorage.setItem("kiosk.deviceCredential", c);
   }, credential);
   const q = new URLSearchParams({
     // A loopback URL for this page load only; the page gets its bridge token from the server (fleet.bridgeToken).
@@ -215,14 +242,21 @@ export async function recordStates(page: Page): Promise<void> {
           }
         }
       }
-    }).observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-kiosk-screen", "data-phase"] });
+    }).observe(document.documentElement, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-kiosk-screen", "data-phase"],
+    });
   });
 }
 
 /** Waits until the page has shown `state` (a screen or a payment phase) since recordStates(). */
 export async function expectSeen(page: Page, state: string, timeout = 15_000): Promise<void> {
   await expect
-    .poll(() => page.evaluate(() => (window as unknown as { __kioskStates?: string[] }).__kioskStates ?? []), { timeout })
+    .poll(() => page.evaluate(() => (window as unknown as { __kioskStates?: string[] }).__kioskStates ?? []), {
+      timeout,
+    })
     .toContain(state);
 }
 
@@ -234,16 +268,38 @@ export async function expectScreen(page: Page, name: string, timeout = 15_000): 
 export async function checkScreen(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true, animations: "disabled" });
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  if (!(await page.evaluate(() => "axe" in window)))
+    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary: string }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ["violations"], runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, summary: n.failureSummary })) }));
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: unknown,
+          ) => Promise<{
+            violations: { id: string; impact: string; nodes: { target: unknown; failureSummary: string }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, {
+      resultTypes: ["violations"],
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, summary: n.failureSummary })),
+    }));
   });
   expect(result, `axe violations on ${name}`).toEqual([]);
   if (/^(zh-Hans|zh-Hant|ja|ko)-/.test(name)) {
     const glyphs = await glyphReport(page);
-    expect(legible(glyphs), `${name}: CJK text must be drawn with real glyphs, not tofu (${JSON.stringify(glyphs)})`).toBe(true);
+    expect(
+      legible(glyphs),
+      `${name}: CJK text must be drawn with real glyphs, not tofu (${JSON.stringify(glyphs)})`,
+    ).toBe(true);
   }
 }
 

@@ -121,9 +121,7 @@ for (const locale of LOCALES) {
     // The short deadline, not the default 60 s one, ended it.
     expect(Date.now() - startedAt).toBeLessThan(55_000);
     await expect(page.locator("[data-reason=timed_out]")).toBeVisible();
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText(
-      TIMED_OUT_TITLE[locale],
-    );
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(TIMED_OUT_TITLE[locale]);
     await expect(page.getByText(NOT_CHARGED[locale]).first()).toBeVisible();
     await checkScreen(page, `${locale}-13-failure-timed-out`);
   });

@@ -38,9 +38,12 @@ test("a crafted link cannot repoint the kiosk's device channel, now or later", a
   page.on("websocket", (ws) => attempts.push(ws.url()));
   // What the attacker's link asks for: a bridge on their host, with their token.
   await page.addInitScript((c) => {
-    if (!window.localStorage.getItem("kiosk.deviceCredential")) window.localStorage.setItem("kiosk.deviceCredential", c);
+    if (!window.localStorage.getItem("kiosk.deviceCredential"))
+      window.localStorage.setItem("kiosk.deviceCredential", c);
   }, credential);
-  await page.goto(`/kiosk?${new URLSearchParams({ bridge: "ws://198.51.100.7:7878", bridgeToken: "attacker-token-0123456789" }).toString()}`);
+  await page.goto(
+    `/kiosk?${new URLSearchParams({ bridge: "ws://198.51.100.7:7878", bridgeToken: "attacker-token-0123456789" }).toString()}`,
+  );
   await expectScreen(page, "attract", 30_000);
   expect(await page.evaluate(() => window.localStorage.getItem("kiosk.bridge"))).toBeNull();
   expect(attempts.some((u) => u.includes("198.51.100.7"))).toBe(false);
@@ -54,11 +57,20 @@ test("the notify endpoint refuses a 60 MB body before reading it (real Next serv
   const url = new URL("/api/alipay/notify", E2E.kioskUrl);
   const started = Date.now();
   const status = await new Promise<number>((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(60 * 1024 * 1024) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    });
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(60 * 1024 * 1024) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      },
+    );
     req.on("error", (e) => (/hang up|EPIPE|ECONNRESET/.test(e.message) ? undefined : reject(e)));
     // 256 KB of the claimed 60 MB, then nothing: a server that reads the whole body first never answers.
     req.write(Buffer.alloc(256 * 1024, "a"));

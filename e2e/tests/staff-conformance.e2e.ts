@@ -41,9 +41,7 @@ test.beforeAll(async () => {
   viewer = await createUser(await adminCookie(), "viewer");
 });
 
-test("an admin runs the conformance validator on the page and sees every step pass", async ({
-  page,
-}) => {
+test("an admin runs the conformance validator on the page and sees every step pass", async ({ page }) => {
   // Real time on the production policy: the time-out step waits for the 60 s deadline, the
   // late-charge step for a charge landing 75 s after its pay.
   test.setTimeout(420_000);
@@ -68,17 +66,10 @@ test("an admin runs the conformance validator on the page and sees every step pa
     timeout: 390_000,
   });
   for (const id of STEPS)
-    await expect(run.locator(`tr[data-step="${id}"]`), id).toHaveAttribute(
-      "data-status",
-      "passed",
-    );
-  await expect(page.getByTestId("conformance-summary")).toContainText(
-    "passing: 13 passed, 0 failed, 0 skipped",
-  );
+    await expect(run.locator(`tr[data-step="${id}"]`), id).toHaveAttribute("data-status", "passed");
+  await expect(page.getByTestId("conformance-summary")).toContainText("passing: 13 passed, 0 failed, 0 skipped");
 
-  const tampered = page.locator(
-    'details[data-report-step="tampered_response"]',
-  );
+  const tampered = page.locator('details[data-report-step="tampered_response"]');
   await tampered.locator("summary").first().click();
   await expect(tampered).toContainText("signature failed");
   await expect(tampered).toContainText("signature verified");
@@ -104,8 +95,7 @@ test("an admin runs the conformance validator on the page and sees every step pa
     page.getByRole("button", { name: "Download HTML" }).click(),
   ]).then(([d]) => d.path());
   const text = readFileSync(html, "utf8");
-  for (const id of STEPS)
-    expect(text).toContain(`data-step="${id}" data-status="passed"`);
+  for (const id of STEPS) expect(text).toContain(`data-step="${id}" data-status="passed"`);
 
   const runId = await run.locator("code").first().textContent();
   const audit = await auditEntries(await adminCookie(), {
@@ -119,22 +109,14 @@ test("an admin runs the conformance validator on the page and sees every step pa
   ).toEqual(["conformance.finished", "conformance.started"]);
 });
 
-test("a viewer can neither open the conformance page nor start a run", async ({
-  page,
-}) => {
+test("a viewer can neither open the conformance page nor start a run", async ({ page }) => {
   await signInUi(page, viewer);
   await expect(
-    page
-      .getByRole("navigation", { name: "Console sections" })
-      .getByRole("link", { name: "Conformance" }),
+    page.getByRole("navigation", { name: "Console sections" }).getByRole("link", { name: "Conformance" }),
   ).toHaveCount(0);
   await page.goto("/staff/conformance");
-  await expect(page.getByRole("main").getByRole("alert")).toContainText(
-    "needs the admin role",
-  );
-  await expect(
-    page.getByRole("button", { name: "Run conformance" }),
-  ).toHaveCount(0);
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("needs the admin role");
+  await expect(page.getByRole("button", { name: "Run conformance" })).toHaveCount(0);
   const cookie = await loginCookie(viewer.email, viewer.password);
   for (const call of [
     () => mutate("conformance.start", undefined, { cookie }),

@@ -44,7 +44,9 @@ test("take a kiosk out of service and back: the kiosk screen follows", async ({ 
   await expect(cashierRow.getByTestId("service-state")).toContainText("out of service");
   await expect(cashierRow).toContainText("jammed ticket slot");
 
-  await expect(kiosk.locator('[data-screen="out_of_service"][data-reason="taken_out_of_service"]')).toBeVisible({ timeout: 30_000 });
+  await expect(kiosk.locator('[data-screen="out_of_service"][data-reason="taken_out_of_service"]')).toBeVisible({
+    timeout: 30_000,
+  });
   await kiosk.screenshot({ path: "artifacts/screens/staff-kiosk-out-of-service.png" });
 
   await cashierRow.getByRole("button", { name: "Return to service" }).click();
@@ -53,10 +55,15 @@ test("take a kiosk out of service and back: the kiosk screen follows", async ({ 
   await expect(cashierRow.getByTestId("service-state")).toContainText("in service");
   await expect(kiosk.locator('[data-reason="taken_out_of_service"]')).toHaveCount(0, { timeout: 30_000 });
 
-  const kioskId = (await cashierRow.locator("td").first().locator("div").nth(1).textContent())?.split(" ·")[0]?.trim() ?? "";
+  const kioskId =
+    (await cashierRow.locator("td").first().locator("div").nth(1).textContent())?.split(" ·")[0]?.trim() ?? "";
   const entries = await auditEntries(admin, { targetId: kioskId });
   expect(entries.map((e) => `${e.action}:${e.reason ?? ""}`)).toEqual(
-    expect.arrayContaining(["kiosk.take_out_of_service:jammed ticket slot", "kiosk.return_to_service:slot cleared", "kiosk.register:"]),
+    expect.arrayContaining([
+      "kiosk.take_out_of_service:jammed ticket slot",
+      "kiosk.return_to_service:slot cleared",
+      "kiosk.register:",
+    ]),
   );
   await staffContext.close();
   await kioskContext.close();

@@ -9,12 +9,32 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { E2E } from "../support/system.ts";
-import { adminCookie, auditEntries, buy, createUser, decimalText, loginCookie, mutate, pairedKiosk, paymentState, query, scenarioCode, signInUi, staffId, type TestKiosk, type TestUser } from "./staff-support.ts";
+import {
+  adminCookie,
+  auditEntries,
+  buy,
+  createUser,
+  decimalText,
+  loginCookie,
+  mutate,
+  pairedKiosk,
+  paymentState,
+  query,
+  scenarioCode,
+  signInUi,
+  staffId,
+  type TestKiosk,
+  type TestUser,
+} from "./staff-support.ts";
 
 test.describe.configure({ mode: "serial" });
 
 async function setFaults(patch: Record<string, number>): Promise<void> {
-  const res = await fetch(`${E2E.sandboxUrl}/sandbox/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(patch) });
+  const res = await fetch(`${E2E.sandboxUrl}/sandbox/faults`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
   expect(res.ok).toBe(true);
 }
 
@@ -64,7 +84,9 @@ test("a cashier cannot refund (the console says so and the server refuses)", asy
   await page.goto(`/staff/payments?id=${p.paymentId}`);
   await expect(page.getByText("Refunds need the supervisor role.")).toBeVisible();
   const cookie = await loginCookie(cashier.email, cashier.password);
-  await expect(mutate("console.refund", { paymentId: p.paymentId, reason: "cashier tries" }, { cookie })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  await expect(
+    mutate("console.refund", { paymentId: p.paymentId, reason: "cashier tries" }, { cookie }),
+  ).rejects.toMatchObject({ code: "FORBIDDEN" });
   expect(await paymentState(admin, p.paymentId)).toBe("PAID");
 });
 
@@ -103,26 +125,44 @@ test("ticket lookup by payment and a reprint request to the kiosk", async ({ pag
   await row.getByRole("button", { name: "Send to kiosk" }).click();
   await expect(row.getByRole("status")).toContainText(kiosk.id);
   // The kiosk sees the request and reports it printed.
-  const pending = await query<{ requestId: string; ticket: { id: string } }[]>("console.kioskReprints", undefined, { bearer: kiosk.credential, ip: kiosk.ip });
+  const pending = await query<{ requestId: string; ticket: { id: string } }[]>("console.kioskReprints", undefined, {
+    bearer: kiosk.credential,
+    ip: kiosk.ip,
+  });
   const mine = pending.find((r) => r.ticket.id === p.tickets[0]!.id);
   expect(mine).toBeTruthy();
-  await mutate("console.kioskReprintReport", { requestId: mine!.requestId, outcome: "printed" }, { bearer: kiosk.credential, ip: kiosk.ip });
+  await mutate(
+    "console.kioskReprintReport",
+    { requestId: mine!.requestId, outcome: "printed" },
+    { bearer: kiosk.credential, ip: kiosk.ip },
+  );
   await expect(page.getByRole("table", { name: /Reprint requests/ })).toContainText("printed", { timeout: 15_000 });
 });
 
 test("reconciliation finds a planted difference and records its resolution", async ({ page }) => {
   // Plant: a paid payment moved to yesterday (Beijing), which Alipay's file for that day does not have.
   const p = await buy(kiosk, scenarioCode("0000"));
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const today = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date());
   const d = new Date(`${today}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);
   const yesterday = d.toISOString().slice(0, 10);
   const requireFromDb = createRequire(join(import.meta.dirname, "../../packages/db/package.json"));
-  const Database = requireFromDb("better-sqlite3") as new (file: string) => { prepare(sql: string): { run(...args: unknown[]): { changes: number } }; close(): void; pragma(s: string): unknown };
+  const Database = requireFromDb("better-sqlite3") as new (file: string) => {
+    prepare(sql: string): { run(...args: unknown[]): { changes: number } };
+    close(): void;
+    pragma(s: string): unknown;
+  };
   const db = new Database(join(E2E.dataDir, "kiosk.db"));
   try {
     db.pragma("busy_timeout = 5000");
-    const r = db.prepare("UPDATE Payment SET paidAt = ? WHERE id = ?").run(`${yesterday}T04:00:00.000+00:00`, p.paymentId);
+    const r = db
+      .prepare("UPDATE Payment SET paidAt = ? WHERE id = ?")
+      .run(`${yesterday}T04:00:00.000+00:00`, p.paymentId);
     expect(r.changes).toBe(1);
   } finally {
     db.close();
@@ -143,7 +183,9 @@ test("reconciliation finds a planted difference and records its resolution", asy
   await expect(diff).toContainText("resolved");
   await expect(diff).toContainText("test payment moved by hand");
   const entries = await auditEntries(admin, { action: "reconciliation." });
-  expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(["reconciliation.run", "reconciliation.resolve_difference"]));
+  expect(entries.map((e) => e.action)).toEqual(
+    expect.arrayContaining(["reconciliation.run", "reconciliation.resolve_difference"]),
+  );
 });
 
 test("sales today by ticket type, kiosk and hour, with a CSV export", async ({ page }) => {
@@ -161,7 +203,9 @@ test("sales today by ticket type, kiosk and hour, with a CSV export", async ({ p
   expect(csv).toMatch(/\r\nhour,00:00,/);
 });
 
-test("resolve a NEEDS_ATTENTION payment: query Alipay, then cancel, each recorded with who and why", async ({ page }) => {
+test("resolve a NEEDS_ATTENTION payment: query Alipay, then cancel, each recorded with who and why", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   // The buyer never enters the PIN (scenario 0011); the visitor gives up; while the gateway
   // answers SYSTEM_ERROR to everything (sandbox fault), every cancel fails, so the worker
@@ -172,7 +216,9 @@ test("resolve a NEEDS_ATTENTION payment: query Alipay, then cancel, each recorde
   await setFaults({ systemErrorNext: 100_000 });
   try {
     await mutate("payment.cancel", { paymentId: doomedPaymentId }, { bearer: kiosk.credential, ip: kiosk.ip });
-    await expect.poll(() => paymentState(admin, doomedPaymentId), { timeout: 240_000, intervals: [2000] }).toBe("NEEDS_ATTENTION");
+    await expect
+      .poll(() => paymentState(admin, doomedPaymentId), { timeout: 240_000, intervals: [2000] })
+      .toBe("NEEDS_ATTENTION");
   } finally {
     await setFaults({ systemErrorNext: 0 });
   }
@@ -192,8 +238,14 @@ test("resolve a NEEDS_ATTENTION payment: query Alipay, then cancel, each recorde
   expect(await paymentState(admin, doomedPaymentId)).toBe("CANCELLED");
   const entries = await auditEntries(admin, { targetId: doomedPaymentId });
   const supervisorId = await staffId(await loginCookie(supervisor.email, supervisor.password));
-  expect(entries.find((e) => e.action === "payment.query_now")).toMatchObject({ actorId: supervisorId, reason: "visitor at the desk says they cancelled" });
-  expect(entries.find((e) => e.action === "payment.cancel_now")).toMatchObject({ actorId: supervisorId, reason: "reverse the charge, visitor got no tickets" });
+  expect(entries.find((e) => e.action === "payment.query_now")).toMatchObject({
+    actorId: supervisorId,
+    reason: "visitor at the desk says they cancelled",
+  });
+  expect(entries.find((e) => e.action === "payment.cancel_now")).toMatchObject({
+    actorId: supervisorId,
+    reason: "reverse the charge, visitor got no tickets",
+  });
   // The payment's own event log shows the staff decision too.
   await page.goto(`/staff/payments?id=${doomedPaymentId}`);
   await expect(page.getByTestId("payment-state")).toHaveText("CANCELLED");

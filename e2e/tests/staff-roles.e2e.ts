@@ -4,13 +4,48 @@
  */
 import { expect, test } from "@playwright/test";
 import { demoCredentials } from "../support/system.ts";
-import { adminCookie, createUser, loginCookie, mutate, pairedKiosk, query, signInUi, TrpcError, type Role, type TestUser } from "./staff-support.ts";
+import {
+  adminCookie,
+  createUser,
+  loginCookie,
+  mutate,
+  pairedKiosk,
+  query,
+  signInUi,
+  TrpcError,
+  type Role,
+  type TestUser,
+} from "./staff-support.ts";
 
 const NAV_BY_ROLE: Record<Role, string[]> = {
   viewer: ["Fleet", "Payments", "Reconciliation", "Sales", "My account"],
   cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "My account"],
-  supervisor: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users", "My account"],
-  admin: ["Fleet", "Payments", "Needs attention", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "Audit log", "Users", "My account"],
+  supervisor: [
+    "Fleet",
+    "Payments",
+    "Needs attention",
+    "Reconciliation",
+    "Tickets",
+    "Gate",
+    "Counter sale",
+    "Sales",
+    "Audit log",
+    "Users",
+    "My account",
+  ],
+  admin: [
+    "Fleet",
+    "Payments",
+    "Needs attention",
+    "Reconciliation",
+    "Tickets",
+    "Gate",
+    "Counter sale",
+    "Sales",
+    "Audit log",
+    "Users",
+    "My account",
+  ],
 };
 const ALL_NAV = NAV_BY_ROLE.admin;
 
@@ -39,7 +74,9 @@ for (const role of ["admin", "supervisor", "cashier", "viewer"] as const) {
     const serviceButtons = page.getByRole("button", { name: /Take out of service|Return to service/ });
     if (role === "viewer") await expect(serviceButtons).toHaveCount(0);
     else await expect(serviceButtons.first()).toBeVisible();
-    await expect(page.getByRole("heading", { name: "Register a kiosk" })).toHaveCount(role === "supervisor" || role === "admin" ? 1 : 0);
+    await expect(page.getByRole("heading", { name: "Register a kiosk" })).toHaveCount(
+      role === "supervisor" || role === "admin" ? 1 : 0,
+    );
     await page.screenshot({ path: `artifacts/screens/staff-fleet-${role}.png`, fullPage: true });
 
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -78,7 +115,10 @@ test("a viewer cannot change anything by calling the procedures directly", async
     ["fleet.setInService", { kioskId: kiosk.id, isInService: false, reason: "viewer tries" }],
     ["fleet.register", { attractionId: kiosk.attractionId, name: "viewer kiosk" }],
     ["fleet.issuePairingCode", { kioskId: kiosk.id }],
-    ["staff.createUser", { email: "viewer-made@example.com", name: "x", password: "long-enough-password", role: "admin" }],
+    [
+      "staff.createUser",
+      { email: "viewer-made@example.com", name: "x", password: "long-enough-password", role: "admin" },
+    ],
     ["staff.deactivateUser", { userId: "staff_admin", reason: "viewer tries" }],
     ["staff.createApiKey", { attractionId: kiosk.attractionId, name: "x", scopes: ["catalog:read"] }],
     ["staff.revokeApiKey", { apiClientId: "x", reason: "viewer tries" }],
@@ -111,5 +151,7 @@ test("a viewer cannot change anything by calling the procedures directly", async
   const staff = await query<{ email: string }[]>("staff.listUsers", undefined, { cookie: admin });
   expect(staff.some((u) => u.email === "viewer-made@example.com")).toBe(false);
   // Reads are fine for a viewer.
-  await expect(query("console.sales", { fromDay: "2024-01-01", toDay: "2024-01-02" }, { cookie: viewer })).resolves.toBeTruthy();
+  await expect(
+    query("console.sales", { fromDay: "2024-01-01", toDay: "2024-01-02" }, { cookie: viewer }),
+  ).resolves.toBeTruthy();
 });

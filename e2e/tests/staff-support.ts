@@ -17,7 +17,11 @@ export interface CallAuth {
 }
 
 export class TrpcError extends Error {
-  constructor(message: string, readonly code: string, readonly httpStatus: number) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly httpStatus: number,
+  ) {
     super(message);
   }
 }
@@ -35,7 +39,10 @@ export function testIp(): string {
 }
 
 async function parse(res: Response): Promise<{ data: unknown; setCookie: string | null }> {
-  const body = (await res.json()) as { result?: { data?: { json?: unknown } }; error?: { json?: { message?: string; data?: { code?: string; httpStatus?: number } } } };
+  const body = (await res.json()) as {
+    result?: { data?: { json?: unknown } };
+    error?: { json?: { message?: string; data?: { code?: string; httpStatus?: number } } };
+  };
   if (body.error) {
     const e = body.error.json ?? {};
     throw new TrpcError(e.message ?? "tRPC error", e.data?.code ?? "UNKNOWN", e.data?.httpStatus ?? res.status);
@@ -50,12 +57,20 @@ export async function query<T = unknown>(path: string, input: unknown, auth: Cal
 }
 
 export async function mutate<T = unknown>(path: string, input: unknown, auth: CallAuth = {}): Promise<T> {
-  const res = await fetch(`${E2E.kioskUrl}/api/trpc/${path}`, { method: "POST", headers: headers(auth), body: JSON.stringify(input === undefined ? {} : { json: input }) });
+  const res = await fetch(`${E2E.kioskUrl}/api/trpc/${path}`, {
+    method: "POST",
+    headers: headers(auth),
+    body: JSON.stringify(input === undefined ? {} : { json: input }),
+  });
   return (await parse(res)).data as T;
 }
 
 export async function loginCookie(email: string, password: string): Promise<string> {
-  const res = await fetch(`${E2E.kioskUrl}/api/trpc/auth.login`, { method: "POST", headers: headers({}), body: JSON.stringify({ json: { email, password } }) });
+  const res = await fetch(`${E2E.kioskUrl}/api/trpc/auth.login`, {
+    method: "POST",
+    headers: headers({}),
+    body: JSON.stringify({ json: { email, password } }),
+  });
   const { setCookie } = await parse(res);
   const m = /kiosk_session=([^;]+)/.exec(setCookie ?? "");
   if (!m) throw new Error("no session cookie");
@@ -75,8 +90,16 @@ export interface TestUser {
 }
 
 export async function createUser(admin: string, role: Role): Promise<TestUser> {
-  const user = { email: `${role}-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`, password: `pw-${randomBytes(12).toString("base64url")}`, role };
-  await mutate("staff.createUser", { email: user.email, name: `E2E ${role}`, password: user.password, role }, { cookie: admin });
+  const user = {
+    email: `${role}-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`,
+    password: `pw-${randomBytes(12).toString("base64url")}`,
+    role,
+  };
+  await mutate(
+    "staff.createUser",
+    { email: user.email, name: `E2E ${role}`, password: user.password, role },
+    { cookie: admin },
+  );
   return user;
 }
 
@@ -107,11 +130,19 @@ export async function firstAttractionId(admin: string): Promise<string> {
 /** Registers a kiosk, issues its pairing code and pairs it: our own kiosk, not the demo one. */
 export async function pairedKiosk(admin: string, name = `E2E kiosk ${Date.now()}`): Promise<TestKiosk> {
   const attractionId = await firstAttractionId(admin);
-  const { id } = await mutate<{ id: string }>("fleet.register", { attractionId, name, location: "e2e" }, { cookie: admin });
+  const { id } = await mutate<{ id: string }>(
+    "fleet.register",
+    { attractionId, name, location: "e2e" },
+    { cookie: admin },
+  );
   const { code } = await mutate<{ code: string }>("fleet.issuePairingCode", { kioskId: id }, { cookie: admin });
   const ip = testIp();
   const { credential } = await mutate<{ credential: string }>("auth.pairKiosk", { code }, { ip });
-  await mutate("fleet.heartbeat", { isBridgeConnected: true, appVersion: "e2e-1.0", bridgeVersion: "e2e-bridge" }, { bearer: credential, ip });
+  await mutate(
+    "fleet.heartbeat",
+    { isBridgeConnected: true, appVersion: "e2e-1.0", bridgeVersion: "e2e-bridge" },
+    { bearer: credential, ip },
+  );
   return { id, credential, attractionId, ip };
 }
 
@@ -136,15 +167,33 @@ export async function buy(kiosk: TestKiosk, paymentCode: string, quantity = 1): 
   const auth = { bearer: kiosk.credential, ip: kiosk.ip };
   const catalog = await query<Catalog>("catalog.forKiosk", undefined, auth);
   const type = catalog.ticketTypes.find((t) => t.validityKind === "date" && t.priceMinor > 0) ?? catalog.ticketTypes[0];
-  const slot = catalog.slots.find((s) => s.kind === (type?.validityKind === "date" ? "day" : "timed") && s.available >= quantity);
+  const slot = catalog.slots.find(
+    (s) => s.kind === (type?.validityKind === "date" ? "day" : "timed") && s.available >= quantity,
+  );
   if (!type || !slot) throw new Error("no ticket type / slot to buy");
-  const order = await mutate<{ id: string }>("order.create", { lines: [{ ticketTypeId: type.id, slotId: slot.id, quantity }] }, auth);
-  const p = await mutate<{ id: string; state: string; amountMinor: number; currency: string; tickets: { id: string; code: string; state: string }[]; partnerTransId: string }>(
-    "payment.start",
-    { orderId: order.id, paymentCode },
+  const order = await mutate<{ id: string }>(
+    "order.create",
+    { lines: [{ ticketTypeId: type.id, slotId: slot.id, quantity }] },
     auth,
   );
-  return { orderId: order.id, paymentId: p.id, state: p.state, amountMinor: p.amountMinor, currency: p.currency, unitPriceMinor: type.priceMinor, tickets: p.tickets, partnerTransId: p.partnerTransId };
+  const p = await mutate<{
+    id: string;
+    state: string;
+    amountMinor: number;
+    currency: string;
+    tickets: { id: string; code: string; state: string }[];
+    partnerTransId: string;
+  }>("payment.start", { orderId: order.id, paymentCode }, auth);
+  return {
+    orderId: order.id,
+    paymentId: p.id,
+    state: p.state,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    unitPriceMinor: type.priceMinor,
+    tickets: p.tickets,
+    partnerTransId: p.partnerTransId,
+  };
 }
 
 /** A sandbox scenario code: `28` + 8 random digits + 4-digit parameter + 4-digit scenario. */
@@ -156,8 +205,29 @@ export async function paymentState(admin: string, paymentId: string): Promise<st
   return (await query<{ state: string }>("payment.byId", { paymentId }, { cookie: admin })).state;
 }
 
-export async function auditEntries(admin: string, filter: Record<string, unknown>): Promise<{ action: string; actorId: string | null; reason: string | null; targetId: string | null; details: Record<string, unknown> }[]> {
-  return (await query<{ entries: { action: string; actorId: string | null; reason: string | null; targetId: string | null; details: Record<string, unknown> }[] }>("staff.auditLog", { limit: 200, ...filter }, { cookie: admin })).entries;
+export async function auditEntries(
+  admin: string,
+  filter: Record<string, unknown>,
+): Promise<
+  {
+    action: string;
+    actorId: string | null;
+    reason: string | null;
+    targetId: string | null;
+    details: Record<string, unknown>;
+  }[]
+> {
+  return (
+    await query<{
+      entries: {
+        action: string;
+        actorId: string | null;
+        reason: string | null;
+        targetId: string | null;
+        details: Record<string, unknown>;
+      }[];
+    }>("staff.auditLog", { limit: 200, ...filter }, { cookie: admin })
+  ).entries;
 }
 
 export async function staffId(cookie: string): Promise<string> {

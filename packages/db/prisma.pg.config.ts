@@ -3,7 +3,9 @@ import { defineConfig } from "prisma/config";
 
 // Discrete fields, not { connectionString }: the shadow database for `migrate dev`
 // spreads this config with another database name, and a connection string would win.
-const raw = process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : "postgresql://kiosk:kiosk@127.0.0.1:55432/kiosk";
+const raw = process.env.DATABASE_URL?.startsWith("postgres")
+  ? process.env.DATABASE_URL
+  : "postgresql://kiosk:kiosk@127.0.0.1:55432/kiosk";
 process.env.DATABASE_URL = raw;
 const u = new URL(raw);
 const pgConfig = {

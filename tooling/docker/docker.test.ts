@@ -9,7 +9,25 @@ import { parse } from "yaml";
 
 const root = resolve(import.meta.dirname, "../..");
 const dockerDir = join(root, "docker");
-const INSTRUCTIONS = new Set(["FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"]);
+const INSTRUCTIONS = new Set([
+  "FROM",
+  "RUN",
+  "CMD",
+  "LABEL",
+  "EXPOSE",
+  "ENV",
+  "ADD",
+  "COPY",
+  "ENTRYPOINT",
+  "VOLUME",
+  "USER",
+  "WORKDIR",
+  "ARG",
+  "ONBUILD",
+  "STOPSIGNAL",
+  "HEALTHCHECK",
+  "SHELL",
+]);
 
 interface Stage {
   name: string;
@@ -28,7 +46,8 @@ function parseDockerfile(file: string): Stage[] {
     const [op = "", ...rest] = pending.split(/\s+/);
     const args = rest.join(" ");
     pending = "";
-    if (!INSTRUCTIONS.has(op.toUpperCase()) || op !== op.toUpperCase()) throw new Error(`${file}:${i + 1}: unknown instruction "${op}"`);
+    if (!INSTRUCTIONS.has(op.toUpperCase()) || op !== op.toUpperCase())
+      throw new Error(`${file}:${i + 1}: unknown instruction "${op}"`);
     if (op === "FROM") {
       const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
       if (!m) throw new Error(`${file}:${i + 1}: malformed FROM`);
@@ -48,7 +67,18 @@ const execForm = (stage: Stage, op: string): string[] => JSON.parse(last(stage, 
 
 // Compose supports YAML merge keys (<<: *anchor); so must the parser.
 const compose = parse(readFileSync(join(dockerDir, "compose.yaml"), "utf8"), { merge: true }) as {
-  services: Record<string, { build?: { context: string; dockerfile: string; target?: string }; image?: string; ports?: string[]; depends_on?: Record<string, unknown> | string[]; environment?: Record<string, string>; volumes?: string[]; healthcheck?: unknown }>;
+  services: Record<
+    string,
+    {
+      build?: { context: string; dockerfile: string; target?: string };
+      image?: string;
+      ports?: string[];
+      depends_on?: Record<string, unknown> | string[];
+      environment?: Record<string, string>;
+      volumes?: string[];
+      healthcheck?: unknown;
+    }
+  >;
 };
 
 /** Where each runnable stage's working directory comes from in the repository. */
@@ -67,7 +97,11 @@ describe("Dockerfiles", () => {
       for (const stage of stages) {
         const cmd = last(stage, "CMD");
         if (!cmd || stage.name === "build") continue;
-        const user = last(stage, "USER") ?? (stages.find((s) => s.name === stage.instructions.find((x) => x.op === "FROM")?.args)?.instructions ?? []).find((x) => x.op === "USER")?.args;
+        const user =
+          last(stage, "USER") ??
+          (
+            stages.find((s) => s.name === stage.instructions.find((x) => x.op === "FROM")?.args)?.instructions ?? []
+          ).find((x) => x.op === "USER")?.args;
         expect(user, `${file} stage ${stage.name} must set USER`).toBeTruthy();
         expect(user).not.toBe("root");
         const source = STAGE_SOURCES[`${file}:${stage.name}`];
@@ -77,14 +111,19 @@ describe("Dockerfiles", () => {
           expect(existsSync(join(root, source, script ?? "")), `${source}/${script}`).toBe(true);
           const runner = execForm(stage, "CMD")[0] ?? "";
           if (runner.includes("tsx")) {
-            const pkg = JSON.parse(readFileSync(join(root, source === "." ? "apps/kiosk" : source, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+            const pkg = JSON.parse(
+              readFileSync(join(root, source === "." ? "apps/kiosk" : source, "package.json"), "utf8"),
+            ) as { dependencies?: Record<string, string> };
             expect(pkg.dependencies?.tsx, `${source} must depend on tsx to run in its image`).toBeTruthy();
           }
         }
       }
       for (const stage of stages) {
         for (const copy of stage.instructions.filter((x) => x.op === "COPY" && !x.args.includes("--from"))) {
-          const src = copy.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1);
+          const src = copy.args
+            .split(/\s+/)
+            .filter((a) => !a.startsWith("--"))
+            .slice(0, -1);
           for (const s of src) expect(existsSync(join(root, s)), `COPY source ${s}`).toBe(true);
         }
       }
@@ -96,7 +135,9 @@ describe("Dockerfiles", () => {
     const server = stages.find((s) => s.name === "server");
     expect(last(server!, "HEALTHCHECK")).toContain("/healthz");
     const build = stages.find((s) => s.name === "build");
-    expect(build?.instructions.some((x) => x.op === "RUN" && x.args.includes("pnpm@10.34.9 install --frozen-lockfile"))).toBe(true);
+    expect(
+      build?.instructions.some((x) => x.op === "RUN" && x.args.includes("pnpm@10.34.9 install --frozen-lockfile")),
+    ).toBe(true);
   });
 });
 
@@ -115,14 +156,17 @@ describe("compose.yaml", () => {
       for (const d of deps) expect(Object.keys(services), `${name} depends on ${d}`).toContain(d);
       for (const v of s.volumes ?? []) {
         const host = v.split(":")[0] ?? "";
-        if (host.startsWith("./") && !host.startsWith("./secrets")) expect(existsSync(join(dockerDir, host)), `${name} volume ${host}`).toBe(true);
+        if (host.startsWith("./") && !host.startsWith("./secrets"))
+          expect(existsSync(join(dockerDir, host)), `${name} volume ${host}`).toBe(true);
       }
     }
   });
 
   it("publishes distinct, valid host ports", () => {
     // "host:container" or "ip:host:container": the host port is the one before the container port.
-    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => Number(String(p).split(":").at(-2))));
+    const hostPorts = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p) => Number(String(p).split(":").at(-2))),
+    );
     for (const p of hostPorts) expect(Number.isInteger(p) && p > 0 && p < 65536).toBe(true);
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
@@ -148,7 +192,12 @@ describe("build output", () => {
     const app = join(root, "apps/kiosk");
     execFileSync(join(app, "node_modules/.bin/next"), ["build"], {
       cwd: app,
-      env: { ...process.env, NEXT_OUTPUT: "standalone", NEXT_DIST_DIR: ".next-standalone", NEXT_TELEMETRY_DISABLED: "1" },
+      env: {
+        ...process.env,
+        NEXT_OUTPUT: "standalone",
+        NEXT_DIST_DIR: ".next-standalone",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
       stdio: "pipe",
     });
     const out = join(app, ".next-standalone/standalone");

@@ -38,7 +38,10 @@ function dockerPattern(pattern: string): RegExp {
 }
 
 function dockerIgnored(path: string): boolean {
-  const lines = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = readFileSync(join(root, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   let isIgnored = false;
   for (const line of lines) {
     const isNegated = line.startsWith("!");
@@ -81,11 +84,16 @@ interface ComposeService {
   secrets?: (string | { source: string; target?: string })[];
   volumes?: string[];
 }
-const compose = parse(readFileSync(join(root, "docker/compose.yaml"), "utf8"), { merge: true }) as { services: Record<string, ComposeService>; secrets?: Record<string, { file?: string }> };
+const compose = parse(readFileSync(join(root, "docker/compose.yaml"), "utf8"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { file?: string }>;
+};
 
 describe("compose.yaml", () => {
   it("takes the database password and the keys from Docker secrets, never from the environment or a plain mount", () => {
-    expect(Object.keys(compose.secrets ?? {})).toEqual(expect.arrayContaining(["postgres-password", "ticket-keys", "metrics-token"]));
+    expect(Object.keys(compose.secrets ?? {})).toEqual(
+      expect.arrayContaining(["postgres-password", "ticket-keys", "metrics-token"]),
+    );
     for (const [name, s] of Object.entries(compose.services)) {
       const env = s.environment ?? {};
       expect(env.POSTGRES_PASSWORD, `${name}: POSTGRES_PASSWORD`).toBeUndefined();

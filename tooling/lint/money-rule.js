@@ -19,10 +19,17 @@ const keyName = (property) => {
   return undefined;
 };
 
-const unwrap = (node) => (node?.type === "TSAsExpression" || node?.type === "TSSatisfiesExpression" ? unwrap(node.expression) : node);
+const unwrap = (node) =>
+  node?.type === "TSAsExpression" || node?.type === "TSSatisfiesExpression" ? unwrap(node.expression) : node;
 const isSmallInteger = (value) => {
   const node = unwrap(value);
-  return node?.type === "Literal" && typeof node.value === "number" && Number.isInteger(node.value) && node.value >= 0 && node.value <= 4;
+  return (
+    node?.type === "Literal" &&
+    typeof node.value === "number" &&
+    Number.isInteger(node.value) &&
+    node.value >= 0 &&
+    node.value <= 4
+  );
 };
 
 const isCurrencyOptions = (node) =>
@@ -30,35 +37,52 @@ const isCurrencyOptions = (node) =>
   node.properties.some((p) => keyName(p) === "style" && p.value.type === "Literal" && p.value.value === "currency");
 
 const isIntlNumberFormat = (callee) =>
-  callee.type === "MemberExpression" && !callee.computed && callee.object.type === "Identifier" && callee.object.name === "Intl" && callee.property.type === "Identifier" && callee.property.name === "NumberFormat";
+  callee.type === "MemberExpression" &&
+  !callee.computed &&
+  callee.object.type === "Identifier" &&
+  callee.object.name === "Intl" &&
+  callee.property.type === "Identifier" &&
+  callee.property.name === "NumberFormat";
 
 /** @type {import("eslint").Rule.RuleModule} */
 const noMoneyFacts = {
   meta: {
     type: "problem",
-    docs: { description: "Money facts (currency exponents, money formatting, payment code format and masking) come only from @kiosk/alipay-core/money" },
+    docs: {
+      description:
+        "Money facts (currency exponents, money formatting, payment code format and masking) come only from @kiosk/alipay-core/money",
+    },
     schema: [],
     messages: {
-      table: "A currency exponent table outside the money module: import CURRENCY_EXPONENT / currencyExponent from @kiosk/alipay-core/money.",
-      intlDigits: "Currency digits from Intl's data disagree with Alipay's (IDR): use currencyExponent from @kiosk/alipay-core/money.",
-      intlCurrency: "Money is formatted only by formatMinor from @kiosk/alipay-core/money (it pins the fraction digits to Alipay's exponent).",
-      codePattern: "A copy of the payment code format: use PAYMENT_CODE_PATTERN / isPaymentCode from @kiosk/alipay-core/money.",
+      table:
+        "A currency exponent table outside the money module: import CURRENCY_EXPONENT / currencyExponent from @kiosk/alipay-core/money.",
+      intlDigits:
+        "Currency digits from Intl's data disagree with Alipay's (IDR): use currencyExponent from @kiosk/alipay-core/money.",
+      intlCurrency:
+        "Money is formatted only by formatMinor from @kiosk/alipay-core/money (it pins the fraction digits to Alipay's exponent).",
+      codePattern:
+        "A copy of the payment code format: use PAYMENT_CODE_PATTERN / isPaymentCode from @kiosk/alipay-core/money.",
       ownFunction: "'{{name}}' is defined once, in @kiosk/alipay-core/money: import it.",
     },
   },
   create(context) {
     const reportNamed = (id) => {
-      if (id?.type === "Identifier" && OWN_FUNCTIONS.has(id.name)) context.report({ node: id, messageId: "ownFunction", data: { name: id.name } });
+      if (id?.type === "Identifier" && OWN_FUNCTIONS.has(id.name))
+        context.report({ node: id, messageId: "ownFunction", data: { name: id.name } });
     };
     return {
       ObjectExpression(node) {
         const names = node.properties.map(keyName);
-        const currencyEntries = node.properties.filter((p, i) => CURRENCY_KEY.test(names[i] ?? "") && isSmallInteger(p.value));
+        const currencyEntries = node.properties.filter(
+          (p, i) => CURRENCY_KEY.test(names[i] ?? "") && isSmallInteger(p.value),
+        );
         if (currencyEntries.length >= 2) {
           context.report({ node, messageId: "table" });
           return;
         }
-        const hasExponent = node.properties.some((p, i) => EXPONENT_NAMES.has(names[i] ?? "") && isSmallInteger(p.value));
+        const hasExponent = node.properties.some(
+          (p, i) => EXPONENT_NAMES.has(names[i] ?? "") && isSmallInteger(p.value),
+        );
         const hasCurrency = node.properties.some((p, i) => CURRENCY_NAMES.has(names[i] ?? ""));
         if (hasExponent && hasCurrency) context.report({ node, messageId: "table" });
       },
@@ -66,12 +90,18 @@ const noMoneyFacts = {
         if (node.computed || node.property.type !== "Identifier") return;
         if (node.property.name !== "maximumFractionDigits" && node.property.name !== "minimumFractionDigits") return;
         const object = node.object;
-        if (object.type === "CallExpression" && object.callee.type === "MemberExpression" && object.callee.property.type === "Identifier" && object.callee.property.name === "resolvedOptions") {
+        if (
+          object.type === "CallExpression" &&
+          object.callee.type === "MemberExpression" &&
+          object.callee.property.type === "Identifier" &&
+          object.callee.property.name === "resolvedOptions"
+        ) {
           context.report({ node, messageId: "intlDigits" });
         }
       },
       "NewExpression, CallExpression"(node) {
-        if (isIntlNumberFormat(node.callee) && isCurrencyOptions(node.arguments[1])) context.report({ node, messageId: "intlCurrency" });
+        if (isIntlNumberFormat(node.callee) && isCurrencyOptions(node.arguments[1]))
+          context.report({ node, messageId: "intlCurrency" });
       },
       Literal(node) {
         if (node.regex && /2\[5-9\]\|30/.test(node.regex.pattern)) context.report({ node, messageId: "codePattern" });
@@ -80,7 +110,8 @@ const noMoneyFacts = {
         reportNamed(node.id);
       },
       VariableDeclarator(node) {
-        if (node.init?.type === "ArrowFunctionExpression" || node.init?.type === "FunctionExpression") reportNamed(node.id);
+        if (node.init?.type === "ArrowFunctionExpression" || node.init?.type === "FunctionExpression")
+          reportNamed(node.id);
       },
     };
   },

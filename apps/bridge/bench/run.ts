@@ -101,8 +101,14 @@ async function main(): Promise<void> {
   const rows: [string, string][] = [
     ["scan → WebSocket median", `${report.scanToWebSocket.medianMs} ms`],
     ["scan → WebSocket p99", `${report.scanToWebSocket.p99Ms} ms`],
-    ["print ASCII ticket (durable, confirmed)", `${report.printAsciiTicket.jobsPerSecond} jobs/s, ${report.printAsciiTicket.kibPerJob} KiB/job`],
-    ["print CJK ticket (raster lines)", `${report.printCjkTicket.jobsPerSecond} jobs/s, ${report.printCjkTicket.kibPerJob} KiB/job`],
+    [
+      "print ASCII ticket (durable, confirmed)",
+      `${report.printAsciiTicket.jobsPerSecond} jobs/s, ${report.printAsciiTicket.kibPerJob} KiB/job`,
+    ],
+    [
+      "print CJK ticket (raster lines)",
+      `${report.printCjkTicket.jobsPerSecond} jobs/s, ${report.printCjkTicket.kibPerJob} KiB/job`,
+    ],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   process.stdout.write(`${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n")}\n`);
@@ -111,8 +117,18 @@ async function main(): Promise<void> {
   const figures = [
     { name: "scan_to_websocket_ms_p50", value: report.scanToWebSocket.medianMs, unit: "ms", target: null },
     { name: "scan_to_websocket_ms_p99", value: report.scanToWebSocket.p99Ms, unit: "ms", target: null },
-    { name: "print_ascii_ticket_jobs_per_second", value: report.printAsciiTicket.jobsPerSecond, unit: "jobs/s", target: null },
-    { name: "print_cjk_ticket_jobs_per_second", value: report.printCjkTicket.jobsPerSecond, unit: "jobs/s", target: null },
+    {
+      name: "print_ascii_ticket_jobs_per_second",
+      value: report.printAsciiTicket.jobsPerSecond,
+      unit: "jobs/s",
+      target: null,
+    },
+    {
+      name: "print_cjk_ticket_jobs_per_second",
+      value: report.printCjkTicket.jobsPerSecond,
+      unit: "jobs/s",
+      target: null,
+    },
   ];
   if (out) await writeFile(out, `${JSON.stringify({ ...report, figures }, null, 2)}\n`);
 }

@@ -22,19 +22,29 @@ await soakRound(tb, { origin: ORIGIN, token: TOKEN, round: -1, scans: 100, jobs:
 await new Promise((r) => setTimeout(r, 200));
 const before = await settledUsage();
 const started = Date.now();
-for (let r = 0; r < ROUNDS; r += 1) await soakRound(tb, { origin: ORIGIN, token: TOKEN, round: r, scans: share(SCANS, r), jobs: share(JOBS, r) });
+for (let r = 0; r < ROUNDS; r += 1)
+  await soakRound(tb, { origin: ORIGIN, token: TOKEN, round: r, scans: share(SCANS, r), jobs: share(JOBS, r) });
 await new Promise((r) => setTimeout(r, 200));
 const after = await settledUsage();
 await tb.stop();
 
 const rssGrowthMb = Math.round(((after.rss - before.rss) / 1048576) * 100) / 100;
-console.log(`${SCANS} scans and ${JOBS} print jobs over ${ROUNDS} connections in ${Math.round((Date.now() - started) / 1000)} s`);
-console.log(`RSS after GC: ${(before.rss / 1048576).toFixed(1)} → ${(after.rss / 1048576).toFixed(1)} MB (growth ${rssGrowthMb} MB, target < 20); JS heap after GC: ${(before.heapUsed / 1048576).toFixed(1)} → ${(after.heapUsed / 1048576).toFixed(1)} MB; open fds: ${before.fds} → ${after.fds}`);
+console.log(
+  `${SCANS} scans and ${JOBS} print jobs over ${ROUNDS} connections in ${Math.round((Date.now() - started) / 1000)} s`,
+);
+console.log(
+  `RSS after GC: ${(before.rss / 1048576).toFixed(1)} → ${(after.rss / 1048576).toFixed(1)} MB (growth ${rssGrowthMb} MB, target < 20); JS heap after GC: ${(before.heapUsed / 1048576).toFixed(1)} → ${(after.heapUsed / 1048576).toFixed(1)} MB; open fds: ${before.fds} → ${after.fds}`,
+);
 const figures = [
   { name: "bridge_soak_scans", value: SCANS, unit: "scans", target: ">= 10000" },
   { name: "bridge_soak_print_jobs", value: JOBS, unit: "jobs", target: ">= 1000" },
   { name: "bridge_soak_rss_growth_after_gc", value: rssGrowthMb, unit: "MB", target: "< 20" },
-  { name: "bridge_soak_heap_growth_after_gc", value: Math.round(((after.heapUsed - before.heapUsed) / 1048576) * 100) / 100, unit: "MB", target: null },
+  {
+    name: "bridge_soak_heap_growth_after_gc",
+    value: Math.round(((after.heapUsed - before.heapUsed) / 1048576) * 100) / 100,
+    unit: "MB",
+    target: null,
+  },
   { name: "bridge_soak_fd_growth", value: after.fds - before.fds, unit: "fds", target: "<= 0" },
 ];
 const out = process.env["BENCH_OUT"];

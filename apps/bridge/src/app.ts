@@ -144,13 +144,19 @@ export async function buildBridge(env: BridgeEnv, deps: BridgeDeps): Promise<Bri
     gate,
     printService,
     printer,
-    renderSelftest: () => renderSelftest({ bridgeVersion: BRIDGE_VERSION, at: new Date(clock.now()).toISOString() }, profile),
+    renderSelftest: () =>
+      renderSelftest({ bridgeVersion: BRIDGE_VERSION, at: new Date(clock.now()).toISOString() }, profile),
     timers,
     logger: logger.child("ws"),
   });
   const control =
     virtualPrinter || virtualScanner
-      ? new VirtualControlServer({ host: "127.0.0.1", port: env.BRIDGE_VIRTUAL_CONTROL_PORT, scanner: virtualScanner, printer: virtualPrinter })
+      ? new VirtualControlServer({
+          host: "127.0.0.1",
+          port: env.BRIDGE_VIRTUAL_CONTROL_PORT,
+          scanner: virtualScanner,
+          printer: virtualPrinter,
+        })
       : null;
 
   let wsPort = 0;

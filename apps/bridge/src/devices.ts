@@ -56,7 +56,10 @@ export class DeviceHub {
     const now = (this.#options.now ?? Date.now)();
     if (this.#droppedLogAt !== null && now - this.#droppedLogAt < DROPPED_SCAN_LOG_INTERVAL_MS) return;
     const dropped = this.#options.gate.droppedScans;
-    this.#options.logger.info("scan dropped: scanner not armed", { dropped, droppedSinceLastLog: dropped - this.#droppedAtLastLog });
+    this.#options.logger.info("scan dropped: scanner not armed", {
+      dropped,
+      droppedSinceLastLog: dropped - this.#droppedAtLastLog,
+    });
     this.#droppedLogAt = now;
     this.#droppedAtLastLog = dropped;
   }

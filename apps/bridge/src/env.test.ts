@@ -19,7 +19,11 @@ describe("parseEnv", () => {
     });
     expect(env.BRIDGE_PRINTER).toEqual({ kind: "tcp", host: "192.168.1.50", port: 9100 });
     expect(env.BRIDGE_SCANNER).toEqual({ kind: "hid-keyboard", vendorId: 0x0c2e, productId: 0x0b61 });
-    expect(parseEnv({ BRIDGE_PRINTER: "usb:04b8:0e28" }).BRIDGE_PRINTER).toEqual({ kind: "usb", vendorId: 0x04b8, productId: 0x0e28 });
+    expect(parseEnv({ BRIDGE_PRINTER: "usb:04b8:0e28" }).BRIDGE_PRINTER).toEqual({
+      kind: "usb",
+      vendorId: 0x04b8,
+      productId: 0x0e28,
+    });
     expect(parseEnv({ BRIDGE_SCANNER: "serial:/dev/ttyACM0@115200" }).BRIDGE_SCANNER).toEqual({
       kind: "serial",
       path: "/dev/ttyACM0",

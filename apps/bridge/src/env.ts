@@ -46,7 +46,10 @@ const PrinterTargetSchema = z.string().transform((value, ctx): PrinterTarget => 
     const serial = parseSerial(value);
     if (serial) return { kind: "serial", ...serial, baudRate: value.includes("@") ? serial.baudRate : 115_200 };
   }
-  ctx.addIssue({ code: "custom", message: 'expected "virtual", "tcp://host:port", "usb:VID:PID" or "serial:/dev/...[@baud]"' });
+  ctx.addIssue({
+    code: "custom",
+    message: 'expected "virtual", "tcp://host:port", "usb:VID:PID" or "serial:/dev/...[@baud]"',
+  });
   return z.NEVER;
 });
 
@@ -62,7 +65,10 @@ const ScannerTargetSchema = z.string().transform((value, ctx): ScannerTarget => 
     const serial = parseSerial(value);
     if (serial) return { kind: "serial", ...serial };
   }
-  ctx.addIssue({ code: "custom", message: 'expected "virtual", "hid:VID:PID", "hid-keyboard:VID:PID" or "serial:/dev/...[@baud]"' });
+  ctx.addIssue({
+    code: "custom",
+    message: 'expected "virtual", "hid:VID:PID", "hid-keyboard:VID:PID" or "serial:/dev/...[@baud]"',
+  });
   return z.NEVER;
 });
 
@@ -70,12 +76,19 @@ const port = z.coerce.number().int().min(0).max(65_535);
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  BRIDGE_HOST: z.enum(LOOPBACK_HOSTS, { message: "must be a loopback address (127.0.0.1, ::1 or localhost)" }).default("127.0.0.1"),
+  BRIDGE_HOST: z
+    .enum(LOOPBACK_HOSTS, { message: "must be a loopback address (127.0.0.1, ::1 or localhost)" })
+    .default("127.0.0.1"),
   BRIDGE_PORT: port.default(7878),
   BRIDGE_ALLOWED_ORIGINS: z
     .string()
     .default("http://localhost:3000,http://127.0.0.1:3000")
-    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ message: "each origin must be a URL such as https://kiosk.example.com" })).min(1)),
   /**
    * The device bridge token(s) this bridge accepts, comma-separated: normally one, the token the
@@ -85,7 +98,12 @@ export const EnvSchema = z.object({
   BRIDGE_PAIRING_TOKEN: z
     .string()
     .default(DEV_PAIRING_TOKEN)
-    .transform((value) => value.split(",").map((token) => token.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((token) => token.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(16, "each token must be at least 16 characters")).min(1, "at least one token")),
   BRIDGE_DATA_DIR: z.string().min(1).default("./data/bridge"),
   BRIDGE_PRINTER: PrinterTargetSchema.default({ kind: "virtual" }),
@@ -114,7 +132,9 @@ export function parseEnv(source: Record<string, string | undefined>): BridgeEnv 
   }
   const env = parsed.data;
   if (env.NODE_ENV === "production" && env.BRIDGE_PAIRING_TOKEN.includes(DEV_PAIRING_TOKEN)) {
-    throw new EnvError("Invalid bridge configuration:\n  BRIDGE_PAIRING_TOKEN: must be set in production (the dev default is public)");
+    throw new EnvError(
+      "Invalid bridge configuration:\n  BRIDGE_PAIRING_TOKEN: must be set in production (the dev default is public)",
+    );
   }
   return env;
 }

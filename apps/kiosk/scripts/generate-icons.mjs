@@ -21,10 +21,21 @@ function shade(x, y, { isMaskable }) {
   const s = isMaskable ? 0.72 : 1;
   const u = (x - 256) / s + 256;
   const v = (y - 256) / s + 256;
-  const inTicket = u >= 96 && u <= 416 && v >= 156 && v <= 356 && (u - 96) ** 2 + (v - 256) ** 2 > 36 ** 2 && (u - 416) ** 2 + (v - 256) ** 2 > 36 ** 2;
+  const inTicket =
+    u >= 96 &&
+    u <= 416 &&
+    v >= 156 &&
+    v <= 356 &&
+    (u - 96) ** 2 + (v - 256) ** 2 > 36 ** 2 &&
+    (u - 416) ** 2 + (v - 256) ** 2 > 36 ** 2;
   if (!inTicket) return BLUE;
   const inPerforation = Math.abs(u - 320) <= 6 && v >= 168 && v <= 344 && (v - 168) % 34 < 18;
-  const inLine = (y0, x1) => v >= y0 - 11 && v <= y0 + 11 && u >= 150 - 11 && u <= x1 + 11 && ((u >= 150 && u <= x1) || (u - (u < 150 ? 150 : x1)) ** 2 + (v - y0) ** 2 <= 121);
+  const inLine = (y0, x1) =>
+    v >= y0 - 11 &&
+    v <= y0 + 11 &&
+    u >= 150 - 11 &&
+    u <= x1 + 11 &&
+    ((u >= 150 && u <= x1) || (u - (u < 150 ? 150 : x1)) ** 2 + (v - y0) ** 2 <= 121);
   return inPerforation || inLine(236, 270) || inLine(282, 230) ? BLUE : YELLOW;
 }
 
@@ -34,7 +45,10 @@ function render(size, opts) {
   for (let y = 0; y < size; y++) {
     raw[y * (size * 4 + 1)] = 0;
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < ss; sy++) {
         for (let sx = 0; sx < ss; sx++) {
           const c = shade(((x + (sx + 0.5) / ss) / size) * 512, ((y + (sy + 0.5) / ss) / size) * 512, opts);
@@ -80,7 +94,12 @@ function png(w, h, raw) {
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8;
   ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 writeFileSync(join(out, "icon-192.png"), render(192, { isMaskable: false }));

@@ -60,24 +60,18 @@ function benchSign(): SignResult[] {
   const privateKey = loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM);
   const publicKey = loadPublicKey(TEST_MERCHANT_PUBLIC_KEY_PEM);
   const cases: Array<[string, SigningKey, VerifyingKey]> = [
-    [
-      "MD5",
-      { signType: "MD5", md5Key: TEST_MD5_KEY },
-      { signType: "MD5", md5Key: TEST_MD5_KEY },
-    ],
+    ["MD5", { signType: "MD5", md5Key: TEST_MD5_KEY }, { signType: "MD5", md5Key: TEST_MD5_KEY }],
     ["RSA", { signType: "RSA", privateKey }, { signType: "RSA", publicKey }],
     ["RSA2", { signType: "RSA2", privateKey }, { signType: "RSA2", publicKey }],
   ];
   return cases.map(([signType, sk, vk]) => {
-    for (let i = 0; i < 50; i++)
-      verifyContent(content, signContent(content, sk), vk);
+    for (let i = 0; i < 50; i++) verifyContent(content, signContent(content, sk), vk);
     let iterations = 0;
     const start = performance.now();
     let elapsed = 0;
     while (elapsed < SIGN_DURATION_MS) {
       for (let i = 0; i < 20; i++) {
-        if (!verifyContent(content, signContent(content, sk), vk))
-          throw new Error("verification failed in bench");
+        if (!verifyContent(content, signContent(content, sk), vk)) throw new Error("verification failed in bench");
       }
       iterations += 20;
       elapsed = performance.now() - start;
@@ -91,18 +85,11 @@ function benchSign(): SignResult[] {
 }
 
 function percentile(sorted: number[], p: number): number {
-  const index = Math.min(
-    sorted.length - 1,
-    Math.ceil((p / 100) * sorted.length) - 1,
-  );
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)] as number;
 }
 
-async function withResponder<T>(
-  body: string,
-  contentType: string,
-  run: (url: string) => Promise<T>,
-): Promise<T> {
+async function withResponder<T>(body: string, contentType: string, run: (url: string) => Promise<T>): Promise<T> {
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
@@ -121,10 +108,7 @@ async function withResponder<T>(
   }
 }
 
-async function timeCalls(
-  n: number,
-  call: () => Promise<unknown>,
-): Promise<number[]> {
+async function timeCalls(n: number, call: () => Promise<unknown>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = performance.now();
@@ -161,17 +145,14 @@ async function benchPay(
     for (let i = 0; i < WARMUP_CALLS; i++) {
       await bare();
       const result = await client.pay(payInput);
-      if (result.status !== "paid")
-        throw new Error(`bench pay returned ${result.status}`);
+      if (result.status !== "paid") throw new Error(`bench pay returned ${result.status}`);
     }
     // Interleave to share any drift between the two measurements.
     const baseline: number[] = [];
     const measured: number[] = [];
     for (let round = 0; round < 4; round++) {
       baseline.push(...(await timeCalls(PAY_CALLS / 4, bare)));
-      measured.push(
-        ...(await timeCalls(PAY_CALLS / 4, () => client.pay(payInput))),
-      );
+      measured.push(...(await timeCalls(PAY_CALLS / 4, () => client.pay(payInput))));
     }
     baseline.sort((a, b) => a - b);
     measured.sort((a, b) => a - b);
@@ -266,12 +247,9 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push("sign + verify (spot.pay pre-sign string, 2048-bit keys)");
   lines.push(`  ${"type".padEnd(6)} ${"ops/s".padStart(10)}`);
-  for (const s of sign)
-    lines.push(`  ${s.signType.padEnd(6)} ${String(s.opsPerSec).padStart(10)}`);
+  for (const s of sign) lines.push(`  ${s.signType.padEnd(6)} ${String(s.opsPerSec).padStart(10)}`);
   lines.push("");
-  lines.push(
-    `pay call against a local responder (${PAY_CALLS} calls; overhead = client − bare fetch)`,
-  );
+  lines.push(`pay call against a local responder (${PAY_CALLS} calls; overhead = client − bare fetch)`);
   lines.push(
     `  ${"client".padEnd(20)} ${"median ms".padStart(10)} ${"p99 ms".padStart(8)} ${"bare med".padStart(9)} ${"bare p99".padStart(9)} ${"ovh med".padStart(8)} ${"ovh p99".padStart(8)}`,
   );

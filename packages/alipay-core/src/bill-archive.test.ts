@@ -6,12 +6,43 @@ import { encodeText } from "./charset.ts";
 const HEADER =
   "支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注";
 
-function row(cells: { trade: string; out: string; type: string; subject?: string; amount: string; refundNo?: string; fee: string; remarks?: string }): string {
+function row(cells: {
+  trade: string;
+  out: string;
+  type: string;
+  subject?: string;
+  amount: string;
+  refundNo?: string;
+  fee: string;
+  remarks?: string;
+}): string {
   const amount = cells.amount;
   return [
-    cells.trade, cells.out, cells.type, cells.subject ?? "门票", "2026-11-26 10:00:00", "2026-11-26 10:00:05",
-    "", "", "", "K1", "buy***@example.com", amount, amount, "0.00", "0.00", "0.00", "0.00", "0.00", "", "0.00", "0.00",
-    cells.refundNo ?? "", cells.fee, "0.00", cells.remarks ?? "",
+    cells.trade,
+    cells.out,
+    cells.type,
+    cells.subject ?? "门票",
+    "2026-11-26 10:00:00",
+    "2026-11-26 10:00:05",
+    "",
+    "",
+    "",
+    "K1",
+    "buy***@example.com",
+    amount,
+    amount,
+    "0.00",
+    "0.00",
+    "0.00",
+    "0.00",
+    "0.00",
+    "",
+    "0.00",
+    "0.00",
+    cells.refundNo ?? "",
+    cells.fee,
+    "0.00",
+    cells.remarks ?? "",
   ].join(",");
 }
 
@@ -36,16 +67,33 @@ function archive(csv: Uint8Array, name = "2088102146225135_20261126_业务明细
 }
 
 const ROWS = [
-  row({ trade: "2026112622001", out: "K1-0001", type: "交易", subject: '"成人票 ""日场"", 1张"', amount: "120.50", fee: "0.72" }),
+  row({
+    trade: "2026112622001",
+    out: "K1-0001",
+    type: "交易",
+    subject: '"成人票 ""日场"", 1张"',
+    amount: "120.50",
+    fee: "0.72",
+  }),
   row({ trade: "2026112622002", out: "K1-0002", type: "交易", amount: "80.00", fee: "0.48" }),
   row({ trade: "2026112622001", out: "K1-0001", type: "退款", amount: "-20.50", refundNo: "RF-0001", fee: "-0.12" }),
-  row({ trade: "2026112622002", out: "K1-0002", type: "退款", amount: "-80.00", refundNo: "CX-0002", fee: "-0.48", remarks: "撤销" }),
+  row({
+    trade: "2026112622002",
+    out: "K1-0002",
+    type: "退款",
+    amount: "-80.00",
+    refundNo: "CX-0002",
+    fee: "-0.48",
+    remarks: "撤销",
+  }),
 ];
 
 describe("readTradeBillArchive", () => {
   it("reads a GBK trade bill into settlement records (minor units, refunds by request number, cancels by payment)", () => {
     const records = readTradeBillArchive(archive(encodeText(billCsv(ROWS), "gbk")));
-    expect(records.map((r) => [r.transactionType, r.partnerTransId, r.amountMinor, r.serviceChargeMinor, r.currency])).toEqual([
+    expect(
+      records.map((r) => [r.transactionType, r.partnerTransId, r.amountMinor, r.serviceChargeMinor, r.currency]),
+    ).toEqual([
       ["PAYMENT", "K1-0001", 12050, 72, "CNY"],
       ["PAYMENT", "K1-0002", 8000, 48, "CNY"],
       ["REFUND", "RF-0001", -2050, -12, "CNY"],
@@ -78,7 +126,10 @@ describe("readTradeBillArchive", () => {
       [new TextEncoder().encode("<html>expired</html>"), "archive"],
       [zipSync({ "readme.txt": new Uint8Array([1]) }), "archive"],
       [archive(encodeText(billCsv(ROWS).replace("订单金额（元）", "金额"), "gbk")), "columns"],
-      [archive(encodeText(billCsv([row({ trade: "T", out: "K", type: "交易", amount: "1.005", fee: "0" })]), "gbk")), "row"],
+      [
+        archive(encodeText(billCsv([row({ trade: "T", out: "K", type: "交易", amount: "1.005", fee: "0" })]), "gbk")),
+        "row",
+      ],
     ];
     for (const [bytes, reason] of cases) {
       let caught: unknown;

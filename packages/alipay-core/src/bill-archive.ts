@@ -85,10 +85,7 @@ function csvCells(line: string): string[] {
 }
 
 /** Parses the `业务明细` CSV text into settlement records. */
-export function parseTradeBillCsv(
-  text: string,
-  options: ReadBillOptions = {},
-): SettlementRecord[] {
+export function parseTradeBillCsv(text: string, options: ReadBillOptions = {}): SettlementRecord[] {
   const currency = options.currency ?? "CNY";
   const offset = options.offsetMinutes ?? DEFAULT_ALIPAY_UTC_OFFSET_MINUTES;
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
@@ -117,10 +114,7 @@ export function parseTradeBillCsv(
     const feeText = at("fee");
     const feeMinor = feeText === "" ? undefined : parseAmount(feeText, currency, { isSigned: true });
     if (amountMinor === undefined || (feeText !== "" && feeMinor === undefined))
-      throw new AlipayBillFormatError(
-        "row",
-        `Trade bill line ${lineNo + 1} has an invalid ${currency} amount`,
-      );
+      throw new AlipayBillFormatError("row", `Trade bill line ${lineNo + 1} has an invalid ${currency} amount`);
     const type = at("type");
     const isRefund = type === "退款" || amountMinor < 0;
     // A cancel of a paid trade is a refund row marked 撤销; like MAPI's CANCEL it names the payment.
@@ -146,8 +140,7 @@ export function parseTradeBillCsv(
       raw: line,
     });
   });
-  if (index === undefined)
-    throw new AlipayBillFormatError("columns", "Trade bill has no header row");
+  if (index === undefined) throw new AlipayBillFormatError("columns", "Trade bill has no header row");
   return records;
 }
 
@@ -156,10 +149,7 @@ export function parseTradeBillCsv(
  * @throws AlipayBillFormatError (`archive`: not a ZIP / no detail CSV; `size`: over a limit;
  *   `columns` / `row`: a CSV this parser does not understand).
  */
-export function readTradeBillArchive(
-  bytes: Uint8Array,
-  options: ReadBillOptions = {},
-): SettlementRecord[] {
+export function readTradeBillArchive(bytes: Uint8Array, options: ReadBillOptions = {}): SettlementRecord[] {
   const maxArchive = options.maxArchiveBytes ?? DEFAULT_MAX_BILL_ARCHIVE_BYTES;
   const maxCsv = options.maxCsvBytes ?? DEFAULT_MAX_BILL_CSV_BYTES;
   if (bytes.length > maxArchive)
@@ -192,7 +182,6 @@ export function readTradeBillArchive(
       `Bill archive holds ${names.length} detail CSVs (…业务明细.csv), expected 1`,
     );
   const csv = files[names[0] as string] as Uint8Array;
-  if (csv.length > maxCsv)
-    throw new AlipayBillFormatError("size", `Bill CSV is over the ${maxCsv}-byte limit`);
+  if (csv.length > maxCsv) throw new AlipayBillFormatError("size", `Bill CSV is over the ${maxCsv}-byte limit`);
   return parseTradeBillCsv(decodeBillText(csv), options);
 }

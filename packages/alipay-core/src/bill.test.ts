@@ -2,11 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchBill } from "./bill.ts";
-import {
-  AlipayNetworkError,
-  AlipayResponseError,
-  AlipayValidationError,
-} from "./errors.ts";
+import { AlipayNetworkError, AlipayResponseError, AlipayValidationError } from "./errors.ts";
 
 describe("fetchBill", () => {
   let server: Server;
@@ -26,9 +22,7 @@ describe("fetchBill", () => {
         res.end("expired");
       }
     });
-    await new Promise<void>((resolve) =>
-      server.listen(0, "127.0.0.1", resolve),
-    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
@@ -44,20 +38,12 @@ describe("fetchBill", () => {
   });
 
   it("refuses plain http to a host that is neither Alipay's nor loopback, before sending", async () => {
-    await expect(
-      fetchBill("http://evil.example/x.zip"),
-    ).rejects.toBeInstanceOf(AlipayValidationError);
-    await expect(fetchBill("file:///etc/passwd")).rejects.toBeInstanceOf(
-      AlipayValidationError,
-    );
+    await expect(fetchBill("http://evil.example/x.zip")).rejects.toBeInstanceOf(AlipayValidationError);
+    await expect(fetchBill("file:///etc/passwd")).rejects.toBeInstanceOf(AlipayValidationError);
   });
 
   it("maps an expired link and a server error", async () => {
-    await expect(fetchBill(`${base}/gone`)).rejects.toBeInstanceOf(
-      AlipayResponseError,
-    );
-    await expect(fetchBill(`${base}/boom`)).rejects.toBeInstanceOf(
-      AlipayNetworkError,
-    );
+    await expect(fetchBill(`${base}/gone`)).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(fetchBill(`${base}/boom`)).rejects.toBeInstanceOf(AlipayNetworkError);
   });
 });

@@ -4,11 +4,7 @@
  * reading the CSVs is the caller's job (the file is for reconciliation only, never a payment
  * fact).
  */
-import {
-  AlipayNetworkError,
-  AlipayResponseError,
-  AlipayValidationError,
-} from "./errors.ts";
+import { AlipayNetworkError, AlipayResponseError, AlipayValidationError } from "./errors.ts";
 import { FetchTransport, type HttpTransport } from "./transport.ts";
 import { isAcceptableDownloadUrl } from "./wire.ts";
 
@@ -36,15 +32,11 @@ export type BillFile = {
  * @throws AlipayValidationError for any other URL, AlipayNetworkError (5xx, connection),
  *   AlipayResponseError (other non-200), AlipayTimeoutError, AlipayAbortError.
  */
-export async function fetchBill(
-  url: string,
-  options: FetchBillOptions = {},
-): Promise<BillFile> {
+export async function fetchBill(url: string, options: FetchBillOptions = {}): Promise<BillFile> {
   if (!isAcceptableDownloadUrl(url)) {
-    throw new AlipayValidationError(
-      "bill download URL must be https (http only to an Alipay or loopback host)",
-      { field: "url" },
-    );
+    throw new AlipayValidationError("bill download URL must be https (http only to an Alipay or loopback host)", {
+      field: "url",
+    });
   }
   const transport = options.transport ?? new FetchTransport();
   const response = await transport.request({
@@ -55,16 +47,12 @@ export async function fetchBill(
     signal: options.signal ?? new AbortController().signal,
   });
   if (response.status >= 500) {
-    throw new AlipayNetworkError(
-      `Bill download failed with HTTP ${response.status}`,
-      { httpStatus: response.status },
-    );
+    throw new AlipayNetworkError(`Bill download failed with HTTP ${response.status}`, { httpStatus: response.status });
   }
   if (response.status !== 200) {
-    throw new AlipayResponseError(
-      `Bill download answered HTTP ${response.status} (the link may have expired)`,
-      { httpStatus: response.status },
-    );
+    throw new AlipayResponseError(`Bill download answered HTTP ${response.status} (the link may have expired)`, {
+      httpStatus: response.status,
+    });
   }
   return {
     bytes: response.body,

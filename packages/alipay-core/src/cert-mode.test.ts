@@ -1,14 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startLocalGateway,
-  type LocalGateway,
-} from "./__tests__/local-gateway.ts";
-import {
-  AlipayCertificateError,
-  parseAlipayCertificate,
-  rootCertificateSn,
-} from "./certs.ts";
+import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
+import { AlipayCertificateError, parseAlipayCertificate, rootCertificateSn } from "./certs.ts";
 import { OpenApiClient, type OpenApiConfig } from "./client.ts";
 import { AlipayConfigError, AlipaySignatureError } from "./errors.ts";
 import { loadPrivateKey, signContent, signParams } from "./signing.ts";
@@ -26,17 +19,9 @@ const next = testRsaKeyPair();
 const stranger = testRsaKeyPair();
 const pki = createTestAlipayPki({
   appKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM),
-  alipayKeys: [
-    loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM),
-    next.privateKey,
-    stranger.privateKey,
-  ],
+  alipayKeys: [loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM), next.privateKey, stranger.privateKey],
 });
-const [CURRENT_PEM, NEXT_PEM, STRANGER_PEM] = pki.alipayCertPems as [
-  string,
-  string,
-  string,
-];
+const [CURRENT_PEM, NEXT_PEM, STRANGER_PEM] = pki.alipayCertPems as [string, string, string];
 const sn = (pem: string): string => parseAlipayCertificate(pem).sn;
 
 let gw: LocalGateway;
@@ -58,10 +43,7 @@ beforeAll(async () => {
       signType: "RSA2",
       privateKey: answerWith.key,
     });
-    const certSn =
-      answerWith.certSn === undefined
-        ? ""
-        : `,"alipay_cert_sn":"${answerWith.certSn}"`;
+    const certSn = answerWith.certSn === undefined ? "" : `,"alipay_cert_sn":"${answerWith.certSn}"`;
     return {
       contentType: "application/json",
       body: `{"alipay_trade_query_response":${json}${certSn},"sign":"${sign}"}`,
@@ -83,8 +65,7 @@ function config(overrides: Partial<OpenApiConfig> = {}): OpenApiConfig {
   } as OpenApiConfig;
 }
 
-const query = (client: OpenApiClient): Promise<unknown> =>
-  client.query({ partnerTransId: "T1", currency: "CNY" });
+const query = (client: OpenApiClient): Promise<unknown> => client.query({ partnerTransId: "T1", currency: "CNY" });
 
 describe("OpenApiClient in certificate mode", () => {
   it("sends app_cert_sn and alipay_root_cert_sn, signed", async () => {
@@ -97,9 +78,7 @@ describe("OpenApiClient in certificate mode", () => {
     });
     const sent = gw.requests.at(-1)?.params ?? {};
     expect(sent["app_cert_sn"]).toBe(sn(pki.appCertPem));
-    expect(sent["alipay_root_cert_sn"]).toBe(
-      rootCertificateSn(pki.rootBundlePem),
-    );
+    expect(sent["alipay_root_cert_sn"]).toBe(rootCertificateSn(pki.rootBundlePem));
     expect(client.certSns).toEqual({
       appCertSn: sn(pki.appCertPem),
       alipayRootCertSn: rootCertificateSn(pki.rootBundlePem),
@@ -120,9 +99,9 @@ describe("OpenApiClient in certificate mode", () => {
       name: "AlipaySignatureError",
       reason: "unknown_cert_sn",
     });
-    await expect(
-      query(new OpenApiClient(config({ alipayNextCert: NEXT_PEM }))),
-    ).resolves.toMatchObject({ status: "waiting_buyer" });
+    await expect(query(new OpenApiClient(config({ alipayNextCert: NEXT_PEM })))).resolves.toMatchObject({
+      status: "waiting_buyer",
+    });
   });
 
   it("refuses a response whose alipay_cert_sn names one certificate and whose signature is another's", async () => {
@@ -132,9 +111,9 @@ describe("OpenApiClient in certificate mode", () => {
       reason: "bad_sign",
     });
     answerWith = { key: stranger.privateKey, certSn: sn(STRANGER_PEM) };
-    await expect(
-      query(new OpenApiClient(config({ alipayNextCert: NEXT_PEM }))),
-    ).rejects.toBeInstanceOf(AlipaySignatureError);
+    await expect(query(new OpenApiClient(config({ alipayNextCert: NEXT_PEM })))).rejects.toBeInstanceOf(
+      AlipaySignatureError,
+    );
   });
 
   it("verifies a notification signed under the next certificate once it is configured", () => {
@@ -153,58 +132,26 @@ describe("OpenApiClient in certificate mode", () => {
         privateKey: next.privateKey,
       }),
     };
-    expect(() =>
-      new OpenApiClient(config()).verifyNotification(signed),
-    ).toThrow(AlipaySignatureError);
-    expect(
-      new OpenApiClient(
-        config({ alipayNextCert: NEXT_PEM }),
-      ).verifyNotification(signed),
-    ).toMatchObject({ status: "paid", amountMinor: 100 });
+    expect(() => new OpenApiClient(config()).verifyNotification(signed)).toThrow(AlipaySignatureError);
+    expect(new OpenApiClient(config({ alipayNextCert: NEXT_PEM })).verifyNotification(signed)).toMatchObject({
+      status: "paid",
+      amountMinor: 100,
+    });
   });
 
   it.each<[string, Partial<OpenApiConfig>, RegExp]>([
-    [
-      "an app certificate for another key",
-      { appCert: CURRENT_PEM },
-      /appCert does not certify privateKey/,
-    ],
-    [
-      "a missing root certificate",
-      { alipayRootCert: undefined },
-      /needs appCert, alipayCert and alipayRootCert/,
-    ],
-    [
-      "both a public key and certificates",
-      { alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM },
-      /not both/,
-    ],
-    [
-      "a certificate that is not PEM",
-      { alipayCert: "MIIB..." },
-      /alipayCert: Not a PEM certificate/,
-    ],
-    [
-      "a root bundle without an RSA certificate",
-      { alipayRootCert: "x" },
-      /alipayRootCert/,
-    ],
-  ])(
-    "refuses %s at construction with AlipayConfigError",
-    (_name, overrides, message) => {
-      expect(() => new OpenApiClient(config(overrides))).toThrow(
-        AlipayConfigError,
-      );
-      expect(() => new OpenApiClient(config(overrides))).toThrow(message);
-    },
-  );
+    ["an app certificate for another key", { appCert: CURRENT_PEM }, /appCert does not certify privateKey/],
+    ["a missing root certificate", { alipayRootCert: undefined }, /needs appCert, alipayCert and alipayRootCert/],
+    ["both a public key and certificates", { alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM }, /not both/],
+    ["a certificate that is not PEM", { alipayCert: "MIIB..." }, /alipayCert: Not a PEM certificate/],
+    ["a root bundle without an RSA certificate", { alipayRootCert: "x" }, /alipayRootCert/],
+  ])("refuses %s at construction with AlipayConfigError", (_name, overrides, message) => {
+    expect(() => new OpenApiClient(config(overrides))).toThrow(AlipayConfigError);
+    expect(() => new OpenApiClient(config(overrides))).toThrow(message);
+  });
 
   it("types certificate problems as AlipayCertificateError", () => {
-    expect(() => parseAlipayCertificate("nope")).toThrow(
-      AlipayCertificateError,
-    );
-    expect(() => rootCertificateSn(CURRENT_PEM.replace("MII", "MIX"))).toThrow(
-      AlipayCertificateError,
-    );
+    expect(() => parseAlipayCertificate("nope")).toThrow(AlipayCertificateError);
+    expect(() => rootCertificateSn(CURRENT_PEM.replace("MII", "MIX"))).toThrow(AlipayCertificateError);
   });
 });

@@ -12,12 +12,7 @@
  * `alipay-keys check` says which certificate to install.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import {
-  AlipayCertificateError,
-  parseAlipayCertificates,
-  rootCertificateSn,
-  type AlipayCertificate,
-} from "./certs.ts";
+import { AlipayCertificateError, parseAlipayCertificates, rootCertificateSn, type AlipayCertificate } from "./certs.ts";
 
 /** Loaded certificate mode: SNs to send and Alipay keys by SN. */
 export type CertMode = {
@@ -62,10 +57,7 @@ function samePublicKey(a: KeyObject, b: KeyObject): boolean {
  * Loads certificate mode and checks that the app certificate certifies `privateKey`.
  * @throws AlipayCertificateError (a configuration error; never contains key material).
  */
-export function loadCertMode(
-  texts: CertModeTexts,
-  privateKey: KeyObject,
-): CertMode {
+export function loadCertMode(texts: CertModeTexts, privateKey: KeyObject): CertMode {
   const app = firstCertificate(texts.appCert, "appCert");
   if (!samePublicKey(app.publicKey, privateKey))
     throw new AlipayCertificateError(
@@ -76,14 +68,9 @@ export function loadCertMode(
   try {
     alipayRootCertSn = rootCertificateSn(texts.alipayRootCert);
   } catch (error) {
-    throw new AlipayCertificateError(
-      `alipayRootCert: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new AlipayCertificateError(`alipayRootCert: ${(error as Error).message}`, { cause: error });
   }
-  const alipayKeys = new Map<string, KeyObject>([
-    [alipay.sn, alipay.publicKey],
-  ]);
+  const alipayKeys = new Map<string, KeyObject>([[alipay.sn, alipay.publicKey]]);
   if (texts.alipayNextCert !== undefined) {
     const next = firstCertificate(texts.alipayNextCert, "alipayNextCert");
     alipayKeys.set(next.sn, next.publicKey);
@@ -100,9 +87,6 @@ export function loadCertMode(
  * The Alipay key for a response: its `alipay_cert_sn`, or the current certificate when the
  * response names none (as the official SDKs do). `undefined` for an SN not configured.
  */
-export function alipayKeyFor(
-  mode: CertMode,
-  responseCertSn: string | undefined,
-): KeyObject | undefined {
+export function alipayKeyFor(mode: CertMode, responseCertSn: string | undefined): KeyObject | undefined {
   return mode.alipayKeys.get(responseCertSn ?? mode.alipayCertSn);
 }

@@ -36,8 +36,7 @@ export class AlipayCertificateError extends TypeError {
   override readonly name = "AlipayCertificateError";
 }
 
-const PEM_CERT_RE =
-  /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** Splits a PEM text into its `CERTIFICATE` blocks (a root bundle has several). */
 export function splitPemCertificates(text: string): string[] {
@@ -49,26 +48,22 @@ type Tlv = { tag: number; start: number; end: number };
 function readTlv(der: Buffer, offset: number): Tlv {
   const tag = der[offset];
   let lengthByte = der[offset + 1];
-  if (tag === undefined || lengthByte === undefined)
-    throw new AlipayCertificateError("Certificate DER is truncated");
+  if (tag === undefined || lengthByte === undefined) throw new AlipayCertificateError("Certificate DER is truncated");
   let start = offset + 2;
   let length = lengthByte;
   if (lengthByte & 0x80) {
     const count = lengthByte & 0x7f;
-    if (count === 0 || count > 4)
-      throw new AlipayCertificateError("Certificate DER has a bad length");
+    if (count === 0 || count > 4) throw new AlipayCertificateError("Certificate DER has a bad length");
     length = 0;
     for (let i = 0; i < count; i++) {
       lengthByte = der[start + i];
-      if (lengthByte === undefined)
-        throw new AlipayCertificateError("Certificate DER is truncated");
+      if (lengthByte === undefined) throw new AlipayCertificateError("Certificate DER is truncated");
       length = length * 256 + lengthByte;
     }
     start += count;
   }
   const end = start + length;
-  if (end > der.length)
-    throw new AlipayCertificateError("Certificate DER is truncated");
+  if (end > der.length) throw new AlipayCertificateError("Certificate DER is truncated");
   return { tag, start, end };
 }
 
@@ -93,8 +88,7 @@ function decodeOid(bytes: Buffer): string {
     }
   }
   const first = parts.shift() ?? 0;
-  const head =
-    first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
   return [...head, ...parts].join(".");
 }
 
@@ -129,16 +123,12 @@ function readStructure(der: Buffer): {
   if (tbs === undefined || signatureAlgorithm === undefined)
     throw new AlipayCertificateError("Certificate DER has no tbsCertificate");
   const algorithmOid = children(der, signatureAlgorithm)[0];
-  if (algorithmOid?.tag !== 0x06)
-    throw new AlipayCertificateError(
-      "Certificate DER has no signature algorithm",
-    );
+  if (algorithmOid?.tag !== 0x06) throw new AlipayCertificateError("Certificate DER has no signature algorithm");
   const fields = children(der, tbs);
   // version [0] is optional; then serial, signature, issuer
   const issuerIndex = fields[0]?.tag === 0xa0 ? 3 : 2;
   const issuer = fields[issuerIndex];
-  if (issuer?.tag !== 0x30)
-    throw new AlipayCertificateError("Certificate DER has no issuer");
+  if (issuer?.tag !== 0x30) throw new AlipayCertificateError("Certificate DER has no issuer");
   const attributes: string[] = [];
   for (const rdn of children(der, issuer)) {
     for (const attribute of children(der, rdn)) {
@@ -152,9 +142,7 @@ function readStructure(der: Buffer): {
   }
   return {
     issuerName: attributes.reverse().join(","),
-    signatureAlgorithmOid: decodeOid(
-      der.subarray(algorithmOid.start, algorithmOid.end),
-    ),
+    signatureAlgorithmOid: decodeOid(der.subarray(algorithmOid.start, algorithmOid.end)),
   };
 }
 
@@ -205,9 +193,7 @@ export function parseAlipayCertificate(pem: string): AlipayCertificate {
 export function parseAlipayCertificates(text: string): AlipayCertificate[] {
   const blocks = splitPemCertificates(text);
   if (blocks.length === 0)
-    throw new AlipayCertificateError(
-      "Not a PEM certificate (expected -----BEGIN CERTIFICATE-----)",
-    );
+    throw new AlipayCertificateError("Not a PEM certificate (expected -----BEGIN CERTIFICATE-----)");
   return blocks.map(parseAlipayCertificate);
 }
 
@@ -223,8 +209,6 @@ export function rootCertificateSn(bundlePem: string): string {
     .filter((c) => c.signatureAlgorithmOid.startsWith(RSA_SIGNATURE_OID_PREFIX))
     .map((c) => c.sn);
   if (sns.length === 0)
-    throw new AlipayCertificateError(
-      "The Alipay root certificate file has no RSA-signed certificate",
-    );
+    throw new AlipayCertificateError("The Alipay root certificate file has no RSA-signed certificate");
   return sns.join("_");
 }

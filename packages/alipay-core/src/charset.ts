@@ -7,9 +7,7 @@
 export type AlipayCharset = "utf-8" | "gbk";
 
 /** Normalises a declared charset name; `undefined` if unsupported. */
-export function normaliseCharset(
-  name: string | undefined,
-): AlipayCharset | undefined {
+export function normaliseCharset(name: string | undefined): AlipayCharset | undefined {
   const n = (name ?? "utf-8").trim().toLowerCase().replace(/_/g, "-");
   if (n === "utf-8" || n === "utf8") return "utf-8";
   if (n === "gbk" || n === "gb2312" || n === "cp936") return "gbk";
@@ -40,10 +38,7 @@ function buildGbkTable(): Map<string, number> {
 }
 
 /** Encodes text in the charset. @throws TypeError for characters GBK cannot represent. */
-export function encodeText(
-  text: string,
-  charset: AlipayCharset = "utf-8",
-): Buffer {
+export function encodeText(text: string, charset: AlipayCharset = "utf-8"): Buffer {
   if (charset === "utf-8") return Buffer.from(text, "utf8");
   gbkTable ??= buildGbkTable();
   const bytes: number[] = [];
@@ -55,18 +50,13 @@ export function encodeText(
     }
     const mapped = gbkTable.get(ch);
     if (mapped === undefined)
-      throw new TypeError(
-        `Character U+${code.toString(16).toUpperCase()} cannot be encoded in GBK`,
-      );
+      throw new TypeError(`Character U+${code.toString(16).toUpperCase()} cannot be encoded in GBK`);
     bytes.push(mapped >> 8, mapped & 0xff);
   }
   return Buffer.from(bytes);
 }
 
 /** Decodes bytes in the charset. */
-export function decodeText(
-  bytes: Uint8Array,
-  charset: AlipayCharset = "utf-8",
-): string {
+export function decodeText(bytes: Uint8Array, charset: AlipayCharset = "utf-8"): string {
   return new TextDecoder(charset).decode(bytes);
 }

@@ -78,9 +78,7 @@ const FORGER_MD5: SigningKey = { signType: "MD5", md5Key: "x".repeat(32) };
 type Tamper = "valid" | "tampered" | "forged" | "unsigned" | "wrong_sign_type";
 
 /** How the local gateway answers: a function of the request, switchable per test. */
-let respond: (
-  r: GatewayRequest,
-) => GatewayReply | Promise<GatewayReply> = () => ({ body: "" });
+let respond: (r: GatewayRequest) => GatewayReply | Promise<GatewayReply> = () => ({ body: "" });
 let gw: LocalGateway | undefined;
 
 beforeAll(async () => {
@@ -96,8 +94,7 @@ function mapiReply(
   tamper: Tamper = "valid",
   forger: SigningKey = FORGER_RSA2,
 ): GatewayReply {
-  if (tamper === "unsigned")
-    return { body: buildMapiResponseXml({ fields, key, sign: null }) };
+  if (tamper === "unsigned") return { body: buildMapiResponseXml({ fields, key, sign: null }) };
   if (tamper === "forged")
     return {
       body: buildMapiResponseXml({
@@ -116,8 +113,7 @@ function mapiReply(
   const sign = signContent(buildSignContent(fields), key);
   if (tamper === "tampered") {
     const changed = { ...fields };
-    const name =
-      Object.keys(changed).find((k) => k !== "result_code") ?? "result_code";
+    const name = Object.keys(changed).find((k) => k !== "result_code") ?? "result_code";
     changed[name] = `${changed[name]}0`;
     return { body: buildMapiResponseXml({ fields: changed, key, sign }) };
   }
@@ -127,8 +123,7 @@ function mapiReply(
 function mapiConfig(overrides: Partial<MapiConfig> = {}): MapiConfig {
   return {
     protocol: "mapi",
-    gatewayUrl:
-      gw === undefined ? "https://gateway.invalid/gateway.do" : gw.url,
+    gatewayUrl: gw === undefined ? "https://gateway.invalid/gateway.do" : gw.url,
     partnerId: TEST_PARTNER_ID,
     signType: "RSA2",
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
@@ -233,12 +228,7 @@ const MAPI_OPS = {
 } as const;
 
 describe.each([
-  [
-    "RSA2",
-    { signType: "RSA2" } as Partial<MapiConfig>,
-    GATEWAY_RSA2,
-    FORGER_RSA2,
-  ],
+  ["RSA2", { signType: "RSA2" } as Partial<MapiConfig>, GATEWAY_RSA2, FORGER_RSA2],
   [
     "RSA",
     { signType: "RSA" } as Partial<MapiConfig>,
@@ -271,11 +261,10 @@ describe.each([
         const isSigned =
           r.params["sign_type"] === signType &&
           (signType === "MD5"
-            ? verifyContent(
-                buildSignContent(r.params),
-                r.params["sign"] ?? "",
-                { signType: "MD5", md5Key: TEST_MD5_KEY },
-              )
+            ? verifyContent(buildSignContent(r.params), r.params["sign"] ?? "", {
+                signType: "MD5",
+                md5Key: TEST_MD5_KEY,
+              })
             : verifyParams(r.params, {
                 signType: signType as "RSA" | "RSA2",
                 publicKey: TEST_MERCHANT_PUBLIC_KEY_PEM,
@@ -288,9 +277,7 @@ describe.each([
       expect(last.method).toBe("POST");
       expect(last.query).toEqual({ _input_charset: "UTF-8" });
       expect(last.body["_input_charset"]).toBeUndefined();
-      expect(last.headers["content-type"]).toBe(
-        "application/x-www-form-urlencoded;charset=UTF-8",
-      );
+      expect(last.headers["content-type"]).toBe("application/x-www-form-urlencoded;charset=UTF-8");
     });
 
     it.each<Tamper>(["tampered", "forged", "unsigned", "wrong_sign_type"])(
@@ -331,8 +318,7 @@ describe("MapiClient transport and protocol errors", () => {
         currency: "SGD",
       }),
     ).resolves.toMatchObject({ status: "pending", reason: "PROCESSING" });
-    const params = ((gw as LocalGateway).requests.at(-1) as GatewayRequest)
-      .params;
+    const params = ((gw as LocalGateway).requests.at(-1) as GatewayRequest).params;
     expect(params).toMatchObject({
       service: "alipay.acquire.refund.query",
       out_trade_no: ID,
@@ -359,8 +345,7 @@ describe("MapiClient transport and protocol errors", () => {
   it("sends trans_create_time from the injected clock and extend_info from config", async () => {
     respond = () => mapiReply(MAPI_OPS.pay.fields, GATEWAY_RSA2);
     await client().pay(payInput);
-    const params = ((gw as LocalGateway).requests.at(-1) as GatewayRequest)
-      .params;
+    const params = ((gw as LocalGateway).requests.at(-1) as GatewayRequest).params;
     expect(params).toMatchObject({
       trans_create_time: "20240101120000",
       trans_amount: "12.34",
@@ -379,9 +364,7 @@ describe("MapiClient transport and protocol errors", () => {
 
   it("maps is_success=F to AlipayGatewayError (retryable only for SYSTEM_ERROR)", async () => {
     respond = () => ({ body: buildMapiErrorXml("ILLEGAL_PARTNER") });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toMatchObject({
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toMatchObject({
       name: "AlipayGatewayError",
       gatewayCode: "ILLEGAL_PARTNER",
       isRetryable: false,
@@ -396,26 +379,21 @@ describe("MapiClient transport and protocol errors", () => {
 
   it("maps HTTP 5xx to a retryable network error and other statuses to response errors", async () => {
     respond = () => ({ status: 502, body: "bad gateway" });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toMatchObject({ name: "AlipayNetworkError", httpStatus: 502 });
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toMatchObject({
+      name: "AlipayNetworkError",
+      httpStatus: 502,
+    });
     respond = () => ({ status: 404, body: "nope" });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayResponseError);
   });
 
   it("rejects non-XML bodies and unsupported charsets", async () => {
     respond = () => ({ body: "<html>maintenance" });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayResponseError);
     respond = () => ({
       body: '<?xml version="1.0" encoding="ISO-8859-1"?><alipay/>',
     });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toThrow(/unsupported charset/);
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toThrow(/unsupported charset/);
   });
 
   it("verifies a GBK-declared response signed over GBK bytes", async () => {
@@ -457,29 +435,18 @@ describe("MapiClient transport and protocol errors", () => {
   });
 
   it("enforces the time-out even when an injected transport ignores the signal", async () => {
-    const c = client(
-      {},
-      { transport: { request: () => new Promise<never>(() => {}) } },
-    );
-    await expect(
-      c.cancel({ partnerTransId: ID }, { timeoutMs: 20 }),
-    ).rejects.toBeInstanceOf(AlipayTimeoutError);
+    const c = client({}, { transport: { request: () => new Promise<never>(() => {}) } });
+    await expect(c.cancel({ partnerTransId: ID }, { timeoutMs: 20 })).rejects.toBeInstanceOf(AlipayTimeoutError);
   });
 
   it("stops with AlipayAbortError when the caller aborts", async () => {
     respond = () => ({ body: "", isHanging: true });
     const controller = new AbortController();
-    const pending = client().query(
-      { partnerTransId: ID, currency: "SGD" },
-      { signal: controller.signal },
-    );
+    const pending = client().query({ partnerTransId: ID, currency: "SGD" }, { signal: controller.signal });
     setImmediate(() => controller.abort());
     await expect(pending).rejects.toBeInstanceOf(AlipayAbortError);
     await expect(
-      client().query(
-        { partnerTransId: ID, currency: "SGD" },
-        { signal: AbortSignal.abort() },
-      ),
+      client().query({ partnerTransId: ID, currency: "SGD" }, { signal: AbortSignal.abort() }),
     ).rejects.toBeInstanceOf(AlipayAbortError);
   });
 
@@ -494,38 +461,23 @@ describe("MapiClient transport and protocol errors", () => {
   });
 
   it("wraps a transport that throws a plain error", async () => {
-    const c = client(
-      {},
-      { transport: { request: () => Promise.reject(new Error("boom")) } },
-    );
-    await expect(
-      c.query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayNetworkError);
+    const c = client({}, { transport: { request: () => Promise.reject(new Error("boom")) } });
+    await expect(c.query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayNetworkError);
   });
 
   it("validates input before sending anything", async () => {
     const before = (gw as LocalGateway).requests.length;
-    await expect(
-      client().pay({ ...payInput, paymentCode: "12345678901234567" }),
-    ).rejects.toBeInstanceOf(AlipayValidationError);
-    await expect(
-      client().pay({ ...payInput, amountMinor: 12.5 }),
-    ).rejects.toBeInstanceOf(AlipayValidationError);
-    await expect(
-      client().query({ partnerTransId: ID, currency: "XYZ" }),
-    ).rejects.toBeInstanceOf(AlipayValidationError);
+    await expect(client().pay({ ...payInput, paymentCode: "12345678901234567" })).rejects.toBeInstanceOf(
+      AlipayValidationError,
+    );
+    await expect(client().pay({ ...payInput, amountMinor: 12.5 })).rejects.toBeInstanceOf(AlipayValidationError);
+    await expect(client().query({ partnerTransId: ID, currency: "XYZ" })).rejects.toBeInstanceOf(AlipayValidationError);
     expect((gw as LocalGateway).requests.length).toBe(before);
   });
 
   it("rejects a response for another partner_trans_id", async () => {
-    respond = () =>
-      mapiReply(
-        { ...MAPI_OPS.pay.fields, partner_trans_id: "OTHER" },
-        GATEWAY_RSA2,
-      );
-    await expect(client().pay(payInput)).rejects.toBeInstanceOf(
-      AlipayResponseError,
-    );
+    respond = () => mapiReply({ ...MAPI_OPS.pay.fields, partner_trans_id: "OTHER" }, GATEWAY_RSA2);
+    await expect(client().pay(payInput)).rejects.toBeInstanceOf(AlipayResponseError);
   });
 
   it("downloads and parses a settlement file; XML bodies are gateway errors", async () => {
@@ -545,9 +497,7 @@ describe("MapiClient transport and protocol errors", () => {
       isSigned: false,
       records: [{ partnerTransId: "P1", amountMinor: 1234 }],
     });
-    expect(
-      ((gw as LocalGateway).requests.at(-1) as GatewayRequest).method,
-    ).toBe("GET");
+    expect(((gw as LocalGateway).requests.at(-1) as GatewayRequest).method).toBe("GET");
     await expect(
       client().downloadSettlement({
         startDate: "2024-01-01",
@@ -558,13 +508,13 @@ describe("MapiClient transport and protocol errors", () => {
       message: "No balance account data in the period",
     });
     respond = () => ({ body: buildMapiErrorXml("ILLEGAL_SIGN") });
-    await expect(
-      client().downloadSettlement({ startDate: "2024-01-01" }),
-    ).rejects.toMatchObject({ gatewayCode: "ILLEGAL_SIGN" });
+    await expect(client().downloadSettlement({ startDate: "2024-01-01" })).rejects.toMatchObject({
+      gatewayCode: "ILLEGAL_SIGN",
+    });
     respond = () => mapiReply({ a: "1" }, GATEWAY_RSA2);
-    await expect(
-      client().downloadSettlement({ startDate: "2024-01-01" }),
-    ).rejects.toMatchObject({ gatewayCode: "UNEXPECTED_XML" });
+    await expect(client().downloadSettlement({ startDate: "2024-01-01" })).rejects.toMatchObject({
+      gatewayCode: "UNEXPECTED_XML",
+    });
   });
 });
 
@@ -596,16 +546,10 @@ describe("hooks and logging never carry secrets", () => {
         },
       },
     );
-    respond = () =>
-      mapiReply(
-        { result_code: "FAILED", error: "BUYER_BALANCE_NOT_ENOUGH" },
-        MD5,
-      );
+    respond = () => mapiReply({ result_code: "FAILED", error: "BUYER_BALANCE_NOT_ENOUGH" }, MD5);
     await c.pay(payInput);
     respond = () => mapiReply(MAPI_OPS.query.fields, FORGER_MD5);
-    await c
-      .query({ partnerTransId: ID, currency: "SGD" })
-      .catch(() => undefined);
+    await c.query({ partnerTransId: ID, currency: "SGD" }).catch(() => undefined);
     expect(requests[0]).toMatchObject({
       protocol: "mapi",
       operation: "pay",
@@ -630,9 +574,7 @@ describe("hooks and logging never carry secrets", () => {
     const everything = JSON.stringify([requests, responses, lines]);
     expect(everything).not.toContain(CODE);
     expect(everything).not.toContain(TEST_MD5_KEY);
-    const signs = (gw as LocalGateway).requests
-      .slice(-2)
-      .map((r) => r.params["sign"] as string);
+    const signs = (gw as LocalGateway).requests.slice(-2).map((r) => r.params["sign"] as string);
     for (const s of signs) expect(everything).not.toContain(s);
   });
 
@@ -668,9 +610,7 @@ describe("hooks and logging never carry secrets", () => {
         }),
       },
     });
-    await expect(
-      c.query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(c.query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayResponseError);
   });
 });
 
@@ -696,24 +636,11 @@ describe("MAPI notifications", () => {
 
   it.each([
     ["tampered", { ...VECTOR_A2.params, total_fee: "100.00" }, "bad_sign"],
-    [
-      "forged",
-      signNotificationParams(
-        { out_trade_no: "P1", trade_status: "TRADE_SUCCESS" },
-        FORGER_MD5,
-      ),
-      "bad_sign",
-    ],
+    ["forged", signNotificationParams({ out_trade_no: "P1", trade_status: "TRADE_SUCCESS" }, FORGER_MD5), "bad_sign"],
     ["unsigned", { ...VECTOR_A2.params, sign: "" }, "missing_sign"],
-    [
-      "of another sign type",
-      { ...VECTOR_A2.params, sign_type: "RSA2" },
-      "sign_type_mismatch",
-    ],
+    ["of another sign type", { ...VECTOR_A2.params, sign_type: "RSA2" }, "sign_type_mismatch"],
   ])("rejects a %s notification", (_n, params, reason) => {
-    expect(() =>
-      client.verifyNotification(params as Record<string, string>),
-    ).toThrow(AlipaySignatureError);
+    expect(() => client.verifyNotification(params as Record<string, string>)).toThrow(AlipaySignatureError);
     try {
       client.verifyNotification(params as Record<string, string>);
     } catch (e) {
@@ -744,13 +671,28 @@ describe("MAPI notifications", () => {
     const c = new MapiClient(mapiConfig());
     const notify = (fields: Record<string, string>) =>
       c.verifyNotification(
-        signNotificationParams({ partner_trans_id: ID, trade_status: "TRADE_SUCCESS", trans_amount: "32.00", ...fields }, GATEWAY_RSA2),
+        signNotificationParams(
+          { partner_trans_id: ID, trade_status: "TRADE_SUCCESS", trans_amount: "32.00", ...fields },
+          GATEWAY_RSA2,
+        ),
       );
-    expect(notify({ partner: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(/^partner 2088999999999999 is not ours/);
-    expect(notify({ seller_id: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
-    expect(notify({ partner: TEST_PARTNER_ID, seller_id: TEST_PARTNER_ID, trans_currency: "SGD" })).toMatchObject({ foreignIdentity: undefined, amountMinor: 3200, currency: "SGD" });
+    expect(notify({ partner: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(
+      /^partner 2088999999999999 is not ours/,
+    );
+    expect(notify({ seller_id: "2088999999999999", currency: "SGD" }).foreignIdentity).toMatch(
+      /^seller_id 2088999999999999 is not ours/,
+    );
+    expect(notify({ partner: TEST_PARTNER_ID, seller_id: TEST_PARTNER_ID, trans_currency: "SGD" })).toMatchObject({
+      foreignIdentity: undefined,
+      amountMinor: 3200,
+      currency: "SGD",
+    });
     // The reviewer's case: an amount with no currency is not read in the payment's currency.
-    expect(notify({ trans_amount: "0.01" })).toMatchObject({ amountMinor: undefined, currency: undefined, amountText: "0.01" });
+    expect(notify({ trans_amount: "0.01" })).toMatchObject({
+      amountMinor: undefined,
+      currency: undefined,
+      amountText: "0.01",
+    });
   });
 
   it("rejects a repeated notification parameter", () => {
@@ -765,8 +707,7 @@ describe("MAPI notifications", () => {
 function openApiConfig(overrides: Partial<OpenApiConfig> = {}): OpenApiConfig {
   return {
     protocol: "openapi",
-    gatewayUrl:
-      gw === undefined ? "https://gateway.invalid/gateway.do" : gw.url,
+    gatewayUrl: gw === undefined ? "https://gateway.invalid/gateway.do" : gw.url,
     appId: TEST_APP_ID,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PKCS1_PEM,
     alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_BASE64,
@@ -776,11 +717,7 @@ function openApiConfig(overrides: Partial<OpenApiConfig> = {}): OpenApiConfig {
   } as OpenApiConfig;
 }
 
-function openApiReply(
-  method: string,
-  response: Record<string, unknown>,
-  tamper: Tamper = "valid",
-): GatewayReply {
+function openApiReply(method: string, response: Record<string, unknown>, tamper: Tamper = "valid"): GatewayReply {
   const contentType = "application/json; charset=utf-8";
   if (tamper === "unsigned")
     return {
@@ -801,10 +738,7 @@ function openApiReply(
         .replace('"code":"10000"', '"code":"10000" ')
         .replace(/"out_trade_no":"[^"]*"/, `"out_trade_no":"${ID}"`)
         .replace("12.34", "12.35")
-        .replace(
-          '"trade_status":"WAIT_BUYER_PAY"',
-          '"trade_status":"TRADE_SUCCESS"',
-        ),
+        .replace('"trade_status":"WAIT_BUYER_PAY"', '"trade_status":"TRADE_SUCCESS"'),
       contentType,
     };
   return { body, contentType };
@@ -890,11 +824,9 @@ const OPENAPI_OPS = {
     response: {
       code: "10000",
       msg: "Success",
-      bill_download_url:
-        "https://dwbillcenter.alipay.com/downloadBillFile.resource?x=1",
+      bill_download_url: "https://dwbillcenter.alipay.com/downloadBillFile.resource?x=1",
     },
-    call: (c: AlipayClient) =>
-      c.downloadSettlement({ startDate: "2024-01-01" }),
+    call: (c: AlipayClient) => c.downloadSettlement({ startDate: "2024-01-01" }),
     expected: { format: "download_url", isSigned: true },
   },
 } as const;
@@ -908,11 +840,10 @@ describe("OpenApiClient", () => {
   describe.each(Object.entries(OPENAPI_OPS))("%s", (method, spec) => {
     it("accepts a correctly signed response and signs the request (sign_type included)", async () => {
       respond = (r) => {
-        const isSigned = verifyContent(
-          buildOpenApiSignContent(r.params),
-          r.params["sign"] ?? "",
-          { signType: "RSA2", publicKey: TEST_MERCHANT_PUBLIC_KEY_PEM },
-        );
+        const isSigned = verifyContent(buildOpenApiSignContent(r.params), r.params["sign"] ?? "", {
+          signType: "RSA2",
+          publicKey: TEST_MERCHANT_PUBLIC_KEY_PEM,
+        });
         if (!isSigned || r.params["method"] !== method)
           return {
             body: JSON.stringify({
@@ -942,9 +873,7 @@ describe("OpenApiClient", () => {
       "rejects a %s response with AlipaySignatureError",
       async (tamper) => {
         respond = () => openApiReply(method, spec.response, tamper);
-        await expect(spec.call(client())).rejects.toBeInstanceOf(
-          AlipaySignatureError,
-        );
+        await expect(spec.call(client())).rejects.toBeInstanceOf(AlipaySignatureError);
       },
     );
   });
@@ -1006,9 +935,10 @@ describe("OpenApiClient", () => {
         msg: "order success pay inprocess",
         out_trade_no: ID,
       });
-    await expect(
-      client({ notifyUrl: "https://kiosk.example/notify" }).pay(payInput),
-    ).resolves.toEqual({ status: "waiting_buyer", partnerTransId: ID });
+    await expect(client({ notifyUrl: "https://kiosk.example/notify" }).pay(payInput)).resolves.toEqual({
+      status: "waiting_buyer",
+      partnerTransId: ID,
+    });
     const body = ((gw as LocalGateway).requests.at(-1) as GatewayRequest).body;
     expect(JSON.parse(body["biz_content"] as string)).toMatchObject({
       scene: "bar_code",
@@ -1032,9 +962,7 @@ describe("OpenApiClient", () => {
         },
       }),
     });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toMatchObject({
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toMatchObject({
       name: "AlipayGatewayError",
       gatewayCode: "40002",
       subCode: "isv.invalid-app-id",
@@ -1049,9 +977,7 @@ describe("OpenApiClient", () => {
         msg: "Insufficient Permissions",
         sub_code: "isv.insufficient-isv-permissions",
       });
-    await expect(client().pay(payInput)).rejects.toBeInstanceOf(
-      AlipayGatewayError,
-    );
+    await expect(client().pay(payInput)).rejects.toBeInstanceOf(AlipayGatewayError);
   });
 
   it("maps signed 20000 and ACQ.SYSTEM_ERROR to unknown values", async () => {
@@ -1071,20 +997,17 @@ describe("OpenApiClient", () => {
         msg: "Business Failed",
         sub_code: "ACQ.TRADE_NOT_EXIST",
       });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).resolves.toEqual({ status: "not_found", partnerTransId: ID });
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).resolves.toEqual({
+      status: "not_found",
+      partnerTransId: ID,
+    });
   });
 
   it("rejects a body that is not an OpenAPI envelope", async () => {
     respond = () => ({ body: "<html>", contentType: "text/html" });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayResponseError);
     respond = () => openApiReply("alipay.trade.cancel", { code: "10000" });
-    await expect(
-      client().query({ partnerTransId: ID, currency: "SGD" }),
-    ).rejects.toBeInstanceOf(AlipayResponseError);
+    await expect(client().query({ partnerTransId: ID, currency: "SGD" })).rejects.toBeInstanceOf(AlipayResponseError);
   });
 
   it("reports an empty bill", async () => {
@@ -1094,9 +1017,10 @@ describe("OpenApiClient", () => {
         msg: "Business Failed",
         sub_code: "isp.bill_not_exist",
       });
-    await expect(
-      client().downloadSettlement({ startDate: "2024-01-01" }),
-    ).resolves.toEqual({ format: "empty", message: "isp.bill_not_exist" });
+    await expect(client().downloadSettlement({ startDate: "2024-01-01" })).resolves.toEqual({
+      format: "empty",
+      message: "isp.bill_not_exist",
+    });
   });
 
   describe("notifications", () => {
@@ -1108,9 +1032,7 @@ describe("OpenApiClient", () => {
     );
 
     it("accepts the public alipay-sdk-nodejs-all vector (A4)", () => {
-      expect(
-        vectorClient.verifyNotification(VECTOR_A4.params),
-      ).toMatchObject({
+      expect(vectorClient.verifyNotification(VECTOR_A4.params)).toMatchObject({
         protocol: "openapi",
         partnerTransId: "20190815155618536-564-57",
         alipayTransId: "2019081522001468450512505578",
@@ -1120,11 +1042,7 @@ describe("OpenApiClient", () => {
     });
 
     it.each([
-      [
-        "tampered",
-        { ...VECTOR_A4.params, total_amount: "100.00" },
-        AlipaySignatureError,
-      ],
+      ["tampered", { ...VECTOR_A4.params, total_amount: "100.00" }, AlipaySignatureError],
       [
         "forged",
         signNotificationParams(
@@ -1137,23 +1055,14 @@ describe("OpenApiClient", () => {
         ),
         AlipaySignatureError,
       ],
-      [
-        "unsigned",
-        { ...VECTOR_A4.params, sign: undefined },
-        AlipaySignatureError,
-      ],
-      [
-        "RSA-typed",
-        { ...VECTOR_A4.params, sign_type: "RSA" },
-        AlipaySignatureError,
-      ],
+      ["unsigned", { ...VECTOR_A4.params, sign: undefined }, AlipaySignatureError],
+      ["RSA-typed", { ...VECTOR_A4.params, sign_type: "RSA" }, AlipaySignatureError],
     ])("rejects a %s notification", (_n, params, errorClass) => {
-      const cleaned = Object.fromEntries(
-        Object.entries(params).filter(([, v]) => v !== undefined),
-      ) as Record<string, string>;
-      expect(() => vectorClient.verifyNotification(cleaned)).toThrow(
-        errorClass,
-      );
+      const cleaned = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >;
+      expect(() => vectorClient.verifyNotification(cleaned)).toThrow(errorClass);
     });
 
     it("marks a genuine notification for another app or seller as not ours (it settles nothing)", () => {
@@ -1161,18 +1070,36 @@ describe("OpenApiClient", () => {
       const notify = (fields: Record<string, string>) =>
         c.verifyNotification(
           signNotificationParams(
-            { out_trade_no: ID, trade_status: "TRADE_SUCCESS", total_amount: "12.34", trans_currency: "SGD", ...fields },
+            {
+              out_trade_no: ID,
+              trade_status: "TRADE_SUCCESS",
+              total_amount: "12.34",
+              trans_currency: "SGD",
+              ...fields,
+            },
             GATEWAY_RSA2,
           ),
         );
       expect(notify({ app_id: "2021999999999999" }).foreignIdentity).toMatch(/^app_id 2021999999999999 is not ours/);
-      expect(notify({ app_id: TEST_APP_ID, seller_id: "2088999999999999" }).foreignIdentity).toMatch(/^seller_id 2088999999999999 is not ours/);
-      expect(notify({ app_id: TEST_APP_ID, seller_id: TEST_PARTNER_ID })).toMatchObject({ foreignIdentity: undefined, amountMinor: 1234, currency: "SGD" });
+      expect(notify({ app_id: TEST_APP_ID, seller_id: "2088999999999999" }).foreignIdentity).toMatch(
+        /^seller_id 2088999999999999 is not ours/,
+      );
+      expect(notify({ app_id: TEST_APP_ID, seller_id: TEST_PARTNER_ID })).toMatchObject({
+        foreignIdentity: undefined,
+        amountMinor: 1234,
+        currency: "SGD",
+      });
       // Without trans_currency the amount is CNY, never the stored payment's currency.
       expect(notify({ trans_currency: "" })).toMatchObject({ amountMinor: 1234, currency: "CNY" });
       const unconfigured = new OpenApiClient(openApiConfig());
-      const signed = signNotificationParams({ app_id: TEST_APP_ID, out_trade_no: ID, trade_status: "TRADE_CLOSED", seller_id: TEST_PARTNER_ID }, GATEWAY_RSA2);
-      expect(unconfigured.verifyNotification(signed)).toMatchObject({ status: "closed", foreignIdentity: expect.stringMatching(/cannot be proven ours/) });
+      const signed = signNotificationParams(
+        { app_id: TEST_APP_ID, out_trade_no: ID, trade_status: "TRADE_CLOSED", seller_id: TEST_PARTNER_ID },
+        GATEWAY_RSA2,
+      );
+      expect(unconfigured.verifyNotification(signed)).toMatchObject({
+        status: "closed",
+        foreignIdentity: expect.stringMatching(/cannot be proven ours/),
+      });
     });
   });
 });
@@ -1181,36 +1108,18 @@ describe("configuration", () => {
   it("creates the client the protocol names", () => {
     expect(createAlipayClient(mapiConfig())).toBeInstanceOf(MapiClient);
     expect(createAlipayClient(openApiConfig()).protocol).toBe("openapi");
-    expect(() => createAlipayClient({ protocol: "ams" } as never)).toThrow(
-      AlipayConfigError,
-    );
+    expect(() => createAlipayClient({ protocol: "ams" } as never)).toThrow(AlipayConfigError);
     expect(() => createAlipayClient(null as never)).toThrow(AlipayConfigError);
   });
 
   it.each([
     ["an unknown key", { extra: 1 }, /extra|Unrecognized/],
     ["a bad partner id", { partnerId: "1234" }, /partnerId/],
-    [
-      "plain http to a remote host",
-      { gatewayUrl: "http://gateway.example/gateway.do" },
-      /https/,
-    ],
-    [
-      "a missing md5Key",
-      { signType: "MD5", privateKey: undefined, alipayPublicKey: undefined },
-      /md5Key/,
-    ],
+    ["plain http to a remote host", { gatewayUrl: "http://gateway.example/gateway.do" }, /https/],
+    ["a missing md5Key", { signType: "MD5", privateKey: undefined, alipayPublicKey: undefined }, /md5Key/],
     ["a missing public key", { alipayPublicKey: undefined }, /alipayPublicKey/],
-    [
-      "a garbage private key",
-      { privateKey: "not a key" },
-      /Cannot load private key/,
-    ],
-    [
-      "key text and file together",
-      { privateKeyFile: "/nonexistent" },
-      /not both/,
-    ],
+    ["a garbage private key", { privateKey: "not a key" }, /Cannot load private key/],
+    ["key text and file together", { privateKeyFile: "/nonexistent" }, /not both/],
     [
       "an unreadable key file",
       { privateKey: undefined, privateKeyFile: "/nonexistent/key.pem" },
@@ -1285,10 +1194,7 @@ describe("OpenApiClient bill archive (readBillArchive)", () => {
     answerWithLink();
     const client = clientWith(() => new Promise<never>(() => {}));
     await expect(
-      client.downloadSettlement(
-        { startDate: "2024-01-01", readBillArchive: true },
-        { timeoutMs: 50 },
-      ),
+      client.downloadSettlement({ startDate: "2024-01-01", readBillArchive: true }, { timeoutMs: 50 }),
     ).rejects.toBeInstanceOf(AlipayTimeoutError);
   });
 
@@ -1299,8 +1205,8 @@ describe("OpenApiClient bill archive (readBillArchive)", () => {
       headers: { "content-type": "text/html" },
       body: new TextEncoder().encode("<html>link expired</html>"),
     }));
-    await expect(
-      client.downloadSettlement({ startDate: "2024-01-01", readBillArchive: true }),
-    ).rejects.toBeInstanceOf(AlipayBillFormatError);
+    await expect(client.downloadSettlement({ startDate: "2024-01-01", readBillArchive: true })).rejects.toBeInstanceOf(
+      AlipayBillFormatError,
+    );
   });
 });

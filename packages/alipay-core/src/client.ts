@@ -38,12 +38,7 @@ import {
 } from "./signing.ts";
 import { FetchTransport, type HttpTransport } from "./transport.ts";
 import { fetchBill } from "./bill.ts";
-import {
-  alipayKeyFor,
-  loadCertMode,
-  type CertMode,
-  type CertModeTexts,
-} from "./cert-mode.ts";
+import { alipayKeyFor, loadCertMode, type CertMode, type CertModeTexts } from "./cert-mode.ts";
 import { readTradeBillArchive } from "./bill-archive.ts";
 import type {
   AlipayProtocol,
@@ -178,23 +173,15 @@ export interface AlipayClient {
    */
   refund(input: RefundInput, options?: CallOptions): Promise<RefundResult>;
   /** Asks whether a refund's money moved (query time-out). Only `refunded` says it did. */
-  refundQuery(
-    input: RefundQueryInput,
-    options?: CallOptions,
-  ): Promise<RefundQueryResult>;
-  downloadSettlement(
-    input: SettlementInput,
-    options?: CallOptions,
-  ): Promise<SettlementResult>;
+  refundQuery(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult>;
+  downloadSettlement(input: SettlementInput, options?: CallOptions): Promise<SettlementResult>;
   /**
    * Verifies and maps an asynchronous notification (form params, decoded exactly once). A
    * genuine notification is returned even when it names another merchant (`foreignIdentity`)
    * or lacks its amount or currency: the payment machine decides that it settles nothing.
    * @throws AlipaySignatureError if the signature is missing, wrong, or of another sign type.
    */
-  verifyNotification(
-    params: Readonly<Record<string, string>>,
-  ): VerifiedNotification;
+  verifyNotification(params: Readonly<Record<string, string>>): VerifiedNotification;
 }
 
 /** Structured logger; the default is a no-op. Never receives keys, signatures or full codes. */
@@ -207,13 +194,7 @@ export interface Logger {
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export type Operation =
-  | "pay"
-  | "query"
-  | "cancel"
-  | "refund"
-  | "refund_query"
-  | "settlement";
+export type Operation = "pay" | "query" | "cancel" | "refund" | "refund_query" | "settlement";
 
 /** What is about to be sent (secrets removed). */
 export type RequestSummary = {
@@ -275,36 +256,11 @@ export const DEFAULT_TIMEOUTS_MS = {
 
 const TimeoutsSchema = z
   .strictObject({
-    pay: z
-      .number()
-      .int()
-      .positive()
-      .max(120_000)
-      .default(DEFAULT_TIMEOUTS_MS.pay),
-    query: z
-      .number()
-      .int()
-      .positive()
-      .max(120_000)
-      .default(DEFAULT_TIMEOUTS_MS.query),
-    cancel: z
-      .number()
-      .int()
-      .positive()
-      .max(120_000)
-      .default(DEFAULT_TIMEOUTS_MS.cancel),
-    refund: z
-      .number()
-      .int()
-      .positive()
-      .max(120_000)
-      .default(DEFAULT_TIMEOUTS_MS.refund),
-    settlement: z
-      .number()
-      .int()
-      .positive()
-      .max(300_000)
-      .default(DEFAULT_TIMEOUTS_MS.settlement),
+    pay: z.number().int().positive().max(120_000).default(DEFAULT_TIMEOUTS_MS.pay),
+    query: z.number().int().positive().max(120_000).default(DEFAULT_TIMEOUTS_MS.query),
+    cancel: z.number().int().positive().max(120_000).default(DEFAULT_TIMEOUTS_MS.cancel),
+    refund: z.number().int().positive().max(120_000).default(DEFAULT_TIMEOUTS_MS.refund),
+    settlement: z.number().int().positive().max(300_000).default(DEFAULT_TIMEOUTS_MS.settlement),
   })
   .prefault({});
 
@@ -333,12 +289,7 @@ const commonShape = {
   notifyUrl: z.url().max(200).optional(),
   timeouts: TimeoutsSchema,
   /** Offset of Alipay's timestamps. @default 480 (GMT+8) */
-  utcOffsetMinutes: z
-    .number()
-    .int()
-    .min(-720)
-    .max(840)
-    .default(DEFAULT_ALIPAY_UTC_OFFSET_MINUTES),
+  utcOffsetMinutes: z.number().int().min(-720).max(840).default(DEFAULT_ALIPAY_UTC_OFFSET_MINUTES),
   /** RSA private key text (PEM PKCS#1/PKCS#8 or bare base64). */
   privateKey: z.string().min(1).optional(),
   /** Path to a file with the private key. */
@@ -404,38 +355,24 @@ export const OpenApiConfigSchema = z.strictObject({
     .optional(),
 });
 
-export const AlipayClientConfigSchema = z.discriminatedUnion("protocol", [
-  MapiConfigSchema,
-  OpenApiConfigSchema,
-]);
+export const AlipayClientConfigSchema = z.discriminatedUnion("protocol", [MapiConfigSchema, OpenApiConfigSchema]);
 
 export type MapiConfig = z.input<typeof MapiConfigSchema>;
 export type OpenApiConfig = z.input<typeof OpenApiConfigSchema>;
 export type AlipayClientConfig = z.input<typeof AlipayClientConfigSchema>;
 
-function parseConfig<TSchema extends z.ZodType>(
-  schema: TSchema,
-  config: unknown,
-): z.output<TSchema> {
+function parseConfig<TSchema extends z.ZodType>(schema: TSchema, config: unknown): z.output<TSchema> {
   const result = schema.safeParse(config);
   if (!result.success) {
     // Issue paths and messages only: never the received values (they may be keys).
-    const details = result.error.issues
-      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
-    throw new AlipayConfigError(
-      `Invalid Alipay client configuration: ${details}`,
-    );
+    const details = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new AlipayConfigError(`Invalid Alipay client configuration: ${details}`);
   }
   const url = new URL((result.data as { gatewayUrl: string }).gatewayUrl);
   const isLoopback = isLoopbackHost(url.hostname);
   if (
     url.protocol !== "https:" &&
-    !(
-      url.protocol === "http:" &&
-      (isLoopback ||
-        (result.data as { allowInsecureHttp: boolean }).allowInsecureHttp)
-    )
+    !(url.protocol === "http:" && (isLoopback || (result.data as { allowInsecureHttp: boolean }).allowInsecureHttp))
   ) {
     throw new AlipayConfigError(
       "Invalid Alipay client configuration: gatewayUrl must be https (http only for loopback or with allowInsecureHttp)",
@@ -444,15 +381,9 @@ function parseConfig<TSchema extends z.ZodType>(
   return result.data;
 }
 
-function readKeyText(
-  text: string | undefined,
-  file: string | undefined,
-  what: string,
-): string | undefined {
+function readKeyText(text: string | undefined, file: string | undefined, what: string): string | undefined {
   if (text !== undefined && file !== undefined) {
-    throw new AlipayConfigError(
-      `Invalid Alipay client configuration: give ${what} as text or as a file, not both`,
-    );
+    throw new AlipayConfigError(`Invalid Alipay client configuration: give ${what} as text or as a file, not both`);
   }
   if (file === undefined) return text;
   try {
@@ -478,33 +409,20 @@ function loadKeys(
 ): { signing: SigningKey; verifying: VerifyingKey } {
   if (signType === "MD5") {
     if (config.md5Key === undefined)
-      throw new AlipayConfigError(
-        "Invalid Alipay client configuration: md5Key is required for sign type MD5",
-      );
+      throw new AlipayConfigError("Invalid Alipay client configuration: md5Key is required for sign type MD5");
     return {
       signing: { signType, md5Key: config.md5Key },
       verifying: { signType, md5Key: config.md5Key },
     };
   }
-  const privateText = readKeyText(
-    config.privateKey,
-    config.privateKeyFile,
-    "privateKey",
-  );
-  const publicText = readKeyText(
-    config.alipayPublicKey,
-    config.alipayPublicKeyFile,
-    "alipayPublicKey",
-  );
+  const privateText = readKeyText(config.privateKey, config.privateKeyFile, "privateKey");
+  const publicText = readKeyText(config.alipayPublicKey, config.alipayPublicKeyFile, "alipayPublicKey");
   if (config.isCertMode === true && publicText !== undefined) {
     throw new AlipayConfigError(
       "Invalid Alipay client configuration: give alipayPublicKey or the certificates (appCert, alipayCert, alipayRootCert), not both",
     );
   }
-  if (
-    privateText === undefined ||
-    (publicText === undefined && config.isCertMode !== true)
-  ) {
+  if (privateText === undefined || (publicText === undefined && config.isCertMode !== true)) {
     throw new AlipayConfigError(
       `Invalid Alipay client configuration: privateKey and alipayPublicKey are required for sign type ${signType}`,
     );
@@ -518,10 +436,7 @@ function loadKeys(
         ? createPublicKey(privateKey) // replaced by Alipay's certificate in cert mode
         : loadPublicKey(publicText);
   } catch (error) {
-    throw new AlipayConfigError(
-      `Invalid Alipay client configuration: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new AlipayConfigError(`Invalid Alipay client configuration: ${(error as Error).message}`, { cause: error });
   }
   return {
     signing: { signType, privateKey },
@@ -541,28 +456,12 @@ function readCertTexts(config: {
   alipayNextCertFile?: string | undefined;
 }): CertModeTexts | undefined {
   const appCert = readKeyText(config.appCert, config.appCertFile, "appCert");
-  const alipayCert = readKeyText(
-    config.alipayCert,
-    config.alipayCertFile,
-    "alipayCert",
-  );
-  const alipayRootCert = readKeyText(
-    config.alipayRootCert,
-    config.alipayRootCertFile,
-    "alipayRootCert",
-  );
-  const alipayNextCert = readKeyText(
-    config.alipayNextCert,
-    config.alipayNextCertFile,
-    "alipayNextCert",
-  );
+  const alipayCert = readKeyText(config.alipayCert, config.alipayCertFile, "alipayCert");
+  const alipayRootCert = readKeyText(config.alipayRootCert, config.alipayRootCertFile, "alipayRootCert");
+  const alipayNextCert = readKeyText(config.alipayNextCert, config.alipayNextCertFile, "alipayNextCert");
   const given = [appCert, alipayCert, alipayRootCert, alipayNextCert];
   if (given.every((t) => t === undefined)) return undefined;
-  if (
-    appCert === undefined ||
-    alipayCert === undefined ||
-    alipayRootCert === undefined
-  ) {
+  if (appCert === undefined || alipayCert === undefined || alipayRootCert === undefined) {
     throw new AlipayConfigError(
       "Invalid Alipay client configuration: certificate mode needs appCert, alipayCert and alipayRootCert (text or file)",
     );
@@ -593,13 +492,8 @@ async function exchange(
   callerSignal: AbortSignal | undefined,
 ): Promise<Exchange> {
   const timeoutSignal = AbortSignal.timeout(timeoutMs);
-  const signal = callerSignal
-    ? AbortSignal.any([callerSignal, timeoutSignal])
-    : timeoutSignal;
-  if (callerSignal?.aborted)
-    throw new AlipayAbortError(
-      "Request aborted by the caller before it was sent",
-    );
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeoutSignal]) : timeoutSignal;
+  if (callerSignal?.aborted) throw new AlipayAbortError("Request aborted by the caller before it was sent");
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () =>
@@ -613,10 +507,7 @@ async function exchange(
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([
-      transport.request({ ...request, timeoutMs, signal }),
-      aborted,
-    ]);
+    return await Promise.race([transport.request({ ...request, timeoutMs, signal }), aborted]);
   } catch (error) {
     if (error instanceof AlipayError) throw error;
     throw new AlipayNetworkError("Transport failed", { cause: error });
@@ -669,10 +560,7 @@ abstract class BaseClient {
     this.hooks = deps.hooks ?? {};
   }
 
-  #emit<TSummary>(
-    hook: ((s: TSummary) => void) | undefined,
-    summary: TSummary,
-  ): void {
+  #emit<TSummary>(hook: ((s: TSummary) => void) | undefined, summary: TSummary): void {
     if (!hook) return;
     try {
       hook(summary);
@@ -684,10 +572,7 @@ abstract class BaseClient {
   }
 
   /** Wraps one operation with summaries, logging and error normalisation. */
-  protected async run<
-    TResult extends
-      { status: string; reason?: string | undefined } | { format: string },
-  >(
+  protected async run<TResult extends { status: string; reason?: string | undefined } | { format: string }>(
     ctx: CallContext,
     perform: () => Promise<{ result: TResult; httpStatus: number }>,
   ): Promise<TResult> {
@@ -725,10 +610,7 @@ abstract class BaseClient {
       const typed =
         error instanceof AlipayError
           ? error
-          : new AlipayResponseError(
-              `Unexpected failure during ${ctx.operation}`,
-              { cause: error },
-            );
+          : new AlipayResponseError(`Unexpected failure during ${ctx.operation}`, { cause: error });
       const summary: ResponseSummary = {
         ...base,
         atMs: finishedAt,
@@ -737,10 +619,8 @@ abstract class BaseClient {
         errorName: typed.name,
         isRetryable: typed.isRetryable,
       };
-      if (typed instanceof AlipayGatewayError)
-        summary.reason = typed.subCode ?? typed.gatewayCode;
-      if (typed instanceof AlipayNetworkError && typed.httpStatus !== undefined)
-        summary.httpStatus = typed.httpStatus;
+      if (typed instanceof AlipayGatewayError) summary.reason = typed.subCode ?? typed.gatewayCode;
+      if (typed instanceof AlipayNetworkError && typed.httpStatus !== undefined) summary.httpStatus = typed.httpStatus;
       this.#emit(this.hooks.onResponse, summary);
       this.logger.warn("alipay request failed", {
         ...summary,
@@ -817,11 +697,7 @@ abstract class PayingClient extends BaseClient {
   }
 
   sendPay(signed: SignedPayRequest, options?: CallOptions): Promise<PayResult> {
-    const ctx = this.#payContext(
-      { partnerTransId: signed.partnerTransId },
-      summaryOfPay(signed),
-      options,
-    );
+    const ctx = this.#payContext({ partnerTransId: signed.partnerTransId }, summaryOfPay(signed), options);
     return this.run(ctx, () => {
       checkSignedPay(signed, this.protocol, this.gatewayUrl);
       return this.exchangePay(signed, ctx);
@@ -830,11 +706,7 @@ abstract class PayingClient extends BaseClient {
 }
 
 /** A stored request is resent only by a client of its protocol, to the gateway it was signed for. */
-function checkSignedPay(
-  signed: SignedPayRequest,
-  protocol: AlipayProtocol,
-  gatewayUrl: string,
-): void {
+function checkSignedPay(signed: SignedPayRequest, protocol: AlipayProtocol, gatewayUrl: string): void {
   if (signed.protocol !== protocol)
     throw new AlipayValidationError(
       `The pay request was signed for ${signed.protocol}, this client speaks ${protocol}`,
@@ -842,14 +714,8 @@ function checkSignedPay(
     );
   const target = new URL(signed.http.url);
   const configured = new URL(gatewayUrl);
-  if (
-    target.origin !== configured.origin ||
-    target.pathname !== configured.pathname
-  )
-    throw new AlipayValidationError(
-      "The pay request was signed for another gateway URL",
-      { field: "gatewayUrl" },
-    );
+  if (target.origin !== configured.origin || target.pathname !== configured.pathname)
+    throw new AlipayValidationError("The pay request was signed for another gateway URL", { field: "gatewayUrl" });
 }
 
 // ---------------------------------------------------------------------------
@@ -938,22 +804,14 @@ export class MapiClient extends PayingClient implements AlipayClient {
   }
 
   #decode(response: Exchange): string {
-    const head = new TextDecoder("latin1").decode(
-      response.body.subarray(0, 100),
-    );
+    const head = new TextDecoder("latin1").decode(response.body.subarray(0, 100));
     const name = declaredCharset(response.headers["content-type"], head);
     const charset = normaliseCharset(name);
-    if (charset === undefined)
-      throw new AlipayResponseError(
-        `MAPI response declares unsupported charset ${name}`,
-      );
+    if (charset === undefined) throw new AlipayResponseError(`MAPI response declares unsupported charset ${name}`);
     return decodeText(response.body, charset);
   }
 
-  #verifyEnvelope(
-    response: Exchange,
-    ctx: CallContext,
-  ): Record<string, string> {
+  #verifyEnvelope(response: Exchange, ctx: CallContext): Record<string, string> {
     const text = this.#decode(response);
     const envelope = parseMapiEnvelope(text);
     const requestId = ctx.ids.partnerRefundId ?? ctx.ids.partnerTransId;
@@ -965,10 +823,7 @@ export class MapiClient extends PayingClient implements AlipayClient {
         ...errorOptions,
       });
     }
-    if (
-      envelope.signType !== undefined &&
-      envelope.signType !== this.#config.signType
-    ) {
+    if (envelope.signType !== undefined && envelope.signType !== this.#config.signType) {
       throw new AlipaySignatureError(
         `${ctx.apiName} response is signed with ${envelope.signType}, expected ${this.#config.signType}`,
         {
@@ -977,37 +832,22 @@ export class MapiClient extends PayingClient implements AlipayClient {
         },
       );
     }
-    const head = new TextDecoder("latin1").decode(
-      response.body.subarray(0, 100),
-    );
-    const charset =
-      normaliseCharset(
-        declaredCharset(response.headers["content-type"], head),
-      ) ?? "utf-8";
+    const head = new TextDecoder("latin1").decode(response.body.subarray(0, 100));
+    const charset = normaliseCharset(declaredCharset(response.headers["content-type"], head)) ?? "utf-8";
     const content = buildSignContent(envelope.fields);
-    let isValid = verifyContent(
-      content,
-      envelope.sign,
-      this.#verifying,
-      "utf-8",
-    );
+    let isValid = verifyContent(content, envelope.sign, this.#verifying, "utf-8");
     if (!isValid && charset !== "utf-8") {
       try {
-        isValid = verifyContent(
-          content,
-          envelope.sign,
-          this.#verifying,
-          charset,
-        );
+        isValid = verifyContent(content, envelope.sign, this.#verifying, charset);
       } catch {
         isValid = false;
       }
     }
     if (!isValid)
-      throw new AlipaySignatureError(
-        `${ctx.apiName} response signature does not verify`,
-        { reason: "bad_sign", ...errorOptions },
-      );
+      throw new AlipaySignatureError(`${ctx.apiName} response signature does not verify`, {
+        reason: "bad_sign",
+        ...errorOptions,
+      });
     return envelope.fields;
   }
 
@@ -1043,10 +883,7 @@ export class MapiClient extends PayingClient implements AlipayClient {
     };
     return this.run(ctx, async () => {
       currencyExponent(input.currency);
-      const { fields, httpStatus } = await this.#send(
-        buildMapiQueryParams(this.#common, input.partnerTransId),
-        ctx,
-      );
+      const { fields, httpStatus } = await this.#send(buildMapiQueryParams(this.#common, input.partnerTransId), ctx);
       return {
         result: mapMapiQuery(fields, input, this.#config.utcOffsetMinutes),
         httpStatus,
@@ -1064,11 +901,7 @@ export class MapiClient extends PayingClient implements AlipayClient {
       options,
     };
     return this.run(ctx, async () => {
-      const params = buildMapiCancelParams(
-        this.#common,
-        input.partnerTransId,
-        this.clock.now(),
-      );
+      const params = buildMapiCancelParams(this.#common, input.partnerTransId, this.clock.now());
       const { fields, httpStatus } = await this.#send(params, ctx);
       return { result: mapMapiCancel(fields, input), httpStatus };
     });
@@ -1087,18 +920,12 @@ export class MapiClient extends PayingClient implements AlipayClient {
       options,
     };
     return this.run(ctx, async () => {
-      const { fields, httpStatus } = await this.#send(
-        buildMapiRefundParams(this.#common, input),
-        ctx,
-      );
+      const { fields, httpStatus } = await this.#send(buildMapiRefundParams(this.#common, input), ctx);
       return { result: mapMapiRefund(fields, input), httpStatus };
     });
   }
 
-  refundQuery(
-    input: RefundQueryInput,
-    options?: CallOptions,
-  ): Promise<RefundQueryResult> {
+  refundQuery(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult> {
     const ctx: CallContext = {
       operation: "refund_query",
       apiName: MAPI_SERVICE.refundQuery,
@@ -1112,25 +939,16 @@ export class MapiClient extends PayingClient implements AlipayClient {
     };
     return this.run(ctx, async () => {
       currencyExponent(input.currency);
-      const { fields, httpStatus } = await this.#send(
-        buildMapiRefundQueryParams(this.#common, input),
-        ctx,
-      );
+      const { fields, httpStatus } = await this.#send(buildMapiRefundQueryParams(this.#common, input), ctx);
       return { result: mapMapiRefundQuery(fields, input), httpStatus };
     });
   }
 
-  downloadSettlement(
-    input: SettlementInput,
-    options?: CallOptions,
-  ): Promise<SettlementResult> {
+  downloadSettlement(input: SettlementInput, options?: CallOptions): Promise<SettlementResult> {
     const kind = input.kind ?? "settlement";
     const ctx: CallContext = {
       operation: "settlement",
-      apiName:
-        kind === "settlement"
-          ? MAPI_SERVICE.settlementFile
-          : MAPI_SERVICE.transactionFile,
+      apiName: kind === "settlement" ? MAPI_SERVICE.settlementFile : MAPI_SERVICE.transactionFile,
       ids: {},
       request: {},
       timeoutMs: this.#config.timeouts.settlement,
@@ -1162,10 +980,7 @@ export class MapiClient extends PayingClient implements AlipayClient {
       if (text.trimStart().startsWith("<")) {
         // An XML body here is a gateway rejection (the file itself is plain text).
         const envelope = parseMapiEnvelope(text);
-        throw mapiGatewayError(
-          envelope.isSuccess ? "UNEXPECTED_XML" : envelope.error,
-          undefined,
-        );
+        throw mapiGatewayError(envelope.isSuccess ? "UNEXPECTED_XML" : envelope.error, undefined);
       }
       const parsed = parseSettlementFile(text, this.#config.utcOffsetMinutes);
       const result: SettlementResult =
@@ -1176,15 +991,8 @@ export class MapiClient extends PayingClient implements AlipayClient {
     });
   }
 
-  verifyNotification(
-    params: Readonly<Record<string, string>>,
-  ): VerifiedNotification {
-    verifyNotificationSignature(
-      params,
-      this.#config.signType,
-      this.#verifying,
-      "MAPI",
-    );
+  verifyNotification(params: Readonly<Record<string, string>>): VerifiedNotification {
+    verifyNotificationSignature(params, this.#config.signType, this.#verifying, "MAPI");
     return mapMapiNotification(
       { ...params },
       {
@@ -1209,24 +1017,14 @@ function verifyNotificationSignature(
     });
   }
   const signType = params["sign_type"];
-  if (
-    signType !== undefined &&
-    signType !== "" &&
-    signType !== expectedSignType
-  ) {
-    throw new AlipaySignatureError(
-      `${label} notification is signed with ${signType}, expected ${expectedSignType}`,
-      {
-        reason: "sign_type_mismatch",
-      },
-    );
+  if (signType !== undefined && signType !== "" && signType !== expectedSignType) {
+    throw new AlipaySignatureError(`${label} notification is signed with ${signType}, expected ${expectedSignType}`, {
+      reason: "sign_type_mismatch",
+    });
   }
   const candidates = Array.isArray(keys) ? keys : [keys as VerifyingKey];
   if (!candidates.some((key) => verifyParams(params, key, "v1"))) {
-    throw new AlipaySignatureError(
-      `${label} notification signature does not verify`,
-      { reason: "bad_sign" },
-    );
+    throw new AlipaySignatureError(`${label} notification signature does not verify`, { reason: "bad_sign" });
   }
 }
 
@@ -1237,8 +1035,7 @@ function verifyNotificationSignature(
 export function parseNotificationBody(body: string): Record<string, string> {
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(body)) {
-    if (k in params)
-      throw new AlipayResponseError(`Notification repeats parameter ${k}`);
+    if (k in params) throw new AlipayResponseError(`Notification repeats parameter ${k}`);
     params[k] = v;
   }
   return params;
@@ -1277,15 +1074,11 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
     this.#verifying = keys.verifying;
     if (certTexts !== undefined && keys.signing.signType !== "MD5") {
       try {
-        this.#certMode = loadCertMode(
-          certTexts,
-          keys.signing.privateKey as KeyObject,
-        );
+        this.#certMode = loadCertMode(certTexts, keys.signing.privateKey as KeyObject);
       } catch (error) {
-        throw new AlipayConfigError(
-          `Invalid Alipay client configuration: ${(error as Error).message}`,
-          { cause: error },
-        );
+        throw new AlipayConfigError(`Invalid Alipay client configuration: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       this.#verifying = {
         signType: this.#config.signType,
@@ -1295,9 +1088,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
   }
 
   /** Certificate mode: the SNs this client sends (`undefined` in public-key mode). */
-  get certSns():
-    | { appCertSn: string; alipayRootCertSn: string; alipayCertSn: string }
-    | undefined {
+  get certSns(): { appCertSn: string; alipayRootCertSn: string; alipayCertSn: string } | undefined {
     const mode = this.#certMode;
     if (mode === undefined) return undefined;
     return {
@@ -1336,9 +1127,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
         signType: this.#config.signType,
         nowMs: this.clock.now(),
         notifyUrl:
-          method === OPENAPI_METHOD.pay || method === OPENAPI_METHOD.refund
-            ? this.#config.notifyUrl
-            : undefined,
+          method === OPENAPI_METHOD.pay || method === OPENAPI_METHOD.refund ? this.#config.notifyUrl : undefined,
         appAuthToken: this.#config.appAuthToken,
         offsetMinutes: this.#config.utcOffsetMinutes,
         certSns: this.#certMode,
@@ -1379,33 +1168,26 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
     const raw = decodeText(response.body, "utf-8");
     const extracted = extractOpenApiSignedResponse(raw, method);
     if (!extracted)
-      throw new AlipayResponseError(
-        `${method} response is not an OpenAPI JSON envelope`,
-        { httpStatus: response.status },
-      );
+      throw new AlipayResponseError(`${method} response is not an OpenAPI JSON envelope`, {
+        httpStatus: response.status,
+      });
     if (extracted.sign === undefined) {
       // Unsigned bodies are believed only as gateway rejections, never as trade facts.
       const unsigned = parseOpenApiResponse(extracted.signedContent);
-      const code =
-        typeof unsigned["code"] === "string" ? unsigned["code"] : undefined;
-      if (code !== undefined && !OPENAPI_BUSINESS_CODES.has(code))
-        checkOpenApiGatewayCode(unsigned, requestId);
+      const code = typeof unsigned["code"] === "string" ? unsigned["code"] : undefined;
+      if (code !== undefined && !OPENAPI_BUSINESS_CODES.has(code)) checkOpenApiGatewayCode(unsigned, requestId);
       throw new AlipaySignatureError(`${method} response is not signed`, {
         reason: "missing_sign",
         ...errorOptions,
       });
     }
     if (
-      !verifyOpenApiSignedContent(
-        extracted.signedContent,
-        extracted.sign,
-        this.#responseKey(extracted.certSn, method),
-      )
+      !verifyOpenApiSignedContent(extracted.signedContent, extracted.sign, this.#responseKey(extracted.certSn, method))
     ) {
-      throw new AlipaySignatureError(
-        `${method} response signature does not verify`,
-        { reason: "bad_sign", ...errorOptions },
-      );
+      throw new AlipaySignatureError(`${method} response signature does not verify`, {
+        reason: "bad_sign",
+        ...errorOptions,
+      });
     }
     const parsed = parseOpenApiResponse(extracted.signedContent);
     checkOpenApiGatewayCode(parsed, requestId);
@@ -1420,9 +1202,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
       ...(storeId !== undefined ? { storeId } : {}),
       ...(terminalId !== undefined ? { terminalId } : {}),
       timeoutExpress: this.#config.timeoutExpress,
-      ...(this.#config.settleCurrency !== undefined
-        ? { settleCurrency: this.#config.settleCurrency }
-        : {}),
+      ...(this.#config.settleCurrency !== undefined ? { settleCurrency: this.#config.settleCurrency } : {}),
     });
     return this.#sign(OPENAPI_METHOD.pay, biz);
   }
@@ -1431,11 +1211,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
     signed: SignedPayRequest,
     ctx: CallContext,
   ): Promise<{ result: PayResult; httpStatus: number }> {
-    const { response, httpStatus } = await this.#post(
-      OPENAPI_METHOD.pay,
-      signed.http,
-      ctx,
-    );
+    const { response, httpStatus } = await this.#post(OPENAPI_METHOD.pay, signed.http, ctx);
     return {
       result: mapOpenApiPay(response, signed, this.#config.utcOffsetMinutes),
       httpStatus,
@@ -1497,19 +1273,12 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
       options,
     };
     return this.run(ctx, async () => {
-      const { response, httpStatus } = await this.#send(
-        OPENAPI_METHOD.refund,
-        buildOpenApiRefundBiz(input),
-        ctx,
-      );
+      const { response, httpStatus } = await this.#send(OPENAPI_METHOD.refund, buildOpenApiRefundBiz(input), ctx);
       return { result: mapOpenApiRefund(response, input), httpStatus };
     });
   }
 
-  refundQuery(
-    input: RefundQueryInput,
-    options?: CallOptions,
-  ): Promise<RefundQueryResult> {
+  refundQuery(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult> {
     const ctx: CallContext = {
       operation: "refund_query",
       apiName: OPENAPI_METHOD.refundQuery,
@@ -1532,10 +1301,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
     });
   }
 
-  downloadSettlement(
-    input: SettlementInput,
-    options?: CallOptions,
-  ): Promise<SettlementResult> {
+  downloadSettlement(input: SettlementInput, options?: CallOptions): Promise<SettlementResult> {
     const ctx: CallContext = {
       operation: "settlement",
       apiName: OPENAPI_METHOD.billDownloadUrl,
@@ -1569,8 +1335,7 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
       const timeoutMs = options?.timeoutMs ?? ctx.timeoutMs;
       const file = await fetchBill(mapped.downloadUrl, {
         transport: {
-          request: (request) =>
-            exchange(this.transport, request, timeoutMs, options?.signal),
+          request: (request) => exchange(this.transport, request, timeoutMs, options?.signal),
         },
         timeoutMs,
       });
@@ -1584,29 +1349,23 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
     });
   }
 
-  verifyNotification(
-    params: Readonly<Record<string, string>>,
-  ): VerifiedNotification {
+  verifyNotification(params: Readonly<Record<string, string>>): VerifiedNotification {
     verifyNotificationSignature(
       params,
       this.#config.signType,
       this.#certMode === undefined
         ? [this.#verifying]
-        : [...this.#certMode.alipayKeys.values()].map(
-            (publicKey): VerifyingKey => ({
-              signType: this.#config.signType,
-              publicKey,
-            }),
-          ),
+        : [...this.#certMode.alipayKeys.values()].map((publicKey): VerifyingKey => ({
+            signType: this.#config.signType,
+            publicKey,
+          })),
       "OpenAPI",
     );
     return mapOpenApiNotification(
       { ...params },
       {
         appId: this.#config.appId,
-        ...(this.#config.sellerId !== undefined
-          ? { sellerId: this.#config.sellerId }
-          : {}),
+        ...(this.#config.sellerId !== undefined ? { sellerId: this.#config.sellerId } : {}),
         utcOffsetMinutes: this.#config.utcOffsetMinutes,
       },
     );
@@ -1618,15 +1377,9 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
 // ---------------------------------------------------------------------------
 
 /** Creates the client for `config.protocol` (`"mapi"` or `"openapi"`). @throws AlipayConfigError */
-export function createAlipayClient(
-  config: AlipayClientConfig,
-  deps: ClientDeps = {},
-): AlipayClient {
+export function createAlipayClient(config: AlipayClientConfig, deps: ClientDeps = {}): AlipayClient {
   const protocol = (config as { protocol?: unknown } | null)?.protocol;
   if (protocol === "mapi") return new MapiClient(config as MapiConfig, deps);
-  if (protocol === "openapi")
-    return new OpenApiClient(config as OpenApiConfig, deps);
-  throw new AlipayConfigError(
-    `Invalid Alipay client configuration: protocol must be "mapi" or "openapi"`,
-  );
+  if (protocol === "openapi") return new OpenApiClient(config as OpenApiConfig, deps);
+  throw new AlipayConfigError(`Invalid Alipay client configuration: protocol must be "mapi" or "openapi"`);
 }

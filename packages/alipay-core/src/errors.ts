@@ -7,14 +7,7 @@
  */
 
 export type AlipayErrorCode =
-  | "network"
-  | "timeout"
-  | "aborted"
-  | "signature"
-  | "response"
-  | "gateway"
-  | "validation"
-  | "config";
+  "network" | "timeout" | "aborted" | "signature" | "response" | "gateway" | "validation" | "config";
 
 export type AlipayErrorOptions = {
   cause?: unknown;
@@ -33,10 +26,7 @@ export abstract class AlipayError extends Error {
   readonly requestId: string | undefined;
 
   constructor(message: string, options: AlipayErrorOptions = {}) {
-    super(
-      message,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.traceId = options.traceId;
     this.requestId = options.requestId;
   }
@@ -75,10 +65,7 @@ export class AlipayTimeoutError extends AlipayError {
   readonly isRetryable = true;
   readonly timeoutMs: number;
 
-  constructor(
-    message: string,
-    options: AlipayErrorOptions & { timeoutMs: number },
-  ) {
+  constructor(message: string, options: AlipayErrorOptions & { timeoutMs: number }) {
     super(message, options);
     this.timeoutMs = options.timeoutMs;
   }
@@ -101,16 +88,9 @@ export class AlipaySignatureError extends AlipayError {
   readonly code = "signature";
   readonly isRetryable = true;
   /** `unknown_cert_sn`: certificate mode, the response names an Alipay certificate SN not configured. */
-  readonly reason:
-    | "missing_sign"
-    | "bad_sign"
-    | "sign_type_mismatch"
-    | "unknown_cert_sn";
+  readonly reason: "missing_sign" | "bad_sign" | "sign_type_mismatch" | "unknown_cert_sn";
 
-  constructor(
-    message: string,
-    options: AlipayErrorOptions & { reason: AlipaySignatureError["reason"] },
-  ) {
+  constructor(message: string, options: AlipayErrorOptions & { reason: AlipaySignatureError["reason"] }) {
     super(message, options);
     this.reason = options.reason;
   }
@@ -123,10 +103,7 @@ export class AlipayResponseError extends AlipayError {
   readonly isRetryable = true;
   readonly httpStatus: number | undefined;
 
-  constructor(
-    message: string,
-    options: AlipayErrorOptions & { httpStatus?: number } = {},
-  ) {
+  constructor(message: string, options: AlipayErrorOptions & { httpStatus?: number } = {}) {
     super(message, options);
     this.httpStatus = options.httpStatus;
   }
@@ -168,10 +145,7 @@ export class AlipayValidationError extends AlipayError {
   readonly isRetryable = false;
   readonly field: string;
 
-  constructor(
-    message: string,
-    options: AlipayErrorOptions & { field: string },
-  ) {
+  constructor(message: string, options: AlipayErrorOptions & { field: string }) {
     super(message, options);
     this.field = options.field;
   }
@@ -195,11 +169,7 @@ export function isRetryable(error: unknown): boolean {
 
 /** `true` if the request may have reached Alipay (so its outcome must be queried, never assumed). */
 export function mayHaveReachedGateway(error: unknown): boolean {
-  if (
-    error instanceof AlipayValidationError ||
-    error instanceof AlipayConfigError
-  )
-    return false;
+  if (error instanceof AlipayValidationError || error instanceof AlipayConfigError) return false;
   if (error instanceof AlipayNetworkError) return error.isRequestSent;
   return true;
 }

@@ -115,14 +115,20 @@ describe("payment codes", () => {
     expect(maskPaymentCodesIn(`{"code":"281234567890123456"} code=281234567890123456 pay_281234567890123456`)).toBe(
       `{"code":"28************3456"} code=28************3456 pay_28************3456`,
     );
-    expect(maskPaymentCodesIn("K2026030102000012345678 TEST20240101120000001")).toBe("K2026030102000012345678 TEST20240101120000001");
+    expect(maskPaymentCodesIn("K2026030102000012345678 TEST20240101120000001")).toBe(
+      "K2026030102000012345678 TEST20240101120000001",
+    );
   });
 });
 
 describe("client safety", () => {
   it("imports nothing but the error classes, which import nothing (no node:crypto in a page bundle)", () => {
     const importsOf = (file: string): string[] =>
-      [...readFileSync(new URL(file, import.meta.url), "utf8").matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1] ?? "");
+      [
+        ...readFileSync(new URL(file, import.meta.url), "utf8").matchAll(
+          /^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gm,
+        ),
+      ].map((m) => m[1] ?? "");
     expect(importsOf("./money.ts")).toEqual(["./errors.ts"]);
     expect(importsOf("./errors.ts")).toEqual([]);
   });

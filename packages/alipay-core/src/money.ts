@@ -65,9 +65,12 @@ export function isSupportedCurrency(currency: string): boolean {
 export function currencyExponent(currency: string): CurrencyExponent {
   const exponent = isSupportedCurrency(currency) ? CURRENCY_EXPONENT[currency] : undefined;
   if (exponent === undefined) {
-    throw new AlipayValidationError(`Currency ${JSON.stringify(currency)} is not supported by the Alipay barcode client`, {
-      field: "currency",
-    });
+    throw new AlipayValidationError(
+      `Currency ${JSON.stringify(currency)} is not supported by the Alipay barcode client`,
+      {
+        field: "currency",
+      },
+    );
   }
   return exponent;
 }
@@ -198,7 +201,8 @@ export function sumMinor(amounts: Iterable<number>): number {
 /** `unitMinor × quantity` in integers. @throws AlipayValidationError for a non-integer or an overflow. */
 export function multiplyMinor(unitMinor: number, quantity: number): number {
   assertMinor(unitMinor);
-  if (!Number.isSafeInteger(quantity)) throw new AlipayValidationError(`Quantity ${quantity} is not an integer`, { field: "quantity" });
+  if (!Number.isSafeInteger(quantity))
+    throw new AlipayValidationError(`Quantity ${quantity} is not an integer`, { field: "quantity" });
   const product = unitMinor * quantity;
   assertMinor(product, "total");
   return product;

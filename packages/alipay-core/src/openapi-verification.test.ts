@@ -8,23 +8,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startLocalGateway,
-  type LocalGateway,
-} from "./__tests__/local-gateway.ts";
+import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
 import { fetchBill } from "./bill.ts";
 import { OpenApiClient } from "./client.ts";
-import {
-  AlipayNetworkError,
-  AlipayResponseError,
-  AlipaySignatureError,
-  AlipayValidationError,
-} from "./errors.ts";
-import {
-  signContent,
-  verifyOpenApiResponse,
-  type SigningKey,
-} from "./signing.ts";
+import { AlipayNetworkError, AlipayResponseError, AlipaySignatureError, AlipayValidationError } from "./errors.ts";
+import { signContent, verifyOpenApiResponse, type SigningKey } from "./signing.ts";
 import {
   FakeClock,
   TEST_APP_ID,
@@ -44,10 +32,7 @@ const REAL_BILL_URL =
   "http://dwbillcenter.alipay.com/downloadBillFile.resource?bizType=trade&userId=20881234567890120156&fileType=csv.zip&bizDates=20240101&downloadFileName=20881234567890120156_20240101.csv.zip&fileId=%2Ftrade%2F20881234567890120156%2F20240101.csv.zip&timestamp=1704164400&token=abc";
 
 /** What Alipay sends: the signed text has `/`, the body escapes it as `\/`. */
-function escapedSlashBody(
-  method: string,
-  response: Record<string, unknown>,
-): string {
+function escapedSlashBody(method: string, response: Record<string, unknown>): string {
   const signedText = JSON.stringify(response);
   const sign = signContent(signedText, GATEWAY);
   const wireText = signedText.replace(/\//g, "\\/");
@@ -73,10 +58,7 @@ describe("OpenAPI responses with \\/ escapes", () => {
   });
 
   it("still refuses an escaped body that was tampered with", () => {
-    const body = escapedSlashBody(BILL_METHOD, response).replace(
-      "bizDates=20240101",
-      "bizDates=20240102",
-    );
+    const body = escapedSlashBody(BILL_METHOD, response).replace("bizDates=20240101", "bizDates=20240102");
     expect(
       verifyOpenApiResponse(body, BILL_METHOD, {
         signType: "RSA2",
@@ -109,9 +91,7 @@ describe("OpenAPI responses with \\/ escapes", () => {
 
     it("answers the real http bill URL of an escaped, signed response", async () => {
       body = escapedSlashBody(BILL_METHOD, response);
-      await expect(
-        client().downloadSettlement({ startDate: "2024-01-01" }),
-      ).resolves.toEqual({
+      await expect(client().downloadSettlement({ startDate: "2024-01-01" })).resolves.toEqual({
         format: "download_url",
         downloadUrl: REAL_BILL_URL,
         isSigned: true,
@@ -125,9 +105,9 @@ describe("OpenAPI responses with \\/ escapes", () => {
         out_trade_no: "T/1",
         trade_status: "TRADE_SUCCESS",
       }).replace("T\\/1", "T\\/2");
-      await expect(
-        client().query({ partnerTransId: "T1", currency: "CNY" }),
-      ).rejects.toBeInstanceOf(AlipaySignatureError);
+      await expect(client().query({ partnerTransId: "T1", currency: "CNY" })).rejects.toBeInstanceOf(
+        AlipaySignatureError,
+      );
     });
   });
 });
@@ -135,15 +115,9 @@ describe("OpenAPI responses with \\/ escapes", () => {
 describe("bill_download_url over http", () => {
   it("accepts http for Alipay hosts and https anywhere", () => {
     expect(isAcceptableDownloadUrl(REAL_BILL_URL)).toBe(true);
-    expect(
-      isAcceptableDownloadUrl(
-        "http://dwbillcenter.alipaydev.com/downloadBillFile.resource?x=1",
-      ),
-    ).toBe(true);
+    expect(isAcceptableDownloadUrl("http://dwbillcenter.alipaydev.com/downloadBillFile.resource?x=1")).toBe(true);
     expect(isAcceptableDownloadUrl("https://bills.example/x.zip")).toBe(true);
-    expect(
-      mapOpenApiBill({ code: "10000", bill_download_url: REAL_BILL_URL }),
-    ).toEqual({
+    expect(mapOpenApiBill({ code: "10000", bill_download_url: REAL_BILL_URL })).toEqual({
       downloadUrl: REAL_BILL_URL,
     });
   });
@@ -156,9 +130,7 @@ describe("bill_download_url over http", () => {
     "ftp://dwbillcenter.alipay.com/x.zip",
   ])("refuses %s", (url) => {
     expect(isAcceptableDownloadUrl(url)).toBe(false);
-    expect(() =>
-      mapOpenApiBill({ code: "10000", bill_download_url: url }),
-    ).toThrow(AlipayResponseError);
+    expect(() => mapOpenApiBill({ code: "10000", bill_download_url: url })).toThrow(AlipayResponseError);
   });
 
   it("sends the download of an http Alipay URL, and nothing for another host", async () => {
@@ -173,14 +145,12 @@ describe("bill_download_url over http", () => {
         });
       },
     };
-    await expect(
-      fetchBill(REAL_BILL_URL, { transport }),
-    ).resolves.toMatchObject({
+    await expect(fetchBill(REAL_BILL_URL, { transport })).resolves.toMatchObject({
       bytes: new Uint8Array([0x50, 0x4b]),
     });
-    await expect(
-      fetchBill("http://evil.example/downloadBillFile.resource", { transport }),
-    ).rejects.toBeInstanceOf(AlipayValidationError);
+    await expect(fetchBill("http://evil.example/downloadBillFile.resource", { transport })).rejects.toBeInstanceOf(
+      AlipayValidationError,
+    );
     expect(sent.map((r) => r.url)).toEqual([REAL_BILL_URL]);
   });
 
@@ -192,9 +162,7 @@ describe("bill_download_url over http", () => {
         res.writeHead(302, { location: "http://evil.example/x.zip" });
         res.end();
       });
-      await new Promise<void>((resolve) =>
-        server.listen(0, "127.0.0.1", resolve),
-      );
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
     afterAll(async () => {
@@ -203,9 +171,7 @@ describe("bill_download_url over http", () => {
     });
 
     it("refuses a redirect from the bill host", async () => {
-      await expect(fetchBill(`${base}/bill.zip`)).rejects.toBeInstanceOf(
-        AlipayNetworkError,
-      );
+      await expect(fetchBill(`${base}/bill.zip`)).rejects.toBeInstanceOf(AlipayNetworkError);
     });
   });
 });

@@ -302,11 +302,7 @@ function reach(
     | "PARTIALLY_REFUNDED"
     | "NEEDS_ATTENTION_REFUND",
 ): PaymentState {
-  let s = startPayment(
-    { partnerTransId: ID, amountMinor: 1500, currency: "SGD" },
-    P,
-    T0,
-  ).state;
+  let s = startPayment({ partnerTransId: ID, amountMinor: 1500, currency: "SGD" }, P, T0).state;
   const step = (e: PaymentEvent, dt = 0): void => {
     s = transition(s, e, P, T0 + dt).state;
   };
@@ -345,10 +341,7 @@ function reach(
     case "REFUNDED":
       step(ev.payPaid, 1000);
       step(ev.refundReqFull, 60_000);
-      step(
-        { ...ev.rOk, result: { ...ev.rOk.result, refundAmountMinor: 1500 } },
-        61_000,
-      );
+      step({ ...ev.rOk, result: { ...ev.rOk.result, refundAmountMinor: 1500 } }, 61_000);
       return s;
     case "FAILED":
       step(ev.payFailed, 1000);
@@ -388,11 +381,7 @@ type Row = {
 
 function summarise(t: Transition): string[] {
   return t.commands.map((c) =>
-    "at" in c
-      ? `${c.type}@${c.at - T0}`
-      : c.type === "escalate"
-        ? `escalate:${c.reason.split(":")[0]}`
-        : c.type,
+    "at" in c ? `${c.type}@${c.at - T0}` : c.type === "escalate" ? `escalate:${c.reason.split(":")[0]}` : c.type,
   );
 }
 
@@ -621,8 +610,7 @@ const rows: Row[] = [
     dt: 3600,
     to: "POLLING",
     commands: ["query@7100"],
-    check: (t) =>
-      expect(t.state).toMatchObject({ queryCount: 1, nextActionAt: T0 + 7100 }),
+    check: (t) => expect(t.state).toMatchObject({ queryCount: 1, nextActionAt: T0 + 7100 }),
   },
   {
     from: "POLLING",
@@ -934,9 +922,7 @@ const rows: Row[] = [
     event: ev.cRetry,
     dt: 3000,
     to: "CANCELLING",
-    commands: [
-      `cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`,
-    ],
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
     check: (t) => expect(t.state).toMatchObject({ cancelAttempts: 2 }),
   },
   {
@@ -944,18 +930,14 @@ const rows: Row[] = [
     event: ev.cRetryBare,
     dt: 3000,
     to: "CANCELLING",
-    commands: [
-      `cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`,
-    ],
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
   },
   {
     from: "CANCELLING",
     event: ev.cError,
     dt: 3000,
     to: "CANCELLING",
-    commands: [
-      `cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`,
-    ],
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
   },
   {
     from: "CANCELLING",
@@ -969,9 +951,7 @@ const rows: Row[] = [
     event: ev.cNotFound,
     dt: 3000,
     to: "CANCELLING",
-    commands: [
-      `cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`,
-    ],
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
   },
   {
     from: "CANCELLING",
@@ -1154,17 +1134,14 @@ const rows: Row[] = [
     dt: 61_000,
     to: "NEEDS_ATTENTION",
     commands: ["escalate:refund_refused"],
-    check: (t) =>
-      expect(t.state).toMatchObject({ refund: { partnerRefundId: `${ID}R1` } }),
+    check: (t) => expect(t.state).toMatchObject({ refund: { partnerRefundId: `${ID}R1` } }),
   },
   {
     from: "REFUNDING",
     event: ev.rUnknown,
     dt: 61_000,
     to: "REFUNDING",
-    commands: [
-      `refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`,
-    ],
+    commands: [`refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`],
     check: (t) => {
       expect(t.state).toMatchObject({ refund: { attempts: 2 } });
       expect(t.commands[0]).toMatchObject({
@@ -1178,9 +1155,7 @@ const rows: Row[] = [
     event: ev.rError,
     dt: 61_000,
     to: "REFUNDING",
-    commands: [
-      `refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`,
-    ],
+    commands: [`refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`],
   },
   {
     from: "REFUNDING",
@@ -1212,8 +1187,7 @@ const rows: Row[] = [
     dt: 70_000,
     to: "REFUNDING",
     commands: ["refund@70000"],
-    check: (t) =>
-      expect(t.state).toMatchObject({ resumeState: "PARTIALLY_REFUNDED" }),
+    check: (t) => expect(t.state).toMatchObject({ resumeState: "PARTIALLY_REFUNDED" }),
   },
   {
     from: "PARTIALLY_REFUNDED",
@@ -1327,8 +1301,7 @@ const rows: Row[] = [
     dt: 5000,
     to: "PAID",
     commands: ["issue_tickets"],
-    check: (t) =>
-      expect(t.state).toMatchObject({ alipayTransId: "A9", paidAt: T0 + 5000 }),
+    check: (t) => expect(t.state).toMatchObject({ alipayTransId: "A9", paidAt: T0 + 5000 }),
   },
   {
     from: "NEEDS_ATTENTION",
@@ -1340,8 +1313,7 @@ const rows: Row[] = [
     dt: 5000,
     to: "FAILED",
     commands: ["release_hold"],
-    check: (t) =>
-      expect(t.state).toMatchObject({ failureReason: "staff: never paid" }),
+    check: (t) => expect(t.state).toMatchObject({ failureReason: "staff: never paid" }),
   },
   {
     from: "NEEDS_ATTENTION",
@@ -1508,44 +1480,25 @@ describe("notifications prove what they settle", () => {
       paid({ amountMinor: 1, currency: undefined }),
       /^notification_unproven: .*without a currency/,
     ],
-    [
-      "without an amount",
-      paid({ amountMinor: undefined }),
-      /^notification_unproven: .*no amount/,
-    ],
-    [
-      "for another amount",
-      paid({ amountMinor: 1 }),
-      /^notification_unproven: .*1 SGD, expected 1500 SGD/,
-    ],
+    ["without an amount", paid({ amountMinor: undefined }), /^notification_unproven: .*no amount/],
+    ["for another amount", paid({ amountMinor: 1 }), /^notification_unproven: .*1 SGD, expected 1500 SGD/],
     ["in another currency", paid({ currency: "USD" }), /expected 1500 SGD/],
     [
       "naming another merchant",
       paid({ foreignIdentity: "partner 2088999999999999 is not ours" }),
       /^notification_unproven: partner 2088999999999999/,
     ],
-  ])(
-    "a paid notification %s goes to NEEDS_ATTENTION with the reason, never ticketed",
-    (_n, event, reason) => {
-      for (const from of [
-        "SENDING",
-        "POLLING",
-        "POLLING_PAY_IN_FLIGHT",
-        "SENDING_CANCEL",
-        "CANCELLING",
-      ] as const) {
-        const t = transition(reach(from), event, P, T0 + 5000);
-        expect(t.state).toMatchObject({
-          state: "NEEDS_ATTENTION",
-          hasIssuedTickets: false,
-        });
-        expect(
-          t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
-        ).toMatch(reason);
-        expect(t.commands.map((c) => c.type)).toEqual(["escalate"]);
-      }
-    },
-  );
+  ])("a paid notification %s goes to NEEDS_ATTENTION with the reason, never ticketed", (_n, event, reason) => {
+    for (const from of ["SENDING", "POLLING", "POLLING_PAY_IN_FLIGHT", "SENDING_CANCEL", "CANCELLING"] as const) {
+      const t = transition(reach(from), event, P, T0 + 5000);
+      expect(t.state).toMatchObject({
+        state: "NEEDS_ATTENTION",
+        hasIssuedTickets: false,
+      });
+      expect(t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason).toMatch(reason);
+      expect(t.commands.map((c) => c.type)).toEqual(["escalate"]);
+    }
+  });
 
   it("a closed notification naming another merchant does not close ours", () => {
     const t = transition(
@@ -1562,8 +1515,7 @@ describe("notifications prove what they settle", () => {
     );
     expect(t.state).toMatchObject({
       state: "NEEDS_ATTENTION",
-      attentionReason:
-        "notification_unproven: app_id 2021999999999999 is not ours",
+      attentionReason: "notification_unproven: app_id 2021999999999999 is not ours",
     });
     expect(t.commands.map((c) => c.type)).toEqual(["escalate"]);
   });
@@ -1582,16 +1534,11 @@ describe("notifications prove what they settle", () => {
   });
 
   it("a paid notification after FAILED or a no-trade cancel says why it is unproven", () => {
-    const t = transition(
-      reach("CANCELLED_NOT_FOUND"),
-      paid({ currency: undefined }),
-      P,
-      T0 + 60_000,
-    );
+    const t = transition(reach("CANCELLED_NOT_FOUND"), paid({ currency: undefined }), P, T0 + 60_000);
     expect(t.state).toMatchObject({ state: "NEEDS_ATTENTION" });
-    expect(
-      t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
-    ).toMatch(/^paid_after_cancelled; notification_unproven/);
+    expect(t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason).toMatch(
+      /^paid_after_cancelled; notification_unproven/,
+    );
   });
 
   it("the honest notification still settles", () => {
@@ -1616,25 +1563,16 @@ describe("a cancel that found no trade is not forgotten", () => {
     let s = reach("CANCELLING");
     s = transition(s, ev.qPaid, P, T0 + 50_000).state;
     let t = transition(s, ev.cNotFound, P, T0 + 51_000);
-    for (
-      let i = 0;
-      i < P.maxCancelAttempts && t.state.state === "CANCELLING";
-      i++
-    )
+    for (let i = 0; i < P.maxCancelAttempts && t.state.state === "CANCELLING"; i++)
       t = transition(t.state, ev.cNotFound, P, T0 + 60_000 + i * 60_000);
     expect(t.state).toMatchObject({ state: "NEEDS_ATTENTION" });
-    expect(
-      t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason,
-    ).toMatch(/^cancel_retries_exhausted: not_found after a paid fact/);
+    expect(t.state.state === "NEEDS_ATTENTION" && t.state.attentionReason).toMatch(
+      /^cancel_retries_exhausted: not_found after a paid fact/,
+    );
   });
 
   it("a late paid query answer after a no-trade cancel escalates", () => {
-    const t = transition(
-      reach("CANCELLED_NOT_FOUND"),
-      ev.qPaid,
-      P,
-      T0 + 90_000,
-    );
+    const t = transition(reach("CANCELLED_NOT_FOUND"), ev.qPaid, P, T0 + 90_000);
     expect(t.state).toMatchObject({
       state: "NEEDS_ATTENTION",
       attentionReason: "paid_after_cancelled",
@@ -1644,34 +1582,16 @@ describe("a cancel that found no trade is not forgotten", () => {
 
 describe("policy and schedules", () => {
   it("starts in SENDING with a pay command and the deadline", () => {
-    const t = startPayment(
-      { partnerTransId: ID, amountMinor: 1500, currency: "SGD" },
-      P,
-      T0,
-    );
+    const t = startPayment({ partnerTransId: ID, amountMinor: 1500, currency: "SGD" }, P, T0);
     expect(t.state).toMatchObject({
       state: "SENDING",
       deadlineAt: T0 + 90_000,
       payAttempts: 1,
       nextActionAt: null,
     });
-    expect(t.commands).toEqual([
-      { type: "pay", at: T0, partnerTransId: ID, attempt: 1 },
-    ]);
-    expect(() =>
-      startPayment(
-        { partnerTransId: ID, amountMinor: 0, currency: "SGD" },
-        P,
-        T0,
-      ),
-    ).toThrow(RangeError);
-    expect(() =>
-      startPayment(
-        { partnerTransId: ID, amountMinor: 1.5, currency: "SGD" },
-        P,
-        T0,
-      ),
-    ).toThrow(RangeError);
+    expect(t.commands).toEqual([{ type: "pay", at: T0, partnerTransId: ID, attempt: 1 }]);
+    expect(() => startPayment({ partnerTransId: ID, amountMinor: 0, currency: "SGD" }, P, T0)).toThrow(RangeError);
+    expect(() => startPayment({ partnerTransId: ID, amountMinor: 1.5, currency: "SGD" }, P, T0)).toThrow(RangeError);
   });
 
   it("defaults are the seed's numbers and overrides are validated", () => {
@@ -1679,20 +1599,14 @@ describe("policy and schedules", () => {
     expect(P.firstQueryDelayMs).toBeLessThanOrEqual(4000);
     expect(P.queryIntervalMs).toBeGreaterThanOrEqual(3000);
     expect(P.queryIntervalMs).toBeLessThanOrEqual(4000);
-    expect(
-      resolvePaymentPolicy({ paymentDeadlineMs: 60_000 }).paymentDeadlineMs,
-    ).toBe(60_000);
+    expect(resolvePaymentPolicy({ paymentDeadlineMs: 60_000 }).paymentDeadlineMs).toBe(60_000);
     expect(() => resolvePaymentPolicy({ queryIntervalMs: -1 })).toThrow();
     expect(() => resolvePaymentPolicy({ extra: 1 } as never)).toThrow();
   });
 
   it("polls every 3.5 s while the buyer enters the PIN, then cancels right after the last query before the deadline", () => {
     const clock = new FakeClock({ startMs: T0 });
-    let t = startPayment(
-      { partnerTransId: ID, amountMinor: 1500, currency: "SGD" },
-      P,
-      clock.now(),
-    );
+    let t = startPayment({ partnerTransId: ID, amountMinor: 1500, currency: "SGD" }, P, clock.now());
     t = transition(t.state, ev.payWaiting, P, T0 + 800);
     const queryTimes: number[] = [];
     for (;;) {
@@ -1702,16 +1616,10 @@ describe("policy and schedules", () => {
       t = transition(t.state, ev.qWaiting, P, cmd.at + 200);
     }
     expect(queryTimes[0]).toBe(3500);
-    expect(
-      queryTimes.every(
-        (at, i) => i === 0 || at - (queryTimes[i - 1] as number) === 3700,
-      ),
-    ).toBe(true);
+    expect(queryTimes.every((at, i) => i === 0 || at - (queryTimes[i - 1] as number) === 3700)).toBe(true);
     expect(queryTimes.at(-1)).toBeLessThan(90_000);
     expect(t.state.state).toBe("CANCELLING");
-    expect(timedCommandOf(t.commands)?.at).toBe(
-      T0 + (queryTimes.at(-1) as number) + 200,
-    );
+    expect(timedCommandOf(t.commands)?.at).toBe(T0 + (queryTimes.at(-1) as number) + 200);
   });
 
   it("cancel back-off grows exponentially, is clamped, and escalates after max attempts", () => {
@@ -1732,9 +1640,7 @@ describe("policy and schedules", () => {
     }
     expect(delays).toHaveLength(P.maxCancelAttempts - 1);
     for (let i = 1; i < delays.length; i++)
-      expect(delays[i]).toBeGreaterThanOrEqual(
-        (delays[i - 1] as number) * 1.5 - 1,
-      );
+      expect(delays[i]).toBeGreaterThanOrEqual((delays[i - 1] as number) * 1.5 - 1);
     expect(Math.max(...delays)).toBeLessThanOrEqual(P.cancelBackoff.maxMs);
   });
 
@@ -1794,9 +1700,7 @@ describe("policy and schedules", () => {
   });
 
   it("throws on a corrupt state (exhaustiveness guard)", () => {
-    expect(() =>
-      transition({ state: "BOGUS" } as never, ev.resume, P, T0),
-    ).toThrow(/Unhandled payment state/);
+    expect(() => transition({ state: "BOGUS" } as never, ev.resume, P, T0)).toThrow(/Unhandled payment state/);
   });
 });
 
@@ -1846,14 +1750,8 @@ describe("toErrorInfo", () => {
         reason: "SYSTEM_ERROR",
       },
     ],
-    [
-      new TypeError("x"),
-      { name: "TypeError", isRetryable: false, mayHaveReachedGateway: true },
-    ],
-    [
-      "str",
-      { name: "UnknownError", isRetryable: false, mayHaveReachedGateway: true },
-    ],
+    [new TypeError("x"), { name: "TypeError", isRetryable: false, mayHaveReachedGateway: true }],
+    ["str", { name: "UnknownError", isRetryable: false, mayHaveReachedGateway: true }],
   ])("%s", (error, info) => {
     expect(toErrorInfo(error)).toEqual(info);
   });

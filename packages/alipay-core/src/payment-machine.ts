@@ -9,14 +9,7 @@
 import { z } from "zod";
 import { unitHash } from "./unit-hash.ts";
 import { AlipayError, mayHaveReachedGateway } from "./errors.ts";
-import type {
-  CancelResult,
-  PaidTrade,
-  PayResult,
-  QueryResult,
-  RefundQueryResult,
-  RefundResult,
-} from "./types.ts";
+import type { CancelResult, PaidTrade, PayResult, QueryResult, RefundQueryResult, RefundResult } from "./types.ts";
 import {
   DEFAULT_REFUND_PAUSE_WINDOW,
   isInRefundPauseWindow,
@@ -45,11 +38,7 @@ export const PAYMENT_STATE_NAMES = [
 export type PaymentStateName = (typeof PAYMENT_STATE_NAMES)[number];
 
 /** States with nothing left to do (ARCHITECTURE: terminal). */
-export const TERMINAL_STATE_NAMES: readonly PaymentStateName[] = [
-  "FAILED",
-  "CANCELLED",
-  "REFUNDED",
-];
+export const TERMINAL_STATE_NAMES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
 
 /** States where the worker has nothing scheduled (terminal, or waiting for a person / a refund request). */
 export const SETTLED_STATE_NAMES: readonly PaymentStateName[] = [
@@ -141,9 +130,7 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
 }) as PaymentPolicy;
 
 /** Merges overrides into the defaults and validates. @throws z.ZodError on invalid numbers. */
-export function resolvePaymentPolicy(
-  overrides: Partial<PaymentPolicy> = {},
-): PaymentPolicy {
+export function resolvePaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
   return PaymentPolicySchema.parse({ ...DEFAULT_PAYMENT_POLICY, ...overrides });
 }
 
@@ -151,17 +138,9 @@ export function resolvePaymentPolicy(
  * Delay before attempt `attempt + 1`, given `attempt` attempts made (≥1): exponential
  * `baseMs · 2^(attempt-1)`, clamped to `maxMs`, minus up to `jitterRatio` of it.
  */
-export function backoffDelayMs(
-  backoff: Backoff,
-  attempt: number,
-  seed: string,
-): number {
-  const raw = Math.min(
-    backoff.maxMs,
-    backoff.baseMs * 2 ** Math.max(0, attempt - 1),
-  );
-  const jittered =
-    raw * (1 - backoff.jitterRatio * unitHash(`${seed}:${attempt}`));
+export function backoffDelayMs(backoff: Backoff, attempt: number, seed: string): number {
+  const raw = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = raw * (1 - backoff.jitterRatio * unitHash(`${seed}:${attempt}`));
   return Math.max(0, Math.min(backoff.maxMs, Math.round(jittered)));
 }
 
@@ -353,15 +332,9 @@ export type StartPaymentInput = {
 };
 
 /** The SENDING state (write it and commit BEFORE executing the `pay` command). */
-export function startPayment(
-  input: StartPaymentInput,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+export function startPayment(input: StartPaymentInput, policy: PaymentPolicy, now: number): Transition {
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0) {
-    throw new RangeError(
-      `Payment ${input.partnerTransId}: amountMinor must be a positive integer`,
-    );
+    throw new RangeError(`Payment ${input.partnerTransId}: amountMinor must be a positive integer`);
   }
   const state: PaymentState = {
     state: "SENDING",
@@ -438,11 +411,7 @@ const ignore = (state: PaymentState, why: string): Transition => ({
   ignored: why,
 });
 
-function needsAttention(
-  s: PaymentState,
-  reason: string,
-  extra: { refund?: PendingRefund } = {},
-): Transition {
+function needsAttention(s: PaymentState, reason: string, extra: { refund?: PendingRefund } = {}): Transition {
   const state: PaymentState = {
     ...commonOf(s),
     state: "NEEDS_ATTENTION",
@@ -497,11 +466,7 @@ function paid(
   };
 }
 
-function cancelling(
-  s: PaymentState,
-  reason: CancelReason,
-  now: number,
-): Transition {
+function cancelling(s: PaymentState, reason: CancelReason, now: number): Transition {
   const attempt = s.cancelAttempts + 1;
   return {
     state: {
@@ -511,9 +476,7 @@ function cancelling(
       cancelAttempts: attempt,
       nextActionAt: now,
     },
-    commands: [
-      { type: "cancel", at: now, partnerTransId: s.partnerTransId, attempt },
-    ],
+    commands: [{ type: "cancel", at: now, partnerTransId: s.partnerTransId, attempt }],
   };
 }
 
@@ -553,10 +516,8 @@ function paidTradeOf(r: PaidTrade): {
 }
 
 function isPaidFact(event: PaymentEvent): boolean {
-  if (event.type === "pay_result" || event.type === "query_result")
-    return event.result.status === "paid";
-  if (event.type === "notification")
-    return event.fact.status === "paid" || event.fact.status === "finished";
+  if (event.type === "pay_result" || event.type === "query_result") return event.result.status === "paid";
+  if (event.type === "notification") return event.fact.status === "paid" || event.fact.status === "finished";
   return false;
 }
 
@@ -568,15 +529,12 @@ function isPaidFact(event: PaymentEvent): boolean {
 function unprovenReason(s: Common, fact: NotificationFact): string | undefined {
   const isPaid = fact.status === "paid" || fact.status === "finished";
   if (!isPaid && fact.status !== "closed") return undefined;
-  if (fact.foreignIdentity !== undefined)
-    return `notification_unproven: ${fact.foreignIdentity}`;
+  if (fact.foreignIdentity !== undefined) return `notification_unproven: ${fact.foreignIdentity}`;
   if (!isPaid) return undefined;
   const expected = `expected ${s.amountMinor} ${s.currency}`;
   if (fact.amountMinor === undefined || fact.currency === undefined) {
-    const amount =
-      fact.amountText === undefined ? "no amount" : `amount ${fact.amountText}`;
-    const currency =
-      fact.currency === undefined ? "without a currency" : fact.currency;
+    const amount = fact.amountText === undefined ? "no amount" : `amount ${fact.amountText}`;
+    const currency = fact.currency === undefined ? "without a currency" : fact.currency;
     return `notification_unproven: ${amount} ${currency}, ${expected}`;
   }
   if (fact.amountMinor !== s.amountMinor || fact.currency !== s.currency)
@@ -620,13 +578,8 @@ function notificationAsQuery(
 }
 
 /** `base`, with why the fact is unproven when it is a notification that proves nothing. */
-function escalationReason(
-  s: PaymentState,
-  event: PaymentEvent,
-  base: string,
-): string {
-  const reason =
-    event.type === "notification" ? unprovenReason(s, event.fact) : undefined;
+function escalationReason(s: PaymentState, event: PaymentEvent, base: string): string {
+  const reason = event.type === "notification" ? unprovenReason(s, event.fact) : undefined;
   return reason === undefined ? base : `${base}; ${reason}`;
 }
 
@@ -637,12 +590,7 @@ function escalationReason(
 /**
  * Pure transition. Unknown or stale events leave the state unchanged and say why in `ignored`.
  */
-export function transition(
-  state: PaymentState,
-  event: PaymentEvent,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+export function transition(state: PaymentState, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
   switch (state.state) {
     case "SENDING":
       return fromSending(state, event, policy, now);
@@ -657,18 +605,12 @@ export function transition(
       return fromRefunding(state, event, policy, now);
     case "FAILED":
       return isPaidFact(event)
-        ? needsAttention(
-            state,
-            escalationReason(state, event, "paid_after_failed"),
-          )
+        ? needsAttention(state, escalationReason(state, event, "paid_after_failed"))
         : ignore(state, `${event.type} after FAILED`);
     case "CANCELLED":
       // A cancel that succeeded reverses a payment; but if cancel found no trade, a later "paid" is real money.
       return isPaidFact(event) && state.cancelOutcome === "not_found"
-        ? needsAttention(
-            state,
-            escalationReason(state, event, "paid_after_cancelled"),
-          )
+        ? needsAttention(state, escalationReason(state, event, "paid_after_cancelled"))
         : ignore(state, `${event.type} after CANCELLED`);
     case "REFUNDED":
       return ignore(state, `${event.type} after REFUNDED`);
@@ -683,58 +625,28 @@ function assertNever(value: never): never {
   throw new TypeError(`Unhandled payment state ${JSON.stringify(value)}`);
 }
 
-type S<TName extends PaymentStateName> = Extract<
-  PaymentState,
-  { state: TName }
->;
+type S<TName extends PaymentStateName> = Extract<PaymentState, { state: TName }>;
 
-function fromSending(
-  s: S<"SENDING">,
-  event: PaymentEvent,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
-  const firstQueryAt = Math.max(
-    now,
-    s.lastPaySentAt + policy.firstQueryDelayMs,
-  );
+function fromSending(s: S<"SENDING">, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
+  const firstQueryAt = Math.max(now, s.lastPaySentAt + policy.firstQueryDelayMs);
   switch (event.type) {
     case "pay_result": {
       const r = event.result;
       if (r.status === "failed") return failed(s, r.reason);
       if (s.isCancelRequested)
         return r.status === "paid"
-          ? withPaidFact(
-              cancelling(
-                withTransId(s, r.alipayTransId) as S<"SENDING">,
-                s.cancelReason ?? "visitor",
-                now,
-              ),
-            )
+          ? withPaidFact(cancelling(withTransId(s, r.alipayTransId) as S<"SENDING">, s.cancelReason ?? "visitor", now))
           : cancelling(s, s.cancelReason ?? "visitor", now);
       if (r.status === "paid") return paid(s, paidTradeOf(r), now);
       if (r.status === "waiting_buyer")
-        return pollOrCancel(
-          s,
-          { isPayRetryAllowed: false, alipayTransId: r.alipayTransId },
-          firstQueryAt,
-          now,
-        );
-      return pollOrCancel(
-        s,
-        { isPayRetryAllowed: r.isSystemError },
-        firstQueryAt,
-        now,
-      );
+        return pollOrCancel(s, { isPayRetryAllowed: false, alipayTransId: r.alipayTransId }, firstQueryAt, now);
+      return pollOrCancel(s, { isPayRetryAllowed: r.isSystemError }, firstQueryAt, now);
     }
     case "pay_error": {
       if (!event.error.mayHaveReachedGateway && !event.error.isRetryable)
         return failed(s, `not_sent:${event.error.name}`);
-      if (s.isCancelRequested)
-        return cancelling(s, s.cancelReason ?? "visitor", now);
-      const isPayRetryAllowed =
-        !event.error.mayHaveReachedGateway ||
-        event.error.reason === "SYSTEM_ERROR";
+      if (s.isCancelRequested) return cancelling(s, s.cancelReason ?? "visitor", now);
+      const isPayRetryAllowed = !event.error.mayHaveReachedGateway || event.error.reason === "SYSTEM_ERROR";
       return pollOrCancel(s, { isPayRetryAllowed }, firstQueryAt, now);
     }
     case "cancel_requested":
@@ -761,37 +673,19 @@ function fromSending(
   }
 }
 
-function fromPolling(
-  s: S<"POLLING">,
-  event: PaymentEvent,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+function fromPolling(s: S<"POLLING">, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
   const nextQueryAt = now + policy.queryIntervalMs;
   switch (event.type) {
     case "query_result":
     case "notification": {
-      const r =
-        event.type === "query_result"
-          ? event.result
-          : notificationAsQuery(s, event.fact);
-      if (r === undefined)
-        return ignore(s, "notification without a final status");
+      const r = event.type === "query_result" ? event.result : notificationAsQuery(s, event.fact);
+      if (r === undefined) return ignore(s, "notification without a final status");
       if (r.status === "unproven") return needsAttention(s, r.reason);
-      const counted =
-        event.type === "query_result"
-          ? { ...s, queryCount: s.queryCount + 1 }
-          : s;
+      const counted = event.type === "query_result" ? { ...s, queryCount: s.queryCount + 1 } : s;
       if (r.status === "paid") return paid(counted, paidTradeOf(r), now);
-      if (r.status === "closed")
-        return failed(
-          withTransId(counted, r.alipayTransId) as S<"POLLING">,
-          "closed",
-        );
-      if (event.type === "notification")
-        return ignore(s, "notification without a final status");
-      if (s.isPayInFlight)
-        return ignore(s, "query result while a pay retry is in flight");
+      if (r.status === "closed") return failed(withTransId(counted, r.alipayTransId) as S<"POLLING">, "closed");
+      if (event.type === "notification") return ignore(s, "notification without a final status");
+      if (s.isPayInFlight) return ignore(s, "query result while a pay retry is in flight");
       if (
         r.status === "not_found" &&
         s.isPayRetryAllowed &&
@@ -807,23 +701,14 @@ function fromPolling(
             isPayInFlight: true,
             nextActionAt: null,
           },
-          commands: [
-            { type: "pay", at: now, partnerTransId: s.partnerTransId, attempt },
-          ],
+          commands: [{ type: "pay", at: now, partnerTransId: s.partnerTransId, attempt }],
         };
       }
-      const alipayTransId =
-        r.status === "waiting_buyer" ? r.alipayTransId : undefined;
-      return pollOrCancel(
-        counted,
-        { isPayRetryAllowed: s.isPayRetryAllowed, alipayTransId },
-        nextQueryAt,
-        now,
-      );
+      const alipayTransId = r.status === "waiting_buyer" ? r.alipayTransId : undefined;
+      return pollOrCancel(counted, { isPayRetryAllowed: s.isPayRetryAllowed, alipayTransId }, nextQueryAt, now);
     }
     case "query_error": {
-      if (s.isPayInFlight)
-        return ignore(s, "query error while a pay retry is in flight");
+      if (s.isPayInFlight) return ignore(s, "query error while a pay retry is in flight");
       return pollOrCancel(
         { ...s, queryCount: s.queryCount + 1 },
         { isPayRetryAllowed: s.isPayRetryAllowed },
@@ -833,24 +718,18 @@ function fromPolling(
     }
     case "pay_result": {
       if (!s.isPayInFlight) {
-        return event.result.status === "paid"
-          ? paid(s, paidTradeOf(event.result), now)
-          : ignore(s, "stale pay result");
+        return event.result.status === "paid" ? paid(s, paidTradeOf(event.result), now) : ignore(s, "stale pay result");
       }
       const r = event.result;
       if (r.status === "paid") return paid(s, paidTradeOf(r), now);
       if (r.status === "failed") return failed(s, r.reason);
-      const firstQueryAt = Math.max(
-        now,
-        s.lastPaySentAt + policy.firstQueryDelayMs,
-      );
+      const firstQueryAt = Math.max(now, s.lastPaySentAt + policy.firstQueryDelayMs);
       const isPayRetryAllowed = r.status === "unknown" && r.isSystemError;
       return pollOrCancel(
         s,
         {
           isPayRetryAllowed,
-          alipayTransId:
-            r.status === "waiting_buyer" ? r.alipayTransId : undefined,
+          alipayTransId: r.status === "waiting_buyer" ? r.alipayTransId : undefined,
         },
         firstQueryAt,
         now,
@@ -858,15 +737,11 @@ function fromPolling(
     }
     case "pay_error": {
       if (!s.isPayInFlight) return ignore(s, "stale pay error");
-      const firstQueryAt = Math.max(
-        now,
-        s.lastPaySentAt + policy.firstQueryDelayMs,
-      );
+      const firstQueryAt = Math.max(now, s.lastPaySentAt + policy.firstQueryDelayMs);
       // Same rule as the first pay: a resend that met SYSTEM_ERROR may be resent again
       // (bounded by maxPayRetries) once a query proves there is no trade.
       const isPayRetryAllowed =
-        (!event.error.mayHaveReachedGateway && event.error.isRetryable) ||
-        event.error.reason === "SYSTEM_ERROR";
+        (!event.error.mayHaveReachedGateway && event.error.isRetryable) || event.error.reason === "SYSTEM_ERROR";
       return pollOrCancel(s, { isPayRetryAllowed }, firstQueryAt, now);
     }
     case "cancel_requested":
@@ -883,35 +758,19 @@ function fromPolling(
   }
 }
 
-function retryCancel(
-  s: S<"CANCELLING">,
-  policy: PaymentPolicy,
-  now: number,
-  why: string,
-): Transition {
-  if (s.cancelAttempts >= policy.maxCancelAttempts)
-    return needsAttention(s, `cancel_retries_exhausted: ${why}`);
-  const at =
-    now +
-    backoffDelayMs(
-      policy.cancelBackoff,
-      s.cancelAttempts,
-      `${s.partnerTransId}:cancel`,
-    );
+function retryCancel(s: S<"CANCELLING">, policy: PaymentPolicy, now: number, why: string): Transition {
+  if (s.cancelAttempts >= policy.maxCancelAttempts) return needsAttention(s, `cancel_retries_exhausted: ${why}`);
+  const at = now + backoffDelayMs(policy.cancelBackoff, s.cancelAttempts, `${s.partnerTransId}:cancel`);
   const attempt = s.cancelAttempts + 1;
   return {
     state: { ...s, cancelAttempts: attempt, nextActionAt: at },
-    commands: [
-      { type: "cancel", at, partnerTransId: s.partnerTransId, attempt },
-    ],
+    commands: [{ type: "cancel", at, partnerTransId: s.partnerTransId, attempt }],
   };
 }
 
 /** Marks a transition into CANCELLING as having seen a paid fact (see `rememberPaidFact`). */
 function withPaidFact(t: Transition): Transition {
-  return t.state.state === "CANCELLING"
-    ? { ...t, state: { ...t.state, hasPaidFact: true } }
-    : t;
+  return t.state.state === "CANCELLING" ? { ...t, state: { ...t.state, hasPaidFact: true } } : t;
 }
 
 /**
@@ -919,17 +778,11 @@ function withPaidFact(t: Transition): Transition {
  * happens now; but a later "no trade" answer must not close the payment (retry instead).
  */
 function rememberPaidFact(s: S<"CANCELLING">): Transition {
-  if (s.hasPaidFact === true)
-    return ignore(s, "paid fact in CANCELLING (known)");
+  if (s.hasPaidFact === true) return ignore(s, "paid fact in CANCELLING (known)");
   return { state: { ...s, hasPaidFact: true }, commands: [] };
 }
 
-function fromCancelling(
-  s: S<"CANCELLING">,
-  event: PaymentEvent,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+function fromCancelling(s: S<"CANCELLING">, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
   switch (event.type) {
     case "cancel_result": {
       const r = event.result;
@@ -944,19 +797,12 @@ function fromCancelling(
         };
         return { state, commands: [{ type: "release_hold" }] };
       }
-      if (r.status === "failed")
-        return needsAttention(s, `cancel_refused: ${r.reason}`);
+      if (r.status === "failed") return needsAttention(s, `cancel_refused: ${r.reason}`);
       if (r.status === "not_found") {
         if (now - s.lastPaySentAt < policy.payInFlightWindowMs)
-          return retryCancel(
-            s,
-            policy,
-            now,
-            "not_found while pay may be in flight",
-          );
+          return retryCancel(s, policy, now, "not_found while pay may be in flight");
         // A signed paid fact says the trade exists: "no trade" is stale, the cancel must find it.
-        if (s.hasPaidFact === true)
-          return retryCancel(s, policy, now, "not_found after a paid fact");
+        if (s.hasPaidFact === true) return retryCancel(s, policy, now, "not_found after a paid fact");
         return {
           state: {
             ...commonOf(s),
@@ -989,25 +835,17 @@ function fromCancelling(
     case "notification": {
       const q = notificationAsQuery(s, event.fact);
       if (q?.status === "unproven") return needsAttention(s, q.reason);
-      return q?.status === "paid"
-        ? rememberPaidFact(s)
-        : ignore(s, `${event.type} in CANCELLING`);
+      return q?.status === "paid" ? rememberPaidFact(s) : ignore(s, `${event.type} in CANCELLING`);
     }
     case "pay_result":
     case "query_result":
-      return event.result.status === "paid"
-        ? rememberPaidFact(s)
-        : ignore(s, `${event.type} in CANCELLING`);
+      return event.result.status === "paid" ? rememberPaidFact(s) : ignore(s, `${event.type} in CANCELLING`);
     default:
       return ignore(s, `${event.type} in CANCELLING`);
   }
 }
 
-function refundCommand(
-  s: Common,
-  refund: PendingRefund,
-  at: number,
-): PaymentCommand {
+function refundCommand(s: Common, refund: PendingRefund, at: number): PaymentCommand {
   return {
     type: "refund",
     at,
@@ -1027,18 +865,10 @@ function startRefund(
   now: number,
 ): Transition {
   const remaining = s.amountMinor - s.refundedMinor;
-  if (
-    !Number.isSafeInteger(event.amountMinor) ||
-    event.amountMinor <= 0 ||
-    event.amountMinor > remaining
-  ) {
-    return ignore(
-      s,
-      `refund of ${event.amountMinor} rejected: ${remaining} ${s.currency} refundable`,
-    );
+  if (!Number.isSafeInteger(event.amountMinor) || event.amountMinor <= 0 || event.amountMinor > remaining) {
+    return ignore(s, `refund of ${event.amountMinor} rejected: ${remaining} ${s.currency} refundable`);
   }
-  if (event.partnerRefundId === s.partnerTransId)
-    return ignore(s, "refund id must differ from the payment id");
+  if (event.partnerRefundId === s.partnerTransId) return ignore(s, "refund id must differ from the payment id");
   const refund: PendingRefund = {
     partnerRefundId: event.partnerRefundId,
     amountMinor: event.amountMinor,
@@ -1070,11 +900,9 @@ function fromPaid(
       return startRefund(s, event, s.state, policy, now);
     case "query_result":
     case "notification": {
-      const status =
-        event.type === "query_result" ? event.result.status : event.fact.status;
+      const status = event.type === "query_result" ? event.result.status : event.fact.status;
       // Closed while we hold it paid with nothing refunded by us: money moved outside this system.
-      if (status === "closed" && s.state === "PAID")
-        return needsAttention(s, "closed_after_paid");
+      if (status === "closed" && s.state === "PAID") return needsAttention(s, "closed_after_paid");
       return ignore(s, `${event.type} (${status}) in ${s.state}`);
     }
     default:
@@ -1082,23 +910,13 @@ function fromPaid(
   }
 }
 
-function retryRefund(
-  s: S<"REFUNDING">,
-  policy: PaymentPolicy,
-  now: number,
-  why: string,
-): Transition {
+function retryRefund(s: S<"REFUNDING">, policy: PaymentPolicy, now: number, why: string): Transition {
   if (s.refund.attempts >= policy.maxRefundAttempts)
     return needsAttention(s, `refund_retries_exhausted: ${why}`, {
       refund: s.refund,
     });
   const at = refundSendAt(
-    now +
-      backoffDelayMs(
-        policy.refundBackoff,
-        s.refund.attempts,
-        `${s.refund.partnerRefundId}:refund`,
-      ),
+    now + backoffDelayMs(policy.refundBackoff, s.refund.attempts, `${s.refund.partnerRefundId}:refund`),
     policy.refundPauseWindow,
     s.refund.partnerRefundId,
   );
@@ -1110,11 +928,7 @@ function retryRefund(
   };
 }
 
-function refundQueryCommand(
-  s: Common,
-  refund: PendingRefund,
-  at: number,
-): PaymentCommand {
+function refundQueryCommand(s: Common, refund: PendingRefund, at: number): PaymentCommand {
   return {
     type: "refund_query",
     at,
@@ -1129,26 +943,16 @@ function refundDone(s: S<"REFUNDING">): Transition {
   const refundedMinor = s.refundedMinor + s.refund.amountMinor;
   const base = { ...commonOf(s), refundedMinor, nextActionAt: null };
   return {
-    state:
-      refundedMinor >= s.amountMinor
-        ? { ...base, state: "REFUNDED" }
-        : { ...base, state: "PARTIALLY_REFUNDED" },
+    state: refundedMinor >= s.amountMinor ? { ...base, state: "REFUNDED" } : { ...base, state: "PARTIALLY_REFUNDED" },
     commands: [],
   };
 }
 
 /** Alipay accepted the refund but moved no money: confirm it by refund queries. */
-function startConfirming(
-  s: S<"REFUNDING">,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+function startConfirming(s: S<"REFUNDING">, policy: PaymentPolicy, now: number): Transition {
   const since = s.refund.confirm?.since ?? now;
   const refund: PendingRefund = { ...s.refund, confirm: { since, queries: 0 } };
-  const at = Math.min(
-    now + policy.refundConfirmFirstDelayMs,
-    since + policy.refundConfirmDeadlineMs,
-  );
+  const at = Math.min(now + policy.refundConfirmFirstDelayMs, since + policy.refundConfirmDeadlineMs);
   return {
     state: { ...s, refund, nextActionAt: at },
     commands: [refundQueryCommand(s, refund, at)],
@@ -1156,12 +960,7 @@ function startConfirming(
 }
 
 /** The money has not moved yet: query again on the back-off, or escalate at the deadline. */
-function nextConfirmQuery(
-  s: S<"REFUNDING">,
-  policy: PaymentPolicy,
-  now: number,
-  why: string,
-): Transition {
+function nextConfirmQuery(s: S<"REFUNDING">, policy: PaymentPolicy, now: number, why: string): Transition {
   const confirm = s.refund.confirm ?? { since: now, queries: 0 };
   const queries = confirm.queries + 1;
   const deadline = confirm.since + policy.refundConfirmDeadlineMs;
@@ -1172,12 +971,7 @@ function nextConfirmQuery(
     });
   const at = Math.min(
     deadline,
-    now +
-      backoffDelayMs(
-        policy.refundConfirmBackoff,
-        queries,
-        `${s.refund.partnerRefundId}:confirm`,
-      ),
+    now + backoffDelayMs(policy.refundConfirmBackoff, queries, `${s.refund.partnerRefundId}:confirm`),
   );
   return {
     state: { ...s, refund, nextActionAt: at },
@@ -1185,12 +979,7 @@ function nextConfirmQuery(
   };
 }
 
-function fromRefunding(
-  s: S<"REFUNDING">,
-  event: PaymentEvent,
-  policy: PaymentPolicy,
-  now: number,
-): Transition {
+function fromRefunding(s: S<"REFUNDING">, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
   switch (event.type) {
     case "refund_result": {
       const r = event.result;
@@ -1219,8 +1008,7 @@ function fromRefunding(
       const r = event.result;
       if (r.partnerRefundId !== s.refund.partnerRefundId)
         return ignore(s, `query result for another refund ${r.partnerRefundId}`);
-      if (s.refund.confirm === undefined)
-        return ignore(s, "refund query result while no refund awaits confirmation");
+      if (s.refund.confirm === undefined) return ignore(s, "refund query result while no refund awaits confirmation");
       switch (r.status) {
         case "refunded":
           return refundDone(s);
@@ -1241,17 +1029,14 @@ function fromRefunding(
     case "refund_query_error":
       if (event.partnerRefundId !== s.refund.partnerRefundId)
         return ignore(s, `error for another refund ${event.partnerRefundId}`);
-      if (s.refund.confirm === undefined)
-        return ignore(s, "refund query error while no refund awaits confirmation");
+      if (s.refund.confirm === undefined) return ignore(s, "refund query error while no refund awaits confirmation");
       return nextConfirmQuery(s, policy, now, event.error.name);
     case "resume": {
       const at = Math.max(now, s.nextActionAt ?? now);
       return {
         state: { ...s, nextActionAt: at },
         commands: [
-          s.refund.confirm !== undefined
-            ? refundQueryCommand(s, s.refund, at)
-            : refundCommand(s, s.refund, at),
+          s.refund.confirm !== undefined ? refundQueryCommand(s, s.refund, at) : refundCommand(s, s.refund, at),
         ],
       };
     }
@@ -1266,8 +1051,7 @@ function fromNeedsAttention(
   policy: PaymentPolicy,
   now: number,
 ): Transition {
-  if (event.type !== "staff_resolved")
-    return ignore(s, `${event.type} in NEEDS_ATTENTION (staff resolve it)`);
+  if (event.type !== "staff_resolved") return ignore(s, `${event.type} in NEEDS_ATTENTION (staff resolve it)`);
   const resolution = event.resolution;
   const base = { ...commonOf(s), nextActionAt: null };
   switch (resolution.to) {
@@ -1350,7 +1134,5 @@ function fromNeedsAttention(
 export function timedCommandOf(
   commands: readonly PaymentCommand[],
 ): Extract<PaymentCommand, { at: number }> | undefined {
-  return commands.find(
-    (c): c is Extract<PaymentCommand, { at: number }> => "at" in c,
-  );
+  return commands.find((c): c is Extract<PaymentCommand, { at: number }> => "at" in c);
 }

@@ -68,11 +68,7 @@ const qDone: PaymentEvent = {
 };
 
 function paidAt(now: number): PaymentState {
-  const s = startPayment(
-    { partnerTransId: ID, amountMinor: 1500, currency: "SGD" },
-    P,
-    now,
-  ).state;
+  const s = startPayment({ partnerTransId: ID, amountMinor: 1500, currency: "SGD" }, P, now).state;
   return transition(s, paid, P, now + 1000).state;
 }
 
@@ -137,12 +133,8 @@ describe("refund confirmation (fund_change=N)", () => {
       s = t.state;
     }
     expect(s).toMatchObject({ state: "NEEDS_ATTENTION", refundedMinor: 0 });
-    expect(s.state === "NEEDS_ATTENTION" && s.attentionReason).toMatch(
-      /^refund_unconfirmed/,
-    );
-    expect(t.commands).toContainEqual(
-      expect.objectContaining({ type: "escalate" }),
-    );
+    expect(s.state === "NEEDS_ATTENTION" && s.attentionReason).toMatch(/^refund_unconfirmed/);
+    expect(t.commands).toContainEqual(expect.objectContaining({ type: "escalate" }));
     expect(times.at(-1)).toBe(deadline);
     for (let i = 1; i < times.length; i++) {
       const gap = (times[i] as number) - (times[i - 1] as number);
@@ -225,19 +217,12 @@ describe("refund night window (00:00–01:30 Beijing)", () => {
     });
     expect(cmd?.type).toBe("refund");
     expect(cmd?.at).toBeGreaterThanOrEqual(NIGHT_END);
-    expect(cmd?.at).toBeLessThan(
-      NIGHT_END + (P.refundPauseWindow?.jitterMaxMs ?? 0),
-    );
+    expect(cmd?.at).toBeLessThan(NIGHT_END + (P.refundPauseWindow?.jitterMaxMs ?? 0));
     expect(t.state.nextActionAt).toBe(cmd?.at);
   });
 
   it("a retry that would fall into the window waits for its end too", () => {
-    let s = transition(
-      paidAt(NIGHT - 30 * 60_000),
-      refundReq,
-      P,
-      NIGHT - 60_000,
-    ).state;
+    let s = transition(paidAt(NIGHT - 30 * 60_000), refundReq, P, NIGHT - 60_000).state;
     const t = transition(
       s,
       {
@@ -259,12 +244,7 @@ describe("refund night window (00:00–01:30 Beijing)", () => {
 
   it("a refusal that arrives inside the window is retried after it, not handed to a person", () => {
     const justBefore = NIGHT - 30 * 60_000 - 500; // 23:59:59.5 Beijing
-    let s = transition(
-      paidAt(justBefore - 60_000),
-      refundReq,
-      P,
-      justBefore,
-    ).state;
+    let s = transition(paidAt(justBefore - 60_000), refundReq, P, justBefore).state;
     const failed: PaymentEvent = {
       type: "refund_result",
       result: {
@@ -283,26 +263,15 @@ describe("refund night window (00:00–01:30 Beijing)", () => {
     });
     expect(timedCommandOf(t.commands)?.at).toBeGreaterThanOrEqual(NIGHT_END);
     // The same refusal in the day still goes to a person.
-    const day = transition(
-      transition(paidAt(T0), refundReq, P, T0 + 60_000).state,
-      failed,
-      P,
-      T0 + 61_000,
-    );
+    const day = transition(transition(paidAt(T0), refundReq, P, T0 + 60_000).state, failed, P, T0 + 61_000);
     expect(day.state).toMatchObject({ state: "NEEDS_ATTENTION" });
   });
 
   it("a null window sends at once", () => {
     const policy = { ...P, refundPauseWindow: null };
-    const s = startPayment(
-      { partnerTransId: ID, amountMinor: 1500, currency: "SGD" },
-      policy,
-      NIGHT - 60_000,
-    ).state;
+    const s = startPayment({ partnerTransId: ID, amountMinor: 1500, currency: "SGD" }, policy, NIGHT - 60_000).state;
     const p = transition(s, paid, policy, NIGHT - 59_000).state;
-    expect(
-      timedCommandOf(transition(p, refundReq, policy, NIGHT).commands)?.at,
-    ).toBe(NIGHT);
+    expect(timedCommandOf(transition(p, refundReq, policy, NIGHT).commands)?.at).toBe(NIGHT);
   });
 });
 
@@ -346,14 +315,8 @@ describe("runRefund with an accepted refund", () => {
       state: "REFUNDED",
       refundedMinor: 1500,
     });
-    expect(client.calls.map((c) => c.operation)).toEqual([
-      "refund",
-      "refund_query",
-      "refund_query",
-    ]);
+    expect(client.calls.map((c) => c.operation)).toEqual(["refund", "refund_query", "refund_query"]);
     const [refundAt, firstQueryAt] = client.calls.map((c) => c.atMs);
-    expect(
-      (firstQueryAt as number) - (refundAt as number),
-    ).toBeGreaterThanOrEqual(P.refundConfirmFirstDelayMs);
+    expect((firstQueryAt as number) - (refundAt as number)).toBeGreaterThanOrEqual(P.refundConfirmFirstDelayMs);
   });
 });

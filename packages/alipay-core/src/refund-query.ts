@@ -52,10 +52,7 @@ function validateIds(input: RefundQueryInput): void {
 }
 
 /** `alipay.acquire.refund.query` parameters (unsigned). */
-export function buildMapiRefundQueryParams(
-  common: MapiCommon,
-  input: RefundQueryInput,
-): Record<string, string> {
+export function buildMapiRefundQueryParams(common: MapiCommon, input: RefundQueryInput): Record<string, string> {
   validateIds(input);
   return {
     ...mapiBase(common, MAPI_SERVICE.refundQuery),
@@ -65,9 +62,7 @@ export function buildMapiRefundQueryParams(
 }
 
 /** `alipay.trade.fastpay.refund.query` biz_content. */
-export function buildOpenApiRefundQueryBiz(
-  input: RefundQueryInput,
-): Record<string, unknown> {
+export function buildOpenApiRefundQueryBiz(input: RefundQueryInput): Record<string, unknown> {
   validateIds(input);
   return {
     out_trade_no: input.partnerTransId,
@@ -75,31 +70,17 @@ export function buildOpenApiRefundQueryBiz(
   };
 }
 
-function checkAmount(
-  text: string | undefined,
-  request: RefundQueryInput,
-  api: string,
-): number {
+function checkAmount(text: string | undefined, request: RefundQueryInput, api: string): number {
   if (text === undefined) return request.amountMinor;
-  const minor = parseRequiredAmount(
-    text,
-    request.currency,
-    "refund_amount",
-    api,
-  );
+  const minor = parseRequiredAmount(text, request.currency, "refund_amount", api);
   if (minor !== request.amountMinor) {
-    throw new AlipayResponseError(
-      `${api} reports ${text} ${request.currency} refunded, not the requested amount`,
-    );
+    throw new AlipayResponseError(`${api} reports ${text} ${request.currency} refunded, not the requested amount`);
   }
   return minor;
 }
 
 /** Maps a verified `alipay.acquire.refund.query` answer. */
-export function mapMapiRefundQuery(
-  fields: Record<string, string>,
-  request: RefundQueryInput,
-): RefundQueryResult {
+export function mapMapiRefundQuery(fields: Record<string, string>, request: RefundQueryInput): RefundQueryResult {
   const service = MAPI_SERVICE.refundQuery;
   checkEcho(fields, ["out_trade_no"], request.partnerTransId, service);
   checkEcho(fields, ["out_return_no"], request.partnerRefundId, service);
@@ -107,8 +88,7 @@ export function mapMapiRefundQuery(
     partnerTransId: request.partnerTransId,
     partnerRefundId: request.partnerRefundId,
   };
-  const errorCode =
-    optional(fields["refund_error_code"]) ?? optional(fields["error"]);
+  const errorCode = optional(fields["refund_error_code"]) ?? optional(fields["error"]);
   switch (fields["response_code"]) {
     case "SUCCESS":
       break;
@@ -132,17 +112,11 @@ export function mapMapiRefundQuery(
     case "SUCCESS": {
       const currency = optional(fields["currency"]) ?? request.currency;
       if (currency !== request.currency)
-        throw new AlipayResponseError(
-          `${service} response currency ${currency} differs`,
-        );
+        throw new AlipayResponseError(`${service} response currency ${currency} differs`);
       return {
         status: "refunded",
         ...ids,
-        refundAmountMinor: checkAmount(
-          optional(fields["refund_amount"]),
-          request,
-          service,
-        ),
+        refundAmountMinor: checkAmount(optional(fields["refund_amount"]), request, service),
         currency,
       };
     }
@@ -163,10 +137,7 @@ export function mapMapiRefundQuery(
 }
 
 /** Maps a verified `alipay.trade.fastpay.refund.query` answer. */
-export function mapOpenApiRefundQuery(
-  r: Record<string, unknown>,
-  request: RefundQueryInput,
-): RefundQueryResult {
+export function mapOpenApiRefundQuery(r: Record<string, unknown>, request: RefundQueryInput): RefundQueryResult {
   const method = OPENAPI_METHOD.refundQuery;
   checkEcho(
     {
@@ -177,12 +148,7 @@ export function mapOpenApiRefundQuery(
     request.partnerTransId,
     method,
   );
-  checkEcho(
-    { out_request_no: str(r, "out_request_no") },
-    ["out_request_no"],
-    request.partnerRefundId,
-    method,
-  );
+  checkEcho({ out_request_no: str(r, "out_request_no") }, ["out_request_no"], request.partnerRefundId, method);
   const ids = {
     partnerTransId: request.partnerTransId,
     partnerRefundId: request.partnerRefundId,
@@ -216,10 +182,7 @@ export function mapOpenApiRefundQuery(
     };
   }
   // 10000 without business data: Alipay has no such refund request.
-  if (
-    str(r, "out_request_no") === undefined &&
-    str(r, "refund_amount") === undefined
-  )
+  if (str(r, "out_request_no") === undefined && str(r, "refund_amount") === undefined)
     return { status: "not_found", ...ids };
   return {
     status: "pending",

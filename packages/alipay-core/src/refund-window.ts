@@ -33,14 +33,9 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** True when epoch-ms `at` falls inside the window. */
-export function isInRefundPauseWindow(
-  at: number,
-  window: RefundPauseWindow,
-): boolean {
+export function isInRefundPauseWindow(at: number, window: RefundPauseWindow): boolean {
   const local = at + window.utcOffsetMinutes * MINUTE_MS;
-  const minuteOfDay = Math.floor(
-    (((local % DAY_MS) + DAY_MS) % DAY_MS) / MINUTE_MS,
-  );
+  const minuteOfDay = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / MINUTE_MS);
   return minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute;
 }
 
@@ -48,15 +43,10 @@ export function isInRefundPauseWindow(
  * The earliest time ≥ `at` a refund may be sent: `at` itself outside the window, else the
  * window's end that day plus a jitter derived from `seed` (the refund id).
  */
-export function refundSendAt(
-  at: number,
-  window: RefundPauseWindow | null,
-  seed: string,
-): number {
+export function refundSendAt(at: number, window: RefundPauseWindow | null, seed: string): number {
   if (window === null || !isInRefundPauseWindow(at, window)) return at;
   const offsetMs = window.utcOffsetMinutes * MINUTE_MS;
-  const localMidnight =
-    Math.floor((at + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
+  const localMidnight = Math.floor((at + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
   const end = localMidnight + window.endMinute * MINUTE_MS;
   return end + Math.floor(unitHash(`${seed}:pause`) * window.jitterMaxMs);
 }

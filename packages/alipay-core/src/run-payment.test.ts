@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startLocalGateway,
-  type LocalGateway,
-} from "./__tests__/local-gateway.ts";
+import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
 import { MapiClient } from "./client.ts";
 import { systemClock } from "./clock.ts";
 import {
@@ -12,19 +9,8 @@ import {
   AlipayTimeoutError,
   AlipayValidationError,
 } from "./errors.ts";
-import {
-  DEFAULT_PAYMENT_POLICY,
-  startPayment,
-  transition,
-  type PaymentCommand,
-} from "./payment-machine.ts";
-import {
-  drive,
-  resumePayment,
-  runPayment,
-  runRefund,
-  type TransitionRecord,
-} from "./run-payment.ts";
+import { DEFAULT_PAYMENT_POLICY, startPayment, transition, type PaymentCommand } from "./payment-machine.ts";
+import { drive, resumePayment, runPayment, runRefund, type TransitionRecord } from "./run-payment.ts";
 import {
   buildMapiResponseXml,
   FakeClock,
@@ -113,13 +99,7 @@ describe("runPayment with a fake clock (no sleeps)", () => {
     expect(result.state.state).toBe("PAID");
     expect(client.timesOf("query", T0)).toEqual([3500, 7000, 10_500, 14_000]);
     expect(clock.now() - T0).toBe(14_000);
-    expect(records.map((r) => r.to)).toEqual([
-      "POLLING",
-      "POLLING",
-      "POLLING",
-      "POLLING",
-      "PAID",
-    ]);
+    expect(records.map((r) => r.to)).toEqual(["POLLING", "POLLING", "POLLING", "POLLING", "PAID"]);
   });
 
   it("cancels right after the last query before the 90 s deadline", async () => {
@@ -154,8 +134,7 @@ describe("runPayment with a fake clock (no sleeps)", () => {
     const cancels = client.timesOf("cancel", T0);
     expect(cancels).toHaveLength(DEFAULT_PAYMENT_POLICY.maxCancelAttempts);
     const gaps = cancels.slice(1).map((t, i) => t - (cancels[i] as number));
-    for (let i = 1; i < gaps.length; i++)
-      expect(gaps[i]).toBeGreaterThan(gaps[i - 1] as number);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1] as number);
     expect(sideEffects).toEqual(["escalate"]);
   });
 
@@ -167,9 +146,7 @@ describe("runPayment with a fake clock (no sleeps)", () => {
     const result = await runPayment({ ...options, payment });
     expect(result.state).toMatchObject({ state: "PAID", payAttempts: 2 });
     const pays = client.calls.filter((c) => c.operation === "pay");
-    expect(
-      pays.map((c) => (c.input as { partnerTransId: string }).partnerTransId),
-    ).toEqual([ID, ID]);
+    expect(pays.map((c) => (c.input as { partnerTransId: string }).partnerTransId)).toEqual([ID, ID]);
     expect(client.timesOf("pay", T0)).toEqual([0, 3500]);
   });
 
@@ -178,9 +155,7 @@ describe("runPayment with a fake clock (no sleeps)", () => {
       pay: [new AlipayTimeoutError("t", { timeoutMs: 15000 })],
       query: [waiting, paid],
     });
-    expect((await runPayment({ ...options, payment })).state.state).toBe(
-      "PAID",
-    );
+    expect((await runPayment({ ...options, payment })).state.state).toBe("PAID");
   });
 
   it("fails without querying when the request was never sent (validation)", async () => {
@@ -199,15 +174,9 @@ describe("runPayment with a fake clock (no sleeps)", () => {
   it("keeps polling through query errors (bad signature, network)", async () => {
     const { options } = setup({
       pay: [unknownPay],
-      query: [
-        new AlipaySignatureError("x", { reason: "bad_sign" }),
-        new AlipayNetworkError("n"),
-        paid,
-      ],
+      query: [new AlipaySignatureError("x", { reason: "bad_sign" }), new AlipayNetworkError("n"), paid],
     });
-    expect((await runPayment({ ...options, payment })).state.state).toBe(
-      "PAID",
-    );
+    expect((await runPayment({ ...options, payment })).state.state).toBe("PAID");
   });
 
   it("honours a visitor cancel while polling", async () => {
@@ -360,12 +329,7 @@ describe("runPayment with a fake clock (no sleeps)", () => {
       query: [{ status: "not_found", partnerTransId: ID }, paid],
     });
     let t = startPayment(payment, DEFAULT_PAYMENT_POLICY, T0);
-    t = transition(
-      t.state,
-      { type: "pay_result", result: sysErrPay },
-      DEFAULT_PAYMENT_POLICY,
-      T0,
-    );
+    t = transition(t.state, { type: "pay_result", result: sysErrPay }, DEFAULT_PAYMENT_POLICY, T0);
     const result = await drive(t, options);
     expect(result.state.state).toBe("PAID");
     expect(client.calls.map((c) => c.operation)).toEqual(["query", "query"]);
@@ -539,9 +503,7 @@ describe("clocks", () => {
     void clock.sleep(200).then(() => fired.push("b"));
     void clock.sleep(100).then(() => fired.push("a"));
     const controller = new AbortController();
-    const aborted = clock
-      .sleep(50, controller.signal)
-      .catch(() => fired.push("aborted"));
+    const aborted = clock.sleep(50, controller.signal).catch(() => fired.push("aborted"));
     expect(clock.pendingTimers).toBe(3);
     controller.abort();
     await aborted;
@@ -557,9 +519,7 @@ describe("clocks", () => {
   it("systemClock sleeps and aborts", async () => {
     await systemClock.sleep(0);
     expect(systemClock.now()).toBeGreaterThan(T0);
-    await expect(
-      systemClock.sleep(10_000, AbortSignal.abort()),
-    ).rejects.toBeDefined();
+    await expect(systemClock.sleep(10_000, AbortSignal.abort())).rejects.toBeDefined();
     const controller = new AbortController();
     const p = systemClock.sleep(10_000, controller.signal);
     controller.abort();

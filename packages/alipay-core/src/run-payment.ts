@@ -44,10 +44,7 @@ export type DriveOptions = {
   onTransition?: (record: TransitionRecord) => void | Promise<void>;
   /** Called for `issue_tickets`, `release_hold`, `escalate`. */
   onCommand?: (
-    command: Extract<
-      PaymentCommand,
-      { type: "issue_tickets" | "release_hold" | "escalate" }
-    >,
+    command: Extract<PaymentCommand, { type: "issue_tickets" | "release_hold" | "escalate" }>,
     state: PaymentState,
   ) => void | Promise<void>;
 };
@@ -68,9 +65,7 @@ function isSettled(state: PaymentState): boolean {
 }
 
 /** Pays and drives one payment to PAID, FAILED, CANCELLED or NEEDS_ATTENTION. */
-export async function runPayment(
-  options: RunPaymentOptions,
-): Promise<DriveResult> {
+export async function runPayment(options: RunPaymentOptions): Promise<DriveResult> {
   const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
   const start = startPayment(options.payment, policy, options.clock.now());
   return drive(start, options);
@@ -110,9 +105,7 @@ export async function runRefund(
 }
 
 /** Resumes a persisted state (after a restart) and drives it. Pay retries are impossible without the code. */
-export async function resumePayment(
-  options: DriveOptions & { state: PaymentState },
-): Promise<DriveResult> {
+export async function resumePayment(options: DriveOptions & { state: PaymentState }): Promise<DriveResult> {
   const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
   const event: PaymentEvent = { type: "resume" };
   const first = transition(options.state, event, policy, options.clock.now());
@@ -127,10 +120,7 @@ export async function resumePayment(
   return drive(first, options);
 }
 
-function toPayInput(
-  state: PaymentState,
-  rest: Pick<PayInput, "paymentCode" | "subject">,
-): PayInput {
+function toPayInput(state: PaymentState, rest: Pick<PayInput, "paymentCode" | "subject">): PayInput {
   return {
     partnerTransId: state.partnerTransId,
     amountMinor: state.amountMinor,
@@ -173,10 +163,7 @@ async function execute(
       try {
         return {
           type: "query_result",
-          result: await client.query(
-            { partnerTransId: state.partnerTransId, currency: state.currency },
-            callOptions,
-          ),
+          result: await client.query({ partnerTransId: state.partnerTransId, currency: state.currency }, callOptions),
         };
       } catch (error) {
         if (error instanceof AlipayAbortError) throw error;
@@ -186,10 +173,7 @@ async function execute(
       try {
         return {
           type: "cancel_result",
-          result: await client.cancel(
-            { partnerTransId: state.partnerTransId },
-            callOptions,
-          ),
+          result: await client.cancel({ partnerTransId: state.partnerTransId }, callOptions),
         };
       } catch (error) {
         if (error instanceof AlipayAbortError) throw error;
@@ -242,10 +226,7 @@ async function execute(
 }
 
 /** Drives from a transition until settled or aborted. */
-export async function drive(
-  initial: Transition,
-  options: DriveOptions & { payment?: PayInput },
-): Promise<DriveResult> {
+export async function drive(initial: Transition, options: DriveOptions & { payment?: PayInput }): Promise<DriveResult> {
   const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
   const { clock, signal, cancelSignal } = options;
   let current = initial;
@@ -261,11 +242,7 @@ export async function drive(
 
   const handleInstant = async (t: Transition): Promise<void> => {
     for (const c of t.commands) {
-      if (
-        c.type === "issue_tickets" ||
-        c.type === "release_hold" ||
-        c.type === "escalate"
-      )
+      if (c.type === "issue_tickets" || c.type === "release_hold" || c.type === "escalate")
         await options.onCommand?.(c, t.state);
     }
   };
@@ -292,15 +269,12 @@ export async function drive(
   // pay answer arrives and before it is applied: the machine remembers it and reverses a
   // paid trade. Delivered earlier, the machine would have no pay command to wait for.
   const isCancelDue = (): boolean =>
-    cancelSignal?.aborted === true &&
-    !isCancelDelivered &&
-    current.state.state !== "SENDING";
+    cancelSignal?.aborted === true && !isCancelDelivered && current.state.state !== "SENDING";
 
   await handleInstant(initial);
   let pending = timedCommandOf(current.commands);
   while (pending !== undefined && !isSettled(current.state)) {
-    if (signal?.aborted)
-      return { state: current.state, outcome: "aborted", transitions: count };
+    if (signal?.aborted) return { state: current.state, outcome: "aborted", transitions: count };
     if (isCancelDue()) {
       isCancelDelivered = true;
       await apply({ type: "cancel_requested", by: "visitor" });
@@ -309,12 +283,9 @@ export async function drive(
     }
     const waitMs = pending.at - clock.now();
     if (waitMs > 0) {
-      const isCancelWaking =
-        !isCancelDelivered && current.state.state !== "SENDING";
+      const isCancelWaking = !isCancelDelivered && current.state.state !== "SENDING";
       const sleepSignal = AbortSignal.any(
-        [signal, isCancelWaking ? cancelSignal : undefined].filter(
-          (s): s is AbortSignal => s !== undefined,
-        ),
+        [signal, isCancelWaking ? cancelSignal : undefined].filter((s): s is AbortSignal => s !== undefined),
       );
       try {
         await clock.sleep(waitMs, sleepSignal);
@@ -328,17 +299,12 @@ export async function drive(
     } catch {
       return { state: current.state, outcome: "aborted", transitions: count };
     }
-    if (
-      cancelSignal?.aborted === true &&
-      !isCancelDelivered &&
-      current.state.state === "SENDING"
-    ) {
+    if (cancelSignal?.aborted === true && !isCancelDelivered && current.state.state === "SENDING") {
       isCancelDelivered = true;
       await apply({ type: "cancel_requested", by: "visitor" });
     }
     await apply(event);
-    if (isStuck)
-      return { state: current.state, outcome: "stuck", transitions: count };
+    if (isStuck) return { state: current.state, outcome: "stuck", transitions: count };
     pending = timedCommandOf(current.commands);
   }
   return {

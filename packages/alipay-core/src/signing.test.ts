@@ -1,8 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   base64ToPem,
@@ -48,22 +44,15 @@ const kalPublicPem = publicKeyPemFromPrivate(KAL_TEST_PRIVATE_KEY_PEM);
 
 describe("public test vectors (reference §2.6 A)", () => {
   it("A1: MD5 of the KAL string as given", () => {
-    expect(
-      signContent(VECTOR_A1.content, { signType: "MD5", md5Key: KAL_MD5_KEY }),
-    ).toBe(VECTOR_A1.md5);
+    expect(signContent(VECTOR_A1.content, { signType: "MD5", md5Key: KAL_MD5_KEY })).toBe(VECTOR_A1.md5);
   });
 
   it("A2: MD5 notification verifies; pre-sign string is sorted and excludes sign/sign_type", () => {
     expect(buildSignContent(VECTOR_A2.params)).toBe(VECTOR_A2.preSign);
-    expect(
-      verifyParams(VECTOR_A2.params, { signType: "MD5", md5Key: KAL_MD5_KEY }),
-    ).toBe(true);
-    expect(
-      verifyParams(
-        { ...VECTOR_A2.params, total_fee: "0.11" },
-        { signType: "MD5", md5Key: KAL_MD5_KEY },
-      ),
-    ).toBe(false);
+    expect(verifyParams(VECTOR_A2.params, { signType: "MD5", md5Key: KAL_MD5_KEY })).toBe(true);
+    expect(verifyParams({ ...VECTOR_A2.params, total_fee: "0.11" }, { signType: "MD5", md5Key: KAL_MD5_KEY })).toBe(
+      false,
+    );
   });
 
   it("A3: SHA256withRSA with the KAL PKCS#1 key", () => {
@@ -97,16 +86,11 @@ describe("public test vectors (reference §2.6 A)", () => {
     } as const;
     expect(verifyParams(VECTOR_A4.params, key, "v1")).toBe(true);
     expect(verifyParams(VECTOR_A4.params, key, "v2")).toBe(false);
-    expect(
-      verifyParams({ ...VECTOR_A4.params, total_amount: "100.00" }, key, "v1"),
-    ).toBe(false);
+    expect(verifyParams({ ...VECTOR_A4.params, total_amount: "100.00" }, key, "v1")).toBe(false);
   });
 
   it("A5: OpenAPI sync response verifies over the raw response substring", () => {
-    const extracted = extractOpenApiSignedResponse(
-      VECTOR_A5.body,
-      VECTOR_A5.method,
-    );
+    const extracted = extractOpenApiSignedResponse(VECTOR_A5.body, VECTOR_A5.method);
     expect(extracted?.signedContent).toBe(VECTOR_A5.signedContent);
     expect(
       verifyOpenApiResponse(VECTOR_A5.body, VECTOR_A5.method, {
@@ -135,12 +119,8 @@ describe("self-computed MAPI vectors (reference §2.6 B)", () => {
   const md5 = { signType: "MD5", md5Key: KAL_MD5_KEY } as const;
 
   it("spot.pay request: empty memo dropped, sign_type excluded, extend_info raw", () => {
-    expect(buildSignContent(VECTORS_B.spotPayRequest.params)).toBe(
-      VECTORS_B.spotPayRequest.preSign,
-    );
-    expect(signParams(VECTORS_B.spotPayRequest.params, md5)).toBe(
-      VECTORS_B.spotPayRequest.md5,
-    );
+    expect(buildSignContent(VECTORS_B.spotPayRequest.params)).toBe(VECTORS_B.spotPayRequest.preSign);
+    expect(signParams(VECTORS_B.spotPayRequest.params, md5)).toBe(VECTORS_B.spotPayRequest.md5);
   });
 
   it("spot.pay request with RSA2 and RSA (KAL key)", () => {
@@ -188,9 +168,7 @@ describe("self-computed MAPI vectors (reference §2.6 B)", () => {
 
   it("round-trips params through the sign string parser of the query request", () => {
     const params = Object.fromEntries(
-      VECTORS_B.queryRequest.preSign
-        .split("&")
-        .map((kv) => kv.split("=") as [string, string]),
+      VECTORS_B.queryRequest.preSign.split("&").map((kv) => kv.split("=") as [string, string]),
     );
     expect(
       signParams(
@@ -210,9 +188,7 @@ describe("self-computed MAPI vectors (reference §2.6 B)", () => {
 
 describe("sign content rules", () => {
   it("sorts by ASCII order (uppercase before lowercase, underscore between)", () => {
-    expect(buildSignContent({ b: "1", B: "2", _a: "3", a_: "4", a: "5" })).toBe(
-      "B=2&_a=3&a=5&a_=4&b=1",
-    );
+    expect(buildSignContent({ b: "1", B: "2", _a: "3", a_: "4", a: "5" })).toBe("B=2&_a=3&a=5&a_=4&b=1");
   });
 
   it("OpenAPI content keeps sign_type and drops sign and empties", () => {
@@ -234,26 +210,19 @@ describe("keys", () => {
   const pkcs1Pem = TEST_MERCHANT_PRIVATE_KEY_PKCS1_PEM;
   const pkcs1Base64 = pemToBase64(pkcs1Pem);
   const spkiPem = TEST_MERCHANT_PUBLIC_KEY_PEM;
-  const pkcs1PublicPem = loadPublicKey(spkiPem)
-    .export({ type: "pkcs1", format: "pem" })
-    .toString();
+  const pkcs1PublicPem = loadPublicKey(spkiPem).export({ type: "pkcs1", format: "pem" }).toString();
 
   it.each([
     ["PKCS#8 PEM", pkcs8Pem],
     ["PKCS#1 PEM", pkcs1Pem],
     ["bare PKCS#8 base64", TEST_MERCHANT_PRIVATE_KEY_BASE64],
-    [
-      "bare PKCS#1 base64 with line breaks",
-      (pkcs1Base64.match(/.{1,50}/g) ?? []).join("\r\n "),
-    ],
+    ["bare PKCS#1 base64 with line breaks", (pkcs1Base64.match(/.{1,50}/g) ?? []).join("\r\n ")],
   ])("loads a private key from %s and signs identically", (_name, text) => {
     const sig = signContent(content, {
       signType: "RSA2",
       privateKey: loadPrivateKey(text),
     });
-    expect(sig).toBe(
-      signContent(content, { signType: "RSA2", privateKey: pkcs8Pem }),
-    );
+    expect(sig).toBe(signContent(content, { signType: "RSA2", privateKey: pkcs8Pem }));
   });
 
   it.each([
@@ -286,10 +255,7 @@ describe("keys", () => {
 
   it.each([
     ["garbage", "not a key!"],
-    [
-      "wrong label",
-      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
-    ],
+    ["wrong label", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"],
     ["valid base64 but not DER", "AAAAAAAA"],
     ["a public key", spkiPem],
   ])("rejects %s as a private key without echoing it", (_name, text) => {
@@ -303,10 +269,7 @@ describe("keys", () => {
 
   it.each([
     ["garbage", "%%%"],
-    [
-      "wrong label",
-      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
-    ],
+    ["wrong label", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"],
     ["valid base64 but not DER", "AAAAAAAA"],
   ])("rejects %s as a public key", (_name, text) => {
     expect(() => loadPublicKey(text)).toThrow(/Cannot load public key/);
@@ -324,9 +287,7 @@ describe("keys", () => {
     const pair = generateRsaKeyPair();
     expect(pair.privateKeyPem).toContain("BEGIN PRIVATE KEY");
     expect(pair.publicKeyPem).toContain("BEGIN PUBLIC KEY");
-    expect(
-      loadPrivateKey(pair.privateKeyPem).asymmetricKeyDetails?.modulusLength,
-    ).toBe(2048);
+    expect(loadPrivateKey(pair.privateKeyPem).asymmetricKeyDetails?.modulusLength).toBe(2048);
     const sig = signContent(content, {
       signType: "RSA2",
       privateKey: pair.privateKeyPem,
@@ -340,15 +301,9 @@ describe("keys", () => {
   });
 
   it("exports and re-wraps keys", () => {
-    expect(exportPrivateKey(pkcs8Pem, "pkcs1")).toContain(
-      "BEGIN RSA PRIVATE KEY",
-    );
+    expect(exportPrivateKey(pkcs8Pem, "pkcs1")).toContain("BEGIN RSA PRIVATE KEY");
     const rewrapped = base64ToPem(TEST_GATEWAY_PUBLIC_KEY_BASE64, "PUBLIC KEY");
-    expect(
-      loadPublicKey(rewrapped).equals(
-        loadPublicKey(TEST_GATEWAY_PUBLIC_KEY_PEM),
-      ),
-    ).toBe(true);
+    expect(loadPublicKey(rewrapped).equals(loadPublicKey(TEST_GATEWAY_PUBLIC_KEY_PEM))).toBe(true);
   });
 });
 
@@ -385,9 +340,7 @@ describe("verification edge cases", () => {
   });
 
   it("MD5 verification rejects a different length", () => {
-    expect(
-      verifyContent(content, "abc", { signType: "MD5", md5Key: "k" }),
-    ).toBe(false);
+    expect(verifyContent(content, "abc", { signType: "MD5", md5Key: "k" })).toBe(false);
   });
 
   it("verifyParams returns false when sign is missing, null or empty", () => {
@@ -425,11 +378,8 @@ describe("OpenAPI JSON response extraction", () => {
   });
 
   it("falls back to error_response", () => {
-    const body =
-      '{"error_response":{"code":"40002","msg":"Invalid Arguments"},"sign":"x"}';
-    expect(
-      extractOpenApiSignedResponse(body, "alipay.trade.pay")?.responseKey,
-    ).toBe("error_response");
+    const body = '{"error_response":{"code":"40002","msg":"Invalid Arguments"},"sign":"x"}';
+    expect(extractOpenApiSignedResponse(body, "alipay.trade.pay")?.responseKey).toBe("error_response");
   });
 
   it.each([
@@ -449,9 +399,7 @@ describe("OpenAPI JSON response extraction", () => {
 
   it("handles an empty object and a body without a response key", () => {
     expect(extractTopLevelJsonMembers("{}")?.size).toBe(0);
-    expect(
-      extractOpenApiSignedResponse('{"other":1}', "alipay.trade.pay"),
-    ).toBeUndefined();
+    expect(extractOpenApiSignedResponse('{"other":1}', "alipay.trade.pay")).toBeUndefined();
     expect(
       verifyOpenApiResponse("nope", "alipay.trade.pay", {
         signType: "MD5",
@@ -462,16 +410,10 @@ describe("OpenAPI JSON response extraction", () => {
 
   it("ignores a non-string sign", () => {
     expect(
-      extractOpenApiSignedResponse(
-        '{"alipay_trade_pay_response":{},"sign":5}',
-        "alipay.trade.pay",
-      )?.sign,
+      extractOpenApiSignedResponse('{"alipay_trade_pay_response":{},"sign":5}', "alipay.trade.pay")?.sign,
     ).toBeUndefined();
     expect(
-      extractOpenApiSignedResponse(
-        '{"alipay_trade_pay_response":{},"sign":5x}',
-        "alipay.trade.pay",
-      )?.sign,
+      extractOpenApiSignedResponse('{"alipay_trade_pay_response":{},"sign":5x}', "alipay.trade.pay")?.sign,
     ).toBeUndefined();
   });
 
@@ -513,41 +455,19 @@ function generateEcPem(): string {
   }).privateKey;
 }
 
-function publicKeyPemFromPrivateEc(
-  key: ReturnType<typeof createPrivateKey>,
-): string {
-  return createPublicKey(key)
-    .export({ type: "spki", format: "pem" })
-    .toString();
+function publicKeyPemFromPrivateEc(key: ReturnType<typeof createPrivateKey>): string {
+  return createPublicKey(key).export({ type: "spki", format: "pem" }).toString();
 }
 
 describe("charsets", () => {
   it("GBK bytes change the MD5 (reference §2.6 B 'charset matters')", () => {
     const content = VECTORS_B.utf8Charset.preSign;
-    expect(md5Sign(content, KAL_MD5_KEY, "gbk")).toBe(
-      "94d136fb7b567bfdec6b860e72b4f823",
-    );
+    expect(md5Sign(content, KAL_MD5_KEY, "gbk")).toBe("94d136fb7b567bfdec6b860e72b4f823");
     expect(
-      verifyContent(
-        content,
-        "94d136fb7b567bfdec6b860e72b4f823",
-        { signType: "MD5", md5Key: KAL_MD5_KEY },
-        "gbk",
-      ),
+      verifyContent(content, "94d136fb7b567bfdec6b860e72b4f823", { signType: "MD5", md5Key: KAL_MD5_KEY }, "gbk"),
     ).toBe(true);
-    const rsa = signContent(
-      content,
-      { signType: "RSA2", privateKey: TEST_GATEWAY_PRIVATE_KEY_PEM },
-      "gbk",
-    );
-    expect(
-      verifyContent(
-        content,
-        rsa,
-        { signType: "RSA2", publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM },
-        "gbk",
-      ),
-    ).toBe(true);
+    const rsa = signContent(content, { signType: "RSA2", privateKey: TEST_GATEWAY_PRIVATE_KEY_PEM }, "gbk");
+    expect(verifyContent(content, rsa, { signType: "RSA2", publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM }, "gbk")).toBe(true);
     expect(
       verifyContent(content, rsa, {
         signType: "RSA2",

@@ -30,12 +30,10 @@ export const SIGN_TYPES: readonly SignType[] = ["MD5", "RSA", "RSA2"] as const;
 export type SignParams = Readonly<Record<string, string | undefined | null>>;
 
 export type SigningKey =
-  | { signType: "MD5"; md5Key: string }
-  | { signType: "RSA" | "RSA2"; privateKey: KeyObject | string };
+  { signType: "MD5"; md5Key: string } | { signType: "RSA" | "RSA2"; privateKey: KeyObject | string };
 
 export type VerifyingKey =
-  | { signType: "MD5"; md5Key: string }
-  | { signType: "RSA" | "RSA2"; publicKey: KeyObject | string };
+  { signType: "MD5"; md5Key: string } | { signType: "RSA" | "RSA2"; publicKey: KeyObject | string };
 
 const HASH_BY_SIGN_TYPE = { RSA: "sha1", RSA2: "sha256" } as const;
 
@@ -79,11 +77,8 @@ export function buildOpenApiSignContent(params: SignParams): string {
 }
 
 function stripPem(text: string): { label: string | undefined; base64: string } {
-  const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(
-    text,
-  );
-  if (match)
-    return { label: match[1], base64: (match[2] ?? "").replace(/\s+/g, "") };
+  const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
+  if (match) return { label: match[1], base64: (match[2] ?? "").replace(/\s+/g, "") };
   return { label: undefined, base64: text.replace(/\s+/g, "") };
 }
 
@@ -96,9 +91,7 @@ function toPem(label: string, base64: string): string {
 
 function describeKeyProblem(kind: string): Error {
   // Never echo the key text: it may be a real secret.
-  return new TypeError(
-    `Cannot load ${kind}: expected PEM or bare base64 DER of an RSA key (key text not shown)`,
-  );
+  return new TypeError(`Cannot load ${kind}: expected PEM or bare base64 DER of an RSA key (key text not shown)`);
 }
 
 /**
@@ -111,16 +104,8 @@ export function loadPrivateKey(keyText: string): KeyObject {
   if (!BASE64_RE.test(base64)) throw describeKeyProblem("private key");
   const der = Buffer.from(base64, "base64");
   const attempts: Array<"pkcs8" | "pkcs1"> =
-    label === "RSA PRIVATE KEY"
-      ? ["pkcs1"]
-      : label === "PRIVATE KEY"
-        ? ["pkcs8"]
-        : ["pkcs8", "pkcs1"];
-  if (
-    label !== undefined &&
-    label !== "RSA PRIVATE KEY" &&
-    label !== "PRIVATE KEY"
-  ) {
+    label === "RSA PRIVATE KEY" ? ["pkcs1"] : label === "PRIVATE KEY" ? ["pkcs8"] : ["pkcs8", "pkcs1"];
+  if (label !== undefined && label !== "RSA PRIVATE KEY" && label !== "PRIVATE KEY") {
     throw describeKeyProblem("private key");
   }
   for (const type of attempts) {
@@ -142,20 +127,12 @@ export function loadPrivateKey(keyText: string): KeyObject {
 export function loadPublicKey(keyText: string): KeyObject {
   const { label, base64 } = stripPem(keyText);
   if (!BASE64_RE.test(base64)) throw describeKeyProblem("public key");
-  if (
-    label !== undefined &&
-    label !== "PUBLIC KEY" &&
-    label !== "RSA PUBLIC KEY"
-  ) {
+  if (label !== undefined && label !== "PUBLIC KEY" && label !== "RSA PUBLIC KEY") {
     throw describeKeyProblem("public key");
   }
   const der = Buffer.from(base64, "base64");
   const attempts: Array<"spki" | "pkcs1"> =
-    label === "RSA PUBLIC KEY"
-      ? ["pkcs1"]
-      : label === "PUBLIC KEY"
-        ? ["spki"]
-        : ["spki", "pkcs1"];
+    label === "RSA PUBLIC KEY" ? ["pkcs1"] : label === "PUBLIC KEY" ? ["spki"] : ["spki", "pkcs1"];
   for (const type of attempts) {
     try {
       const key = createPublicKey({ key: der, format: "der", type });
@@ -179,11 +156,7 @@ function asPublicKey(key: KeyObject | string): KeyObject {
 }
 
 /** Lowercase hex MD5 of `content + md5Key` over the charset's bytes (reference §2.2; default UTF-8). */
-export function md5Sign(
-  content: string,
-  md5Key: string,
-  charset: AlipayCharset = "utf-8",
-): string {
+export function md5Sign(content: string, md5Key: string, charset: AlipayCharset = "utf-8"): string {
   return createHash("md5")
     .update(encodeText(content + md5Key, charset))
     .digest("hex");
@@ -195,11 +168,7 @@ export function md5Sign(
  * Content is encoded as UTF-8 unless `charset` says otherwise (MAPI `_input_charset`: the
  * client always sends UTF-8, but a response may be declared GBK).
  */
-export function signContent(
-  content: string,
-  key: SigningKey,
-  charset: AlipayCharset = "utf-8",
-): string {
+export function signContent(content: string, key: SigningKey, charset: AlipayCharset = "utf-8"): string {
   if (key.signType === "MD5") return md5Sign(content, key.md5Key, charset);
   return cryptoSign(
     HASH_BY_SIGN_TYPE[key.signType],
@@ -267,15 +236,10 @@ export type NotificationSignRule = "v1" | "v2";
  * own `sign`. Returns `false` if `sign` is missing or wrong. Does not check `sign_type`
  * against the key: callers must do that (see `client.ts`).
  */
-export function verifyParams(
-  params: SignParams,
-  key: VerifyingKey,
-  rule: NotificationSignRule = "v1",
-): boolean {
+export function verifyParams(params: SignParams, key: VerifyingKey, rule: NotificationSignRule = "v1"): boolean {
   const sign = params["sign"];
   if (sign === undefined || sign === null || sign === "") return false;
-  const content =
-    rule === "v1" ? buildSignContent(params) : buildOpenApiSignContent(params);
+  const content = rule === "v1" ? buildSignContent(params) : buildOpenApiSignContent(params);
   return verifyContent(content, sign, key);
 }
 
@@ -298,18 +262,13 @@ export function generateRsaKeyPair(): {
 }
 
 /** Converts a private key to PEM in the requested encoding (for fixtures and the portal-style base64 form). */
-export function exportPrivateKey(
-  key: KeyObject | string,
-  type: "pkcs1" | "pkcs8",
-): string {
+export function exportPrivateKey(key: KeyObject | string, type: "pkcs1" | "pkcs8"): string {
   return asPrivateKey(key).export({ type, format: "pem" }).toString();
 }
 
 /** Derives the SPKI public key PEM from a private key. */
 export function publicKeyPemFromPrivate(key: KeyObject | string): string {
-  return createPublicKey(asPrivateKey(key))
-    .export({ type: "spki", format: "pem" })
-    .toString();
+  return createPublicKey(asPrivateKey(key)).export({ type: "spki", format: "pem" }).toString();
 }
 
 /** Bare base64 body of a PEM (Alipay portal style). */
@@ -338,20 +297,11 @@ export function openApiResponseKey(method: string): string {
  * Splits a top-level JSON object into its members WITHOUT re-serialising: each value is the
  * exact substring of the body. Returns `undefined` if the text is not a JSON object.
  */
-export function extractTopLevelJsonMembers(
-  body: string,
-): Map<string, string> | undefined {
+export function extractTopLevelJsonMembers(body: string): Map<string, string> | undefined {
   let i = 0;
   const n = body.length;
   const skipWs = (): void => {
-    while (
-      i < n &&
-      (body[i] === " " ||
-        body[i] === "\n" ||
-        body[i] === "\r" ||
-        body[i] === "\t")
-    )
-      i++;
+    while (i < n && (body[i] === " " || body[i] === "\n" || body[i] === "\r" || body[i] === "\t")) i++;
   };
   const scanString = (): boolean => {
     // assumes body[i] === '"'
@@ -391,13 +341,7 @@ export function extractTopLevelJsonMembers(
       return false;
     }
     const start = i;
-    while (
-      i < n &&
-      body[i] !== "," &&
-      body[i] !== "}" &&
-      !/\s/.test(body[i] as string)
-    )
-      i++;
+    while (i < n && body[i] !== "," && body[i] !== "}" && !/\s/.test(body[i] as string)) i++;
     return i > start;
   };
 
@@ -456,10 +400,7 @@ export type OpenApiSignedResponse = {
  * Cuts the signed part out of an OpenAPI response body (reference §3a, vector A5).
  * Returns `undefined` if the body is not a JSON object with `<method>_response` or `error_response`.
  */
-export function extractOpenApiSignedResponse(
-  rawBody: string,
-  method: string,
-): OpenApiSignedResponse | undefined {
+export function extractOpenApiSignedResponse(rawBody: string, method: string): OpenApiSignedResponse | undefined {
   const members = extractTopLevelJsonMembers(rawBody);
   if (!members) return undefined;
   const expectedKey = openApiResponseKey(method);
@@ -495,11 +436,7 @@ export function extractOpenApiSignedResponse(
  * Alipay's Java SDK (`AlipaySignature`/`AbstractAlipayClient.checkResponseSign`) and PHP SDK
  * (`AopClient::checkResponseSign`) do. Nothing else is rewritten.
  */
-export function verifyOpenApiSignedContent(
-  signedContent: string,
-  sign: string,
-  key: VerifyingKey,
-): boolean {
+export function verifyOpenApiSignedContent(signedContent: string, sign: string, key: VerifyingKey): boolean {
   if (verifyContent(signedContent, sign, key)) return true;
   if (!signedContent.includes("\\/")) return false;
   return verifyContent(signedContent.replaceAll("\\/", "/"), sign, key);
@@ -519,11 +456,7 @@ export type OpenApiVerification =
  * `<method>_response` (or `error_response`) substring (then with `\/` unescaped, see
  * {@link verifyOpenApiSignedContent}). Never re-serialises.
  */
-export function verifyOpenApiResponse(
-  rawBody: string,
-  method: string,
-  key: VerifyingKey,
-): OpenApiVerification {
+export function verifyOpenApiResponse(rawBody: string, method: string, key: VerifyingKey): OpenApiVerification {
   const extracted = extractOpenApiSignedResponse(rawBody, method);
   if (!extracted) return { ok: false, reason: "malformed_body" };
   if (extracted.sign === undefined || extracted.sign === "") {
@@ -551,11 +484,7 @@ export function verifyOpenApiResponse(
  * Builds a signed OpenAPI response body (for simulators and tests): `{"<key>":<json>,"sign":"…"}`.
  * The response object is serialised once and that exact text is signed.
  */
-export function signOpenApiResponseBody(
-  responseKey: string,
-  response: unknown,
-  key: SigningKey,
-): string {
+export function signOpenApiResponseBody(responseKey: string, response: unknown, key: SigningKey): string {
   const json = JSON.stringify(response);
   const sign = signContent(json, key);
   return `{"${responseKey}":${json},"sign":${JSON.stringify(sign)}}`;

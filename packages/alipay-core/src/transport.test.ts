@@ -32,9 +32,7 @@ describe("FetchTransport", () => {
         headers: { "Content-Type": "text/xml; charset=GBK" },
       });
     };
-    const response = await new FetchTransport({ fetch: fetchLike }).request(
-      request(),
-    );
+    const response = await new FetchTransport({ fetch: fetchLike }).request(request());
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toBe("text/xml; charset=GBK");
     expect(new TextDecoder().decode(response.body)).toBe("<alipay/>");
@@ -55,24 +53,18 @@ describe("FetchTransport", () => {
 
   const hang: FetchLike = (_url, init) =>
     new Promise((_, reject) =>
-      init.signal?.addEventListener(
-        "abort",
-        () => reject(init.signal?.reason),
-        { once: true },
-      ),
+      init.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }),
     );
 
   it("maps its own time-out to AlipayTimeoutError", async () => {
-    await expect(
-      new FetchTransport({ fetch: hang }).request(request(undefined, 10)),
-    ).rejects.toBeInstanceOf(AlipayTimeoutError);
+    await expect(new FetchTransport({ fetch: hang }).request(request(undefined, 10))).rejects.toBeInstanceOf(
+      AlipayTimeoutError,
+    );
   });
 
   it("maps a caller abort to AlipayAbortError", async () => {
     const controller = new AbortController();
-    const pending = new FetchTransport({ fetch: hang }).request(
-      request(controller.signal),
-    );
+    const pending = new FetchTransport({ fetch: hang }).request(request(controller.signal));
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(AlipayAbortError);
   });
@@ -82,38 +74,27 @@ describe("FetchTransport", () => {
     ["ENOTFOUND", false],
     ["ECONNRESET", true],
     [undefined, true],
-  ])(
-    "maps a %s failure to AlipayNetworkError (sent: %s)",
-    async (code, isSent) => {
-      const fetchLike: FetchLike = () =>
-        Promise.reject(
-          new TypeError("fetch failed", {
-            cause:
-              code === undefined
-                ? "x"
-                : Object.assign(new Error("inner"), { code }),
-          }),
-        );
-      const error = await new FetchTransport({ fetch: fetchLike })
-        .request(request())
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(AlipayNetworkError);
-      expect((error as AlipayNetworkError).isRequestSent).toBe(isSent);
-      expect((error as Error).message).not.toContain("gateway.invalid");
-    },
-  );
+  ])("maps a %s failure to AlipayNetworkError (sent: %s)", async (code, isSent) => {
+    const fetchLike: FetchLike = () =>
+      Promise.reject(
+        new TypeError("fetch failed", {
+          cause: code === undefined ? "x" : Object.assign(new Error("inner"), { code }),
+        }),
+      );
+    const error = await new FetchTransport({ fetch: fetchLike }).request(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AlipayNetworkError);
+    expect((error as AlipayNetworkError).isRequestSent).toBe(isSent);
+    expect((error as Error).message).not.toContain("gateway.invalid");
+  });
 
   it("refuses oversized bodies, declared or actual", async () => {
     const small = new FetchTransport({
       fetch: async () => new Response("x".repeat(20)),
       maxResponseBytes: 10,
     });
-    await expect(small.request(request())).rejects.toBeInstanceOf(
-      AlipayResponseError,
-    );
+    await expect(small.request(request())).rejects.toBeInstanceOf(AlipayResponseError);
     const declared = new FetchTransport({
-      fetch: async () =>
-        new Response("x", { headers: { "content-length": "999" } }),
+      fetch: async () => new Response("x", { headers: { "content-length": "999" } }),
       maxResponseBytes: 10,
     });
     await expect(declared.request(request())).rejects.toThrow(/999 bytes/);
@@ -144,13 +125,10 @@ describe("errors", () => {
     [new AlipayConfigError("c"), false, false],
     [new Error("plain"), false, true],
     [undefined, false, true],
-  ])(
-    "%s → retryable %s, may have reached gateway %s",
-    (error, retryable, reached) => {
-      expect(isRetryable(error)).toBe(retryable);
-      expect(mayHaveReachedGateway(error)).toBe(reached);
-    },
-  );
+  ])("%s → retryable %s, may have reached gateway %s", (error, retryable, reached) => {
+    expect(isRetryable(error)).toBe(retryable);
+    expect(mayHaveReachedGateway(error)).toBe(reached);
+  });
 
   it("carries code, name, cause, traceId and requestId", () => {
     const cause = new Error("root");
@@ -170,9 +148,7 @@ describe("errors", () => {
       requestId: "P1",
       subCode: "ACQ.SYSTEM_ERROR",
     });
-    expect(new AlipayResponseError("r", { httpStatus: 404 }).httpStatus).toBe(
-      404,
-    );
+    expect(new AlipayResponseError("r", { httpStatus: 404 }).httpStatus).toBe(404);
     expect(new AlipayConfigError("c").cause).toBeUndefined();
   });
 });

@@ -38,21 +38,11 @@ export interface HttpTransport {
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Node error codes that prove the request never left this machine. */
-const NOT_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-]);
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 
 function errorCodeOf(error: unknown): string | undefined {
   let current: unknown = error;
-  for (
-    let depth = 0;
-    depth < 5 && current !== null && typeof current === "object";
-    depth++
-  ) {
+  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string") return code;
     current = (current as { cause?: unknown }).cause;
@@ -75,8 +65,7 @@ export class FetchTransport implements HttpTransport {
    */
   constructor(options: { fetch?: FetchLike; maxResponseBytes?: number } = {}) {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-    this.#maxResponseBytes =
-      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   async request(request: HttpRequest): Promise<HttpResponse> {
@@ -94,9 +83,7 @@ export class FetchTransport implements HttpTransport {
       const declared = Number(response.headers.get("content-length") ?? "0");
       if (declared > this.#maxResponseBytes) {
         await response.body?.cancel();
-        throw new AlipayResponseError(
-          `Response of ${declared} bytes exceeds the ${this.#maxResponseBytes}-byte limit`,
-        );
+        throw new AlipayResponseError(`Response of ${declared} bytes exceeds the ${this.#maxResponseBytes}-byte limit`);
       }
       const body = new Uint8Array(await response.arrayBuffer());
       if (body.byteLength > this.#maxResponseBytes) {
@@ -112,28 +99,19 @@ export class FetchTransport implements HttpTransport {
     } catch (error) {
       if (error instanceof AlipayError) throw error;
       if (timeoutSignal.aborted) {
-        throw new AlipayTimeoutError(
-          `HTTP ${request.method} timed out after ${request.timeoutMs} ms`,
-          {
-            cause: error,
-            timeoutMs: request.timeoutMs,
-          },
-        );
+        throw new AlipayTimeoutError(`HTTP ${request.method} timed out after ${request.timeoutMs} ms`, {
+          cause: error,
+          timeoutMs: request.timeoutMs,
+        });
       }
       if (request.signal.aborted) {
-        throw new AlipayAbortError(
-          `HTTP ${request.method} aborted by the caller`,
-          { cause: error },
-        );
+        throw new AlipayAbortError(`HTTP ${request.method} aborted by the caller`, { cause: error });
       }
       const code = errorCodeOf(error);
-      throw new AlipayNetworkError(
-        `HTTP ${request.method} failed${code ? ` (${code})` : ""}`,
-        {
-          cause: error,
-          isRequestSent: !(code !== undefined && NOT_SENT_CODES.has(code)),
-        },
-      );
+      throw new AlipayNetworkError(`HTTP ${request.method} failed${code ? ` (${code})` : ""}`, {
+        cause: error,
+        isRequestSent: !(code !== undefined && NOT_SENT_CODES.has(code)),
+      });
     }
   }
 }

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  AlipayGatewayError,
-  AlipayResponseError,
-  AlipayValidationError,
-} from "./errors.ts";
+import { AlipayGatewayError, AlipayResponseError, AlipayValidationError } from "./errors.ts";
 import { buildSignContent, signParams } from "./signing.ts";
 import { KAL_MD5_KEY, VECTORS_B } from "./testing/index.ts";
 import {
@@ -88,12 +84,9 @@ describe("amounts", () => {
     expect(parseAmount("-1.50", "USD", { isSigned: true })).toBe(-150);
   });
 
-  it.each([[-1], [1.5], [Number.MAX_SAFE_INTEGER + 1], [Number.NaN]])(
-    "rejects %s minor units",
-    (minor) => {
-      expect(() => formatAmount(minor, "USD")).toThrow(AlipayValidationError);
-    },
-  );
+  it.each([[-1], [1.5], [Number.MAX_SAFE_INTEGER + 1], [Number.NaN]])("rejects %s minor units", (minor) => {
+    expect(() => formatAmount(minor, "USD")).toThrow(AlipayValidationError);
+  });
 
   it("rejects unknown currencies and out-of-range charges", () => {
     expect(() => currencyExponent("usd")).toThrow(/not supported/);
@@ -114,17 +107,10 @@ describe("times", () => {
   it("parses both Alipay time formats", () => {
     expect(parseAlipayTime("20240101120003")?.getTime()).toBe(T0 + 3000);
     expect(parseAlipayTime("2024-01-01 12:00:03")?.getTime()).toBe(T0 + 3000);
-    expect(parseAlipayTime("2024-01-01 12:00:03", 0)?.getTime()).toBe(
-      T0 + 8 * 3600_000 + 3000,
-    );
+    expect(parseAlipayTime("2024-01-01 12:00:03", 0)?.getTime()).toBe(T0 + 8 * 3600_000 + 3000);
   });
 
-  it.each([
-    ["20240230120000"],
-    ["20240101250000"],
-    ["2024-01-01T12:00:00"],
-    ["x"],
-  ])("rejects %s", (text) => {
+  it.each([["20240230120000"], ["20240101250000"], ["2024-01-01T12:00:00"], ["x"]])("rejects %s", (text) => {
     expect(parseAlipayTime(text)).toBeUndefined();
   });
 
@@ -138,37 +124,26 @@ describe("times", () => {
       m: 2,
       d: 29,
     });
-    expect(() => parseCalendarDate("2023-02-29", "d")).toThrow(
-      AlipayValidationError,
-    );
-    expect(() => parseCalendarDate("20240101", "d")).toThrow(
-      AlipayValidationError,
-    );
+    expect(() => parseCalendarDate("2023-02-29", "d")).toThrow(AlipayValidationError);
+    expect(() => parseCalendarDate("20240101", "d")).toThrow(AlipayValidationError);
   });
 });
 
 describe("identifiers", () => {
-  it.each([["TEST20240101120000001"], ["a-b_c"], ["x".repeat(64)]])(
-    "accepts partner_trans_id %s",
-    (id) => {
-      expect(validatePartnerTransId(id)).toBe(id);
-    },
-  );
-
-  it.each([[""], ["x".repeat(65)], ["has space"], ["中文"], ['q"uote']])(
-    "rejects partner_trans_id %j",
-    (id) => {
-      expect(() => validatePartnerTransId(id)).toThrow(AlipayValidationError);
-    },
-  );
-
-  it.each([
-    ["281234567890123456"],
-    ["2512345678901234"],
-    ["301234567890123456789012"],
-  ])("accepts payment code %s", (c) => {
-    expect(validatePaymentCode(c)).toBe(c);
+  it.each([["TEST20240101120000001"], ["a-b_c"], ["x".repeat(64)]])("accepts partner_trans_id %s", (id) => {
+    expect(validatePartnerTransId(id)).toBe(id);
   });
+
+  it.each([[""], ["x".repeat(65)], ["has space"], ["中文"], ['q"uote']])("rejects partner_trans_id %j", (id) => {
+    expect(() => validatePartnerTransId(id)).toThrow(AlipayValidationError);
+  });
+
+  it.each([["281234567890123456"], ["2512345678901234"], ["301234567890123456789012"]])(
+    "accepts payment code %s",
+    (c) => {
+      expect(validatePaymentCode(c)).toBe(c);
+    },
+  );
 
   it.each([
     ["181234567890123456"],
@@ -198,9 +173,7 @@ describe("identifiers", () => {
         randomSuffix: "ab12cd34",
       }),
     ).toBe("K120240101120000ab12cd34");
-    expect(createPartnerTransId({ nowMs: T0, randomSuffix: "z" })).toBe(
-      "20240101120000z",
-    );
+    expect(createPartnerTransId({ nowMs: T0, randomSuffix: "z" })).toBe("20240101120000z");
   });
 });
 
@@ -255,12 +228,9 @@ describe("MAPI request builders", () => {
       createdAtMs: T0,
       merchant,
     });
-    expect(
-      signParams(
-        { ...params, quantity: "1" },
-        { signType: "MD5", md5Key: KAL_MD5_KEY },
-      ),
-    ).toBe(VECTORS_B.spotPayRequest.md5);
+    expect(signParams({ ...params, quantity: "1" }, { signType: "MD5", md5Key: KAL_MD5_KEY })).toBe(
+      VECTORS_B.spotPayRequest.md5,
+    );
   });
 
   it("adds notify_url and memo and lets a payment override store and terminal", () => {
@@ -340,23 +310,17 @@ describe("MAPI request builders", () => {
       createdAtMs: T0,
       merchant: {},
     };
-    expect(() =>
-      buildMapiPayParams(common, { ...base, subject: 'a"b' }),
-    ).toThrow(/subject/);
-    expect(() =>
-      buildMapiPayParams(common, { ...base, subject: "x".repeat(257) }),
-    ).toThrow(/subject/);
+    expect(() => buildMapiPayParams(common, { ...base, subject: 'a"b' })).toThrow(/subject/);
+    expect(() => buildMapiPayParams(common, { ...base, subject: "x".repeat(257) })).toThrow(/subject/);
   });
 
   it("builds query, cancel and refund requests of the reference vectors", () => {
-    expect(
-      buildSignContent(buildMapiQueryParams(common, "TEST20240101120000001")),
-    ).toBe(VECTORS_B.queryRequest.preSign);
-    expect(
-      buildSignContent(
-        buildMapiCancelParams(common, "TEST20240101120000001", 1704081630123),
-      ),
-    ).toBe(VECTORS_B.cancelRequest.preSign);
+    expect(buildSignContent(buildMapiQueryParams(common, "TEST20240101120000001"))).toBe(
+      VECTORS_B.queryRequest.preSign,
+    );
+    expect(buildSignContent(buildMapiCancelParams(common, "TEST20240101120000001", 1704081630123))).toBe(
+      VECTORS_B.cancelRequest.preSign,
+    );
     const refund = buildMapiRefundParams(common, {
       partnerTransId: "TEST20240101120000001",
       partnerRefundId: "TEST20240101120000001R1",
@@ -437,14 +401,14 @@ describe("MAPI envelope", () => {
   });
 
   it("parses a gateway rejection", () => {
-    expect(
-      parseMapiEnvelope(
-        "<alipay><is_success>F</is_success><error>ILLEGAL_SIGN</error></alipay>",
-      ),
-    ).toEqual({ isSuccess: false, error: "ILLEGAL_SIGN" });
-    expect(
-      parseMapiEnvelope("<alipay><is_success>F</is_success></alipay>"),
-    ).toEqual({ isSuccess: false, error: "UNKNOWN_GATEWAY_ERROR" });
+    expect(parseMapiEnvelope("<alipay><is_success>F</is_success><error>ILLEGAL_SIGN</error></alipay>")).toEqual({
+      isSuccess: false,
+      error: "ILLEGAL_SIGN",
+    });
+    expect(parseMapiEnvelope("<alipay><is_success>F</is_success></alipay>")).toEqual({
+      isSuccess: false,
+      error: "UNKNOWN_GATEWAY_ERROR",
+    });
   });
 
   it("reports a missing sign as undefined", () => {
@@ -461,10 +425,7 @@ describe("MAPI envelope", () => {
 
   it.each([
     ["not xml", "garbage"],
-    [
-      "a DTD",
-      '<!DOCTYPE alipay [<!ENTITY a "x">]><alipay><is_success>F</is_success><error>&a;</error></alipay>',
-    ],
+    ["a DTD", '<!DOCTYPE alipay [<!ENTITY a "x">]><alipay><is_success>F</is_success><error>&a;</error></alipay>'],
     ["wrong root", "<html><body>x</body></html>"],
     ["bad is_success", "<alipay><is_success>X</is_success></alipay>"],
     ["no response", "<alipay><is_success>T</is_success></alipay>"],
@@ -482,12 +443,7 @@ describe("MAPI envelope", () => {
 
   it("reads the declared charset from the XML declaration, then the header", () => {
     expect(declaredCharset("text/xml; charset=GBK", "<alipay>")).toBe("gbk");
-    expect(
-      declaredCharset(
-        "text/xml; charset=GBK",
-        '<?xml version="1.0" encoding="utf-8"?>',
-      ),
-    ).toBe("utf-8");
+    expect(declaredCharset("text/xml; charset=GBK", '<?xml version="1.0" encoding="utf-8"?>')).toBe("utf-8");
     expect(declaredCharset(undefined, "<alipay>")).toBe("utf-8");
   });
 
@@ -514,29 +470,22 @@ const PAID_FIELDS = {
 
 describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
   it("SUCCESS → paid with every detail", () => {
-    expect(mapMapiPay({ ...PAID_FIELDS, result_code: "SUCCESS" }, req)).toEqual(
-      {
-        status: "paid",
-        partnerTransId: req.partnerTransId,
-        alipayTransId: "2024010122001424330500011111",
-        paidAt: new Date(T0 + 3000),
-        amountMinor: 1,
-        currency: "USD",
-        buyerLoginIdMasked: "135***1234",
-        buyerUserId: "2088102122524333",
-        paymentInst: "ALIPAYCN",
-        exchangeRate: "7.12340000",
-      },
-    );
+    expect(mapMapiPay({ ...PAID_FIELDS, result_code: "SUCCESS" }, req)).toEqual({
+      status: "paid",
+      partnerTransId: req.partnerTransId,
+      alipayTransId: "2024010122001424330500011111",
+      paidAt: new Date(T0 + 3000),
+      amountMinor: 1,
+      currency: "USD",
+      buyerLoginIdMasked: "135***1234",
+      buyerUserId: "2088102122524333",
+      paymentInst: "ALIPAYCN",
+      exchangeRate: "7.12340000",
+    });
   });
 
   it("SUCCESS with minimal fields", () => {
-    expect(
-      mapMapiPay(
-        { result_code: "SUCCESS", alipay_trans_id: "1", trans_amount: "0.01" },
-        req,
-      ),
-    ).toEqual({
+    expect(mapMapiPay({ result_code: "SUCCESS", alipay_trans_id: "1", trans_amount: "0.01" }, req)).toEqual({
       status: "paid",
       partnerTransId: req.partnerTransId,
       alipayTransId: "1",
@@ -569,9 +518,7 @@ describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
   });
 
   it("FAILED + SYSTEM_ERROR → unknown (query, maybe retry pay with the same id)", () => {
-    expect(
-      mapMapiPay({ result_code: "FAILED", error: "SYSTEM_ERROR" }, req),
-    ).toEqual({
+    expect(mapMapiPay({ result_code: "FAILED", error: "SYSTEM_ERROR" }, req)).toEqual({
       status: "unknown",
       partnerTransId: req.partnerTransId,
       reason: "SYSTEM_ERROR",
@@ -592,9 +539,10 @@ describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
   );
 
   it("UNKNOW (sic) → unknown", () => {
-    expect(
-      mapMapiPay({ result_code: "UNKNOW", error: "SYSTEM_ERROR" }, req),
-    ).toMatchObject({ status: "unknown", isSystemError: true });
+    expect(mapMapiPay({ result_code: "UNKNOW", error: "SYSTEM_ERROR" }, req)).toMatchObject({
+      status: "unknown",
+      isSystemError: true,
+    });
     expect(mapMapiPay({ result_code: "UNKNOW" }, req)).toMatchObject({
       status: "unknown",
       reason: undefined,
@@ -602,14 +550,10 @@ describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
     });
   });
 
-  it.each([["UNKNOWN"], ["FAIL"], ["success"], [undefined]])(
-    "rejects the foreign spelling %s",
-    (code) => {
-      const fields: Record<string, string> =
-        code === undefined ? {} : { result_code: code };
-      expect(() => mapMapiPay(fields, req)).toThrow(AlipayResponseError);
-    },
-  );
+  it.each([["UNKNOWN"], ["FAIL"], ["success"], [undefined]])("rejects the foreign spelling %s", (code) => {
+    const fields: Record<string, string> = code === undefined ? {} : { result_code: code };
+    expect(() => mapMapiPay(fields, req)).toThrow(AlipayResponseError);
+  });
 
   it.each([
     ["another partner_trans_id", { partner_trans_id: "OTHER" }],
@@ -618,9 +562,7 @@ describe("MAPI spot.pay result spellings (SUCCESS / FAILED / UNKNOW)", () => {
     ["a bad amount", { trans_amount: "0.001" }],
     ["no amount", { trans_amount: "" }],
   ])("rejects a SUCCESS with %s", (_n, patch) => {
-    expect(() =>
-      mapMapiPay({ ...PAID_FIELDS, result_code: "SUCCESS", ...patch }, req),
-    ).toThrow(AlipayResponseError);
+    expect(() => mapMapiPay({ ...PAID_FIELDS, result_code: "SUCCESS", ...patch }, req)).toThrow(AlipayResponseError);
   });
 });
 
@@ -646,12 +588,10 @@ describe("MAPI query result spellings (SUCCESS / FAIL + alipay_trans_status)", (
   });
 
   it("waiting without alipay_trans_id", () => {
-    expect(
-      mapMapiQuery(
-        { result_code: "SUCCESS", alipay_trans_status: "WAIT_BUYER_PAY" },
-        req,
-      ),
-    ).toEqual({ status: "waiting_buyer", partnerTransId: req.partnerTransId });
+    expect(mapMapiQuery({ result_code: "SUCCESS", alipay_trans_status: "WAIT_BUYER_PAY" }, req)).toEqual({
+      status: "waiting_buyer",
+      partnerTransId: req.partnerTransId,
+    });
   });
 
   it.each([
@@ -663,21 +603,14 @@ describe("MAPI query result spellings (SUCCESS / FAIL + alipay_trans_status)", (
       { status: "unknown", reason: "ILLEGAL_ARGUMENT", isSystemError: false },
     ],
   ])("FAIL %j → %j", (patch, expected) => {
-    expect(mapMapiQuery({ result_code: "FAIL", ...patch }, req)).toMatchObject(
-      expected,
-    );
+    expect(mapMapiQuery({ result_code: "FAIL", ...patch }, req)).toMatchObject(expected);
   });
 
   it("rejects FAILED (query spells it FAIL), unknown statuses and a foreign out_trade_no", () => {
-    expect(() => mapMapiQuery({ result_code: "FAILED" }, req)).toThrow(
-      AlipayResponseError,
+    expect(() => mapMapiQuery({ result_code: "FAILED" }, req)).toThrow(AlipayResponseError);
+    expect(() => mapMapiQuery({ result_code: "SUCCESS", alipay_trans_status: "TRADE_PENDING" }, req)).toThrow(
+      /alipay_trans_status/,
     );
-    expect(() =>
-      mapMapiQuery(
-        { result_code: "SUCCESS", alipay_trans_status: "TRADE_PENDING" },
-        req,
-      ),
-    ).toThrow(/alipay_trans_status/);
     expect(() =>
       mapMapiQuery(
         {
@@ -730,10 +663,7 @@ describe("MAPI cancel result spellings (SUCCESS / FAIL / UNKNOWN + retry_flag)",
       },
       { status: "not_found" },
     ],
-    [
-      { result_code: "FAIL", error: "TRANS_NOT_FOUND" },
-      { status: "not_found" },
-    ],
+    [{ result_code: "FAIL", error: "TRANS_NOT_FOUND" }, { status: "not_found" }],
     [
       { result_code: "UNKNOWN", error: "SYSTEM_ERROR" },
       { status: "retry", reason: "SYSTEM_ERROR" },
@@ -746,12 +676,8 @@ describe("MAPI cancel result spellings (SUCCESS / FAIL / UNKNOWN + retry_flag)",
   });
 
   it("rejects UNKNOW (cancel spells it UNKNOWN) and a foreign out_trade_no", () => {
-    expect(() => mapMapiCancel({ result_code: "UNKNOW" }, c)).toThrow(
-      AlipayResponseError,
-    );
-    expect(() =>
-      mapMapiCancel({ result_code: "SUCCESS", out_trade_no: "X" }, c),
-    ).toThrow(AlipayResponseError);
+    expect(() => mapMapiCancel({ result_code: "UNKNOW" }, c)).toThrow(AlipayResponseError);
+    expect(() => mapMapiCancel({ result_code: "SUCCESS", out_trade_no: "X" }, c)).toThrow(AlipayResponseError);
   });
 });
 
@@ -843,10 +769,7 @@ describe("MAPI notification mapping", () => {
     ["WAIT_BUYER_PAY", "waiting_buyer"],
     ["REFUND", "other"],
   ])("status %s → %s", (s, expected) => {
-    expect(
-      mapMapiNotification({ partner_trans_id: "P1", alipay_trans_status: s })
-        .status,
-    ).toBe(expected);
+    expect(mapMapiNotification({ partner_trans_id: "P1", alipay_trans_status: s }).status).toBe(expected);
   });
 
   it("reads the amount in trans_currency, else currency (ref §1.4); without either it stays unknown", () => {
@@ -855,16 +778,15 @@ describe("MAPI notification mapping", () => {
       trade_status: "TRADE_SUCCESS",
       trans_amount: "32.00",
     };
-    expect(
-      mapMapiNotification({ ...base, trans_currency: "SGD", currency: "USD" }),
-    ).toMatchObject({ amountMinor: 3200, currency: "SGD" });
+    expect(mapMapiNotification({ ...base, trans_currency: "SGD", currency: "USD" })).toMatchObject({
+      amountMinor: 3200,
+      currency: "SGD",
+    });
     expect(mapMapiNotification({ ...base, currency: "SGD" })).toMatchObject({
       amountMinor: 3200,
       currency: "SGD",
     });
-    expect(
-      mapMapiNotification({ ...base, trans_amount: "0.01" }),
-    ).toMatchObject({
+    expect(mapMapiNotification({ ...base, trans_amount: "0.01" })).toMatchObject({
       amountMinor: undefined,
       currency: undefined,
       amountText: "0.01",
@@ -880,36 +802,24 @@ describe("MAPI notification mapping", () => {
     const ours = { partnerId: "2088101122136241" };
     const base = { partner_trans_id: "P1", trade_status: "TRADE_SUCCESS" };
     expect(
-      mapMapiNotification(
-        { ...base, partner: "2088101122136241", seller_id: "2088101122136241" },
-        ours,
-      ).foreignIdentity,
+      mapMapiNotification({ ...base, partner: "2088101122136241", seller_id: "2088101122136241" }, ours)
+        .foreignIdentity,
     ).toBeUndefined();
     expect(mapMapiNotification(base, ours).foreignIdentity).toBeUndefined();
-    expect(
-      mapMapiNotification({ ...base, partner: "2088999999999999" }, ours)
-        .foreignIdentity,
-    ).toMatch(/^partner 2088999999999999 is not ours/);
-    expect(
-      mapMapiNotification({ ...base, seller_id: "2088999999999999" }, ours)
-        .foreignIdentity,
-    ).toMatch(/^seller_id 2088999999999999/);
-    expect(
-      mapMapiNotification(
-        { ...base, alipay_seller_id: "2088999999999999" },
-        ours,
-      ).foreignIdentity,
-    ).toMatch(/^alipay_seller_id/);
+    expect(mapMapiNotification({ ...base, partner: "2088999999999999" }, ours).foreignIdentity).toMatch(
+      /^partner 2088999999999999 is not ours/,
+    );
+    expect(mapMapiNotification({ ...base, seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(
+      /^seller_id 2088999999999999/,
+    );
+    expect(mapMapiNotification({ ...base, alipay_seller_id: "2088999999999999" }, ours).foreignIdentity).toMatch(
+      /^alipay_seller_id/,
+    );
   });
 
   it("needs an id; leaves the amount undefined without a currency", () => {
-    expect(() =>
-      mapMapiNotification({ trade_status: "TRADE_SUCCESS" }),
-    ).toThrow(AlipayResponseError);
-    expect(
-      mapMapiNotification({ partner_trans_id: "P1", trans_amount: "1.00" })
-        .amountMinor,
-    ).toBeUndefined();
+    expect(() => mapMapiNotification({ trade_status: "TRADE_SUCCESS" })).toThrow(AlipayResponseError);
+    expect(mapMapiNotification({ partner_trans_id: "P1", trans_amount: "1.00" }).amountMinor).toBeUndefined();
   });
 });
 
@@ -950,20 +860,16 @@ describe("settlement files", () => {
   });
 
   it("treats 'No … data' and an empty body as empty, other messages as gateway errors", () => {
-    expect(
-      parseSettlementFile("No balance account data in the period"),
-    ).toEqual({ message: "No balance account data in the period" });
+    expect(parseSettlementFile("No balance account data in the period")).toEqual({
+      message: "No balance account data in the period",
+    });
     expect(parseSettlementFile("  ")).toEqual({ message: "empty file" });
-    expect(() => parseSettlementFile("Over 10 days to Date period")).toThrow(
-      AlipayGatewayError,
-    );
+    expect(() => parseSettlementFile("Over 10 days to Date period")).toThrow(AlipayGatewayError);
   });
 
   it("rejects short lines and bad amounts", () => {
     expect(() => parseSettlementFile("P1|1.00|USD")).toThrow(/columns/);
-    expect(() => parseSettlementFile("P1|1.001|USD|a|b|P|c|S|r")).toThrow(
-      /invalid amount/,
-    );
+    expect(() => parseSettlementFile("P1|1.001|USD|a|b|P|c|S|r")).toThrow(/invalid amount/);
   });
 });
 
@@ -1099,21 +1005,12 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
   });
 
   it("throws typed gateway errors for codes that are not business answers", () => {
-    expect(() =>
-      checkOpenApiGatewayCode(
-        { code: "40002", sub_code: "isv.invalid-signature" },
-        "P1",
-      ),
-    ).toThrow(AlipayGatewayError);
-    expect(() => checkOpenApiGatewayCode({ code: "20001" }, undefined)).toThrow(
-      /20001/,
+    expect(() => checkOpenApiGatewayCode({ code: "40002", sub_code: "isv.invalid-signature" }, "P1")).toThrow(
+      AlipayGatewayError,
     );
-    expect(() => checkOpenApiGatewayCode({ msg: "x" }, undefined)).toThrow(
-      AlipayResponseError,
-    );
-    expect(() =>
-      checkOpenApiGatewayCode({ code: 10000 }, undefined),
-    ).not.toThrow();
+    expect(() => checkOpenApiGatewayCode({ code: "20001" }, undefined)).toThrow(/20001/);
+    expect(() => checkOpenApiGatewayCode({ msg: "x" }, undefined)).toThrow(AlipayResponseError);
+    expect(() => checkOpenApiGatewayCode({ code: 10000 }, undefined)).not.toThrow();
   });
 
   it("pay 10000 → paid", () => {
@@ -1166,15 +1063,9 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
   });
 
   it("pay rejects a foreign out_trade_no or currency", () => {
-    expect(() =>
-      mapOpenApiPay({ ...paidResponse, out_trade_no: "X" }, req),
-    ).toThrow(AlipayResponseError);
-    expect(() =>
-      mapOpenApiPay({ ...paidResponse, trans_currency: "SGD" }, req),
-    ).toThrow(AlipayResponseError);
-    expect(() => mapOpenApiPay({ ...paidResponse, trade_no: "" }, req)).toThrow(
-      /trade_no/,
-    );
+    expect(() => mapOpenApiPay({ ...paidResponse, out_trade_no: "X" }, req)).toThrow(AlipayResponseError);
+    expect(() => mapOpenApiPay({ ...paidResponse, trans_currency: "SGD" }, req)).toThrow(AlipayResponseError);
+    expect(() => mapOpenApiPay({ ...paidResponse, trade_no: "" }, req)).toThrow(/trade_no/);
   });
 
   it.each([
@@ -1188,10 +1079,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       },
       "paid",
     ],
-    [
-      { code: "10000", trade_status: "WAIT_BUYER_PAY", trade_no: "T" },
-      "waiting_buyer",
-    ],
+    [{ code: "10000", trade_status: "WAIT_BUYER_PAY", trade_no: "T" }, "waiting_buyer"],
     [{ code: "10000", trade_status: "TRADE_CLOSED" }, "closed"],
     [{ code: "40004", sub_code: "ACQ.TRADE_NOT_EXIST" }, "not_found"],
     [{ code: "40004", sub_code: "ACQ.SYSTEM_ERROR" }, "unknown"],
@@ -1202,9 +1090,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
   });
 
   it("query rejects an unknown trade_status", () => {
-    expect(() =>
-      mapOpenApiQuery({ code: "10000", trade_status: "X" }, req),
-    ).toThrow(AlipayResponseError);
+    expect(() => mapOpenApiQuery({ code: "10000", trade_status: "X" }, req)).toThrow(AlipayResponseError);
   });
 
   it.each([
@@ -1220,10 +1106,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
     [{ code: "10000", action: "weird" }, { status: "not_found" }],
     [{ code: "10000", retry_flag: "N" }, { status: "not_found" }],
     [{ code: "10000", trade_no: "T" }, { status: "not_found" }],
-    [
-      { code: "40004", sub_code: "ACQ.TRADE_NOT_EXIST" },
-      { status: "not_found" },
-    ],
+    [{ code: "40004", sub_code: "ACQ.TRADE_NOT_EXIST" }, { status: "not_found" }],
     [
       {
         code: "40004",
@@ -1232,10 +1115,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       },
       { status: "failed", reason: "ACQ.REASON_TRADE_STATUS_INVALID" },
     ],
-    [
-      { code: "40004", sub_code: "ACQ.SYSTEM_ERROR", retry_flag: "Y" },
-      { status: "retry" },
-    ],
+    [{ code: "40004", sub_code: "ACQ.SYSTEM_ERROR", retry_flag: "Y" }, { status: "retry" }],
     [{ code: "20000" }, { status: "retry" }],
   ])("cancel %j → %j", (r, expected) => {
     expect(mapOpenApiCancel(r, req)).toMatchObject(expected);
@@ -1253,7 +1133,10 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       { status: "refunded", refundAmountMinor: 1, alipayTransId: "T" },
     ],
     // No money moved in this call (a delayed refund, or a repeat): not done, confirm by query.
-    [{ code: "10000", fund_change: "N" }, { status: "accepted", reason: "fund_change=N" }],
+    [
+      { code: "10000", fund_change: "N" },
+      { status: "accepted", reason: "fund_change=N" },
+    ],
     [{ code: "10000" }, { status: "accepted", reason: "fund_change=absent" }],
     [
       { code: "40004", sub_code: "ACQ.SYSTEM_ERROR" },
@@ -1293,9 +1176,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
         bill_download_url: "https://dwbillcenter.alipay.com/x",
       }),
     ).toEqual({ downloadUrl: "https://dwbillcenter.alipay.com/x" });
-    expect(() =>
-      mapOpenApiBill({ code: "10000", bill_download_url: "http://x" }),
-    ).toThrow(AlipayResponseError);
+    expect(() => mapOpenApiBill({ code: "10000", bill_download_url: "http://x" })).toThrow(AlipayResponseError);
     // A local sandbox serves its bills over plain http on loopback.
     for (const url of [
       "http://127.0.0.1:4010/sandbox/bills/abc",
@@ -1304,9 +1185,7 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       "http://[::1]:4010/bill",
       "http://dwbillcenter.alipay.com/x",
     ]) {
-      expect(mapOpenApiBill({ code: "10000", bill_download_url: url })).toEqual(
-        { downloadUrl: url },
-      );
+      expect(mapOpenApiBill({ code: "10000", bill_download_url: url })).toEqual({ downloadUrl: url });
     }
     for (const url of [
       "http://evil.example/x",
@@ -1316,16 +1195,12 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
       "ftp://127.0.0.1/x",
       "not a url",
     ]) {
-      expect(() =>
-        mapOpenApiBill({ code: "10000", bill_download_url: url }),
-      ).toThrow(AlipayResponseError);
+      expect(() => mapOpenApiBill({ code: "10000", bill_download_url: url })).toThrow(AlipayResponseError);
     }
-    expect(
-      mapOpenApiBill({ code: "40004", sub_code: "isp.bill_not_exist" }),
-    ).toEqual({ message: "isp.bill_not_exist" });
-    expect(() =>
-      mapOpenApiBill({ code: "40004", sub_code: "isv.invalid-date" }),
-    ).toThrow(AlipayGatewayError);
+    expect(mapOpenApiBill({ code: "40004", sub_code: "isp.bill_not_exist" })).toEqual({
+      message: "isp.bill_not_exist",
+    });
+    expect(() => mapOpenApiBill({ code: "40004", sub_code: "isv.invalid-date" })).toThrow(AlipayGatewayError);
     expect(() => mapOpenApiBill({ code: "20000" })).toThrow(AlipayGatewayError);
     expect(() => mapOpenApiBill({})).toThrow(AlipayGatewayError);
   });
@@ -1378,28 +1253,16 @@ describe("OpenAPI result codes (10000 / 10003 / 20000 / 40004)", () => {
     };
     const ours = { appId: "2021000000000001", sellerId: "2088101122136241" };
     expect(
-      mapOpenApiNotification(
-        { ...base, app_id: ours.appId, seller_id: ours.sellerId },
-        ours,
-      ).foreignIdentity,
+      mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: ours.sellerId }, ours).foreignIdentity,
     ).toBeUndefined();
     expect(
-      mapOpenApiNotification(
-        { ...base, app_id: "2021999999999999", seller_id: ours.sellerId },
-        ours,
-      ).foreignIdentity,
+      mapOpenApiNotification({ ...base, app_id: "2021999999999999", seller_id: ours.sellerId }, ours).foreignIdentity,
     ).toMatch(/^app_id 2021999999999999 is not ours/);
     expect(
-      mapOpenApiNotification(
-        { ...base, app_id: ours.appId, seller_id: "2088999999999999" },
-        ours,
-      ).foreignIdentity,
+      mapOpenApiNotification({ ...base, app_id: ours.appId, seller_id: "2088999999999999" }, ours).foreignIdentity,
     ).toMatch(/^seller_id 2088999999999999 is not ours/);
     expect(
-      mapOpenApiNotification(
-        { ...base, seller_id: ours.sellerId },
-        { appId: ours.appId },
-      ).foreignIdentity,
+      mapOpenApiNotification({ ...base, seller_id: ours.sellerId }, { appId: ours.appId }).foreignIdentity,
     ).toMatch(/^seller_id 2088101122136241 cannot be proven ours/);
   });
 });

@@ -12,17 +12,8 @@
  * @see https://opendocs.alipay.com/open/02ekfp (alipay.trade.pay)
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import {
-  AlipayGatewayError,
-  AlipayResponseError,
-  AlipayValidationError,
-} from "./errors.ts";
-import {
-  formatChargeAmount,
-  isPaymentCode,
-  maskPaymentCode,
-  parseAmount,
-} from "./money.ts";
+import { AlipayGatewayError, AlipayResponseError, AlipayValidationError } from "./errors.ts";
+import { formatChargeAmount, isPaymentCode, maskPaymentCode, parseAmount } from "./money.ts";
 import type {
   CancelResult,
   PaidTrade,
@@ -102,42 +93,22 @@ function shifted(epochMs: number, offsetMinutes: number): Date {
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
 /** `yyyyMMddHHmmss` in the given offset (MAPI `trans_create_time`). */
-export function formatCompactTime(
-  epochMs: number,
-  offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
-): string {
+export function formatCompactTime(epochMs: number, offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES): string {
   const d = shifted(epochMs, offsetMinutes);
   return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 }
 
 /** `yyyy-MM-dd HH:mm:ss` in the given offset (OpenAPI `timestamp`). */
-export function formatDashedTime(
-  epochMs: number,
-  offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
-): string {
+export function formatDashedTime(epochMs: number, offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES): string {
   const d = shifted(epochMs, offsetMinutes);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
 function toEpoch(parts: number[], offsetMinutes: number): number | undefined {
-  const [y, mo, d, h = 0, mi = 0, s = 0] = parts as [
-    number,
-    number,
-    number,
-    number?,
-    number?,
-    number?,
-  ];
+  const [y, mo, d, h = 0, mi = 0, s = 0] = parts as [number, number, number, number?, number?, number?];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(ms);
-  if (
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    s > 59
-  )
-    return undefined;
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
   return ms - offsetMinutes * 60_000;
 }
 
@@ -159,16 +130,12 @@ export function parseAlipayTime(
 export type CalendarDate = `${number}-${number}-${number}`;
 
 /** Validates a `YYYY-MM-DD` calendar date. */
-export function parseCalendarDate(
-  text: string,
-  field: string,
-): { y: number; m: number; d: number } {
+export function parseCalendarDate(text: string, field: string): { y: number; m: number; d: number } {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m || toEpoch(m.slice(1).map(Number), 0) === undefined) {
-    throw new AlipayValidationError(
-      `${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(text)}`,
-      { field },
-    );
+    throw new AlipayValidationError(`${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(text)}`, {
+      field,
+    });
   }
   return { y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) };
 }
@@ -184,20 +151,13 @@ export function parseCalendarDate(
  */
 export const PARTNER_TRANS_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-
 /** MAPI partner id: 16 digits starting 2088. */
 export const PARTNER_ID_PATTERN = /^2088\d{12}$/;
 
 /** @throws AlipayValidationError unless `id` follows {@link PARTNER_TRANS_ID_PATTERN}. */
-export function validatePartnerTransId(
-  id: string,
-  field = "partnerTransId",
-): string {
+export function validatePartnerTransId(id: string, field = "partnerTransId"): string {
   if (!PARTNER_TRANS_ID_PATTERN.test(id)) {
-    throw new AlipayValidationError(
-      `${field} must be 1–64 letters, digits, '_' or '-'`,
-      { field },
-    );
+    throw new AlipayValidationError(`${field} must be 1–64 letters, digits, '_' or '-'`, { field });
   }
   return id;
 }
@@ -206,29 +166,19 @@ export function validatePartnerTransId(
 export function validatePaymentCode(code: string): string {
   if (!isPaymentCode(code)) {
     // Never echo the code: it is a bearer credential for a minute.
-    throw new AlipayValidationError(
-      `Payment code ${maskPaymentCode(code)} is not 16–24 digits starting 25–30`,
-      {
-        field: "paymentCode",
-      },
-    );
+    throw new AlipayValidationError(`Payment code ${maskPaymentCode(code)} is not 16–24 digits starting 25–30`, {
+      field: "paymentCode",
+    });
   }
   return code;
 }
-
 
 /**
  * Generates a partner transaction id: `<prefix><yyyyMMddHHmmss><random>` (≤64 chars).
  * `randomSuffix` must be unpredictable-enough and unique per attempt (e.g. 8 hex chars).
  */
-export function createPartnerTransId(options: {
-  prefix?: string;
-  nowMs: number;
-  randomSuffix: string;
-}): string {
-  return validatePartnerTransId(
-    `${options.prefix ?? ""}${formatCompactTime(options.nowMs)}${options.randomSuffix}`,
-  );
+export function createPartnerTransId(options: { prefix?: string; nowMs: number; randomSuffix: string }): string {
+  return validatePartnerTransId(`${options.prefix ?? ""}${formatCompactTime(options.nowMs)}${options.randomSuffix}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -256,23 +206,16 @@ const EXTEND_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export function buildExtendInfo(info: MerchantInfo): string | undefined {
   const check = (value: string | undefined, field: string): void => {
     if (value !== undefined && !EXTEND_ID_PATTERN.test(value)) {
-      throw new AlipayValidationError(
-        `${field} must be 1–32 letters, digits, '_' or '-'`,
-        { field },
-      );
+      throw new AlipayValidationError(`${field} must be 1–32 letters, digits, '_' or '-'`, { field });
     }
   };
   check(info.secondaryMerchantId, "secondaryMerchantId");
   check(info.storeId, "storeId");
   check(info.terminalId, "terminalId");
-  if (
-    info.secondaryMerchantIndustry !== undefined &&
-    !/^\d{4}$/.test(info.secondaryMerchantIndustry)
-  ) {
-    throw new AlipayValidationError(
-      "secondaryMerchantIndustry must be a 4-digit MCC",
-      { field: "secondaryMerchantIndustry" },
-    );
+  if (info.secondaryMerchantIndustry !== undefined && !/^\d{4}$/.test(info.secondaryMerchantIndustry)) {
+    throw new AlipayValidationError("secondaryMerchantIndustry must be a 4-digit MCC", {
+      field: "secondaryMerchantIndustry",
+    });
   }
   const entries: Array<[string, string | undefined]> = [
     ["secondary_merchant_id", info.secondaryMerchantId],
@@ -283,9 +226,7 @@ export function buildExtendInfo(info: MerchantInfo): string | undefined {
     ["terminal_id", info.terminalId],
     ["sys_service_provider_id", info.sysServiceProviderId],
   ];
-  const present = entries.filter(
-    (e): e is [string, string] => e[1] !== undefined,
-  );
+  const present = entries.filter((e): e is [string, string] => e[1] !== undefined);
   if (present.length === 0) return undefined;
   return JSON.stringify(Object.fromEntries(present));
 }
@@ -293,10 +234,7 @@ export function buildExtendInfo(info: MerchantInfo): string | undefined {
 /** Rejects characters Alipay documents as unsafe inside values (half-width `"`) and over-long text. */
 function checkText(value: string, field: string, maxLength: number): string {
   if (value.length === 0 || value.length > maxLength || value.includes('"')) {
-    throw new AlipayValidationError(
-      `${field} must be 1–${maxLength} characters without '"'`,
-      { field },
-    );
+    throw new AlipayValidationError(`${field} must be 1–${maxLength} characters without '"'`, { field });
   }
   return value;
 }
@@ -368,20 +306,14 @@ export function buildMapiPayParams(
     trans_amount: formatChargeAmount(input.amountMinor, input.currency),
     buyer_identity_code: input.paymentCode,
     identity_code_type: "barcode",
-    trans_create_time: formatCompactTime(
-      input.createdAtMs,
-      input.offsetMinutes,
-    ),
+    trans_create_time: formatCompactTime(input.createdAtMs, input.offsetMinutes),
     biz_product: MAPI_BIZ_PRODUCT,
   };
   if (common.notifyUrl !== undefined) params["notify_url"] = common.notifyUrl;
-  if (input.memo !== undefined && input.memo !== "")
-    params["memo"] = checkText(input.memo, "memo", 256);
+  if (input.memo !== undefined && input.memo !== "") params["memo"] = checkText(input.memo, "memo", 256);
   const extendInfo = buildExtendInfo({
     ...input.merchant,
-    ...(input.secondaryMerchantId !== undefined
-      ? { secondaryMerchantId: input.secondaryMerchantId }
-      : {}),
+    ...(input.secondaryMerchantId !== undefined ? { secondaryMerchantId: input.secondaryMerchantId } : {}),
     ...(input.storeId !== undefined ? { storeId: input.storeId } : {}),
     ...(input.terminalId !== undefined ? { terminalId: input.terminalId } : {}),
   });
@@ -390,10 +322,7 @@ export function buildMapiPayParams(
 }
 
 /** `alipay.acquire.overseas.query` parameters. */
-export function buildMapiQueryParams(
-  common: MapiCommon,
-  partnerTransId: string,
-): Record<string, string> {
+export function buildMapiQueryParams(common: MapiCommon, partnerTransId: string): Record<string, string> {
   return {
     ...mapiBase(common, MAPI_SERVICE.query),
     partner_trans_id: validatePartnerTransId(partnerTransId),
@@ -414,17 +343,11 @@ export function buildMapiCancelParams(
 }
 
 /** `alipay.acquire.overseas.spot.refund` parameters; always synchronous (`is_sync=Y`). */
-export function buildMapiRefundParams(
-  common: MapiCommon,
-  input: RefundInput,
-): Record<string, string> {
+export function buildMapiRefundParams(common: MapiCommon, input: RefundInput): Record<string, string> {
   validatePartnerTransId(input.partnerTransId);
   validatePartnerTransId(input.partnerRefundId, "partnerRefundId");
   if (input.partnerRefundId === input.partnerTransId) {
-    throw new AlipayValidationError(
-      "partnerRefundId must differ from partnerTransId",
-      { field: "partnerRefundId" },
-    );
+    throw new AlipayValidationError("partnerRefundId must differ from partnerTransId", { field: "partnerRefundId" });
   }
   const params: Record<string, string> = {
     ...mapiBase(common, MAPI_SERVICE.refund),
@@ -453,20 +376,13 @@ export function buildMapiSettlementParams(
   const startMs = Date.UTC(start.y, start.m - 1, start.d);
   const endMs = Date.UTC(end.y, end.m - 1, end.d);
   if (endMs < startMs || endMs - startMs > 9 * 86_400_000) {
-    throw new AlipayValidationError(
-      "endDate must be on or after startDate and at most 10 days later",
-      { field: "endDate" },
-    );
+    throw new AlipayValidationError("endDate must be on or after startDate and at most 10 days later", {
+      field: "endDate",
+    });
   }
-  const compact = (d: { y: number; m: number; d: number }): string =>
-    `${d.y}${pad(d.m)}${pad(d.d)}`;
+  const compact = (d: { y: number; m: number; d: number }): string => `${d.y}${pad(d.m)}${pad(d.d)}`;
   return {
-    ...mapiBase(
-      common,
-      input.kind === "settlement"
-        ? MAPI_SERVICE.settlementFile
-        : MAPI_SERVICE.transactionFile,
-    ),
+    ...mapiBase(common, input.kind === "settlement" ? MAPI_SERVICE.settlementFile : MAPI_SERVICE.transactionFile),
     start_date: compact(start),
     end_date: compact(end),
   };
@@ -509,37 +425,25 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
  */
 export function parseMapiEnvelope(xml: string): MapiEnvelope {
   // Alipay never sends a DTD; refusing one rules out entity-expansion tricks.
-  if (/<!(DOCTYPE|ENTITY)/i.test(xml))
-    throw new AlipayResponseError("MAPI response contains a DTD");
-  if (XMLValidator.validate(xml) !== true)
-    throw new AlipayResponseError("MAPI response is not well-formed XML");
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) throw new AlipayResponseError("MAPI response contains a DTD");
+  if (XMLValidator.validate(xml) !== true) throw new AlipayResponseError("MAPI response is not well-formed XML");
   const root = asRecord(asRecord(xmlParser.parse(xml))?.["alipay"]);
-  if (!root)
-    throw new AlipayResponseError("MAPI response has no <alipay> root element");
+  if (!root) throw new AlipayResponseError("MAPI response has no <alipay> root element");
   const isSuccess = root["is_success"];
   if (isSuccess === "F") {
     const error = root["error"];
     return {
       isSuccess: false,
-      error:
-        typeof error === "string" && error !== ""
-          ? error
-          : "UNKNOWN_GATEWAY_ERROR",
+      error: typeof error === "string" && error !== "" ? error : "UNKNOWN_GATEWAY_ERROR",
     };
   }
-  if (isSuccess !== "T")
-    throw new AlipayResponseError("MAPI response has no valid <is_success>");
+  if (isSuccess !== "T") throw new AlipayResponseError("MAPI response has no valid <is_success>");
   const inner = asRecord(asRecord(root["response"])?.["alipay"]);
-  if (!inner)
-    throw new AlipayResponseError(
-      "MAPI response has is_success=T but no <response><alipay>",
-    );
+  if (!inner) throw new AlipayResponseError("MAPI response has is_success=T but no <response><alipay>");
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(inner)) {
     if (typeof value !== "string") {
-      throw new AlipayResponseError(
-        `MAPI response field <${name}> is repeated or nested`,
-      );
+      throw new AlipayResponseError(`MAPI response field <${name}> is repeated or nested`);
     }
     fields[name] = value;
   }
@@ -549,53 +453,34 @@ export function parseMapiEnvelope(xml: string): MapiEnvelope {
     isSuccess: true,
     fields,
     sign: typeof sign === "string" && sign !== "" ? sign : undefined,
-    signType:
-      typeof signType === "string" && signType !== "" ? signType : undefined,
+    signType: typeof signType === "string" && signType !== "" ? signType : undefined,
   };
 }
 
 /** Charset declared in an XML declaration or Content-Type header, lower-cased. */
-export function declaredCharset(
-  contentType: string | undefined,
-  head: string,
-): string {
+export function declaredCharset(contentType: string | undefined, head: string): string {
   const fromHeader = /charset=([A-Za-z0-9_-]+)/i.exec(contentType ?? "")?.[1];
-  const fromXml = /^<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)["']/i.exec(
-    head,
-  )?.[1];
+  const fromXml = /^<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)["']/i.exec(head)?.[1];
   return (fromXml ?? fromHeader ?? "utf-8").toLowerCase();
 }
 
 /** MAPI gateway errors that mean "try again" rather than "your request is wrong". */
-const MAPI_RETRYABLE_GATEWAY_ERRORS = new Set([
-  "SYSTEM_ERROR",
-  "SESSION_TIMEOUT",
-]);
+const MAPI_RETRYABLE_GATEWAY_ERRORS = new Set(["SYSTEM_ERROR", "SESSION_TIMEOUT"]);
 
 /** Typed error for a MAPI `is_success=F` (unsigned) rejection. */
-export function mapiGatewayError(
-  error: string,
-  requestId: string | undefined,
-): AlipayGatewayError {
-  return new AlipayGatewayError(
-    `Alipay gateway rejected the request: ${error}`,
-    {
-      gatewayCode: error,
-      isRetryable: MAPI_RETRYABLE_GATEWAY_ERRORS.has(error),
-      ...(requestId !== undefined ? { requestId } : {}),
-    },
-  );
+export function mapiGatewayError(error: string, requestId: string | undefined): AlipayGatewayError {
+  return new AlipayGatewayError(`Alipay gateway rejected the request: ${error}`, {
+    gatewayCode: error,
+    isRetryable: MAPI_RETRYABLE_GATEWAY_ERRORS.has(error),
+    ...(requestId !== undefined ? { requestId } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------
 // MAPI response mappers (input: verified fields)
 // ---------------------------------------------------------------------------
 
-function requireField(
-  fields: Record<string, string | undefined>,
-  name: string,
-  service: string,
-): string {
+function requireField(fields: Record<string, string | undefined>, name: string, service: string): string {
   const value = fields[name];
   if (value === undefined || value === "") {
     throw new AlipayResponseError(`${service} response lacks ${name}`);
@@ -613,25 +498,15 @@ export function checkEcho(
   for (const name of names) {
     const value = fields[name];
     if (value !== undefined && value !== "" && value !== expected) {
-      throw new AlipayResponseError(
-        `${service} response is for ${name}=${value}, not ${expected}`,
-      );
+      throw new AlipayResponseError(`${service} response is for ${name}=${value}, not ${expected}`);
     }
   }
 }
 
 /** @internal */
-export function parseRequiredAmount(
-  text: string,
-  currency: string,
-  field: string,
-  service: string,
-): number {
+export function parseRequiredAmount(text: string, currency: string, field: string, service: string): number {
   const minor = parseAmount(text, currency);
-  if (minor === undefined)
-    throw new AlipayResponseError(
-      `${service} response has an invalid ${field} for ${currency}`,
-    );
+  if (minor === undefined) throw new AlipayResponseError(`${service} response has an invalid ${field} for ${currency}`);
   return minor;
 }
 
@@ -648,28 +523,20 @@ function mapiPaidTrade(
 ): PaidTrade {
   const currency = fields["currency"] ?? request.currency;
   if (currency !== request.currency) {
-    throw new AlipayResponseError(
-      `${service} response currency ${currency} differs from ${request.currency}`,
-    );
+    throw new AlipayResponseError(`${service} response currency ${currency} differs from ${request.currency}`);
   }
   const trade: PaidTrade = {
     partnerTransId: request.partnerTransId,
     alipayTransId: requireField(fields, "alipay_trans_id", service),
     paidAt: parseAlipayTime(fields["alipay_pay_time"], offsetMinutes),
-    amountMinor: parseRequiredAmount(
-      requireField(fields, "trans_amount", service),
-      currency,
-      "trans_amount",
-      service,
-    ),
+    amountMinor: parseRequiredAmount(requireField(fields, "trans_amount", service), currency, "trans_amount", service),
     currency,
   };
   const buyerLoginIdMasked = optional(fields["alipay_buyer_login_id"]);
   const buyerUserId = optional(fields["alipay_buyer_user_id"]);
   const paymentInst = optional(fields["payment_inst"]);
   const exchangeRate = optional(fields["exchange_rate"]);
-  if (buyerLoginIdMasked !== undefined)
-    trade.buyerLoginIdMasked = buyerLoginIdMasked;
+  if (buyerLoginIdMasked !== undefined) trade.buyerLoginIdMasked = buyerLoginIdMasked;
   if (buyerUserId !== undefined) trade.buyerUserId = buyerUserId;
   if (paymentInst !== undefined) trade.paymentInst = paymentInst;
   if (exchangeRate !== undefined) trade.exchangeRate = exchangeRate;
@@ -688,8 +555,7 @@ export function mapMapiPay(
   const service = MAPI_SERVICE.pay;
   checkEcho(fields, ["partner_trans_id"], request.partnerTransId, service);
   const resultCode = fields["result_code"];
-  const error =
-    optional(fields["error"]) ?? optional(fields["detail_error_code"]);
+  const error = optional(fields["error"]) ?? optional(fields["detail_error_code"]);
   switch (resultCode) {
     case "SUCCESS":
       return {
@@ -700,11 +566,7 @@ export function mapMapiPay(
       // SYSTEM_ERROR: outcome unknown. TRADE_HAS_SUCCESS / TRADE_HAS_CLOSE (a resend with the
       // same id) are facts about an existing trade, not a failed payment: query to learn them
       // (as the OpenAPI mapper does) — a charged trade must never become FAILED.
-      if (
-        error === SYSTEM_ERROR ||
-        error === "TRADE_HAS_SUCCESS" ||
-        error === "TRADE_HAS_CLOSE"
-      ) {
+      if (error === SYSTEM_ERROR || error === "TRADE_HAS_SUCCESS" || error === "TRADE_HAS_CLOSE") {
         return {
           status: "unknown",
           partnerTransId: request.partnerTransId,
@@ -716,9 +578,7 @@ export function mapMapiPay(
         status: "failed",
         partnerTransId: request.partnerTransId,
         reason: error ?? "FAILED",
-        ...(optional(fields["detail_error_des"]) !== undefined
-          ? { detail: fields["detail_error_des"] as string }
-          : {}),
+        ...(optional(fields["detail_error_des"]) !== undefined ? { detail: fields["detail_error_des"] as string } : {}),
       };
     case "UNKNOW":
       return {
@@ -728,9 +588,7 @@ export function mapMapiPay(
         isSystemError: error === SYSTEM_ERROR,
       };
     default:
-      throw new AlipayResponseError(
-        `${service} response has an unexpected result_code ${JSON.stringify(resultCode)}`,
-      );
+      throw new AlipayResponseError(`${service} response has an unexpected result_code ${JSON.stringify(resultCode)}`);
   }
 }
 
@@ -741,20 +599,13 @@ export function mapMapiQuery(
   offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
 ): QueryResult {
   const service = MAPI_SERVICE.query;
-  checkEcho(
-    fields,
-    ["partner_trans_id", "out_trade_no"],
-    request.partnerTransId,
-    service,
-  );
+  checkEcho(fields, ["partner_trans_id", "out_trade_no"], request.partnerTransId, service);
   const resultCode = fields["result_code"];
   const partnerTransId = request.partnerTransId;
   const alipayTransId = optional(fields["alipay_trans_id"]);
   if (resultCode === "FAIL") {
-    const error =
-      optional(fields["error"]) ?? optional(fields["detail_error_code"]);
-    if (error === "TRANS_NOT_FOUND" || error === "TRADE_NOT_EXIST")
-      return { status: "not_found", partnerTransId };
+    const error = optional(fields["error"]) ?? optional(fields["detail_error_code"]);
+    if (error === "TRANS_NOT_FOUND" || error === "TRADE_NOT_EXIST") return { status: "not_found", partnerTransId };
     return {
       status: "unknown",
       partnerTransId,
@@ -763,9 +614,7 @@ export function mapMapiQuery(
     };
   }
   if (resultCode !== "SUCCESS") {
-    throw new AlipayResponseError(
-      `${service} response has an unexpected result_code ${JSON.stringify(resultCode)}`,
-    );
+    throw new AlipayResponseError(`${service} response has an unexpected result_code ${JSON.stringify(resultCode)}`);
   }
   return mapQueryTradeStatus({
     status: fields["alipay_trans_status"],
@@ -799,22 +648,16 @@ function mapQueryTradeStatus(t: {
     case "TRADE_CLOSED":
       return { status: "closed", partnerTransId: t.partnerTransId, ...withTransId };
     default:
-      throw new AlipayResponseError(
-        `${t.api} response has an unexpected ${t.field} ${JSON.stringify(t.status)}`,
-      );
+      throw new AlipayResponseError(`${t.api} response has an unexpected ${t.field} ${JSON.stringify(t.status)}`);
   }
 }
 
 /** Maps acquire.cancel `result_code` SUCCESS / FAIL / UNKNOWN (spelled out) and `retry_flag`. */
-export function mapMapiCancel(
-  fields: Record<string, string>,
-  request: { partnerTransId: string },
-): CancelResult {
+export function mapMapiCancel(fields: Record<string, string>, request: { partnerTransId: string }): CancelResult {
   const service = MAPI_SERVICE.cancel;
   checkEcho(fields, ["out_trade_no"], request.partnerTransId, service);
   const partnerTransId = request.partnerTransId;
-  const reason =
-    optional(fields["detail_error_code"]) ?? optional(fields["error"]);
+  const reason = optional(fields["detail_error_code"]) ?? optional(fields["error"]);
   switch (fields["result_code"]) {
     case "SUCCESS": {
       // SUCCESS that names no trade (`trade_no`) does not prove a trade was cancelled: a gateway
@@ -824,10 +667,8 @@ export function mapMapiCancel(
       return { status: "cancelled", partnerTransId, alipayTransId: tradeNo };
     }
     case "FAIL":
-      if (reason === "TRADE_NOT_EXIST" || reason === "TRANS_NOT_FOUND")
-        return { status: "not_found", partnerTransId };
-      if (fields["retry_flag"] === "N")
-        return { status: "failed", partnerTransId, reason: reason ?? "FAIL" };
+      if (reason === "TRADE_NOT_EXIST" || reason === "TRANS_NOT_FOUND") return { status: "not_found", partnerTransId };
+      if (fields["retry_flag"] === "N") return { status: "failed", partnerTransId, reason: reason ?? "FAIL" };
       // retry_flag=Y, or absent: bounded by the machine's cancel attempts.
       return { status: "retry", partnerTransId, reason };
     case "UNKNOWN":
@@ -840,10 +681,7 @@ export function mapMapiCancel(
 }
 
 /** Maps spot.refund `result_code` SUCCESS / FAILED / UNKNOW. */
-export function mapMapiRefund(
-  fields: Record<string, string>,
-  request: RefundInput,
-): RefundResult {
+export function mapMapiRefund(fields: Record<string, string>, request: RefundInput): RefundResult {
   const service = MAPI_SERVICE.refund;
   checkEcho(fields, ["partner_trans_id"], request.partnerTransId, service);
   checkEcho(fields, ["partner_refund_id"], request.partnerRefundId, service);
@@ -851,24 +689,19 @@ export function mapMapiRefund(
     partnerTransId: request.partnerTransId,
     partnerRefundId: request.partnerRefundId,
   };
-  const error =
-    optional(fields["error"]) ?? optional(fields["detail_error_code"]);
+  const error = optional(fields["error"]) ?? optional(fields["detail_error_code"]);
   switch (fields["result_code"]) {
     case "SUCCESS": {
       const currency = fields["currency"] ?? request.currency;
       if (currency !== request.currency)
-        throw new AlipayResponseError(
-          `${service} response currency ${currency} differs`,
-        );
+        throw new AlipayResponseError(`${service} response currency ${currency} differs`);
       const amountText = optional(fields["refund_amount"]);
       const refundAmountMinor =
         amountText === undefined
           ? request.amountMinor
           : parseRequiredAmount(amountText, currency, "refund_amount", service);
       if (refundAmountMinor !== request.amountMinor) {
-        throw new AlipayResponseError(
-          `${service} refunded ${amountText ?? ""} ${currency}, not the requested amount`,
-        );
+        throw new AlipayResponseError(`${service} refunded ${amountText ?? ""} ${currency}, not the requested amount`);
       }
       const alipayTransId = optional(fields["alipay_trans_id"]);
       return {
@@ -921,13 +754,8 @@ function foreignIdentityOf(
 }
 
 /** Amount in minor units when both the text and a known currency are there, else `undefined`. */
-function notifiedAmount(
-  text: string | undefined,
-  currency: string | undefined,
-): number | undefined {
-  return text === undefined || currency === undefined
-    ? undefined
-    : parseAmount(text, currency);
+function notifiedAmount(text: string | undefined, currency: string | undefined): number | undefined {
+  return text === undefined || currency === undefined ? undefined : parseAmount(text, currency);
 }
 
 /**
@@ -941,35 +769,26 @@ export function mapMapiNotification(
   params: Record<string, string>,
   ours: { partnerId?: string; utcOffsetMinutes?: number } = {},
 ): VerifiedNotification {
-  const partnerTransId =
-    optional(params["partner_trans_id"]) ?? optional(params["out_trade_no"]);
+  const partnerTransId = optional(params["partner_trans_id"]) ?? optional(params["out_trade_no"]);
   if (partnerTransId === undefined) {
-    throw new AlipayResponseError(
-      "Notification carries neither partner_trans_id nor out_trade_no",
-    );
+    throw new AlipayResponseError("Notification carries neither partner_trans_id nor out_trade_no");
   }
-  const status =
-    optional(params["trade_status"]) ?? optional(params["alipay_trans_status"]);
-  const currency =
-    optional(params["trans_currency"]) ?? optional(params["currency"]);
-  const amountText =
-    optional(params["trans_amount"]) ?? optional(params["total_fee"]);
+  const status = optional(params["trade_status"]) ?? optional(params["alipay_trans_status"]);
+  const currency = optional(params["trans_currency"]) ?? optional(params["currency"]);
+  const amountText = optional(params["trans_amount"]) ?? optional(params["total_fee"]);
   return {
     protocol: "mapi",
     notifyId: optional(params["notify_id"]),
     notifyType: optional(params["notify_type"]),
     partnerTransId,
-    alipayTransId:
-      optional(params["alipay_trans_id"]) ?? optional(params["trade_no"]),
+    alipayTransId: optional(params["alipay_trans_id"]) ?? optional(params["trade_no"]),
     status: mapTradeStatus(status),
     amountMinor: notifiedAmount(amountText, currency),
     currency,
     amountText,
     foreignIdentity: foreignIdentityOf(
       params,
-      ["partner", "seller_id", "alipay_seller_id"].map(
-        (field) => [field, ours.partnerId] as const,
-      ),
+      ["partner", "seller_id", "alipay_seller_id"].map((field) => [field, ours.partnerId] as const),
     ),
     paidAt: parseAlipayTime(
       optional(params["alipay_pay_time"]) ?? optional(params["gmt_payment"]),
@@ -979,9 +798,7 @@ export function mapMapiNotification(
   };
 }
 
-function mapTradeStatus(
-  status: string | undefined,
-): VerifiedNotification["status"] {
+function mapTradeStatus(status: string | undefined): VerifiedNotification["status"] {
   switch (status) {
     case "TRADE_SUCCESS":
       return "paid";
@@ -1011,38 +828,21 @@ export function parseSettlementFile(
 ): { records: SettlementRecord[] } | { message: string } {
   const text = body.replace(/^\uFEFF/, "").trim();
   if (!text.includes("|")) {
-    if (text === "" || /^no .*data/i.test(text))
-      return { message: text === "" ? "empty file" : text };
-    throw new AlipayGatewayError(
-      `Alipay refused the file request: ${text.slice(0, 120)}`,
-      {
-        gatewayCode: "FILE_REQUEST_REJECTED",
-        isRetryable: false,
-      },
-    );
+    if (text === "" || /^no .*data/i.test(text)) return { message: text === "" ? "empty file" : text };
+    throw new AlipayGatewayError(`Alipay refused the file request: ${text.slice(0, 120)}`, {
+      gatewayCode: "FILE_REQUEST_REJECTED",
+      isRetryable: false,
+    });
   }
   const records: SettlementRecord[] = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((line, index) => {
     if (line.trim() === "") return;
     const cols = line.split("|").map((c) => c.trim());
-    if (index === 0 && /^partner_trans(action)?_id$/i.test(cols[0] ?? ""))
-      return;
+    if (index === 0 && /^partner_trans(action)?_id$/i.test(cols[0] ?? "")) return;
     if (cols.length < 8)
-      throw new AlipayResponseError(
-        `Settlement file line ${index + 1} has ${cols.length} columns, expected 9`,
-      );
-    const [
-      id,
-      amount,
-      currency,
-      txTime,
-      settleTime,
-      type,
-      charge,
-      status,
-      ...rest
-    ] = cols as [
+      throw new AlipayResponseError(`Settlement file line ${index + 1} has ${cols.length} columns, expected 9`);
+    const [id, amount, currency, txTime, settleTime, type, charge, status, ...rest] = cols as [
       string,
       string,
       string,
@@ -1055,9 +855,7 @@ export function parseSettlementFile(
     ];
     const amountMinor = parseAmount(amount, currency, { isSigned: true });
     if (amountMinor === undefined)
-      throw new AlipayResponseError(
-        `Settlement file line ${index + 1} has an invalid amount`,
-      );
+      throw new AlipayResponseError(`Settlement file line ${index + 1} has an invalid amount`);
     records.push({
       partnerTransId: id,
       amountMinor,
@@ -1065,10 +863,7 @@ export function parseSettlementFile(
       transactionTime: parseAlipayTime(txTime, offsetMinutes),
       settlementTime: parseAlipayTime(settleTime, offsetMinutes),
       transactionType: type,
-      serviceChargeMinor:
-        charge === ""
-          ? undefined
-          : parseAmount(charge, currency, { isSigned: true }),
+      serviceChargeMinor: charge === "" ? undefined : parseAmount(charge, currency, { isSigned: true }),
       status,
       remarks: rest.join("|"),
       raw: line,
@@ -1109,8 +904,7 @@ export function buildOpenApiParams(
     biz_content: JSON.stringify(bizContent),
   };
   if (common.notifyUrl !== undefined) params["notify_url"] = common.notifyUrl;
-  if (common.appAuthToken !== undefined)
-    params["app_auth_token"] = common.appAuthToken;
+  if (common.appAuthToken !== undefined) params["app_auth_token"] = common.appAuthToken;
   if (common.certSns !== undefined) {
     params["app_cert_sn"] = common.certSns.appCertSn;
     params["alipay_root_cert_sn"] = common.certSns.alipayRootCertSn;
@@ -1138,39 +932,27 @@ export function buildOpenApiPayBiz(
     total_amount: formatChargeAmount(input.amountMinor, input.currency),
   };
   if (input.currency !== "CNY") biz["trans_currency"] = input.currency;
-  if (input.settleCurrency !== undefined)
-    biz["settle_currency"] = input.settleCurrency;
-  if (input.memo !== undefined && input.memo !== "")
-    biz["body"] = checkText(input.memo, "memo", 128);
+  if (input.settleCurrency !== undefined) biz["settle_currency"] = input.settleCurrency;
+  if (input.memo !== undefined && input.memo !== "") biz["body"] = checkText(input.memo, "memo", 128);
   if (input.storeId !== undefined) biz["store_id"] = input.storeId;
   if (input.terminalId !== undefined) biz["terminal_id"] = input.terminalId;
-  if (input.timeoutExpress !== undefined)
-    biz["timeout_express"] = input.timeoutExpress;
+  if (input.timeoutExpress !== undefined) biz["timeout_express"] = input.timeoutExpress;
   return biz;
 }
 
-export function buildOpenApiQueryBiz(
-  partnerTransId: string,
-): Record<string, unknown> {
+export function buildOpenApiQueryBiz(partnerTransId: string): Record<string, unknown> {
   return { out_trade_no: validatePartnerTransId(partnerTransId) };
 }
 
-export function buildOpenApiCancelBiz(
-  partnerTransId: string,
-): Record<string, unknown> {
+export function buildOpenApiCancelBiz(partnerTransId: string): Record<string, unknown> {
   return { out_trade_no: validatePartnerTransId(partnerTransId) };
 }
 
-export function buildOpenApiRefundBiz(
-  input: RefundInput,
-): Record<string, unknown> {
+export function buildOpenApiRefundBiz(input: RefundInput): Record<string, unknown> {
   validatePartnerTransId(input.partnerTransId);
   validatePartnerTransId(input.partnerRefundId, "partnerRefundId");
   if (input.partnerRefundId === input.partnerTransId) {
-    throw new AlipayValidationError(
-      "partnerRefundId must differ from partnerTransId",
-      { field: "partnerRefundId" },
-    );
+    throw new AlipayValidationError("partnerRefundId must differ from partnerTransId", { field: "partnerRefundId" });
   }
   const biz: Record<string, unknown> = {
     out_trade_no: input.partnerTransId,
@@ -1178,8 +960,7 @@ export function buildOpenApiRefundBiz(
     refund_amount: formatChargeAmount(input.amountMinor, input.currency),
   };
   if (input.currency !== "CNY") biz["refund_currency"] = input.currency;
-  if (input.reason !== undefined && input.reason !== "")
-    biz["refund_reason"] = checkText(input.reason, "reason", 256);
+  if (input.reason !== undefined && input.reason !== "") biz["refund_reason"] = checkText(input.reason, "reason", 256);
   return biz;
 }
 
@@ -1201,9 +982,7 @@ export const OPENAPI_CODE = {
 } as const;
 
 /** Parses the verified `xxx_response` JSON text into a flat string-valued record. */
-export function parseOpenApiResponse(
-  signedContent: string,
-): Record<string, unknown> {
+export function parseOpenApiResponse(signedContent: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(signedContent);
@@ -1213,46 +992,31 @@ export function parseOpenApiResponse(
     });
   }
   const record = asRecord(value);
-  if (!record)
-    throw new AlipayResponseError("OpenAPI response is not a JSON object");
+  if (!record) throw new AlipayResponseError("OpenAPI response is not a JSON object");
   return record;
 }
 
 /** @internal */
-export function str(
-  record: Record<string, unknown>,
-  name: string,
-): string | undefined {
+export function str(record: Record<string, unknown>, name: string): string | undefined {
   const v = record[name];
-  return typeof v === "string" && v !== ""
-    ? v
-    : typeof v === "number"
-      ? String(v)
-      : undefined;
+  return typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
 }
 
 /**
  * Throws the typed gateway error for codes that are not a business answer
  * (anything other than 10000 / 10003 / 20000 / 40004).
  */
-export function checkOpenApiGatewayCode(
-  response: Record<string, unknown>,
-  requestId: string | undefined,
-): void {
+export function checkOpenApiGatewayCode(response: Record<string, unknown>, requestId: string | undefined): void {
   const code = str(response, "code");
-  if (code === undefined)
-    throw new AlipayResponseError("OpenAPI response lacks code");
+  if (code === undefined) throw new AlipayResponseError("OpenAPI response lacks code");
   if (Object.values(OPENAPI_CODE).includes(code as never)) return;
   const subCode = str(response, "sub_code");
-  throw new AlipayGatewayError(
-    `Alipay gateway rejected the request: ${code}${subCode ? ` ${subCode}` : ""}`,
-    {
-      gatewayCode: code,
-      isRetryable: false,
-      ...(subCode !== undefined ? { subCode } : {}),
-      ...(requestId !== undefined ? { requestId } : {}),
-    },
-  );
+  throw new AlipayGatewayError(`Alipay gateway rejected the request: ${code}${subCode ? ` ${subCode}` : ""}`, {
+    gatewayCode: code,
+    isRetryable: false,
+    ...(subCode !== undefined ? { subCode } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
+  });
 }
 
 /** @internal */
@@ -1267,27 +1031,13 @@ function openApiPaidTrade(
   offsetMinutes: number,
 ): PaidTrade {
   const currency = str(r, "trans_currency") ?? request.currency;
-  if (currency !== request.currency)
-    throw new AlipayResponseError(
-      `${method} response currency ${currency} differs`,
-    );
+  if (currency !== request.currency) throw new AlipayResponseError(`${method} response currency ${currency} differs`);
   const trade: PaidTrade = {
     partnerTransId: request.partnerTransId,
-    alipayTransId: requireField(
-      { trade_no: str(r, "trade_no") },
-      "trade_no",
-      method,
-    ),
-    paidAt: parseAlipayTime(
-      str(r, "gmt_payment") ?? str(r, "send_pay_date"),
-      offsetMinutes,
-    ),
+    alipayTransId: requireField({ trade_no: str(r, "trade_no") }, "trade_no", method),
+    paidAt: parseAlipayTime(str(r, "gmt_payment") ?? str(r, "send_pay_date"), offsetMinutes),
     amountMinor: parseRequiredAmount(
-      requireField(
-        { total_amount: str(r, "total_amount") },
-        "total_amount",
-        method,
-      ),
+      requireField({ total_amount: str(r, "total_amount") }, "total_amount", method),
       currency,
       "total_amount",
       method,
@@ -1315,12 +1065,7 @@ export function mapOpenApiPay(
   offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
 ): PayResult {
   const method = OPENAPI_METHOD.pay;
-  checkEcho(
-    { out_trade_no: str(r, "out_trade_no") },
-    ["out_trade_no"],
-    request.partnerTransId,
-    method,
-  );
+  checkEcho({ out_trade_no: str(r, "out_trade_no") }, ["out_trade_no"], request.partnerTransId, method);
   const partnerTransId = request.partnerTransId;
   switch (str(r, "code")) {
     case OPENAPI_CODE.success:
@@ -1339,11 +1084,7 @@ export function mapOpenApiPay(
     case OPENAPI_CODE.businessFailed: {
       const sub = str(r, "sub_code");
       // TRADE_HAS_SUCCESS / TRADE_HAS_CLOSE are facts about an existing trade: query to learn them.
-      if (
-        sub === OPENAPI_SYSTEM_ERROR ||
-        sub === "ACQ.TRADE_HAS_SUCCESS" ||
-        sub === "ACQ.TRADE_HAS_CLOSE"
-      ) {
+      if (sub === OPENAPI_SYSTEM_ERROR || sub === "ACQ.TRADE_HAS_SUCCESS" || sub === "ACQ.TRADE_HAS_CLOSE") {
         return {
           status: "unknown",
           partnerTransId,
@@ -1376,18 +1117,12 @@ export function mapOpenApiQuery(
   offsetMinutes = DEFAULT_ALIPAY_UTC_OFFSET_MINUTES,
 ): QueryResult {
   const method = OPENAPI_METHOD.query;
-  checkEcho(
-    { out_trade_no: str(r, "out_trade_no") },
-    ["out_trade_no"],
-    request.partnerTransId,
-    method,
-  );
+  checkEcho({ out_trade_no: str(r, "out_trade_no") }, ["out_trade_no"], request.partnerTransId, method);
   const partnerTransId = request.partnerTransId;
   const code = str(r, "code");
   if (code === OPENAPI_CODE.businessFailed) {
     const sub = str(r, "sub_code");
-    if (sub === OPENAPI_NOT_EXIST)
-      return { status: "not_found", partnerTransId };
+    if (sub === OPENAPI_NOT_EXIST) return { status: "not_found", partnerTransId };
     return {
       status: "unknown",
       partnerTransId,
@@ -1414,17 +1149,9 @@ export function mapOpenApiQuery(
 }
 
 /** Maps `alipay.trade.cancel` (`action` close/refund, `retry_flag` Y/N). */
-export function mapOpenApiCancel(
-  r: Record<string, unknown>,
-  request: { partnerTransId: string },
-): CancelResult {
+export function mapOpenApiCancel(r: Record<string, unknown>, request: { partnerTransId: string }): CancelResult {
   const method = OPENAPI_METHOD.cancel;
-  checkEcho(
-    { out_trade_no: str(r, "out_trade_no") },
-    ["out_trade_no"],
-    request.partnerTransId,
-    method,
-  );
+  checkEcho({ out_trade_no: str(r, "out_trade_no") }, ["out_trade_no"], request.partnerTransId, method);
   const partnerTransId = request.partnerTransId;
   const code = str(r, "code");
   if (code === OPENAPI_CODE.success) {
@@ -1432,8 +1159,7 @@ export function mapOpenApiCancel(
     const tradeNo = str(r, "trade_no");
     // `action` is absent when there was no trade (ref §3a): not a cancelled payment, since a
     // pay still in flight may land after it.
-    if (action !== "close" && action !== "refund")
-      return { status: "not_found", partnerTransId };
+    if (action !== "close" && action !== "refund") return { status: "not_found", partnerTransId };
     return {
       status: "cancelled",
       partnerTransId,
@@ -1443,10 +1169,8 @@ export function mapOpenApiCancel(
   }
   if (code === OPENAPI_CODE.businessFailed) {
     const sub = str(r, "sub_code");
-    if (sub === OPENAPI_NOT_EXIST)
-      return { status: "not_found", partnerTransId };
-    if (str(r, "retry_flag") === "N")
-      return { status: "failed", partnerTransId, reason: failureReason(r) };
+    if (sub === OPENAPI_NOT_EXIST) return { status: "not_found", partnerTransId };
+    if (str(r, "retry_flag") === "N") return { status: "failed", partnerTransId, reason: failureReason(r) };
     return { status: "retry", partnerTransId, reason: failureReason(r) };
   }
   return { status: "retry", partnerTransId, reason: failureReason(r) };
@@ -1457,17 +1181,9 @@ export function mapOpenApiCancel(
  * `N` or absent = `accepted` (no money moved in this call: a delayed refund, or a repeat of
  * one that may or may not have moved money) — confirm with the refund query.
  */
-export function mapOpenApiRefund(
-  r: Record<string, unknown>,
-  request: RefundInput,
-): RefundResult {
+export function mapOpenApiRefund(r: Record<string, unknown>, request: RefundInput): RefundResult {
   const method = OPENAPI_METHOD.refund;
-  checkEcho(
-    { out_trade_no: str(r, "out_trade_no") },
-    ["out_trade_no"],
-    request.partnerTransId,
-    method,
-  );
+  checkEcho({ out_trade_no: str(r, "out_trade_no") }, ["out_trade_no"], request.partnerTransId, method);
   const ids = {
     partnerTransId: request.partnerTransId,
     partnerRefundId: request.partnerRefundId,
@@ -1492,8 +1208,7 @@ export function mapOpenApiRefund(
   }
   if (code === OPENAPI_CODE.businessFailed) {
     const sub = str(r, "sub_code");
-    if (sub === OPENAPI_SYSTEM_ERROR)
-      return { status: "unknown", ...ids, reason: sub, isSystemError: true };
+    if (sub === OPENAPI_SYSTEM_ERROR) return { status: "unknown", ...ids, reason: sub, isSystemError: true };
     return { status: "failed", ...ids, reason: failureReason(r) };
   }
   return {
@@ -1525,9 +1240,7 @@ export const ALIPAY_BILL_HTTP_HOST_SUFFIXES = ["alipay.com", "alipaydev.com"];
 
 function isAlipayHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  return ALIPAY_BILL_HTTP_HOST_SUFFIXES.some(
-    (suffix) => host === suffix || host.endsWith(`.${suffix}`),
-  );
+  return ALIPAY_BILL_HTTP_HOST_SUFFIXES.some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
 }
 
 /**
@@ -1543,16 +1256,11 @@ export function isAcceptableDownloadUrl(text: string): boolean {
     return false;
   }
   if (url.protocol === "https:") return true;
-  return (
-    url.protocol === "http:" &&
-    (isLoopbackHost(url.hostname) || isAlipayHost(url.hostname))
-  );
+  return url.protocol === "http:" && (isLoopbackHost(url.hostname) || isAlipayHost(url.hostname));
 }
 
 /** Maps `alipay.data.dataservice.bill.downloadurl.query`. */
-export function mapOpenApiBill(
-  r: Record<string, unknown>,
-): { downloadUrl: string } | { message: string } {
+export function mapOpenApiBill(r: Record<string, unknown>): { downloadUrl: string } | { message: string } {
   const code = str(r, "code");
   if (code === OPENAPI_CODE.success) {
     const url = str(r, "bill_download_url");
@@ -1571,10 +1279,10 @@ export function mapOpenApiBill(
       isRetryable: false,
     });
   }
-  throw new AlipayGatewayError(
-    `Alipay bill request failed: ${failureReason(r)}`,
-    { gatewayCode: code ?? "", isRetryable: true },
-  );
+  throw new AlipayGatewayError(`Alipay bill request failed: ${failureReason(r)}`, {
+    gatewayCode: code ?? "",
+    isRetryable: true,
+  });
 }
 
 /**
@@ -1589,8 +1297,7 @@ export function mapOpenApiNotification(
   ours: { appId?: string; sellerId?: string; utcOffsetMinutes?: number } = {},
 ): VerifiedNotification {
   const partnerTransId = optional(params["out_trade_no"]);
-  if (partnerTransId === undefined)
-    throw new AlipayResponseError("Notification lacks out_trade_no");
+  if (partnerTransId === undefined) throw new AlipayResponseError("Notification lacks out_trade_no");
   const currency = optional(params["trans_currency"]) ?? "CNY";
   const amountText = optional(params["total_amount"]);
   return {

@@ -6,11 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
-import {
-  createTestAlipayPki,
-  testRsaKeyPair,
-  type TestAlipayPki,
-} from "@kiosk/alipay-core/testing";
+import { createTestAlipayPki, testRsaKeyPair, type TestAlipayPki } from "@kiosk/alipay-core/testing";
 import { parseAlipayCertificate } from "@kiosk/alipay-core";
 import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,10 +44,7 @@ function certConfig(overrides: Partial<KeyCheckConfig> = {}): KeyCheckConfig {
   };
 }
 
-const check = (
-  config: KeyCheckConfig,
-  now = Date.now(),
-): ReturnType<typeof checkKeys> =>
+const check = (config: KeyCheckConfig, now = Date.now()): ReturnType<typeof checkKeys> =>
   checkKeys(config, {
     now: () => now,
     maxClockSkewMs: Number.MAX_SAFE_INTEGER,
@@ -95,17 +88,11 @@ describe("checkKeys in certificate mode", () => {
       ["clock", "pass"],
     ]);
     expect(result.diagnosis.code).toBe("ok");
-    expect(result.steps[2]?.detail).toContain(
-      parseAlipayCertificate(pki.appCertPem).sn,
-    );
+    expect(result.steps[2]?.detail).toContain(parseAlipayCertificate(pki.appCertPem).sn);
   });
 
   it.each<[string, () => Partial<KeyCheckConfig>, string]>([
-    [
-      "a missing root certificate",
-      () => ({ alipayRootCert: undefined }),
-      "cert_missing",
-    ],
+    ["a missing root certificate", () => ({ alipayRootCert: undefined }), "cert_missing"],
     [
       "a public key next to the certificates",
       () => ({ alipayPublicKey: pem(testRsaKeyPair().publicKey) }),
@@ -126,36 +113,21 @@ describe("checkKeys in certificate mode", () => {
       () => ({ alipayRootCert: pki.rootBundlePem.split(/(?=-----BEGIN)/)[1] }),
       "root_cert_wrong",
     ],
-    [
-      "the app's own certificate installed as Alipay's",
-      () => ({ alipayCert: pki.appCertPem }),
-      "gateway_key_mismatch",
-    ],
-  ])(
-    "diagnoses %s locally, without calling the gateway",
-    async (_name, change, code) => {
-      const result = await check(certConfig(change()));
-      expect(result.ok).toBe(false);
-      expect(result.diagnosis.code).toBe(code);
-      expect(
-        result.steps.find((s) => s.name === "gateway_query")?.status ?? "skip",
-      ).toBe("skip");
-    },
-  );
+    ["the app's own certificate installed as Alipay's", () => ({ alipayCert: pki.appCertPem }), "gateway_key_mismatch"],
+  ])("diagnoses %s locally, without calling the gateway", async (_name, change, code) => {
+    const result = await check(certConfig(change()));
+    expect(result.ok).toBe(false);
+    expect(result.diagnosis.code).toBe(code);
+    expect(result.steps.find((s) => s.name === "gateway_query")?.status ?? "skip").toBe("skip");
+  });
 
   it("diagnoses an expired certificate, and warns about one close to its end", async () => {
     const expired = await check(certConfig(), Date.UTC(2041, 0, 1));
     expect(expired.diagnosis.code).toBe("cert_expired");
-    expect(
-      expired.steps.find((s) => s.code === "cert_expired")?.detail,
-    ).toMatch(/expired on 2040-01-01/);
+    expect(expired.steps.find((s) => s.code === "cert_expired")?.detail).toMatch(/expired on 2040-01-01/);
     const soon = await check(certConfig(), Date.UTC(2039, 11, 20));
     expect(soon.ok).toBe(true);
-    expect(
-      soon.steps.some(
-        (s) => s.status === "warn" && /expires on 2040-01-01/.test(s.detail),
-      ),
-    ).toBe(true);
+    expect(soon.steps.some((s) => s.status === "warn" && /expires on 2040-01-01/.test(s.detail))).toBe(true);
   });
 
   it("diagnoses an app certificate Alipay does not have on record (another certificate for the same key)", async () => {
@@ -166,31 +138,20 @@ describe("checkKeys in certificate mode", () => {
 
   it("diagnoses a root file that is not Alipay's (the gateway rejects alipay_root_cert_sn)", async () => {
     const other = createTestAlipayPki({ appKey: app.privateKey });
-    const result = await check(
-      certConfig({ alipayRootCert: other.rootBundlePem }),
-    );
+    const result = await check(certConfig({ alipayRootCert: other.rootBundlePem }));
     expect(result.diagnosis.code).toBe("root_cert_wrong");
   });
 
   it("diagnoses Alipay answering under a rotated certificate the kiosk does not hold, and passes once it is installed", async () => {
-    const rotatedSn = parseAlipayCertificate(
-      pki.alipayCertPems[1] as string,
-    ).sn;
+    const rotatedSn = parseAlipayCertificate(pki.alipayCertPems[1] as string).sn;
     sandbox.rotateAlipayCert(rotatedSn);
     try {
       const result = await check(certConfig());
       expect(result.diagnosis.code).toBe("alipay_cert_unknown");
-      expect(
-        result.steps.find((s) => s.name === "gateway_query")?.detail,
-      ).toContain(rotatedSn);
-      expect(
-        (await check(certConfig({ alipayNextCert: pki.alipayCertPems[1] })))
-          .diagnosis.code,
-      ).toBe("ok");
+      expect(result.steps.find((s) => s.name === "gateway_query")?.detail).toContain(rotatedSn);
+      expect((await check(certConfig({ alipayNextCert: pki.alipayCertPems[1] }))).diagnosis.code).toBe("ok");
     } finally {
-      sandbox.rotateAlipayCert(
-        parseAlipayCertificate(pki.alipayCertPems[0] as string).sn,
-      );
+      sandbox.rotateAlipayCert(parseAlipayCertificate(pki.alipayCertPems[0] as string).sn);
     }
   });
 
@@ -223,9 +184,7 @@ describe("checkKeys in certificate mode", () => {
     };
     expect(await runCli(["check"], io)).toBe(0);
     expect(stdout).toMatch(/^Alipay key check: OK \(ok\)/);
-    expect(stdout).toMatch(
-      /\[ok {2}\] certificates: Certificate mode: app_cert_sn [0-9a-f]{32}/,
-    );
+    expect(stdout).toMatch(/\[ok {2}\] certificates: Certificate mode: app_cert_sn [0-9a-f]{32}/);
     stdout = "";
     expect(
       await runCli(["check"], {

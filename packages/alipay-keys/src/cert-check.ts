@@ -56,11 +56,25 @@ function day(date: Date): string {
 
 function validity(name: string, cert: AlipayCertificate, now: number, steps: CertStep[]): void {
   if (cert.notAfter.getTime() < now) {
-    steps.push({ name: "certificates", status: "fail", code: "cert_expired", detail: `${name} (SN ${cert.sn}) expired on ${day(cert.notAfter)}.` });
+    steps.push({
+      name: "certificates",
+      status: "fail",
+      code: "cert_expired",
+      detail: `${name} (SN ${cert.sn}) expired on ${day(cert.notAfter)}.`,
+    });
   } else if (cert.notBefore.getTime() > now) {
-    steps.push({ name: "certificates", status: "fail", code: "cert_expired", detail: `${name} (SN ${cert.sn}) is not valid before ${day(cert.notBefore)}.` });
+    steps.push({
+      name: "certificates",
+      status: "fail",
+      code: "cert_expired",
+      detail: `${name} (SN ${cert.sn}) is not valid before ${day(cert.notBefore)}.`,
+    });
   } else if (cert.notAfter.getTime() - now < CERT_EXPIRY_WARNING_MS) {
-    steps.push({ name: "certificates", status: "warn", detail: `${name} (SN ${cert.sn}) expires on ${day(cert.notAfter)}: renew it soon.` });
+    steps.push({
+      name: "certificates",
+      status: "warn",
+      detail: `${name} (SN ${cert.sn}) expires on ${day(cert.notAfter)}: renew it soon.`,
+    });
   }
 }
 
@@ -74,7 +88,9 @@ export function checkCertificates(
   now: number,
 ): { steps: CertStep[]; sns?: { appCertSn: string; alipayCertSn: string; alipayRootCertSn: string } } {
   const steps: CertStep[] = [];
-  const missing = (["appCert", "alipayCert", "alipayRootCert"] as const).filter((k) => input[k] === undefined || input[k].trim() === "");
+  const missing = (["appCert", "alipayCert", "alipayRootCert"] as const).filter(
+    (k) => input[k] === undefined || input[k].trim() === "",
+  );
   if (missing.length > 0) {
     steps.push({
       name: "certificates",
@@ -91,7 +107,12 @@ export function checkCertificates(
       return parseAlipayCertificates(text)[0];
     } catch (error) {
       const reason = error instanceof AlipayCertificateError ? error.message : "unreadable";
-      steps.push({ name: "certificates", status: "fail", code: "cert_unreadable", detail: `${VARIABLE[key]}: ${reason}.` });
+      steps.push({
+        name: "certificates",
+        status: "fail",
+        code: "cert_unreadable",
+        detail: `${VARIABLE[key]}: ${reason}.`,
+      });
       return undefined;
     }
   };
@@ -103,7 +124,12 @@ export function checkCertificates(
     rootSn = rootCertificateSn(input.alipayRootCert as string);
   } catch (error) {
     const reason = error instanceof AlipayCertificateError ? error.message : "unreadable";
-    steps.push({ name: "certificates", status: "fail", code: "root_cert_wrong", detail: `${VARIABLE.alipayRootCert}: ${reason}.` });
+    steps.push({
+      name: "certificates",
+      status: "fail",
+      code: "root_cert_wrong",
+      detail: `${VARIABLE.alipayRootCert}: ${reason}.`,
+    });
   }
   if (app !== undefined && privateKey !== undefined && !spki(app.publicKey).equals(spki(privateKey))) {
     steps.push({

@@ -2,7 +2,13 @@
  * The key check against the real sandbox gateway (in-process, port 0): generated keys pass,
  * then each piece is broken in turn and must get its own diagnosis.
  */
-import { AlipayGatewayError, AlipayNetworkError, AlipaySignatureError, FetchTransport, generateRsaKeyPair } from "@kiosk/alipay-core";
+import {
+  AlipayGatewayError,
+  AlipayNetworkError,
+  AlipaySignatureError,
+  FetchTransport,
+  generateRsaKeyPair,
+} from "@kiosk/alipay-core";
 import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkKeys, classifyGatewayError, type KeyCheckConfig } from "./check.ts";
@@ -96,12 +102,16 @@ describe("checkKeys against the sandbox", () => {
     expect(step?.detail).toContain("Museum: secondary_merchant_id");
     expect(step?.detail).toContain("Harbour: secondary_merchant_id, store_id");
     expect(step?.detail).not.toContain("Skyline");
-    const complete = await checkKeys(rsaConfig({ merchantFields: [{ scope: "Skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-1" }] }));
+    const complete = await checkKeys(
+      rsaConfig({ merchantFields: [{ scope: "Skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-1" }] }),
+    );
     expect(complete.steps.find((s) => s.name === "merchant_fields")?.status).toBe("pass");
   });
 
   it("passes with an MD5 key", async () => {
-    const result = await checkKeys(rsaConfig({ signType: "MD5", md5Key: MD5_KEY, privateKey: undefined, alipayPublicKey: undefined }));
+    const result = await checkKeys(
+      rsaConfig({ signType: "MD5", md5Key: MD5_KEY, privateKey: undefined, alipayPublicKey: undefined }),
+    );
     expect(result.diagnosis.code).toBe("ok");
   });
 
@@ -116,10 +126,15 @@ describe("checkKeys against the sandbox", () => {
   });
 
   it("swapped pair found locally when the uploaded public key is given", async () => {
-    const result = await checkKeys(rsaConfig({ privateKey: otherMerchant.privateKeyPem, uploadedPublicKey: merchant.publicKeyForPortal }));
+    const result = await checkKeys(
+      rsaConfig({ privateKey: otherMerchant.privateKeyPem, uploadedPublicKey: merchant.publicKeyForPortal }),
+    );
     expect(result.diagnosis.code).toBe("pair_mismatch");
     expect(result.steps.find((s) => s.name === "local_pair")).toMatchObject({ status: "fail", code: "pair_mismatch" });
-    expect(result.fingerprints).toMatchObject({ privateKey: otherMerchant.fingerprint, uploadedPublicKey: merchant.fingerprint });
+    expect(result.fingerprints).toMatchObject({
+      privateKey: otherMerchant.fingerprint,
+      uploadedPublicKey: merchant.fingerprint,
+    });
   });
 
   it("PKCS#1 where PKCS#8 is expected → wrong_format, and the gateway step still shows the pair itself is right", async () => {
@@ -140,7 +155,9 @@ describe("checkKeys against the sandbox", () => {
 
   it("base64 damaged by copy-and-paste → wrong_format, no gateway call", async () => {
     const body = bodyOf(merchant.privateKeyPem);
-    const result = await checkKeys(rsaConfig({ privateKey: `-----BEGIN PRIVATE KEY-----\n${body.slice(0, 300)}\n-----END PRIVATE KEY-----` }));
+    const result = await checkKeys(
+      rsaConfig({ privateKey: `-----BEGIN PRIVATE KEY-----\n${body.slice(0, 300)}\n-----END PRIVATE KEY-----` }),
+    );
     expect(result.diagnosis.code).toBe("wrong_format");
     expect(result.steps.find((s) => s.name === "gateway_query")?.status).toBe("skip");
   });
@@ -156,7 +173,9 @@ describe("checkKeys against the sandbox", () => {
   });
 
   it("wrong MD5 key → md5_key_wrong", async () => {
-    const result = await checkKeys(rsaConfig({ signType: "MD5", md5Key: "x".repeat(32), privateKey: undefined, alipayPublicKey: undefined }));
+    const result = await checkKeys(
+      rsaConfig({ signType: "MD5", md5Key: "x".repeat(32), privateKey: undefined, alipayPublicKey: undefined }),
+    );
     expect(result.diagnosis.code).toBe("md5_key_wrong");
     expect(result.diagnosis.explanation).toMatch(/ALIPAY_MD5_KEY/);
     expect(allText(result)).not.toContain("x".repeat(32));
@@ -171,7 +190,9 @@ describe("checkKeys against the sandbox", () => {
   it("our own public key configured as Alipay's → gateway_key_mismatch found locally", async () => {
     const result = await checkKeys(rsaConfig({ alipayPublicKey: merchant.publicKeyForPortal }));
     expect(result.diagnosis.code).toBe("gateway_key_mismatch");
-    expect(result.steps.find((s) => s.name === "local_pair")?.detail).toMatch(/public half of the kiosk's own private key/);
+    expect(result.steps.find((s) => s.name === "local_pair")?.detail).toMatch(
+      /public half of the kiosk's own private key/,
+    );
   });
 
   it("a private key where Alipay's public key belongs → wrong_format", async () => {
@@ -210,7 +231,8 @@ describe("checkKeys against the sandbox", () => {
 });
 
 describe("classifyGatewayError", () => {
-  const gw = (gatewayCode: string, subCode?: string) => new AlipayGatewayError("x", { gatewayCode, isRetryable: false, ...(subCode ? { subCode } : {}) });
+  const gw = (gatewayCode: string, subCode?: string) =>
+    new AlipayGatewayError("x", { gatewayCode, isRetryable: false, ...(subCode ? { subCode } : {}) });
   it.each([
     [gw("ILLEGAL_SIGN"), "RSA2", "pair_mismatch"],
     [gw("ILLEGAL_SIGN"), "MD5", "md5_key_wrong"],

@@ -27,7 +27,14 @@ import {
 } from "@kiosk/alipay-core";
 import { checkCertificates, isCertMode, type CertCheckInput } from "./cert-check.ts";
 import { diagnosisFor, type Diagnosis, type DiagnosisCode } from "./diagnoses.ts";
-import { fingerprint, inspectKey, isMatchingPair, normalisePrivateKey, normalisePublicKey, type KeyInspection } from "./keys.ts";
+import {
+  fingerprint,
+  inspectKey,
+  isMatchingPair,
+  normalisePrivateKey,
+  normalisePublicKey,
+  type KeyInspection,
+} from "./keys.ts";
 
 export type KeyCheckConfig = {
   protocol?: "mapi" | "openapi";
@@ -74,7 +81,16 @@ export type KeyCheckDeps = {
   maxClockSkewMs?: number;
 };
 
-export type StepName = "config" | "private_key_format" | "alipay_public_key_format" | "uploaded_public_key" | "local_pair" | "certificates" | "gateway_query" | "clock" | "merchant_fields";
+export type StepName =
+  | "config"
+  | "private_key_format"
+  | "alipay_public_key_format"
+  | "uploaded_public_key"
+  | "local_pair"
+  | "certificates"
+  | "gateway_query"
+  | "clock"
+  | "merchant_fields";
 
 export type CheckStep = {
   name: StepName;
@@ -116,7 +132,10 @@ class DateCapturingTransport implements HttpTransport {
 }
 
 /** Maps what the probe query threw to a diagnosis code and a one-line detail. */
-export function classifyGatewayError(error: unknown, signType: KeyCheckConfig["signType"]): { code: DiagnosisCode; detail: string } {
+export function classifyGatewayError(
+  error: unknown,
+  signType: KeyCheckConfig["signType"],
+): { code: DiagnosisCode; detail: string } {
   if (error instanceof AlipayGatewayError) {
     const code = error.gatewayCode.toUpperCase();
     const sub = (error.subCode ?? "").toLowerCase();
@@ -127,19 +146,38 @@ export function classifyGatewayError(error: unknown, signType: KeyCheckConfig["s
         : { code: "app_cert_rejected", detail: `${what}: it rejected app_cert_sn.` };
     }
     if (code === "ILLEGAL_SIGN" || sub === "isv.invalid-signature") {
-      return { code: signType === "MD5" ? "md5_key_wrong" : "pair_mismatch", detail: `${what}: it rejected the request's signature.` };
+      return {
+        code: signType === "MD5" ? "md5_key_wrong" : "pair_mismatch",
+        detail: `${what}: it rejected the request's signature.`,
+      };
     }
-    if (code === "ILLEGAL_PARTNER" || code === "ILLEGAL_PARTNER_EXTERFACE" || sub === "isv.invalid-app-id" || sub === "isv.missing-app-id") {
+    if (
+      code === "ILLEGAL_PARTNER" ||
+      code === "ILLEGAL_PARTNER_EXTERFACE" ||
+      sub === "isv.invalid-app-id" ||
+      sub === "isv.missing-app-id"
+    ) {
       return { code: "partner_unknown", detail: `${what}.` };
     }
-    if (code === "ILLEGAL_SIGN_TYPE" || sub === "isv.invalid-signature-type") return { code: "sign_type_rejected", detail: `${what}.` };
-    if (code === "ILLEGAL_CHARSET" || sub === "isv.invalid-charset" || code === "ILLEGAL_ENCODING") return { code: "charset", detail: `${what}.` };
-    if (sub === "isv.invalid-timestamp" || code === "ILLEGAL_TIMESTAMP" || code === "ILLEGAL_REQUEST_TIME") return { code: "clock_skew", detail: `${what}.` };
+    if (code === "ILLEGAL_SIGN_TYPE" || sub === "isv.invalid-signature-type")
+      return { code: "sign_type_rejected", detail: `${what}.` };
+    if (code === "ILLEGAL_CHARSET" || sub === "isv.invalid-charset" || code === "ILLEGAL_ENCODING")
+      return { code: "charset", detail: `${what}.` };
+    if (sub === "isv.invalid-timestamp" || code === "ILLEGAL_TIMESTAMP" || code === "ILLEGAL_REQUEST_TIME")
+      return { code: "clock_skew", detail: `${what}.` };
     return { code: "gateway_unreachable", detail: `${what}, which says nothing about the keys.` };
   }
   if (error instanceof AlipaySignatureError) {
-    if (error.reason === "sign_type_mismatch") return { code: "sign_type_rejected", detail: "The gateway answered with a different sign type than the request used." };
-    if (error.reason === "unknown_cert_sn") return { code: "alipay_cert_unknown", detail: `The gateway accepted the request, but ${error.message.replace(/^[^ ]+ response is /, "its answer is ")}.` };
+    if (error.reason === "sign_type_mismatch")
+      return {
+        code: "sign_type_rejected",
+        detail: "The gateway answered with a different sign type than the request used.",
+      };
+    if (error.reason === "unknown_cert_sn")
+      return {
+        code: "alipay_cert_unknown",
+        detail: `The gateway accepted the request, but ${error.message.replace(/^[^ ]+ response is /, "its answer is ")}.`,
+      };
     return {
       code: "gateway_key_mismatch",
       detail:
@@ -148,12 +186,26 @@ export function classifyGatewayError(error: unknown, signType: KeyCheckConfig["s
           : "The gateway accepted the request's signature, but its signed answer does not verify with the configured Alipay public key.",
     };
   }
-  if (error instanceof AlipayTimeoutError) return { code: "gateway_unreachable", detail: `No answer within ${error.timeoutMs} ms.` };
+  if (error instanceof AlipayTimeoutError)
+    return { code: "gateway_unreachable", detail: `No answer within ${error.timeoutMs} ms.` };
   if (error instanceof AlipayNetworkError) {
-    return { code: "gateway_unreachable", detail: error.httpStatus !== undefined ? `The gateway answered HTTP ${error.httpStatus}.` : `Connection failed (${error.message}).` };
+    return {
+      code: "gateway_unreachable",
+      detail:
+        error.httpStatus !== undefined
+          ? `The gateway answered HTTP ${error.httpStatus}.`
+          : `Connection failed (${error.message}).`,
+    };
   }
-  if (error instanceof AlipayResponseError) return { code: "gateway_unreachable", detail: "The answer was not an Alipay gateway response (is the URL right?)." };
-  return { code: "gateway_unreachable", detail: `Unexpected error: ${error instanceof Error ? error.name : "unknown"}.` };
+  if (error instanceof AlipayResponseError)
+    return {
+      code: "gateway_unreachable",
+      detail: "The answer was not an Alipay gateway response (is the URL right?).",
+    };
+  return {
+    code: "gateway_unreachable",
+    detail: `Unexpected error: ${error instanceof Error ? error.name : "unknown"}.`,
+  };
 }
 
 function inspectStep(
@@ -182,14 +234,30 @@ function inspectStep(
     });
     return { ...inspection, key: undefined };
   }
-  const blocking = inspection.issues.filter((i) => i.code === "pkcs1_private" || i.code === "pkcs1_public" || i.code === "label_mismatch" || i.code === "small_key");
+  const blocking = inspection.issues.filter(
+    (i) =>
+      i.code === "pkcs1_private" || i.code === "pkcs1_public" || i.code === "label_mismatch" || i.code === "small_key",
+  );
   const cosmetic = inspection.issues.filter((i) => i.severity === "fixable" && !blocking.includes(i));
   if (blocking.length > 0) {
-    steps.push({ name, status: "fail", code: "wrong_format", detail: `${label}: ${blocking.map((i) => i.message).join(" ")} (fingerprint ${fingerprint(inspection.key)})` });
+    steps.push({
+      name,
+      status: "fail",
+      code: "wrong_format",
+      detail: `${label}: ${blocking.map((i) => i.message).join(" ")} (fingerprint ${fingerprint(inspection.key)})`,
+    });
   } else if (cosmetic.length > 0) {
-    steps.push({ name, status: "warn", detail: `${label} is readable but untidy: ${cosmetic.map((i) => i.message).join(" ")} (fingerprint ${fingerprint(inspection.key)})` });
+    steps.push({
+      name,
+      status: "warn",
+      detail: `${label} is readable but untidy: ${cosmetic.map((i) => i.message).join(" ")} (fingerprint ${fingerprint(inspection.key)})`,
+    });
   } else {
-    steps.push({ name, status: "pass", detail: `${label} is a ${inspection.modulusBits ?? "?"}-bit ${expected === "private" ? "PKCS#8" : "SPKI"} key (fingerprint ${fingerprint(inspection.key)}).` });
+    steps.push({
+      name,
+      status: "pass",
+      detail: `${label} is a ${inspection.modulusBits ?? "?"}-bit ${expected === "private" ? "PKCS#8" : "SPKI"} key (fingerprint ${fingerprint(inspection.key)}).`,
+    });
   }
   return inspection;
 }
@@ -214,11 +282,17 @@ export function merchantFieldsStep(scopes: ReadonlyArray<MerchantFieldsScope>): 
   const gaps = scopes
     .map((s) => {
       const fields = s.fields ?? ["secondary_merchant_id", "store_id"];
-      const isMissing = (f: "secondary_merchant_id" | "store_id"): boolean => fields.includes(f) && !(f === "store_id" ? s.storeId : s.secondaryMerchantId);
+      const isMissing = (f: "secondary_merchant_id" | "store_id"): boolean =>
+        fields.includes(f) && !(f === "store_id" ? s.storeId : s.secondaryMerchantId);
       return { scope: s.scope, missing: (["secondary_merchant_id", "store_id"] as const).filter(isMissing) };
     })
     .filter((g) => g.missing.length > 0);
-  if (gaps.length === 0) return { name: "merchant_fields", status: "pass", detail: `Every pay carries its merchant fields (${scopes.length} checked).` };
+  if (gaps.length === 0)
+    return {
+      name: "merchant_fields",
+      status: "pass",
+      detail: `Every pay carries its merchant fields (${scopes.length} checked).`,
+    };
   return {
     name: "merchant_fields",
     status: "warn",
@@ -239,17 +313,31 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
   if (isMd5 && !config.md5Key) missing.push("ALIPAY_MD5_KEY");
   if (!isMd5 && !config.privateKey?.trim()) missing.push("ALIPAY_PRIVATE_KEY or ALIPAY_PRIVATE_KEY_FILE");
   const certMode = isCertMode(config);
-  if (certMode && protocol !== "openapi") missing.push("ALIPAY_PROTOCOL=openapi (public-key certificates are an Open Platform mode; unset the ALIPAY_*_CERT variables for MAPI)");
+  if (certMode && protocol !== "openapi")
+    missing.push(
+      "ALIPAY_PROTOCOL=openapi (public-key certificates are an Open Platform mode; unset the ALIPAY_*_CERT variables for MAPI)",
+    );
   if (certMode && config.alipayPublicKey?.trim()) {
-    steps.push({ name: "config", status: "fail", code: "cert_missing", detail: "Both ALIPAY_PUBLIC_KEY and certificates are set: use one mode. In certificate mode, unset ALIPAY_PUBLIC_KEY(_FILE)." });
+    steps.push({
+      name: "config",
+      status: "fail",
+      code: "cert_missing",
+      detail:
+        "Both ALIPAY_PUBLIC_KEY and certificates are set: use one mode. In certificate mode, unset ALIPAY_PUBLIC_KEY(_FILE).",
+    });
     return finish(steps, fingerprints);
   }
-  if (!isMd5 && !certMode && !config.alipayPublicKey?.trim()) missing.push("ALIPAY_PUBLIC_KEY or ALIPAY_PUBLIC_KEY_FILE");
+  if (!isMd5 && !certMode && !config.alipayPublicKey?.trim())
+    missing.push("ALIPAY_PUBLIC_KEY or ALIPAY_PUBLIC_KEY_FILE");
   if (missing.length > 0) {
     steps.push({ name: "config", status: "fail", code: "config_missing", detail: `Missing: ${missing.join(", ")}.` });
     return finish(steps, fingerprints);
   }
-  steps.push({ name: "config", status: "pass", detail: `${protocol === "mapi" ? `Partner ${config.partnerId ?? ""}` : `App ${config.appId ?? ""}`}, sign type ${config.signType}, gateway ${config.gatewayUrl}.` });
+  steps.push({
+    name: "config",
+    status: "pass",
+    detail: `${protocol === "mapi" ? `Partner ${config.partnerId ?? ""}` : `App ${config.appId ?? ""}`}, sign type ${config.signType}, gateway ${config.gatewayUrl}.`,
+  });
 
   let privateKeyPem: string | undefined;
   let alipayPublicKeyPem: string | undefined;
@@ -268,8 +356,22 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
     }
     md5Key = trimmed;
   } else {
-    const priv = inspectStep("private_key_format", config.privateKey, "private", "The private key (ALIPAY_PRIVATE_KEY)", steps);
-    const pub = certMode ? undefined : inspectStep("alipay_public_key_format", config.alipayPublicKey, "public", "Alipay's public key (ALIPAY_PUBLIC_KEY)", steps);
+    const priv = inspectStep(
+      "private_key_format",
+      config.privateKey,
+      "private",
+      "The private key (ALIPAY_PRIVATE_KEY)",
+      steps,
+    );
+    const pub = certMode
+      ? undefined
+      : inspectStep(
+          "alipay_public_key_format",
+          config.alipayPublicKey,
+          "public",
+          "Alipay's public key (ALIPAY_PUBLIC_KEY)",
+          steps,
+        );
     if (priv?.key) {
       privateKeyPem = normalisePrivateKey(priv.key);
       fingerprints.privateKey = fingerprint(priv.key);
@@ -283,17 +385,28 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
         name: "local_pair",
         status: "fail",
         code: "gateway_key_mismatch",
-        detail: "ALIPAY_PUBLIC_KEY is the public half of the kiosk's own private key. It must be Alipay's public key, a different key shown next to yours in the merchant portal.",
+        detail:
+          "ALIPAY_PUBLIC_KEY is the public half of the kiosk's own private key. It must be Alipay's public key, a different key shown next to yours in the merchant portal.",
       });
     }
     if (config.uploadedPublicKey !== undefined) {
-      const uploaded = inspectStep("uploaded_public_key", config.uploadedPublicKey, "public", "The uploaded merchant public key", steps);
+      const uploaded = inspectStep(
+        "uploaded_public_key",
+        config.uploadedPublicKey,
+        "public",
+        "The uploaded merchant public key",
+        steps,
+      );
       if (uploaded?.key) fingerprints.uploadedPublicKey = fingerprint(uploaded.key);
       if (priv?.key && uploaded?.key) {
         const matches = isMatchingPair(priv.key, uploaded.key);
         steps.push(
           matches
-            ? { name: "local_pair", status: "pass", detail: `The private key matches the uploaded public key (${fingerprints.privateKey ?? ""}).` }
+            ? {
+                name: "local_pair",
+                status: "pass",
+                detail: `The private key matches the uploaded public key (${fingerprints.privateKey ?? ""}).`,
+              }
             : {
                 name: "local_pair",
                 status: "fail",
@@ -304,7 +417,11 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
       }
     }
     if (certMode) {
-      const certs = checkCertificates(config, privateKeyPem === undefined ? undefined : createPrivateKey(privateKeyPem), (deps.now ?? Date.now)());
+      const certs = checkCertificates(
+        config,
+        privateKeyPem === undefined ? undefined : createPrivateKey(privateKeyPem),
+        (deps.now ?? Date.now)(),
+      );
       steps.push(...certs.steps);
       if (certs.sns === undefined || certs.steps.some((s) => s.status === "fail")) {
         steps.push({ name: "gateway_query", status: "skip", detail: "Skipped: the certificates are not usable." });
@@ -353,12 +470,20 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
     client = createAlipayClient(clientConfig, { transport });
   } catch (error) {
     const message = error instanceof AlipayConfigError ? error.message : "the client could not be built";
-    steps.push({ name: "gateway_query", status: "fail", code: "config_missing", detail: `The configuration was refused: ${message}` });
+    steps.push({
+      name: "gateway_query",
+      status: "fail",
+      code: "config_missing",
+      detail: `The configuration was refused: ${message}`,
+    });
     return finish(steps, fingerprints);
   }
   const probeId = deps.probeId?.() ?? `KEYCHECK${randomBytes(10).toString("hex").toUpperCase()}`;
   try {
-    const result = await client.query({ partnerTransId: probeId, currency: config.currency ?? "USD" }, { timeoutMs: deps.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS });
+    const result = await client.query(
+      { partnerTransId: probeId, currency: config.currency ?? "USD" },
+      { timeoutMs: deps.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS },
+    );
     steps.push({
       name: "gateway_query",
       status: "pass",
@@ -375,7 +500,11 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
 function checkClock(dateHeader: string | undefined, now: number, maxSkewMs: number, steps: CheckStep[]): void {
   const gatewayMs = dateHeader === undefined ? Number.NaN : Date.parse(dateHeader);
   if (Number.isNaN(gatewayMs)) {
-    steps.push({ name: "clock", status: "skip", detail: "The gateway sent no usable Date header; the clock was not compared." });
+    steps.push({
+      name: "clock",
+      status: "skip",
+      detail: "The gateway sent no usable Date header; the clock was not compared.",
+    });
     return;
   }
   const skewMs = now - gatewayMs;

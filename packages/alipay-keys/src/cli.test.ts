@@ -30,10 +30,19 @@ let privateFile = "";
 /** Every line the CLI wrote in this file's tests. */
 const transcript: string[] = [];
 
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: dir, uid: 1000 });
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env,
+    cwd: dir,
+    uid: 1000,
+  });
   transcript.push(stdout, stderr);
   return { code, stdout, stderr };
 }
@@ -54,7 +63,12 @@ function privateFragments(pem: string): string[] {
 }
 
 function baseEnv(envFile: string): Record<string, string> {
-  return { ALIPAY_GATEWAY_URL: sandbox.gatewayUrl, ALIPAY_PARTNER_ID: PARTNER_ID, ALIPAY_SIGN_TYPE: "RSA2", ENV_FILE_FOR_TEST: envFile };
+  return {
+    ALIPAY_GATEWAY_URL: sandbox.gatewayUrl,
+    ALIPAY_PARTNER_ID: PARTNER_ID,
+    ALIPAY_SIGN_TYPE: "RSA2",
+    ENV_FILE_FOR_TEST: envFile,
+  };
 }
 
 beforeAll(async () => {
@@ -63,7 +77,11 @@ beforeAll(async () => {
   const gen = await cli(["generate", "--out", "keys"]);
   expect(gen.code).toBe(0);
   portalKey = gen.stdout.trim();
-  privateFile = join(dir, "keys", readdirSync(join(dir, "keys")).find((f) => f.startsWith("alipay-private-"))!);
+  privateFile = join(
+    dir,
+    "keys",
+    readdirSync(join(dir, "keys")).find((f) => f.startsWith("alipay-private-"))!,
+  );
   sandbox = await startSandbox({
     port: 0,
     tickIntervalMs: 0,
@@ -89,7 +107,11 @@ describe("alipay-keys CLI", () => {
 
   it("public-key prints the same portal line for the PKCS#8 file and a PKCS#1 copy of it", async () => {
     const pkcs1File = join(dir, "pkcs1.pem");
-    writeFileSync(pkcs1File, createPrivateKey(readFileSync(privateFile, "utf8")).export({ type: "pkcs1", format: "pem" }).toString(), { mode: 0o600 });
+    writeFileSync(
+      pkcs1File,
+      createPrivateKey(readFileSync(privateFile, "utf8")).export({ type: "pkcs1", format: "pem" }).toString(),
+      { mode: 0o600 },
+    );
     expect((await cli(["public-key", privateFile])).stdout.trim()).toBe(portalKey);
     const r = await cli(["public-key", pkcs1File]);
     expect(r.stdout.trim()).toBe(portalKey);
@@ -103,7 +125,10 @@ describe("alipay-keys CLI", () => {
     expect(inst.code).toBe(0);
     const env = readEnvFile(envFile);
     expect(statSync(env.ALIPAY_PRIVATE_KEY_FILE!).mode & 0o777).toBe(0o600);
-    writeFileSync(envFile, `${readFileSync(envFile, "utf8")}ALIPAY_PUBLIC_KEY_FILE=${join(dir, "alipay-public.txt")}\n`);
+    writeFileSync(
+      envFile,
+      `${readFileSync(envFile, "utf8")}ALIPAY_PUBLIC_KEY_FILE=${join(dir, "alipay-public.txt")}\n`,
+    );
     const check = await cli(["check", "--env-file", envFile], baseEnv(envFile));
     expect(check.stdout).toMatch(/^Alipay key check: OK \(ok\)/);
     expect(check.code).toBe(0);
@@ -115,17 +140,32 @@ describe("alipay-keys CLI", () => {
     const other = generateKeyPair();
     const otherFile = join(dir, "other.pem");
     writeFileSync(otherFile, other.privateKeyPem, { mode: 0o600 });
-    const pkcs1 = createPrivateKey(readFileSync(privateFile, "utf8")).export({ type: "pkcs1", format: "pem" }).toString().replace(/\n/g, "\\n");
+    const pkcs1 = createPrivateKey(readFileSync(privateFile, "utf8"))
+      .export({ type: "pkcs1", format: "pem" })
+      .toString()
+      .replace(/\n/g, "\\n");
     const good = { ALIPAY_PRIVATE_KEY_FILE: privateFile, ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay-public.txt") };
     const cases: Array<[string, Record<string, string>, string]> = [
       ["swapped pair", { ...good, ALIPAY_PRIVATE_KEY_FILE: otherFile }, "pair_mismatch"],
-      ["PKCS#1 inline", { ALIPAY_PRIVATE_KEY: pkcs1, ALIPAY_PUBLIC_KEY_FILE: good.ALIPAY_PUBLIC_KEY_FILE }, "wrong_format"],
+      [
+        "PKCS#1 inline",
+        { ALIPAY_PRIVATE_KEY: pkcs1, ALIPAY_PUBLIC_KEY_FILE: good.ALIPAY_PUBLIC_KEY_FILE },
+        "wrong_format",
+      ],
       ["wrong MD5 key", { ALIPAY_SIGN_TYPE: "MD5", ALIPAY_MD5_KEY: "0".repeat(32) }, "md5_key_wrong"],
-      ["wrong gateway key", { ...good, ALIPAY_PUBLIC_KEY: generateRsaKeyPair().publicKeyBase64, ALIPAY_PUBLIC_KEY_FILE: "" }, "gateway_key_mismatch"],
+      [
+        "wrong gateway key",
+        { ...good, ALIPAY_PUBLIC_KEY: generateRsaKeyPair().publicKeyBase64, ALIPAY_PUBLIC_KEY_FILE: "" },
+        "gateway_key_mismatch",
+      ],
     ];
     for (const [name, vars, code] of cases) {
       const r = await cli(["check"], { ...baseEnv(""), ...vars });
-      expect({ name, code: r.code, line: r.stdout.split("\n")[0] }).toEqual({ name, code: 1, line: `Alipay key check: FAILED (${code})` });
+      expect({ name, code: r.code, line: r.stdout.split("\n")[0] }).toEqual({
+        name,
+        code: 1,
+        line: `Alipay key check: FAILED (${code})`,
+      });
       expect(r.stdout).toMatch(/What to do: /);
     }
     const md5 = await cli(["check"], { ...baseEnv(""), ALIPAY_SIGN_TYPE: "MD5", ALIPAY_MD5_KEY: MD5_KEY });
@@ -139,7 +179,10 @@ describe("alipay-keys CLI", () => {
     const nextFile = join(dir, "next-src.pem");
     writeFileSync(nextFile, next.privateKeyPem, { mode: 0o600 });
     expect((await cli(["install", "--private", nextFile, "--env-file", envFile, "--next"])).code).toBe(0);
-    const check = await cli(["check", "--next", "--env-file", envFile], { ...baseEnv(envFile), ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay-public.txt") });
+    const check = await cli(["check", "--next", "--env-file", envFile], {
+      ...baseEnv(envFile),
+      ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay-public.txt"),
+    });
     // Not uploaded to the gateway yet: the check says so before the switch.
     expect(check.stdout.split("\n")[0]).toBe("Alipay key check: FAILED (pair_mismatch)");
     const rot = await cli(["rotate", "--env-file", envFile]);
@@ -154,12 +197,19 @@ describe("alipay-keys CLI", () => {
     const missing = await cli(["public-key", join(dir, "nope.pem")]);
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.stderr).toMatch(/Cannot read .*nope\.pem \(ENOENT\)/);
-    expect((await cli(["install", "--private", privateFile, "--env", join(dir, "x.env"), "--owner", "1:1"])).stderr).toMatch(/needs root/);
+    expect(
+      (await cli(["install", "--private", privateFile, "--env", join(dir, "x.env"), "--owner", "1:1"])).stderr,
+    ).toMatch(/needs root/);
   });
 
   it("never printed private key material (in-process runs above)", () => {
     const all = transcript.join("\n");
-    const keys = [readFileSync(privateFile, "utf8"), ...readdirSync(dir).filter((f) => f.endsWith(".pem")).map((f) => readFileSync(join(dir, f), "utf8"))];
+    const keys = [
+      readFileSync(privateFile, "utf8"),
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith(".pem"))
+        .map((f) => readFileSync(join(dir, f), "utf8")),
+    ];
     expect(all.length).toBeGreaterThan(1000);
     for (const pem of keys) {
       const fragments = privateFragments(pem);
@@ -173,14 +223,22 @@ describe("alipay-keys CLI", () => {
     const run = promisify(execFile);
     const out = join(dir, "spawned");
     const gen = await run(TSX, [CLI, "generate", "--out", out], { cwd: dir });
-    const file = join(out, readdirSync(out).find((f) => f.startsWith("alipay-private-"))!);
+    const file = join(
+      out,
+      readdirSync(out).find((f) => f.startsWith("alipay-private-"))!,
+    );
     const envFile = join(dir, "spawned.env");
     writeFileSync(envFile, "");
     const inst = await run(TSX, [CLI, "install", "--private", file, "--env-file", envFile], { cwd: dir });
     const pub = await run(TSX, [CLI, "public-key", file], { cwd: dir });
-    const check = await run(TSX, [CLI, "check", "--env-file", envFile], { cwd: dir, env: { ...baseEnv(envFile), PATH: process.env.PATH ?? "", ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay-public.txt") } }).catch(
-      (e: { stdout: string; stderr: string; code: number }) => e,
-    );
+    const check = await run(TSX, [CLI, "check", "--env-file", envFile], {
+      cwd: dir,
+      env: {
+        ...baseEnv(envFile),
+        PATH: process.env.PATH ?? "",
+        ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay-public.txt"),
+      },
+    }).catch((e: { stdout: string; stderr: string; code: number }) => e);
     const all = [gen, inst, pub, check].map((r) => `${r.stdout}\n${r.stderr}`).join("\n");
     expect(all).toContain("Alipay key check: FAILED (pair_mismatch)"); // this pair was never uploaded
     for (const fragment of privateFragments(readFileSync(file, "utf8"))) expect(all).not.toContain(fragment);

@@ -12,7 +12,16 @@ import { checkKeys, type KeyCheckDeps, type KeyCheckResult } from "./check.ts";
 import { writeFileAtomic } from "./env-file.ts";
 import { checkConfigFromEnv, CliConfigError, loadEnvSource, processEnv, type EnvSource } from "./env.ts";
 import { installPrivateKey, KEY_DIR_MODE, PRIVATE_KEY_FILE_MODE, rotateEnvFile } from "./install.ts";
-import { describeEncoding, fingerprint, generateKeyPair, inspectKey, KeyFormatError, normalisePublicKey, publicKeyForPortal, shortKeyId } from "./keys.ts";
+import {
+  describeEncoding,
+  fingerprint,
+  generateKeyPair,
+  inspectKey,
+  KeyFormatError,
+  normalisePublicKey,
+  publicKeyForPortal,
+  shortKeyId,
+} from "./keys.ts";
 
 export const USAGE = `alipay-keys: Alipay merchant key tooling for the kiosk
 
@@ -121,9 +130,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const file = positionals[0];
         if (file === undefined) throw new UsageError("public-key needs the private key file.");
         const inspection = inspectKey(readText(resolve(cwd, file)));
-        if (inspection.key === undefined) throw new KeyFormatError(`Cannot read ${file}: ${inspection.issues.map((i) => i.message).join(" ")}`, inspection.issues);
+        if (inspection.key === undefined)
+          throw new KeyFormatError(
+            `Cannot read ${file}: ${inspection.issues.map((i) => i.message).join(" ")}`,
+            inspection.issues,
+          );
         io.stdout(values.pem === true ? normalisePublicKey(inspection.key) : `${publicKeyForPortal(inspection.key)}\n`);
-        io.stderr(`Fingerprint ${fingerprint(inspection.key)}${inspection.encoding ? ` (read from a ${describeEncoding(inspection.encoding)})` : ""}.\n`);
+        io.stderr(
+          `Fingerprint ${fingerprint(inspection.key)}${inspection.encoding ? ` (read from a ${describeEncoding(inspection.encoding)})` : ""}.\n`,
+        );
         return 0;
       }
       case "inspect": {
@@ -132,7 +147,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (file === undefined) throw new UsageError("inspect needs a key file.");
         const inspection = inspectKey(readText(resolve(cwd, file)));
         if (inspection.key && inspection.encoding) {
-          io.stdout(`${file}: ${describeEncoding(inspection.encoding)}, ${inspection.container === "pem" ? "PEM" : "bare base64"}, ${inspection.modulusBits ?? "?"} bits, fingerprint ${fingerprint(inspection.key)}\n`);
+          io.stdout(
+            `${file}: ${describeEncoding(inspection.encoding)}, ${inspection.container === "pem" ? "PEM" : "bare base64"}, ${inspection.modulusBits ?? "?"} bits, fingerprint ${fingerprint(inspection.key)}\n`,
+          );
         } else {
           io.stdout(`${file}: not a readable RSA key\n`);
         }
@@ -150,7 +167,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         });
         const privateFile = str(values.private);
         const envFile = str(values["env-file"]) ?? str(values.env);
-        if (privateFile === undefined || envFile === undefined) throw new UsageError("install needs --private <file> and --env-file <file>.");
+        if (privateFile === undefined || envFile === undefined)
+          throw new UsageError("install needs --private <file> and --env-file <file>.");
         let owner: { uid: number; gid: number } | undefined;
         const ownerText = str(values.owner);
         if (ownerText !== undefined) {
@@ -168,9 +186,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           ...(owner ? { owner } : {}),
         });
         for (const repair of result.repairs) io.stderr(`Repaired: ${repair.message}\n`);
-        for (const name of result.removedVariables) io.stderr(`Removed the inline ${name} from the env file (replaced by ${result.envVariable}).\n`);
-        io.stdout(`Installed ${result.slot} key ${result.fingerprint}\n  ${result.keyFile} (mode 0600${owner ? `, owner ${owner.uid}:${owner.gid}` : ""})\n  ${result.envVariable} set in ${resolve(cwd, envFile)}\n`);
-        io.stdout(result.slot === "next" ? "Check it with: alipay-keys check --next --env-file <file>; switch with alipayKeys.switchToNext or alipay-keys rotate.\n" : "Restart the server to use it, and run: alipay-keys check --env-file <file>\n");
+        for (const name of result.removedVariables)
+          io.stderr(`Removed the inline ${name} from the env file (replaced by ${result.envVariable}).\n`);
+        io.stdout(
+          `Installed ${result.slot} key ${result.fingerprint}\n  ${result.keyFile} (mode 0600${owner ? `, owner ${owner.uid}:${owner.gid}` : ""})\n  ${result.envVariable} set in ${resolve(cwd, envFile)}\n`,
+        );
+        io.stdout(
+          result.slot === "next"
+            ? "Check it with: alipay-keys check --next --env-file <file>; switch with alipayKeys.switchToNext or alipay-keys rotate.\n"
+            : "Restart the server to use it, and run: alipay-keys check --env-file <file>\n",
+        );
         return 0;
       }
       case "check": {
@@ -185,7 +210,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const source = loadEnvSource(envFile === undefined ? undefined : resolve(cwd, envFile), io.env ?? processEnv());
         const config = checkConfigFromEnv(source, { baseDir: cwd, useNextKey: values.next === true });
         const uploaded = str(values["uploaded-public-key"]);
-        const result = await checkKeys(uploaded === undefined ? config : { ...config, uploadedPublicKey: readText(resolve(cwd, uploaded)) }, io.checkDeps);
+        const result = await checkKeys(
+          uploaded === undefined ? config : { ...config, uploadedPublicKey: readText(resolve(cwd, uploaded)) },
+          io.checkDeps,
+        );
         io.stdout(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatCheck(result));
         return result.ok ? 0 : 1;
       }
@@ -194,8 +222,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const envFile = str(values["env-file"]) ?? str(values.env);
         if (envFile === undefined) throw new UsageError("rotate needs --env-file <file>.");
         const r = rotateEnvFile(resolve(cwd, envFile), { baseDir: cwd });
-        io.stdout(`Promoted the next key to current: ${r.currentFingerprint} (was ${r.previousFingerprint ?? "none"}).\n`);
-        io.stdout("Restart each server instance with this env file, or call alipayKeys.switchToNext on each running instance first.\n");
+        io.stdout(
+          `Promoted the next key to current: ${r.currentFingerprint} (was ${r.previousFingerprint ?? "none"}).\n`,
+        );
+        io.stdout(
+          "Restart each server instance with this env file, or call alipayKeys.switchToNext on each running instance first.\n",
+        );
         return 0;
       }
       case undefined:

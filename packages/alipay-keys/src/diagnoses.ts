@@ -69,7 +69,7 @@ const TEXT: Readonly<Record<DiagnosisCode, Omit<Diagnosis, "code">>> = {
     explanation:
       "The gateway accepted the kiosk's signature and sent a signed answer, but the signature on that answer does not verify with ALIPAY_PUBLIC_KEY. The configured key is not Alipay's public key for this merchant: often the merchant's own public key was pasted where Alipay's belongs (the portal shows both), the key belongs to the sandbox instead of production or the other way round, or the gateway URL points at a different environment than the key.",
     action:
-      "Copy \"Alipay public key\" (not \"your public key\" / \"application public key\") from the merchant portal for this partner or app into ALIPAY_PUBLIC_KEY_FILE, and make sure ALIPAY_GATEWAY_URL points at the same environment. Until then the kiosk will refuse every answer as unverified and no payment can complete.",
+      'Copy "Alipay public key" (not "your public key" / "application public key") from the merchant portal for this partner or app into ALIPAY_PUBLIC_KEY_FILE, and make sure ALIPAY_GATEWAY_URL points at the same environment. Until then the kiosk will refuse every answer as unverified and no payment can complete.',
   },
   md5_key_wrong: {
     title: "The MD5 key is wrong.",
@@ -96,7 +96,8 @@ const TEXT: Readonly<Record<DiagnosisCode, Omit<Diagnosis, "code">>> = {
     title: "This machine's clock is wrong.",
     explanation:
       "The gateway's clock and this machine's clock differ by more than the allowed tolerance (or the Open Platform rejected the request timestamp, isv.invalid-timestamp). Signed requests carry times; a wrong clock makes the Open Platform refuse them, puts wrong transaction times on MAPI payments and cancels, and breaks TLS certificate checks.",
-    action: "Enable time synchronisation (NTP, e.g. systemd-timesyncd or chrony) on this machine and check its time zone, then run the check again.",
+    action:
+      "Enable time synchronisation (NTP, e.g. systemd-timesyncd or chrony) on this machine and check its time zone, then run the check again.",
   },
   charset: {
     title: "Alipay rejected the request's character set.",

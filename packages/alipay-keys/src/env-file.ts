@@ -3,7 +3,20 @@
  * a few variables in place while keeping every other line (comments, order) as it was.
  * Writes are atomic (temp file in the same directory, fsync, rename) and keep the file's mode.
  */
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -78,9 +91,21 @@ export function editEnvText(text: string, edits: readonly EnvEdit[]): string {
  * `mode` (exclusive, never following a symlink), fsynced, then renamed over the target.
  * `owner` chowns the temp file first (needs root).
  */
-export function writeFileAtomic(path: string, content: string, options: { mode: number; owner?: { uid: number; gid: number } | undefined; chown?: (path: string, uid: number, gid: number) => void }): void {
+export function writeFileAtomic(
+  path: string,
+  content: string,
+  options: {
+    mode: number;
+    owner?: { uid: number; gid: number } | undefined;
+    chown?: (path: string, uid: number, gid: number) => void;
+  },
+): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), options.mode);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    options.mode,
+  );
   try {
     try {
       writeSync(fd, content);

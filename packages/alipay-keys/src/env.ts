@@ -40,32 +40,50 @@ function value(source: EnvSource, name: string): string | undefined {
 export function readKeyVariable(source: EnvSource, name: string, baseDir: string): string | undefined {
   const inline = value(source, name);
   const file = value(source, `${name}_FILE`);
-  if (inline !== undefined && file !== undefined) throw new CliConfigError(`${name}: set either ${name} or ${name}_FILE, not both.`);
+  if (inline !== undefined && file !== undefined)
+    throw new CliConfigError(`${name}: set either ${name} or ${name}_FILE, not both.`);
   if (file !== undefined) {
     const path = isAbsolute(file) ? file : resolve(baseDir, file);
     try {
       return readFileSync(path, "utf8");
     } catch (error) {
-      throw new CliConfigError(`${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+      throw new CliConfigError(
+        `${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+      );
     }
   }
   return inline?.replace(/\\n/g, "\n");
 }
 
 /** Builds the key check's configuration from ALIPAY_* variables. */
-export function checkConfigFromEnv(source: EnvSource, options: { baseDir?: string; useNextKey?: boolean } = {}): KeyCheckConfig {
+export function checkConfigFromEnv(
+  source: EnvSource,
+  options: { baseDir?: string; useNextKey?: boolean } = {},
+): KeyCheckConfig {
   const baseDir = options.baseDir ?? resolve(".");
   const protocol = value(source, "ALIPAY_PROTOCOL") ?? "mapi";
   if (protocol !== "mapi" && protocol !== "openapi") throw new CliConfigError("ALIPAY_PROTOCOL: use mapi or openapi.");
   const signType = value(source, "ALIPAY_SIGN_TYPE") ?? "RSA2";
-  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2") throw new CliConfigError("ALIPAY_SIGN_TYPE: use MD5, RSA or RSA2.");
-  const privateKey = options.useNextKey ? readKeyVariable(source, "ALIPAY_NEXT_PRIVATE_KEY", baseDir) : readKeyVariable(source, "ALIPAY_PRIVATE_KEY", baseDir);
-  if (options.useNextKey && privateKey === undefined) throw new CliConfigError("ALIPAY_NEXT_PRIVATE_KEY_FILE: not set, so there is no next key to check.");
+  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2")
+    throw new CliConfigError("ALIPAY_SIGN_TYPE: use MD5, RSA or RSA2.");
+  const privateKey = options.useNextKey
+    ? readKeyVariable(source, "ALIPAY_NEXT_PRIVATE_KEY", baseDir)
+    : readKeyVariable(source, "ALIPAY_PRIVATE_KEY", baseDir);
+  if (options.useNextKey && privateKey === undefined)
+    throw new CliConfigError("ALIPAY_NEXT_PRIVATE_KEY_FILE: not set, so there is no next key to check.");
   const gatewayUrl = value(source, "ALIPAY_GATEWAY_URL") ?? DEFAULT_GATEWAY_URL;
   // Certificate mode (Open Platform): with --next, the next key's own app certificate.
-  const appCert = options.useNextKey ? readKeyVariable(source, "ALIPAY_NEXT_APP_CERT", baseDir) : readKeyVariable(source, "ALIPAY_APP_CERT", baseDir);
-  if (options.useNextKey && appCert === undefined && readKeyVariable(source, "ALIPAY_APP_CERT", baseDir) !== undefined) {
-    throw new CliConfigError("ALIPAY_NEXT_APP_CERT_FILE: not set; in certificate mode the next key needs its own app certificate.");
+  const appCert = options.useNextKey
+    ? readKeyVariable(source, "ALIPAY_NEXT_APP_CERT", baseDir)
+    : readKeyVariable(source, "ALIPAY_APP_CERT", baseDir);
+  if (
+    options.useNextKey &&
+    appCert === undefined &&
+    readKeyVariable(source, "ALIPAY_APP_CERT", baseDir) !== undefined
+  ) {
+    throw new CliConfigError(
+      "ALIPAY_NEXT_APP_CERT_FILE: not set; in certificate mode the next key needs its own app certificate.",
+    );
   }
   return {
     protocol,

@@ -17,17 +17,25 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 
 describe("env files", () => {
   it("parses KEY=value lines with comments, export, quotes and escaped newlines", () => {
-    expect(parseEnvText('# c\nexport A=1\nB="x\\ny"\nC=\'lit\\n\'\n\nD=\n A = spaced ')).toEqual({ A: "spaced", B: "x\ny", C: "lit\\n", D: "" });
+    expect(parseEnvText("# c\nexport A=1\nB=\"x\\ny\"\nC='lit\\n'\n\nD=\n A = spaced ")).toEqual({
+      A: "spaced",
+      B: "x\ny",
+      C: "lit\\n",
+      D: "",
+    });
   });
 
   it("edits in place, keeps other lines, appends new variables, removes with an optional comment", () => {
-    const text = "# kiosk\nPORT=3000\nALIPAY_PRIVATE_KEY=secret\nALIPAY_PRIVATE_KEY_FILE=/old.pem\nALIPAY_PRIVATE_KEY_FILE=/dup.pem\n";
+    const text =
+      "# kiosk\nPORT=3000\nALIPAY_PRIVATE_KEY=secret\nALIPAY_PRIVATE_KEY_FILE=/old.pem\nALIPAY_PRIVATE_KEY_FILE=/dup.pem\n";
     const out = editEnvText(text, [
       { name: "ALIPAY_PRIVATE_KEY_FILE", value: "/new dir/key.pem" },
       { name: "ALIPAY_PRIVATE_KEY", delete: true, comment: "moved" },
       { name: "ALIPAY_NEXT_PRIVATE_KEY_FILE", value: "/next.pem" },
     ]);
-    expect(out).toBe('# kiosk\nPORT=3000\n# moved\nALIPAY_PRIVATE_KEY_FILE="/new dir/key.pem"\nALIPAY_NEXT_PRIVATE_KEY_FILE=/next.pem\n');
+    expect(out).toBe(
+      '# kiosk\nPORT=3000\n# moved\nALIPAY_PRIVATE_KEY_FILE="/new dir/key.pem"\nALIPAY_NEXT_PRIVATE_KEY_FILE=/next.pem\n',
+    );
     expect(parseEnvText(out).ALIPAY_PRIVATE_KEY_FILE).toBe("/new dir/key.pem");
   });
 });
@@ -79,8 +87,12 @@ describe("installPrivateKey", () => {
 
   it("refuses public keys and broken text without writing anything", () => {
     const envFile = join(dir, "kiosk.env");
-    expect(() => installPrivateKey({ privateKeyText: generateKeyPair().publicKeyPem, envFile, slot: "current" })).toThrow(KeyFormatError);
-    expect(() => installPrivateKey({ privateKeyText: "MIIE-not-a-key", envFile, slot: "current" })).toThrow(/not valid base64/);
+    expect(() =>
+      installPrivateKey({ privateKeyText: generateKeyPair().publicKeyPem, envFile, slot: "current" }),
+    ).toThrow(KeyFormatError);
+    expect(() => installPrivateKey({ privateKeyText: "MIIE-not-a-key", envFile, slot: "current" })).toThrow(
+      /not valid base64/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -93,10 +105,16 @@ describe("rotateEnvFile", () => {
     const a = installPrivateKey({ privateKeyText: current.privateKeyPem, envFile, slot: "current" });
     const b = installPrivateKey({ privateKeyText: next.privateKeyPem, envFile, slot: "next" });
     const r = rotateEnvFile(envFile, { now: new Date("2026-01-02T03:04:05Z") });
-    expect(r).toEqual({ currentFingerprint: next.fingerprint, previousFingerprint: current.fingerprint, currentKeyFile: b.keyFile });
+    expect(r).toEqual({
+      currentFingerprint: next.fingerprint,
+      previousFingerprint: current.fingerprint,
+      currentKeyFile: b.keyFile,
+    });
     expect(readEnvFile(envFile)).toEqual({ ALIPAY_PRIVATE_KEY_FILE: b.keyFile });
     const text = readFileSync(envFile, "utf8");
-    expect(text).toContain(`# alipay-keys rotate 2026-01-02T03:04:05.000Z: previous key ${a.keyFile} (${current.fingerprint})`);
+    expect(text).toContain(
+      `# alipay-keys rotate 2026-01-02T03:04:05.000Z: previous key ${a.keyFile} (${current.fingerprint})`,
+    );
     expect(() => rotateEnvFile(envFile)).toThrow(/Nothing to rotate/);
   });
 

@@ -56,7 +56,10 @@ export function installPrivateKey(options: InstallOptions): InstallResult {
   const inspection = inspectKey(options.privateKeyText);
   const fatal = inspection.issues.filter((i) => i.severity === "fatal");
   if (fatal.length > 0 || inspection.key === undefined) {
-    throw new KeyFormatError(`Cannot install the private key: ${fatal.map((i) => i.message).join(" ")}`, inspection.issues);
+    throw new KeyFormatError(
+      `Cannot install the private key: ${fatal.map((i) => i.message).join(" ")}`,
+      inspection.issues,
+    );
   }
   if (inspection.kind !== "private") {
     throw new KeyFormatError(
@@ -79,7 +82,11 @@ export function installPrivateKey(options: InstallOptions): InstallResult {
   const removedVariables = existing[names.inline] !== undefined ? [names.inline] : [];
   const edits: EnvEdit[] = [
     { name: names.file, value: keyFile },
-    { name: names.inline, delete: true, comment: `${names.inline} removed by alipay-keys install (now in ${names.file})` },
+    {
+      name: names.inline,
+      delete: true,
+      comment: `${names.inline} removed by alipay-keys install (now in ${names.file})`,
+    },
   ];
   updateEnvFile(envFile, edits);
   return {
@@ -100,7 +107,11 @@ export type RotateResult = {
   currentKeyFile: string | undefined;
 };
 
-function readKeyTextFromEnv(env: Record<string, string>, slot: KeySlot, baseDir: string): { text: string; file: string | undefined } | undefined {
+function readKeyTextFromEnv(
+  env: Record<string, string>,
+  slot: KeySlot,
+  baseDir: string,
+): { text: string; file: string | undefined } | undefined {
   const names = ENV_NAMES[slot];
   const file = env[names.file];
   if (file !== undefined && file !== "") {
@@ -124,7 +135,9 @@ export function rotateEnvFile(envFile: string, options: { baseDir?: string; now?
   const baseDir = options.baseDir ?? resolve(".");
   const next = readKeyTextFromEnv(env, "next", baseDir);
   if (!next) {
-    throw new Error(`Nothing to rotate: ${path} has no ${ENV_NAMES.next.file} (install one with: alipay-keys install --next).`);
+    throw new Error(
+      `Nothing to rotate: ${path} has no ${ENV_NAMES.next.file} (install one with: alipay-keys install --next).`,
+    );
   }
   const nextFingerprint = fingerprint(normalisePrivateKey(next.text));
   let previousFingerprint: string | undefined;
@@ -136,17 +149,28 @@ export function rotateEnvFile(envFile: string, options: { baseDir?: string; now?
     previousFingerprint = undefined;
   }
   const stamp = (options.now ?? new Date()).toISOString();
-  const previousNote = previous?.file !== undefined ? `${previous.file} (${previousFingerprint ?? "unreadable"})` : (previousFingerprint ?? "none");
+  const previousNote =
+    previous?.file !== undefined
+      ? `${previous.file} (${previousFingerprint ?? "unreadable"})`
+      : (previousFingerprint ?? "none");
   const edits: EnvEdit[] = next.file
     ? [
         { name: ENV_NAMES.current.file, value: next.file },
         { name: ENV_NAMES.current.inline, delete: true },
-        { name: ENV_NAMES.next.file, delete: true, comment: `alipay-keys rotate ${stamp}: previous key ${previousNote}` },
+        {
+          name: ENV_NAMES.next.file,
+          delete: true,
+          comment: `alipay-keys rotate ${stamp}: previous key ${previousNote}`,
+        },
         { name: ENV_NAMES.next.inline, delete: true },
       ]
     : [
         // An inline next key: move it into its own 0600 file instead of copying secrets around.
-        { name: ENV_NAMES.next.inline, delete: true, comment: `alipay-keys rotate ${stamp}: previous key ${previousNote}` },
+        {
+          name: ENV_NAMES.next.inline,
+          delete: true,
+          comment: `alipay-keys rotate ${stamp}: previous key ${previousNote}`,
+        },
       ];
   if (next.file) {
     updateEnvFile(path, edits);

@@ -1,7 +1,17 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { loadPrivateKey, loadPublicKey, signContent, verifyContent } from "@kiosk/alipay-core";
 import { describe, expect, it } from "vitest";
-import { fingerprint, generateKeyPair, inspectKey, isMatchingPair, KeyFormatError, normalisePrivateKey, normalisePublicKey, publicKeyForPortal, readPublicKey } from "./keys.ts";
+import {
+  fingerprint,
+  generateKeyPair,
+  inspectKey,
+  isMatchingPair,
+  KeyFormatError,
+  normalisePrivateKey,
+  normalisePublicKey,
+  publicKeyForPortal,
+  readPublicKey,
+} from "./keys.ts";
 
 const pair = generateKeyPair();
 const other = generateKeyPair();
@@ -14,9 +24,17 @@ describe("generateKeyPair", () => {
     expect(pair.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     expect(pair.publicKeyForPortal).toMatch(/^MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA[A-Za-z0-9+/]+={0,2}$/);
     expect(pair.publicKeyForPortal).not.toMatch(/\s/);
-    expect(inspectKey(pair.privateKeyPem)).toMatchObject({ kind: "private", encoding: "pkcs8_private", container: "pem", modulusBits: 2048, issues: [] });
+    expect(inspectKey(pair.privateKeyPem)).toMatchObject({
+      kind: "private",
+      encoding: "pkcs8_private",
+      container: "pem",
+      modulusBits: 2048,
+      issues: [],
+    });
     const sign = signContent("a=1&b=2", { signType: "RSA2", privateKey: loadPrivateKey(pair.privateKeyPem) });
-    expect(verifyContent("a=1&b=2", sign, { signType: "RSA2", publicKey: loadPublicKey(pair.publicKeyForPortal) })).toBe(true);
+    expect(
+      verifyContent("a=1&b=2", sign, { signType: "RSA2", publicKey: loadPublicKey(pair.publicKeyForPortal) }),
+    ).toBe(true);
   });
 
   it("gives both halves of a pair the same fingerprint, and different pairs different ones", () => {
@@ -34,14 +52,32 @@ describe("inspectKey", () => {
     ["PKCS#8 bare base64", body(pair.privateKeyPem), "pkcs8_private", "base64", []],
     ["PKCS#1 PEM", pkcs1, "pkcs1_private", "pem", ["pkcs1_private"]],
     ["PKCS#1 bare base64", body(pkcs1), "pkcs1_private", "base64", ["pkcs1_private"]],
-    ["PKCS#1 wrapped as PRIVATE KEY (what the server does to bare base64)", `-----BEGIN PRIVATE KEY-----\n${body(pkcs1)}\n-----END PRIVATE KEY-----`, "pkcs1_private", "pem", ["label_mismatch", "pkcs1_private"]],
+    [
+      "PKCS#1 wrapped as PRIVATE KEY (what the server does to bare base64)",
+      `-----BEGIN PRIVATE KEY-----\n${body(pkcs1)}\n-----END PRIVATE KEY-----`,
+      "pkcs1_private",
+      "pem",
+      ["label_mismatch", "pkcs1_private"],
+    ],
     ["SPKI PEM", pair.publicKeyPem, "spki_public", "pem", []],
     ["SPKI base64 (portal)", pair.publicKeyForPortal, "spki_public", "base64", []],
     ["PKCS#1 public PEM", pkcs1Public, "pkcs1_public", "pem", ["pkcs1_public"]],
     ["PEM flattened to one line", pair.privateKeyPem.replace(/\n/g, " "), "pkcs8_private", "pem", ["single_line_pem"]],
     ["PEM with literal \\n", pair.privateKeyPem.replace(/\n/g, "\\n"), "pkcs8_private", "pem", ["literal_backslash_n"]],
-    ["quoted PEM with CRLF", `"${pair.privateKeyPem.replace(/\n/g, "\r\n")}"`, "pkcs8_private", "pem", ["quoted", "crlf"]],
-    ["base64 wrapped at 64 columns", body(pair.publicKeyPem).replace(/(.{64})/g, "$1\n"), "spki_public", "base64", ["whitespace_in_base64"]],
+    [
+      "quoted PEM with CRLF",
+      `"${pair.privateKeyPem.replace(/\n/g, "\r\n")}"`,
+      "pkcs8_private",
+      "pem",
+      ["quoted", "crlf"],
+    ],
+    [
+      "base64 wrapped at 64 columns",
+      body(pair.publicKeyPem).replace(/(.{64})/g, "$1\n"),
+      "spki_public",
+      "base64",
+      ["whitespace_in_base64"],
+    ],
   ] as const)("%s", (_name, text, encoding, container, codes) => {
     const i = inspectKey(text);
     expect(i.encoding).toBe(encoding);

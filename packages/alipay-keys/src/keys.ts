@@ -24,11 +24,7 @@ import {
 export const DEFAULT_MODULUS_LENGTH = 2048;
 
 /** What the DER inside a key text turned out to be. */
-export type KeyEncoding =
-  | "pkcs8_private"
-  | "pkcs1_private"
-  | "spki_public"
-  | "pkcs1_public";
+export type KeyEncoding = "pkcs8_private" | "pkcs1_private" | "spki_public" | "pkcs1_public";
 
 /** How the DER was wrapped. */
 export type KeyContainer = "pem" | "base64";
@@ -145,7 +141,8 @@ export function inspectKey(text: string): KeyInspection {
     issues.push({
       code: "literal_backslash_n",
       severity: "fixable",
-      message: "The key contains literal \\n sequences instead of line breaks (typical of a key pasted into an env file).",
+      message:
+        "The key contains literal \\n sequences instead of line breaks (typical of a key pasted into an env file).",
     });
     t = t.replace(/\\r\\n|\\n/g, "\n");
   }
@@ -171,7 +168,11 @@ export function inspectKey(text: string): KeyInspection {
         message: "The PEM body is on one line (line breaks were lost, e.g. replaced by spaces).",
       });
     } else if (/[ \t]/.test(body.trim())) {
-      issues.push({ code: "whitespace_in_base64", severity: "fixable", message: "The PEM body contains spaces or tabs." });
+      issues.push({
+        code: "whitespace_in_base64",
+        severity: "fixable",
+        message: "The PEM body contains spaces or tabs.",
+      });
     }
     base64 = body.replace(/\s+/g, "");
   } else {
@@ -206,13 +207,18 @@ export function inspectKey(text: string): KeyInspection {
     issues.push({
       code: "not_a_key",
       severity: "fatal",
-      message: "The base64 does not decode to an RSA key (it may be truncated, or be a certificate or another kind of data).",
+      message:
+        "The base64 does not decode to an RSA key (it may be truncated, or be a certificate or another kind of data).",
     });
     return { ...empty, container, pemLabel };
   }
   const { key, encoding } = found;
   if (key.asymmetricKeyType !== "rsa") {
-    issues.push({ code: "not_rsa", severity: "fatal", message: `The key is ${key.asymmetricKeyType ?? "not"} an RSA key; Alipay needs RSA.` });
+    issues.push({
+      code: "not_rsa",
+      severity: "fatal",
+      message: `The key is ${key.asymmetricKeyType ?? "not"} an RSA key; Alipay needs RSA.`,
+    });
     return { ...empty, container, pemLabel };
   }
   if (pemLabel !== undefined && pemLabel !== LABEL_OF[encoding]) {

@@ -12,18 +12,10 @@
  * package). Writes `{ figures: [{ name, value, unit, target }] }` to $BENCH_OUT if set.
  */
 import { writeFileSync } from "node:fs";
-import {
-  createServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import {
-  createAlipayClient,
-  type AlipayClient,
-  type AlipayClientConfig,
-} from "@kiosk/alipay-core";
+import { createAlipayClient, type AlipayClient, type AlipayClientConfig } from "@kiosk/alipay-core";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
@@ -91,10 +83,7 @@ type RowResult = {
 };
 
 function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(
-    sorted.length - 1,
-    Math.ceil((p / 100) * sorted.length) - 1,
-  );
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)] as number;
 }
 
@@ -143,10 +132,8 @@ async function main(): Promise<void> {
           subject: "Tickets",
         });
         const elapsed = performance.now() - start;
-        if (result.status !== "paid")
-          throw new Error(`${row.name}: pay returned ${result.status}`);
-        if (Number.isNaN(lastHandlerMs))
-          throw new Error(`${row.name}: handler time not recorded`);
+        if (result.status !== "paid") throw new Error(`${row.name}: pay returned ${result.status}`);
+        if (Number.isNaN(lastHandlerMs)) throw new Error(`${row.name}: handler time not recorded`);
         if (i < WARMUP_CALLS) continue;
         clientMs.push(elapsed);
         handlerMs.push(lastHandlerMs);
@@ -217,15 +204,10 @@ async function main(): Promise<void> {
   ]);
   const out = process.env["BENCH_OUT"];
   if (out !== undefined && out !== "") {
-    writeFileSync(
-      out,
-      `${JSON.stringify({ node: process.version, calls: CALLS, figures }, null, 2)}\n`,
-    );
+    writeFileSync(out, `${JSON.stringify({ node: process.version, calls: CALLS, figures }, null, 2)}\n`);
     console.log(`\nwrote ${out}`);
   }
-  const missed = results.filter(
-    (r) => r.overhead.p99 >= OVERHEAD_P99_TARGET_MS,
-  );
+  const missed = results.filter((r) => r.overhead.p99 >= OVERHEAD_P99_TARGET_MS);
   if (missed.length > 0)
     console.log(
       `\ntarget missed (overhead p99 < ${OVERHEAD_P99_TARGET_MS} ms): ${missed.map((r) => r.name).join(", ")}`,

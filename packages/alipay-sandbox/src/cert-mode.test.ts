@@ -33,10 +33,7 @@ import {
 const rotated = testRsaKeyPair();
 const pki = createTestAlipayPki({
   appKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM),
-  alipayKeys: [
-    loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM),
-    rotated.privateKey,
-  ],
+  alipayKeys: [loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM), rotated.privateKey],
 });
 const [CURRENT_PEM, ROTATED_PEM] = pki.alipayCertPems as [string, string];
 const sn = (pem: string): string => parseAlipayCertificate(pem).sn;
@@ -84,9 +81,7 @@ function config(overrides: Partial<OpenApiConfig> = {}): OpenApiConfig {
   } as OpenApiConfig;
 }
 
-async function rawGateway(
-  params: Record<string, string>,
-): Promise<Record<string, unknown>> {
+async function rawGateway(params: Record<string, string>): Promise<Record<string, unknown>> {
   const response = await fetch(sandbox.gatewayUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -106,36 +101,25 @@ describe("sandbox in public-key certificate mode", () => {
       subject: "2 x Adult",
     });
     expect(paid).toMatchObject({ status: "paid", amountMinor: 1234 });
-    await expect(
-      client.query({ partnerTransId: "CERT0001", currency: "CNY" }),
-    ).resolves.toMatchObject({ status: "paid", amountMinor: 1234 });
+    await expect(client.query({ partnerTransId: "CERT0001", currency: "CNY" })).resolves.toMatchObject({
+      status: "paid",
+      amountMinor: 1234,
+    });
     expect(sandbox.store.trades.size).toBe(1);
   });
 
   it("answers alipay_cert_sn, and verifies the notification it sends with Alipay's certificate", async () => {
     await sandbox.tick();
-    const notification = receiver.received.find(
-      (n) => n.params["out_trade_no"] === "CERT0001",
-    );
+    const notification = receiver.received.find((n) => n.params["out_trade_no"] === "CERT0001");
     expect(notification).toBeDefined();
     const client = createAlipayClient(config(), { clock: coreClock() });
-    expect(client.verifyNotification(notification?.params ?? {})).toMatchObject(
-      { status: "paid", amountMinor: 1234 },
-    );
+    expect(client.verifyNotification(notification?.params ?? {})).toMatchObject({ status: "paid", amountMinor: 1234 });
   });
 
   it.each([
     ["without app_cert_sn", { app_cert_sn: "" }, "isv.missing-app-cert-sn"],
-    [
-      "with another app_cert_sn",
-      { app_cert_sn: "0".repeat(32) },
-      "isv.invalid-app-cert-sn",
-    ],
-    [
-      "with another alipay_root_cert_sn",
-      { alipay_root_cert_sn: "1".repeat(32) },
-      "isv.invalid-alipay-root-cert-sn",
-    ],
+    ["with another app_cert_sn", { app_cert_sn: "0".repeat(32) }, "isv.invalid-app-cert-sn"],
+    ["with another alipay_root_cert_sn", { alipay_root_cert_sn: "1".repeat(32) }, "isv.invalid-alipay-root-cert-sn"],
   ])("refuses a request %s", async (_name, change, subCode) => {
     // take a genuinely signed request's parameters from the client through a recording transport
     let sent: Record<string, string> = {};
@@ -152,13 +136,9 @@ describe("sandbox in public-key certificate mode", () => {
         },
       },
     });
-    await recording
-      .query({ partnerTransId: "CERT0001", currency: "CNY" })
-      .catch(() => undefined);
+    await recording.query({ partnerTransId: "CERT0001", currency: "CNY" }).catch(() => undefined);
     expect(sent["app_cert_sn"]).toBe(sn(pki.appCertPem));
-    const params = Object.fromEntries(
-      Object.entries({ ...sent, ...change }).filter(([, v]) => v !== ""),
-    );
+    const params = Object.fromEntries(Object.entries({ ...sent, ...change }).filter(([, v]) => v !== ""));
     const body = await rawGateway(params);
     expect(body["alipay_trade_query_response"]).toMatchObject({
       sub_code: subCode,
@@ -179,15 +159,12 @@ describe("sandbox in public-key certificate mode", () => {
       expect(refused).toMatchObject({ reason: "unknown_cert_sn" });
       expect((refused as Error).message).toContain(sn(ROTATED_PEM));
 
-      const withNext = createAlipayClient(
-        config({ alipayNextCert: ROTATED_PEM }),
-        {
-          clock: coreClock(),
-        },
-      );
-      await expect(
-        withNext.query({ partnerTransId: "CERT0001", currency: "CNY" }),
-      ).resolves.toMatchObject({ status: "paid" });
+      const withNext = createAlipayClient(config({ alipayNextCert: ROTATED_PEM }), {
+        clock: coreClock(),
+      });
+      await expect(withNext.query({ partnerTransId: "CERT0001", currency: "CNY" })).resolves.toMatchObject({
+        status: "paid",
+      });
       const paid = await withNext.pay({
         partnerTransId: "CERT0002",
         amountMinor: 500,
@@ -219,9 +196,9 @@ describe("sandbox in public-key certificate mode", () => {
         },
       },
     });
-    await expect(
-      recording.downloadSettlement({ startDate: "2023-12-31" }),
-    ).resolves.toMatchObject({ format: "download_url" });
+    await expect(recording.downloadSettlement({ startDate: "2023-12-31" })).resolves.toMatchObject({
+      format: "download_url",
+    });
     expect(body).toContain("http:\\/\\/127.0.0.1");
     await expect(
       client.downloadSettlement({
@@ -235,9 +212,7 @@ describe("sandbox in public-key certificate mode", () => {
     const plain = await startTestSandbox({
       certMode: {
         rootCertPem: pki.rootBundlePem,
-        alipayCerts: [
-          { certPem: CURRENT_PEM, privateKey: TEST_GATEWAY_PRIVATE_KEY_PEM },
-        ],
+        alipayCerts: [{ certPem: CURRENT_PEM, privateKey: TEST_GATEWAY_PRIVATE_KEY_PEM }],
       },
     });
     try {
@@ -256,9 +231,9 @@ describe("sandbox in public-key certificate mode", () => {
           },
         },
       );
-      await expect(
-        client.query({ partnerTransId: "NONE0001", currency: "CNY" }),
-      ).resolves.toMatchObject({ status: "not_found" });
+      await expect(client.query({ partnerTransId: "NONE0001", currency: "CNY" })).resolves.toMatchObject({
+        status: "not_found",
+      });
     } finally {
       await plain.close();
     }

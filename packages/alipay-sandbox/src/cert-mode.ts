@@ -6,11 +6,7 @@
  * "current" to another configured certificate, as Alipay does when it renews its own.
  */
 import type { KeyObject } from "node:crypto";
-import {
-  loadPrivateKey,
-  parseAlipayCertificate,
-  rootCertificateSn,
-} from "@kiosk/alipay-core";
+import { loadPrivateKey, parseAlipayCertificate, rootCertificateSn } from "@kiosk/alipay-core";
 
 export type SandboxAlipayCert = {
   /** Alipay's certificate (PEM). */
@@ -37,19 +33,11 @@ export type SandboxCertMode = {
   rotateTo(sn: string): void;
 };
 
-export function resolveCertMode(
-  options: SandboxCertModeOptions,
-): SandboxCertMode {
-  if (options.alipayCerts.length === 0)
-    throw new TypeError(
-      "Certificate mode needs at least one Alipay certificate",
-    );
+export function resolveCertMode(options: SandboxCertModeOptions): SandboxCertMode {
+  if (options.alipayCerts.length === 0) throw new TypeError("Certificate mode needs at least one Alipay certificate");
   const certs = options.alipayCerts.map((c) => ({
     sn: parseAlipayCertificate(c.certPem).sn,
-    privateKey:
-      typeof c.privateKey === "string"
-        ? loadPrivateKey(c.privateKey)
-        : c.privateKey,
+    privateKey: typeof c.privateKey === "string" ? loadPrivateKey(c.privateKey) : c.privateKey,
   }));
   let current = certs[0] as CurrentAlipayCert;
   return {
@@ -58,8 +46,7 @@ export function resolveCertMode(
     current: () => current,
     rotateTo(sn) {
       const next = certs.find((c) => c.sn === sn);
-      if (next === undefined)
-        throw new TypeError(`No configured Alipay certificate has SN ${sn}`);
+      if (next === undefined) throw new TypeError(`No configured Alipay certificate has SN ${sn}`);
       current = next;
     },
   };

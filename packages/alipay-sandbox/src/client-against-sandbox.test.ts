@@ -47,10 +47,7 @@ import {
 } from "./sandbox.ts";
 import { SCENARIOS, scenarioCode, type ScenarioId } from "./scenarios.ts";
 import type { Trade } from "./store.ts";
-import {
-  startNotificationReceiver,
-  type NotificationReceiver,
-} from "./testing/index.ts";
+import { startNotificationReceiver, type NotificationReceiver } from "./testing/index.ts";
 import { readZip } from "./zip.ts";
 
 // ---------------------------------------------------------------------------
@@ -88,9 +85,7 @@ function clientConfig(
   const common = {
     gatewayUrl,
     ...(extra.notifyUrl !== undefined ? { notifyUrl: extra.notifyUrl } : {}),
-    ...(extra.payTimeoutMs !== undefined
-      ? { timeouts: { pay: extra.payTimeoutMs } }
-      : {}),
+    ...(extra.payTimeoutMs !== undefined ? { timeouts: { pay: extra.payTimeoutMs } } : {}),
   };
   if (row.protocol === "openapi") {
     return {
@@ -161,11 +156,7 @@ type Harness = {
   wire: string[];
   merchantId: string;
   /** Another client on the same sandbox and clock (e.g. through a proxy). */
-  makeClient(extra: {
-    gatewayUrl?: string;
-    notifyUrl?: string;
-    payTimeoutMs?: number;
-  }): AlipayClient;
+  makeClient(extra: { gatewayUrl?: string; notifyUrl?: string; payTimeoutMs?: number }): AlipayClient;
 };
 
 async function setup(
@@ -206,12 +197,8 @@ async function setup(
   const makeClient: Harness["makeClient"] = (extra) =>
     createAlipayClient(
       clientConfig(row, extra.gatewayUrl ?? sandbox.gatewayUrl, {
-        ...(extra.notifyUrl !== undefined
-          ? { notifyUrl: extra.notifyUrl }
-          : {}),
-        ...(extra.payTimeoutMs !== undefined
-          ? { payTimeoutMs: extra.payTimeoutMs }
-          : {}),
+        ...(extra.notifyUrl !== undefined ? { notifyUrl: extra.notifyUrl } : {}),
+        ...(extra.payTimeoutMs !== undefined ? { payTimeoutMs: extra.payTimeoutMs } : {}),
       }),
       {
         clock: coreClock,
@@ -220,12 +207,8 @@ async function setup(
       },
     );
   const client = makeClient({
-    ...(options.notifyUrl !== undefined
-      ? { notifyUrl: options.notifyUrl }
-      : {}),
-    ...(options.payTimeoutMs !== undefined
-      ? { payTimeoutMs: options.payTimeoutMs }
-      : {}),
+    ...(options.notifyUrl !== undefined ? { notifyUrl: options.notifyUrl } : {}),
+    ...(options.payTimeoutMs !== undefined ? { payTimeoutMs: options.payTimeoutMs } : {}),
   });
   return {
     row,
@@ -253,12 +236,7 @@ type Run = {
   commands: string[];
 };
 
-async function pay(
-  h: Harness,
-  code: string,
-  label: string,
-  amountMinor = AMOUNT,
-): Promise<Run> {
+async function pay(h: Harness, code: string, label: string, amountMinor = AMOUNT): Promise<Run> {
   const id = newId(h.row, label);
   const transitions: TransitionRecord[] = [];
   const commands: string[] = [];
@@ -283,9 +261,7 @@ async function pay(
 }
 
 function tradesOf(h: Harness, id: string): Trade[] {
-  return [...h.sandbox.store.trades.values()].filter(
-    (t) => t.merchantId === h.merchantId && t.outTradeNo === id,
-  );
+  return [...h.sandbox.store.trades.values()].filter((t) => t.merchantId === h.merchantId && t.outTradeNo === id);
 }
 
 function onlyTrade(h: Harness, id: string): Trade {
@@ -299,10 +275,7 @@ function merchantBalance(h: Harness): number {
 }
 
 function buyerBalanceCny(h: Harness, trade: Trade): number {
-  return (
-    h.sandbox.store.accounts.get(trade.buyerUserId)?.balances["CNY"] ??
-    DEFAULT_INITIAL_BUYER_BALANCE_CNY
-  );
+  return h.sandbox.store.accounts.get(trade.buyerUserId)?.balances["CNY"] ?? DEFAULT_INITIAL_BUYER_BALANCE_CNY;
 }
 
 /** Every request the client sent carries this payment's id, and pays always the same id. */
@@ -319,17 +292,13 @@ function expectCharged(h: Harness, trade: Trade, amountMinor = AMOUNT): void {
   expect(trade.status).toBe("TRADE_SUCCESS");
   expect(trade.amountMinor).toBe(amountMinor);
   expect(merchantBalance(h)).toBe(amountMinor);
-  expect(buyerBalanceCny(h, trade)).toBe(
-    DEFAULT_INITIAL_BUYER_BALANCE_CNY - trade.cnyAmountMinor,
-  );
+  expect(buyerBalanceCny(h, trade)).toBe(DEFAULT_INITIAL_BUYER_BALANCE_CNY - trade.cnyAmountMinor);
 }
 
 function expectNothingCharged(h: Harness, trade: Trade | undefined): void {
   expect(merchantBalance(h)).toBe(0);
   if (trade !== undefined) {
-    expect(
-      trade.paidAt === undefined || trade.refundedMinor === trade.amountMinor,
-    ).toBe(true);
+    expect(trade.paidAt === undefined || trade.refundedMinor === trade.amountMinor).toBe(true);
     expect(buyerBalanceCny(h, trade)).toBe(DEFAULT_INITIAL_BUYER_BALANCE_CNY);
   }
 }
@@ -339,10 +308,7 @@ function finalState(run: Run): PaymentState {
   return run.result.state;
 }
 
-function firstEventOfType(
-  run: Run,
-  type: TransitionRecord["event"]["type"],
-): TransitionRecord | undefined {
+function firstEventOfType(run: Run, type: TransitionRecord["event"]["type"]): TransitionRecord | undefined {
   return run.transitions.find((t) => t.event.type === type);
 }
 
@@ -375,8 +341,7 @@ async function startTamperProxy(target: RunningSandbox): Promise<TamperProxy> {
       const init: RequestInit = {
         method: req.method ?? "GET",
         headers: {
-          "content-type":
-            req.headers["content-type"] ?? "application/x-www-form-urlencoded",
+          "content-type": req.headers["content-type"] ?? "application/x-www-form-urlencoded",
         },
       };
       if (chunks.length > 0) init.body = Buffer.concat(chunks);
@@ -388,8 +353,7 @@ async function startTamperProxy(target: RunningSandbox): Promise<TamperProxy> {
             body = flipSignedDigit(body);
           }
           res.writeHead(upstream.status, {
-            "content-type":
-              upstream.headers.get("content-type") ?? "text/plain",
+            "content-type": upstream.headers.get("content-type") ?? "text/plain",
           });
           res.end(body);
         })
@@ -431,9 +395,7 @@ const SCENARIO_PARAMETER: Partial<Record<ScenarioId, number>> = {
 };
 
 /** Per-scenario sandbox / client settings (only slow_response needs any). */
-const SCENARIO_SETUP: Partial<
-  Record<ScenarioId, { sandbox?: SandboxOptions; payTimeoutMs?: number }>
-> = {
+const SCENARIO_SETUP: Partial<Record<ScenarioId, { sandbox?: SandboxOptions; payTimeoutMs?: number }>> = {
   // 2 s × 0.5 = 1 s real delay; the client gives up after 150 ms (real time).
   slow_response: { sandbox: { slowResponseScale: 0.5 }, payTimeoutMs: 150 },
 };
@@ -456,10 +418,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     const state = finalState(run);
     expect(state).toMatchObject({
       state: "FAILED",
-      failureReason:
-        h.row.protocol === "mapi"
-          ? "BUYER_BALANCE_NOT_ENOUGH"
-          : "ACQ.BUYER_BALANCE_NOT_ENOUGH",
+      failureReason: h.row.protocol === "mapi" ? "BUYER_BALANCE_NOT_ENOUGH" : "ACQ.BUYER_BALANCE_NOT_ENOUGH",
     });
     expect(run.commands).toEqual(["release_hold"]);
     const trade = onlyTrade(h, run.id);
@@ -471,10 +430,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     const state = finalState(run);
     expect(state).toMatchObject({
       state: "FAILED",
-      failureReason:
-        h.row.protocol === "mapi"
-          ? "SOUNDWAVE_PARSER_FAIL"
-          : "ACQ.PAYMENT_AUTH_CODE_INVALID",
+      failureReason: h.row.protocol === "mapi" ? "SOUNDWAVE_PARSER_FAIL" : "ACQ.PAYMENT_AUTH_CODE_INVALID",
     });
     expect(tradesOf(h, run.id)).toHaveLength(0);
     expectNothingCharged(h, undefined);
@@ -497,13 +453,9 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     });
     expect(payEvent?.to).toBe("POLLING");
     // Queries saw WAIT_BUYER_PAY until the buyer confirmed after N s of sandbox time.
-    const queries = run.transitions.filter(
-      (t) => t.event.type === "query_result",
-    );
+    const queries = run.transitions.filter((t) => t.event.type === "query_result");
     expect(queries.length).toBeGreaterThan(1);
-    expect(queries.at(-1)?.atMs).toBeGreaterThanOrEqual(
-      state.createdAt + PIN_CONFIRM_SECONDS * 1000,
-    );
+    expect(queries.at(-1)?.atMs).toBeGreaterThanOrEqual(state.createdAt + PIN_CONFIRM_SECONDS * 1000);
     expect(state.paidAt).toBe(state.createdAt + PIN_CONFIRM_SECONDS * 1000);
     expect(payRequests(h)).toHaveLength(1);
     const trade = onlyTrade(h, run.id);
@@ -563,8 +515,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expectOnlyId(h, run.id);
     expect(tradesOf(h, run.id)).toHaveLength(0);
     expectNothingCharged(h, undefined);
-    if (h.row.protocol === "openapi")
-      expect(h.sandbox.store.isBlocked(h.merchantId, run.id)).toBe(true);
+    if (h.row.protocol === "openapi") expect(h.sandbox.store.isBlocked(h.merchantId, run.id)).toBe(true);
   },
   unknown_late_paid(h, run) {
     const state = finalState(run);
@@ -583,8 +534,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expect(state.state).toBe("PAID");
     // The first pay was charged although it answered SYSTEM_ERROR; the first query also
     // answered SYSTEM_ERROR; the second query found the payment. Never paid twice.
-    const payEvent =
-      firstEventOfType(run, "pay_result") ?? firstEventOfType(run, "pay_error");
+    const payEvent = firstEventOfType(run, "pay_result") ?? firstEventOfType(run, "pay_error");
     if (h.row.protocol === "mapi")
       expect(payEvent?.event).toMatchObject({
         type: "pay_error",
@@ -596,10 +546,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
         result: { status: "unknown", isSystemError: true },
       });
     expect(payEvent?.to).toBe("POLLING");
-    expect(
-      firstEventOfType(run, "query_error") ??
-        firstEventOfType(run, "query_result"),
-    ).toMatchObject(
+    expect(firstEventOfType(run, "query_error") ?? firstEventOfType(run, "query_result")).toMatchObject(
       h.row.protocol === "mapi"
         ? { event: { type: "query_error" } }
         : { event: { type: "query_result", result: { status: "unknown" } } },
@@ -682,10 +629,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     it.each(SCENARIOS.map((s) => [s.id, s] as const))("%s", async (id) => {
       const parameter = SCENARIO_PARAMETER[id];
       const h = await setup(row, SCENARIO_SETUP[id] ?? {});
-      const code = scenarioCode(
-        id,
-        parameter !== undefined ? { parameter } : {},
-      );
+      const code = scenarioCode(id, parameter !== undefined ? { parameter } : {});
       const run = await pay(h, code, id);
       expectOnlyId(h, run.id);
       EXPECTED[id](h, run);
@@ -710,9 +654,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       expect(payRequests(h)).toHaveLength(2);
       // The resend is the same request, byte for byte, although the clock moved on (issue 14).
       const payMark =
-        h.row.protocol === "mapi"
-          ? "service=alipay.acquire.overseas.spot.pay"
-          : "method=alipay.trade.pay";
+        h.row.protocol === "mapi" ? "service=alipay.acquire.overseas.spot.pay" : "method=alipay.trade.pay";
       const pays = h.wire.filter((w) => w.includes(payMark));
       expect(pays).toHaveLength(2);
       expect(pays[1]).toBe(pays[0]);
@@ -768,13 +710,11 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         cancelAction: "refund",
       });
       expectNothingCharged(h, trade);
-      await expect(
-        h.client.query({ partnerTransId: run.id, currency: CURRENCY }),
-      ).resolves.toMatchObject({ status: "closed" });
+      await expect(h.client.query({ partnerTransId: run.id, currency: CURRENCY })).resolves.toMatchObject({
+        status: "closed",
+      });
 
-      await expect(
-        h.client.cancel({ partnerTransId: run.id }),
-      ).resolves.toMatchObject({ status: "cancelled" });
+      await expect(h.client.cancel({ partnerTransId: run.id })).resolves.toMatchObject({ status: "cancelled" });
       expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(1);
       expectNothingCharged(h, trade);
     });
@@ -847,10 +787,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       });
       expect(over).toMatchObject({
         status: "failed",
-        reason:
-          h.row.protocol === "mapi"
-            ? "REFUND_AMT_NOT_EQUAL_TOTAL"
-            : "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+        reason: h.row.protocol === "mapi" ? "REFUND_AMT_NOT_EQUAL_TOTAL" : "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
       });
       expect(merchantBalance(h)).toBe(AMOUNT - 500);
       // The machine refuses it before sending as well.
@@ -898,9 +835,10 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         status: "refunded",
         refundAmountMinor: AMOUNT - 500,
       });
-      expect(
-        h.sandbox.store.refundsOf(trade.tradeNo).map((r) => r.outRefundNo),
-      ).toEqual([`${run.id}_R1`, `${run.id}_R3`]);
+      expect(h.sandbox.store.refundsOf(trade.tradeNo).map((r) => r.outRefundNo)).toEqual([
+        `${run.id}_R1`,
+        `${run.id}_R3`,
+      ]);
       expectNothingCharged(h, trade);
     });
   });
@@ -949,17 +887,8 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     it("lists exactly the payments, refunds and reversals done that day", async () => {
       const h = await setup(row);
       const a = await pay(h, scenarioCode("success", { serial: 1 }), "billA");
-      const b = await pay(
-        h,
-        scenarioCode("success", { serial: 2 }),
-        "billB",
-        2000,
-      );
-      const failed = await pay(
-        h,
-        scenarioCode("insufficient_balance"),
-        "billF",
-      );
+      const b = await pay(h, scenarioCode("success", { serial: 2 }), "billB", 2000);
+      const failed = await pay(h, scenarioCode("insufficient_balance"), "billF");
       const never = await pay(h, scenarioCode("pin_wait_never"), "billN");
       const d = await pay(h, scenarioCode("success", { serial: 3 }), "billD");
       expect([a, b, failed, never, d].map((r) => finalState(r).state)).toEqual([
@@ -977,9 +906,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           currency: CURRENCY,
         }),
       ).resolves.toMatchObject({ status: "refunded" });
-      await expect(
-        h.client.cancel({ partnerTransId: d.id }),
-      ).resolves.toMatchObject({ status: "cancelled" });
+      await expect(h.client.cancel({ partnerTransId: d.id })).resolves.toMatchObject({ status: "cancelled" });
 
       // Expected movements, from the sandbox's own records.
       type Line = {
@@ -995,23 +922,16 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         { kind: "CANCEL", id: d.id, amountMinor: AMOUNT },
       ];
       const sortLines = (lines: Line[]): Line[] =>
-        [...lines].sort((x, y) =>
-          `${x.id}${x.kind}`.localeCompare(`${y.id}${y.kind}`),
-        );
+        [...lines].sort((x, y) => `${x.id}${x.kind}`.localeCompare(`${y.id}${y.kind}`));
 
       // The files exist once the day is over (end date before today).
       await h.coreClock.sleep(2 * 24 * 60 * 60 * 1000);
 
-      const toLines = (
-        result: Awaited<ReturnType<AlipayClient["downloadSettlement"]>>,
-      ): Line[] => {
+      const toLines = (result: Awaited<ReturnType<AlipayClient["downloadSettlement"]>>): Line[] => {
         if (result.format !== "records") throw new Error(result.format);
         return result.records.map((r) => ({
           kind: r.transactionType as Line["kind"],
-          id:
-            r.transactionType === "PAYMENT"
-              ? r.partnerTransId
-              : r.remarks.replace("partner_trans_id=", ""),
+          id: r.transactionType === "PAYMENT" ? r.partnerTransId : r.remarks.replace("partner_trans_id=", ""),
           amountMinor: Math.abs(r.amountMinor),
         }));
       };
@@ -1022,9 +942,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         });
         expect(sortLines(toLines(transactions))).toEqual(sortLines(expected));
         if (transactions.format === "records") {
-          const refund = transactions.records.find(
-            (r) => r.transactionType === "REFUND",
-          );
+          const refund = transactions.records.find((r) => r.transactionType === "REFUND");
           expect(refund?.partnerTransId).toBe(`${b.id}_R1`);
           expect(transactions.isSigned).toBe(false);
         }
@@ -1038,8 +956,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         const result = await h.client.downloadSettlement({
           startDate: "2024-01-01",
         });
-        if (result.format !== "download_url")
-          throw new Error(`expected a download url, got ${result.format}`);
+        if (result.format !== "download_url") throw new Error(`expected a download url, got ${result.format}`);
         expect(result.downloadUrl.startsWith(h.sandbox.url)).toBe(true);
         const bill = await fetchBill(result.downloadUrl);
         const entries = readZip(Buffer.from(bill.bytes));
@@ -1056,19 +973,14 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           const amountText = cells[11] ?? "";
           const isPayment = cells[2] === "交易";
           return {
-            kind: isPayment
-              ? "PAYMENT"
-              : cells[24] === "撤销"
-                ? "CANCEL"
-                : "REFUND",
+            kind: isPayment ? "PAYMENT" : cells[24] === "撤销" ? "CANCEL" : "REFUND",
             id: cells[1] ?? "",
             amountMinor: Math.round(Math.abs(Number(amountText)) * 100),
           };
         });
         expect(sortLines(lines)).toEqual(sortLines(expected));
         // Every listed trade number is a real trade of the sandbox.
-        for (const cells of rows)
-          expect(h.sandbox.store.trades.get(cells[0] ?? "")).toBeDefined();
+        for (const cells of rows) expect(h.sandbox.store.trades.get(cells[0] ?? "")).toBeDefined();
         // alipay-core reads the same archive into the rows the MAPI file gives.
         const read = await h.client.downloadSettlement({
           startDate: "2024-01-01",
@@ -1077,10 +989,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         });
         expect(sortLines(toLines(read))).toEqual(sortLines(expected));
         if (read.format === "records")
-          expect(
-            read.records.find((r) => r.transactionType === "REFUND")
-              ?.partnerTransId,
-          ).toBe(`${b.id}_R1`);
+          expect(read.records.find((r) => r.transactionType === "REFUND")?.partnerTransId).toBe(`${b.id}_R1`);
       }
     });
   });
@@ -1108,9 +1017,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       const trade = onlyTrade(h, id);
       expect(trade.status).toBe("TRADE_SUCCESS");
       expectCharged(h, trade);
-      const notified = r.received.map((n) =>
-        h.client.verifyNotification(n.params),
-      );
+      const notified = r.received.map((n) => h.client.verifyNotification(n.params));
       expect(notified).toContainEqual(
         expect.objectContaining({
           partnerTransId: id,
@@ -1120,9 +1027,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           foreignIdentity: undefined,
         }),
       );
-      expect(
-        await h.client.query({ partnerTransId: id, currency: CURRENCY }),
-      ).toMatchObject({ status: "paid" });
+      expect(await h.client.query({ partnerTransId: id, currency: CURRENCY })).toMatchObject({ status: "paid" });
       expect(await h.client.cancel({ partnerTransId: id })).toMatchObject({
         status: "cancelled",
         alipayTransId: trade.tradeNo,
@@ -1143,8 +1048,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       expect(finalState(run).state).toBe("PAID");
       await h.sandbox.tick();
       expect(r.received).toHaveLength(1);
-      const params = (r.received[0] as { params: Record<string, string> })
-        .params;
+      const params = (r.received[0] as { params: Record<string, string> }).params;
       expect(h.sandbox.store.notifications[0]?.status).toBe("delivered");
 
       const verified = h.client.verifyNotification(params);
@@ -1158,18 +1062,14 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         foreignIdentity: undefined,
       });
 
-      const amountField =
-        h.row.protocol === "mapi" ? "trans_amount" : "total_amount";
+      const amountField = h.row.protocol === "mapi" ? "trans_amount" : "total_amount";
       expect(params[amountField]).toBe("12.34");
       const tampered: Array<Record<string, string>> = [
         { ...params, [amountField]: "0.01" },
         { ...params, trade_status: "TRADE_CLOSED" },
         { ...params, out_trade_no: `${run.id}X` },
       ];
-      for (const t of tampered)
-        expect(() => h.client.verifyNotification(t)).toThrow(
-          AlipaySignatureError,
-        );
+      for (const t of tampered) expect(() => h.client.verifyNotification(t)).toThrow(AlipaySignatureError);
 
       // Forged: the same fields signed with a key that is not Alipay's.
       const unsigned = { ...params };
@@ -1181,40 +1081,24 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         sign: signParams(unsigned, key),
         sign_type: key.signType,
       };
-      expect(() => h.client.verifyNotification(forged)).toThrow(
-        AlipaySignatureError,
-      );
-      expect(() => h.client.verifyNotification(unsigned)).toThrow(
-        AlipaySignatureError,
-      );
+      expect(() => h.client.verifyNotification(forged)).toThrow(AlipaySignatureError);
+      expect(() => h.client.verifyNotification(unsigned)).toThrow(AlipaySignatureError);
     });
 
     it("a PIN confirmed later is notified when the sandbox clock reaches it", async () => {
       const r = await receiver();
       const h = await setup(row, { notifyUrl: r.url });
-      const run = await pay(
-        h,
-        scenarioCode("pin_wait_confirm", { parameter: PIN_CONFIRM_SECONDS }),
-        "notifypin",
-      );
+      const run = await pay(h, scenarioCode("pin_wait_confirm", { parameter: PIN_CONFIRM_SECONDS }), "notifypin");
       expect(finalState(run).state).toBe("PAID");
       await h.sandbox.tick();
-      const statuses = r.received.map(
-        (n) => h.client.verifyNotification(n.params).status,
-      );
+      const statuses = r.received.map((n) => h.client.verifyNotification(n.params).status);
       expect(statuses).toContain("paid");
     });
   });
 
   describe("a tampered or forged answer is rejected, for each service", () => {
     type Service = "pay" | "query" | "cancel" | "refund" | "refund_query";
-    const SERVICES: readonly Service[] = [
-      "pay",
-      "query",
-      "cancel",
-      "refund",
-      "refund_query",
-    ];
+    const SERVICES: readonly Service[] = ["pay", "query", "cancel", "refund", "refund_query"];
 
     /** Pays (unless testing pay) so query / cancel / refund have a paid trade. */
     async function prepare(h: Harness, service: Service): Promise<string> {
@@ -1224,11 +1108,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       return run.id;
     }
 
-    function call(
-      client: AlipayClient,
-      service: Service,
-      id: string,
-    ): Promise<unknown> {
+    function call(client: AlipayClient, service: Service, id: string): Promise<unknown> {
       switch (service) {
         case "pay":
           return client.pay({
@@ -1260,11 +1140,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     }
 
     /** After the rejected answer, a clean retry (same ids) gives the real, single outcome. */
-    async function checkAfter(
-      h: Harness,
-      service: Service,
-      id: string,
-    ): Promise<void> {
+    async function checkAfter(h: Harness, service: Service, id: string): Promise<void> {
       const trade = onlyTrade(h, id);
       const again = await call(h.client, service, id);
       switch (service) {
@@ -1275,14 +1151,11 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           expect(again).toMatchObject({
             status: "unknown",
             isSystemError: false,
-            reason:
-              h.row.protocol === "mapi"
-                ? "TRADE_HAS_SUCCESS"
-                : "ACQ.TRADE_HAS_SUCCESS",
+            reason: h.row.protocol === "mapi" ? "TRADE_HAS_SUCCESS" : "ACQ.TRADE_HAS_SUCCESS",
           });
-          await expect(
-            h.client.query({ partnerTransId: id, currency: CURRENCY }),
-          ).resolves.toMatchObject({ status: "paid" });
+          await expect(h.client.query({ partnerTransId: id, currency: CURRENCY })).resolves.toMatchObject({
+            status: "paid",
+          });
           break;
         case "query":
           expect(again).toMatchObject({
@@ -1300,9 +1173,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         case "refund":
           // The repeat moves no money: MAPI repeats the success, OpenAPI says fund_change=N.
           expect(again).toMatchObject(
-            h.row.protocol === "mapi"
-              ? { status: "refunded", refundAmountMinor: 100 }
-              : { status: "accepted" },
+            h.row.protocol === "mapi" ? { status: "refunded", refundAmountMinor: 100 } : { status: "accepted" },
           );
           expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(1);
           expect(merchantBalance(h)).toBe(AMOUNT - 100);
@@ -1321,43 +1192,35 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         const h = await setup(row);
         await h.coreClock.sleep(24 * 60 * 60 * 1000);
         h.sandbox.setFaults({ badSignatureNext: 1 });
-        await expect(
-          h.client.downloadSettlement({ startDate: "2024-01-01" }),
-        ).rejects.toBeInstanceOf(AlipaySignatureError);
-        await expect(
-          h.client.downloadSettlement({ startDate: "2024-01-01" }),
-        ).resolves.toMatchObject({ format: "download_url" });
-      });
-
-    it.each(SERVICES)(
-      "%s: corrupted signature (sandbox fault badSignatureNext)",
-      async (service) => {
-        const h = await setup(row);
-        const id = await prepare(h, service);
-        h.sandbox.setFaults({ badSignatureNext: 1 });
-        await expect(call(h.client, service, id)).rejects.toBeInstanceOf(
+        await expect(h.client.downloadSettlement({ startDate: "2024-01-01" })).rejects.toBeInstanceOf(
           AlipaySignatureError,
         );
-        expect(h.sandbox.store.faults.badSignatureNext).toBe(0);
-        await checkAfter(h, service, id);
-      },
-    );
+        await expect(h.client.downloadSettlement({ startDate: "2024-01-01" })).resolves.toMatchObject({
+          format: "download_url",
+        });
+      });
 
-    it.each(SERVICES)(
-      "%s: one digit of the signed answer flipped in transit (proxy)",
-      async (service) => {
-        const h = await setup(row);
-        const proxy = await startTamperProxy(h.sandbox);
-        const client = h.makeClient({ gatewayUrl: proxy.gatewayUrl });
-        const id = await prepare(h, service);
-        proxy.arm();
-        const error = await call(client, service, id).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(AlipaySignatureError);
-        await checkAfter(h, service, id);
-      },
-    );
+    it.each(SERVICES)("%s: corrupted signature (sandbox fault badSignatureNext)", async (service) => {
+      const h = await setup(row);
+      const id = await prepare(h, service);
+      h.sandbox.setFaults({ badSignatureNext: 1 });
+      await expect(call(h.client, service, id)).rejects.toBeInstanceOf(AlipaySignatureError);
+      expect(h.sandbox.store.faults.badSignatureNext).toBe(0);
+      await checkAfter(h, service, id);
+    });
+
+    it.each(SERVICES)("%s: one digit of the signed answer flipped in transit (proxy)", async (service) => {
+      const h = await setup(row);
+      const proxy = await startTamperProxy(h.sandbox);
+      const client = h.makeClient({ gatewayUrl: proxy.gatewayUrl });
+      const id = await prepare(h, service);
+      proxy.arm();
+      const error = await call(client, service, id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(AlipaySignatureError);
+      await checkAfter(h, service, id);
+    });
   });
 });

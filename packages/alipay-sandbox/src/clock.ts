@@ -11,15 +11,12 @@ export type ManualClock = Clock & {
 };
 
 /** Creates a manual clock starting at `startMs` (default 2024-01-01T04:00:00Z = 12:00 in GMT+8). */
-export function createManualClock(
-  startMs = Date.UTC(2024, 0, 1, 4, 0, 0),
-): ManualClock {
+export function createManualClock(startMs = Date.UTC(2024, 0, 1, 4, 0, 0)): ManualClock {
   let current = startMs;
   return {
     now: () => current,
     advance(ms: number): number {
-      if (!Number.isFinite(ms) || ms < 0)
-        throw new RangeError(`Cannot advance the clock by ${ms} ms`);
+      if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`Cannot advance the clock by ${ms} ms`);
       current += ms;
       return current;
     },

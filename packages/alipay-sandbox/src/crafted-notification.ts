@@ -35,10 +35,7 @@ export function craftNotification(
   const shown: Trade = {
     ...trade,
     status,
-    paidAt:
-      status === "TRADE_SUCCESS"
-        ? (trade.paidAt ?? ctx.clock.now())
-        : trade.paidAt,
+    paidAt: status === "TRADE_SUCCESS" ? (trade.paidAt ?? ctx.clock.now()) : trade.paidAt,
   };
   const sent =
     trade.protocol === "mapi"

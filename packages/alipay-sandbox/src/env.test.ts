@@ -31,30 +31,18 @@ describe("loadSandboxEnv", () => {
   });
 
   it("treats empty strings as unset", () => {
-    expect(loadSandboxEnv({ SANDBOX_PORT: "", SANDBOX_MD5_KEY: "" }).port).toBe(
-      4010,
-    );
+    expect(loadSandboxEnv({ SANDBOX_PORT: "", SANDBOX_MD5_KEY: "" }).port).toBe(4010);
   });
 
   it("names the variable in errors", () => {
-    expect(() => loadSandboxEnv({ SANDBOX_PORT: "http" })).toThrow(
-      /SANDBOX_PORT/,
+    expect(() => loadSandboxEnv({ SANDBOX_PORT: "http" })).toThrow(/SANDBOX_PORT/);
+    expect(() => loadSandboxEnv({ SANDBOX_PARTNER_ID: "1234" })).toThrow(/SANDBOX_PARTNER_ID/);
+    expect(() => loadSandboxEnv({ SANDBOX_MD5_KEY: "short" })).toThrow(/SANDBOX_MD5_KEY/);
+    expect(() => loadSandboxEnv({ SANDBOX_GATEWAY_PRIVATE_KEY: "not a key" })).toThrow(/SANDBOX_GATEWAY_PRIVATE_KEY/);
+    expect(() => loadSandboxEnv({ SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS: "1,x" })).toThrow(
+      /SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS/,
     );
-    expect(() => loadSandboxEnv({ SANDBOX_PARTNER_ID: "1234" })).toThrow(
-      /SANDBOX_PARTNER_ID/,
-    );
-    expect(() => loadSandboxEnv({ SANDBOX_MD5_KEY: "short" })).toThrow(
-      /SANDBOX_MD5_KEY/,
-    );
-    expect(() =>
-      loadSandboxEnv({ SANDBOX_GATEWAY_PRIVATE_KEY: "not a key" }),
-    ).toThrow(/SANDBOX_GATEWAY_PRIVATE_KEY/);
-    expect(() =>
-      loadSandboxEnv({ SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS: "1,x" }),
-    ).toThrow(/SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS/);
-    expect(() =>
-      loadSandboxEnv({ SANDBOX_MD5_KEY_FILE: "/nonexistent/key" }),
-    ).toThrow(SandboxEnvError);
+    expect(() => loadSandboxEnv({ SANDBOX_MD5_KEY_FILE: "/nonexistent/key" })).toThrow(SandboxEnvError);
   });
 
   it("reads keys from files and parses schedules", () => {
@@ -92,10 +80,7 @@ describe("loadSandboxEnv: public-key certificate mode", () => {
   };
   const vars = {
     SANDBOX_APP_CERT_FILE: file("app.crt", pki.appCertPem),
-    SANDBOX_ALIPAY_CERT_FILE: file(
-      "alipay.crt",
-      pki.alipayCertPems[0] as string,
-    ),
+    SANDBOX_ALIPAY_CERT_FILE: file("alipay.crt", pki.alipayCertPems[0] as string),
     SANDBOX_ROOT_CERT_FILE: file("root.crt", pki.rootBundlePem),
   };
 
@@ -109,11 +94,7 @@ describe("loadSandboxEnv: public-key certificate mode", () => {
   });
 
   it.each<[string, Record<string, string | undefined>, RegExp]>([
-    [
-      "a missing root",
-      { ...vars, SANDBOX_ROOT_CERT_FILE: undefined },
-      /SANDBOX_ROOT_CERT/,
-    ],
+    ["a missing root", { ...vars, SANDBOX_ROOT_CERT_FILE: undefined }, /SANDBOX_ROOT_CERT/],
     [
       "an Alipay certificate for another key",
       { ...vars, SANDBOX_ALIPAY_CERT_FILE: vars.SANDBOX_APP_CERT_FILE },

@@ -6,12 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { createPublicKey } from "node:crypto";
-import {
-  loadPrivateKey,
-  loadPublicKey,
-  parseAlipayCertificate,
-  rootCertificateSn,
-} from "@kiosk/alipay-core";
+import { loadPrivateKey, loadPublicKey, parseAlipayCertificate, rootCertificateSn } from "@kiosk/alipay-core";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
@@ -27,24 +22,15 @@ export class SandboxEnvError extends Error {
   }
 }
 
-const optionalText = z.preprocess(
-  (v) => (v === "" ? undefined : v),
-  z.string().optional(),
-);
+const optionalText = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 const secondsList = z.preprocess(
   (v) => (v === "" ? undefined : v),
   z
     .string()
-    .regex(
-      /^\d+(,\d+)*$/,
-      "expected comma-separated whole seconds, e.g. 120,600,600",
-    )
+    .regex(/^\d+(,\d+)*$/, "expected comma-separated whole seconds, e.g. 120,600,600")
     .optional(),
 );
-const optionalUrl = z.preprocess(
-  (v) => (v === "" ? undefined : v),
-  z.url().optional(),
-);
+const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess((v) => (v === "" || v === undefined ? fallback : v), schema);
 
@@ -61,10 +47,7 @@ const EnvSchema = z.object({
   SANDBOX_MD5_KEY_FILE: optionalText,
   SANDBOX_MERCHANT_PUBLIC_KEY: optionalText,
   SANDBOX_MERCHANT_PUBLIC_KEY_FILE: optionalText,
-  SANDBOX_APP_ID: withDefault(
-    z.string().regex(/^\d{16}$/, "expected a 16-digit app id"),
-    TEST_APP_ID,
-  ),
+  SANDBOX_APP_ID: withDefault(z.string().regex(/^\d{16}$/, "expected a 16-digit app id"), TEST_APP_ID),
   SANDBOX_APP_PUBLIC_KEY: optionalText,
   SANDBOX_APP_PUBLIC_KEY_FILE: optionalText,
   SANDBOX_GATEWAY_PRIVATE_KEY: optionalText,
@@ -75,14 +58,8 @@ const EnvSchema = z.object({
   SANDBOX_ALIPAY_CERT_FILE: optionalText,
   SANDBOX_ROOT_CERT: optionalText,
   SANDBOX_ROOT_CERT_FILE: optionalText,
-  SANDBOX_SLOW_RESPONSE_SCALE: withDefault(
-    z.coerce.number().min(0).max(100),
-    "1",
-  ),
-  SANDBOX_WAITING_TRADE_EXPIRY_SECONDS: withDefault(
-    z.coerce.number().int().min(1),
-    "10800",
-  ),
+  SANDBOX_SLOW_RESPONSE_SCALE: withDefault(z.coerce.number().min(0).max(100), "1"),
+  SANDBOX_WAITING_TRADE_EXPIRY_SECONDS: withDefault(z.coerce.number().int().min(1), "10800"),
   SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS: secondsList,
   SANDBOX_LOG_LEVEL: withDefault(z.enum(["info", "warn", "error"]), "info"),
 });
@@ -106,9 +83,7 @@ export type SandboxEnv = {
    * Public-key certificate mode for the app: its certificate, Alipay's certificate (which must
    * certify SANDBOX_GATEWAY_PRIVATE_KEY) and Alipay's root bundle; undefined when not set.
    */
-  certs:
-    | { appCertPem: string; alipayCertPem: string; rootCertPem: string }
-    | undefined;
+  certs: { appCertPem: string; alipayCertPem: string; rootCertPem: string } | undefined;
   /** Which keys are the public test keys (logged at start-up as a warning). */
   usingTestKeys: string[];
 };
@@ -123,8 +98,7 @@ function readValueOrFile(
 ): string {
   const inline = parsed[name] as string | undefined;
   const file = parsed[`${name}_FILE`] as string | undefined;
-  if (inline !== undefined && file !== undefined)
-    throw new SandboxEnvError(`Set only one of ${name} and ${name}_FILE`);
+  if (inline !== undefined && file !== undefined) throw new SandboxEnvError(`Set only one of ${name} and ${name}_FILE`);
   if (file !== undefined) {
     try {
       return readFileSync(file, "utf8");
@@ -138,24 +112,15 @@ function readValueOrFile(
   return fallback;
 }
 
-function checkKey(
-  name: string,
-  text: string,
-  load: (text: string) => unknown,
-): void {
+function checkKey(name: string, text: string, load: (text: string) => unknown): void {
   try {
     load(text);
   } catch {
-    throw new SandboxEnvError(
-      `${name}: not a usable RSA key (PEM or bare base64 DER expected)`,
-    );
+    throw new SandboxEnvError(`${name}: not a usable RSA key (PEM or bare base64 DER expected)`);
   }
 }
 
-function readCerts(
-  parsed: Record<string, unknown>,
-  gatewayPrivateKeyPem: string,
-): SandboxEnv["certs"] {
+function readCerts(parsed: Record<string, unknown>, gatewayPrivateKeyPem: string): SandboxEnv["certs"] {
   const read = (name: string): string | undefined => {
     const sink: string[] = [];
     const text = readValueOrFile(parsed, name, "", sink);
@@ -204,24 +169,14 @@ function readCerts(
 export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
   const result = EnvSchema.safeParse(source);
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `${issue.path.join(".")}: ${issue.message}`,
-    );
-    throw new SandboxEnvError(
-      `Invalid sandbox environment:\n  ${lines.join("\n  ")}`,
-    );
+    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new SandboxEnvError(`Invalid sandbox environment:\n  ${lines.join("\n  ")}`);
   }
   const env = result.data;
   const raw = env as unknown as Record<string, unknown>;
   const usingTestKeys: string[] = [];
-  const md5Key = readValueOrFile(
-    raw,
-    "SANDBOX_MD5_KEY",
-    TEST_MD5_KEY,
-    usingTestKeys,
-  ).trim();
-  if (!/^[0-9a-zA-Z]{32}$/.test(md5Key))
-    throw new SandboxEnvError("SANDBOX_MD5_KEY: expected 32 letters or digits");
+  const md5Key = readValueOrFile(raw, "SANDBOX_MD5_KEY", TEST_MD5_KEY, usingTestKeys).trim();
+  if (!/^[0-9a-zA-Z]{32}$/.test(md5Key)) throw new SandboxEnvError("SANDBOX_MD5_KEY: expected 32 letters or digits");
   const merchantPublicKeyPem = readValueOrFile(
     raw,
     "SANDBOX_MERCHANT_PUBLIC_KEY",
@@ -229,12 +184,7 @@ export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
     usingTestKeys,
   );
   checkKey("SANDBOX_MERCHANT_PUBLIC_KEY", merchantPublicKeyPem, loadPublicKey);
-  const appPublicKeyPem = readValueOrFile(
-    raw,
-    "SANDBOX_APP_PUBLIC_KEY",
-    merchantPublicKeyPem,
-    usingTestKeys,
-  );
+  const appPublicKeyPem = readValueOrFile(raw, "SANDBOX_APP_PUBLIC_KEY", merchantPublicKeyPem, usingTestKeys);
   checkKey("SANDBOX_APP_PUBLIC_KEY", appPublicKeyPem, loadPublicKey);
   if (!usingTestKeys.includes("SANDBOX_MERCHANT_PUBLIC_KEY")) {
     // The app key defaulted to the configured merchant key, which is not a test key.
@@ -262,9 +212,7 @@ export function loadSandboxEnv(source: EnvSource = process.env): SandboxEnv {
     gatewayPrivateKeyPem,
     slowResponseScale: env.SANDBOX_SLOW_RESPONSE_SCALE,
     waitingTradeExpiryMs: env.SANDBOX_WAITING_TRADE_EXPIRY_SECONDS * 1000,
-    notifyRetryScheduleMs: env.SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS?.split(
-      ",",
-    ).map((s) => Number(s) * 1000),
+    notifyRetryScheduleMs: env.SANDBOX_NOTIFY_RETRY_SCHEDULE_SECONDS?.split(",").map((s) => Number(s) * 1000),
     logLevel: env.SANDBOX_LOG_LEVEL,
     certs,
     usingTestKeys,

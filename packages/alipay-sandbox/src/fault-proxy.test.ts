@@ -44,11 +44,7 @@ function planWith(
   };
 }
 
-function client(
-  gatewayUrl: string,
-  protocol: "mapi" | "openapi",
-  notifyUrl?: string,
-): AlipayClient {
+function client(gatewayUrl: string, protocol: "mapi" | "openapi", notifyUrl?: string): AlipayClient {
   const common = {
     gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
@@ -121,72 +117,43 @@ describe("fault proxy", () => {
 
   it("drops a call before the gateway sees it: no trade exists", async () => {
     const p = await start(planWith({ dropBefore: 1 }));
-    expect(
-      await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-DROPB-1")),
-    ).toBe("AlipayNetworkError");
-    expect(
-      sandbox!.store.findTrade(TEST_PARTNER_ID, { outTradeNo: "FP-DROPB-1" }),
-    ).toBeUndefined();
+    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-DROPB-1"))).toBe("AlipayNetworkError");
+    expect(sandbox!.store.findTrade(TEST_PARTNER_ID, { outTradeNo: "FP-DROPB-1" })).toBeUndefined();
     expect(p.counts.drop_before).toBe(1);
   });
 
   it("drops the answer after the gateway charged: the trade exists, the merchant heard nothing", async () => {
     const p = await start(planWith({ dropAfter: 1 }));
-    expect(
-      await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-DROPA-1")),
-    ).toBe("AlipayNetworkError");
-    expect(
-      sandbox!.store.findTrade(TEST_PARTNER_ID, { outTradeNo: "FP-DROPA-1" })
-        ?.status,
-    ).toBe("TRADE_SUCCESS");
+    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-DROPA-1"))).toBe("AlipayNetworkError");
+    expect(sandbox!.store.findTrade(TEST_PARTNER_ID, { outTradeNo: "FP-DROPA-1" })?.status).toBe("TRADE_SUCCESS");
     expect(p.counts.drop_after).toBe(1);
   });
 
   it("answers 5xx, and corrupts XML, JSON and signatures so the client refuses them", async () => {
     let p = await start(planWith({ http5xx: 1 }));
-    expect(
-      await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-5XX-1")),
-    ).not.toBe("no error");
+    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-5XX-1"))).not.toBe("no error");
     expect(p.counts.http_5xx).toBe(1);
 
     p = await start(planWith({ malformed: 1 }));
-    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-XML-1"))).toBe(
-      "AlipayResponseError",
-    );
-    expect(
-      await errorName(pay(client(p.gatewayUrl, "openapi"), "FPJSON1")),
-    ).toBe("AlipayResponseError");
+    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-XML-1"))).toBe("AlipayResponseError");
+    expect(await errorName(pay(client(p.gatewayUrl, "openapi"), "FPJSON1"))).toBe("AlipayResponseError");
     expect(p.counts).toMatchObject({ malformed_xml: 1, malformed_json: 1 });
 
     p = await start(planWith({ badSignature: 1 }));
-    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-SIG-1"))).toBe(
-      "AlipaySignatureError",
-    );
-    expect(
-      await errorName(pay(client(p.gatewayUrl, "openapi"), "FPSIG2")),
-    ).toBe("AlipaySignatureError");
+    expect(await errorName(pay(client(p.gatewayUrl, "mapi"), "FP-SIG-1"))).toBe("AlipaySignatureError");
+    expect(await errorName(pay(client(p.gatewayUrl, "openapi"), "FPSIG2"))).toBe("AlipaySignatureError");
     expect(p.counts.bad_signature).toBe(2);
   });
 
   it("delivers notifications, plus duplicate and late copies", async () => {
     receiver = await startNotificationReceiver();
-    const p = await start(
-      planWith({}, { duplicate: 1, late: 1 }),
-      receiver.url,
-    );
-    const result = await pay(
-      client(p.gatewayUrl, "mapi", p.notifyUrl),
-      "FP-NOTE-1",
-    );
+    const p = await start(planWith({}, { duplicate: 1, late: 1 }), receiver.url);
+    const result = await pay(client(p.gatewayUrl, "mapi", p.notifyUrl), "FP-NOTE-1");
     expect(result.status).toBe("paid");
     await sandbox!.tick();
     await p.close({ shouldFlush: true });
     proxy = undefined;
-    expect(receiver.received.map((n) => n.params.out_trade_no)).toEqual([
-      "FP-NOTE-1",
-      "FP-NOTE-1",
-      "FP-NOTE-1",
-    ]);
+    expect(receiver.received.map((n) => n.params.out_trade_no)).toEqual(["FP-NOTE-1", "FP-NOTE-1", "FP-NOTE-1"]);
     expect(p.counts).toMatchObject({
       duplicate_notification: 1,
       late_notification: 1,
@@ -198,14 +165,8 @@ describe("fault proxy", () => {
     const a = createRng(42);
     const b = createRng(42);
     expect(Array.from({ length: 5 }, a)).toEqual(Array.from({ length: 5 }, b));
-    expect(corruptSignature("<alipay><sign>abcd</sign></alipay>")).toBe(
-      "<alipay><sign>abAd</sign></alipay>",
-    );
-    expect(corruptSignature('{"x_response":{},"sign":"abcd"}')).toBe(
-      '{"x_response":{},"sign":"abAd"}',
-    );
-    expect(
-      corruptSignature("<alipay><is_success>F</is_success></alipay>"),
-    ).toBeNull();
+    expect(corruptSignature("<alipay><sign>abcd</sign></alipay>")).toBe("<alipay><sign>abAd</sign></alipay>");
+    expect(corruptSignature('{"x_response":{},"sign":"abcd"}')).toBe('{"x_response":{},"sign":"abAd"}');
+    expect(corruptSignature("<alipay><is_success>F</is_success></alipay>")).toBeNull();
   });
 });

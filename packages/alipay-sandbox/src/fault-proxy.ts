@@ -8,12 +8,7 @@
  * The same seed gives the same sequence of decisions in the same order of arrival (calls that
  * arrive concurrently may arrive in another order from run to run).
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody } from "./http-util.ts";
 
@@ -116,18 +111,9 @@ export type FaultProxy = {
   close(options?: { shouldFlush?: boolean }): Promise<void>;
 };
 
-type GatewayFault =
-  | "none"
-  | "drop_before"
-  | "drop_after"
-  | "http_5xx"
-  | "malformed"
-  | "bad_signature";
+type GatewayFault = "none" | "drop_before" | "drop_after" | "http_5xx" | "malformed" | "bad_signature";
 
-function pickGatewayFault(
-  rng: () => number,
-  rates: FaultPlan["gateway"],
-): GatewayFault {
+function pickGatewayFault(rng: () => number, rates: FaultPlan["gateway"]): GatewayFault {
   const roll = rng();
   let edge = 0;
   const order: [GatewayFault, number][] = [
@@ -148,10 +134,7 @@ function between(rng: () => number, range: readonly [number, number]): number {
   return Math.round(range[0] + rng() * (range[1] - range[0]));
 }
 
-const SIGN_PATTERNS = [
-  /(<sign>)([^<]+)(<\/sign>)/,
-  /("sign"\s*:\s*")([^"]+)(")/,
-];
+const SIGN_PATTERNS = [/(<sign>)([^<]+)(<\/sign>)/, /("sign"\s*:\s*")([^"]+)(")/];
 
 /** The answer with one character of its signature changed, or null when it carries none. */
 export function corruptSignature(body: string): string | null {
@@ -168,10 +151,7 @@ export function corruptSignature(body: string): string | null {
 }
 
 /** The kind of structured answer, or null for anything else (settlement text files). */
-export function bodyFormat(
-  contentType: string,
-  body: string,
-): "xml" | "json" | null {
+export function bodyFormat(contentType: string, body: string): "xml" | "json" | null {
   const type = contentType.toLowerCase();
   if (type.includes("xml") || body.trimStart().startsWith("<")) return "xml";
   if (type.includes("json") || body.trimStart().startsWith("{")) return "json";
@@ -183,20 +163,14 @@ export function truncateBody(body: string): string {
   return body.slice(0, Math.max(1, Math.floor(body.length / 2)));
 }
 
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startFaultProxy(
-  options: FaultProxyOptions,
-): Promise<FaultProxy> {
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const plan = options.plan ?? DEFAULT_FAULT_PLAN;
   const rng = createRng(options.seed);
   const upstream = new URL(options.gatewayUrl);
   const forwardTimeoutMs = options.forwardTimeoutMs ?? 20_000;
-  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<
-    FaultKind,
-    number
-  >;
+  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const seen = { gateway: 0, notifications: 0 };
   /** Duplicate and late copies still to be delivered. */
   const pending = new Set<Promise<void>>();
@@ -216,9 +190,7 @@ export async function startFaultProxy(
     const response = await fetch(target, {
       method: req.method ?? "GET",
       headers,
-      ...(req.method === "GET" || req.method === "HEAD"
-        ? {}
-        : { body: new Uint8Array(body) }),
+      ...(req.method === "GET" || req.method === "HEAD" ? {} : { body: new Uint8Array(body) }),
       signal: AbortSignal.timeout(forwardTimeoutMs),
     });
     return {
@@ -228,19 +200,13 @@ export async function startFaultProxy(
     };
   }
 
-  async function handleGateway(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-  ): Promise<void> {
+  async function handleGateway(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     seen.gateway += 1;
     if (roll(plan.gateway.delay)) {
       counts.delay += 1;
       await sleep(between(rng, plan.delayMs));
     }
-    const fault = isEnabled
-      ? pickGatewayFault(rng, plan.gateway)
-      : ("none" as const);
+    const fault = isEnabled ? pickGatewayFault(rng, plan.gateway) : ("none" as const);
     const isEarly5xx = fault === "http_5xx" && rng() < 0.5;
     if (fault === "drop_before") {
       counts.drop_before += 1;
@@ -249,9 +215,7 @@ export async function startFaultProxy(
     }
     if (isEarly5xx) {
       counts.http_5xx += 1;
-      res
-        .writeHead(503, { "content-type": "text/html" })
-        .end("<html><body>503 Service Unavailable</body></html>");
+      res.writeHead(503, { "content-type": "text/html" }).end("<html><body>503 Service Unavailable</body></html>");
       return;
     }
     let answer: Awaited<ReturnType<typeof forward>>;
@@ -270,9 +234,7 @@ export async function startFaultProxy(
     }
     if (fault === "http_5xx") {
       counts.http_5xx += 1;
-      res
-        .writeHead(502, { "content-type": "text/html" })
-        .end("<html><body>502 Bad Gateway</body></html>");
+      res.writeHead(502, { "content-type": "text/html" }).end("<html><body>502 Bad Gateway</body></html>");
       return;
     }
     const format = bodyFormat(answer.contentType, text);
@@ -286,15 +248,10 @@ export async function startFaultProxy(
         text = corrupted;
       }
     }
-    res
-      .writeHead(answer.status, { "content-type": answer.contentType })
-      .end(text);
+    res.writeHead(answer.status, { "content-type": answer.contentType }).end(text);
   }
 
-  async function deliver(
-    body: Buffer,
-    contentType: string,
-  ): Promise<{ status: number; text: string }> {
+  async function deliver(body: Buffer, contentType: string): Promise<{ status: number; text: string }> {
     if (!notifyTarget) return { status: 502, text: "no notify target" };
     try {
       const response = await fetch(notifyTarget, {
@@ -309,22 +266,13 @@ export async function startFaultProxy(
     }
   }
 
-  async function handleNotification(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-  ): Promise<void> {
+  async function handleNotification(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     seen.notifications += 1;
-    const contentType =
-      req.headers["content-type"] ?? "application/x-www-form-urlencoded";
+    const contentType = req.headers["content-type"] ?? "application/x-www-form-urlencoded";
     const answer = await deliver(body, contentType);
-    res
-      .writeHead(answer.status, { "content-type": "text/plain" })
-      .end(answer.text);
+    res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.text);
     const isDuplicate = roll(plan.notifications.duplicate);
-    const lateDelayMs = roll(plan.notifications.late)
-      ? between(rng, plan.lateDelayMs)
-      : undefined;
+    const lateDelayMs = roll(plan.notifications.late) ? between(rng, plan.lateDelayMs) : undefined;
     const extra = (async () => {
       if (isDuplicate) {
         counts.duplicate_notification += 1;
@@ -362,9 +310,7 @@ export async function startFaultProxy(
       }
     })();
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
-  );
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
   return {

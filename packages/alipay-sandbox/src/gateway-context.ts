@@ -59,11 +59,7 @@ export type GatewayContext = {
   takeBadSignature(requested: boolean | undefined): boolean;
 };
 
-export function textReply(
-  status: number,
-  body: string,
-  detail?: string,
-): GatewayReply {
+export function textReply(status: number, body: string, detail?: string): GatewayReply {
   return detail === undefined
     ? { status, contentType: "text/plain; charset=utf-8", body }
     : { status, contentType: "text/plain; charset=utf-8", body, detail };

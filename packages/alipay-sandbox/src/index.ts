@@ -15,12 +15,7 @@ export {
   type SandboxOptions,
   type SandboxPartner,
 } from "./sandbox.ts";
-export {
-  createManualClock,
-  systemClock,
-  type Clock,
-  type ManualClock,
-} from "./clock.ts";
+export { createManualClock, systemClock, type Clock, type ManualClock } from "./clock.ts";
 export type { SandboxLogger } from "./logger.ts";
 export {
   PAYMENT_CODE_PATTERN,
@@ -49,17 +44,9 @@ export {
 } from "./store.ts";
 export type { FaultPatch, TradeView } from "./operator-api.ts";
 export type { OperatorOutcome } from "./trade-engine.ts";
-export {
-  DEFAULT_NOTIFY_RETRY_SCHEDULE_MS,
-  isAcknowledged,
-  type NotificationTransport,
-} from "./notifier.ts";
+export { DEFAULT_NOTIFY_RETRY_SCHEDULE_MS, isAcknowledged, type NotificationTransport } from "./notifier.ts";
 export { MAPI_SERVICES } from "./mapi-gateway.ts";
-export type {
-  SandboxAlipayCert,
-  SandboxCertMode,
-  SandboxCertModeOptions,
-} from "./cert-mode.ts";
+export type { SandboxAlipayCert, SandboxCertMode, SandboxCertModeOptions } from "./cert-mode.ts";
 export { OPENAPI_METHODS, BILL_URL_TTL_MS } from "./openapi-gateway.ts";
 export { SUPPORTED_CURRENCIES } from "./money.ts";
 export { readZip } from "./zip.ts";

@@ -29,30 +29,18 @@ describe("main.ts (the process)", () => {
             message: string;
             gateway?: string;
           };
-          if (
-            entry.message === "alipay sandbox started" &&
-            entry.gateway !== undefined
-          )
-            resolve(entry.gateway);
+          if (entry.message === "alipay sandbox started" && entry.gateway !== undefined) resolve(entry.gateway);
         }
       });
-      child.once("exit", (code) =>
-        reject(new Error(`exited early with ${code}`)),
-      );
+      child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
     });
     const gateway = await started;
     const health = await fetch(gateway.replace("/gateway.do", "/healthz"));
     expect(health.status).toBe(200);
-    const exited = new Promise<number | null>((resolve) =>
-      child.once("exit", (code) => resolve(code)),
-    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(
-      lines.some(
-        (l) => (JSON.parse(l) as { message: string }).message === "stopped",
-      ),
-    ).toBe(true);
+    expect(lines.some((l) => (JSON.parse(l) as { message: string }).message === "stopped")).toBe(true);
   });
 
   it("refuses a bad variable with a message naming it and exit code 1", async () => {
@@ -62,9 +50,7 @@ describe("main.ts (the process)", () => {
     });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    const code = await new Promise<number | null>((resolve) =>
-      child.once("exit", resolve),
-    );
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(1);
     expect(stderr).toContain("SANDBOX_PORT");
   });

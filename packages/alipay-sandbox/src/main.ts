@@ -9,11 +9,7 @@ import { startSandbox } from "./sandbox.ts";
 const LEVELS = { info: 0, warn: 1, error: 2 } as const;
 
 function jsonLogger(minimum: SandboxEnv["logLevel"]): SandboxLogger {
-  const write = (
-    level: keyof typeof LEVELS,
-    message: string,
-    fields?: Record<string, unknown>,
-  ): void => {
+  const write = (level: keyof typeof LEVELS, message: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < LEVELS[minimum]) return;
     const line = JSON.stringify({
       time: new Date().toISOString(),
@@ -53,12 +49,9 @@ async function main(): Promise<void> {
   }
   const logger = jsonLogger(env.logLevel);
   if (env.usingTestKeys.length > 0) {
-    logger.warn(
-      "using the public test keys; never point a live client at this sandbox with real keys",
-      {
-        variables: env.usingTestKeys,
-      },
-    );
+    logger.warn("using the public test keys; never point a live client at this sandbox with real keys", {
+      variables: env.usingTestKeys,
+    });
   }
   const sandbox = await startSandbox({
     host: env.host,
@@ -78,9 +71,7 @@ async function main(): Promise<void> {
         name: "Sandbox app",
         rsaPublicKey: env.appPublicKeyPem,
         sellerId: env.partnerId,
-        ...(env.certs === undefined
-          ? {}
-          : { appCertPem: env.certs.appCertPem }),
+        ...(env.certs === undefined ? {} : { appCertPem: env.certs.appCertPem }),
       },
     ],
     gatewayPrivateKey: env.gatewayPrivateKeyPem,
@@ -98,9 +89,7 @@ async function main(): Promise<void> {
           },
         }),
     ...(env.publicUrl === undefined ? {} : { publicUrl: env.publicUrl }),
-    ...(env.notifyBaseUrl === undefined
-      ? {}
-      : { notifyBaseUrl: env.notifyBaseUrl }),
+    ...(env.notifyBaseUrl === undefined ? {} : { notifyBaseUrl: env.notifyBaseUrl }),
     slowResponseScale: env.slowResponseScale,
     waitingTradeExpiryMs: env.waitingTradeExpiryMs,
     ...(env.notifyRetryScheduleMs === undefined

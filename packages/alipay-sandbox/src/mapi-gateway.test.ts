@@ -22,9 +22,7 @@ const SIGNING_KEYS: Record<"MD5" | "RSA" | "RSA2", SigningKey> = {
 };
 
 function responseKey(signType: "MD5" | "RSA" | "RSA2"): VerifyingKey {
-  return signType === "MD5"
-    ? { signType, md5Key: TEST_MD5_KEY }
-    : { signType, publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM };
+  return signType === "MD5" ? { signType, md5Key: TEST_MD5_KEY } : { signType, publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM };
 }
 
 let sandbox: TestSandbox;
@@ -98,15 +96,8 @@ function pay(
   );
 }
 
-function query(
-  id: string,
-  signType: "MD5" | "RSA" | "RSA2" = "MD5",
-): Promise<MapiReply> {
-  return call(
-    "alipay.acquire.overseas.query",
-    { partner_trans_id: id },
-    signType,
-  );
+function query(id: string, signType: "MD5" | "RSA" | "RSA2" = "MD5"): Promise<MapiReply> {
+  return call("alipay.acquire.overseas.query", { partner_trans_id: id }, signType);
 }
 
 function cancel(id: string): Promise<MapiReply> {
@@ -116,12 +107,7 @@ function cancel(id: string): Promise<MapiReply> {
   });
 }
 
-function refund(
-  id: string,
-  refundId: string,
-  amount: string,
-  extra: Record<string, string> = {},
-): Promise<MapiReply> {
+function refund(id: string, refundId: string, amount: string, extra: Record<string, string> = {}): Promise<MapiReply> {
   return call("alipay.acquire.overseas.spot.refund", {
     partner_trans_id: id,
     partner_refund_id: refundId,
@@ -136,143 +122,131 @@ function code(id: ScenarioId, parameter = 0): string {
   return scenarioCode(id, { parameter, serial: 12345678 });
 }
 
-describe.each(["MD5", "RSA", "RSA2"] as const)(
-  "MAPI with sign_type=%s",
-  (signType) => {
-    it("pays instantly, signs the answer and finds the trade by query", async () => {
-      const id = newId();
-      const paid = await pay(code("success"), { id, signType });
-      expect(paid.isSuccess).toBe(true);
-      expect(paid.signType).toBe(signType);
-      expect(paid.verify(responseKey(signType))).toBe(true);
-      expect(paid.response).toMatchObject({
-        result_code: "SUCCESS",
-        partner_trans_id: id,
-        trans_amount: "10.00",
-        currency: "USD",
-        exchange_rate: "7.12340000",
-        trans_amount_cny: "71.23",
-        alipay_pay_time: "20240101120000",
-      });
-      expect(paid.response["alipay_trans_id"]).toMatch(/^\d{28}$/);
-      expect(paid.request["partner_trans_id"]).toBe(id);
-      expect(paid.request["_input_charset"]).toBe("UTF-8");
-
-      const found = await query(id, signType);
-      expect(found.verify(responseKey(signType))).toBe(true);
-      expect(found.response).toMatchObject({
-        result_code: "SUCCESS",
-        alipay_trans_status: "TRADE_SUCCESS",
-        out_trade_no: id,
-      });
+describe.each(["MD5", "RSA", "RSA2"] as const)("MAPI with sign_type=%s", (signType) => {
+  it("pays instantly, signs the answer and finds the trade by query", async () => {
+    const id = newId();
+    const paid = await pay(code("success"), { id, signType });
+    expect(paid.isSuccess).toBe(true);
+    expect(paid.signType).toBe(signType);
+    expect(paid.verify(responseKey(signType))).toBe(true);
+    expect(paid.response).toMatchObject({
+      result_code: "SUCCESS",
+      partner_trans_id: id,
+      trans_amount: "10.00",
+      currency: "USD",
+      exchange_rate: "7.12340000",
+      trans_amount_cny: "71.23",
+      alipay_pay_time: "20240101120000",
     });
+    expect(paid.response["alipay_trans_id"]).toMatch(/^\d{28}$/);
+    expect(paid.request["partner_trans_id"]).toBe(id);
+    expect(paid.request["_input_charset"]).toBe("UTF-8");
 
-    it("rejects a bad signature with ILLEGAL_SIGN (unsigned)", async () => {
-      const reply = await mapiCall({
-        gatewayUrl: sandbox.gatewayUrl,
-        params: {
-          service: "alipay.acquire.overseas.query",
-          partner: TEST_PARTNER_ID,
-          partner_trans_id: "X1",
-        },
-        key: SIGNING_KEYS[signType],
-        signOverride:
-          signType === "MD5"
-            ? "0".repeat(32)
-            : Buffer.alloc(256, 1).toString("base64"),
-      });
-      expect(reply).toMatchObject({
-        isSuccess: false,
-        error: "ILLEGAL_SIGN",
-        sign: undefined,
-      });
+    const found = await query(id, signType);
+    expect(found.verify(responseKey(signType))).toBe(true);
+    expect(found.response).toMatchObject({
+      result_code: "SUCCESS",
+      alipay_trans_status: "TRADE_SUCCESS",
+      out_trade_no: id,
     });
+  });
 
-    it("rejects a request whose parameters changed after signing", async () => {
-      const reply = await mapiCall({
-        gatewayUrl: sandbox.gatewayUrl,
-        params: {
-          service: "alipay.acquire.overseas.query",
-          partner: TEST_PARTNER_ID,
-          partner_trans_id: "X1",
-        },
-        key: SIGNING_KEYS[signType],
-        signOverride: (await import("@kiosk/alipay-core")).signParams(
-          {
-            service: "alipay.acquire.overseas.query",
-            partner: TEST_PARTNER_ID,
-            partner_trans_id: "X2",
-          },
-          SIGNING_KEYS[signType],
-        ),
-      });
-      expect(reply.error).toBe("ILLEGAL_SIGN");
+  it("rejects a bad signature with ILLEGAL_SIGN (unsigned)", async () => {
+    const reply = await mapiCall({
+      gatewayUrl: sandbox.gatewayUrl,
+      params: {
+        service: "alipay.acquire.overseas.query",
+        partner: TEST_PARTNER_ID,
+        partner_trans_id: "X1",
+      },
+      key: SIGNING_KEYS[signType],
+      signOverride: signType === "MD5" ? "0".repeat(32) : Buffer.alloc(256, 1).toString("base64"),
     });
-
-    it("runs a PIN wait to success and signs the notification the same way", async () => {
-      const id = newId();
-      expect(
-        (await pay(code("pin_wait_confirm", 5), { id, signType, notify: true }))
-          .response["result_code"],
-      ).toBe("UNKNOW");
-      sandbox.clock.advance(5_000);
-      await sandbox.tick();
-      const params = receiver.received[0]?.params ?? {};
-      expect(params).toMatchObject({
-        out_trade_no: id,
-        trade_status: "TRADE_SUCCESS",
-        sign_type: signType,
-      });
-      const { verifyParams } = await import("@kiosk/alipay-core");
-      expect(verifyParams(params, responseKey(signType))).toBe(true);
+    expect(reply).toMatchObject({
+      isSuccess: false,
+      error: "ILLEGAL_SIGN",
+      sign: undefined,
     });
+  });
 
-    it("reverses a paid trade with cancel and refuses an over-refund", async () => {
-      const reversed = newId();
-      await pay(code("success"), { id: reversed, signType });
-      const cancelled = await call(
-        "alipay.acquire.cancel",
-        { out_trade_no: reversed, timestamp: "1704081630123" },
-        signType,
-      );
-      expect(cancelled.response["result_code"]).toBe("SUCCESS");
-      expect(cancelled.verify(responseKey(signType))).toBe(true);
-      const refunded = newId();
-      await pay(code("success"), { id: refunded, signType, amount: "1.00" });
-      const over = await call(
-        "alipay.acquire.overseas.spot.refund",
+  it("rejects a request whose parameters changed after signing", async () => {
+    const reply = await mapiCall({
+      gatewayUrl: sandbox.gatewayUrl,
+      params: {
+        service: "alipay.acquire.overseas.query",
+        partner: TEST_PARTNER_ID,
+        partner_trans_id: "X1",
+      },
+      key: SIGNING_KEYS[signType],
+      signOverride: (await import("@kiosk/alipay-core")).signParams(
         {
-          partner_trans_id: refunded,
-          partner_refund_id: `${refunded}R`,
-          refund_amount: "1.01",
-          currency: "USD",
-          is_sync: "Y",
+          service: "alipay.acquire.overseas.query",
+          partner: TEST_PARTNER_ID,
+          partner_trans_id: "X2",
         },
-        signType,
-      );
-      expect(over.response).toMatchObject({
-        result_code: "FAILED",
-        error: "REFUND_AMT_NOT_EQUAL_TOTAL",
-      });
-      expect(over.verify(responseKey(signType))).toBe(true);
+        SIGNING_KEYS[signType],
+      ),
     });
+    expect(reply.error).toBe("ILLEGAL_SIGN");
+  });
 
-    it("accepts GET with everything in the query string", async () => {
-      const reply = await call(
-        "alipay.acquire.overseas.query",
-        { partner_trans_id: "NOPE" },
-        signType,
-        "GET",
-      );
-      expect(reply.isSuccess).toBe(true);
-      expect(reply.response).toMatchObject({
-        result_code: "FAIL",
-        error: "TRANS_NOT_FOUND",
-      });
-      expect(reply.verify(responseKey(signType))).toBe(true);
+  it("runs a PIN wait to success and signs the notification the same way", async () => {
+    const id = newId();
+    expect((await pay(code("pin_wait_confirm", 5), { id, signType, notify: true })).response["result_code"]).toBe(
+      "UNKNOW",
+    );
+    sandbox.clock.advance(5_000);
+    await sandbox.tick();
+    const params = receiver.received[0]?.params ?? {};
+    expect(params).toMatchObject({
+      out_trade_no: id,
+      trade_status: "TRADE_SUCCESS",
+      sign_type: signType,
     });
-  },
-);
+    const { verifyParams } = await import("@kiosk/alipay-core");
+    expect(verifyParams(params, responseKey(signType))).toBe(true);
+  });
+
+  it("reverses a paid trade with cancel and refuses an over-refund", async () => {
+    const reversed = newId();
+    await pay(code("success"), { id: reversed, signType });
+    const cancelled = await call(
+      "alipay.acquire.cancel",
+      { out_trade_no: reversed, timestamp: "1704081630123" },
+      signType,
+    );
+    expect(cancelled.response["result_code"]).toBe("SUCCESS");
+    expect(cancelled.verify(responseKey(signType))).toBe(true);
+    const refunded = newId();
+    await pay(code("success"), { id: refunded, signType, amount: "1.00" });
+    const over = await call(
+      "alipay.acquire.overseas.spot.refund",
+      {
+        partner_trans_id: refunded,
+        partner_refund_id: `${refunded}R`,
+        refund_amount: "1.01",
+        currency: "USD",
+        is_sync: "Y",
+      },
+      signType,
+    );
+    expect(over.response).toMatchObject({
+      result_code: "FAILED",
+      error: "REFUND_AMT_NOT_EQUAL_TOTAL",
+    });
+    expect(over.verify(responseKey(signType))).toBe(true);
+  });
+
+  it("accepts GET with everything in the query string", async () => {
+    const reply = await call("alipay.acquire.overseas.query", { partner_trans_id: "NOPE" }, signType, "GET");
+    expect(reply.isSuccess).toBe(true);
+    expect(reply.response).toMatchObject({
+      result_code: "FAIL",
+      error: "TRANS_NOT_FOUND",
+    });
+    expect(reply.verify(responseKey(signType))).toBe(true);
+  });
+});
 
 describe("MAPI gateway errors", () => {
   it("answers ILLEGAL_PARTNER for an unknown partner", async () => {
@@ -305,10 +279,7 @@ describe("MAPI gateway errors", () => {
   });
 
   it("answers ILLEGAL_SERVICE for an unknown service", async () => {
-    expect(
-      (await call("alipay.acquire.overseas.cancel", { out_trade_no: "X" }))
-        .error,
-    ).toBe("ILLEGAL_SERVICE");
+    expect((await call("alipay.acquire.overseas.cancel", { out_trade_no: "X" })).error).toBe("ILLEGAL_SERVICE");
   });
 
   it("answers ILLEGAL_ARGUMENT when a required parameter is missing", async () => {
@@ -320,12 +291,8 @@ describe("MAPI gateway errors", () => {
       buyer_identity_code: code("success"),
     });
     expect(reply.error).toBe("ILLEGAL_ARGUMENT");
-    expect((await call("alipay.acquire.overseas.query", {})).error).toBe(
-      "ILLEGAL_ARGUMENT",
-    );
-    expect(
-      (await call("alipay.acquire.cancel", { out_trade_no: "X" })).error,
-    ).toBe("ILLEGAL_ARGUMENT");
+    expect((await call("alipay.acquire.overseas.query", {})).error).toBe("ILLEGAL_ARGUMENT");
+    expect((await call("alipay.acquire.cancel", { out_trade_no: "X" })).error).toBe("ILLEGAL_ARGUMENT");
     expect(
       (
         await call("alipay.acquire.overseas.spot.refund", {
@@ -372,9 +339,7 @@ describe("MAPI scenario codes", () => {
       result_code: "FAILED",
       error: "BUYER_BALANCE_NOT_ENOUGH",
     });
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
   });
 
   it("0002 expired code and non-Alipay codes: SOUNDWAVE_PARSER_FAIL, no trade", async () => {
@@ -384,9 +349,7 @@ describe("MAPI scenario codes", () => {
       error: "SOUNDWAVE_PARSER_FAIL",
     });
     expect((await query(id)).response["error"]).toBe("TRANS_NOT_FOUND");
-    expect((await pay("123456789012345678")).response["error"]).toBe(
-      "SOUNDWAVE_PARSER_FAIL",
-    );
+    expect((await pay("123456789012345678")).response["error"]).toBe("SOUNDWAVE_PARSER_FAIL");
   });
 
   it("0010 PIN wait: UNKNOW, WAIT_BUYER_PAY until N seconds of sandbox time, then paid and notified", async () => {
@@ -396,13 +359,9 @@ describe("MAPI scenario codes", () => {
       result_code: "UNKNOW",
       error: "ORDER_SUCCESS_PAY_INPROCESS",
     });
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "WAIT_BUYER_PAY",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("WAIT_BUYER_PAY");
     sandbox.clock.advance(29_000);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "WAIT_BUYER_PAY",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("WAIT_BUYER_PAY");
     sandbox.clock.advance(1_000);
     const paid = await query(id);
     expect(paid.response).toMatchObject({
@@ -428,43 +387,31 @@ describe("MAPI scenario codes", () => {
 
   it("0011 PIN never: stays waiting until cancelled (close)", async () => {
     const id = newId();
-    expect(
-      (await pay(code("pin_wait_never"), { id })).response["result_code"],
-    ).toBe("UNKNOW");
+    expect((await pay(code("pin_wait_never"), { id })).response["result_code"]).toBe("UNKNOW");
     sandbox.clock.advance(60 * 60_000);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "WAIT_BUYER_PAY",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("WAIT_BUYER_PAY");
     const cancelled = await cancel(id);
     expect(cancelled.response).toMatchObject({
       result_code: "SUCCESS",
       retry_flag: "N",
       out_trade_no: id,
     });
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
   });
 
   it("0011 PIN never: closes by itself after the waiting-trade expiry", async () => {
     const id = newId();
     await pay(code("pin_wait_never"), { id });
     sandbox.clock.advance(3 * 60 * 60_000);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
   });
 
   it("0012 PIN wait then the buyer gives up: TRADE_CLOSED, nothing charged", async () => {
     const id = newId();
     await pay(code("pin_wait_reject", 5), { id });
     sandbox.clock.advance(5_000);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
-    expect(
-      sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"] ?? 0,
-    ).toBe(0);
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
+    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"] ?? 0).toBe(0);
   });
 
   it("0020 UNKNOW on pay although the charge went through", async () => {
@@ -473,16 +420,12 @@ describe("MAPI scenario codes", () => {
       result_code: "UNKNOW",
       error: "SYSTEM_ERROR",
     });
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_SUCCESS",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_SUCCESS");
   });
 
   it("0021 UNKNOW on pay and no trade: cancel answers TRADE_NOT_EXIST", async () => {
     const id = newId();
-    expect(
-      (await pay(code("unknown_not_created"), { id })).response["result_code"],
-    ).toBe("UNKNOW");
+    expect((await pay(code("unknown_not_created"), { id })).response["result_code"]).toBe("UNKNOW");
     expect((await query(id)).response["error"]).toBe("TRANS_NOT_FOUND");
     expect((await cancel(id)).response).toMatchObject({
       result_code: "FAIL",
@@ -497,39 +440,26 @@ describe("MAPI scenario codes", () => {
     expect(first).toMatchObject({ isSuccess: false, error: "SYSTEM_ERROR" });
     expect((await query(id)).error).toBe("SYSTEM_ERROR");
     expect((await query(id)).error).toBe("SYSTEM_ERROR");
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_SUCCESS",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_SUCCESS");
     expect((await refund(id, `${id}R1`, "1.00")).error).toBe("SYSTEM_ERROR");
     expect((await refund(id, `${id}R1`, "1.00")).error).toBe("SYSTEM_ERROR");
-    expect((await refund(id, `${id}R1`, "1.00")).response["result_code"]).toBe(
-      "SUCCESS",
-    );
+    expect((await refund(id, `${id}R1`, "1.00")).response["result_code"]).toBe("SUCCESS");
     // pay had its first call failing too; the second pay call repeats the id.
-    expect((await pay(code("system_error", 2), { id })).error).toBe(
-      "SYSTEM_ERROR",
-    );
-    expect((await pay(code("system_error", 2), { id })).response["error"]).toBe(
-      "TRADE_HAS_SUCCESS",
-    );
+    expect((await pay(code("system_error", 2), { id })).error).toBe("SYSTEM_ERROR");
+    expect((await pay(code("system_error", 2), { id })).response["error"]).toBe("TRADE_HAS_SUCCESS");
   });
 
   it("0031 SYSTEM_ERROR without a trade on the first K pays: queries find nothing, pay K+1 charges", async () => {
     const id = newId();
     for (let i = 0; i < 2; i++) {
-      expect(await pay(code("system_error_no_trade", 2), { id })).toMatchObject(
-        { isSuccess: false, error: "SYSTEM_ERROR" },
-      );
+      expect(await pay(code("system_error_no_trade", 2), { id })).toMatchObject({
+        isSuccess: false,
+        error: "SYSTEM_ERROR",
+      });
       expect((await query(id)).response["error"]).toBe("TRANS_NOT_FOUND");
     }
-    expect(
-      (await pay(code("system_error_no_trade", 2), { id })).response[
-        "result_code"
-      ],
-    ).toBe("SUCCESS");
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_SUCCESS",
-    );
+    expect((await pay(code("system_error_no_trade", 2), { id })).response["result_code"]).toBe("SUCCESS");
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_SUCCESS");
   });
 
   it("0040 slow response: answers late (scaled), trade recorded on arrival", async () => {
@@ -543,16 +473,12 @@ describe("MAPI scenario codes", () => {
   it("0050 dropped connection after charging: no answer, query finds TRADE_SUCCESS", async () => {
     const id = newId();
     await expect(pay(code("dropped_connection"), { id })).rejects.toThrow();
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_SUCCESS",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_SUCCESS");
   });
 
   it("0051 dropped before processing: no answer, no trade", async () => {
     const id = newId();
-    await expect(
-      pay(code("dropped_before_processing"), { id }),
-    ).rejects.toThrow();
+    await expect(pay(code("dropped_before_processing"), { id })).rejects.toThrow();
     expect((await query(id)).response["error"]).toBe("TRANS_NOT_FOUND");
   });
 
@@ -585,9 +511,7 @@ describe("MAPI cancel", () => {
     const id = newId();
     const paid = await pay(code("success"), { id });
     const buyerId = paid.response["alipay_buyer_user_id"] as string;
-    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(
-      1000,
-    );
+    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(1000);
     const buyerBefore = sandbox.store.accounts.get(buyerId)?.balances["CNY"];
     const cancelled = await cancel(id);
     expect(cancelled.response).toMatchObject({
@@ -597,15 +521,9 @@ describe("MAPI cancel", () => {
       trade_no: paid.response["alipay_trans_id"],
     });
     expect(cancelled.verify(responseKey("MD5"))).toBe(true);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
-    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(
-      0,
-    );
-    expect(sandbox.store.accounts.get(buyerId)?.balances["CNY"]).toBe(
-      (buyerBefore ?? 0) + 7123,
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
+    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(0);
+    expect(sandbox.store.accounts.get(buyerId)?.balances["CNY"]).toBe((buyerBefore ?? 0) + 7123);
     expect((await cancel(id)).response["result_code"]).toBe("SUCCESS");
     expect((await refund(id, `${id}R1`, "1.00")).response).toMatchObject({
       result_code: "FAILED",
@@ -628,9 +546,7 @@ describe("MAPI cancel", () => {
     const id = newId();
     await pay(code("success"), { id });
     await refund(id, `${id}R1`, "1.00");
-    expect((await cancel(id)).response["detail_error_code"]).toBe(
-      "REFUND_AMT_NOT_EQUAL_TOTAL",
-    );
+    expect((await cancel(id)).response["detail_error_code"]).toBe("REFUND_AMT_NOT_EQUAL_TOTAL");
   });
 });
 
@@ -648,9 +564,7 @@ describe("MAPI refund", () => {
       partner_refund_id: `${id}R1`,
     });
     expect(first.verify(responseKey("MD5"))).toBe(true);
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_SUCCESS",
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_SUCCESS");
     const over = await refund(id, `${id}R2`, "7.01");
     expect(over.response).toMatchObject({
       result_code: "FAILED",
@@ -661,51 +575,29 @@ describe("MAPI refund", () => {
       result_code: "SUCCESS",
       refund_amount_cny: "49.86",
     });
-    expect((await query(id)).response["alipay_trans_status"]).toBe(
-      "TRADE_CLOSED",
-    );
-    expect((await refund(id, `${id}R4`, "0.01")).response["error"]).toBe(
-      "REFUND_AMT_NOT_EQUAL_TOTAL",
-    );
-    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(
-      0,
-    );
+    expect((await query(id)).response["alipay_trans_status"]).toBe("TRADE_CLOSED");
+    expect((await refund(id, `${id}R4`, "0.01")).response["error"]).toBe("REFUND_AMT_NOT_EQUAL_TOTAL");
+    expect(sandbox.store.accounts.get(TEST_PARTNER_ID)?.balances["USD"]).toBe(0);
   });
 
   it("is idempotent per partner_refund_id and refuses a discordant repeat", async () => {
     const id = newId();
     await pay(code("success"), { id });
-    expect((await refund(id, `${id}R1`, "2.00")).response["result_code"]).toBe(
-      "SUCCESS",
-    );
-    expect((await refund(id, `${id}R1`, "2.00")).response["result_code"]).toBe(
-      "SUCCESS",
-    );
+    expect((await refund(id, `${id}R1`, "2.00")).response["result_code"]).toBe("SUCCESS");
+    expect((await refund(id, `${id}R1`, "2.00")).response["result_code"]).toBe("SUCCESS");
     expect(sandbox.store.refunds).toHaveLength(1);
-    expect((await refund(id, `${id}R1`, "3.00")).response["error"]).toBe(
-      "DISCORDANT_REPEAT_REQUEST",
-    );
+    expect((await refund(id, `${id}R1`, "3.00")).response["error"]).toBe("DISCORDANT_REPEAT_REQUEST");
   });
 
   it("refuses unknown trades, unpaid trades, other currencies and reused payment ids", async () => {
-    expect((await refund("NOPE", "NOPE-R", "1.00")).response["error"]).toBe(
-      "TRADE_NOT_EXIST",
-    );
+    expect((await refund("NOPE", "NOPE-R", "1.00")).response["error"]).toBe("TRADE_NOT_EXIST");
     const waiting = newId();
     await pay(code("pin_wait_never"), { id: waiting });
-    expect(
-      (await refund(waiting, `${waiting}R`, "1.00")).response["error"],
-    ).toBe("TRADE_STATUS_ERROR");
+    expect((await refund(waiting, `${waiting}R`, "1.00")).response["error"]).toBe("TRADE_STATUS_ERROR");
     const id = newId();
     await pay(code("success"), { id });
-    expect(
-      (await refund(id, `${id}R`, "1.00", { currency: "EUR" })).response[
-        "error"
-      ],
-    ).toBe("INVALID_PARAMETER");
-    expect((await refund(id, id, "1.00")).response["error"]).toBe(
-      "INVALID_PARAMETER",
-    );
+    expect((await refund(id, `${id}R`, "1.00", { currency: "EUR" })).response["error"]).toBe("INVALID_PARAMETER");
+    expect((await refund(id, id, "1.00")).response["error"]).toBe("INVALID_PARAMETER");
   });
 
   it("notifies an asynchronous refund (is_sync=N) to its notify_url", async () => {

@@ -16,32 +16,12 @@ import {
   type SigningKey,
   type VerifyingKey,
 } from "@kiosk/alipay-core";
-import type {
-  GatewayContext,
-  GatewayReply,
-  ResolvedPartner,
-} from "./gateway-context.ts";
+import type { GatewayContext, GatewayReply, ResolvedPartner } from "./gateway-context.ts";
 import { textReply } from "./gateway-context.ts";
-import {
-  currencyInfo,
-  formatAmount,
-  formatCny,
-  parseAmount,
-  type CurrencyInfo,
-} from "./money.ts";
-import {
-  liquidationRange,
-  mapiSettlementText,
-  settlementRows,
-} from "./settlement.ts";
+import { currencyInfo, formatAmount, formatCny, parseAmount, type CurrencyInfo } from "./money.ts";
+import { liquidationRange, mapiSettlementText, settlementRows } from "./settlement.ts";
 import type { Refund, Trade } from "./store.ts";
-import {
-  beijingDay,
-  DAY_MS,
-  formatCompactTime,
-  formatDateTime,
-  parseBeijingDay,
-} from "./time-format.ts";
+import { beijingDay, DAY_MS, formatCompactTime, formatDateTime, parseBeijingDay } from "./time-format.ts";
 import type { PayOutcome, ResponseEffects } from "./trade-engine.ts";
 import { mapiGatewayErrorXml, mapiResponseXml } from "./xml.ts";
 
@@ -71,11 +51,7 @@ type Call = {
 
 const XML_CONTENT_TYPE = "text/xml; charset=utf-8";
 
-function gatewayError(
-  error: string,
-  detail: string,
-  effects?: ResponseEffects,
-): GatewayReply {
+function gatewayError(error: string, detail: string, effects?: ResponseEffects): GatewayReply {
   const reply: GatewayReply = {
     status: 200,
     contentType: XML_CONTENT_TYPE,
@@ -91,8 +67,7 @@ function isMapiService(service: string): service is MapiService {
 }
 
 function signingKey(call: Call): SigningKey {
-  if (call.signType === "MD5")
-    return { signType: "MD5", md5Key: call.partner.md5Key as string };
+  if (call.signType === "MD5") return { signType: "MD5", md5Key: call.partner.md5Key as string };
   return { signType: call.signType, privateKey: call.ctx.gatewayPrivateKey };
 }
 
@@ -102,14 +77,11 @@ function signedReply(
   effects: ResponseEffects = {},
 ): GatewayReply {
   const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(response))
-    if (v !== undefined && v !== "") fields[k] = v;
+  for (const [k, v] of Object.entries(response)) if (v !== undefined && v !== "") fields[k] = v;
   const key = signingKey(call);
   const tamper = call.ctx.takeBadSignature(effects.badSignature);
   // A tampered signature is a real signature over different content, so it has the right shape.
-  const sign = tamper
-    ? signParams({ ...fields, sandbox_tampered: "1" }, key)
-    : signParams(fields, key);
+  const sign = tamper ? signParams({ ...fields, sandbox_tampered: "1" }, key) : signParams(fields, key);
   const { badSignature: _ignored, ...transport } = effects;
   return {
     status: 200,
@@ -142,37 +114,21 @@ export function handleMapi(
   if (partner === undefined) {
     return gatewayError(
       "ILLEGAL_PARTNER",
-      partnerId === ""
-        ? "partner is missing"
-        : `partner ${partnerId} is not configured`,
+      partnerId === "" ? "partner is missing" : `partner ${partnerId} is not configured`,
     );
   }
   const signTypeText = params["sign_type"] ?? "";
-  if (
-    signTypeText !== "MD5" &&
-    signTypeText !== "RSA" &&
-    signTypeText !== "RSA2"
-  ) {
-    return gatewayError(
-      "ILLEGAL_SIGN_TYPE",
-      `sign_type "${signTypeText}" is not MD5, RSA or RSA2`,
-    );
+  if (signTypeText !== "MD5" && signTypeText !== "RSA" && signTypeText !== "RSA2") {
+    return gatewayError("ILLEGAL_SIGN_TYPE", `sign_type "${signTypeText}" is not MD5, RSA or RSA2`);
   }
   const signType: SignType = signTypeText;
   let verifyingKey: VerifyingKey;
   if (signType === "MD5") {
-    if (partner.md5Key === undefined)
-      return gatewayError(
-        "ILLEGAL_SIGN_TYPE",
-        `partner ${partnerId} has no MD5 key`,
-      );
+    if (partner.md5Key === undefined) return gatewayError("ILLEGAL_SIGN_TYPE", `partner ${partnerId} has no MD5 key`);
     verifyingKey = { signType, md5Key: partner.md5Key };
   } else {
     if (partner.rsaPublicKey === undefined)
-      return gatewayError(
-        "ILLEGAL_SIGN_TYPE",
-        `partner ${partnerId} has no RSA public key`,
-      );
+      return gatewayError("ILLEGAL_SIGN_TYPE", `partner ${partnerId} has no RSA public key`);
     verifyingKey = { signType, publicKey: partner.rsaPublicKey };
   }
   const sign = params["sign"] ?? "";
@@ -184,28 +140,16 @@ export function handleMapi(
       signType,
       signContent: content,
     });
-    return gatewayError(
-      "ILLEGAL_SIGN",
-      `signature does not verify; the sandbox signed: ${content}`,
-    );
+    return gatewayError("ILLEGAL_SIGN", `signature does not verify; the sandbox signed: ${content}`);
   }
   const charset = params["_input_charset"];
-  if (
-    charset !== undefined &&
-    charset.toUpperCase() !== "UTF-8" &&
-    charset.toUpperCase() !== "UTF8"
-  ) {
-    return gatewayError(
-      "ILLEGAL_CHARSET",
-      `_input_charset ${charset} is not simulated; send UTF-8`,
-    );
+  if (charset !== undefined && charset.toUpperCase() !== "UTF-8" && charset.toUpperCase() !== "UTF8") {
+    return gatewayError("ILLEGAL_CHARSET", `_input_charset ${charset} is not simulated; send UTF-8`);
   }
   if (!isMapiService(service)) {
     return gatewayError(
       "ILLEGAL_SERVICE",
-      service === ""
-        ? "service is missing"
-        : `service ${service} is not supported`,
+      service === "" ? "service is missing" : `service ${service} is not supported`,
     );
   }
   if (ctx.store.faults.systemErrorNext > 0) {
@@ -236,10 +180,7 @@ function notifyVerify(ctx: GatewayContext, params: Params): GatewayReply {
   const notifyId = params["notify_id"] ?? "";
   const partner = params["partner"] ?? "";
   const known = ctx.store.notifications.some(
-    (n) =>
-      n.notifyId === notifyId &&
-      notifyId !== "" &&
-      ctx.store.trades.get(n.tradeNo)?.merchantId === partner,
+    (n) => n.notifyId === notifyId && notifyId !== "" && ctx.store.trades.get(n.tradeNo)?.merchantId === partner,
   );
   return textReply(200, known ? "true" : "false");
 }
@@ -249,8 +190,7 @@ function tradeFields(trade: Trade): Record<string, string | undefined> {
   return {
     alipay_buyer_login_id: trade.buyerLoginId,
     alipay_buyer_user_id: trade.buyerUserId,
-    alipay_pay_time:
-      trade.paidAt === undefined ? undefined : formatCompactTime(trade.paidAt),
+    alipay_pay_time: trade.paidAt === undefined ? undefined : formatCompactTime(trade.paidAt),
     alipay_trans_id: trade.tradeNo,
     currency: trade.currency,
     exchange_rate: trade.exchangeRate,
@@ -261,11 +201,7 @@ function tradeFields(trade: Trade): Record<string, string | undefined> {
   };
 }
 
-function businessFailure(
-  call: Call,
-  error: string,
-  extra: Record<string, string | undefined> = {},
-): GatewayReply {
+function businessFailure(call: Call, error: string, extra: Record<string, string | undefined> = {}): GatewayReply {
   return signedReply(call, { result_code: "FAILED", error, ...extra });
 }
 
@@ -279,8 +215,7 @@ function spotPay(call: Call): GatewayReply {
     "trans_amount",
     "buyer_identity_code",
   ]);
-  if (absent !== undefined)
-    return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
+  if (absent !== undefined) return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
   const outTradeNo = p["partner_trans_id"] as string;
   const echoId = { partner_trans_id: outTradeNo };
   if (p["alipay_seller_id"] !== call.partner.partnerId) {
@@ -290,35 +225,24 @@ function spotPay(call: Call): GatewayReply {
     return businessFailure(call, "INVALID_PARAMETER", echoId);
   }
   const codeType = p["identity_code_type"];
-  if (
-    codeType !== undefined &&
-    codeType !== "barcode" &&
-    codeType !== "QRcode"
-  ) {
+  if (codeType !== undefined && codeType !== "barcode" && codeType !== "QRcode") {
     return businessFailure(call, "INVALID_PARAMETER", echoId);
   }
   const currency = currencyInfo(p["currency"] as string);
-  if (currency === undefined)
-    return businessFailure(call, "CURRENCY_NOT_SUPPORT", echoId);
+  if (currency === undefined) return businessFailure(call, "CURRENCY_NOT_SUPPORT", echoId);
   const amount = parseAmount(p["trans_amount"] as string, currency);
   if (!amount.ok) return businessFailure(call, "INVALID_PARAMETER", echoId);
   let extendInfo: Record<string, unknown> = {};
   if (p["extend_info"] !== undefined && p["extend_info"] !== "") {
     try {
       const parsed: unknown = JSON.parse(p["extend_info"]);
-      if (
-        typeof parsed !== "object" ||
-        parsed === null ||
-        Array.isArray(parsed)
-      )
-        throw new TypeError("not an object");
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
       extendInfo = parsed as Record<string, unknown>;
     } catch {
       return businessFailure(call, "INVALID_PARAMETER", echoId);
     }
   }
-  const asString = (v: unknown): string | undefined =>
-    typeof v === "string" && v !== "" ? v : undefined;
+  const asString = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
   const { outcome, effects } = call.ctx.engine.pay({
     protocol: "mapi",
     merchantId: call.partner.partnerId,
@@ -335,18 +259,10 @@ function spotPay(call: Call): GatewayReply {
   return payReply(call, outcome, effects);
 }
 
-function payReply(
-  call: Call,
-  outcome: PayOutcome,
-  effects: ResponseEffects,
-): GatewayReply {
+function payReply(call: Call, outcome: PayOutcome, effects: ResponseEffects): GatewayReply {
   switch (outcome.kind) {
     case "paid":
-      return signedReply(
-        call,
-        { ...tradeFields(outcome.trade), result_code: "SUCCESS" },
-        effects,
-      );
+      return signedReply(call, { ...tradeFields(outcome.trade), result_code: "SUCCESS" }, effects);
     case "waiting":
       return signedReply(
         call,
@@ -368,27 +284,16 @@ function payReply(
         effects,
       );
     case "system_error":
-      return gatewayError(
-        "SYSTEM_ERROR",
-        "scenario: SYSTEM_ERROR on the first K calls",
-        effects,
-      );
+      return gatewayError("SYSTEM_ERROR", "scenario: SYSTEM_ERROR on the first K calls", effects);
     case "drop_before_processing":
       return gatewayError("SYSTEM_ERROR", "connection dropped", effects);
     case "failed": {
-      const error =
-        outcome.failure === "CODE_INVALID"
-          ? "SOUNDWAVE_PARSER_FAIL"
-          : outcome.failure;
+      const error = outcome.failure === "CODE_INVALID" ? "SOUNDWAVE_PARSER_FAIL" : outcome.failure;
       const extra =
         outcome.trade === undefined
           ? { partner_trans_id: call.params["partner_trans_id"] }
           : tradeFields(outcome.trade);
-      const reply = signedReply(
-        call,
-        { ...extra, alipay_pay_time: undefined, result_code: "FAILED", error },
-        effects,
-      );
+      const reply = signedReply(call, { ...extra, alipay_pay_time: undefined, result_code: "FAILED", error }, effects);
       reply.detail = outcome.detail;
       return reply;
     }
@@ -397,24 +302,15 @@ function payReply(
 
 function query(call: Call): GatewayReply {
   const p = call.params;
-  if (
-    (p["partner_trans_id"] ?? "") === "" &&
-    (p["alipay_trans_id"] ?? "") === ""
-  ) {
-    return gatewayError(
-      "ILLEGAL_ARGUMENT",
-      "partner_trans_id or alipay_trans_id is required",
-    );
+  if ((p["partner_trans_id"] ?? "") === "" && (p["alipay_trans_id"] ?? "") === "") {
+    return gatewayError("ILLEGAL_ARGUMENT", "partner_trans_id or alipay_trans_id is required");
   }
   const trade = call.ctx.engine.query(call.partner.partnerId, {
     tradeNo: p["alipay_trans_id"],
     outTradeNo: p["partner_trans_id"],
   });
   if (call.ctx.engine.shouldFailWithSystemError(trade, "query")) {
-    return gatewayError(
-      "SYSTEM_ERROR",
-      "scenario: SYSTEM_ERROR on the first K calls",
-    );
+    return gatewayError("SYSTEM_ERROR", "scenario: SYSTEM_ERROR on the first K calls");
   }
   if (trade === undefined) {
     return signedReply(call, {
@@ -432,18 +328,13 @@ function query(call: Call): GatewayReply {
   });
 }
 
-const CANCEL_TIMESTAMP =
-  /^(\d{13}|\d{14}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})$/;
+const CANCEL_TIMESTAMP = /^(\d{13}|\d{14}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})$/;
 
 function cancel(call: Call): GatewayReply {
   const p = call.params;
-  if ((p["timestamp"] ?? "") === "")
-    return gatewayError("ILLEGAL_ARGUMENT", "timestamp is required");
+  if ((p["timestamp"] ?? "") === "") return gatewayError("ILLEGAL_ARGUMENT", "timestamp is required");
   if ((p["out_trade_no"] ?? "") === "" && (p["trade_no"] ?? "") === "") {
-    return gatewayError(
-      "ILLEGAL_ARGUMENT",
-      "out_trade_no or trade_no is required",
-    );
+    return gatewayError("ILLEGAL_ARGUMENT", "out_trade_no or trade_no is required");
   }
   const ids = { out_trade_no: p["out_trade_no"], trade_no: p["trade_no"] };
   if (!CANCEL_TIMESTAMP.test(p["timestamp"] as string)) {
@@ -460,15 +351,9 @@ function cancel(call: Call): GatewayReply {
     outTradeNo: p["out_trade_no"],
   });
   if (call.ctx.engine.shouldFailWithSystemError(trade, "cancel")) {
-    return gatewayError(
-      "SYSTEM_ERROR",
-      "scenario: SYSTEM_ERROR on the first K calls",
-    );
+    return gatewayError("SYSTEM_ERROR", "scenario: SYSTEM_ERROR on the first K calls");
   }
-  if (
-    trade === undefined &&
-    call.ctx.engine.hasLatePay(call.partner.partnerId, p["out_trade_no"])
-  ) {
+  if (trade === undefined && call.ctx.engine.hasLatePay(call.partner.partnerId, p["out_trade_no"])) {
     // As a strict gateway does for a trade it does not have yet: SUCCESS, naming no trade.
     return signedReply(call, {
       ...ids,
@@ -505,25 +390,15 @@ function cancel(call: Call): GatewayReply {
 
 function refund(call: Call): GatewayReply {
   const p = call.params;
-  const absent = missing(p, [
-    "partner_trans_id",
-    "partner_refund_id",
-    "refund_amount",
-    "currency",
-  ]);
-  if (absent !== undefined)
-    return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
+  const absent = missing(p, ["partner_trans_id", "partner_refund_id", "refund_amount", "currency"]);
+  if (absent !== undefined) return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
   const ids = {
     partner_trans_id: p["partner_trans_id"],
     partner_refund_id: p["partner_refund_id"],
   };
   const refundId = p["partner_refund_id"] as string;
   const isSync = p["is_sync"] ?? "N";
-  if (
-    refundId.length > 64 ||
-    refundId === p["partner_trans_id"] ||
-    (isSync !== "Y" && isSync !== "N")
-  ) {
+  if (refundId.length > 64 || refundId === p["partner_trans_id"] || (isSync !== "Y" && isSync !== "N")) {
     return businessFailure(call, "INVALID_PARAMETER", ids);
   }
   const trade = call.ctx.engine.find(call.partner.partnerId, {
@@ -531,15 +406,11 @@ function refund(call: Call): GatewayReply {
     outTradeNo: p["partner_trans_id"],
   });
   if (call.ctx.engine.shouldFailWithSystemError(trade, "refund")) {
-    return gatewayError(
-      "SYSTEM_ERROR",
-      "scenario: SYSTEM_ERROR on the first K calls",
-    );
+    return gatewayError("SYSTEM_ERROR", "scenario: SYSTEM_ERROR on the first K calls");
   }
   if (trade === undefined) return businessFailure(call, "TRADE_NOT_EXIST", ids);
   const currency = currencyInfo(trade.currency) as CurrencyInfo;
-  if (p["currency"] !== trade.currency)
-    return businessFailure(call, "INVALID_PARAMETER", ids);
+  if (p["currency"] !== trade.currency) return businessFailure(call, "INVALID_PARAMETER", ids);
   const amount = parseAmount(p["refund_amount"] as string, currency);
   if (!amount.ok) return businessFailure(call, "INVALID_PARAMETER", ids);
   const outcome = call.ctx.engine.refund({
@@ -549,23 +420,16 @@ function refund(call: Call): GatewayReply {
     amountMinor: amount.minor,
     currency: p["currency"],
     reason: p["refund_reason"],
-    notifyUrl:
-      isSync === "N" ? call.ctx.resolveNotifyUrl(p["notify_url"]) : undefined,
+    notifyUrl: isSync === "N" ? call.ctx.resolveNotifyUrl(p["notify_url"]) : undefined,
   });
   switch (outcome.kind) {
     case "not_found":
       return businessFailure(call, "TRADE_NOT_EXIST", ids);
     case "refused": {
-      const reply = businessFailure(
-        call,
-        outcome.code === "CURRENCY_MISMATCH"
-          ? "INVALID_PARAMETER"
-          : outcome.code,
-        {
-          ...ids,
-          alipay_trans_id: trade.tradeNo,
-        },
-      );
+      const reply = businessFailure(call, outcome.code === "CURRENCY_MISMATCH" ? "INVALID_PARAMETER" : outcome.code, {
+        ...ids,
+        alipay_trans_id: trade.tradeNo,
+      });
       reply.detail = outcome.detail;
       return reply;
     }
@@ -590,8 +454,7 @@ function refund(call: Call): GatewayReply {
 function refundQuery(call: Call): GatewayReply {
   const p = call.params;
   const absent = missing(p, ["out_trade_no", "out_return_no"]);
-  if (absent !== undefined)
-    return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
+  if (absent !== undefined) return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
   const ids = {
     out_trade_no: p["out_trade_no"],
     out_return_no: p["out_return_no"],
@@ -614,23 +477,15 @@ function refundQuery(call: Call): GatewayReply {
     case "executed": {
       const trade = found.trade;
       const currency = currencyInfo(trade.currency) as CurrencyInfo;
-      const amountMinor =
-        found.kind === "pending"
-          ? found.pending.amountMinor
-          : found.refund.amountMinor;
+      const amountMinor = found.kind === "pending" ? found.pending.amountMinor : found.refund.amountMinor;
       return signedReply(call, {
         response_code: "SUCCESS",
-        refund_result_code:
-          found.kind === "executed" ? "SUCCESS" : "PROCESSING",
+        refund_result_code: found.kind === "executed" ? "SUCCESS" : "PROCESSING",
         ...ids,
         trade_no: trade.tradeNo,
         refund_amount: formatAmount(amountMinor, currency),
         currency: trade.currency,
-        gmt_create: formatDateTime(
-          found.kind === "pending"
-            ? found.pending.acceptedAt
-            : found.refund.createdAt,
-        ),
+        gmt_create: formatDateTime(found.kind === "pending" ? found.pending.acceptedAt : found.refund.createdAt),
       });
     }
   }
@@ -650,37 +505,24 @@ function refundFields(trade: Trade, refund: Refund): Record<string, string> {
   };
 }
 
-function settlementFile(
-  call: Call,
-  service: "forex_compare_file" | "forex_liquidation_file",
-): GatewayReply {
+function settlementFile(call: Call, service: "forex_compare_file" | "forex_liquidation_file"): GatewayReply {
   const p = call.params;
   const absent = missing(p, ["start_date", "end_date"]);
-  if (absent !== undefined)
-    return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
-  const start = /^\d{8}$/.test(p["start_date"] as string)
-    ? parseBeijingDay(p["start_date"] as string)
-    : undefined;
-  const end = /^\d{8}$/.test(p["end_date"] as string)
-    ? parseBeijingDay(p["end_date"] as string)
-    : undefined;
-  if (start === undefined || end === undefined || end < start)
-    return textReply(200, "Date format incorrect YYYYMMDD");
-  if ((end - start) / DAY_MS + 1 > 10)
-    return textReply(200, "Over 10 days to Date period");
+  if (absent !== undefined) return gatewayError("ILLEGAL_ARGUMENT", `${absent} is required`);
+  const start = /^\d{8}$/.test(p["start_date"] as string) ? parseBeijingDay(p["start_date"] as string) : undefined;
+  const end = /^\d{8}$/.test(p["end_date"] as string) ? parseBeijingDay(p["end_date"] as string) : undefined;
+  if (start === undefined || end === undefined || end < start) return textReply(200, "Date format incorrect YYYYMMDD");
+  if ((end - start) / DAY_MS + 1 > 10) return textReply(200, "Over 10 days to Date period");
   const today = parseBeijingDay(beijingDay(call.ctx.clock.now())) as number;
   if (end >= today) return textReply(200, "End date must be before today");
   const range =
-    service === "forex_compare_file"
-      ? { fromMs: start, toMs: end + DAY_MS }
-      : liquidationRange(start, end + DAY_MS);
+    service === "forex_compare_file" ? { fromMs: start, toMs: end + DAY_MS } : liquidationRange(start, end + DAY_MS);
   const rows = settlementRows(call.ctx.store, {
     merchantId: call.partner.partnerId,
     ...range,
     feeRateBasisPoints: call.partner.feeRateBasisPoints,
   });
-  if (rows.length === 0)
-    return textReply(200, "No balance account data in the period");
+  if (rows.length === 0) return textReply(200, "No balance account data in the period");
   return textReply(200, mapiSettlementText(rows));
 }
 
@@ -708,10 +550,8 @@ export function mapiNotificationParams(
     currency: trade.currency,
     buyer_id: trade.buyerUserId,
   };
-  if (trade.paidAt !== undefined)
-    params["gmt_payment"] = formatDateTime(trade.paidAt);
-  if (trade.closedAt !== undefined)
-    params["gmt_close"] = formatDateTime(trade.closedAt);
+  if (trade.paidAt !== undefined) params["gmt_payment"] = formatDateTime(trade.paidAt);
+  if (trade.closedAt !== undefined) params["gmt_close"] = formatDateTime(trade.closedAt);
   if (refund !== undefined) {
     params["partner_refund_id"] = refund.outRefundNo;
     params["refund_amount"] = formatAmount(refund.amountMinor, currency);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  currencyInfo,
-  formatAmount,
-  parseAmount,
-  toCnyMinor,
-  type CurrencyInfo,
-} from "./money.ts";
+import { currencyInfo, formatAmount, parseAmount, toCnyMinor, type CurrencyInfo } from "./money.ts";
 
 const USD = currencyInfo("USD") as CurrencyInfo;
 const JPY = currencyInfo("JPY") as CurrencyInfo;

@@ -3,12 +3,7 @@
  * come from the one money module (`@kiosk/alipay-core/money`), never from a table here.
  * All arithmetic is in integer minor units; rates are fixed-point with 8 decimals.
  */
-import {
-  currencyExponent,
-  decimalText,
-  MAX_AMOUNT_MAJOR,
-  type CurrencyExponent,
-} from "@kiosk/alipay-core/money";
+import { currencyExponent, decimalText, MAX_AMOUNT_MAJOR, type CurrencyExponent } from "@kiosk/alipay-core/money";
 
 export type CurrencyInfo = {
   readonly code: string;
@@ -36,17 +31,15 @@ const CNY_RATES: Readonly<Record<string, string>> = {
   IDR: "0.00045000",
 };
 
-const CURRENCY_LIST: readonly CurrencyInfo[] = Object.entries(CNY_RATES).map(
-  ([code, cnyRate]) => ({ code, exponent: currencyExponent(code), cnyRate }),
-);
+const CURRENCY_LIST: readonly CurrencyInfo[] = Object.entries(CNY_RATES).map(([code, cnyRate]) => ({
+  code,
+  exponent: currencyExponent(code),
+  cnyRate,
+}));
 
-const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = new Map(
-  CURRENCY_LIST.map((c) => [c.code, c]),
-);
+const CURRENCIES: ReadonlyMap<string, CurrencyInfo> = new Map(CURRENCY_LIST.map((c) => [c.code, c]));
 
-export const SUPPORTED_CURRENCIES: readonly string[] = CURRENCY_LIST.map(
-  (c) => c.code,
-);
+export const SUPPORTED_CURRENCIES: readonly string[] = CURRENCY_LIST.map((c) => c.code);
 
 export function currencyInfo(code: string): CurrencyInfo | undefined {
   return CURRENCIES.get(code);
@@ -65,18 +58,12 @@ export function currencyInfoOrCny(code: string): CurrencyInfo {
 /** Largest accepted amount: 100000000.00 in major units (reference §4 limits). */
 const MAX_MAJOR = BigInt(MAX_AMOUNT_MAJOR);
 
-export type ParsedAmount =
-  { ok: true; minor: number } | { ok: false; reason: string };
+export type ParsedAmount = { ok: true; minor: number } | { ok: false; reason: string };
 
 /** Parses a wire amount (`"0.01"`, `"100"` for JPY) into minor units, enforcing format and range. */
-export function parseAmount(
-  text: string,
-  currency: CurrencyInfo,
-): ParsedAmount {
+export function parseAmount(text: string, currency: CurrencyInfo): ParsedAmount {
   const pattern =
-    currency.exponent === 0
-      ? /^(\d{1,12})$/
-      : new RegExp(`^(\\d{1,12})(?:\\.(\\d{1,${currency.exponent}}))?$`);
+    currency.exponent === 0 ? /^(\d{1,12})$/ : new RegExp(`^(\\d{1,12})(?:\\.(\\d{1,${currency.exponent}}))?$`);
   const m = pattern.exec(text);
   if (!m) {
     return {
@@ -88,10 +75,7 @@ export function parseAmount(
     };
   }
   const whole = BigInt(m[1] as string);
-  const fraction =
-    currency.exponent === 0
-      ? 0n
-      : BigInt((m[2] ?? "").padEnd(currency.exponent, "0"));
+  const fraction = currency.exponent === 0 ? 0n : BigInt((m[2] ?? "").padEnd(currency.exponent, "0"));
   const scale = 10n ** BigInt(currency.exponent);
   const minor = whole * scale + fraction;
   if (minor < 1n || minor > MAX_MAJOR * scale) {
@@ -112,10 +96,7 @@ export function formatAmount(minor: number, currency: CurrencyInfo): string {
 export function toCnyMinor(minor: number, currency: CurrencyInfo): number {
   const rateE8 = BigInt(currency.cnyRate.replace(".", ""));
   // fen = minor * rate * 10^(CNY exponent - exponent); rate carries 8 decimals.
-  const numerator =
-    BigInt(minor) *
-    rateE8 *
-    10n ** BigInt(CNY.exponent - currency.exponent);
+  const numerator = BigInt(minor) * rateE8 * 10n ** BigInt(CNY.exponent - currency.exponent);
   const denominator = 100_000_000n;
   return Number((numerator * 2n + denominator) / (denominator * 2n));
 }

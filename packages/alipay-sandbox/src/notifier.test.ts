@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "./clock.ts";
 import { silentLogger } from "./logger.ts";
-import {
-  isAcknowledged,
-  Notifier,
-  type NotificationTransport,
-} from "./notifier.ts";
+import { isAcknowledged, Notifier, type NotificationTransport } from "./notifier.ts";
 import { SandboxStore } from "./store.ts";
 
-function setup(
-  answers: Array<string | Error>,
-  options: { duplicate?: boolean } = {},
-) {
+function setup(answers: Array<string | Error>, options: { duplicate?: boolean } = {}) {
   const clock = createManualClock();
   const store = new SandboxStore();
   store.faults.duplicateNotifications = options.duplicate === true;
@@ -41,11 +34,7 @@ describe("Notifier", () => {
   });
 
   it("retries on the injected clock until acknowledged", async () => {
-    const { clock, sent, notifier } = setup([
-      "fail",
-      new Error("ECONNREFUSED"),
-      "success",
-    ]);
+    const { clock, sent, notifier } = setup(["fail", new Error("ECONNREFUSED"), "success"]);
     const delivery = notifier.enqueue({
       url: "http://merchant/notify",
       params: { notify_id: "n1", a: "1" },

@@ -49,9 +49,7 @@ export type NotifierOptions = {
 
 /** The merchant acknowledged: body `success` (case-insensitive, surrounding whitespace ignored). */
 export function isAcknowledged(status: number, text: string): boolean {
-  return (
-    status >= 200 && status < 300 && text.trim().toLowerCase() === "success"
-  );
+  return status >= 200 && status < 300 && text.trim().toLowerCase() === "success";
 }
 
 export class Notifier {
@@ -60,11 +58,7 @@ export class Notifier {
 
   constructor(private readonly options: NotifierOptions) {}
 
-  enqueue(spec: {
-    url: string;
-    params: Record<string, string>;
-    tradeNo: string;
-  }): NotificationDelivery {
+  enqueue(spec: { url: string; params: Record<string, string>; tradeNo: string }): NotificationDelivery {
     const now = this.options.clock.now();
     this.sequence += 1;
     const delivery: NotificationDelivery = {
@@ -98,9 +92,7 @@ export class Notifier {
     const now = this.options.clock.now();
     for (const delivery of this.options.store.notifications) {
       if (delivery.status === "pending" && delivery.nextAttemptAt <= now) {
-        const promise = this.attempt(delivery).finally(() =>
-          this.inFlight.delete(promise),
-        );
+        const promise = this.attempt(delivery).finally(() => this.inFlight.delete(promise));
         this.inFlight.add(promise);
       }
     }
@@ -121,8 +113,7 @@ export class Notifier {
       delivery.lastError = undefined;
       acknowledged = isAcknowledged(response.status, response.text);
     } catch (error) {
-      delivery.lastError =
-        error instanceof Error ? error.message : String(error);
+      delivery.lastError = error instanceof Error ? error.message : String(error);
     }
     const now = this.options.clock.now();
     if (acknowledged) {

@@ -60,12 +60,8 @@ function call(
       privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
     },
     ...(options.notify === true ? { notifyUrl: receiver.url } : {}),
-    ...(options.overrides === undefined
-      ? {}
-      : { overrides: options.overrides }),
-    ...(options.signOverride === undefined
-      ? {}
-      : { signOverride: options.signOverride }),
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+    ...(options.signOverride === undefined ? {} : { signOverride: options.signOverride }),
   });
 }
 
@@ -73,12 +69,7 @@ function code(id: ScenarioId, parameter = 0): string {
   return scenarioCode(id, { parameter, serial: 42 });
 }
 
-function pay(
-  authCode: string,
-  id: string,
-  extra: Record<string, unknown> = {},
-  notify = false,
-): Promise<OpenApiReply> {
+function pay(authCode: string, id: string, extra: Record<string, unknown> = {}, notify = false): Promise<OpenApiReply> {
   return call(
     "alipay.trade.pay",
     {
@@ -93,97 +84,65 @@ function pay(
   );
 }
 
-const query = (id: string): Promise<OpenApiReply> =>
-  call("alipay.trade.query", { out_trade_no: id });
+const query = (id: string): Promise<OpenApiReply> => call("alipay.trade.query", { out_trade_no: id });
 
-describe.each(["RSA2", "RSA"] as const)(
-  "OpenAPI with sign_type=%s",
-  (signType) => {
-    it("pays with code 10000 and a response signed over the raw JSON", async () => {
-      const id = newId();
-      const reply = await call(
-        "alipay.trade.pay",
-        {
-          out_trade_no: id,
-          scene: "bar_code",
-          auth_code: code("success"),
-          subject: "Ticket",
-          total_amount: "88.00",
-        },
-        { signType },
-      );
-      expect(reply.responseKey).toBe("alipay_trade_pay_response");
-      expect(reply.response).toMatchObject({
-        code: "10000",
-        msg: "Success",
+describe.each(["RSA2", "RSA"] as const)("OpenAPI with sign_type=%s", (signType) => {
+  it("pays with code 10000 and a response signed over the raw JSON", async () => {
+    const id = newId();
+    const reply = await call(
+      "alipay.trade.pay",
+      {
         out_trade_no: id,
+        scene: "bar_code",
+        auth_code: code("success"),
+        subject: "Ticket",
         total_amount: "88.00",
-        buyer_pay_amount: "88.00",
-      });
-      expect(
-        reply.verify({ signType, publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM }),
-      ).toBe(true);
+      },
+      { signType },
+    );
+    expect(reply.responseKey).toBe("alipay_trade_pay_response");
+    expect(reply.response).toMatchObject({
+      code: "10000",
+      msg: "Success",
+      out_trade_no: id,
+      total_amount: "88.00",
+      buyer_pay_amount: "88.00",
     });
+    expect(reply.verify({ signType, publicKey: TEST_GATEWAY_PUBLIC_KEY_PEM })).toBe(true);
+  });
 
-    it("rejects a bad signature with 40002 isv.invalid-signature", async () => {
-      const reply = await call(
-        "alipay.trade.query",
-        { out_trade_no: "X" },
-        { signType, signOverride: Buffer.alloc(256, 7).toString("base64") },
-      );
-      expect(reply.response).toMatchObject({
-        code: "40002",
-        msg: "Invalid Arguments",
-        sub_code: "isv.invalid-signature",
-      });
-      expect(String(reply.response["sub_msg"])).toContain(
-        "method=alipay.trade.query",
-      );
+  it("rejects a bad signature with 40002 isv.invalid-signature", async () => {
+    const reply = await call(
+      "alipay.trade.query",
+      { out_trade_no: "X" },
+      { signType, signOverride: Buffer.alloc(256, 7).toString("base64") },
+    );
+    expect(reply.response).toMatchObject({
+      code: "40002",
+      msg: "Invalid Arguments",
+      sub_code: "isv.invalid-signature",
     });
-  },
-);
+    expect(String(reply.response["sub_msg"])).toContain("method=alipay.trade.query");
+  });
+});
 
 describe("OpenAPI protocol errors", () => {
   it("answers 40001 for missing common parameters and 40002 for invalid ones", async () => {
     expect(
-      (
-        await call(
-          "alipay.trade.query",
-          { out_trade_no: "X" },
-          { overrides: { app_id: undefined } },
-        )
-      ).subCode,
+      (await call("alipay.trade.query", { out_trade_no: "X" }, { overrides: { app_id: undefined } })).subCode,
     ).toBe("isv.missing-app-id");
     expect(
-      (
-        await call(
-          "alipay.trade.query",
-          { out_trade_no: "X" },
-          { overrides: { app_id: "2021999999999999" } },
-        )
-      ).subCode,
+      (await call("alipay.trade.query", { out_trade_no: "X" }, { overrides: { app_id: "2021999999999999" } })).subCode,
     ).toBe("isv.invalid-app-id");
     expect(
-      (
-        await call(
-          "alipay.trade.query",
-          { out_trade_no: "X" },
-          { overrides: { timestamp: undefined } },
-        )
-      ).response,
+      (await call("alipay.trade.query", { out_trade_no: "X" }, { overrides: { timestamp: undefined } })).response,
     ).toMatchObject({
       code: "40001",
       sub_code: "isv.missing-timestamp",
     });
-    expect(
-      (
-        await call(
-          "alipay.trade.query",
-          { out_trade_no: "X" },
-          { overrides: { sign_type: "MD5" } },
-        )
-      ).subCode,
-    ).toBe("isv.invalid-signature-type");
+    expect((await call("alipay.trade.query", { out_trade_no: "X" }, { overrides: { sign_type: "MD5" } })).subCode).toBe(
+      "isv.invalid-signature-type",
+    );
     const unknown = await call("alipay.trade.precreate", { out_trade_no: "X" });
     expect(unknown.responseKey).toBe("error_response");
     expect(unknown.subCode).toBe("isv.invalid-method");
@@ -203,30 +162,18 @@ describe("OpenAPI protocol errors", () => {
       sub_code: "ACQ.INVALID_PARAMETER",
     });
     expect(missing.verify(GATEWAY_KEY)).toBe(true);
-    expect(
-      (await pay(code("success"), newId(), { total_amount: "1.001" })).subCode,
-    ).toBe("ACQ.INVALID_PARAMETER");
-    expect((await pay(code("success"), "has-dash")).subCode).toBe(
-      "ACQ.INVALID_PARAMETER",
-    );
-    expect(
-      (await pay(code("success"), newId(), { scene: "security_code" })).subCode,
-    ).toBe("ACQ.INVALID_PARAMETER");
-    expect((await call("alipay.trade.query", {})).subCode).toBe(
-      "ACQ.INVALID_PARAMETER",
-    );
+    expect((await pay(code("success"), newId(), { total_amount: "1.001" })).subCode).toBe("ACQ.INVALID_PARAMETER");
+    expect((await pay(code("success"), "has-dash")).subCode).toBe("ACQ.INVALID_PARAMETER");
+    expect((await pay(code("success"), newId(), { scene: "security_code" })).subCode).toBe("ACQ.INVALID_PARAMETER");
+    expect((await call("alipay.trade.query", {})).subCode).toBe("ACQ.INVALID_PARAMETER");
   });
 });
 
 describe("OpenAPI scenario codes", () => {
   it("insufficient balance and expired code answer 40004 with ACQ sub codes", async () => {
-    expect((await pay(code("insufficient_balance"), newId())).subCode).toBe(
-      "ACQ.BUYER_BALANCE_NOT_ENOUGH",
-    );
+    expect((await pay(code("insufficient_balance"), newId())).subCode).toBe("ACQ.BUYER_BALANCE_NOT_ENOUGH");
     const expired = newId();
-    expect((await pay(code("expired_code"), expired)).subCode).toBe(
-      "ACQ.PAYMENT_AUTH_CODE_INVALID",
-    );
+    expect((await pay(code("expired_code"), expired)).subCode).toBe("ACQ.PAYMENT_AUTH_CODE_INVALID");
     expect((await query(expired)).subCode).toBe("ACQ.TRADE_NOT_EXIST");
   });
 
@@ -270,9 +217,7 @@ describe("OpenAPI scenario codes", () => {
 
   it("SYSTEM_ERROR scenario: ACQ.SYSTEM_ERROR, and cancel says retry_flag=Y", async () => {
     const id = newId();
-    expect((await pay(code("system_error"), id)).subCode).toBe(
-      "ACQ.SYSTEM_ERROR",
-    );
+    expect((await pay(code("system_error"), id)).subCode).toBe("ACQ.SYSTEM_ERROR");
     expect((await query(id)).subCode).toBe("ACQ.SYSTEM_ERROR");
     expect((await query(id)).response["trade_status"]).toBe("TRADE_SUCCESS");
     const first = await call("alipay.trade.cancel", { out_trade_no: id });
@@ -281,16 +226,15 @@ describe("OpenAPI scenario codes", () => {
       sub_code: "ACQ.SYSTEM_ERROR",
       retry_flag: "Y",
     });
-    expect(
-      (await call("alipay.trade.cancel", { out_trade_no: id })).response,
-    ).toMatchObject({ code: "10000", action: "refund" });
+    expect((await call("alipay.trade.cancel", { out_trade_no: id })).response).toMatchObject({
+      code: "10000",
+      action: "refund",
+    });
   });
 
   it("SYSTEM_ERROR without a trade: ACQ.SYSTEM_ERROR, the query finds no trade, the resend charges", async () => {
     const id = newId();
-    expect((await pay(code("system_error_no_trade"), id)).subCode).toBe(
-      "ACQ.SYSTEM_ERROR",
-    );
+    expect((await pay(code("system_error_no_trade"), id)).subCode).toBe("ACQ.SYSTEM_ERROR");
     expect((await query(id)).subCode).toBe("ACQ.TRADE_NOT_EXIST");
     expect((await pay(code("system_error_no_trade"), id)).code).toBe("10000");
     expect((await query(id)).response["trade_status"]).toBe("TRADE_SUCCESS");
@@ -320,9 +264,7 @@ describe("OpenAPI cancel and refund", () => {
       retry_flag: "N",
     });
     expect(closed.verify(GATEWAY_KEY)).toBe(true);
-    expect((await query(waiting)).response["trade_status"]).toBe(
-      "TRADE_CLOSED",
-    );
+    expect((await query(waiting)).response["trade_status"]).toBe("TRADE_CLOSED");
 
     const paid = newId();
     await pay(code("success"), paid);
@@ -337,21 +279,18 @@ describe("OpenAPI cancel and refund", () => {
 
   it("cancel of a trade that never arrived succeeds and blocks a late pay", async () => {
     const id = newId();
-    expect(
-      (await call("alipay.trade.cancel", { out_trade_no: id })).response,
-    ).toMatchObject({ code: "10000", retry_flag: "N" });
-    expect((await pay(code("success"), id)).subCode).toBe(
-      "ACQ.TRADE_HAS_CLOSE",
-    );
+    expect((await call("alipay.trade.cancel", { out_trade_no: id })).response).toMatchObject({
+      code: "10000",
+      retry_flag: "N",
+    });
+    expect((await pay(code("success"), id)).subCode).toBe("ACQ.TRADE_HAS_CLOSE");
   });
 
   it("cancel of a paid trade is refused after 24 hours", async () => {
     const id = newId();
     await pay(code("success"), id);
     sandbox.clock.advance(24 * 60 * 60_000 + 1);
-    expect(
-      (await call("alipay.trade.cancel", { out_trade_no: id })).subCode,
-    ).toBe("ACQ.TRADE_STATUS_ERROR");
+    expect((await call("alipay.trade.cancel", { out_trade_no: id })).subCode).toBe("ACQ.TRADE_STATUS_ERROR");
   });
 
   it("refunds partially with cumulative refund_fee, refuses an over-refund, and notifies", async () => {
@@ -394,13 +333,8 @@ describe("OpenAPI cancel and refund", () => {
     expect(rest.response).toMatchObject({ code: "10000", refund_fee: "88.00" });
     expect((await query(id)).response["trade_status"]).toBe("TRADE_CLOSED");
     await sandbox.tick();
-    const refundNotes = receiver.received.filter(
-      (r) => r.params["out_biz_no"] !== undefined,
-    );
-    expect(refundNotes.map((r) => r.params["refund_fee"])).toEqual([
-      "30.00",
-      "88.00",
-    ]);
+    const refundNotes = receiver.received.filter((r) => r.params["out_biz_no"] !== undefined);
+    expect(refundNotes.map((r) => r.params["refund_fee"])).toEqual(["30.00", "88.00"]);
     expect(
       (
         await call("alipay.trade.refund", {
@@ -463,9 +397,7 @@ describe("OpenAPI bill download", () => {
     expect(() => new TextDecoder("utf-8", { fatal: true }).decode(bytes)).toThrow();
     const detail = new TextDecoder("gbk").decode(bytes);
     expect(detail.startsWith("#支付宝业务明细查询\r\n")).toBe(true);
-    const rows = detail
-      .split("\r\n")
-      .filter((l) => !l.startsWith("#") && l !== "");
+    const rows = detail.split("\r\n").filter((l) => !l.startsWith("#") && l !== "");
     expect(rows[0]).toMatch(/^支付宝交易号,商户订单号,业务类型/);
     expect(rows[1]).toContain(`,${paid},交易,Museum ticket,`);
     expect(rows[1]).toContain(",88.00,88.00,");

@@ -13,27 +13,11 @@ import {
   type SigningKey,
 } from "@kiosk/alipay-core";
 import type { CurrentAlipayCert } from "./cert-mode.ts";
-import type {
-  GatewayContext,
-  GatewayReply,
-  ResolvedApp,
-} from "./gateway-context.ts";
-import {
-  currencyInfo,
-  formatAmount,
-  formatCny,
-  parseAmount,
-  type CurrencyInfo,
-} from "./money.ts";
+import type { GatewayContext, GatewayReply, ResolvedApp } from "./gateway-context.ts";
+import { currencyInfo, formatAmount, formatCny, parseAmount, type CurrencyInfo } from "./money.ts";
 import { openApiBillZip, settlementRows } from "./settlement.ts";
 import type { Refund, Trade } from "./store.ts";
-import {
-  beijingDay,
-  DAY_MS,
-  formatDateTime,
-  parseBeijingDay,
-  parseOpenApiTimestamp,
-} from "./time-format.ts";
+import { beijingDay, DAY_MS, formatDateTime, parseBeijingDay, parseOpenApiTimestamp } from "./time-format.ts";
 import type { PayOutcome, ResponseEffects } from "./trade-engine.ts";
 
 export const OPENAPI_METHODS = [
@@ -81,8 +65,7 @@ function isMethod(method: string): method is OpenApiMethod {
 
 function compact(body: Record<string, unknown>): Body {
   const out: Body = {};
-  for (const [k, v] of Object.entries(body))
-    if (v !== undefined && v !== "") out[k] = v;
+  for (const [k, v] of Object.entries(body)) if (v !== undefined && v !== "") out[k] = v;
   return out;
 }
 
@@ -119,9 +102,7 @@ function reply(
     status: 200,
     contentType: JSON_CONTENT_TYPE,
     body: `{"${spec.responseKey}":${ctx.escapeSlashesInJson ? json.replaceAll("/", "\\/") : json}${
-      spec.alipayCert === undefined
-        ? ""
-        : `,"alipay_cert_sn":${JSON.stringify(spec.alipayCert.sn)}`
+      spec.alipayCert === undefined ? "" : `,"alipay_cert_sn":${JSON.stringify(spec.alipayCert.sn)}`
     },"sign":${JSON.stringify(sign)}}`,
     effects: transport,
   };
@@ -148,11 +129,7 @@ function callReply(
   });
 }
 
-function invalidParameter(
-  call: Call,
-  subMsg: string,
-  body: Record<string, unknown> = {},
-): GatewayReply {
+function invalidParameter(call: Call, subMsg: string, body: Record<string, unknown> = {}): GatewayReply {
   return callReply(call, "40004", {
     subCode: "ACQ.INVALID_PARAMETER",
     subMsg,
@@ -168,34 +145,18 @@ function str(biz: Body, name: string): string | undefined {
 }
 
 /** Entry point for an OpenAPI request (URL query and form body merged). */
-export function handleOpenApi(
-  ctx: GatewayContext,
-  params: Params,
-): GatewayReply {
+export function handleOpenApi(ctx: GatewayContext, params: Params): GatewayReply {
   const method = params["method"] ?? "";
-  const responseKey = isMethod(method)
-    ? openApiResponseKey(method)
-    : "error_response";
+  const responseKey = isMethod(method) ? openApiResponseKey(method) : "error_response";
   let alipayCert: CurrentAlipayCert | undefined;
-  const fail = (
-    code: "40001" | "40002",
-    subCode: string,
-    subMsg: string,
-  ): GatewayReply =>
+  const fail = (code: "40001" | "40002", subCode: string, subMsg: string): GatewayReply =>
     reply(ctx, { responseKey, code, subCode, subMsg, alipayCert });
 
-  if (method === "")
-    return fail("40001", "isv.missing-method", "method is missing");
+  if (method === "") return fail("40001", "isv.missing-method", "method is missing");
   const appId = params["app_id"] ?? "";
-  if (appId === "")
-    return fail("40001", "isv.missing-app-id", "app_id is missing");
+  if (appId === "") return fail("40001", "isv.missing-app-id", "app_id is missing");
   const app = ctx.apps.get(appId);
-  if (app === undefined)
-    return fail(
-      "40002",
-      "isv.invalid-app-id",
-      `app_id ${appId} is not configured`,
-    );
+  if (app === undefined) return fail("40002", "isv.invalid-app-id", `app_id ${appId} is not configured`);
   if (app.appCertSn !== undefined && ctx.certMode !== undefined) {
     // Certificate mode (sub codes are the sandbox's own names).
     alipayCert = ctx.certMode.current();
@@ -227,18 +188,12 @@ export function handleOpenApi(
       );
   }
   const signTypeText = params["sign_type"] ?? "";
-  if (signTypeText === "")
-    return fail("40001", "isv.missing-signature-type", "sign_type is missing");
+  if (signTypeText === "") return fail("40001", "isv.missing-signature-type", "sign_type is missing");
   if (signTypeText !== "RSA2" && signTypeText !== "RSA") {
-    return fail(
-      "40002",
-      "isv.invalid-signature-type",
-      `sign_type ${signTypeText} is not RSA2 or RSA`,
-    );
+    return fail("40002", "isv.invalid-signature-type", `sign_type ${signTypeText} is not RSA2 or RSA`);
   }
   const sign = params["sign"] ?? "";
-  if (sign === "")
-    return fail("40001", "isv.missing-signature", "sign is missing");
+  if (sign === "") return fail("40001", "isv.missing-signature", "sign is missing");
   const content = buildOpenApiSignContent(params);
   if (
     !verifyContent(content, sign, {
@@ -259,43 +214,26 @@ export function handleOpenApi(
     );
   }
   const timestamp = params["timestamp"] ?? "";
-  if (timestamp === "")
-    return fail("40001", "isv.missing-timestamp", "timestamp is missing");
+  if (timestamp === "") return fail("40001", "isv.missing-timestamp", "timestamp is missing");
   if (parseOpenApiTimestamp(timestamp) === undefined) {
-    return fail(
-      "40002",
-      "isv.invalid-timestamp",
-      "timestamp must be yyyy-MM-dd HH:mm:ss",
-    );
+    return fail("40002", "isv.invalid-timestamp", "timestamp must be yyyy-MM-dd HH:mm:ss");
   }
   const version = params["version"] ?? "";
-  if (version === "")
-    return fail("40001", "isv.missing-version", "version is missing");
-  if (version !== "1.0")
-    return fail("40002", "isv.invalid-version", "version must be 1.0");
+  if (version === "") return fail("40001", "isv.missing-version", "version is missing");
+  if (version !== "1.0") return fail("40002", "isv.invalid-version", "version must be 1.0");
   const charset = params["charset"];
   if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
-    return fail(
-      "40002",
-      "isv.invalid-charset",
-      `charset ${charset} is not simulated; send utf-8`,
-    );
+    return fail("40002", "isv.invalid-charset", `charset ${charset} is not simulated; send utf-8`);
   }
   const format = params["format"];
   if (format !== undefined && format.toUpperCase() !== "JSON")
     return fail("40002", "isv.invalid-format", "format must be JSON");
-  if (!isMethod(method))
-    return fail(
-      "40002",
-      "isv.invalid-method",
-      `method ${method} is not supported`,
-    );
+  if (!isMethod(method)) return fail("40002", "isv.invalid-method", `method ${method} is not supported`);
 
   let biz: Body;
   try {
     const parsed: unknown = JSON.parse(params["biz_content"] ?? "");
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      throw new TypeError("not an object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
     biz = parsed as Body;
   } catch {
     return reply(ctx, {
@@ -361,8 +299,7 @@ function paidBody(trade: Trade): Record<string, unknown> {
     buyer_pay_amount: formatCny(trade.cnyAmountMinor),
     invoice_amount: total,
     point_amount: "0.00",
-    gmt_payment:
-      trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+    gmt_payment: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
     fund_bill_list:
       trade.paidAt === undefined
         ? undefined
@@ -385,23 +322,14 @@ function paidBody(trade: Trade): Record<string, unknown> {
 
 function pay(call: Call, notifyUrl: string | undefined): GatewayReply {
   const b = call.biz;
-  for (const name of [
-    "out_trade_no",
-    "scene",
-    "auth_code",
-    "subject",
-    "total_amount",
-  ]) {
-    if (str(b, name) === undefined)
-      return invalidParameter(call, `${name} is required`);
+  for (const name of ["out_trade_no", "scene", "auth_code", "subject", "total_amount"]) {
+    if (str(b, name) === undefined) return invalidParameter(call, `${name} is required`);
   }
   const outTradeNo = str(b, "out_trade_no") as string;
   if (!OUT_TRADE_NO.test(outTradeNo)) {
-    return invalidParameter(
-      call,
-      "out_trade_no: up to 64 letters, digits or underscores",
-      { out_trade_no: outTradeNo },
-    );
+    return invalidParameter(call, "out_trade_no: up to 64 letters, digits or underscores", {
+      out_trade_no: outTradeNo,
+    });
   }
   if (str(b, "scene") !== "bar_code") {
     return invalidParameter(call, "only scene=bar_code is simulated", {
@@ -420,8 +348,7 @@ function pay(call: Call, notifyUrl: string | undefined): GatewayReply {
       out_trade_no: outTradeNo,
     });
   const amount = parseAmount(str(b, "total_amount") as string, currency);
-  if (!amount.ok)
-    return invalidParameter(call, amount.reason, { out_trade_no: outTradeNo });
+  if (!amount.ok) return invalidParameter(call, amount.reason, { out_trade_no: outTradeNo });
   const subject = str(b, "subject") as string;
   if (subject.length > 256)
     return invalidParameter(call, "subject is longer than 256", {
@@ -462,12 +389,7 @@ const PAY_FAILURES: Record<string, { subCode: string; subMsg: string }> = {
   },
 };
 
-function payReply(
-  call: Call,
-  outTradeNo: string,
-  outcome: PayOutcome,
-  effects: ResponseEffects,
-): GatewayReply {
+function payReply(call: Call, outTradeNo: string, outcome: PayOutcome, effects: ResponseEffects): GatewayReply {
   switch (outcome.kind) {
     case "paid":
       return callReply(call, "10000", {
@@ -512,16 +434,12 @@ function payReply(
   }
 }
 
-function lookupIds(
-  call: Call,
-): { tradeNo: string | undefined; outTradeNo: string | undefined } | undefined {
+function lookupIds(call: Call): { tradeNo: string | undefined; outTradeNo: string | undefined } | undefined {
   const ids = {
     tradeNo: str(call.biz, "trade_no"),
     outTradeNo: str(call.biz, "out_trade_no"),
   };
-  return ids.tradeNo === undefined && ids.outTradeNo === undefined
-    ? undefined
-    : ids;
+  return ids.tradeNo === undefined && ids.outTradeNo === undefined ? undefined : ids;
 }
 
 function systemError(call: Call, body: Record<string, unknown>): GatewayReply {
@@ -534,12 +452,10 @@ function systemError(call: Call, body: Record<string, unknown>): GatewayReply {
 
 function query(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined)
-    return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
   const trade = call.ctx.engine.query(call.app.appId, ids);
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
-  if (call.ctx.engine.shouldFailWithSystemError(trade, "query"))
-    return systemError(call, echo);
+  if (call.ctx.engine.shouldFailWithSystemError(trade, "query")) return systemError(call, echo);
   if (trade === undefined) {
     return callReply(call, "40004", {
       subCode: "ACQ.TRADE_NOT_EXIST",
@@ -551,8 +467,7 @@ function query(call: Call): GatewayReply {
     body: {
       ...paidBody(trade),
       trade_status: trade.status,
-      send_pay_date:
-        trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+      send_pay_date: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
       gmt_payment: undefined,
     },
   });
@@ -560,8 +475,7 @@ function query(call: Call): GatewayReply {
 
 function cancel(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined)
-    return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
   const trade = call.ctx.engine.find(call.app.appId, ids);
   if (call.ctx.engine.shouldFailWithSystemError(trade, "cancel")) {
@@ -605,24 +519,19 @@ function cancel(call: Call): GatewayReply {
       retry_flag: "N",
       action: outcome.action,
       gmt_refund_pay:
-        outcome.action === "refund" && trade.closedAt !== undefined
-          ? formatDateTime(trade.closedAt)
-          : undefined,
+        outcome.action === "refund" && trade.closedAt !== undefined ? formatDateTime(trade.closedAt) : undefined,
     },
   });
 }
 
 function refund(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined)
-    return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
   const refundAmount = str(call.biz, "refund_amount");
-  if (refundAmount === undefined)
-    return invalidParameter(call, "refund_amount is required");
+  if (refundAmount === undefined) return invalidParameter(call, "refund_amount is required");
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
   const trade = call.ctx.engine.find(call.app.appId, ids);
-  if (call.ctx.engine.shouldFailWithSystemError(trade, "refund"))
-    return systemError(call, echo);
+  if (call.ctx.engine.shouldFailWithSystemError(trade, "refund")) return systemError(call, echo);
   if (trade === undefined) {
     return callReply(call, "40004", {
       subCode: "ACQ.TRADE_NOT_EXIST",
@@ -653,10 +562,7 @@ function refund(call: Call): GatewayReply {
       });
     case "refused":
       return callReply(call, "40004", {
-        subCode:
-          outcome.code === "CURRENCY_MISMATCH"
-            ? "ACQ.INVALID_PARAMETER"
-            : `ACQ.${outcome.code}`,
+        subCode: outcome.code === "CURRENCY_MISMATCH" ? "ACQ.INVALID_PARAMETER" : `ACQ.${outcome.code}`,
         subMsg: outcome.detail,
         body: tradeIds,
       });
@@ -671,8 +577,7 @@ function refund(call: Call): GatewayReply {
           send_back_fee: amountText(trade, outcome.refund.amountMinor),
           gmt_refund_pay: formatDateTime(outcome.refund.createdAt),
           out_request_no: outcome.refund.outRefundNo,
-          refund_currency:
-            trade.currency !== "CNY" ? trade.currency : undefined,
+          refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
         }),
       });
     case "accepted":
@@ -685,8 +590,7 @@ function refund(call: Call): GatewayReply {
           fund_change: "N",
           refund_fee: amountText(trade, trade.refundedMinor),
           out_request_no: outcome.pending.outRefundNo,
-          refund_currency:
-            trade.currency !== "CNY" ? trade.currency : undefined,
+          refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
         }),
       });
   }
@@ -699,17 +603,12 @@ function refund(call: Call): GatewayReply {
  */
 function refundQuery(call: Call): GatewayReply {
   const ids = lookupIds(call);
-  if (ids === undefined)
-    return invalidParameter(call, "out_trade_no or trade_no is required");
+  if (ids === undefined) return invalidParameter(call, "out_trade_no or trade_no is required");
   const outRequestNo = str(call.biz, "out_request_no");
-  if (outRequestNo === undefined)
-    return invalidParameter(call, "out_request_no is required");
+  if (outRequestNo === undefined) return invalidParameter(call, "out_request_no is required");
   const echo = compact({ out_trade_no: ids.outTradeNo, trade_no: ids.tradeNo });
   const found = call.ctx.engine.findRefund(call.app.appId, ids, outRequestNo);
-  if (
-    found.kind !== "no_trade" &&
-    call.ctx.engine.shouldFailWithSystemError(found.trade, "refund_query")
-  )
+  if (found.kind !== "no_trade" && call.ctx.engine.shouldFailWithSystemError(found.trade, "refund_query"))
     return systemError(call, echo);
   switch (found.kind) {
     case "no_trade":
@@ -728,10 +627,7 @@ function refundQuery(call: Call): GatewayReply {
     case "pending":
     case "executed": {
       const trade = found.trade;
-      const amountMinor =
-        found.kind === "pending"
-          ? found.pending.amountMinor
-          : found.refund.amountMinor;
+      const amountMinor = found.kind === "pending" ? found.pending.amountMinor : found.refund.amountMinor;
       return callReply(call, "10000", {
         body: compact({
           trade_no: trade.tradeNo,
@@ -739,12 +635,8 @@ function refundQuery(call: Call): GatewayReply {
           out_request_no: outRequestNo,
           total_amount: amountText(trade, trade.amountMinor),
           refund_amount: amountText(trade, amountMinor),
-          refund_status:
-            found.kind === "executed" ? "REFUND_SUCCESS" : undefined,
-          gmt_refund_pay:
-            found.kind === "executed"
-              ? formatDateTime(found.refund.createdAt)
-              : undefined,
+          refund_status: found.kind === "executed" ? "REFUND_SUCCESS" : undefined,
+          gmt_refund_pay: found.kind === "executed" ? formatDateTime(found.refund.createdAt) : undefined,
         }),
       });
     }
@@ -764,11 +656,7 @@ function billDownloadUrl(call: Call): GatewayReply {
     fromMs = parseBeijingDay(`${billDate}-01`);
     if (fromMs !== undefined) {
       const [y, m] = billDate.split("-").map(Number) as [number, number];
-      toMs = parseBeijingDay(
-        m === 12
-          ? `${y + 1}-01-01`
-          : `${y}-${String(m + 1).padStart(2, "0")}-01`,
-      );
+      toMs = parseBeijingDay(m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`);
     }
   } else if (/^\d{4}-\d{2}-\d{2}$/.test(billDate)) {
     fromMs = parseBeijingDay(billDate);
@@ -845,8 +733,7 @@ export function openApiNotificationParams(
       { amount: formatCny(trade.cnyAmountMinor), fundChannel: "ALIPAYACCOUNT" },
     ]);
   }
-  if (trade.closedAt !== undefined)
-    params["gmt_close"] = formatDateTime(trade.closedAt);
+  if (trade.closedAt !== undefined) params["gmt_close"] = formatDateTime(trade.closedAt);
   if (trade.currency !== "CNY") params["trans_currency"] = trade.currency;
   if (refund !== undefined) {
     params["out_biz_no"] = refund.outRefundNo;

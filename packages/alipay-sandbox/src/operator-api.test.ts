@@ -8,15 +8,8 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
 import { scenarioCode } from "./scenarios.ts";
-import {
-  mapiCall,
-  openApiCall,
-  type MapiReply,
-} from "./testing/signed-request.ts";
-import {
-  startTestSandbox,
-  type TestSandbox,
-} from "./testing/sandbox-fixture.ts";
+import { mapiCall, openApiCall, type MapiReply } from "./testing/signed-request.ts";
+import { startTestSandbox, type TestSandbox } from "./testing/sandbox-fixture.ts";
 
 let sandbox: TestSandbox;
 
@@ -57,10 +50,7 @@ function queryStatus(id: string): Promise<string | undefined> {
   }).then((r) => r.response["alipay_trans_status"]);
 }
 
-async function api(
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${sandbox.url}${path}`, init);
   return {
     status: res.status,
@@ -93,16 +83,10 @@ describe("operator API", () => {
       currency: "HKD",
       scenario: "pin_wait_never",
     });
-    const confirmed = await api(
-      `/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`,
-      post(),
-    );
+    const confirmed = await api(`/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`, post());
     expect(confirmed.status).toBe(200);
     expect(await queryStatus("W1")).toBe("TRADE_SUCCESS");
-    const again = await api(
-      `/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`,
-      post(),
-    );
+    const again = await api(`/sandbox/trades/${String(trades[0]?.["tradeNo"])}/confirm`, post());
     expect(again.status).toBe(409);
   });
 
@@ -126,26 +110,19 @@ describe("operator API", () => {
       kind: string;
       balances: Record<string, number>;
     }>;
-    expect(
-      accounts.find((a) => a.accountId === TEST_PARTNER_ID)?.balances,
-    ).toEqual({ HKD: 5000 });
-    expect(accounts.find((a) => a.accountId === TEST_APP_ID)?.kind).toBe(
-      "merchant",
-    );
+    expect(accounts.find((a) => a.accountId === TEST_PARTNER_ID)?.balances).toEqual({ HKD: 5000 });
+    expect(accounts.find((a) => a.accountId === TEST_APP_ID)?.kind).toBe("merchant");
     const buyer = accounts.find((a) => a.kind === "buyer");
     expect(buyer?.balances["CNY"]).toBe(1_000_000_00 - 4563);
   });
 
   it("injects faults: SYSTEM_ERROR, dropped connection, bad signature", async () => {
-    const put = (faults: unknown) =>
-      api("/sandbox/faults", { method: "PUT", body: JSON.stringify(faults) });
+    const put = (faults: unknown) => api("/sandbox/faults", { method: "PUT", body: JSON.stringify(faults) });
     expect((await put({ systemErrorNext: 1 })).body["faults"]).toMatchObject({
       systemErrorNext: 1,
       dropNext: 0,
     });
-    expect((await pay("F1", scenarioCode("success"))).error).toBe(
-      "SYSTEM_ERROR",
-    );
+    expect((await pay("F1", scenarioCode("success"))).error).toBe("SYSTEM_ERROR");
     expect(await queryStatus("F1")).toBe(undefined); // rejected before processing
 
     await put({ dropNext: 1 });
@@ -181,9 +158,7 @@ describe("operator API", () => {
       cancelSystemErrorNext: 2,
       systemErrorNext: 0,
     });
-    expect(
-      (await pay("C1", scenarioCode("pin_wait_never"))).response["result_code"],
-    ).toBe("UNKNOW");
+    expect((await pay("C1", scenarioCode("pin_wait_never"))).response["result_code"]).toBe("UNKNOW");
     expect(await queryStatus("C1")).toBe("WAIT_BUYER_PAY"); // other services are not affected
     expect((await cancel("C1")).error).toBe("SYSTEM_ERROR");
     expect((await cancel("C1")).error).toBe("SYSTEM_ERROR");
@@ -219,10 +194,7 @@ describe("operator API", () => {
   it("signs a notification for a trade on request, as sent or altered, and sends nothing", async () => {
     await pay("N1", scenarioCode("pin_wait_never"));
     const signed = async (body: unknown) => {
-      const { status, body: reply } = await api(
-        "/sandbox/trades/N1/notification",
-        post(body),
-      );
+      const { status, body: reply } = await api("/sandbox/trades/N1/notification", post(body));
       expect(status).toBe(200);
       return reply["params"] as Record<string, string>;
     };
@@ -248,30 +220,20 @@ describe("operator API", () => {
       seller_id: "2088999999999999",
     });
     expect(altered["gmt_payment"]).toBeDefined();
-    for (const name of ["trans_amount", "total_fee", "currency"])
-      expect(altered[name]).toBeUndefined();
+    for (const name of ["trans_amount", "total_fee", "currency"]) expect(altered[name]).toBeUndefined();
     expect(verifyParams(altered, md5, "v1")).toBe(true);
     // Nothing changed at the gateway, nothing was delivered.
     expect(await queryStatus("N1")).toBe("WAIT_BUYER_PAY");
-    expect((await api("/sandbox/notifications")).body["notifications"]).toEqual(
-      [],
-    );
-    expect((await api("/sandbox/trades/NOPE/notification", post({}))).status).toBe(
-      404,
-    );
-    expect(
-      (await api("/sandbox/trades/N1/notification", post({ tradeStatus: "PAID" })))
-        .status,
-    ).toBe(400);
+    expect((await api("/sandbox/notifications")).body["notifications"]).toEqual([]);
+    expect((await api("/sandbox/trades/NOPE/notification", post({}))).status).toBe(404);
+    expect((await api("/sandbox/trades/N1/notification", post({ tradeStatus: "PAID" }))).status).toBe(400);
   });
 
   it("resets trades, balances and faults", async () => {
     await pay("R1", scenarioCode("success"));
     sandbox.setFaults({ systemErrorNext: 5 });
     expect((await api("/sandbox/reset", post())).body).toEqual({ ok: true });
-    expect(
-      ((await api("/sandbox/trades")).body["trades"] as unknown[]).length,
-    ).toBe(0);
+    expect(((await api("/sandbox/trades")).body["trades"] as unknown[]).length).toBe(0);
     expect((await api("/sandbox/faults")).body["faults"]).toMatchObject({
       systemErrorNext: 0,
     });
@@ -284,12 +246,8 @@ describe("operator API", () => {
       id: string;
       exampleCode: string;
     }>;
-    expect(scenarios.find((s) => s.id === "success")?.exampleCode).toBe(
-      "280000000000000000",
-    );
-    expect(
-      scenarios.find((s) => s.id === "pin_wait_confirm")?.exampleCode,
-    ).toBe("280000000000000010");
+    expect(scenarios.find((s) => s.id === "success")?.exampleCode).toBe("280000000000000000");
+    expect(scenarios.find((s) => s.id === "pin_wait_confirm")?.exampleCode).toBe("280000000000000010");
   });
 
   it("answers 404 for unknown routes", async () => {

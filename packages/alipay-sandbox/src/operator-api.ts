@@ -3,10 +3,7 @@
  * toggle faults and reset. JSON in, JSON out; no authentication (bind to loopback).
  */
 import { z } from "zod";
-import {
-  NotificationRequestSchema,
-  type NotificationRequest,
-} from "./crafted-notification.ts";
+import { NotificationRequestSchema, type NotificationRequest } from "./crafted-notification.ts";
 import { currencyInfoOrCny, formatAmount } from "./money.ts";
 import { OPERATOR_PAGE_HTML } from "./operator-page.ts";
 import { SCENARIOS, scenarioCode } from "./scenarios.ts";
@@ -29,10 +26,7 @@ export type OperatorContext = {
   /** Resolves due PIN waits and waits for notification deliveries. */
   tick(): Promise<void>;
   /** A signed notification for the trade, as sent or altered (crafted-notification.ts); not delivered. */
-  notification(
-    trade: Trade,
-    request: NotificationRequest,
-  ): Record<string, string> | undefined;
+  notification(trade: Trade, request: NotificationRequest): Record<string, string> | undefined;
 };
 
 /** Patch accepted by `PUT /sandbox/faults`; unknown keys are rejected. */
@@ -65,8 +59,7 @@ export function tradeView(trade: Trade): TradeView {
     amount: formatAmount(trade.amountMinor, currency),
     refunded: formatAmount(trade.refundedMinor, currency),
     createdAtText: formatDateTime(trade.createdAt),
-    paidAtText:
-      trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
+    paidAtText: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
   };
 }
 
@@ -83,16 +76,12 @@ function parseJson(body: Buffer): unknown {
   return JSON.parse(body.toString("utf8"));
 }
 
-export function applyFaultPatch(
-  store: SandboxStore,
-  patch: FaultPatch,
-): FaultSettings {
+export function applyFaultPatch(store: SandboxStore, patch: FaultPatch): FaultSettings {
   const next: FaultSettings = { ...store.faults };
   for (const [key, value] of Object.entries(patch) as Array<
     [keyof FaultSettings, FaultSettings[keyof FaultSettings]]
   >) {
-    if (value !== undefined)
-      (next as Record<keyof FaultSettings, unknown>)[key] = value;
+    if (value !== undefined) (next as Record<keyof FaultSettings, unknown>)[key] = value;
   }
   store.faults = next;
   return next;
@@ -118,32 +107,22 @@ export async function handleOperator(
     };
   }
   if (!pathname.startsWith("/sandbox/")) return undefined;
-  const parts = pathname
-    .slice("/sandbox/".length)
-    .split("/")
-    .map(decodeURIComponent);
+  const parts = pathname.slice("/sandbox/".length).split("/").map(decodeURIComponent);
 
   if (parts[0] === "trades" && parts.length === 1 && method === "GET") {
     ctx.engine.advance();
     const status = request.searchParams.get("status");
-    const trades = ctx.store
-      .listTrades()
-      .filter((t) => status === null || t.status === status);
+    const trades = ctx.store.listTrades().filter((t) => status === null || t.status === status);
     return json(200, { trades: trades.map(tradeView) });
   }
   if (parts[0] === "trades" && parts.length === 2 && method === "GET") {
     ctx.engine.advance();
-    const trade =
-      ctx.store.trades.get(parts[1] as string) ??
-      findByOutTradeNo(ctx.store, parts[1] as string);
-    if (trade === undefined)
-      return json(404, { error: `No trade ${parts[1]}` });
+    const trade = ctx.store.trades.get(parts[1] as string) ?? findByOutTradeNo(ctx.store, parts[1] as string);
+    if (trade === undefined) return json(404, { error: `No trade ${parts[1]}` });
     return json(200, {
       trade: tradeView(trade),
       refunds: ctx.store.refundsOf(trade.tradeNo),
-      notifications: ctx.store.notifications.filter(
-        (n) => n.tradeNo === trade.tradeNo,
-      ),
+      notifications: ctx.store.notifications.filter((n) => n.tradeNo === trade.tradeNo),
     });
   }
   if (
@@ -153,12 +132,9 @@ export async function handleOperator(
     (parts[2] === "confirm" || parts[2] === "reject")
   ) {
     const id = parts[1] as string;
-    const tradeNo = ctx.store.trades.has(id)
-      ? id
-      : findByOutTradeNo(ctx.store, id)?.tradeNo;
+    const tradeNo = ctx.store.trades.has(id) ? id : findByOutTradeNo(ctx.store, id)?.tradeNo;
     const outcome = ctx.engine.operate(tradeNo ?? id, parts[2]);
-    if (outcome.kind === "not_found")
-      return json(404, { error: `No trade ${id}` });
+    if (outcome.kind === "not_found") return json(404, { error: `No trade ${id}` });
     if (outcome.kind === "not_waiting") {
       return json(409, {
         error: `Trade ${outcome.trade.tradeNo} is ${outcome.trade.status}, not waiting for the buyer`,
@@ -168,18 +144,10 @@ export async function handleOperator(
     await ctx.tick();
     return json(200, { trade: tradeView(outcome.trade) });
   }
-  if (
-    parts[0] === "trades" &&
-    parts.length === 3 &&
-    parts[2] === "notification" &&
-    method === "POST"
-  ) {
+  if (parts[0] === "trades" && parts.length === 3 && parts[2] === "notification" && method === "POST") {
     ctx.engine.advance();
-    const trade =
-      ctx.store.trades.get(parts[1] as string) ??
-      findByOutTradeNo(ctx.store, parts[1] as string);
-    if (trade === undefined)
-      return json(404, { error: `No trade ${parts[1]}` });
+    const trade = ctx.store.trades.get(parts[1] as string) ?? findByOutTradeNo(ctx.store, parts[1] as string);
+    if (trade === undefined) return json(404, { error: `No trade ${parts[1]}` });
     let parsed: NotificationRequest;
     try {
       parsed = NotificationRequestSchema.parse(parseJson(request.body));
@@ -190,8 +158,7 @@ export async function handleOperator(
       });
     }
     const params = ctx.notification(trade, parsed);
-    if (params === undefined)
-      return json(409, { error: `No merchant configured for ${trade.tradeNo}` });
+    if (params === undefined) return json(409, { error: `No merchant configured for ${trade.tradeNo}` });
     return json(200, { params });
   }
   if (parts[0] === "accounts" && parts.length === 1 && method === "GET") {
@@ -247,9 +214,6 @@ export async function handleOperator(
   return json(404, { error: `No operator route ${method} ${pathname}` });
 }
 
-function findByOutTradeNo(
-  store: SandboxStore,
-  outTradeNo: string,
-): Trade | undefined {
+function findByOutTradeNo(store: SandboxStore, outTradeNo: string): Trade | undefined {
   return store.listTrades().find((t) => t.outTradeNo === outTradeNo);
 }

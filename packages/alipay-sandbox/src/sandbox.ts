@@ -2,24 +2,11 @@
  * The sandbox gateway: composition of store, engine, notifier and the two protocol gateways
  * behind one `node:http` request listener.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createPublicKey, type KeyObject } from "node:crypto";
-import {
-  loadPrivateKey,
-  loadPublicKey,
-  parseAlipayCertificate,
-} from "@kiosk/alipay-core";
-import {
-  resolveCertMode,
-  type SandboxCertMode,
-  type SandboxCertModeOptions,
-} from "./cert-mode.ts";
+import { loadPrivateKey, loadPublicKey, parseAlipayCertificate } from "@kiosk/alipay-core";
+import { resolveCertMode, type SandboxCertMode, type SandboxCertModeOptions } from "./cert-mode.ts";
 import {
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
@@ -28,18 +15,8 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
 import { systemClock, type Clock } from "./clock.ts";
-import type {
-  GatewayContext,
-  GatewayReply,
-  ResolvedApp,
-  ResolvedPartner,
-} from "./gateway-context.ts";
-import {
-  BodyTooLargeError,
-  mergeParams,
-  readBody,
-  sendJson,
-} from "./http-util.ts";
+import type { GatewayContext, GatewayReply, ResolvedApp, ResolvedPartner } from "./gateway-context.ts";
+import { BodyTooLargeError, mergeParams, readBody, sendJson } from "./http-util.ts";
 import { silentLogger, type SandboxLogger } from "./logger.ts";
 import { handleMapi, mapiNotificationParams } from "./mapi-gateway.ts";
 import {
@@ -50,24 +27,10 @@ import {
   type NotificationTransport,
 } from "./notifier.ts";
 import { handleOpenApi, openApiNotificationParams } from "./openapi-gateway.ts";
-import {
-  applyFaultPatch,
-  handleOperator,
-  type FaultPatch,
-} from "./operator-api.ts";
-import {
-  SandboxStore,
-  type Account,
-  type FaultSettings,
-  type Trade,
-} from "./store.ts";
+import { applyFaultPatch, handleOperator, type FaultPatch } from "./operator-api.ts";
+import { SandboxStore, type Account, type FaultSettings, type Trade } from "./store.ts";
 import { craftNotification } from "./crafted-notification.ts";
-import {
-  shortHash,
-  TradeEngine,
-  type OperatorOutcome,
-  type TradeEvent,
-} from "./trade-engine.ts";
+import { shortHash, TradeEngine, type OperatorOutcome, type TradeEvent } from "./trade-engine.ts";
 
 /** A MAPI partner the sandbox accepts. At least one of `md5Key` / `rsaPublicKey`. */
 export type SandboxPartner = {
@@ -186,9 +149,7 @@ function asPublicKey(key: KeyObject | string): KeyObject {
   return key.type === "private" ? createPublicKey(key) : key;
 }
 
-function resolvePartners(
-  partners: readonly SandboxPartner[] | undefined,
-): Map<string, ResolvedPartner> {
+function resolvePartners(partners: readonly SandboxPartner[] | undefined): Map<string, ResolvedPartner> {
   const list = partners ?? [
     {
       partnerId: TEST_PARTNER_ID,
@@ -200,29 +161,22 @@ function resolvePartners(
   const map = new Map<string, ResolvedPartner>();
   for (const p of list) {
     if (!/^2088\d{12}$/.test(p.partnerId))
-      throw new TypeError(
-        `Partner id ${p.partnerId} must be 16 digits starting 2088`,
-      );
+      throw new TypeError(`Partner id ${p.partnerId} must be 16 digits starting 2088`);
     if (p.md5Key === undefined && p.rsaPublicKey === undefined) {
-      throw new TypeError(
-        `Partner ${p.partnerId} needs an md5Key or an rsaPublicKey`,
-      );
+      throw new TypeError(`Partner ${p.partnerId} needs an md5Key or an rsaPublicKey`);
     }
     map.set(p.partnerId, {
       partnerId: p.partnerId,
       name: p.name ?? p.partnerId,
       md5Key: p.md5Key,
-      rsaPublicKey:
-        p.rsaPublicKey === undefined ? undefined : asPublicKey(p.rsaPublicKey),
+      rsaPublicKey: p.rsaPublicKey === undefined ? undefined : asPublicKey(p.rsaPublicKey),
       feeRateBasisPoints: p.feeRateBasisPoints ?? DEFAULT_FEE_RATE_BASIS_POINTS,
     });
   }
   return map;
 }
 
-function resolveApps(
-  apps: readonly SandboxApp[] | undefined,
-): Map<string, ResolvedApp> {
+function resolveApps(apps: readonly SandboxApp[] | undefined): Map<string, ResolvedApp> {
   const list = apps ?? [
     {
       appId: TEST_APP_ID,
@@ -232,16 +186,10 @@ function resolveApps(
   ];
   const map = new Map<string, ResolvedApp>();
   for (const a of list) {
-    const cert =
-      a.appCertPem === undefined
-        ? undefined
-        : parseAlipayCertificate(a.appCertPem);
+    const cert = a.appCertPem === undefined ? undefined : parseAlipayCertificate(a.appCertPem);
     // In certificate mode the certificate's key verifies the requests, as at Alipay.
     const publicKey = cert?.publicKey ?? a.rsaPublicKey;
-    if (publicKey === undefined)
-      throw new TypeError(
-        `App ${a.appId} needs an rsaPublicKey or an appCertPem`,
-      );
+    if (publicKey === undefined) throw new TypeError(`App ${a.appId} needs an rsaPublicKey or an appCertPem`);
     map.set(a.appId, {
       appId: a.appId,
       name: a.name ?? a.appId,
@@ -281,20 +229,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const partners = resolvePartners(options.partners);
   const apps = resolveApps(options.apps);
   const gatewayPrivateKey =
-    typeof options.gatewayPrivateKey === "string" ||
-    options.gatewayPrivateKey === undefined
-      ? loadPrivateKey(
-          options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM,
-        )
+    typeof options.gatewayPrivateKey === "string" || options.gatewayPrivateKey === undefined
+      ? loadPrivateKey(options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM)
       : options.gatewayPrivateKey;
-  const certMode =
-    options.certMode === undefined
-      ? undefined
-      : resolveCertMode(options.certMode);
-  if (
-    certMode === undefined &&
-    [...apps.values()].some((a) => a.appCertSn !== undefined)
-  )
+  const certMode = options.certMode === undefined ? undefined : resolveCertMode(options.certMode);
+  if (certMode === undefined && [...apps.values()].some((a) => a.appCertSn !== undefined))
     throw new TypeError("An app with appCertPem needs SandboxOptions.certMode");
   const accounts = initialAccounts(partners, apps);
   const store = new SandboxStore();
@@ -310,12 +249,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     logger,
     transport:
       options.notifications?.transport ??
-      createFetchTransport(
-        options.notifications?.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS,
-      ),
-    retryScheduleMs:
-      options.notifications?.retryScheduleMs ??
-      DEFAULT_NOTIFY_RETRY_SCHEDULE_MS,
+      createFetchTransport(options.notifications?.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS),
+    retryScheduleMs: options.notifications?.retryScheduleMs ?? DEFAULT_NOTIFY_RETRY_SCHEDULE_MS,
   });
 
   // The context is completed below; the engine's event hook needs it to build notifications.
@@ -327,10 +262,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const engine = new TradeEngine({
     store,
     clock,
-    initialBuyerBalanceCny:
-      options.initialBuyerBalanceCny ?? DEFAULT_INITIAL_BUYER_BALANCE_CNY,
-    waitingTradeExpiryMs:
-      options.waitingTradeExpiryMs ?? DEFAULT_WAITING_TRADE_EXPIRY_MS,
+    initialBuyerBalanceCny: options.initialBuyerBalanceCny ?? DEFAULT_INITIAL_BUYER_BALANCE_CNY,
+    waitingTradeExpiryMs: options.waitingTradeExpiryMs ?? DEFAULT_WAITING_TRADE_EXPIRY_MS,
     onEvent,
   });
 
@@ -379,8 +312,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         error: error instanceof Error ? error.message : String(error),
         url: req.url,
       });
-      if (!res.headersSent)
-        sendJson(res, 500, { error: "Internal sandbox error" });
+      if (!res.headersSent) sendJson(res, 500, { error: "Internal sandbox error" });
       else res.destroy();
     });
   };
@@ -388,10 +320,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   /** Delayed answers in progress; `close()` releases them so nothing waits on a dead server. */
   const pendingDelays = new Map<NodeJS.Timeout, () => void>();
 
-  async function handleRequest(
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sandbox.invalid");
     const method = req.method ?? "GET";
     if (url.pathname === "/healthz") {
@@ -416,12 +345,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         reset,
         tick,
         notification: (trade, request) =>
-          craftNotification(
-            ctx,
-            trade,
-            request,
-            shortHash(`${trade.tradeNo}:crafted:${store.nextSequence()}`),
-          ),
+          craftNotification(ctx, trade, request, shortHash(`${trade.tradeNo}:crafted:${store.nextSequence()}`)),
       },
       { method, pathname: url.pathname, searchParams: url.searchParams, body },
     );
@@ -434,11 +358,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       res.end(operatorReply.body);
       return;
     }
-    const gatewayPaths = [
-      "/gateway.do",
-      "/mapi/gateway.do",
-      "/openapi/gateway.do",
-    ];
+    const gatewayPaths = ["/gateway.do", "/mapi/gateway.do", "/openapi/gateway.do"];
     if (!gatewayPaths.includes(url.pathname)) {
       sendJson(res, 404, { error: `No route ${method} ${url.pathname}` });
       return;
@@ -449,20 +369,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     }
     const contentType = req.headers["content-type"] ?? "";
     const form =
-      body.length > 0 &&
-      (contentType === "" ||
-        contentType.includes("application/x-www-form-urlencoded"))
+      body.length > 0 && (contentType === "" || contentType.includes("application/x-www-form-urlencoded"))
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;
     const { params, ordered } = mergeParams(url.searchParams, form);
     const isOpenApi =
       url.pathname === "/openapi/gateway.do" ||
-      (url.pathname === "/gateway.do" &&
-        params["method"] !== undefined &&
-        params["service"] === undefined);
-    const reply = isOpenApi
-      ? handleOpenApi(ctx, params)
-      : handleMapi(ctx, params, ordered);
+      (url.pathname === "/gateway.do" && params["method"] !== undefined && params["service"] === undefined);
+    const reply = isOpenApi ? handleOpenApi(ctx, params) : handleMapi(ctx, params, ordered);
     logger.info("gateway call", {
       protocol: isOpenApi ? "openapi" : "mapi",
       service: isOpenApi ? params["method"] : params["service"],
@@ -472,10 +386,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     await writeGatewayReply(res, reply);
   }
 
-  async function writeGatewayReply(
-    res: ServerResponse,
-    reply: GatewayReply,
-  ): Promise<void> {
+  async function writeGatewayReply(res: ServerResponse, reply: GatewayReply): Promise<void> {
     let drop = reply.effects?.drop === true;
     if (!drop && store.faults.dropNext > 0) {
       store.faults.dropNext -= 1;
@@ -485,9 +396,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       res.socket?.destroy();
       return;
     }
-    const delayMs =
-      store.faults.slowResponseMs +
-      (reply.effects?.delaySeconds ?? 0) * 1000 * slowScale;
+    const delayMs = store.faults.slowResponseMs + (reply.effects?.delaySeconds ?? 0) * 1000 * slowScale;
     if (delayMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -502,11 +411,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       "content-type": reply.contentType,
       "cache-control": "no-store",
     };
-    if (reply.detail !== undefined)
-      headers["x-sandbox-detail"] = encodeURIComponent(reply.detail).slice(
-        0,
-        2000,
-      );
+    if (reply.detail !== undefined) headers["x-sandbox-detail"] = encodeURIComponent(reply.detail).slice(0, 2000);
     res.writeHead(reply.status, headers);
     res.end(reply.body);
   }
@@ -540,8 +445,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     reset,
     certMode,
     rotateAlipayCert(sn) {
-      if (certMode === undefined)
-        throw new TypeError("The sandbox is not in certificate mode");
+      if (certMode === undefined) throw new TypeError("The sandbox is not in certificate mode");
       certMode.rotateTo(sn);
       logger.info("Alipay certificate rotated", { alipayCertSn: sn });
     },
@@ -598,8 +502,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 }
 
 /** Creates a sandbox and starts listening (port 0 = any free port). */
-export async function startSandbox(
-  options: SandboxOptions = {},
-): Promise<RunningSandbox> {
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   return createSandbox(options).listen();
 }

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  PAYMENT_CODE_PATTERN,
-  resolveScenario,
-  SCENARIOS,
-  scenarioCode,
-} from "./scenarios.ts";
+import { PAYMENT_CODE_PATTERN, resolveScenario, SCENARIOS, scenarioCode } from "./scenarios.ts";
 
 describe("scenario codes", () => {
   it("builds valid 18-digit Alipay codes that resolve back to their scenario", () => {
@@ -14,9 +9,7 @@ describe("scenario codes", () => {
       expect(code).toHaveLength(18);
       const resolved = resolveScenario(code);
       expect(resolved?.scenario.id).toBe(scenario.id);
-      expect(resolved?.parameter).toBe(
-        scenario.parameter === undefined ? 0 : 7,
-      );
+      expect(resolved?.parameter).toBe(scenario.parameter === undefined ? 0 : 7);
     }
   });
 
@@ -39,8 +32,6 @@ describe("scenario codes", () => {
     expect(resolveScenario("180000000000000000")).toBeUndefined();
     expect(resolveScenario("28000")).toBeUndefined();
     expect(resolveScenario("28abc0000000000000")).toBeUndefined();
-    expect(() => scenarioCode("success", { parameter: 10_000 })).toThrow(
-      RangeError,
-    );
+    expect(() => scenarioCode("success", { parameter: 10_000 })).toThrow(RangeError);
   });
 });

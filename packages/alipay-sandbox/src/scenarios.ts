@@ -131,8 +131,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     number: "0022",
     title: "UNKNOW on pay, the charge lands N seconds later",
     parameter: {
-      meaning:
-        "N = seconds until the pay reaches the ledger and charges (sandbox clock)",
+      meaning: "N = seconds until the pay reaches the ledger and charges (sandbox clock)",
       defaultValue: 40,
     },
     mapi: "`UNKNOW` / `SYSTEM_ERROR`",
@@ -145,14 +144,12 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     number: "0030",
     title: "SYSTEM_ERROR on the first K calls of every service",
     parameter: {
-      meaning:
-        "K = failing calls per service (pay, query, cancel, refund) of this trade",
+      meaning: "K = failing calls per service (pay, query, cancel, refund) of this trade",
       defaultValue: 1,
     },
     mapi: "`is_success=F`, `<error>SYSTEM_ERROR</error>` (the first pay call is still processed and charged)",
     openApi: "`40004` / `ACQ.SYSTEM_ERROR` (cancel adds `retry_flag=Y`)",
-    afterwards:
-      "call K+1 of each service answers normally; the trade is `TRADE_SUCCESS`",
+    afterwards: "call K+1 of each service answers normally; the trade is `TRADE_SUCCESS`",
   },
   {
     id: "system_error_no_trade",
@@ -172,8 +169,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     number: "0040",
     title: "Slow response",
     parameter: {
-      meaning:
-        "seconds before the answer is written (real time × `slowResponseScale`)",
+      meaning: "seconds before the answer is written (real time × `slowResponseScale`)",
       defaultValue: 20,
     },
     mapi: "`SUCCESS`, late",
@@ -209,8 +205,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     number: "0070",
     title: "Paid; a refund is accepted but its money moves N seconds later",
     parameter: {
-      meaning:
-        "N = seconds (sandbox clock) between accepting a refund and executing it",
+      meaning: "N = seconds (sandbox clock) between accepting a refund and executing it",
       defaultValue: 60,
     },
     mapi: "`SUCCESS`, buyer charged",
@@ -220,12 +215,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   },
 ];
 
-const BY_NUMBER: ReadonlyMap<string, ScenarioDefinition> = new Map(
-  SCENARIOS.map((s) => [s.number, s]),
-);
-const BY_ID: ReadonlyMap<ScenarioId, ScenarioDefinition> = new Map(
-  SCENARIOS.map((s) => [s.id, s]),
-);
+const BY_NUMBER: ReadonlyMap<string, ScenarioDefinition> = new Map(SCENARIOS.map((s) => [s.number, s]));
+const BY_ID: ReadonlyMap<ScenarioId, ScenarioDefinition> = new Map(SCENARIOS.map((s) => [s.id, s]));
 
 /** Payment code format accepted by Alipay: the one check of `@kiosk/alipay-core/money`. */
 export { PAYMENT_CODE_PATTERN };
@@ -251,11 +242,7 @@ export function resolveScenario(code: string): ResolvedScenario | undefined {
   const rawParameter = Number(code.slice(-8, -4));
   const scenario = BY_NUMBER.get(number) ?? scenarioById("success");
   const parameter =
-    scenario.parameter === undefined
-      ? 0
-      : rawParameter === 0
-        ? scenario.parameter.defaultValue
-        : rawParameter;
+    scenario.parameter === undefined ? 0 : rawParameter === 0 ? scenario.parameter.defaultValue : rawParameter;
   return { scenario, parameter };
 }
 
@@ -269,21 +256,14 @@ export type ScenarioCodeOptions = {
 };
 
 /** Builds the 18-digit payment code for a scenario, e.g. `scenarioCode("pin_wait_confirm", { parameter: 30 })`. */
-export function scenarioCode(
-  id: ScenarioId,
-  options: ScenarioCodeOptions = {},
-): string {
+export function scenarioCode(id: ScenarioId, options: ScenarioCodeOptions = {}): string {
   const parameter = options.parameter ?? 0;
   const serial = options.serial ?? 0;
   if (!Number.isInteger(parameter) || parameter < 0 || parameter > 9999) {
-    throw new RangeError(
-      `Scenario parameter must be an integer 0..9999, got ${parameter}`,
-    );
+    throw new RangeError(`Scenario parameter must be an integer 0..9999, got ${parameter}`);
   }
   if (!Number.isInteger(serial) || serial < 0 || serial > 99_999_999) {
-    throw new RangeError(
-      `Scenario serial must be an integer 0..99999999, got ${serial}`,
-    );
+    throw new RangeError(`Scenario serial must be an integer 0..99999999, got ${serial}`);
   }
   return `${options.prefix ?? 28}${String(serial).padStart(8, "0")}${String(parameter).padStart(4, "0")}${scenarioById(id).number}`;
 }
@@ -292,10 +272,7 @@ export function scenarioCode(
 export function renderScenarioTable(): string {
   const escape = (text: string): string => text.replace(/\|/g, "\\|");
   const rows = SCENARIOS.map((s) => {
-    const parameter =
-      s.parameter === undefined
-        ? "—"
-        : `${s.parameter.meaning}; default ${s.parameter.defaultValue}`;
+    const parameter = s.parameter === undefined ? "—" : `${s.parameter.meaning}; default ${s.parameter.defaultValue}`;
     return `| \`${s.number}\` | \`${scenarioCode(s.id)}\` | ${escape(s.title)} (\`${s.id}\`) | ${escape(parameter)} | ${escape(s.mapi)} | ${escape(s.openApi)} | ${escape(s.afterwards)} |`;
   });
   return [

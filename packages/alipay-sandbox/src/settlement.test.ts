@@ -9,7 +9,7 @@ const base: Omit<SettlementRow, "kind" | "outRefundNo" | "amountMinor" | "feeMin
   protocol: "openapi",
   tradeNo: "2024010122001",
   outTradeNo: "K1-0001",
-  subject: "门票 🎟, \"日场\"",
+  subject: '门票 🎟, "日场"',
   currency: "CNY",
   createdAt: at,
   at,
@@ -24,11 +24,25 @@ describe("openApiBillZip", () => {
       { ...base, kind: "PAYMENT", outRefundNo: undefined, amountMinor: 8800, feeMinor: 53 },
       { ...base, kind: "REFUND", outRefundNo: "K1-0001_R1", amountMinor: 800, feeMinor: 5, at: at + 60_000 },
     ];
-    const file = openApiBillZip({ rows, accountId: "2088000000000001", billDate: "2024-01-01", fromMs: at - 36e6, toMs: at + 50e6, generatedAt: at + 86e6 });
+    const file = openApiBillZip({
+      rows,
+      accountId: "2088000000000001",
+      billDate: "2024-01-01",
+      fromMs: at - 36e6,
+      toMs: at + 50e6,
+      generatedAt: at + 86e6,
+    });
     const [detail] = readZip(file.body);
     const text = new TextDecoder("gbk").decode(detail?.data);
     expect(text).toContain('"门票 ?, ""日场"""');
-    expect(readTradeBillArchive(file.body).map((r) => [r.transactionType, r.partnerTransId, r.amountMinor, r.serviceChargeMinor])).toEqual([
+    expect(
+      readTradeBillArchive(file.body).map((r) => [
+        r.transactionType,
+        r.partnerTransId,
+        r.amountMinor,
+        r.serviceChargeMinor,
+      ]),
+    ).toEqual([
       ["PAYMENT", "K1-0001", 8800, 53],
       ["REFUND", "K1-0001_R1", -800, -5],
     ]);

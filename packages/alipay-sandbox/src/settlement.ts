@@ -5,12 +5,7 @@
  */
 import { currencyInfoOrCny, formatAmount, type CurrencyInfo } from "./money.ts";
 import type { Protocol, SandboxStore } from "./store.ts";
-import {
-  beijingDay,
-  DAY_MS,
-  formatCompactTime,
-  formatDateTime,
-} from "./time-format.ts";
+import { beijingDay, DAY_MS, formatCompactTime, formatDateTime } from "./time-format.ts";
 import { encodeText } from "@kiosk/alipay-core";
 import { createZip } from "./zip.ts";
 
@@ -69,8 +64,7 @@ export function settlementRows(
   },
 ): SettlementRow[] {
   const rows: SettlementRow[] = [];
-  const inRange = (at: number): boolean =>
-    at >= query.fromMs && at < query.toMs;
+  const inRange = (at: number): boolean => at >= query.fromMs && at < query.toMs;
   for (const trade of store.trades.values()) {
     if (trade.merchantId !== query.merchantId) continue;
     const base = {
@@ -116,9 +110,7 @@ function currencyOf(code: string): CurrencyInfo {
 
 /** Settlement happens the next Beijing day at 09:00 (file generation time, reference §1.9). */
 function settlementTime(at: number): number {
-  const dayStart = Date.parse(
-    `${beijingDay(at).replace(/(\d{4})(\d{2})(\d{2})/, "$1-$2-$3")}T00:00:00+08:00`,
-  );
+  const dayStart = Date.parse(`${beijingDay(at).replace(/(\d{4})(\d{2})(\d{2})/, "$1-$2-$3")}T00:00:00+08:00`);
   return dayStart + DAY_MS + 9 * 60 * 60 * 1000;
 }
 
@@ -132,10 +124,8 @@ export function mapiSettlementText(rows: readonly SettlementRow[]): string {
   return rows
     .map((row) => {
       const currency = currencyOf(row.currency);
-      const id =
-        row.kind === "REFUND" ? (row.outRefundNo ?? "") : row.outTradeNo;
-      const remarks =
-        row.kind === "PAYMENT" ? "" : `partner_trans_id=${row.outTradeNo}`;
+      const id = row.kind === "REFUND" ? (row.outRefundNo ?? "") : row.outTradeNo;
+      const remarks = row.kind === "PAYMENT" ? "" : `partner_trans_id=${row.outTradeNo}`;
       return [
         id,
         formatAmount(row.amountMinor, currency),
@@ -152,10 +142,7 @@ export function mapiSettlementText(rows: readonly SettlementRow[]): string {
 }
 
 /** MAPI liquidation rows are selected by settlement day instead of transaction day. */
-export function liquidationRange(
-  fromMs: number,
-  toMs: number,
-): { fromMs: number; toMs: number } {
+export function liquidationRange(fromMs: number, toMs: number): { fromMs: number; toMs: number } {
   return { fromMs: fromMs - DAY_MS, toMs: toMs - DAY_MS };
 }
 
@@ -252,10 +239,7 @@ export function openApiBillZip(spec: {
     `#导出时间：[${formatDateTime(spec.generatedAt)}]`,
   ];
 
-  const totals = new Map<
-    string,
-    { payments: number; refunds: number; amount: number; fee: number }
-  >();
+  const totals = new Map<string, { payments: number; refunds: number; amount: number; fee: number }>();
   for (const row of spec.rows) {
     const key = row.currency;
     const t = totals.get(key) ?? { payments: 0, refunds: 0, amount: 0, fee: 0 };

@@ -11,13 +11,7 @@ export type Protocol = "mapi" | "openapi";
 /** Wire trade status (both protocols use these values). */
 export type TradeStatus = "WAIT_BUYER_PAY" | "TRADE_SUCCESS" | "TRADE_CLOSED";
 
-export type CloseReason =
-  | "pay_failed"
-  | "cancelled"
-  | "refunded"
-  | "buyer_rejected"
-  | "expired"
-  | "operator_rejected";
+export type CloseReason = "pay_failed" | "cancelled" | "refunded" | "buyer_rejected" | "expired" | "operator_rejected";
 
 export type Trade = {
   /** Alipay trade id (`alipay_trans_id` / `trade_no`), 28 digits. */
@@ -165,10 +159,7 @@ export class SandboxStore {
   /** Calls already failed with SYSTEM_ERROR, per trade key and service. */
   readonly systemErrorCounts = new Map<string, number>();
   /** Issued bill files by download token. */
-  readonly bills = new Map<
-    string,
-    { fileName: string; body: Buffer; contentType: string; expiresAt: number }
-  >();
+  readonly bills = new Map<string, { fileName: string; body: Buffer; contentType: string; expiresAt: number }>();
   faults: FaultSettings = { ...DEFAULT_FAULTS };
   private readonly byOutTradeNo = new Map<string, string>();
   private sequence = 0;
@@ -180,10 +171,7 @@ export class SandboxStore {
 
   addTrade(trade: Trade): void {
     this.trades.set(trade.tradeNo, trade);
-    this.byOutTradeNo.set(
-      tradeKey(trade.merchantId, trade.outTradeNo),
-      trade.tradeNo,
-    );
+    this.byOutTradeNo.set(tradeKey(trade.merchantId, trade.outTradeNo), trade.tradeNo);
   }
 
   /** Finds a merchant's trade; `tradeNo` wins when both are given (reference §1.5, §3a). */
@@ -193,24 +181,17 @@ export class SandboxStore {
   ): Trade | undefined {
     if (ids.tradeNo !== undefined && ids.tradeNo !== "") {
       const trade = this.trades.get(ids.tradeNo);
-      return trade !== undefined && trade.merchantId === merchantId
-        ? trade
-        : undefined;
+      return trade !== undefined && trade.merchantId === merchantId ? trade : undefined;
     }
     if (ids.outTradeNo !== undefined && ids.outTradeNo !== "") {
-      const tradeNo = this.byOutTradeNo.get(
-        tradeKey(merchantId, ids.outTradeNo),
-      );
+      const tradeNo = this.byOutTradeNo.get(tradeKey(merchantId, ids.outTradeNo));
       return tradeNo === undefined ? undefined : this.trades.get(tradeNo);
     }
     return undefined;
   }
 
   addLatePay(latePay: LatePay): void {
-    this.latePays.set(
-      tradeKey(latePay.input.merchantId, latePay.input.outTradeNo),
-      latePay,
-    );
+    this.latePays.set(tradeKey(latePay.input.merchantId, latePay.input.outTradeNo), latePay);
   }
 
   hasLatePay(merchantId: string, outTradeNo: string): boolean {
@@ -236,21 +217,11 @@ export class SandboxStore {
 
   /** Counts one SYSTEM_ERROR budget use; returns true while the budget lasts. */
   consumeSystemError(trade: Trade, service: string, budget: number): boolean {
-    return this.consumeSystemErrorFor(
-      trade.merchantId,
-      trade.outTradeNo,
-      service,
-      budget,
-    );
+    return this.consumeSystemErrorFor(trade.merchantId, trade.outTradeNo, service, budget);
   }
 
   /** The same budget by merchant and `out_trade_no`, for calls that create no trade. */
-  consumeSystemErrorFor(
-    merchantId: string,
-    outTradeNo: string,
-    service: string,
-    budget: number,
-  ): boolean {
+  consumeSystemErrorFor(merchantId: string, outTradeNo: string, service: string, budget: number): boolean {
     const key = `${tradeKey(merchantId, outTradeNo)}\u0000${service}`;
     const used = this.systemErrorCounts.get(key) ?? 0;
     if (used >= budget) return false;
@@ -263,9 +234,7 @@ export class SandboxStore {
   }
 
   listTrades(): Trade[] {
-    return [...this.trades.values()].sort(
-      (a, b) => b.createdAt - a.createdAt || b.tradeNo.localeCompare(a.tradeNo),
-    );
+    return [...this.trades.values()].sort((a, b) => b.createdAt - a.createdAt || b.tradeNo.localeCompare(a.tradeNo));
   }
 
   listAccounts(): Account[] {

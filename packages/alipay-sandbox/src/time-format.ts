@@ -52,12 +52,7 @@ export function parseBeijingDay(text: string): number | undefined {
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const utc = Date.UTC(y, mo - 1, d);
   const check = new Date(utc);
-  if (
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d
-  )
-    return undefined;
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   if (text.includes("-") !== /^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
   return utc - BEIJING_OFFSET_MS;
 }
@@ -66,13 +61,6 @@ export function parseBeijingDay(text: string): number | undefined {
 export function parseOpenApiTimestamp(text: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
   if (!m) return undefined;
-  const ms = Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-  );
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   return Number.isNaN(ms) ? undefined : ms - BEIJING_OFFSET_MS;
 }

@@ -7,13 +7,7 @@ import type { SignType } from "@kiosk/alipay-core";
 import type { Clock } from "./clock.ts";
 import { toCnyMinor, type CurrencyInfo } from "./money.ts";
 import { resolveScenario } from "./scenarios.ts";
-import type {
-  PendingRefund,
-  Protocol,
-  Refund,
-  SandboxStore,
-  Trade,
-} from "./store.ts";
+import type { PendingRefund, Protocol, Refund, SandboxStore, Trade } from "./store.ts";
 import { beijingDay, DAY_MS } from "./time-format.ts";
 
 export type TradeEvent =
@@ -56,11 +50,7 @@ export type ResponseEffects = {
   badSignature?: boolean;
 };
 
-export type PayFailure =
-  | "BUYER_BALANCE_NOT_ENOUGH"
-  | "CODE_INVALID"
-  | "TRADE_HAS_SUCCESS"
-  | "TRADE_HAS_CLOSE";
+export type PayFailure = "BUYER_BALANCE_NOT_ENOUGH" | "CODE_INVALID" | "TRADE_HAS_SUCCESS" | "TRADE_HAS_CLOSE";
 
 export type PayOutcome =
   | { kind: "paid"; trade: Trade }
@@ -106,11 +96,7 @@ export type RefundOutcome =
   | { kind: "not_found" }
   | {
       kind: "refused";
-      code:
-        | "TRADE_STATUS_ERROR"
-        | "REFUND_AMT_NOT_EQUAL_TOTAL"
-        | "DISCORDANT_REPEAT_REQUEST"
-        | "CURRENCY_MISMATCH";
+      code: "TRADE_STATUS_ERROR" | "REFUND_AMT_NOT_EQUAL_TOTAL" | "DISCORDANT_REPEAT_REQUEST" | "CURRENCY_MISMATCH";
       detail: string;
       trade: Trade;
     };
@@ -125,9 +111,7 @@ export type RefundLookup =
 export type OperatorAction = "confirm" | "reject";
 
 export type OperatorOutcome =
-  | { kind: "done"; trade: Trade }
-  | { kind: "not_found" }
-  | { kind: "not_waiting"; trade: Trade };
+  { kind: "done"; trade: Trade } | { kind: "not_found" } | { kind: "not_waiting"; trade: Trade };
 
 export class TradeEngine {
   constructor(private readonly options: TradeEngineOptions) {}
@@ -152,29 +136,14 @@ export class TradeEngine {
         }) !== undefined
       )
         continue;
-      const trade = this.createTrade(
-        late.input,
-        "unknown_late_paid",
-        late.parameter,
-        late.landsAt,
-      );
+      const trade = this.createTrade(late.input, "unknown_late_paid", late.parameter, late.landsAt);
       this.charge(trade, late.landsAt);
       this.options.onEvent({ type: "trade_status", trade });
     }
     for (const trade of this.store.trades.values()) {
-      if (
-        trade.status !== "WAIT_BUYER_PAY" ||
-        trade.waitUntil === undefined ||
-        trade.waitUntil > now
-      )
-        continue;
+      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined || trade.waitUntil > now) continue;
       if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
-      else
-        this.close(
-          trade,
-          trade.waitOutcome === "reject" ? "buyer_rejected" : "expired",
-          trade.waitUntil,
-        );
+      else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
       this.options.onEvent({ type: "trade_status", trade });
     }
   }
@@ -219,14 +188,7 @@ export class TradeEngine {
     switch (scenario.id) {
       // SYSTEM_ERROR before processing for the first K pays; pay K+1 goes on as a success.
       case "system_error_no_trade":
-        if (
-          this.store.consumeSystemErrorFor(
-            input.merchantId,
-            input.outTradeNo,
-            "pay",
-            parameter,
-          )
-        )
+        if (this.store.consumeSystemErrorFor(input.merchantId, input.outTradeNo, "pay", parameter))
           return {
             outcome: { kind: "system_error", trade: undefined },
             effects: {},
@@ -278,8 +240,7 @@ export class TradeEngine {
       case "pin_wait_confirm":
       case "pin_wait_reject":
         trade.waitUntil = now + parameter * 1000;
-        trade.waitOutcome =
-          scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
+        trade.waitOutcome = scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
         return { outcome: { kind: "waiting", trade }, effects: {} };
       case "pin_wait_never":
         trade.waitUntil = now + this.options.waitingTradeExpiryMs;
@@ -342,25 +303,15 @@ export class TradeEngine {
       return true;
     }
     if (trade === undefined || trade.scenario !== "system_error") return false;
-    return this.store.consumeSystemError(
-      trade,
-      service,
-      trade.scenarioParameter,
-    );
+    return this.store.consumeSystemError(trade, service, trade.scenarioParameter);
   }
 
-  query(
-    merchantId: string,
-    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
-  ): Trade | undefined {
+  query(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
     this.advance();
     return this.store.findTrade(merchantId, ids);
   }
 
-  find(
-    merchantId: string,
-    ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined },
-  ): Trade | undefined {
+  find(merchantId: string, ids: { tradeNo?: string | undefined; outTradeNo?: string | undefined }): Trade | undefined {
     this.advance();
     return this.store.findTrade(merchantId, ids);
   }
@@ -370,10 +321,7 @@ export class TradeEngine {
    * inside `reversalWindow` (MAPI: same Beijing day; OpenAPI: 24 h after creation), and only
    * while nothing has been refunded.
    */
-  cancel(
-    trade: Trade,
-    reversalWindow: "same_beijing_day" | "24_hours",
-  ): CancelOutcome {
+  cancel(trade: Trade, reversalWindow: "same_beijing_day" | "24_hours"): CancelOutcome {
     this.advance();
     const now = this.now();
     if (trade.status === "TRADE_CLOSED") {
@@ -392,9 +340,7 @@ export class TradeEngine {
     }
     const paidAt = trade.paidAt ?? trade.createdAt;
     const inWindow =
-      reversalWindow === "same_beijing_day"
-        ? beijingDay(paidAt) === beijingDay(now)
-        : now - trade.createdAt <= DAY_MS;
+      reversalWindow === "same_beijing_day" ? beijingDay(paidAt) === beijingDay(now) : now - trade.createdAt <= DAY_MS;
     if (!inWindow) {
       return {
         kind: "refused",
@@ -406,15 +352,11 @@ export class TradeEngine {
         trade,
       };
     }
-    if (
-      trade.refundedMinor > 0 ||
-      this.store.pendingRefunds.some((r) => r.tradeNo === trade.tradeNo)
-    ) {
+    if (trade.refundedMinor > 0 || this.store.pendingRefunds.some((r) => r.tradeNo === trade.tradeNo)) {
       return {
         kind: "refused",
         code: "REFUND_AMT_NOT_EQUAL_TOTAL",
-        detail:
-          "the trade is partially refunded; refund the rest instead of cancelling",
+        detail: "the trade is partially refunded; refund the rest instead of cancelling",
         trade,
       };
     }
@@ -445,13 +387,9 @@ export class TradeEngine {
     this.advance();
     const trade = this.store.findTrade(merchantId, ids);
     if (trade === undefined) return { kind: "no_trade" };
-    const refund = this.store
-      .refundsOf(trade.tradeNo)
-      .find((r) => r.outRefundNo === outRefundNo);
+    const refund = this.store.refundsOf(trade.tradeNo).find((r) => r.outRefundNo === outRefundNo);
     if (refund !== undefined) return { kind: "executed", trade, refund };
-    const pending = this.store.pendingRefunds.find(
-      (r) => r.tradeNo === trade.tradeNo && r.outRefundNo === outRefundNo,
-    );
+    const pending = this.store.pendingRefunds.find((r) => r.tradeNo === trade.tradeNo && r.outRefundNo === outRefundNo);
     if (pending !== undefined) return { kind: "pending", trade, pending };
     return { kind: "no_refund", trade };
   }
@@ -460,10 +398,7 @@ export class TradeEngine {
     const due = this.store.pendingRefunds.filter((r) => r.executeAt <= now);
     if (due.length === 0) return;
     for (const pending of due) {
-      this.store.pendingRefunds.splice(
-        this.store.pendingRefunds.indexOf(pending),
-        1,
-      );
+      this.store.pendingRefunds.splice(this.store.pendingRefunds.indexOf(pending), 1);
       const trade = this.store.trades.get(pending.tradeNo);
       if (trade === undefined) continue;
       const refund = this.moveRefund(trade, {
@@ -472,8 +407,7 @@ export class TradeEngine {
         kind: "refund",
         reason: pending.reason,
       });
-      if (trade.refundedMinor === trade.amountMinor)
-        this.close(trade, "refunded", now);
+      if (trade.refundedMinor === trade.amountMinor) this.close(trade, "refunded", now);
       this.options.onEvent({
         type: "refund",
         trade,
@@ -494,8 +428,7 @@ export class TradeEngine {
       (r) => r.tradeNo === trade.tradeNo && r.outRefundNo === input.outRefundNo,
     );
     if (accepted !== undefined) {
-      if (accepted.amountMinor === input.amountMinor)
-        return { kind: "accepted", trade, pending: accepted };
+      if (accepted.amountMinor === input.amountMinor) return { kind: "accepted", trade, pending: accepted };
       return {
         kind: "refused",
         code: "DISCORDANT_REPEAT_REQUEST",
@@ -503,9 +436,7 @@ export class TradeEngine {
         trade,
       };
     }
-    const previous = this.store
-      .refundsOf(trade.tradeNo)
-      .find((r) => r.outRefundNo === input.outRefundNo);
+    const previous = this.store.refundsOf(trade.tradeNo).find((r) => r.outRefundNo === input.outRefundNo);
     if (previous !== undefined) {
       if (previous.amountMinor === input.amountMinor)
         return { kind: "refunded", trade, refund: previous, fundChange: false };
@@ -528,19 +459,14 @@ export class TradeEngine {
       return {
         kind: "refused",
         code: "TRADE_STATUS_ERROR",
-        detail:
-          trade.cancelAction !== undefined
-            ? "the trade was cancelled"
-            : "the trade is not paid",
+        detail: trade.cancelAction !== undefined ? "the trade was cancelled" : "the trade is not paid",
         trade,
       };
     }
     const refundable =
       trade.amountMinor -
       trade.refundedMinor -
-      this.store.pendingRefunds
-        .filter((r) => r.tradeNo === trade.tradeNo)
-        .reduce((sum, r) => sum + r.amountMinor, 0);
+      this.store.pendingRefunds.filter((r) => r.tradeNo === trade.tradeNo).reduce((sum, r) => sum + r.amountMinor, 0);
     if (input.amountMinor > refundable) {
       return {
         kind: "refused",
@@ -586,8 +512,7 @@ export class TradeEngine {
     this.advance();
     const trade = this.store.trades.get(tradeNo);
     if (trade === undefined) return { kind: "not_found" };
-    if (trade.status !== "WAIT_BUYER_PAY")
-      return { kind: "not_waiting", trade };
+    if (trade.status !== "WAIT_BUYER_PAY") return { kind: "not_waiting", trade };
     const now = this.now();
     if (action === "confirm") this.charge(trade, now);
     else this.close(trade, "operator_rejected", now);
@@ -597,9 +522,7 @@ export class TradeEngine {
 
   /** True while a pay for this `out_trade_no` is in the gateway but not yet in the ledger. */
   hasLatePay(merchantId: string, outTradeNo: string | undefined): boolean {
-    return (
-      outTradeNo !== undefined && this.store.hasLatePay(merchantId, outTradeNo)
-    );
+    return outTradeNo !== undefined && this.store.hasLatePay(merchantId, outTradeNo);
   }
 
   /** Blocks an `out_trade_no` so a late pay is refused (OpenAPI cancel of a trade not yet created). */
@@ -658,12 +581,7 @@ export class TradeEngine {
     return { kind: "waiting", trade };
   }
 
-  private createTrade(
-    input: PayInput,
-    scenario: Trade["scenario"],
-    parameter: number,
-    now: number,
-  ): Trade {
+  private createTrade(input: PayInput, scenario: Trade["scenario"], parameter: number, now: number): Trade {
     const buyerDigits = input.buyerCode.slice(2, 10).padStart(8, "0");
     const tradeNo = `${beijingDay(now)}22001${buyerDigits.slice(-4)}${String(this.store.nextSequence()).padStart(11, "0")}`;
     const cnyAmountMinor = toCnyMinor(input.amountMinor, input.currency);
@@ -712,20 +630,14 @@ export class TradeEngine {
     }
     buyer.balances["CNY"] = balance - trade.cnyAmountMinor;
     const merchant = this.merchantAccount(trade.merchantId);
-    merchant.balances[trade.currency] =
-      (merchant.balances[trade.currency] ?? 0) + trade.amountMinor;
+    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) + trade.amountMinor;
     trade.status = "TRADE_SUCCESS";
     trade.paidAt = at;
     trade.waitUntil = undefined;
     trade.waitOutcome = undefined;
   }
 
-  private close(
-    trade: Trade,
-    reason: NonNullable<Trade["closeReason"]>,
-    at: number,
-    failureCode?: string,
-  ): void {
+  private close(trade: Trade, reason: NonNullable<Trade["closeReason"]>, at: number, failureCode?: string): void {
     trade.status = "TRADE_CLOSED";
     trade.closeReason = reason;
     trade.closedAt = at;
@@ -747,14 +659,11 @@ export class TradeEngine {
     // The last refund takes whatever CNY is left so rounding never leaves a fen behind.
     const cnyAmountMinor = isLast
       ? trade.cnyAmountMinor - trade.refundedCnyMinor
-      : Math.round(
-          (spec.amountMinor * trade.cnyAmountMinor) / trade.amountMinor,
-        );
+      : Math.round((spec.amountMinor * trade.cnyAmountMinor) / trade.amountMinor);
     const buyer = this.buyerAccount(trade);
     buyer.balances["CNY"] = (buyer.balances["CNY"] ?? 0) + cnyAmountMinor;
     const merchant = this.merchantAccount(trade.merchantId);
-    merchant.balances[trade.currency] =
-      (merchant.balances[trade.currency] ?? 0) - spec.amountMinor;
+    merchant.balances[trade.currency] = (merchant.balances[trade.currency] ?? 0) - spec.amountMinor;
     trade.refundedMinor += spec.amountMinor;
     trade.refundedCnyMinor += cnyAmountMinor;
     const refund: Refund = {

@@ -2,15 +2,7 @@
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) =>
-    c === "&"
-      ? "&amp;"
-      : c === "<"
-        ? "&lt;"
-        : c === ">"
-          ? "&gt;"
-          : c === '"'
-            ? "&quot;"
-            : "&apos;",
+    c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&apos;",
   );
 }
 
@@ -28,9 +20,7 @@ export function mapiResponseXml(spec: {
   sign: string;
   signType: string;
 }): string {
-  const echo = spec.request
-    .map(([k, v]) => `<param name="${escapeXml(k)}">${escapeXml(v)}</param>`)
-    .join("");
+  const echo = spec.request.map(([k, v]) => `<param name="${escapeXml(k)}">${escapeXml(v)}</param>`).join("");
   const fields = Object.keys(spec.response)
     .sort()
     .map((k) => `<${k}>${escapeXml(spec.response[k] as string)}</${k}>`)

@@ -5,14 +5,8 @@ export type ZipEntry = { name: string; data: Buffer; modifiedAt: Date };
 
 function dosDateTime(date: Date): { time: number; date: number } {
   return {
-    time:
-      (date.getUTCHours() << 11) |
-      (date.getUTCMinutes() << 5) |
-      Math.floor(date.getUTCSeconds() / 2),
-    date:
-      ((date.getUTCFullYear() - 1980) << 9) |
-      ((date.getUTCMonth() + 1) << 5) |
-      date.getUTCDate(),
+    time: (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2),
+    date: ((date.getUTCFullYear() - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(),
   };
 }
 
@@ -69,8 +63,7 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
 export function readZip(zip: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   const endOffset = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endOffset < 0)
-    throw new Error("Not a ZIP file: no end of central directory");
+  if (endOffset < 0) throw new Error("Not a ZIP file: no end of central directory");
   const count = zip.readUInt16LE(endOffset + 10);
   let p = zip.readUInt32LE(endOffset + 16);
   for (let i = 0; i < count; i++) {

@@ -38,11 +38,14 @@ const ADULT = "tt_skyline_adult";
 const FLEXI = "tt_skyline_flexi";
 const LOAD_OUT = process.env.LOAD_OUT;
 
-if (SERVERS.length === 0 || !process.env.DATABASE_URL) throw new Error("load.ts runs under scripts/load.mjs (needs LOAD_SERVERS and DATABASE_URL)");
+if (SERVERS.length === 0 || !process.env.DATABASE_URL)
+  throw new Error("load.ts runs under scripts/load.mjs (needs LOAD_SERVERS and DATABASE_URL)");
 
 type Client = ReturnType<typeof clientFor>;
 function clientFor(baseUrl: string, headers: Record<string, string>) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers })] });
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers })],
+  });
 }
 
 const latencies = new Map<string, number[]>();
@@ -50,7 +53,9 @@ const unexpected: { call: string; code: string; message: string }[] = [];
 let rateLimitedRetries = 0;
 
 function codeOf(error: unknown): string {
-  return error instanceof TRPCClientError ? ((error.data as { code?: string } | undefined)?.code ?? "UNKNOWN") : "NETWORK";
+  return error instanceof TRPCClientError
+    ? ((error.data as { code?: string } | undefined)?.code ?? "UNKNOWN")
+    : "NETWORK";
 }
 
 /** Times one call; a 429 from the booking API's limiter is waited out and retried with the same input (idempotent). */
@@ -93,12 +98,18 @@ for (let k = 0; k < KIOSKS; k++) {
   const { id } = await staff.fleet.register.mutate({ attractionId: ATTRACTION, name: `Load kiosk ${k + 1}` });
   const { code } = await staff.fleet.issuePairingCode.mutate({ kioskId: id });
   // Pairing is rate-limited per address; each kiosk pairs from its own.
-  const { credential } = await clientFor(SERVERS[k % SERVERS.length]!, { "x-forwarded-for": `10.77.0.${k + 1}` }).auth.pairKiosk.mutate({ code });
+  const { credential } = await clientFor(SERVERS[k % SERVERS.length]!, {
+    "x-forwarded-for": `10.77.0.${k + 1}`,
+  }).auth.pairKiosk.mutate({ code });
   kioskClients.push(SERVERS.map((url) => clientFor(url, { authorization: `Bearer ${credential}` })));
 }
 const bookingClients: Client[][] = [];
 for (let b = 0; b < BOOKING_CLIENTS; b++) {
-  const { key } = await staff.staff.createApiKey.mutate({ attractionId: ATTRACTION, name: `Load booking system ${b + 1}`, scopes: ["catalog:read", "bookings:write", "bookings:read", "tickets:read"] });
+  const { key } = await staff.staff.createApiKey.mutate({
+    attractionId: ATTRACTION,
+    name: `Load booking system ${b + 1}`,
+    scopes: ["catalog:read", "bookings:write", "bookings:read", "tickets:read"],
+  });
   bookingClients.push(SERVERS.map((url) => clientFor(url, { authorization: `Bearer ${key}` })));
 }
 
@@ -106,7 +117,8 @@ const handle = createDb({ url: process.env.DATABASE_URL, poolMax: 4 });
 const db = handle.db;
 const catalogApi = bookingClients[0]![0]!;
 /** Timed slots that start more than 30 minutes from now (the traffic must not outrun them). */
-const openTimed = (list: Awaited<ReturnType<typeof catalogApi.catalog.slots.query>>) => list.filter((s) => s.kind === "timed" && s.startsAt.getTime() > Date.now() + 30 * 60_000);
+const openTimed = (list: Awaited<ReturnType<typeof catalogApi.catalog.slots.query>>) =>
+  list.filter((s) => s.kind === "timed" && s.startsAt.getTime() > Date.now() + 30 * 60_000);
 let slots = await catalogApi.catalog.slots.query({});
 // Late in the attraction's day (or with LOAD_DAY=tomorrow) the run uses tomorrow's slots.
 if (openTimed(slots).length < 2 || process.env.LOAD_DAY === "tomorrow") {
@@ -116,16 +128,28 @@ if (openTimed(slots).length < 2 || process.env.LOAD_DAY === "tomorrow") {
 }
 const later = openTimed(slots);
 const daySlot = slots.find((s) => s.kind === "day");
-if (!daySlot || later.length < 2) throw new Error(`too few open slots for the load run (${later.length} timed slots start in more than 30 minutes)`);
+if (!daySlot || later.length < 2)
+  throw new Error(`too few open slots for the load run (${later.length} timed slots start in more than 30 minutes)`);
 const contested = later.at(-1)!;
 const normalTimed = later.slice(0, -1);
 // Normal traffic must never sell out; the contested slot keeps its small seeded capacity.
-await db.slot.updateMany({ where: { id: { in: [daySlot.id, ...normalTimed.map((s) => s.id)] } }, data: { capacity: 1_000_000 } });
+await db.slot.updateMany({
+  where: { id: { in: [daySlot.id, ...normalTimed.map((s) => s.id)] } },
+  data: { capacity: 1_000_000 },
+});
 process.stdout.write(`contested slot ${contested.id}: ${contested.available} places left of ${contested.capacity}\n`);
 
 // ---- traffic
 const pinWaitPaymentIds: string[] = [];
-const observed = { purchases: 0, bookings: 0, contestedPlacesWon: 0, soldOut: 0, pinWaits: 0, confirmReplays: 0, ticketsSeen: 0 };
+const observed = {
+  purchases: 0,
+  bookings: 0,
+  contestedPlacesWon: 0,
+  soldOut: 0,
+  pinWaits: 0,
+  confirmReplays: 0,
+  ticketsSeen: 0,
+};
 
 async function purchase(i: number): Promise<void> {
   const isContested = i % CONTESTED_EVERY === 0;
@@ -136,7 +160,13 @@ async function purchase(i: number): Promise<void> {
   let order;
   try {
     order = await timed("order.create", () =>
-      kiosk.order.create.mutate({ lines: [isContested ? { ticketTypeId: ADULT, slotId: contested.id, quantity } : { ticketTypeId: FLEXI, slotId: daySlot!.id, quantity }] }),
+      kiosk.order.create.mutate({
+        lines: [
+          isContested
+            ? { ticketTypeId: ADULT, slotId: contested.id, quantity }
+            : { ticketTypeId: FLEXI, slotId: daySlot!.id, quantity },
+        ],
+      }),
     );
   } catch (error) {
     if (isContested && codeOf(error) === "CONFLICT") {
@@ -146,7 +176,9 @@ async function purchase(i: number): Promise<void> {
     throw error;
   }
   const isPinWait = i % PIN_WAIT_EVERY === 1;
-  const paymentCode = isPinWait ? scenarioCode("pin_wait_confirm", { serial: 50_000_000 + i, parameter: PIN_WAIT_SECONDS }) : scenarioCode("success", { serial: 10_000_000 + i });
+  const paymentCode = isPinWait
+    ? scenarioCode("pin_wait_confirm", { serial: 50_000_000 + i, parameter: PIN_WAIT_SECONDS })
+    : scenarioCode("success", { serial: 10_000_000 + i });
   let payment = await timed("payment.start", () => kiosk.payment.start.mutate({ orderId: order.id, paymentCode }));
   if (isPinWait) {
     observed.pinWaits += 1;
@@ -159,7 +191,8 @@ async function purchase(i: number): Promise<void> {
   }
   if (payment.state !== "PAID") throw new Error(`purchase ${i}: payment ${payment.id} ended ${payment.state}`);
   const tickets = await timed("ticket.forOrder", () => follower.ticket.forOrder.query({ orderId: order.id }));
-  if (tickets.length !== quantity) throw new Error(`purchase ${i}: order ${order.id} has ${tickets.length} tickets, not ${quantity}`);
+  if (tickets.length !== quantity)
+    throw new Error(`purchase ${i}: order ${order.id} has ${tickets.length} tickets, not ${quantity}`);
   observed.purchases += 1;
   observed.ticketsSeen += tickets.length;
   if (isContested) observed.contestedPlacesWon += quantity;
@@ -174,7 +207,13 @@ async function booking(i: number): Promise<void> {
   const createKey = `load-create-${randomUUID()}`;
   let order;
   try {
-    order = await timed("booking.create", () => api.booking.create.mutate({ idempotencyKey: createKey, lines: [{ ticketTypeId: ADULT, slotId, quantity }], externalRef: `partner-${i}` }));
+    order = await timed("booking.create", () =>
+      api.booking.create.mutate({
+        idempotencyKey: createKey,
+        lines: [{ ticketTypeId: ADULT, slotId, quantity }],
+        externalRef: `partner-${i}`,
+      }),
+    );
   } catch (error) {
     if (isContested && codeOf(error) === "CONFLICT") {
       observed.soldOut += 1;
@@ -187,17 +226,31 @@ async function booking(i: number): Promise<void> {
   const confirmed = await timed("booking.confirm", () => api.booking.confirm.mutate(confirm));
   if (i % 5 === 0) {
     // A booking system retrying its confirm on the other server gets the same answer, and nothing is issued twice.
-    const replay = await timed("booking.confirm (replay)", () => clients[(i + 1) % SERVERS.length]!.booking.confirm.mutate(confirm));
-    if (JSON.stringify(replay.tickets.map((t) => t.id).sort()) !== JSON.stringify(confirmed.tickets.map((t) => t.id).sort())) throw new Error(`booking ${i}: the replayed confirm answered other tickets`);
+    const replay = await timed("booking.confirm (replay)", () =>
+      clients[(i + 1) % SERVERS.length]!.booking.confirm.mutate(confirm),
+    );
+    if (
+      JSON.stringify(replay.tickets.map((t) => t.id).sort()) !==
+      JSON.stringify(confirmed.tickets.map((t) => t.id).sort())
+    )
+      throw new Error(`booking ${i}: the replayed confirm answered other tickets`);
     observed.confirmReplays += 1;
   }
-  if (confirmed.tickets.length !== quantity) throw new Error(`booking ${i}: order ${order.id} confirmed with ${confirmed.tickets.length} tickets, not ${quantity}`);
+  if (confirmed.tickets.length !== quantity)
+    throw new Error(
+      `booking ${i}: order ${order.id} confirmed with ${confirmed.tickets.length} tickets, not ${quantity}`,
+    );
   observed.bookings += 1;
   observed.ticketsSeen += confirmed.tickets.length;
   if (isContested) observed.contestedPlacesWon += quantity;
 }
 
-async function drive(count: number, concurrency: number, one: (i: number) => Promise<void>, label: string): Promise<number> {
+async function drive(
+  count: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>,
+  label: string,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -205,7 +258,11 @@ async function drive(count: number, concurrency: number, one: (i: number) => Pro
       while (next < count) {
         const i = next++;
         await one(i).catch((error: unknown) => {
-          unexpected.push({ call: `${label} ${i}`, code: codeOf(error), message: error instanceof Error ? error.message : String(error) });
+          unexpected.push({
+            call: `${label} ${i}`,
+            code: codeOf(error),
+            message: error instanceof Error ? error.message : String(error),
+          });
         });
       }
     }),
@@ -214,7 +271,10 @@ async function drive(count: number, concurrency: number, one: (i: number) => Pro
 }
 
 const t0 = performance.now();
-const [purchaseSeconds, bookingSeconds] = await Promise.all([drive(PURCHASES, CONCURRENCY, purchase, "purchase"), drive(BOOKINGS, CONCURRENCY, booking, "booking")]);
+const [purchaseSeconds, bookingSeconds] = await Promise.all([
+  drive(PURCHASES, CONCURRENCY, purchase, "purchase"),
+  drive(BOOKINGS, CONCURRENCY, booking, "booking"),
+]);
 const totalSeconds = (performance.now() - t0) / 1000;
 
 // ---- checks, in SQL, after the worker has nothing left in flight
@@ -223,21 +283,29 @@ for (let waited = 0; waited < 60; waited++) {
   if (inFlight === 0) break;
   await new Promise((r) => setTimeout(r, 1000));
 }
-const oversold = await db.$queryRawUnsafe<{ id: string; capacity: number; sold: number; held: number }[]>(`SELECT id, capacity, sold, held FROM "Slot" WHERE sold > capacity OR sold + held > capacity`);
+const oversold = await db.$queryRawUnsafe<{ id: string; capacity: number; sold: number; held: number }[]>(
+  `SELECT id, capacity, sold, held FROM "Slot" WHERE sold > capacity OR sold + held > capacity`,
+);
 const paidWithoutTickets = await db.$queryRawUnsafe<{ id: string }[]>(
   `SELECT o.id FROM "Order" o
      JOIN (SELECT "orderId", SUM(quantity) AS q FROM "OrderLine" GROUP BY "orderId") l ON l."orderId" = o.id
      LEFT JOIN (SELECT "orderId", COUNT(*) AS c FROM "Ticket" GROUP BY "orderId") t ON t."orderId" = o.id
     WHERE o.state = 'paid' AND COALESCE(t.c, 0) <> l.q`,
 );
-const paidTwice = await db.$queryRawUnsafe<{ orderId: string }[]>(`SELECT "orderId" FROM "Payment" WHERE state = 'PAID' GROUP BY "orderId" HAVING COUNT(*) > 1`);
+const paidTwice = await db.$queryRawUnsafe<{ orderId: string }[]>(
+  `SELECT "orderId" FROM "Payment" WHERE state = 'PAID' GROUP BY "orderId" HAVING COUNT(*) > 1`,
+);
 const [contestedRow] = await db.$queryRawUnsafe<{ sold: number; capacity: number; tickets: bigint }[]>(
   `SELECT s.sold, s.capacity, (SELECT COUNT(*) FROM "Ticket" t WHERE t."slotId" = s.id) AS tickets FROM "Slot" s WHERE s.id = $1`,
   contested.id,
 );
 const paidOrders = await db.order.count({ where: { state: "paid" } });
 // Query events are written only by whoever drives a payment: here, the worker process alone.
-const queried = await db.paymentEvent.groupBy({ by: ["paymentId"], where: { paymentId: { in: pinWaitPaymentIds }, type: "query_result" }, _count: { _all: true } });
+const queried = await db.paymentEvent.groupBy({
+  by: ["paymentId"],
+  where: { paymentId: { in: pinWaitPaymentIds }, type: "query_result" },
+  _count: { _all: true },
+});
 const workerQueries = queried.reduce((sum, q) => sum + q._count._all, 0);
 const stuck = await db.payment.count({ where: { state: { notIn: ["PAID", "FAILED", "CANCELLED"] } } });
 await handle.close();
@@ -246,14 +314,28 @@ const problems: string[] = [];
 if (oversold.length > 0) problems.push(`oversold slots: ${JSON.stringify(oversold)}`);
 if (paidWithoutTickets.length > 0) problems.push(`${paidWithoutTickets.length} paid orders without all their tickets`);
 if (paidTwice.length > 0) problems.push(`${paidTwice.length} orders with two PAID payments`);
-if (unexpected.length > 0) problems.push(`${unexpected.length} unexpected errors, first: ${JSON.stringify(unexpected.slice(0, 3))}`);
+if (unexpected.length > 0)
+  problems.push(`${unexpected.length} unexpected errors, first: ${JSON.stringify(unexpected.slice(0, 3))}`);
 if (stuck > 0) problems.push(`${stuck} payments not in an end state`);
-if (queried.length !== pinWaitPaymentIds.length) problems.push(`${pinWaitPaymentIds.length - queried.length} of ${pinWaitPaymentIds.length} PIN-wait payments were never queried by the worker process`);
-if (!contestedRow || contestedRow.sold !== observed.contestedPlacesWon || Number(contestedRow.tickets) !== contestedRow.sold) {
-  problems.push(`contested slot: clients won ${observed.contestedPlacesWon} places, the slot says sold ${contestedRow?.sold} with ${contestedRow?.tickets} tickets`);
+if (queried.length !== pinWaitPaymentIds.length)
+  problems.push(
+    `${pinWaitPaymentIds.length - queried.length} of ${pinWaitPaymentIds.length} PIN-wait payments were never queried by the worker process`,
+  );
+if (
+  !contestedRow ||
+  contestedRow.sold !== observed.contestedPlacesWon ||
+  Number(contestedRow.tickets) !== contestedRow.sold
+) {
+  problems.push(
+    `contested slot: clients won ${observed.contestedPlacesWon} places, the slot says sold ${contestedRow?.sold} with ${contestedRow?.tickets} tickets`,
+  );
 }
-if (paidOrders !== observed.purchases + observed.bookings) problems.push(`${paidOrders} paid orders stored, clients completed ${observed.purchases + observed.bookings}`);
-if (contestedRow && observed.soldOut > 0 && contestedRow.sold !== contestedRow.capacity) problems.push(`clients were told "sold out" but the contested slot sold ${contestedRow.sold} of ${contestedRow.capacity}`);
+if (paidOrders !== observed.purchases + observed.bookings)
+  problems.push(`${paidOrders} paid orders stored, clients completed ${observed.purchases + observed.bookings}`);
+if (contestedRow && observed.soldOut > 0 && contestedRow.sold !== contestedRow.capacity)
+  problems.push(
+    `clients were told "sold out" but the contested slot sold ${contestedRow.sold} of ${contestedRow.capacity}`,
+  );
 
 // ---- report
 const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -272,7 +354,10 @@ const lines = [
   `oversold slots ${oversold.length}, paid orders without tickets ${paidWithoutTickets.length}, orders paid twice ${paidTwice.length}, unexpected errors ${unexpected.length}`,
   "",
   `${"call".padEnd(26)} ${"count".padStart(6)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`,
-  ...calls.map((c) => `${c.call.padEnd(26)} ${String(c.count).padStart(6)} ${String(c.p50).padStart(8)} ${String(c.p99).padStart(8)}`),
+  ...calls.map(
+    (c) =>
+      `${c.call.padEnd(26)} ${String(c.count).padStart(6)} ${String(c.p50).padStart(8)} ${String(c.p99).padStart(8)}`,
+  ),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
 if (LOAD_OUT) {
@@ -285,14 +370,22 @@ if (LOAD_OUT) {
     { name: "load_orders_paid_twice", value: paidTwice.length, unit: "orders", target: "= 0" },
     { name: "load_unexpected_errors", value: unexpected.length, unit: "errors", target: "= 0" },
     { name: "load_sold_out_answers", value: observed.soldOut, unit: "CONFLICT", target: null },
-    { name: "load_pin_wait_payments_not_queried_by_worker", value: pinWaitPaymentIds.length - queried.length, unit: "payments", target: "= 0" },
+    {
+      name: "load_pin_wait_payments_not_queried_by_worker",
+      value: pinWaitPaymentIds.length - queried.length,
+      unit: "payments",
+      target: "= 0",
+    },
     { name: "load_rate_limited_retries", value: rateLimitedRetries, unit: "429", target: null },
     ...calls.flatMap((c) => [
       { name: `load_${c.call}_ms_p50`, value: c.p50, unit: "ms", target: null },
       { name: `load_${c.call}_ms_p99`, value: c.p99, unit: "ms", target: null },
     ]),
   ];
-  writeFileSync(LOAD_OUT, `${JSON.stringify({ at: new Date().toISOString(), servers: SERVERS.length, workers: 1, database: "postgresql", observed, problems, figures }, null, 2)}\n`);
+  writeFileSync(
+    LOAD_OUT,
+    `${JSON.stringify({ at: new Date().toISOString(), servers: SERVERS.length, workers: 1, database: "postgresql", observed, problems, figures }, null, 2)}\n`,
+  );
 }
 if (problems.length > 0) {
   process.stdout.write(`\nLOAD RUN FAILED:\n- ${problems.join("\n- ")}\n`);

@@ -45,23 +45,53 @@ async function bench(provider: DbProvider) {
   const db = await createTestDatabase(provider, PG_URL);
   const sandbox = await startSandbox({ port: 0, tickIntervalMs: 0 });
   const keys: Record<string, string> = {};
-  for (const a of DEMO_ATTRACTIONS) keys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  for (const a of DEMO_ATTRACTIONS)
+    keys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const now = new Date();
   await seed(db.db, { now, days: 1, adminPassword: "bench-password", kioskPairingCode: "BENCH", ticketKeys: keys });
   const slot = await db.db.slot.findFirstOrThrow({ where: { attractionId: "attr_skyline", kind: "day" } });
-  await db.db.slot.update({ where: { id: slot.id }, data: { capacity: 10_000_000, endsAt: new Date(now.getTime() + 86_400_000) } });
+  await db.db.slot.update({
+    where: { id: slot.id },
+    data: { capacity: 10_000_000, endsAt: new Date(now.getTime() + 86_400_000) },
+  });
   const clientClock = new FakeClock();
   clientClock.now = () => new Date();
   const clock = { now: () => new Date() };
-  const alipay = createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: clientClock, hasShortTimeouts: false, signType: SIGN_TYPE });
-  const services = createMoneyServices({ db: db.db, provider, clock, alipay, ticketKeys: memoryTicketKeys(keys), instanceId: "bench" });
+  const alipay = createAlipay({
+    gatewayUrl: sandbox.gatewayUrl,
+    clock: clientClock,
+    hasShortTimeouts: false,
+    signType: SIGN_TYPE,
+  });
+  const services = createMoneyServices({
+    db: db.db,
+    provider,
+    clock,
+    alipay,
+    ticketKeys: memoryTicketKeys(keys),
+    instanceId: "bench",
+  });
   const { counted, counter } = countingDb(db.db);
-  const countedServices = createMoneyServices({ db: counted, provider, clock, alipay, ticketKeys: memoryTicketKeys(keys), instanceId: "bench-counted" });
+  const countedServices = createMoneyServices({
+    db: counted,
+    provider,
+    clock,
+    alipay,
+    ticketKeys: memoryTicketKeys(keys),
+    instanceId: "bench-counted",
+  });
   const actor = { type: "kiosk" as const, id: "kiosk_lobby_1", attractionId: "attr_skyline" };
   const buyOne = async (i: number, via = services): Promise<number> => {
     const started = performance.now();
-    const order = await via.orders.create({ actor, lines: [{ ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 2 }] });
-    const p = await via.payments.start({ orderId: order.id, paymentCode: scenarioCode("success", { serial: i % 99_999_999 }), actor });
+    const order = await via.orders.create({
+      actor,
+      lines: [{ ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 2 }],
+    });
+    const p = await via.payments.start({
+      orderId: order.id,
+      paymentCode: scenarioCode("success", { serial: i % 99_999_999 }),
+      actor,
+    });
     if (p.state !== "PAID" || p.tickets.length !== 2) {
       const events = await db.db.paymentEvent.findMany({ where: { paymentId: p.id }, orderBy: { seq: "asc" } });
       throw new Error(`purchase ${i} ended ${p.state}: ${events.map((e) => e.summary).join(" | ")}`);
@@ -92,12 +122,28 @@ async function bench(provider: DbProvider) {
   // Worker cost: WAITING payments polling for buyers (PIN entry), none due, then a due batch.
   const base = Date.now();
   const orders = Array.from({ length: WAITING }, (_, i) => ({
-    id: `ord_wait_${i}`, attractionId: "attr_skyline", channel: "kiosk", kioskId: "kiosk_lobby_1", state: "pending", currency: "SGD", totalMinor: 4500, expiresAt: new Date(base + 3_600_000),
+    id: `ord_wait_${i}`,
+    attractionId: "attr_skyline",
+    channel: "kiosk",
+    kioskId: "kiosk_lobby_1",
+    state: "pending",
+    currency: "SGD",
+    totalMinor: 4500,
+    expiresAt: new Date(base + 3_600_000),
   }));
   for (let i = 0; i < orders.length; i += 1000) await db.db.order.createMany({ data: orders.slice(i, i + 1000) });
   const waiting = Array.from({ length: WAITING }, (_, i) => ({
-    id: `pay_wait_${i}`, orderId: `ord_wait_${i}`, provider: "mapi", partnerTransId: `KWAIT${i}`, state: "POLLING", amountMinor: 4500, currency: "SGD", paymentCodeMasked: "2800**********00",
-    deadlineAt: new Date(base + 3_600_000), nextActionAt: new Date(base + 600_000), version: 1,
+    id: `pay_wait_${i}`,
+    orderId: `ord_wait_${i}`,
+    provider: "mapi",
+    partnerTransId: `KWAIT${i}`,
+    state: "POLLING",
+    amountMinor: 4500,
+    currency: "SGD",
+    paymentCodeMasked: "2800**********00",
+    deadlineAt: new Date(base + 3_600_000),
+    nextActionAt: new Date(base + 600_000),
+    version: 1,
   }));
   for (let i = 0; i < waiting.length; i += 1000) await db.db.payment.createMany({ data: waiting.slice(i, i + 1000) });
   const idleTicks: number[] = [];
@@ -107,7 +153,10 @@ async function bench(provider: DbProvider) {
     idleTicks.push(performance.now() - s);
   }
   idleTicks.sort((a, b) => a - b);
-  await db.db.payment.updateMany({ where: { id: { startsWith: "pay_wait_" } }, data: { nextActionAt: new Date(base - 1000) } });
+  await db.db.payment.updateMany({
+    where: { id: { startsWith: "pay_wait_" } },
+    data: { nextActionAt: new Date(base - 1000) },
+  });
   const s = performance.now();
   let driven = 0;
   for (let i = 0; i < 5; i++) driven += (await services.worker.tick()).driven;
@@ -132,8 +181,26 @@ async function bench(provider: DbProvider) {
 
 const results = [await bench("sqlite")];
 if (PG_URL) results.push(await bench("postgresql"));
-const header = ["provider", "purchases/s", "p50 ms", "p99 ms", "db ops/purchase", "waiting", "idle tick ms", "due payments/s"];
-const rows = results.map((r) => [r.provider, String(r.purchasesPerSecond), String(r.serverMsP50), String(r.serverMsP99), String(r.operationsPerPurchase), String(r.waitingPayments), String(r.idleTickMsP50), String(r.duePaymentsPerSecond)]);
+const header = [
+  "provider",
+  "purchases/s",
+  "p50 ms",
+  "p99 ms",
+  "db ops/purchase",
+  "waiting",
+  "idle tick ms",
+  "due payments/s",
+];
+const rows = results.map((r) => [
+  r.provider,
+  String(r.purchasesPerSecond),
+  String(r.serverMsP50),
+  String(r.serverMsP99),
+  String(r.operationsPerPurchase),
+  String(r.waitingPayments),
+  String(r.idleTickMsP50),
+  String(r.duePaymentsPerSecond),
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
 process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);

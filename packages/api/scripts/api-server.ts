@@ -13,11 +13,22 @@ import { toNodeListener } from "../src/node-http.ts";
 const env = getEnv();
 const runtime = await buildRuntime({ env });
 const server: Server = createServer(
-  toNodeListener(apiRequestHandler(() => Promise.resolve(runtime)), () => `http://${env.host}:${(server.address() as AddressInfo).port}`),
+  toNodeListener(
+    apiRequestHandler(() => Promise.resolve(runtime)),
+    () => `http://${env.host}:${(server.address() as AddressInfo).port}`,
+  ),
 );
 server.listen(env.port, env.host, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ level: "info", msg: "api server listening", url: `http://${env.host}:${port}`, worker: env.worker, instanceId: env.instanceId }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      level: "info",
+      msg: "api server listening",
+      url: `http://${env.host}:${port}`,
+      worker: env.worker,
+      instanceId: env.instanceId,
+    }) + "\n",
+  );
 });
 
 let isStopping = false;

@@ -8,17 +8,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPaymentCode } from "@kiosk/alipay-core/money";
 import { getEnv } from "../src/env.ts";
-import {
-  startOwnSandbox,
-  type OwnSandbox,
-} from "../src/conformance/own-sandbox.ts";
+import { startOwnSandbox, type OwnSandbox } from "../src/conformance/own-sandbox.ts";
 import { writeReportFiles } from "../src/conformance/report-files.ts";
 import { STEP_IDS, type StepId } from "../src/conformance/report.ts";
-import {
-  runConformance,
-  type ConformanceProgress,
-  type RunConformanceOptions,
-} from "../src/conformance/runner.ts";
+import { runConformance, type ConformanceProgress, type RunConformanceOptions } from "../src/conformance/runner.ts";
 import { realTimeline } from "../src/conformance/timeline.ts";
 import { alipayClientConfig } from "../src/money-wiring.ts";
 
@@ -56,19 +49,12 @@ function parse() {
     process.exit(0);
   }
   if (values.target !== "sandbox" && values.target !== "configured")
-    throw new UsageError(
-      `--target must be sandbox or configured, got "${values.target}"`,
-    );
+    throw new UsageError(`--target must be sandbox or configured, got "${values.target}"`);
   if (values.protocol !== "mapi" && values.protocol !== "openapi")
-    throw new UsageError(
-      `--protocol must be mapi or openapi, got "${values.protocol}"`,
-    );
+    throw new UsageError(`--protocol must be mapi or openapi, got "${values.protocol}"`);
   if (values["sign-type"] !== "RSA2" && values["sign-type"] !== "MD5")
-    throw new UsageError(
-      `--sign-type must be RSA2 or MD5, got "${values["sign-type"]}"`,
-    );
-  const isStep = (s: string): s is StepId =>
-    (STEP_IDS as readonly string[]).includes(s);
+    throw new UsageError(`--sign-type must be RSA2 or MD5, got "${values["sign-type"]}"`);
+  const isStep = (s: string): s is StepId => (STEP_IDS as readonly string[]).includes(s);
   const codes: Partial<Record<StepId, string>> = {};
   for (const entry of values.code) {
     const [step = "", code = ""] = entry.split("=", 2);
@@ -80,23 +66,13 @@ function parse() {
   }
   const only = values.only?.split(",").map((s) => s.trim());
   const unknownStep = only?.find((s) => !isStep(s));
-  if (unknownStep !== undefined)
-    throw new UsageError(`--only: unknown step "${unknownStep}"`);
-  const deadline =
-    values["deadline-ms"] === undefined
-      ? undefined
-      : Number(values["deadline-ms"]);
-  if (
-    deadline !== undefined &&
-    (!Number.isSafeInteger(deadline) || deadline < 10_000 || deadline > 600_000)
-  )
+  if (unknownStep !== undefined) throw new UsageError(`--only: unknown step "${unknownStep}"`);
+  const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
+  if (deadline !== undefined && (!Number.isSafeInteger(deadline) || deadline < 10_000 || deadline > 600_000))
     throw new UsageError(
       "--deadline-ms must be an integer from 10000 to 600000 (the server's PAYMENT_DEADLINE_SECONDS range)",
     );
-  if (
-    values["run-id"] !== undefined &&
-    !/^[A-Za-z0-9_-]{1,64}$/.test(values["run-id"])
-  )
+  if (values["run-id"] !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(values["run-id"]))
     throw new UsageError("--run-id must be 1-64 letters, digits, _ or -");
   return { ...values, codes, only: only as StepId[] | undefined, deadline };
 }
@@ -106,36 +82,23 @@ async function main(): Promise<number> {
   try {
     args = parse();
   } catch (error) {
-    process.stderr.write(
-      `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`,
-    );
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
     return 2;
   }
   const repoRoot = resolve(import.meta.dirname, "../../..");
   const outDir = resolve(
     args.out ??
-      join(
-        process.env.DATA_DIR
-          ? resolve(repoRoot, process.env.DATA_DIR)
-          : join(repoRoot, "data"),
-        "conformance",
-      ),
+      join(process.env.DATA_DIR ? resolve(repoRoot, process.env.DATA_DIR) : join(repoRoot, "data"), "conformance"),
   );
   const emit = (line: Record<string, unknown>): void => {
-    if (args["progress-json"])
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+    if (args["progress-json"]) process.stdout.write(`${JSON.stringify(line)}\n`);
   };
   const onProgress = (event: ConformanceProgress): void => {
     emit(event);
     if (args["progress-json"]) return;
-    if (event.type === "started")
-      process.stdout.write(
-        `Conformance run ${event.runId}: ${event.steps.length} steps\n`,
-      );
+    if (event.type === "started") process.stdout.write(`Conformance run ${event.runId}: ${event.steps.length} steps\n`);
     if (event.type === "step_finished") {
-      const mark = { passed: "PASS", failed: "FAIL", skipped: "SKIP" }[
-        event.step.status
-      ];
+      const mark = { passed: "PASS", failed: "FAIL", skipped: "SKIP" }[event.step.status];
       process.stdout.write(
         `  ${mark}  ${event.step.id.padEnd(26)} ${event.step.title}${event.step.reason ? `\n        ${event.step.reason}` : ""}\n`,
       );
@@ -197,16 +160,12 @@ async function main(): Promise<number> {
         `\n${s.isPassing ? "PASSING" : "FAILING"}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}\n`,
       );
       const exchanges = report.steps.flatMap((step) => step.exchanges);
-      const count = (v: string): number =>
-        exchanges.filter((e) => e.signature === v).length;
-      const seconds =
-        (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+      const count = (v: string): number => exchanges.filter((e) => e.signature === v).length;
+      const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
       process.stdout.write(
         `${exchanges.length} exchanges: ${count("verified")} signatures verified, ${count("failed")} rejected, ${count("unsigned")} unsigned, ${count("no_response")} without answer; ${report.target.kind === "own_sandbox" ? "simulated clock (the settlement step jumps to the next day)" : `${seconds.toFixed(1)} s`}\n`,
       );
-      process.stdout.write(
-        `Report: ${files.htmlPath}\n        ${files.jsonPath}\n`,
-      );
+      process.stdout.write(`Report: ${files.htmlPath}\n        ${files.jsonPath}\n`);
     }
     return s.isPassing ? 0 : 1;
   } finally {

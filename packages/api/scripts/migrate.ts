@@ -10,7 +10,9 @@ if (!url) {
 }
 // DATABASE_PASSWORD_FILE: the password from a Docker secret, as the server reads it (env.ts).
 const passwordFile = process.env.DATABASE_PASSWORD_FILE;
-const handle = createDb({ url: passwordFile ? withDatabasePassword(url, readFileSync(passwordFile, "utf8").trim()) : url });
+const handle = createDb({
+  url: passwordFile ? withDatabasePassword(url, readFileSync(passwordFile, "utf8").trim()) : url,
+});
 try {
   await tuneSqlite(handle);
   const ran = await migrate(handle);

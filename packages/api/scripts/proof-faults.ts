@@ -53,7 +53,9 @@ const startedAt = Date.now();
 for (let run = 0; run < runs; run++) {
   // Runs alternate the protocols, so both XML (MAPI) and JSON (OpenAPI) answers get garbled.
   const protocol = (values.protocol as "mapi" | "openapi" | undefined) ?? (run % 2 === 0 ? "mapi" : "openapi");
-  say(`run ${run + 1}/${runs}: ${purchases} purchases, ${values.db}, ${protocol}, seed ${seed + run}, at least ${minKills} kills`);
+  say(
+    `run ${run + 1}/${runs}: ${purchases} purchases, ${values.db}, ${protocol}, seed ${seed + run}, at least ${minKills} kills`,
+  );
   const result = await runFaultDrill({
     purchases,
     seed: seed + run,
@@ -66,7 +68,9 @@ for (let run = 0; run < runs; run++) {
   });
   results.push(result);
   const c = result.report.counts;
-  say(`  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`);
+  say(
+    `  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`,
+  );
   for (const [what, n] of Object.entries(result.refusals)) say(`  refused ${n}× ${what}`);
   for (const f of result.report.findings) say(`  FINDING ${f.kind} ${f.subject}: ${f.detail}`);
 }
@@ -74,10 +78,12 @@ for (let run = 0; run < runs; run++) {
 const sum = (pick: (r: DrillResult) => number): number => results.reduce((s, r) => s + pick(r), 0);
 const proxyFaults = Object.fromEntries(FAULT_KINDS.map((k) => [k, sum((r) => r.proxyFaults[k])]));
 const scenarioFaults: Record<string, number> = {};
-for (const r of results) for (const [k, v] of Object.entries(r.scenarioFaults)) scenarioFaults[k] = (scenarioFaults[k] ?? 0) + (v ?? 0);
+for (const r of results)
+  for (const [k, v] of Object.entries(r.scenarioFaults)) scenarioFaults[k] = (scenarioFaults[k] ?? 0) + (v ?? 0);
 const states: Record<string, number> = {};
 for (const r of results) for (const [k, v] of Object.entries(r.paymentStates)) states[k] = (states[k] ?? 0) + v;
-const faultsTotal = Object.values(proxyFaults).reduce((a, b) => a + b, 0) + Object.values(scenarioFaults).reduce((a, b) => a + b, 0);
+const faultsTotal =
+  Object.values(proxyFaults).reduce((a, b) => a + b, 0) + Object.values(scenarioFaults).reduce((a, b) => a + b, 0);
 const figures = {
   runs: results.length,
   purchases: sum((r) => r.purchases),
@@ -113,11 +119,23 @@ const figures = {
   database: values.db,
   wallTimeSec: Math.round((Date.now() - startedAt) / 1000),
 };
-const line = (label: string, value: unknown): void => say(`${label.padEnd(28)} ${typeof value === "object" ? Object.entries(value as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(", ") : String(value)}`);
+const line = (label: string, value: unknown): void =>
+  say(
+    `${label.padEnd(28)} ${
+      typeof value === "object"
+        ? Object.entries(value as Record<string, number>)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")
+        : String(value)
+    }`,
+  );
 say("");
 say("== proof:faults ==");
 line("runs", figures.runs);
-line("purchases", `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels}, staff refunds acknowledged ${figures.refundsRequested}, refused ${figures.refused})`);
+line(
+  "purchases",
+  `${figures.purchases} (orders ${figures.ordersCreated}, payments ${figures.paymentsStarted}, abandoned carts ${figures.abandonedCarts}, visitor cancels ${figures.visitorCancels}, staff refunds acknowledged ${figures.refundsRequested}, refused ${figures.refused})`,
+);
 line("payments by end state", figures.paymentStates);
 line("gateway calls / notifications", `${figures.gatewayCalls} / ${figures.notifications}`);
 line("faults injected", figures.faultsInjected);
@@ -129,13 +147,25 @@ line("paid orders / tickets", `${figures.paidOrders} / ${figures.ticketsIssued}`
 line("losses", figures.losses);
 line("double charges", figures.doubleCharges);
 line("tickets issued twice", figures.ticketsIssuedTwice);
-line("stale holds", `${figures.staleHolds} (longest hold past its expiry: ${figures.longestHoldOverrunSec.toFixed(1)} s; allowed 15 s)`);
+line(
+  "stale holds",
+  `${figures.staleHolds} (longest hold past its expiry: ${figures.longestHoldOverrunSec.toFixed(1)} s; allowed 15 s)`,
+);
 line("held counter drift", figures.heldCounterDrift);
 line("unsettled payments", figures.unsettledPayments);
 line("ledger/gateway mismatches", figures.gatewayMismatches);
 line("reconciliation differences", `${figures.reconciliationDifferences} (${figures.reconciliationRuns} runs)`);
 line("wall time", `${figures.wallTimeSec} s`);
 if (process.env.PROOF_OUT) writeFileSync(process.env.PROOF_OUT, JSON.stringify({ figures }, null, 2));
-const isFailed = figures.losses + figures.doubleCharges + figures.ticketsIssuedTwice + figures.staleHolds + figures.heldCounterDrift + figures.unsettledPayments + figures.gatewayMismatches + figures.reconciliationDifferences > 0;
+const isFailed =
+  figures.losses +
+    figures.doubleCharges +
+    figures.ticketsIssuedTwice +
+    figures.staleHolds +
+    figures.heldCounterDrift +
+    figures.unsettledPayments +
+    figures.gatewayMismatches +
+    figures.reconciliationDifferences >
+  0;
 say(isFailed ? "FAILED: see the findings above" : "OK: nothing lost, nothing charged twice");
 process.exit(isFailed ? 1 : 0);

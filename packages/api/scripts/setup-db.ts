@@ -16,7 +16,13 @@ mkdirSync(keysDir, { recursive: true, mode: 0o700 });
 
 const secretsPath = join(dataDir, "demo-credentials.json");
 /** bridgePairingToken / counterBridgeToken: the demo kiosk's and demo counter's device bridge tokens (for the bridge's BRIDGE_PAIRING_TOKEN). */
-interface DemoSecrets { adminEmail: string; adminPassword: string; kioskPairingCode: string; bridgePairingToken: string; counterBridgeToken: string }
+interface DemoSecrets {
+  adminEmail: string;
+  adminPassword: string;
+  kioskPairingCode: string;
+  bridgePairingToken: string;
+  counterBridgeToken: string;
+}
 const stored = existsSync(secretsPath) ? (JSON.parse(readFileSync(secretsPath, "utf8")) as Partial<DemoSecrets>) : {};
 const secrets: Omit<DemoSecrets, "bridgePairingToken" | "counterBridgeToken"> = {
   adminEmail: stored.adminEmail ?? "admin@example.com",
@@ -57,7 +63,13 @@ try {
   };
   writeFileSync(secretsPath, JSON.stringify({ ...secrets, ...demoTokens }, null, 2) + "\n", { mode: 0o600 });
   process.stdout.write(
-    JSON.stringify({ database: handle.target, migrationsApplied: ran, slotsCreated: result.slotsCreated, kioskId: result.kioskId, secretsFile: secretsPath }) + "\n",
+    JSON.stringify({
+      database: handle.target,
+      migrationsApplied: ran,
+      slotsCreated: result.slotsCreated,
+      kioskId: result.kioskId,
+      secretsFile: secretsPath,
+    }) + "\n",
   );
 } finally {
   await handle.close();

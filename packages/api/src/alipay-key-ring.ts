@@ -59,7 +59,8 @@ export class AlipayKeyRing {
     this.#signType = opts.signType;
     this.#current = opts.current;
     this.#next = opts.next ?? null;
-    const active = (): AlipayGateway => (this.#active === "next" && this.#next ? this.#next.gateway : this.#current.gateway);
+    const active = (): AlipayGateway =>
+      this.#active === "next" && this.#next ? this.#next.gateway : this.#current.gateway;
     this.gateway = {
       protocol: opts.current.gateway.protocol,
       pay: (request, options) => active().pay(request, options),
@@ -95,10 +96,20 @@ export class AlipayKeyRing {
   switchToNext(now: Date): AlipayKeySwitch {
     if (!this.#next) throw new Error("No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
     if (this.#active === "next") {
-      return { switched: false, fromFingerprint: this.#next.fingerprint, toFingerprint: this.#next.fingerprint, status: this.status() };
+      return {
+        switched: false,
+        fromFingerprint: this.#next.fingerprint,
+        toFingerprint: this.#next.fingerprint,
+        status: this.status(),
+      };
     }
     this.#active = "next";
     this.#switchedAt = now;
-    return { switched: true, fromFingerprint: this.#current.fingerprint, toFingerprint: this.#next.fingerprint, status: this.status() };
+    return {
+      switched: true,
+      fromFingerprint: this.#current.fingerprint,
+      toFingerprint: this.#next.fingerprint,
+      status: this.status(),
+    };
   }
 }

@@ -48,7 +48,16 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
   const bridgeTokenKey = loadBridgeTokenKey(join(env.ticketKeysDir, BRIDGE_TOKEN_KEY_FILE));
-  const platform = createPlatformServices({ db: dbHandle.db, clock, log, metrics, sessionTtlMinutes: env.sessionTtlMinutes, sessionMaxHours: env.sessionMaxHours, auditRetentionDays: env.auditRetentionDays, bridgeTokenKey });
+  const platform = createPlatformServices({
+    db: dbHandle.db,
+    clock,
+    log,
+    metrics,
+    sessionTtlMinutes: env.sessionTtlMinutes,
+    sessionMaxHours: env.sessionMaxHours,
+    auditRetentionDays: env.auditRetentionDays,
+    bridgeTokenKey,
+  });
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money, alipayKeys };
@@ -56,10 +65,17 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;
   log.info("kiosk server ready", {
     database: dbHandle.target,
-    alipay: { env: env.alipay.env, protocol: env.alipay.protocol, gateway: env.alipay.gatewayUrl, signType: env.alipay.signType, isUsingTestKeys: env.alipay.isUsingTestKeys },
+    alipay: {
+      env: env.alipay.env,
+      protocol: env.alipay.protocol,
+      gateway: env.alipay.gatewayUrl,
+      signType: env.alipay.signType,
+      isUsingTestKeys: env.alipay.isUsingTestKeys,
+    },
     worker: isWorkerStarted ? "inline" : "off",
   });
-  if (env.alipay.isUsingTestKeys && env.alipay.env === "live") log.warn("live Alipay with public test credentials: payments will fail");
+  if (env.alipay.isUsingTestKeys && env.alipay.env === "live")
+    log.warn("live Alipay with public test credentials: payments will fail");
   return {
     env,
     dbHandle,
@@ -79,7 +95,11 @@ const READINESS_RETRY_MS = 5_000;
  * server started before `setup-db` does not spin on missing tables. Returns an
  * AbortController that cancels the wait.
  */
-function startWorkerWhenReady(opts: { services: AppServices; provider: DbHandle["provider"]; log: Logger }): AbortController {
+function startWorkerWhenReady(opts: {
+  services: AppServices;
+  provider: DbHandle["provider"];
+  log: Logger;
+}): AbortController {
   const ac = new AbortController();
   const attempt = async (): Promise<void> => {
     if (ac.signal.aborted) return;

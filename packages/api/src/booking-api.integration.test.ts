@@ -8,7 +8,14 @@ import type { Server } from "node:http";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  ATTRACTION,
+  createHarness,
+  providersFor,
+  type Harness,
+} from "./__tests__/platform-harness.ts";
 import { serveTrpc } from "./__tests__/serve-http.ts";
 import type { AppRouter } from "./trpc/root.ts";
 
@@ -17,7 +24,9 @@ const ADULT = "tt_skyline_adult";
 const CHILD = "tt_skyline_child";
 
 function client(baseUrl: string, headers: Record<string, string>) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers })] });
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers })],
+  });
 }
 
 async function trpcCode(promise: Promise<unknown>): Promise<string | undefined> {
@@ -74,21 +83,45 @@ for (const provider of providersFor(PG_URL)) {
         { ticketTypeId: ADULT, slotId: slot!.id, quantity: 2 },
         { ticketTypeId: CHILD, slotId: slot!.id, quantity: 1 },
       ];
-      const booking = await api.booking.create.mutate({ idempotencyKey: "create-0001-abcdef", lines, externalRef: "partner-ord-1" });
+      const booking = await api.booking.create.mutate({
+        idempotencyKey: "create-0001-abcdef",
+        lines,
+        externalRef: "partner-ord-1",
+      });
       expect(booking.state).toBe("pending");
       expect(booking.channel).toBe("booking");
       expect(booking.apiClientId).toBe(apiClientId);
-      const replay = await api.booking.create.mutate({ idempotencyKey: "create-0001-abcdef", lines, externalRef: "partner-ord-1" });
+      const replay = await api.booking.create.mutate({
+        idempotencyKey: "create-0001-abcdef",
+        lines,
+        externalRef: "partner-ord-1",
+      });
       expect(replay).toEqual(booking);
       const held = (await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!;
       expect(held.available).toBe(slot!.available - 3); // the replay held nothing more
 
-      const confirmed = await api.booking.confirm.mutate({ idempotencyKey: "confirm-0001-abcdef", orderId: booking.id, externalPaymentRef: "psp_8812" });
+      const confirmed = await api.booking.confirm.mutate({
+        idempotencyKey: "confirm-0001-abcdef",
+        orderId: booking.id,
+        externalPaymentRef: "psp_8812",
+      });
       expect(confirmed.order.state).toBe("paid");
       expect(confirmed.tickets).toHaveLength(3);
-      const confirmReplay = await api.booking.confirm.mutate({ idempotencyKey: "confirm-0001-abcdef", orderId: booking.id, externalPaymentRef: "psp_8812" });
+      const confirmReplay = await api.booking.confirm.mutate({
+        idempotencyKey: "confirm-0001-abcdef",
+        orderId: booking.id,
+        externalPaymentRef: "psp_8812",
+      });
       expect(confirmReplay).toEqual(confirmed);
-      expect(await trpcCode(api.booking.confirm.mutate({ idempotencyKey: "confirm-0002-abcdef", orderId: booking.id, externalPaymentRef: "psp_8812" }))).toBe("CONFLICT");
+      expect(
+        await trpcCode(
+          api.booking.confirm.mutate({
+            idempotencyKey: "confirm-0002-abcdef",
+            orderId: booking.id,
+            externalPaymentRef: "psp_8812",
+          }),
+        ),
+      ).toBe("CONFLICT");
 
       const sold = (await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!;
       expect(sold.available).toBe(slot!.available - 3);
@@ -108,21 +141,47 @@ for (const provider of providersFor(PG_URL)) {
         expect(sale?.data).toMatchObject({ channel: "booking", externalPaymentRef: "psp_8812", apiClientId });
       });
 
-      const other = await api.booking.create.mutate({ idempotencyKey: "create-0002-abcdef", lines: [{ ticketTypeId: ADULT, slotId: slot!.id, quantity: 4 }] });
-      expect((await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!.available).toBe(slot!.available - 7);
+      const other = await api.booking.create.mutate({
+        idempotencyKey: "create-0002-abcdef",
+        lines: [{ ticketTypeId: ADULT, slotId: slot!.id, quantity: 4 }],
+      });
+      expect((await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!.available).toBe(
+        slot!.available - 7,
+      );
       const cancelled = await api.booking.cancel.mutate({ idempotencyKey: "cancel-0002-abcdef", orderId: other.id });
       expect(cancelled.state).toBe("cancelled");
-      expect((await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!.available).toBe(slot!.available - 3);
-      expect(await trpcCode(api.booking.confirm.mutate({ idempotencyKey: "confirm-0003-abcdef", orderId: other.id, externalPaymentRef: "psp_late" }))).toBe("CONFLICT");
+      expect((await api.catalog.slots.query({ kind: "timed" })).find((s) => s.id === slot!.id)!.available).toBe(
+        slot!.available - 3,
+      );
+      expect(
+        await trpcCode(
+          api.booking.confirm.mutate({
+            idempotencyKey: "confirm-0003-abcdef",
+            orderId: other.id,
+            externalPaymentRef: "psp_late",
+          }),
+        ),
+      ).toBe("CONFLICT");
       expect(await api.booking.tickets.query({ orderId: other.id })).toEqual([]);
     });
 
     it("another client cannot see or confirm this client's booking", async () => {
       const slot = (await api.catalog.slots.query({ kind: "timed" })).find((s) => s.available >= 1)!;
-      const booking = await api.booking.create.mutate({ idempotencyKey: "create-0003-abcdef", lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: 1 }] });
+      const booking = await api.booking.create.mutate({
+        idempotencyKey: "create-0003-abcdef",
+        lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: 1 }],
+      });
       const otherKey = await h.apiKey(["bookings:write", "bookings:read"]);
       const intruder = client(baseUrl, { authorization: `Bearer ${otherKey.key}` });
-      expect(await trpcCode(intruder.booking.confirm.mutate({ idempotencyKey: "confirm-0004-abcdef", orderId: booking.id, externalPaymentRef: "psp_x" }))).toBe("NOT_FOUND");
+      expect(
+        await trpcCode(
+          intruder.booking.confirm.mutate({
+            idempotencyKey: "confirm-0004-abcdef",
+            orderId: booking.id,
+            externalPaymentRef: "psp_x",
+          }),
+        ),
+      ).toBe("NOT_FOUND");
       expect((await api.booking.get.query({ orderId: booking.id })).state).toBe("pending");
     });
   });

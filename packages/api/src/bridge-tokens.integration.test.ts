@@ -25,8 +25,16 @@ for (const provider of providersFor(process.env.TEST_DATABASE_URL)) {
       await h?.close();
     });
 
-    async function mutate(path: string, input: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: unknown }> {
-      const r = await fetch(`${baseUrl}/api/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(input === undefined ? {} : { json: input }) });
+    async function mutate(
+      path: string,
+      input: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; data: unknown }> {
+      const r = await fetch(`${baseUrl}/api/trpc/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(input === undefined ? {} : { json: input }),
+      });
       const body = (await r.json()) as { result?: { data?: { json?: unknown } } };
       return { status: r.status, data: body.result?.data?.json };
     }
@@ -49,23 +57,40 @@ for (const provider of providersFor(process.env.TEST_DATABASE_URL)) {
       expect(row.bridgeTokenHash).toBe(hashToken(token));
       expect(JSON.stringify(row)).not.toContain(token.slice(4));
       // Stable across calls (the bridge's config holds it) and across re-pairing.
-      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data).toEqual({ token });
+      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data).toEqual({
+        token,
+      });
       const again = await pair();
-      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${again}` })).data).toEqual({ token });
+      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${again}` })).data).toEqual({
+        token,
+      });
     });
 
     it("an admin rotates a kiosk's token: shown once, the kiosk gets the new one, the audit log keeps only a fingerprint", async () => {
       const credential = await pair();
-      const before = ((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data as { token: string }).token;
+      const before = (
+        (await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data as {
+          token: string;
+        }
+      ).token;
       const supervisor = await h.staffSession("supervisor");
-      expect((await mutate("fleet.rotateBridgeToken", { device: "kiosk", id: DEMO_KIOSK_ID }, cookieOf(supervisor.token))).status).toBe(403);
+      expect(
+        (await mutate("fleet.rotateBridgeToken", { device: "kiosk", id: DEMO_KIOSK_ID }, cookieOf(supervisor.token)))
+          .status,
+      ).toBe(403);
       const admin = await h.staffSession("admin");
-      const rotated = await mutate("fleet.rotateBridgeToken", { device: "kiosk", id: DEMO_KIOSK_ID }, cookieOf(admin.token));
+      const rotated = await mutate(
+        "fleet.rotateBridgeToken",
+        { device: "kiosk", id: DEMO_KIOSK_ID },
+        cookieOf(admin.token),
+      );
       expect(rotated.status).toBe(200);
       const issued = rotated.data as { token: string; fingerprint: string };
       expect(issued.token).not.toBe(before);
       expect(issued.fingerprint).toBe(hashToken(issued.token).slice(0, 12));
-      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data).toEqual({ token: issued.token });
+      expect((await mutate("fleet.bridgeToken", undefined, { authorization: `Bearer ${credential}` })).data).toEqual({
+        token: issued.token,
+      });
       const audit = await h.services.db.auditLog.findMany({ where: { action: "kiosk.bridge_token_issued" } });
       expect(audit.length).toBeGreaterThan(0);
       expect(JSON.stringify(audit)).not.toContain(issued.token);
@@ -74,11 +99,17 @@ for (const provider of providersFor(process.env.TEST_DATABASE_URL)) {
 
     it("a counter's token goes only to a cashier with a shift open at that counter", async () => {
       const admin = await h.staffSession("admin");
-      const issued = (await mutate("fleet.rotateBridgeToken", { device: "counter", id: DEMO_COUNTER_ID }, cookieOf(admin.token))).data as { token: string };
+      const issued = (
+        await mutate("fleet.rotateBridgeToken", { device: "counter", id: DEMO_COUNTER_ID }, cookieOf(admin.token))
+      ).data as { token: string };
       const cashier = await h.staffSession("cashier");
       expect((await mutate("counter.bridgeToken", undefined, cookieOf(cashier.token))).data).toEqual({ token: null });
-      expect((await mutate("counter.openShift", { counterId: DEMO_COUNTER_ID }, cookieOf(cashier.token))).status).toBe(200);
-      expect((await mutate("counter.bridgeToken", undefined, cookieOf(cashier.token))).data).toEqual({ token: issued.token });
+      expect((await mutate("counter.openShift", { counterId: DEMO_COUNTER_ID }, cookieOf(cashier.token))).status).toBe(
+        200,
+      );
+      expect((await mutate("counter.bridgeToken", undefined, cookieOf(cashier.token))).data).toEqual({
+        token: issued.token,
+      });
       expect((await mutate("counter.bridgeToken", undefined)).status).toBe(401);
     });
   });

@@ -26,7 +26,8 @@ export function parseTrustedProxies(text: string | undefined): TrustedProxies {
     if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR range`);
     const type = family === 4 ? "ipv4" : "ipv6";
     const prefix = prefixText === undefined ? (family === 4 ? 32 : 128) : Number(prefixText);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new Error(`"${entry}" has a bad prefix length`);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128))
+      throw new Error(`"${entry}" has a bad prefix length`);
     list.addSubnet(address, prefix, type);
   }
   return list;

@@ -16,7 +16,10 @@ import { alipayClientConfig } from "./money-wiring.ts";
 const ROOT = "/srv/kiosk";
 const dir = mkdtempSync(join(tmpdir(), "kiosk-cert-env-"));
 const nextKey = testRsaKeyPair();
-const pki = createTestAlipayPki({ appKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM), alipayKeys: [testRsaKeyPair().privateKey, testRsaKeyPair().privateKey] });
+const pki = createTestAlipayPki({
+  appKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM),
+  alipayKeys: [testRsaKeyPair().privateKey, testRsaKeyPair().privateKey],
+});
 const nextPki = createTestAlipayPki({ appKey: nextKey.privateKey });
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
@@ -36,7 +39,10 @@ describe("env: Alipay public-key certificate mode", () => {
   it("reads the certificates and builds a client that sends their SNs", () => {
     const env = parse({ ...BASE, ...FILES });
     expect(env.alipay.alipayPublicKeyPem).toBeNull();
-    expect(env.alipay.certs).toMatchObject({ appCertPem: pki.appCertPem.trim(), alipayRootCertPem: pki.rootBundlePem.trim() });
+    expect(env.alipay.certs).toMatchObject({
+      appCertPem: pki.appCertPem.trim(),
+      alipayRootCertPem: pki.rootBundlePem.trim(),
+    });
     const client = new OpenApiClient(alipayClientConfig(env) as ConstructorParameters<typeof OpenApiClient>[0]);
     expect(client.certSns).toEqual({
       appCertSn: parseAlipayCertificate(pki.appCertPem).sn,
@@ -61,8 +67,16 @@ describe("env: Alipay public-key certificate mode", () => {
     ["a missing app certificate", { ...FILES, ALIPAY_APP_CERT_FILE: undefined }, "ALIPAY_APP_CERT"],
     ["a public key next to the certificates", { ...FILES, ALIPAY_PUBLIC_KEY: "MIIBIjAN" }, "ALIPAY_PUBLIC_KEY"],
     ["certificates with the MAPI protocol", { ...FILES, ALIPAY_PROTOCOL: "mapi" }, "ALIPAY_APP_CERT"],
-    ["an unreadable certificate file", { ...FILES, ALIPAY_PUBLIC_CERT_FILE: join(dir, "missing.crt") }, "ALIPAY_PUBLIC_CERT_FILE"],
-    ["a next key without its app certificate", { ...FILES, ALIPAY_NEXT_PRIVATE_KEY: TEST_MERCHANT_PRIVATE_KEY_PEM }, "ALIPAY_NEXT_APP_CERT"],
+    [
+      "an unreadable certificate file",
+      { ...FILES, ALIPAY_PUBLIC_CERT_FILE: join(dir, "missing.crt") },
+      "ALIPAY_PUBLIC_CERT_FILE",
+    ],
+    [
+      "a next key without its app certificate",
+      { ...FILES, ALIPAY_NEXT_PRIVATE_KEY: TEST_MERCHANT_PRIVATE_KEY_PEM },
+      "ALIPAY_NEXT_APP_CERT",
+    ],
   ])("refuses %s, naming the variable", (_name, vars, variable) => {
     expect(() => parse({ ...BASE, ...vars })).toThrow(EnvError);
     expect(() => parse({ ...BASE, ...vars })).toThrow(variable);

@@ -13,15 +13,33 @@ describe("env", () => {
     const env = parse({});
     expect(env.databaseUrl).toBe(`file:${ROOT}/data/kiosk.db`);
     expect(env.ticketKeysDir).toBe(`${ROOT}/data/keys`);
-    expect(env.alipay).toMatchObject({ env: "sandbox", protocol: "mapi", gatewayUrl: "http://127.0.0.1:4010/gateway.do", signType: "RSA2", isUsingTestKeys: true, partnerId: "2088101122136241" });
+    expect(env.alipay).toMatchObject({
+      env: "sandbox",
+      protocol: "mapi",
+      gatewayUrl: "http://127.0.0.1:4010/gateway.do",
+      signType: "RSA2",
+      isUsingTestKeys: true,
+      partnerId: "2088101122136241",
+    });
     expect(env.alipay.privateKeyPem).toContain("BEGIN PRIVATE KEY");
     expect(env.alipay.notifyUrl).toBe("http://127.0.0.1:3000/api/alipay/notify");
-    expect(env).toMatchObject({ port: 3000, host: "127.0.0.1", worker: "inline", sessionTtlMinutes: 480, sessionMaxHours: 12, trustedProxies: [], auditRetentionDays: 730, isSecureCookies: false });
+    expect(env).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      worker: "inline",
+      sessionTtlMinutes: 480,
+      sessionMaxHours: 12,
+      trustedProxies: [],
+      auditRetentionDays: 730,
+      isSecureCookies: false,
+    });
   });
 
   it("resolves a relative SQLite path against the repository root, not the working directory", () => {
     expect(parse({ DATABASE_URL: "file:./var/k.db" }).databaseUrl).toBe(`file:${ROOT}/var/k.db`);
-    expect(parse({ DATABASE_URL: "postgresql://u:p@db:5432/kiosk" }).databaseUrl).toBe("postgresql://u:p@db:5432/kiosk");
+    expect(parse({ DATABASE_URL: "postgresql://u:p@db:5432/kiosk" }).databaseUrl).toBe(
+      "postgresql://u:p@db:5432/kiosk",
+    );
   });
 
   it("finds the repository root from a nested folder", () => {
@@ -61,7 +79,11 @@ describe("env", () => {
 
   it("tunes the hold, the payment deadline and the lease owner name for tests and drills", () => {
     expect(parse({})).toMatchObject({ instanceId: null, orderHoldMs: 300_000, paymentDeadlineMs: null });
-    expect(parse({ INSTANCE_ID: "api-1", ORDER_HOLD_SECONDS: "20", PAYMENT_DEADLINE_SECONDS: "15" })).toMatchObject({ instanceId: "api-1", orderHoldMs: 20_000, paymentDeadlineMs: 15_000 });
+    expect(parse({ INSTANCE_ID: "api-1", ORDER_HOLD_SECONDS: "20", PAYMENT_DEADLINE_SECONDS: "15" })).toMatchObject({
+      instanceId: "api-1",
+      orderHoldMs: 20_000,
+      paymentDeadlineMs: 15_000,
+    });
   });
 
   it("treats empty strings as unset", () => {
@@ -77,19 +99,57 @@ describe("env", () => {
   };
 
   it("refuses the public test keys in production with live Alipay", () => {
-    expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: TEST_MERCHANT_PRIVATE_KEY_PEM, ALIPAY_PUBLIC_KEY: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzz" })).toThrow(/ALIPAY_PRIVATE_KEY: is the public test value/);
-    expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ", ALIPAY_PUBLIC_KEY: TEST_GATEWAY_PUBLIC_KEY_PEM })).toThrow(/ALIPAY_PUBLIC_KEY: is the public test value/);
-    expect(() => parse({ ...live, ALIPAY_PARTNER_ID: "2088101122136241", ALIPAY_PRIVATE_KEY: "MIIEvQ", ALIPAY_PUBLIC_KEY: "MIIBIj" })).toThrow(/ALIPAY_PARTNER_ID: is the public test value/);
+    expect(() =>
+      parse({
+        ...live,
+        ALIPAY_PRIVATE_KEY: TEST_MERCHANT_PRIVATE_KEY_PEM,
+        ALIPAY_PUBLIC_KEY: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzz",
+      }),
+    ).toThrow(/ALIPAY_PRIVATE_KEY: is the public test value/);
+    expect(() =>
+      parse({
+        ...live,
+        ALIPAY_PRIVATE_KEY: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ",
+        ALIPAY_PUBLIC_KEY: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      }),
+    ).toThrow(/ALIPAY_PUBLIC_KEY: is the public test value/);
+    expect(() =>
+      parse({
+        ...live,
+        ALIPAY_PARTNER_ID: "2088101122136241",
+        ALIPAY_PRIVATE_KEY: "MIIEvQ",
+        ALIPAY_PUBLIC_KEY: "MIIBIj",
+      }),
+    ).toThrow(/ALIPAY_PARTNER_ID: is the public test value/);
     expect(() => parse({ ...live, ALIPAY_PRIVATE_KEY: "MIIEvQ" })).toThrow(/ALIPAY_PUBLIC_KEY: required/);
-    expect(() => parse({ ...live, ALIPAY_GATEWAY_URL: "http://intlmapi.alipay.com/gateway.do", ALIPAY_PRIVATE_KEY: "a", ALIPAY_PUBLIC_KEY: "b" })).toThrow(/ALIPAY_GATEWAY_URL: must be https/);
+    expect(() =>
+      parse({
+        ...live,
+        ALIPAY_GATEWAY_URL: "http://intlmapi.alipay.com/gateway.do",
+        ALIPAY_PRIVATE_KEY: "a",
+        ALIPAY_PUBLIC_KEY: "b",
+      }),
+    ).toThrow(/ALIPAY_GATEWAY_URL: must be https/);
   });
 
   it("accepts live credentials from files, as bare base64 turned into PEM", () => {
     const dir = mkdtempSync(join(tmpdir(), "kiosk-env-"));
     writeFileSync(join(dir, "app.key"), "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ\n");
     writeFileSync(join(dir, "alipay.pub"), "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzz\n");
-    const env = parse({ ...live, ALIPAY_PRIVATE_KEY_FILE: join(dir, "app.key"), ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay.pub"), ALIPAY_STORE_ID: "store_1", ALIPAY_TERMINAL_ID: "t1" });
-    expect(env.alipay).toMatchObject({ env: "live", isUsingTestKeys: false, notifyUrl: "https://tickets.example.com/api/alipay/notify", storeId: "store_1", terminalId: "t1" });
+    const env = parse({
+      ...live,
+      ALIPAY_PRIVATE_KEY_FILE: join(dir, "app.key"),
+      ALIPAY_PUBLIC_KEY_FILE: join(dir, "alipay.pub"),
+      ALIPAY_STORE_ID: "store_1",
+      ALIPAY_TERMINAL_ID: "t1",
+    });
+    expect(env.alipay).toMatchObject({
+      env: "live",
+      isUsingTestKeys: false,
+      notifyUrl: "https://tickets.example.com/api/alipay/notify",
+      storeId: "store_1",
+      terminalId: "t1",
+    });
     expect(env.alipay.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\nMIIEvQ/);
     expect(env.isSecureCookies).toBe(true);
   });

@@ -46,7 +46,8 @@ function defaultStarts(): string[] {
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
-const int = (min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional());
+const int = (min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional());
 
 const RawEnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("development")),
@@ -60,9 +61,24 @@ const RawEnvSchema = z.object({
   HOST: str(),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   ALIPAY_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["mapi", "openapi"]).default("mapi")),
-  ALIPAY_GATEWAY_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL)),
-  ALIPAY_PARTNER_ID: z.preprocess(emptyToUndefined, z.string().regex(/^2088\d{12}$/, "16 digits starting with 2088").optional()),
-  ALIPAY_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{16}$/, "16 digits").optional()),
+  ALIPAY_GATEWAY_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL),
+  ),
+  ALIPAY_PARTNER_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^2088\d{12}$/, "16 digits starting with 2088")
+      .optional(),
+  ),
+  ALIPAY_APP_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{16}$/, "16 digits")
+      .optional(),
+  ),
   ALIPAY_SIGN_TYPE: z.preprocess(emptyToUndefined, z.enum(["MD5", "RSA", "RSA2"]).optional()),
   ALIPAY_MD5_KEY: str(),
   ALIPAY_PRIVATE_KEY: str(),
@@ -92,7 +108,13 @@ const RawEnvSchema = z.object({
   SESSION_MAX_HOURS: int(1, 24 * 90),
   TRUSTED_PROXIES: str(),
   AUDIT_RETENTION_DAYS: int(30, 3650),
-  INSTANCE_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'").optional()),
+  INSTANCE_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-'")
+      .optional(),
+  ),
   ORDER_HOLD_SECONDS: int(10, 3600),
   PAYMENT_DEADLINE_SECONDS: int(10, 600),
 });
@@ -168,7 +190,13 @@ function fail(variable: string, message: string): never {
   throw new EnvError(`Invalid environment: ${variable}: ${message}`);
 }
 
-function readKey(opts: { source: Record<string, string | undefined>; inline: string | undefined; file: string | undefined; name: string; root: string }): string | undefined {
+function readKey(opts: {
+  source: Record<string, string | undefined>;
+  inline: string | undefined;
+  file: string | undefined;
+  name: string;
+  root: string;
+}): string | undefined {
   if (opts.inline && opts.file) fail(opts.name, `set either ${opts.name} or ${opts.name}_FILE, not both`);
   if (opts.file) {
     const p = isAbsolute(opts.file) ? opts.file : resolve(opts.root, opts.file);
@@ -186,7 +214,11 @@ function readKey(opts: { source: Record<string, string | undefined>; inline: str
 
 function toPem(key: string, kind: "PRIVATE" | "PUBLIC"): string {
   if (key.includes("-----BEGIN")) return key;
-  const body = key.replace(/\s+/g, "").match(/.{1,64}/g)?.join("\n") ?? "";
+  const body =
+    key
+      .replace(/\s+/g, "")
+      .match(/.{1,64}/g)
+      ?.join("\n") ?? "";
   return `-----BEGIN ${kind} KEY-----\n${body}\n-----END ${kind} KEY-----`;
 }
 
@@ -206,7 +238,8 @@ function readCerts(
   root: string,
   ctx: { protocol: "mapi" | "openapi"; hasPublicKey: boolean; hasNextPrivateKey: boolean },
 ): KioskEnv["alipay"]["certs"] {
-  const read = (name: string, inline: string | undefined, file: string | undefined): string | undefined => readKey({ source, inline, file, name, root });
+  const read = (name: string, inline: string | undefined, file: string | undefined): string | undefined =>
+    readKey({ source, inline, file, name, root });
   const appCertPem = read("ALIPAY_APP_CERT", e.ALIPAY_APP_CERT, e.ALIPAY_APP_CERT_FILE);
   const nextAppCertPem = read("ALIPAY_NEXT_APP_CERT", e.ALIPAY_NEXT_APP_CERT, e.ALIPAY_NEXT_APP_CERT_FILE);
   const alipayCertPem = read("ALIPAY_PUBLIC_CERT", e.ALIPAY_PUBLIC_CERT, e.ALIPAY_PUBLIC_CERT_FILE);
@@ -216,10 +249,24 @@ function readCerts(
   const any = Object.values(given).some(Boolean) || Boolean(nextAppCertPem) || Boolean(alipayNextCertPem);
   if (!any) return null;
   const first = Object.entries(given).find(([, v]) => v)?.[0] ?? "ALIPAY_APP_CERT";
-  if (ctx.protocol !== "openapi") fail(first, "public-key certificates are an Open Platform mode: set ALIPAY_PROTOCOL=openapi or unset the ALIPAY_*_CERT variables");
-  for (const [name, v] of Object.entries(given)) if (!v) fail(name, "required (or its _FILE) in certificate mode, with ALIPAY_APP_CERT, ALIPAY_PUBLIC_CERT and ALIPAY_ROOT_CERT");
-  if (ctx.hasPublicKey) fail("ALIPAY_PUBLIC_KEY", "set either ALIPAY_PUBLIC_KEY or the certificates (ALIPAY_PUBLIC_CERT…), not both");
-  if (ctx.hasNextPrivateKey && !nextAppCertPem) fail("ALIPAY_NEXT_APP_CERT", "required (or its _FILE) in certificate mode when ALIPAY_NEXT_PRIVATE_KEY is set: the next key's own app certificate");
+  if (ctx.protocol !== "openapi")
+    fail(
+      first,
+      "public-key certificates are an Open Platform mode: set ALIPAY_PROTOCOL=openapi or unset the ALIPAY_*_CERT variables",
+    );
+  for (const [name, v] of Object.entries(given))
+    if (!v)
+      fail(
+        name,
+        "required (or its _FILE) in certificate mode, with ALIPAY_APP_CERT, ALIPAY_PUBLIC_CERT and ALIPAY_ROOT_CERT",
+      );
+  if (ctx.hasPublicKey)
+    fail("ALIPAY_PUBLIC_KEY", "set either ALIPAY_PUBLIC_KEY or the certificates (ALIPAY_PUBLIC_CERT…), not both");
+  if (ctx.hasNextPrivateKey && !nextAppCertPem)
+    fail(
+      "ALIPAY_NEXT_APP_CERT",
+      "required (or its _FILE) in certificate mode when ALIPAY_NEXT_PRIVATE_KEY is set: the next key's own app certificate",
+    );
   return {
     appCertPem: appCertPem as string,
     nextAppCertPem: nextAppCertPem ?? null,
@@ -260,7 +307,8 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
       fail("DATABASE_PASSWORD_FILE", `cannot read ${p} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
     }
   }
-  const metricsToken = readKey({ source, inline: e.METRICS_TOKEN, file: e.METRICS_TOKEN_FILE, name: "METRICS_TOKEN", root }) ?? null;
+  const metricsToken =
+    readKey({ source, inline: e.METRICS_TOKEN, file: e.METRICS_TOKEN_FILE, name: "METRICS_TOKEN", root }) ?? null;
   if (metricsToken !== null && metricsToken.length < 16) fail("METRICS_TOKEN", "must be at least 16 characters");
 
   const port = e.PORT ?? 3000;
@@ -269,42 +317,90 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
 
   const protocol = e.ALIPAY_PROTOCOL;
   const signType = e.ALIPAY_SIGN_TYPE ?? "RSA2";
-  if (protocol === "openapi" && signType !== "RSA2") fail("ALIPAY_SIGN_TYPE", "the openapi protocol signs with RSA2 only");
+  if (protocol === "openapi" && signType !== "RSA2")
+    fail("ALIPAY_SIGN_TYPE", "the openapi protocol signs with RSA2 only");
 
-  const privateKey = readKey({ source, inline: e.ALIPAY_PRIVATE_KEY, file: e.ALIPAY_PRIVATE_KEY_FILE, name: "ALIPAY_PRIVATE_KEY", root });
-  const nextPrivateKey = readKey({ source, inline: e.ALIPAY_NEXT_PRIVATE_KEY, file: e.ALIPAY_NEXT_PRIVATE_KEY_FILE, name: "ALIPAY_NEXT_PRIVATE_KEY", root });
-  if (nextPrivateKey && signType === "MD5") fail("ALIPAY_NEXT_PRIVATE_KEY", "key rotation is for RSA/RSA2 private keys; unset it or use ALIPAY_SIGN_TYPE=RSA2");
-  const publicKey = readKey({ source, inline: e.ALIPAY_PUBLIC_KEY, file: e.ALIPAY_PUBLIC_KEY_FILE, name: "ALIPAY_PUBLIC_KEY", root });
-  const certs = readCerts(e, source, root, { protocol, hasPublicKey: publicKey !== undefined, hasNextPrivateKey: nextPrivateKey !== undefined });
+  const privateKey = readKey({
+    source,
+    inline: e.ALIPAY_PRIVATE_KEY,
+    file: e.ALIPAY_PRIVATE_KEY_FILE,
+    name: "ALIPAY_PRIVATE_KEY",
+    root,
+  });
+  const nextPrivateKey = readKey({
+    source,
+    inline: e.ALIPAY_NEXT_PRIVATE_KEY,
+    file: e.ALIPAY_NEXT_PRIVATE_KEY_FILE,
+    name: "ALIPAY_NEXT_PRIVATE_KEY",
+    root,
+  });
+  if (nextPrivateKey && signType === "MD5")
+    fail("ALIPAY_NEXT_PRIVATE_KEY", "key rotation is for RSA/RSA2 private keys; unset it or use ALIPAY_SIGN_TYPE=RSA2");
+  const publicKey = readKey({
+    source,
+    inline: e.ALIPAY_PUBLIC_KEY,
+    file: e.ALIPAY_PUBLIC_KEY_FILE,
+    name: "ALIPAY_PUBLIC_KEY",
+    root,
+  });
+  const certs = readCerts(e, source, root, {
+    protocol,
+    hasPublicKey: publicKey !== undefined,
+    hasNextPrivateKey: nextPrivateKey !== undefined,
+  });
 
   // Live Alipay: nothing defaults; every credential is given explicitly.
   if (isLive) {
     if (!e.ALIPAY_PARTNER_ID) fail("ALIPAY_PARTNER_ID", "required when ALIPAY_ENV=live");
-    if (protocol === "openapi" && !e.ALIPAY_APP_ID) fail("ALIPAY_APP_ID", "required when ALIPAY_ENV=live and ALIPAY_PROTOCOL=openapi");
+    if (protocol === "openapi" && !e.ALIPAY_APP_ID)
+      fail("ALIPAY_APP_ID", "required when ALIPAY_ENV=live and ALIPAY_PROTOCOL=openapi");
     if (!e.ALIPAY_GATEWAY_URL.startsWith("https://")) fail("ALIPAY_GATEWAY_URL", "must be https when ALIPAY_ENV=live");
-    if (signType === "MD5" && !e.ALIPAY_MD5_KEY) fail("ALIPAY_MD5_KEY", "required when ALIPAY_ENV=live and ALIPAY_SIGN_TYPE=MD5");
+    if (signType === "MD5" && !e.ALIPAY_MD5_KEY)
+      fail("ALIPAY_MD5_KEY", "required when ALIPAY_ENV=live and ALIPAY_SIGN_TYPE=MD5");
     if (signType !== "MD5") {
-      if (!privateKey) fail("ALIPAY_PRIVATE_KEY", "required (or ALIPAY_PRIVATE_KEY_FILE) when ALIPAY_ENV=live with RSA/RSA2");
-      if (!publicKey && !certs) fail("ALIPAY_PUBLIC_KEY", "required (or ALIPAY_PUBLIC_KEY_FILE, or the ALIPAY_*_CERT_FILE certificates) when ALIPAY_ENV=live with RSA/RSA2");
+      if (!privateKey)
+        fail("ALIPAY_PRIVATE_KEY", "required (or ALIPAY_PRIVATE_KEY_FILE) when ALIPAY_ENV=live with RSA/RSA2");
+      if (!publicKey && !certs)
+        fail(
+          "ALIPAY_PUBLIC_KEY",
+          "required (or ALIPAY_PUBLIC_KEY_FILE, or the ALIPAY_*_CERT_FILE certificates) when ALIPAY_ENV=live with RSA/RSA2",
+        );
     }
-    if (!e.ALIPAY_NOTIFY_URL && !e.PUBLIC_URL) fail("ALIPAY_NOTIFY_URL", "required (or PUBLIC_URL) when ALIPAY_ENV=live");
+    if (!e.ALIPAY_NOTIFY_URL && !e.PUBLIC_URL)
+      fail("ALIPAY_NOTIFY_URL", "required (or PUBLIC_URL) when ALIPAY_ENV=live");
   }
 
   const md5Key = signType === "MD5" ? (e.ALIPAY_MD5_KEY ?? TEST_MD5_KEY) : (e.ALIPAY_MD5_KEY ?? null);
-  const privateKeyPem = signType === "MD5" ? (privateKey ? toPem(privateKey, "PRIVATE") : null) : toPem(privateKey ?? TEST_MERCHANT_PRIVATE_KEY_PEM, "PRIVATE");
-  const alipayPublicKeyPem = signType === "MD5" || certs ? (publicKey ? toPem(publicKey, "PUBLIC") : null) : toPem(publicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM, "PUBLIC");
+  const privateKeyPem =
+    signType === "MD5"
+      ? privateKey
+        ? toPem(privateKey, "PRIVATE")
+        : null
+      : toPem(privateKey ?? TEST_MERCHANT_PRIVATE_KEY_PEM, "PRIVATE");
+  const alipayPublicKeyPem =
+    signType === "MD5" || certs
+      ? publicKey
+        ? toPem(publicKey, "PUBLIC")
+        : null
+      : toPem(publicKey ?? TEST_GATEWAY_PUBLIC_KEY_PEM, "PUBLIC");
   const nextPrivateKeyPem = nextPrivateKey ? toPem(nextPrivateKey, "PRIVATE") : null;
   const partnerId = e.ALIPAY_PARTNER_ID ?? TEST_PARTNER_ID;
   const appId = e.ALIPAY_APP_ID ?? (protocol === "openapi" ? TEST_APP_ID : null);
 
   const testKeyHits: string[] = [];
   if (md5Key === TEST_MD5_KEY) testKeyHits.push("ALIPAY_MD5_KEY");
-  if (privateKeyPem && normPem(privateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM)) testKeyHits.push("ALIPAY_PRIVATE_KEY");
-  if (nextPrivateKeyPem && normPem(nextPrivateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM)) testKeyHits.push("ALIPAY_NEXT_PRIVATE_KEY");
-  if (alipayPublicKeyPem && normPem(alipayPublicKeyPem) === normPem(TEST_GATEWAY_PUBLIC_KEY_PEM)) testKeyHits.push("ALIPAY_PUBLIC_KEY");
+  if (privateKeyPem && normPem(privateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM))
+    testKeyHits.push("ALIPAY_PRIVATE_KEY");
+  if (nextPrivateKeyPem && normPem(nextPrivateKeyPem) === normPem(TEST_MERCHANT_PRIVATE_KEY_PEM))
+    testKeyHits.push("ALIPAY_NEXT_PRIVATE_KEY");
+  if (alipayPublicKeyPem && normPem(alipayPublicKeyPem) === normPem(TEST_GATEWAY_PUBLIC_KEY_PEM))
+    testKeyHits.push("ALIPAY_PUBLIC_KEY");
   if (partnerId === TEST_PARTNER_ID) testKeyHits.push("ALIPAY_PARTNER_ID");
   if (isProduction && isLive && testKeyHits.length > 0) {
-    fail(testKeyHits[0]!, "is the public test value from @kiosk/alipay-core/testing; refusing it with NODE_ENV=production and ALIPAY_ENV=live");
+    fail(
+      testKeyHits[0]!,
+      "is the public test value from @kiosk/alipay-core/testing; refusing it with NODE_ENV=production and ALIPAY_ENV=live",
+    );
   }
 
   return {
@@ -366,9 +462,22 @@ export function getEnv(): KioskEnv {
 }
 
 /** BRIDGE_URL: the local device bridge the kiosk page connects to (loopback WebSocket; ws://127.0.0.1:7878 by default). */
-export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string { const r = z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878")).safeParse(source.BRIDGE_URL); return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL"); }
+export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string {
+  const r = z
+    .preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878"))
+    .safeParse(source.BRIDGE_URL);
+  return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL");
+}
 
 /** What the security headers need per request (src/proxy.ts), without parsing the whole configuration. */
-export function getHeaderConfig(source: Record<string, string | undefined> = process.env): { publicUrl: string; bridgeUrl: string; isDevelopment: boolean } {
-  return { publicUrl: source.PUBLIC_URL?.trim() ?? "", bridgeUrl: getBridgeUrl(source), isDevelopment: source.NODE_ENV === "development" };
+export function getHeaderConfig(source: Record<string, string | undefined> = process.env): {
+  publicUrl: string;
+  bridgeUrl: string;
+  isDevelopment: boolean;
+} {
+  return {
+    publicUrl: source.PUBLIC_URL?.trim() ?? "",
+    bridgeUrl: getBridgeUrl(source),
+    isDevelopment: source.NODE_ENV === "development",
+  };
 }

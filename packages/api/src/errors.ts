@@ -28,7 +28,9 @@ const KIOSK_ERROR_BRAND = Symbol.for("kiosk.KioskError");
 
 export class KioskError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[KIOSK_ERROR_BRAND] === true;
+    return (
+      typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[KIOSK_ERROR_BRAND] === true
+    );
   }
 
   readonly [KIOSK_ERROR_BRAND] = true;

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "./env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, type Harness } from "./__tests__/platform-harness.ts";
 import type { AppRuntime } from "./app-services.ts";
-import { apiRequestHandler, healthzHandler, metricsHandler, openApiHandler, readyzHandler, restHandler, trpcHandler } from "./http-handlers.ts";
+import {
+  apiRequestHandler,
+  healthzHandler,
+  metricsHandler,
+  openApiHandler,
+  readyzHandler,
+  restHandler,
+  trpcHandler,
+} from "./http-handlers.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { appRouter } from "./trpc/root.ts";
 
@@ -42,7 +50,9 @@ describe("HTTP route handlers", () => {
     expect(res.status).toBe(200);
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("kiosk_session=")) ?? "";
     expect(setCookie).toMatch(/^kiosk_session=kst_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=3600$/);
-    expect(res.headers.getSetCookie().find((c) => c.startsWith("kiosk_device="))).toMatch(/^kiosk_device=kdv_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=15552000$/);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith("kiosk_device="))).toMatch(
+      /^kiosk_device=kdv_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=15552000$/,
+    );
     return setCookie.split(";")[0]!;
   }
 
@@ -50,7 +60,11 @@ describe("HTTP route handlers", () => {
     const cookie = await signIn();
     const me = await trpc(new Request(`${BASE}/api/trpc/auth.me`, { headers: { cookie } }));
     expect(me.status).toBe(200);
-    const body = (await me.json()) as { result: { data: { json: { staff: { email: string }; expiresAt: string }; meta: { values: Record<string, unknown> } } } };
+    const body = (await me.json()) as {
+      result: {
+        data: { json: { staff: { email: string }; expiresAt: string }; meta: { values: Record<string, unknown> } };
+      };
+    };
     expect(body.result.data.json.staff.email).toBe(ADMIN_EMAIL);
     expect(body.result.data.meta.values).toEqual({ expiresAt: ["Date"] });
   });
@@ -63,7 +77,13 @@ describe("HTTP route handlers", () => {
     expect((await api(new Request(`${BASE}/api/openapi.json`))).status).toBe(200);
     expect((await api(new Request(`${BASE}/api/trpc/auth.me`))).status).not.toBe(404);
     // A notification that is not form-encoded Alipay is refused, and nothing changes.
-    const notify = await api(new Request(`${BASE}/api/alipay/notify`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "trade_status=TRADE_SUCCESS" }));
+    const notify = await api(
+      new Request(`${BASE}/api/alipay/notify`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "trade_status=TRADE_SUCCESS",
+      }),
+    );
     expect(notify.status).toBe(400);
     expect(await notify.text()).toBe("fail");
     expect((await api(new Request(`${BASE}/api/alipay/notify`))).status).toBe(404);
@@ -73,7 +93,9 @@ describe("HTTP route handlers", () => {
   it("answers batched calls", async () => {
     const cookie = await signIn();
     const input = encodeURIComponent(JSON.stringify({ 0: { json: null }, 1: { json: { attractionId: ATTRACTION } } }));
-    const res = await trpc(new Request(`${BASE}/api/trpc/auth.me,fleet.list?batch=1&input=${input}`, { headers: { cookie } }));
+    const res = await trpc(
+      new Request(`${BASE}/api/trpc/auth.me,fleet.list?batch=1&input=${input}`, { headers: { cookie } }),
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as Array<{ result: { data: { json: unknown } } }>;
     expect(body).toHaveLength(2);
@@ -84,15 +106,27 @@ describe("HTTP route handlers", () => {
     const unauth = await trpc(new Request(`${BASE}/api/trpc/auth.me`));
     expect(unauth.status).toBe(401);
     const bad = await trpc(
-      new Request(`${BASE}/api/trpc/auth.login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: { email: "nope", password: "" } }) }),
+      new Request(`${BASE}/api/trpc/auth.login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: { email: "nope", password: "" } }),
+      }),
     );
     expect(bad.status).toBe(400);
-    const err = (await bad.json()) as { error: { json: { data: { code: string; zodError: { fieldErrors: Record<string, string[]> } } } } };
+    const err = (await bad.json()) as {
+      error: { json: { data: { code: string; zodError: { fieldErrors: Record<string, string[]> } } } };
+    };
     expect(err.error.json.data.code).toBe("BAD_REQUEST");
     expect(Object.keys(err.error.json.data.zodError.fieldErrors).sort()).toEqual(["email", "password"]);
 
     const cookie = await signIn();
-    const forbidden = await trpc(new Request(`${BASE}/api/trpc/fleet.issuePairingCode`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ json: { kioskId: "kio_nope" } }) }));
+    const forbidden = await trpc(
+      new Request(`${BASE}/api/trpc/fleet.issuePairingCode`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ json: { kioskId: "kio_nope" } }),
+      }),
+    );
     expect(forbidden.status).toBe(404);
   });
 
@@ -114,7 +148,12 @@ describe("HTTP route handlers", () => {
     const cookie = await signIn();
     const ac = new AbortController();
     const input = encodeURIComponent(JSON.stringify({ json: { attractionId: ATTRACTION } }));
-    const res = await trpc(new Request(`${BASE}/api/trpc/fleet.live?input=${input}`, { headers: { cookie, accept: "text/event-stream" }, signal: ac.signal }));
+    const res = await trpc(
+      new Request(`${BASE}/api/trpc/fleet.live?input=${input}`, {
+        headers: { cookie, accept: "text/event-stream" },
+        signal: ac.signal,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
@@ -137,7 +176,12 @@ describe("HTTP route handlers", () => {
     const open = async (params?: Record<string, string>, headers: Record<string, string> = {}) => {
       const ac = new AbortController();
       const qs = params ? `&connectionParams=${encodeURIComponent(JSON.stringify(params))}` : "";
-      const res = await trpc(new Request(`${BASE}/api/trpc/fleet.live?input=${input}${qs}`, { headers: { accept: "text/event-stream", ...headers }, signal: ac.signal }));
+      const res = await trpc(
+        new Request(`${BASE}/api/trpc/fleet.live?input=${input}${qs}`, {
+          headers: { accept: "text/event-stream", ...headers },
+          signal: ac.signal,
+        }),
+      );
       const reader = res.body!.getReader();
       let text = "";
       while (!/kiosk_lobby_1|UNAUTHORIZED/.test(text)) {
@@ -163,7 +207,11 @@ describe("HTTP route handlers", () => {
 
     const ready = await readyzHandler(async () => runtime)();
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "ready", database: { isOk: true }, migrations: { isOk: true, pending: [] } });
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      database: { isOk: true },
+      migrations: { isOk: true, pending: [] },
+    });
 
     const metrics = await metricsHandler(async () => runtime)();
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -177,9 +225,17 @@ describe("HTTP route handlers", () => {
     const path = join(tmpdir(), `kiosk_unmigrated_${Date.now()}.db`);
     const handle = createDb({ url: `file:${path}` });
     try {
-      const res = await readyzHandler(async () => ({ ...runtime, dbHandle: handle, services: { ...runtime.services, db: handle.db } }))();
+      const res = await readyzHandler(async () => ({
+        ...runtime,
+        dbHandle: handle,
+        services: { ...runtime.services, db: handle.db },
+      }))();
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: "not_ready", database: { isOk: true }, migrations: { isOk: false } });
+      expect(await res.json()).toMatchObject({
+        status: "not_ready",
+        database: { isOk: true },
+        migrations: { isOk: false },
+      });
     } finally {
       await handle.close();
       rmSync(path, { force: true });
@@ -188,7 +244,12 @@ describe("HTTP route handlers", () => {
 
   it("publishes a valid OpenAPI 3.1 document listing every booking and events REST procedure", async () => {
     const res = await openApiHandler(async () => runtime)();
-    const doc = (await res.json()) as { openapi: string; info: { title: string; version: string }; servers: { url: string }[]; paths: Record<string, Record<string, { operationId: string }>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      info: { title: string; version: string };
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
     const validator = new Validator();
     const result = await validator.validate(doc as never);
     expect(result.errors ?? []).toEqual([]);
@@ -197,36 +258,66 @@ describe("HTTP route handlers", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.servers[0]!.url).toBe(`${BASE}/api/rest`);
     const operationIds = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
-    const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { auth?: string } } }>);
-    const apiProcedures = procedures.filter(([, p]) => p._def.meta?.auth === "api_client" && p._def.type !== "subscription").map(([path]) => path);
+    const procedures = Object.entries(
+      appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { auth?: string } } }>,
+    );
+    const apiProcedures = procedures
+      .filter(([, p]) => p._def.meta?.auth === "api_client" && p._def.type !== "subscription")
+      .map(([path]) => path);
     expect(apiProcedures).toEqual(expect.arrayContaining(["events.list"]));
-    for (const [path, p] of procedures) if (path.startsWith("booking.")) expect({ path, auth: p._def.meta?.auth }).toEqual({ path, auth: "api_client" });
+    for (const [path, p] of procedures)
+      if (path.startsWith("booking.")) expect({ path, auth: p._def.meta?.auth }).toEqual({ path, auth: "api_client" });
     // Every booking-system procedure (booking.*, catalog.slots, events.list, …) is on the REST face.
     for (const path of apiProcedures) expect(operationIds).toContain(path.replace(/\./g, "-"));
     expect(doc.paths["/bookings"]).toHaveProperty("post");
-    expect(buildOpenApiDocument({ publicUrl: "https://x.example/" }).servers?.[0]?.url).toBe("https://x.example/api/rest");
+    expect(buildOpenApiDocument({ publicUrl: "https://x.example/" }).servers?.[0]?.url).toBe(
+      "https://x.example/api/rest",
+    );
   });
 
   it("serves the REST face with the same auth and procedures", async () => {
     const rest = restHandler(async () => runtime);
     const { key } = await h.apiKey(["events:read"]);
-    await h.services.events.publish({ type: "sale.completed", attractionId: ATTRACTION, subject: { type: "order", id: "ord_rest" }, actor: { type: "system", id: null }, data: { amountMinor: 3200 } });
-    const ok = await rest(new Request(`${BASE}/api/rest/events?afterId=0&limit=50`, { headers: { authorization: `Bearer ${key}` } }));
+    await h.services.events.publish({
+      type: "sale.completed",
+      attractionId: ATTRACTION,
+      subject: { type: "order", id: "ord_rest" },
+      actor: { type: "system", id: null },
+      data: { amountMinor: 3200 },
+    });
+    const ok = await rest(
+      new Request(`${BASE}/api/rest/events?afterId=0&limit=50`, { headers: { authorization: `Bearer ${key}` } }),
+    );
     expect(ok.status).toBe(200);
-    const page = (await ok.json()) as { events: Array<{ subject: { id: string }; occurredAt: string }>; cursor: string };
+    const page = (await ok.json()) as {
+      events: Array<{ subject: { id: string }; occurredAt: string }>;
+      cursor: string;
+    };
     expect(page.events.map((e) => e.subject.id)).toContain("ord_rest");
     expect(typeof page.events[0]!.occurredAt).toBe("string");
     const unauth = await rest(new Request(`${BASE}/api/rest/events?afterId=0`));
     expect(unauth.status).toBe(401);
-    const bad = await rest(new Request(`${BASE}/api/rest/events?afterId=abc`, { headers: { authorization: `Bearer ${key}` } }));
+    const bad = await rest(
+      new Request(`${BASE}/api/rest/events?afterId=abc`, { headers: { authorization: `Bearer ${key}` } }),
+    );
     expect(bad.status).toBe(400);
     // Booking procedures answer over REST with the same scope checks.
-    const noScope = await rest(new Request(`${BASE}/api/rest/bookings/ord_x`, { headers: { authorization: `Bearer ${key}` } }));
+    const noScope = await rest(
+      new Request(`${BASE}/api/rest/bookings/ord_x`, { headers: { authorization: `Bearer ${key}` } }),
+    );
     expect(noScope.status).toBe(403);
     const reader = await h.apiKey(["bookings:read", "bookings:write"]);
-    const missing = await rest(new Request(`${BASE}/api/rest/bookings/ord_missing`, { headers: { authorization: `Bearer ${reader.key}` } }));
+    const missing = await rest(
+      new Request(`${BASE}/api/rest/bookings/ord_missing`, { headers: { authorization: `Bearer ${reader.key}` } }),
+    );
     expect(missing.status).toBe(404);
-    const badBooking = await rest(new Request(`${BASE}/api/rest/bookings`, { method: "POST", headers: { authorization: `Bearer ${reader.key}`, "content-type": "application/json" }, body: JSON.stringify({ idempotencyKey: "bk-rest-0001", lines: [] }) }));
+    const badBooking = await rest(
+      new Request(`${BASE}/api/rest/bookings`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${reader.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ idempotencyKey: "bk-rest-0001", lines: [] }),
+      }),
+    );
     expect(badBooking.status).toBe(400);
   });
 });

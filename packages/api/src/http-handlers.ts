@@ -64,7 +64,8 @@ async function handleTrpc(getRuntime: RuntimeGetter, incoming: Request): Promise
     maxBatchSize: MAX_TRPC_BATCH_SIZE,
     createContext: ({ req: r, resHeaders }) => contextFor(runtime, r, resHeaders),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR" && !path) runtime.services.log.error("tRPC request failed outside a procedure", { error });
+      if (error.code === "INTERNAL_SERVER_ERROR" && !path)
+        runtime.services.log.error("tRPC request failed outside a procedure", { error });
     },
   });
 }
@@ -83,7 +84,8 @@ async function handleRest(getRuntime: RuntimeGetter, incoming: Request): Promise
     endpoint: REST_ENDPOINT,
     req,
     router: getRestRouter(),
-    createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) => contextFor(runtime, r, resHeaders),
+    createContext: ({ req: r, resHeaders }: { req: Request; resHeaders: Headers }) =>
+      contextFor(runtime, r, resHeaders),
   });
 }
 
@@ -92,13 +94,18 @@ export function openApiHandler(getRuntime: RuntimeGetter): () => Promise<Respons
   return async () => {
     const runtime = await getRuntime();
     cached ??= JSON.stringify(buildOpenApiDocument({ publicUrl: runtime.env.publicUrl }));
-    return new Response(cached, { headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" } });
+    return new Response(cached, {
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" },
+    });
   };
 }
 
 /** Liveness: the process answers. No dependencies checked (a DB outage must not restart the server). */
 export function healthzHandler(): Response {
-  return Response.json({ status: "ok", uptimeSec: Math.round((Date.now() - startedAtMs) / 1000) }, { headers: { "cache-control": "no-store" } });
+  return Response.json(
+    { status: "ok", uptimeSec: Math.round((Date.now() - startedAtMs) / 1000) },
+    { headers: { "cache-control": "no-store" } },
+  );
 }
 
 /** Readiness: DB reachable and migrations applied; 503 otherwise. */
@@ -108,10 +115,16 @@ export function readyzHandler(getRuntime: RuntimeGetter): () => Promise<Response
     try {
       runtime = await getRuntime();
     } catch (e) {
-      return Response.json({ status: "not_ready", error: e instanceof Error ? e.message : "start-up failed" }, { status: 503, headers: { "cache-control": "no-store" } });
+      return Response.json(
+        { status: "not_ready", error: e instanceof Error ? e.message : "start-up failed" },
+        { status: 503, headers: { "cache-control": "no-store" } },
+      );
     }
     const report = await checkReadiness(runtime.services.db, runtime.dbHandle.provider);
-    return Response.json({ status: report.isReady ? "ready" : "not_ready", ...report.checks }, { status: report.isReady ? 200 : 503, headers: { "cache-control": "no-store" } });
+    return Response.json(
+      { status: report.isReady ? "ready" : "not_ready", ...report.checks },
+      { status: report.isReady ? 200 : 503, headers: { "cache-control": "no-store" } },
+    );
   };
 }
 
@@ -124,14 +137,22 @@ export function metricsHandler(getRuntime: RuntimeGetter): (req?: Request) => Pr
     const runtime = await getRuntime();
     const expected = runtime.env.metricsToken;
     if (expected === null && runtime.env.isProduction) {
-      return Response.json({ error: "metrics_disabled", message: "Set METRICS_TOKEN to scrape /metrics in production." }, { status: 403 });
+      return Response.json(
+        { error: "metrics_disabled", message: "Set METRICS_TOKEN to scrape /metrics in production." },
+        { status: 403 },
+      );
     }
     if (expected !== null && !bearerMatches(req?.headers.get("authorization") ?? null, expected)) {
-      return Response.json({ error: "unauthorized" }, { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } });
+      return Response.json(
+        { error: "unauthorized" },
+        { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } },
+      );
     }
     const { fleet, metrics } = runtime.services;
     await fleet.countOnline().catch(() => undefined);
-    return new Response(metrics.registry.render(), { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
+    return new Response(metrics.registry.render(), {
+      headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" },
+    });
   };
 }
 

@@ -26,11 +26,30 @@ describe("log", () => {
       error: new Error("token kst_abcdefghijkl leaked"),
     });
     const line = JSON.stringify(records[0]);
-    for (const secret of ["hunter2", "760bdzec", "BEGIN PRIVATE", "secretsecret", "kst_x", "281234567890120010", "abcdefghijklmnop", "kst_abcdefghijkl"]) expect(line).not.toContain(secret);
-    expect(records[0]).toMatchObject({ password: "[redacted]", keyPrefix: "1234abcd", idempotencyKey: "order-1", note: "scanned 28************0010 with key kdc_[redacted]" });
+    for (const secret of [
+      "hunter2",
+      "760bdzec",
+      "BEGIN PRIVATE",
+      "secretsecret",
+      "kst_x",
+      "281234567890120010",
+      "abcdefghijklmnop",
+      "kst_abcdefghijkl",
+    ])
+      expect(line).not.toContain(secret);
+    expect(records[0]).toMatchObject({
+      password: "[redacted]",
+      keyPrefix: "1234abcd",
+      idempotencyKey: "order-1",
+      note: "scanned 28************0010 with key kdc_[redacted]",
+    });
   });
 
   it("keeps nulls and plain values", () => {
-    expect(redact({ token: null, count: 3, when: new Date(0) })).toEqual({ token: null, count: 3, when: "1970-01-01T00:00:00.000Z" });
+    expect(redact({ token: null, count: 3, when: new Date(0) })).toEqual({
+      token: null,
+      count: 3,
+      when: "1970-01-01T00:00:00.000Z",
+    });
   });
 });

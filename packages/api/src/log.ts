@@ -39,7 +39,9 @@ const SECRET_TOKEN = /\b(k(?:ak|dc|st|pc)_[A-Za-z0-9_-]{6,})/g;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
 
 export function redactString(value: string): string {
-  const masked = value.replace(PEM, "[redacted pem]").replace(SECRET_TOKEN, (token: string) => `${token.slice(0, 4)}[redacted]`);
+  const masked = value
+    .replace(PEM, "[redacted pem]")
+    .replace(SECRET_TOKEN, (token: string) => `${token.slice(0, 4)}[redacted]`);
   // Payment codes (and any 16–24 digit run) get the one masking rule of @kiosk/alipay-core/money.
   return maskPaymentCodesIn(masked);
 }
@@ -62,7 +64,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === "object") {
     const out: LogFields = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEY.test(k) && !SAFE_KEY.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v, depth + 1);
+      out[k] =
+        SECRET_KEY.test(k) && !SAFE_KEY.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v, depth + 1);
     }
     return out;
   }
@@ -85,7 +88,13 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 
   const write = (lvl: Exclude<LogLevel, "silent">, message: string, fields?: LogFields): void => {
     if (RANK[lvl] < RANK[level]) return;
-    const record = redact({ time: clock().toISOString(), level: lvl, ...bindings, msg: message, ...fields }) as LogFields;
+    const record = redact({
+      time: clock().toISOString(),
+      level: lvl,
+      ...bindings,
+      msg: message,
+      ...fields,
+    }) as LogFields;
     let line: string;
     try {
       line = JSON.stringify(record);

@@ -24,7 +24,12 @@ describe("/metrics access", () => {
   });
 
   async function serveWith(env: Record<string, string>): Promise<string> {
-    const runtime: AppRuntime = { env: parseEnv({ DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test", ...env }), dbHandle: h.tdb, services: h.services, stop: async () => undefined };
+    const runtime: AppRuntime = {
+      env: parseEnv({ DATABASE_URL: h.tdb.url, PUBLIC_URL: "http://kiosk.test", ...env }),
+      dbHandle: h.tdb,
+      services: h.services,
+      stop: async () => undefined,
+    };
     const { server, baseUrl } = await serve(apiRequestHandler(async () => runtime));
     servers.push(server);
     return baseUrl;
@@ -33,7 +38,9 @@ describe("/metrics access", () => {
   it("with METRICS_TOKEN: only a scraper that presents it", async () => {
     const base = await serveWith({ NODE_ENV: "production", METRICS_TOKEN: TOKEN });
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
-    expect((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong-token-wrong-token-0000" } })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong-token-wrong-token-0000" } })).status,
+    ).toBe(401);
     const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain("# TYPE kiosk_kiosks_online gauge");

@@ -36,7 +36,10 @@ function withLabels(name: string, key: string, extra?: string): string {
 export class Counter implements MetricBase {
   readonly type = "counter" as const;
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels?: Labels, by = 1): void {
     if (by < 0) throw new Error(`Counter ${this.name} cannot decrease`);
     const k = labelKey(labels);
@@ -55,7 +58,10 @@ export class Gauge implements MetricBase {
   private readonly values = new Map<string, number>();
   /** Called before rendering, to refresh values computed elsewhere. */
   collect: (() => void) | undefined;
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   set(value: number, labels?: Labels): void {
     this.values.set(labelKey(labels), value);
   }
@@ -80,7 +86,11 @@ export const DEFAULT_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class Histogram implements MetricBase {
   readonly type = "histogram" as const;
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[] = DEFAULT_SECONDS_BUCKETS) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[] = DEFAULT_SECONDS_BUCKETS,
+  ) {}
   observe(value: number, labels?: Labels): void {
     const k = labelKey(labels);
     const s = this.series.get(k) ?? { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
@@ -106,7 +116,9 @@ export class Histogram implements MetricBase {
   render(): string[] {
     const lines: string[] = [];
     for (const [k, s] of this.series) {
-      this.buckets.forEach((le, i) => lines.push(`${withLabels(`${this.name}_bucket`, k, `le="${fmt(le)}"`)} ${s.counts[i]}`));
+      this.buckets.forEach((le, i) =>
+        lines.push(`${withLabels(`${this.name}_bucket`, k, `le="${fmt(le)}"`)} ${s.counts[i]}`),
+      );
       lines.push(`${withLabels(`${this.name}_bucket`, k, 'le="+Inf"')} ${s.count}`);
       lines.push(`${withLabels(`${this.name}_sum`, k)} ${fmt(s.sum)}`);
       lines.push(`${withLabels(`${this.name}_count`, k)} ${s.count}`);
@@ -157,16 +169,28 @@ export function createKioskMetrics(registry: MetricsRegistry = new MetricsRegist
     /** labels: outcome = paid | failed | cancelled | needs_attention | refunded */
     paymentsTotal: registry.counter("kiosk_payments_total", "Payments that reached an end state, by outcome."),
     /** labels: result = wait_buyer_pay | success | closed | error */
-    paymentPollsTotal: registry.counter("kiosk_payment_polls_total", "Trade queries sent while polling a payment, by result."),
+    paymentPollsTotal: registry.counter(
+      "kiosk_payment_polls_total",
+      "Trade queries sent while polling a payment, by result.",
+    ),
     /** labels: operation = pay | query | cancel | refund | bill, outcome = ok | error | timeout */
-    gatewayLatencySeconds: registry.histogram("kiosk_gateway_request_duration_seconds", "Alipay gateway request latency."),
+    gatewayLatencySeconds: registry.histogram(
+      "kiosk_gateway_request_duration_seconds",
+      "Alipay gateway request latency.",
+    ),
     /** labels: kiosk */
     kioskHeartbeatsTotal: registry.counter("kiosk_heartbeats_total", "Heartbeats received from kiosks."),
     kiosksOnline: registry.gauge("kiosk_kiosks_online", "Kiosks with a heartbeat within the online window."),
     /** labels: reason */
-    printFailuresTotal: registry.counter("kiosk_print_failures_total", "Ticket or receipt print jobs the kiosk reported as failed."),
+    printFailuresTotal: registry.counter(
+      "kiosk_print_failures_total",
+      "Ticket or receipt print jobs the kiosk reported as failed.",
+    ),
     /** labels: path, type, code */
-    trpcRequestsTotal: registry.counter("kiosk_trpc_requests_total", "tRPC procedure calls, by path, type and result code."),
+    trpcRequestsTotal: registry.counter(
+      "kiosk_trpc_requests_total",
+      "tRPC procedure calls, by path, type and result code.",
+    ),
     trpcDurationSeconds: registry.histogram("kiosk_trpc_duration_seconds", "tRPC procedure duration."),
     /** labels: policy */
     rateLimitedTotal: registry.counter("kiosk_rate_limited_total", "Requests refused by a rate limit."),

@@ -69,15 +69,29 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
 /** The Alipay client(s) for the current and, if configured, the next merchant key (alipay-key-ring.ts). */
 export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayKeyRing {
   const onResponse = (s: ResponseSummary): void => {
-    deps.metrics.gatewayLatencySeconds.observe(s.durationMs / 1000, { operation: s.operation, outcome: s.outcome === "error" ? "error" : "ok" });
+    deps.metrics.gatewayLatencySeconds.observe(s.durationMs / 1000, {
+      operation: s.operation,
+      outcome: s.outcome === "error" ? "error" : "ok",
+    });
     if (s.operation === "query") deps.metrics.paymentPollsTotal.inc({ result: s.outcome });
   };
-  const build = (config: AlipayClientConfig): AlipayGateway => createAlipayClient(config, { logger: deps.log, hooks: { onResponse } });
+  const build = (config: AlipayClientConfig): AlipayGateway =>
+    createAlipayClient(config, { logger: deps.log, hooks: { onResponse } });
   const a = env.alipay;
   const isRsa = a.signType !== "MD5";
   const fingerprintOf = (pem: string | null): string | null => (isRsa && pem ? alipayKeyFingerprint(pem) : null);
-  const next = isRsa && a.nextPrivateKeyPem ? { gateway: build({ ...alipayClientConfig(env, "next"), privateKey: a.nextPrivateKeyPem }), fingerprint: fingerprintOf(a.nextPrivateKeyPem) } : null;
-  return new AlipayKeyRing({ signType: a.signType, current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) }, next });
+  const next =
+    isRsa && a.nextPrivateKeyPem
+      ? {
+          gateway: build({ ...alipayClientConfig(env, "next"), privateKey: a.nextPrivateKeyPem }),
+          fingerprint: fingerprintOf(a.nextPrivateKeyPem),
+        }
+      : null;
+  return new AlipayKeyRing({
+    signType: a.signType,
+    current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) },
+    next,
+  });
 }
 
 /** The money path's generic counters land in the Prometheus registry under their own names. */
@@ -88,7 +102,9 @@ export function moneyMetricsAdapter(metrics: KioskMetrics): MoneyMetrics {
     },
     observe(name, value, labels) {
       const isMs = name.endsWith("_ms");
-      metrics.registry.histogram(name, name.replace(/^kiosk_/, "").replace(/_/g, " "), isMs ? MS_BUCKETS : undefined).observe(value, labels);
+      metrics.registry
+        .histogram(name, name.replace(/^kiosk_/, "").replace(/_/g, " "), isMs ? MS_BUCKETS : undefined)
+        .observe(value, labels);
     },
   };
 }
@@ -103,24 +119,50 @@ export function moneyMetricsAdapter(metrics: KioskMetrics): MoneyMetrics {
 export function moneyEventSink(platform: PlatformServices): MoneyEventSink {
   const { db, events, fleet, log } = platform;
   const kioskSale = async (paymentId: string): Promise<void> => {
-    const p = await db.payment.findUnique({ where: { id: paymentId }, select: { paidAt: true, order: { select: { kioskId: true } } } });
+    const p = await db.payment.findUnique({
+      where: { id: paymentId },
+      select: { paidAt: true, order: { select: { kioskId: true } } },
+    });
     if (p?.order.kioskId) await fleet.recordSale(p.order.kioskId, p.paidAt ?? undefined);
   };
   return {
     publish(topic, payload) {
       events.emit(topic, payload);
       if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
-        kioskSale(payload.paymentId).catch((e: unknown) => log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }));
-      } else if ((DOMAIN_EVENT_TYPES as readonly string[]).includes(topic) && typeof payload.attractionId === "string") {
+        kioskSale(payload.paymentId).catch((e: unknown) =>
+          log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),
+        );
+      } else if (
+        (DOMAIN_EVENT_TYPES as readonly string[]).includes(topic) &&
+        typeof payload.attractionId === "string"
+      ) {
         const subjectId = String(payload.ticketId ?? payload.orderId ?? payload.refundId ?? payload.paymentId ?? "");
-        const subjectType = payload.ticketId ? "ticket" : payload.refundId ? "refund" : payload.orderId ? "order" : "payment";
+        const subjectType = payload.ticketId
+          ? "ticket"
+          : payload.refundId
+            ? "refund"
+            : payload.orderId
+              ? "order"
+              : "payment";
         events
-          .publish({ type: topic as DomainEventType, attractionId: payload.attractionId, subject: { type: subjectType, id: subjectId }, actor: { type: "system", id: null }, data: payload })
+          .publish({
+            type: topic as DomainEventType,
+            attractionId: payload.attractionId,
+            subject: { type: subjectType, id: subjectId },
+            actor: { type: "system", id: null },
+            data: payload,
+          })
           .catch((e: unknown) => log.error("domain event failed", { topic, error: e }));
       }
     },
     async publishInTx(tx, event) {
-      const existing = await tx.auditLog.count({ where: { action: `${EVENT_ACTION_PREFIX}${event.type}`, targetType: event.subject.type, targetId: event.subject.id } });
+      const existing = await tx.auditLog.count({
+        where: {
+          action: `${EVENT_ACTION_PREFIX}${event.type}`,
+          targetType: event.subject.type,
+          targetId: event.subject.id,
+        },
+      });
       if (existing > 0) return;
       await events.publish({ ...event, actor: { type: "system", id: null } }, tx);
     },
@@ -136,12 +178,18 @@ export interface MoneyWiring {
 export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices }): MoneyWiring {
   const { env, platform } = opts;
   const log = platform.log.child({ ns: "money" });
-  const alipayKeys = createAlipayKeyRingFromEnv(env, { log: platform.log.child({ ns: "alipay" }), metrics: platform.metrics });
+  const alipayKeys = createAlipayKeyRingFromEnv(env, {
+    log: platform.log.child({ ns: "alipay" }),
+    metrics: platform.metrics,
+  });
   const alipay = alipayKeys.gateway;
   const payRequestKeyPath = join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE);
   const payRequestKey = loadOrCreatePayRequestKey(payRequestKeyPath);
   if (!payRequestKey) {
-    log.warn("no pay request key and its folder is read-only: a pay after SYSTEM_ERROR is resent only by the process that started it", { path: payRequestKeyPath });
+    log.warn(
+      "no pay request key and its folder is read-only: a pay after SYSTEM_ERROR is resent only by the process that started it",
+      { path: payRequestKeyPath },
+    );
   }
   return {
     alipayKeys,

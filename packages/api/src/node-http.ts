@@ -63,7 +63,10 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
  * A node:http request listener calling `handler`. `origin()` is the server's own origin
  * (`http://127.0.0.1:<port>`), the base of every Request URL.
  */
-export function toNodeListener(handler: FetchHandler, origin: () => string): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(
+  handler: FetchHandler,
+  origin: () => string,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {
       const aborter = new AbortController();
@@ -89,7 +92,9 @@ export function toNodeListener(handler: FetchHandler, origin: () => string): (re
           res.destroy();
           return;
         }
-        res.writeHead(500, { "content-type": "text/plain" }).end(error instanceof Error ? error.message : "internal error");
+        res
+          .writeHead(500, { "content-type": "text/plain" })
+          .end(error instanceof Error ? error.message : "internal error");
       }
     })();
   };

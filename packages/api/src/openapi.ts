@@ -20,7 +20,11 @@ export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApi
     baseUrl: `${opts.publicUrl.replace(/\/+$/, "")}${REST_ENDPOINT}`,
     tags: ["booking", "catalog", "events"],
     securitySchemes: {
-      Authorization: { type: "http", scheme: "bearer", description: "Booking-system API key `kak_<prefix>_<secret>`, issued by an admin in the staff console." },
+      Authorization: {
+        type: "http",
+        scheme: "bearer",
+        description: "Booking-system API key `kak_<prefix>_<secret>`, issued by an admin in the staff console.",
+      },
     },
   });
 }

@@ -10,7 +10,10 @@ export interface ReadinessReport {
 
 /** DB reachable and every committed migration applied. */
 export async function checkReadiness(db: Db, provider: DbProvider): Promise<ReadinessReport> {
-  const report: ReadinessReport = { isReady: false, checks: { database: { isOk: false }, migrations: { isOk: false, pending: [] } } };
+  const report: ReadinessReport = {
+    isReady: false,
+    checks: { database: { isOk: false }, migrations: { isOk: false, pending: [] } },
+  };
   const t0 = performance.now();
   try {
     await db.$queryRawUnsafe("SELECT 1");
@@ -24,10 +27,16 @@ export async function checkReadiness(db: Db, provider: DbProvider): Promise<Read
       `SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
     );
     const applied = new Set(rows.map((r) => r.migration_name));
-    const pending = listMigrations(provider).map((m) => m.name).filter((n) => !applied.has(n));
+    const pending = listMigrations(provider)
+      .map((m) => m.name)
+      .filter((n) => !applied.has(n));
     report.checks.migrations = { isOk: pending.length === 0, pending };
   } catch (e) {
-    report.checks.migrations = { isOk: false, pending: listMigrations(provider).map((m) => m.name), error: firstLine(e, "no migrations table") };
+    report.checks.migrations = {
+      isOk: false,
+      pending: listMigrations(provider).map((m) => m.name),
+      error: firstLine(e, "no migrations table"),
+    };
   }
   report.isReady = report.checks.database.isOk && report.checks.migrations.isOk;
   return report;
@@ -35,5 +44,10 @@ export async function checkReadiness(db: Db, provider: DbProvider): Promise<Read
 
 function firstLine(e: unknown, fallback: string): string {
   const text = e instanceof Error ? e.message : "";
-  return text.split("\n").map((l) => l.trim()).find((l) => l.length > 0 && !l.startsWith("Invalid `")) ?? fallback;
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.length > 0 && !l.startsWith("Invalid `")) ?? fallback
+  );
 }

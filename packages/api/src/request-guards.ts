@@ -50,7 +50,12 @@ export async function withLimitedBody(req: Request, maxBytes: number): Promise<R
   if (req.method === "GET" || req.method === "HEAD") return req;
   const body = await readBodyLimited(req, maxBytes);
   if (body === null) return Response.json({ error: "payload_too_large", maxBytes }, { status: 413 });
-  return new Request(req.url, { method: req.method, headers: req.headers, signal: req.signal, ...(body.byteLength > 0 ? { body } : {}) });
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    signal: req.signal,
+    ...(body.byteLength > 0 ? { body } : {}),
+  });
 }
 
 function hasSessionCookie(req: Request): boolean {
@@ -76,6 +81,15 @@ export function crossOriginRefusal(req: Request, publicUrl: string): Response | 
   const allowed = new Set([originOf(publicUrl), originOf(req.url)].filter((o): o is string => o !== null));
   const origin = req.headers.get("origin");
   const fetchSite = req.headers.get("sec-fetch-site");
-  const isForeign = origin !== null ? !allowed.has(origin) : fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none";
-  return isForeign ? Response.json({ error: "cross_origin_request", message: "State-changing requests with the staff session must come from this site." }, { status: 403 }) : null;
+  const isForeign =
+    origin !== null ? !allowed.has(origin) : fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none";
+  return isForeign
+    ? Response.json(
+        {
+          error: "cross_origin_request",
+          message: "State-changing requests with the staff session must come from this site.",
+        },
+        { status: 403 },
+      )
+    : null;
 }

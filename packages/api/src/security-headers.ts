@@ -27,7 +27,11 @@ function originOf(url: string | undefined): string | null {
 
 export function contentSecurityPolicy(opts: SecurityHeaderOptions): string {
   const bridge = originOf(opts.bridgeUrl);
-  const connect = ["'self'", ...LOOPBACK_WS, ...(bridge && bridge !== "null" && !LOOPBACK_WS.some((p) => bridge.startsWith(p.slice(0, -2))) ? [bridge] : [])];
+  const connect = [
+    "'self'",
+    ...LOOPBACK_WS,
+    ...(bridge && bridge !== "null" && !LOOPBACK_WS.some((p) => bridge.startsWith(p.slice(0, -2))) ? [bridge] : []),
+  ];
   return [
     "default-src 'self'",
     // Next's App Router streams its payload in inline <script> tags; no nonce without dynamic-only rendering.
@@ -53,7 +57,9 @@ export function securityHeaders(opts: SecurityHeaderOptions): Record<string, str
     "referrer-policy": "no-referrer",
     "permissions-policy": "camera=(self), microphone=(), geolocation=(), payment=()",
     "cross-origin-opener-policy": "same-origin",
-    ...(opts.publicUrl.startsWith("https://") ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
+    ...(opts.publicUrl.startsWith("https://")
+      ? { "strict-transport-security": "max-age=31536000; includeSubDomains" }
+      : {}),
   };
 }
 

@@ -44,24 +44,83 @@ function report(name: string, cases: number, outcomes: Record<string, number>): 
  * TOO_MANY_REQUESTS from the sign-in and pairing limiters, PRECONDITION_FAILED for a
  * kiosk that may not sell.
  */
-const TYPED_CODES = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED", "TOO_MANY_REQUESTS", "PARSE_ERROR", "METHOD_NOT_SUPPORTED"]);
+const TYPED_CODES = new Set([
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "PRECONDITION_FAILED",
+  "TOO_MANY_REQUESTS",
+  "PARSE_ERROR",
+  "METHOD_NOT_SUPPORTED",
+]);
 
-type Procedure = { path: string; type: "query" | "mutation" | "subscription"; auth: ProcedureAuth; minRole: string | undefined; input: ZodType | undefined };
+type Procedure = {
+  path: string;
+  type: "query" | "mutation" | "subscription";
+  auth: ProcedureAuth;
+  minRole: string | undefined;
+  input: ZodType | undefined;
+};
 
 const PROCEDURES: readonly Procedure[] = Object.entries(
-  (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: Procedure["type"]; meta?: { auth?: ProcedureAuth; minRole?: string }; inputs: ZodType[] } }> } })._def.procedures,
-).map(([path, p]) => ({ path, type: p._def.type, auth: p._def.meta?.auth ?? "public", minRole: p._def.meta?.minRole, input: p._def.inputs[0] }));
+  (
+    appRouter as unknown as {
+      _def: {
+        procedures: Record<
+          string,
+          { _def: { type: Procedure["type"]; meta?: { auth?: ProcedureAuth; minRole?: string }; inputs: ZodType[] } }
+        >;
+      };
+    }
+  )._def.procedures,
+).map(([path, p]) => ({
+  path,
+  type: p._def.type,
+  auth: p._def.meta?.auth ?? "public",
+  minRole: p._def.meta?.minRole,
+  input: p._def.inputs[0],
+}));
 
 /** Values that break schemas and services: ids that do not exist, extremes, injections, wrong types. */
 const adversarialValue = fc.oneof(
   fc.string({ maxLength: 24 }),
-  fc.constantFrom("", " ", "ord_nope", "pay_nope", "kiosk_nope", "slot_nope", "tt_nope", "tkt_nope", "rec_nope", "2026-03-01", "2026-13-45", "x".repeat(5000), `'; DROP TABLE "Order"; --`, "\u0000", "🎟️", "idem-key-0001-fuzz", "admin", "PAID", "REFUNDED", "T1.e30.c2ln"),
+  fc.constantFrom(
+    "",
+    " ",
+    "ord_nope",
+    "pay_nope",
+    "kiosk_nope",
+    "slot_nope",
+    "tt_nope",
+    "tkt_nope",
+    "rec_nope",
+    "2026-03-01",
+    "2026-13-45",
+    "x".repeat(5000),
+    `'; DROP TABLE "Order"; --`,
+    "\u0000",
+    "🎟️",
+    "idem-key-0001-fuzz",
+    "admin",
+    "PAID",
+    "REFUNDED",
+    "T1.e30.c2ln",
+  ),
   fc.integer(),
   fc.constantFrom(-1, 0, 1, 2 ** 31, -(2 ** 31), Number.MAX_SAFE_INTEGER, 0.5),
   fc.double({ noNaN: true }),
   fc.boolean(),
   fc.constant(null),
-  fc.array(fc.record({ ticketTypeId: fc.constantFrom("tt_nope", "", "tt_skyline_adult"), slotId: fc.constantFrom("slot_nope", "x"), quantity: fc.integer({ min: -5, max: 10_000 }) }), { maxLength: 3 }),
+  fc.array(
+    fc.record({
+      ticketTypeId: fc.constantFrom("tt_nope", "", "tt_skyline_adult"),
+      slotId: fc.constantFrom("slot_nope", "x"),
+      quantity: fc.integer({ min: -5, max: 10_000 }),
+    }),
+    { maxLength: 3 },
+  ),
   fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
 );
@@ -76,13 +135,20 @@ function shapedInput(p: Procedure): fc.Arbitrary<unknown> {
   const keys = shapeOf(p.input);
   if (keys.length === 0) return fc.jsonValue({ maxDepth: 2 });
   return fc
-    .tuple(fc.record(Object.fromEntries(keys.map((k) => [k, adversarialValue])), { requiredKeys: [] }), fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined, freq: 4 }))
+    .tuple(
+      fc.record(Object.fromEntries(keys.map((k) => [k, adversarialValue])), { requiredKeys: [] }),
+      fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined, freq: 4 }),
+    )
     .map(([record, extra]) => (extra === undefined || keys.includes(extra) ? record : { ...record, [extra]: true }));
 }
 
 const byPath = new Map(PROCEDURES.map((p) => [p.path, p]));
 /** Generates procedure paths (readable in a counterexample), not procedure objects. */
-const pathOf = (list: readonly Procedure[]): fc.Arbitrary<Procedure> => fc.constantFrom(...list.map((p) => p.path)).map((path) => byPath.get(path)!, (p) => (p as Procedure).path);
+const pathOf = (list: readonly Procedure[]): fc.Arbitrary<Procedure> =>
+  fc.constantFrom(...list.map((p) => p.path)).map(
+    (path) => byPath.get(path)!,
+    (p) => (p as Procedure).path,
+  );
 
 const isAccepted = (p: Procedure, value: unknown): boolean => p.input === undefined || p.input.safeParse(value).success;
 
@@ -106,14 +172,29 @@ for (const provider of providersFor(PG_URL)) {
       h = await createHarness(provider, {
         pgUrl: PG_URL,
         withTicketKeys: true,
-        overrides: { rateLimitPolicies: { kioskPairing: unlimited, staffLogin: unlimited, bookingApi: unlimited, kioskDevice: unlimited } },
+        overrides: {
+          rateLimitPolicies: {
+            kioskPairing: unlimited,
+            staffLogin: unlimited,
+            bookingApi: unlimited,
+            kioskDevice: unlimited,
+          },
+        },
         alipay: createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock: new FakeClock() }),
       });
       ({ server, baseUrl } = await serveTrpc(h));
       const admin = await h.staffSession("admin");
       viewer = { cookie: `kiosk_session=${encodeURIComponent((await h.staffSession("viewer")).token)}` };
       const kiosk = await h.pairDemoKiosk();
-      const api = await h.apiKey(["catalog:read", "bookings:write", "bookings:read", "tickets:read", "tickets:redeem", "refunds:write", "events:read"]);
+      const api = await h.apiKey([
+        "catalog:read",
+        "bookings:write",
+        "bookings:read",
+        "tickets:read",
+        "tickets:redeem",
+        "refunds:write",
+        "events:read",
+      ]);
       credentials = {
         public: {},
         staff: { cookie: `kiosk_session=${encodeURIComponent(admin.token)}` },
@@ -131,13 +212,23 @@ for (const provider of providersFor(PG_URL)) {
     });
 
     /** One call; `body` is the raw request text (a superjson envelope unless a test breaks it). */
-    async function call(p: Procedure, body: string, headers: Record<string, string>, method: "GET" | "POST" = p.type === "mutation" ? "POST" : "GET"): Promise<Answer> {
+    async function call(
+      p: Procedure,
+      body: string,
+      headers: Record<string, string>,
+      method: "GET" | "POST" = p.type === "mutation" ? "POST" : "GET",
+    ): Promise<Answer> {
       const url = `${baseUrl}${TRPC_ENDPOINT}/${p.path}`;
       const ac = new AbortController();
       const res =
         method === "GET"
           ? await fetch(`${url}?input=${encodeURIComponent(body)}`, { headers, signal: ac.signal })
-          : await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body, signal: ac.signal });
+          : await fetch(url, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body,
+              signal: ac.signal,
+            });
       let text = "";
       if ((res.headers.get("content-type") ?? "").includes("text/event-stream")) {
         // A subscription answers as a stream: after `connected`, its first error or data event decides.
@@ -168,7 +259,11 @@ for (const provider of providersFor(PG_URL)) {
     function expectTyped(answer: Answer, p: Procedure, input: unknown): void {
       const where = `${p.path} (${p.type}, ${p.auth}) with ${JSON.stringify(input)?.slice(0, 200)}`;
       expect(answer.status, where).toBeLessThan(500);
-      expect(TYPED_CODES.has(answer.code) ? answer.code : `untyped answer ${answer.code} (HTTP ${answer.status}) from ${where}`).toBe(answer.code);
+      expect(
+        TYPED_CODES.has(answer.code)
+          ? answer.code
+          : `untyped answer ${answer.code} (HTTP ${answer.status}) from ${where}`,
+      ).toBe(answer.code);
     }
 
     function tally(outcomes: Record<string, number>, answer: Answer): void {
@@ -188,18 +283,36 @@ for (const provider of providersFor(PG_URL)) {
      */
     async function expectDbUnchanged(auditedAttempts: readonly string[] = []): Promise<void> {
       const after = await snapshotDb(h.tdb.db);
-      const added = await h.tdb.db.auditLog.findMany({ where: { id: { gt: lastAuditId } }, select: { action: true, details: true } });
-      expect(added.filter((a) => !auditedAttempts.includes(a.action) || a.details.includes('"outcome":"redeemed"'))).toEqual([]);
+      const added = await h.tdb.db.auditLog.findMany({
+        where: { id: { gt: lastAuditId } },
+        select: { action: true, details: true },
+      });
+      expect(
+        added.filter((a) => !auditedAttempts.includes(a.action) || a.details.includes('"outcome":"redeemed"')),
+      ).toEqual([]);
       expect({ ...after.counts, auditLog: 0 }).toEqual({ ...before.counts, auditLog: 0 });
       expect(after.moneyHash).toBe(before.moneyHash);
     }
 
     it("refuses a NUL character in an id with BAD_REQUEST after authentication (found by this fuzz: PostgreSQL failed it as internal)", async () => {
       const orderGet = byPath.get("ticket.forOrder")!;
-      expect(await call(orderGet, JSON.stringify({ json: { orderId: "ord\u0000x" } }), credentials.kiosk)).toEqual({ status: 400, code: "BAD_REQUEST" });
+      expect(await call(orderGet, JSON.stringify({ json: { orderId: "ord\u0000x" } }), credentials.kiosk)).toEqual({
+        status: 400,
+        code: "BAD_REQUEST",
+      });
       expect((await call(orderGet, JSON.stringify({ json: { orderId: "ord\u0000x" } }), {})).code).toBe("UNAUTHORIZED");
-      expect(await call(byPath.get("payment.byId")!, JSON.stringify({ json: { paymentId: "\u0000" } }), viewer)).toEqual({ status: 400, code: "BAD_REQUEST" });
-      expect((await call(byPath.get("payment.resolve")!, JSON.stringify({ json: { paymentId: "\u0000", to: "PAID", reason: "fuzz" } }), viewer)).code).toBe("FORBIDDEN");
+      expect(
+        await call(byPath.get("payment.byId")!, JSON.stringify({ json: { paymentId: "\u0000" } }), viewer),
+      ).toEqual({ status: 400, code: "BAD_REQUEST" });
+      expect(
+        (
+          await call(
+            byPath.get("payment.resolve")!,
+            JSON.stringify({ json: { paymentId: "\u0000", to: "PAID", reason: "fuzz" } }),
+            viewer,
+          )
+        ).code,
+      ).toBe("FORBIDDEN");
     });
 
     it("answers every malformed input, as the right caller, with a typed error and changes nothing", async () => {
@@ -209,7 +322,10 @@ for (const provider of providersFor(PG_URL)) {
       await fc.assert(
         fc.asyncProperty(
           pathOf(withInput).chain((p) =>
-            fc.oneof(fc.jsonValue({ maxDepth: 3 }), shapedInput(p)).filter((v) => !isAccepted(p, v)).map((input) => ({ path: p.path, input })),
+            fc
+              .oneof(fc.jsonValue({ maxDepth: 3 }), shapedInput(p))
+              .filter((v) => !isAccepted(p, v))
+              .map((input) => ({ path: p.path, input })),
           ),
           async ({ path, input }) => {
             const p = byPath.get(path)!;
@@ -228,17 +344,40 @@ for (const provider of providersFor(PG_URL)) {
 
     it("answers well-formed inputs naming things that do not exist with a typed error or a result, never an internal error, and moves no money", async () => {
       // Procedures whose success with any well-formed input is a legitimate write are left out.
-      const writers = new Set(["fleet.register", "fleet.heartbeat", "fleet.setInService", "fleet.issuePairingCode", "staff.createUser", "staff.createApiKey", "staff.deactivateUser", "staff.revokeApiKey", "reconciliation.run", "console.runReconciliation", "alipayKeys.switchToNext", "alipayKeys.check", "auth.login", "auth.pairKiosk", "auth.logout", "auth.changePassword", "staff.setPassword", "staff.revokeKioskCredential"]);
+      const writers = new Set([
+        "fleet.register",
+        "fleet.heartbeat",
+        "fleet.setInService",
+        "fleet.issuePairingCode",
+        "staff.createUser",
+        "staff.createApiKey",
+        "staff.deactivateUser",
+        "staff.revokeApiKey",
+        "reconciliation.run",
+        "console.runReconciliation",
+        "alipayKeys.switchToNext",
+        "alipayKeys.check",
+        "auth.login",
+        "auth.pairKiosk",
+        "auth.logout",
+        "auth.changePassword",
+        "staff.setPassword",
+        "staff.revokeKioskCredential",
+      ]);
       // A well-formed value for each procedure, if the generator can find some (seeded).
-      const candidates = PROCEDURES.filter((p) => p.type !== "subscription" && !writers.has(p.path) && p.input !== undefined).filter((p) =>
-        fc.sample(shapedInput(p), { seed: SEED, numRuns: 300 }).some((v) => isAccepted(p, v)),
-      );
+      const candidates = PROCEDURES.filter(
+        (p) => p.type !== "subscription" && !writers.has(p.path) && p.input !== undefined,
+      ).filter((p) => fc.sample(shapedInput(p), { seed: SEED, numRuns: 300 }).some((v) => isAccepted(p, v)));
       expect(candidates.length).toBeGreaterThan(20);
       const outcomes: Record<string, number> = {};
       let cases = 0;
       await fc.assert(
         fc.asyncProperty(
-          pathOf(candidates).chain((p) => shapedInput(p).filter((v) => isAccepted(p, v)).map((input) => ({ path: p.path, input }))),
+          pathOf(candidates).chain((p) =>
+            shapedInput(p)
+              .filter((v) => isAccepted(p, v))
+              .map((input) => ({ path: p.path, input })),
+          ),
           async ({ path, input }) => {
             const p = byPath.get(path)!;
             const answer = await call(p, JSON.stringify({ json: input }), credentials[p.auth]);
@@ -269,15 +408,18 @@ for (const provider of providersFor(PG_URL)) {
           // Another kind of caller's genuine credential, never the one the procedure expects.
           // A viewer (signed in, lowest role) only counts as wrong where a higher role is needed.
           if ("isViewer" in who && p.auth === "staff" && (p.minRole ?? "viewer") === "viewer") return;
-          const isAccepted = (auth: ProcedureAuth) => auth === p.auth || (p.auth === "seller" && (auth === "staff" || auth === "kiosk"));
-          const headers = "isViewer" in who ? viewer : "auth" in who ? (isAccepted(who.auth) ? {} : credentials[who.auth]) : who;
+          const isAccepted = (auth: ProcedureAuth) =>
+            auth === p.auth || (p.auth === "seller" && (auth === "staff" || auth === "kiosk"));
+          const headers =
+            "isViewer" in who ? viewer : "auth" in who ? (isAccepted(who.auth) ? {} : credentials[who.auth]) : who;
           const answer = await call(p, JSON.stringify({ json: input }), headers);
           cases += 1;
           tally(outcomes, answer);
           expectTyped(answer, p, input);
           // Input validation may speak first; otherwise the caller is refused.
           expect(["UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"]).toContain(answer.code);
-          if ("isViewer" in who && (p.auth === "staff" || p.auth === "seller") && answer.code !== "BAD_REQUEST") expect(answer.code).toBe("FORBIDDEN");
+          if ("isViewer" in who && (p.auth === "staff" || p.auth === "seller") && answer.code !== "BAD_REQUEST")
+            expect(answer.code).toBe("FORBIDDEN");
         }),
         { seed: SEED, numRuns: runs(400) },
       );
@@ -294,7 +436,10 @@ for (const provider of providersFor(PG_URL)) {
           fc.oneof(
             fc.string({ maxLength: 80 }).map((body) => ({ body, isWrongMethod: false })),
             fc.jsonValue({ maxDepth: 2 }).map((v) => ({ body: JSON.stringify(v), isWrongMethod: false })),
-            fc.jsonValue({ maxDepth: 2 }).map((v) => ({ body: JSON.stringify({ json: v, meta: { values: { json: ["Date"] } } }), isWrongMethod: false })),
+            fc.jsonValue({ maxDepth: 2 }).map((v) => ({
+              body: JSON.stringify({ json: v, meta: { values: { json: ["Date"] } } }),
+              isWrongMethod: false,
+            })),
             fc.jsonValue({ maxDepth: 1 }).map((v) => ({ body: JSON.stringify({ json: v }), isWrongMethod: true })),
           ),
           async (p, { body, isWrongMethod }) => {

@@ -1,11 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  BRIDGE_PROTOCOL_VERSION,
-  parseBridgeMessage,
-  parseClientMessage,
-  type TicketDocument,
-} from "./index.ts";
+import { BRIDGE_PROTOCOL_VERSION, parseBridgeMessage, parseClientMessage, type TicketDocument } from "./index.ts";
 
 const ticket: TicketDocument = {
   attractionName: "故宫博物院",
@@ -21,12 +16,20 @@ const ticket: TicketDocument = {
 
 describe("parseClientMessage", () => {
   it("accepts auth with the protocol version", () => {
-    const result = parseClientMessage(JSON.stringify({ type: "auth", token: "t", protocolVersion: BRIDGE_PROTOCOL_VERSION }));
+    const result = parseClientMessage(
+      JSON.stringify({ type: "auth", token: "t", protocolVersion: BRIDGE_PROTOCOL_VERSION }),
+    );
     expect(result).toEqual({ ok: true, message: { type: "auth", token: "t", protocolVersion: 1 } });
   });
 
   it("accepts a ticket print job and narrows the document by kind", () => {
-    const result = parseClientMessage({ type: "print", id: "job-1", kind: "ticket", locale: "zh-CN", document: ticket });
+    const result = parseClientMessage({
+      type: "print",
+      id: "job-1",
+      kind: "ticket",
+      locale: "zh-CN",
+      document: ticket,
+    });
     expect(result.ok).toBe(true);
     if (result.ok && result.message.type === "print" && result.message.kind === "ticket") {
       expect(result.message.document.qrPayload).toBe("T1.abc.sig");
@@ -34,7 +37,13 @@ describe("parseClientMessage", () => {
   });
 
   it("rejects a receipt document sent as a ticket", () => {
-    const result = parseClientMessage({ type: "print", id: "job-1", kind: "ticket", locale: "en", document: { title: "x" } });
+    const result = parseClientMessage({
+      type: "print",
+      id: "job-1",
+      kind: "ticket",
+      locale: "en",
+      document: { title: "x" },
+    });
     expect(result).toMatchObject({ ok: false, code: "malformed_message", id: "job-1" });
   });
 
@@ -59,7 +68,13 @@ describe("parseClientMessage", () => {
   });
 
   it("rejects a non-ASCII QR payload", () => {
-    const result = parseClientMessage({ type: "print", id: "j", kind: "ticket", locale: "en", document: { ...ticket, qrPayload: "票" } });
+    const result = parseClientMessage({
+      type: "print",
+      id: "j",
+      kind: "ticket",
+      locale: "en",
+      document: { ...ticket, qrPayload: "票" },
+    });
     expect(result.ok).toBe(false);
   });
 });
@@ -69,14 +84,27 @@ describe("parseBridgeMessage", () => {
     const status = {
       type: "device.status",
       scanner: { kind: "hid-pos", connected: true, armed: false, droppedScans: 2 },
-      printer: { kind: "tcp", connected: true, online: true, paper: "near_end", coverOpen: false, error: false, queuedJobs: 0 },
+      printer: {
+        kind: "tcp",
+        connected: true,
+        online: true,
+        paper: "near_end",
+        coverOpen: false,
+        error: false,
+        queuedJobs: 0,
+      },
     };
     expect(parseBridgeMessage(status).ok).toBe(true);
-    expect(parseBridgeMessage({ type: "scan", data: "X", source: "virtual", at: "2026-11-27T10:00:00.000Z" }).ok).toBe(true);
+    expect(parseBridgeMessage({ type: "scan", data: "X", source: "virtual", at: "2026-11-27T10:00:00.000Z" }).ok).toBe(
+      true,
+    );
   });
 
   it("rejects a client message as a bridge message", () => {
-    expect(parseBridgeMessage({ type: "auth", token: "t", protocolVersion: 1 })).toMatchObject({ ok: false, code: "unknown_message" });
+    expect(parseBridgeMessage({ type: "auth", token: "t", protocolVersion: 1 })).toMatchObject({
+      ok: false,
+      code: "unknown_message",
+    });
   });
 });
 
@@ -89,7 +117,9 @@ describe("browser safety", () => {
 
   it("page.ts (what the kiosk page ships) imports nothing at run time, not even zod", () => {
     const source = readFileSync(new URL("./page.ts", import.meta.url), "utf-8");
-    const runtimeImports = [...source.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"([^"]+)"/gms)].map((match) => match[1]);
+    const runtimeImports = [...source.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"([^"]+)"/gms)].map(
+      (match) => match[1],
+    );
     expect(runtimeImports).toEqual([]);
     expect(source).not.toMatch(/from\s+"zod"/);
   });

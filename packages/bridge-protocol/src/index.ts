@@ -74,7 +74,11 @@ export const ReceiptDocumentSchema = z.strictObject({
 export type ReceiptDocument = z.infer<typeof ReceiptDocumentSchema>;
 
 /** BCP 47 tag such as "zh-CN", "ja", "ko", "en". */
-export const LocaleSchema = z.string().min(2).max(35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/);
+export const LocaleSchema = z
+  .string()
+  .min(2)
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/);
 
 // ---------------------------------------------------------- client → bridge
 
@@ -113,10 +117,7 @@ export const PrintReceiptMessageSchema = z.strictObject({
   document: ReceiptDocumentSchema,
 });
 
-export const PrintMessageSchema = z.discriminatedUnion("kind", [
-  PrintTicketMessageSchema,
-  PrintReceiptMessageSchema,
-]);
+export const PrintMessageSchema = z.discriminatedUnion("kind", [PrintTicketMessageSchema, PrintReceiptMessageSchema]);
 
 export const SelftestMessageSchema = z.strictObject({
   type: z.literal("selftest"),
@@ -279,14 +280,7 @@ const CLIENT_TYPES: ReadonlySet<string> = new Set([
   "selftest",
   "status.get",
 ]);
-const BRIDGE_TYPES: ReadonlySet<string> = new Set([
-  "hello",
-  "ack",
-  "error",
-  "scan",
-  "device.status",
-  "print.result",
-]);
+const BRIDGE_TYPES: ReadonlySet<string> = new Set(["hello", "ack", "error", "scan", "device.status", "print.result"]);
 
 function parseWith<TMessage>(
   raw: unknown,

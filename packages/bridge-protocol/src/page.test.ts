@@ -7,7 +7,15 @@ import { parseBridgeMessage as parseWithZod } from "./index.ts";
 import { parseBridgeMessage } from "./page.ts";
 
 const scanner = { kind: "virtual", connected: true, armed: false, droppedScans: 0 };
-const printer = { kind: "tcp", connected: true, online: true, paper: "near_end", coverOpen: false, error: false, queuedJobs: 2 };
+const printer = {
+  kind: "tcp",
+  connected: true,
+  online: true,
+  paper: "near_end",
+  coverOpen: false,
+  error: false,
+  queuedJobs: 2,
+};
 const VALID: Record<string, unknown>[] = [
   { type: "hello", bridgeVersion: "1.2.3", protocolVersion: 1, devices: { scanner, printer } },
   { type: "ack", id: "arm-1" },
@@ -22,10 +30,46 @@ const VALID: Record<string, unknown>[] = [
 
 /** Values of every JSON kind, including near-misses of the valid ones. */
 const PALETTE: unknown[] = [
-  null, true, false, 0, -1, 1, 2, 1.5, 2 ** 53, -0.5, "", "x", "virtual", "usb", "ok", "out", "printed", "failed", "hello", "scan",
-  "internal_error", "nope", "a".repeat(101), "-bad", "job 1", "ok.id:1-2_3", "2026-11-27T10:00:00Z", "2026-11-27T10:00Z", "2026-02-30T10:00:00Z",
-  "2026-11-27T24:00:00Z", "2026-11-27T10:00:00+01:00", "2026-11-27 10:00:00Z", [], [1], {}, { ...scanner }, { ...printer }, { scanner, printer },
-  { ...scanner, extra: 1 }, { ...printer, queuedJobs: -1 },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  2,
+  1.5,
+  2 ** 53,
+  -0.5,
+  "",
+  "x",
+  "virtual",
+  "usb",
+  "ok",
+  "out",
+  "printed",
+  "failed",
+  "hello",
+  "scan",
+  "internal_error",
+  "nope",
+  "a".repeat(101),
+  "-bad",
+  "job 1",
+  "ok.id:1-2_3",
+  "2026-11-27T10:00:00Z",
+  "2026-11-27T10:00Z",
+  "2026-02-30T10:00:00Z",
+  "2026-11-27T24:00:00Z",
+  "2026-11-27T10:00:00+01:00",
+  "2026-11-27 10:00:00Z",
+  [],
+  [1],
+  {},
+  { ...scanner },
+  { ...printer },
+  { scanner, printer },
+  { ...scanner, extra: 1 },
+  { ...printer, queuedJobs: -1 },
 ];
 
 function* variants(message: Record<string, unknown>, depth = 0): Generator<unknown> {
@@ -60,7 +104,8 @@ describe("page.ts parseBridgeMessage", () => {
         const sum = (r: typeof a) => (r.ok ? { ok: true } : { ok: false, code: r.code, id: r.id });
         expect({ v, result: sum(b) }).toEqual({ v, result: sum(a) });
         const json = JSON.stringify(v);
-        if (json !== undefined) expect({ json, result: sum(parseBridgeMessage(json)) }).toEqual({ json, result: sum(parseWithZod(json)) });
+        if (json !== undefined)
+          expect({ json, result: sum(parseBridgeMessage(json)) }).toEqual({ json, result: sum(parseWithZod(json)) });
         tried += 1;
         if (!a.ok) rejected += 1;
       }
@@ -70,7 +115,17 @@ describe("page.ts parseBridgeMessage", () => {
   });
 
   it("rejects what is not a message the way the schema parser does", () => {
-    for (const raw of ["{", "[]", "null", "42", '"x"', '{"type":1}', '{"type":"auth","token":"t","protocolVersion":1}', '{"type":"__proto__"}', '{"type":"toString","id":"a"}']) {
+    for (const raw of [
+      "{",
+      "[]",
+      "null",
+      "42",
+      '"x"',
+      '{"type":1}',
+      '{"type":"auth","token":"t","protocolVersion":1}',
+      '{"type":"__proto__"}',
+      '{"type":"toString","id":"a"}',
+    ]) {
       const a = parseWithZod(raw);
       const b = parseBridgeMessage(raw);
       expect({ raw, ok: b.ok, code: b.ok ? null : b.code }).toEqual({ raw, ok: a.ok, code: a.ok ? null : a.code });

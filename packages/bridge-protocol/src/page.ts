@@ -34,7 +34,16 @@ const ISO_DATETIME = new RegExp(String.raw`^${DATE}T(?:[01]\d|2[0-3]):[0-5]\d:[0
 const SCANNER_KINDS = ["hid-pos", "hid-keyboard", "serial", "virtual"];
 const PRINTER_KINDS = ["usb", "tcp", "serial", "virtual"];
 const PAPER_STATES = ["ok", "near_end", "out", "unknown"];
-const ERROR_CODES = ["malformed_message", "unknown_message", "not_authenticated", "already_authenticated", "scanner_unavailable", "printer_unavailable", "render_failed", "internal_error"];
+const ERROR_CODES = [
+  "malformed_message",
+  "unknown_message",
+  "not_authenticated",
+  "already_authenticated",
+  "scanner_unavailable",
+  "printer_unavailable",
+  "render_failed",
+  "internal_error",
+];
 const PRINT_STATUSES = ["printed", "failed"];
 
 type Check = (v: unknown) => boolean;
@@ -43,8 +52,14 @@ type Shape = Readonly<Record<string, { check: Check; isOptional?: boolean }>>;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str: Check = (v) => typeof v === "string";
 const bool: Check = (v) => typeof v === "boolean";
-const oneOf = (values: readonly string[]): Check => (v) => typeof v === "string" && values.includes(v);
-const literal = (value: string): Check => (v) => v === value;
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === "string" && values.includes(v);
+const literal =
+  (value: string): Check =>
+  (v) =>
+    v === value;
 const count: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
 const messageId: Check = (v) => typeof v === "string" && v.length >= 1 && v.length <= 100 && MESSAGE_ID.test(v);
@@ -64,7 +79,12 @@ function strict(shape: Shape): Check {
   };
 }
 
-const scannerStatus = strict({ kind: req(oneOf(SCANNER_KINDS)), connected: req(bool), armed: req(bool), droppedScans: req(count) });
+const scannerStatus = strict({
+  kind: req(oneOf(SCANNER_KINDS)),
+  connected: req(bool),
+  armed: req(bool),
+  droppedScans: req(count),
+});
 const printerStatus = strict({
   kind: req(oneOf(PRINTER_KINDS)),
   connected: req(bool),
@@ -77,12 +97,31 @@ const printerStatus = strict({
 const devices = strict({ scanner: req(scannerStatus), printer: req(printerStatus) });
 
 const BRIDGE_MESSAGES: Readonly<Record<BridgeMessage["type"], Check>> = {
-  hello: strict({ type: req(literal("hello")), bridgeVersion: req(str), protocolVersion: req(positiveInt), devices: req(devices) }),
+  hello: strict({
+    type: req(literal("hello")),
+    bridgeVersion: req(str),
+    protocolVersion: req(positiveInt),
+    devices: req(devices),
+  }),
   ack: strict({ type: req(literal("ack")), id: req(messageId) }),
   error: strict({ type: req(literal("error")), id: opt(messageId), code: req(oneOf(ERROR_CODES)), message: req(str) }),
-  scan: strict({ type: req(literal("scan")), data: req(str), source: req(oneOf(SCANNER_KINDS)), at: req((v) => typeof v === "string" && ISO_DATETIME.test(v)) }),
-  "device.status": strict({ type: req(literal("device.status")), scanner: req(scannerStatus), printer: req(printerStatus) }),
-  "print.result": strict({ type: req(literal("print.result")), id: req(messageId), status: req(oneOf(PRINT_STATUSES)), reason: opt(str) }),
+  scan: strict({
+    type: req(literal("scan")),
+    data: req(str),
+    source: req(oneOf(SCANNER_KINDS)),
+    at: req((v) => typeof v === "string" && ISO_DATETIME.test(v)),
+  }),
+  "device.status": strict({
+    type: req(literal("device.status")),
+    scanner: req(scannerStatus),
+    printer: req(printerStatus),
+  }),
+  "print.result": strict({
+    type: req(literal("print.result")),
+    id: req(messageId),
+    status: req(oneOf(PRINT_STATUSES)),
+    reason: opt(str),
+  }),
 };
 
 function withId(failure: ParseFailure, id: string | undefined): ParseFailure {
@@ -102,9 +141,11 @@ export function parseBridgeMessage(raw: unknown): ParseResult<BridgeMessage> {
   if (!isRecord(value)) return { ok: false, code: "malformed_message", message: "Message must be a JSON object" };
   const id = messageId(value["id"]) ? (value["id"] as string) : undefined;
   const type = value["type"];
-  if (typeof type !== "string") return withId({ ok: false, code: "malformed_message", message: "Message has no string 'type'" }, id);
+  if (typeof type !== "string")
+    return withId({ ok: false, code: "malformed_message", message: "Message has no string 'type'" }, id);
   const check = Object.hasOwn(BRIDGE_MESSAGES, type) ? BRIDGE_MESSAGES[type as BridgeMessage["type"]] : undefined;
-  if (!check) return withId({ ok: false, code: "unknown_message", message: `Unknown message type '${type.slice(0, 40)}'` }, id);
+  if (!check)
+    return withId({ ok: false, code: "unknown_message", message: `Unknown message type '${type.slice(0, 40)}'` }, id);
   if (!check(value)) return withId({ ok: false, code: "malformed_message", message: `Invalid '${type}' message` }, id);
   return { ok: true, message: value as BridgeMessage };
 }

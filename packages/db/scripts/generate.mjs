@@ -9,7 +9,10 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const models = readFileSync(join(root, "prisma/models.prisma"), "utf8");
 
-const header = (provider, output) => `// GENERATED from prisma/models.prisma by scripts/generate.mjs. Do not edit by hand.
+const header = (
+  provider,
+  output,
+) => `// GENERATED from prisma/models.prisma by scripts/generate.mjs. Do not edit by hand.
 generator client {
   provider            = "prisma-client"
   output              = "${output}"

@@ -24,7 +24,9 @@ export interface DbHandle {
 export function providerOf(url: string): DbProvider {
   if (url.startsWith("file:")) return "sqlite";
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return "postgresql";
-  throw new Error(`Unsupported database URL scheme in "${redactUrl(url)}": use file:<path> for SQLite or postgresql://… for PostgreSQL`);
+  throw new Error(
+    `Unsupported database URL scheme in "${redactUrl(url)}": use file:<path> for SQLite or postgresql://… for PostgreSQL`,
+  );
 }
 
 /** Absolute file path of a `file:` URL; relative paths resolve against `baseDir`. */

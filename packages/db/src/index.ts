@@ -3,7 +3,15 @@ export type { CreateDbOptions, Db, DbHandle, DbProvider } from "./client.ts";
 export { listMigrations, migrate } from "./migrate.ts";
 export { DEMO_ATTRACTIONS, DEMO_COUNTER_ID, DEMO_KIOSK_ID, seed } from "./seed.ts";
 export type { SeedOptions, SeedResult } from "./seed.ts";
-export { hashPassword, hashToken, needsRehash, newToken, verifyPassword, PASSWORD_HASH_PARAMS, type ScryptParams } from "./secrets.ts";
+export {
+  hashPassword,
+  hashToken,
+  needsRehash,
+  newToken,
+  verifyPassword,
+  PASSWORD_HASH_PARAMS,
+  type ScryptParams,
+} from "./secrets.ts";
 export { addDays, dayInZone, zonedTimeToUtc, zoneOffsetMs } from "./time-zone.ts";
 export * from "./types.ts";
 export { Prisma } from "./generated/sqlite/client.ts";

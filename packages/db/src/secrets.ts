@@ -22,7 +22,12 @@ const KEY_LEN = 32;
 
 function scryptAsync(password: string, salt: Buffer, keyLen: number, params: ScryptParams): Promise<Buffer> {
   // scrypt needs 128·N·r bytes; Node refuses above `maxmem` (32 MiB by default).
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  const options: ScryptOptions = {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+  };
   return new Promise((resolve, reject) => {
     scrypt(password, salt, keyLen, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -54,7 +59,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** True when `stored` was made with other parameters than `params` (rehash it after a successful login). */
 export function needsRehash(stored: string, params: ScryptParams = PASSWORD_HASH_PARAMS): boolean {
   const parsed = parseHash(stored);
-  return !parsed || parsed.params.N !== params.N || parsed.params.r !== params.r || parsed.params.p !== params.p || parsed.hash.length !== KEY_LEN;
+  return (
+    !parsed ||
+    parsed.params.N !== params.N ||
+    parsed.params.r !== params.r ||
+    parsed.params.p !== params.p ||
+    parsed.hash.length !== KEY_LEN
+  );
 }
 
 export function hashToken(token: string): string {

@@ -58,13 +58,41 @@ export async function createTestDatabase(provider: DbProvider, serverUrl?: strin
 
 /** Every model, by its client delegate name. */
 const MODELS = [
-  "attraction", "ticketType", "slot", "order", "orderLine", "capacityHold", "payment", "paymentEvent", "refund", "ticket", "redemption",
-  "kiosk", "staffUser", "staffSession", "apiClient", "idempotencyRecord", "reconciliationRun", "reconciliationDifference", "auditLog",
+  "attraction",
+  "ticketType",
+  "slot",
+  "order",
+  "orderLine",
+  "capacityHold",
+  "payment",
+  "paymentEvent",
+  "refund",
+  "ticket",
+  "redemption",
+  "kiosk",
+  "staffUser",
+  "staffSession",
+  "apiClient",
+  "idempotencyRecord",
+  "reconciliationRun",
+  "reconciliationDifference",
+  "auditLog",
 ] as const;
 
 /** The tables that hold money, capacity or tickets: their full contents are hashed. */
 const MONEY_MODELS = [
-  "slot", "order", "orderLine", "capacityHold", "payment", "paymentEvent", "refund", "ticket", "redemption", "idempotencyRecord", "reconciliationRun", "reconciliationDifference",
+  "slot",
+  "order",
+  "orderLine",
+  "capacityHold",
+  "payment",
+  "paymentEvent",
+  "refund",
+  "ticket",
+  "redemption",
+  "idempotencyRecord",
+  "reconciliationRun",
+  "reconciliationDifference",
 ] as const;
 
 export interface DbSnapshot {
@@ -81,8 +109,11 @@ export interface DbSnapshot {
 export async function snapshotDb(db: Db): Promise<DbSnapshot> {
   type Delegate = { count(): Promise<number>; findMany(args: { orderBy: { id: "asc" } }): Promise<unknown[]> };
   const delegate = (name: string): Delegate => (db as unknown as Record<string, Delegate>)[name]!;
-  const counts = Object.fromEntries(await Promise.all(MODELS.map(async (m) => [m, await delegate(m).count()] as const))) as DbSnapshot["counts"];
+  const counts = Object.fromEntries(
+    await Promise.all(MODELS.map(async (m) => [m, await delegate(m).count()] as const)),
+  ) as DbSnapshot["counts"];
   const hash = createHash("sha256");
-  for (const m of MONEY_MODELS) hash.update(`${m}:${JSON.stringify(await delegate(m).findMany({ orderBy: { id: "asc" } }))}\n`);
+  for (const m of MONEY_MODELS)
+    hash.update(`${m}:${JSON.stringify(await delegate(m).findMany({ orderBy: { id: "asc" } }))}\n`);
   return { counts, moneyHash: hash.digest("hex") };
 }

@@ -27,7 +27,9 @@ export function zonedTimeToUtc(day: string, time: string, tz: string): Date {
 
 /** The calendar day (YYYY-MM-DD) of instant `ms` in `tz`. */
 export function dayInZone(ms: number, tz: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(ms),
+  );
 }
 
 export function addDays(day: string, n: number): string {

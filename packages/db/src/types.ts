@@ -15,7 +15,15 @@ export const PAYMENT_STATES = [
 ] as const;
 export type PaymentStateName = (typeof PAYMENT_STATES)[number];
 
-export const ORDER_STATES = ["pending", "paid", "cancelled", "expired", "failed", "refunded", "partially_refunded"] as const;
+export const ORDER_STATES = [
+  "pending",
+  "paid",
+  "cancelled",
+  "expired",
+  "failed",
+  "refunded",
+  "partially_refunded",
+] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 export const HOLD_STATES = ["active", "released", "converted"] as const;

@@ -12,7 +12,12 @@ const PG_URL = process.env.TEST_DATABASE_URL;
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" };
 
 function prisma(args: string[], extraEnv: Record<string, string> = {}): string {
-  return execFileSync(prismaBin, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(prismaBin, args, {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 type Shape = Record<string, string[]>;
@@ -25,8 +30,12 @@ async function sqliteShape(url: string): Promise<Shape> {
     );
     const shape: Shape = {};
     for (const { name } of tables) {
-      const cols = await h.db.$queryRawUnsafe<{ name: string; type: string; notnull: number | bigint; pk: number | bigint }[]>(`PRAGMA table_info("${name}")`);
-      const idx = await h.db.$queryRawUnsafe<{ name: string; unique: number | bigint }[]>(`PRAGMA index_list("${name}")`);
+      const cols = await h.db.$queryRawUnsafe<
+        { name: string; type: string; notnull: number | bigint; pk: number | bigint }[]
+      >(`PRAGMA table_info("${name}")`);
+      const idx = await h.db.$queryRawUnsafe<{ name: string; unique: number | bigint }[]>(
+        `PRAGMA index_list("${name}")`,
+      );
       shape[name] = [
         ...cols.map((c) => `col ${c.name} ${c.type} nn=${Number(c.notnull)} pk=${Number(c.pk)}`),
         ...idx.map((i) => `idx ${i.name} unique=${Number(i.unique)}`).sort(),
@@ -48,9 +57,22 @@ describe("schema drift", () => {
     const migrated = await createTestDatabase("sqlite");
     const fromSchema = await createTestDatabase("sqlite");
     try {
-      const sql = prisma(["migrate", "diff", "--config", "prisma.sqlite.config.ts", "--from-empty", "--to-schema-datamodel", "prisma/sqlite/schema.prisma", "--script"], { DATABASE_URL: fromSchema.url });
+      const sql = prisma(
+        [
+          "migrate",
+          "diff",
+          "--config",
+          "prisma.sqlite.config.ts",
+          "--from-empty",
+          "--to-schema-datamodel",
+          "prisma/sqlite/schema.prisma",
+          "--script",
+        ],
+        { DATABASE_URL: fromSchema.url },
+      );
       // fromSchema was migrated by createTestDatabase; rebuild it from the schema alone
-      for (const t of Object.keys(await sqliteShape(fromSchema.url))) await fromSchema.db.$executeRawUnsafe(`DROP TABLE "${t}"`);
+      for (const t of Object.keys(await sqliteShape(fromSchema.url)))
+        await fromSchema.db.$executeRawUnsafe(`DROP TABLE "${t}"`);
       for (const s of splitStatements(sql)) await fromSchema.db.$executeRawUnsafe(s);
       expect(await sqliteShape(migrated.url)).toEqual(await sqliteShape(fromSchema.url));
     } finally {
@@ -61,7 +83,17 @@ describe("schema drift", () => {
 
   it.skipIf(!PG_URL)("the PostgreSQL migrations build exactly the database the PostgreSQL schema describes", () => {
     const out = prisma(
-      ["migrate", "diff", "--config", "prisma.pg.config.ts", "--from-migrations", "prisma/pg/migrations", "--to-schema-datamodel", "prisma/pg/schema.prisma", "--exit-code"],
+      [
+        "migrate",
+        "diff",
+        "--config",
+        "prisma.pg.config.ts",
+        "--from-migrations",
+        "prisma/pg/migrations",
+        "--to-schema-datamodel",
+        "prisma/pg/schema.prisma",
+        "--exit-code",
+      ],
       { DATABASE_URL: PG_URL ?? "" },
     );
     expect(out).toContain("No difference detected");
@@ -80,10 +112,14 @@ describe("schema drift", () => {
       await c.end();
       const pgCols = rows.map((r) => `${r.table_name}.${r.column_name} nn=${r.is_nullable === "NO" ? 1 : 0}`).sort();
       const liteCols = Object.entries(liteShape)
-        .flatMap(([t, entries]) => entries.filter((e) => e.startsWith("col ")).map((e) => {
-          const [, name, , nn, pk] = e.split(" ");
-          return `${t}.${name} nn=${nn === "nn=1" || pk !== "pk=0" ? 1 : 0}`;
-        }))
+        .flatMap(([t, entries]) =>
+          entries
+            .filter((e) => e.startsWith("col "))
+            .map((e) => {
+              const [, name, , nn, pk] = e.split(" ");
+              return `${t}.${name} nn=${nn === "nn=1" || pk !== "pk=0" ? 1 : 0}`;
+            }),
+        )
         .sort();
       expect(pgCols).toEqual(liteCols);
     } finally {

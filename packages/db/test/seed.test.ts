@@ -23,7 +23,10 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
       const attractions = await t.db.attraction.findMany({ orderBy: { id: "asc" } });
       expect(attractions.map((a) => a.currency)).toEqual(["JPY", "SGD"]);
       // Every demo pay carries the merchant fields Antom documents as mandatory (issue 14).
-      expect(attractions.map((a) => [a.secondaryMerchantId, a.storeId])).toEqual([["HARBOUR_MUSEUM", "MUSEUM-MAIN"], ["SKYLINE_DECK", "SKY-MAIN"]]);
+      expect(attractions.map((a) => [a.secondaryMerchantId, a.storeId])).toEqual([
+        ["HARBOUR_MUSEUM", "MUSEUM-MAIN"],
+        ["SKYLINE_DECK", "SKY-MAIN"],
+      ]);
       const prices = await t.db.ticketType.findMany({ where: { attractionId: "attr_skyline" } });
       expect(prices.every((p) => Number.isInteger(p.priceMinor))).toBe(true);
       expect(prices.find((p) => p.code === "ADULT")?.priceMinor).toBe(3200);
@@ -49,12 +52,42 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
       const tt = await t.db.ticketType.findFirstOrThrow({ where: { attractionId: "attr_museum" } });
       const slot = await t.db.slot.findFirstOrThrow({ where: { attractionId: "attr_museum" } });
       await t.db.order.create({
-        data: { id: "o1", attractionId: "attr_museum", channel: "kiosk", state: "paid", currency: "JPY", totalMinor: 1800, expiresAt: NOW },
+        data: {
+          id: "o1",
+          attractionId: "attr_museum",
+          channel: "kiosk",
+          state: "paid",
+          currency: "JPY",
+          totalMinor: 1800,
+          expiresAt: NOW,
+        },
       });
-      await t.db.orderLine.create({ data: { id: "l1", orderId: "o1", ticketTypeId: tt.id, slotId: slot.id, quantity: 1, unitPriceMinor: 1800, lineTotalMinor: 1800 } });
-      await t.db.ticket.create({ data: { id: "t1", orderId: "o1", orderLineId: "l1", ticketTypeId: tt.id, slotId: slot.id, code: "code-1", state: "valid" } });
+      await t.db.orderLine.create({
+        data: {
+          id: "l1",
+          orderId: "o1",
+          ticketTypeId: tt.id,
+          slotId: slot.id,
+          quantity: 1,
+          unitPriceMinor: 1800,
+          lineTotalMinor: 1800,
+        },
+      });
+      await t.db.ticket.create({
+        data: {
+          id: "t1",
+          orderId: "o1",
+          orderLineId: "l1",
+          ticketTypeId: tt.id,
+          slotId: slot.id,
+          code: "code-1",
+          state: "valid",
+        },
+      });
       await t.db.redemption.create({ data: { id: "r1", ticketId: "t1", redeemedAt: NOW, actorType: "staff" } });
-      const second = await t.db.redemption.create({ data: { id: "r2", ticketId: "t1", redeemedAt: NOW, actorType: "staff" } }).catch((e: unknown) => e);
+      const second = await t.db.redemption
+        .create({ data: { id: "r2", ticketId: "t1", redeemedAt: NOW, actorType: "staff" } })
+        .catch((e: unknown) => e);
       expect(isUniqueViolation(second)).toBe(true);
       expect(await t.db.redemption.count({ where: { ticketId: "t1" } })).toBe(1);
     });

@@ -114,7 +114,8 @@ export class EscPosPrinter {
     let waited = 0;
     while (waited < printTimeoutMs) {
       // A GS r reply has bit 4 clear; DLE EOT replies have it set.
-      const reply = this.#takePendingReply() ?? (await this.#readByte(printWatchIntervalMs, (byte) => !isStatusByte(byte)));
+      const reply =
+        this.#takePendingReply() ?? (await this.#readByte(printWatchIntervalMs, (byte) => !isStatusByte(byte)));
       if (reply !== null) {
         const paper = decodePaperSensorReply(reply);
         return paper === "out" ? this.#abandon("paper_out_during_print") : { ok: true };
@@ -207,7 +208,12 @@ export class EscPosPrinter {
   }
 }
 
-export function notReadyReason(reading: { online: boolean; paper: PaperState; coverOpen: boolean; error: boolean }): string | null {
+export function notReadyReason(reading: {
+  online: boolean;
+  paper: PaperState;
+  coverOpen: boolean;
+  error: boolean;
+}): string | null {
   if (reading.paper === "out") return "paper_out";
   if (reading.coverOpen) return "cover_open";
   if (reading.error) return "printer_error";

@@ -78,7 +78,10 @@ export class JobStore {
     return record;
   }
 
-  async update(record: JobRecord, change: Partial<Pick<JobRecord, "state" | "reason" | "attempts">>): Promise<JobRecord> {
+  async update(
+    record: JobRecord,
+    change: Partial<Pick<JobRecord, "state" | "reason" | "attempts">>,
+  ): Promise<JobRecord> {
     const next: JobRecord = { ...record, ...change, updatedAt: this.#now().toISOString() };
     await this.#write(next);
     return next;

@@ -87,7 +87,9 @@ describe("CJK raster path", () => {
   });
 
   it("uses the 58 mm width when asked", () => {
-    const rasters = parseEscPos(renderTicket(CJK_TICKET, PAPER_PROFILES["58mm"])).filter((command) => command.kind === "raster");
+    const rasters = parseEscPos(renderTicket(CJK_TICKET, PAPER_PROFILES["58mm"])).filter(
+      (command) => command.kind === "raster",
+    );
     expect(rasters.every((raster) => raster.widthBytes === 48)).toBe(true);
   });
 });

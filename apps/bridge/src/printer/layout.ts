@@ -187,7 +187,10 @@ export function renderReceipt(document: ReceiptDocument, profile: PaperProfile =
 }
 
 /** A short page that exercises text, raster text and QR, for `selftest`. */
-export function renderSelftest(input: { bridgeVersion: string; at: string }, profile: PaperProfile = PAPER_PROFILES["80mm"]): Buffer {
+export function renderSelftest(
+  input: { bridgeVersion: string; at: string },
+  profile: PaperProfile = PAPER_PROFILES["80mm"],
+): Buffer {
   return new ReceiptBuilder(profile)
     .line("SELF TEST", { align: "center", bold: true, size: 2 })
     .line(`bridge ${input.bridgeVersion}`, { align: "center" })

@@ -150,7 +150,9 @@ describe("printing to the virtual printer over TCP", () => {
     const { service, results } = makeService(jobsDir);
     const interrupted = await service.start();
     await service.idle();
-    expect(interrupted.map((job) => [job.id, job.state, job.reason])).toEqual([["job-a", "failed", INTERRUPTED_REASON]]);
+    expect(interrupted.map((job) => [job.id, job.state, job.reason])).toEqual([
+      ["job-a", "failed", INTERRUPTED_REASON],
+    ]);
     expect(results).toEqual([{ id: "job-b", status: "printed" }]);
     expect(service.getJob("job-a")?.state).toBe("failed");
     expect((await service.submit(ticketJob("job-a"))).kind).toBe("duplicate");
@@ -194,10 +196,23 @@ describe("printing to the virtual printer over TCP", () => {
     });
     const lines = Buffer.from(Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(""), "latin1");
     // 40 lines, a cut, then GS r 1 (paper sensor) queued behind them and DLE EOT 1 (real time).
-    socket.write(Buffer.concat([Buffer.from([0x1b, 0x40]), lines, Buffer.from([0x1d, 0x56, 0x00]), Buffer.from([0x1d, 0x72, 0x01]), Buffer.from([0x10, 0x04, 0x01])]));
+    socket.write(
+      Buffer.concat([
+        Buffer.from([0x1b, 0x40]),
+        lines,
+        Buffer.from([0x1d, 0x56, 0x00]),
+        Buffer.from([0x1d, 0x72, 0x01]),
+        Buffer.from([0x10, 0x04, 0x01]),
+      ]),
+    );
     await replies;
     socket.destroy();
     expect(order).toEqual(["realtime status", "job printed", "paper status"]);
-    expect(virtual.jobs.at(-1)?.text.split("\n").filter((l) => l.startsWith("line "))).toHaveLength(40);
+    expect(
+      virtual.jobs
+        .at(-1)
+        ?.text.split("\n")
+        .filter((l) => l.startsWith("line ")),
+    ).toHaveLength(40);
   });
 });

@@ -129,7 +129,9 @@ export class PrintService {
     await this.#options.store.update(job, change);
     this.events.emit(
       "result",
-      change.reason === undefined ? { id: job.id, status: change.state } : { id: job.id, status: change.state, reason: change.reason },
+      change.reason === undefined
+        ? { id: job.id, status: change.state }
+        : { id: job.id, status: change.state, reason: change.reason },
     );
     this.events.emit("queue", { queued: this.queuedCount });
   }

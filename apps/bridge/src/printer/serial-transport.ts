@@ -32,7 +32,9 @@ export class SerialTransport implements PrinterTransport {
     const { SerialPort } = await import("serialport");
     const port = new SerialPort({ path: this.#path, baudRate: this.#baudRate, autoOpen: false, rtscts: true });
     await new Promise<void>((resolve, reject) =>
-      port.open((error) => (error ? reject(new TransportError(`Cannot open ${this.#path}: ${error.message}`)) : resolve())),
+      port.open((error) =>
+        error ? reject(new TransportError(`Cannot open ${this.#path}: ${error.message}`)) : resolve(),
+      ),
     );
     port.on("data", (data: Buffer) => this.events.emit("data", data));
     port.on("error", () => undefined);

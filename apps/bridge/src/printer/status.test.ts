@@ -12,7 +12,9 @@ describe("DLE EOT status decoding", () => {
   });
 
   it("reads paper near end from DLE EOT 4 bits 2–3 (0x1E)", () => {
-    expect(decodeStatus({ printer: 0x12, offlineCause: 0x12, errorCause: 0x12, paperSensor: 0x1e }).paper).toBe("near_end");
+    expect(decodeStatus({ printer: 0x12, offlineCause: 0x12, errorCause: 0x12, paperSensor: 0x1e }).paper).toBe(
+      "near_end",
+    );
   });
 
   it("reads paper out: offline (0x1A), paper-end stop (0x32), sensor (0x7E)", () => {
@@ -21,7 +23,9 @@ describe("DLE EOT status decoding", () => {
   });
 
   it("reads cover open (DLE EOT 2 bit 2, 0x16)", () => {
-    expect(decodeStatus({ printer: 0x1a, offlineCause: 0x16, errorCause: 0x12, paperSensor: 0x12 }).coverOpen).toBe(true);
+    expect(decodeStatus({ printer: 0x1a, offlineCause: 0x16, errorCause: 0x12, paperSensor: 0x12 }).coverOpen).toBe(
+      true,
+    );
   });
 
   it("reads a cutter error (DLE EOT 3 bit 3, 0x1A)", () => {

@@ -32,11 +32,17 @@ export class TcpTransport implements PrinterTransport {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TransportError(`Printer at ${this.#options.host}:${this.#options.port} did not accept a connection`));
+        reject(
+          new TransportError(`Printer at ${this.#options.host}:${this.#options.port} did not accept a connection`),
+        );
       }, this.#options.connectTimeoutMs ?? 3000);
       socket.once("error", (error) => {
         clearTimeout(timer);
-        reject(new TransportError(`Cannot connect to printer at ${this.#options.host}:${this.#options.port}: ${error.message}`));
+        reject(
+          new TransportError(
+            `Cannot connect to printer at ${this.#options.host}:${this.#options.port}: ${error.message}`,
+          ),
+        );
       });
       socket.connect(this.#options.port, this.#options.host, () => {
         clearTimeout(timer);

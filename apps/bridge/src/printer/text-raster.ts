@@ -69,7 +69,11 @@ export function rasterizeLine(spec: RasterLineSpec, widthDots: number): MonoBitm
   const measure = createCanvas(8, 8).getContext("2d");
   measure.font = `${fontPx}px ${RASTER_FONT_FAMILY}`;
   const rightWidth = spec.right ? measure.measureText(spec.right).width : 0;
-  const rows = splitToWidth(measure, spec.left, spec.right ? Math.max(widthDots - rightWidth - fontPx, fontPx) : widthDots);
+  const rows = splitToWidth(
+    measure,
+    spec.left,
+    spec.right ? Math.max(widthDots - rightWidth - fontPx, fontPx) : widthDots,
+  );
   const height = rows.length * lineHeight;
   const canvas = createCanvas(widthDots, height);
   const ctx = canvas.getContext("2d");
@@ -99,7 +103,8 @@ export function toMonoBitmap(rgba: Uint8ClampedArray | Uint8Array, width: number
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {
       const index = (y * width + x) * 4;
-      const luminance = 0.2126 * (rgba[index] ?? 255) + 0.7152 * (rgba[index + 1] ?? 255) + 0.0722 * (rgba[index + 2] ?? 255);
+      const luminance =
+        0.2126 * (rgba[index] ?? 255) + 0.7152 * (rgba[index + 1] ?? 255) + 0.0722 * (rgba[index + 2] ?? 255);
       if (luminance < 128) {
         const byteIndex = y * widthBytes + (x >> 3);
         data[byteIndex] = (data[byteIndex] ?? 0) | (0x80 >> (x & 7));

@@ -95,7 +95,10 @@ describe("HID keyboard-mode scanner", () => {
     scanner.events.on("scan", (scan) => scans.push(scan.data));
     await scanner.start();
     await Promise.resolve();
-    backend.last.emitReports([...encodeKeyboardReports("ORDER-42", KEYMAPS.us), ...encodeKeyboardReports("X9", KEYMAPS.us)]);
+    backend.last.emitReports([
+      ...encodeKeyboardReports("ORDER-42", KEYMAPS.us),
+      ...encodeKeyboardReports("X9", KEYMAPS.us),
+    ]);
     expect(scans).toEqual(["ORDER-42", "X9"]);
     await scanner.stop();
   });

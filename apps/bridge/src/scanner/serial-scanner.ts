@@ -85,7 +85,8 @@ export class SerialScanner implements Scanner {
     const parts = this.#pending.split(/\r\n|\r|\n/);
     this.#pending = parts.pop() ?? "";
     for (const data of parts) {
-      if (data.length > 0) this.events.emit("scan", { data, source: this.kind, at: new Date(this.#options.clock.now()) });
+      if (data.length > 0)
+        this.events.emit("scan", { data, source: this.kind, at: new Date(this.#options.clock.now()) });
     }
   }
 }

@@ -21,6 +21,8 @@ describe("bridge soak (short)", () => {
     await soakRound(tb, { origin: ORIGIN, token: TOKEN, round: -1, scans: 50, jobs: 5 });
     const before = await settledUsage();
     for (let r = 0; r < 20; r += 1) await soakRound(tb, { origin: ORIGIN, token: TOKEN, round: r, scans: 50, jobs: 5 });
-    await expect.poll(async () => (await settledUsage()).fds, { message: "open file descriptors" }).toBeLessThanOrEqual(before.fds);
+    await expect
+      .poll(async () => (await settledUsage()).fds, { message: "open file descriptors" })
+      .toBeLessThanOrEqual(before.fds);
   });
 });

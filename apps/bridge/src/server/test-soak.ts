@@ -11,7 +11,10 @@ import type { TestBridge } from "./test-bridge.ts";
 import { TestClient } from "./test-client.ts";
 
 /** One page connection: auth, arm, `scans` scans (each awaited), `jobs` print jobs (all printed), close. */
-export async function soakRound(tb: TestBridge, options: { origin: string; token: string; round: number; scans: number; jobs: number }): Promise<void> {
+export async function soakRound(
+  tb: TestBridge,
+  options: { origin: string; token: string; round: number; scans: number; jobs: number },
+): Promise<void> {
   const scanner = tb.bridge.virtualScanner;
   if (!scanner) throw new Error("the soak needs the virtual scanner");
   const client = new TestClient(tb.url, options.origin);

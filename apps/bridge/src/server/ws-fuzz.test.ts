@@ -51,7 +51,9 @@ function editAt(value: unknown, path: readonly number[], replacement: unknown, i
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return replacement;
   const [key, child] = entries[path[0]! % entries.length]!;
-  const copy: Record<string, unknown> = Array.isArray(value) ? ([...value] as unknown as Record<string, unknown>) : { ...(value as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(value)
+    ? ([...value] as unknown as Record<string, unknown>)
+    : { ...(value as Record<string, unknown>) };
   if (path.length === 1 && isDelete) delete copy[key];
   else copy[key] = editAt(child, path.slice(1), replacement, isDelete);
   return copy;
@@ -61,7 +63,11 @@ const nearValid = fc
   .record({
     base: fc.constantFrom(...VALID_MESSAGES),
     path: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-    replacement: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ maxLength: 600 }), fc.constantFrom(-1, 0, 1e9, "", "print", "ticket", null)),
+    replacement: fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.string({ maxLength: 600 }),
+      fc.constantFrom(-1, 0, 1e9, "", "print", "ticket", null),
+    ),
     isDelete: fc.boolean(),
     extraKey: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
   })
@@ -75,14 +81,19 @@ const badTextFrame = fc
   .oneof(
     fc.string({ maxLength: 200 }),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-    fc.record({ type: fc.string({ maxLength: 20 }), id: fc.option(fc.string({ maxLength: 70 })) }).map((v) => JSON.stringify(v)),
+    fc
+      .record({ type: fc.string({ maxLength: 20 }), id: fc.option(fc.string({ maxLength: 70 })) })
+      .map((v) => JSON.stringify(v)),
     nearValid,
   )
   .filter((frame) => !parseClientMessage(frame).ok);
 
 const badFrame = fc.oneof(
   { weight: 8, arbitrary: badTextFrame.map((text) => ({ kind: "text" as const, text })) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => ({ kind: "binary" as const, bytes })) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => ({ kind: "binary" as const, bytes })),
+  },
 );
 
 let testBridge: TestBridge;
@@ -136,14 +147,26 @@ describe("bridge WebSocket under fuzz", () => {
     let cases = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(badFrame, fc.record({ kind: fc.constant("auth" as const), token: fc.oneof(fc.string({ maxLength: 40 }), fc.constant(TOKEN)), protocolVersion: fc.oneof(fc.constant(1), fc.integer({ min: 1 })) })),
+        fc.oneof(
+          badFrame,
+          fc.record({
+            kind: fc.constant("auth" as const),
+            token: fc.oneof(fc.string({ maxLength: 40 }), fc.constant(TOKEN)),
+            protocolVersion: fc.oneof(fc.constant(1), fc.integer({ min: 1 })),
+          }),
+        ),
         async (frame) => {
           const client = new TestClient(url, ORIGIN);
           await client.opened();
           if (frame.kind === "binary") client.socket.send(frame.bytes);
           else if (frame.kind === "text") client.send(frame.text);
           // The right token is only sent with a protocol version the bridge does not speak.
-          else client.send({ type: "auth", token: frame.token, protocolVersion: frame.token === TOKEN && frame.protocolVersion === 1 ? 2 : frame.protocolVersion });
+          else
+            client.send({
+              type: "auth",
+              token: frame.token,
+              protocolVersion: frame.token === TOKEN && frame.protocolVersion === 1 ? 2 : frame.protocolVersion,
+            });
           const closed = await client.closed;
           cases += 1;
           outcomes[String(closed.code)] = (outcomes[String(closed.code)] ?? 0) + 1;
@@ -196,7 +219,15 @@ describe("bridge WebSocket under fuzz", () => {
     const sizes = [OVERSIZED_BYTES, OVERSIZED_BYTES * 4];
     for (const size of sizes) {
       const client = await authed();
-      client.send(JSON.stringify({ type: "print", id: "big", kind: "ticket", locale: "en", document: { attractionName: "x".repeat(size) } }));
+      client.send(
+        JSON.stringify({
+          type: "print",
+          id: "big",
+          kind: "ticket",
+          locale: "en",
+          document: { attractionName: "x".repeat(size) },
+        }),
+      );
       const closed = await client.closed;
       outcomes[String(closed.code)] = (outcomes[String(closed.code)] ?? 0) + 1;
       expect(closed.code).toBe(1009); // RFC 6455 "message too big"

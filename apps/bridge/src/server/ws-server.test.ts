@@ -52,7 +52,10 @@ describe("connection admission", () => {
     const client = connect();
     await client.opened();
     client.send({ type: "status.get", id: "s1" });
-    expect(await client.closed).toEqual({ code: BRIDGE_CLOSE_CODES.unauthorized, reason: "first message must be auth" });
+    expect(await client.closed).toEqual({
+      code: BRIDGE_CLOSE_CODES.unauthorized,
+      reason: "first message must be auth",
+    });
   });
 
   it("closes on a wrong pairing token", async () => {

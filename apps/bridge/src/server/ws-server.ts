@@ -122,7 +122,8 @@ export class BridgeWsServer {
       isAuthenticated = true;
       const previous = this.#client;
       this.#client = socket;
-      if (previous && previous !== socket) previous.close(BRIDGE_CLOSE_CODES.superseded, "another connection took over");
+      if (previous && previous !== socket)
+        previous.close(BRIDGE_CLOSE_CODES.superseded, "another connection took over");
       logger.info("client authenticated", { origin });
       this.#sendTo(socket, {
         type: "hello",

@@ -7,7 +7,11 @@ describe("bridge logger", () => {
     const lines: string[] = [];
     const log = createLogger({ level: "debug", write: (line) => lines.push(line), now: () => new Date(0) });
     const code = "287391468251730000";
-    log.warn(`scan ${code} arrived while disarmed`, { token: "pairing-secret", error: new Error(`bad data ${code}`), data: { code } });
+    log.warn(`scan ${code} arrived while disarmed`, {
+      token: "pairing-secret",
+      error: new Error(`bad data ${code}`),
+      data: { code },
+    });
     const text = lines.join("\n");
     expect(text).not.toContain(code);
     expect(text).not.toContain("pairing-secret");

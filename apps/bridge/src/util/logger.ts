@@ -39,8 +39,7 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (message, fields) => log("info", message, fields),
     warn: (message, fields) => log("warn", message, fields),
     error: (message, fields) => log("error", message, fields),
-    child: (namespace) =>
-      createLogger({ ...options, namespace: `${options.namespace ?? "bridge"}.${namespace}` }),
+    child: (namespace) => createLogger({ ...options, namespace: `${options.namespace ?? "bridge"}.${namespace}` }),
   };
 }
 

@@ -32,7 +32,13 @@ beforeEach(async () => {
     BRIDGE_DATA_DIR: dir,
   });
   const logger = createLogger({ level: "info", write: (line) => lines.push(line), now: () => new Date(timers.now()) });
-  bridge = await buildBridge(env, { logger, clock: timers, timers, poller: new ManualPoller(), shouldRenderPng: false });
+  bridge = await buildBridge(env, {
+    logger,
+    clock: timers,
+    timers,
+    poller: new ManualPoller(),
+    shouldRenderPng: false,
+  });
   await bridge.start();
 });
 
@@ -46,7 +52,18 @@ function post(path: string, body: unknown, headers: Record<string, string>): Pro
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: bridge.controlPort, path, method: "POST", setHost: false, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)), ...headers } },
+      {
+        host: "127.0.0.1",
+        port: bridge.controlPort,
+        path,
+        method: "POST",
+        setHost: false,
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(payload)),
+          ...headers,
+        },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -59,18 +76,30 @@ function post(path: string, body: unknown, headers: Record<string, string>): Pro
 
 describe("virtual device control server", () => {
   it("answers a local tool (loopback Host, no Origin)", async () => {
-    expect(await post("/virtual/scanner/plug", { connected: true }, { host: `127.0.0.1:${bridge.controlPort}` })).toBe(200);
-    expect(await post("/virtual/scanner/plug", { connected: true }, { host: `localhost:${bridge.controlPort}` })).toBe(200);
+    expect(await post("/virtual/scanner/plug", { connected: true }, { host: `127.0.0.1:${bridge.controlPort}` })).toBe(
+      200,
+    );
+    expect(await post("/virtual/scanner/plug", { connected: true }, { host: `localhost:${bridge.controlPort}` })).toBe(
+      200,
+    );
   });
 
   it("refuses a request from a web page of another origin", async () => {
-    const status = await post("/virtual/scan", { data: "286000000000000000" }, { host: `127.0.0.1:${bridge.controlPort}`, origin: "https://evil.example" });
+    const status = await post(
+      "/virtual/scan",
+      { data: "286000000000000000" },
+      { host: `127.0.0.1:${bridge.controlPort}`, origin: "https://evil.example" },
+    );
     expect(status).toBe(403);
     expect(bridge.hub.status().scanner.droppedScans).toBe(0);
   });
 
   it("refuses a DNS-rebinding request (a foreign Host name that resolves to 127.0.0.1)", async () => {
-    const status = await post("/virtual/scan", { data: "286000000000000000" }, { host: `rebind.evil.example:${bridge.controlPort}` });
+    const status = await post(
+      "/virtual/scan",
+      { data: "286000000000000000" },
+      { host: `rebind.evil.example:${bridge.controlPort}` },
+    );
     expect(status).toBe(403);
     expect(bridge.hub.status().scanner.droppedScans).toBe(0);
   });
@@ -78,10 +107,19 @@ describe("virtual device control server", () => {
   it("refuses a simple (form-encoded) POST that a page could send without a CORS preflight", async () => {
     const payload = "data=286000000000000000";
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: bridge.controlPort, path: "/virtual/scan", method: "POST", headers: { "content-type": "text/plain" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: bridge.controlPort,
+          path: "/virtual/scan",
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on("error", reject);
       req.end(payload);
     });
@@ -92,7 +130,10 @@ describe("virtual device control server", () => {
 describe("scans while disarmed", () => {
   it("are counted, but logged at most once per interval with the count", async () => {
     const host = `127.0.0.1:${bridge.controlPort}`;
-    for (let i = 0; i < 50; i += 1) expect(await post("/virtual/scan", { data: `2860000000000000${String(i).padStart(2, "0")}` }, { host })).toBe(200);
+    for (let i = 0; i < 50; i += 1)
+      expect(await post("/virtual/scan", { data: `2860000000000000${String(i).padStart(2, "0")}` }, { host })).toBe(
+        200,
+      );
     expect(bridge.hub.status().scanner.droppedScans).toBe(50);
     const dropped = () => lines.filter((line) => line.includes("scan dropped"));
     expect(dropped()).toHaveLength(1);

@@ -73,7 +73,10 @@ export class VirtualControlServer {
     try {
       const route = `${request.method ?? ""} ${request.url ?? ""}`;
       if (route === "GET /virtual/printer/jobs" && printer) {
-        reply(200, printer.jobs.map(({ blocks: _blocks, ...job }) => job));
+        reply(
+          200,
+          printer.jobs.map(({ blocks: _blocks, ...job }) => job),
+        );
         return;
       }
       const body: unknown = request.method === "POST" ? JSON.parse((await readBody(request)) || "{}") : undefined;
@@ -108,9 +111,13 @@ const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export function refuseForeign(request: IncomingMessage, port: number): { status: number; error: string } | null {
   const host = (request.headers.host ?? "").toLowerCase();
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (!match?.[1] || !LOOPBACK_HOSTNAMES.has(match[1]) || Number(match[2] ?? 80) !== port) return { status: 403, error: "host not allowed" };
+  if (!match?.[1] || !LOOPBACK_HOSTNAMES.has(match[1]) || Number(match[2] ?? 80) !== port)
+    return { status: 403, error: "host not allowed" };
   if (request.headers.origin !== undefined) return { status: 403, error: "origin not allowed" };
-  if (request.method === "POST" && !(request.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
+  if (
+    request.method === "POST" &&
+    !(request.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")
+  ) {
     return { status: 415, error: "content-type must be application/json" };
   }
   return null;

@@ -98,7 +98,12 @@ function parseAt(buffer: Buffer, offset: number): Step {
         const length = 8 + widthBytes * height;
         if (!need(length)) return null;
         return {
-          command: { kind: "raster", widthBytes, height, data: Buffer.from(buffer.subarray(offset + 8, offset + length)) },
+          command: {
+            kind: "raster",
+            widthBytes,
+            height,
+            data: Buffer.from(buffer.subarray(offset + 8, offset + length)),
+          },
           length,
         };
       }
@@ -107,10 +112,14 @@ function parseAt(buffer: Buffer, offset: number): Step {
         if (n >= 65) {
           if (!need(4)) return null;
           const length = 4 + (at(3) ?? 0);
-          return need(length) ? { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + length) }, length } : null;
+          return need(length)
+            ? { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + length) }, length }
+            : null;
         }
         const end = buffer.indexOf(0, offset + 3);
-        return end === -1 ? null : { command: { kind: "ignored", bytes: buffer.subarray(offset, end + 1) }, length: end + 1 - offset };
+        return end === -1
+          ? null
+          : { command: { kind: "ignored", bytes: buffer.subarray(offset, end + 1) }, length: end + 1 - offset };
       }
       default:
         return { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + 3) }, length: 3 };
@@ -126,7 +135,8 @@ function parseAt(buffer: Buffer, offset: number): Step {
     }
     return { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + 3) }, length: 3 };
   }
-  if (first < 0x20 || first === 0x7f) return { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + 1) }, length: 1 };
+  if (first < 0x20 || first === 0x7f)
+    return { command: { kind: "ignored", bytes: buffer.subarray(offset, offset + 1) }, length: 1 };
   let end = offset;
   while (end < buffer.length && (buffer[end] ?? 0) >= 0x20 && buffer[end] !== 0x7f) end += 1;
   return { command: { kind: "text", bytes: Buffer.from(buffer.subarray(offset, end)) }, length: end - offset };

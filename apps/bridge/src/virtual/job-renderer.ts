@@ -20,7 +20,10 @@ function blockHeight(block: JobBlock): number {
 export function renderJobPng(blocks: JobBlock[], widthDots: number): Buffer {
   ensureRasterFont();
   const margin = 16;
-  const height = Math.max(margin * 2, blocks.reduce((sum, block) => sum + blockHeight(block), margin * 2));
+  const height = Math.max(
+    margin * 2,
+    blocks.reduce((sum, block) => sum + blockHeight(block), margin * 2),
+  );
   const canvas = createCanvas(widthDots, height);
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff";
@@ -57,7 +60,12 @@ export function renderJobPng(blocks: JobBlock[], widthDots: number): Buffer {
       for (let row = 0; row < size; row += 1) {
         for (let col = 0; col < size; col += 1) {
           if (qr.modules.get(row, col)) {
-            ctx.fillRect(left + (col + 4) * block.moduleSize, y + (row + 4) * block.moduleSize, block.moduleSize, block.moduleSize);
+            ctx.fillRect(
+              left + (col + 4) * block.moduleSize,
+              y + (row + 4) * block.moduleSize,
+              block.moduleSize,
+              block.moduleSize,
+            );
           }
         }
       }

@@ -156,7 +156,8 @@ export class VirtualPrinter {
         const command = queue.shift()!;
         this.#apply(command, socket);
         const lines = printedLines(command);
-        if (lines > 0 && this.#msPerLine > 0) await new Promise((resolve) => setTimeout(resolve, lines * this.#msPerLine));
+        if (lines > 0 && this.#msPerLine > 0)
+          await new Promise((resolve) => setTimeout(resolve, lines * this.#msPerLine));
       }
       isDraining = false;
     };
@@ -213,11 +214,18 @@ export class VirtualPrinter {
         this.#line += decodeWpc1252(command.bytes);
         return;
       case "newline":
-        this.#emitBlock({ kind: "text", text: this.#line, align: this.#style.align, bold: this.#style.bold, size: this.#style.height });
+        this.#emitBlock({
+          kind: "text",
+          text: this.#line,
+          align: this.#style.align,
+          bold: this.#style.bold,
+          size: this.#style.height,
+        });
         this.#line = "";
         return;
       case "feed":
-        for (let i = 0; i < command.lines; i += 1) this.#emitBlock({ kind: "text", text: "", align: 0, bold: false, size: 1 });
+        for (let i = 0; i < command.lines; i += 1)
+          this.#emitBlock({ kind: "text", text: "", align: 0, bold: false, size: 1 });
         return;
       case "qr-module-size":
         this.#qrModuleSize = command.value;
@@ -227,7 +235,12 @@ export class VirtualPrinter {
         return;
       case "qr-print":
         if (this.#qrData) {
-          this.#emitBlock({ kind: "qr", data: this.#qrData.toString("latin1"), moduleSize: this.#qrModuleSize, align: this.#style.align });
+          this.#emitBlock({
+            kind: "qr",
+            data: this.#qrData.toString("latin1"),
+            moduleSize: this.#qrModuleSize,
+            align: this.#style.align,
+          });
         }
         return;
       case "raster":

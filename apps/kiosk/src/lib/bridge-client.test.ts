@@ -3,7 +3,15 @@ import { BridgeClient, type WebSocketLike } from "./bridge-client.ts";
 
 const devices = {
   scanner: { kind: "virtual", connected: true, armed: false, droppedScans: 0 },
-  printer: { kind: "virtual", connected: true, online: true, paper: "ok", coverOpen: false, error: false, queuedJobs: 0 },
+  printer: {
+    kind: "virtual",
+    connected: true,
+    online: true,
+    paper: "ok",
+    coverOpen: false,
+    error: false,
+    queuedJobs: 0,
+  },
 } as const;
 
 class FakeSocket implements WebSocketLike {
@@ -75,7 +83,17 @@ describe("BridgeClient", () => {
   it("keeps the time the bridge went down across failed reconnects", () => {
     let now = 1000;
     client.stop();
-    client = new BridgeClient({ url: "ws://x", token: "token-1234567890abcdef", now: () => now, reconnectDelaysMs: [100], createSocket: () => { const s = new FakeSocket(); sockets.push(s); return s; } });
+    client = new BridgeClient({
+      url: "ws://x",
+      token: "token-1234567890abcdef",
+      now: () => now,
+      reconnectDelaysMs: [100],
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+    });
     client.start();
     connect();
     now = 2000;
@@ -143,7 +161,17 @@ describe("BridgeClient", () => {
       id: "ticket-t1",
       kind: "receipt" as const,
       locale: "en",
-      document: { title: "Receipt", attractionName: "A", lines: [], totalLabel: "Total", totalText: "SGD 1.00", orderNo: "o", alipayTradeNo: "", issuedAtText: "", labels: { orderNo: "Order", alipayTradeNo: "Trade", issuedAt: "Issued" } },
+      document: {
+        title: "Receipt",
+        attractionName: "A",
+        lines: [],
+        totalLabel: "Total",
+        totalText: "SGD 1.00",
+        orderNo: "o",
+        alipayTradeNo: "",
+        issuedAtText: "",
+        labels: { orderNo: "Order", alipayTradeNo: "Trade", issuedAt: "Issued" },
+      },
     };
     const sent = client.print(job);
     s1.receive({ type: "ack", id: "ticket-t1" });

@@ -72,7 +72,8 @@ export class BridgeCommandError extends Error {
 }
 
 export class BridgeClient {
-  readonly #o: Required<Omit<BridgeClientOptions, "createSocket" | "now">> & Pick<BridgeClientOptions, "createSocket" | "now">;
+  readonly #o: Required<Omit<BridgeClientOptions, "createSocket" | "now">> &
+    Pick<BridgeClientOptions, "createSocket" | "now">;
   #socket: WebSocketLike | null = null;
   #snapshot: BridgeSnapshot;
   #listeners = new Set<Listener>();
@@ -94,7 +95,13 @@ export class BridgeClient {
       statusPollMs: 10_000,
       ...options,
     };
-    this.#snapshot = { connection: "idle", devices: null, bridgeVersion: null, lastCloseReason: null, changedAt: this.#now() };
+    this.#snapshot = {
+      connection: "idle",
+      devices: null,
+      bridgeVersion: null,
+      lastCloseReason: null,
+      changedAt: this.#now(),
+    };
   }
 
   #now(): number {
@@ -122,7 +129,8 @@ export class BridgeClient {
 
   #update(patch: Partial<BridgeSnapshot>): void {
     // changedAt marks ready ↔ not ready only, so a bridge that keeps failing to reconnect stays "down since".
-    const isReadinessChange = patch.connection !== undefined && (patch.connection === "ready") !== (this.#snapshot.connection === "ready");
+    const isReadinessChange =
+      patch.connection !== undefined && (patch.connection === "ready") !== (this.#snapshot.connection === "ready");
     this.#snapshot = { ...this.#snapshot, ...patch, ...(isReadinessChange ? { changedAt: this.#now() } : {}) };
     for (const l of this.#listeners) l();
   }
@@ -167,7 +175,13 @@ export class BridgeClient {
     this.#update({ connection: "connecting" });
     socket.onopen = () => {
       this.#update({ connection: "authenticating" });
-      socket.send(JSON.stringify({ type: "auth", token: this.#o.token, protocolVersion: BRIDGE_PROTOCOL_VERSION } satisfies ClientMessage));
+      socket.send(
+        JSON.stringify({
+          type: "auth",
+          token: this.#o.token,
+          protocolVersion: BRIDGE_PROTOCOL_VERSION,
+        } satisfies ClientMessage),
+      );
     };
     socket.onmessage = (ev) => this.#handle(typeof ev.data === "string" ? ev.data : String(ev.data));
     socket.onerror = () => {
@@ -178,7 +192,8 @@ export class BridgeClient {
       this.#socket = null;
       this.#stopPolling();
       this.#failAcks("bridge connection lost");
-      const reason = ev.reason || (ev.code === BRIDGE_CLOSE_CODES.unauthorized ? "unauthorized" : `closed (${ev.code})`);
+      const reason =
+        ev.reason || (ev.code === BRIDGE_CLOSE_CODES.unauthorized ? "unauthorized" : `closed (${ev.code})`);
       this.#update({ connection: "closed", lastCloseReason: reason });
       this.#scheduleReconnect();
     };
@@ -227,7 +242,12 @@ export class BridgeClient {
     switch (m.type) {
       case "hello":
         this.#attempt = 0;
-        this.#update({ connection: "ready", devices: m.devices, bridgeVersion: m.bridgeVersion, lastCloseReason: null });
+        this.#update({
+          connection: "ready",
+          devices: m.devices,
+          bridgeVersion: m.bridgeVersion,
+          lastCloseReason: null,
+        });
         this.#startPolling();
         for (const job of this.#unfinishedPrints.values()) this.#sendRaw(job);
         break;

@@ -36,8 +36,16 @@ describe("displayed amount equals the charged amount (SQLite, real sandbox)", ()
     const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
     const answer = await fetch(`${h.sandbox.url}/sandbox/trades/${encodeURIComponent(payment.partnerTransId)}`);
     const { trade } = (await answer.json()) as { trade: { amount: string; currency: string; status: string } };
-    expect({ currency: trade.currency, amount: trade.amount, status: trade.status }).toEqual({ currency, amount: charged, status: "TRADE_SUCCESS" });
-    for (const locale of LOCALES) expect({ locale, shown: shown(kioskMoney(order.totalMinor, order.currency, locale)) }).toEqual({ locale, shown: trade.amount });
+    expect({ currency: trade.currency, amount: trade.amount, status: trade.status }).toEqual({
+      currency,
+      amount: charged,
+      status: "TRADE_SUCCESS",
+    });
+    for (const locale of LOCALES)
+      expect({ locale, shown: shown(kioskMoney(order.totalMinor, order.currency, locale)) }).toEqual({
+        locale,
+        shown: trade.amount,
+      });
     expect(shown(staffMoney(payment.amountMinor, payment.currency))).toBe(trade.amount);
   });
 });

@@ -8,7 +8,13 @@
  * access logs; the server no longer reads credentials from there).
  */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClientErrorLike } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClientErrorLike,
+} from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import { EventSource } from "eventsource";
@@ -66,10 +72,17 @@ export function makeTrpcClient(baseUrl = "") {
           EventSource,
           // Called on every (re)connect, so a credential set after pairing is used at once.
           eventSourceOptions: () => ({
-            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...authHeaders() }, credentials: "same-origin" }),
+            fetch: (input, init) =>
+              fetch(input, { ...init, headers: { ...init.headers, ...authHeaders() }, credentials: "same-origin" }),
           }),
         }),
-        false: httpBatchLink({ url, transformer: superjson, headers: authHeaders, maxURLLength: 4000, maxItems: MAX_TRPC_BATCH_SIZE }),
+        false: httpBatchLink({
+          url,
+          transformer: superjson,
+          headers: authHeaders,
+          maxURLLength: 4000,
+          maxItems: MAX_TRPC_BATCH_SIZE,
+        }),
       }),
     ],
   });

@@ -38,9 +38,7 @@ export async function startLocalGateway(
       void (async () => {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const query = Object.fromEntries(url.searchParams);
-        const body = Object.fromEntries(
-          new URLSearchParams(Buffer.concat(chunks).toString("utf8")),
-        );
+        const body = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
         const request: GatewayRequest = {
           method: req.method ?? "GET",
           path: url.pathname,

@@ -20,11 +20,7 @@ function derLength(length: number): Buffer {
 }
 
 function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([
-    Buffer.from([tag]),
-    derLength(content.length),
-    content,
-  ]);
+  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
 }
 
 const seq = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
@@ -42,8 +38,7 @@ function oid(dotted: string): Buffer {
       chunk.unshift(Number(n & 0x7fn));
       n >>= 7n;
     } while (n > 0n);
-    for (let i = 0; i < chunk.length - 1; i++)
-      chunk[i] = (chunk[i] as number) | 0x80;
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i] = (chunk[i] as number) | 0x80;
     out.push(...chunk);
   }
   return tlv(0x06, Buffer.from(out));
@@ -52,8 +47,7 @@ function oid(dotted: string): Buffer {
 function integerFromHex(hex: string): Buffer {
   let bytes = Buffer.from(hex.length % 2 === 1 ? `0${hex}` : hex, "hex");
   if (bytes.length === 0) bytes = Buffer.from([0]);
-  if ((bytes[0] as number) & 0x80)
-    bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  if ((bytes[0] as number) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return tlv(0x02, bytes);
 }
 
@@ -82,17 +76,14 @@ function name(attributes: readonly NameAttribute[]): Buffer {
         seq(
           oid(ATTRIBUTE_OIDS[type]),
           // PrintableString for the country, UTF8String for the rest (as Alipay's certs).
-          type === "C"
-            ? tlv(0x13, Buffer.from(value, "ascii"))
-            : tlv(0x0c, Buffer.from(value, "utf8")),
+          type === "C" ? tlv(0x13, Buffer.from(value, "ascii")) : tlv(0x0c, Buffer.from(value, "utf8")),
         ),
       ),
     ),
   );
 }
 
-export type TestSignatureAlgorithm =
-  "sha256WithRSA" | "sha1WithRSA" | "ecdsaWithSHA256";
+export type TestSignatureAlgorithm = "sha256WithRSA" | "sha1WithRSA" | "ecdsaWithSHA256";
 
 const SIGNATURE_ALGORITHMS: Record<
   TestSignatureAlgorithm,
@@ -135,15 +126,11 @@ export type TestCertificateSpec = {
 
 /** Builds and signs an X.509 v3 certificate; returns its PEM. */
 export function createTestCertificate(spec: TestCertificateSpec): string {
-  const algorithm =
-    SIGNATURE_ALGORITHMS[spec.signatureAlgorithm ?? "sha256WithRSA"];
+  const algorithm = SIGNATURE_ALGORITHMS[spec.signatureAlgorithm ?? "sha256WithRSA"];
   const algorithmId = algorithm.hasNullParams
     ? seq(oid(algorithm.oid), Buffer.from([0x05, 0x00]))
     : seq(oid(algorithm.oid));
-  const publicKey =
-    spec.publicKey.type === "private"
-      ? createPublicKey(spec.publicKey)
-      : spec.publicKey;
+  const publicKey = spec.publicKey.type === "private" ? createPublicKey(spec.publicKey) : spec.publicKey;
   const spki = publicKey.export({ type: "spki", format: "der" });
   const extensions = spec.isCa
     ? [
@@ -170,11 +157,7 @@ export function createTestCertificate(spec: TestCertificateSpec): string {
     ...extensions,
   );
   const signature = cryptoSign(algorithm.hash, tbs, spec.signingKey);
-  const der = seq(
-    tbs,
-    algorithmId,
-    tlv(0x03, Buffer.concat([Buffer.from([0]), signature])),
-  );
+  const der = seq(tbs, algorithmId, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
 }
@@ -234,8 +217,7 @@ export function createTestAlipayPki(options: {
   const caFrom = new Date(Date.UTC(2018, 0, 1));
   const caTo = new Date(Date.UTC(2045, 0, 1));
   // CA keys only sign test certificates: 1024 bits keeps generating a PKI fast.
-  const caKeyPair = (): TestKeyPair =>
-    generateKeyPairSync("rsa", { modulusLength: 1024 });
+  const caKeyPair = (): TestKeyPair => generateKeyPairSync("rsa", { modulusLength: 1024 });
   const root = caKeyPair();
   const ecRoot = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const class2 = caKeyPair();
@@ -250,10 +232,7 @@ export function createTestAlipayPki(options: {
     isCa: true,
   });
   const ecRootPem = createTestCertificate({
-    subject: [
-      ...TEST_ROOT_NAME.slice(0, 3),
-      ["CN", "Test Ant Financial Certification Authority E1"],
-    ],
+    subject: [...TEST_ROOT_NAME.slice(0, 3), ["CN", "Test Ant Financial Certification Authority E1"]],
     serialHex: randomSerial(),
     notBefore: caFrom,
     notAfter: caTo,
@@ -273,11 +252,7 @@ export function createTestAlipayPki(options: {
     isCa: true,
   });
   const alipayKeys = options.alipayKeys ?? [caKeyPair().privateKey];
-  const endEntity = (
-    subjectCn: string,
-    key: KeyObject,
-    serialHex: string,
-  ): string =>
+  const endEntity = (subjectCn: string, key: KeyObject, serialHex: string): string =>
     createTestCertificate({
       subject: [
         ["C", "CN"],
@@ -296,11 +271,7 @@ export function createTestAlipayPki(options: {
     rootBundlePem: rootPem + ecRootPem + class2Pem,
     appCertPem: endEntity("2021000000000001", options.appKey, randomSerial()),
     alipayCertPems: alipayKeys.map((key, i) =>
-      endEntity(
-        `支付宝(中国)网络技术有限公司-20880000000000${String(i).padStart(2, "0")}`,
-        key,
-        randomSerial(),
-      ),
+      endEntity(`支付宝(中国)网络技术有限公司-20880000000000${String(i).padStart(2, "0")}`, key, randomSerial()),
     ),
     alipayKeys,
     appKey: options.appKey,

@@ -12,11 +12,7 @@ import {
 } from "../signing.ts";
 
 function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /**
@@ -34,16 +30,11 @@ export function buildMapiResponseXml(options: {
   signType?: string;
 }): string {
   const names = Object.keys(options.fields).sort();
-  const body = names
-    .map((n) => `<${n}>${escapeXml(options.fields[n] as string)}</${n}>`)
-    .join("");
+  const body = names.map((n) => `<${n}>${escapeXml(options.fields[n] as string)}</${n}>`).join("");
   const request = Object.entries(options.request ?? {})
     .map(([k, v]) => `<param name="${escapeXml(k)}">${escapeXml(v)}</param>`)
     .join("");
-  const sign =
-    options.sign === undefined
-      ? signContent(buildSignContent(options.fields), options.key)
-      : options.sign;
+  const sign = options.sign === undefined ? signContent(buildSignContent(options.fields), options.key) : options.sign;
   const signXml =
     sign === null
       ? ""
@@ -57,18 +48,11 @@ export function buildMapiErrorXml(error: string): string {
 }
 
 /** A signed OpenAPI body `{"<method>_response":{…},"sign":"…"}`. */
-export function buildOpenApiResponseBody(
-  method: string,
-  response: Record<string, unknown>,
-  key: SigningKey,
-): string {
+export function buildOpenApiResponseBody(method: string, response: Record<string, unknown>, key: SigningKey): string {
   return signOpenApiResponseBody(openApiResponseKey(method), response, key);
 }
 
 /** Adds `sign` and `sign_type` to notification params (V1 rule). */
-export function signNotificationParams(
-  params: Record<string, string>,
-  key: SigningKey,
-): Record<string, string> {
+export function signNotificationParams(params: Record<string, string>, key: SigningKey): Record<string, string> {
   return { ...params, sign: signParams(params, key), sign_type: key.signType };
 }

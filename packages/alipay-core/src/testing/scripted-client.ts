@@ -65,23 +65,14 @@ export class ScriptedAlipayClient implements AlipayClient {
     };
   }
 
-  #next<TResult>(
-    operation: "pay" | "query" | "cancel" | "refund" | "refund_query",
-    input: unknown,
-  ): Promise<TResult> {
+  #next<TResult>(operation: "pay" | "query" | "cancel" | "refund" | "refund_query", input: unknown): Promise<TResult> {
     this.calls.push({ operation, atMs: this.#clock.now(), input });
     const script = this.#scripts[operation] as Step<TResult>[];
     const index = this.#counts[operation]++;
     const step = script[Math.min(index, script.length - 1)];
-    if (step === undefined)
-      return Promise.reject(new Error(`No scripted ${operation} answer`));
-    const value =
-      typeof step === "function"
-        ? (step as (call: number) => TResult | Error)(index + 1)
-        : step;
-    return value instanceof Error
-      ? Promise.reject(value)
-      : Promise.resolve(value);
+    if (step === undefined) return Promise.reject(new Error(`No scripted ${operation} answer`));
+    const value = typeof step === "function" ? (step as (call: number) => TResult | Error)(index + 1) : step;
+    return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
   }
 
   pay(input: PayInput, _options?: CallOptions): Promise<PayResult> {
@@ -116,25 +107,18 @@ export class ScriptedAlipayClient implements AlipayClient {
   refund(input: RefundInput, _options?: CallOptions): Promise<RefundResult> {
     return this.#next("refund", input);
   }
-  refundQuery(
-    input: RefundQueryInput,
-    _options?: CallOptions,
-  ): Promise<RefundQueryResult> {
+  refundQuery(input: RefundQueryInput, _options?: CallOptions): Promise<RefundQueryResult> {
     return this.#next("refund_query", input);
   }
   downloadSettlement(_input: SettlementInput): Promise<SettlementResult> {
     return Promise.resolve({ format: "empty", message: "scripted" });
   }
-  verifyNotification(
-    _params: Readonly<Record<string, string>>,
-  ): VerifiedNotification {
+  verifyNotification(_params: Readonly<Record<string, string>>): VerifiedNotification {
     throw new Error("ScriptedAlipayClient does not verify notifications");
   }
 
   /** Times (ms after `startMs`) of the calls of one operation. */
   timesOf(operation: ScriptedCall["operation"], startMs: number): number[] {
-    return this.calls
-      .filter((c) => c.operation === operation)
-      .map((c) => c.atMs - startMs);
+    return this.calls.filter((c) => c.operation === operation).map((c) => c.atMs - startMs);
   }
 }

@@ -4,18 +4,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createManualClock, type ManualClock } from "../clock.ts";
-import {
-  startSandbox,
-  type RunningSandbox,
-  type SandboxOptions,
-} from "../sandbox.ts";
+import { startSandbox, type RunningSandbox, type SandboxOptions } from "../sandbox.ts";
 
 export type TestSandbox = RunningSandbox & { clock: ManualClock };
 
 /** Starts a sandbox on a free loopback port with a manual clock and no background tick. */
-export async function startTestSandbox(
-  options: SandboxOptions = {},
-): Promise<TestSandbox> {
+export async function startTestSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
   const clock = createManualClock();
   const sandbox = await startSandbox({
     clock,
@@ -53,9 +47,7 @@ export async function startNotificationReceiver(): Promise<NotificationReceiver>
     req.on("end", () => {
       received.push({
         path: req.url ?? "/",
-        params: Object.fromEntries(
-          new URLSearchParams(Buffer.concat(chunks).toString("utf8")),
-        ),
+        params: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))),
       });
       res.writeHead(200, { "content-type": "text/plain" });
       res.end(receiver.answer);

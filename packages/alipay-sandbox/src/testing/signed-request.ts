@@ -62,25 +62,24 @@ const xmlParser = new XMLParser({
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean")
-    return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
   return "";
 }
 
 export function parseMapiXml(status: number, body: string): MapiReply {
   const doc = xmlParser.parse(body) as { alipay?: Record<string, unknown> };
   const root = doc.alipay ?? {};
-  const responseNode = ((
-    root["response"] as Record<string, unknown> | undefined
-  )?.["alipay"] ?? {}) as Record<string, unknown>;
+  const responseNode = ((root["response"] as Record<string, unknown> | undefined)?.["alipay"] ?? {}) as Record<
+    string,
+    unknown
+  >;
   const response: Record<string, string> = {};
   for (const [k, v] of Object.entries(responseNode)) response[k] = text(v);
   const request: Record<string, string> = {};
-  const paramNodes = ((
-    root["request"] as Record<string, unknown> | undefined
-  )?.["param"] ?? []) as Array<Record<string, unknown>>;
-  for (const node of paramNodes)
-    request[text(node["@_name"])] = text(node["#text"]);
+  const paramNodes = ((root["request"] as Record<string, unknown> | undefined)?.["param"] ?? []) as Array<
+    Record<string, unknown>
+  >;
+  for (const node of paramNodes) request[text(node["@_name"])] = text(node["#text"]);
   const sign = root["sign"] === undefined ? undefined : text(root["sign"]);
   return {
     status,
@@ -90,21 +89,15 @@ export function parseMapiXml(status: number, body: string): MapiReply {
     response,
     request,
     sign,
-    signType:
-      root["sign_type"] === undefined ? undefined : text(root["sign_type"]),
-    verify: (key) =>
-      sign !== undefined &&
-      verifyContent(buildSignContent(response), sign, key),
+    signType: root["sign_type"] === undefined ? undefined : text(root["sign_type"]),
+    verify: (key) => sign !== undefined && verifyContent(buildSignContent(response), sign, key),
   };
 }
 
 /** Signs `params` (MAPI rule) and sends them; answers the parsed XML (or raw text for file services). */
 export async function mapiCall(options: MapiCallOptions): Promise<MapiReply> {
   const params = defined(options.params);
-  const signType =
-    options.signTypeOverride === undefined
-      ? options.key.signType
-      : options.signTypeOverride;
+  const signType = options.signTypeOverride === undefined ? options.key.signType : options.signTypeOverride;
   const signed: Record<string, string> = {
     ...params,
     sign: options.signOverride ?? signParams(params, options.key),
@@ -112,9 +105,7 @@ export async function mapiCall(options: MapiCallOptions): Promise<MapiReply> {
   if (signType !== null) signed["sign_type"] = signType;
   let response: Response;
   if ((options.httpMethod ?? "POST") === "GET") {
-    response = await fetch(
-      `${options.gatewayUrl}?${new URLSearchParams(signed).toString()}`,
-    );
+    response = await fetch(`${options.gatewayUrl}?${new URLSearchParams(signed).toString()}`);
   } else {
     const charset = signed["_input_charset"];
     const body = { ...signed };
@@ -165,9 +156,7 @@ export type OpenApiReply = {
 };
 
 /** Signs an OpenAPI request (all params but `sign`) and POSTs it the way alipay-sdk does: common params in the URL, biz_content in the body. */
-export async function openApiCall(
-  options: OpenApiCallOptions,
-): Promise<OpenApiReply> {
+export async function openApiCall(options: OpenApiCallOptions): Promise<OpenApiReply> {
   const common = defined({
     app_id: options.appId,
     method: options.method,
@@ -183,12 +172,7 @@ export async function openApiCall(
     else common[k] = v;
   }
   const bizContent = JSON.stringify(options.bizContent);
-  const sign =
-    options.signOverride ??
-    signOpenApiParams(
-      { ...common, biz_content: bizContent },
-      options.privateKey,
-    );
+  const sign = options.signOverride ?? signOpenApiParams({ ...common, biz_content: bizContent }, options.privateKey);
   const query = new URLSearchParams({ ...common, sign }).toString();
   const response = await fetch(`${options.gatewayUrl}?${query}`, {
     method: "POST",
@@ -205,17 +189,14 @@ export async function openApiCall(
     parsed = {};
   }
   const responseKey = Object.keys(parsed).find((k) => k.endsWith("_response"));
-  const inner = (
-    responseKey === undefined ? {} : parsed[responseKey]
-  ) as Record<string, unknown>;
+  const inner = (responseKey === undefined ? {} : parsed[responseKey]) as Record<string, unknown>;
   return {
     status: response.status,
     text: body,
     responseKey,
     response: inner,
     code: typeof inner["code"] === "string" ? inner["code"] : undefined,
-    subCode:
-      typeof inner["sub_code"] === "string" ? inner["sub_code"] : undefined,
+    subCode: typeof inner["sub_code"] === "string" ? inner["sub_code"] : undefined,
     sign: typeof parsed["sign"] === "string" ? parsed["sign"] : undefined,
     verify: (key) => verifyOpenApiResponse(body, options.method, key).ok,
   };

@@ -76,15 +76,38 @@ let counter = 0;
 /** `seedPasswordParams`: scrypt parameters of the seeded admin's hash (default: the harness's password parameters). */
 export async function createHarness(
   provider: DbProvider,
-  opts: { pgUrl?: string; overrides?: Partial<PlatformDeps>; withTicketKeys?: boolean; alipay?: AlipayGateway | ((clock: FakeClock) => AlipayGateway); seedPasswordParams?: ScryptParams } = {},
+  opts: {
+    pgUrl?: string;
+    overrides?: Partial<PlatformDeps>;
+    withTicketKeys?: boolean;
+    alipay?: AlipayGateway | ((clock: FakeClock) => AlipayGateway);
+    seedPasswordParams?: ScryptParams;
+  } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase(provider, opts.pgUrl);
   const overrides = { passwordParams: TEST_PASSWORD_PARAMS, ...opts.overrides };
   const clock = new FakeClock(START);
   const ticketKeys: Record<string, string> = {};
-  if (opts.withTicketKeys) for (const a of DEMO_ATTRACTIONS) ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  await seed(tdb.db, { now: clock.now(), days: 1, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, kioskPairingCode: DEMO_PAIRING_CODE, passwordParams: opts.seedPasswordParams ?? overrides.passwordParams, ...(opts.withTicketKeys ? { ticketKeys } : {}) });
-  const platform = createPlatformServices({ db: tdb.db, clock, log: silentLogger, sessionTtlMinutes: 60, eventsPollIntervalMs: 25, ...overrides });
+  if (opts.withTicketKeys)
+    for (const a of DEMO_ATTRACTIONS)
+      ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  await seed(tdb.db, {
+    now: clock.now(),
+    days: 1,
+    adminEmail: ADMIN_EMAIL,
+    adminPassword: ADMIN_PASSWORD,
+    kioskPairingCode: DEMO_PAIRING_CODE,
+    passwordParams: opts.seedPasswordParams ?? overrides.passwordParams,
+    ...(opts.withTicketKeys ? { ticketKeys } : {}),
+  });
+  const platform = createPlatformServices({
+    db: tdb.db,
+    clock,
+    log: silentLogger,
+    sessionTtlMinutes: 60,
+    eventsPollIntervalMs: 25,
+    ...overrides,
+  });
   const money = createMoneyServices({
     db: tdb.db,
     clock,

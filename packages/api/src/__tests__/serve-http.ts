@@ -58,15 +58,28 @@ export async function callTrpc<T = unknown>(
 ): Promise<TrpcAnswer<T>> {
   const type = opts.type ?? "mutation";
   const encoded = superjson.serialize(input);
-  const url = type === "query" ? `${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(encoded))}` : `${baseUrl}/api/trpc/${path}`;
+  const url =
+    type === "query"
+      ? `${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(encoded))}`
+      : `${baseUrl}/api/trpc/${path}`;
   const res = await fetch(url, {
     method: type === "query" ? "GET" : "POST",
     headers: { ...(type === "mutation" ? { "content-type": "application/json" } : {}), ...opts.headers },
     ...(type === "mutation" ? { body: JSON.stringify(encoded) } : {}),
   });
-  const body = (await res.json()) as { result?: { data: { json: unknown; meta?: unknown } }; error?: { json: { data: { code: string; details?: Record<string, unknown> | null } } } };
+  const body = (await res.json()) as {
+    result?: { data: { json: unknown; meta?: unknown } };
+    error?: { json: { data: { code: string; details?: Record<string, unknown> | null } } };
+  };
   const setCookies = res.headers.getSetCookie();
-  if (body.error) return { status: res.status, data: undefined as T, error: body.error.json.data.code, details: body.error.json.data.details ?? null, setCookies };
+  if (body.error)
+    return {
+      status: res.status,
+      data: undefined as T,
+      error: body.error.json.data.code,
+      details: body.error.json.data.details ?? null,
+      setCookies,
+    };
   const data = superjson.deserialize<T>(body.result!.data as Parameters<typeof superjson.deserialize>[0]);
   return { status: res.status, data, error: null, details: null, setCookies };
 }
@@ -103,7 +116,11 @@ export function serveStreaming(handler: FetchHandler): Promise<{ server: Server;
           req.resume();
         },
       });
-      const request = new Request(`${origin()}${req.url ?? "/"}`, { method, headers, ...(hasBody ? { body, duplex: "half" } : {}) } as RequestInit);
+      const request = new Request(`${origin()}${req.url ?? "/"}`, {
+        method,
+        headers,
+        ...(hasBody ? { body, duplex: "half" } : {}),
+      } as RequestInit);
       const response = await handler(request);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));

@@ -66,9 +66,7 @@ const DEFAULT_SESSION_MAX_HOURS = 12;
 const API_KEY_TOUCH_INTERVAL_MS = 60_000;
 
 export function parseScopes(text: string): ApiScope[] {
-  return text
-    .split(/\s+/)
-    .filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
+  return text.split(/\s+/).filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
 }
 
 /**
@@ -99,16 +97,25 @@ export class AuthService {
    * the browser's device token (the `kiosk_device` cookie: new, or the one it sent). During the
    * account's back-off only a known device gets its password checked (login-guard.ts).
    */
-  async login(input: { email: string; password: string; ip: string; deviceToken?: string | null }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity; deviceToken: string }> {
+  async login(input: {
+    email: string;
+    password: string;
+    ip: string;
+    deviceToken?: string | null;
+  }): Promise<{ token: string; expiresAt: Date; staff: StaffIdentity; deviceToken: string }> {
     const email = input.email.trim().toLowerCase();
     const user = await this.o.db.staffUser.findUnique({ where: { email } });
     const now = this.o.clock.now();
     const isInBackoff = !!user?.loginDelayUntil && user.loginDelayUntil > now;
     if (user && isInBackoff && !(await this.guard.isKnownDevice(user.id, input.deviceToken))) {
       const retryAfterSec = Math.ceil((user.loginDelayUntil!.getTime() - now.getTime()) / 1000);
-      throw new KioskError("TOO_MANY_REQUESTS", `Too many wrong passwords for this account: retry in ${retryAfterSec} s, or sign in from a browser you used before.`, {
-        details: { retryAfterSec, reason: "account_backoff" },
-      });
+      throw new KioskError(
+        "TOO_MANY_REQUESTS",
+        `Too many wrong passwords for this account: retry in ${retryAfterSec} s, or sign in from a browser you used before.`,
+        {
+          details: { retryAfterSec, reason: "account_backoff" },
+        },
+      );
     }
     this.dummyHash ??= this.passwords.hash("not-a-real-password");
     const isPasswordOk = await this.passwords.verify(input.password, user?.passwordHash ?? (await this.dummyHash));
@@ -117,23 +124,47 @@ export class AuthService {
       await this.o.audit.record({
         actor: { type: "staff", id: user?.id ?? null },
         action: "auth.login_failed",
-        details: { email, ip: input.ip, reason: !user ? "unknown_email" : !isPasswordOk ? "bad_password" : "inactive", ...(failedLogins ? { failedLogins } : {}) },
+        details: {
+          email,
+          ip: input.ip,
+          reason: !user ? "unknown_email" : !isPasswordOk ? "bad_password" : "inactive",
+          ...(failedLogins ? { failedLogins } : {}),
+        },
       });
       throw new KioskError("UNAUTHORIZED", "E-mail or password is wrong, or the account is deactivated.");
     }
     // A success during the back-off (known device) leaves the count: the delay keeps growing for the guesser.
     const data: { failedLogins?: number; loginDelayUntil?: null; passwordHash?: string } = {};
-    if (!isInBackoff && (user.failedLogins > 0 || user.loginDelayUntil)) Object.assign(data, { failedLogins: 0, loginDelayUntil: null });
+    if (!isInBackoff && (user.failedLogins > 0 || user.loginDelayUntil))
+      Object.assign(data, { failedLogins: 0, loginDelayUntil: null });
     if (this.passwords.needsRehash(user.passwordHash)) data.passwordHash = await this.passwords.hash(input.password);
     if (Object.keys(data).length > 0) await this.o.db.staffUser.update({ where: { id: user.id }, data });
-    if (data.passwordHash) await this.o.audit.record({ actor: { type: "system", id: null }, action: "auth.password_rehashed", target: { type: "staff_user", id: user.id }, details: { params: this.passwords.params } });
+    if (data.passwordHash)
+      await this.o.audit.record({
+        actor: { type: "system", id: null },
+        action: "auth.password_rehashed",
+        target: { type: "staff_user", id: user.id },
+        details: { params: this.passwords.params },
+      });
     const deviceToken = await this.guard.rememberDevice(user.id, input.deviceToken, now);
     const token = newSessionToken();
     const expiresAt = new Date(now.getTime() + Math.min(this.sessionTtlMs, this.sessionMaxMs));
     const sessionId = newId("ses");
-    await this.o.db.staffSession.create({ data: { id: sessionId, userId: user.id, tokenHash: hashToken(token), expiresAt, createdAt: now } });
-    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.login", target: { type: "staff_session", id: sessionId }, details: { ip: input.ip, hasDeviceCookie: deviceToken === input.deviceToken } });
-    return { token, expiresAt, staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole }, deviceToken };
+    await this.o.db.staffSession.create({
+      data: { id: sessionId, userId: user.id, tokenHash: hashToken(token), expiresAt, createdAt: now },
+    });
+    await this.o.audit.record({
+      actor: { type: "staff", id: user.id },
+      action: "auth.login",
+      target: { type: "staff_session", id: sessionId },
+      details: { ip: input.ip, hasDeviceCookie: deviceToken === input.deviceToken },
+    });
+    return {
+      token,
+      expiresAt,
+      staff: { id: user.id, email: user.email, name: user.name, role: user.role as StaffRole },
+      deviceToken,
+    };
   }
 
   /** Accounts that entered the login back-off since `since` (newest first), with their state now. */
@@ -145,28 +176,62 @@ export class AuthService {
    * A signed-in staff member changes their own password: the current one must be right (a wrong
    * one counts toward the back-off); every other session of the account ends.
    */
-  async changePassword(input: { userId: string; sessionId: string; currentPassword: string; newPassword: string; ip: string }): Promise<{ sessionsRevoked: number }> {
+  async changePassword(input: {
+    userId: string;
+    sessionId: string;
+    currentPassword: string;
+    newPassword: string;
+    ip: string;
+  }): Promise<{ sessionsRevoked: number }> {
     const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
     if (!user) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
     if (!(await this.passwords.verify(input.currentPassword, user.passwordHash))) {
       const failedLogins = await this.guard.recordFailure(user.id, user.email, input.ip);
-      await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.password_change_failed", target: { type: "staff_user", id: user.id }, details: { ip: input.ip, failedLogins } });
+      await this.o.audit.record({
+        actor: { type: "staff", id: user.id },
+        action: "auth.password_change_failed",
+        target: { type: "staff_user", id: user.id },
+        details: { ip: input.ip, failedLogins },
+      });
       throw new KioskError("UNAUTHORIZED", "The current password is wrong.");
     }
     const passwordHash = await this.passwords.hash(input.newPassword);
-    await this.o.db.staffUser.update({ where: { id: user.id }, data: { passwordHash, failedLogins: 0, loginDelayUntil: null } });
-    const r = await this.o.db.staffSession.updateMany({ where: { userId: user.id, revokedAt: null, id: { not: input.sessionId } }, data: { revokedAt: this.o.clock.now() } });
-    await this.o.audit.record({ actor: { type: "staff", id: user.id }, action: "auth.password_changed", target: { type: "staff_user", id: user.id }, details: { ip: input.ip, sessionsRevoked: r.count } });
+    await this.o.db.staffUser.update({
+      where: { id: user.id },
+      data: { passwordHash, failedLogins: 0, loginDelayUntil: null },
+    });
+    const r = await this.o.db.staffSession.updateMany({
+      where: { userId: user.id, revokedAt: null, id: { not: input.sessionId } },
+      data: { revokedAt: this.o.clock.now() },
+    });
+    await this.o.audit.record({
+      actor: { type: "staff", id: user.id },
+      action: "auth.password_changed",
+      target: { type: "staff_user", id: user.id },
+      details: { ip: input.ip, sessionsRevoked: r.count },
+    });
     return { sessionsRevoked: r.count };
   }
 
   /** An admin sets another account's password (forgotten password): all its sessions end, the back-off clears. */
-  async setPassword(input: { userId: string; newPassword: string; reason: string }, actor: Actor): Promise<{ sessionsRevoked: number }> {
+  async setPassword(
+    input: { userId: string; newPassword: string; reason: string },
+    actor: Actor,
+  ): Promise<{ sessionsRevoked: number }> {
     const passwordHash = await this.passwords.hash(input.newPassword);
-    const r = await this.o.db.staffUser.updateMany({ where: { id: input.userId }, data: { passwordHash, failedLogins: 0, loginDelayUntil: null } });
+    const r = await this.o.db.staffUser.updateMany({
+      where: { id: input.userId },
+      data: { passwordHash, failedLogins: 0, loginDelayUntil: null },
+    });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
     const sessionsRevoked = await this.revokeAllSessions(input.userId);
-    await this.o.audit.record({ actor, action: "staff.set_password", target: { type: "staff_user", id: input.userId }, reason: input.reason, details: { sessionsRevoked } });
+    await this.o.audit.record({
+      actor,
+      action: "staff.set_password",
+      target: { type: "staff_user", id: input.userId },
+      reason: input.reason,
+      details: { sessionsRevoked },
+    });
     return { sessionsRevoked };
   }
 
@@ -177,9 +242,19 @@ export class AuthService {
    * TTL from now, but never beyond the absolute lifetime.
    */
   async authenticateSession(token: string): Promise<SessionInfo | null> {
-    const session = await this.o.db.staffSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+    const session = await this.o.db.staffSession.findUnique({
+      where: { tokenHash: hashToken(token) },
+      include: { user: true },
+    });
     const now = this.o.clock.now();
-    if (!session || session.revokedAt || session.expiresAt <= now || !session.user.isActive || !isStaffRole(session.user.role)) return null;
+    if (
+      !session ||
+      session.revokedAt ||
+      session.expiresAt <= now ||
+      !session.user.isActive ||
+      !isStaffRole(session.user.role)
+    )
+      return null;
     const hardEndMs = session.createdAt.getTime() + this.sessionMaxMs;
     if (hardEndMs <= now.getTime()) return null;
     let expiresAt = session.expiresAt;
@@ -199,44 +274,85 @@ export class AuthService {
     const session = await this.o.db.staffSession.findUnique({ where: { tokenHash: hashToken(token) } });
     if (!session || session.revokedAt) return;
     await this.o.db.staffSession.update({ where: { id: session.id }, data: { revokedAt: this.o.clock.now() } });
-    await this.o.audit.record({ actor: { type: "staff", id: session.userId }, action: "auth.logout", target: { type: "staff_session", id: session.id } });
+    await this.o.audit.record({
+      actor: { type: "staff", id: session.userId },
+      action: "auth.logout",
+      target: { type: "staff_session", id: session.id },
+    });
   }
 
   /** Ends every session of a user (deactivation, password change). */
   async revokeAllSessions(userId: string): Promise<number> {
-    const r = await this.o.db.staffSession.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: this.o.clock.now() } });
+    const r = await this.o.db.staffSession.updateMany({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: this.o.clock.now() },
+    });
     return r.count;
   }
 
   // ----------------------------------------------------------------- staff admin
 
-  async createStaffUser(input: { email: string; name: string; password: string; role: StaffRole }, actor: Actor): Promise<StaffIdentity> {
+  async createStaffUser(
+    input: { email: string; name: string; password: string; role: StaffRole },
+    actor: Actor,
+  ): Promise<StaffIdentity> {
     const email = input.email.trim().toLowerCase();
     const id = newId("stf");
     try {
-      await this.o.db.staffUser.create({ data: { id, email, name: input.name, passwordHash: await this.passwords.hash(input.password), role: input.role, createdAt: this.o.clock.now() } });
+      await this.o.db.staffUser.create({
+        data: {
+          id,
+          email,
+          name: input.name,
+          passwordHash: await this.passwords.hash(input.password),
+          role: input.role,
+          createdAt: this.o.clock.now(),
+        },
+      });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new KioskError("CONFLICT", `A staff account with e-mail ${email} already exists.`);
+      if (isUniqueViolation(e))
+        throw new KioskError("CONFLICT", `A staff account with e-mail ${email} already exists.`);
       throw e;
     }
-    await this.o.audit.record({ actor, action: "staff.create", target: { type: "staff_user", id }, details: { email, role: input.role } });
+    await this.o.audit.record({
+      actor,
+      action: "staff.create",
+      target: { type: "staff_user", id },
+      details: { email, role: input.role },
+    });
     return { id, email, name: input.name, role: input.role };
   }
 
   async deactivateStaffUser(input: { userId: string; reason: string }, actor: Actor): Promise<void> {
-    if (actor.id === input.userId) throw new KioskError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
+    if (actor.id === input.userId)
+      throw new KioskError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
     const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
     if (!user) throw new KioskError("NOT_FOUND", `Staff user ${input.userId} does not exist.`);
     if (user.isActive) {
       await this.o.db.staffUser.update({ where: { id: user.id }, data: { isActive: false } });
     }
     const revoked = await this.revokeAllSessions(user.id);
-    await this.o.audit.record({ actor, action: "staff.deactivate", target: { type: "staff_user", id: user.id }, reason: input.reason, details: { sessionsRevoked: revoked } });
+    await this.o.audit.record({
+      actor,
+      action: "staff.deactivate",
+      target: { type: "staff_user", id: user.id },
+      reason: input.reason,
+      details: { sessionsRevoked: revoked },
+    });
   }
 
   async listStaffUsers(): Promise<Array<StaffIdentity & { isActive: boolean; createdAt: Date }>> {
     const rows = await this.o.db.staffUser.findMany({ orderBy: { email: "asc" } });
-    return rows.filter((r) => isStaffRole(r.role)).map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role as StaffRole, isActive: r.isActive, createdAt: r.createdAt }));
+    return rows
+      .filter((r) => isStaffRole(r.role))
+      .map((r) => ({
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        role: r.role as StaffRole,
+        isActive: r.isActive,
+        createdAt: r.createdAt,
+      }));
   }
 
   // ------------------------------------------------------------------ kiosks
@@ -245,9 +361,17 @@ export class AuthService {
   async issuePairingCode(kioskId: string, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
     const code = newPairingCode();
     const expiresAt = new Date(this.o.clock.now().getTime() + this.pairingTtlMs);
-    const r = await this.o.db.kiosk.updateMany({ where: { id: kioskId }, data: { pairingCodeHash: hashPairingCode(code), pairingExpiresAt: expiresAt } });
+    const r = await this.o.db.kiosk.updateMany({
+      where: { id: kioskId },
+      data: { pairingCodeHash: hashPairingCode(code), pairingExpiresAt: expiresAt },
+    });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `Kiosk ${kioskId} is not registered.`);
-    await this.o.audit.record({ actor, action: "kiosk.issue_pairing_code", target: { type: "kiosk", id: kioskId }, details: { expiresAt } });
+    await this.o.audit.record({
+      actor,
+      action: "kiosk.issue_pairing_code",
+      target: { type: "kiosk", id: kioskId },
+      details: { expiresAt },
+    });
     return { code, expiresAt };
   }
 
@@ -262,24 +386,48 @@ export class AuthService {
     const kiosk = await this.o.db.kiosk.findUnique({ where: { pairingCodeHash: codeHash } });
     const isExpired = kiosk?.pairingExpiresAt ? kiosk.pairingExpiresAt <= now : false;
     if (!kiosk || isExpired) {
-      await this.o.audit.record({ actor: { type: "kiosk", id: kiosk?.id ?? null }, action: "kiosk.pair_failed", details: { ip: input.ip, reason: kiosk ? "expired" : "unknown_code" } });
-      throw new KioskError("UNAUTHORIZED", "The pairing code is wrong, expired or already used. Ask staff for a new one.");
+      await this.o.audit.record({
+        actor: { type: "kiosk", id: kiosk?.id ?? null },
+        action: "kiosk.pair_failed",
+        details: { ip: input.ip, reason: kiosk ? "expired" : "unknown_code" },
+      });
+      throw new KioskError(
+        "UNAUTHORIZED",
+        "The pairing code is wrong, expired or already used. Ask staff for a new one.",
+      );
     }
     const credential = newKioskCredential();
     const r = await this.o.db.kiosk.updateMany({
       where: { id: kiosk.id, pairingCodeHash: codeHash },
       data: { pairingCodeHash: null, pairingExpiresAt: null, credentialHash: hashToken(credential), pairedAt: now },
     });
-    if (r.count !== 1) throw new KioskError("UNAUTHORIZED", "The pairing code is wrong, expired or already used. Ask staff for a new one.");
-    await this.o.audit.record({ actor: { type: "kiosk", id: kiosk.id }, action: "kiosk.pair", target: { type: "kiosk", id: kiosk.id }, details: { ip: input.ip } });
-    return { credential, kiosk: { id: kiosk.id, attractionId: kiosk.attractionId, name: kiosk.name, isInService: kiosk.isInService } };
+    if (r.count !== 1)
+      throw new KioskError(
+        "UNAUTHORIZED",
+        "The pairing code is wrong, expired or already used. Ask staff for a new one.",
+      );
+    await this.o.audit.record({
+      actor: { type: "kiosk", id: kiosk.id },
+      action: "kiosk.pair",
+      target: { type: "kiosk", id: kiosk.id },
+      details: { ip: input.ip },
+    });
+    return {
+      credential,
+      kiosk: { id: kiosk.id, attractionId: kiosk.attractionId, name: kiosk.name, isInService: kiosk.isInService },
+    };
   }
 
   /** Ends a kiosk's device credential (lost or stolen device); it must be paired again with a new code. */
   async revokeKioskCredential(input: { kioskId: string; reason: string }, actor: Actor): Promise<void> {
     const r = await this.o.db.kiosk.updateMany({ where: { id: input.kioskId }, data: { credentialHash: null } });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `Kiosk ${input.kioskId} is not registered.`);
-    await this.o.audit.record({ actor, action: "kiosk.revoke_credential", target: { type: "kiosk", id: input.kioskId }, reason: input.reason });
+    await this.o.audit.record({
+      actor,
+      action: "kiosk.revoke_credential",
+      target: { type: "kiosk", id: input.kioskId },
+      reason: input.reason,
+    });
   }
 
   async authenticateKiosk(credential: string): Promise<KioskIdentity | null> {
@@ -289,28 +437,65 @@ export class AuthService {
 
   // ---------------------------------------------------------------- API keys
 
-  async createApiKey(input: { attractionId: string; name: string; scopes: readonly ApiScope[] }, actor: Actor): Promise<{ key: string; client: ApiClientIdentity }> {
-    const attraction = await this.o.db.attraction.findUnique({ where: { id: input.attractionId }, select: { id: true } });
+  async createApiKey(
+    input: { attractionId: string; name: string; scopes: readonly ApiScope[] },
+    actor: Actor,
+  ): Promise<{ key: string; client: ApiClientIdentity }> {
+    const attraction = await this.o.db.attraction.findUnique({
+      where: { id: input.attractionId },
+      select: { id: true },
+    });
     if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} does not exist.`);
     const { key, prefix } = newApiKey();
     const id = newId("apc");
     const scopes = [...new Set(input.scopes)];
     await this.o.db.apiClient.create({
-      data: { id, attractionId: input.attractionId, name: input.name, keyPrefix: prefix, keyHash: hashToken(key), scopes: scopes.join(" "), createdAt: this.o.clock.now() },
+      data: {
+        id,
+        attractionId: input.attractionId,
+        name: input.name,
+        keyPrefix: prefix,
+        keyHash: hashToken(key),
+        scopes: scopes.join(" "),
+        createdAt: this.o.clock.now(),
+      },
     });
-    await this.o.audit.record({ actor, action: "api_client.create", target: { type: "api_client", id }, details: { name: input.name, scopes, keyPrefix: prefix } });
+    await this.o.audit.record({
+      actor,
+      action: "api_client.create",
+      target: { type: "api_client", id },
+      details: { name: input.name, scopes, keyPrefix: prefix },
+    });
     return { key, client: { id, attractionId: input.attractionId, name: input.name, scopes } };
   }
 
   async revokeApiKey(input: { apiClientId: string; reason: string }, actor: Actor): Promise<void> {
     const r = await this.o.db.apiClient.updateMany({ where: { id: input.apiClientId }, data: { isActive: false } });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `API client ${input.apiClientId} does not exist.`);
-    await this.o.audit.record({ actor, action: "api_client.revoke", target: { type: "api_client", id: input.apiClientId }, reason: input.reason });
+    await this.o.audit.record({
+      actor,
+      action: "api_client.revoke",
+      target: { type: "api_client", id: input.apiClientId },
+      reason: input.reason,
+    });
   }
 
-  async listApiClients(attractionId?: string): Promise<Array<ApiClientIdentity & { keyPrefix: string; isActive: boolean; lastUsedAt: Date | null; createdAt: Date }>> {
+  async listApiClients(
+    attractionId?: string,
+  ): Promise<
+    Array<ApiClientIdentity & { keyPrefix: string; isActive: boolean; lastUsedAt: Date | null; createdAt: Date }>
+  > {
     const rows = await this.o.db.apiClient.findMany({ where: { attractionId }, orderBy: { createdAt: "desc" } });
-    return rows.map((r) => ({ id: r.id, attractionId: r.attractionId, name: r.name, scopes: parseScopes(r.scopes), keyPrefix: r.keyPrefix, isActive: r.isActive, lastUsedAt: r.lastUsedAt, createdAt: r.createdAt }));
+    return rows.map((r) => ({
+      id: r.id,
+      attractionId: r.attractionId,
+      name: r.name,
+      scopes: parseScopes(r.scopes),
+      keyPrefix: r.keyPrefix,
+      isActive: r.isActive,
+      lastUsedAt: r.lastUsedAt,
+      createdAt: r.createdAt,
+    }));
   }
 
   async authenticateApiKey(key: string): Promise<ApiClientIdentity | null> {
@@ -320,7 +505,9 @@ export class AuthService {
     if (!c || !c.isActive || !safeEqualHex(c.keyHash, hashToken(key))) return null;
     const now = this.o.clock.now();
     if (!c.lastUsedAt || now.getTime() - c.lastUsedAt.getTime() > API_KEY_TOUCH_INTERVAL_MS) {
-      await this.o.db.apiClient.update({ where: { id: c.id }, data: { lastUsedAt: now } }).catch((e: unknown) => this.o.log.warn("api key lastUsedAt update failed", { error: e }));
+      await this.o.db.apiClient
+        .update({ where: { id: c.id }, data: { lastUsedAt: now } })
+        .catch((e: unknown) => this.o.log.warn("api key lastUsedAt update failed", { error: e }));
     }
     return { id: c.id, attractionId: c.attractionId, name: c.name, scopes: parseScopes(c.scopes) };
   }

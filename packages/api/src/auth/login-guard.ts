@@ -19,7 +19,10 @@ export const LOGIN_BACKOFF = { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs:
 
 export function loginDelayMs(failedLogins: number): number {
   if (failedLogins < LOGIN_BACKOFF.freeFailures) return 0;
-  return Math.min(LOGIN_BACKOFF.maxDelayMs, LOGIN_BACKOFF.baseDelayMs * 2 ** (failedLogins - LOGIN_BACKOFF.freeFailures));
+  return Math.min(
+    LOGIN_BACKOFF.maxDelayMs,
+    LOGIN_BACKOFF.baseDelayMs * 2 ** (failedLogins - LOGIN_BACKOFF.freeFailures),
+  );
 }
 
 export interface LoginAlert {
@@ -38,14 +41,23 @@ export class LoginGuard {
   /** Counts a wrong password and sets the delay; entering the back-off is audited. Returns the count. */
   async recordFailure(userId: string, email: string, ip: string): Promise<number> {
     const now = this.o.clock.now();
-    const u = await this.o.db.staffUser.update({ where: { id: userId }, data: { failedLogins: { increment: 1 }, lastFailedLoginAt: now }, select: { failedLogins: true } });
+    const u = await this.o.db.staffUser.update({
+      where: { id: userId },
+      data: { failedLogins: { increment: 1 }, lastFailedLoginAt: now },
+      select: { failedLogins: true },
+    });
     const delayMs = loginDelayMs(u.failedLogins);
     if (delayMs > 0) {
       const loginDelayUntil = new Date(now.getTime() + delayMs);
       await this.o.db.staffUser.update({ where: { id: userId }, data: { loginDelayUntil } });
       if (u.failedLogins === LOGIN_BACKOFF.freeFailures) {
         this.o.log.warn("staff account in login back-off", { userId, failedLogins: u.failedLogins, ip });
-        await this.o.audit.record({ actor: { type: "system", id: null }, action: "auth.login_backoff", target: { type: "staff_user", id: userId }, details: { email, failedLogins: u.failedLogins, ip, loginDelayUntil } });
+        await this.o.audit.record({
+          actor: { type: "system", id: null },
+          action: "auth.login_backoff",
+          target: { type: "staff_user", id: userId },
+          details: { email, failedLogins: u.failedLogins, ip, loginDelayUntil },
+        });
       }
     }
     return u.failedLogins;
@@ -53,13 +65,17 @@ export class LoginGuard {
 
   async isKnownDevice(userId: string, deviceToken: string | null | undefined): Promise<boolean> {
     if (!deviceToken?.startsWith(`${DEVICE_TOKEN_PREFIX}_`)) return false;
-    const d = await this.o.db.staffDevice.findUnique({ where: { userId_tokenHash: { userId, tokenHash: hashToken(deviceToken) } }, select: { id: true } });
+    const d = await this.o.db.staffDevice.findUnique({
+      where: { userId_tokenHash: { userId, tokenHash: hashToken(deviceToken) } },
+      select: { id: true },
+    });
     return !!d;
   }
 
   /** Records the browser as a known device of `userId` (keeping its token when it has one); returns the token. */
   async rememberDevice(userId: string, deviceToken: string | null | undefined, now: Date): Promise<string> {
-    const token = deviceToken?.startsWith(`${DEVICE_TOKEN_PREFIX}_`) && deviceToken.length <= 100 ? deviceToken : newDeviceToken();
+    const token =
+      deviceToken?.startsWith(`${DEVICE_TOKEN_PREFIX}_`) && deviceToken.length <= 100 ? deviceToken : newDeviceToken();
     const tokenHash = hashToken(token);
     await this.o.db.staffDevice.upsert({
       where: { userId_tokenHash: { userId, tokenHash } },
@@ -76,7 +92,14 @@ export class LoginGuard {
     for (const e of entries) if (e.targetId && !firstPerUser.has(e.targetId)) firstPerUser.set(e.targetId, e.createdAt);
     const users = await this.o.db.staffUser.findMany({ where: { id: { in: [...firstPerUser.keys()] } } });
     return users
-      .map((u) => ({ userId: u.id, email: u.email, at: firstPerUser.get(u.id)!, failedLogins: u.failedLogins, loginDelayUntil: u.loginDelayUntil, lastFailedLoginAt: u.lastFailedLoginAt }))
+      .map((u) => ({
+        userId: u.id,
+        email: u.email,
+        at: firstPerUser.get(u.id)!,
+        failedLogins: u.failedLogins,
+        loginDelayUntil: u.loginDelayUntil,
+        lastFailedLoginAt: u.lastFailedLoginAt,
+      }))
       .sort((a, b) => b.at.getTime() - a.at.getTime());
   }
 }

@@ -46,7 +46,11 @@ export class PasswordHasher {
   private async slot<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queueLimit) {
-        throw new KioskError("TOO_MANY_REQUESTS", "Too many sign-ins are being checked right now; retry in a few seconds.", { details: { retryAfterSec: 2, reason: "password_queue_full" } });
+        throw new KioskError(
+          "TOO_MANY_REQUESTS",
+          "Too many sign-ins are being checked right now; retry in a few seconds.",
+          { details: { retryAfterSec: 2, reason: "password_queue_full" } },
+        );
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.running += 1;

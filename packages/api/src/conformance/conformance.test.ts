@@ -4,11 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderReportHtml } from "./render-html.ts";
-import {
-  ConformanceReportSchema,
-  STEP_IDS,
-  type ConformanceReport,
-} from "./report.ts";
+import { ConformanceReportSchema, STEP_IDS, type ConformanceReport } from "./report.ts";
 import { readReportFile, writeReportFiles } from "./report-files.ts";
 import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
 import { runConformance } from "./runner.ts";
@@ -33,9 +29,7 @@ describe("conformance validator against the sandbox", () => {
       timeline: own.timeline,
     });
     expect(() => ConformanceReportSchema.parse(report)).not.toThrow();
-    const failed = report.steps
-      .filter((s) => s.status !== "passed")
-      .map((s) => `${s.id}: ${s.reason ?? ""}`);
+    const failed = report.steps.filter((s) => s.status !== "passed").map((s) => `${s.id}: ${s.reason ?? ""}`);
     expect(failed).toEqual([]);
     expect(report.steps.map((s) => s.id)).toEqual([...STEP_IDS]);
     expect(report.summary).toMatchObject({
@@ -44,8 +38,7 @@ describe("conformance validator against the sandbox", () => {
       failed: 0,
       isPassing: true,
     });
-    for (const step of report.steps)
-      expect(step.exchanges.length).toBeGreaterThan(0);
+    for (const step of report.steps) expect(step.exchanges.length).toBeGreaterThan(0);
     const all = report.steps.flatMap((s) => s.exchanges);
     expect(all.some((e) => e.signature === "verified")).toBe(true);
     const tampered = report.steps
@@ -71,9 +64,9 @@ describe("conformance validator against the sandbox", () => {
     try {
       const { jsonPath, htmlPath } = writeReportFiles(report, dir);
       expect(readReportFile(dir, report.runId)).toEqual(report);
-      expect(
-        JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")),
-      ).toEqual(JSON.parse(readFileSync(jsonPath, "utf8")));
+      expect(JSON.parse(readFileSync(join(dir, "latest.json"), "utf8"))).toEqual(
+        JSON.parse(readFileSync(jsonPath, "utf8")),
+      );
       expect(readFileSync(htmlPath, "utf8")).toBe(html);
       expect(() => readReportFile(dir, "../etc/passwd")).toThrow(RangeError);
     } finally {
@@ -95,8 +88,7 @@ describe("conformance validator against the sandbox", () => {
       .flatMap((s) => s.exchanges)
       .filter((e) => e.request.body.includes("alipay.acquire.overseas.spot.pay"));
     expect(pays.length).toBeGreaterThan(0);
-    for (const e of pays)
-      expect(new URLSearchParams(e.request.body).get("notify_url")).toBe(notifyUrl);
+    for (const e of pays) expect(new URLSearchParams(e.request.body).get("notify_url")).toBe(notifyUrl);
   });
 
   it("fails the signed steps when the gateway's public key does not match", async () => {
@@ -129,9 +121,7 @@ describe("conformance validator against the sandbox", () => {
     ]) {
       expect(statuses(report)[id], id).toBe("failed");
     }
-    const signed = report.steps
-      .flatMap((s) => s.exchanges)
-      .filter((e) => e.response?.body.includes("<sign>"));
+    const signed = report.steps.flatMap((s) => s.exchanges).filter((e) => e.response?.body.includes("<sign>"));
     expect(signed.length).toBeGreaterThan(0);
     expect(signed.every((e) => e.signature === "failed")).toBe(true);
   });
@@ -164,18 +154,10 @@ describe("conformance validator against the sandbox", () => {
     const pay = report.steps[0];
     expect(pay?.payments[0]?.state).not.toBe("PAID");
     // Queries never proved there is no trade, so the pay was never resent.
-    const systemError = report.steps.find(
-      (s) => s.id === "system_error_retries",
-    );
+    const systemError = report.steps.find((s) => s.id === "system_error_retries");
     expect(systemError?.reason).toMatch(/^payment state/);
-    expect(
-      systemError?.exchanges.filter((e) => e.operation === "pay"),
-    ).toHaveLength(1);
-    expect(
-      pay?.exchanges.every(
-        (e) => e.reason === "SYSTEM_ERROR" && e.signature === "unsigned",
-      ),
-    ).toBe(true);
+    expect(systemError?.exchanges.filter((e) => e.operation === "pay")).toHaveLength(1);
+    expect(pay?.exchanges.every((e) => e.reason === "SYSTEM_ERROR" && e.signature === "unsigned")).toBe(true);
   });
 });
 
@@ -189,14 +171,7 @@ describe("conformance validator against a live gateway configuration", () => {
       env: "live",
       timeline: own.timeline,
       codes: { pay_success: "280000000100000000" },
-      only: [
-        "pay_success",
-        "pin_wait",
-        "unknown_then_query",
-        "system_error_retries",
-        "cancel_retries",
-        "refund_full",
-      ],
+      only: ["pay_success", "pin_wait", "unknown_then_query", "system_error_retries", "cancel_retries", "refund_full"],
     });
     expect(statuses(report)).toEqual({
       pay_success: "passed",
@@ -209,9 +184,7 @@ describe("conformance validator against a live gateway configuration", () => {
     expect(report.steps.find((s) => s.id === "cancel_retries")?.reason).toBe(
       "needs the sandbox: its operator switch (PUT /sandbox/faults) is not on this gateway",
     );
-    expect(report.steps.find((s) => s.id === "pin_wait")?.reason).toContain(
-      "--code pin_wait=",
-    );
+    expect(report.steps.find((s) => s.id === "pin_wait")?.reason).toContain("--code pin_wait=");
     expect(report.summary.isPassing).toBe(true);
   });
 

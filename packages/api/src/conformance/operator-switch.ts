@@ -26,10 +26,7 @@ export interface SandboxControl {
   /** The trade, or null when the gateway has none for this `out_trade_no`. */
   trade(outTradeNo: string): Promise<SandboxTrade | null>;
   /** A gateway-signed notification for the trade, as sent or altered; not delivered. */
-  notification(
-    outTradeNo: string,
-    request: CraftedNotification,
-  ): Promise<Record<string, string>>;
+  notification(outTradeNo: string, request: CraftedNotification): Promise<Record<string, string>>;
 }
 
 async function call(
@@ -56,19 +53,13 @@ async function call(
     // not JSON: kept as an error below
   }
   if (!res.ok && res.status !== 404)
-    throw new Error(
-      `Sandbox operator API refused ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`,
-    );
+    throw new Error(`Sandbox operator API refused ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return { status: res.status, json };
 }
 
 function operatorClient(baseUrl: string): SandboxControl {
-  const tradePath = (id: string): string =>
-    `/sandbox/trades/${encodeURIComponent(id)}`;
-  const found = (
-    r: { status: number; json: Record<string, unknown> },
-    what: string,
-  ) => {
+  const tradePath = (id: string): string => `/sandbox/trades/${encodeURIComponent(id)}`;
+  const found = (r: { status: number; json: Record<string, unknown> }, what: string) => {
     if (r.status === 404) throw new Error(`The sandbox has no ${what}`);
     return r.json;
   };
@@ -77,10 +68,7 @@ function operatorClient(baseUrl: string): SandboxControl {
       found(await call(baseUrl, "PUT", "/sandbox/faults", patch), "fault switch");
     },
     async confirm(outTradeNo) {
-      found(
-        await call(baseUrl, "POST", `${tradePath(outTradeNo)}/confirm`),
-        `trade ${outTradeNo}`,
-      );
+      found(await call(baseUrl, "POST", `${tradePath(outTradeNo)}/confirm`), `trade ${outTradeNo}`);
     },
     async trade(outTradeNo) {
       const r = await call(baseUrl, "GET", tradePath(outTradeNo));
@@ -90,19 +78,12 @@ function operatorClient(baseUrl: string): SandboxControl {
         status: String(t["status"]),
         amountMinor: Number(t["amountMinor"]),
         refundedMinor: Number(t["refundedMinor"]),
-        ...(t["cancelAction"] === "close" || t["cancelAction"] === "refund"
-          ? { cancelAction: t["cancelAction"] }
-          : {}),
+        ...(t["cancelAction"] === "close" || t["cancelAction"] === "refund" ? { cancelAction: t["cancelAction"] } : {}),
       };
     },
     async notification(outTradeNo, request) {
       const json = found(
-        await call(
-          baseUrl,
-          "POST",
-          `${tradePath(outTradeNo)}/notification`,
-          request,
-        ),
+        await call(baseUrl, "POST", `${tradePath(outTradeNo)}/notification`, request),
         `trade ${outTradeNo} (or no notification route)`,
       );
       return json["params"] as Record<string, string>;
@@ -114,9 +95,7 @@ function operatorClient(baseUrl: string): SandboxControl {
  * The operator switch at `baseUrl` when it is our sandbox's: `GET /sandbox/faults` answers
  * with its fault counters. Null for any other gateway.
  */
-export async function detectOperatorSwitch(
-  baseUrl: string,
-): Promise<SandboxControl | null> {
+export async function detectOperatorSwitch(baseUrl: string): Promise<SandboxControl | null> {
   try {
     const res = await fetch(new URL("/sandbox/faults", baseUrl), {
       signal: AbortSignal.timeout(5_000),
@@ -126,8 +105,7 @@ export async function detectOperatorSwitch(
     const body = (await res.json()) as {
       faults?: { systemErrorNext?: unknown; cancelSystemErrorNext?: unknown };
     };
-    return typeof body.faults?.systemErrorNext === "number" &&
-      typeof body.faults.cancelSystemErrorNext === "number"
+    return typeof body.faults?.systemErrorNext === "number" && typeof body.faults.cancelSystemErrorNext === "number"
       ? operatorClient(baseUrl)
       : null;
   } catch {

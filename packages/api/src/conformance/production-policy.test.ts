@@ -101,9 +101,7 @@ describe("the validator's own conduct against a configured gateway", () => {
     }
     expect(pinWait.status, pinWait.reason).toBe("passed");
     // The validator checks the same of the server it drives.
-    expect(
-      pinWait.checks.find((c) => c.name.startsWith("query schedule")),
-    ).toMatchObject({ ok: true });
+    expect(pinWait.checks.find((c) => c.name.startsWith("query schedule"))).toMatchObject({ ok: true });
   });
 
   it.each(["mapi", "openapi"] as const)(
@@ -131,9 +129,7 @@ describe("the validator's own conduct against a configured gateway", () => {
       const [first, ...resent] = pays;
       expect(new Set(pays.map((e) => e.partnerTransId)).size).toBe(1);
       for (const pay of resent) expect(pay.repeatOf).toBe(first?.seq);
-      expect(
-        s.checks.find((c) => c.name.startsWith("pay resent")),
-      ).toMatchObject({ ok: true });
+      expect(s.checks.find((c) => c.name.startsWith("pay resent"))).toMatchObject({ ok: true });
     },
   );
 
@@ -172,9 +168,7 @@ describe("the validator's own conduct against a configured gateway", () => {
     expect(s.payments[0]?.state).not.toBe("PAID");
     const pays = s.exchanges.filter((e) => e.operation === "pay");
     expect(pays).toHaveLength(3);
-    expect(
-      s.checks.find((c) => c.name.startsWith("pay resent")),
-    ).toMatchObject({ ok: true });
+    expect(s.checks.find((c) => c.name.startsWith("pay resent"))).toMatchObject({ ok: true });
   });
 });
 
@@ -217,9 +211,7 @@ describe("the query-schedule check", () => {
     ];
     const checks = new Checks();
     checkQuerySchedule(cancelling, checks);
-    expect(checks.list).toMatchObject([
-      { ok: false, detail: "query #4 1.0 s after query #3" },
-    ]);
+    expect(checks.list).toMatchObject([{ ok: false, detail: "query #4 1.0 s after query #3" }]);
   });
 });
 
@@ -247,9 +239,7 @@ describe("steps that need our sandbox's operator switch", () => {
         "late_success_after_cancel",
       ],
     });
-    expect(
-      Object.fromEntries(report.steps.map((s) => [s.id, s.status])),
-    ).toEqual({
+    expect(Object.fromEntries(report.steps.map((s) => [s.id, s.status]))).toEqual({
       pay_success: "passed",
       unknown_then_query: "skipped",
       system_error_retries: "skipped",
@@ -259,9 +249,7 @@ describe("steps that need our sandbox's operator switch", () => {
       late_success_after_cancel: "skipped",
     });
     expect(step(report, "cancel_retries").reason).toMatch(/operator switch/);
-    expect(step(report, "unknown_then_query").reason).toContain(
-      "--code unknown_then_query=",
-    );
+    expect(step(report, "unknown_then_query").reason).toContain("--code unknown_then_query=");
     expect(report.summary.isPassing).toBe(true);
     // Nothing was sent for the skipped cancel step beyond what it needed to find out.
     expect(step(report, "cancel_retries").exchanges).toEqual([]);

@@ -15,41 +15,30 @@ afterEach(async () => {
   own = undefined;
 });
 
-describe.each(["mapi", "openapi"] as const)(
-  "issue 14 steps against the sandbox (%s)",
-  (protocol) => {
-    it("passes notification_proof, refund_confirmed and late_success_after_cancel", async () => {
-      own = await startOwnSandbox({ protocol });
-      const report = await runConformance({
-        gateway: own.gateway,
-        targetKind: "own_sandbox",
-        env: "sandbox",
-        timeline: own.timeline,
-        only: [
-          "notification_proof",
-          "refund_confirmed",
-          "late_success_after_cancel",
-        ],
-      });
-      const failed = report.steps.flatMap((s) =>
-        s.checks.filter((c) => !c.ok).map((c) => `${s.id}: ${c.name}: ${c.detail}`),
-      );
-      expect(failed).toEqual([]);
-      expect(report.steps.map((s) => s.status)).toEqual([
-        "passed",
-        "passed",
-        "passed",
-      ]);
-      const notification = report.steps[0];
-      // One payment per unproven notification plus the honest one, which alone is PAID.
-      expect(notification?.payments.filter((p) => p.state === "PAID")).toHaveLength(1);
-      expect(
-        notification?.payments.filter((p) => p.state === "NEEDS_ATTENTION").length,
-      ).toBe((notification?.payments.length ?? 0) - 1);
-      if (protocol === "openapi") {
-        const ops = report.steps[1]?.exchanges.map((e) => e.operation) ?? [];
-        expect(ops).toContain("refund_query");
-      }
+describe.each(["mapi", "openapi"] as const)("issue 14 steps against the sandbox (%s)", (protocol) => {
+  it("passes notification_proof, refund_confirmed and late_success_after_cancel", async () => {
+    own = await startOwnSandbox({ protocol });
+    const report = await runConformance({
+      gateway: own.gateway,
+      targetKind: "own_sandbox",
+      env: "sandbox",
+      timeline: own.timeline,
+      only: ["notification_proof", "refund_confirmed", "late_success_after_cancel"],
     });
-  },
-);
+    const failed = report.steps.flatMap((s) =>
+      s.checks.filter((c) => !c.ok).map((c) => `${s.id}: ${c.name}: ${c.detail}`),
+    );
+    expect(failed).toEqual([]);
+    expect(report.steps.map((s) => s.status)).toEqual(["passed", "passed", "passed"]);
+    const notification = report.steps[0];
+    // One payment per unproven notification plus the honest one, which alone is PAID.
+    expect(notification?.payments.filter((p) => p.state === "PAID")).toHaveLength(1);
+    expect(notification?.payments.filter((p) => p.state === "NEEDS_ATTENTION").length).toBe(
+      (notification?.payments.length ?? 0) - 1,
+    );
+    if (protocol === "openapi") {
+      const ops = report.steps[1]?.exchanges.map((e) => e.operation) ?? [];
+      expect(ops).toContain("refund_query");
+    }
+  });
+});

@@ -53,10 +53,7 @@ interface Unproven extends CraftedNotification {
 }
 
 /** Signed successes that do not prove the payment, per protocol (`currency` of the payment). */
-function unprovenNotifications(
-  protocol: StepContext["protocol"],
-  currency: string,
-): Unproven[] {
+function unprovenNotifications(protocol: StepContext["protocol"], currency: string): Unproven[] {
   if (protocol === "mapi")
     return [
       { name: "no amount, no currency", omit: ["trans_amount", "total_fee", "currency"] },
@@ -70,9 +67,7 @@ function unprovenNotifications(
       omit: ["total_amount", "receipt_amount", "invoice_amount", "buyer_pay_amount"],
     },
     { name: "another amount", set: { total_amount: "0.01" } },
-    ...(currency !== "CNY"
-      ? [{ name: "no trans_currency (read as CNY)", omit: ["trans_currency"] }]
-      : []),
+    ...(currency !== "CNY" ? [{ name: "no trans_currency (read as CNY)", omit: ["trans_currency"] }] : []),
     { name: "another app_id", set: { app_id: OTHER_APP } },
     { name: "another seller_id", set: { seller_id: OTHER_PARTNER } },
   ];
@@ -92,8 +87,7 @@ async function notificationProof(ctx: StepContext, checks: Checks): Promise<void
   const variants = unprovenNotifications(ctx.protocol, first.row.currency);
   for (const [i, { name, ...request }] of variants.entries()) {
     // One payment per notification: the first unproven one already takes it to a person.
-    const { paymentId, row } =
-      i === 0 ? first : await waitingPayment(ctx, "notification_proof");
+    const { paymentId, row } = i === 0 ? first : await waitingPayment(ctx, "notification_proof");
     const params = await sandbox.notification(row.partnerTransId, {
       ...request,
       tradeStatus: "TRADE_SUCCESS",
@@ -137,15 +131,12 @@ async function refundConfirmed(ctx: StepContext, checks: Checks): Promise<void> 
 async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void> {
   const sandbox = operatorOf(ctx);
   if (REFUND_DELAYED === undefined)
-    throw new Error(
-      "this sandbox has no scenario 0070 (refund_delayed: a refund accepted, its money moving later)",
-    );
+    throw new Error("this sandbox has no scenario 0070 (refund_delayed: a refund accepted, its money moving later)");
   const delayMs = 20_000;
   const code = requireCode(ctx, "refund_confirmed", REFUND_DELAYED, delayMs / 1000);
   const { paymentId, orderId } = await ctx.buy(code);
   ctx.track(paymentId);
-  if (!checks.equal("delayed refund: paid first", await ctx.settle(paymentId), "PAID"))
-    return;
+  if (!checks.equal("delayed refund: paid first", await ctx.settle(paymentId), "PAID")) return;
   const { partnerTransId, amountMinor } = await paymentRow(ctx, paymentId);
   const seen = ctx.exchanges().length;
   await ctx.services.refunds.request({
@@ -160,10 +151,7 @@ async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void>
       .filter((e) => e.operation === "refund" || e.operation === "refund_query");
   // The server may hold a refund for a while (Alipay's night window): wait for its first call.
   const sendBy = (await scheduledUntil(ctx, paymentId)) + ctx.paymentDeadlineMs;
-  while (
-    refundCalls().length === 0 &&
-    ctx.timeline.clock.now().getTime() < sendBy
-  )
+  while (refundCalls().length === 0 && ctx.timeline.clock.now().getTime() < sendBy)
     await ctx.settle(paymentId, ctx.timeline.stepMs);
   const first = refundCalls()[0];
   if (first === undefined) {
@@ -183,7 +171,9 @@ async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void>
     tradeEarly?.refundedMinor === 0 &&
       early.every((r) => r.state !== "succeeded") &&
       (await ticketCount(ctx, orderId)) === 1,
-    `${(delayMs / 2000).toFixed(0)} s after the refund was sent: refund ${early.map((r) => r.state).join(", ") || "none"}, gateway refunded ${tradeEarly?.refundedMinor ?? "?"}, ${refundCalls().map((e) => `${e.operation} ${e.outcome}`).join(", ")}`,
+    `${(delayMs / 2000).toFixed(0)} s after the refund was sent: refund ${early.map((r) => r.state).join(", ") || "none"}, gateway refunded ${tradeEarly?.refundedMinor ?? "?"}, ${refundCalls()
+      .map((e) => `${e.operation} ${e.outcome}`)
+      .join(", ")}`,
   );
   const end = await settleRefund(ctx, paymentId);
   const done = await ctx.db.refund.findMany({
@@ -193,9 +183,7 @@ async function refundMoneyLater(ctx: StepContext, checks: Checks): Promise<void>
   const tradeEnd = await sandbox.trade(partnerTransId);
   const completedAt = done[0]?.completedAt?.getTime();
   // The gateway said so (a refund query, or the refund resent with the same id) once it moved.
-  const proof = refundCalls().find(
-    (e) => e.outcome === "refunded" && Date.parse(e.at) >= acceptedAt + delayMs,
-  );
+  const proof = refundCalls().find((e) => e.outcome === "refunded" && Date.parse(e.at) >= acceptedAt + delayMs);
   checks.add(
     "delayed refund: counted only once the gateway reported the money moved",
     end === "REFUNDED" &&
@@ -242,9 +230,7 @@ async function refundAnswerLost(ctx: StepContext, checks: Checks): Promise<void>
   });
   checks.add(
     "one refund, succeeded for the payment's amount",
-    refunds.length === 1 &&
-      refunds[0]?.state === "succeeded" &&
-      refunds[0].amountMinor === amountMinor,
+    refunds.length === 1 && refunds[0]?.state === "succeeded" && refunds[0].amountMinor === amountMinor,
     JSON.stringify(refunds),
   );
   const trade = await sandbox.trade(partnerTransId);
@@ -259,17 +245,16 @@ async function refundAnswerLost(ctx: StepContext, checks: Checks): Promise<void>
   const [lost, ...resent] = refundCalls;
   checks.add(
     "the lost refund resent as the identical request",
-    lost !== undefined &&
-      resent.length > 0 &&
-      resent.every((e) => e.repeatOf === lost.seq),
+    lost !== undefined && resent.length > 0 && resent.every((e) => e.repeatOf === lost.seq),
     refundCalls
-      .map((e) => `#${e.seq} ${e.response ? `HTTP ${e.response.status}` : "no answer"} ${e.outcome}${e.repeatOf ? ` repeats #${e.repeatOf}` : ""}`)
+      .map(
+        (e) =>
+          `#${e.seq} ${e.response ? `HTTP ${e.response.status}` : "no answer"} ${e.outcome}${e.repeatOf ? ` repeats #${e.repeatOf}` : ""}`,
+      )
       .join(", ") || "no refund sent",
   );
   if (ctx.protocol !== "openapi") return;
-  const noMoneyMoved = refundCalls.find((e) =>
-    /"fund_change"\s*:\s*"N"/.test(e.response?.body ?? ""),
-  );
+  const noMoneyMoved = refundCalls.find((e) => /"fund_change"\s*:\s*"N"/.test(e.response?.body ?? ""));
   const confirmed = ex.find(
     (e) =>
       e.operation === "refund_query" &&
@@ -291,9 +276,7 @@ async function refundAnswerLost(ctx: StepContext, checks: Checks): Promise<void>
 async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise<void> {
   const sandbox = operatorOf(ctx);
   if (LATE_PAID === undefined)
-    throw new Error(
-      "this sandbox has no scenario 0022 (unknown_late_paid: UNKNOW on pay, the charge lands later)",
-    );
+    throw new Error("this sandbox has no scenario 0022 (unknown_late_paid: UNKNOW on pay, the charge lands later)");
   // 1. The charge lands while the server still cancels (inside the in-flight window after the
   //    pay): the cancel that found no trade is retried and reverses it.
   const early = await cancelledBeforeTheCharge(ctx, LATE_PAID, 10);
@@ -301,16 +284,10 @@ async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise
   const earlyTrade = await sandbox.trade(early.partnerTransId);
   checks.add(
     "charge landing during the cancel: reversed, the payment CANCELLED",
-    earlyEnd === "CANCELLED" &&
-      earlyTrade?.status === "TRADE_CLOSED" &&
-      earlyTrade.cancelAction === "refund",
+    earlyEnd === "CANCELLED" && earlyTrade?.status === "TRADE_CLOSED" && earlyTrade.cancelAction === "refund",
     `payment ${earlyEnd}; gateway trade ${earlyTrade ? `${earlyTrade.status}${earlyTrade.cancelAction ? ` by ${earlyTrade.cancelAction}` : ""}` : "none"}`,
   );
-  checks.equal(
-    "no tickets for the reversed charge",
-    await ticketCount(ctx, early.orderId),
-    0,
-  );
+  checks.equal("no tickets for the reversed charge", await ticketCount(ctx, early.orderId), 0);
   // 2. The charge lands after the server settled the cancel as "no trade": its signed
   //    success must reach a person, never be ignored.
   // The production cancel back-off settles a no-trade cancel within 60 s of the pay (the
@@ -343,11 +320,7 @@ async function lateSuccessAfterCancel(ctx: StepContext, checks: Checks): Promise
 }
 
 /** A payment whose pay answered UNKNOW, the charge landing after `seconds`; the visitor cancels at once. */
-async function cancelledBeforeTheCharge(
-  ctx: StepContext,
-  scenario: ScenarioId,
-  seconds: number,
-) {
+async function cancelledBeforeTheCharge(ctx: StepContext, scenario: ScenarioId, seconds: number) {
   const startedAt = ctx.timeline.clock.now().getTime();
   const code = requireCode(ctx, "late_success_after_cancel", scenario, seconds);
   const { paymentId, orderId } = await ctx.buy(code);
@@ -360,8 +333,7 @@ async function cancelledBeforeTheCharge(
 export const PROOF_STEPS: StepDefinition[] = [
   {
     id: "notification_proof",
-    title:
-      "Signed notifications settle only what they prove: the payment's amount and currency, our merchant ids",
+    title: "Signed notifications settle only what they prove: the payment's amount and currency, our merchant ids",
     needs: "operator",
     run: notificationProof,
   },
@@ -374,8 +346,7 @@ export const PROOF_STEPS: StepDefinition[] = [
   },
   {
     id: "late_success_after_cancel",
-    title:
-      "A cancel that found no trade still learns of a charge that lands later",
+    title: "A cancel that found no trade still learns of a charge that lands later",
     needs: "operator",
     run: lateSuccessAfterCancel,
   },

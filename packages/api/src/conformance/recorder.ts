@@ -22,27 +22,19 @@ import type { Exchange, SignatureVerdict } from "./report.ts";
 /** Larger bodies (settlement files) are cut in the report. */
 const MAX_BODY_CHARS = 8_000;
 
-const CODE_PARAM =
-  /(buyer_identity_code=|auth_code(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
+const CODE_PARAM = /(buyer_identity_code=|auth_code(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
 const SIGN_PARAM = /((?:^|&|\?)sign=)([^&]{12})[^&]*/g;
 const SIGN_ELEMENT = /(<sign>)([^<]{12})[^<]*(<\/sign>)/g;
 const SIGN_JSON = /("sign"\s*:\s*")([^"]{12})[^"]*(")/g;
 // MAPI answers echo the request's parameters, payment code and signature included.
-const CODE_ECHO =
-  /(<param name="(?:buyer_identity_code|auth_code)">)(\d{16,24})/g;
+const CODE_ECHO = /(<param name="(?:buyer_identity_code|auth_code)">)(\d{16,24})/g;
 const SIGN_ECHO = /(<param name="sign">)([^<]{12})[^<]*/g;
 
 /** Masks payment codes (by parameter name) and abbreviates signatures in a request or response text. */
 export function redactWireText(text: string): string {
   return text
-    .replace(
-      CODE_PARAM,
-      (_m, name: string, code: string) => `${name}${maskPaymentCode(code)}`,
-    )
-    .replace(
-      CODE_ECHO,
-      (_m, name: string, code: string) => `${name}${maskPaymentCode(code)}`,
-    )
+    .replace(CODE_PARAM, (_m, name: string, code: string) => `${name}${maskPaymentCode(code)}`)
+    .replace(CODE_ECHO, (_m, name: string, code: string) => `${name}${maskPaymentCode(code)}`)
     .replace(SIGN_PARAM, "$1$2…")
     .replace(SIGN_ECHO, "$1$2…")
     .replace(SIGN_ELEMENT, "$1$2…$3")
@@ -65,15 +57,11 @@ function partnerTransIdOf(request: HttpRequest): string | undefined {
   const body = new URLSearchParams(request.body ?? "");
   const direct = body.get("partner_trans_id") ?? body.get("out_trade_no");
   if (direct) return direct;
-  const biz =
-    body.get("biz_content") ??
-    new URL(request.url).searchParams.get("biz_content");
+  const biz = body.get("biz_content") ?? new URL(request.url).searchParams.get("biz_content");
   if (!biz) return undefined;
   try {
     const parsed = JSON.parse(biz) as { out_trade_no?: unknown };
-    return typeof parsed.out_trade_no === "string"
-      ? parsed.out_trade_no
-      : undefined;
+    return typeof parsed.out_trade_no === "string" ? parsed.out_trade_no : undefined;
   } catch {
     return undefined;
   }
@@ -88,10 +76,7 @@ const VOLATILE_PARAMS = new Set(["sign", "timestamp"]);
  */
 function requestDigest(request: HttpRequest): string {
   const url = new URL(request.url);
-  const params = [
-    ...url.searchParams.entries(),
-    ...new URLSearchParams(request.body ?? "").entries(),
-  ]
+  const params = [...url.searchParams.entries(), ...new URLSearchParams(request.body ?? "").entries()]
     .filter(([name]) => !VOLATILE_PARAMS.has(name))
     .map(([name, value]) => `${name}=${value}`)
     .sort();
@@ -101,9 +86,7 @@ function requestDigest(request: HttpRequest): string {
 }
 
 function isTextual(contentType: string): boolean {
-  return (
-    contentType === "" || /text|xml|json|html|urlencoded/i.test(contentType)
-  );
+  return contentType === "" || /text|xml|json|html|urlencoded/i.test(contentType);
 }
 
 function bodyText(response: HttpResponse): {
@@ -116,8 +99,7 @@ function bodyText(response: HttpResponse): {
       text: `<${response.body.byteLength} bytes of ${contentType}>`,
       isTruncated: false,
     };
-  const charset =
-    normaliseCharset(/charset=([^;]+)/i.exec(contentType)?.[1]) ?? "utf-8";
+  const charset = normaliseCharset(/charset=([^;]+)/i.exec(contentType)?.[1]) ?? "utf-8";
   const text = decodeText(response.body, charset);
   return text.length > MAX_BODY_CHARS
     ? { text: `${text.slice(0, MAX_BODY_CHARS)}…`, isTruncated: true }
@@ -156,10 +138,7 @@ export function createExchangeRecorder(options: {
   let seq = 0;
   const firstSeqByDigest = new Map<string, number>();
 
-  const callFor = (
-    apiName: string,
-    partnerTransId: string | undefined,
-  ): OpenCall | undefined =>
+  const callFor = (apiName: string, partnerTransId: string | undefined): OpenCall | undefined =>
     open.find(
       (c) =>
         c.summary.apiName === apiName &&
@@ -208,10 +187,7 @@ export function createExchangeRecorder(options: {
         exchange.signature = isSigned(text) ? "verified" : "unsigned";
         return response;
       } catch (error) {
-        exchange.transportError =
-          error instanceof Error
-            ? `${error.name}: ${error.message}`
-            : String(error);
+        exchange.transportError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw error;
       } finally {
         exchange.durationMs = Math.max(0, options.now() - startedAt);
@@ -238,8 +214,7 @@ export function createExchangeRecorder(options: {
         if (summary.reason) e.reason = summary.reason;
         // The client checks the signature of the call's answer; a rejected one is never believed.
         const isLast = i === call.exchanges.length - 1;
-        if (isLast && summary.errorName === "AlipaySignatureError")
-          e.signature = "failed" satisfies SignatureVerdict;
+        if (isLast && summary.errorName === "AlipaySignatureError") e.signature = "failed" satisfies SignatureVerdict;
       });
       finished.push(...call.exchanges);
     },

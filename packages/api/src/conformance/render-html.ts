@@ -6,11 +6,7 @@
 import type { ConformanceReport, Exchange, StepResult } from "./report.ts";
 
 function esc(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 const STYLE = `
@@ -24,12 +20,7 @@ summary{cursor:pointer}.sig-failed{color:#b00020;font-weight:600}.sig-verified{c
 `;
 
 function exchangeHtml(e: Exchange): string {
-  const sigClass =
-    e.signature === "failed"
-      ? "sig-failed"
-      : e.signature === "verified"
-        ? "sig-verified"
-        : "";
+  const sigClass = e.signature === "failed" ? "sig-failed" : e.signature === "verified" ? "sig-verified" : "";
   const outcome = `${e.outcome}${e.reason ? ` (${e.reason})` : ""}${e.errorName ? ` ${e.errorName}` : ""}`;
   const response = e.response
     ? `<p>Response: HTTP ${e.response.status} ${esc(e.response.contentType)}${e.response.isTruncated ? " (truncated)" : ""}</p><pre>${esc(e.response.body)}</pre>`
@@ -46,9 +37,7 @@ function stepHtml(step: StepResult): string {
         `<tr><td class="${c.ok ? "passed" : "failed"}">${c.ok ? "✓" : "✗"}</td><td>${esc(c.name)}</td><td>${esc(c.detail)}</td></tr>`,
     )
     .join("");
-  const payments = step.payments
-    .map((p) => `${esc(p.partnerTransId)} → ${esc(p.state)}`)
-    .join(", ");
+  const payments = step.payments.map((p) => `${esc(p.partnerTransId)} → ${esc(p.state)}`).join(", ");
   return `<section class="step" id="step-${step.id}" data-step="${step.id}" data-status="${step.status}">
 <h2><span class="badge ${step.status}">${step.status}</span> ${esc(step.title)} <small><code>${step.id}</code></small></h2>
 ${step.reason ? `<p class="${step.status}">${esc(step.reason)}</p>` : ""}

@@ -6,10 +6,7 @@ import { ConformanceReportSchema, type ConformanceReport } from "./report.ts";
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function writeReportFiles(
-  report: ConformanceReport,
-  dir: string,
-): { jsonPath: string; htmlPath: string } {
+export function writeReportFiles(report: ConformanceReport, dir: string): { jsonPath: string; htmlPath: string } {
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const html = renderReportHtml(report);
@@ -24,9 +21,6 @@ export function writeReportFiles(
 
 /** Reads a report back, validated against the schema. @throws on an unknown id or a file that is not a report. */
 export function readReportFile(dir: string, runId: string): ConformanceReport {
-  if (!RUN_ID.test(runId))
-    throw new RangeError(`"${runId}" is not a conformance run id`);
-  return ConformanceReportSchema.parse(
-    JSON.parse(readFileSync(join(dir, `${runId}.json`), "utf8")),
-  );
+  if (!RUN_ID.test(runId)) throw new RangeError(`"${runId}" is not a conformance run id`);
+  return ConformanceReportSchema.parse(JSON.parse(readFileSync(join(dir, `${runId}.json`), "utf8")));
 }

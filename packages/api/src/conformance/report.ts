@@ -29,12 +29,7 @@ export type StepId = (typeof STEP_IDS)[number];
  * `failed` (rejected as AlipaySignatureError), `unsigned` (nothing to check, e.g. a gateway
  * rejection or a plain settlement file), `no_response` (the exchange failed in transit).
  */
-export const SignatureVerdictSchema = z.enum([
-  "verified",
-  "failed",
-  "unsigned",
-  "no_response",
-]);
+export const SignatureVerdictSchema = z.enum(["verified", "failed", "unsigned", "no_response"]);
 export type SignatureVerdict = z.infer<typeof SignatureVerdictSchema>;
 
 export const ExchangeSchema = z.strictObject({
@@ -137,8 +132,7 @@ export const ConformanceReportSchema = z.strictObject({
 export type ConformanceReport = z.infer<typeof ConformanceReportSchema>;
 
 export function summarise(steps: StepResult[]): ConformanceReport["summary"] {
-  const count = (s: StepStatus): number =>
-    steps.filter((x) => x.status === s).length;
+  const count = (s: StepStatus): number => steps.filter((x) => x.status === s).length;
   return {
     total: steps.length,
     passed: count("passed"),

@@ -33,11 +33,7 @@ export interface ConformanceRunView {
 
 export interface ConformanceRuns {
   /** @throws KioskError CONFLICT while another run is in progress. */
-  start(input: {
-    staffId: string;
-    now: Date;
-    onFinished?: (run: ConformanceRunView) => void;
-  }): ConformanceRunView;
+  start(input: { staffId: string; now: Date; onFinished?: (run: ConformanceRunView) => void }): ConformanceRunView;
   /** The current or last run of this process. */
   latest(): ConformanceRunView | null;
   /** @throws KioskError NOT_FOUND for an unknown run. */
@@ -59,8 +55,7 @@ export function createConformanceRuns(options: {
 }): ConformanceRuns {
   let current: ConformanceRunView | null = null;
 
-  const notFound = (runId: string): KioskError =>
-    new KioskError("NOT_FOUND", `Conformance report ${runId} not found`);
+  const notFound = (runId: string): KioskError => new KioskError("NOT_FOUND", `Conformance report ${runId} not found`);
   const load = (runId: string): ConformanceReport => {
     try {
       return readReportFile(options.reportsDir, runId);
@@ -72,14 +67,8 @@ export function createConformanceRuns(options: {
   return {
     start({ staffId, now, onFinished }) {
       if (current?.status === "running")
-        throw new KioskError(
-          "CONFLICT",
-          `Conformance run ${current.runId} is still running; one run at a time`,
-        );
-      const script = join(
-        options.repoRoot,
-        "packages/api/scripts/conformance.ts",
-      );
+        throw new KioskError("CONFLICT", `Conformance run ${current.runId} is still running; one run at a time`);
+      const script = join(options.repoRoot, "packages/api/scripts/conformance.ts");
       const tsx = tsxBin(options.repoRoot);
       // The Docker server image is a standalone build without the scripts; its worker image has them.
       if (!existsSync(script) || !existsSync(tsx)) {
@@ -101,16 +90,7 @@ export function createConformanceRuns(options: {
       current = run;
       const child = spawn(
         tsx,
-        [
-          script,
-          "--target",
-          "configured",
-          "--progress-json",
-          "--run-id",
-          run.runId,
-          "--out",
-          options.reportsDir,
-        ],
+        [script, "--target", "configured", "--progress-json", "--run-id", run.runId, "--out", options.reportsDir],
         {
           cwd: options.repoRoot,
           stdio: ["ignore", "pipe", "pipe"],
@@ -133,31 +113,23 @@ export function createConformanceRuns(options: {
         } catch {
           return;
         }
-        if (event.type === "started" && event.steps)
-          run.steps = event.steps.map((s) => ({ ...s, status: "pending" }));
-        const step = run.steps.find(
-          (s) => s.id === (event.id ?? event.step?.id),
-        );
+        if (event.type === "started" && event.steps) run.steps = event.steps.map((s) => ({ ...s, status: "pending" }));
+        const step = run.steps.find((s) => s.id === (event.id ?? event.step?.id));
         if (event.type === "step_started" && step) step.status = "running";
         if (event.type === "step_finished" && step && event.step) {
           step.status = event.step.status;
           if (event.step.reason) step.reason = event.step.reason;
         }
-        if (event.type === "finished" && event.summary)
-          run.summary = event.summary;
+        if (event.type === "finished" && event.summary) run.summary = event.summary;
       });
       const finish = (error: string | null): void => {
         if (run.status !== "running") return;
         run.finishedAt = options.now();
         run.status = run.summary ? "finished" : "error";
-        run.error = run.summary
-          ? null
-          : (error ?? "the run ended without a report");
+        run.error = run.summary ? null : (error ?? "the run ended without a report");
         onFinished?.(run);
       };
-      child.on("error", (e) =>
-        finish(`could not start the validator: ${e.message}`),
-      );
+      child.on("error", (e) => finish(`could not start the validator: ${e.message}`));
       child.on("close", (code) =>
         finish(
           code === 0 || code === 1

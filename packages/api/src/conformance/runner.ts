@@ -6,21 +6,12 @@
  * to the gateway through a tampering proxy (idle except in the tampered-response step).
  */
 import { randomBytes } from "node:crypto";
-import {
-  createAlipayClient,
-  FetchTransport,
-  type AlipayClientConfig,
-} from "@kiosk/alipay-core";
+import { createAlipayClient, FetchTransport, type AlipayClientConfig } from "@kiosk/alipay-core";
 import { scenarioCode } from "@kiosk/alipay-sandbox";
 import { seed } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
 import { createMoneyServices } from "../services/index.ts";
-import {
-  newId,
-  silentLogger,
-  type Actor,
-  type MoneyLogger,
-} from "../services/money-deps.ts";
+import { newId, silentLogger, type Actor, type MoneyLogger } from "../services/money-deps.ts";
 import { resolveServerPaymentPolicy } from "../services/payment-policy.ts";
 import { memoryTicketKeys } from "../services/ticket-keys.ts";
 import { createExchangeRecorder } from "./recorder.ts";
@@ -34,14 +25,7 @@ import {
   type StepResult,
   type Target,
 } from "./report.ts";
-import {
-  ACTIVE_STATES,
-  Checks,
-  StepSkipped,
-  skipReason,
-  STEPS,
-  type StepContext,
-} from "./scenarios.ts";
+import { ACTIVE_STATES, Checks, StepSkipped, skipReason, STEPS, type StepContext } from "./scenarios.ts";
 import { detectOperatorSwitch } from "./operator-switch.ts";
 import { PROOF_STEPS } from "./proof-steps.ts";
 import { startTamperProxy } from "./tamper-proxy.ts";
@@ -84,9 +68,7 @@ function merchantIdOf(gateway: AlipayClientConfig): string {
   return gateway.protocol === "openapi" ? gateway.appId : gateway.partnerId;
 }
 
-export function targetOf(
-  options: Pick<RunConformanceOptions, "gateway" | "targetKind" | "env">,
-): Target {
+export function targetOf(options: Pick<RunConformanceOptions, "gateway" | "targetKind" | "env">): Target {
   const g = options.gateway;
   return {
     kind: options.targetKind,
@@ -98,9 +80,7 @@ export function targetOf(
   };
 }
 
-export async function runConformance(
-  options: RunConformanceOptions,
-): Promise<ConformanceReport> {
+export async function runConformance(options: RunConformanceOptions): Promise<ConformanceReport> {
   const { timeline } = options;
   const runId = options.runId ?? newId("conf");
   const startedAt = timeline.clock.now();
@@ -108,16 +88,12 @@ export async function runConformance(
   // The production policy, with the deadline the server would use: the validator must
   // behave as the server does, above all towards a live gateway.
   const policy = resolveServerPaymentPolicy(
-    options.paymentDeadlineMs === undefined
-      ? {}
-      : { paymentDeadlineMs: options.paymentDeadlineMs },
+    options.paymentDeadlineMs === undefined ? {} : { paymentDeadlineMs: options.paymentDeadlineMs },
   );
   const deadlineMs = policy.paymentDeadlineMs;
   const gatewayUrl = new URL(options.gateway.gatewayUrl);
   const sandbox =
-    options.env === "sandbox"
-      ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin)
-      : null;
+    options.env === "sandbox" ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin) : null;
   const isOurSandbox = sandbox !== null;
   const steps = [...STEPS, ...PROOF_STEPS]
     .filter((s) => !options.only || options.only.includes(s.id))
@@ -146,14 +122,11 @@ export async function runConformance(
     // notify_url goes with every pay, as in production (Antom's spot.pay marks it Required;
     // issue 14). The run still follows its payments by query; the server acknowledges
     // notifications for trades it does not know (notify-service: unknown_trade) and changes nothing.
-    const alipay = createAlipayClient(
-      { ...options.gateway, gatewayUrl: proxied } as AlipayClientConfig,
-      {
-        transport: recorder.transport,
-        hooks: recorder.hooks,
-        clock: timeline.coreClock,
-      },
-    );
+    const alipay = createAlipayClient({ ...options.gateway, gatewayUrl: proxied } as AlipayClientConfig, {
+      transport: recorder.transport,
+      hooks: recorder.hooks,
+      clock: timeline.coreClock,
+    });
     const services = createMoneyServices({
       db: db.db,
       provider: "sqlite",
@@ -198,10 +171,7 @@ export async function runConformance(
           orderBy,
         }),
       ]);
-      const next = Math.min(
-        payment?.nextActionAt?.getTime() ?? Infinity,
-        refund?.nextActionAt?.getTime() ?? Infinity,
-      );
+      const next = Math.min(payment?.nextActionAt?.getTime() ?? Infinity, refund?.nextActionAt?.getTime() ?? Infinity);
       if (next === Infinity) return timeline.stepMs;
       return Math.max(timeline.stepMs, Math.min(next, until) - now);
     };
@@ -235,13 +205,10 @@ export async function runConformance(
           orderBy: { startsAt: "asc" },
           select: { id: true },
         });
-        if (!slot)
-          throw new Error("The run database has no day slot for today");
+        if (!slot) throw new Error("The run database has no day slot for today");
         const order = await services.orders.create({
           actor: kiosk,
-          lines: [
-            { ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 1 },
-          ],
+          lines: [{ ticketTypeId: "tt_skyline_flexi", slotId: slot.id, quantity: 1 }],
         });
         const payment = await services.payments.start({
           orderId: order.id,
@@ -261,11 +228,7 @@ export async function runConformance(
             where: { id: paymentId },
             select: { state: true },
           });
-          if (
-            !ACTIVE_STATES.includes(state) ||
-            timeline.clock.now().getTime() >= until
-          )
-            return state;
+          if (!ACTIVE_STATES.includes(state) || timeline.clock.now().getTime() >= until) return state;
           await timeline.wait(await nextWaitMs(until));
           await services.worker.tick();
         }

@@ -16,7 +16,6 @@ import { checkPayResends, isSystemErrorAnswer } from "./wire-checks.ts";
 
 export const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
 
-
 export interface StepContext {
   db: Db;
   services: MoneyServices;
@@ -27,15 +26,9 @@ export interface StepContext {
   /** Present when the gateway is our sandbox (own or configured): it has the operator switch. */
   sandbox: SandboxControl | null;
   /** The payment code for a step: a scenario code on a sandbox, a merchant's live test code, or null. */
-  codeFor(
-    step: StepId,
-    scenario: ScenarioId,
-    parameter?: number,
-  ): string | null;
+  codeFor(step: StepId, scenario: ScenarioId, parameter?: number): string | null;
   /** Creates an order (one day pass) and starts its payment with `code`. */
-  buy(
-    code: string,
-  ): Promise<{ orderId: string; paymentId: string; state: string }>;
+  buy(code: string): Promise<{ orderId: string; paymentId: string; state: string }>;
   /** Drives the worker until the payment leaves the active states or `maxMs` passed. */
   settle(paymentId: string, maxMs?: number): Promise<string>;
   /** Exchanges recorded so far in this step. */
@@ -55,11 +48,7 @@ export class Checks {
     return ok;
   }
   equal(name: string, actual: unknown, expected: unknown): boolean {
-    return this.add(
-      name,
-      actual === expected,
-      `expected ${String(expected)}, got ${String(actual)}`,
-    );
+    return this.add(name, actual === expected, `expected ${String(expected)}, got ${String(actual)}`);
   }
 }
 
@@ -79,10 +68,7 @@ export interface StepDefinition {
 }
 
 /** Why the step cannot run against this gateway, or null when it can. */
-export function skipReason(
-  step: StepDefinition,
-  gateway: { isOurSandbox: boolean; hasCode: boolean },
-): string | null {
+export function skipReason(step: StepDefinition, gateway: { isOurSandbox: boolean; hasCode: boolean }): string | null {
   if (gateway.isOurSandbox) return null;
   if (step.needs === "operator")
     return "needs the sandbox: its operator switch (PUT /sandbox/faults) is not on this gateway";
@@ -91,17 +77,9 @@ export function skipReason(
   return null;
 }
 
-export function requireCode(
-  ctx: StepContext,
-  step: StepId,
-  scenario: ScenarioId,
-  parameter?: number,
-): string {
+export function requireCode(ctx: StepContext, step: StepId, scenario: ScenarioId, parameter?: number): string {
   const code = ctx.codeFor(step, scenario, parameter);
-  if (code === null)
-    throw new StepSkipped(
-      `needs a live test code for "${step}" (--code ${step}=<code>)`,
-    );
+  if (code === null) throw new StepSkipped(`needs a live test code for "${step}" (--code ${step}=<code>)`);
   return code;
 }
 
@@ -126,10 +104,7 @@ function checkSignatures(ctx: StepContext, checks: Checks): void {
 }
 
 /** The latest time the server scheduled for the payment or its unfinished refunds (now at least). */
-export async function scheduledUntil(
-  ctx: StepContext,
-  paymentId: string,
-): Promise<number> {
+export async function scheduledUntil(ctx: StepContext, paymentId: string): Promise<number> {
   const now = ctx.timeline.clock.now().getTime();
   const [payment, refunds] = await Promise.all([
     ctx.db.payment.findUniqueOrThrow({
@@ -144,10 +119,7 @@ export async function scheduledUntil(
       select: { nextActionAt: true },
     }),
   ]);
-  return Math.max(
-    now,
-    ...[payment, ...refunds].map((r) => r.nextActionAt?.getTime() ?? now),
-  );
+  return Math.max(now, ...[payment, ...refunds].map((r) => r.nextActionAt?.getTime() ?? now));
 }
 
 /**
@@ -155,12 +127,8 @@ export async function scheduledUntil(
  * scheduled for it: a refund held for a while (e.g. Alipay's night window) is production
  * behaviour, not a hang.
  */
-export async function settleRefund(
-  ctx: StepContext,
-  paymentId: string,
-): Promise<string> {
-  const heldMs =
-    (await scheduledUntil(ctx, paymentId)) - ctx.timeline.clock.now().getTime();
+export async function settleRefund(ctx: StepContext, paymentId: string): Promise<string> {
+  const heldMs = (await scheduledUntil(ctx, paymentId)) - ctx.timeline.clock.now().getTime();
   return ctx.settle(paymentId, heldMs + ctx.paymentDeadlineMs * 3);
 }
 
@@ -183,8 +151,7 @@ async function paidFlow(
   const code = requireCode(ctx, input.step, input.scenario, input.parameter);
   const { orderId, paymentId, state } = await ctx.buy(code);
   ctx.track(paymentId);
-  if (input.expectFirst)
-    checks.equal("state after the pay answer", state, input.expectFirst);
+  if (input.expectFirst) checks.equal("state after the pay answer", state, input.expectFirst);
   const end = await ctx.settle(paymentId);
   checks.equal("payment state", end, "PAID");
   checks.add(
@@ -194,12 +161,7 @@ async function paidFlow(
   );
   const ops = ctx.exchanges();
   if (input.mayResend) checkPayResends(ops, checks);
-  else
-    checks.equal(
-      "pay requests sent",
-      ops.filter((e) => e.operation === "pay").length,
-      1,
-    );
+  else checks.equal("pay requests sent", ops.filter((e) => e.operation === "pay").length, 1);
   if (end === "PAID") ctx.shared.firstPaidAt ??= ctx.timeline.clock.now();
   return paymentId;
 }
@@ -209,14 +171,8 @@ async function paidFlow(
 function refundablePayment(ctx: StepContext, checks: Checks): string | undefined {
   const id = ctx.shared.refundablePaymentId;
   if (id === undefined && ctx.codeFor("pay_success", "success") === null)
-    throw new StepSkipped(
-      "needs a paid payment from pay_success, which had no live test code",
-    );
-  checks.add(
-    "a paid payment to refund",
-    id !== undefined,
-    id ?? "pay_success did not end PAID",
-  );
+    throw new StepSkipped("needs a paid payment from pay_success, which had no live test code");
+  checks.add("a paid payment to refund", id !== undefined, id ?? "pay_success did not end PAID");
   return id;
 }
 
@@ -248,8 +204,7 @@ export const STEPS: StepDefinition[] = [
       const queries = ctx.exchanges().filter((e) => e.operation === "query");
       checks.add(
         "queried while the buyer entered the PIN",
-        queries.some((e) => e.outcome === "waiting_buyer") &&
-          queries.some((e) => e.outcome === "paid"),
+        queries.some((e) => e.outcome === "waiting_buyer") && queries.some((e) => e.outcome === "paid"),
         queries.map((e) => e.outcome).join(", ") || "no queries",
       );
       checkSignatures(ctx, checks);
@@ -284,8 +239,7 @@ export const STEPS: StepDefinition[] = [
   },
   {
     id: "system_error_retries",
-    title:
-      "SYSTEM_ERROR on pay: queried, the identical pay resent only where no trade exists",
+    title: "SYSTEM_ERROR on pay: queried, the identical pay resent only where no trade exists",
     needs: "scenario",
     async run(ctx, checks) {
       // Our sandbox keeps the trade (one pay, then queries); a gateway that kept none is
@@ -307,9 +261,7 @@ export const STEPS: StepDefinition[] = [
         where: { id: paymentId },
         select: { partnerTransId: true },
       });
-      const ids = new Set(
-        ex.map((e) => e.partnerTransId).filter((id) => id !== undefined),
-      );
+      const ids = new Set(ex.map((e) => e.partnerTransId).filter((id) => id !== undefined));
       checks.add(
         "one partner_trans_id throughout",
         ids.size === 1 && ids.has(payment.partnerTransId),
@@ -336,8 +288,7 @@ export const STEPS: StepDefinition[] = [
       const cancels = ctx.exchanges().filter((e) => e.operation === "cancel");
       checks.add(
         "cancel accepted",
-        cancels.at(-1)?.outcome === "cancelled" ||
-          cancels.at(-1)?.outcome === "closed",
+        cancels.at(-1)?.outcome === "cancelled" || cancels.at(-1)?.outcome === "closed",
         cancels.map((e) => e.outcome).join(", ") || "no cancel sent",
       );
       checkSignatures(ctx, checks);
@@ -345,15 +296,13 @@ export const STEPS: StepDefinition[] = [
   },
   {
     id: "cancel_retries",
-    title:
-      "Visitor cancels; cancel answers SYSTEM_ERROR twice, retried until accepted",
+    title: "Visitor cancels; cancel answers SYSTEM_ERROR twice, retried until accepted",
     needs: "operator",
     async run(ctx, checks) {
       const code = requireCode(ctx, "cancel_retries", "pin_wait_never");
       // Making cancels fail takes the sandbox's operator switch, whatever code a merchant gave.
       const sandbox = ctx.sandbox;
-      if (!sandbox)
-        throw new StepSkipped("needs the sandbox's operator switch");
+      if (!sandbox) throw new StepSkipped("needs the sandbox's operator switch");
       const { orderId, paymentId } = await ctx.buy(code);
       ctx.track(paymentId);
       await sandbox.setFaults({ cancelSystemErrorNext: 2 });
@@ -368,13 +317,8 @@ export const STEPS: StepDefinition[] = [
       const cancels = ctx.exchanges().filter((e) => e.operation === "cancel");
       checks.add(
         "cancel retried after SYSTEM_ERROR",
-        cancels.length >= 3 &&
-          cancels
-            .slice(0, 2)
-            .every((e) => e.outcome === "error" || e.outcome === "retry"),
-        cancels
-          .map((e) => `${e.outcome}${e.reason ? ` ${e.reason}` : ""}`)
-          .join(", ") || "no cancel sent",
+        cancels.length >= 3 && cancels.slice(0, 2).every((e) => e.outcome === "error" || e.outcome === "retry"),
+        cancels.map((e) => `${e.outcome}${e.reason ? ` ${e.reason}` : ""}`).join(", ") || "no cancel sent",
       );
       const ids = new Set(cancels.map((e) => e.partnerTransId));
       checks.equal("cancels name one trade", ids.size, 1);
@@ -405,9 +349,7 @@ export const STEPS: StepDefinition[] = [
       });
       checks.add(
         "refund succeeded for the amount asked",
-        refunds.length === 1 &&
-          refunds[0]?.state === "succeeded" &&
-          refunds[0].amountMinor === amount,
+        refunds.length === 1 && refunds[0]?.state === "succeeded" && refunds[0].amountMinor === amount,
         JSON.stringify(refunds),
       );
       checkSignatures(ctx, checks);
@@ -434,23 +376,14 @@ export const STEPS: StepDefinition[] = [
         where: { paymentId, state: "succeeded" },
         _sum: { amountMinor: true },
       });
-      checks.equal(
-        "refunded total equals the payment",
-        refunded._sum.amountMinor ?? 0,
-        payment.amountMinor,
-      );
-      checks.equal(
-        "valid tickets left",
-        await ticketCount(ctx, payment.orderId),
-        0,
-      );
+      checks.equal("refunded total equals the payment", refunded._sum.amountMinor ?? 0, payment.amountMinor);
+      checks.equal("valid tickets left", await ticketCount(ctx, payment.orderId), 0);
       checkSignatures(ctx, checks);
     },
   },
   {
     id: "tampered_response",
-    title:
-      "Tampered pay answer rejected as a signature error, then recovered by query",
+    title: "Tampered pay answer rejected as a signature error, then recovered by query",
     async run(ctx, checks) {
       const code = requireCode(ctx, "tampered_response", "success");
       ctx.proxy.arm(1);
@@ -459,28 +392,15 @@ export const STEPS: StepDefinition[] = [
       const first = ctx.exchanges().find((e) => e.operation === "pay");
       checks.add(
         "tampered answer rejected as a signature error",
-        first?.signature === "failed" &&
-          first.errorName === "AlipaySignatureError",
+        first?.signature === "failed" && first.errorName === "AlipaySignatureError",
         `signature ${first?.signature ?? "none"}, ${first?.errorName ?? first?.outcome ?? "no pay"}`,
       );
-      checks.add(
-        "payment unresolved, not paid",
-        state !== "PAID" && ACTIVE_STATES.includes(state),
-        `state ${state}`,
-      );
-      checks.equal(
-        "no tickets before recovery",
-        await ticketCount(ctx, orderId),
-        0,
-      );
+      checks.add("payment unresolved, not paid", state !== "PAID" && ACTIVE_STATES.includes(state), `state ${state}`);
+      checks.equal("no tickets before recovery", await ticketCount(ctx, orderId), 0);
       const end = await ctx.settle(paymentId);
       checks.equal("recovered by query", end, "PAID");
       checks.equal("tickets issued once", await ticketCount(ctx, orderId), 1);
-      checks.equal(
-        "pay requests sent",
-        ctx.exchanges().filter((e) => e.operation === "pay").length,
-        1,
-      );
+      checks.equal("pay requests sent", ctx.exchanges().filter((e) => e.operation === "pay").length, 1);
     },
   },
   {
@@ -490,21 +410,11 @@ export const STEPS: StepDefinition[] = [
       let day: string;
       if (ctx.timeline.isSimulated) {
         // The run's own sandbox: move to the next Beijing day, then settle the day of the run.
-        day = dayInZone(
-          (ctx.shared.firstPaidAt ?? ctx.timeline.clock.now()).getTime(),
-          SETTLEMENT_ZONE,
-        );
-        const nextDayStart = new Date(
-          `${addDays(day, 1)}T00:30:00+08:00`,
-        ).getTime();
-        await ctx.timeline.wait(
-          Math.max(0, nextDayStart - ctx.timeline.clock.now().getTime()),
-        );
+        day = dayInZone((ctx.shared.firstPaidAt ?? ctx.timeline.clock.now()).getTime(), SETTLEMENT_ZONE);
+        const nextDayStart = new Date(`${addDays(day, 1)}T00:30:00+08:00`).getTime();
+        await ctx.timeline.wait(Math.max(0, nextDayStart - ctx.timeline.clock.now().getTime()));
       } else {
-        day = addDays(
-          dayInZone(ctx.timeline.clock.now().getTime(), SETTLEMENT_ZONE),
-          -1,
-        );
+        day = addDays(dayInZone(ctx.timeline.clock.now().getTime(), SETTLEMENT_ZONE), -1);
       }
       const run = await ctx.services.reconciliation.run({
         day,
@@ -532,18 +442,11 @@ export const STEPS: StepDefinition[] = [
           `${run.matchedCount} matched, ${run.differenceCount} difference(s)`,
         );
       }
-      const downloads = ctx
-        .exchanges()
-        .filter((e) => e.operation === "settlement");
+      const downloads = ctx.exchanges().filter((e) => e.operation === "settlement");
       checks.add(
         "settlement request answered",
-        downloads.length > 0 &&
-          downloads.every(
-            (e) => e.response !== null && e.response.status === 200,
-          ),
-        downloads
-          .map((e) => `HTTP ${e.response?.status ?? "none"}`)
-          .join(", ") || "no request",
+        downloads.length > 0 && downloads.every((e) => e.response !== null && e.response.status === 200),
+        downloads.map((e) => `HTTP ${e.response?.status ?? "none"}`).join(", ") || "no request",
       );
     },
   },

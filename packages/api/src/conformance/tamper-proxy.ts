@@ -37,9 +37,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startTamperProxy(options: {
-  gatewayOrigin: string;
-}): Promise<TamperProxy> {
+export async function startTamperProxy(options: { gatewayOrigin: string }): Promise<TamperProxy> {
   let armed = 0;
   let tampered = 0;
   const server: Server = createServer((req, res) => {
@@ -48,21 +46,15 @@ export async function startTamperProxy(options: {
         const body = await readBody(req);
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
-          if (
-            typeof value === "string" &&
-            !["host", "connection", "content-length"].includes(name)
-          )
+          if (typeof value === "string" && !["host", "connection", "content-length"].includes(name))
             headers[name] = value;
         }
-        const upstream = await fetch(
-          new URL(req.url ?? "/", options.gatewayOrigin),
-          {
-            method: req.method ?? "GET",
-            headers,
-            ...(body.byteLength > 0 ? { body: new Uint8Array(body) } : {}),
-            redirect: "manual",
-          },
-        );
+        const upstream = await fetch(new URL(req.url ?? "/", options.gatewayOrigin), {
+          method: req.method ?? "GET",
+          headers,
+          ...(body.byteLength > 0 ? { body: new Uint8Array(body) } : {}),
+          redirect: "manual",
+        });
         let out = Buffer.from(await upstream.arrayBuffer());
         if (armed > 0) {
           const flipped = flipSignedByte(out.toString("utf8"));
@@ -79,9 +71,7 @@ export async function startTamperProxy(options: {
         res.end(out);
       } catch (error) {
         res.writeHead(502, { "content-type": "text/plain" });
-        res.end(
-          `tamper proxy: upstream failed (${error instanceof Error ? error.message : String(error)})`,
-        );
+        res.end(`tamper proxy: upstream failed (${error instanceof Error ? error.message : String(error)})`);
       }
     })();
   });

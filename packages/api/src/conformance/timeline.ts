@@ -31,10 +31,7 @@ export function realTimeline(): ConformanceTimeline {
 }
 
 /** @param afterAdvance e.g. the in-process sandbox's `tick()` (PIN waits, notifications). */
-export function simulatedTimeline(
-  clock: FakeClock,
-  afterAdvance: () => Promise<void>,
-): ConformanceTimeline {
+export function simulatedTimeline(clock: FakeClock, afterAdvance: () => Promise<void>): ConformanceTimeline {
   return {
     clock,
     coreClock: {

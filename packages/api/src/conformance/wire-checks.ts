@@ -16,11 +16,7 @@ interface CheckList {
 
 /** A gateway SYSTEM_ERROR answer (MAPI `SYSTEM_ERROR`, OpenAPI `ACQ.SYSTEM_ERROR` / `isp.unknow-error`). */
 export function isSystemErrorAnswer(e: Exchange): boolean {
-  return (
-    e.reason === "SYSTEM_ERROR" ||
-    e.reason === "ACQ.SYSTEM_ERROR" ||
-    e.reason === "isp.unknow-error"
-  );
+  return e.reason === "SYSTEM_ERROR" || e.reason === "ACQ.SYSTEM_ERROR" || e.reason === "isp.unknow-error";
 }
 
 const at = (e: Exchange): number => Date.parse(e.at);
@@ -30,10 +26,7 @@ const at = (e: Exchange): number => Date.parse(e.at);
  * while polling (before any cancel of the trade), at most 6 s after that one ended. Adds
  * nothing when the step sent no query.
  */
-export function checkQuerySchedule(
-  exchanges: Exchange[],
-  checks: CheckList,
-): boolean | undefined {
+export function checkQuerySchedule(exchanges: Exchange[], checks: CheckList): boolean | undefined {
   const ordered = [...exchanges].sort((a, b) => a.seq - b.seq);
   if (!ordered.some((e) => e.operation === "query")) return undefined;
   const last = new Map<string, Exchange>();
@@ -52,9 +45,7 @@ export function checkQuerySchedule(
     gaps.push(`${(sinceStart / 1000).toFixed(1)} s`);
     const isTooLate = !cancelling.has(key) && sinceEnd > MAX_QUERY_GAP_MS;
     if (sinceStart < MIN_QUERY_GAP_MS || isTooLate)
-      bad.push(
-        `query #${e.seq} ${(sinceStart / 1000).toFixed(1)} s after ${prev.operation} #${prev.seq}`,
-      );
+      bad.push(`query #${e.seq} ${(sinceStart / 1000).toFixed(1)} s after ${prev.operation} #${prev.seq}`);
   }
   return checks.add(
     "query schedule (first ≥ 3 s after the pay, then 3–6 s apart)",
@@ -69,8 +60,7 @@ export function checkQuerySchedule(
  * trade (the gateway kept none).
  */
 export function checkPayResends(exchanges: Exchange[], checks: CheckList): boolean {
-  const name =
-    "pay resent only as the identical request, after SYSTEM_ERROR and a query that found no trade";
+  const name = "pay resent only as the identical request, after SYSTEM_ERROR and a query that found no trade";
   const pays = exchanges.filter((e) => e.operation === "pay");
   const first = pays[0];
   if (first === undefined) return checks.add(name, false, "no pay sent");
@@ -80,14 +70,9 @@ export function checkPayResends(exchanges: Exchange[], checks: CheckList): boole
     const prev = pays[i - 1] as Exchange;
     const pay = pays[i] as Exchange;
     const notFound = exchanges.find(
-      (e) =>
-        e.operation === "query" &&
-        e.outcome === "not_found" &&
-        e.seq > prev.seq &&
-        e.seq < pay.seq,
+      (e) => e.operation === "query" && e.outcome === "not_found" && e.seq > prev.seq && e.seq < pay.seq,
     );
-    const isIdentical =
-      pay.repeatOf === first.seq && pay.partnerTransId === first.partnerTransId;
+    const isIdentical = pay.repeatOf === first.seq && pay.partnerTransId === first.partnerTransId;
     const isAllowed = isSystemErrorAnswer(prev) && notFound !== undefined;
     ok &&= isIdentical && isAllowed;
     steps.push(

@@ -28,7 +28,13 @@ describe("money checker on SQLite with the sandbox", () => {
     const days = settlementDaysOf(trades(), h.clock.now().getTime());
     const later = { now: () => new Date(h.clock.now().getTime() + 86_400_000) };
     const reconciliation = await reconcileDays({ db: h.db.db, alipay: h.services.gateway, clock: later, days });
-    return checkMoneyInvariants({ ledger: await readLedger(h.db.db), trades: trades(), now: h.clock.now(), holdGraceMs: 5_000, reconciliation });
+    return checkMoneyInvariants({
+      ledger: await readLedger(h.db.db),
+      trades: trades(),
+      now: h.clock.now(),
+      holdGraceMs: 5_000,
+      reconciliation,
+    });
   }
 
   it("finds nothing after a clean run, including our reconciliation against the settlement file", async () => {

@@ -17,13 +17,43 @@ function cleanWorld(): { ledger: LedgerSnapshot; trades: GatewayTrade[] } {
         { id: "ord_b", state: "cancelled", expiresAt: NOW, quantity: 1, tickets: 0 },
         { id: "ord_c", state: "pending", expiresAt: new Date(NOW.getTime() + 60_000), quantity: 3, tickets: 0 },
       ],
-      activeHolds: [{ id: "hld_c", orderId: "ord_c", slotId: "slot_1", quantity: 3, orderExpiresAt: new Date(NOW.getTime() + 60_000) }],
-      expiredHolds: [{ id: "hld_e", orderId: "ord_e", orderExpiresAt: new Date(NOW.getTime() - 30_000), releasedAt: new Date(NOW.getTime() - 29_000) }],
+      activeHolds: [
+        {
+          id: "hld_c",
+          orderId: "ord_c",
+          slotId: "slot_1",
+          quantity: 3,
+          orderExpiresAt: new Date(NOW.getTime() + 60_000),
+        },
+      ],
+      expiredHolds: [
+        {
+          id: "hld_e",
+          orderId: "ord_e",
+          orderExpiresAt: new Date(NOW.getTime() - 30_000),
+          releasedAt: new Date(NOW.getTime() - 29_000),
+        },
+      ],
       slots: [{ id: "slot_1", held: 3 }],
     },
     trades: [
-      { outTradeNo: "KA", tradeNo: "T1", status: "TRADE_SUCCESS", amountMinor: 5000, refundedMinor: 0, paidAt: PAID_AT },
-      { outTradeNo: "KB", tradeNo: "T2", status: "TRADE_CLOSED", amountMinor: 2500, refundedMinor: 0, paidAt: null, closeReason: "cancelled" },
+      {
+        outTradeNo: "KA",
+        tradeNo: "T1",
+        status: "TRADE_SUCCESS",
+        amountMinor: 5000,
+        refundedMinor: 0,
+        paidAt: PAID_AT,
+      },
+      {
+        outTradeNo: "KB",
+        tradeNo: "T2",
+        status: "TRADE_CLOSED",
+        amountMinor: 2500,
+        refundedMinor: 0,
+        paidAt: null,
+        closeReason: "cancelled",
+      },
     ],
   };
 }
@@ -35,7 +65,13 @@ describe("money checker", () => {
   it("finds nothing in a consistent world", () => {
     const report = check(cleanWorld());
     expect(report.findings).toEqual([]);
-    expect(report).toMatchObject({ gatewayTrades: 2, chargedTrades: 1, paidOrders: 1, ticketsIssued: 2, longestHoldOverrunMs: 1_000 });
+    expect(report).toMatchObject({
+      gatewayTrades: 2,
+      chargedTrades: 1,
+      paidOrders: 1,
+      ticketsIssued: 2,
+      longestHoldOverrunMs: 1_000,
+    });
   });
 
   it("detects a trade the gateway charged whose order has no tickets", () => {
@@ -47,7 +83,14 @@ describe("money checker", () => {
   it("detects a charge our payment does not record as paid, and one our database does not know", () => {
     const w = cleanWorld();
     w.ledger.payments[0]!.state = "CANCELLED";
-    w.trades.push({ outTradeNo: "KZ", tradeNo: "T9", status: "TRADE_SUCCESS", amountMinor: 100, refundedMinor: 0, paidAt: PAID_AT });
+    w.trades.push({
+      outTradeNo: "KZ",
+      tradeNo: "T9",
+      status: "TRADE_SUCCESS",
+      amountMinor: 100,
+      refundedMinor: 0,
+      paidAt: PAID_AT,
+    });
     const report = check(w);
     expect(report.counts.loss).toBe(2);
     expect(report.findings.map((f) => f.subject).sort()).toEqual(["KA", "KZ"]);
@@ -64,8 +107,21 @@ describe("money checker", () => {
 
   it("detects an order charged twice at the gateway", () => {
     const w = cleanWorld();
-    w.ledger.payments.push({ id: "pay_a2", orderId: "ord_a", partnerTransId: "KA2", state: "FAILED", amountMinor: 5000 });
-    w.trades.push({ outTradeNo: "KA2", tradeNo: "T3", status: "TRADE_SUCCESS", amountMinor: 5000, refundedMinor: 0, paidAt: PAID_AT });
+    w.ledger.payments.push({
+      id: "pay_a2",
+      orderId: "ord_a",
+      partnerTransId: "KA2",
+      state: "FAILED",
+      amountMinor: 5000,
+    });
+    w.trades.push({
+      outTradeNo: "KA2",
+      tradeNo: "T3",
+      status: "TRADE_SUCCESS",
+      amountMinor: 5000,
+      refundedMinor: 0,
+      paidAt: PAID_AT,
+    });
     const report = check(w);
     expect(report.counts.double_charge).toBe(1);
     expect(report.findings.find((f) => f.kind === "double_charge")?.subject).toBe("ord_a");
@@ -117,7 +173,17 @@ describe("money checker", () => {
     const report = check(w, {
       reconciliation: {
         runs: [{ day: "2026-03-01", state: "failed", matched: 0, error: "boom" }],
-        differences: [{ day: "2026-03-01", kind: "amount_mismatch", partnerTransId: "KA", alipayTransId: "T1", ledgerAmountMinor: 5000, gatewayAmountMinor: 5001, details: {} }],
+        differences: [
+          {
+            day: "2026-03-01",
+            kind: "amount_mismatch",
+            partnerTransId: "KA",
+            alipayTransId: "T1",
+            ledgerAmountMinor: 5000,
+            gatewayAmountMinor: 5001,
+            details: {},
+          },
+        ],
       },
     });
     expect(report.counts.unsettled).toBe(1);
@@ -125,6 +191,20 @@ describe("money checker", () => {
   });
 
   it("lists the Beijing settlement days of the charged trades", () => {
-    expect(settlementDaysOf([{ outTradeNo: "K", tradeNo: "T", status: "TRADE_SUCCESS", amountMinor: 1, refundedMinor: 0, paidAt: Date.parse("2026-03-01T17:00:00Z") }], 0)).toEqual(["2026-03-02"]);
+    expect(
+      settlementDaysOf(
+        [
+          {
+            outTradeNo: "K",
+            tradeNo: "T",
+            status: "TRADE_SUCCESS",
+            amountMinor: 1,
+            refundedMinor: 0,
+            paidAt: Date.parse("2026-03-01T17:00:00Z"),
+          },
+        ],
+        0,
+      ),
+    ).toEqual(["2026-03-02"]);
   });
 });

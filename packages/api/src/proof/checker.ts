@@ -108,7 +108,16 @@ export interface CheckReport {
 
 const KEPT_STATES = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDING"]);
 const UNSETTLED_STATES = new Set(["SENDING", "POLLING", "CANCELLING", "REFUNDING"]);
-const FINDING_KINDS: readonly FindingKind[] = ["loss", "double_charge", "tickets_twice", "stale_hold", "held_counter_drift", "unsettled", "gateway_mismatch", "reconciliation_difference"];
+const FINDING_KINDS: readonly FindingKind[] = [
+  "loss",
+  "double_charge",
+  "tickets_twice",
+  "stale_hold",
+  "held_counter_drift",
+  "unsettled",
+  "gateway_mismatch",
+  "reconciliation_difference",
+];
 
 /** Money the gateway took from the buyer and still keeps for this trade. */
 function keptMinor(t: GatewayTrade): number {
@@ -130,7 +139,8 @@ export function checkMoneyInvariants(input: {
 }): CheckReport {
   const { ledger, trades, now } = input;
   const findings: Finding[] = [];
-  const add = (kind: FindingKind, subject: string, detail: string): void => void findings.push({ kind, subject, detail });
+  const add = (kind: FindingKind, subject: string, detail: string): void =>
+    void findings.push({ kind, subject, detail });
   const paymentByTransId = new Map(ledger.payments.map((p) => [p.partnerTransId, p]));
   const orderById = new Map(ledger.orders.map((o) => [o.id, o]));
 
@@ -142,7 +152,11 @@ export function checkMoneyInvariants(input: {
     if (keptMinor(t) <= 0) continue;
     const payment = paymentByTransId.get(t.outTradeNo);
     if (!payment) {
-      add("loss", t.outTradeNo, `gateway kept ${keptMinor(t)} for trade ${t.tradeNo}, which our database does not know`);
+      add(
+        "loss",
+        t.outTradeNo,
+        `gateway kept ${keptMinor(t)} for trade ${t.tradeNo}, which our database does not know`,
+      );
       continue;
     }
     keptByOrder.set(payment.orderId, [...(keptByOrder.get(payment.orderId) ?? []), t.outTradeNo]);
@@ -150,11 +164,16 @@ export function checkMoneyInvariants(input: {
     if (!KEPT_STATES.has(payment.state)) {
       add("loss", t.outTradeNo, `gateway kept ${keptMinor(t)}, our payment ${payment.id} is ${payment.state}`);
     } else if (!order || order.tickets < order.quantity) {
-      add("loss", t.outTradeNo, `paid, but order ${payment.orderId} has ${order?.tickets ?? 0} of ${order?.quantity ?? "?"} tickets`);
+      add(
+        "loss",
+        t.outTradeNo,
+        `paid, but order ${payment.orderId} has ${order?.tickets ?? 0} of ${order?.quantity ?? "?"} tickets`,
+      );
     }
   }
   for (const [orderId, transIds] of keptByOrder) {
-    if (transIds.length > 1) add("double_charge", orderId, `charged by ${transIds.length} trades: ${transIds.join(", ")}`);
+    if (transIds.length > 1)
+      add("double_charge", orderId, `charged by ${transIds.length} trades: ${transIds.join(", ")}`);
   }
 
   // The other way round: what we record as paid, the gateway charged and kept, for the same amount.
@@ -162,8 +181,14 @@ export function checkMoneyInvariants(input: {
   for (const p of ledger.payments) {
     if (!KEPT_STATES.has(p.state)) continue;
     const t = tradeByTransId.get(p.partnerTransId);
-    if (!t || keptMinor(t) <= 0) add("gateway_mismatch", p.partnerTransId, `our payment ${p.id} is ${p.state}; the gateway ${t ? `says ${t.status}` : "has no such trade"}`);
-    else if (t.amountMinor !== p.amountMinor) add("gateway_mismatch", p.partnerTransId, `amount ${p.amountMinor} here, ${t.amountMinor} at the gateway`);
+    if (!t || keptMinor(t) <= 0)
+      add(
+        "gateway_mismatch",
+        p.partnerTransId,
+        `our payment ${p.id} is ${p.state}; the gateway ${t ? `says ${t.status}` : "has no such trade"}`,
+      );
+    else if (t.amountMinor !== p.amountMinor)
+      add("gateway_mismatch", p.partnerTransId, `amount ${p.amountMinor} here, ${t.amountMinor} at the gateway`);
   }
 
   // Our side: one kept payment per order at most, never more tickets than places bought.
@@ -173,7 +198,8 @@ export function checkMoneyInvariants(input: {
     if (UNSETTLED_STATES.has(p.state)) add("unsettled", p.id, `payment ${p.partnerTransId} still ${p.state}`);
   }
   for (const [orderId, n] of keptPaymentsByOrder) {
-    if (n > 1 && (keptByOrder.get(orderId)?.length ?? 0) <= 1) add("double_charge", orderId, `${n} payments recorded as paid`);
+    if (n > 1 && (keptByOrder.get(orderId)?.length ?? 0) <= 1)
+      add("double_charge", orderId, `${n} payments recorded as paid`);
   }
   for (const o of ledger.orders) {
     if (o.tickets > o.quantity) add("tickets_twice", o.id, `${o.tickets} tickets for ${o.quantity} places`);
@@ -187,26 +213,44 @@ export function checkMoneyInvariants(input: {
     heldBySlot.set(h.slotId, (heldBySlot.get(h.slotId) ?? 0) + h.quantity);
     const overdueMs = now.getTime() - h.orderExpiresAt.getTime();
     longestHoldOverrunMs = Math.max(longestHoldOverrunMs, overdueMs);
-    if (overdueMs > input.holdGraceMs) add("stale_hold", h.id, `${h.quantity} place(s) of order ${h.orderId} held ${Math.round(overdueMs / 1000)} s past expiry`);
+    if (overdueMs > input.holdGraceMs)
+      add(
+        "stale_hold",
+        h.id,
+        `${h.quantity} place(s) of order ${h.orderId} held ${Math.round(overdueMs / 1000)} s past expiry`,
+      );
   }
   for (const h of ledger.expiredHolds) {
     const lateMs = h.releasedAt.getTime() - h.orderExpiresAt.getTime();
     longestHoldOverrunMs = Math.max(longestHoldOverrunMs, lateMs);
-    if (lateMs > input.holdGraceMs) add("stale_hold", h.id, `order ${h.orderId}'s places were given back ${Math.round(lateMs / 1000)} s after expiry`);
+    if (lateMs > input.holdGraceMs)
+      add(
+        "stale_hold",
+        h.id,
+        `order ${h.orderId}'s places were given back ${Math.round(lateMs / 1000)} s after expiry`,
+      );
   }
   for (const s of ledger.slots) {
     const expected = heldBySlot.get(s.id) ?? 0;
-    if (s.held !== expected) add("held_counter_drift", s.id, `slot says ${s.held} held, active holds add up to ${expected}`);
+    if (s.held !== expected)
+      add("held_counter_drift", s.id, `slot says ${s.held} held, active holds add up to ${expected}`);
   }
 
   for (const r of input.reconciliation?.runs ?? []) {
-    if (r.state !== "completed") add("reconciliation_difference", r.day, `reconciliation run ${r.state}: ${r.error ?? "no error recorded"}`);
+    if (r.state !== "completed")
+      add("reconciliation_difference", r.day, `reconciliation run ${r.state}: ${r.error ?? "no error recorded"}`);
   }
   for (const d of input.reconciliation?.differences ?? []) {
-    add("reconciliation_difference", d.partnerTransId ?? "?", `${d.day}: ${d.kind} (ledger ${d.ledgerAmountMinor ?? "-"}, gateway ${d.gatewayAmountMinor ?? "-"})`);
+    add(
+      "reconciliation_difference",
+      d.partnerTransId ?? "?",
+      `${d.day}: ${d.kind} (ledger ${d.ledgerAmountMinor ?? "-"}, gateway ${d.gatewayAmountMinor ?? "-"})`,
+    );
   }
 
-  const counts = Object.fromEntries(FINDING_KINDS.map((k) => [k, findings.filter((f) => f.kind === k).length])) as Record<FindingKind, number>;
+  const counts = Object.fromEntries(
+    FINDING_KINDS.map((k) => [k, findings.filter((f) => f.kind === k).length]),
+  ) as Record<FindingKind, number>;
   return {
     gatewayTrades: trades.length,
     chargedTrades,
@@ -224,16 +268,42 @@ export async function readLedger(db: Db): Promise<LedgerSnapshot> {
     db.payment.findMany({ select: { id: true, orderId: true, partnerTransId: true, state: true, amountMinor: true } }),
     db.order.findMany({ select: { id: true, state: true, expiresAt: true, lines: { select: { quantity: true } } } }),
     db.ticket.groupBy({ by: ["orderId"], where: { state: { not: "void" } }, _count: { _all: true } }),
-    db.capacityHold.findMany({ where: { state: "active" }, select: { id: true, orderId: true, slotId: true, quantity: true, order: { select: { expiresAt: true } } } }),
-    db.capacityHold.findMany({ where: { state: "released", releasedAt: { not: null }, order: { state: "expired" } }, select: { id: true, orderId: true, releasedAt: true, order: { select: { expiresAt: true } } } }),
-    db.slot.findMany({ where: { OR: [{ held: { not: 0 } }, { holds: { some: { state: "active" } } }] }, select: { id: true, held: true } }),
+    db.capacityHold.findMany({
+      where: { state: "active" },
+      select: { id: true, orderId: true, slotId: true, quantity: true, order: { select: { expiresAt: true } } },
+    }),
+    db.capacityHold.findMany({
+      where: { state: "released", releasedAt: { not: null }, order: { state: "expired" } },
+      select: { id: true, orderId: true, releasedAt: true, order: { select: { expiresAt: true } } },
+    }),
+    db.slot.findMany({
+      where: { OR: [{ held: { not: 0 } }, { holds: { some: { state: "active" } } }] },
+      select: { id: true, held: true },
+    }),
   ]);
   const ticketsByOrder = new Map(ticketCounts.map((t) => [t.orderId, t._count._all]));
   return {
     payments,
-    orders: orders.map((o) => ({ id: o.id, state: o.state, expiresAt: o.expiresAt, quantity: o.lines.reduce((s, l) => s + l.quantity, 0), tickets: ticketsByOrder.get(o.id) ?? 0 })),
-    activeHolds: holds.map((h) => ({ id: h.id, orderId: h.orderId, slotId: h.slotId, quantity: h.quantity, orderExpiresAt: h.order.expiresAt })),
-    expiredHolds: expiredHolds.map((h) => ({ id: h.id, orderId: h.orderId, orderExpiresAt: h.order.expiresAt, releasedAt: h.releasedAt ?? h.order.expiresAt })),
+    orders: orders.map((o) => ({
+      id: o.id,
+      state: o.state,
+      expiresAt: o.expiresAt,
+      quantity: o.lines.reduce((s, l) => s + l.quantity, 0),
+      tickets: ticketsByOrder.get(o.id) ?? 0,
+    })),
+    activeHolds: holds.map((h) => ({
+      id: h.id,
+      orderId: h.orderId,
+      slotId: h.slotId,
+      quantity: h.quantity,
+      orderExpiresAt: h.order.expiresAt,
+    })),
+    expiredHolds: expiredHolds.map((h) => ({
+      id: h.id,
+      orderId: h.orderId,
+      orderExpiresAt: h.order.expiresAt,
+      releasedAt: h.releasedAt ?? h.order.expiresAt,
+    })),
     slots,
   };
 }
@@ -250,7 +320,12 @@ export function settlementDaysOf(trades: readonly GatewayTrade[], fallbackMs: nu
  * Runs our reconciliation for each day against the gateway's settlement file. `clock` must
  * already be past the end of the last day (the file exists once the day is over).
  */
-export async function reconcileDays(input: { db: Db; alipay: AlipayGateway; clock: Clock; days: readonly string[] }): Promise<Reconciliation> {
+export async function reconcileDays(input: {
+  db: Db;
+  alipay: AlipayGateway;
+  clock: Clock;
+  days: readonly string[];
+}): Promise<Reconciliation> {
   const service = createReconciliationService({ db: input.db, clock: input.clock, alipay: input.alipay });
   const runs: Reconciliation["runs"] = [];
   const differences: Reconciliation["differences"] = [];
@@ -258,7 +333,15 @@ export async function reconcileDays(input: { db: Db; alipay: AlipayGateway; cloc
     const run = await service.run({ day, trigger: "manual", actor: { type: "system", id: "checker" } });
     runs.push({ day, state: run.state, matched: run.matchedCount, error: run.error });
     for (const d of run.differences) {
-      differences.push({ day, kind: d.kind as Difference["kind"], partnerTransId: d.partnerTransId, alipayTransId: d.alipayTransId, ledgerAmountMinor: d.ledgerAmountMinor, gatewayAmountMinor: d.gatewayAmountMinor, details: d.details });
+      differences.push({
+        day,
+        kind: d.kind as Difference["kind"],
+        partnerTransId: d.partnerTransId,
+        alipayTransId: d.alipayTransId,
+        ledgerAmountMinor: d.ledgerAmountMinor,
+        gatewayAmountMinor: d.gatewayAmountMinor,
+        details: d.details,
+      });
     }
   }
   return { runs, differences };

@@ -11,7 +11,18 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAlipayClient } from "@kiosk/alipay-core";
-import { createRng, DEFAULT_FAULT_PLAN, FAULT_KINDS, scenarioCode, startFaultProxy, startSandbox, type FaultKind, type FaultPlan, type ScenarioId, type TradeView } from "@kiosk/alipay-sandbox";
+import {
+  createRng,
+  DEFAULT_FAULT_PLAN,
+  FAULT_KINDS,
+  scenarioCode,
+  startFaultProxy,
+  startSandbox,
+  type FaultKind,
+  type FaultPlan,
+  type ScenarioId,
+  type TradeView,
+} from "@kiosk/alipay-sandbox";
 import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
@@ -20,7 +31,14 @@ import { findRepoRoot, parseEnv } from "../env.ts";
 import { alipayClientConfig } from "../money-wiring.ts";
 import type { AppRouter } from "../trpc/root.ts";
 import { freePort, ServerProcess } from "./server-process.ts";
-import { checkMoneyInvariants, readLedger, reconcileDays, settlementDaysOf, type CheckReport, type Reconciliation } from "./checker.ts";
+import {
+  checkMoneyInvariants,
+  readLedger,
+  reconcileDays,
+  settlementDaysOf,
+  type CheckReport,
+  type Reconciliation,
+} from "./checker.ts";
 
 export interface DrillOptions {
   purchases: number;
@@ -102,7 +120,15 @@ const SCENARIO_MIX: readonly [ScenarioId, number][] = [
 ];
 
 /** Scenarios that are gateway faults (the rest are buyer behaviour: PIN waits, declines). */
-const FAULT_SCENARIOS: ReadonlySet<ScenarioId> = new Set<ScenarioId>(["unknown_paid", "unknown_not_created", "system_error", "slow_response", "dropped_connection", "dropped_before_processing", "bad_signature"]);
+const FAULT_SCENARIOS: ReadonlySet<ScenarioId> = new Set<ScenarioId>([
+  "unknown_paid",
+  "unknown_not_created",
+  "system_error",
+  "slow_response",
+  "dropped_connection",
+  "dropped_before_processing",
+  "bad_signature",
+]);
 
 function pickScenario(rng: () => number): ScenarioId {
   const total = SCENARIO_MIX.reduce((s, [, w]) => s + w, 0);
@@ -149,7 +175,13 @@ async function staffClient(url: string, login: { email: string; password: string
 
 function kioskClient(url: string, credential?: string) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/api/trpc`, transformer: superjson, headers: credential ? { authorization: `Bearer ${credential}` } : {} })],
+    links: [
+      httpLink({
+        url: `${url}/api/trpc`,
+        transformer: superjson,
+        headers: credential ? { authorization: `Bearer ${credential}` } : {},
+      }),
+    ],
   });
 }
 
@@ -208,19 +240,40 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
   });
   const serverPort = await freePort();
   const serverUrl = `http://127.0.0.1:${serverPort}`;
-  const proxy = await startFaultProxy({ gatewayUrl: sandbox.gatewayUrl, notifyTargetUrl: `${serverUrl}/api/alipay/notify`, seed: options.seed, plan: options.plan ?? DEFAULT_FAULT_PLAN });
+  const proxy = await startFaultProxy({
+    gatewayUrl: sandbox.gatewayUrl,
+    notifyTargetUrl: `${serverUrl}/api/alipay/notify`,
+    seed: options.seed,
+    plan: options.plan ?? DEFAULT_FAULT_PLAN,
+  });
   let server: ServerProcess | undefined;
   try {
     const keysDir = join(workDir, "keys");
     const ticketKeys: Record<string, string> = {};
-    for (const a of DEMO_ATTRACTIONS) ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    for (const a of DEMO_ATTRACTIONS)
+      ticketKeys[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     mkdirSync(keysDir, { recursive: true });
     for (const [id, pem] of Object.entries(ticketKeys)) writeFileSync(join(keysDir, `${id}.pem`), pem, { mode: 0o600 });
     const now = new Date();
-    await seed(database.db, { now, days: 2, adminEmail: ADMIN.email, adminPassword: ADMIN.password, kioskPairingCode: PAIRING_CODE, ticketKeys });
+    await seed(database.db, {
+      now,
+      days: 2,
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      kioskPairingCode: PAIRING_CODE,
+      ticketKeys,
+    });
     const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Singapore" }).format(now);
     const slot = await database.db.slot.create({
-      data: { id: "slot_drill", attractionId: ATTRACTION, kind: "timed", day, startsAt: new Date(now.getTime() - 3_600_000 + 17_000), endsAt: new Date(now.getTime() + DAY_MS), capacity: options.purchases * 10 },
+      data: {
+        id: "slot_drill",
+        attractionId: ATTRACTION,
+        kind: "timed",
+        day,
+        startsAt: new Date(now.getTime() - 3_600_000 + 17_000),
+        endsAt: new Date(now.getTime() + DAY_MS),
+        capacity: options.purchases * 10,
+      },
     });
 
     server = new ServerProcess({
@@ -246,7 +299,9 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       },
     });
     await server.start();
-    say(`server up at ${serverUrl} (${options.provider}, ${options.protocol}); gateway through the fault proxy ${proxy.url}`);
+    say(
+      `server up at ${serverUrl} (${options.provider}, ${options.protocol}); gateway through the fault proxy ${proxy.url}`,
+    );
     const paired = await kioskClient(serverUrl).auth.pairKiosk.mutate({ code: PAIRING_CODE });
     const api: KioskApi = kioskClient(serverUrl, paired.credential);
     const staff = await staffClient(serverUrl, ADMIN);
@@ -268,7 +323,14 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       throw error;
     });
 
-    const tally = { ordersCreated: 0, paymentsStarted: 0, abandonedCarts: 0, visitorCancels: 0, refundsRequested: 0, refused: 0 };
+    const tally = {
+      ordersCreated: 0,
+      paymentsStarted: 0,
+      abandonedCarts: 0,
+      visitorCancels: 0,
+      refundsRequested: 0,
+      refused: 0,
+    };
     const scenarioFaults: Partial<Record<ScenarioId, number>> = {};
     const plans = Array.from({ length: options.purchases }, (_, i) => {
       const scenario = pickScenario(rng);
@@ -314,7 +376,10 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
 
     async function purchase(plan: (typeof plans)[number]): Promise<void> {
       await sleep(plan.thinkMs); // the visitor choosing tickets
-      const order = await whenUp(() => api.order.create.mutate({ lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: plan.quantity }] }), stopping).catch((error: unknown) => {
+      const order = await whenUp(
+        () => api.order.create.mutate({ lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: plan.quantity }] }),
+        stopping,
+      ).catch((error: unknown) => {
         if (isAnswered(error)) {
           noteRefusal("order.create", error);
           return null; // refused with a typed error (e.g. sold out): nothing held
@@ -329,7 +394,10 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
         tally.abandonedCarts += 1;
         return;
       }
-      const code = scenarioCode(plan.scenario, { serial: plan.serial, ...(plan.parameter !== undefined ? { parameter: plan.parameter } : {}) });
+      const code = scenarioCode(plan.scenario, {
+        serial: plan.serial,
+        ...(plan.parameter !== undefined ? { parameter: plan.parameter } : {}),
+      });
       let paymentId: string | undefined;
       for (;;) {
         try {
@@ -374,7 +442,9 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       }),
     );
     isPurchasing = false;
-    say(`all ${plans.length} purchases made; waiting for the kills (${running.kills}/${options.minKills}) and for every payment to settle`);
+    say(
+      `all ${plans.length} purchases made; waiting for the kills (${running.kills}/${options.minKills}) and for every payment to settle`,
+    );
     await killer;
 
     const settleDeadline = Date.now() + (options.settleTimeoutMs ?? 240_000);
@@ -400,8 +470,19 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
     sandboxOffsetMs = DAY_MS;
     const env = parseEnv({ ALIPAY_PROTOCOL: options.protocol, ALIPAY_GATEWAY_URL: sandbox.gatewayUrl }, { repoRoot });
     const direct = createAlipayClient(alipayClientConfig(env));
-    const reconciliation: Reconciliation = await reconcileDays({ db: database.db, alipay: direct, clock: { now: () => new Date(Date.now() + DAY_MS) }, days: settlementDaysOf(trades, checkedAt.getTime()) });
-    const report = checkMoneyInvariants({ ledger, trades, now: checkedAt, holdGraceMs: options.holdGraceMs ?? 15_000, reconciliation });
+    const reconciliation: Reconciliation = await reconcileDays({
+      db: database.db,
+      alipay: direct,
+      clock: { now: () => new Date(Date.now() + DAY_MS) },
+      days: settlementDaysOf(trades, checkedAt.getTime()),
+    });
+    const report = checkMoneyInvariants({
+      ledger,
+      trades,
+      now: checkedAt,
+      holdGraceMs: options.holdGraceMs ?? 15_000,
+      reconciliation,
+    });
 
     const paymentStates: Record<string, number> = {};
     for (const p of ledger.payments) paymentStates[p.state] = (paymentStates[p.state] ?? 0) + 1;

@@ -29,11 +29,17 @@ export class ServerProcess {
   kills = 0;
   starts = 0;
 
-  constructor(private readonly opts: { repoRoot: string; env: Record<string, string | undefined>; url: string; log: WriteStream }) {}
+  constructor(
+    private readonly opts: { repoRoot: string; env: Record<string, string | undefined>; url: string; log: WriteStream },
+  ) {}
 
   async start(): Promise<void> {
     const entry = join(this.opts.repoRoot, "packages/api/scripts/api-server.ts");
-    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: this.opts.repoRoot, env: this.opts.env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", entry], {
+      cwd: this.opts.repoRoot,
+      env: this.opts.env as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     this.starts += 1;
     child.stdout?.pipe(this.opts.log, { end: false });
@@ -41,8 +47,14 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`api server exited with ${child.exitCode} during start-up (log: ${this.opts.log.path as string})`);
-      const ok = await fetch(`${this.opts.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+      if (child.exitCode !== null)
+        throw new Error(
+          `api server exited with ${child.exitCode} during start-up (log: ${this.opts.log.path as string})`,
+        );
+      const ok = await fetch(`${this.opts.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await sleep(100);
     }

@@ -82,7 +82,12 @@ export class AuditService {
   async pruneOlderThan(cutoff: Date, batchSize = 1_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = await this.deps.db.auditLog.findMany({ where: { createdAt: { lt: cutoff } }, select: { id: true }, orderBy: { id: "asc" }, take: batchSize });
+      const rows = await this.deps.db.auditLog.findMany({
+        where: { createdAt: { lt: cutoff } },
+        select: { id: true },
+        orderBy: { id: "asc" },
+        take: batchSize,
+      });
       if (rows.length === 0) return total;
       const r = await this.deps.db.auditLog.deleteMany({ where: { id: { in: rows.map((x) => x.id) } } });
       total += r.count;

@@ -13,7 +13,16 @@ import { recordSaleInTx } from "./sale-events.ts";
 import type { TicketService, TicketView } from "./ticket-service.ts";
 
 /** Payment states under which an order already has (or may get) an Alipay payment. */
-const LIVE_PAYMENT_STATES = ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION", "REFUNDING", "PARTIALLY_REFUNDED", "REFUNDED"];
+const LIVE_PAYMENT_STATES = [
+  "SENDING",
+  "POLLING",
+  "CANCELLING",
+  "PAID",
+  "NEEDS_ATTENTION",
+  "REFUNDING",
+  "PARTIALLY_REFUNDED",
+  "REFUNDED",
+];
 
 export const BOOKING_CONFIRMED_ACTION = "booking.confirmed";
 
@@ -31,20 +40,33 @@ export interface ConfirmedBooking {
   paidAt: Date;
 }
 
-const orderInclude = { lines: { include: { ticketType: true, slot: true } }, attraction: { select: { ticketKeyId: true } } } as const;
+const orderInclude = {
+  lines: { include: { ticketType: true, slot: true } },
+  attraction: { select: { ticketKeyId: true } },
+} as const;
 
-export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "events"> & { tickets: TicketService }) {
+export function createBookingService(
+  deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "events"> & { tickets: TicketService },
+) {
   const { db, clock, tickets } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
   /** Why `order` cannot be confirmed now, as the error to throw; null when it can. */
   function refusal(order: { id: string; state: string; expiresAt: Date }, now: Date): KioskError | null {
-    if (order.state === "paid") return new KioskError("CONFLICT", `Booking ${order.id} is already confirmed`, { details: { orderId: order.id, state: order.state } });
+    if (order.state === "paid")
+      return new KioskError("CONFLICT", `Booking ${order.id} is already confirmed`, {
+        details: { orderId: order.id, state: order.state },
+      });
     if (order.state === "expired" || (order.state === "pending" && order.expiresAt.getTime() <= now.getTime())) {
-      return new KioskError("PRECONDITION_FAILED", `Booking ${order.id} has expired; its places were given back`, { details: { orderId: order.id, state: "expired" } });
+      return new KioskError("PRECONDITION_FAILED", `Booking ${order.id} has expired; its places were given back`, {
+        details: { orderId: order.id, state: "expired" },
+      });
     }
-    if (order.state !== "pending") return new KioskError("CONFLICT", `Booking ${order.id} is ${order.state} and cannot be confirmed`, { details: { orderId: order.id, state: order.state } });
+    if (order.state !== "pending")
+      return new KioskError("CONFLICT", `Booking ${order.id} is ${order.state} and cannot be confirmed`, {
+        details: { orderId: order.id, state: order.state },
+      });
     return null;
   }
 
@@ -66,18 +88,33 @@ export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log
 
     // Sign outside the transaction (as the payment path does); insert inside it.
     const now = clock.now();
-    const prepared = await tickets.prepare({ id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines }, now);
+    const prepared = await tickets.prepare(
+      { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines },
+      now,
+    );
     const lines = order.lines.map((l) => ({ slotId: l.slotId, quantity: l.quantity }));
     const issued = await db.$transaction(async (tx) => {
       const live = await tx.payment.count({ where: { orderId, state: { in: LIVE_PAYMENT_STATES } } });
-      if (live > 0) throw new KioskError("CONFLICT", `Order ${orderId} has an Alipay payment; it cannot be confirmed as a booking`, { details: { orderId } });
-      const { count } = await tx.order.updateMany({ where: { id: orderId, apiClientId: actor.id, state: "pending", expiresAt: { gt: now } }, data: { state: "paid" } });
+      if (live > 0)
+        throw new KioskError(
+          "CONFLICT",
+          `Order ${orderId} has an Alipay payment; it cannot be confirmed as a booking`,
+          { details: { orderId } },
+        );
+      const { count } = await tx.order.updateMany({
+        where: { id: orderId, apiClientId: actor.id, state: "pending", expiresAt: { gt: now } },
+        data: { state: "paid" },
+      });
       if (count !== 1) {
-        const current = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { id: true, state: true, expiresAt: true } });
+        const current = await tx.order.findUniqueOrThrow({
+          where: { id: orderId },
+          select: { id: true, state: true, expiresAt: true },
+        });
         throw refusal(current, now) ?? new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
       }
       const views = await tickets.insertPreparedInTx(tx, prepared);
-      if (views.length !== prepared.rows.length) throw new KioskError("CONFLICT", `Booking ${orderId} already has tickets`);
+      if (views.length !== prepared.rows.length)
+        throw new KioskError("CONFLICT", `Booking ${orderId} already has tickets`);
       await tx.auditLog.create({
         data: {
           actorType: "api_client",
@@ -85,36 +122,51 @@ export function createBookingService(deps: Pick<MoneyDeps, "db" | "clock" | "log
           action: BOOKING_CONFIRMED_ACTION,
           targetType: "order",
           targetId: orderId,
-          details: JSON.stringify({ externalPaymentRef, channel: "booking", amountMinor: order.totalMinor, currency: order.currency, ticketCount: views.length }),
+          details: JSON.stringify({
+            externalPaymentRef,
+            channel: "booking",
+            amountMinor: order.totalMinor,
+            currency: order.currency,
+            ticketCount: views.length,
+          }),
           createdAt: now,
         },
         select: { id: true },
       });
       // The durable sale event commits with the confirmation (when the sink can write in a transaction).
-      await recordSaleInTx(tx, deps.events, { orderId, paymentId: null, amountMinor: order.totalMinor, currency: order.currency, paidAt: now, extra: { externalPaymentRef } });
+      await recordSaleInTx(tx, deps.events, {
+        orderId,
+        paymentId: null,
+        amountMinor: order.totalMinor,
+        currency: order.currency,
+        paidAt: now,
+        extra: { externalPaymentRef },
+      });
       // The shared Slot rows last, so their locks are held only until commit.
       const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
-      if (overCapacity.length > 0) log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
+      if (overCapacity.length > 0)
+        log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
       return views;
     }, TX_OPTIONS);
 
     metrics.inc("kiosk_orders_total", { outcome: "booking_confirmed" });
     log.info("booking confirmed", { orderId, apiClientId: actor.id, tickets: issued.length });
     // A sink that cannot write in a transaction gets the event after the commit, like a plain topic.
-    if (!deps.events?.publishInTx) deps.events?.publish("sale.completed", {
-      attractionId: order.attractionId,
-      orderId,
-      paymentId: null,
-      channel: "booking",
-      kioskId: null,
-      apiClientId: actor.id,
-      externalRef: order.externalRef,
-      externalPaymentRef,
-      amountMinor: order.totalMinor,
-      currency: order.currency,
-      ticketIds: issued.map((t) => t.id),
-      paidAt: now,
-    });
+    if (!deps.events?.publishInTx)
+      deps.events?.publish("sale.completed", {
+        attractionId: order.attractionId,
+        orderId,
+        paymentId: null,
+        channel: "booking",
+        kioskId: null,
+        apiClientId: actor.id,
+        externalRef: order.externalRef,
+        externalPaymentRef,
+        amountMinor: order.totalMinor,
+        currency: order.currency,
+        ticketIds: issued.map((t) => t.id),
+        paidAt: now,
+      });
     const { attraction: _attraction, ...row } = order;
     return { order: toOrderView({ ...row, state: "paid" }), tickets: issued, externalPaymentRef, paidAt: now };
   }

@@ -30,7 +30,16 @@ for (const { provider, skip } of providers) {
     beforeAll(async () => {
       h = await createHarness(provider);
       for (const c of [CLIENT, OTHER_CLIENT]) {
-        await h.db.db.apiClient.create({ data: { id: c.id, attractionId: c.attractionId, name: c.id, keyPrefix: `kak_${c.id}`, keyHash: "x", scopes: "bookings:write bookings:read tickets:read" } });
+        await h.db.db.apiClient.create({
+          data: {
+            id: c.id,
+            attractionId: c.attractionId,
+            name: c.id,
+            keyPrefix: `kak_${c.id}`,
+            keyHash: "x",
+            scopes: "bookings:write bookings:read tickets:read",
+          },
+        });
       }
     });
     afterAll(async () => {
@@ -38,7 +47,14 @@ for (const { provider, skip } of providers) {
     });
 
     const book = (actor: typeof CLIENT | typeof OTHER_CLIENT = CLIENT) =>
-      h.services.orders.create({ actor, externalRef: "ext-42", lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }, { ticketTypeId: CHILD, slotId: SLOT_14, quantity: 1 }] });
+      h.services.orders.create({
+        actor,
+        externalRef: "ext-42",
+        lines: [
+          { ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 },
+          { ticketTypeId: CHILD, slotId: SLOT_14, quantity: 1 },
+        ],
+      });
 
     /** Everything confirm may change, to prove a refused confirm changed nothing. */
     const snapshot = async (orderId: string) => ({
@@ -55,7 +71,11 @@ for (const { provider, skip } of providers) {
       const held = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
       expect(held.held - before.held).toBe(3);
 
-      const confirmed = await h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_1", actor: CLIENT });
+      const confirmed = await h.services.bookings.confirm({
+        orderId: order.id,
+        externalPaymentRef: "psp_tx_1",
+        actor: CLIENT,
+      });
       expect(confirmed.order.state).toBe("paid");
       expect(confirmed.order.channel).toBe("booking");
       expect(confirmed.tickets).toHaveLength(3);
@@ -73,10 +93,23 @@ for (const { provider, skip } of providers) {
       expect(tickets.map((t) => t.id).sort()).toEqual(confirmed.tickets.map((t) => t.id).sort());
       expect(tickets.filter((t) => t.ticketTypeId === ADULT)).toHaveLength(2);
       const attraction = await h.db.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" } });
-      for (const t of tickets) expect(verifyTicketCode(t.code, { [attraction.ticketKeyId]: attraction.ticketPublicKey }, h.clock.now().getTime() + 4 * 3600_000).ok).toBe(true);
-      const audit = await h.db.db.auditLog.findMany({ where: { action: BOOKING_CONFIRMED_ACTION, targetId: order.id } });
+      for (const t of tickets)
+        expect(
+          verifyTicketCode(
+            t.code,
+            { [attraction.ticketKeyId]: attraction.ticketPublicKey },
+            h.clock.now().getTime() + 4 * 3600_000,
+          ).ok,
+        ).toBe(true);
+      const audit = await h.db.db.auditLog.findMany({
+        where: { action: BOOKING_CONFIRMED_ACTION, targetId: order.id },
+      });
       expect(audit).toHaveLength(1);
-      expect(JSON.parse(audit[0]!.details)).toMatchObject({ externalPaymentRef: "psp_tx_1", channel: "booking", ticketCount: 3 });
+      expect(JSON.parse(audit[0]!.details)).toMatchObject({
+        externalPaymentRef: "psp_tx_1",
+        channel: "booking",
+        ticketCount: 3,
+      });
       expect(await h.db.db.payment.count({ where: { orderId: order.id } })).toBe(0);
       const redeemed = await h.services.tickets.redeem({ code: tickets[0]!.code, actor: CLIENT });
       expect(redeemed.ok).toBe(true);
@@ -108,7 +141,9 @@ for (const { provider, skip } of providers) {
       const order = await book();
       await h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_3", actor: CLIENT });
       const after = await snapshot(order.id);
-      const error = await rejection(h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_3b", actor: CLIENT }));
+      const error = await rejection(
+        h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_3b", actor: CLIENT }),
+      );
       expect(error.code).toBe("CONFLICT");
       expect(error.message).toMatch(/already confirmed/);
       expect(await snapshot(order.id)).toEqual(after);
@@ -116,7 +151,11 @@ for (const { provider, skip } of providers) {
 
     it("two simultaneous confirms issue the tickets once", async () => {
       const order = await book();
-      const results = await Promise.allSettled([1, 2, 3].map((i) => h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: `psp_race_${i}`, actor: CLIENT })));
+      const results = await Promise.allSettled(
+        [1, 2, 3].map((i) =>
+          h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: `psp_race_${i}`, actor: CLIENT }),
+        ),
+      );
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       for (const r of results) if (r.status === "rejected") expect((r.reason as KioskError).code).toBe("CONFLICT");
       expect(await h.db.db.ticket.count({ where: { orderId: order.id } })).toBe(3);
@@ -127,14 +166,18 @@ for (const { provider, skip } of providers) {
       const order = await book();
       await h.advance(6 * 60_000);
       const before = await snapshot(order.id);
-      const error = await rejection(h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_4", actor: CLIENT }));
+      const error = await rejection(
+        h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_4", actor: CLIENT }),
+      );
       expect(error.code).toBe("PRECONDITION_FAILED");
       expect(error.message).toMatch(/expired/);
       expect(await snapshot(order.id)).toEqual(before);
       await h.services.orders.expireDue();
       const swept = await snapshot(order.id);
       expect(swept.order).toBe("expired");
-      const again = await rejection(h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_4", actor: CLIENT }));
+      const again = await rejection(
+        h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_4", actor: CLIENT }),
+      );
       expect(again.code).toBe("PRECONDITION_FAILED");
       expect(await snapshot(order.id)).toEqual(swept);
     });
@@ -143,7 +186,9 @@ for (const { provider, skip } of providers) {
       const order = await book();
       await h.services.orders.cancel(order.id, CLIENT);
       const before = await snapshot(order.id);
-      const error = await rejection(h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_5", actor: CLIENT }));
+      const error = await rejection(
+        h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_5", actor: CLIENT }),
+      );
       expect(error.code).toBe("CONFLICT");
       expect(await snapshot(order.id)).toEqual(before);
     });
@@ -151,7 +196,9 @@ for (const { provider, skip } of providers) {
     it("another client's booking is NOT_FOUND and stays pending", async () => {
       const order = await book(OTHER_CLIENT);
       const before = await snapshot(order.id);
-      const error = await rejection(h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_6", actor: CLIENT }));
+      const error = await rejection(
+        h.services.bookings.confirm({ orderId: order.id, externalPaymentRef: "psp_tx_6", actor: CLIENT }),
+      );
       expect(error.code).toBe("NOT_FOUND");
       expect(await snapshot(order.id)).toEqual(before);
       expect(before.order).toBe("pending");

@@ -44,7 +44,9 @@ export function loadBridgeTokenKey(path: string): Buffer {
       chmodSync(path, 0o600);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? "error";
-      throw new Error(`${path}: no bridge-token key, and it cannot be created here (${code}); create it with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > ${path}`);
+      throw new Error(
+        `${path}: no bridge-token key, and it cannot be created here (${code}); create it with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > ${path}`,
+      );
     }
   }
   const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64url");
@@ -56,7 +58,13 @@ export function loadBridgeTokenKey(path: string): Buffer {
  * The device's token, issuing one when it has none (or the key changed): for the demo set-up
  * (scripts/setup-db.ts), which writes it into the bridge's configuration. No audit entry.
  */
-export async function provisionBridgeToken(db: Db, key: Buffer, kind: BridgeDeviceKind, id: string, now: Date): Promise<string> {
+export async function provisionBridgeToken(
+  db: Db,
+  key: Buffer,
+  kind: BridgeDeviceKind,
+  id: string,
+  now: Date,
+): Promise<string> {
   const service = new BridgeTokenService({ db, key, clock: { now: () => now }, audit: null });
   return service.ensure(kind, id, { type: "system", id: null });
 }
@@ -77,7 +85,9 @@ export class BridgeTokenService {
 
   async #row(kind: BridgeDeviceKind, id: string): Promise<DeviceRow | null> {
     const select = { bridgeTokenNonce: true, bridgeTokenHash: true } as const;
-    return kind === "kiosk" ? this.o.db.kiosk.findUnique({ where: { id }, select }) : this.o.db.counter.findUnique({ where: { id }, select });
+    return kind === "kiosk"
+      ? this.o.db.kiosk.findUnique({ where: { id }, select })
+      : this.o.db.counter.findUnique({ where: { id }, select });
   }
 
   /** The device's current token, or null when none was issued (or the key changed since: rotate then). */
@@ -94,10 +104,19 @@ export class BridgeTokenService {
     const token = deriveBridgeToken(this.o.key, kind, id, nonce);
     const issuedAt = this.o.clock.now();
     const data = { bridgeTokenNonce: nonce, bridgeTokenHash: hashToken(token), bridgeTokenIssuedAt: issuedAt };
-    const updated = kind === "kiosk" ? await this.o.db.kiosk.updateMany({ where: { id }, data }) : await this.o.db.counter.updateMany({ where: { id }, data });
-    if (updated.count === 0) throw new KioskError("NOT_FOUND", `${kind === "kiosk" ? "Kiosk" : "Counter"} ${id} is not registered.`);
+    const updated =
+      kind === "kiosk"
+        ? await this.o.db.kiosk.updateMany({ where: { id }, data })
+        : await this.o.db.counter.updateMany({ where: { id }, data });
+    if (updated.count === 0)
+      throw new KioskError("NOT_FOUND", `${kind === "kiosk" ? "Kiosk" : "Counter"} ${id} is not registered.`);
     const fingerprint = bridgeTokenFingerprint(token);
-    await this.o.audit?.record({ actor, action: `${kind}.bridge_token_issued`, target: { type: kind, id }, details: { fingerprint } });
+    await this.o.audit?.record({
+      actor,
+      action: `${kind}.bridge_token_issued`,
+      target: { type: kind, id },
+      details: { fingerprint },
+    });
     return { token, fingerprint, issuedAt };
   }
 

@@ -69,7 +69,10 @@ export function createCatalogService(deps: Pick<MoneyDeps, "db" | "clock">) {
 
   async function ticketTypes(attractionId: string): Promise<CatalogTicketType[]> {
     const a = await attraction(attractionId);
-    const rows = await db.ticketType.findMany({ where: { attractionId, isActive: true }, orderBy: [{ sortOrder: "asc" }, { code: "asc" }] });
+    const rows = await db.ticketType.findMany({
+      where: { attractionId, isActive: true },
+      orderBy: [{ sortOrder: "asc" }, { code: "asc" }],
+    });
     return rows.map((t) => ({
       id: t.id,
       code: t.code,
@@ -85,11 +88,17 @@ export function createCatalogService(deps: Pick<MoneyDeps, "db" | "clock">) {
 
   /** Slots of one day (default: today in the attraction's zone) that have not ended yet. */
   async function slots(input: { attractionId: string; day?: string; kind?: "day" | "timed" }): Promise<CatalogSlot[]> {
-    if (input.day !== undefined && !DAY.test(input.day)) throw new KioskError("BAD_REQUEST", `Day "${input.day}" is not YYYY-MM-DD`);
+    if (input.day !== undefined && !DAY.test(input.day))
+      throw new KioskError("BAD_REQUEST", `Day "${input.day}" is not YYYY-MM-DD`);
     const a = await attraction(input.attractionId);
     const day = input.day ?? a.today;
     const rows = await db.slot.findMany({
-      where: { attractionId: input.attractionId, day, endsAt: { gt: clock.now() }, ...(input.kind ? { kind: input.kind } : {}) },
+      where: {
+        attractionId: input.attractionId,
+        day,
+        endsAt: { gt: clock.now() },
+        ...(input.kind ? { kind: input.kind } : {}),
+      },
       orderBy: [{ kind: "asc" }, { startsAt: "asc" }],
     });
     return rows.map((s) => ({
@@ -104,7 +113,11 @@ export function createCatalogService(deps: Pick<MoneyDeps, "db" | "clock">) {
   }
 
   async function catalog(input: { attractionId: string; day?: string }) {
-    const [a, types, daySlots] = await Promise.all([attraction(input.attractionId), ticketTypes(input.attractionId), slots(input)]);
+    const [a, types, daySlots] = await Promise.all([
+      attraction(input.attractionId),
+      ticketTypes(input.attractionId),
+      slots(input),
+    ]);
     return { attraction: a, ticketTypes: types, slots: daySlots };
   }
 

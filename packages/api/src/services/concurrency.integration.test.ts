@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADULT, code, countingGateway, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import {
+  ADULT,
+  code,
+  countingGateway,
+  createAlipay,
+  createHarness,
+  KIOSK,
+  PG_URL,
+  SLOT_14,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { createMoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
 
@@ -15,7 +25,9 @@ describe.skipIf(!PG_URL)("many instances on one PostgreSQL", () => {
   it("sells exactly 100 of 100 places to 300 concurrent orders", async () => {
     await h.db.db.slot.update({ where: { id: SLOT_14 }, data: { capacity: 100, held: 0, sold: 0 } });
     const results = await Promise.allSettled(
-      Array.from({ length: 300 }, () => h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] })),
+      Array.from({ length: 300 }, () =>
+        h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] }),
+      ),
     );
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -23,10 +35,14 @@ describe.skipIf(!PG_URL)("many instances on one PostgreSQL", () => {
     expect(lost.every((r) => (r.reason as { code?: string }).code === "CONFLICT")).toBe(true);
     const slot = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
     expect(slot.held + slot.sold).toBe(100);
-    expect(await h.db.db.capacityHold.aggregate({ where: { slotId: SLOT_14, state: "active" }, _sum: { quantity: true } })).toMatchObject({ _sum: { quantity: 100 } });
+    expect(
+      await h.db.db.capacityHold.aggregate({ where: { slotId: SLOT_14, state: "active" }, _sum: { quantity: true } }),
+    ).toMatchObject({ _sum: { quantity: 100 } });
     // Paying all 100 at once converts every hold, still exactly 100.
     const orders = won.map((r) => (r as PromiseFulfilledResult<{ id: string }>).value);
-    const paid = await Promise.all(orders.map((o) => h.services.payments.start({ orderId: o.id, paymentCode: code("success"), actor: KIOSK })));
+    const paid = await Promise.all(
+      orders.map((o) => h.services.payments.start({ orderId: o.id, paymentCode: code("success"), actor: KIOSK })),
+    );
     expect(paid.every((p) => p.state === "PAID")).toBe(true);
     const after = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
     expect(after).toMatchObject({ sold: 100, held: 0 });
@@ -60,8 +76,16 @@ describe.skipIf(!PG_URL)("many instances on one PostgreSQL", () => {
     const started = [];
     for (let i = 0; i < 30; i++) {
       const s = instances[i % 3]!;
-      const order = await s.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] });
-      const scenario = i % 3 === 0 ? code("pin_wait_confirm", { parameter: 20 }) : i % 3 === 1 ? code("pin_wait_never") : code("unknown_not_created");
+      const order = await s.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
+      const scenario =
+        i % 3 === 0
+          ? code("pin_wait_confirm", { parameter: 20 })
+          : i % 3 === 1
+            ? code("pin_wait_never")
+            : code("unknown_not_created");
       started.push(await s.payments.start({ orderId: order.id, paymentCode: scenario, actor: KIOSK }));
     }
     for (let step = 0; step < 120; step++) {
@@ -84,7 +108,9 @@ describe.skipIf(!PG_URL)("many instances on one PostgreSQL", () => {
     expect(queries).toBeGreaterThan(100);
     expect(new Set(calls.filter((c) => c.op === "query").map((c) => c.instance)).size).toBeGreaterThan(1);
     expect(calls.filter((c) => c.op === "cancel")).toHaveLength(20);
-    const payEvents = await h.db.db.paymentEvent.count({ where: { paymentId: { in: started.map((p) => p.id) }, type: { in: ["query_result", "query_error"] } } });
+    const payEvents = await h.db.db.paymentEvent.count({
+      where: { paymentId: { in: started.map((p) => p.id) }, type: { in: ["query_result", "query_error"] } },
+    });
     expect(payEvents).toBe(queries);
   });
 });

@@ -17,7 +17,13 @@ type StaffActor = Extract<Actor, { type: "staff" }>;
 /** Payments that took the buyer's money (some of it may have been refunded since). */
 const CHARGED_STATES: readonly PaymentStateName[] = ["PAID", "REFUNDING", "PARTIALLY_REFUNDED", "REFUNDED"];
 /** A shift cannot close while one of its payments is still moving or waits for a person. */
-const UNSETTLED_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING", "NEEDS_ATTENTION"];
+const UNSETTLED_STATES: readonly PaymentStateName[] = [
+  "SENDING",
+  "POLLING",
+  "CANCELLING",
+  "REFUNDING",
+  "NEEDS_ATTENTION",
+];
 /** How many gateway queries a close runs at once. */
 const GATEWAY_QUERY_CONCURRENCY = 4;
 
@@ -90,7 +96,15 @@ interface LedgerRow {
 
 /** Pure: the shift's totals from its payments. */
 export function totalsOf(payments: readonly LedgerRow[]): ShiftTotals {
-  const t: ShiftTotals = { salesCount: 0, salesTotalMinor: 0, refundsCount: 0, refundsTotalMinor: 0, cancellationsCount: 0, failedCount: 0, netTotalMinor: 0 };
+  const t: ShiftTotals = {
+    salesCount: 0,
+    salesTotalMinor: 0,
+    refundsCount: 0,
+    refundsTotalMinor: 0,
+    cancellationsCount: 0,
+    failedCount: 0,
+    netTotalMinor: 0,
+  };
   for (const p of payments) {
     if (CHARGED_STATES.includes(p.state as PaymentStateName)) {
       t.salesCount += 1;
@@ -112,25 +126,47 @@ export function totalsOf(payments: readonly LedgerRow[]): ShiftTotals {
  * says was charged (before refunds, which are counted from the ledger: Alipay confirmed each
  * synchronously) and the difference, if any.
  */
-export function compareTrade(p: LedgerRow, answer: GatewayQueryResult | { status: "error"; message: string }): { gatewayChargedMinor: number; difference: ShiftDifference | null } {
+export function compareTrade(
+  p: LedgerRow,
+  answer: GatewayQueryResult | { status: "error"; message: string },
+): { gatewayChargedMinor: number; difference: ShiftDifference | null } {
   const isCharged = CHARGED_STATES.includes(p.state as PaymentStateName);
-  const base = { paymentId: p.id, partnerTransId: p.partnerTransId, ledgerState: p.state, ledgerAmountMinor: p.amountMinor, gatewayStatus: answer.status };
+  const base = {
+    paymentId: p.id,
+    partnerTransId: p.partnerTransId,
+    ledgerState: p.state,
+    ledgerAmountMinor: p.amountMinor,
+    gatewayStatus: answer.status,
+  };
   if (answer.status === "paid") {
-    if (!isCharged) return { gatewayChargedMinor: answer.amountMinor, difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: answer.amountMinor } };
-    if (answer.amountMinor !== p.amountMinor) return { gatewayChargedMinor: answer.amountMinor, difference: { ...base, kind: "amount_mismatch", gatewayAmountMinor: answer.amountMinor } };
+    if (!isCharged)
+      return {
+        gatewayChargedMinor: answer.amountMinor,
+        difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: answer.amountMinor },
+      };
+    if (answer.amountMinor !== p.amountMinor)
+      return {
+        gatewayChargedMinor: answer.amountMinor,
+        difference: { ...base, kind: "amount_mismatch", gatewayAmountMinor: answer.amountMinor },
+      };
     return { gatewayChargedMinor: answer.amountMinor, difference: null };
   }
   if (answer.status === "closed" || answer.status === "not_found") {
     // A trade refunded in full reads as closed at the gateway: its charge and refund both stand.
     if (p.state === "REFUNDED") return { gatewayChargedMinor: p.amountMinor, difference: null };
-    if (isCharged) return { gatewayChargedMinor: 0, difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: 0 } };
+    if (isCharged)
+      return { gatewayChargedMinor: 0, difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: 0 } };
     return { gatewayChargedMinor: 0, difference: null };
   }
   // waiting_buyer, unknown or a failed query: the gateway could not confirm either way.
   return { gatewayChargedMinor: 0, difference: { ...base, kind: "unchecked", gatewayAmountMinor: null } };
 }
 
-async function mapLimited<TItem, TResult>(items: readonly TItem[], limit: number, fn: (item: TItem) => Promise<TResult>): Promise<TResult[]> {
+async function mapLimited<TItem, TResult>(
+  items: readonly TItem[],
+  limit: number,
+  fn: (item: TItem) => Promise<TResult>,
+): Promise<TResult[]> {
   const out: TResult[] = new Array<TResult>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -149,13 +185,21 @@ interface ClosingSummary {
   failedCount: number;
 }
 
-export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "alipay" | "log"> & { orders: OrderService }) {
+export function createCounterService(
+  deps: Pick<MoneyDeps, "db" | "clock" | "alipay" | "log"> & { orders: OrderService },
+) {
   const { db, clock, alipay, orders } = deps;
   const log = deps.log ?? silentLogger;
 
   const shiftInclude = { counter: true, staffUser: { select: { name: true } } } as const;
 
-  function counterView(c: { id: string; attractionId: string; name: string; location: string; isActive: boolean }): CounterView {
+  function counterView(c: {
+    id: string;
+    attractionId: string;
+    name: string;
+    location: string;
+    isActive: boolean;
+  }): CounterView {
     return { id: c.id, attractionId: c.attractionId, name: c.name, location: c.location, isActive: c.isActive };
   }
 
@@ -163,7 +207,14 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
     return db.payment.findMany({
       where: { order: { shiftId } },
       orderBy: { createdAt: "asc" },
-      select: { id: true, partnerTransId: true, state: true, amountMinor: true, currency: true, refunds: { select: { amountMinor: true, state: true } } },
+      select: {
+        id: true,
+        partnerTransId: true,
+        state: true,
+        amountMinor: true,
+        currency: true,
+        refunds: { select: { amountMinor: true, state: true } },
+      },
     });
   }
 
@@ -216,7 +267,13 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
       };
     }
     const rows = await ledger(s.id);
-    return { ...common, totals: totalsOf(rows), gatewayNetMinor: null, differences: [], payments: ledgerPayments(rows) };
+    return {
+      ...common,
+      totals: totalsOf(rows),
+      gatewayNetMinor: null,
+      differences: [],
+      payments: ledgerPayments(rows),
+    };
   }
 
   /** Only the shift's cashier, or a supervisor and above, may see or close it. */
@@ -226,34 +283,70 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
   }
 
   async function listCounters(input: { attractionId?: string } = {}): Promise<CounterView[]> {
-    const rows = await db.counter.findMany({ where: { isActive: true, ...(input.attractionId ? { attractionId: input.attractionId } : {}) }, orderBy: [{ attractionId: "asc" }, { name: "asc" }] });
+    const rows = await db.counter.findMany({
+      where: { isActive: true, ...(input.attractionId ? { attractionId: input.attractionId } : {}) },
+      orderBy: [{ attractionId: "asc" }, { name: "asc" }],
+    });
     return rows.map(counterView);
   }
 
   async function createCounter(input: { attractionId: string; name: string; location?: string }): Promise<CounterView> {
     const name = input.name.trim();
-    if (name.length < 1 || name.length > 64) throw new KioskError("BAD_REQUEST", "A counter name has 1 to 64 characters");
+    if (name.length < 1 || name.length > 64)
+      throw new KioskError("BAD_REQUEST", "A counter name has 1 to 64 characters");
     const attraction = await db.attraction.findUnique({ where: { id: input.attractionId }, select: { id: true } });
     if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} not found`);
-    const clash = await db.counter.findFirst({ where: { attractionId: input.attractionId, name }, select: { id: true } });
-    if (clash) throw new KioskError("CONFLICT", `Attraction ${input.attractionId} already has a counter named "${name}"`);
-    const row = await db.counter.create({ data: { id: newId("ctr"), attractionId: input.attractionId, name, location: input.location?.trim() ?? "", createdAt: clock.now() } });
+    const clash = await db.counter.findFirst({
+      where: { attractionId: input.attractionId, name },
+      select: { id: true },
+    });
+    if (clash)
+      throw new KioskError("CONFLICT", `Attraction ${input.attractionId} already has a counter named "${name}"`);
+    const row = await db.counter.create({
+      data: {
+        id: newId("ctr"),
+        attractionId: input.attractionId,
+        name,
+        location: input.location?.trim() ?? "",
+        createdAt: clock.now(),
+      },
+    });
     return counterView(row);
   }
 
   async function openShift(input: { counterId: string; actor: StaffActor }): Promise<ShiftView> {
-    const counter = await db.counter.findUnique({ where: { id: input.counterId }, include: { attraction: { select: { currency: true } } } });
+    const counter = await db.counter.findUnique({
+      where: { id: input.counterId },
+      include: { attraction: { select: { currency: true } } },
+    });
     if (!counter || !counter.isActive) throw new KioskError("NOT_FOUND", `Counter ${input.counterId} not found`);
-    const existing = await db.shift.findUnique({ where: { openFor: input.actor.id }, include: { counter: { select: { name: true } } } });
-    if (existing) throw new KioskError("CONFLICT", `You already have shift ${existing.id} open at ${existing.counter.name}; close it first`, { details: { shiftId: existing.id } });
+    const existing = await db.shift.findUnique({
+      where: { openFor: input.actor.id },
+      include: { counter: { select: { name: true } } },
+    });
+    if (existing)
+      throw new KioskError(
+        "CONFLICT",
+        `You already have shift ${existing.id} open at ${existing.counter.name}; close it first`,
+        { details: { shiftId: existing.id } },
+      );
     const id = newId("shf");
     try {
       await db.shift.create({
-        data: { id, counterId: counter.id, staffUserId: input.actor.id, state: "open", openFor: input.actor.id, currency: counter.attraction.currency, openedAt: clock.now() },
+        data: {
+          id,
+          counterId: counter.id,
+          staffUserId: input.actor.id,
+          state: "open",
+          openFor: input.actor.id,
+          currency: counter.attraction.currency,
+          openedAt: clock.now(),
+        },
       });
     } catch (error) {
       // Two opens at once: the unique openFor lets one win.
-      if ((error as { code?: unknown }).code === "P2002") throw new KioskError("CONFLICT", "You already have a shift open; close it first");
+      if ((error as { code?: unknown }).code === "P2002")
+        throw new KioskError("CONFLICT", "You already have a shift open; close it first");
       throw error;
     }
     log.info("shift opened", { shiftId: id, counterId: counter.id, staffId: input.actor.id });
@@ -275,20 +368,38 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
   async function listShifts(input: { actor: StaffActor; staffUserId?: string; limit?: number }): Promise<ShiftView[]> {
     const isSupervisor = input.actor.role === "supervisor" || input.actor.role === "admin";
     const staffUserId = isSupervisor ? input.staffUserId : input.actor.id;
-    const rows = await db.shift.findMany({ where: staffUserId ? { staffUserId } : {}, orderBy: { openedAt: "desc" }, take: input.limit ?? 20, include: shiftInclude });
+    const rows = await db.shift.findMany({
+      where: staffUserId ? { staffUserId } : {},
+      orderBy: { openedAt: "desc" },
+      take: input.limit ?? 20,
+      include: shiftInclude,
+    });
     return Promise.all(rows.map(view));
   }
 
   async function requireOpenShift(actor: StaffActor) {
     const s = await db.shift.findUnique({ where: { openFor: actor.id }, include: { counter: true } });
-    if (!s || s.state !== "open") throw new KioskError("PRECONDITION_FAILED", "Open a shift at a counter before selling", { details: { reason: "no_open_shift" } });
+    if (!s || s.state !== "open")
+      throw new KioskError("PRECONDITION_FAILED", "Open a shift at a counter before selling", {
+        details: { reason: "no_open_shift" },
+      });
     return s;
   }
 
   /** The counter's order: the kiosk's order service, for the shift's attraction, recorded against the shift and the cashier. */
-  async function createOrder(input: { actor: StaffActor; lines: OrderLineInput[]; locale?: string }): Promise<OrderView> {
+  async function createOrder(input: {
+    actor: StaffActor;
+    lines: OrderLineInput[];
+    locale?: string;
+  }): Promise<OrderView> {
     const shift = await requireOpenShift(input.actor);
-    return orders.create({ actor: input.actor, attractionId: shift.counter.attractionId, shiftId: shift.id, lines: input.lines, ...(input.locale ? { locale: input.locale } : {}) });
+    return orders.create({
+      actor: input.actor,
+      attractionId: shift.counter.attractionId,
+      shiftId: shift.id,
+      lines: input.lines,
+      ...(input.locale ? { locale: input.locale } : {}),
+    });
   }
 
   /** A cashier takes payments only for orders of their own open shift (a closed till takes nothing more). */
@@ -308,12 +419,21 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
     await assertOwnOpenShift({ orderId: payment.orderId }, actor, "cancelled");
   }
 
-  async function assertOwnOpenShift(ref: { orderId: string }, actor: StaffActor, verb: "paid" | "cancelled"): Promise<void> {
+  async function assertOwnOpenShift(
+    ref: { orderId: string },
+    actor: StaffActor,
+    verb: "paid" | "cancelled",
+  ): Promise<void> {
     const { orderId } = ref;
-    const order = await db.order.findUnique({ where: { id: orderId }, select: { id: true, shiftId: true, shift: { select: { state: true, staffUserId: true } } } });
+    const order = await db.order.findUnique({
+      where: { id: orderId },
+      select: { id: true, shiftId: true, shift: { select: { state: true, staffUserId: true } } },
+    });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
-    if (!order.shift || order.shift.staffUserId !== actor.id) throw new KioskError("FORBIDDEN", `Order ${orderId} was not sold in your shift`);
-    if (order.shift.state !== "open") throw new KioskError("CONFLICT", `Shift ${order.shiftId} is closed; order ${orderId} can no longer be ${verb}`);
+    if (!order.shift || order.shift.staffUserId !== actor.id)
+      throw new KioskError("FORBIDDEN", `Order ${orderId} was not sold in your shift`);
+    if (order.shift.state !== "open")
+      throw new KioskError("CONFLICT", `Shift ${order.shiftId} is closed; order ${orderId} can no longer be ${verb}`);
   }
 
   /**
@@ -329,19 +449,31 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
     const before = await ledger(s.id);
     const unsettled = before.filter((p) => UNSETTLED_STATES.includes(p.state as PaymentStateName));
     if (unsettled.length > 0) {
-      throw new KioskError("CONFLICT", `Shift ${s.id} has ${unsettled.length} payment(s) not settled yet (${unsettled.map((p) => `${p.id} ${p.state}`).join(", ")}); finish or resolve them first`, {
-        details: { paymentIds: unsettled.map((p) => p.id) },
-      });
+      throw new KioskError(
+        "CONFLICT",
+        `Shift ${s.id} has ${unsettled.length} payment(s) not settled yet (${unsettled.map((p) => `${p.id} ${p.state}`).join(", ")}); finish or resolve them first`,
+        {
+          details: { paymentIds: unsettled.map((p) => p.id) },
+        },
+      );
     }
-    const { count: marked } = await db.shift.updateMany({ where: { id: s.id, state: { in: ["open", "closing"] } }, data: { state: "closing" } });
+    const { count: marked } = await db.shift.updateMany({
+      where: { id: s.id, state: { in: ["open", "closing"] } },
+      data: { state: "closing" },
+    });
     if (marked !== 1) throw new KioskError("CONFLICT", `Shift ${s.id} is already closed`);
 
-    const pending = await db.order.findMany({ where: { shiftId: s.id, state: "pending", payments: { none: {} } }, select: { id: true } });
+    const pending = await db.order.findMany({
+      where: { shiftId: s.id, state: "pending", payments: { none: {} } },
+      select: { id: true },
+    });
     for (const o of pending) await orders.cancel(o.id, SYSTEM_ACTOR).catch(() => undefined);
 
     const rows = await ledger(s.id);
     const checks = await mapLimited(rows, GATEWAY_QUERY_CONCURRENCY, async (p) => {
-      const answer = await alipay.query({ partnerTransId: p.partnerTransId, currency: p.currency }).catch((e: unknown) => ({ status: "error" as const, message: e instanceof Error ? e.message : String(e) }));
+      const answer = await alipay
+        .query({ partnerTransId: p.partnerTransId, currency: p.currency })
+        .catch((e: unknown) => ({ status: "error" as const, message: e instanceof Error ? e.message : String(e) }));
       return compareTrade(p, answer);
     });
     const totals = totalsOf(rows);
@@ -379,11 +511,27 @@ export function createCounterService(deps: Pick<MoneyDeps, "db" | "clock" | "ali
       await db.shift.updateMany({ where: { id: s.id, state: "closing" }, data: { state: "open" } });
       throw new KioskError("CONFLICT", `Shift ${s.id} took a new payment while closing; close it again`);
     }
-    log.info("shift closed", { shiftId: s.id, netTotalMinor: totals.netTotalMinor, gatewayNetMinor, differences: differences.length });
+    log.info("shift closed", {
+      shiftId: s.id,
+      netTotalMinor: totals.netTotalMinor,
+      gatewayNetMinor,
+      differences: differences.length,
+    });
     return view(await load(s.id));
   }
 
-  return { listCounters, createCounter, openShift, currentShift, getShift, listShifts, createOrder, assertPayable, assertCancellable, closeShift };
+  return {
+    listCounters,
+    createCounter,
+    openShift,
+    currentShift,
+    getShift,
+    listShifts,
+    createOrder,
+    assertPayable,
+    assertCancellable,
+    closeShift,
+  };
 }
 
 export type CounterService = ReturnType<typeof createCounterService>;

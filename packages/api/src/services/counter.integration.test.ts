@@ -36,7 +36,11 @@ for (const provider of providersFor(PG_URL)) {
     beforeAll(async () => {
       let now = (): number => Date.parse("2026-03-01T02:00:00.000Z");
       sandbox = await startSandbox({ port: 0, clock: { now: () => now() }, tickIntervalMs: 0 });
-      h = await createPlatformHarness(provider, { pgUrl: PG_URL, withTicketKeys: true, alipay: (clock) => createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock }) });
+      h = await createPlatformHarness(provider, {
+        pgUrl: PG_URL,
+        withTicketKeys: true,
+        alipay: (clock) => createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock }),
+      });
       now = () => h.clock.now().getTime();
       cashier = await h.staffSession("cashier");
       cashier2 = await h.staffSession("cashier");
@@ -69,14 +73,20 @@ for (const provider of providersFor(PG_URL)) {
 
     it("refuses a viewer every selling and till call", async () => {
       expect(await errorCode(as(viewer).counter.openShift({ counterId: DEMO_COUNTER_ID }))).toBe("FORBIDDEN");
-      expect(await errorCode(as(viewer).order.create({ lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] }))).toBe("FORBIDDEN");
-      expect(await errorCode(as(viewer).payment.start({ orderId: "ord_x", paymentCode: code("success") }))).toBe("FORBIDDEN");
+      expect(
+        await errorCode(as(viewer).order.create({ lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] })),
+      ).toBe("FORBIDDEN");
+      expect(await errorCode(as(viewer).payment.start({ orderId: "ord_x", paymentCode: code("success") }))).toBe(
+        "FORBIDDEN",
+      );
       expect(await errorCode(as(viewer).counter.myShift())).toBe("FORBIDDEN");
       expect(await h.services.db.shift.count({ where: { staffUserId: viewer.id } })).toBe(0);
     });
 
     it("refuses a sale before a shift is open, and a second open shift", async () => {
-      expect(await errorCode(as(cashier).order.create({ lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] }))).toBe("PRECONDITION_FAILED");
+      expect(
+        await errorCode(as(cashier).order.create({ lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] })),
+      ).toBe("PRECONDITION_FAILED");
       const shift = await as(cashier).counter.openShift({ counterId: DEMO_COUNTER_ID });
       expect(shift.state).toBe("open");
       expect(await errorCode(as(cashier).counter.openShift({ counterId: DEMO_COUNTER_ID }))).toBe("CONFLICT");
@@ -99,7 +109,9 @@ for (const provider of providersFor(PG_URL)) {
     it("does not let another cashier take the payment for this cashier's order", async () => {
       await as(cashier2).counter.openShift({ counterId: DEMO_COUNTER_ID });
       const order = await as(cashier).order.create({ lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] });
-      expect(await errorCode(as(cashier2).payment.start({ orderId: order.id, paymentCode: code("success") }))).toBe("FORBIDDEN");
+      expect(await errorCode(as(cashier2).payment.start({ orderId: order.id, paymentCode: code("success") }))).toBe(
+        "FORBIDDEN",
+      );
       expect(await h.services.db.payment.count({ where: { orderId: order.id } })).toBe(0);
     });
 
@@ -117,14 +129,21 @@ for (const provider of providersFor(PG_URL)) {
       expect(await settle(never.payment.id)).toBe("CANCELLED");
       const refunded = await sell(cashier, code("success"), 3);
       const refundMinor = refunded.payment.amountMinor / 3;
-      await h.services.money.refunds.request({ paymentId: refunded.payment.id, amountMinor: refundMinor, reason: "one visitor left", actor: { type: "staff", id: supervisor.id, role: "supervisor" } });
+      await h.services.money.refunds.request({
+        paymentId: refunded.payment.id,
+        amountMinor: refundMinor,
+        reason: "one visitor left",
+        actor: { type: "staff", id: supervisor.id, role: "supervisor" },
+      });
       expect(await settle(refunded.payment.id)).toBe("PARTIALLY_REFUNDED");
 
       const closed = await as(cashier).counter.closeShift({ shiftId, note: "end of morning" });
       expect(closed.state).toBe("closed");
 
       // The sandbox's own records for this shift's trades.
-      const trades = closed.payments.map((p) => [...sandbox.store.trades.values()].find((t) => t.outTradeNo === p.partnerTransId));
+      const trades = closed.payments.map((p) =>
+        [...sandbox.store.trades.values()].find((t) => t.outTradeNo === p.partnerTransId),
+      );
       const paidTrades = trades.filter((t) => t?.status === "TRADE_SUCCESS" || (t?.refundedMinor ?? 0) > 0);
       const sandboxNet = paidTrades.reduce((s, t) => s + (t!.amountMinor - t!.refundedMinor), 0);
       const sandboxSales = paidTrades.reduce((s, t) => s + t!.amountMinor, 0);
@@ -149,7 +168,9 @@ for (const provider of providersFor(PG_URL)) {
       expect(closed.totals.salesCount).toBe(0);
       expect((await h.services.db.order.findUniqueOrThrow({ where: { id: order.id } })).state).toBe("cancelled");
       expect(await errorCode(as(cashier).counter.closeShift({ shiftId: shift.id }))).toBe("CONFLICT");
-      expect(await errorCode(as(cashier).payment.start({ orderId: order.id, paymentCode: code("success") }))).toBe("CONFLICT");
+      expect(await errorCode(as(cashier).payment.start({ orderId: order.id, paymentCode: code("success") }))).toBe(
+        "CONFLICT",
+      );
       expect(await h.services.db.payment.count({ where: { orderId: order.id } })).toBe(0);
       const again = await as(supervisor).counter.shift({ shiftId: shift.id });
       expect(again.closedAt).toEqual(closed.closedAt);
@@ -160,9 +181,19 @@ for (const provider of providersFor(PG_URL)) {
       const shift = await as(cashier).counter.openShift({ counterId: DEMO_COUNTER_ID });
       const { payment } = await sell(cashier, code("success"));
       // A ledger that lost track of the charge: the gateway still has it.
-      await h.services.db.payment.update({ where: { id: payment.id }, data: { amountMinor: payment.amountMinor + 100 } });
+      await h.services.db.payment.update({
+        where: { id: payment.id },
+        data: { amountMinor: payment.amountMinor + 100 },
+      });
       const closed = await as(cashier).counter.closeShift({ shiftId: shift.id });
-      expect(closed.differences).toEqual([expect.objectContaining({ kind: "amount_mismatch", paymentId: payment.id, ledgerAmountMinor: payment.amountMinor + 100, gatewayAmountMinor: payment.amountMinor })]);
+      expect(closed.differences).toEqual([
+        expect.objectContaining({
+          kind: "amount_mismatch",
+          paymentId: payment.id,
+          ledgerAmountMinor: payment.amountMinor + 100,
+          gatewayAmountMinor: payment.amountMinor,
+        }),
+      ]);
       expect(closed.gatewayNetMinor).toBe(payment.amountMinor);
     });
 

@@ -14,17 +14,20 @@ const CHILD = join(import.meta.dirname, "__tests__", "crash-child.ts");
 
 /** Runs the child; resolves `waitFor(prefix)` as soon as a line starting with it appears. */
 function runChild(args: Record<string, unknown>) {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(args)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", CHILD, JSON.stringify(args)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   createInterface({ input: child.stdout! }).on("line", (line) => {
     lines.push(line);
-    for (const w of [...waiters]) if (line.startsWith(w.prefix)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
+    for (const w of [...waiters])
+      if (line.startsWith(w.prefix)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return {
@@ -37,7 +40,9 @@ function runChild(args: Record<string, unknown>) {
         const found = lines.find((l) => l.startsWith(prefix));
         if (found) return resolve(found);
         waiters.push({ prefix, resolve });
-        void exited.then((code) => reject(new Error(`child exited (${code}) before "${prefix}": ${stderr.slice(-2000)}`)));
+        void exited.then((code) =>
+          reject(new Error(`child exited (${code}) before "${prefix}": ${stderr.slice(-2000)}`)),
+        );
       }),
   };
 }
@@ -67,7 +72,15 @@ for (const { provider, skip } of providers) {
       await db.db.slot.upsert({
         where: { id: `slot_skyline_${"2026-03-01"}_1400` },
         update: { endsAt: new Date(now.getTime() + 86_400_000), capacity: 1000 },
-        create: { id: `slot_skyline_2026-03-01_1400`, attractionId: "attr_skyline", kind: "timed", day, startsAt: new Date(now.getTime() - 3_600_000), endsAt: new Date(now.getTime() + 86_400_000), capacity: 1000 },
+        create: {
+          id: `slot_skyline_2026-03-01_1400`,
+          attractionId: "attr_skyline",
+          kind: "timed",
+          day,
+          startsAt: new Date(now.getTime() - 3_600_000),
+          endsAt: new Date(now.getTime() + 86_400_000),
+          capacity: 1000,
+        },
       });
       sandbox = await startSandbox({ port: 0, tickIntervalMs: 50 });
     });
@@ -85,7 +98,14 @@ for (const { provider, skip } of providers) {
         { label: "D", code: scenarioCode("success", { serial: 14 }) },
         { label: "E", code: scenarioCode("pin_wait_confirm", { serial: 15, parameter: 2 }) },
       ];
-      const common = { dbUrl: db.url, provider, gatewayUrl: sandbox.gatewayUrl, keysDir, instanceId: "kiosk-server-1", plans };
+      const common = {
+        dbUrl: db.url,
+        provider,
+        gatewayUrl: sandbox.gatewayUrl,
+        keysDir,
+        instanceId: "kiosk-server-1",
+        plans,
+      };
       const first = runChild({ ...common, mode: "first" });
       await Promise.all([
         first.waitFor("PAUSED A before_pay"),
@@ -121,12 +141,19 @@ for (const { provider, skip } of providers) {
         expect(payments[0]!.leaseOwner, label).toBeNull();
         expect(await db.db.ticket.count({ where: { orderId } }), label).toBe(want.tickets);
         expect((await db.db.order.findUniqueOrThrow({ where: { id: orderId } })).state, label).toBe(want.orderState);
-        const events = await db.db.paymentEvent.findMany({ where: { paymentId: payments[0]!.id }, orderBy: { seq: "asc" } });
-        expect(events.map((e) => e.seq), label).toEqual(events.map((_, i) => i + 1));
+        const events = await db.db.paymentEvent.findMany({
+          where: { paymentId: payments[0]!.id },
+          orderBy: { seq: "asc" },
+        });
+        expect(
+          events.map((e) => e.seq),
+          label,
+        ).toEqual(events.map((_, i) => i + 1));
       }
       // The gateway agrees: B was charged once and kept, A never reached it.
       const trades = [...sandbox.store.trades.values()];
-      const tradeOf = (label: string) => trades.filter((t) => t.outTradeNo.startsWith(`K${orderOf(label).replace(/^ord_/, "")}`));
+      const tradeOf = (label: string) =>
+        trades.filter((t) => t.outTradeNo.startsWith(`K${orderOf(label).replace(/^ord_/, "")}`));
       expect(tradeOf("A")).toHaveLength(0);
       expect(tradeOf("B").map((t) => t.status)).toEqual(["TRADE_SUCCESS"]);
       expect(tradeOf("C").map((t) => t.status)).toEqual(["TRADE_CLOSED"]);

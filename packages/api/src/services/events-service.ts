@@ -66,7 +66,16 @@ export class EventsService {
   private readonly pollIntervalMs: number;
   private readonly maxBuffered: number;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; metrics?: KioskMetrics; pollIntervalMs?: number; maxBufferedPerSubscriber?: number }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      log: Logger;
+      metrics?: KioskMetrics;
+      pollIntervalMs?: number;
+      maxBufferedPerSubscriber?: number;
+    },
+  ) {
     this.bus.setMaxListeners(0);
     this.pollIntervalMs = deps.pollIntervalMs ?? 2_000;
     this.maxBuffered = deps.maxBufferedPerSubscriber ?? DEFAULT_MAX_BUFFERED_PER_SUBSCRIBER;
@@ -98,12 +107,21 @@ export class EventsService {
 
   /** The cursor of the newest stored event ("0" when there is none). */
   async latestCursor(): Promise<string> {
-    const row = await this.deps.db.auditLog.findFirst({ where: { action: { startsWith: EVENT_ACTION_PREFIX } }, orderBy: { id: "desc" }, select: { id: true } });
+    const row = await this.deps.db.auditLog.findFirst({
+      where: { action: { startsWith: EVENT_ACTION_PREFIX } },
+      orderBy: { id: "desc" },
+      select: { id: true },
+    });
     return String(row?.id ?? 0);
   }
 
   /** Stored events after `afterId`, oldest first. */
-  async readAfter(opts: { afterId: string; attractionId?: string; types?: readonly DomainEventType[]; limit?: number }): Promise<{ events: DomainEvent[]; cursor: string; isCaughtUp: boolean }> {
+  async readAfter(opts: {
+    afterId: string;
+    attractionId?: string;
+    types?: readonly DomainEventType[];
+    limit?: number;
+  }): Promise<{ events: DomainEvent[]; cursor: string; isCaughtUp: boolean }> {
     const after = parseCursor(opts.afterId);
     const limit = opts.limit ?? BATCH;
     const actions = (opts.types ?? DOMAIN_EVENT_TYPES).map((t) => `${EVENT_ACTION_PREFIX}${t}`);
@@ -216,7 +234,12 @@ class Waker {
   };
   private readonly onAbort = () => this.listener(undefined);
 
-  constructor(private readonly bus: EventEmitter, private readonly channel: string, private readonly maxPending: number, private readonly signal?: AbortSignal) {
+  constructor(
+    private readonly bus: EventEmitter,
+    private readonly channel: string,
+    private readonly maxPending: number,
+    private readonly signal?: AbortSignal,
+  ) {
     bus.on(channel, this.listener);
     signal?.addEventListener("abort", this.onAbort, { once: true });
   }

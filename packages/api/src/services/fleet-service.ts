@@ -99,13 +99,37 @@ export class FleetService {
     this.onlineWindowSec = o.onlineWindowSec ?? DEFAULT_ONLINE_WINDOW_SEC;
   }
 
-  async register(input: { attractionId: string; name: string; location?: string }, actor: Actor): Promise<{ id: string }> {
-    const attraction = await this.o.db.attraction.findUnique({ where: { id: input.attractionId }, select: { id: true } });
+  async register(
+    input: { attractionId: string; name: string; location?: string },
+    actor: Actor,
+  ): Promise<{ id: string }> {
+    const attraction = await this.o.db.attraction.findUnique({
+      where: { id: input.attractionId },
+      select: { id: true },
+    });
     if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} does not exist.`);
     const id = newId("kio");
-    await this.o.db.kiosk.create({ data: { id, attractionId: input.attractionId, name: input.name, location: input.location ?? "", createdAt: this.o.clock.now() } });
-    await this.o.audit.record({ actor, action: "kiosk.register", target: { type: "kiosk", id }, details: { attractionId: input.attractionId, name: input.name, location: input.location ?? "" } });
-    this.o.events.emitFleet({ type: "kiosk.registered", kioskId: id, attractionId: input.attractionId, at: this.o.clock.now() });
+    await this.o.db.kiosk.create({
+      data: {
+        id,
+        attractionId: input.attractionId,
+        name: input.name,
+        location: input.location ?? "",
+        createdAt: this.o.clock.now(),
+      },
+    });
+    await this.o.audit.record({
+      actor,
+      action: "kiosk.register",
+      target: { type: "kiosk", id },
+      details: { attractionId: input.attractionId, name: input.name, location: input.location ?? "" },
+    });
+    this.o.events.emitFleet({
+      type: "kiosk.registered",
+      kioskId: id,
+      attractionId: input.attractionId,
+      at: this.o.clock.now(),
+    });
     return { id };
   }
 
@@ -113,12 +137,25 @@ export class FleetService {
     return this.o.auth.issuePairingCode(kioskId, actor);
   }
 
-  async heartbeat(kioskId: string, beat: Heartbeat): Promise<{ isInService: boolean; outOfServiceReason: string | null; serverTime: Date }> {
+  async heartbeat(
+    kioskId: string,
+    beat: Heartbeat,
+  ): Promise<{ isInService: boolean; outOfServiceReason: string | null; serverTime: Date }> {
     const now = this.o.clock.now();
-    const status: StoredDeviceStatus = { devices: beat.devices ?? null, isBridgeConnected: beat.isBridgeConnected, screen: beat.screen ?? null, receivedAt: now.toISOString() };
+    const status: StoredDeviceStatus = {
+      devices: beat.devices ?? null,
+      isBridgeConnected: beat.isBridgeConnected,
+      screen: beat.screen ?? null,
+      receivedAt: now.toISOString(),
+    };
     const k = await this.o.db.kiosk.update({
       where: { id: kioskId },
-      data: { lastHeartbeatAt: now, deviceStatus: JSON.stringify(status), appVersion: beat.appVersion, bridgeVersion: beat.bridgeVersion ?? null },
+      data: {
+        lastHeartbeatAt: now,
+        deviceStatus: JSON.stringify(status),
+        appVersion: beat.appVersion,
+        bridgeVersion: beat.bridgeVersion ?? null,
+      },
       select: { attractionId: true, isInService: true, outOfServiceReason: true },
     });
     this.o.metrics.kioskHeartbeatsTotal.inc({ kiosk: kioskId });
@@ -133,8 +170,14 @@ export class FleetService {
     return k;
   }
 
-  async setInService(input: { kioskId: string; isInService: boolean; reason: string }, actor: Actor): Promise<FleetKiosk> {
-    const k = await this.o.db.kiosk.findUnique({ where: { id: input.kioskId }, select: { id: true, attractionId: true, isInService: true } });
+  async setInService(
+    input: { kioskId: string; isInService: boolean; reason: string },
+    actor: Actor,
+  ): Promise<FleetKiosk> {
+    const k = await this.o.db.kiosk.findUnique({
+      where: { id: input.kioskId },
+      select: { id: true, attractionId: true, isInService: true },
+    });
     if (!k) throw new KioskError("NOT_FOUND", `Kiosk ${input.kioskId} is not registered.`);
     await this.o.db.kiosk.update({
       where: { id: k.id },
@@ -147,7 +190,12 @@ export class FleetService {
       reason: input.reason,
       details: { wasInService: k.isInService },
     });
-    this.o.events.emitFleet({ type: "kiosk.service_changed", kioskId: k.id, attractionId: k.attractionId, at: this.o.clock.now() });
+    this.o.events.emitFleet({
+      type: "kiosk.service_changed",
+      kioskId: k.id,
+      attractionId: k.attractionId,
+      at: this.o.clock.now(),
+    });
     return this.status(k.id);
   }
 
@@ -161,13 +209,20 @@ export class FleetService {
 
   /** Money-path code calls this when a kiosk sale completes. */
   async recordSale(kioskId: string, at: Date = this.o.clock.now()): Promise<void> {
-    const k = await this.o.db.kiosk.update({ where: { id: kioskId }, data: { lastSaleAt: at }, select: { attractionId: true } });
+    const k = await this.o.db.kiosk.update({
+      where: { id: kioskId },
+      data: { lastSaleAt: at },
+      select: { attractionId: true },
+    });
     this.o.events.emitFleet({ type: "kiosk.sale", kioskId, attractionId: k.attractionId, at });
   }
 
   async list(filter: { attractionId?: string; kioskId?: string } = {}): Promise<FleetKiosk[]> {
     const now = this.o.clock.now().getTime();
-    const rows = await this.o.db.kiosk.findMany({ where: { attractionId: filter.attractionId, id: filter.kioskId }, orderBy: [{ attractionId: "asc" }, { name: "asc" }] });
+    const rows = await this.o.db.kiosk.findMany({
+      where: { attractionId: filter.attractionId, id: filter.kioskId },
+      orderBy: [{ attractionId: "asc" }, { name: "asc" }],
+    });
     const sales = await this.o.db.order.groupBy({
       by: ["kioskId"],
       where: { kioskId: { in: rows.map((r) => r.id) }, state: { in: ["paid", "partially_refunded", "refunded"] } },
@@ -180,7 +235,12 @@ export class FleetService {
       if (isOnline) online++;
       const deviceStatus = parseStoredStatus(r.deviceStatus);
       const fromOrders = lastSaleByKiosk.get(r.id) ?? null;
-      const lastSaleAt = r.lastSaleAt && fromOrders ? (r.lastSaleAt > fromOrders ? r.lastSaleAt : fromOrders) : (r.lastSaleAt ?? fromOrders);
+      const lastSaleAt =
+        r.lastSaleAt && fromOrders
+          ? r.lastSaleAt > fromOrders
+            ? r.lastSaleAt
+            : fromOrders
+          : (r.lastSaleAt ?? fromOrders);
       return {
         id: r.id,
         attractionId: r.attractionId,

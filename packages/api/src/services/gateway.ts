@@ -35,7 +35,19 @@ export type SettlementRequest = SettlementInput;
  * the calls they make (so a recording wrapper in tests or the key ring can stand in for it).
  * Errors are thrown, outcomes are values.
  */
-export type AlipayGateway = Pick<AlipayClient, "protocol" | "pay" | "signPay" | "sendPay" | "query" | "cancel" | "refund" | "refundQuery" | "downloadSettlement" | "verifyNotification">;
+export type AlipayGateway = Pick<
+  AlipayClient,
+  | "protocol"
+  | "pay"
+  | "signPay"
+  | "sendPay"
+  | "query"
+  | "cancel"
+  | "refund"
+  | "refundQuery"
+  | "downloadSettlement"
+  | "verifyNotification"
+>;
 
 /** A short, secret-free description of a thrown gateway error for events, logs and the machine. */
 export interface GatewayErrorInfo {
@@ -51,7 +63,8 @@ export interface GatewayErrorInfo {
 export function describeGatewayError(error: unknown): GatewayErrorInfo {
   const info = toErrorInfo(error);
   const message = error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200);
-  const isRetryable = info.isRetryable || (error instanceof Error && (error as { isRetryable?: unknown }).isRetryable === true);
+  const isRetryable =
+    info.isRetryable || (error instanceof Error && (error as { isRetryable?: unknown }).isRetryable === true);
   return {
     name: error instanceof Error ? error.name : "Unknown",
     message,

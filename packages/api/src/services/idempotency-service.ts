@@ -62,13 +62,23 @@ export class IdempotencyService {
       const now = clock.now();
       try {
         await db.idempotencyRecord.create({
-          data: { id, scope: opts.scope, key: opts.key, requestHash: hash, state: "in_progress", createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) },
+          data: {
+            id,
+            scope: opts.scope,
+            key: opts.key,
+            requestHash: hash,
+            state: "in_progress",
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS),
+          },
         });
         break;
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
       }
-      const existing = await db.idempotencyRecord.findUnique({ where: { scope_key: { scope: opts.scope, key: opts.key } } });
+      const existing = await db.idempotencyRecord.findUnique({
+        where: { scope_key: { scope: opts.scope, key: opts.key } },
+      });
       if (!existing) {
         if (attempt < 2) continue;
         throw new KioskError("CONFLICT", `Idempotency key ${opts.key} is contended; retry.`);
@@ -77,34 +87,67 @@ export class IdempotencyService {
       const staleBefore = new Date(now.getTime() - IDEMPOTENCY_IN_PROGRESS_LEASE_MS);
       const isStaleClaim = existing.state === "in_progress" && existing.createdAt <= staleBefore;
       if ((existing.expiresAt <= now || isStaleClaim) && attempt < 2) {
-        await db.idempotencyRecord.deleteMany({ where: { id: existing.id, OR: [{ expiresAt: { lte: now } }, { state: "in_progress", createdAt: { lte: staleBefore } }] } });
-        if (isStaleClaim) this.deps.log.warn("idempotency claim left in progress taken over", { scope: opts.scope, idempotencyKey: opts.key, claimedAt: existing.createdAt });
+        await db.idempotencyRecord.deleteMany({
+          where: {
+            id: existing.id,
+            OR: [{ expiresAt: { lte: now } }, { state: "in_progress", createdAt: { lte: staleBefore } }],
+          },
+        });
+        if (isStaleClaim)
+          this.deps.log.warn("idempotency claim left in progress taken over", {
+            scope: opts.scope,
+            idempotencyKey: opts.key,
+            claimedAt: existing.createdAt,
+          });
         continue;
       }
       if (existing.requestHash !== hash) {
-        throw new KioskError("CONFLICT", `Idempotency key ${opts.key} was already used for a different request.`, { details: { idempotencyKey: opts.key } });
+        throw new KioskError("CONFLICT", `Idempotency key ${opts.key} was already used for a different request.`, {
+          details: { idempotencyKey: opts.key },
+        });
       }
       if (existing.state === "completed" && existing.responseJson !== null) {
         this.deps.log.debug("idempotent replay", { scope: opts.scope, idempotencyKey: opts.key });
         return superjson.parse<TResult>(existing.responseJson);
       }
-      const retryAfterSec = Math.max(1, Math.ceil((Math.min(existing.expiresAt.getTime(), existing.createdAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) - now.getTime()) / 1000));
-      throw new KioskError("CONFLICT", `A request with idempotency key ${opts.key} is still being processed; retry shortly.`, { details: { idempotencyKey: opts.key, isInProgress: true, retryAfterSec } });
+      const retryAfterSec = Math.max(
+        1,
+        Math.ceil(
+          (Math.min(existing.expiresAt.getTime(), existing.createdAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) -
+            now.getTime()) /
+            1000,
+        ),
+      );
+      throw new KioskError(
+        "CONFLICT",
+        `A request with idempotency key ${opts.key} is still being processed; retry shortly.`,
+        { details: { idempotencyKey: opts.key, isInProgress: true, retryAfterSec } },
+      );
     }
 
     let result: TResult;
     try {
       result = await opts.execute();
     } catch (e) {
-      await db.idempotencyRecord.deleteMany({ where: { id } }).catch((err: unknown) => this.deps.log.error("idempotency claim release failed", { error: err }));
+      await db.idempotencyRecord
+        .deleteMany({ where: { id } })
+        .catch((err: unknown) => this.deps.log.error("idempotency claim release failed", { error: err }));
       throw e;
     }
     const done = clock.now();
     const stored = await db.idempotencyRecord.updateMany({
       where: { id },
-      data: { state: "completed", responseJson: superjson.stringify(result), expiresAt: new Date(done.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000) },
+      data: {
+        state: "completed",
+        responseJson: superjson.stringify(result),
+        expiresAt: new Date(done.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000),
+      },
     });
-    if (stored.count !== 1) this.deps.log.warn("idempotency claim was taken over before the answer was stored", { scope: opts.scope, idempotencyKey: opts.key });
+    if (stored.count !== 1)
+      this.deps.log.warn("idempotency claim was taken over before the answer was stored", {
+        scope: opts.scope,
+        idempotencyKey: opts.key,
+      });
     return result;
   }
 

@@ -23,10 +23,28 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const reconciliation = createReconciliationService(base);
   const notify = createNotifyService({ ...base, payments });
   const counter = createCounterService({ ...base, orders });
-  const worker = createPaymentWorker({ ...base, payments, orders, reconciliation, ...(deps.worker ? { options: deps.worker } : {}) });
+  const worker = createPaymentWorker({
+    ...base,
+    payments,
+    orders,
+    reconciliation,
+    ...(deps.worker ? { options: deps.worker } : {}),
+  });
   // `gateway`: the Alipay client the services use (the key ring's, in the app), for staff
   // actions that ask Alipay directly (console query-now / cancel).
-  return { catalog, orders, counter, bookings, payments, worker, tickets, refunds, reconciliation, notify, gateway: deps.alipay };
+  return {
+    catalog,
+    orders,
+    counter,
+    bookings,
+    payments,
+    worker,
+    tickets,
+    refunds,
+    reconciliation,
+    notify,
+    gateway: deps.alipay,
+  };
 }
 
 export type MoneyServices = ReturnType<typeof createMoneyServices>;

@@ -34,7 +34,10 @@ for (const provider of providersFor(PG_URL)) {
         pgUrl: PG_URL,
         withTicketKeys: true,
         alipay: (clock) => createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock }),
-        overrides: { rateLimitPolicies: { kioskDevice: { capacity: 30, refillPerSec: 1 / 3600 } }, auditRetentionDays: 30 },
+        overrides: {
+          rateLimitPolicies: { kioskDevice: { capacity: 30, refillPerSec: 1 / 3600 } },
+          auditRetentionDays: 30,
+        },
       });
       now = () => h.clock.now().getTime();
       ({ server, baseUrl } = await serveApi(h));
@@ -51,30 +54,76 @@ for (const provider of providersFor(PG_URL)) {
 
     describe("item 4: a cashier cancels only orders and payments of their own open shift", () => {
       it("refuses a cashier the kiosk visitor's payment in flight and order, and allows their own", async () => {
-        const order = await callTrpc<{ id: string }>(baseUrl, "order.create", { lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] }, { headers: kiosk });
+        const order = await callTrpc<{ id: string }>(
+          baseUrl,
+          "order.create",
+          { lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] },
+          { headers: kiosk },
+        );
         expect(order.error).toBeNull();
-        const payment = await callTrpc<{ id: string; state: string }>(baseUrl, "payment.start", { orderId: order.data.id, paymentCode: code("pin_wait_never") }, { headers: kiosk });
+        const payment = await callTrpc<{ id: string; state: string }>(
+          baseUrl,
+          "payment.start",
+          { orderId: order.data.id, paymentCode: code("pin_wait_never") },
+          { headers: kiosk },
+        );
         expect(payment.error).toBeNull();
         expect(payment.data.state).toBe("POLLING");
 
         const cashier = await h.staffSession("cashier");
-        expect((await callTrpc(baseUrl, "counter.openShift", { counterId: DEMO_COUNTER_ID }, { headers: asStaff(cashier.token) })).error).toBeNull();
-        expect((await callTrpc(baseUrl, "payment.cancel", { paymentId: payment.data.id }, { headers: asStaff(cashier.token) })).error).toBe("FORBIDDEN");
-        expect((await callTrpc(baseUrl, "order.cancel", { orderId: order.data.id }, { headers: asStaff(cashier.token) })).error).toBe("FORBIDDEN");
-        expect((await h.services.db.payment.findUniqueOrThrow({ where: { id: payment.data.id } })).state).toBe("POLLING");
-        expect((await h.services.db.order.findUniqueOrThrow({ where: { id: order.data.id } })).state).not.toBe("cancelled");
+        expect(
+          (
+            await callTrpc(
+              baseUrl,
+              "counter.openShift",
+              { counterId: DEMO_COUNTER_ID },
+              { headers: asStaff(cashier.token) },
+            )
+          ).error,
+        ).toBeNull();
+        expect(
+          (
+            await callTrpc(
+              baseUrl,
+              "payment.cancel",
+              { paymentId: payment.data.id },
+              { headers: asStaff(cashier.token) },
+            )
+          ).error,
+        ).toBe("FORBIDDEN");
+        expect(
+          (await callTrpc(baseUrl, "order.cancel", { orderId: order.data.id }, { headers: asStaff(cashier.token) }))
+            .error,
+        ).toBe("FORBIDDEN");
+        expect((await h.services.db.payment.findUniqueOrThrow({ where: { id: payment.data.id } })).state).toBe(
+          "POLLING",
+        );
+        expect((await h.services.db.order.findUniqueOrThrow({ where: { id: order.data.id } })).state).not.toBe(
+          "cancelled",
+        );
 
         // Their own counter order they may cancel.
-        const own = await callTrpc<{ id: string }>(baseUrl, "order.create", { lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] }, { headers: asStaff(cashier.token) });
+        const own = await callTrpc<{ id: string }>(
+          baseUrl,
+          "order.create",
+          { lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] },
+          { headers: asStaff(cashier.token) },
+        );
         expect(own.error).toBeNull();
-        expect((await callTrpc(baseUrl, "order.cancel", { orderId: own.data.id }, { headers: asStaff(cashier.token) })).error).toBeNull();
+        expect(
+          (await callTrpc(baseUrl, "order.cancel", { orderId: own.data.id }, { headers: asStaff(cashier.token) }))
+            .error,
+        ).toBeNull();
         // The kiosk itself still may cancel its visitor's payment.
-        expect((await callTrpc(baseUrl, "payment.cancel", { paymentId: payment.data.id }, { headers: kiosk })).error).toBeNull();
+        expect(
+          (await callTrpc(baseUrl, "payment.cancel", { paymentId: payment.data.id }, { headers: kiosk })).error,
+        ).toBeNull();
       });
 
       it("rate-limits a kiosk credential like an API key", async () => {
         const codes: Array<string | null> = [];
-        for (let i = 0; i < 40; i++) codes.push((await callTrpc(baseUrl, "fleet.status", undefined, { type: "query", headers: kiosk })).error);
+        for (let i = 0; i < 40; i++)
+          codes.push((await callTrpc(baseUrl, "fleet.status", undefined, { type: "query", headers: kiosk })).error);
         expect(codes.filter((c) => c === null).length).toBeLessThanOrEqual(30);
         expect(codes).toContain("TOO_MANY_REQUESTS");
       });
@@ -88,21 +137,55 @@ for (const provider of providersFor(PG_URL)) {
         // What a process that crashed inside the handler leaves behind.
         const now = h.clock.now();
         await h.services.db.idempotencyRecord.create({
-          data: { id: "idm_crashed", scope: `api_client:${id}:booking.create`, key: "crashed-0001-abcdef", requestHash: requestHash({ lines }), state: "in_progress", createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000) },
+          data: {
+            id: "idm_crashed",
+            scope: `api_client:${id}:booking.create`,
+            key: "crashed-0001-abcdef",
+            requestHash: requestHash({ lines }),
+            state: "in_progress",
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000),
+          },
         });
-        const busy = await callTrpc(baseUrl, "booking.create", { idempotencyKey: "crashed-0001-abcdef", lines }, { headers: api });
+        const busy = await callTrpc(
+          baseUrl,
+          "booking.create",
+          { idempotencyKey: "crashed-0001-abcdef", lines },
+          { headers: api },
+        );
         expect(busy.error).toBe("CONFLICT");
         expect(busy.details).toMatchObject({ isInProgress: true });
         h.clock.advance(10 * 60_000);
-        const retried = await callTrpc<{ id: string }>(baseUrl, "booking.create", { idempotencyKey: "crashed-0001-abcdef", lines }, { headers: api });
+        const retried = await callTrpc<{ id: string }>(
+          baseUrl,
+          "booking.create",
+          { idempotencyKey: "crashed-0001-abcdef", lines },
+          { headers: api },
+        );
         expect(retried.error).toBeNull();
-        const replay = await callTrpc<{ id: string }>(baseUrl, "booking.create", { idempotencyKey: "crashed-0001-abcdef", lines }, { headers: api });
+        const replay = await callTrpc<{ id: string }>(
+          baseUrl,
+          "booking.create",
+          { idempotencyKey: "crashed-0001-abcdef", lines },
+          { headers: api },
+        );
         expect(replay.data.id).toBe(retried.data.id);
       });
 
       it("prunes expired idempotency records, old audit rows and dead sessions on the maintenance schedule", async () => {
         const start = h.clock.now();
-        await h.services.db.idempotencyRecord.create({ data: { id: "idm_old", scope: "s", key: "old-key-0001", requestHash: "x", state: "completed", responseJson: "{}", createdAt: start, expiresAt: new Date(start.getTime() + 60_000) } });
+        await h.services.db.idempotencyRecord.create({
+          data: {
+            id: "idm_old",
+            scope: "s",
+            key: "old-key-0001",
+            requestHash: "x",
+            state: "completed",
+            responseJson: "{}",
+            createdAt: start,
+            expiresAt: new Date(start.getTime() + 60_000),
+          },
+        });
         await h.services.audit.record({ actor: { type: "system", id: null }, action: "test.old_entry" });
         const staff = await h.staffSession("viewer");
         await h.services.auth.logout(staff.token);
@@ -135,7 +218,12 @@ describe("item 7: in-memory structures have limits", () => {
   });
 
   it("buffers at most a bounded number of payloads for a subscriber that does not read", async () => {
-    const events = new EventsService({ db: undefined as never, clock: new FakeClock("2026-03-01T00:00:00.000Z"), log: silentLogger, maxBufferedPerSubscriber: 50 });
+    const events = new EventsService({
+      db: undefined as never,
+      clock: new FakeClock("2026-03-01T00:00:00.000Z"),
+      log: silentLogger,
+      maxBufferedPerSubscriber: 50,
+    });
     const ac = new AbortController();
     const it = events.iterate("payment", { signal: ac.signal });
     const first = it.next();

@@ -50,11 +50,22 @@ export function createMaintenance(deps: MaintenanceDeps) {
     const idempotencyPurged = await deps.idempotency.purgeExpired();
     const auditPruned = await deps.audit.pruneOlderThan(new Date(nowMs - retentionMs));
     const deadBefore = new Date(nowMs - DEAD_SESSION_RETENTION_DAYS * DAY_MS);
-    const sessions = await db.staffSession.deleteMany({ where: { OR: [{ expiresAt: { lt: deadBefore } }, { revokedAt: { lt: deadBefore } }] } });
-    const devices = await db.staffDevice.deleteMany({ where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } } });
+    const sessions = await db.staffSession.deleteMany({
+      where: { OR: [{ expiresAt: { lt: deadBefore } }, { revokedAt: { lt: deadBefore } }] },
+    });
+    const devices = await db.staffDevice.deleteMany({
+      where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } },
+    });
     const rateLimitBucketsPruned = deps.rateLimiter.prune();
-    const report = { idempotencyPurged, auditPruned, sessionsPruned: sessions.count, devicesPruned: devices.count, rateLimitBucketsPruned };
-    if (idempotencyPurged + auditPruned + sessions.count + devices.count > 0) log.info("maintenance pruned", { ...report });
+    const report = {
+      idempotencyPurged,
+      auditPruned,
+      sessionsPruned: sessions.count,
+      devicesPruned: devices.count,
+      rateLimitBucketsPruned,
+    };
+    if (idempotencyPurged + auditPruned + sessions.count + devices.count > 0)
+      log.info("maintenance pruned", { ...report });
     return report;
   }
 

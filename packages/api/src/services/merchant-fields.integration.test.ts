@@ -5,7 +5,16 @@
  * sandbox received over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { code, createAlipay, createHarness, KIOSK, ADULT, SLOT_14, TEST_PAY_REQUEST_KEY, type Harness } from "./__tests__/harness.ts";
+import {
+  code,
+  createAlipay,
+  createHarness,
+  KIOSK,
+  ADULT,
+  SLOT_14,
+  TEST_PAY_REQUEST_KEY,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { startRecordingProxy, type RecordingProxy } from "./__tests__/recording-proxy.ts";
 import { createMoneyServices, type MoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
@@ -36,7 +45,10 @@ for (const protocol of ["mapi", "openapi"] as const) {
     });
 
     async function payParams(): Promise<URLSearchParams> {
-      const order = await services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] });
+      const order = await services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
       const payment = await services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK });
       expect(payment.state).toBe("PAID");
       const sent = proxy.received.filter((r) => r.body.includes(payment.partnerTransId));
@@ -45,22 +57,38 @@ for (const protocol of ["mapi", "openapi"] as const) {
     }
 
     it("sends the attraction's secondary merchant and store when set, and always notify_url", async () => {
-      await h.db.db.attraction.update({ where: { id: "attr_skyline" }, data: { secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" } });
+      await h.db.db.attraction.update({
+        where: { id: "attr_skyline" },
+        data: { secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" },
+      });
       const params = await payParams();
       if (protocol === "mapi") {
         expect(params.get("notify_url")).toBe(NOTIFY_URL);
-        expect(JSON.parse(params.get("extend_info") ?? "{}")).toMatchObject({ secondary_merchant_id: "SKY_2088", store_id: "SKY-GATE-1", terminal_id: KIOSK.id });
+        expect(JSON.parse(params.get("extend_info") ?? "{}")).toMatchObject({
+          secondary_merchant_id: "SKY_2088",
+          store_id: "SKY-GATE-1",
+          terminal_id: KIOSK.id,
+        });
       } else {
         expect(params.get("notify_url")).toBe(NOTIFY_URL);
-        expect(JSON.parse(params.get("biz_content") ?? "{}")).toMatchObject({ store_id: "SKY-GATE-1", terminal_id: KIOSK.id });
+        expect(JSON.parse(params.get("biz_content") ?? "{}")).toMatchObject({
+          store_id: "SKY-GATE-1",
+          terminal_id: KIOSK.id,
+        });
       }
     });
 
     it("sends neither when the attraction has none", async () => {
-      await h.db.db.attraction.update({ where: { id: "attr_skyline" }, data: { secondaryMerchantId: null, storeId: null } });
+      await h.db.db.attraction.update({
+        where: { id: "attr_skyline" },
+        data: { secondaryMerchantId: null, storeId: null },
+      });
       const params = await payParams();
       expect(params.get("notify_url")).toBe(NOTIFY_URL);
-      const sent = protocol === "mapi" ? JSON.parse(params.get("extend_info") ?? "{}") : JSON.parse(params.get("biz_content") ?? "{}");
+      const sent =
+        protocol === "mapi"
+          ? JSON.parse(params.get("extend_info") ?? "{}")
+          : JSON.parse(params.get("biz_content") ?? "{}");
       expect(sent).not.toHaveProperty("secondary_merchant_id");
       expect(sent).not.toHaveProperty("store_id");
     });

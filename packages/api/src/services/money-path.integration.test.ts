@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maskPaymentCode } from "@kiosk/alipay-core/money";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
-import { ADULT, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import {
+  ADULT,
+  code,
+  createHarness,
+  KIOSK,
+  OTHER_KIOSK,
+  PG_URL,
+  SLOT_14,
+  STAFF,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { verifyTicketCode } from "./ticket-code.ts";
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
@@ -69,15 +79,26 @@ for (const { provider, skip } of providers) {
     }
 
     it("prices on the server, signs tickets verifiable offline, and redeems each once", async () => {
-      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 3 }] });
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 3 }],
+      });
       expect(order.totalMinor).toBe(3 * 3200);
       expect(order.currency).toBe("SGD");
-      const payment = await h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK });
+      const payment = await h.services.payments.start({
+        orderId: order.id,
+        paymentCode: code("success"),
+        actor: KIOSK,
+      });
       expect(payment.state).toBe("PAID");
       expect(payment.tickets).toHaveLength(3);
       const attraction = await h.db.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" } });
       const ticket = payment.tickets[0]!;
-      const offline = verifyTicketCode(ticket.code, { [attraction.ticketKeyId]: attraction.ticketPublicKey }, h.clock.now().getTime() + 4 * 3600_000);
+      const offline = verifyTicketCode(
+        ticket.code,
+        { [attraction.ticketKeyId]: attraction.ticketPublicKey },
+        h.clock.now().getTime() + 4 * 3600_000,
+      );
       expect(offline.ok).toBe(true);
       const tampered = ticket.code.slice(0, -3) + (ticket.code.endsWith("A") ? "BBB" : "AAA");
       expect(verifyTicketCode(tampered, { [attraction.ticketKeyId]: attraction.ticketPublicKey }).ok).toBe(false);
@@ -98,22 +119,47 @@ for (const { provider, skip } of providers) {
     });
 
     it("keeps kiosks to their own orders and refuses bad input without changing anything", async () => {
-      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] });
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
       await expect(h.services.orders.get(order.id, OTHER_KIOSK)).rejects.toMatchObject({ code: "NOT_FOUND" });
-      await expect(h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: OTHER_KIOSK })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect(
+        h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: OTHER_KIOSK }),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
       const paymentsBefore = await h.db.db.payment.count();
-      await expect(h.services.payments.start({ orderId: order.id, paymentCode: "12345", actor: KIOSK })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.payments.start({ orderId: order.id, paymentCode: "12345", actor: KIOSK }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
       expect(await h.db.db.payment.count()).toBe(paymentsBefore);
       const slot = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
-      await expect(h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 0 }] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      await expect(h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: "tt_museum_general", slotId: SLOT_14, quantity: 1 }] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      await expect(h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1.5 }] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      await expect(h.services.orders.create({ actor: KIOSK, attractionId: "attr_museum", lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] })).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 0 }] }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.orders.create({
+          actor: KIOSK,
+          lines: [{ ticketTypeId: "tt_museum_general", slotId: SLOT_14, quantity: 1 }],
+        }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1.5 }] }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.orders.create({
+          actor: KIOSK,
+          attractionId: "attr_museum",
+          lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+        }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
       expect((await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } })).held).toBe(slot.held);
     });
 
     it("refuses a second payment for one order, even when two start at once", async () => {
-      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }] });
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
       const results = await Promise.allSettled([
         h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK }),
         h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK }),
@@ -146,9 +192,15 @@ for (const { provider, skip } of providers) {
     it("applies a verified notification once and ignores duplicates and forgeries", async () => {
       const { paymentId } = await h.buy({ code: code("pin_wait_confirm", { parameter: 2 }) });
       await h.advance(2_500); // the buyer confirms in the sandbox, which notifies
-      const note = h.notifications.find((n) => n["trade_status"] === "TRADE_SUCCESS" && n["partner_trans_id"] === (h.perTrade.size > 0 ? n["partner_trans_id"] : ""));
+      const note = h.notifications.find(
+        (n) =>
+          n["trade_status"] === "TRADE_SUCCESS" &&
+          n["partner_trans_id"] === (h.perTrade.size > 0 ? n["partner_trans_id"] : ""),
+      );
       const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
-      const mine = h.notifications.filter((n) => n["partner_trans_id"] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS");
+      const mine = h.notifications.filter(
+        (n) => n["partner_trans_id"] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS",
+      );
       expect(note ?? mine[0]).toBeDefined();
       const params = mine[0]!;
       const forged = { ...params, trans_amount: "0.01", total_fee: "0.01" };
@@ -161,27 +213,44 @@ for (const { provider, skip } of providers) {
     it("refunds partially and fully, refuses over-refunds, voids tickets on the full refund", async () => {
       const { paymentId, orderId } = await h.buy({ quantity: 2 });
       const tickets = await h.db.db.ticket.findMany({ where: { orderId } });
-      await expect(h.services.refunds.request({ paymentId, amountMinor: 6401, reason: "too much", actor: STAFF })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      await expect(h.services.refunds.request({ paymentId, amountMinor: 100, reason: "kiosk", actor: KIOSK })).rejects.toMatchObject({ code: "FORBIDDEN" });
-      const partial = await h.services.refunds.request({ paymentId, amountMinor: 3200, reason: "one visitor left", ticketIds: [tickets[0]!.id], actor: STAFF });
+      await expect(
+        h.services.refunds.request({ paymentId, amountMinor: 6401, reason: "too much", actor: STAFF }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.refunds.request({ paymentId, amountMinor: 100, reason: "kiosk", actor: KIOSK }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      const partial = await h.services.refunds.request({
+        paymentId,
+        amountMinor: 3200,
+        reason: "one visitor left",
+        ticketIds: [tickets[0]!.id],
+        actor: STAFF,
+      });
       expect(partial.refund.state).toBe("succeeded");
       expect(partial.paymentState).toBe("PARTIALLY_REFUNDED");
       expect((await h.db.db.ticket.findUniqueOrThrow({ where: { id: tickets[0]!.id } })).state).toBe("void");
-      await expect(h.services.refunds.request({ paymentId, amountMinor: 3201, reason: "too much", actor: STAFF })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        h.services.refunds.request({ paymentId, amountMinor: 3201, reason: "too much", actor: STAFF }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
       const rest = await h.services.refunds.request({ paymentId, reason: "closing early", actor: STAFF });
       expect(rest.refund.amountMinor).toBe(3200);
       expect(rest.paymentState).toBe("REFUNDED");
       const order = await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } });
       expect(order).toMatchObject({ state: "refunded", refundedMinor: 6400 });
       expect(await h.db.db.ticket.count({ where: { orderId, state: "void" } })).toBe(2);
-      await expect(h.services.refunds.request({ paymentId, amountMinor: 1, reason: "again", actor: STAFF })).rejects.toMatchObject({ code: "CONFLICT" });
+      await expect(
+        h.services.refunds.request({ paymentId, amountMinor: 1, reason: "again", actor: STAFF }),
+      ).rejects.toMatchObject({ code: "CONFLICT" });
       const redeem = await h.services.tickets.redeem({ code: tickets[1]!.code, actor: STAFF });
       expect(redeem).toMatchObject({ ok: false, reason: "void" });
     });
 
     it("expires the holds of unpaid orders and gives the places back", async () => {
       const before = await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } });
-      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 4 }] });
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 4 }],
+      });
       expect((await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } })).held).toBe(before.held + 4);
       await h.advance(5 * 60_000 + 1);
       const report = await h.services.worker.tick();
@@ -190,7 +259,9 @@ for (const { provider, skip } of providers) {
       // Every unpaid order of this file has run out by now, so nothing is held any more.
       expect((await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } })).held).toBe(0);
       expect(await h.db.db.capacityHold.count({ where: { state: "active" } })).toBe(0);
-      await expect(h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK })).rejects.toMatchObject({ code: "CONFLICT" });
+      await expect(
+        h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK }),
+      ).rejects.toMatchObject({ code: "CONFLICT" });
     });
 
     it("reconciles a day against the gateway's file and files the differences", async () => {

@@ -10,7 +10,12 @@
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatAmount } from "@kiosk/alipay-core";
-import { signNotificationParams, TEST_APP_ID, TEST_GATEWAY_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
+import {
+  signNotificationParams,
+  TEST_APP_ID,
+  TEST_GATEWAY_PRIVATE_KEY_PEM,
+  TEST_PARTNER_ID,
+} from "@kiosk/alipay-core/testing";
 import type { DbProvider } from "@kiosk/db";
 import { serve } from "../__tests__/serve-http.ts";
 import { NOTIFY_ENDPOINT } from "../http-handlers.ts";
@@ -60,12 +65,34 @@ for (const { provider, skip } of providers) {
       }
 
       /** A TRADE_SUCCESS notification for the payment, as the gateway would sign it, with `fields` changed. */
-      function signedSuccess(p: { partnerTransId: string; currency: string }, fields: Record<string, string | null>): Record<string, string> {
+      function signedSuccess(
+        p: { partnerTransId: string; currency: string },
+        fields: Record<string, string | null>,
+      ): Record<string, string> {
         const amount = formatAmount(3200, p.currency);
         const base: Record<string, string> =
           protocol === "mapi"
-            ? { notify_id: `n-${p.partnerTransId}`, notify_type: "trade_status_sync", partner_trans_id: p.partnerTransId, alipay_trans_id: "2026030122001400000000000001", trade_status: "TRADE_SUCCESS", trans_amount: amount, currency: p.currency, partner: TEST_PARTNER_ID }
-            : { notify_id: `n-${p.partnerTransId}`, notify_type: "trade_status_sync", app_id: TEST_APP_ID, seller_id: TEST_PARTNER_ID, out_trade_no: p.partnerTransId, trade_no: "2026030122001400000000000001", trade_status: "TRADE_SUCCESS", total_amount: amount, trans_currency: p.currency };
+            ? {
+                notify_id: `n-${p.partnerTransId}`,
+                notify_type: "trade_status_sync",
+                partner_trans_id: p.partnerTransId,
+                alipay_trans_id: "2026030122001400000000000001",
+                trade_status: "TRADE_SUCCESS",
+                trans_amount: amount,
+                currency: p.currency,
+                partner: TEST_PARTNER_ID,
+              }
+            : {
+                notify_id: `n-${p.partnerTransId}`,
+                notify_type: "trade_status_sync",
+                app_id: TEST_APP_ID,
+                seller_id: TEST_PARTNER_ID,
+                out_trade_no: p.partnerTransId,
+                trade_no: "2026030122001400000000000001",
+                trade_status: "TRADE_SUCCESS",
+                total_amount: amount,
+                trans_currency: p.currency,
+              };
         for (const [k, v] of Object.entries(fields)) {
           if (v === null) delete base[k];
           else base[k] = v;
@@ -81,13 +108,48 @@ for (const { provider, skip } of providers) {
         expect((await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).state).not.toBe("paid");
       }
 
-      const unproven: { name: string; protocols: readonly ("mapi" | "openapi")[]; fields: Record<string, string | null>; reason: RegExp }[] = [
-        { name: "trans_amount=0.01 and no currency", protocols: ["mapi"], fields: { trans_amount: "0.01", currency: null }, reason: /^notification_unproven: amount 0\.01 without a currency, expected 3200 / },
-        { name: "another partner", protocols: ["mapi"], fields: { partner: OTHER_PARTNER }, reason: new RegExp(`^notification_unproven: partner ${OTHER_PARTNER} is not ours`) },
-        { name: "another seller_id", protocols: ["mapi", "openapi"], fields: { seller_id: OTHER_PARTNER }, reason: new RegExp(`^notification_unproven: seller_id ${OTHER_PARTNER} is not ours`) },
-        { name: "another app_id", protocols: ["openapi"], fields: { app_id: OTHER_APP }, reason: new RegExp(`^notification_unproven: app_id ${OTHER_APP} is not ours`) },
-        { name: "another amount", protocols: ["mapi", "openapi"], fields: { [protocol === "mapi" ? "trans_amount" : "total_amount"]: "0.01" }, reason: /^notification_unproven: notified 1 \w+, expected 3200 / },
-        { name: "no trans_currency (so CNY) for a non-CNY payment", protocols: ["openapi"], fields: { trans_currency: null }, reason: /^notification_unproven: notified 3200 CNY, expected 3200 / },
+      const unproven: {
+        name: string;
+        protocols: readonly ("mapi" | "openapi")[];
+        fields: Record<string, string | null>;
+        reason: RegExp;
+      }[] = [
+        {
+          name: "trans_amount=0.01 and no currency",
+          protocols: ["mapi"],
+          fields: { trans_amount: "0.01", currency: null },
+          reason: /^notification_unproven: amount 0\.01 without a currency, expected 3200 /,
+        },
+        {
+          name: "another partner",
+          protocols: ["mapi"],
+          fields: { partner: OTHER_PARTNER },
+          reason: new RegExp(`^notification_unproven: partner ${OTHER_PARTNER} is not ours`),
+        },
+        {
+          name: "another seller_id",
+          protocols: ["mapi", "openapi"],
+          fields: { seller_id: OTHER_PARTNER },
+          reason: new RegExp(`^notification_unproven: seller_id ${OTHER_PARTNER} is not ours`),
+        },
+        {
+          name: "another app_id",
+          protocols: ["openapi"],
+          fields: { app_id: OTHER_APP },
+          reason: new RegExp(`^notification_unproven: app_id ${OTHER_APP} is not ours`),
+        },
+        {
+          name: "another amount",
+          protocols: ["mapi", "openapi"],
+          fields: { [protocol === "mapi" ? "trans_amount" : "total_amount"]: "0.01" },
+          reason: /^notification_unproven: notified 1 \w+, expected 3200 /,
+        },
+        {
+          name: "no trans_currency (so CNY) for a non-CNY payment",
+          protocols: ["openapi"],
+          fields: { trans_currency: null },
+          reason: /^notification_unproven: notified 3200 CNY, expected 3200 /,
+        },
       ];
       for (const u of unproven.filter((x) => x.protocols.includes(protocol))) {
         it(`a correctly signed success with ${u.name} → NEEDS_ATTENTION with the reason, no tickets`, async () => {
@@ -120,7 +182,9 @@ for (const { provider, skip } of providers) {
         const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
         await h.advance(2_500);
         const idField = protocol === "mapi" ? "partner_trans_id" : "out_trade_no";
-        const note = h.notifications.find((n) => n[idField] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS");
+        const note = h.notifications.find(
+          (n) => n[idField] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS",
+        );
         expect(note).toBeDefined();
         expect(await post(note!)).toEqual({ status: 200, text: "success" });
         expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).state).toBe("PAID");
@@ -163,11 +227,16 @@ for (const { provider, skip } of providers) {
       });
 
       it("a cancel that found no trade, then the pay lands after the window: the signed late success → NEEDS_ATTENTION, never ignored", async () => {
-        const { paymentId, orderId } = await h.buy({ quantity: 1, code: code("unknown_late_paid", { parameter: 300 }) });
+        const { paymentId, orderId } = await h.buy({
+          quantity: 1,
+          code: code("unknown_late_paid", { parameter: 300 }),
+        });
         const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
         await h.services.payments.cancel(paymentId, KIOSK);
         expect(await h.settle(paymentId)).toBe("CANCELLED");
-        const machine = JSON.parse((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).machineState ?? "{}") as { cancelOutcome?: string };
+        const machine = JSON.parse(
+          (await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).machineState ?? "{}",
+        ) as { cancelOutcome?: string };
         expect(machine.cancelOutcome).toBe("not_found");
         expect(tradeOf(payment.partnerTransId)).toBeUndefined();
         await h.advance(300_000); // the pay reaches the ledger and the sandbox notifies
@@ -179,7 +248,10 @@ for (const { provider, skip } of providers) {
       });
 
       it("a cancel that found no trade, then a staff query (the console's 'query now') learns of the late success → NEEDS_ATTENTION", async () => {
-        const { paymentId, orderId } = await h.buy({ quantity: 1, code: code("unknown_late_paid", { parameter: 300 }) });
+        const { paymentId, orderId } = await h.buy({
+          quantity: 1,
+          code: code("unknown_late_paid", { parameter: 300 }),
+        });
         const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
         await h.services.payments.cancel(paymentId, KIOSK);
         expect(await h.settle(paymentId)).toBe("CANCELLED");
@@ -187,7 +259,11 @@ for (const { provider, skip } of providers) {
         const gateway = createAlipay({ gatewayUrl: h.sandbox.gatewayUrl, clock: h.clock, protocol });
         const answer = await gateway.query({ partnerTransId: payment.partnerTransId, currency: payment.currency });
         expect(answer).toMatchObject({ status: "paid", amountMinor: 3200 });
-        await h.services.payments.apply(paymentId, { type: "query_result", result: answer }, { actor: STAFF, request: { op: "query", partnerTransId: payment.partnerTransId, by: "staff" } });
+        await h.services.payments.apply(
+          paymentId,
+          { type: "query_result", result: answer },
+          { actor: STAFF, request: { op: "query", partnerTransId: payment.partnerTransId, by: "staff" } },
+        );
         await expectNeedsAttention(paymentId, orderId, /^paid_after_cancelled$/);
       });
     });

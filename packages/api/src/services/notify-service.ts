@@ -11,7 +11,9 @@ export type NotifyOutcome =
   | { ack: true; result: "applied" | "duplicate" | "unknown_trade"; paymentId?: string; state?: string }
   | { ack: false; result: "bad_signature" | "malformed"; message: string };
 
-export function createNotifyService(deps: Pick<MoneyDeps, "db" | "alipay" | "log" | "metrics"> & { payments: PaymentService }) {
+export function createNotifyService(
+  deps: Pick<MoneyDeps, "db" | "alipay" | "log" | "metrics"> & { payments: PaymentService },
+) {
   const { db, alipay, payments } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
@@ -31,12 +33,23 @@ export function createNotifyService(deps: Pick<MoneyDeps, "db" | "alipay" | "log
     const payment = await db.payment.findUnique({ where: { partnerTransId: notification.partnerTransId } });
     if (!payment) {
       metrics.inc("kiosk_notifications_total", { outcome: "unknown_trade" });
-      log.warn("notification for an unknown trade", { partnerTransId: notification.partnerTransId, status: notification.status });
+      log.warn("notification for an unknown trade", {
+        partnerTransId: notification.partnerTransId,
+        status: notification.status,
+      });
       return { ack: true, result: "unknown_trade" };
     }
-    if (notification.foreignIdentity !== undefined) log.warn("notification names another merchant", { partnerTransId: notification.partnerTransId, reason: notification.foreignIdentity });
+    if (notification.foreignIdentity !== undefined)
+      log.warn("notification names another merchant", {
+        partnerTransId: notification.partnerTransId,
+        reason: notification.foreignIdentity,
+      });
     // A notification that does not prove what it settles goes to NEEDS_ATTENTION in the machine.
-    const { row, commands } = await payments.apply(payment.id, { type: "notification", notification }, { actor: { type: "gateway" } });
+    const { row, commands } = await payments.apply(
+      payment.id,
+      { type: "notification", notification },
+      { actor: { type: "gateway" } },
+    );
     const isApplied = row.version !== payment.version || commands.length > 0;
     metrics.inc("kiosk_notifications_total", { outcome: isApplied ? "applied" : "duplicate" });
     return { ack: true, result: isApplied ? "applied" : "duplicate", paymentId: payment.id, state: row.state };

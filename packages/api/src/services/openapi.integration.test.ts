@@ -5,7 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
-import { code, countingGateway, createAlipay, createHarness, DAY, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import {
+  code,
+  countingGateway,
+  createAlipay,
+  createHarness,
+  DAY,
+  KIOSK,
+  PG_URL,
+  SLOT_14,
+  STAFF,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { createMoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
 
@@ -85,8 +96,15 @@ for (const { provider, skip } of providers) {
       const { paymentId } = await h.buy({ code: code("unknown_not_created") });
       const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
       expect(await h.settle(paymentId)).toBe("CANCELLED");
-      expect(h.perTrade.get(payment.partnerTransId)).toMatchObject({ pay: 1 + h.services.payments.policy.maxPayRetries, cancel: 1 });
-      expect([...h.sandbox.store.trades.values()].filter((t) => t.outTradeNo === payment.partnerTransId).every((t) => t.status !== "TRADE_SUCCESS")).toBe(true);
+      expect(h.perTrade.get(payment.partnerTransId)).toMatchObject({
+        pay: 1 + h.services.payments.policy.maxPayRetries,
+        cancel: 1,
+      });
+      expect(
+        [...h.sandbox.store.trades.values()]
+          .filter((t) => t.outTradeNo === payment.partnerTransId)
+          .every((t) => t.status !== "TRADE_SUCCESS"),
+      ).toBe(true);
       expect(await h.db.db.payment.count({ where: { orderId: payment.orderId } })).toBe(1);
     });
 
@@ -94,10 +112,15 @@ for (const { provider, skip } of providers) {
       const { paymentId } = await h.buy({ code: code("pin_wait_confirm", { parameter: 2 }) });
       await h.advance(2_500);
       const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
-      const mine = h.notifications.filter((n) => n["out_trade_no"] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS");
+      const mine = h.notifications.filter(
+        (n) => n["out_trade_no"] === payment.partnerTransId && n["trade_status"] === "TRADE_SUCCESS",
+      );
       expect(mine.length).toBeGreaterThanOrEqual(1);
       const params = mine[0]!;
-      expect(await h.services.notify.handle({ ...params, total_amount: "0.01" })).toMatchObject({ ack: false, result: "bad_signature" });
+      expect(await h.services.notify.handle({ ...params, total_amount: "0.01" })).toMatchObject({
+        ack: false,
+        result: "bad_signature",
+      });
       expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "applied", state: "PAID" });
       expect(await h.services.notify.handle(params)).toMatchObject({ ack: true, result: "duplicate", state: "PAID" });
       expect(await h.db.db.ticket.count({ where: { orderId: payment.orderId } })).toBe(2);
@@ -107,13 +130,25 @@ for (const { provider, skip } of providers) {
       // A partial refund puts a refund row into the bill as well.
       const { paymentId } = await h.buy({ code: code("success") });
       expect(await h.settle(paymentId)).toBe("PAID");
-      const partial = await h.services.refunds.request({ paymentId, amountMinor: 100, reason: "one ticket less", actor: STAFF });
+      const partial = await h.services.refunds.request({
+        paymentId,
+        amountMinor: 100,
+        reason: "one ticket less",
+        actor: STAFF,
+      });
       expect(partial.refund.state).toBe("succeeded");
       // A yen purchase too: the bill has no currency column, its "1800" must not be read as 1800.00.
       await h.db.db.kiosk.create({ data: { id: "kiosk_museum", attractionId: "attr_museum", name: "Museum kiosk" } });
       const museum = { type: "kiosk", id: "kiosk_museum", attractionId: "attr_museum" } as const;
-      const yenOrder = await h.services.orders.create({ actor: museum, lines: [{ ticketTypeId: "tt_museum_general", slotId: `slot_museum_${DAY}_day`, quantity: 1 }] });
-      const yen = await h.services.payments.start({ orderId: yenOrder.id, paymentCode: code("success"), actor: museum });
+      const yenOrder = await h.services.orders.create({
+        actor: museum,
+        lines: [{ ticketTypeId: "tt_museum_general", slotId: `slot_museum_${DAY}_day`, quantity: 1 }],
+      });
+      const yen = await h.services.payments.start({
+        orderId: yenOrder.id,
+        paymentCode: code("success"),
+        actor: museum,
+      });
       expect(await h.settle(yen.id)).toBe("PAID");
       expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: yen.id } })).currency).toBe("JPY");
       // Everything above happened on 2026-03-01 (Beijing day); move to the next day's morning.
@@ -130,9 +165,9 @@ for (const { provider, skip } of providers) {
       try {
         const run = await h.services.reconciliation.run({ day: "2026-03-01", trigger: "manual", actor: STAFF });
         expect(run.state).toBe("completed");
-        expect(run.differences.map((d) => [d.kind, d.partnerTransId, d.ledgerAmountMinor, d.gatewayAmountMinor])).toEqual([
-          ["amount_mismatch", paid.partnerTransId, paid.amountMinor + 1, paid.amountMinor],
-        ]);
+        expect(
+          run.differences.map((d) => [d.kind, d.partnerTransId, d.ledgerAmountMinor, d.gatewayAmountMinor]),
+        ).toEqual([["amount_mismatch", paid.partnerTransId, paid.amountMinor + 1, paid.amountMinor]]);
       } finally {
         await h.db.db.payment.update({ where: { id: paid.id }, data: { amountMinor: paid.amountMinor } });
       }
@@ -167,7 +202,14 @@ describe("pay resend after SYSTEM_ERROR (MAPI, where SYSTEM_ERROR is unprocessed
 
   it("only queries from a process that cannot open the stored request (no key), then cancels", async () => {
     const counting = countingGateway(createAlipay({ gatewayUrl: h.sandbox.gatewayUrl, clock: h.clock }));
-    const other = createMoneyServices({ db: h.db.db, provider: "sqlite", clock: h.clock, alipay: counting.gateway, ticketKeys: memoryTicketKeys(h.ticketKeyPems), instanceId: "other-process" });
+    const other = createMoneyServices({
+      db: h.db.db,
+      provider: "sqlite",
+      clock: h.clock,
+      alipay: counting.gateway,
+      ticketKeys: memoryTicketKeys(h.ticketKeyPems),
+      instanceId: "other-process",
+    });
     h.sandbox.setFaults({ systemErrorNext: 1 });
     const { paymentId } = await h.buy({ code: code("success") });
     const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });

@@ -96,7 +96,10 @@ export function toOrderView(o: OrderRow): OrderView {
 }
 
 /** Throws NOT_FOUND (not FORBIDDEN: existence is not disclosed) when `actor` may not see the order. */
-export function assertOrderAccess(order: { id: string; kioskId: string | null; apiClientId: string | null; attractionId: string }, actor: Actor): void {
+export function assertOrderAccess(
+  order: { id: string; kioskId: string | null; apiClientId: string | null; attractionId: string },
+  actor: Actor,
+): void {
   const isAllowed =
     actor.type === "system" ||
     actor.type === "staff" ||
@@ -110,7 +113,10 @@ export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Prom
   const holds = await tx.capacityHold.findMany({ where: { orderId, state: "active" } });
   let released = 0;
   for (const h of holds) {
-    const { count } = await tx.capacityHold.updateMany({ where: { id: h.id, state: "active" }, data: { state: "released", releasedAt: now } });
+    const { count } = await tx.capacityHold.updateMany({
+      where: { id: h.id, state: "active" },
+      data: { state: "released", releasedAt: now },
+    });
     if (count === 1) {
       await tx.slot.update({ where: { id: h.slotId }, data: { held: { decrement: h.quantity } } });
       released += h.quantity;
@@ -124,17 +130,30 @@ export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Prom
  * staff action, say) still counts as sold: the visitor paid, so the tickets are issued; the
  * returned list names slots that went over capacity so someone can look.
  */
-export async function convertHoldsInTx(tx: Tx, orderId: string, now: Date, knownLines?: readonly { slotId: string; quantity: number }[]): Promise<string[]> {
-  const lines = knownLines ?? (await tx.orderLine.findMany({ where: { orderId }, select: { slotId: true, quantity: true } }));
+export async function convertHoldsInTx(
+  tx: Tx,
+  orderId: string,
+  now: Date,
+  knownLines?: readonly { slotId: string; quantity: number }[],
+): Promise<string[]> {
+  const lines =
+    knownLines ?? (await tx.orderLine.findMany({ where: { orderId }, select: { slotId: true, quantity: true } }));
   const perSlot = new Map<string, number>();
   for (const l of lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
   const overCapacity: string[] = [];
   for (const [slotId, quantity] of perSlot) {
-    const { count } = await tx.capacityHold.updateMany({ where: { orderId, slotId, state: "active" }, data: { state: "converted", releasedAt: now } });
+    const { count } = await tx.capacityHold.updateMany({
+      where: { orderId, slotId, state: "active" },
+      data: { state: "converted", releasedAt: now },
+    });
     if (count === 1) {
-      await tx.slot.update({ where: { id: slotId }, data: { held: { decrement: quantity }, sold: { increment: quantity } } });
+      await tx.slot.update({
+        where: { id: slotId },
+        data: { held: { decrement: quantity }, sold: { increment: quantity } },
+      });
     } else {
-      const took = await tx.$executeRaw`UPDATE "Slot" SET "sold" = "sold" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
+      const took =
+        await tx.$executeRaw`UPDATE "Slot" SET "sold" = "sold" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
       if (took !== 1) {
         await tx.slot.update({ where: { id: slotId }, data: { sold: { increment: quantity } } });
         overCapacity.push(slotId);
@@ -161,7 +180,10 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     const { actor } = input;
     if (actor.type === "kiosk" || actor.type === "api_client") {
       if (input.attractionId !== undefined && input.attractionId !== actor.attractionId) {
-        throw new KioskError("FORBIDDEN", `A ${actor.type} of ${actor.attractionId} cannot sell for ${input.attractionId}`);
+        throw new KioskError(
+          "FORBIDDEN",
+          `A ${actor.type} of ${actor.attractionId} cannot sell for ${input.attractionId}`,
+        );
       }
       return actor.attractionId;
     }
@@ -171,11 +193,15 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
 
   async function create(input: CreateOrderInput): Promise<OrderView> {
     const attractionId = resolveAttraction(input);
-    if (input.lines.length < 1 || input.lines.length > MAX_LINES) throw new KioskError("BAD_REQUEST", `An order has 1 to ${MAX_LINES} lines`);
+    if (input.lines.length < 1 || input.lines.length > MAX_LINES)
+      throw new KioskError("BAD_REQUEST", `An order has 1 to ${MAX_LINES} lines`);
     const merged = new Map<string, OrderLineInput>();
     for (const l of input.lines) {
       if (!Number.isInteger(l.quantity) || l.quantity < 1 || l.quantity > MAX_QUANTITY_PER_LINE) {
-        throw new KioskError("BAD_REQUEST", `Quantity ${l.quantity} is not a whole number from 1 to ${MAX_QUANTITY_PER_LINE}`);
+        throw new KioskError(
+          "BAD_REQUEST",
+          `Quantity ${l.quantity} is not a whole number from 1 to ${MAX_QUANTITY_PER_LINE}`,
+        );
       }
       const key = `${l.ticketTypeId}\u0000${l.slotId}`;
       const prev = merged.get(key);
@@ -196,18 +222,32 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     let totalMinor = 0;
     const lineRows = lines.map((l) => {
       const type = typeById.get(l.ticketTypeId);
-      if (!type || type.attractionId !== attractionId || !type.isActive) throw new KioskError("BAD_REQUEST", `Ticket type ${l.ticketTypeId} is not on sale here`);
+      if (!type || type.attractionId !== attractionId || !type.isActive)
+        throw new KioskError("BAD_REQUEST", `Ticket type ${l.ticketTypeId} is not on sale here`);
       const slot = slotById.get(l.slotId);
-      if (!slot || slot.attractionId !== attractionId) throw new KioskError("BAD_REQUEST", `Slot ${l.slotId} is not on sale here`);
+      if (!slot || slot.attractionId !== attractionId)
+        throw new KioskError("BAD_REQUEST", `Slot ${l.slotId} is not on sale here`);
       const expectedKind = type.validityKind === "date" ? "day" : "timed";
-      if (slot.kind !== expectedKind) throw new KioskError("BAD_REQUEST", `Ticket type ${type.code} needs a ${expectedKind} slot, ${l.slotId} is ${slot.kind}`);
+      if (slot.kind !== expectedKind)
+        throw new KioskError(
+          "BAD_REQUEST",
+          `Ticket type ${type.code} needs a ${expectedKind} slot, ${l.slotId} is ${slot.kind}`,
+        );
       if (slot.endsAt.getTime() <= now.getTime()) throw new KioskError("BAD_REQUEST", `Slot ${l.slotId} has ended`);
       perSlot.set(slot.id, (perSlot.get(slot.id) ?? 0) + l.quantity);
       const lineTotalMinor = type.priceMinor * l.quantity;
       totalMinor += lineTotalMinor;
-      return { id: newId("oln"), ticketTypeId: type.id, slotId: slot.id, quantity: l.quantity, unitPriceMinor: type.priceMinor, lineTotalMinor };
+      return {
+        id: newId("oln"),
+        ticketTypeId: type.id,
+        slotId: slot.id,
+        quantity: l.quantity,
+        unitPriceMinor: type.priceMinor,
+        lineTotalMinor,
+      };
     });
-    if (!Number.isSafeInteger(totalMinor) || totalMinor <= 0) throw new KioskError("BAD_REQUEST", "Order total is out of range");
+    if (!Number.isSafeInteger(totalMinor) || totalMinor <= 0)
+      throw new KioskError("BAD_REQUEST", "Order total is out of range");
 
     const orderId = newId("ord");
     const expiresAt = new Date(now.getTime() + holdMs);
@@ -233,14 +273,26 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
             expiresAt,
             createdAt: now,
             lines: { create: lineRows },
-            holds: { create: holdSlots.map(([slotId, quantity]) => ({ id: newId("hld"), slotId, quantity, state: "active", expiresAt, createdAt: now })) },
+            holds: {
+              create: holdSlots.map(([slotId, quantity]) => ({
+                id: newId("hld"),
+                slotId,
+                quantity,
+                state: "active",
+                expiresAt,
+                createdAt: now,
+              })),
+            },
           },
         });
         for (const [slotId, quantity] of holdSlots) {
-          const took = await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
+          const took =
+            await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;
           if (took !== 1) {
             soldOutSlot = slotId;
-            throw new KioskError("CONFLICT", `Not enough places left in slot ${slotId}`, { details: { slotId, reason: "sold_out" } });
+            throw new KioskError("CONFLICT", `Not enough places left in slot ${slotId}`, {
+              details: { slotId, reason: "sold_out" },
+            });
           }
         }
       }, TX_OPTIONS);
@@ -268,7 +320,13 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
       lines: lineRows.map((l) => {
         const type = typeById.get(l.ticketTypeId)!;
         const slot = slotById.get(l.slotId)!;
-        return { ...l, ticketTypeCode: type.code, ticketTypeName: type.name, slotStartsAt: slot.startsAt, slotEndsAt: slot.endsAt };
+        return {
+          ...l,
+          ticketTypeCode: type.code,
+          ticketTypeName: type.name,
+          slotStartsAt: slot.startsAt,
+          slotEndsAt: slot.endsAt,
+        };
       }),
     };
   }
@@ -279,9 +337,14 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     if (order.state !== "pending") throw new KioskError("CONFLICT", `Order ${orderId} is ${order.state}, not pending`);
     const now = clock.now();
     await db.$transaction(async (tx) => {
-      const live = await tx.payment.count({ where: { orderId, state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } } });
+      const live = await tx.payment.count({
+        where: { orderId, state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } },
+      });
       if (live > 0) throw new KioskError("CONFLICT", `Order ${orderId} has a payment; cancel the payment instead`);
-      const { count } = await tx.order.updateMany({ where: { id: orderId, state: "pending" }, data: { state: "cancelled" } });
+      const { count } = await tx.order.updateMany({
+        where: { id: orderId, state: "pending" },
+        data: { state: "cancelled" },
+      });
       if (count !== 1) throw new KioskError("CONFLICT", `Order ${orderId} is no longer pending`);
       await releaseHoldsInTx(tx, orderId, now);
     }, TX_OPTIONS);
@@ -297,14 +360,21 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
   async function expireDue(limit = 200): Promise<number> {
     const now = clock.now();
     const due = await db.order.findMany({
-      where: { state: "pending", expiresAt: { lt: now }, payments: { none: { state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } } } },
+      where: {
+        state: "pending",
+        expiresAt: { lt: now },
+        payments: { none: { state: { in: ["SENDING", "POLLING", "CANCELLING", "PAID", "NEEDS_ATTENTION"] } } },
+      },
       select: { id: true },
       take: limit,
     });
     let expired = 0;
     for (const { id } of due) {
       const done = await db.$transaction(async (tx) => {
-        const { count } = await tx.order.updateMany({ where: { id, state: "pending", expiresAt: { lt: now } }, data: { state: "expired" } });
+        const { count } = await tx.order.updateMany({
+          where: { id, state: "pending", expiresAt: { lt: now } },
+          data: { state: "expired" },
+        });
         if (count !== 1) return false;
         await releaseHoldsInTx(tx, id, now);
         return true;

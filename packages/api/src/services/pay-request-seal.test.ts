@@ -14,7 +14,12 @@ const held: HeldPayRequest = {
     amountMinor: 6400,
     currency: "SGD",
     paymentCodeMasked: "28************0000",
-    http: { method: "POST", url: "http://127.0.0.1:4010/gateway.do?_input_charset=UTF-8", headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8" }, body: `buyer_identity_code=${CODE}&sign=x` },
+    http: {
+      method: "POST",
+      url: "http://127.0.0.1:4010/gateway.do?_input_charset=UTF-8",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      body: `buyer_identity_code=${CODE}&sign=x`,
+    },
   } satisfies SignedPayRequest,
 };
 const KEY = Buffer.alloc(32, 1);
@@ -35,7 +40,8 @@ describe("sealed pay requests", () => {
     const last = parts[3]!;
     parts[3] = `${last.slice(0, -2)}${last.endsWith("A") ? "B" : "A"}${last.slice(-1)}`;
     expect(openPayRequest(KEY, "pay_1", parts.join("."))).toBeNull();
-    for (const junk of ["", "v1", "v2.a.b.c", "v1.a.b.c.d", "{}"]) expect(openPayRequest(KEY, "pay_1", junk)).toBeNull();
+    for (const junk of ["", "v1", "v2.a.b.c", "v1.a.b.c.d", "{}"])
+      expect(openPayRequest(KEY, "pay_1", junk)).toBeNull();
   });
 
   it("creates the key file once (0600) and reads the same key afterwards; refuses a damaged one", () => {

@@ -21,7 +21,8 @@ const VERSION = "v1";
 export const PAY_REQUEST_KEY_BYTES = 32;
 
 export function assertPayRequestKey(key: Uint8Array): void {
-  if (key.length !== PAY_REQUEST_KEY_BYTES) throw new RangeError(`The pay request key must be ${PAY_REQUEST_KEY_BYTES} bytes, got ${key.length}`);
+  if (key.length !== PAY_REQUEST_KEY_BYTES)
+    throw new RangeError(`The pay request key must be ${PAY_REQUEST_KEY_BYTES} bytes, got ${key.length}`);
 }
 
 export function sealPayRequest(key: Uint8Array, paymentId: string, held: HeldPayRequest): string {
@@ -29,7 +30,12 @@ export function sealPayRequest(key: Uint8Array, paymentId: string, held: HeldPay
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(paymentId, "utf8"));
   const data = Buffer.concat([cipher.update(JSON.stringify(held), "utf8"), cipher.final()]);
-  return [VERSION, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), data.toString("base64url")].join(".");
+  return [
+    VERSION,
+    iv.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+    data.toString("base64url"),
+  ].join(".");
 }
 
 export function openPayRequest(key: Uint8Array, paymentId: string, text: string): HeldPayRequest | null {
@@ -67,6 +73,7 @@ export function loadOrCreatePayRequestKey(path: string): Buffer | null {
     }
   }
   const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
-  if (key.length !== PAY_REQUEST_KEY_BYTES) throw new Error(`${path} does not hold a ${PAY_REQUEST_KEY_BYTES}-byte base64 key`);
+  if (key.length !== PAY_REQUEST_KEY_BYTES)
+    throw new Error(`${path} does not hold a ${PAY_REQUEST_KEY_BYTES}-byte base64 key`);
   return key;
 }

@@ -6,7 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
-import { ADULT, code, createAlipay, createHarness, KIOSK, PG_URL, SLOT_14, TEST_PAY_REQUEST_KEY, type Harness } from "./__tests__/harness.ts";
+import {
+  ADULT,
+  code,
+  createAlipay,
+  createHarness,
+  KIOSK,
+  PG_URL,
+  SLOT_14,
+  TEST_PAY_REQUEST_KEY,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { startRecordingProxy, type RecordingProxy } from "./__tests__/recording-proxy.ts";
 import { createMoneyServices, type MoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
@@ -39,7 +49,12 @@ for (const { provider, skip } of providers) {
           db: h.db.db,
           provider,
           clock: h.clock,
-          alipay: createAlipay({ gatewayUrl: proxy.url, clock: h.clock, protocol, notifyUrl: "http://127.0.0.1:9/api/alipay/notify" }),
+          alipay: createAlipay({
+            gatewayUrl: proxy.url,
+            clock: h.clock,
+            protocol,
+            notifyUrl: "http://127.0.0.1:9/api/alipay/notify",
+          }),
           ticketKeys: memoryTicketKeys(h.ticketKeyPems),
           instanceId,
           payRequestKey: TEST_PAY_REQUEST_KEY,
@@ -49,11 +64,19 @@ for (const { provider, skip } of providers) {
       }
 
       const payBodies = (partnerTransId: string): string[] =>
-        proxy.received.filter((r) => r.body.includes(PAY_MARK[protocol]) && r.body.includes(partnerTransId)).map((r) => `${r.method} ${r.path}\n${r.body}`);
+        proxy.received
+          .filter((r) => r.body.includes(PAY_MARK[protocol]) && r.body.includes(partnerTransId))
+          .map((r) => `${r.method} ${r.path}\n${r.body}`);
 
-      async function startFailingPay(services: MoneyServices, paymentCode: string): Promise<{ paymentId: string; partnerTransId: string }> {
+      async function startFailingPay(
+        services: MoneyServices,
+        paymentCode: string,
+      ): Promise<{ paymentId: string; partnerTransId: string }> {
         h.sandbox.setFaults({ systemErrorNext: 1 });
-        const order = await services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }] });
+        const order = await services.orders.create({
+          actor: KIOSK,
+          lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }],
+        });
         const payment = await services.payments.start({ orderId: order.id, paymentCode, actor: KIOSK });
         expect(payment.state).toBe("POLLING");
         return { paymentId: payment.id, partnerTransId: payment.partnerTransId };

@@ -25,7 +25,12 @@ export interface PaymentPolicy extends MachinePolicy {
  * alipay-core's defaults, except the payment deadline: the kiosk's paying screen counts down
  * 60 s (`PAYMENT_DEADLINE_MS`), as the money path always did.
  */
-export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({ ...MACHINE_DEFAULT_POLICY, paymentDeadlineMs: 60_000, leaseMs: 30_000, payCodeHoldMs: 20_000 });
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
+  ...MACHINE_DEFAULT_POLICY,
+  paymentDeadlineMs: 60_000,
+  leaseMs: 30_000,
+  payCodeHoldMs: 20_000,
+});
 
 /** Defaults plus overrides, validated by alipay-core. @throws z.ZodError on invalid numbers. */
 export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
@@ -33,8 +38,10 @@ export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {
   const machine = { paymentDeadlineMs: DEFAULT_PAYMENT_POLICY.paymentDeadlineMs, ...machineOverrides };
   const lease = leaseMs ?? DEFAULT_PAYMENT_POLICY.leaseMs;
   const hold = payCodeHoldMs ?? DEFAULT_PAYMENT_POLICY.payCodeHoldMs;
-  if (!Number.isSafeInteger(lease) || lease <= 0) throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
-  if (!Number.isSafeInteger(hold) || hold < 0) throw new RangeError(`payCodeHoldMs must be a non-negative integer, got ${String(payCodeHoldMs)}`);
+  if (!Number.isSafeInteger(lease) || lease <= 0)
+    throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
+  if (!Number.isSafeInteger(hold) || hold < 0)
+    throw new RangeError(`payCodeHoldMs must be a non-negative integer, got ${String(payCodeHoldMs)}`);
   return { ...resolvePaymentPolicy(machine), leaseMs: lease, payCodeHoldMs: hold };
 }
 

@@ -33,14 +33,7 @@ import {
   type GatewayRefundResult,
   type PaidTrade,
 } from "./gateway.ts";
-import {
-  actorId,
-  newId,
-  noopMetrics,
-  silentLogger,
-  type Actor,
-  type MoneyDeps,
-} from "./money-deps.ts";
+import { actorId, newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
 import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
@@ -169,7 +162,12 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
 function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<MachineState>;
-  return v.state === row.state && v.partnerTransId === row.partnerTransId && typeof v.amountMinor === "number" && typeof v.deadlineAt === "number";
+  return (
+    v.state === row.state &&
+    v.partnerTransId === row.partnerTransId &&
+    typeof v.amountMinor === "number" &&
+    typeof v.deadlineAt === "number"
+  );
 }
 
 /**
@@ -218,7 +216,13 @@ export function machineOf(row: PaymentRow): MachineState {
     case "REFUNDING":
     case "NEEDS_ATTENTION":
       // A refund in flight cannot be rebuilt from columns: a person looks.
-      return { ...common, state: "NEEDS_ATTENTION", attentionReason: row.attentionReason ?? `${name} without machine state`, previousState: name, nextActionAt: null };
+      return {
+        ...common,
+        state: "NEEDS_ATTENTION",
+        attentionReason: row.attentionReason ?? `${name} without machine state`,
+        previousState: name,
+        nextActionAt: null,
+      };
   }
 }
 
@@ -228,7 +232,8 @@ export function machineOf(row: PaymentRow): MachineState {
  */
 function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
   if (state.nextActionAt !== null) return new Date(state.nextActionAt);
-  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight)) return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
+  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
+    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
   return null;
 }
 
@@ -247,7 +252,13 @@ function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
     case "REFUNDING":
       if (state.refund.confirm !== undefined) {
         // Alipay accepted the refund without moving money: confirm it, never resend it blindly.
-        return { type: "refund_query", at, partnerTransId: state.partnerTransId, partnerRefundId: state.refund.partnerRefundId, amountMinor: state.refund.amountMinor };
+        return {
+          type: "refund_query",
+          at,
+          partnerTransId: state.partnerTransId,
+          partnerRefundId: state.refund.partnerRefundId,
+          amountMinor: state.refund.amountMinor,
+        };
       }
       return {
         type: "refund",
@@ -264,9 +275,13 @@ function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
 }
 
 /** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-function tradeOf(input: PaymentInput): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
-  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid") return input.result;
-  if (input.type === "notification") return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
+function tradeOf(
+  input: PaymentInput,
+): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
+  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
+    return input.result;
+  if (input.type === "notification")
+    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
   if (input.type === "resolve" && input.trade) return input.trade;
   return null;
 }
@@ -279,15 +294,27 @@ function summarize(event: PaymentInput, request?: Record<string, unknown>, ignor
     case "pay_result":
     case "query_result": {
       const r = event.result;
-      out.response = { status: r.status, ...("reason" in r ? { reason: r.reason } : {}), ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}), ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}) };
+      out.response = {
+        status: r.status,
+        ...("reason" in r ? { reason: r.reason } : {}),
+        ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
+        ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
+      };
       break;
     }
     case "cancel_result":
-      out.response = { status: event.result.status, ...("reason" in event.result ? { reason: event.result.reason } : {}) };
+      out.response = {
+        status: event.result.status,
+        ...("reason" in event.result ? { reason: event.result.reason } : {}),
+      };
       break;
     case "refund_result":
     case "refund_query_result":
-      out.response = { status: event.result.status, partnerRefundId: event.result.partnerRefundId, ...("reason" in event.result ? { reason: event.result.reason } : {}) };
+      out.response = {
+        status: event.result.status,
+        partnerRefundId: event.result.partnerRefundId,
+        ...("reason" in event.result ? { reason: event.result.reason } : {}),
+      };
       break;
     case "pay_error":
     case "query_error":
@@ -303,8 +330,12 @@ function summarize(event: PaymentInput, request?: Record<string, unknown>, ignor
         alipayTransId: event.notification.alipayTransId,
         amountMinor: event.notification.amountMinor,
         currency: event.notification.currency,
-        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined ? { amountText: event.notification.amountText.slice(0, 32) } : {}),
-        ...(event.notification.foreignIdentity !== undefined ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) } : {}),
+        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined
+          ? { amountText: event.notification.amountText.slice(0, 32) }
+          : {}),
+        ...(event.notification.foreignIdentity !== undefined
+          ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) }
+          : {}),
       };
       break;
     case "refund_requested":
@@ -377,7 +408,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     const now = clock.now().getTime();
     const inMemory = heldPays.get(row.id);
     if (inMemory && inMemory.until <= now) heldPays.delete(row.id);
-    const held = inMemory ?? (payRequestKey && row.payRequest ? openPayRequest(payRequestKey, row.id, row.payRequest) : null);
+    const held =
+      inMemory ?? (payRequestKey && row.payRequest ? openPayRequest(payRequestKey, row.id, row.payRequest) : null);
     return held && held.until > now ? held : undefined;
   }
 
@@ -411,12 +443,20 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   async function view(row: PaymentRow): Promise<PaymentView> {
-    const hasTickets = row.state === "PAID" || row.state === "PARTIALLY_REFUNDED" || row.state === "REFUNDED" || row.state === "REFUNDING" || row.state === "NEEDS_ATTENTION";
+    const hasTickets =
+      row.state === "PAID" ||
+      row.state === "PARTIALLY_REFUNDED" ||
+      row.state === "REFUNDED" ||
+      row.state === "REFUNDING" ||
+      row.state === "NEEDS_ATTENTION";
     return { ...viewOf(row), tickets: hasTickets ? await tickets.listForOrder(row.orderId, { type: "system" }) : [] };
   }
 
   async function loadForActor(paymentId: string, actor: Actor): Promise<PaymentRow> {
-    const row = await db.payment.findUnique({ where: { id: paymentId }, include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } } });
+    const row = await db.payment.findUnique({
+      where: { id: paymentId },
+      include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } },
+    });
     if (!row) throw new KioskError("NOT_FOUND", `Payment ${paymentId} not found`);
     assertOrderAccess(row.order, actor);
     const { order: _order, ...payment } = row;
@@ -424,7 +464,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   /** Payment columns a transition's commands set, known before the transaction. */
-  function columnsOf(next: MachineState, commands: readonly PaymentCommand[], input: PaymentInput, now: Date): Partial<PaymentRow> {
+  function columnsOf(
+    next: MachineState,
+    commands: readonly PaymentCommand[],
+    input: PaymentInput,
+    now: Date,
+  ): Partial<PaymentRow> {
     const extra: Partial<PaymentRow> = {};
     for (const c of commands) {
       if (c.type === "issue_tickets") {
@@ -464,13 +509,30 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         } else {
           await tickets.issueInTx(tx, row.orderId, now);
         }
-        await tx.order.updateMany({ where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } }, data: { state: "paid" } });
+        await tx.order.updateMany({
+          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
+          data: { state: "paid" },
+        });
         // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
-        await recordSaleInTx(tx, deps.events, { orderId: row.orderId, paymentId: row.id, amountMinor: row.amountMinor, currency: row.currency, paidAt });
+        await recordSaleInTx(tx, deps.events, {
+          orderId: row.orderId,
+          paymentId: row.id,
+          amountMinor: row.amountMinor,
+          currency: row.currency,
+          paidAt,
+        });
         const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
-        if (overCapacity.length > 0) log.warn("paid order went over slot capacity", { paymentId: row.id, orderId: row.orderId, slots: overCapacity });
+        if (overCapacity.length > 0)
+          log.warn("paid order went over slot capacity", {
+            paymentId: row.id,
+            orderId: row.orderId,
+            slots: overCapacity,
+          });
       } else if (c.type === "release_hold") {
-        await tx.order.updateMany({ where: { id: row.orderId, state: "pending" }, data: { state: next.state === "FAILED" ? "failed" : "cancelled" } });
+        await tx.order.updateMany({
+          where: { id: row.orderId, state: "pending" },
+          data: { state: next.state === "FAILED" ? "failed" : "cancelled" },
+        });
         await releaseHoldsInTx(tx, row.orderId, now);
       } else if (c.type === "escalate" && before.state === "REFUNDING") {
         await tx.refund.updateMany({
@@ -481,9 +543,18 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
     if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
       const refund = before.refund;
-      await tx.refund.updateMany({ where: { partnerRefundId: refund.partnerRefundId, state: "pending" }, data: { state: "succeeded", completedAt: now, nextActionAt: null } });
-      const order = await tx.order.update({ where: { id: row.orderId }, data: { refundedMinor: { increment: refund.amountMinor } } });
-      await tx.order.update({ where: { id: row.orderId }, data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" } });
+      await tx.refund.updateMany({
+        where: { partnerRefundId: refund.partnerRefundId, state: "pending" },
+        data: { state: "succeeded", completedAt: now, nextActionAt: null },
+      });
+      const order = await tx.order.update({
+        where: { id: row.orderId },
+        data: { refundedMinor: { increment: refund.amountMinor } },
+      });
+      await tx.order.update({
+        where: { id: row.orderId },
+        data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" },
+      });
       if (next.state === "REFUNDED") {
         await tickets.voidInTx(tx, { orderId: row.orderId, now });
       } else {
@@ -509,7 +580,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
 
   function publish(row: PaymentRow): void {
     emitter.emit(row.id, row.version);
-    deps.events?.publish("payment", { paymentId: row.id, orderId: row.orderId, state: row.state, version: row.version });
+    deps.events?.publish("payment", {
+      paymentId: row.id,
+      orderId: row.orderId,
+      state: row.state,
+      version: row.version,
+    });
   }
 
   /**
@@ -537,7 +613,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       // Staff actions are always written down, even when they change nothing (a query from the console).
       if (result.ignored !== undefined && options.actor.type !== "staff") {
         if (options.leaseOwner) {
-          await db.payment.updateMany({ where: { id: paymentId, leaseOwner: options.leaseOwner }, data: { leaseOwner: null, leaseUntil: null } });
+          await db.payment.updateMany({
+            where: { id: paymentId, leaseOwner: options.leaseOwner },
+            data: { leaseOwner: null, leaseUntil: null },
+          });
         }
         log.debug?.("payment input ignored", { paymentId, state: row.state, input: input.type, why: result.ignored });
         return { row, commands: [], ignored: result.ignored };
@@ -546,9 +625,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       const commands = result.commands;
       const isFinal = TERMINAL_STATES.includes(next.state);
       const paidOrder = options.paidOrder;
-      const prepared = paidOrder && commands.some((c) => c.type === "issue_tickets")
-        ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines }
-        : null;
+      const prepared =
+        paidOrder && commands.some((c) => c.type === "issue_tickets")
+          ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines }
+          : null;
       const data = {
         state: next.state,
         attempt: next.payAttempts,
@@ -566,38 +646,54 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         version: row.version + 1,
         ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
       } satisfies Partial<PaymentRow>;
-      const outcome = await db.$transaction(async (tx) => {
-        const { count } = await tx.payment.updateMany({ where: { id: paymentId, version: row.version }, data });
-        if (count !== 1) throw new VersionConflict();
-        await tx.paymentEvent.create({
-          data: {
-            paymentId,
-            seq: row.version + 1,
-            type: input.type,
-            fromState: row.state,
-            toState: next.state,
-            actorType: options.actor.type,
-            actorId: options.actor.id ?? null,
-            summary: JSON.stringify(summarize(input, options.request, result.ignored)),
-            createdAt: now,
-          },
-          select: { id: true },
+      const outcome = await db
+        .$transaction(async (tx) => {
+          const { count } = await tx.payment.updateMany({ where: { id: paymentId, version: row.version }, data });
+          if (count !== 1) throw new VersionConflict();
+          await tx.paymentEvent.create({
+            data: {
+              paymentId,
+              seq: row.version + 1,
+              type: input.type,
+              fromState: row.state,
+              toState: next.state,
+              actorType: options.actor.type,
+              actorId: options.actor.id ?? null,
+              summary: JSON.stringify(summarize(input, options.request, result.ignored)),
+              createdAt: now,
+            },
+            select: { id: true },
+          });
+          return {
+            issued: await effectsInTx(tx, row, before, next, commands, now, prepared, data.paidAt ?? row.paidAt ?? now),
+          };
+        }, TX_OPTIONS)
+        .catch((error: unknown) => {
+          if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
+          throw error;
         });
-        return { issued: await effectsInTx(tx, row, before, next, commands, now, prepared, data.paidAt ?? row.paidAt ?? now) };
-      }, TX_OPTIONS).catch((error: unknown) => {
-        if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
-        throw error;
-      });
       if (!outcome) continue;
       const written: PaymentRow = { ...row, ...data, updatedAt: now };
       if (next.state !== "SENDING" && next.state !== "POLLING") heldPays.delete(paymentId);
       if (written.state !== row.state) {
         metrics.inc("kiosk_payment_transitions_total", { from: row.state, to: written.state });
-        if (["PAID", "FAILED", "CANCELLED", "NEEDS_ATTENTION"].includes(written.state)) metrics.inc("kiosk_payments_total", { outcome: written.state.toLowerCase() });
-        log.info("payment transition", { paymentId, orderId: row.orderId, from: row.state, to: written.state, event: input.type });
+        if (["PAID", "FAILED", "CANCELLED", "NEEDS_ATTENTION"].includes(written.state))
+          metrics.inc("kiosk_payments_total", { outcome: written.state.toLowerCase() });
+        log.info("payment transition", {
+          paymentId,
+          orderId: row.orderId,
+          from: row.state,
+          to: written.state,
+          event: input.type,
+        });
       }
       publish(written);
-      return { row: written, commands, ...(result.ignored !== undefined ? { ignored: result.ignored } : {}), ...(outcome.issued ? { issued: outcome.issued } : {}) };
+      return {
+        row: written,
+        commands,
+        ...(result.ignored !== undefined ? { ignored: result.ignored } : {}),
+        ...(outcome.issued ? { issued: outcome.issued } : {}),
+      };
     }
     throw new KioskError("CONFLICT", `Payment ${paymentId} is changing too fast; try again`);
   }
@@ -627,21 +723,42 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   /** Runs one gateway command and turns its answer (or error) into the machine's input. */
-  async function execute(row: PaymentRow, command: PaymentCommand, gateway: AlipayGateway): Promise<{ event: PaymentInput; request: Record<string, unknown> } | null> {
+  async function execute(
+    row: PaymentRow,
+    command: PaymentCommand,
+    gateway: AlipayGateway,
+  ): Promise<{ event: PaymentInput; request: Record<string, unknown> } | null> {
     const partnerTransId = row.partnerTransId;
     if (command.type === "pay") {
       const request = { op: "pay", partnerTransId, attempt: command.attempt };
       const held = heldPayOf(row);
       if (!held) {
         // Not sent: no first request to resend (expired, or no key to open it). The machine goes back to querying.
-        return { event: { type: "pay_error", error: { name: "PaymentCodeUnavailable", message: "The first pay request is not available to this process", isRetryable: false, mayHaveReachedGateway: false } }, request };
+        return {
+          event: {
+            type: "pay_error",
+            error: {
+              name: "PaymentCodeUnavailable",
+              message: "The first pay request is not available to this process",
+              isRetryable: false,
+              mayHaveReachedGateway: false,
+            },
+          },
+          request,
+        };
       }
       return { event: await sendPay(held.signed), request };
     }
     if (command.type === "query") {
       const request = { op: "query", partnerTransId };
       try {
-        return { event: { type: "query_result", result: await timed("query", () => gateway.query({ partnerTransId, currency: row.currency })) }, request };
+        return {
+          event: {
+            type: "query_result",
+            result: await timed("query", () => gateway.query({ partnerTransId, currency: row.currency })),
+          },
+          request,
+        };
       } catch (error) {
         return { event: { type: "query_error", error: describeGatewayError(error) }, request };
       }
@@ -649,7 +766,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (command.type === "cancel") {
       const request = { op: "cancel", partnerTransId, attempt: command.attempt };
       try {
-        return { event: { type: "cancel_result", result: await timed("cancel", () => gateway.cancel({ partnerTransId })) }, request };
+        return {
+          event: { type: "cancel_result", result: await timed("cancel", () => gateway.cancel({ partnerTransId })) },
+          request,
+        };
       } catch (error) {
         return { event: { type: "cancel_error", error: describeGatewayError(error) }, request };
       }
@@ -660,7 +780,13 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       await db.refund.updateMany({ where: { partnerRefundId }, data: { attempt: { increment: 1 } } });
       try {
         const result = await timed("refund", () =>
-          gateway.refund({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency, ...(command.reason !== undefined ? { reason: command.reason } : {}) }),
+          gateway.refund({
+            partnerTransId,
+            partnerRefundId,
+            amountMinor,
+            currency: row.currency,
+            ...(command.reason !== undefined ? { reason: command.reason } : {}),
+          }),
         );
         return { event: { type: "refund_result", result }, request };
       } catch (error) {
@@ -671,7 +797,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       const { partnerRefundId, amountMinor } = command;
       const request = { op: "refund_query", partnerTransId, partnerRefundId };
       try {
-        const result = await timed("refund_query", () => gateway.refundQuery({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency }));
+        const result = await timed("refund_query", () =>
+          gateway.refundQuery({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency }),
+        );
         return { event: { type: "refund_query_result", result }, request };
       } catch (error) {
         return { event: { type: "refund_query_error", partnerRefundId, error: describeGatewayError(error) }, request };
@@ -718,7 +846,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         pending = timedCommandOf(applied.commands);
       }
     } finally {
-      await db.payment.updateMany({ where: { id: paymentId, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
+      await db.payment.updateMany({
+        where: { id: paymentId, leaseOwner: owner },
+        data: { leaseOwner: null, leaseUntil: null },
+      });
     }
     return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
   }
@@ -746,7 +877,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       where: { id: input.orderId },
       include: {
         attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
-        lines: { include: { ticketType: { select: { code: true, name: true } }, slot: { select: { startsAt: true, endsAt: true } } } },
+        lines: {
+          include: {
+            ticketType: { select: { code: true, name: true } },
+            slot: { select: { startsAt: true, endsAt: true } },
+          },
+        },
         payments: { select: { state: true } },
       },
     });
@@ -782,7 +918,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     } catch (error) {
       signError = error;
     }
-    const held: HeldPayRequest | undefined = signed ? { signed, until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs) } : undefined;
+    const held: HeldPayRequest | undefined = signed
+      ? { signed, until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs) }
+      : undefined;
     let created: PaymentRow;
     try {
       created = await db.$transaction(async (tx) => {
@@ -791,10 +929,16 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         // partnerTransId and loses on the unique index.
         const { count } = await tx.order.updateMany({
           where: { id: order.id, state: "pending", expiresAt: { gt: now } },
-          data: { expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))) },
+          data: {
+            expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
+          },
         });
         if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-        const machine = startPayment({ partnerTransId, amountMinor: order.totalMinor, currency: order.currency }, machinePolicyOf(policy, { hasPaymentCode: true }), now.getTime());
+        const machine = startPayment(
+          { partnerTransId, amountMinor: order.totalMinor, currency: order.currency },
+          machinePolicyOf(policy, { hasPaymentCode: true }),
+          now.getTime(),
+        );
         return tx.payment.create({
           data: {
             id: paymentId,
@@ -822,7 +966,15 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
                 toState: machine.state.state,
                 actorType: input.actor.type,
                 actorId: actorId(input.actor),
-                summary: JSON.stringify({ request: { op: "pay", partnerTransId, amountMinor: order.totalMinor, currency: order.currency, paymentCode: masked } }),
+                summary: JSON.stringify({
+                  request: {
+                    op: "pay",
+                    partnerTransId,
+                    amountMinor: order.totalMinor,
+                    currency: order.currency,
+                    paymentCode: masked,
+                  },
+                }),
                 createdAt: now,
               },
             },
@@ -838,17 +990,40 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
 
     if (held) holdPay(paymentId, held);
     // A request that could not be built was never sent: the machine fails the payment.
-    const event: PaymentInput = held ? await sendPay(held.signed) : { type: "pay_error", error: describeGatewayError(signError) };
-    const paidOrder: IssueContext = { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines };
-    const applied = await apply(paymentId, event, { actor: { type: "gateway" }, leaseOwner: owner, request: { op: "pay", partnerTransId }, known: created, paidOrder });
+    const event: PaymentInput = held
+      ? await sendPay(held.signed)
+      : { type: "pay_error", error: describeGatewayError(signError) };
+    const paidOrder: IssueContext = {
+      id: order.id,
+      attractionId: order.attractionId,
+      ticketKeyId: order.attraction.ticketKeyId,
+      lines: order.lines,
+    };
+    const applied = await apply(paymentId, event, {
+      actor: { type: "gateway" },
+      leaseOwner: owner,
+      request: { op: "pay", partnerTransId },
+      known: created,
+      paidOrder,
+    });
     // A cancel pressed while the pay was out is acted on now rather than at the next tick.
     const next = timedCommandOf(applied.commands);
-    if (applied.row.state === "CANCELLING" && next && next.at <= clock.now().getTime() && (await claim(paymentId, owner, { isDueRequired: true }))) {
+    if (
+      applied.row.state === "CANCELLING" &&
+      next &&
+      next.at <= clock.now().getTime() &&
+      (await claim(paymentId, owner, { isDueRequired: true }))
+    ) {
       await drive(paymentId, owner);
       return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
     }
     if (applied.issued) return { ...viewOf(applied.row), tickets: applied.issued };
-    if (ACTIVE_STATES.includes(applied.row.state as PaymentStateName) || applied.row.state === "FAILED" || applied.row.state === "CANCELLED") return viewOf(applied.row);
+    if (
+      ACTIVE_STATES.includes(applied.row.state as PaymentStateName) ||
+      applied.row.state === "FAILED" ||
+      applied.row.state === "CANCELLED"
+    )
+      return viewOf(applied.row);
     return view(applied.row);
   }
 
@@ -857,7 +1032,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   async function latestForOrder(orderId: string, actor: Actor): Promise<PaymentView | null> {
-    const order = await db.order.findUnique({ where: { id: orderId }, select: { id: true, kioskId: true, apiClientId: true, attractionId: true } });
+    const order = await db.order.findUnique({
+      where: { id: orderId },
+      select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
+    });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     assertOrderAccess(order, actor);
     const row = await db.payment.findFirst({ where: { orderId }, orderBy: { createdAt: "desc" } });
@@ -870,18 +1048,29 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (row.state !== "SENDING" && row.state !== "POLLING" && row.state !== "CANCELLING") {
       throw new KioskError("CONFLICT", `Payment ${paymentId} is ${row.state} and can no longer be cancelled`);
     }
-    const { row: after } = await apply(paymentId, { type: "cancel_requested", by: actor.type === "staff" ? "staff" : "visitor" }, { actor });
+    const { row: after } = await apply(
+      paymentId,
+      { type: "cancel_requested", by: actor.type === "staff" ? "staff" : "visitor" },
+      { actor },
+    );
     const owner = `${instanceId}:cancel`;
-    if (after.state === "CANCELLING" && (await claim(paymentId, owner, { isDueRequired: true }))) await drive(paymentId, owner);
+    if (after.state === "CANCELLING" && (await claim(paymentId, owner, { isDueRequired: true })))
+      await drive(paymentId, owner);
     return get(paymentId, actor);
   }
 
   /** A recorded staff decision for a payment that needs attention. */
-  async function resolve(input: { paymentId: string; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; actor: Actor }): Promise<PaymentView> {
+  async function resolve(input: {
+    paymentId: string;
+    to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED";
+    reason: string;
+    actor: Actor;
+  }): Promise<PaymentView> {
     if (input.actor.type !== "staff") throw new KioskError("FORBIDDEN", "Only staff resolve payments");
     if (input.reason.trim().length < 3) throw new KioskError("BAD_REQUEST", "A reason is required");
     const row = await loadForActor(input.paymentId, input.actor);
-    if (row.state !== "NEEDS_ATTENTION") throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
+    if (row.state !== "NEEDS_ATTENTION")
+      throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
     await apply(row.id, { type: "resolve", to: input.to, reason: input.reason }, { actor: input.actor });
     return get(row.id, input.actor);
   }
@@ -893,7 +1082,11 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   }
 
   async function listNeedingAttention(limit = 100): Promise<PaymentView[]> {
-    const rows = await db.payment.findMany({ where: { state: "NEEDS_ATTENTION" }, orderBy: { updatedAt: "asc" }, take: limit });
+    const rows = await db.payment.findMany({
+      where: { state: "NEEDS_ATTENTION" },
+      orderBy: { updatedAt: "asc" },
+      take: limit,
+    });
     return Promise.all(rows.map(view));
   }
 
@@ -902,7 +1095,11 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
    * process arrive at once; changes made by another instance are seen by re-reading every
    * `pollMs`.
    */
-  async function* follow(paymentId: string, actor: Actor, options: { signal?: AbortSignal; pollMs?: number } = {}): AsyncGenerator<PaymentView> {
+  async function* follow(
+    paymentId: string,
+    actor: Actor,
+    options: { signal?: AbortSignal; pollMs?: number } = {},
+  ): AsyncGenerator<PaymentView> {
     let current = await get(paymentId, actor);
     yield current;
     const pollMs = options.pollMs ?? 1_000;

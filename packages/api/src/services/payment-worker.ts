@@ -72,7 +72,11 @@ export function createPaymentWorker(
       return rows.map((r) => r.id);
     }
     const candidates = await db.payment.findMany({
-      where: { state: { in: [...ACTIVE] }, nextActionAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      where: {
+        state: { in: [...ACTIVE] },
+        nextActionAt: { lte: now },
+        OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
+      },
       orderBy: { nextActionAt: "asc" },
       select: { id: true },
       take: batchSize,
@@ -96,11 +100,18 @@ export function createPaymentWorker(
       where: { state: { in: [...ACTIVE] }, leaseOwner: { startsWith: prefix } },
       data: { leaseOwner: null, leaseUntil: null },
     });
-    const unfinished = await db.payment.groupBy({ by: ["state"], where: { state: { in: [...ACTIVE] } }, _count: { _all: true } });
+    const unfinished = await db.payment.groupBy({
+      by: ["state"],
+      where: { state: { in: [...ACTIVE] } },
+      _count: { _all: true },
+    });
     const count = (state: string) => unfinished.find((u) => u.state === state)?._count._all ?? 0;
     const total = unfinished.reduce((sum, u) => sum + u._count._all, 0);
     // A SENDING row without a live sender gets queried at once: the pay may or may not have reached Alipay.
-    await db.payment.updateMany({ where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: clock.now() } }, data: { nextActionAt: clock.now() } });
+    await db.payment.updateMany({
+      where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: clock.now() } },
+      data: { nextActionAt: clock.now() },
+    });
     log.info("payment worker resumed", { unfinished: total, sending: count("SENDING"), reclaimed });
     return { unfinished: total, sending: count("SENDING"), reclaimed };
   }
@@ -109,7 +120,9 @@ export function createPaymentWorker(
     if (!deps.reconciliation || options.reconcileAtHour === undefined) return null;
     const zone = options.reconcileZone ?? "Asia/Shanghai";
     const nowMs = clock.now().getTime();
-    const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(nowMs));
+    const hour = Number(
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(nowMs),
+    );
     if (hour < options.reconcileAtHour) return null;
     const day = addDays(dayInZone(nowMs, zone), -1);
     const run = await deps.reconciliation.runScheduled(day);
@@ -130,8 +143,13 @@ export function createPaymentWorker(
           driven += 1;
         } catch (error) {
           errors += 1;
-          log.error("payment step failed", { paymentId: id, error: error instanceof Error ? error.message : String(error) });
-          await db.payment.updateMany({ where: { id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } }).catch(() => undefined);
+          log.error("payment step failed", {
+            paymentId: id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await db.payment
+            .updateMany({ where: { id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } })
+            .catch(() => undefined);
         }
       }
     });

@@ -61,13 +61,39 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
     audit,
     sessionTtlMinutes: deps.sessionTtlMinutes,
     ...(deps.sessionMaxHours === undefined ? {} : { sessionMaxHours: deps.sessionMaxHours }),
-    passwords: { ...(deps.passwordParams ? { params: deps.passwordParams } : {}), ...(deps.passwordQueueLimit === undefined ? {} : { queueLimit: deps.passwordQueueLimit }) },
+    passwords: {
+      ...(deps.passwordParams ? { params: deps.passwordParams } : {}),
+      ...(deps.passwordQueueLimit === undefined ? {} : { queueLimit: deps.passwordQueueLimit }),
+    },
   });
-  const events = new EventsService({ db, clock, log: log.child({ ns: "events" }), metrics, pollIntervalMs: deps.eventsPollIntervalMs });
-  const fleet = new FleetService({ db, clock, log: log.child({ ns: "fleet" }), audit, auth, events, metrics, onlineWindowSec: deps.onlineWindowSec });
+  const events = new EventsService({
+    db,
+    clock,
+    log: log.child({ ns: "events" }),
+    metrics,
+    pollIntervalMs: deps.eventsPollIntervalMs,
+  });
+  const fleet = new FleetService({
+    db,
+    clock,
+    log: log.child({ ns: "fleet" }),
+    audit,
+    auth,
+    events,
+    metrics,
+    onlineWindowSec: deps.onlineWindowSec,
+  });
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
   const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
-  const maintenance = createMaintenance({ db, clock, log: log.child({ ns: "maintenance" }), audit, idempotency, rateLimiter, ...(deps.auditRetentionDays === undefined ? {} : { auditRetentionDays: deps.auditRetentionDays }) });
+  const maintenance = createMaintenance({
+    db,
+    clock,
+    log: log.child({ ns: "maintenance" }),
+    audit,
+    idempotency,
+    rateLimiter,
+    ...(deps.auditRetentionDays === undefined ? {} : { auditRetentionDays: deps.auditRetentionDays }),
+  });
   const bridgeTokens = new BridgeTokenService({ db, clock, audit, key: deps.bridgeTokenKey ?? randomBytes(32) });
   return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, maintenance, bridgeTokens };
 }

@@ -43,7 +43,13 @@ export class RateLimiter {
   private readonly policies: Record<RateLimitPolicyName, BucketPolicy>;
   private readonly maxBuckets: number;
 
-  constructor(private readonly deps: { clock: Clock; policies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>; maxBuckets?: number }) {
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      policies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+      maxBuckets?: number;
+    },
+  ) {
     this.policies = { ...RATE_LIMIT_POLICIES, ...deps.policies };
     this.maxBuckets = deps.maxBuckets ?? DEFAULT_MAX_BUCKETS;
   }
@@ -65,7 +71,9 @@ export class RateLimiter {
     if (b.tokens < cost) {
       this.buckets.set(id, b);
       const retryAfterSec = Math.ceil((cost - b.tokens) / policy.refillPerSec);
-      throw new KioskError("TOO_MANY_REQUESTS", `Too many requests (${policyName}); retry in ${retryAfterSec} s.`, { details: { retryAfterSec } });
+      throw new KioskError("TOO_MANY_REQUESTS", `Too many requests (${policyName}); retry in ${retryAfterSec} s.`, {
+        details: { retryAfterSec },
+      });
     }
     b.tokens -= cost;
     this.buckets.set(id, b);

@@ -18,8 +18,20 @@ const providers: { provider: DbProvider; skip: boolean }[] = [
 
 /** The ledger as the till and reports read it: sales and refunds counted (`succeeded` only). */
 async function ledgerTotals(h: Harness, paymentId: string) {
-  const p = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId }, include: { refunds: { select: { amountMinor: true, state: true } } } });
-  return totalsOf([{ id: p.id, partnerTransId: p.partnerTransId, state: p.state, amountMinor: p.amountMinor, currency: p.currency, refunds: p.refunds }]);
+  const p = await h.db.db.payment.findUniqueOrThrow({
+    where: { id: paymentId },
+    include: { refunds: { select: { amountMinor: true, state: true } } },
+  });
+  return totalsOf([
+    {
+      id: p.id,
+      partnerTransId: p.partnerTransId,
+      state: p.state,
+      amountMinor: p.amountMinor,
+      currency: p.currency,
+      refunds: p.refunds,
+    },
+  ]);
 }
 
 async function ticketStates(h: Harness, orderId: string): Promise<string[]> {
@@ -64,7 +76,10 @@ for (const { provider, skip } of providers) {
       await runUntil(h, acceptedAt + 100_000, 5_000);
       const open = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
       expect(open.state).toBe("REFUNDING");
-      const queries = await h.db.db.paymentEvent.findMany({ where: { paymentId, type: "refund_query_result" }, orderBy: { seq: "asc" } });
+      const queries = await h.db.db.paymentEvent.findMany({
+        where: { paymentId, type: "refund_query_result" },
+        orderBy: { seq: "asc" },
+      });
       expect(queries.length).toBeGreaterThanOrEqual(1);
       expect(queries[0]!.createdAt.getTime() - acceptedAt).toBeGreaterThanOrEqual(10_000);
       for (const q of queries) expect(JSON.parse(q.summary)).toMatchObject({ response: { status: "pending" } });
@@ -79,8 +94,15 @@ for (const { provider, skip } of providers) {
       expect(done.refunds.map((r) => r.state)).toEqual(["succeeded"]);
       expect(done.refunds[0]!.completedAt!.getTime()).toBeGreaterThanOrEqual(acceptedAt + 120_000);
       expect(await ticketStates(h, orderId)).toEqual(["void", "void"]);
-      expect(await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ state: "refunded", refundedMinor: done.amountMinor });
-      expect(await ledgerTotals(h, paymentId)).toMatchObject({ refundsCount: 1, refundsTotalMinor: done.amountMinor, netTotalMinor: 0 });
+      expect(await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({
+        state: "refunded",
+        refundedMinor: done.amountMinor,
+      });
+      expect(await ledgerTotals(h, paymentId)).toMatchObject({
+        refundsCount: 1,
+        refundsTotalMinor: done.amountMinor,
+        netTotalMinor: 0,
+      });
       expect((await h.db.db.slot.findUniqueOrThrow({ where: { id: SLOT_14 } })).sold).toBe(slotPaid.sold - 2);
       // One refund request at Alipay, its money moved once.
       expect(h.counts.refund).toBe(1);
@@ -92,7 +114,10 @@ for (const { provider, skip } of providers) {
       const deadlineMs = 5 * 60_000;
       h = await createHarness(provider, {
         protocol: "openapi",
-        policy: { refundConfirmDeadlineMs: deadlineMs, refundConfirmBackoff: { baseMs: 10_000, maxMs: 60_000, jitterRatio: 0.2 } },
+        policy: {
+          refundConfirmDeadlineMs: deadlineMs,
+          refundConfirmBackoff: { baseMs: 10_000, maxMs: 60_000, jitterRatio: 0.2 },
+        },
       });
       const { orderId, paymentId } = await h.buy({ code: code("refund_delayed", { parameter: 9_999 }) });
       expect(await h.settle(paymentId)).toBe("PAID");
@@ -107,12 +132,20 @@ for (const { provider, skip } of providers) {
       expect(p.refunds.map((r) => r.state)).toEqual(["needs_attention"]);
       // Nothing counted, nothing voided: the money never moved.
       expect(await ticketStates(h, orderId)).toEqual(["valid", "valid"]);
-      expect(await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ state: "paid", refundedMinor: 0 });
+      expect(await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({
+        state: "paid",
+        refundedMinor: 0,
+      });
       expect((await ledgerTotals(h, paymentId)).refundsCount).toBe(0);
       expect(h.counts.refund).toBe(1);
 
       // The schedule: first query ≥ 10 s after acceptance, gaps growing up to maxMs, the last at the deadline.
-      const times = (await h.db.db.paymentEvent.findMany({ where: { paymentId, type: "refund_query_result" }, orderBy: { seq: "asc" } })).map((e) => e.createdAt.getTime() - acceptedAt);
+      const times = (
+        await h.db.db.paymentEvent.findMany({
+          where: { paymentId, type: "refund_query_result" },
+          orderBy: { seq: "asc" },
+        })
+      ).map((e) => e.createdAt.getTime() - acceptedAt);
       expect(times.length).toBeGreaterThanOrEqual(5);
       expect(times[0]).toBeGreaterThanOrEqual(10_000);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);

@@ -30,37 +30,76 @@ export interface RequestRefundInput {
   actor: Actor;
 }
 
-export function createRefundService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics"> & { payments: PaymentService }) {
+export function createRefundService(
+  deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics"> & { payments: PaymentService },
+) {
   const { db, payments } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
-  function toView(r: { id: string; paymentId: string; partnerRefundId: string; amountMinor: number; reason: string; state: string; failureReason: string | null; createdAt: Date; completedAt: Date | null }): RefundView {
-    return { id: r.id, paymentId: r.paymentId, partnerRefundId: r.partnerRefundId, amountMinor: r.amountMinor, reason: r.reason, state: r.state, failureReason: r.failureReason, createdAt: r.createdAt, completedAt: r.completedAt };
+  function toView(r: {
+    id: string;
+    paymentId: string;
+    partnerRefundId: string;
+    amountMinor: number;
+    reason: string;
+    state: string;
+    failureReason: string | null;
+    createdAt: Date;
+    completedAt: Date | null;
+  }): RefundView {
+    return {
+      id: r.id,
+      paymentId: r.paymentId,
+      partnerRefundId: r.partnerRefundId,
+      amountMinor: r.amountMinor,
+      reason: r.reason,
+      state: r.state,
+      failureReason: r.failureReason,
+      createdAt: r.createdAt,
+      completedAt: r.completedAt,
+    };
   }
 
   async function request(input: RequestRefundInput): Promise<{ refund: RefundView; paymentState: string }> {
     const { actor } = input;
     if (actor.type === "kiosk") throw new KioskError("FORBIDDEN", "Kiosks cannot refund");
     const reason = input.reason.trim();
-    if (reason.length < 3 || reason.length > 128) throw new KioskError("BAD_REQUEST", "A refund reason of 3 to 128 characters is required");
-    const payment = await db.payment.findUnique({ where: { id: input.paymentId }, include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } } });
+    if (reason.length < 3 || reason.length > 128)
+      throw new KioskError("BAD_REQUEST", "A refund reason of 3 to 128 characters is required");
+    const payment = await db.payment.findUnique({
+      where: { id: input.paymentId },
+      include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } },
+    });
     if (!payment) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
     assertOrderAccess(payment.order, actor);
-    if (actor.type === "api_client" && payment.order.attractionId !== actor.attractionId) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
+    if (actor.type === "api_client" && payment.order.attractionId !== actor.attractionId)
+      throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
     if (payment.state !== "PAID" && payment.state !== "PARTIALLY_REFUNDED") {
-      throw new KioskError("CONFLICT", `Payment ${payment.id} is ${payment.state}; only a paid payment can be refunded`);
+      throw new KioskError(
+        "CONFLICT",
+        `Payment ${payment.id} is ${payment.state}; only a paid payment can be refunded`,
+      );
     }
-    const done = await db.refund.aggregate({ where: { paymentId: payment.id, state: { in: ["succeeded", "pending", "needs_attention"] } }, _sum: { amountMinor: true } });
+    const done = await db.refund.aggregate({
+      where: { paymentId: payment.id, state: { in: ["succeeded", "pending", "needs_attention"] } },
+      _sum: { amountMinor: true },
+    });
     const remaining = payment.amountMinor - (done._sum.amountMinor ?? 0);
     const amount = input.amountMinor ?? remaining;
-    if (!Number.isSafeInteger(amount) || amount <= 0) throw new KioskError("BAD_REQUEST", "Refund amount must be a positive whole number of minor units");
+    if (!Number.isSafeInteger(amount) || amount <= 0)
+      throw new KioskError("BAD_REQUEST", "Refund amount must be a positive whole number of minor units");
     if (amount > remaining) {
-      throw new KioskError("BAD_REQUEST", `Refund of ${amount} exceeds the ${remaining} ${payment.currency} left on payment ${payment.id}`, { details: { remainingMinor: remaining } });
+      throw new KioskError(
+        "BAD_REQUEST",
+        `Refund of ${amount} exceeds the ${remaining} ${payment.currency} left on payment ${payment.id}`,
+        { details: { remainingMinor: remaining } },
+      );
     }
     if (input.ticketIds && input.ticketIds.length > 0) {
       const owned = await db.ticket.count({ where: { id: { in: input.ticketIds }, orderId: payment.orderId } });
-      if (owned !== new Set(input.ticketIds).size) throw new KioskError("BAD_REQUEST", "Some tickets are not part of this payment's order");
+      if (owned !== new Set(input.ticketIds).size)
+        throw new KioskError("BAD_REQUEST", "Some tickets are not part of this payment's order");
     }
 
     const refundId = newId("rfd");
@@ -80,19 +119,32 @@ export function createRefundService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     });
     const { row } = await payments.apply(
       payment.id,
-      { type: "refund_requested", refund: { refundId, partnerRefundId, amountMinor: amount, reason, ...(input.ticketIds ? { ticketIds: input.ticketIds } : {}) } },
+      {
+        type: "refund_requested",
+        refund: {
+          refundId,
+          partnerRefundId,
+          amountMinor: amount,
+          reason,
+          ...(input.ticketIds ? { ticketIds: input.ticketIds } : {}),
+        },
+      },
       { actor },
     );
     if (row.state !== "REFUNDING" || !row.machineState.includes(`"${partnerRefundId}"`)) {
       // Someone else's refund won the PAID → REFUNDING transition first.
-      await db.refund.update({ where: { id: refundId }, data: { state: "failed", failureReason: "another refund was in progress", completedAt: deps.clock.now() } });
+      await db.refund.update({
+        where: { id: refundId },
+        data: { state: "failed", failureReason: "another refund was in progress", completedAt: deps.clock.now() },
+      });
       throw new KioskError("CONFLICT", `Payment ${payment.id} has a refund in progress; try again when it is done`);
     }
     metrics.inc("kiosk_refunds_total", { outcome: "requested" });
     log.info("refund requested", { paymentId: payment.id, refundId, amountMinor: amount });
     const owner = `${payments.instanceId}:refund`;
     let state = row.state;
-    if (await payments.claim(payment.id, owner, { isDueRequired: true })) state = (await payments.drive(payment.id, owner)).state;
+    if (await payments.claim(payment.id, owner, { isDueRequired: true }))
+      state = (await payments.drive(payment.id, owner)).state;
     const refund = await db.refund.findUniqueOrThrow({ where: { id: refundId } });
     metrics.inc("kiosk_refunds_total", { outcome: refund.state });
     return { refund: toView(refund), paymentState: state };

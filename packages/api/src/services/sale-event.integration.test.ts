@@ -55,16 +55,22 @@ for (const { provider, skip } of providers) {
       await h?.close();
     });
 
-    const saleRows = (orderId: string) => h.db.db.auditLog.findMany({ where: { action: ACTION, targetType: "order", targetId: orderId } });
+    const saleRows = (orderId: string) =>
+      h.db.db.auditLog.findMany({ where: { action: ACTION, targetType: "order", targetId: orderId } });
 
     for (const s of SCENARIOS) {
       it(`after a "${s.id}" purchase the event row exists exactly when the payment is PAID`, async () => {
-        const { orderId, paymentId } = await h.buy({ code: code(s.id, s.parameter !== undefined ? { parameter: s.parameter } : {}) });
+        const { orderId, paymentId } = await h.buy({
+          code: code(s.id, s.parameter !== undefined ? { parameter: s.parameter } : {}),
+        });
         const state = await h.settle(paymentId);
         const rows = await saleRows(orderId);
         if (state === "PAID") {
           expect(rows).toHaveLength(1);
-          const details = JSON.parse(rows[0]!.details) as { attractionId: string; data: { paymentId: string; ticketIds: string[]; channel: string; amountMinor: number } };
+          const details = JSON.parse(rows[0]!.details) as {
+            attractionId: string;
+            data: { paymentId: string; ticketIds: string[]; channel: string; amountMinor: number };
+          };
           const tickets = await h.db.db.ticket.findMany({ where: { orderId }, orderBy: { id: "asc" } });
           expect(details.attractionId).toBe("attr_skyline");
           expect(details.data).toMatchObject({ paymentId, channel: "kiosk", amountMinor: 2 * 3200 });
@@ -77,11 +83,16 @@ for (const { provider, skip } of providers) {
 
     it("a PAID transaction that fails leaves no event, no tickets and no PAID; the retry writes one event", async () => {
       failNextSaleWrite = true;
-      const order = await h.services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }] });
-      const started = await h.services.payments.start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK }).then(
-        (p) => p,
-        () => null,
-      );
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }],
+      });
+      const started = await h.services.payments
+        .start({ orderId: order.id, paymentCode: code("success"), actor: KIOSK })
+        .then(
+          (p) => p,
+          () => null,
+        );
       expect(started?.state).not.toBe("PAID");
       expect(failNextSaleWrite).toBe(false); // the failure was hit
       const payment = await h.db.db.payment.findFirstOrThrow({ where: { orderId: order.id } });

@@ -21,7 +21,15 @@ export async function recordSaleInTx(tx: Tx, sink: MoneyEventSink | undefined, s
   if (!sink?.publishInTx) return;
   const o = await tx.order.findUniqueOrThrow({
     where: { id: sale.orderId },
-    select: { id: true, attractionId: true, channel: true, kioskId: true, apiClientId: true, externalRef: true, tickets: { select: { id: true }, orderBy: { id: "asc" } } },
+    select: {
+      id: true,
+      attractionId: true,
+      channel: true,
+      kioskId: true,
+      apiClientId: true,
+      externalRef: true,
+      tickets: { select: { id: true }, orderBy: { id: "asc" } },
+    },
   });
   await sink.publishInTx(tx, {
     type: "sale.completed",

@@ -23,7 +23,11 @@ export interface TicketPayload {
 
 export type TicketVerification =
   | { ok: true; payload: TicketPayload }
-  | { ok: false; reason: "malformed" | "bad_signature" | "unknown_key" | "not_yet_valid" | "expired"; payload?: TicketPayload };
+  | {
+      ok: false;
+      reason: "malformed" | "bad_signature" | "unknown_key" | "not_yet_valid" | "expired";
+      payload?: TicketPayload;
+    };
 
 export function signTicketCode(payload: TicketPayload, privateKey: KeyObject): string {
   const body = `${TICKET_CODE_VERSION}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
@@ -33,7 +37,14 @@ export function signTicketCode(payload: TicketPayload, privateKey: KeyObject): s
 function parsePayload(text: string): TicketPayload | undefined {
   try {
     const p = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<TicketPayload>;
-    if (typeof p.i === "string" && typeof p.a === "string" && typeof p.k === "string" && typeof p.t === "string" && typeof p.f === "number" && typeof p.u === "number") {
+    if (
+      typeof p.i === "string" &&
+      typeof p.a === "string" &&
+      typeof p.k === "string" &&
+      typeof p.t === "string" &&
+      typeof p.f === "number" &&
+      typeof p.u === "number"
+    ) {
       return p as TicketPayload;
     }
   } catch {
@@ -60,7 +71,12 @@ export function verifyTicketCode(
   const keyObject = typeof key === "string" ? createPublicKey(key) : key;
   let isValid = false;
   try {
-    isValid = verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), keyObject, Buffer.from(parts[2] as string, "base64url"));
+    isValid = verify(
+      null,
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      keyObject,
+      Buffer.from(parts[2] as string, "base64url"),
+    );
   } catch {
     isValid = false;
   }

@@ -13,7 +13,8 @@ export function fileTicketKeys(dir: string): TicketKeyStore {
   const cache = new Map<string, Promise<KeyObject>>();
   return {
     privateKeyFor(attractionId) {
-      if (!SAFE_ID.test(attractionId)) return Promise.reject(new Error(`Invalid attraction id for a key file: ${attractionId}`));
+      if (!SAFE_ID.test(attractionId))
+        return Promise.reject(new Error(`Invalid attraction id for a key file: ${attractionId}`));
       let key = cache.get(attractionId);
       if (!key) {
         key = readFile(join(dir, `${attractionId}.pem`), "utf8").then((pem) => createPrivateKey(pem));

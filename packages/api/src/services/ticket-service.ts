@@ -29,7 +29,12 @@ export interface TicketView {
 export type RedeemResult =
   | { ok: true; ticket: TicketView; redeemedAt: Date }
   | { ok: false; reason: "already_used"; message: string; redeemedAt: Date; ticket: TicketView }
-  | { ok: false; reason: "void" | "invalid" | "not_found" | "wrong_attraction" | "not_valid_now"; message: string; ticket?: TicketView };
+  | {
+      ok: false;
+      reason: "void" | "invalid" | "not_found" | "wrong_attraction" | "not_valid_now";
+      message: string;
+      ticket?: TicketView;
+    };
 
 const ticketInclude = { ticketType: true, slot: true } as const;
 
@@ -52,7 +57,16 @@ export interface IssueContext {
 export interface PreparedTickets {
   orderId: string;
   attractionId: string;
-  rows: { id: string; orderId: string; orderLineId: string; ticketTypeId: string; slotId: string; code: string; state: string; createdAt: Date }[];
+  rows: {
+    id: string;
+    orderId: string;
+    orderLineId: string;
+    ticketTypeId: string;
+    slotId: string;
+    code: string;
+    state: string;
+    createdAt: Date;
+  }[];
   views: TicketView[];
 }
 
@@ -125,7 +139,17 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
           createdAt: now,
         };
         rows.push(row);
-        views.push(toView({ ...row, printedAt: null, printFailedAt: null, redeemedAt: null, voidedAt: null, ticketType: line.ticketType, slot: line.slot }));
+        views.push(
+          toView({
+            ...row,
+            printedAt: null,
+            printFailedAt: null,
+            redeemedAt: null,
+            voidedAt: null,
+            ticketType: line.ticketType,
+            slot: line.slot,
+          }),
+        );
       }
     }
     return { orderId: order.id, attractionId: order.attractionId, rows, views };
@@ -135,7 +159,11 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
    * Inserts prepared tickets in the PAID transaction. `isKnownEmpty` skips the "already
    * issued?" check when the caller knows the order had none (its payment just left SENDING).
    */
-  async function insertPreparedInTx(tx: Tx, prepared: PreparedTickets, options: { isKnownEmpty?: boolean } = {}): Promise<TicketView[]> {
+  async function insertPreparedInTx(
+    tx: Tx,
+    prepared: PreparedTickets,
+    options: { isKnownEmpty?: boolean } = {},
+  ): Promise<TicketView[]> {
     if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
     await tx.ticket.createMany({ data: prepared.rows });
     metrics.inc("kiosk_tickets_issued_total", { attraction: prepared.attractionId }, prepared.rows.length);
@@ -150,7 +178,10 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       where: { id: orderId },
       include: { attraction: { select: { ticketKeyId: true } }, lines: { include: { ticketType: true, slot: true } } },
     });
-    const prepared = await prepare({ id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines }, now);
+    const prepared = await prepare(
+      { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines },
+      now,
+    );
     return (await insertPreparedInTx(tx, prepared, { isKnownEmpty: true })).length;
   }
 
@@ -162,7 +193,10 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     });
     let voided = 0;
     for (const t of tickets) {
-      const { count } = await tx.ticket.updateMany({ where: { id: t.id, state: "valid" }, data: { state: "void", voidedAt: input.now } });
+      const { count } = await tx.ticket.updateMany({
+        where: { id: t.id, state: "valid" },
+        data: { state: "void", voidedAt: input.now },
+      });
       if (count === 1) {
         await tx.slot.update({ where: { id: t.slotId }, data: { sold: { decrement: 1 } } });
         voided += 1;
@@ -172,7 +206,10 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   }
 
   async function listForOrder(orderId: string, actor: Actor): Promise<TicketView[]> {
-    const order = await db.order.findUnique({ where: { id: orderId }, select: { id: true, kioskId: true, apiClientId: true, attractionId: true } });
+    const order = await db.order.findUnique({
+      where: { id: orderId },
+      select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
+    });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     assertOrderAccess(order, actor);
     const rows = await db.ticket.findMany({ where: { orderId }, include: ticketInclude, orderBy: { id: "asc" } });
@@ -180,7 +217,13 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   }
 
   async function loadForActor(ticketId: string, actor: Actor) {
-    const t = await db.ticket.findUnique({ where: { id: ticketId }, include: { ...ticketInclude, order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } } });
+    const t = await db.ticket.findUnique({
+      where: { id: ticketId },
+      include: {
+        ...ticketInclude,
+        order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } },
+      },
+    });
     if (!t) throw new KioskError("NOT_FOUND", `Ticket ${ticketId} not found`);
     assertOrderAccess(t.order, actor);
     return t;
@@ -192,7 +235,10 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
 
   /** Staff lookup by code (as scanned) or ticket id. */
   async function lookup(codeOrId: string): Promise<TicketView> {
-    const t = await db.ticket.findFirst({ where: { OR: [{ code: codeOrId.trim() }, { id: codeOrId.trim() }] }, include: ticketInclude });
+    const t = await db.ticket.findFirst({
+      where: { OR: [{ code: codeOrId.trim() }, { id: codeOrId.trim() }] },
+      include: ticketInclude,
+    });
     if (!t) throw new KioskError("NOT_FOUND", "No ticket with this code");
     return toView(t);
   }
@@ -227,7 +273,10 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
 
   async function redeem(input: { code: string; gate?: string; actor: Actor }): Promise<RedeemResult> {
     const code = input.code.trim();
-    const t = await db.ticket.findUnique({ where: { code }, include: { ...ticketInclude, order: { select: { attractionId: true } }, redemption: true } });
+    const t = await db.ticket.findUnique({
+      where: { code },
+      include: { ...ticketInclude, order: { select: { attractionId: true } }, redemption: true },
+    });
     if (!t) return { ok: false, reason: "not_found", message: "Unknown ticket" };
     const attraction = await db.attraction.findUniqueOrThrow({ where: { id: t.order.attractionId } });
     if (!verifyTicketCode(code, { [attraction.ticketKeyId]: attraction.ticketPublicKey }).ok) {
@@ -241,13 +290,29 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     if (t.redemption) return alreadyUsed(view, t.redemption.redeemedAt);
     if (t.state === "void") return { ok: false, reason: "void", message: "Ticket was voided", ticket: view };
     const now = clock.now();
-    if (now.getTime() >= t.slot.endsAt.getTime()) return { ok: false, reason: "not_valid_now", message: `Ticket was valid until ${t.slot.endsAt.toISOString()}`, ticket: view };
+    if (now.getTime() >= t.slot.endsAt.getTime())
+      return {
+        ok: false,
+        reason: "not_valid_now",
+        message: `Ticket was valid until ${t.slot.endsAt.toISOString()}`,
+        ticket: view,
+      };
     try {
       await db.$transaction(async (tx) => {
         await tx.redemption.create({
-          data: { id: newId("rdm"), ticketId: t.id, redeemedAt: now, gate: input.gate ?? null, actorType: actor.type, actorId: actor.id ?? null },
+          data: {
+            id: newId("rdm"),
+            ticketId: t.id,
+            redeemedAt: now,
+            gate: input.gate ?? null,
+            actorType: actor.type,
+            actorId: actor.id ?? null,
+          },
         });
-        const { count } = await tx.ticket.updateMany({ where: { id: t.id, state: "valid" }, data: { state: "redeemed", redeemedAt: now } });
+        const { count } = await tx.ticket.updateMany({
+          where: { id: t.id, state: "valid" },
+          data: { state: "redeemed", redeemedAt: now },
+        });
         if (count !== 1) throw new KioskError("CONFLICT", `Ticket ${t.id} was voided meanwhile`);
       }, TX_OPTIONS);
     } catch (error) {
@@ -264,10 +329,28 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
 
   function alreadyUsed(ticket: TicketView, redeemedAt: Date): RedeemResult {
     metrics.inc("kiosk_redemptions_total", { outcome: "already_used" });
-    return { ok: false, reason: "already_used", message: `Ticket already used at ${redeemedAt.toISOString()}`, redeemedAt, ticket };
+    return {
+      ok: false,
+      reason: "already_used",
+      message: `Ticket already used at ${redeemedAt.toISOString()}`,
+      redeemedAt,
+      ticket,
+    };
   }
 
-  return { prepare, insertPreparedInTx, issueInTx, voidInTx, listForOrder, get, lookup, markPrinted, markPrintFailed, verify, redeem };
+  return {
+    prepare,
+    insertPreparedInTx,
+    issueInTx,
+    voidInTx,
+    listForOrder,
+    get,
+    lookup,
+    markPrinted,
+    markPrintFailed,
+    verify,
+    redeem,
+  };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -40,7 +40,10 @@ export interface CookieOptions {
 /** Writes Set-Cookie headers on the HTTP response (when there is one) and remembers them for tests. */
 export class ResponseCookies {
   readonly written: string[] = [];
-  constructor(private readonly resHeaders: Headers | null, private readonly isSecureDefault: boolean) {}
+  constructor(
+    private readonly resHeaders: Headers | null,
+    private readonly isSecureDefault: boolean,
+  ) {}
 
   set(name: string, value: string, opts: CookieOptions = {}): void {
     const parts = [`${name}=${encodeURIComponent(value)}`, "Path=/", "HttpOnly", "SameSite=Lax"];

@@ -106,7 +106,8 @@ const errorMiddleware = t.middleware(async ({ ctx, path, type, next }) => {
     }
     code = mapped.code;
     if (mapped.code === "TOO_MANY_REQUESTS") ctx.services.metrics.rateLimitedTotal.inc({ path });
-    if (mapped.code !== "INTERNAL_SERVER_ERROR") ctx.log.info("procedure refused", { path, type, code: mapped.code, message: mapped.message });
+    if (mapped.code !== "INTERNAL_SERVER_ERROR")
+      ctx.log.info("procedure refused", { path, type, code: mapped.code, message: mapped.message });
     stop({ code });
     ctx.services.metrics.trpcRequestsTotal.inc({ path, type, code });
     throw mapped;
@@ -130,7 +131,8 @@ function hasNul(value: unknown, depth = 0): boolean {
  * Runs after the caller is authenticated and authorised, before input parsing.
  */
 const nulFreeInput = t.middleware(async ({ getRawInput, next }) => {
-  if (hasNul(await getRawInput())) throw new KioskError("BAD_REQUEST", "Text in the input must not contain NUL characters (U+0000).");
+  if (hasNul(await getRawInput()))
+    throw new KioskError("BAD_REQUEST", "Text in the input must not contain NUL characters (U+0000).");
   return next();
 });
 
@@ -139,25 +141,38 @@ export const publicProcedure = baseProcedure.use(nulFreeInput);
 /** The kiosk behind the device credential; rate-limited per kiosk (kioskDevice policy) like API keys. */
 async function authenticateKioskCtx(ctx: Context): Promise<KioskIdentity> {
   const credential = ctx.auth.kioskCredential;
-  if (!credential) throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
+  if (!credential)
+    throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
   const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
-  if (!kiosk) throw new KioskError("UNAUTHORIZED", "The kiosk device credential is not valid (the kiosk may have been paired again, or staff revoked it).");
+  if (!kiosk)
+    throw new KioskError(
+      "UNAUTHORIZED",
+      "The kiosk device credential is not valid (the kiosk may have been paired again, or staff revoked it).",
+    );
   ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
   return kiosk;
 }
 
-export const kioskProcedure = baseProcedure.meta({ auth: "kiosk" }).use(async ({ ctx, next }) => {
-  const kiosk = await authenticateKioskCtx(ctx);
-  return next({ ctx: { kiosk, log: ctx.log.child({ kioskId: kiosk.id }) } });
-}).use(nulFreeInput);
+export const kioskProcedure = baseProcedure
+  .meta({ auth: "kiosk" })
+  .use(async ({ ctx, next }) => {
+    const kiosk = await authenticateKioskCtx(ctx);
+    return next({ ctx: { kiosk, log: ctx.log.child({ kioskId: kiosk.id }) } });
+  })
+  .use(nulFreeInput);
 
 /** For procedures that sell: a kiosk taken out of service is refused. */
 export const sellingKioskProcedure = kioskProcedure.use(({ ctx, next }) => {
-  if (!ctx.kiosk.isInService) throw new KioskError("PRECONDITION_FAILED", `Kiosk ${ctx.kiosk.id} is out of service and cannot sell.`, { details: { kioskId: ctx.kiosk.id, isInService: false } });
+  if (!ctx.kiosk.isInService)
+    throw new KioskError("PRECONDITION_FAILED", `Kiosk ${ctx.kiosk.id} is out of service and cannot sell.`, {
+      details: { kioskId: ctx.kiosk.id, isInService: false },
+    });
   return next();
 });
 
-async function authenticateStaffCtx(ctx: Context): Promise<{ staff: StaffIdentity; session: { id: string; expiresAt: Date } }> {
+async function authenticateStaffCtx(
+  ctx: Context,
+): Promise<{ staff: StaffIdentity; session: { id: string; expiresAt: Date } }> {
   const token = ctx.auth.sessionToken;
   if (!token) throw new KioskError("UNAUTHORIZED", "Sign in first.");
   const session = await ctx.services.auth.authenticateSession(token);
@@ -165,13 +180,18 @@ async function authenticateStaffCtx(ctx: Context): Promise<{ staff: StaffIdentit
     ctx.cookies.clear(SESSION_COOKIE);
     throw new KioskError("UNAUTHORIZED", "Your session has expired or was ended; sign in again.");
   }
-  if (session.isRenewed) ctx.cookies.set(SESSION_COOKIE, token, { maxAgeSec: (session.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000 });
+  if (session.isRenewed)
+    ctx.cookies.set(SESSION_COOKIE, token, {
+      maxAgeSec: (session.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000,
+    });
   return { staff: session.staff, session: { id: session.sessionId, expiresAt: session.expiresAt } };
 }
 
 function assertRole(staff: StaffIdentity, min: StaffRole): void {
   if (!hasRoleAtLeast(staff.role, min)) {
-    throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${staff.email} is ${staff.role}.`, { details: { requiredRole: min, role: staff.role } });
+    throw new KioskError("FORBIDDEN", `This needs the ${min} role or higher; ${staff.email} is ${staff.role}.`, {
+      details: { requiredRole: min, role: staff.role },
+    });
   }
 }
 
@@ -204,10 +224,20 @@ export const COUNTER_SALE_ROLE: StaffRole = "cashier";
  * a request with a device credential is the kiosk (exactly as kioskProcedure); one without
  * is a staff session that must have the cashier role or higher.
  */
-export const sellerProcedure = baseProcedure.meta({ auth: "seller", minRole: COUNTER_SALE_ROLE }).use(async ({ ctx, next }) => {
-  const seller: Seller = ctx.auth.kioskCredential ? { type: "kiosk", kiosk: await authenticateKioskCtx(ctx) } : { type: "staff", staff: await authenticateCashierCtx(ctx) };
-  return next({ ctx: { seller, log: ctx.log.child(seller.type === "kiosk" ? { kioskId: seller.kiosk.id } : { staffId: seller.staff.id }) } });
-}).use(nulFreeInput);
+export const sellerProcedure = baseProcedure
+  .meta({ auth: "seller", minRole: COUNTER_SALE_ROLE })
+  .use(async ({ ctx, next }) => {
+    const seller: Seller = ctx.auth.kioskCredential
+      ? { type: "kiosk", kiosk: await authenticateKioskCtx(ctx) }
+      : { type: "staff", staff: await authenticateCashierCtx(ctx) };
+    return next({
+      ctx: {
+        seller,
+        log: ctx.log.child(seller.type === "kiosk" ? { kioskId: seller.kiosk.id } : { staffId: seller.staff.id }),
+      },
+    });
+  })
+  .use(nulFreeInput);
 
 async function authenticateCashierCtx(ctx: Context): Promise<StaffIdentity> {
   const { staff } = await authenticateStaffCtx(ctx);
@@ -219,7 +249,9 @@ async function authenticateCashierCtx(ctx: Context): Promise<StaffIdentity> {
 export const sellingSellerProcedure = sellerProcedure.use(({ ctx, next }) => {
   const { seller } = ctx;
   if (seller.type === "kiosk" && !seller.kiosk.isInService) {
-    throw new KioskError("PRECONDITION_FAILED", `Kiosk ${seller.kiosk.id} is out of service and cannot sell.`, { details: { kioskId: seller.kiosk.id, isInService: false } });
+    throw new KioskError("PRECONDITION_FAILED", `Kiosk ${seller.kiosk.id} is out of service and cannot sell.`, {
+      details: { kioskId: seller.kiosk.id, isInService: false },
+    });
   }
   return next();
 });
@@ -227,18 +259,23 @@ export const sellingSellerProcedure = sellerProcedure.use(({ ctx, next }) => {
 /** A booking system's API key carrying every scope in `scope`; rate-limited per client (bookingApi policy). */
 export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
   const scopes: readonly ApiScope[] = typeof scope === "string" ? [scope] : scope;
-  return baseProcedure.meta({ auth: "api_client", scopes }).use(async ({ ctx, next }) => {
-    const key = ctx.auth.apiKey;
-    if (!key) throw new KioskError("UNAUTHORIZED", "This call needs an API key (Authorization: Bearer kak_…).");
-    const client: ApiClientIdentity | null = await ctx.services.auth.authenticateApiKey(key);
-    if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
-    ctx.services.rateLimiter.consume("bookingApi", client.id);
-    const missing = scopes.filter((s) => !client.scopes.includes(s));
-    if (missing.length > 0) {
-      throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, { details: { missingScopes: missing } });
-    }
-    return next({ ctx: { apiClient: client, log: ctx.log.child({ apiClientId: client.id }) } });
-  }).use(nulFreeInput);
+  return baseProcedure
+    .meta({ auth: "api_client", scopes })
+    .use(async ({ ctx, next }) => {
+      const key = ctx.auth.apiKey;
+      if (!key) throw new KioskError("UNAUTHORIZED", "This call needs an API key (Authorization: Bearer kak_…).");
+      const client: ApiClientIdentity | null = await ctx.services.auth.authenticateApiKey(key);
+      if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
+      ctx.services.rateLimiter.consume("bookingApi", client.id);
+      const missing = scopes.filter((s) => !client.scopes.includes(s));
+      if (missing.length > 0) {
+        throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, {
+          details: { missingScopes: missing },
+        });
+      }
+      return next({ ctx: { apiClient: client, log: ctx.log.child({ apiClientId: client.id }) } });
+    })
+    .use(nulFreeInput);
 }
 
 /** Idempotency keys: 8–200 visible ASCII characters (a UUID is a good choice). */
@@ -270,8 +307,19 @@ export function idempotent<TCtx extends IdempotentCtx, TInput extends { idempote
 ): (opts: { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string }) => Promise<TResult> {
   return async (opts) => {
     const { ctx, input, path } = opts;
-    const actor = ctx.apiClient ? `api_client:${ctx.apiClient.id}` : ctx.staff ? `staff:${ctx.staff.id}` : ctx.kiosk ? `kiosk:${ctx.kiosk.id}` : "public";
+    const actor = ctx.apiClient
+      ? `api_client:${ctx.apiClient.id}`
+      : ctx.staff
+        ? `staff:${ctx.staff.id}`
+        : ctx.kiosk
+          ? `kiosk:${ctx.kiosk.id}`
+          : "public";
     const { idempotencyKey, ...request } = input;
-    return ctx.services.idempotency.run({ scope: `${actor}:${path}`, key: idempotencyKey, request, execute: () => handler(opts) });
+    return ctx.services.idempotency.run({
+      scope: `${actor}:${path}`,
+      key: idempotencyKey,
+      request,
+      execute: () => handler(opts),
+    });
   };
 }

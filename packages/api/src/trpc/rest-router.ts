@@ -21,13 +21,33 @@ type OpenApi = NonNullable<OpenApiMeta["openapi"]>;
 /** Friendly REST routes for known procedures; others get `GET|POST /<router>/<name>`. */
 export const REST_ROUTES: Readonly<Record<string, { method: OpenApiMethod; path: `/${string}`; summary?: string }>> = {
   "catalog.slots": { method: "GET", path: "/catalog/slots", summary: "Slots with live availability" },
-  "booking.create": { method: "POST", path: "/bookings", summary: "Create a booking (holds capacity); idempotent by idempotencyKey" },
+  "booking.create": {
+    method: "POST",
+    path: "/bookings",
+    summary: "Create a booking (holds capacity); idempotent by idempotencyKey",
+  },
   "booking.get": { method: "GET", path: "/bookings/{orderId}", summary: "A booking with its lines and state" },
-  "booking.cancel": { method: "POST", path: "/bookings/{orderId}/cancel", summary: "Cancel an unpaid booking; idempotent by idempotencyKey" },
-  "booking.confirm": { method: "POST", path: "/bookings/{orderId}/confirm", summary: "Confirm a booking paid on the booking system's side (issues its tickets); idempotent by idempotencyKey" },
-  "booking.tickets": { method: "GET", path: "/bookings/{orderId}/tickets", summary: "The booking's tickets with their QR payloads" },
+  "booking.cancel": {
+    method: "POST",
+    path: "/bookings/{orderId}/cancel",
+    summary: "Cancel an unpaid booking; idempotent by idempotencyKey",
+  },
+  "booking.confirm": {
+    method: "POST",
+    path: "/bookings/{orderId}/confirm",
+    summary: "Confirm a booking paid on the booking system's side (issues its tickets); idempotent by idempotencyKey",
+  },
+  "booking.tickets": {
+    method: "GET",
+    path: "/bookings/{orderId}/tickets",
+    summary: "The booking's tickets with their QR payloads",
+  },
   "booking.redeem": { method: "POST", path: "/tickets/redeem", summary: "Redeem a ticket by its code (once)" },
-  "booking.refund": { method: "POST", path: "/refunds", summary: "Refund a payment, fully or partly; idempotent by idempotencyKey" },
+  "booking.refund": {
+    method: "POST",
+    path: "/refunds",
+    summary: "Refund a payment, fully or partly; idempotent by idempotencyKey",
+  },
   "events.list": { method: "GET", path: "/events", summary: "Sales and redemption events after a cursor" },
 };
 
@@ -55,7 +75,10 @@ function restOutput(def: ProcedureDef): z.ZodType {
 }
 
 async function callByPath(ctx: Context, path: string, input: unknown): Promise<unknown> {
-  const caller = createCallerFactory(appRouter)(ctx) as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
+  const caller = createCallerFactory(appRouter)(ctx) as unknown as Record<
+    string,
+    Record<string, (i: unknown) => Promise<unknown>>
+  >;
   const [ns, name] = path.split(".") as [string, string];
   return caller[ns]![name]!(input);
 }
@@ -77,7 +100,8 @@ export function buildRestRouter(source: AnyRouter = appRouter) {
       protect: true,
     };
     const base = publicProcedure.meta({ auth: "api_client", openapi }).input(restInput(def)).output(restOutput(def));
-    const resolve = ({ ctx, input }: { ctx: Context; input: unknown }) => callByPath(ctx, path, Object.keys(input as object).length === 0 && def.inputs.length === 0 ? undefined : input);
+    const resolve = ({ ctx, input }: { ctx: Context; input: unknown }) =>
+      callByPath(ctx, path, Object.keys(input as object).length === 0 && def.inputs.length === 0 ? undefined : input);
     (groups[ns] ??= {})[name] = def.type === "query" ? base.query(resolve) : base.mutation(resolve);
   }
   return router(Object.fromEntries(Object.entries(groups).map(([ns, procs]) => [ns, router(procs)])));

@@ -13,7 +13,9 @@ interface DetectedBarcode {
 interface BarcodeDetectorLike {
   detect(source: HTMLVideoElement): Promise<DetectedBarcode[]>;
 }
-type BarcodeDetectorCtor = (new (opts: { formats: string[] }) => BarcodeDetectorLike) & { getSupportedFormats?: () => Promise<string[]> };
+type BarcodeDetectorCtor = (new (opts: { formats: string[] }) => BarcodeDetectorLike) & {
+  getSupportedFormats?: () => Promise<string[]>;
+};
 
 const FORMATS = ["code_128", "qr_code"];
 const DETECT_INTERVAL_MS = 200;
@@ -86,7 +88,8 @@ export function CameraScanner({ onCode, onClose }: { onCode: (code: string) => v
       else setStatus("Point the camera at the payment code in the visitor's Alipay app.");
     };
     run().catch((e: unknown) => {
-      if (isActive) setStatus(`The camera could not start (${e instanceof Error ? e.message : String(e)}). Type the code instead.`);
+      if (isActive)
+        setStatus(`The camera could not start (${e instanceof Error ? e.message : String(e)}). Type the code instead.`);
     });
     return () => {
       isActive = false;
@@ -96,13 +99,23 @@ export function CameraScanner({ onCode, onClose }: { onCode: (code: string) => v
 
   return (
     <div className="grid gap-2 rounded border border-slate-300 bg-slate-50 p-2" data-testid="camera-scanner">
-      <video ref={video} className="aspect-video w-full max-w-md rounded bg-black" muted playsInline aria-label="Camera preview" />
+      <video
+        ref={video}
+        className="aspect-video w-full max-w-md rounded bg-black"
+        muted
+        playsInline
+        aria-label="Camera preview"
+      />
       <p role="status" className="text-sm">
         {status}
         {engine ? <span className="ml-1 text-xs text-slate-500">({engine})</span> : null}
       </p>
       <div>
-        <button type="button" className="rounded border border-slate-400 px-2 py-1 text-sm hover:bg-slate-100" onClick={onClose}>
+        <button
+          type="button"
+          className="rounded border border-slate-400 px-2 py-1 text-sm hover:bg-slate-100"
+          onClick={onClose}
+        >
           Close camera
         </button>
       </div>

@@ -67,7 +67,16 @@ function Counter({ bridgeUrl }: { bridgeUrl: string }) {
             <p className="mb-2 text-sm text-slate-600" data-testid="open-shift" data-shift-id={shift.id}>
               Shift opened {formatDateTime(shift.openedAt)} by {shift.staffName}
             </p>
-            {shift.state === "open" ? <SalePanel attractionId={shift.counter.attractionId} bridge={bridge} bridgeSnapshot={snapshot} onSettled={() => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() })} /> : <p role="status">The shift is closing…</p>}
+            {shift.state === "open" ? (
+              <SalePanel
+                attractionId={shift.counter.attractionId}
+                bridge={bridge}
+                bridgeSnapshot={snapshot}
+                onSettled={() => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() })}
+              />
+            ) : (
+              <p role="status">The shift is closing…</p>
+            )}
           </Section>
           <Section title="Till">
             <ShiftTotalsList shift={shift} />

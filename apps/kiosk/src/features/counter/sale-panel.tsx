@@ -40,7 +40,17 @@ export interface Delivery {
 }
 
 /** `onSettled`: a payment reached its end (paid, declined, cancelled), so the till's totals changed. */
-export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: { attractionId: string; bridge: BridgeClient | null; bridgeSnapshot: BridgeSnapshot; onSettled: () => void }) {
+export function SalePanel({
+  attractionId,
+  bridge,
+  bridgeSnapshot,
+  onSettled,
+}: {
+  attractionId: string;
+  bridge: BridgeClient | null;
+  bridgeSnapshot: BridgeSnapshot;
+  onSettled: () => void;
+}) {
   const trpc = useTRPC();
   const catalog = useQuery({ ...trpc.catalog.get.queryOptions({ attractionId }), refetchInterval: 30_000 });
   const [stage, setStage] = useState<Stage>({ name: "choose" });
@@ -49,9 +59,13 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: {
   const [cart, setCart] = useState<Cart>(EMPTY_CART);
   const isBridgeReady = bridgeSnapshot.connection === "ready";
   const [delivery, setDelivery] = useState<Delivery>({ isPrinted: true, isShownAsQr: true });
-  const effective: Delivery = { isPrinted: delivery.isPrinted && isBridgeReady, isShownAsQr: delivery.isShownAsQr || !isBridgeReady };
+  const effective: Delivery = {
+    isPrinted: delivery.isPrinted && isBridgeReady,
+    isShownAsQr: delivery.isShownAsQr || !isBridgeReady,
+  };
 
-  if (!catalog.data) return <p role="status">{catalog.isError ? <ErrorText error={catalog.error} /> : "Loading the catalog…"}</p>;
+  if (!catalog.data)
+    return <p role="status">{catalog.isError ? <ErrorText error={catalog.error} /> : "Loading the catalog…"}</p>;
   const newSale = () => {
     setCart(EMPTY_CART);
     setStage({ name: "choose" });
@@ -62,7 +76,12 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: {
       <div className="flex flex-wrap items-center gap-4 text-sm">
         <label className="flex items-center gap-1">
           Visitor&apos;s language
-          <select className={inputClass} value={locale} onChange={(e) => setLocale(e.target.value as Locale)} disabled={stage.name !== "choose"}>
+          <select
+            className={inputClass}
+            value={locale}
+            onChange={(e) => setLocale(e.target.value as Locale)}
+            disabled={stage.name !== "choose"}
+          >
             {LOCALES.map((l) => (
               <option key={l} value={l}>
                 {LOCALE_NATIVE_NAMES[l]}
@@ -71,24 +90,48 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: {
           </select>
         </label>
         <label className="flex items-center gap-1">
-          <input type="checkbox" checked={effective.isPrinted} disabled={!isBridgeReady} onChange={(e) => setDelivery({ ...delivery, isPrinted: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={effective.isPrinted}
+            disabled={!isBridgeReady}
+            onChange={(e) => setDelivery({ ...delivery, isPrinted: e.target.checked })}
+          />
           Print tickets and receipt
         </label>
         <label className="flex items-center gap-1">
-          <input type="checkbox" checked={effective.isShownAsQr} disabled={!isBridgeReady} onChange={(e) => setDelivery({ ...delivery, isShownAsQr: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={effective.isShownAsQr}
+            disabled={!isBridgeReady}
+            onChange={(e) => setDelivery({ ...delivery, isShownAsQr: e.target.checked })}
+          />
           Show QR codes to photograph
         </label>
         <span data-testid="bridge-state" data-connection={bridgeSnapshot.connection} className="text-xs text-slate-600">
-          {isBridgeReady ? "Scanner and printer connected (bridge)" : "No bridge on this device: camera or typed code; tickets as QR codes"}
+          {isBridgeReady
+            ? "Scanner and printer connected (bridge)"
+            : "No bridge on this device: camera or typed code; tickets as QR codes"}
         </span>
       </div>
-      {stage.name === "choose" ? <ChooseTickets catalog={catalog.data} locale={locale} cart={cart} onCartChange={setCart} onOrdered={(orderId) => setStage({ name: "scan", orderId })} /> : null}
+      {stage.name === "choose" ? (
+        <ChooseTickets
+          catalog={catalog.data}
+          locale={locale}
+          cart={cart}
+          onCartChange={setCart}
+          onOrdered={(orderId) => setStage({ name: "scan", orderId })}
+        />
+      ) : null}
       {stage.name === "scan" ? (
         <TakeCode
           orderId={stage.orderId}
           bridge={isBridgeReady ? bridge : null}
-          onStarted={(p) => setStage({ name: "paying", orderId: stage.orderId, paymentId: p.id, isCancelledByCashier: false })}
-          onHoldExpired={() => setStage({ name: "failure", orderId: stage.orderId, reason: "hold_expired", paymentId: null })}
+          onStarted={(p) =>
+            setStage({ name: "paying", orderId: stage.orderId, paymentId: p.id, isCancelledByCashier: false })
+          }
+          onHoldExpired={() =>
+            setStage({ name: "failure", orderId: stage.orderId, reason: "hold_expired", paymentId: null })
+          }
           onAbandon={newSale}
         />
       ) : null}
@@ -109,7 +152,15 @@ export function SalePanel({ attractionId, bridge, bridgeSnapshot, onSettled }: {
         />
       ) : null}
       {stage.name === "success" ? (
-        <Success orderId={stage.orderId} paymentId={stage.paymentId} catalog={catalog.data} locale={locale} delivery={effective} bridge={isBridgeReady ? bridge : null} onNewSale={newSale} />
+        <Success
+          orderId={stage.orderId}
+          paymentId={stage.paymentId}
+          catalog={catalog.data}
+          locale={locale}
+          delivery={effective}
+          bridge={isBridgeReady ? bridge : null}
+          onNewSale={newSale}
+        />
       ) : null}
       {stage.name === "failure" ? (
         <Failure
@@ -131,21 +182,42 @@ interface Cart {
 }
 const EMPTY_CART: Cart = { quantities: {}, slotFor: {} };
 
-function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { catalog: Catalog; locale: Locale; cart: Cart; onCartChange: (c: Cart) => void; onOrdered: (orderId: string) => void }) {
+function ChooseTickets({
+  catalog,
+  locale,
+  cart,
+  onCartChange,
+  onOrdered,
+}: {
+  catalog: Catalog;
+  locale: Locale;
+  cart: Cart;
+  onCartChange: (c: Cart) => void;
+  onOrdered: (orderId: string) => void;
+}) {
   const trpc = useTRPC();
   const { quantities, slotFor } = cart;
   const setQuantities = (q: Record<string, number>) => onCartChange({ ...cart, quantities: q });
   const setSlotFor = (s: Record<string, string>) => onCartChange({ ...cart, slotFor: s });
   const create = useMutation(trpc.order.create.mutationOptions({ onSuccess: (o) => onOrdered(o.id) }));
-  const slotsOf = (validityKind: string) => catalog.slots.filter((s) => s.kind === (validityKind === "date" ? "day" : "timed") && s.available > 0 && s.endsAt.getTime() > Date.now());
+  const slotsOf = (validityKind: string) =>
+    catalog.slots.filter(
+      (s) =>
+        s.kind === (validityKind === "date" ? "day" : "timed") && s.available > 0 && s.endsAt.getTime() > Date.now(),
+    );
   const lines = catalog.ticketTypes.flatMap((tt) => {
     const quantity = quantities[tt.id] ?? 0;
     const slotId = slotFor[tt.id] ?? slotsOf(tt.validityKind)[0]?.id;
     return quantity > 0 && slotId ? [{ ticketTypeId: tt.id, slotId, quantity }] : [];
   });
-  const total = sumMinor(lines.map((l) => multiplyMinor(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0, l.quantity)));
+  const total = sumMinor(
+    lines.map((l) =>
+      multiplyMinor(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.priceMinor ?? 0, l.quantity),
+    ),
+  );
   const tz = catalog.attraction.timezone;
-  const time = (d: Date) => new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit" }).format(d);
+  const time = (d: Date) =>
+    new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit" }).format(d);
   return (
     <form
       className="grid gap-2"
@@ -161,13 +233,22 @@ function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { cat
           const name = pickI18n(tt.nameI18n, "en", tt.name);
           const q = quantities[tt.id] ?? 0;
           return (
-            <li key={tt.id} className="flex flex-wrap items-center justify-between gap-2 rounded border border-slate-300 bg-white p-2" data-testid="counter-ticket-type">
+            <li
+              key={tt.id}
+              className="flex flex-wrap items-center justify-between gap-2 rounded border border-slate-300 bg-white p-2"
+              data-testid="counter-ticket-type"
+            >
               <span>
                 <span className="font-medium">{name}</span> · {formatMoney(tt.priceMinor, tt.currency)}
               </span>
               <span className="flex items-center gap-2">
                 {tt.validityKind !== "date" ? (
-                  <select aria-label={`Time slot for ${name}`} className={inputClass} value={slotFor[tt.id] ?? slots[0]?.id ?? ""} onChange={(e) => setSlotFor({ ...slotFor, [tt.id]: e.target.value })}>
+                  <select
+                    aria-label={`Time slot for ${name}`}
+                    className={inputClass}
+                    value={slotFor[tt.id] ?? slots[0]?.id ?? ""}
+                    onChange={(e) => setSlotFor({ ...slotFor, [tt.id]: e.target.value })}
+                  >
                     {slots.map((s) => (
                       <option key={s.id} value={s.id}>
                         {time(s.startsAt)}–{time(s.endsAt)} ({s.available} left)
@@ -175,13 +256,21 @@ function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { cat
                     ))}
                   </select>
                 ) : null}
-                <Button aria-label={`One fewer ${name}`} disabled={q === 0} onClick={() => setQuantities({ ...quantities, [tt.id]: Math.max(0, q - 1) })}>
+                <Button
+                  aria-label={`One fewer ${name}`}
+                  disabled={q === 0}
+                  onClick={() => setQuantities({ ...quantities, [tt.id]: Math.max(0, q - 1) })}
+                >
                   −
                 </Button>
                 <output aria-label={`${name} quantity`} className="w-6 text-center tabular-nums">
                   {q}
                 </output>
-                <Button aria-label={`One more ${name}`} disabled={slots.length === 0 || q >= 50} onClick={() => setQuantities({ ...quantities, [tt.id]: q + 1 })}>
+                <Button
+                  aria-label={`One more ${name}`}
+                  disabled={slots.length === 0 || q >= 50}
+                  onClick={() => setQuantities({ ...quantities, [tt.id]: q + 1 })}
+                >
                   +
                 </Button>
               </span>
@@ -202,7 +291,19 @@ function ChooseTickets({ catalog, locale, cart, onCartChange, onOrdered }: { cat
   );
 }
 
-function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { orderId: string; bridge: BridgeClient | null; onStarted: (p: PaymentView) => void; onHoldExpired: () => void; onAbandon: () => void }) {
+function TakeCode({
+  orderId,
+  bridge,
+  onStarted,
+  onHoldExpired,
+  onAbandon,
+}: {
+  orderId: string;
+  bridge: BridgeClient | null;
+  onStarted: (p: PaymentView) => void;
+  onHoldExpired: () => void;
+  onAbandon: () => void;
+}) {
   const trpc = useTRPC();
   const order = useQuery(trpc.order.get.queryOptions({ orderId }));
   const [typed, setTyped] = useState("");
@@ -224,7 +325,9 @@ function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { or
       const code = raw.replace(/\s+/g, "");
       if (isStarting.current) return;
       if (!isPaymentCode(code)) {
-        setNotice("That is not an Alipay payment code (16–24 digits starting 25–30). Ask the visitor to refresh the code and try again.");
+        setNotice(
+          "That is not an Alipay payment code (16–24 digits starting 25–30). Ask the visitor to refresh the code and try again.",
+        );
         return;
       }
       setNotice(null);
@@ -235,15 +338,28 @@ function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { or
     },
     [bridge, orderId, start],
   );
-  const isArmed = useArmedScanner({ bridge, isEnabled: bridge !== null, armMs: SCAN_ARM_MS, rearmKey: orderId, onScan: submit });
+  const isArmed = useArmedScanner({
+    bridge,
+    isEnabled: bridge !== null,
+    armMs: SCAN_ARM_MS,
+    rearmKey: orderId,
+    onScan: submit,
+  });
   const total = order.data ? formatMoney(order.data.totalMinor, order.data.currency) : "";
   return (
     <div className="grid gap-3" data-testid="counter-scan">
       <p className="text-lg">
-        Amount <span className="text-2xl font-bold tabular-nums" data-testid="counter-amount">{total}</span>
+        Amount{" "}
+        <span className="text-2xl font-bold tabular-nums" data-testid="counter-amount">
+          {total}
+        </span>
       </p>
       <p role="status" data-testid="scanner-state" data-armed={isArmed} className="text-sm">
-        {start.isPending ? "Sending the payment…" : isArmed ? "Scanner ready: scan the payment code in the visitor's Alipay app." : "No scanner: use the camera or type the code."}
+        {start.isPending
+          ? "Sending the payment…"
+          : isArmed
+            ? "Scanner ready: scan the payment code in the visitor's Alipay app."
+            : "No scanner: use the camera or type the code."}
       </p>
       <form
         className="flex flex-wrap items-end gap-2"
@@ -254,7 +370,13 @@ function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { or
       >
         <label className="flex flex-col text-sm">
           <span className="font-medium">Payment code</span>
-          <input className={`${inputClass} w-64 font-mono`} inputMode="numeric" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
+          <input
+            className={`${inputClass} w-64 font-mono`}
+            inputMode="numeric"
+            autoComplete="off"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+          />
         </label>
         <Button type="submit" tone="primary" disabled={start.isPending}>
           Charge
@@ -262,7 +384,11 @@ function TakeCode({ orderId, bridge, onStarted, onHoldExpired, onAbandon }: { or
         <Button onClick={() => setCameraOpen((v) => !v)} disabled={start.isPending}>
           {isCameraOpen ? "Hide camera" : "Scan with camera"}
         </Button>
-        <Button tone="danger" disabled={start.isPending || cancelOrder.isPending} onClick={() => cancelOrder.mutate({ orderId })}>
+        <Button
+          tone="danger"
+          disabled={start.isPending || cancelOrder.isPending}
+          onClick={() => cancelOrder.mutate({ orderId })}
+        >
           Cancel sale
         </Button>
       </form>
@@ -283,7 +409,19 @@ const PHASE_TEXT: Record<PayingPhase, string> = {
   cancelling: "Cancelling the payment… the visitor will not be charged.",
 };
 
-function Paying({ paymentId, isCancelledByCashier, onCancelPressed, onPaid, onFailed }: { paymentId: string; isCancelledByCashier: boolean; onCancelPressed: () => void; onPaid: () => void; onFailed: (reason: FailureReason) => void }) {
+function Paying({
+  paymentId,
+  isCancelledByCashier,
+  onCancelPressed,
+  onPaid,
+  onFailed,
+}: {
+  paymentId: string;
+  isCancelledByCashier: boolean;
+  onCancelPressed: () => void;
+  onPaid: () => void;
+  onFailed: (reason: FailureReason) => void;
+}) {
   const trpc = useTRPC();
   const flags = useRef({ isCancelledByCashier, isDone: false });
   flags.current.isCancelledByCashier = isCancelledByCashier;
@@ -336,9 +474,30 @@ function Paying({ paymentId, isCancelledByCashier, onCancelPressed, onPaid, onFa
   );
 }
 
-const STATUS_LABEL: Record<PrintStatus, string> = { queued: "queued", printing: "printing…", printed: "printed", failed: "not printed" };
+const STATUS_LABEL: Record<PrintStatus, string> = {
+  queued: "queued",
+  printing: "printing…",
+  printed: "printed",
+  failed: "not printed",
+};
 
-function Success({ orderId, paymentId, catalog, locale, delivery, bridge, onNewSale }: { orderId: string; paymentId: string; catalog: Catalog; locale: Locale; delivery: Delivery; bridge: BridgeClient | null; onNewSale: () => void }) {
+function Success({
+  orderId,
+  paymentId,
+  catalog,
+  locale,
+  delivery,
+  bridge,
+  onNewSale,
+}: {
+  orderId: string;
+  paymentId: string;
+  catalog: Catalog;
+  locale: Locale;
+  delivery: Delivery;
+  bridge: BridgeClient | null;
+  onNewSale: () => void;
+}) {
   const trpc = useTRPC();
   const noop = useCallback(() => {}, []);
   const payment = usePaymentFollow(paymentId, noop);
@@ -347,13 +506,21 @@ function Success({ orderId, paymentId, catalog, locale, delivery, bridge, onNewS
   const tickets = payment && payment.tickets.length > 0 ? payment.tickets : null;
   const context: PrintContext | null = useMemo(() => {
     if (!order.data || !payment) return null;
-    return { locale, attraction: catalog.attraction, ticketTypes: catalog.ticketTypes, order: order.data, alipayTradeNo: payment.alipayTransId, issuedAt: payment.paidAt ?? new Date() };
+    return {
+      locale,
+      attraction: catalog.attraction,
+      ticketTypes: catalog.ticketTypes,
+      order: order.data,
+      alipayTradeNo: payment.alipayTransId,
+      issuedAt: payment.paidAt ?? new Date(),
+    };
   }, [catalog, order.data, payment, locale]);
   const onFinished = useCallback(() => setPrintingDone(true), []);
   const statuses = usePrinting({ bridge: delivery.isPrinted ? bridge : null, tickets, context, onFinished });
   const failed = (tickets ?? []).filter((t) => statuses[t.id] === "failed");
   const qrTickets = delivery.isShownAsQr ? (tickets ?? []) : failed;
-  const nameOf = (ticketTypeId: string, fallback: string) => pickI18n(catalog.ticketTypes.find((t) => t.id === ticketTypeId)?.nameI18n, locale, fallback);
+  const nameOf = (ticketTypeId: string, fallback: string) =>
+    pickI18n(catalog.ticketTypes.find((t) => t.id === ticketTypeId)?.nameI18n, locale, fallback);
   return (
     <div className="grid gap-3" data-testid="counter-success">
       <p role="status" className="text-lg font-semibold text-green-900">
@@ -372,14 +539,24 @@ function Success({ orderId, paymentId, catalog, locale, delivery, bridge, onNewS
       {qrTickets.length > 0 ? (
         <ul className="grid gap-3 sm:grid-cols-2" aria-label="Ticket QR codes">
           {qrTickets.map((t) => (
-            <li key={t.id} className="grid justify-items-center gap-1 rounded border border-slate-300 bg-white p-2" data-testid="ticket-qr">
-              <QrCode value={t.code} size={200} label={`QR code of ticket ${nameOf(t.ticketTypeId, t.ticketTypeName)}`} />
+            <li
+              key={t.id}
+              className="grid justify-items-center gap-1 rounded border border-slate-300 bg-white p-2"
+              data-testid="ticket-qr"
+            >
+              <QrCode
+                value={t.code}
+                size={200}
+                label={`QR code of ticket ${nameOf(t.ticketTypeId, t.ticketTypeName)}`}
+              />
               <span className="text-sm">{nameOf(t.ticketTypeId, t.ticketTypeName)}</span>
             </li>
           ))}
         </ul>
       ) : null}
-      {delivery.isShownAsQr && order.data && payment ? <Receipt order={order.data} payment={payment} catalog={catalog} locale={locale} /> : null}
+      {delivery.isShownAsQr && order.data && payment ? (
+        <Receipt order={order.data} payment={payment} catalog={catalog} locale={locale} />
+      ) : null}
       <div>
         <Button tone="primary" onClick={onNewSale}>
           New sale
@@ -389,15 +566,30 @@ function Success({ orderId, paymentId, catalog, locale, delivery, bridge, onNewS
   );
 }
 
-function Receipt({ order, payment, catalog, locale }: { order: NonNullable<PrintContext["order"]>; payment: PaymentView; catalog: Catalog; locale: Locale }) {
+function Receipt({
+  order,
+  payment,
+  catalog,
+  locale,
+}: {
+  order: NonNullable<PrintContext["order"]>;
+  payment: PaymentView;
+  catalog: Catalog;
+  locale: Locale;
+}) {
   return (
-    <section aria-label="Receipt" className="max-w-sm rounded border border-slate-300 bg-white p-3 text-sm" data-testid="counter-receipt">
+    <section
+      aria-label="Receipt"
+      className="max-w-sm rounded border border-slate-300 bg-white p-3 text-sm"
+      data-testid="counter-receipt"
+    >
       <h3 className="font-semibold">{translate(locale, "print.receiptTitle")}</h3>
       <ul>
         {order.lines.map((l) => (
           <li key={l.ticketTypeId + l.quantity} className="flex justify-between gap-2">
             <span>
-              {pickI18n(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.nameI18n, locale, l.ticketTypeName)} × {l.quantity}
+              {pickI18n(catalog.ticketTypes.find((t) => t.id === l.ticketTypeId)?.nameI18n, locale, l.ticketTypeName)} ×{" "}
+              {l.quantity}
             </span>
             <span className="tabular-nums">{formatMoney(l.lineTotalMinor, order.currency)}</span>
           </li>
@@ -408,13 +600,26 @@ function Receipt({ order, payment, catalog, locale }: { order: NonNullable<Print
         <span className="tabular-nums">{formatMoney(order.totalMinor, order.currency)}</span>
       </p>
       <p className="text-xs text-slate-600">
-        {translate(locale, "print.labelOrderNo")} {order.id} · {translate(locale, "print.labelTradeNo")} {payment.alipayTransId ?? ""}
+        {translate(locale, "print.labelOrderNo")} {order.id} · {translate(locale, "print.labelTradeNo")}{" "}
+        {payment.alipayTransId ?? ""}
       </p>
     </section>
   );
 }
 
-function Failure({ reason, locale, reference, onRetry, onNewSale }: { reason: FailureReason; locale: Locale; reference: string; onRetry: (() => void) | null; onNewSale: () => void }) {
+function Failure({
+  reason,
+  locale,
+  reference,
+  onRetry,
+  onNewSale,
+}: {
+  reason: FailureReason;
+  locale: Locale;
+  reference: string;
+  onRetry: (() => void) | null;
+  onNewSale: () => void;
+}) {
   return (
     <div className="grid gap-2" data-testid="counter-failure" data-reason={reason}>
       <p role="alert" className="text-lg font-semibold text-red-800">

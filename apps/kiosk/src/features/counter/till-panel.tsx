@@ -43,7 +43,11 @@ export function ShiftReport({ shift }: { shift: ShiftView }) {
     <div className="grid gap-2" data-testid="shift-report" data-differences={shift.differences.length}>
       <p className="text-sm">
         {shift.counter.name} · {shift.staffName} · {formatDateTime(shift.openedAt)} – {formatDateTime(shift.closedAt)}{" "}
-        {isMatched ? <Badge tone="ok">matches Alipay</Badge> : <Badge tone="bad">{shift.differences.length} difference(s)</Badge>}
+        {isMatched ? (
+          <Badge tone="ok">matches Alipay</Badge>
+        ) : (
+          <Badge tone="bad">{shift.differences.length} difference(s)</Badge>
+        )}
       </p>
       <ShiftTotalsList shift={shift} />
       {shift.closeNote ? <p className="text-sm">Note: {shift.closeNote}</p> : null}
@@ -67,7 +71,9 @@ export function ShiftReport({ shift }: { shift: ShiftView }) {
                 <td>{d.ledgerState}</td>
                 <td className="tabular-nums">{formatMoney(d.ledgerAmountMinor, shift.currency)}</td>
                 <td>{d.gatewayStatus}</td>
-                <td className="tabular-nums">{d.gatewayAmountMinor === null ? "—" : formatMoney(d.gatewayAmountMinor, shift.currency)}</td>
+                <td className="tabular-nums">
+                  {d.gatewayAmountMinor === null ? "—" : formatMoney(d.gatewayAmountMinor, shift.currency)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -147,10 +153,20 @@ export function ShiftHistory({ isEveryone }: { isEveryone: boolean }) {
               <td className="tabular-nums">{s.totals.refundsCount}</td>
               <td className="tabular-nums">{s.totals.cancellationsCount}</td>
               <td className="tabular-nums">{formatMoney(s.totals.netTotalMinor, s.currency)}</td>
-              <td>{s.state !== "closed" ? "—" : s.differences.length === 0 ? <Badge tone="ok">matches</Badge> : <Badge tone="bad">{s.differences.length} diff.</Badge>}</td>
+              <td>
+                {s.state !== "closed" ? (
+                  "—"
+                ) : s.differences.length === 0 ? (
+                  <Badge tone="ok">matches</Badge>
+                ) : (
+                  <Badge tone="bad">{s.differences.length} diff.</Badge>
+                )}
+              </td>
               <td>
                 {s.state === "closed" ? (
-                  <Button onClick={() => setOpenId(openId === s.id ? null : s.id)}>{openId === s.id ? "Hide" : "Details"}</Button>
+                  <Button onClick={() => setOpenId(openId === s.id ? null : s.id)}>
+                    {openId === s.id ? "Hide" : "Details"}
+                  </Button>
                 ) : null}
               </td>
             </tr>
@@ -167,12 +183,18 @@ export function OpenShift() {
   const queryClient = useQueryClient();
   const counters = useQuery(trpc.counter.list.queryOptions());
   const canRotate = useStaffSession().can("rotateBridgeTokens");
-  const open = useMutation(trpc.counter.openShift.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() }) }));
+  const open = useMutation(
+    trpc.counter.openShift.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.counter.pathKey() }),
+    }),
+  );
   if (!counters.data) return <ErrorText error={counters.error} />;
   if (counters.data.length === 0) return <Empty>No counters are set up. A supervisor adds one (counter.create).</Empty>;
   return (
     <div className="grid gap-2">
-      <p className="text-sm">Open a shift at the counter you sell from. Every sale until you close it is counted in its till.</p>
+      <p className="text-sm">
+        Open a shift at the counter you sell from. Every sale until you close it is counted in its till.
+      </p>
       <ul className="flex flex-wrap gap-2">
         {counters.data.map((c) => (
           <li key={c.id}>
@@ -180,7 +202,11 @@ export function OpenShift() {
               Open shift at {c.name}
             </Button>
             {c.location ? <span className="ml-1 text-xs text-slate-600">{c.location}</span> : null}
-            {canRotate ? <div className="mt-1"><BridgeTokenAction device="counter" id={c.id} /></div> : null}
+            {canRotate ? (
+              <div className="mt-1">
+                <BridgeTokenAction device="counter" id={c.id} />
+              </div>
+            ) : null}
           </li>
         ))}
       </ul>
@@ -188,4 +214,3 @@ export function OpenShift() {
     </div>
   );
 }
-

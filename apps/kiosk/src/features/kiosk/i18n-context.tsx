@@ -1,8 +1,22 @@
 "use client";
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { formatCountdown, formatDate, formatMoney, formatNumber, formatShortDate, formatTime, formatTimeRange } from "../../lib/i18n/format.ts";
+import {
+  formatCountdown,
+  formatDate,
+  formatMoney,
+  formatNumber,
+  formatShortDate,
+  formatTime,
+  formatTimeRange,
+} from "../../lib/i18n/format.ts";
 import { INTL_TAGS, pickI18n, type Locale } from "../../lib/i18n/locales.ts";
-import { isMessagesLoaded, loadMessages, translate, type MessageKey, type MessageValues } from "../../lib/i18n/translate.ts";
+import {
+  isMessagesLoaded,
+  loadMessages,
+  translate,
+  type MessageKey,
+  type MessageValues,
+} from "../../lib/i18n/translate.ts";
 
 export interface I18n {
   locale: Locale;

@@ -18,7 +18,17 @@ import { KioskContext, useKiosk, type KioskContextValue } from "./kiosk-context.
 import { AttractScreen } from "./screens/attract-screen.tsx";
 import { BootScreen } from "./screens/boot-screen.tsx";
 import { LanguageScreen } from "./screens/language-screen.tsx";
-import { DoneScreen, FailureScreen, IdleDialog, PayingScreen, ScanScreen, SetupScreen, SuccessScreen, SummaryScreen, TicketsScreen } from "./screens/lazy-screens.tsx";
+import {
+  DoneScreen,
+  FailureScreen,
+  IdleDialog,
+  PayingScreen,
+  ScanScreen,
+  SetupScreen,
+  SuccessScreen,
+  SummaryScreen,
+  TicketsScreen,
+} from "./screens/lazy-screens.tsx";
 import { OutOfServiceScreen } from "./screens/out-of-service-screen.tsx";
 import { loadResume, readConfig, saveResume, type KioskConfig } from "./session-store.ts";
 import { useNow } from "./ui/use-now.ts";
@@ -58,14 +68,22 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   const trpcClient = useTRPCClient();
   const [state, dispatch] = useReducer(kioskReducer, INITIAL_STATE);
   const [prefs, setPrefs] = useState<DisplayPrefs>(DEFAULT_PREFS);
-  const { token: bridgeToken, refresh: refreshBridgeToken } = useDeviceBridgeToken(() => trpcClient.fleet.bridgeToken.mutate());
+  const { token: bridgeToken, refresh: refreshBridgeToken } = useDeviceBridgeToken(() =>
+    trpcClient.fleet.bridgeToken.mutate(),
+  );
   const { client: bridge, snapshot: bridgeSnapshot } = useBridge(config.bridgeUrl, bridgeToken);
   useRefreshOnRefusal(bridgeSnapshot, refreshBridgeToken);
   const [startedAt] = useState(() => Date.now());
   const screen = state.screen;
 
   // ---- health → service status
-  const server = useHeartbeat({ isEnabled: true, bridge: bridgeSnapshot, screen: screen.name, intervalMs: config.heartbeatMs, onUnauthorized: onUnpaired });
+  const server = useHeartbeat({
+    isEnabled: true,
+    bridge: bridgeSnapshot,
+    screen: screen.name,
+    intervalMs: config.heartbeatMs,
+    onUnauthorized: onUnpaired,
+  });
   const now = useNow(1000);
   const [isOnline, setOnline] = useState(true);
   useEffect(() => {
@@ -87,7 +105,11 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   });
 
   // ---- catalog (attraction name, ticket types) for every screen
-  const catalogQuery = useQuery({ ...trpc.catalog.forKiosk.queryOptions(), enabled: server?.isReachable === true, refetchInterval: 60_000 });
+  const catalogQuery = useQuery({
+    ...trpc.catalog.forKiosk.queryOptions(),
+    enabled: server?.isReachable === true,
+    refetchInterval: 60_000,
+  });
   const catalog = catalogQuery.data ?? null;
 
   // ---- boot: resume the payment a reload interrupted (the server says where it is)
@@ -105,7 +127,14 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
         const payment = await trpcClient.payment.status.query({ paymentId: pointer.paymentId });
         if (!isCurrent) return;
         clearTimeout(giveUp);
-        dispatch({ type: "booted", resume: { locale: pointer.locale, orderId: pointer.orderId, payment: { ...payment, isCancelledByVisitor: pointer.isCancelledByVisitor } } });
+        dispatch({
+          type: "booted",
+          resume: {
+            locale: pointer.locale,
+            orderId: pointer.orderId,
+            payment: { ...payment, isCancelledByVisitor: pointer.isCancelledByVisitor },
+          },
+        });
       } catch {
         if (isCurrent && attempt < 6) {
           await new Promise((r) => setTimeout(r, 1000));
@@ -123,7 +152,12 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   // ---- remember the payment being followed, so a reload comes back to it
   useEffect(() => {
     if (screen.name === "paying" || screen.name === "success") {
-      saveResume({ orderId: screen.orderId, paymentId: screen.paymentId, locale: state.locale, isCancelledByVisitor: screen.name === "paying" && screen.isCancelledByVisitor });
+      saveResume({
+        orderId: screen.orderId,
+        paymentId: screen.paymentId,
+        locale: state.locale,
+        isCancelledByVisitor: screen.name === "paying" && screen.isCancelledByVisitor,
+      });
     } else if (screen.name !== "boot" && screen.name !== "out_of_service") {
       saveResume(null);
     }
@@ -137,7 +171,11 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
     previousHeld.current = held;
     if (!prev || prev === held) return;
     // A payment owns the order from here on: the server releases it if the payment fails.
-    const isOwnedByPayment = (screen.name === "paying" || screen.name === "success" || (screen.name === "failure" && screen.paymentId !== null)) && screen.orderId === prev;
+    const isOwnedByPayment =
+      (screen.name === "paying" ||
+        screen.name === "success" ||
+        (screen.name === "failure" && screen.paymentId !== null)) &&
+      screen.orderId === prev;
     if (!isOwnedByPayment) trpcClient.order.cancel.mutate({ orderId: prev }).catch(() => {});
   }, [screen, trpcClient]);
 
@@ -188,14 +226,24 @@ function PairedKiosk({ config, onUnpaired }: { config: KioskConfig; onUnpaired: 
   return (
     <KioskContext.Provider value={value}>
       <I18nProvider locale={state.locale}>
-        <div className="k-root" data-contrast={prefs.isHighContrast ? "high" : "normal"} data-large-text={prefs.isLargeText} data-kiosk-screen={screen.name} lang={INTL_TAGS[state.locale]}>
+        <div
+          className="k-root"
+          data-contrast={prefs.isHighContrast ? "high" : "normal"}
+          data-large-text={prefs.isLargeText}
+          data-kiosk-screen={screen.name}
+          lang={INTL_TAGS[state.locale]}
+        >
           {/* The screens of a sale load on demand (screens/lazy-screens.tsx). */}
           <Suspense fallback={<BootScreen />}>
             <CurrentScreen />
           </Suspense>
           {state.isIdlePrompt && promptDeadline !== null ? (
             <Suspense fallback={null}>
-              <IdleDialog deadline={promptDeadline} onStay={() => dispatch({ type: "idle_dismissed" })} onReset={() => dispatch({ type: "idle_timeout" })} />
+              <IdleDialog
+                deadline={promptDeadline}
+                onStay={() => dispatch({ type: "idle_dismissed" })}
+                onReset={() => dispatch({ type: "idle_timeout" })}
+              />
             </Suspense>
           ) : null}
         </div>
@@ -223,7 +271,14 @@ function CurrentScreen() {
     case "paying":
       return <PayingScreen paymentId={s.paymentId} phase={s.phase} />;
     case "success":
-      return <SuccessScreen orderId={s.orderId} paymentId={s.paymentId} isPrintingDone={s.isPrintingDone} hasPrintFailures={s.hasPrintFailures} />;
+      return (
+        <SuccessScreen
+          orderId={s.orderId}
+          paymentId={s.paymentId}
+          isPrintingDone={s.isPrintingDone}
+          hasPrintFailures={s.hasPrintFailures}
+        />
+      );
     case "done":
       return <DoneScreen />;
     case "failure":
@@ -232,4 +287,3 @@ function CurrentScreen() {
       return <OutOfServiceScreen />;
   }
 }
-

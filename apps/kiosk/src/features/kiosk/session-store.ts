@@ -36,7 +36,12 @@ function write(key: string, value: unknown): void {
 export function loadResume(): ResumePointer | null {
   const v = read(RESUME_KEY) as Partial<ResumePointer> | null;
   if (!v || typeof v.orderId !== "string" || typeof v.paymentId !== "string") return null;
-  return { orderId: v.orderId, paymentId: v.paymentId, locale: isLocale(v.locale) ? v.locale : "en", isCancelledByVisitor: v.isCancelledByVisitor === true };
+  return {
+    orderId: v.orderId,
+    paymentId: v.paymentId,
+    locale: isLocale(v.locale) ? v.locale : "en",
+    isCancelledByVisitor: v.isCancelledByVisitor === true,
+  };
 }
 
 export function saveResume(pointer: ResumePointer | null): void {

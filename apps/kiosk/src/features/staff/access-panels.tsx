@@ -19,8 +19,9 @@ export function LoginAlerts() {
       <ErrorText error={alerts.error} />
       <div role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-sm">
         <p className="mb-2">
-          These accounts had many wrong passwords in a row in the last 24 hours. Their sign-in is slowed down for unknown browsers; the owner still signs in from a browser used before.
-          If the owner did not cause this, have them change the password.
+          These accounts had many wrong passwords in a row in the last 24 hours. Their sign-in is slowed down for
+          unknown browsers; the owner still signs in from a browser used before. If the owner did not cause this, have
+          them change the password.
         </p>
         <ul>
           {alerts.data?.map((a) => (
@@ -39,21 +40,46 @@ export function ApiClients() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const clients = useQuery(trpc.staff.listApiClients.queryOptions());
-  const revoke = useMutation(trpc.staff.revokeApiKey.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.staff.listApiClients.queryKey() }) }));
+  const revoke = useMutation(
+    trpc.staff.revokeApiKey.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.staff.listApiClients.queryKey() }),
+    }),
+  );
   return (
     <Section title="Booking-system API keys">
       <ErrorText error={clients.error ?? revoke.error} />
       <Table caption="Booking-system API keys">
-        <thead><tr><th scope="col">Name</th><th scope="col">Key prefix</th><th scope="col">Scopes</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key prefix</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Status</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
         <tbody>
           {clients.data?.map((c) => (
             <tr key={c.id}>
-              <td>{c.name}<div className="text-xs text-slate-600">{c.attractionId}</div></td>
+              <td>
+                {c.name}
+                <div className="text-xs text-slate-600">{c.attractionId}</div>
+              </td>
               <td className="font-mono text-xs">kak_{c.keyPrefix}_…</td>
               <td className="text-xs">{c.scopes.join(" ")}</td>
               <td>{c.lastUsedAt ? formatDateTime(c.lastUsedAt) : "—"}</td>
               <td>{c.isActive ? <Badge tone="ok">active</Badge> : <Badge tone="info">revoked</Badge>}</td>
-              <td>{c.isActive ? <ReasonAction label="Revoke" tone="danger" pending={revoke.isPending} onConfirm={(reason) => revoke.mutate({ apiClientId: c.id, reason })} /> : null}</td>
+              <td>
+                {c.isActive ? (
+                  <ReasonAction
+                    label="Revoke"
+                    tone="danger"
+                    pending={revoke.isPending}
+                    onConfirm={(reason) => revoke.mutate({ apiClientId: c.id, reason })}
+                  />
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -69,12 +95,31 @@ export function SetPassword({ userId }: { userId: string }) {
   const set = useMutation(trpc.staff.setPassword.mutationOptions({ onSuccess: () => setPassword("") }));
   return (
     <>
-      <ReasonAction label="Set password" pending={set.isPending} onConfirm={(reason) => set.mutate({ userId, newPassword: password, reason })}>
+      <ReasonAction
+        label="Set password"
+        pending={set.isPending}
+        onConfirm={(reason) => set.mutate({ userId, newPassword: password, reason })}
+      >
         <Field label="New password" hint="At least 12 characters">
-          {(id) => <input id={id} type="password" autoComplete="new-password" required minLength={12} className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} />}
+          {(id) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              className={inputClass}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
         </Field>
       </ReasonAction>
-      {set.data ? <p role="status" className="text-xs">Password set; {set.data.sessionsRevoked} session(s) ended.</p> : null}
+      {set.data ? (
+        <p role="status" className="text-xs">
+          Password set; {set.data.sessionsRevoked} session(s) ended.
+        </p>
+      ) : null}
       <ErrorText error={set.error} />
     </>
   );

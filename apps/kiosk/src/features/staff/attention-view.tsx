@@ -26,9 +26,19 @@ function Attention() {
       {queue.data && queue.data.length === 0 ? <Empty>Nothing needs attention.</Empty> : null}
       <ul className="flex flex-col gap-3">
         {queue.data?.map((p) => (
-          <li key={p.id} className="rounded border border-slate-300 bg-white p-3" data-testid={`attention-${p.id}`} aria-label={`Payment ${p.id}`}>
+          <li
+            key={p.id}
+            className="rounded border border-slate-300 bg-white p-3"
+            data-testid={`attention-${p.id}`}
+            aria-label={`Payment ${p.id}`}
+          >
             <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1 text-sm">
-              <Link href={`/staff/payments?id=${encodeURIComponent(p.id)}`} className="font-mono text-blue-900 underline">{p.id}</Link>
+              <Link
+                href={`/staff/payments?id=${encodeURIComponent(p.id)}`}
+                className="font-mono text-blue-900 underline"
+              >
+                {p.id}
+              </Link>
               <span>{formatMoney(p.amountMinor, p.currency)}</span>
               <span className="font-mono text-xs">{p.partnerTransId}</span>
               <span className="text-xs text-slate-600">created {formatDateTime(p.createdAt)}</span>

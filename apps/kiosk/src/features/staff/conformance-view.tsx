@@ -34,8 +34,7 @@ function Conformance() {
   const queryClient = useQueryClient();
   const latest = useQuery({
     ...trpc.conformance.latest.queryOptions(),
-    refetchInterval: (q) =>
-      q.state.data?.status === "running" ? 1_000 : false,
+    refetchInterval: (q) => (q.state.data?.status === "running" ? 1_000 : false),
   });
   const start = useMutation(
     trpc.conformance.start.mutationOptions({
@@ -52,33 +51,23 @@ function Conformance() {
     enabled: run?.status === "finished",
   });
   const downloadHtml = async (runId: string): Promise<void> => {
-    const r = await queryClient.fetchQuery(
-      trpc.conformance.reportHtml.queryOptions({ runId }),
-    );
+    const r = await queryClient.fetchQuery(trpc.conformance.reportHtml.queryOptions({ runId }));
     downloadText(r.fileName, r.html, "text/html;charset=utf-8");
   };
 
   return (
     <Section title="Alipay conformance">
       <p className="mb-3 max-w-3xl text-sm">
-        Runs the protocol scenarios (pay, PIN wait, UNKNOW, SYSTEM_ERROR,
-        time-out and cancel, cancel retries, refunds, a tampered answer, the
-        settlement file, notifications that do not prove a payment, a refund
-        confirmed by query, a charge landing after a cancel) against this
-        server&apos;s configured gateway, through the server&apos;s own payment
-        code and payment schedule on a throwaway database: real sales are not
-        touched. A run takes a few minutes. On any gateway but the
-        kiosk&apos;s sandbox, steps that need its operator switch or a merchant
-        test code are skipped; run{" "}
-        <code>npm run conformance -- --target configured --code STEP=CODE</code>{" "}
-        on the server for those.
+        Runs the protocol scenarios (pay, PIN wait, UNKNOW, SYSTEM_ERROR, time-out and cancel, cancel retries, refunds,
+        a tampered answer, the settlement file, notifications that do not prove a payment, a refund confirmed by query,
+        a charge landing after a cancel) against this server&apos;s configured gateway, through the server&apos;s own
+        payment code and payment schedule on a throwaway database: real sales are not touched. A run takes a few
+        minutes. On any gateway but the kiosk&apos;s sandbox, steps that need its operator switch or a merchant test
+        code are skipped; run <code>npm run conformance -- --target configured --code STEP=CODE</code> on the server for
+        those.
       </p>
       <div className="mb-3 flex flex-wrap items-center gap-3">
-        <Button
-          tone="primary"
-          disabled={isRunning || start.isPending}
-          onClick={() => start.mutate()}
-        >
+        <Button tone="primary" disabled={isRunning || start.isPending} onClick={() => start.mutate()}>
           {isRunning ? "Running…" : "Run conformance"}
         </Button>
         {run?.status === "finished" ? (
@@ -86,30 +75,20 @@ function Conformance() {
             <Button
               onClick={() =>
                 report.data &&
-                downloadText(
-                  `${run.runId}.json`,
-                  `${JSON.stringify(report.data, null, 2)}\n`,
-                  "application/json",
-                )
+                downloadText(`${run.runId}.json`, `${JSON.stringify(report.data, null, 2)}\n`, "application/json")
               }
               disabled={!report.data}
             >
               Download JSON
             </Button>
-            <Button onClick={() => void downloadHtml(run.runId)}>
-              Download HTML
-            </Button>
+            <Button onClick={() => void downloadHtml(run.runId)}>Download HTML</Button>
           </>
         ) : null}
       </div>
       <ErrorText error={latest.error ?? start.error ?? report.error} />
       {run ? (
         <div data-testid="conformance-run" data-status={run.status}>
-          <p
-            role="status"
-            className="mb-2 text-sm"
-            data-testid="conformance-summary"
-          >
+          <p role="status" className="mb-2 text-sm" data-testid="conformance-summary">
             Run <code>{run.runId}</code>:{" "}
             {run.status === "running"
               ? `${run.steps.filter((s) => s.status !== "pending" && s.status !== "running").length} of ${run.steps.length || "…"} steps done`
@@ -139,9 +118,7 @@ function Conformance() {
           </Table>
         </div>
       ) : (
-        <p className="text-sm text-slate-600">
-          No run in this server process yet.
-        </p>
+        <p className="text-sm text-slate-600">No run in this server process yet.</p>
       )}
       {report.data ? (
         <div className="mt-4">
@@ -153,8 +130,7 @@ function Conformance() {
               data-report-step={step.id}
             >
               <summary className="cursor-pointer text-sm">
-                <Badge tone={TONE[step.status]}>{step.status}</Badge>{" "}
-                {step.title} · {step.exchanges.length} exchange(s)
+                <Badge tone={TONE[step.status]}>{step.status}</Badge> {step.title} · {step.exchanges.length} exchange(s)
               </summary>
               <ul className="mt-2 text-sm">
                 {step.checks.map((c) => (
@@ -166,8 +142,7 @@ function Conformance() {
               {step.exchanges.map((e) => (
                 <details key={e.seq} className="mt-2 ml-4">
                   <summary className="cursor-pointer text-xs">
-                    #{e.seq} {e.operation} <code>{e.apiName}</code> →{" "}
-                    {e.outcome}
+                    #{e.seq} {e.operation} <code>{e.apiName}</code> → {e.outcome}
                     {e.reason ? ` (${e.reason})` : ""} · signature {e.signature}
                   </summary>
                   <p className="text-xs">

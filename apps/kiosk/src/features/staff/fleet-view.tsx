@@ -74,7 +74,15 @@ function Fleet() {
             </thead>
             <tbody>
               {kiosks.map((k) => (
-                <KioskRow key={k.id} kiosk={k} now={now} canChange={session.can("setInService")} canPair={session.can("registerKiosks")} canRevoke={session.can("revokeCredentials")} canRotate={session.can("rotateBridgeTokens")} />
+                <KioskRow
+                  key={k.id}
+                  kiosk={k}
+                  now={now}
+                  canChange={session.can("setInService")}
+                  canPair={session.can("registerKiosks")}
+                  canRevoke={session.can("revokeCredentials")}
+                  canRotate={session.can("rotateBridgeTokens")}
+                />
               ))}
             </tbody>
           </Table>
@@ -86,15 +94,33 @@ function Fleet() {
   );
 }
 
-function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke, canRotate }: { kiosk: FleetKiosk; now: number; canChange: boolean; canPair: boolean; canRevoke: boolean; canRotate: boolean }) {
+function KioskRow({
+  kiosk: k,
+  now,
+  canChange,
+  canPair,
+  canRevoke,
+  canRotate,
+}: {
+  kiosk: FleetKiosk;
+  now: number;
+  canChange: boolean;
+  canPair: boolean;
+  canRevoke: boolean;
+  canRotate: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const setInService = useMutation(
-    trpc.fleet.setInService.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }) }),
+    trpc.fleet.setInService.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }),
+    }),
   );
   const pairing = useMutation(trpc.fleet.issuePairingCode.mutationOptions());
   const revoke = useMutation(
-    trpc.staff.revokeKioskCredential.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }) }),
+    trpc.staff.revokeKioskCredential.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.fleet.list.queryKey() }),
+    }),
   );
   const d = k.deviceStatus?.devices ?? null;
   const printer = d?.printer;
@@ -102,7 +128,10 @@ function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke, canRotate }: {
     <tr data-testid={`kiosk-row-${k.id}`} aria-label={k.name}>
       <td>
         <div className="font-medium">{k.name}</div>
-        <div className="text-xs text-slate-600">{k.id}{k.location ? ` · ${k.location}` : ""}</div>
+        <div className="text-xs text-slate-600">
+          {k.id}
+          {k.location ? ` · ${k.location}` : ""}
+        </div>
         {!k.isPaired ? <Badge tone="warn">not paired</Badge> : null}
       </td>
       <td>
@@ -114,19 +143,36 @@ function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke, canRotate }: {
         {k.isInService ? <Badge tone="ok">in service</Badge> : <Badge tone="bad">out of service</Badge>}
         {k.outOfServiceReason ? <div className="text-xs text-slate-700">“{k.outOfServiceReason}”</div> : null}
       </td>
-      <td>{d ? d.scanner.connected ? <Badge tone="ok">connected</Badge> : <Badge tone="bad">disconnected</Badge> : <span className="text-slate-500">—</span>}</td>
+      <td>
+        {d ? (
+          d.scanner.connected ? (
+            <Badge tone="ok">connected</Badge>
+          ) : (
+            <Badge tone="bad">disconnected</Badge>
+          )
+        ) : (
+          <span className="text-slate-500">—</span>
+        )}
+      </td>
       <td>
         {printer ? (
           <div className="flex flex-wrap gap-1">
             {printer.connected && printer.online ? <Badge tone="ok">online</Badge> : <Badge tone="bad">offline</Badge>}
-            <Badge tone={printer.paper === "out" ? "bad" : printer.paper === "near_end" ? "warn" : "ok"}>paper: {printer.paper}</Badge>
+            <Badge tone={printer.paper === "out" ? "bad" : printer.paper === "near_end" ? "warn" : "ok"}>
+              paper: {printer.paper}
+            </Badge>
             {printer.coverOpen ? <Badge tone="bad">cover open</Badge> : null}
           </div>
         ) : (
           <span className="text-slate-500">—</span>
         )}
         {k.alerts.filter((a) => a !== "offline").length > 0 ? (
-          <div className="mt-1 text-xs text-red-800">{k.alerts.filter((a) => a !== "offline").map((a) => ALERT_LABEL[a] ?? a).join(", ")}</div>
+          <div className="mt-1 text-xs text-red-800">
+            {k.alerts
+              .filter((a) => a !== "offline")
+              .map((a) => ALERT_LABEL[a] ?? a)
+              .join(", ")}
+          </div>
         ) : null}
       </td>
       <td className="text-xs">
@@ -151,13 +197,26 @@ function KioskRow({ kiosk: k, now, canChange, canPair, canRevoke, canRotate }: {
           ) : null}
           {pairing.data ? (
             <p className="text-xs" role="status">
-              Pairing code <strong className="font-mono text-base" data-testid="pairing-code">{pairing.data.code}</strong> (once, until {formatDateTime(pairing.data.expiresAt)})
+              Pairing code{" "}
+              <strong className="font-mono text-base" data-testid="pairing-code">
+                {pairing.data.code}
+              </strong>{" "}
+              (once, until {formatDateTime(pairing.data.expiresAt)})
             </p>
           ) : null}
           {canRevoke && k.isPaired ? (
-            <ReasonAction label="Revoke device credential" tone="danger" pending={revoke.isPending} onConfirm={(reason) => revoke.mutate({ kioskId: k.id, reason })} />
+            <ReasonAction
+              label="Revoke device credential"
+              tone="danger"
+              pending={revoke.isPending}
+              onConfirm={(reason) => revoke.mutate({ kioskId: k.id, reason })}
+            />
           ) : null}
-          {revoke.data ? <p className="text-xs" role="status">Credential revoked: pair the kiosk again with a new code.</p> : null}
+          {revoke.data ? (
+            <p className="text-xs" role="status">
+              Credential revoked: pair the kiosk again with a new code.
+            </p>
+          ) : null}
           {canRotate ? <BridgeTokenAction device="kiosk" id={k.id} /> : null}
           <ErrorText error={setInService.error ?? pairing.error ?? revoke.error} />
         </div>
@@ -181,7 +240,10 @@ export function BridgeTokenAction({ device, id }: { device: "kiosk" | "counter";
       {rotate.data ? (
         <p className="max-w-xs break-all text-xs" role="status">
           Put this in BRIDGE_PAIRING_TOKEN of the bridge on that PC and restart it (shown once):{" "}
-          <strong className="font-mono" data-testid="bridge-token">{rotate.data.token}</strong> · fingerprint {rotate.data.fingerprint}
+          <strong className="font-mono" data-testid="bridge-token">
+            {rotate.data.token}
+          </strong>{" "}
+          · fingerprint {rotate.data.fingerprint}
         </p>
       ) : null}
       <ErrorText error={rotate.error} />
@@ -215,25 +277,58 @@ function RegisterKiosk() {
         onSubmit={(e) => {
           e.preventDefault();
           if (!chosen || !name.trim()) return;
-          register.mutate({ attractionId: chosen, name: name.trim(), ...(location.trim() ? { location: location.trim() } : {}) });
+          register.mutate({
+            attractionId: chosen,
+            name: name.trim(),
+            ...(location.trim() ? { location: location.trim() } : {}),
+          });
         }}
       >
         <Field label="Attraction">
           {(id) => (
             <select id={id} className={inputClass} value={chosen} onChange={(e) => setAttractionId(e.target.value)}>
               {attractions.data?.map((a) => (
-                <option key={a.id} value={a.id}>{a.name}</option>
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
               ))}
             </select>
           )}
         </Field>
-        <Field label="Kiosk name">{(id) => <input id={id} className={inputClass} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />}</Field>
-        <Field label="Location">{(id) => <input id={id} className={inputClass} value={location} onChange={(e) => setLocation(e.target.value)} maxLength={200} />}</Field>
-        <Button type="submit" tone="primary" disabled={register.isPending}>Register and issue pairing code</Button>
+        <Field label="Kiosk name">
+          {(id) => (
+            <input
+              id={id}
+              className={inputClass}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+              maxLength={100}
+            />
+          )}
+        </Field>
+        <Field label="Location">
+          {(id) => (
+            <input
+              id={id}
+              className={inputClass}
+              value={location}
+              onChange={(e) => setLocation(e.target.value)}
+              maxLength={200}
+            />
+          )}
+        </Field>
+        <Button type="submit" tone="primary" disabled={register.isPending}>
+          Register and issue pairing code
+        </Button>
       </form>
       {pairing.data && register.data ? (
         <p role="status" className="mt-2 rounded bg-green-50 p-2 text-sm">
-          Kiosk {register.data.id} registered. Enter pairing code <strong className="font-mono text-lg" data-testid="new-pairing-code">{pairing.data.code}</strong> on the kiosk before {formatDateTime(pairing.data.expiresAt)}. It is shown only once.
+          Kiosk {register.data.id} registered. Enter pairing code{" "}
+          <strong className="font-mono text-lg" data-testid="new-pairing-code">
+            {pairing.data.code}
+          </strong>{" "}
+          on the kiosk before {formatDateTime(pairing.data.expiresAt)}. It is shown only once.
         </p>
       ) : null}
       <ErrorText error={register.error ?? pairing.error} />

@@ -14,8 +14,12 @@ import { Button, ErrorText, inputClass, Section } from "./ui.tsx";
 
 type RedeemResult = RouterOutputs["console"]["redeem"];
 
-interface DetectedBarcode { rawValue: string }
-interface BarcodeDetectorLike { detect(source: HTMLVideoElement): Promise<DetectedBarcode[]> }
+interface DetectedBarcode {
+  rawValue: string;
+}
+interface BarcodeDetectorLike {
+  detect(source: HTMLVideoElement): Promise<DetectedBarcode[]>;
+}
 type BarcodeDetectorCtor = new (opts: { formats: string[] }) => BarcodeDetectorLike;
 
 function barcodeDetector(): BarcodeDetectorCtor | null {
@@ -37,7 +41,11 @@ function Gate() {
   const [gate, setGate] = useState("main");
   const [last, setLast] = useState<{ code: string; result: RedeemResult; at: Date } | null>(null);
   const inputRef = useRef<HTMLInputElement>(null);
-  const redeem = useMutation(trpc.console.redeem.mutationOptions({ onSuccess: (result, v) => setLast({ code: v.code, result, at: new Date() }) }));
+  const redeem = useMutation(
+    trpc.console.redeem.mutationOptions({
+      onSuccess: (result, v) => setLast({ code: v.code, result, at: new Date() }),
+    }),
+  );
   const submit = useCallback(
     (value: string) => {
       const c = value.trim();
@@ -59,14 +67,27 @@ function Gate() {
               submit(code);
             }}
           >
-            <label htmlFor="gate-code" className="font-medium">Scan or type a ticket code</label>
-            <input id="gate-code" ref={inputRef} autoFocus autoComplete="off" spellCheck={false} className={`${inputClass} font-mono`} value={code} onChange={(e) => setCode(e.target.value)} />
+            <label htmlFor="gate-code" className="font-medium">
+              Scan or type a ticket code
+            </label>
+            <input
+              id="gate-code"
+              ref={inputRef}
+              autoFocus
+              autoComplete="off"
+              spellCheck={false}
+              className={`${inputClass} font-mono`}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
             <div className="flex items-end gap-2">
               <label className="flex flex-col text-sm">
                 <span className="font-medium">Gate</span>
                 <input className={inputClass} value={gate} onChange={(e) => setGate(e.target.value)} maxLength={64} />
               </label>
-              <Button type="submit" tone="primary" disabled={redeem.isPending}>Redeem</Button>
+              <Button type="submit" tone="primary" disabled={redeem.isPending}>
+                Redeem
+              </Button>
             </div>
           </form>
           <Camera onCode={submit} />
@@ -80,19 +101,40 @@ function Gate() {
 
 function Verdict({ last }: { last: { code: string; result: RedeemResult; at: Date } | null }) {
   if (!last) {
-    return <div role="status" aria-live="assertive" className="flex min-h-48 items-center justify-center rounded border border-dashed border-slate-400 text-slate-600">Waiting for a scan</div>;
+    return (
+      <div
+        role="status"
+        aria-live="assertive"
+        className="flex min-h-48 items-center justify-center rounded border border-dashed border-slate-400 text-slate-600"
+      >
+        Waiting for a scan
+      </div>
+    );
   }
   const r = last.result;
   const tone = r.ok ? "bg-green-700" : r.reason === "already_used" ? "bg-amber-500 text-black" : "bg-red-700";
   const title = r.ok ? "VALID" : r.reason === "already_used" ? "ALREADY USED" : "INVALID";
   const ticket = "ticket" in r ? r.ticket : undefined;
   return (
-    <div role="status" aria-live="assertive" data-testid="gate-verdict" className={`flex min-h-48 flex-col justify-center rounded p-4 text-white ${tone}`}>
+    <div
+      role="status"
+      aria-live="assertive"
+      data-testid="gate-verdict"
+      className={`flex min-h-48 flex-col justify-center rounded p-4 text-white ${tone}`}
+    >
       <p className="text-4xl font-bold tracking-wide">{title}</p>
       <p className="mt-1 text-lg">
-        {r.ok ? `Redeemed at ${formatDateTime(r.redeemedAt)}` : r.reason === "already_used" ? `Used at ${formatDateTime(r.redeemedAt)}` : r.message}
+        {r.ok
+          ? `Redeemed at ${formatDateTime(r.redeemedAt)}`
+          : r.reason === "already_used"
+            ? `Used at ${formatDateTime(r.redeemedAt)}`
+            : r.message}
       </p>
-      {ticket ? <p className="mt-1 text-sm">{ticket.ticketTypeName} · <span className="font-mono">{ticket.id}</span></p> : null}
+      {ticket ? (
+        <p className="mt-1 text-sm">
+          {ticket.ticketTypeName} · <span className="font-mono">{ticket.id}</span>
+        </p>
+      ) : null}
       <p className="mt-2 text-xs opacity-80">scanned {formatDateTime(last.at)}</p>
     </div>
   );
@@ -146,13 +188,25 @@ function Camera({ onCode }: { onCode: (code: string) => void }) {
   }, [isOn, Detector, onCode]);
 
   if (!Detector) {
-    return <p className="text-sm text-slate-600">This browser cannot read codes from the camera; use a scanner or type the code.</p>;
+    return (
+      <p className="text-sm text-slate-600">
+        This browser cannot read codes from the camera; use a scanner or type the code.
+      </p>
+    );
   }
   return (
     <div className="rounded border border-slate-300 bg-white p-3">
-      <Button onClick={() => setIsOn((v) => !v)} aria-pressed={isOn}>{isOn ? "Stop camera" : "Scan with camera"}</Button>
-      {isOn ? <video ref={videoRef} className="mt-2 w-full max-w-sm rounded" muted playsInline aria-label="Camera preview" /> : null}
-      {error ? <p role="alert" className="text-sm text-red-800">{error}</p> : null}
+      <Button onClick={() => setIsOn((v) => !v)} aria-pressed={isOn}>
+        {isOn ? "Stop camera" : "Scan with camera"}
+      </Button>
+      {isOn ? (
+        <video ref={videoRef} className="mt-2 w-full max-w-sm rounded" muted playsInline aria-label="Camera preview" />
+      ) : null}
+      {error ? (
+        <p role="alert" className="text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -26,7 +26,9 @@ function Keys() {
   const status = useQuery(trpc.alipayKeys.status.queryOptions());
   const check = useMutation(trpc.alipayKeys.check.mutationOptions());
   const switchToNext = useMutation(
-    trpc.alipayKeys.switchToNext.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alipayKeys.status.queryKey() }) }),
+    trpc.alipayKeys.switchToNext.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alipayKeys.status.queryKey() }),
+    }),
   );
   const s = status.data;
   return (
@@ -35,7 +37,11 @@ function Keys() {
       {s ? (
         <Table caption="Merchant signing keys in this server process">
           <thead>
-            <tr><th scope="col">Key</th><th scope="col">Fingerprint</th><th scope="col">State</th></tr>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Fingerprint</th>
+              <th scope="col">State</th>
+            </tr>
           </thead>
           <tbody>
             <tr>
@@ -46,14 +52,24 @@ function Keys() {
             <tr>
               <td>Next</td>
               <td className="font-mono text-xs">{s.nextFingerprint ?? "not configured"}</td>
-              <td>{s.active === "next" ? <Badge tone="ok">signing</Badge> : s.nextFingerprint ? <Badge tone="info">ready</Badge> : null}</td>
+              <td>
+                {s.active === "next" ? (
+                  <Badge tone="ok">signing</Badge>
+                ) : s.nextFingerprint ? (
+                  <Badge tone="info">ready</Badge>
+                ) : null}
+              </td>
             </tr>
           </tbody>
         </Table>
       ) : null}
       <div className="mt-4 flex flex-wrap gap-3">
-        <Button onClick={() => check.mutate({ slot: "current" })} disabled={check.isPending}>Check the current key</Button>
-        <Button onClick={() => check.mutate({ slot: "next" })} disabled={check.isPending || !s?.nextFingerprint}>Check the next key</Button>
+        <Button onClick={() => check.mutate({ slot: "current" })} disabled={check.isPending}>
+          Check the current key
+        </Button>
+        <Button onClick={() => check.mutate({ slot: "next" })} disabled={check.isPending || !s?.nextFingerprint}>
+          Check the next key
+        </Button>
         <ReasonAction
           label="Switch to the next key"
           tone="danger"
@@ -65,13 +81,19 @@ function Keys() {
       </div>
       {check.data ? (
         <div role="status" className="mt-4 rounded border border-slate-300 bg-white p-4">
-          <p className="text-lg font-semibold">{check.data.ok ? "✔ " : "✘ "}{check.data.diagnosis.title}</p>
+          <p className="text-lg font-semibold">
+            {check.data.ok ? "✔ " : "✘ "}
+            {check.data.diagnosis.title}
+          </p>
           <p className="mt-1">{check.data.diagnosis.explanation}</p>
           {check.data.ok ? null : <p className="mt-1 font-medium">What to do: {check.data.diagnosis.action}</p>}
           <ul className="mt-3 text-sm">
             {check.data.steps.map((step) => (
               <li key={step.name}>
-                <Badge tone={step.status === "pass" ? "ok" : step.status === "fail" ? "bad" : "info"}>{step.status}</Badge> {step.name}: {step.detail}
+                <Badge tone={step.status === "pass" ? "ok" : step.status === "fail" ? "bad" : "info"}>
+                  {step.status}
+                </Badge>{" "}
+                {step.name}: {step.detail}
               </li>
             ))}
           </ul>

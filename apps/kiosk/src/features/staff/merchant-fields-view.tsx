@@ -18,9 +18,13 @@ export function MerchantFields() {
   return (
     <Section title="Alipay merchant fields per attraction">
       <ErrorText error={list.error} />
-      <p className="text-sm text-slate-700">Sent with every pay of the attraction: leave a field empty to send none (the key check then warns).</p>
+      <p className="text-sm text-slate-700">
+        Sent with every pay of the attraction: leave a field empty to send none (the key check then warns).
+      </p>
       <div className="mt-3 flex flex-col gap-4">
-        {list.data?.map((row) => <AttractionFields key={row.id} row={row} />)}
+        {list.data?.map((row) => (
+          <AttractionFields key={row.id} row={row} />
+        ))}
       </div>
     </Section>
   );
@@ -32,7 +36,9 @@ function AttractionFields({ row }: { row: Row }) {
   const [secondaryMerchantId, setSecondaryMerchantId] = useState(row.secondaryMerchantId ?? "");
   const [storeId, setStoreId] = useState(row.storeId ?? "");
   const save = useMutation(
-    trpc.alipayKeys.setMerchantFields.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alipayKeys.merchantFields.queryKey() }) }),
+    trpc.alipayKeys.setMerchantFields.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alipayKeys.merchantFields.queryKey() }),
+    }),
   );
   const hint = "1–32 letters, digits, '_' or '-'";
   return (
@@ -41,18 +47,44 @@ function AttractionFields({ row }: { row: Row }) {
       aria-label={`Merchant fields of ${row.name}`}
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate({ attractionId: row.id, secondaryMerchantId: secondaryMerchantId.trim() || null, storeId: storeId.trim() || null });
+        save.mutate({
+          attractionId: row.id,
+          secondaryMerchantId: secondaryMerchantId.trim() || null,
+          storeId: storeId.trim() || null,
+        });
       }}
     >
       <span className="w-48 font-medium">{row.name}</span>
       <Field label="Secondary merchant id" hint={hint}>
-        {(id) => <input id={id} className={inputClass} value={secondaryMerchantId} maxLength={32} onChange={(e) => setSecondaryMerchantId(e.target.value)} />}
+        {(id) => (
+          <input
+            id={id}
+            className={inputClass}
+            value={secondaryMerchantId}
+            maxLength={32}
+            onChange={(e) => setSecondaryMerchantId(e.target.value)}
+          />
+        )}
       </Field>
       <Field label="Store id" hint={hint}>
-        {(id) => <input id={id} className={inputClass} value={storeId} maxLength={32} onChange={(e) => setStoreId(e.target.value)} />}
+        {(id) => (
+          <input
+            id={id}
+            className={inputClass}
+            value={storeId}
+            maxLength={32}
+            onChange={(e) => setStoreId(e.target.value)}
+          />
+        )}
       </Field>
-      <Button type="submit" disabled={save.isPending}>Save</Button>
-      {save.isSuccess ? <span role="status" className="text-sm">Saved</span> : null}
+      <Button type="submit" disabled={save.isPending}>
+        Save
+      </Button>
+      {save.isSuccess ? (
+        <span role="status" className="text-sm">
+          Saved
+        </span>
+      ) : null}
       <ErrorText error={save.error} />
     </form>
   );

@@ -10,7 +10,18 @@ import { PaymentDetail } from "./payment-detail.tsx";
 import type { PaymentState } from "./types.ts";
 import { Badge, Button, Empty, ErrorText, Field, inputClass, paymentTone, Section, Table } from "./ui.tsx";
 
-const STATES: PaymentState[] = ["SENDING", "POLLING", "CANCELLING", "PAID", "REFUNDING", "PARTIALLY_REFUNDED", "REFUNDED", "FAILED", "CANCELLED", "NEEDS_ATTENTION"];
+const STATES: PaymentState[] = [
+  "SENDING",
+  "POLLING",
+  "CANCELLING",
+  "PAID",
+  "REFUNDING",
+  "PARTIALLY_REFUNDED",
+  "REFUNDED",
+  "FAILED",
+  "CANCELLED",
+  "NEEDS_ATTENTION",
+];
 
 interface Filters {
   text: string;
@@ -47,7 +58,8 @@ function Payments() {
     limit: 50,
   };
   const list = useQuery({ ...trpc.console.transactions.queryOptions(input), refetchInterval: 10_000 });
-  const open = (id: string | null) => router.replace(id ? `/staff/payments?id=${encodeURIComponent(id)}` : "/staff/payments", { scroll: false });
+  const open = (id: string | null) =>
+    router.replace(id ? `/staff/payments?id=${encodeURIComponent(id)}` : "/staff/payments", { scroll: false });
   return (
     <>
       <Section title="Payments">
@@ -61,26 +73,75 @@ function Payments() {
             setFilters(draft);
           }}
         >
-          <Field label="Payment, order or transaction id">{(id) => <input id={id} className={inputClass} value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} />}</Field>
+          <Field label="Payment, order or transaction id">
+            {(id) => (
+              <input
+                id={id}
+                className={inputClass}
+                value={draft.text}
+                onChange={(e) => setDraft({ ...draft, text: e.target.value })}
+              />
+            )}
+          </Field>
           <Field label="State">
             {(id) => (
-              <select id={id} className={inputClass} value={draft.state} onChange={(e) => setDraft({ ...draft, state: e.target.value as PaymentState | "" })}>
+              <select
+                id={id}
+                className={inputClass}
+                value={draft.state}
+                onChange={(e) => setDraft({ ...draft, state: e.target.value as PaymentState | "" })}
+              >
                 <option value="">any</option>
-                {STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+                {STATES.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
           <Field label="Kiosk">
             {(id) => (
-              <select id={id} className={inputClass} value={draft.kioskId} onChange={(e) => setDraft({ ...draft, kioskId: e.target.value })}>
+              <select
+                id={id}
+                className={inputClass}
+                value={draft.kioskId}
+                onChange={(e) => setDraft({ ...draft, kioskId: e.target.value })}
+              >
                 <option value="">any</option>
-                {kiosks.data?.map((k) => <option key={k.id} value={k.id}>{k.name}</option>)}
+                {kiosks.data?.map((k) => (
+                  <option key={k.id} value={k.id}>
+                    {k.name}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
-          <Field label="From (Beijing day)">{(id) => <input id={id} type="date" className={inputClass} value={draft.fromDay} onChange={(e) => setDraft({ ...draft, fromDay: e.target.value })} />}</Field>
-          <Field label="To">{(id) => <input id={id} type="date" className={inputClass} value={draft.toDay} onChange={(e) => setDraft({ ...draft, toDay: e.target.value })} />}</Field>
-          <Button type="submit" tone="primary">Search</Button>
+          <Field label="From (Beijing day)">
+            {(id) => (
+              <input
+                id={id}
+                type="date"
+                className={inputClass}
+                value={draft.fromDay}
+                onChange={(e) => setDraft({ ...draft, fromDay: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label="To">
+            {(id) => (
+              <input
+                id={id}
+                type="date"
+                className={inputClass}
+                value={draft.toDay}
+                onChange={(e) => setDraft({ ...draft, toDay: e.target.value })}
+              />
+            )}
+          </Field>
+          <Button type="submit" tone="primary">
+            Search
+          </Button>
         </form>
         <ErrorText error={list.error} />
         {list.data && list.data.items.length === 0 ? <Empty>No payments match.</Empty> : null}
@@ -102,12 +163,20 @@ function Payments() {
                 <tr key={p.id} className={selected === p.id ? "bg-blue-50" : undefined}>
                   <td className="whitespace-nowrap">{formatDateTime(p.createdAt)}</td>
                   <td>
-                    <button type="button" className="font-mono text-blue-900 underline" onClick={() => open(p.id)} aria-label={`Open payment ${p.id}`}>
+                    <button
+                      type="button"
+                      className="font-mono text-blue-900 underline"
+                      onClick={() => open(p.id)}
+                      aria-label={`Open payment ${p.id}`}
+                    >
                       {p.id}
                     </button>
                     <div className="font-mono text-xs text-slate-600">{p.partnerTransId}</div>
                   </td>
-                  <td><Badge tone={paymentTone(p.state)}>{p.state}</Badge>{p.attentionReason ? <div className="text-xs text-red-800">{p.attentionReason}</div> : null}</td>
+                  <td>
+                    <Badge tone={paymentTone(p.state)}>{p.state}</Badge>
+                    {p.attentionReason ? <div className="text-xs text-red-800">{p.attentionReason}</div> : null}
+                  </td>
                   <td>{formatMoney(p.amountMinor, p.currency)}</td>
                   <td>{p.refundedMinor > 0 ? formatMoney(p.refundedMinor, p.currency) : "—"}</td>
                   <td className="font-mono text-xs">{p.kioskId ?? p.channel}</td>
@@ -118,8 +187,15 @@ function Payments() {
           </Table>
         ) : null}
         <div className="mt-2 flex gap-2">
-          <Button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>Newer</Button>
-          <Button disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data.nextCursor!])}>Older</Button>
+          <Button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            Newer
+          </Button>
+          <Button
+            disabled={!list.data?.nextCursor}
+            onClick={() => list.data?.nextCursor && setCursors((c) => [...c, list.data.nextCursor!])}
+          >
+            Older
+          </Button>
         </div>
       </Section>
       <Bookings />
@@ -133,7 +209,10 @@ function Bookings() {
   const trpc = useTRPC();
   const [draft, setDraft] = useState("");
   const [text, setText] = useState("");
-  const list = useQuery({ ...trpc.console.bookings.queryOptions({ ...(text ? { text } : {}), limit: 20 }), refetchInterval: 10_000 });
+  const list = useQuery({
+    ...trpc.console.bookings.queryOptions({ ...(text ? { text } : {}), limit: 20 }),
+    refetchInterval: 10_000,
+  });
   return (
     <Section title="Bookings (API)">
       <form
@@ -145,8 +224,12 @@ function Bookings() {
           setText(draft.trim());
         }}
       >
-        <Field label="Order id or booking reference">{(id) => <input id={id} className={inputClass} value={draft} onChange={(e) => setDraft(e.target.value)} />}</Field>
-        <Button type="submit" tone="primary">Search bookings</Button>
+        <Field label="Order id or booking reference">
+          {(id) => <input id={id} className={inputClass} value={draft} onChange={(e) => setDraft(e.target.value)} />}
+        </Field>
+        <Button type="submit" tone="primary">
+          Search bookings
+        </Button>
       </form>
       <ErrorText error={list.error} />
       {list.data && list.data.length === 0 ? <Empty>No bookings match.</Empty> : null}
@@ -171,7 +254,9 @@ function Bookings() {
                 <td className="font-mono text-xs">{o.id}</td>
                 <td className="font-mono text-xs">{o.externalRef ?? "—"}</td>
                 <td>{o.apiClientName ?? "—"}</td>
-                <td><Badge tone={o.state === "paid" ? "ok" : o.state === "pending" ? "warn" : "info"}>{o.state}</Badge></td>
+                <td>
+                  <Badge tone={o.state === "paid" ? "ok" : o.state === "pending" ? "warn" : "info"}>{o.state}</Badge>
+                </td>
                 <td>{o.quantity}</td>
                 <td>{formatMoney(o.totalMinor, o.currency)}</td>
                 <td>{o.paymentCount}</td>

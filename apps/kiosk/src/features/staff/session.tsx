@@ -28,7 +28,12 @@ export function useStaffSession(): StaffSession {
 export function SessionGate({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const me = useQuery({ ...trpc.auth.me.queryOptions(), retry: false, refetchInterval: 60_000, refetchOnWindowFocus: true });
+  const me = useQuery({
+    ...trpc.auth.me.queryOptions(),
+    retry: false,
+    refetchInterval: 60_000,
+    refetchOnWindowFocus: true,
+  });
   const [notice, setNotice] = useState<string | null>(null);
 
   // Any UNAUTHORIZED answer anywhere means the session is gone.
@@ -41,7 +46,8 @@ export function SessionGate({ children }: { children: ReactNode }) {
       }
     };
     const unQ = queryClient.getQueryCache().subscribe((e) => {
-      if (e.type === "updated" && e.action.type === "error" && !(e.query.queryKey as unknown[]).flat().includes("me")) onError(e.action.error);
+      if (e.type === "updated" && e.action.type === "error" && !(e.query.queryKey as unknown[]).flat().includes("me"))
+        onError(e.action.error);
     });
     const unM = queryClient.getMutationCache().subscribe((e) => {
       if (e.type === "updated" && e.action.type === "error") onError(e.action.error);
@@ -70,14 +76,20 @@ export function SessionGate({ children }: { children: ReactNode }) {
   );
 
   if (me.isPending) {
-    return <p className="p-6 text-sm" role="status">Checking your session…</p>;
+    return (
+      <p className="p-6 text-sm" role="status">
+        Checking your session…
+      </p>
+    );
   }
   if (!me.data || me.isError) {
     if (me.isError && trpcErrorCode(me.error) !== "UNAUTHORIZED") {
       return (
         <div className="p-6" role="alert">
           <p>The server did not answer ({me.error.message}).</p>
-          <button className="mt-2 underline" onClick={() => void me.refetch()}>Try again</button>
+          <button className="mt-2 underline" onClick={() => void me.refetch()}>
+            Try again
+          </button>
         </div>
       );
     }

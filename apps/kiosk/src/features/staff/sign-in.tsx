@@ -25,12 +25,32 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
         }}
       >
         <div className="flex flex-col gap-1 text-sm">
-          <label htmlFor="staff-email" className="font-medium">E-mail</label>
-          <input id="staff-email" type="email" autoComplete="username" required className={inputClass} value={email} onChange={(e) => setEmail(e.target.value)} />
+          <label htmlFor="staff-email" className="font-medium">
+            E-mail
+          </label>
+          <input
+            id="staff-email"
+            type="email"
+            autoComplete="username"
+            required
+            className={inputClass}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </div>
         <div className="flex flex-col gap-1 text-sm">
-          <label htmlFor="staff-password" className="font-medium">Password</label>
-          <input id="staff-password" type="password" autoComplete="current-password" required className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} />
+          <label htmlFor="staff-password" className="font-medium">
+            Password
+          </label>
+          <input
+            id="staff-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            className={inputClass}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </div>
         <Button type="submit" tone="primary" disabled={login.isPending}>
           {login.isPending ? "Signing in…" : "Sign in"}

@@ -55,7 +55,11 @@ function Shell({ children }: { children: ReactNode }) {
           <span className="text-xs text-slate-500" title="The session is renewed while you use the console">
             session until {formatDateTime(session.expiresAt)}
           </span>
-          <button type="button" className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100" onClick={session.signOut}>
+          <button
+            type="button"
+            className="rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-100"
+            onClick={session.signOut}
+          >
             Sign out
           </button>
         </div>

@@ -9,7 +9,11 @@ const TONE: Record<Tone, string> = {
   neutral: "border border-slate-400 bg-white text-slate-900 hover:bg-slate-100 disabled:text-slate-400",
 };
 
-export function Button({ tone = "neutral", className = "", ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { tone?: Tone }) {
+export function Button({
+  tone = "neutral",
+  className = "",
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { tone?: Tone }) {
   return (
     <button
       type="button"
@@ -24,7 +28,9 @@ export function Section({ title, actions, children }: { title: string; actions?:
   return (
     <section aria-labelledby={id} className="mb-6">
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
-        <h2 id={id} className="text-lg font-semibold">{title}</h2>
+        <h2 id={id} className="text-lg font-semibold">
+          {title}
+        </h2>
         {actions}
       </div>
       {children}
@@ -35,7 +41,12 @@ export function Section({ title, actions, children }: { title: string; actions?:
 export function Table({ caption, children }: { caption: string; children: ReactNode }) {
   return (
     // Focusable so a keyboard can scroll a table wider than a phone's screen (axe: scrollable-region-focusable).
-    <div className="overflow-x-auto rounded border border-slate-300 bg-white" tabIndex={0} role="region" aria-label={`${caption} (scrollable table)`}>
+    <div
+      className="overflow-x-auto rounded border border-slate-300 bg-white"
+      tabIndex={0}
+      role="region"
+      aria-label={`${caption} (scrollable table)`}
+    >
       <table className="w-full border-collapse text-left text-sm [&_td]:border-t [&_td]:border-slate-200 [&_td]:px-2 [&_td]:py-1.5 [&_td]:align-top [&_th]:bg-slate-100 [&_th]:px-2 [&_th]:py-1.5 [&_th]:font-semibold">
         <caption className="sr-only">{caption}</caption>
         {children}
@@ -52,7 +63,11 @@ const BADGE: Record<string, string> = {
 };
 
 export function Badge({ tone, children }: { tone: keyof typeof BADGE; children: ReactNode }) {
-  return <span className={`inline-block rounded border px-1.5 py-0.5 text-xs font-medium whitespace-nowrap ${BADGE[tone]}`}>{children}</span>;
+  return (
+    <span className={`inline-block rounded border px-1.5 py-0.5 text-xs font-medium whitespace-nowrap ${BADGE[tone]}`}>
+      {children}
+    </span>
+  );
 }
 
 export function paymentTone(state: string): keyof typeof BADGE {
@@ -72,18 +87,29 @@ export function ErrorText({ error }: { error: unknown }) {
   );
 }
 
-export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+export function Field({
+  label,
+  children,
+  hint,
+}: {
+  label: string;
+  children: (id: string) => ReactNode;
+  hint?: string;
+}) {
   const id = useId();
   return (
     <div className="flex flex-col gap-0.5 text-sm">
-      <label htmlFor={id} className="font-medium">{label}</label>
+      <label htmlFor={id} className="font-medium">
+        {label}
+      </label>
       {children(id)}
       {hint ? <span className="text-xs text-slate-600">{hint}</span> : null}
     </div>
   );
 }
 
-export const inputClass = "rounded border border-slate-400 bg-white px-2 py-1 text-sm focus-visible:outline-2 focus-visible:outline-blue-700";
+export const inputClass =
+  "rounded border border-slate-400 bg-white px-2 py-1 text-sm focus-visible:outline-2 focus-visible:outline-blue-700";
 
 /**
  * A button that opens a small inline form asking why; `onConfirm(reason)` runs the action.
@@ -115,7 +141,12 @@ export function ReasonAction({
   const id = useId();
   if (!isOpen) {
     return (
-      <Button tone={tone} disabled={disabled} title={disabled ? disabledReason : undefined} onClick={() => setIsOpen(true)}>
+      <Button
+        tone={tone}
+        disabled={disabled}
+        title={disabled ? disabledReason : undefined}
+        onClick={() => setIsOpen(true)}
+      >
         {label}
       </Button>
     );
@@ -135,8 +166,19 @@ export function ReasonAction({
     >
       {children}
       <div className="flex flex-col text-sm">
-        <label htmlFor={id} className="font-medium">Reason</label>
-        <input id={id} className={inputClass} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus required minLength={minLength} maxLength={128} />
+        <label htmlFor={id} className="font-medium">
+          Reason
+        </label>
+        <input
+          id={id}
+          className={inputClass}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          autoFocus
+          required
+          minLength={minLength}
+          maxLength={128}
+        />
       </div>
       <Button type="submit" tone={tone} disabled={!isValid || pending}>
         {confirmLabel ?? label}
@@ -147,9 +189,15 @@ export function ReasonAction({
 }
 
 export function Empty({ children }: { children: ReactNode }) {
-  return <p className="rounded border border-dashed border-slate-300 bg-white p-3 text-sm text-slate-600">{children}</p>;
+  return (
+    <p className="rounded border border-dashed border-slate-300 bg-white p-3 text-sm text-slate-600">{children}</p>
+  );
 }
 
 export function Json({ value }: { value: unknown }) {
-  return <pre className="max-w-xl overflow-x-auto text-xs whitespace-pre-wrap break-all text-slate-700">{JSON.stringify(value, null, 1)}</pre>;
+  return (
+    <pre className="max-w-xl overflow-x-auto text-xs whitespace-pre-wrap break-all text-slate-700">
+      {JSON.stringify(value, null, 1)}
+    </pre>
+  );
 }

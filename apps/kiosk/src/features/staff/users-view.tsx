@@ -32,7 +32,16 @@ function Users() {
       <Section title="Staff accounts">
         <ErrorText error={users.error ?? deactivate.error} />
         <Table caption="Staff accounts">
-          <thead><tr><th scope="col">E-mail</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th>{isAdmin ? <th scope="col">Actions</th> : null}</tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              {isAdmin ? <th scope="col">Actions</th> : null}
+            </tr>
+          </thead>
           <tbody>
             {users.data?.map((u) => (
               <tr key={u.id}>
@@ -45,7 +54,12 @@ function Users() {
                   <td>
                     {u.isActive && u.id !== session.staff.id ? (
                       <div className="flex flex-col items-start gap-1">
-                        <ReasonAction label="Deactivate" tone="danger" pending={deactivate.isPending} onConfirm={(reason) => deactivate.mutate({ userId: u.id, reason })} />
+                        <ReasonAction
+                          label="Deactivate"
+                          tone="danger"
+                          pending={deactivate.isPending}
+                          onConfirm={(reason) => deactivate.mutate({ userId: u.id, reason })}
+                        />
                         <SetPassword userId={u.id} />
                       </div>
                     ) : null}
@@ -82,19 +96,68 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
           create.mutate({ email: form.email.trim(), name: form.name.trim(), password: form.password, role: form.role });
         }}
       >
-        <Field label="E-mail">{(id) => <input id={id} type="email" required className={inputClass} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />}</Field>
-        <Field label="Name">{(id) => <input id={id} required className={inputClass} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
-        <Field label="Password" hint="At least 12 characters">{(id) => <input id={id} type="password" autoComplete="new-password" required minLength={12} className={inputClass} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />}</Field>
+        <Field label="E-mail">
+          {(id) => (
+            <input
+              id={id}
+              type="email"
+              required
+              className={inputClass}
+              value={form.email}
+              onChange={(e) => setForm({ ...form, email: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label="Name">
+          {(id) => (
+            <input
+              id={id}
+              required
+              className={inputClass}
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label="Password" hint="At least 12 characters">
+          {(id) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              className={inputClass}
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+            />
+          )}
+        </Field>
         <Field label="Role">
           {(id) => (
-            <select id={id} className={inputClass} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as ConsoleRole })}>
-              {STAFF_ROLE_ORDER.map((r) => <option key={r} value={r}>{r}</option>)}
+            <select
+              id={id}
+              className={inputClass}
+              value={form.role}
+              onChange={(e) => setForm({ ...form, role: e.target.value as ConsoleRole })}
+            >
+              {STAFF_ROLE_ORDER.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
             </select>
           )}
         </Field>
-        <Button type="submit" tone="primary" disabled={create.isPending}>Create account</Button>
+        <Button type="submit" tone="primary" disabled={create.isPending}>
+          Create account
+        </Button>
       </form>
-      {create.data ? <p role="status" className="mt-1 text-sm">Created {create.data.email} ({create.data.role}).</p> : null}
+      {create.data ? (
+        <p role="status" className="mt-1 text-sm">
+          Created {create.data.email} ({create.data.role}).
+        </p>
+      ) : null}
       <ErrorText error={create.error} />
     </Section>
   );

@@ -16,11 +16,21 @@ export function formatNumber(value: number, locale: Locale): string {
 
 /** "Friday, 27 November" style, in the attraction's time zone. */
 export function formatDate(date: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(INTL_TAGS[locale], { timeZone, weekday: "long", month: "long", day: "numeric" }).format(date);
+  return new Intl.DateTimeFormat(INTL_TAGS[locale], {
+    timeZone,
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+  }).format(date);
 }
 
 export function formatShortDate(date: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(INTL_TAGS[locale], { timeZone, weekday: "short", month: "short", day: "numeric" }).format(date);
+  return new Intl.DateTimeFormat(INTL_TAGS[locale], {
+    timeZone,
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+  }).format(date);
 }
 
 export function formatTime(date: Date, locale: Locale, timeZone: string): string {
@@ -33,7 +43,10 @@ export function formatDateTime(date: Date, locale: Locale, timeZone: string): st
 
 /** A time range within one day, e.g. "10:00 – 11:00". */
 export function formatTimeRange(start: Date, end: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(INTL_TAGS[locale], { timeZone, hour: "numeric", minute: "2-digit" }).formatRange(start, end);
+  return new Intl.DateTimeFormat(INTL_TAGS[locale], { timeZone, hour: "numeric", minute: "2-digit" }).formatRange(
+    start,
+    end,
+  );
 }
 
 /** A countdown "4:05" (minutes:seconds); never negative. */

@@ -25,12 +25,15 @@ describe("translations", () => {
   });
 
   it.each(LOCALES)("%s has no empty message", (locale) => {
-    for (const [key, value] of Object.entries(MESSAGES[locale])) expect({ key, isEmpty: value.trim() === "" }).toEqual({ key, isEmpty: false });
+    for (const [key, value] of Object.entries(MESSAGES[locale]))
+      expect({ key, isEmpty: value.trim() === "" }).toEqual({ key, isEmpty: false });
   });
 
   it("non-English locales translate the visitor-facing copy instead of copying English", () => {
     for (const locale of LOCALES.filter((l) => l !== "en")) {
-      const same = Object.entries(MESSAGES[locale]).filter(([key, value]) => value === en[key as keyof typeof en] && !/\{\w+\} × \{\w+\}/.test(value));
+      const same = Object.entries(MESSAGES[locale]).filter(
+        ([key, value]) => value === en[key as keyof typeof en] && !/\{\w+\} × \{\w+\}/.test(value),
+      );
       expect({ locale, same: same.map(([k]) => k) }).toEqual({ locale, same: [] });
     }
   });
@@ -39,7 +42,9 @@ describe("translations", () => {
 describe("formatMessage", () => {
   it("picks English plural forms and formats the count", () => {
     expect(formatMessage("{count, plural, one {# ticket} other {# tickets}}", "en", { count: 1 })).toBe("1 ticket");
-    expect(formatMessage("{count, plural, one {# ticket} other {# tickets}}", "en", { count: 1200 })).toBe("1,200 tickets");
+    expect(formatMessage("{count, plural, one {# ticket} other {# tickets}}", "en", { count: 1200 })).toBe(
+      "1,200 tickets",
+    );
   });
 
   it("fills placeholders and leaves unknown ones visible", () => {
@@ -58,7 +63,8 @@ describe("money", () => {
   });
 
   it("formats per locale and currency", () => {
-    const money = (minor: number, currency: string, locale: Parameters<typeof formatMoney>[2]) => formatMoney(minor, currency, locale).replace(/\u00a0/g, " ");
+    const money = (minor: number, currency: string, locale: Parameters<typeof formatMoney>[2]) =>
+      formatMoney(minor, currency, locale).replace(/\u00a0/g, " ");
     expect(money(3200, "SGD", "en")).toBe("SGD 32.00");
     expect(money(123450, "SGD", "zh-Hans")).toBe("SGD 1,234.50");
     expect(money(1800, "JPY", "ja")).toBe("￥1,800");
@@ -78,7 +84,10 @@ describe("money on the kiosk equals the amount charged", () => {
     [3205, "SGD"],
   ])("shows %i minor units of %s as the charged amount in every locale", (minor, currency) => {
     for (const locale of LOCALES) {
-      expect({ locale, shown: shown(formatMoney(minor, currency, locale)) }).toEqual({ locale, shown: formatAmount(minor, currency) });
+      expect({ locale, shown: shown(formatMoney(minor, currency, locale)) }).toEqual({
+        locale,
+        shown: formatAmount(minor, currency),
+      });
     }
   });
 

@@ -12,9 +12,7 @@ import { isMessagesLoaded, loadMessages, translate } from "./translate.ts";
 /** `import … from "…"` statements (static imports; `import("…")` is on demand). */
 function staticImports(file: string): string[] {
   const source = readFileSync(join(import.meta.dirname, file), "utf8");
-  return [...source.matchAll(/^import\s[^;]*?from\s+"([^"]+)";/gms)].map(
-    (m) => m[1] ?? "",
-  );
+  return [...source.matchAll(/^import\s[^;]*?from\s+"([^"]+)";/gms)].map((m) => m[1] ?? "");
 }
 
 describe("message catalogues on demand", () => {
@@ -28,9 +26,7 @@ describe("message catalogues on demand", () => {
 
   it("before a catalogue loads: its greetings, English otherwise; afterwards its own text", async () => {
     expect(isMessagesLoaded("ko")).toBe(false);
-    expect(translate("ko", "attract.headline")).toBe(
-      GREETINGS.ko["attract.headline"],
-    );
+    expect(translate("ko", "attract.headline")).toBe(GREETINGS.ko["attract.headline"]);
     expect(translate("ko", "oos.title")).toBe(GREETINGS.ko["oos.title"]);
     expect(translate("ko", "common.back")).toBe("Back");
     await loadMessages("ko");
@@ -41,9 +37,7 @@ describe("message catalogues on demand", () => {
   it("concurrent loads share one fetch and every locale loads", async () => {
     expect(loadMessages("ja")).toBe(loadMessages("ja"));
     const all = await Promise.all(LOCALES.map((l) => loadMessages(l)));
-    expect(all.map((m) => Object.keys(m).length)).toEqual(
-      LOCALES.map(() => Object.keys(all[0] ?? {}).length),
-    );
+    expect(all.map((m) => Object.keys(m).length)).toEqual(LOCALES.map(() => Object.keys(all[0] ?? {}).length));
     expect(LOCALES.every(isMessagesLoaded)).toBe(true);
   });
 });

@@ -105,7 +105,10 @@ if (args.mode === "first") {
   services.worker.start();
   await Promise.all(
     args.plans.map(async (plan) => {
-      const order = await services.orders.create({ actor: KIOSK, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }] });
+      const order = await services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 }],
+      });
       say(`ORDER ${plan.label} ${order.id}`);
       const payment = await services.payments.start({ orderId: order.id, paymentCode: plan.code, actor: KIOSK });
       pauseById.set(payment.id, plan.pause);
@@ -116,7 +119,9 @@ if (args.mode === "first") {
 } else {
   services.worker.start();
   for (;;) {
-    const left = await handle.db.payment.count({ where: { state: { in: ["SENDING", "POLLING", "CANCELLING", "REFUNDING"] } } });
+    const left = await handle.db.payment.count({
+      where: { state: { in: ["SENDING", "POLLING", "CANCELLING", "REFUNDING"] } },
+    });
     if (left === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }

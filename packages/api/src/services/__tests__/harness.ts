@@ -5,7 +5,12 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { createAlipayClient, parseNotificationBody } from "@kiosk/alipay-core";
-import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MD5_KEY, TEST_MERCHANT_PRIVATE_KEY_PEM, TEST_PARTNER_ID } from "@kiosk/alipay-core/testing";
+import {
+  TEST_GATEWAY_PUBLIC_KEY_PEM,
+  TEST_MD5_KEY,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
+  TEST_PARTNER_ID,
+} from "@kiosk/alipay-core/testing";
 import { startSandbox, scenarioCode, type RunningSandbox, type ScenarioId } from "@kiosk/alipay-sandbox";
 import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
@@ -65,21 +70,37 @@ export function countingGateway(inner: AlipayGateway) {
   return { gateway, counts, perTrade };
 }
 
-export function createAlipay(input: { gatewayUrl: string; clock: FakeClock; protocol?: "mapi" | "openapi"; notifyUrl?: string; signType?: "RSA2" | "MD5"; hasShortTimeouts?: boolean; log?: MoneyLogger }): AlipayGateway {
+export function createAlipay(input: {
+  gatewayUrl: string;
+  clock: FakeClock;
+  protocol?: "mapi" | "openapi";
+  notifyUrl?: string;
+  signType?: "RSA2" | "MD5";
+  hasShortTimeouts?: boolean;
+  log?: MoneyLogger;
+}): AlipayGateway {
   const clock = { now: () => input.clock.now().getTime(), sleep: () => Promise.resolve() };
   const deps = { clock, ...(input.log ? { logger: { debug: () => undefined, ...input.log } } : {}) };
   const common = {
     gatewayUrl: input.gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
     alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
-    ...(input.hasShortTimeouts === false ? {} : { timeouts: { pay: 10_000, query: 10_000, cancel: 10_000, refund: 10_000, settlement: 10_000 } }),
+    ...(input.hasShortTimeouts === false
+      ? {}
+      : { timeouts: { pay: 10_000, query: 10_000, cancel: 10_000, refund: 10_000, settlement: 10_000 } }),
     ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
   };
   if (input.protocol === "openapi") {
-    return createAlipayClient({ protocol: "openapi", appId: "2021000000000001", sellerId: TEST_PARTNER_ID, ...common }, deps);
+    return createAlipayClient(
+      { protocol: "openapi", appId: "2021000000000001", sellerId: TEST_PARTNER_ID, ...common },
+      deps,
+    );
   }
   if (input.signType === "MD5") {
-    return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "MD5", md5Key: TEST_MD5_KEY, ...common }, deps);
+    return createAlipayClient(
+      { protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "MD5", md5Key: TEST_MD5_KEY, ...common },
+      deps,
+    );
   }
   return createAlipayClient({ protocol: "mapi", partnerId: TEST_PARTNER_ID, signType: "RSA2", ...common }, deps);
 }
@@ -98,12 +119,19 @@ export interface Harness {
   advance(ms: number): Promise<void>;
   /** Advances time and ticks sandbox + worker until the payment settles (or `maxSteps`). */
   settle(paymentId: string, options?: { stepMs?: number; maxSteps?: number }): Promise<string>;
-  buy(input?: { quantity?: number; code?: string; actor?: Actor }): Promise<{ orderId: string; paymentId: string; state: string }>;
+  buy(input?: {
+    quantity?: number;
+    code?: string;
+    actor?: Actor;
+  }): Promise<{ orderId: string; paymentId: string; state: string }>;
   close(): Promise<void>;
 }
 
 export function code(id: ScenarioId, options: { parameter?: number; serial?: number } = {}): string {
-  return scenarioCode(id, { serial: options.serial ?? Math.floor(Math.random() * 99_999_999), ...(options.parameter !== undefined ? { parameter: options.parameter } : {}) });
+  return scenarioCode(id, {
+    serial: options.serial ?? Math.floor(Math.random() * 99_999_999),
+    ...(options.parameter !== undefined ? { parameter: options.parameter } : {}),
+  });
 }
 
 export async function createHarness(
@@ -121,8 +149,15 @@ export async function createHarness(
   const clock = new FakeClock(START);
   const db = await createTestDatabase(provider, provider === "postgresql" ? PG_URL : undefined);
   const ticketKeyPems: Record<string, string> = {};
-  for (const a of DEMO_ATTRACTIONS) ticketKeyPems[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  await seed(db.db, { now: clock.now(), days: 2, adminPassword: "test-password", kioskPairingCode: "PAIR1234", ticketKeys: ticketKeyPems });
+  for (const a of DEMO_ATTRACTIONS)
+    ticketKeyPems[a.id] = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  await seed(db.db, {
+    now: clock.now(),
+    days: 2,
+    adminPassword: "test-password",
+    kioskPairingCode: "PAIR1234",
+    ticketKeys: ticketKeyPems,
+  });
   await db.db.kiosk.create({ data: { id: "kiosk_other", attractionId: "attr_skyline", name: "Other kiosk" } });
   const notifications: Record<string, string>[] = [];
   const sandbox = await startSandbox({
@@ -137,7 +172,15 @@ export async function createHarness(
       },
     },
   });
-  const counting = countingGateway(createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock, notifyUrl: "http://127.0.0.1:9/api/alipay/notify", ...(options.protocol ? { protocol: options.protocol } : {}), ...(options.log ? { log: options.log } : {}) }));
+  const counting = countingGateway(
+    createAlipay({
+      gatewayUrl: sandbox.gatewayUrl,
+      clock,
+      notifyUrl: "http://127.0.0.1:9/api/alipay/notify",
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    }),
+  );
   const metrics = new Map<string, number>();
   const metricsSink: MoneyMetrics = {
     inc: (name, labels, value = 1) => {
@@ -173,8 +216,15 @@ export async function createHarness(
   };
   const buy: Harness["buy"] = async (input = {}) => {
     const actor = input.actor ?? KIOSK;
-    const order = await services.orders.create({ actor, lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: input.quantity ?? 2 }] });
-    const payment = await services.payments.start({ orderId: order.id, paymentCode: input.code ?? code("success"), actor });
+    const order = await services.orders.create({
+      actor,
+      lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: input.quantity ?? 2 }],
+    });
+    const payment = await services.payments.start({
+      orderId: order.id,
+      paymentCode: input.code ?? code("success"),
+      actor,
+    });
     return { orderId: order.id, paymentId: payment.id, state: payment.state };
   };
   return {

@@ -52,7 +52,13 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     h = await createHarness(provider);
     // Alipay already has the NEXT public key (uploaded in the merchant portal), so until the
     // switch the current key's signatures are refused: the switch must take effect at once.
-    sandbox = await startSandbox({ port: 0, tickIntervalMs: 0, logger: quiet, partners: [{ partnerId: PARTNER_ID, rsaPublicKey: next.publicKeyBase64 }], gatewayPrivateKey: gateway.privateKeyPem });
+    sandbox = await startSandbox({
+      port: 0,
+      tickIntervalMs: 0,
+      logger: quiet,
+      partners: [{ partnerId: PARTNER_ID, rsaPublicKey: next.publicKeyBase64 }],
+      gatewayPrivateKey: gateway.privateKeyPem,
+    });
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -63,20 +69,69 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     const admin = await h.staffSession("admin");
     const caller = callerWith(h.services, admin.token);
     const before = await caller.alipayKeys.merchantFields();
-    expect(before.find((a) => a.id === "attr_skyline")).toMatchObject({ secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" });
-    expect(await caller.alipayKeys.setMerchantFields({ attractionId: "attr_museum", secondaryMerchantId: null, storeId: null })).toMatchObject({ secondaryMerchantId: null, storeId: null });
-    const set = await caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    expect(before.find((a) => a.id === "attr_skyline")).toMatchObject({
+      secondaryMerchantId: "SKYLINE_DECK",
+      storeId: "SKY-MAIN",
+    });
+    expect(
+      await caller.alipayKeys.setMerchantFields({
+        attractionId: "attr_museum",
+        secondaryMerchantId: null,
+        storeId: null,
+      }),
+    ).toMatchObject({ secondaryMerchantId: null, storeId: null });
+    const set = await caller.alipayKeys.setMerchantFields({
+      attractionId: "attr_skyline",
+      secondaryMerchantId: "SKY_2088",
+      storeId: "SKY-GATE-1",
+    });
     expect(set).toMatchObject({ id: "attr_skyline", secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
-    expect(await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" }, select: { secondaryMerchantId: true, storeId: true } })).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
-    const audit = await h.services.db.auditLog.findMany({ where: { action: "alipay.merchant_fields_set", actorId: admin.id, targetId: "attr_skyline" } });
+    expect(
+      await h.services.db.attraction.findUniqueOrThrow({
+        where: { id: "attr_skyline" },
+        select: { secondaryMerchantId: true, storeId: true },
+      }),
+    ).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    const audit = await h.services.db.auditLog.findMany({
+      where: { action: "alipay.merchant_fields_set", actorId: admin.id, targetId: "attr_skyline" },
+    });
     expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0]!.details)).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1", before: { secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" } });
+    expect(JSON.parse(audit[0]!.details)).toEqual({
+      secondaryMerchantId: "SKY_2088",
+      storeId: "SKY-GATE-1",
+      before: { secondaryMerchantId: "SKYLINE_DECK", storeId: "SKY-MAIN" },
+    });
 
-    expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: "bad id!", storeId: null }))).toBe("BAD_REQUEST");
-    expect(await codeOf(caller.alipayKeys.setMerchantFields({ attractionId: "attr_nowhere", secondaryMerchantId: null, storeId: null }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(
+        caller.alipayKeys.setMerchantFields({
+          attractionId: "attr_skyline",
+          secondaryMerchantId: "bad id!",
+          storeId: null,
+        }),
+      ),
+    ).toBe("BAD_REQUEST");
+    expect(
+      await codeOf(
+        caller.alipayKeys.setMerchantFields({ attractionId: "attr_nowhere", secondaryMerchantId: null, storeId: null }),
+      ),
+    ).toBe("NOT_FOUND");
     const viewer = await h.staffSession("viewer");
-    expect(await codeOf(callerWith(h.services, viewer.token).alipayKeys.setMerchantFields({ attractionId: "attr_skyline", secondaryMerchantId: null, storeId: null }))).toBe("FORBIDDEN");
-    expect(await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" }, select: { secondaryMerchantId: true, storeId: true } })).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
+    expect(
+      await codeOf(
+        callerWith(h.services, viewer.token).alipayKeys.setMerchantFields({
+          attractionId: "attr_skyline",
+          secondaryMerchantId: null,
+          storeId: null,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(
+      await h.services.db.attraction.findUniqueOrThrow({
+        where: { id: "attr_skyline" },
+        select: { secondaryMerchantId: true, storeId: true },
+      }),
+    ).toEqual({ secondaryMerchantId: "SKY_2088", storeId: "SKY-GATE-1" });
 
     // The configuration check names the attraction still without them (a warning, not a failure).
     const check = await caller.alipayKeys.check({ slot: "current" });
@@ -103,7 +158,8 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     expect(status.currentFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     const text = JSON.stringify(status);
     expect(text).not.toContain("BEGIN");
-    for (const pem of [current.privateKeyPem, next.privateKeyPem]) expect(text).not.toContain(body(pem).slice(100, 140));
+    for (const pem of [current.privateKeyPem, next.privateKeyPem])
+      expect(text).not.toContain(body(pem).slice(100, 140));
   });
 
   it("switchToNext signs every later request with the next key, audits who and which keys, and is idempotent", async () => {
@@ -111,16 +167,30 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     const admin = await h.staffSession("admin");
     const caller = callerWith({ ...h.services, alipayKeys: ring }, admin.token);
     const probe = { partnerTransId: "KEYSWITCH0001", currency: "USD" };
-    await expect(ring.gateway.query(probe)).rejects.toSatisfy((e: unknown) => e instanceof AlipayGatewayError && e.gatewayCode === "ILLEGAL_SIGN");
+    await expect(ring.gateway.query(probe)).rejects.toSatisfy(
+      (e: unknown) => e instanceof AlipayGatewayError && e.gatewayCode === "ILLEGAL_SIGN",
+    );
 
     const r = await caller.alipayKeys.switchToNext({ reason: "annual key rotation" });
     expect(r.switched).toBe(true);
-    expect(r.status).toMatchObject({ active: "next", activeFingerprint: alipayKeyFingerprint(next.privateKeyPem), canSwitch: false, switchedAt: h.clock.now() });
+    expect(r.status).toMatchObject({
+      active: "next",
+      activeFingerprint: alipayKeyFingerprint(next.privateKeyPem),
+      canSwitch: false,
+      switchedAt: h.clock.now(),
+    });
     expect(await ring.gateway.query(probe)).toMatchObject({ status: "not_found" });
 
-    const entries = await h.services.db.auditLog.findMany({ where: { action: "alipay.key_switched", actorId: admin.id } });
+    const entries = await h.services.db.auditLog.findMany({
+      where: { action: "alipay.key_switched", actorId: admin.id },
+    });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actorType: "staff", targetType: "alipay_key", targetId: alipayKeyFingerprint(next.privateKeyPem), reason: "annual key rotation" });
+    expect(entries[0]).toMatchObject({
+      actorType: "staff",
+      targetType: "alipay_key",
+      targetId: alipayKeyFingerprint(next.privateKeyPem),
+      reason: "annual key rotation",
+    });
     expect(JSON.parse(entries[0]!.details)).toEqual({
       by: admin.email,
       fromFingerprint: alipayKeyFingerprint(current.privateKeyPem),
@@ -140,7 +210,11 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     const caller = callerWith({ ...h.services, alipayKeys: ring }, supervisor.token);
     expect(await codeOf(caller.alipayKeys.status())).toBe("FORBIDDEN");
     expect(await codeOf(caller.alipayKeys.switchToNext({ reason: "not allowed" }))).toBe("FORBIDDEN");
-    expect(await codeOf(createCaller(createContextInner({ services: { ...h.services, alipayKeys: ring } })).alipayKeys.status())).toBe("UNAUTHORIZED");
+    expect(
+      await codeOf(
+        createCaller(createContextInner({ services: { ...h.services, alipayKeys: ring } })).alipayKeys.status(),
+      ),
+    ).toBe("UNAUTHORIZED");
     expect(ring.status().active).toBe("current");
   });
 
@@ -148,12 +222,18 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     const admin = await h.staffSession("admin");
     const ring = ringFor({});
     expect(ring.status()).toMatchObject({ nextFingerprint: null, canSwitch: false });
-    expect(await codeOf(callerWith({ ...h.services, alipayKeys: ring }, admin.token).alipayKeys.switchToNext({ reason: "no next key" }))).toBe("PRECONDITION_FAILED");
+    expect(
+      await codeOf(
+        callerWith({ ...h.services, alipayKeys: ring }, admin.token).alipayKeys.switchToNext({ reason: "no next key" }),
+      ),
+    ).toBe("PRECONDITION_FAILED");
     expect(await codeOf(callerWith(h.services, admin.token).alipayKeys.status())).toBe("PRECONDITION_FAILED");
   });
 
   it("env: the next key may be bare base64 (read as PKCS#8); MD5 has no next key", () => {
-    expect(() => parseEnv({ NODE_ENV: "test", ALIPAY_SIGN_TYPE: "MD5", ALIPAY_NEXT_PRIVATE_KEY: next.privateKeyPem })).toThrow(/ALIPAY_NEXT_PRIVATE_KEY: key rotation is for RSA\/RSA2/);
+    expect(() =>
+      parseEnv({ NODE_ENV: "test", ALIPAY_SIGN_TYPE: "MD5", ALIPAY_NEXT_PRIVATE_KEY: next.privateKeyPem }),
+    ).toThrow(/ALIPAY_NEXT_PRIVATE_KEY: key rotation is for RSA\/RSA2/);
     const env = parseEnv({ NODE_ENV: "test", ALIPAY_NEXT_PRIVATE_KEY: body(next.privateKeyPem) });
     expect(alipayKeyFingerprint(env.alipay.nextPrivateKeyPem!)).toBe(alipayKeyFingerprint(next.privateKeyPem));
     expect(parseEnv({ NODE_ENV: "test" }).alipay.nextPrivateKeyPem).toBeNull();

@@ -14,7 +14,11 @@ import { requireRole, router } from "../init.ts";
 
 function ringOf(ctx: Context): AlipayKeyRing {
   const ring = ctx.services.alipayKeys;
-  if (!ring) throw new KioskError("PRECONDITION_FAILED", "Alipay key rotation is not available in this process (no key ring was configured).");
+  if (!ring)
+    throw new KioskError(
+      "PRECONDITION_FAILED",
+      "Alipay key rotation is not available in this process (no key ring was configured).",
+    );
   return ring;
 }
 
@@ -26,7 +30,8 @@ function ringOf(ctx: Context): AlipayKeyRing {
 async function runKeyCheck(ctx: Context, slot: "current" | "next"): Promise<KeyCheckResult> {
   const a = getEnv().alipay;
   const privateKey = slot === "next" ? a.nextPrivateKeyPem : a.privateKeyPem;
-  if (slot === "next" && !privateKey) throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
+  if (slot === "next" && !privateKey)
+    throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
   return checkKeys({
     protocol: a.protocol,
     gatewayUrl: a.gatewayUrl,
@@ -49,8 +54,14 @@ async function runKeyCheck(ctx: Context, slot: "current" | "next"): Promise<KeyC
 }
 
 /** What each attraction's pays carry: its own fields, the store falling back to ALIPAY_STORE_ID. */
-async function merchantFieldScopes(ctx: Context, a: ReturnType<typeof getEnv>["alipay"]): Promise<MerchantFieldsScope[]> {
-  const attractions = await ctx.services.db.attraction.findMany({ select: { name: true, secondaryMerchantId: true, storeId: true }, orderBy: { name: "asc" } });
+async function merchantFieldScopes(
+  ctx: Context,
+  a: ReturnType<typeof getEnv>["alipay"],
+): Promise<MerchantFieldsScope[]> {
+  const attractions = await ctx.services.db.attraction.findMany({
+    select: { name: true, secondaryMerchantId: true, storeId: true },
+    orderBy: { name: "asc" },
+  });
   return attractions.map((t) => ({
     scope: t.name,
     secondaryMerchantId: t.secondaryMerchantId,
@@ -69,21 +80,40 @@ const MERCHANT_FIELDS_SELECT = { id: true, name: true, secondaryMerchantId: true
 
 export const alipayKeysRouter = router({
   /** Each attraction's Alipay merchant fields (MAPI `extend_info` secondary_merchant_id / store_id). */
-  merchantFields: requireRole("admin").query(({ ctx }) => ctx.services.db.attraction.findMany({ select: MERCHANT_FIELDS_SELECT, orderBy: { name: "asc" } })),
+  merchantFields: requireRole("admin").query(({ ctx }) =>
+    ctx.services.db.attraction.findMany({ select: MERCHANT_FIELDS_SELECT, orderBy: { name: "asc" } }),
+  ),
 
   /** Sets (or clears, with null) an attraction's merchant fields; later pays carry them. Audited. */
   setMerchantFields: requireRole("admin")
-    .input(z.strictObject({ attractionId: z.string().min(1).max(64), secondaryMerchantId: MERCHANT_FIELD, storeId: MERCHANT_FIELD }))
+    .input(
+      z.strictObject({
+        attractionId: z.string().min(1).max(64),
+        secondaryMerchantId: MERCHANT_FIELD,
+        storeId: MERCHANT_FIELD,
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const db = ctx.services.db;
-      const before = await db.attraction.findUnique({ where: { id: input.attractionId }, select: MERCHANT_FIELDS_SELECT });
+      const before = await db.attraction.findUnique({
+        where: { id: input.attractionId },
+        select: MERCHANT_FIELDS_SELECT,
+      });
       if (!before) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} not found`);
-      const after = await db.attraction.update({ where: { id: input.attractionId }, data: { secondaryMerchantId: input.secondaryMerchantId, storeId: input.storeId }, select: MERCHANT_FIELDS_SELECT });
+      const after = await db.attraction.update({
+        where: { id: input.attractionId },
+        data: { secondaryMerchantId: input.secondaryMerchantId, storeId: input.storeId },
+        select: MERCHANT_FIELDS_SELECT,
+      });
       await ctx.services.audit.record({
         actor: { type: "staff", id: ctx.staff.id },
         action: "alipay.merchant_fields_set",
         target: { type: "attraction", id: input.attractionId },
-        details: { secondaryMerchantId: after.secondaryMerchantId, storeId: after.storeId, before: { secondaryMerchantId: before.secondaryMerchantId, storeId: before.storeId } },
+        details: {
+          secondaryMerchantId: after.secondaryMerchantId,
+          storeId: after.storeId,
+          before: { secondaryMerchantId: before.secondaryMerchantId, storeId: before.storeId },
+        },
       });
       return after;
     }),
@@ -116,9 +146,13 @@ export const alipayKeysRouter = router({
       const ring = ringOf(ctx);
       const before = ring.status();
       if (before.nextFingerprint === null) {
-        throw new KioskError("PRECONDITION_FAILED", "No next Alipay key is configured: set ALIPAY_NEXT_PRIVATE_KEY_FILE (alipay-keys install --next) and restart first.", {
-          details: { activeFingerprint: before.activeFingerprint },
-        });
+        throw new KioskError(
+          "PRECONDITION_FAILED",
+          "No next Alipay key is configured: set ALIPAY_NEXT_PRIVATE_KEY_FILE (alipay-keys install --next) and restart first.",
+          {
+            details: { activeFingerprint: before.activeFingerprint },
+          },
+        );
       }
       const result = ring.switchToNext(ctx.clock.now());
       if (result.switched) {
@@ -127,9 +161,18 @@ export const alipayKeysRouter = router({
           action: "alipay.key_switched",
           target: { type: "alipay_key", id: result.toFingerprint ?? "unknown" },
           reason: input.reason,
-          details: { by: ctx.staff.email, fromFingerprint: result.fromFingerprint, toFingerprint: result.toFingerprint, signType: result.status.signType },
+          details: {
+            by: ctx.staff.email,
+            fromFingerprint: result.fromFingerprint,
+            toFingerprint: result.toFingerprint,
+            signType: result.status.signType,
+          },
         });
-        ctx.log.warn("alipay signing key switched to the next key", { fromFingerprint: result.fromFingerprint, toFingerprint: result.toFingerprint, staffId: ctx.staff.id });
+        ctx.log.warn("alipay signing key switched to the next key", {
+          fromFingerprint: result.fromFingerprint,
+          toFingerprint: result.toFingerprint,
+          staffId: ctx.staff.id,
+        });
       }
       return { switched: result.switched, status: result.status };
     }),

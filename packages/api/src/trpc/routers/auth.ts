@@ -31,7 +31,12 @@ export const authRouter = router({
    */
   login: publicProcedure.input(LoginSchema).mutation(async ({ ctx, input }) => {
     ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
-    const r = await ctx.services.auth.login({ email: input.email, password: input.password, ip: ctx.auth.ip, deviceToken: ctx.auth.deviceToken });
+    const r = await ctx.services.auth.login({
+      email: input.email,
+      password: input.password,
+      ip: ctx.auth.ip,
+      deviceToken: ctx.auth.deviceToken,
+    });
     ctx.cookies.set(SESSION_COOKIE, r.token, { maxAgeSec: (r.expiresAt.getTime() - ctx.clock.now().getTime()) / 1000 });
     ctx.cookies.set(DEVICE_COOKIE, r.deviceToken, { maxAgeSec: DEVICE_COOKIE_MAX_AGE_SEC });
     return { staff: r.staff, expiresAt: r.expiresAt };
@@ -42,7 +47,13 @@ export const authRouter = router({
     .input(ChangePasswordSchema)
     .mutation(async ({ ctx, input }) => {
       ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
-      const r = await ctx.services.auth.changePassword({ userId: ctx.staff.id, sessionId: ctx.session.id, currentPassword: input.currentPassword, newPassword: input.newPassword, ip: ctx.auth.ip });
+      const r = await ctx.services.auth.changePassword({
+        userId: ctx.staff.id,
+        sessionId: ctx.session.id,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+        ip: ctx.auth.ip,
+      });
       return { isChanged: true as const, sessionsRevoked: r.sessionsRevoked };
     }),
 
@@ -66,7 +77,12 @@ export const authRouter = router({
     const r = await ctx.services.auth.pairKiosk({ code: input.code, ip: ctx.auth.ip });
     // The kiosk's own bridge token (kept if it already has one: the bridge's config holds it); the page fetches it with fleet.bridgeToken.
     await ctx.services.bridgeTokens.ensure("kiosk", r.kiosk.id, { type: "kiosk", id: r.kiosk.id });
-    ctx.services.events.emitFleet({ type: "kiosk.paired", kioskId: r.kiosk.id, attractionId: r.kiosk.attractionId, at: ctx.clock.now() });
+    ctx.services.events.emitFleet({
+      type: "kiosk.paired",
+      kioskId: r.kiosk.id,
+      attractionId: r.kiosk.attractionId,
+      at: ctx.clock.now(),
+    });
     return { credential: r.credential, kiosk: r.kiosk };
   }),
 });

@@ -6,9 +6,12 @@ const IdSchema = z.string().min(1).max(64);
 
 export const catalogRouter = router({
   /** The kiosk's own attraction: ticket types, prices (minor units) and the day's slots with live availability. */
-  forKiosk: kioskProcedure
-    .input(z.strictObject({ day: DaySchema.optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.money.catalog.catalog({ attractionId: ctx.kiosk.attractionId, ...(input?.day ? { day: input.day } : {}) })),
+  forKiosk: kioskProcedure.input(z.strictObject({ day: DaySchema.optional() }).optional()).query(({ ctx, input }) =>
+    ctx.services.money.catalog.catalog({
+      attractionId: ctx.kiosk.attractionId,
+      ...(input?.day ? { day: input.day } : {}),
+    }),
+  ),
 
   /** Staff view of any attraction's catalog. */
   get: requireRole("viewer")
@@ -18,5 +21,7 @@ export const catalogRouter = router({
   /** Slots with availability (booking systems read this before booking). */
   slots: apiClientProcedure("catalog:read")
     .input(z.strictObject({ day: DaySchema.optional(), kind: z.enum(["day", "timed"]).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.money.catalog.slots({ attractionId: ctx.apiClient.attractionId, ...input })),
+    .query(({ ctx, input }) =>
+      ctx.services.money.catalog.slots({ attractionId: ctx.apiClient.attractionId, ...input }),
+    ),
 });

@@ -4,10 +4,7 @@
  */
 import { z } from "zod";
 import { getEnv } from "../../env.ts";
-import {
-  processConformanceRuns,
-  type ConformanceRuns,
-} from "../../conformance/run-service.ts";
+import { processConformanceRuns, type ConformanceRuns } from "../../conformance/run-service.ts";
 import type { Context } from "../context.ts";
 import { requireRole, router } from "../init.ts";
 

@@ -30,7 +30,13 @@ function gatewayFor(ctx: Context): AlipayGateway {
 
 type StaffCtx = Context & { staff: { id: string; email: string; role: "admin" | "supervisor" | "cashier" | "viewer" } };
 
-async function audit(ctx: StaffCtx, action: string, target: { type: string; id: string }, reason: string | null, details: Record<string, unknown> = {}): Promise<void> {
+async function audit(
+  ctx: StaffCtx,
+  action: string,
+  target: { type: string; id: string },
+  reason: string | null,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await ctx.services.audit.record({ actor: { type: "staff", id: ctx.staff.id }, action, target, reason, details });
 }
 
@@ -88,7 +94,10 @@ const REPRINT_WINDOW_MS = 60 * 60_000;
 export const consoleRouter = router({
   /** Attractions (for filters and the register-kiosk form). */
   attractions: requireRole("viewer").query(async ({ ctx }) => {
-    const rows = await ctx.services.db.attraction.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, currency: true, timezone: true } });
+    const rows = await ctx.services.db.attraction.findMany({
+      orderBy: { name: "asc" },
+      select: { id: true, name: true, currency: true, timezone: true },
+    });
     return rows;
   }),
 
@@ -102,21 +111,38 @@ export const consoleRouter = router({
       const created = dayRange(input.fromDay, input.toDay, zone);
       let before: Date | undefined;
       if (input.cursor) {
-        const c = await ctx.services.db.payment.findUnique({ where: { id: input.cursor }, select: { createdAt: true } });
+        const c = await ctx.services.db.payment.findUnique({
+          where: { id: input.cursor },
+          select: { createdAt: true },
+        });
         before = c?.createdAt;
       }
       const rows = await ctx.services.db.payment.findMany({
         where: {
           ...(input.states && input.states.length > 0 ? { state: { in: input.states } } : {}),
           ...(text
-            ? { OR: [{ id: { startsWith: text } }, { partnerTransId: { startsWith: text } }, { alipayTransId: { startsWith: text } }, { orderId: { startsWith: text } }] }
+            ? {
+                OR: [
+                  { id: { startsWith: text } },
+                  { partnerTransId: { startsWith: text } },
+                  { alipayTransId: { startsWith: text } },
+                  { orderId: { startsWith: text } },
+                ],
+              }
             : {}),
           createdAt: { ...created, ...(before ? { lt: created.lt && created.lt < before ? created.lt : before } : {}) },
-          order: { ...(input.kioskId ? { kioskId: input.kioskId } : {}), ...(input.attractionId ? { attractionId: input.attractionId } : {}) },
+          order: {
+            ...(input.kioskId ? { kioskId: input.kioskId } : {}),
+            ...(input.attractionId ? { attractionId: input.attractionId } : {}),
+          },
         },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit + 1,
-        include: { order: { select: { id: true, kioskId: true, attractionId: true, channel: true, refundedMinor: true, state: true } } },
+        include: {
+          order: {
+            select: { id: true, kioskId: true, attractionId: true, channel: true, refundedMinor: true, state: true },
+          },
+        },
       });
       const page = rows.slice(0, limit);
       return {
@@ -149,14 +175,26 @@ export const consoleRouter = router({
    * alone does not show it. Text matches the order id or the booking system's reference (prefix).
    */
   bookings: requireRole("viewer")
-    .input(z.strictObject({ text: z.string().trim().max(128).optional(), limit: z.number().int().min(1).max(200).optional() }))
+    .input(
+      z.strictObject({
+        text: z.string().trim().max(128).optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const text = input.text?.trim();
       const rows = await ctx.services.db.order.findMany({
-        where: { channel: "booking", ...(text ? { OR: [{ id: { startsWith: text } }, { externalRef: { startsWith: text } }] } : {}) },
+        where: {
+          channel: "booking",
+          ...(text ? { OR: [{ id: { startsWith: text } }, { externalRef: { startsWith: text } }] } : {}),
+        },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: input.limit ?? 20,
-        include: { apiClient: { select: { name: true } }, lines: { select: { quantity: true } }, _count: { select: { payments: true } } },
+        include: {
+          apiClient: { select: { name: true } },
+          lines: { select: { quantity: true } },
+          _count: { select: { payments: true } },
+        },
       });
       return rows.map((o) => ({
         id: o.id,
@@ -183,7 +221,9 @@ export const consoleRouter = router({
         ctx.services.money.refunds.listForPayment(input.paymentId, actor),
         ctx.services.money.orders.get(payment.orderId, actor),
       ]);
-      const kioskId = (await ctx.services.db.order.findUnique({ where: { id: payment.orderId }, select: { kioskId: true } }))?.kioskId ?? null;
+      const kioskId =
+        (await ctx.services.db.order.findUnique({ where: { id: payment.orderId }, select: { kioskId: true } }))
+          ?.kioskId ?? null;
       return { payment, events, refunds, order, kioskId };
     }),
 
@@ -196,15 +236,34 @@ export const consoleRouter = router({
       const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
       if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
       const actor = staffActor(ctx);
-      let answer: { status: string; reason?: string | undefined; alipayTransId?: string | undefined; amountMinor?: number | undefined; currency?: string | undefined };
+      let answer: {
+        status: string;
+        reason?: string | undefined;
+        alipayTransId?: string | undefined;
+        amountMinor?: number | undefined;
+        currency?: string | undefined;
+      };
       try {
         const r = await gatewayFor(ctx).query({ partnerTransId: row.partnerTransId, currency: row.currency });
-        answer = { status: r.status, ...("reason" in r ? { reason: r.reason } : {}), ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}), ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}) };
-        await ctx.services.money.payments.apply(row.id, { type: "query_result", result: r }, { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } });
+        answer = {
+          status: r.status,
+          ...("reason" in r ? { reason: r.reason } : {}),
+          ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
+          ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
+        };
+        await ctx.services.money.payments.apply(
+          row.id,
+          { type: "query_result", result: r },
+          { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } },
+        );
       } catch (error) {
         const e = describeGatewayError(error);
         answer = { status: "error", reason: `${e.name}: ${e.message}` };
-        await ctx.services.money.payments.apply(row.id, { type: "query_error", error: e }, { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } });
+        await ctx.services.money.payments.apply(
+          row.id,
+          { type: "query_error", error: e },
+          { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } },
+        );
       }
       await audit(ctx, "payment.query_now", { type: "payment", id: row.id }, input.reason, { answer });
       return { paymentId: row.id, answer, payment: await ctx.services.money.payments.get(row.id, actor) };
@@ -216,22 +275,40 @@ export const consoleRouter = router({
     .mutation(async ({ ctx, input }) => {
       const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
       if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
-      if (row.state !== "NEEDS_ATTENTION") throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
+      if (row.state !== "NEEDS_ATTENTION")
+        throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
       const actor = staffActor(ctx);
       let answer: { status: string; reason?: string | undefined; action?: string | undefined };
       try {
         const r = await gatewayFor(ctx).cancel({ partnerTransId: row.partnerTransId });
-        answer = { status: r.status, ...("reason" in r ? { reason: r.reason } : {}), ...("action" in r ? { action: r.action } : {}) };
+        answer = {
+          status: r.status,
+          ...("reason" in r ? { reason: r.reason } : {}),
+          ...("action" in r ? { action: r.action } : {}),
+        };
       } catch (error) {
         const e = describeGatewayError(error);
         answer = { status: "error", reason: `${e.name}: ${e.message}` };
       }
       const isCancelled = answer.status === "cancelled" || answer.status === "not_found";
       if (isCancelled) {
-        await ctx.services.money.payments.resolve({ paymentId: row.id, to: "CANCELLED", reason: `${input.reason} (Alipay cancel: ${answer.status}${answer.action ? `, ${answer.action}` : ""})`, actor });
+        await ctx.services.money.payments.resolve({
+          paymentId: row.id,
+          to: "CANCELLED",
+          reason: `${input.reason} (Alipay cancel: ${answer.status}${answer.action ? `, ${answer.action}` : ""})`,
+          actor,
+        });
       }
-      await audit(ctx, "payment.cancel_now", { type: "payment", id: row.id }, input.reason, { answer, isResolved: isCancelled });
-      return { paymentId: row.id, answer, isResolved: isCancelled, payment: await ctx.services.money.payments.get(row.id, actor) };
+      await audit(ctx, "payment.cancel_now", { type: "payment", id: row.id }, input.reason, {
+        answer,
+        isResolved: isCancelled,
+      });
+      return {
+        paymentId: row.id,
+        answer,
+        isResolved: isCancelled,
+        payment: await ctx.services.money.payments.get(row.id, actor),
+      };
     }),
 
   /**
@@ -244,27 +321,49 @@ export const consoleRouter = router({
     .mutation(async ({ ctx, input }) => {
       const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
       if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
-      if (row.state !== "NEEDS_ATTENTION") throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
+      if (row.state !== "NEEDS_ATTENTION")
+        throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
       const actor = staffActor(ctx);
       let trade;
       try {
         trade = await gatewayFor(ctx).query({ partnerTransId: row.partnerTransId, currency: row.currency });
       } catch (error) {
         const e = describeGatewayError(error);
-        throw new KioskError("PRECONDITION_FAILED", `Alipay did not confirm the trade (${e.message}); query again or cancel instead.`);
+        throw new KioskError(
+          "PRECONDITION_FAILED",
+          `Alipay did not confirm the trade (${e.message}); query again or cancel instead.`,
+        );
       }
       if (trade.status !== "paid") {
-        throw new KioskError("PRECONDITION_FAILED", `Alipay reports the trade as ${trade.status}; there is nothing to refund. Cancel it instead.`, { details: { status: trade.status } });
+        throw new KioskError(
+          "PRECONDITION_FAILED",
+          `Alipay reports the trade as ${trade.status}; there is nothing to refund. Cancel it instead.`,
+          { details: { status: trade.status } },
+        );
       }
-      await ctx.services.money.payments.apply(row.id, { type: "resolve", to: "PAID", reason: `${input.reason} (Alipay confirms paid; refunding)`, trade }, { actor });
+      await ctx.services.money.payments.apply(
+        row.id,
+        { type: "resolve", to: "PAID", reason: `${input.reason} (Alipay confirms paid; refunding)`, trade },
+        { actor },
+      );
       const r = await ctx.services.money.refunds.request({ paymentId: row.id, reason: input.reason, actor });
-      await audit(ctx, "payment.refund_now", { type: "payment", id: row.id }, input.reason, { refundId: r.refund.id, amountMinor: r.refund.amountMinor, refundState: r.refund.state });
+      await audit(ctx, "payment.refund_now", { type: "payment", id: row.id }, input.reason, {
+        refundId: r.refund.id,
+        amountMinor: r.refund.amountMinor,
+        refundState: r.refund.state,
+      });
       return { paymentId: row.id, refund: r.refund, paymentState: r.paymentState };
     }),
 
   /** A recorded decision without asking the gateway (e.g. after checking the merchant portal). */
   resolvePayment: requireRole("supervisor")
-    .input(z.strictObject({ paymentId: IdSchema, to: z.enum(["PAID", "FAILED", "CANCELLED", "REFUNDED"]), reason: ReasonSchema }))
+    .input(
+      z.strictObject({
+        paymentId: IdSchema,
+        to: z.enum(["PAID", "FAILED", "CANCELLED", "REFUNDED"]),
+        reason: ReasonSchema,
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const p = await ctx.services.money.payments.resolve({ ...input, actor: staffActor(ctx) });
       await audit(ctx, "payment.resolve", { type: "payment", id: input.paymentId }, input.reason, { to: input.to });
@@ -299,8 +398,17 @@ export const consoleRouter = router({
   runReconciliation: requireRole("supervisor")
     .input(z.strictObject({ day: DaySchema }))
     .mutation(async ({ ctx, input }) => {
-      const run = await ctx.services.money.reconciliation.run({ day: input.day, trigger: "manual", actor: staffActor(ctx) });
-      await audit(ctx, "reconciliation.run", { type: "reconciliation_run", id: run.id }, null, { day: input.day, state: run.state, differences: run.differenceCount, matched: run.matchedCount });
+      const run = await ctx.services.money.reconciliation.run({
+        day: input.day,
+        trigger: "manual",
+        actor: staffActor(ctx),
+      });
+      await audit(ctx, "reconciliation.run", { type: "reconciliation_run", id: run.id }, null, {
+        day: input.day,
+        state: run.state,
+        differences: run.differenceCount,
+        matched: run.matchedCount,
+      });
       return run;
     }),
 
@@ -308,7 +416,13 @@ export const consoleRouter = router({
     .input(z.strictObject({ differenceId: IdSchema, resolution: z.string().trim().min(3).max(1000) }))
     .mutation(async ({ ctx, input }) => {
       const d = await ctx.services.money.reconciliation.resolveDifference({ ...input, actor: staffActor(ctx) });
-      await audit(ctx, "reconciliation.resolve_difference", { type: "reconciliation_difference", id: d.id }, input.resolution, { runId: d.runId, kind: d.kind, partnerTransId: d.partnerTransId });
+      await audit(
+        ctx,
+        "reconciliation.resolve_difference",
+        { type: "reconciliation_difference", id: d.id },
+        input.resolution,
+        { runId: d.runId, kind: d.kind, partnerTransId: d.partnerTransId },
+      );
       return d;
     }),
 
@@ -320,14 +434,34 @@ export const consoleRouter = router({
     .query(async ({ ctx, input }) => {
       const q = input.query.trim();
       const db = ctx.services.db;
-      const payment = await db.payment.findFirst({ where: { OR: [{ id: q }, { partnerTransId: q }, { alipayTransId: q }] }, select: { orderId: true } });
-      const ticket = payment ? null : await db.ticket.findFirst({ where: { OR: [{ code: q }, { id: q }] }, select: { orderId: true, id: true } });
-      const orderId = payment?.orderId ?? ticket?.orderId ?? (await db.order.findUnique({ where: { id: q }, select: { id: true } }))?.id ?? null;
+      const payment = await db.payment.findFirst({
+        where: { OR: [{ id: q }, { partnerTransId: q }, { alipayTransId: q }] },
+        select: { orderId: true },
+      });
+      const ticket = payment
+        ? null
+        : await db.ticket.findFirst({ where: { OR: [{ code: q }, { id: q }] }, select: { orderId: true, id: true } });
+      const orderId =
+        payment?.orderId ??
+        ticket?.orderId ??
+        (await db.order.findUnique({ where: { id: q }, select: { id: true } }))?.id ??
+        null;
       if (!orderId) return { orderId: null, kioskId: null, tickets: [], payments: [] };
       const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { kioskId: true } });
       const tickets = await ctx.services.money.tickets.listForOrder(orderId, staffActor(ctx));
-      const payments = await db.payment.findMany({ where: { orderId }, orderBy: { createdAt: "desc" }, select: { id: true, state: true, amountMinor: true, currency: true, partnerTransId: true } });
-      return { orderId, kioskId: order.kioskId, tickets: ticket ? tickets.filter((t) => t.id === ticket.id).concat(tickets.filter((t) => t.id !== ticket.id)) : tickets, payments };
+      const payments = await db.payment.findMany({
+        where: { orderId },
+        orderBy: { createdAt: "desc" },
+        select: { id: true, state: true, amountMinor: true, currency: true, partnerTransId: true },
+      });
+      return {
+        orderId,
+        kioskId: order.kioskId,
+        tickets: ticket
+          ? tickets.filter((t) => t.id === ticket.id).concat(tickets.filter((t) => t.id !== ticket.id))
+          : tickets,
+        payments,
+      };
     }),
 
   /** Gate scan, audited: the first scan redeems, every later one answers "already used". */
@@ -338,10 +472,17 @@ export const consoleRouter = router({
       if (input.code.split(".").length !== 3) {
         result = { ok: false as const, reason: "invalid" as const, message: "Not a ticket code" };
       } else {
-        result = await ctx.services.money.tickets.redeem({ code: input.code, ...(input.gate ? { gate: input.gate } : {}), actor: staffActor(ctx) });
+        result = await ctx.services.money.tickets.redeem({
+          code: input.code,
+          ...(input.gate ? { gate: input.gate } : {}),
+          actor: staffActor(ctx),
+        });
       }
       const ticketId = "ticket" in result && result.ticket ? result.ticket.id : null;
-      await audit(ctx, "ticket.redeem", { type: "ticket", id: ticketId ?? "unknown" }, null, { outcome: result.ok ? "redeemed" : result.reason, gate: input.gate ?? null });
+      await audit(ctx, "ticket.redeem", { type: "ticket", id: ticketId ?? "unknown" }, null, {
+        outcome: result.ok ? "redeemed" : result.reason,
+        gate: input.gate ?? null,
+      });
       return result;
     }),
 
@@ -350,12 +491,20 @@ export const consoleRouter = router({
     .input(z.strictObject({ ticketId: IdSchema, kioskId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
       const db = ctx.services.db;
-      const ticket = await db.ticket.findUnique({ where: { id: input.ticketId }, include: { order: { select: { attractionId: true } } } });
+      const ticket = await db.ticket.findUnique({
+        where: { id: input.ticketId },
+        include: { order: { select: { attractionId: true } } },
+      });
       if (!ticket) throw new KioskError("NOT_FOUND", `Ticket ${input.ticketId} not found`);
-      if (ticket.state === "void") throw new KioskError("CONFLICT", `Ticket ${ticket.id} is void and cannot be reprinted`);
-      const kiosk = await db.kiosk.findUnique({ where: { id: input.kioskId }, select: { id: true, attractionId: true } });
+      if (ticket.state === "void")
+        throw new KioskError("CONFLICT", `Ticket ${ticket.id} is void and cannot be reprinted`);
+      const kiosk = await db.kiosk.findUnique({
+        where: { id: input.kioskId },
+        select: { id: true, attractionId: true },
+      });
       if (!kiosk) throw new KioskError("NOT_FOUND", `Kiosk ${input.kioskId} is not registered`);
-      if (kiosk.attractionId !== ticket.order.attractionId) throw new KioskError("BAD_REQUEST", "That kiosk belongs to another attraction");
+      if (kiosk.attractionId !== ticket.order.attractionId)
+        throw new KioskError("BAD_REQUEST", "That kiosk belongs to another attraction");
       const auditId = await ctx.services.audit.record({
         actor: { type: "staff", id: ctx.staff.id },
         action: REPRINT_REQUESTED,
@@ -373,15 +522,33 @@ export const consoleRouter = router({
     .query(async ({ ctx, input }) => {
       const db = ctx.services.db;
       const since = new Date(ctx.clock.now().getTime() - 24 * REPRINT_WINDOW_MS);
-      const requested = await db.auditLog.findMany({ where: { action: REPRINT_REQUESTED, createdAt: { gte: since } }, orderBy: { id: "desc" }, take: 100 });
-      const reported = await db.auditLog.findMany({ where: { action: REPRINT_REPORTED, createdAt: { gte: since } }, orderBy: { id: "desc" }, take: 200 });
+      const requested = await db.auditLog.findMany({
+        where: { action: REPRINT_REQUESTED, createdAt: { gte: since } },
+        orderBy: { id: "desc" },
+        take: 100,
+      });
+      const reported = await db.auditLog.findMany({
+        where: { action: REPRINT_REPORTED, createdAt: { gte: since } },
+        orderBy: { id: "desc" },
+        take: 200,
+      });
       const outcome = new Map(reported.map((r) => [r.targetId, r]));
       return requested
         .map((r) => {
           const details = JSON.parse(r.details) as { ticketId?: string };
           const rep = outcome.get(String(r.id));
           const repDetails = rep ? (JSON.parse(rep.details) as { outcome?: string; error?: string }) : null;
-          return { requestId: String(r.id), kioskId: r.targetId, ticketId: details.ticketId ?? null, requestedBy: r.actorId, requestedAt: r.createdAt, reason: r.reason, outcome: repDetails?.outcome ?? "pending", error: repDetails?.error ?? null, reportedAt: rep?.createdAt ?? null };
+          return {
+            requestId: String(r.id),
+            kioskId: r.targetId,
+            ticketId: details.ticketId ?? null,
+            requestedBy: r.actorId,
+            requestedAt: r.createdAt,
+            reason: r.reason,
+            outcome: repDetails?.outcome ?? "pending",
+            error: repDetails?.error ?? null,
+            reportedAt: rep?.createdAt ?? null,
+          };
         })
         .filter((r) => !input?.ticketId || r.ticketId === input.ticketId);
     }),
@@ -390,9 +557,15 @@ export const consoleRouter = router({
   kioskReprints: kioskProcedure.query(async ({ ctx }) => {
     const db = ctx.services.db;
     const since = new Date(ctx.clock.now().getTime() - REPRINT_WINDOW_MS);
-    const requested = await db.auditLog.findMany({ where: { action: REPRINT_REQUESTED, targetType: "kiosk", targetId: ctx.kiosk.id, createdAt: { gte: since } }, orderBy: { id: "asc" } });
+    const requested = await db.auditLog.findMany({
+      where: { action: REPRINT_REQUESTED, targetType: "kiosk", targetId: ctx.kiosk.id, createdAt: { gte: since } },
+      orderBy: { id: "asc" },
+    });
     if (requested.length === 0) return [];
-    const reported = await db.auditLog.findMany({ where: { action: REPRINT_REPORTED, targetId: { in: requested.map((r) => String(r.id)) } }, select: { targetId: true } });
+    const reported = await db.auditLog.findMany({
+      where: { action: REPRINT_REPORTED, targetId: { in: requested.map((r) => String(r.id)) } },
+      select: { targetId: true },
+    });
     const done = new Set(reported.map((r) => r.targetId));
     const out = [];
     for (const r of requested) {
@@ -407,10 +580,17 @@ export const consoleRouter = router({
 
   /** Kiosk side: the bridge printed the reprint, or could not. */
   kioskReprintReport: kioskProcedure
-    .input(z.strictObject({ requestId: z.string().regex(/^\d{1,18}$/), outcome: z.enum(["printed", "failed"]), error: z.string().max(200).optional() }))
+    .input(
+      z.strictObject({
+        requestId: z.string().regex(/^\d{1,18}$/),
+        outcome: z.enum(["printed", "failed"]),
+        error: z.string().max(200).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const req = await ctx.services.db.auditLog.findUnique({ where: { id: Number(input.requestId) } });
-      if (!req || req.action !== REPRINT_REQUESTED || req.targetId !== ctx.kiosk.id) throw new KioskError("NOT_FOUND", `Reprint request ${input.requestId} not found`);
+      if (!req || req.action !== REPRINT_REQUESTED || req.targetId !== ctx.kiosk.id)
+        throw new KioskError("NOT_FOUND", `Reprint request ${input.requestId} not found`);
       await ctx.services.audit.record({
         actor: { type: "kiosk", id: ctx.kiosk.id },
         action: REPRINT_REPORTED,
@@ -432,19 +612,49 @@ export const consoleRouter = router({
       const zone = zoneOf(input.zone);
       if (input.toDay < input.fromDay) throw new KioskError("BAD_REQUEST", "The period ends before it starts");
       const range = dayRange(input.fromDay, input.toDay, zone);
-      if (range.lt && range.gte && range.lt.getTime() - range.gte.getTime() > 367 * 86_400_000) throw new KioskError("BAD_REQUEST", "Choose at most a year");
+      if (range.lt && range.gte && range.lt.getTime() - range.gte.getTime() > 367 * 86_400_000)
+        throw new KioskError("BAD_REQUEST", "Choose at most a year");
       const db = ctx.services.db;
       const payments = await db.payment.findMany({
-        where: { state: { in: PAID_LIKE }, paidAt: range, ...(input.attractionId ? { order: { attractionId: input.attractionId } } : {}) },
-        select: { amountMinor: true, currency: true, paidAt: true, order: { select: { kioskId: true, channel: true, lines: { select: { ticketTypeId: true, quantity: true, lineTotalMinor: true, ticketType: { select: { name: true, code: true } } } } } } },
+        where: {
+          state: { in: PAID_LIKE },
+          paidAt: range,
+          ...(input.attractionId ? { order: { attractionId: input.attractionId } } : {}),
+        },
+        select: {
+          amountMinor: true,
+          currency: true,
+          paidAt: true,
+          order: {
+            select: {
+              kioskId: true,
+              channel: true,
+              lines: {
+                select: {
+                  ticketTypeId: true,
+                  quantity: true,
+                  lineTotalMinor: true,
+                  ticketType: { select: { name: true, code: true } },
+                },
+              },
+            },
+          },
+        },
       });
       const refunds = await db.refund.findMany({
-        where: { state: "succeeded", completedAt: range, ...(input.attractionId ? { payment: { order: { attractionId: input.attractionId } } } : {}) },
+        where: {
+          state: "succeeded",
+          completedAt: range,
+          ...(input.attractionId ? { payment: { order: { attractionId: input.attractionId } } } : {}),
+        },
         select: { amountMinor: true, payment: { select: { currency: true } } },
       });
       const kiosks = await db.kiosk.findMany({ select: { id: true, name: true } });
       const kioskName = new Map(kiosks.map((k) => [k.id, k.name]));
-      const byType = new Map<string, { ticketTypeId: string; name: string; code: string; tickets: number; amountMinor: number }>();
+      const byType = new Map<
+        string,
+        { ticketTypeId: string; name: string; code: string; tickets: number; amountMinor: number }
+      >();
       const byKiosk = new Map<string, { kioskId: string | null; name: string; orders: number; amountMinor: number }>();
       const byHour = Array.from({ length: 24 }, (_, hour) => ({ hour, orders: 0, amountMinor: 0 }));
       const byDay = new Map<string, { day: string; orders: number; amountMinor: number }>();
@@ -455,14 +665,25 @@ export const consoleRouter = router({
         currencies.add(p.currency);
         totalMinor += p.amountMinor;
         for (const l of p.order.lines) {
-          const t = byType.get(l.ticketTypeId) ?? { ticketTypeId: l.ticketTypeId, name: l.ticketType.name, code: l.ticketType.code, tickets: 0, amountMinor: 0 };
+          const t = byType.get(l.ticketTypeId) ?? {
+            ticketTypeId: l.ticketTypeId,
+            name: l.ticketType.name,
+            code: l.ticketType.code,
+            tickets: 0,
+            amountMinor: 0,
+          };
           t.tickets += l.quantity;
           t.amountMinor += l.lineTotalMinor;
           tickets += l.quantity;
           byType.set(l.ticketTypeId, t);
         }
         const kKey = p.order.kioskId ?? `channel:${p.order.channel}`;
-        const k = byKiosk.get(kKey) ?? { kioskId: p.order.kioskId, name: p.order.kioskId ? (kioskName.get(p.order.kioskId) ?? p.order.kioskId) : `(${p.order.channel})`, orders: 0, amountMinor: 0 };
+        const k = byKiosk.get(kKey) ?? {
+          kioskId: p.order.kioskId,
+          name: p.order.kioskId ? (kioskName.get(p.order.kioskId) ?? p.order.kioskId) : `(${p.order.channel})`,
+          orders: 0,
+          amountMinor: 0,
+        };
         k.orders += 1;
         k.amountMinor += p.amountMinor;
         byKiosk.set(kKey, k);
@@ -484,7 +705,12 @@ export const consoleRouter = router({
         fromDay: input.fromDay,
         toDay: input.toDay,
         zone,
-        currency: currencies.size === 1 ? [...currencies][0]! : currencies.size === 0 ? (refunds[0]?.payment.currency ?? "CNY") : "MIXED",
+        currency:
+          currencies.size === 1
+            ? [...currencies][0]!
+            : currencies.size === 0
+              ? (refunds[0]?.payment.currency ?? "CNY")
+              : "MIXED",
         orders: payments.length,
         tickets,
         totalMinor,

@@ -26,7 +26,12 @@ export const counterRouter = router({
     .input(CreateCounterSchema)
     .mutation(async ({ ctx, input }) => {
       const counter = await ctx.services.money.counter.createCounter(input);
-      await ctx.services.audit.record({ actor: { type: "staff", id: ctx.staff.id }, action: "counter.created", target: { type: "counter", id: counter.id }, details: { name: counter.name, attractionId: counter.attractionId } });
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "counter.created",
+        target: { type: "counter", id: counter.id },
+        details: { name: counter.name, attractionId: counter.attractionId },
+      });
       return counter;
     }),
 
@@ -46,7 +51,12 @@ export const counterRouter = router({
     .input(z.strictObject({ counterId: IdSchema }))
     .mutation(async ({ ctx, input }) => {
       const shift = await ctx.services.money.counter.openShift({ counterId: input.counterId, actor: staffActor(ctx) });
-      await ctx.services.audit.record({ actor: { type: "staff", id: ctx.staff.id }, action: "shift.opened", target: { type: "shift", id: shift.id }, details: { counterId: shift.counter.id, counterName: shift.counter.name } });
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "shift.opened",
+        target: { type: "shift", id: shift.id },
+        details: { counterId: shift.counter.id, counterName: shift.counter.name },
+      });
       return shift;
     }),
 
@@ -56,20 +66,39 @@ export const counterRouter = router({
 
   /** A cashier's own shifts; supervisors see everyone's. */
   shifts: requireRole("cashier")
-    .input(z.strictObject({ staffUserId: IdSchema.optional(), limit: z.number().int().min(1).max(100).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.money.counter.listShifts({ actor: staffActor(ctx), ...(input?.staffUserId ? { staffUserId: input.staffUserId } : {}), ...(input?.limit ? { limit: input.limit } : {}) })),
+    .input(
+      z
+        .strictObject({ staffUserId: IdSchema.optional(), limit: z.number().int().min(1).max(100).optional() })
+        .optional(),
+    )
+    .query(({ ctx, input }) =>
+      ctx.services.money.counter.listShifts({
+        actor: staffActor(ctx),
+        ...(input?.staffUserId ? { staffUserId: input.staffUserId } : {}),
+        ...(input?.limit ? { limit: input.limit } : {}),
+      }),
+    ),
 
   /** Totals from the ledger against the gateway's answer for every trade; the closed shift never changes again. */
   closeShift: requireRole("cashier")
     .input(z.strictObject({ shiftId: IdSchema, note: z.string().trim().max(500).optional() }))
     .mutation(async ({ ctx, input }) => {
-      const shift = await ctx.services.money.counter.closeShift({ shiftId: input.shiftId, actor: staffActor(ctx), ...(input.note ? { note: input.note } : {}) });
+      const shift = await ctx.services.money.counter.closeShift({
+        shiftId: input.shiftId,
+        actor: staffActor(ctx),
+        ...(input.note ? { note: input.note } : {}),
+      });
       await ctx.services.audit.record({
         actor: { type: "staff", id: ctx.staff.id },
         action: "shift.closed",
         target: { type: "shift", id: shift.id },
         reason: input.note ?? null,
-        details: { ...shift.totals, gatewayNetMinor: shift.gatewayNetMinor, differenceCount: shift.differences.length, currency: shift.currency },
+        details: {
+          ...shift.totals,
+          gatewayNetMinor: shift.gatewayNetMinor,
+          differenceCount: shift.differences.length,
+          currency: shift.currency,
+        },
       });
       return shift;
     }),

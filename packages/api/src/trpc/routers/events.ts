@@ -46,14 +46,34 @@ export const eventsRouter = router({
   subscribe: apiClientProcedure("events:read")
     .input(EventsSubscribeSchema)
     .subscription(async function* ({ ctx, input, signal }) {
-      const stream = ctx.services.events.stream({ attractionId: ctx.apiClient.attractionId, types: input?.types, afterId: input?.lastEventId ?? null, signal });
+      const stream = ctx.services.events.stream({
+        attractionId: ctx.apiClient.attractionId,
+        types: input?.types,
+        afterId: input?.lastEventId ?? null,
+        signal,
+      });
       for await (const event of stream) yield tracked(event.id, event);
     }),
 
   /** The same events by polling: a page after `afterId`, oldest first, with the next cursor. */
   list: apiClientProcedure("events:read")
-    .meta({ openapi: { method: "GET", path: "/events", tags: ["events"], protect: true, summary: "Sales and redemption events after a cursor" } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/events",
+        tags: ["events"],
+        protect: true,
+        summary: "Sales and redemption events after a cursor",
+      },
+    })
     .input(EventsListSchema)
     .output(EventsPageSchema)
-    .query(({ ctx, input }) => ctx.services.events.readAfter({ afterId: input.afterId, attractionId: ctx.apiClient.attractionId, types: input.types, limit: input.limit ?? 100 })),
+    .query(({ ctx, input }) =>
+      ctx.services.events.readAfter({
+        afterId: input.afterId,
+        attractionId: ctx.apiClient.attractionId,
+        types: input.types,
+        limit: input.limit ?? 100,
+      }),
+    ),
 });

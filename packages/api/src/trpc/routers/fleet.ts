@@ -27,12 +27,21 @@ export const fleetRouter = router({
   // ------------------------------------------------------------ kiosk side
 
   /** Every ~15 s: device status; answers whether the kiosk may sell. Allowed out of service. */
-  heartbeat: kioskProcedure.input(HeartbeatSchema).mutation(({ ctx, input }) => ctx.services.fleet.heartbeat(ctx.kiosk.id, input)),
+  heartbeat: kioskProcedure
+    .input(HeartbeatSchema)
+    .mutation(({ ctx, input }) => ctx.services.fleet.heartbeat(ctx.kiosk.id, input)),
 
   /** Am I in service? (and the rest of what staff see about me). */
   status: kioskProcedure.query(async ({ ctx }) => {
     const k = await ctx.services.fleet.status(ctx.kiosk.id);
-    return { kioskId: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService, outOfServiceReason: k.outOfServiceReason, serverTime: ctx.clock.now() };
+    return {
+      kioskId: k.id,
+      attractionId: k.attractionId,
+      name: k.name,
+      isInService: k.isInService,
+      outOfServiceReason: k.outOfServiceReason,
+      serverTime: ctx.clock.now(),
+    };
   }),
 
   /**
@@ -40,11 +49,15 @@ export const fleetRouter = router({
    * after the device credential authenticated: never in the page's HTML or URL. A POST
    * (mutation), so no cache or access log holds it.
    */
-  bridgeToken: kioskProcedure.mutation(async ({ ctx }) => ({ token: await ctx.services.bridgeTokens.ensure("kiosk", ctx.kiosk.id, { type: "kiosk", id: ctx.kiosk.id }) })),
+  bridgeToken: kioskProcedure.mutation(async ({ ctx }) => ({
+    token: await ctx.services.bridgeTokens.ensure("kiosk", ctx.kiosk.id, { type: "kiosk", id: ctx.kiosk.id }),
+  })),
 
   // ------------------------------------------------------------ staff side
 
-  list: staffProcedure.input(FleetFilterSchema).query(({ ctx, input }) => ctx.services.fleet.list({ attractionId: input?.attractionId })),
+  list: staffProcedure
+    .input(FleetFilterSchema)
+    .query(({ ctx, input }) => ctx.services.fleet.list({ attractionId: input?.attractionId })),
 
   /** The fleet, now and after every change (heartbeat, service change, pairing, sale), at least every 5 s. */
   live: staffProcedure.input(FleetFilterSchema).subscription(async function* ({ ctx, input, signal }) {
@@ -63,7 +76,9 @@ export const fleetRouter = router({
   /** A one-time code (shown once) that the kiosk exchanges for its credential via auth.pairKiosk. */
   issuePairingCode: requireRole("supervisor")
     .input(z.strictObject({ kioskId: KioskIdSchema }))
-    .mutation(({ ctx, input }) => ctx.services.fleet.issuePairingCode(input.kioskId, { type: "staff", id: ctx.staff.id })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.fleet.issuePairingCode(input.kioskId, { type: "staff", id: ctx.staff.id }),
+    ),
 
   /**
    * Issues a new bridge token for a kiosk or counter (the old one is replaced). Shown once,
@@ -72,7 +87,9 @@ export const fleetRouter = router({
    */
   rotateBridgeToken: requireRole("admin")
     .input(z.strictObject({ device: z.enum(["kiosk", "counter"]), id: KioskIdSchema }))
-    .mutation(({ ctx, input }) => ctx.services.bridgeTokens.issue(input.device, input.id, { type: "staff", id: ctx.staff.id })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.bridgeTokens.issue(input.device, input.id, { type: "staff", id: ctx.staff.id }),
+    ),
 
   /** Take a kiosk out of service (it keeps heartbeating but cannot sell) or back into service. */
   setInService: requireRole("cashier")

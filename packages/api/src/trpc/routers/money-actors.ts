@@ -6,7 +6,9 @@ export function kioskActor(ctx: { kiosk: { id: string; attractionId: string } })
   return { type: "kiosk", id: ctx.kiosk.id, attractionId: ctx.kiosk.attractionId };
 }
 
-export function staffActor(ctx: { staff: { id: string; role: "admin" | "supervisor" | "cashier" | "viewer" } }): Extract<Actor, { type: "staff" }> {
+export function staffActor(ctx: {
+  staff: { id: string; role: "admin" | "supervisor" | "cashier" | "viewer" };
+}): Extract<Actor, { type: "staff" }> {
   return { type: "staff", id: ctx.staff.id, role: ctx.staff.role };
 }
 
@@ -19,4 +21,3 @@ export function sellerActor(ctx: { seller: Seller }): Actor {
   const { seller } = ctx;
   return seller.type === "kiosk" ? kioskActor(seller) : staffActor(seller);
 }
-

@@ -23,11 +23,14 @@ export const orderRouter = router({
   create: sellingSellerProcedure.input(CreateOrderSchema).mutation(({ ctx, input }) => {
     const { seller } = ctx;
     const locale = input.locale ? { locale: input.locale } : {};
-    if (seller.type === "staff") return ctx.services.money.counter.createOrder({ actor: staffActor(seller), lines: input.lines, ...locale });
+    if (seller.type === "staff")
+      return ctx.services.money.counter.createOrder({ actor: staffActor(seller), lines: input.lines, ...locale });
     return ctx.services.money.orders.create({ actor: kioskActor(seller), lines: input.lines, ...locale });
   }),
 
-  get: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, sellerActor(ctx))),
+  get: sellerProcedure
+    .input(z.strictObject({ orderId: IdSchema }))
+    .query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, sellerActor(ctx))),
 
   /** Gives the places back; refused while a payment is under way. A cashier cancels only orders of their own open shift. */
   cancel: sellerProcedure.input(z.strictObject({ orderId: IdSchema })).mutation(async ({ ctx, input }) => {
@@ -36,5 +39,7 @@ export const orderRouter = router({
     return ctx.services.money.orders.cancel(input.orderId, actor);
   }),
 
-  byId: requireRole("viewer").input(z.strictObject({ orderId: IdSchema })).query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, staffActor(ctx))),
+  byId: requireRole("viewer")
+    .input(z.strictObject({ orderId: IdSchema }))
+    .query(({ ctx, input }) => ctx.services.money.orders.get(input.orderId, staffActor(ctx))),
 });

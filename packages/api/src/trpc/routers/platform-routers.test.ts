@@ -1,10 +1,27 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createHarness, ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, DEMO_KIOSK_ID, DEMO_PAIRING_CODE, OTHER_ATTRACTION, providersFor, type Harness } from "../../__tests__/platform-harness.ts";
+import {
+  createHarness,
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  ATTRACTION,
+  DEMO_KIOSK_ID,
+  DEMO_PAIRING_CODE,
+  OTHER_ATTRACTION,
+  providersFor,
+  type Harness,
+} from "../../__tests__/platform-harness.ts";
 import { SESSION_COOKIE } from "../../auth/tokens.ts";
 import { createContextInner } from "../context.ts";
-import { apiClientProcedure, createCallerFactory, IdempotencyKeySchema, idempotent, router, sellingKioskProcedure } from "../init.ts";
+import {
+  apiClientProcedure,
+  createCallerFactory,
+  IdempotencyKeySchema,
+  idempotent,
+  router,
+  sellingKioskProcedure,
+} from "../init.ts";
 import { appRouter } from "../root.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -26,7 +43,15 @@ const HEARTBEAT = {
   bridgeVersion: "0.9.0",
   devices: {
     scanner: { kind: "virtual" as const, connected: true, armed: false, droppedScans: 0 },
-    printer: { kind: "virtual" as const, connected: true, online: true, paper: "near_end" as const, coverOpen: false, error: false, queuedJobs: 0 },
+    printer: {
+      kind: "virtual" as const,
+      connected: true,
+      online: true,
+      paper: "near_end" as const,
+      coverOpen: false,
+      error: false,
+      queuedJobs: 0,
+    },
   },
 };
 
@@ -51,14 +76,21 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const token = decodeURIComponent(cookie!.split(";")[0]!.slice(SESSION_COOKIE.length + 1));
       const me = await h.caller({ sessionToken: token }).auth.me();
       expect(me.staff.email).toBe(ADMIN_EMAIL);
-      const row = await h.services.db.staffSession.findFirst({ where: { userId: r.staff.id }, orderBy: { createdAt: "desc" } });
+      const row = await h.services.db.staffSession.findFirst({
+        where: { userId: r.staff.id },
+        orderBy: { createdAt: "desc" },
+      });
       expect(row?.tokenHash).not.toContain(token);
     });
 
     it("refuses a wrong password and an unknown e-mail with the same UNAUTHORIZED, and audits both", async () => {
       const before = await h.services.db.auditLog.count({ where: { action: "auth.login_failed" } });
-      expect(await codeOf(h.caller({ ip: "192.0.2.11" }).auth.login({ email: ADMIN_EMAIL, password: "wrong password" }))).toBe("UNAUTHORIZED");
-      expect(await codeOf(h.caller({ ip: "192.0.2.11" }).auth.login({ email: "nobody@example.com", password: "x" }))).toBe("UNAUTHORIZED");
+      expect(
+        await codeOf(h.caller({ ip: "192.0.2.11" }).auth.login({ email: ADMIN_EMAIL, password: "wrong password" })),
+      ).toBe("UNAUTHORIZED");
+      expect(
+        await codeOf(h.caller({ ip: "192.0.2.11" }).auth.login({ email: "nobody@example.com", password: "x" })),
+      ).toBe("UNAUTHORIZED");
       expect(await h.services.db.auditLog.count({ where: { action: "auth.login_failed" } })).toBe(before + 2);
     });
 
@@ -91,9 +123,13 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
     it("ends every session of a deactivated user, and refuses their sign-in", async () => {
       const admin = await h.staffSession("admin");
       const cashier = await h.staffSession("cashier");
-      await h.caller({ sessionToken: admin.token }).staff.deactivateUser({ userId: cashier.id, reason: "left the company" });
+      await h
+        .caller({ sessionToken: admin.token })
+        .staff.deactivateUser({ userId: cashier.id, reason: "left the company" });
       expect(await codeOf(h.caller({ sessionToken: cashier.token }).auth.me())).toBe("UNAUTHORIZED");
-      const entry = await h.services.db.auditLog.findFirst({ where: { action: "staff.deactivate", targetId: cashier.id } });
+      const entry = await h.services.db.auditLog.findFirst({
+        where: { action: "staff.deactivate", targetId: cashier.id },
+      });
       expect(entry).toMatchObject({ actorType: "staff", actorId: admin.id, reason: "left the company" });
     });
 
@@ -105,19 +141,34 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
 
   describe("roles", () => {
     /** Every mutation a staff member could call, from the whole app router (money path included). */
-    const allStaffMutations = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { auth?: string; minRole?: string } } }>).filter(
-      ([, p]) => p._def.type === "mutation" && p._def.meta?.auth === "staff",
-    );
+    const allStaffMutations = Object.entries(
+      appRouter._def.procedures as unknown as Record<
+        string,
+        { _def: { type: string; meta?: { auth?: string; minRole?: string } } }
+      >,
+    ).filter(([, p]) => p._def.type === "mutation" && p._def.meta?.auth === "staff");
     // The one staff mutation a viewer may make: changing their own password.
     const VIEWER_MUTATIONS = ["auth.changePassword"];
     const staffMutations = allStaffMutations.filter(([path]) => !VIEWER_MUTATIONS.includes(path));
 
     it("allows a viewer no staff mutation but changing their own password", () => {
-      expect(allStaffMutations.filter(([, p]) => (p._def.meta?.minRole ?? "viewer") === "viewer").map(([path]) => path)).toEqual(VIEWER_MUTATIONS);
+      expect(
+        allStaffMutations.filter(([, p]) => (p._def.meta?.minRole ?? "viewer") === "viewer").map(([path]) => path),
+      ).toEqual(VIEWER_MUTATIONS);
     });
 
     it("finds the staff mutations to check", () => {
-      expect(staffMutations.map(([path]) => path)).toEqual(expect.arrayContaining(["fleet.register", "fleet.issuePairingCode", "fleet.setInService", "staff.createUser", "staff.deactivateUser", "staff.createApiKey", "staff.revokeApiKey"]));
+      expect(staffMutations.map(([path]) => path)).toEqual(
+        expect.arrayContaining([
+          "fleet.register",
+          "fleet.issuePairingCode",
+          "fleet.setInService",
+          "staff.createUser",
+          "staff.deactivateUser",
+          "staff.createApiKey",
+          "staff.revokeApiKey",
+        ]),
+      );
     });
 
     it("refuses a viewer every staff mutation with FORBIDDEN, before reading the input, and changes nothing", async () => {
@@ -126,7 +177,9 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const auditBefore = await h.services.db.auditLog.count();
       const kiosksBefore = await h.services.db.kiosk.count();
       for (const [path] of staffMutations) {
-        const result = await codeOf(appRouter.createCaller(ctx)[path.split(".")[0] as "fleet"][path.split(".")[1] as "register"]({} as never));
+        const result = await codeOf(
+          appRouter.createCaller(ctx)[path.split(".")[0] as "fleet"][path.split(".")[1] as "register"]({} as never),
+        );
         expect({ path, result }).toEqual({ path, result: "FORBIDDEN" });
       }
       expect(await h.services.db.kiosk.count()).toBe(kiosksBefore);
@@ -143,9 +196,21 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
     it("orders roles viewer < cashier < supervisor < admin", async () => {
       const cashier = await h.staffSession("cashier");
       const supervisor = await h.staffSession("supervisor");
-      expect(await codeOf(h.caller({ sessionToken: cashier.token }).fleet.register({ attractionId: ATTRACTION, name: "x" }))).toBe("FORBIDDEN");
-      expect(await codeOf(h.caller({ sessionToken: supervisor.token }).fleet.register({ attractionId: ATTRACTION, name: "Gate kiosk" }))).toBe("OK");
-      expect(await codeOf(h.caller({ sessionToken: supervisor.token }).staff.createUser({ email: "a@b.cd", name: "n", password: "0123456789abc", role: "viewer" }))).toBe("FORBIDDEN");
+      expect(
+        await codeOf(h.caller({ sessionToken: cashier.token }).fleet.register({ attractionId: ATTRACTION, name: "x" })),
+      ).toBe("FORBIDDEN");
+      expect(
+        await codeOf(
+          h.caller({ sessionToken: supervisor.token }).fleet.register({ attractionId: ATTRACTION, name: "Gate kiosk" }),
+        ),
+      ).toBe("OK");
+      expect(
+        await codeOf(
+          h
+            .caller({ sessionToken: supervisor.token })
+            .staff.createUser({ email: "a@b.cd", name: "n", password: "0123456789abc", role: "viewer" }),
+        ),
+      ).toBe("FORBIDDEN");
     });
   });
 
@@ -159,7 +224,9 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
 
     it("pairs once: the seeded code gives a kdc_ credential, and a second use fails", async () => {
       expect(credential).toMatch(/^kdc_/);
-      expect(await codeOf(h.caller({ ip: "198.51.100.1" }).auth.pairKiosk({ code: DEMO_PAIRING_CODE }))).toBe("UNAUTHORIZED");
+      expect(await codeOf(h.caller({ ip: "198.51.100.1" }).auth.pairKiosk({ code: DEMO_PAIRING_CODE }))).toBe(
+        "UNAUTHORIZED",
+      );
       const status = await h.caller({ kioskCredential: credential }).fleet.status();
       expect(status).toMatchObject({ kioskId: DEMO_KIOSK_ID, attractionId: ATTRACTION, isInService: true });
     });
@@ -169,7 +236,9 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const { id } = await staff.fleet.register({ attractionId: ATTRACTION, name: "Exit kiosk", location: "Level 2" });
       const first = await staff.fleet.issuePairingCode({ kioskId: id });
       expect(first.code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-      const paired = await h.caller({ ip: "198.51.100.2" }).auth.pairKiosk({ code: first.code.toLowerCase().replace("-", " ") });
+      const paired = await h
+        .caller({ ip: "198.51.100.2" })
+        .auth.pairKiosk({ code: first.code.toLowerCase().replace("-", " ") });
       expect(paired.kiosk.id).toBe(id);
       const second = await staff.fleet.issuePairingCode({ kioskId: id });
       const repaired = await h.caller({ ip: "198.51.100.2" }).auth.pairKiosk({ code: second.code });
@@ -194,7 +263,13 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       expect(beat.isInService).toBe(true);
       const fleet = await h.caller({ sessionToken: admin.token }).fleet.list({ attractionId: ATTRACTION });
       const k = fleet.find((x) => x.id === DEMO_KIOSK_ID)!;
-      expect(k).toMatchObject({ isOnline: true, isPaired: true, appVersion: "1.2.3", bridgeVersion: "0.9.0", alerts: ["paper_near_end"] });
+      expect(k).toMatchObject({
+        isOnline: true,
+        isPaired: true,
+        appVersion: "1.2.3",
+        bridgeVersion: "0.9.0",
+        alerts: ["paper_near_end"],
+      });
       expect(k.deviceStatus?.devices?.printer.paper).toBe("near_end");
       expect(h.services.metrics.kioskHeartbeatsTotal.get({ kiosk: DEMO_KIOSK_ID })).toBeGreaterThan(0);
       h.clock.advance(61_000);
@@ -205,19 +280,28 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
     it("takes a kiosk out of service with a reason: it still heartbeats and reads, cannot sell, and comes back", async () => {
       const cashier = await h.staffSession("cashier");
       const staff = h.caller({ sessionToken: cashier.token });
-      const out = await staff.fleet.setInService({ kioskId: DEMO_KIOSK_ID, isInService: false, reason: "printer jammed" });
+      const out = await staff.fleet.setInService({
+        kioskId: DEMO_KIOSK_ID,
+        isInService: false,
+        reason: "printer jammed",
+      });
       expect(out).toMatchObject({ isInService: false, outOfServiceReason: "printer jammed" });
       const kiosk = h.caller({ kioskCredential: credential });
       expect((await kiosk.fleet.heartbeat(HEARTBEAT)).isInService).toBe(false);
       expect(await kiosk.fleet.status()).toMatchObject({ isInService: false, outOfServiceReason: "printer jammed" });
 
       const sellRouter = router({ sell: sellingKioskProcedure.mutation(({ ctx }) => ctx.kiosk.id) });
-      const sell = () => createCallerFactory(sellRouter)(createContextInner({ services: h.services, auth: { kioskCredential: credential } })).sell();
+      const sell = () =>
+        createCallerFactory(sellRouter)(
+          createContextInner({ services: h.services, auth: { kioskCredential: credential } }),
+        ).sell();
       expect(await codeOf(sell())).toBe("PRECONDITION_FAILED");
 
       await staff.fleet.setInService({ kioskId: DEMO_KIOSK_ID, isInService: true, reason: "paper replaced" });
       expect(await sell()).toBe(DEMO_KIOSK_ID);
-      const audit = await h.caller({ sessionToken: admin.token }).staff.auditLog({ targetId: DEMO_KIOSK_ID, action: "kiosk." });
+      const audit = await h
+        .caller({ sessionToken: admin.token })
+        .staff.auditLog({ targetId: DEMO_KIOSK_ID, action: "kiosk." });
       expect(audit.entries.map((e) => [e.action, e.reason, e.actorId])).toEqual(
         expect.arrayContaining([
           ["kiosk.take_out_of_service", "printer jammed", cashier.id],
@@ -234,7 +318,9 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const next = it.next();
       await h.caller({ kioskCredential: credential }).fleet.heartbeat({ ...HEARTBEAT, appVersion: "1.2.4" });
       const second = await next;
-      expect((second.value as { id: string; appVersion: string }[]).find((k) => k.id === DEMO_KIOSK_ID)?.appVersion).toBe("1.2.4");
+      expect(
+        (second.value as { id: string; appVersion: string }[]).find((k) => k.id === DEMO_KIOSK_ID)?.appVersion,
+      ).toBe("1.2.4");
       await it.return?.(undefined);
     });
 
@@ -276,7 +362,11 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const admin = await h.staffSession("admin");
       const staff = h.caller({ sessionToken: admin.token });
       expect(await codeOf(staff.fleet.issuePairingCode({ kioskId: "kio_nope" }))).toBe("NOT_FOUND");
-      expect(await codeOf(staff.staff.createUser({ email: ADMIN_EMAIL, name: "dup", password: "0123456789abc", role: "viewer" }))).toBe("CONFLICT");
+      expect(
+        await codeOf(
+          staff.staff.createUser({ email: ADMIN_EMAIL, name: "dup", password: "0123456789abc", role: "viewer" }),
+        ),
+      ).toBe("CONFLICT");
     });
   });
 
@@ -287,7 +377,9 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       expect(await codeOf(h.caller({ apiKey: reader.key }).events.list({ afterId: "0" }))).toBe("OK");
       expect(await codeOf(h.caller({ apiKey: other.key }).events.list({ afterId: "0" }))).toBe("FORBIDDEN");
       expect(await codeOf(h.caller().events.list({ afterId: "0" }))).toBe("UNAUTHORIZED");
-      expect(await codeOf(h.caller({ apiKey: reader.key.slice(0, -2) + "xx" }).events.list({ afterId: "0" }))).toBe("UNAUTHORIZED");
+      expect(await codeOf(h.caller({ apiKey: reader.key.slice(0, -2) + "xx" }).events.list({ afterId: "0" }))).toBe(
+        "UNAUTHORIZED",
+      );
       const admin = await h.staffSession("admin");
       await h.caller({ sessionToken: admin.token }).staff.revokeApiKey({ apiClientId: reader.id, reason: "rotated" });
       expect(await codeOf(h.caller({ apiKey: reader.key }).events.list({ afterId: "0" }))).toBe("UNAUTHORIZED");
@@ -300,7 +392,13 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
       const { key } = await h.apiKey(["events:read"]);
       const start = await h.services.events.latestCursor();
       const publish = (type: "sale.completed" | "ticket.redeemed", attractionId: string, id: string) =>
-        h.services.events.publish({ type, attractionId, subject: { type: type === "sale.completed" ? "order" : "ticket", id }, actor: { type: "system", id: null }, data: { id } });
+        h.services.events.publish({
+          type,
+          attractionId,
+          subject: { type: type === "sale.completed" ? "order" : "ticket", id },
+          actor: { type: "system", id: null },
+          data: { id },
+        });
       await publish("sale.completed", ATTRACTION, "ord_1");
       await publish("sale.completed", OTHER_ATTRACTION, "ord_other");
       await publish("ticket.redeemed", ATTRACTION, "tkt_1");
@@ -336,16 +434,28 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
     let runs = 0;
     const testRouter = router({
       create: apiClientProcedure("bookings:write")
-        .input(z.strictObject({ idempotencyKey: IdempotencyKeySchema, quantity: z.number().int().positive(), isFailing: z.boolean().optional() }))
+        .input(
+          z.strictObject({
+            idempotencyKey: IdempotencyKeySchema,
+            quantity: z.number().int().positive(),
+            isFailing: z.boolean().optional(),
+          }),
+        )
         .mutation(
           idempotent(async ({ ctx, input }) => {
             runs++;
             if (input.isFailing) throw new Error("boom");
-            return { bookingId: `bk_${runs}`, quantity: input.quantity, clientId: ctx.apiClient.id, createdAt: new Date(Date.UTC(2026, 2, 1)) };
+            return {
+              bookingId: `bk_${runs}`,
+              quantity: input.quantity,
+              clientId: ctx.apiClient.id,
+              createdAt: new Date(Date.UTC(2026, 2, 1)),
+            };
           }),
         ),
     });
-    const call = (key: string) => createCallerFactory(testRouter)(createContextInner({ services: h.services, auth: { apiKey: key } }));
+    const call = (key: string) =>
+      createCallerFactory(testRouter)(createContextInner({ services: h.services, auth: { apiKey: key } }));
 
     it("returns the first answer for a replay, CONFLICT for the same key with another request, and scopes keys per client", async () => {
       const a = await h.apiKey(["bookings:write"]);
@@ -363,16 +473,22 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
 
     it("lets a failed first attempt be retried with the same key", async () => {
       const a = await h.apiKey(["bookings:write"]);
-      expect(await codeOf(call(a.key).create({ idempotencyKey: "order-0002", quantity: 1, isFailing: true }))).toBe("INTERNAL_SERVER_ERROR");
+      expect(await codeOf(call(a.key).create({ idempotencyKey: "order-0002", quantity: 1, isFailing: true }))).toBe(
+        "INTERNAL_SERVER_ERROR",
+      );
       const before = runs;
-      expect(await codeOf(call(a.key).create({ idempotencyKey: "order-0002", quantity: 1, isFailing: true }))).toBe("INTERNAL_SERVER_ERROR");
+      expect(await codeOf(call(a.key).create({ idempotencyKey: "order-0002", quantity: 1, isFailing: true }))).toBe(
+        "INTERNAL_SERVER_ERROR",
+      );
       expect(runs).toBe(before + 1);
     });
 
     it("runs the handler once when the same request races itself", async () => {
       const a = await h.apiKey(["bookings:write"]);
       const before = runs;
-      const results = await Promise.allSettled([1, 2, 3, 4].map(() => call(a.key).create({ idempotencyKey: "order-race-1", quantity: 1 })));
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4].map(() => call(a.key).create({ idempotencyKey: "order-race-1", quantity: 1 })),
+      );
       expect(runs).toBe(before + 1);
       const ok = results.filter((r) => r.status === "fulfilled");
       expect(ok.length).toBeGreaterThanOrEqual(1);
@@ -405,8 +521,13 @@ describe("rate limits", () => {
   });
 
   it("slows staff sign-in per account across IPs (the login back-off; a known device passes it, see auth-security.integration.test.ts)", async () => {
-    for (let i = 0; i < 5; i++) expect(await codeOf(h.caller({ ip: `203.0.113.${20 + i}` }).auth.login({ email: ADMIN_EMAIL, password: "guess" }))).toBe("UNAUTHORIZED");
-    expect(await codeOf(h.caller({ ip: "203.0.113.99" }).auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }))).toBe("TOO_MANY_REQUESTS");
+    for (let i = 0; i < 5; i++)
+      expect(
+        await codeOf(h.caller({ ip: `203.0.113.${20 + i}` }).auth.login({ email: ADMIN_EMAIL, password: "guess" })),
+      ).toBe("UNAUTHORIZED");
+    expect(
+      await codeOf(h.caller({ ip: "203.0.113.99" }).auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })),
+    ).toBe("TOO_MANY_REQUESTS");
     expect(h.services.metrics.rateLimitedTotal.get({ path: "auth.login" })).toBe(1);
   });
 

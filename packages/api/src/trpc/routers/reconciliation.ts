@@ -8,15 +8,21 @@ const IdSchema = z.string().min(1).max(64);
 export const reconciliationRouter = router({
   run: requireRole("supervisor")
     .input(z.strictObject({ day: DaySchema }))
-    .mutation(({ ctx, input }) => ctx.services.money.reconciliation.run({ day: input.day, trigger: "manual", actor: staffActor(ctx) })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.money.reconciliation.run({ day: input.day, trigger: "manual", actor: staffActor(ctx) }),
+    ),
 
   list: requireRole("viewer")
     .input(z.strictObject({ day: DaySchema.optional(), limit: z.number().int().min(1).max(200).optional() }).optional())
     .query(({ ctx, input }) => ctx.services.money.reconciliation.list(input ?? {})),
 
-  get: requireRole("viewer").input(z.strictObject({ runId: IdSchema })).query(({ ctx, input }) => ctx.services.money.reconciliation.get(input.runId)),
+  get: requireRole("viewer")
+    .input(z.strictObject({ runId: IdSchema }))
+    .query(({ ctx, input }) => ctx.services.money.reconciliation.get(input.runId)),
 
   resolveDifference: requireRole("supervisor")
     .input(z.strictObject({ differenceId: IdSchema, resolution: z.string().min(3).max(1000) }))
-    .mutation(({ ctx, input }) => ctx.services.money.reconciliation.resolveDifference({ ...input, actor: staffActor(ctx) })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.money.reconciliation.resolveDifference({ ...input, actor: staffActor(ctx) }),
+    ),
 });

@@ -13,7 +13,11 @@ export const RefundSchema = z.strictObject({
 });
 
 export const refundRouter = router({
-  create: requireRole("supervisor").input(RefundSchema).mutation(({ ctx, input }) => ctx.services.money.refunds.request({ ...input, actor: staffActor(ctx) })),
+  create: requireRole("supervisor")
+    .input(RefundSchema)
+    .mutation(({ ctx, input }) => ctx.services.money.refunds.request({ ...input, actor: staffActor(ctx) })),
 
-  forPayment: requireRole("viewer").input(z.strictObject({ paymentId: IdSchema })).query(({ ctx, input }) => ctx.services.money.refunds.listForPayment(input.paymentId, staffActor(ctx))),
+  forPayment: requireRole("viewer")
+    .input(z.strictObject({ paymentId: IdSchema }))
+    .query(({ ctx, input }) => ctx.services.money.refunds.listForPayment(input.paymentId, staffActor(ctx))),
 });

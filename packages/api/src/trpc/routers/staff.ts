@@ -51,14 +51,18 @@ export const staffRouter = router({
 
   /** An admin sets another account's password (forgotten password); all its sessions end. */
   setPassword: requireRole("admin")
-    .input(z.strictObject({ userId: z.string().min(1).max(64), newPassword: StaffPasswordSchema, reason: ReasonSchema }))
+    .input(
+      z.strictObject({ userId: z.string().min(1).max(64), newPassword: StaffPasswordSchema, reason: ReasonSchema }),
+    )
     .mutation(async ({ ctx, input }) => {
       const r = await ctx.services.auth.setPassword(input, { type: "staff", id: ctx.staff.id });
       return { userId: input.userId, sessionsRevoked: r.sessionsRevoked };
     }),
 
   /** Accounts that entered the login back-off in the last 24 hours (wrong passwords in a row): the console's alert. */
-  loginAlerts: requireRole("supervisor").query(({ ctx }) => ctx.services.auth.loginAlerts(new Date(ctx.clock.now().getTime() - 86_400_000))),
+  loginAlerts: requireRole("supervisor").query(({ ctx }) =>
+    ctx.services.auth.loginAlerts(new Date(ctx.clock.now().getTime() - 86_400_000)),
+  ),
 
   /** Ends a kiosk's device credential (lost or stolen device); pair it again with a new code. */
   revokeKioskCredential: requireRole("admin")
@@ -69,7 +73,9 @@ export const staffRouter = router({
     }),
 
   /** Newest first; page with `beforeId: nextBeforeId`. */
-  auditLog: requireRole("supervisor").input(AuditQuerySchema).query(({ ctx, input }) => ctx.services.audit.query(input ?? {})),
+  auditLog: requireRole("supervisor")
+    .input(AuditQuerySchema)
+    .query(({ ctx, input }) => ctx.services.audit.query(input ?? {})),
 
   listApiClients: requireRole("admin")
     .input(z.strictObject({ attractionId: z.string().max(64).optional() }).optional())

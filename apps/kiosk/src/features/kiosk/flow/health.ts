@@ -8,7 +8,11 @@ import type { OutOfServiceReason, ServiceStatus } from "./kiosk-machine.ts";
 export interface HealthInput {
   /** null until the first heartbeat answered or failed. */
   server: { isReachable: boolean; isInService: boolean } | null;
-  bridge: { connection: "idle" | "connecting" | "authenticating" | "ready" | "closed"; changedAt: number; devices: DevicesStatus | null };
+  bridge: {
+    connection: "idle" | "connecting" | "authenticating" | "ready" | "closed";
+    changedAt: number;
+    devices: DevicesStatus | null;
+  };
   /** When the page started (ms), for the start-up grace period. */
   startedAt: number;
   now: number;

@@ -1,15 +1,38 @@
 import { describe, expect, it } from "vitest";
-import { INITIAL_STATE, isIdleWatched, isTransactionInFlight, kioskReducer, progressStep, type KioskEvent, type KioskState, type Screen } from "./kiosk-machine.ts";
+import {
+  INITIAL_STATE,
+  isIdleWatched,
+  isTransactionInFlight,
+  kioskReducer,
+  progressStep,
+  type KioskEvent,
+  type KioskState,
+  type Screen,
+} from "./kiosk-machine.ts";
 import { classifyFailureReason, paymentOutcome } from "./payment-outcome.ts";
 
 const run = (events: KioskEvent[], from: KioskState = INITIAL_STATE) => events.reduce(kioskReducer, from);
-const at = (screen: Screen, extra: Partial<KioskState> = {}): KioskState => ({ ...INITIAL_STATE, service: { status: "ok" }, screen, ...extra });
+const at = (screen: Screen, extra: Partial<KioskState> = {}): KioskState => ({
+  ...INITIAL_STATE,
+  service: { status: "ok" },
+  screen,
+  ...extra,
+});
 const cart = [{ ticketTypeId: "tt_adult", slotId: "slot_1", quantity: 2 }];
-const paying: Screen = { name: "paying", orderId: "ord_1", paymentId: "pay_1", phase: "waiting_pin", isCancelledByVisitor: false };
+const paying: Screen = {
+  name: "paying",
+  orderId: "ord_1",
+  paymentId: "pay_1",
+  phase: "waiting_pin",
+  isCancelledByVisitor: false,
+};
 
 describe("happy path", () => {
   it("walks attract → language → tickets → summary → scan → paying → success → done → attract", () => {
-    let s = run([{ type: "service_changed", service: { status: "ok" } }, { type: "booted", resume: null }]);
+    let s = run([
+      { type: "service_changed", service: { status: "ok" } },
+      { type: "booted", resume: null },
+    ]);
     expect(s.screen.name).toBe("attract");
     s = run([{ type: "touched_attract" }, { type: "locale_chosen", locale: "ja" }], s);
     expect(s.screen).toEqual({ name: "tickets", notice: null });
@@ -35,12 +58,18 @@ describe("happy path", () => {
   });
 
   it("drops empty cart lines", () => {
-    const s = run([{ type: "cart_changed", cart: [...cart, { ticketTypeId: "tt_child", slotId: "slot_1", quantity: 0 }] }], at({ name: "tickets", notice: null }));
+    const s = run(
+      [{ type: "cart_changed", cart: [...cart, { ticketTypeId: "tt_child", slotId: "slot_1", quantity: 0 }] }],
+      at({ name: "tickets", notice: null }),
+    );
     expect(s.cart).toEqual(cart);
   });
 
   it("ignores updates of another payment", () => {
-    const s = run([{ type: "payment_updated", paymentId: "pay_other", payment: { state: "PAID", failureReason: null } }], at(paying));
+    const s = run(
+      [{ type: "payment_updated", paymentId: "pay_other", payment: { state: "PAID", failureReason: null } }],
+      at(paying),
+    );
     expect(s.screen).toEqual(paying);
   });
 });
@@ -70,7 +99,10 @@ describe("failures", () => {
     expect(s.screen).toMatchObject({ phase: "cancelling" });
     s = run([{ type: "payment_updated", paymentId: "pay_1", payment: { state: "CANCELLED", failureReason: null } }], s);
     expect(s.screen).toMatchObject({ name: "failure", reason: "cancelled" });
-    const timedOut = run([{ type: "payment_updated", paymentId: "pay_1", payment: { state: "CANCELLED", failureReason: null } }], at(paying));
+    const timedOut = run(
+      [{ type: "payment_updated", paymentId: "pay_1", payment: { state: "CANCELLED", failureReason: null } }],
+      at(paying),
+    );
     expect(timedOut.screen).toMatchObject({ name: "failure", reason: "timed_out" });
   });
 
@@ -89,7 +121,10 @@ describe("failures", () => {
   });
 
   it("an expired hold returns to the tickets", () => {
-    expect(run([{ type: "hold_expired" }], at({ name: "scan", orderId: "ord_1" })).screen).toEqual({ name: "tickets", notice: "hold_expired" });
+    expect(run([{ type: "hold_expired" }], at({ name: "scan", orderId: "ord_1" })).screen).toEqual({
+      name: "tickets",
+      notice: "hold_expired",
+    });
   });
 });
 
@@ -104,7 +139,10 @@ describe("idle", () => {
   });
 
   it("never interrupts a payment in flight or printing", () => {
-    for (const screen of [paying, { name: "success", orderId: "o", paymentId: "p", isPrintingDone: false, hasPrintFailures: false } as Screen]) {
+    for (const screen of [
+      paying,
+      { name: "success", orderId: "o", paymentId: "p", isPrintingDone: false, hasPrintFailures: false } as Screen,
+    ]) {
       const s = run([{ type: "idle_warning" }, { type: "idle_timeout" }, { type: "start_over" }], at(screen));
       expect(s.screen).toEqual(screen);
       expect(s.isIdlePrompt).toBe(false);
@@ -124,7 +162,12 @@ describe("out of service", () => {
   const ok = { type: "service_changed", service: { status: "ok" } } as const;
 
   it("replaces every selling screen and recovers to attract by itself", () => {
-    for (const screen of [{ name: "attract" }, { name: "tickets", notice: null }, { name: "summary", orderId: "o" }, { name: "scan", orderId: "o" }] as Screen[]) {
+    for (const screen of [
+      { name: "attract" },
+      { name: "tickets", notice: null },
+      { name: "summary", orderId: "o" },
+      { name: "scan", orderId: "o" },
+    ] as Screen[]) {
       const s = run([out], at(screen, { cart, locale: "zh-Hant" }));
       expect(s.screen.name).toBe("out_of_service");
       expect(s.cart).toEqual([]);
@@ -136,7 +179,14 @@ describe("out of service", () => {
   it("lets a payment in flight finish, then shows out of service", () => {
     let s = run([out], at(paying));
     expect(s.screen).toEqual(paying);
-    s = run([{ type: "payment_updated", paymentId: "pay_1", payment: { state: "PAID", failureReason: null } }, { type: "printing_finished", hasFailures: false }, { type: "finish" }], s);
+    s = run(
+      [
+        { type: "payment_updated", paymentId: "pay_1", payment: { state: "PAID", failureReason: null } },
+        { type: "printing_finished", hasFailures: false },
+        { type: "finish" },
+      ],
+      s,
+    );
     expect(s.screen.name).toBe("out_of_service");
   });
 
@@ -149,11 +199,27 @@ describe("out of service", () => {
 
 describe("reload", () => {
   const boot = (state: string, isCancelledByVisitor = false) =>
-    run([ { type: "service_changed", service: { status: "ok" } }, { type: "booted", resume: { locale: "zh-Hans", orderId: "ord_1", payment: { id: "pay_1", state, failureReason: null, isCancelledByVisitor } } }]);
+    run([
+      { type: "service_changed", service: { status: "ok" } },
+      {
+        type: "booted",
+        resume: {
+          locale: "zh-Hans",
+          orderId: "ord_1",
+          payment: { id: "pay_1", state, failureReason: null, isCancelledByVisitor },
+        },
+      },
+    ]);
 
   it("resumes a payment waiting for the PIN on the paying screen in the visitor's language", () => {
     const s = boot("POLLING");
-    expect(s.screen).toEqual({ name: "paying", orderId: "ord_1", paymentId: "pay_1", phase: "waiting_pin", isCancelledByVisitor: false });
+    expect(s.screen).toEqual({
+      name: "paying",
+      orderId: "ord_1",
+      paymentId: "pay_1",
+      phase: "waiting_pin",
+      isCancelledByVisitor: false,
+    });
     expect(s.locale).toBe("zh-Hans");
   });
 
@@ -162,7 +228,11 @@ describe("reload", () => {
   });
 
   it("keeps a visitor's cancel across the reload", () => {
-    expect(boot("CANCELLING", true).screen).toMatchObject({ name: "paying", phase: "cancelling", isCancelledByVisitor: true });
+    expect(boot("CANCELLING", true).screen).toMatchObject({
+      name: "paying",
+      phase: "cancelling",
+      isCancelledByVisitor: true,
+    });
   });
 
   it("starts fresh after an old failure, but keeps a payment that needs staff", () => {

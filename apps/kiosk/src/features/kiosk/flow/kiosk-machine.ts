@@ -136,16 +136,37 @@ export function cartCount(cart: readonly CartLine[]): number {
 
 function home(state: KioskState): KioskState {
   const screen: Screen = state.service.status === "out" ? { name: "out_of_service" } : { name: "attract" };
-  return { ...state, screen, cart: [], selection: { day: null, timedSlotId: null }, locale: state.service.status === "out" ? state.locale : DEFAULT_LOCALE, isIdlePrompt: false };
+  return {
+    ...state,
+    screen,
+    cart: [],
+    selection: { day: null, timedSlotId: null },
+    locale: state.service.status === "out" ? state.locale : DEFAULT_LOCALE,
+    isIdlePrompt: false,
+  };
 }
 
-function afterPayment(state: KioskState, orderId: string, paymentId: string, payment: PaymentSnapshot, isCancelledByVisitor: boolean): KioskState {
+function afterPayment(
+  state: KioskState,
+  orderId: string,
+  paymentId: string,
+  payment: PaymentSnapshot,
+  isCancelledByVisitor: boolean,
+): KioskState {
   const outcome = paymentOutcome(payment, isCancelledByVisitor);
   switch (outcome.kind) {
     case "active":
-      return { ...state, isIdlePrompt: false, screen: { name: "paying", orderId, paymentId, phase: outcome.phase, isCancelledByVisitor } };
+      return {
+        ...state,
+        isIdlePrompt: false,
+        screen: { name: "paying", orderId, paymentId, phase: outcome.phase, isCancelledByVisitor },
+      };
     case "paid":
-      return { ...state, isIdlePrompt: false, screen: { name: "success", orderId, paymentId, isPrintingDone: false, hasPrintFailures: false } };
+      return {
+        ...state,
+        isIdlePrompt: false,
+        screen: { name: "success", orderId, paymentId, isPrintingDone: false, hasPrintFailures: false },
+      };
     case "failed":
       return { ...state, screen: { name: "failure", orderId, paymentId, reason: outcome.reason } };
   }
@@ -158,7 +179,13 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
       if (s.name !== "boot") return state;
       const r = event.resume;
       if (r?.payment) {
-        const resumed = afterPayment({ ...state, locale: r.locale }, r.orderId, r.payment.id, r.payment, r.payment.isCancelledByVisitor);
+        const resumed = afterPayment(
+          { ...state, locale: r.locale },
+          r.orderId,
+          r.payment.id,
+          r.payment,
+          r.payment.isCancelledByVisitor,
+        );
         // A settled failure from before the reload is old news: start fresh.
         if (resumed.screen.name === "failure" && resumed.screen.reason !== "needs_attention") return home(state);
         return resumed;
@@ -168,7 +195,14 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
     case "service_changed": {
       const next = { ...state, service: event.service };
       if (event.service.status === "out") {
-        if (isSellingScreen(s)) return { ...next, screen: { name: "out_of_service" }, cart: [], selection: { day: null, timedSlotId: null }, isIdlePrompt: false };
+        if (isSellingScreen(s))
+          return {
+            ...next,
+            screen: { name: "out_of_service" },
+            cart: [],
+            selection: { day: null, timedSlotId: null },
+            isIdlePrompt: false,
+          };
         return next;
       }
       if (event.service.status === "ok" && s.name === "out_of_service") return home(next);
@@ -177,7 +211,9 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
     case "touched_attract":
       return s.name === "attract" ? { ...state, screen: { name: "language" } } : state;
     case "locale_chosen":
-      return s.name === "language" ? { ...state, locale: event.locale, screen: { name: "tickets", notice: null } } : state;
+      return s.name === "language"
+        ? { ...state, locale: event.locale, screen: { name: "tickets", notice: null } }
+        : state;
     case "locale_changed":
       return { ...state, locale: event.locale };
     case "back":
@@ -190,29 +226,45 @@ export function kioskReducer(state: KioskState, event: KioskEvent): KioskState {
       return {
         ...state,
         cart: event.cart.filter((l) => l.quantity > 0),
-        selection: { day: event.day === undefined ? state.selection.day : event.day, timedSlotId: event.timedSlotId === undefined ? state.selection.timedSlotId : event.timedSlotId },
+        selection: {
+          day: event.day === undefined ? state.selection.day : event.day,
+          timedSlotId: event.timedSlotId === undefined ? state.selection.timedSlotId : event.timedSlotId,
+        },
       };
     case "tickets_confirmed":
-      return s.name === "tickets" && cartCount(state.cart) > 0 ? { ...state, screen: { name: "summary", orderId: null } } : state;
+      return s.name === "tickets" && cartCount(state.cart) > 0
+        ? { ...state, screen: { name: "summary", orderId: null } }
+        : state;
     case "order_created":
-      return s.name === "summary" && s.orderId === null ? { ...state, screen: { name: "summary", orderId: event.orderId } } : state;
+      return s.name === "summary" && s.orderId === null
+        ? { ...state, screen: { name: "summary", orderId: event.orderId } }
+        : state;
     case "order_failed":
-      return s.name === "summary" ? { ...state, screen: { name: "tickets", notice: event.reason === "not_enough" ? "not_enough" : null } } : state;
+      return s.name === "summary"
+        ? { ...state, screen: { name: "tickets", notice: event.reason === "not_enough" ? "not_enough" : null } }
+        : state;
     case "change_tickets":
       return s.name === "summary" ? { ...state, screen: { name: "tickets", notice: null } } : state;
     case "hold_expired":
-      return s.name === "summary" || s.name === "scan" ? { ...state, screen: { name: "tickets", notice: "hold_expired" } } : state;
+      return s.name === "summary" || s.name === "scan"
+        ? { ...state, screen: { name: "tickets", notice: "hold_expired" } }
+        : state;
     case "pay_pressed":
-      return s.name === "summary" && s.orderId !== null ? { ...state, screen: { name: "scan", orderId: s.orderId } } : state;
+      return s.name === "summary" && s.orderId !== null
+        ? { ...state, screen: { name: "scan", orderId: s.orderId } }
+        : state;
     case "payment_started":
       return s.name === "scan" ? afterPayment(state, s.orderId, event.paymentId, event.payment, false) : state;
     case "payment_start_failed":
-      return s.name === "scan" ? { ...state, screen: { name: "failure", orderId: s.orderId, paymentId: null, reason: event.reason } } : state;
+      return s.name === "scan"
+        ? { ...state, screen: { name: "failure", orderId: s.orderId, paymentId: null, reason: event.reason } }
+        : state;
     case "payment_updated":
       if (s.name !== "paying" || s.paymentId !== event.paymentId) return state;
       return afterPayment(state, s.orderId, s.paymentId, event.payment, s.isCancelledByVisitor);
     case "cancel_payment_pressed":
-      if (s.name === "paying" && s.phase !== "cancelling") return { ...state, screen: { ...s, phase: "cancelling", isCancelledByVisitor: true } };
+      if (s.name === "paying" && s.phase !== "cancelling")
+        return { ...state, screen: { ...s, phase: "cancelling", isCancelledByVisitor: true } };
       if (s.name === "scan") return { ...state, screen: { name: "summary", orderId: s.orderId } };
       return state;
     case "printing_finished":

@@ -40,9 +40,7 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
 export type PayingPhase = "sending" | "waiting_pin" | "cancelling";
 
 export type PaymentOutcome =
-  | { kind: "active"; phase: PayingPhase }
-  | { kind: "paid" }
-  | { kind: "failed"; reason: FailureReason };
+  { kind: "active"; phase: PayingPhase } | { kind: "paid" } | { kind: "failed"; reason: FailureReason };
 
 export interface PaymentSnapshot {
   state: string;
@@ -56,7 +54,8 @@ export interface PaymentSnapshot {
 export function classifyFailureReason(reason: string | null): FailureReason {
   const r = (reason ?? "").toUpperCase();
   if (/BALANCE_NOT_ENOUGH|INSUFFICIENT|NOT_ENOUGH|BANKCARD_BALANCE/.test(r)) return "insufficient_balance";
-  if (/AUTH_CODE|PAYMENT_CODE|SOUNDWAVE|PARSER_FAIL|BARCODE|CODE_INVALID|CODE_EXPIRED|EXPIRED_CODE|DYNAMIC_ID/.test(r)) return "code_expired";
+  if (/AUTH_CODE|PAYMENT_CODE|SOUNDWAVE|PARSER_FAIL|BARCODE|CODE_INVALID|CODE_EXPIRED|EXPIRED_CODE|DYNAMIC_ID/.test(r))
+    return "code_expired";
   if (/TRADE CLOSED|TRADE_CLOSED|BUYER_CANCEL|REJECT|CLOSED|HAS_CLOSE/.test(r)) return "declined";
   if (/TIMEOUT|TIMED OUT|DEADLINE|EXPIRE/.test(r)) return "timed_out";
   return "error";

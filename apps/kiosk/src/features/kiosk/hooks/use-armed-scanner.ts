@@ -7,7 +7,13 @@ import type { BridgeClient } from "../../../lib/bridge-client.ts";
  * stray scan at any other moment never pays; every scan goes to the latest `onScan`.
  * Returns whether the bridge acknowledged the arm.
  */
-export function useArmedScanner(opts: { bridge: BridgeClient | null; isEnabled: boolean; armMs: number; rearmKey: string; onScan: (data: string) => void }): boolean {
+export function useArmedScanner(opts: {
+  bridge: BridgeClient | null;
+  isEnabled: boolean;
+  armMs: number;
+  rearmKey: string;
+  onScan: (data: string) => void;
+}): boolean {
   const { bridge, isEnabled, rearmKey } = opts;
   const [isArmed, setArmed] = useState(false);
   const latest = useRef(opts);

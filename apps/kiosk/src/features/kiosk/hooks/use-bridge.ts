@@ -2,12 +2,21 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { BridgeClient, type BridgeSnapshot } from "../../../lib/bridge-client.ts";
 
-const IDLE_SNAPSHOT: BridgeSnapshot = { connection: "idle", devices: null, bridgeVersion: null, lastCloseReason: null, changedAt: 0 };
+const IDLE_SNAPSHOT: BridgeSnapshot = {
+  connection: "idle",
+  devices: null,
+  bridgeVersion: null,
+  lastCloseReason: null,
+  changedAt: 0,
+};
 const noopSubscribe = () => () => {};
 const idle = () => IDLE_SNAPSHOT;
 
 /** One bridge connection for the page's lifetime (restarted if the URL or token changes). */
-export function useBridge(url: string | null, token: string | null): { client: BridgeClient | null; snapshot: BridgeSnapshot } {
+export function useBridge(
+  url: string | null,
+  token: string | null,
+): { client: BridgeClient | null; snapshot: BridgeSnapshot } {
   const [client, setClient] = useState<BridgeClient | null>(null);
   useEffect(() => {
     if (!url || !token) return;
@@ -35,7 +44,10 @@ export const BRIDGE_TOKEN_REFUSED = "invalid pairing token";
  * and when the device has none (the bridge stays unused). `refresh()` asks again (after a
  * rotation the bridge refuses the old token).
  */
-export function useDeviceBridgeToken(fetchToken: (() => Promise<{ token: string | null }>) | null): { token: string | null; refresh: () => void } {
+export function useDeviceBridgeToken(fetchToken: (() => Promise<{ token: string | null }>) | null): {
+  token: string | null;
+  refresh: () => void;
+} {
   const [token, setToken] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
   const lastRefresh = useRef(0);

@@ -66,7 +66,9 @@ export function useHeartbeat(opts: {
       }
       if (!isActive) return;
       healthRef.current = next;
-      setHealth((prev) => (prev && prev.isReachable === next.isReachable && prev.isInService === next.isInService ? prev : next));
+      setHealth((prev) =>
+        prev && prev.isReachable === next.isReachable && prev.isInService === next.isInService ? prev : next,
+      );
       schedule(next.isReachable && next.isInService ? latest.current.intervalMs : RECOVERY_INTERVAL_MS);
     };
     beatRef.current = () => void beat();

@@ -6,7 +6,15 @@ import { useEffect, useRef, useState } from "react";
  * nobody answers the prompt within `countdownMs`, `onTimeout`. A new screen and the end of
  * a prompt count as activity. Returns when the prompt will time out (for its countdown), or null.
  */
-export function useIdle(opts: { resetKey: string; isWatched: boolean; isPrompting: boolean; idleMs: number; countdownMs: number; onWarn: () => void; onTimeout: () => void }): number | null {
+export function useIdle(opts: {
+  resetKey: string;
+  isWatched: boolean;
+  isPrompting: boolean;
+  idleMs: number;
+  countdownMs: number;
+  onWarn: () => void;
+  onTimeout: () => void;
+}): number | null {
   const latest = useRef(opts);
   latest.current = opts;
   const lastActivity = useRef(Date.now());

@@ -29,7 +29,11 @@ export function usePaymentFollow(paymentId: string, onUpdate: (p: PaymentView) =
       },
     ),
   );
-  const status = useQuery({ ...trpc.payment.status.queryOptions({ paymentId }), enabled: isEnabled, refetchInterval: POLL_MS });
+  const status = useQuery({
+    ...trpc.payment.status.queryOptions({ paymentId }),
+    enabled: isEnabled,
+    refetchInterval: POLL_MS,
+  });
   useEffect(() => {
     if (status.data) onUpdate(status.data);
   }, [status.data, onUpdate]);

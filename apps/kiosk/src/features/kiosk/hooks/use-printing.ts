@@ -2,7 +2,13 @@
 import { useEffect, useRef, useState } from "react";
 import type { BridgeClient } from "../../../lib/bridge-client.ts";
 import { useTRPCClient } from "../../../lib/trpc.tsx";
-import { receiptJob, ticketJob, ticketJobId, type PrintableTicket, type PrintContext } from "../printing/print-documents.ts";
+import {
+  receiptJob,
+  ticketJob,
+  ticketJobId,
+  type PrintableTicket,
+  type PrintContext,
+} from "../printing/print-documents.ts";
 
 export type PrintStatus = "queued" | "printing" | "printed" | "failed";
 
@@ -29,7 +35,11 @@ export function usePrinting(opts: {
   const [statuses, setStatuses] = useState<Record<string, PrintStatus>>({});
   const latest = useRef(opts);
   latest.current = opts;
-  const state = useRef<{ orderId: string | null; current: Record<string, PrintStatus>; isFinished: boolean }>({ orderId: null, current: {}, isFinished: false });
+  const state = useRef<{ orderId: string | null; current: Record<string, PrintStatus>; isFinished: boolean }>({
+    orderId: null,
+    current: {},
+    isFinished: false,
+  });
   const orderId = opts.context?.order.id ?? null;
   const ticketKey = opts.tickets?.map((t) => t.id).join(",") ?? "";
   const bridge = opts.bridge;

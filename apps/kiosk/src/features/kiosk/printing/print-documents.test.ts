@@ -5,17 +5,42 @@ import { receiptJob, ticketJob, type PrintContext } from "./print-documents.ts";
 
 const ctx = (locale: PrintContext["locale"]): PrintContext => ({
   locale,
-  attraction: { name: "Skyline Observation Deck", nameI18n: { en: "Skyline Observation Deck", ja: "スカイライン展望台" }, timezone: "Asia/Singapore" },
+  attraction: {
+    name: "Skyline Observation Deck",
+    nameI18n: { en: "Skyline Observation Deck", ja: "スカイライン展望台" },
+    timezone: "Asia/Singapore",
+  },
   ticketTypes: [
-    { id: "tt_adult", name: "Adult", nameI18n: { en: "Adult", ja: "大人", ko: "성인" }, priceMinor: 3200, validityKind: "slot" },
+    {
+      id: "tt_adult",
+      name: "Adult",
+      nameI18n: { en: "Adult", ja: "大人", ko: "성인" },
+      priceMinor: 3200,
+      validityKind: "slot",
+    },
     { id: "tt_flexi", name: "Flexi", nameI18n: { en: "Flexi day pass" }, priceMinor: 4500, validityKind: "date" },
   ],
-  order: { id: "ord_1", currency: "SGD", totalMinor: 7700, lines: [{ ticketTypeId: "tt_adult", ticketTypeName: "Adult", quantity: 1, unitPriceMinor: 3200, lineTotalMinor: 3200 }, { ticketTypeId: "tt_flexi", ticketTypeName: "Flexi", quantity: 1, unitPriceMinor: 4500, lineTotalMinor: 4500 }] },
+  order: {
+    id: "ord_1",
+    currency: "SGD",
+    totalMinor: 7700,
+    lines: [
+      { ticketTypeId: "tt_adult", ticketTypeName: "Adult", quantity: 1, unitPriceMinor: 3200, lineTotalMinor: 3200 },
+      { ticketTypeId: "tt_flexi", ticketTypeName: "Flexi", quantity: 1, unitPriceMinor: 4500, lineTotalMinor: 4500 },
+    ],
+  },
   alipayTradeNo: "2026112722001",
   issuedAt: new Date("2026-11-27T04:00:00Z"),
 });
 
-const ticket = { id: "tkt_1", ticketTypeId: "tt_adult", ticketTypeName: "Adult", validFrom: new Date("2026-11-27T06:00:00Z"), validUntil: new Date("2026-11-27T07:00:00Z"), code: "K1.abc-DEF_123" };
+const ticket = {
+  id: "tkt_1",
+  ticketTypeId: "tt_adult",
+  ticketTypeName: "Adult",
+  validFrom: new Date("2026-11-27T06:00:00Z"),
+  validUntil: new Date("2026-11-27T07:00:00Z"),
+  code: "K1.abc-DEF_123",
+};
 
 describe("print documents", () => {
   it.each(LOCALES)("builds valid bridge messages in %s", (locale) => {

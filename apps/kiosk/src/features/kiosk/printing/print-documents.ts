@@ -29,7 +29,18 @@ export interface PrintContext {
   locale: Locale;
   attraction: { name: string; nameI18n: Record<string, string>; timezone: string };
   ticketTypes: readonly PrintableTicketType[];
-  order: { id: string; currency: string; totalMinor: number; lines: readonly { ticketTypeId: string; ticketTypeName: string; quantity: number; lineTotalMinor: number; unitPriceMinor: number }[] };
+  order: {
+    id: string;
+    currency: string;
+    totalMinor: number;
+    lines: readonly {
+      ticketTypeId: string;
+      ticketTypeName: string;
+      quantity: number;
+      lineTotalMinor: number;
+      unitPriceMinor: number;
+    }[];
+  };
   alipayTradeNo: string | null;
   issuedAt: Date;
 }
@@ -37,16 +48,26 @@ export interface PrintContext {
 export const ticketJobId = (ticketId: string) => `ticket-${ticketId}`;
 export const receiptJobId = (orderId: string) => `receipt-${orderId}`;
 
-export function ticketTypeLabel(ctx: Pick<PrintContext, "locale" | "ticketTypes">, ticketTypeId: string, fallback: string): string {
+export function ticketTypeLabel(
+  ctx: Pick<PrintContext, "locale" | "ticketTypes">,
+  ticketTypeId: string,
+  fallback: string,
+): string {
   const type = ctx.ticketTypes.find((t) => t.id === ticketTypeId);
   return pickI18n(type?.nameI18n, ctx.locale, type?.name ?? fallback);
 }
 
-export function validityText(ctx: Pick<PrintContext, "locale" | "attraction">, ticket: Pick<PrintableTicket, "validFrom" | "validUntil">, isAllDay: boolean): string {
+export function validityText(
+  ctx: Pick<PrintContext, "locale" | "attraction">,
+  ticket: Pick<PrintableTicket, "validFrom" | "validUntil">,
+  isAllDay: boolean,
+): string {
   const { locale } = ctx;
   const tz = ctx.attraction.timezone;
   const date = formatDate(ticket.validFrom, locale, tz);
-  return isAllDay ? `${date} · ${translate(locale, "tickets.validAllDay")}` : `${date} · ${formatTimeRange(ticket.validFrom, ticket.validUntil, locale, tz)}`;
+  return isAllDay
+    ? `${date} · ${translate(locale, "tickets.validAllDay")}`
+    : `${date} · ${formatTimeRange(ticket.validFrom, ticket.validUntil, locale, tz)}`;
 }
 
 export function ticketJob(ctx: PrintContext, ticket: PrintableTicket): PrintTicketMessage {

@@ -17,7 +17,10 @@ export function AttractScreen() {
   const locale = LOCALES[i] ?? "en";
   const name = catalog ? pickI18n(catalog.attraction.nameI18n, locale, catalog.attraction.name) : "";
   return (
-    <main className="k-attract relative flex min-h-dvh flex-col bg-(--k-attract-bg) text-(--k-attract-text)" data-screen="attract">
+    <main
+      className="k-attract relative flex min-h-dvh flex-col bg-(--k-attract-bg) text-(--k-attract-text)"
+      data-screen="attract"
+    >
       <h1 className="sr-only">{translate("en", "attract.headline")}</h1>
       <button
         type="button"
@@ -28,13 +31,21 @@ export function AttractScreen() {
         <span className="block text-3xl font-semibold opacity-95" lang={INTL_TAGS[locale]}>
           {name}
         </span>
-        <span key={locale} className="block k-fade text-7xl font-bold leading-tight" lang={INTL_TAGS[locale]} aria-hidden="true">
+        <span
+          key={locale}
+          className="block k-fade text-7xl font-bold leading-tight"
+          lang={INTL_TAGS[locale]}
+          aria-hidden="true"
+        >
           {translate(locale, "attract.headline")}
         </span>
         <span className="block text-3xl" lang={INTL_TAGS[locale]} aria-hidden="true">
           {translate(locale, "attract.subline")}
         </span>
-        <span className="k-pulse mt-6 inline-flex min-h-24 items-center rounded-full bg-(--k-attract-cta) px-14 text-4xl font-bold text-(--k-attract-cta-text) shadow-xl" aria-hidden="true">
+        <span
+          className="k-pulse mt-6 inline-flex min-h-24 items-center rounded-full bg-(--k-attract-cta) px-14 text-4xl font-bold text-(--k-attract-cta-text) shadow-xl"
+          aria-hidden="true"
+        >
           {translate(locale, "attract.touch")}
         </span>
         <span className="mt-8 flex flex-wrap justify-center gap-x-6 gap-y-2 text-2xl opacity-90">
@@ -52,7 +63,13 @@ export function AttractScreen() {
 function TicketMark() {
   return (
     <svg aria-hidden="true" viewBox="0 0 120 80" className="h-28 w-40">
-      <path d="M8 8h104v20a12 12 0 0 0 0 24v20H8V52a12 12 0 0 0 0-24z" fill="none" stroke="currentColor" strokeWidth="5" strokeLinejoin="round" />
+      <path
+        d="M8 8h104v20a12 12 0 0 0 0 24v20H8V52a12 12 0 0 0 0-24z"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="5"
+        strokeLinejoin="round"
+      />
       <path d="M78 12v56" stroke="currentColor" strokeWidth="4" strokeDasharray="6 6" />
       <path d="M26 32h36M26 46h26" stroke="currentColor" strokeWidth="5" strokeLinecap="round" />
     </svg>

@@ -35,7 +35,14 @@ export function DoneScreen() {
       <div className="grid justify-items-center gap-8 py-10 text-center">
         <svg aria-hidden="true" viewBox="0 0 64 64" className="h-32 w-32 text-(--k-success)">
           <circle cx="32" cy="32" r="28" fill="none" stroke="currentColor" strokeWidth="5" />
-          <path d="M19 33l9 9 17-19" fill="none" stroke="currentColor" strokeWidth="6" strokeLinecap="round" strokeLinejoin="round" />
+          <path
+            d="M19 33l9 9 17-19"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="6"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+          />
         </svg>
         <p className="text-4xl">{t("done.body")}</p>
         <p className="text-2xl text-(--k-muted)" aria-live="off">

@@ -6,7 +6,15 @@ import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
 import { KioskButton } from "../ui/button.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
 
-export function FailureScreen({ reason, orderId, paymentId }: { reason: FailureReason; orderId: string | null; paymentId: string | null }) {
+export function FailureScreen({
+  reason,
+  orderId,
+  paymentId,
+}: {
+  reason: FailureReason;
+  orderId: string | null;
+  paymentId: string | null;
+}) {
   const { dispatch } = useKiosk();
   const frame = useFrameProps();
   const { t } = useI18n();

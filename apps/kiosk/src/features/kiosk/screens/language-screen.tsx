@@ -39,7 +39,14 @@ export function LanguageScreen() {
       </ul>
       <div className="grid gap-5 sm:grid-cols-1">
         {LOCALES.map((l) => (
-          <KioskButton key={l} size="xl" variant="secondary" lang={INTL_TAGS[l]} className="justify-start text-4xl" onClick={() => dispatch({ type: "locale_chosen", locale: l })}>
+          <KioskButton
+            key={l}
+            size="xl"
+            variant="secondary"
+            lang={INTL_TAGS[l]}
+            className="justify-start text-4xl"
+            onClick={() => dispatch({ type: "locale_chosen", locale: l })}
+          >
             {LOCALE_NATIVE_NAMES[l]}
           </KioskButton>
         ))}

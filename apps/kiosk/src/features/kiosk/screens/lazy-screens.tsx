@@ -47,5 +47,15 @@ export const IdleDialog = lazyScreen(() => import("./idle-dialog.tsx").then((m) 
 
 /** Starts fetching every screen of a sale (failures are retried on the next call or render). */
 export function preloadFlowScreens(): void {
-  for (const s of [TicketsScreen, SummaryScreen, ScanScreen, PayingScreen, SuccessScreen, DoneScreen, FailureScreen, IdleDialog]) s.preload().catch(() => {});
+  for (const s of [
+    TicketsScreen,
+    SummaryScreen,
+    ScanScreen,
+    PayingScreen,
+    SuccessScreen,
+    DoneScreen,
+    FailureScreen,
+    IdleDialog,
+  ])
+    s.preload().catch(() => {});
 }

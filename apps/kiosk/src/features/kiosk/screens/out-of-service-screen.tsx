@@ -11,11 +11,18 @@ export function OutOfServiceScreen() {
   const { t, locale } = useI18n();
   const reason = state.service.status === "out" ? state.service.reason : null;
   return (
-    <div className="flex min-h-dvh flex-col bg-(--k-bg) text-(--k-text)" data-screen="out_of_service" data-reason={reason ?? ""}>
+    <div
+      className="flex min-h-dvh flex-col bg-(--k-bg) text-(--k-text)"
+      data-screen="out_of_service"
+      data-reason={reason ?? ""}
+    >
       <header className="flex justify-end border-b-2 border-(--k-border) bg-(--k-surface) px-8 py-5">
         <Toolbar prefs={prefs} onPrefsChange={setPrefs} onLocaleChange={setLocale} />
       </header>
-      <main className="flex flex-1 flex-col items-center justify-center gap-8 px-10 text-center" aria-labelledby="k-title">
+      <main
+        className="flex flex-1 flex-col items-center justify-center gap-8 px-10 text-center"
+        aria-labelledby="k-title"
+      >
         <svg aria-hidden="true" viewBox="0 0 64 64" className="h-28 w-28 text-(--k-warning)">
           <path d="M32 6 60 56H4z" fill="none" stroke="currentColor" strokeWidth="5" strokeLinejoin="round" />
           <path d="M32 24v16" stroke="currentColor" strokeWidth="5" strokeLinecap="round" />
@@ -26,7 +33,10 @@ export function OutOfServiceScreen() {
         </h1>
         <p className="max-w-3xl text-3xl">{t("oos.body")}</p>
         {reason ? (
-          <p className="rounded-2xl border-2 border-(--k-border-strong) bg-(--k-surface) px-6 py-4 text-2xl" role="status">
+          <p
+            className="rounded-2xl border-2 border-(--k-border-strong) bg-(--k-surface) px-6 py-4 text-2xl"
+            role="status"
+          >
             {t("oos.reason", { reason: t(`oos.reason.${reason}` as MessageKey) })}
           </p>
         ) : null}

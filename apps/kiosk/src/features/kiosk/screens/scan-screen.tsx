@@ -31,7 +31,10 @@ export function ScanScreen({ orderId }: { orderId: string }) {
         isStarting.current = false;
         const code = trpcErrorCode(error);
         const message = error.message.toLowerCase();
-        dispatch({ type: "payment_start_failed", reason: message.includes("expired") || code === "NOT_FOUND" ? "hold_expired" : "error" });
+        dispatch({
+          type: "payment_start_failed",
+          reason: message.includes("expired") || code === "NOT_FOUND" ? "hold_expired" : "error",
+        });
       },
     }),
   );
@@ -66,7 +69,11 @@ export function ScanScreen({ orderId }: { orderId: string }) {
       step={3}
       footer={
         <div className="flex flex-wrap items-center justify-between gap-6">
-          <KioskButton variant="secondary" disabled={start.isPending} onClick={() => dispatch({ type: "cancel_payment_pressed" })}>
+          <KioskButton
+            variant="secondary"
+            disabled={start.isPending}
+            onClick={() => dispatch({ type: "cancel_payment_pressed" })}
+          >
             ← {t("common.cancel")}
           </KioskButton>
           <div className="text-right">
@@ -84,23 +91,39 @@ export function ScanScreen({ orderId }: { orderId: string }) {
           <ol className="grid gap-5 text-3xl leading-snug">
             {(["scan.step1", "scan.step2", "scan.step3"] as const).map((key, i) => (
               <li key={key} className="flex gap-4">
-                <span className="flex h-14 w-14 shrink-0 items-center justify-center rounded-full bg-(--k-primary) text-2xl font-bold text-(--k-on-primary)" aria-hidden="true">
+                <span
+                  className="flex h-14 w-14 shrink-0 items-center justify-center rounded-full bg-(--k-primary) text-2xl font-bold text-(--k-on-primary)"
+                  aria-hidden="true"
+                >
                   {i + 1}
                 </span>
                 <span>{t(key)}</span>
               </li>
             ))}
           </ol>
-          <p role="status" className="flex items-center gap-3 text-2xl font-semibold" data-testid="scanner-state" data-armed={isArmed}>
-            <span className={`inline-block h-5 w-5 rounded-full ${isArmed ? "k-pulse bg-(--k-success)" : "bg-(--k-track)"}`} aria-hidden="true" />
+          <p
+            role="status"
+            className="flex items-center gap-3 text-2xl font-semibold"
+            data-testid="scanner-state"
+            data-armed={isArmed}
+          >
+            <span
+              className={`inline-block h-5 w-5 rounded-full ${isArmed ? "k-pulse bg-(--k-success)" : "bg-(--k-track)"}`}
+              aria-hidden="true"
+            />
             {start.isPending ? t("scan.starting") : isArmed ? t("scan.ready") : t("scan.notReady")}
           </p>
           {isInvalidScan ? (
-            <p role="alert" className="rounded-2xl border-2 border-(--k-warning) bg-(--k-warning-bg) px-5 py-4 text-2xl">
+            <p
+              role="alert"
+              className="rounded-2xl border-2 border-(--k-warning) bg-(--k-warning-bg) px-5 py-4 text-2xl"
+            >
               {t("scan.invalidCode")}
             </p>
           ) : null}
-          {expiresAt ? <HoldCountdown expiresAt={expiresAt} onExpired={() => dispatch({ type: "hold_expired" })} /> : null}
+          {expiresAt ? (
+            <HoldCountdown expiresAt={expiresAt} onExpired={() => dispatch({ type: "hold_expired" })} />
+          ) : null}
           <p className="text-xl text-(--k-muted)">{catalog ? t("a11y.helpHint") : ""}</p>
         </div>
       </div>

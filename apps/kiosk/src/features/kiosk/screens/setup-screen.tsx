@@ -26,7 +26,11 @@ export function SetupScreen({ initialCode, onPaired }: { initialCode: string | n
     }
   }, [initialCode, pair]);
   return (
-    <main className="flex min-h-dvh items-center justify-center bg-(--k-bg) p-10 text-(--k-text)" data-screen="setup" aria-labelledby="k-title">
+    <main
+      className="flex min-h-dvh items-center justify-center bg-(--k-bg) p-10 text-(--k-text)"
+      data-screen="setup"
+      aria-labelledby="k-title"
+    >
       <form
         className="grid w-full max-w-2xl gap-6 rounded-3xl border-2 border-(--k-border-strong) bg-(--k-surface) p-10"
         onSubmit={(e) => {

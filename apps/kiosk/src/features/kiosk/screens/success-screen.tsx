@@ -12,7 +12,17 @@ import { ScreenFrame } from "../ui/screen-frame.tsx";
 import { usePaymentFollow } from "../hooks/use-payment-follow.ts";
 
 /** Paid: prints every ticket (then the receipt), shows progress, and the QR codes of any ticket that did not print. */
-export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFailures }: { orderId: string; paymentId: string; isPrintingDone: boolean; hasPrintFailures: boolean }) {
+export function SuccessScreen({
+  orderId,
+  paymentId,
+  isPrintingDone,
+  hasPrintFailures,
+}: {
+  orderId: string;
+  paymentId: string;
+  isPrintingDone: boolean;
+  hasPrintFailures: boolean;
+}) {
   const { dispatch, bridge, catalog, state } = useKiosk();
   const frame = useFrameProps();
   const i18n = useI18n();
@@ -35,13 +45,17 @@ export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFail
     };
   }, [catalog, order.data, payment, state.locale]);
 
-  const onFinished = useCallback((hasFailures: boolean) => dispatch({ type: "printing_finished", hasFailures }), [dispatch]);
+  const onFinished = useCallback(
+    (hasFailures: boolean) => dispatch({ type: "printing_finished", hasFailures }),
+    [dispatch],
+  );
   const statuses = usePrinting({ bridge, tickets, context, onFinished });
   const list = tickets ?? [];
   const done = list.filter((tk) => statuses[tk.id] === "printed" || statuses[tk.id] === "failed").length;
   const failed = list.filter((tk) => statuses[tk.id] === "failed");
   const tz = catalog?.attraction.timezone ?? "UTC";
-  const nameOf = (ticketTypeId: string, fallback: string) => i18n.pick(catalog?.ticketTypes.find((tt) => tt.id === ticketTypeId)?.nameI18n, fallback);
+  const nameOf = (ticketTypeId: string, fallback: string) =>
+    i18n.pick(catalog?.ticketTypes.find((tt) => tt.id === ticketTypeId)?.nameI18n, fallback);
 
   if (isPrintingDone && hasPrintFailures) {
     return (
@@ -61,19 +75,28 @@ export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFail
         <p className="max-w-4xl text-3xl leading-snug" role="alert">
           {t("printFail.body")}
         </p>
-        <p className="max-w-4xl rounded-2xl border-2 border-(--k-border-strong) bg-(--k-surface) px-6 py-4 text-2xl font-semibold">{t("printFail.help", { orderNo: orderId })}</p>
+        <p className="max-w-4xl rounded-2xl border-2 border-(--k-border-strong) bg-(--k-surface) px-6 py-4 text-2xl font-semibold">
+          {t("printFail.help", { orderNo: orderId })}
+        </p>
         <ul className="grid gap-6 sm:grid-cols-2">
           {failed.map((tk) => {
             const index = list.indexOf(tk) + 1;
             const name = nameOf(tk.ticketTypeId, tk.ticketTypeName);
             return (
-              <li key={tk.id} className="grid justify-items-center gap-3 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-6" data-testid="fallback-qr">
+              <li
+                key={tk.id}
+                className="grid justify-items-center gap-3 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-6"
+                data-testid="fallback-qr"
+              >
                 <QrCode value={tk.code} label={t("printFail.qrLabel", { index, name })} />
                 <span className="text-2xl font-bold">
                   {t("success.ticketLabel", { index })} · {name}
                 </span>
                 <span className="text-xl text-(--k-muted)">
-                  {i18n.date(tk.validFrom, tz)} · {catalog?.ticketTypes.find((tt) => tt.id === tk.ticketTypeId)?.validityKind === "date" ? t("tickets.validAllDay") : i18n.timeRange(tk.validFrom, tk.validUntil, tz)}
+                  {i18n.date(tk.validFrom, tz)} ·{" "}
+                  {catalog?.ticketTypes.find((tt) => tt.id === tk.ticketTypeId)?.validityKind === "date"
+                    ? t("tickets.validAllDay")
+                    : i18n.timeRange(tk.validFrom, tk.validUntil, tz)}
                 </span>
               </li>
             );
@@ -90,7 +113,10 @@ export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFail
           {t("success.printing", { done, total: list.length || (payment?.tickets.length ?? 0) })}
         </p>
         <div className="h-5 w-full overflow-hidden rounded-full bg-(--k-track)" aria-hidden="true">
-          <div className="h-full rounded-full bg-(--k-success) transition-[width] duration-500" style={{ width: `${list.length ? Math.round((done / list.length) * 100) : 5}%` }} />
+          <div
+            className="h-full rounded-full bg-(--k-success) transition-[width] duration-500"
+            style={{ width: `${list.length ? Math.round((done / list.length) * 100) : 5}%` }}
+          />
         </div>
         <p className="flex items-center gap-4 text-3xl">
           <span aria-hidden="true" className="k-bob text-5xl">
@@ -100,7 +126,12 @@ export function SuccessScreen({ orderId, paymentId, isPrintingDone, hasPrintFail
         </p>
         <ul className="grid gap-3">
           {list.map((tk, i) => (
-            <li key={tk.id} className="flex items-center justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) px-6 py-4 text-2xl" data-testid="print-row" data-status={statuses[tk.id] ?? "queued"}>
+            <li
+              key={tk.id}
+              className="flex items-center justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) px-6 py-4 text-2xl"
+              data-testid="print-row"
+              data-status={statuses[tk.id] ?? "queued"}
+            >
               <span>
                 {t("success.ticketLabel", { index: i + 1 })} · {nameOf(tk.ticketTypeId, tk.ticketTypeName)}
               </span>
@@ -121,6 +152,15 @@ function StatusBadge({ status }: { status: PrintStatus }) {
     printed: "border-(--k-success) bg-(--k-success-bg) text-(--k-text)",
     failed: "border-(--k-danger) text-(--k-danger)",
   };
-  const label = { queued: t("success.statusQueued"), printing: t("success.statusPrinting"), printed: t("success.statusPrinted"), failed: t("success.statusFailed") }[status];
-  return <span className={`rounded-full border-2 px-4 py-1 text-xl font-semibold ${styles[status]}`}>{status === "printed" ? `✓ ${label}` : label}</span>;
+  const label = {
+    queued: t("success.statusQueued"),
+    printing: t("success.statusPrinting"),
+    printed: t("success.statusPrinted"),
+    failed: t("success.statusFailed"),
+  }[status];
+  return (
+    <span className={`rounded-full border-2 px-4 py-1 text-xl font-semibold ${styles[status]}`}>
+      {status === "printed" ? `✓ ${label}` : label}
+    </span>
+  );
 }

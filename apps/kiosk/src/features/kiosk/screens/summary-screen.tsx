@@ -25,7 +25,10 @@ export function SummaryScreen({ orderId }: { orderId: string | null }) {
       },
       onError: (error) => {
         const code = trpcErrorCode(error);
-        dispatch({ type: "order_failed", reason: code === "CONFLICT" || code === "BAD_REQUEST" ? "not_enough" : "error" });
+        dispatch({
+          type: "order_failed",
+          reason: code === "CONFLICT" || code === "BAD_REQUEST" ? "not_enough" : "error",
+        });
       },
     }),
   );
@@ -55,10 +58,17 @@ export function SummaryScreen({ orderId }: { orderId: string | null }) {
       }
     >
       {order.data ? (
-        <OrderDetails order={order.data} timeZone={catalog?.attraction.timezone ?? "UTC"} onExpired={() => dispatch({ type: "hold_expired" })} />
+        <OrderDetails
+          order={order.data}
+          timeZone={catalog?.attraction.timezone ?? "UTC"}
+          onExpired={() => dispatch({ type: "hold_expired" })}
+        />
       ) : (
         <p role="status" className="flex items-center gap-4 text-3xl">
-          <span className="k-spinner h-10 w-10 rounded-full border-4 border-current border-t-transparent" aria-hidden="true" />
+          <span
+            className="k-spinner h-10 w-10 rounded-full border-4 border-current border-t-transparent"
+            aria-hidden="true"
+          />
           {t("summary.creating")}
         </p>
       )}
@@ -66,7 +76,15 @@ export function SummaryScreen({ orderId }: { orderId: string | null }) {
   );
 }
 
-export function OrderDetails({ order, timeZone, onExpired }: { order: OrderView; timeZone: string; onExpired: () => void }) {
+export function OrderDetails({
+  order,
+  timeZone,
+  onExpired,
+}: {
+  order: OrderView;
+  timeZone: string;
+  onExpired: () => void;
+}) {
   const i18n = useI18n();
   const { t } = i18n;
   const { catalog } = useKiosk();
@@ -78,14 +96,20 @@ export function OrderDetails({ order, timeZone, onExpired }: { order: OrderView;
           const name = i18n.pick(type?.nameI18n, l.ticketTypeName);
           const isAllDay = type?.validityKind === "date";
           return (
-            <li key={l.id} className="flex flex-wrap items-start justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-5">
+            <li
+              key={l.id}
+              className="flex flex-wrap items-start justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-5"
+            >
               <div className="grid gap-1">
                 <span className="text-3xl font-bold">{t("summary.lineQty", { count: l.quantity, name })}</span>
                 <span className="text-xl text-(--k-muted)">
-                  {i18n.date(l.slotStartsAt, timeZone)} · {isAllDay ? t("tickets.validAllDay") : i18n.timeRange(l.slotStartsAt, l.slotEndsAt, timeZone)}
+                  {i18n.date(l.slotStartsAt, timeZone)} ·{" "}
+                  {isAllDay ? t("tickets.validAllDay") : i18n.timeRange(l.slotStartsAt, l.slotEndsAt, timeZone)}
                 </span>
               </div>
-              <span className="text-3xl font-semibold tabular-nums">{i18n.money(l.lineTotalMinor, order.currency)}</span>
+              <span className="text-3xl font-semibold tabular-nums">
+                {i18n.money(l.lineTotalMinor, order.currency)}
+              </span>
             </li>
           );
         })}

@@ -71,14 +71,19 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
     dispatch({ type: "cart_changed", cart: buildCart(quantities, slot), day: chosenDay, timedSlotId: slot.id });
   };
 
-  const timedCount = types.filter((tt) => tt.validityKind === "slot").reduce((n, tt) => n + (quantities.get(tt.id) ?? 0), 0);
-  const dateCount = types.filter((tt) => tt.validityKind === "date").reduce((n, tt) => n + (quantities.get(tt.id) ?? 0), 0);
+  const timedCount = types
+    .filter((tt) => tt.validityKind === "slot")
+    .reduce((n, tt) => n + (quantities.get(tt.id) ?? 0), 0);
+  const dateCount = types
+    .filter((tt) => tt.validityKind === "date")
+    .reduce((n, tt) => n + (quantities.get(tt.id) ?? 0), 0);
   const isOverTimed = timedSlot !== null && timedCount > timedSlot.available;
   const isOverDay = daySlot !== null && dateCount > daySlot.available;
   const canContinue = total > 0 && !isOverTimed && !isOverDay && !(timedCount > 0 && !timedSlot);
 
   const days = today ? Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i)) : [];
-  const dayLabel = (d: string, i: number) => (i === 0 ? t("tickets.today") : i === 1 ? t("tickets.tomorrow") : i18n.shortDate(dayAsDate(d), "UTC"));
+  const dayLabel = (d: string, i: number) =>
+    i === 0 ? t("tickets.today") : i === 1 ? t("tickets.tomorrow") : i18n.shortDate(dayAsDate(d), "UTC");
 
   return (
     <ScreenFrame
@@ -92,7 +97,9 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
             ← {t("common.back")}
           </KioskButton>
           <div className="flex flex-1 flex-col items-end" aria-live="polite">
-            <span className="text-xl text-(--k-muted)">{total > 0 ? t("tickets.selected", { count: total }) : t("tickets.nothingSelected")}</span>
+            <span className="text-xl text-(--k-muted)">
+              {total > 0 ? t("tickets.selected", { count: total }) : t("tickets.nothingSelected")}
+            </span>
             <span className="text-4xl font-bold tabular-nums" data-testid="cart-total">
               {t("common.total")} {i18n.money(totalMinor, currency)}
             </span>
@@ -104,7 +111,10 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
       }
     >
       {notice ? (
-        <p role="alert" className="rounded-2xl border-2 border-(--k-warning) bg-(--k-warning-bg) px-6 py-4 text-2xl font-semibold text-(--k-text)">
+        <p
+          role="alert"
+          className="rounded-2xl border-2 border-(--k-warning) bg-(--k-warning-bg) px-6 py-4 text-2xl font-semibold text-(--k-text)"
+        >
           {notice === "not_enough" ? t("tickets.notEnough") : t("summary.holdExpired")}
         </p>
       ) : null}
@@ -120,7 +130,14 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
         </h2>
         <div className="flex flex-wrap gap-3" role="group" aria-labelledby="k-days">
           {days.map((d, i) => (
-            <KioskButton key={d} variant={d === chosenDay ? "primary" : "secondary"} size="md" aria-pressed={d === chosenDay} onClick={() => chooseDay(d)} className="min-w-40 flex-col gap-0 py-2">
+            <KioskButton
+              key={d}
+              variant={d === chosenDay ? "primary" : "secondary"}
+              size="md"
+              aria-pressed={d === chosenDay}
+              onClick={() => chooseDay(d)}
+              className="min-w-40 flex-col gap-0 py-2"
+            >
               <span>{dayLabel(d, i)}</span>
               {i < 2 ? <span className="text-base font-normal">{i18n.shortDate(dayAsDate(d), "UTC")}</span> : null}
             </KioskButton>
@@ -139,7 +156,11 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
             {timedSlots.map((slot) => {
               const isSoldOut = slot.available <= 0;
               const isSelected = slot.id === timedSlotId;
-              const availability = isSoldOut ? t("tickets.soldOut") : slot.available <= FEW_LEFT ? `${t("tickets.fewLeft")} · ${t("tickets.placesLeft", { count: slot.available })}` : t("tickets.placesLeft", { count: slot.available });
+              const availability = isSoldOut
+                ? t("tickets.soldOut")
+                : slot.available <= FEW_LEFT
+                  ? `${t("tickets.fewLeft")} · ${t("tickets.placesLeft", { count: slot.available })}`
+                  : t("tickets.placesLeft", { count: slot.available });
               return (
                 <KioskButton
                   key={slot.id}
@@ -152,7 +173,11 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
                   data-testid="slot"
                 >
                   <span className="text-2xl font-bold tabular-nums">{i18n.time(slot.startsAt, tz)}</span>
-                  <span className={`text-base font-normal ${isSoldOut ? "" : slot.available <= FEW_LEFT && !isSelected ? "text-(--k-warning)" : ""}`}>{availability}</span>
+                  <span
+                    className={`text-base font-normal ${isSoldOut ? "" : slot.available <= FEW_LEFT && !isSelected ? "text-(--k-warning)" : ""}`}
+                  >
+                    {availability}
+                  </span>
                 </KioskButton>
               );
             })}
@@ -172,24 +197,52 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
             const isTimed = tt.validityKind === "slot";
             const isBlocked = isTimed && !timedSlot;
             const slot = isTimed ? timedSlot : daySlot;
-            const isAtMax = total >= MAX_TICKETS || (slot !== null && (isTimed ? timedCount : dateCount) >= slot.available);
+            const isAtMax =
+              total >= MAX_TICKETS || (slot !== null && (isTimed ? timedCount : dateCount) >= slot.available);
             return (
-              <li key={tt.id} className="flex flex-wrap items-center justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-5" data-testid="ticket-type">
+              <li
+                key={tt.id}
+                className="flex flex-wrap items-center justify-between gap-4 rounded-2xl border-2 border-(--k-border) bg-(--k-surface) p-5"
+                data-testid="ticket-type"
+              >
                 <div className="grid min-w-64 flex-1 gap-1">
                   <span className="text-3xl font-bold">{name}</span>
                   <span className="text-2xl tabular-nums">
-                    {i18n.money(tt.priceMinor, currency)} <span className="text-xl text-(--k-muted)">/ {t("tickets.each")}</span>
+                    {i18n.money(tt.priceMinor, currency)}{" "}
+                    <span className="text-xl text-(--k-muted)">/ {t("tickets.each")}</span>
                   </span>
-                  <span className="text-lg text-(--k-muted)">{isBlocked ? t("tickets.chooseTimeFirst") : isTimed ? t("tickets.validAtTime") : t("tickets.validAllDay")}</span>
+                  <span className="text-lg text-(--k-muted)">
+                    {isBlocked
+                      ? t("tickets.chooseTimeFirst")
+                      : isTimed
+                        ? t("tickets.validAtTime")
+                        : t("tickets.validAllDay")}
+                  </span>
                 </div>
                 <div className="flex items-center gap-3">
-                  <KioskButton variant="secondary" className="h-20 w-20 p-0 text-4xl" aria-label={t("tickets.remove", { name })} disabled={quantity === 0} onClick={() => setQuantity(tt, quantity - 1)}>
+                  <KioskButton
+                    variant="secondary"
+                    className="h-20 w-20 p-0 text-4xl"
+                    aria-label={t("tickets.remove", { name })}
+                    disabled={quantity === 0}
+                    onClick={() => setQuantity(tt, quantity - 1)}
+                  >
                     −
                   </KioskButton>
-                  <output className="w-16 text-center text-4xl font-bold tabular-nums" aria-live="polite" aria-label={t("tickets.quantity", { name, count: quantity })}>
+                  <output
+                    className="w-16 text-center text-4xl font-bold tabular-nums"
+                    aria-live="polite"
+                    aria-label={t("tickets.quantity", { name, count: quantity })}
+                  >
                     {i18n.number(quantity)}
                   </output>
-                  <KioskButton variant="secondary" className="h-20 w-20 p-0 text-4xl" aria-label={t("tickets.add", { name })} disabled={isBlocked || isAtMax} onClick={() => setQuantity(tt, quantity + 1)}>
+                  <KioskButton
+                    variant="secondary"
+                    className="h-20 w-20 p-0 text-4xl"
+                    aria-label={t("tickets.add", { name })}
+                    disabled={isBlocked || isAtMax}
+                    onClick={() => setQuantity(tt, quantity + 1)}
+                  >
                     +
                   </KioskButton>
                 </div>
@@ -197,7 +250,9 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
             );
           })}
         </ul>
-        {total >= MAX_TICKETS ? <p className="text-xl text-(--k-muted)">{t("tickets.maxReached", { max: MAX_TICKETS })}</p> : null}
+        {total >= MAX_TICKETS ? (
+          <p className="text-xl text-(--k-muted)">{t("tickets.maxReached", { max: MAX_TICKETS })}</p>
+        ) : null}
       </section>
     </ScreenFrame>
   );

@@ -18,8 +18,20 @@ export interface KioskButtonProps extends ButtonHTMLAttributes<HTMLButtonElement
 }
 
 /** A touch button: never smaller than 64 × 64 px, with a strong focus ring. */
-export function KioskButton({ variant = "primary", size = "lg", className = "", children, type = "button", ...rest }: KioskButtonProps) {
-  const sizing = size === "xl" ? "min-h-24 px-10 text-[1.75rem]" : size === "lg" ? "min-h-20 px-8 text-2xl" : "min-h-16 px-6 text-xl";
+export function KioskButton({
+  variant = "primary",
+  size = "lg",
+  className = "",
+  children,
+  type = "button",
+  ...rest
+}: KioskButtonProps) {
+  const sizing =
+    size === "xl"
+      ? "min-h-24 px-10 text-[1.75rem]"
+      : size === "lg"
+        ? "min-h-20 px-8 text-2xl"
+        : "min-h-16 px-6 text-xl";
   return (
     <button
       type={type}

@@ -13,17 +13,44 @@ export function PhoneScanIllustration({ label, className = "" }: { label: string
         </linearGradient>
       </defs>
       {/* kiosk body below the screen */}
-      <rect x="30" y="300" width="300" height="110" rx="18" fill="var(--k-illus-body)" stroke="var(--k-illus-line)" strokeWidth="4" />
+      <rect
+        x="30"
+        y="300"
+        width="300"
+        height="110"
+        rx="18"
+        fill="var(--k-illus-body)"
+        stroke="var(--k-illus-line)"
+        strokeWidth="4"
+      />
       <rect x="50" y="300" width="260" height="14" fill="var(--k-illus-line)" opacity="0.25" />
       {/* scanner window */}
-      <rect x="120" y="330" width="120" height="44" rx="10" fill="#0b1220" stroke="var(--k-scan-beam)" strokeWidth="4" />
+      <rect
+        x="120"
+        y="330"
+        width="120"
+        height="44"
+        rx="10"
+        fill="#0b1220"
+        stroke="var(--k-scan-beam)"
+        strokeWidth="4"
+      />
       <rect x="134" y="347" width="92" height="8" rx="4" fill="var(--k-scan-beam)" className="k-pulse" />
       {/* beam */}
       <path d="M130 330 L150 200 L210 200 L230 330 Z" fill="url(#k-beam)" />
       {/* phone, barcode side facing down to the scanner (drawn in front view, tilted) */}
       <g className="k-bob">
         <g transform="translate(180 120) rotate(-8)">
-          <rect x="-62" y="-110" width="124" height="220" rx="18" fill="var(--k-illus-phone)" stroke="var(--k-illus-line)" strokeWidth="5" />
+          <rect
+            x="-62"
+            y="-110"
+            width="124"
+            height="220"
+            rx="18"
+            fill="var(--k-illus-phone)"
+            stroke="var(--k-illus-line)"
+            strokeWidth="5"
+          />
           <rect x="-50" y="-92" width="100" height="184" rx="8" fill="#ffffff" />
           <rect x="-40" y="-80" width="80" height="10" rx="3" fill="#1677ff" />
           {/* 1D barcode */}
@@ -49,7 +76,9 @@ export function PhoneScanIllustration({ label, className = "" }: { label: string
         <path d="M292 240 L300 230 L308 240" />
         <path d="M292 314 L300 324 L308 314" />
       </g>
-      <text x="310" y="283" fontSize="22" fontWeight="700" fill="var(--k-illus-line)">10 cm</text>
+      <text x="310" y="283" fontSize="22" fontWeight="700" fill="var(--k-illus-line)">
+        10 cm
+      </text>
     </svg>
   );
 }

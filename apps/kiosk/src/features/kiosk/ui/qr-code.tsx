@@ -7,7 +7,12 @@ export function QrCode({ value, label, size = 280 }: { value: string; label: str
   const [svg, setSvg] = useState<string | null>(null);
   useEffect(() => {
     let isCurrent = true;
-    QRCode.toString(value, { type: "svg", errorCorrectionLevel: "M", margin: 4, color: { dark: "#000000", light: "#ffffff" } })
+    QRCode.toString(value, {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 4,
+      color: { dark: "#000000", light: "#ffffff" },
+    })
       .then((s) => {
         if (isCurrent) setSvg(s);
       })
@@ -18,7 +23,13 @@ export function QrCode({ value, label, size = 280 }: { value: string; label: str
   }, [value]);
   return (
     <div role="img" aria-label={label} className="rounded-xl bg-white p-2" style={{ width: size, height: size }}>
-      {svg ? <div aria-hidden="true" className="h-full w-full [&>svg]:h-full [&>svg]:w-full" dangerouslySetInnerHTML={{ __html: svg }} /> : null}
+      {svg ? (
+        <div
+          aria-hidden="true"
+          className="h-full w-full [&>svg]:h-full [&>svg]:w-full"
+          dangerouslySetInnerHTML={{ __html: svg }}
+        />
+      ) : null}
     </div>
   );
 }

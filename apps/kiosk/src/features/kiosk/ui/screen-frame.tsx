@@ -32,7 +32,11 @@ function Progress({ step }: { step: 1 | 2 | 3 | 4 }) {
           const isCurrent = n === step;
           const isDone = n < step;
           return (
-            <li key={label} aria-current={isCurrent ? "step" : undefined} className="flex flex-col items-center gap-2 text-center">
+            <li
+              key={label}
+              aria-current={isCurrent ? "step" : undefined}
+              className="flex flex-col items-center gap-2 text-center"
+            >
               <span
                 className={`h-2.5 w-full rounded-full ${isDone || isCurrent ? "bg-(--k-primary)" : "bg-(--k-track)"}`}
                 aria-hidden="true"
@@ -55,13 +59,25 @@ export function LanguageDialog({ onChoose, onClose }: { onChoose: (l: Locale) =>
   useEffect(() => first.current?.focus(), []);
   return (
     <div className="fixed inset-0 z-40 flex items-center justify-center bg-black/60 p-6" role="presentation">
-      <div role="dialog" aria-modal="true" aria-labelledby="k-lang-title" className="w-full max-w-xl rounded-3xl border-2 border-(--k-border-strong) bg-(--k-surface) p-8 shadow-2xl">
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="k-lang-title"
+        className="w-full max-w-xl rounded-3xl border-2 border-(--k-border-strong) bg-(--k-surface) p-8 shadow-2xl"
+      >
         <h2 id="k-lang-title" className="mb-6 text-3xl font-bold text-(--k-text)">
           {t("language.title")}
         </h2>
         <div className="grid gap-3">
           {LOCALES.map((l, i) => (
-            <KioskButton key={l} ref={i === 0 ? first : undefined} variant={l === locale ? "primary" : "secondary"} lang={INTL_TAGS[l]} aria-pressed={l === locale} onClick={() => onChoose(l)}>
+            <KioskButton
+              key={l}
+              ref={i === 0 ? first : undefined}
+              variant={l === locale ? "primary" : "secondary"}
+              lang={INTL_TAGS[l]}
+              aria-pressed={l === locale}
+              onClick={() => onChoose(l)}
+            >
               {LOCALE_NATIVE_NAMES[l]}
             </KioskButton>
           ))}
@@ -74,7 +90,11 @@ export function LanguageDialog({ onChoose, onClose }: { onChoose: (l: Locale) =>
   );
 }
 
-export function Toolbar({ prefs, onPrefsChange, onLocaleChange }: Pick<FrameProps, "prefs" | "onPrefsChange" | "onLocaleChange">) {
+export function Toolbar({
+  prefs,
+  onPrefsChange,
+  onLocaleChange,
+}: Pick<FrameProps, "prefs" | "onPrefsChange" | "onLocaleChange">) {
   const { t, locale } = useI18n();
   const [isLanguageOpen, setLanguageOpen] = useState(false);
   return (
@@ -88,13 +108,23 @@ export function Toolbar({ prefs, onPrefsChange, onLocaleChange }: Pick<FrameProp
           </span>
         </KioskButton>
       ) : null}
-      <KioskButton variant="secondary" size="md" aria-pressed={prefs.isLargeText} onClick={() => onPrefsChange({ ...prefs, isLargeText: !prefs.isLargeText })}>
+      <KioskButton
+        variant="secondary"
+        size="md"
+        aria-pressed={prefs.isLargeText}
+        onClick={() => onPrefsChange({ ...prefs, isLargeText: !prefs.isLargeText })}
+      >
         <span aria-hidden="true" className="font-black">
           A<span className="text-[1.4em]">A</span>
         </span>
         {t("a11y.largerText")}
       </KioskButton>
-      <KioskButton variant="secondary" size="md" aria-pressed={prefs.isHighContrast} onClick={() => onPrefsChange({ ...prefs, isHighContrast: !prefs.isHighContrast })}>
+      <KioskButton
+        variant="secondary"
+        size="md"
+        aria-pressed={prefs.isHighContrast}
+        onClick={() => onPrefsChange({ ...prefs, isHighContrast: !prefs.isHighContrast })}
+      >
         <ContrastIcon />
         {t("a11y.highContrast")}
       </KioskButton>
@@ -112,7 +142,17 @@ export function Toolbar({ prefs, onPrefsChange, onLocaleChange }: Pick<FrameProp
 }
 
 /** The standard screen: header (attraction, options), progress, a big title, content, actions. */
-export function ScreenFrame({ title, attractionName, step, prefs, onPrefsChange, onLocaleChange, children, footer, screenName }: FrameProps) {
+export function ScreenFrame({
+  title,
+  attractionName,
+  step,
+  prefs,
+  onPrefsChange,
+  onLocaleChange,
+  children,
+  footer,
+  screenName,
+}: FrameProps) {
   return (
     <div className="flex min-h-dvh flex-col bg-(--k-bg) text-(--k-text)" data-screen={screenName}>
       <header className="flex flex-wrap items-center justify-between gap-4 border-b-2 border-(--k-border) bg-(--k-surface) px-8 py-5">
@@ -130,7 +170,9 @@ export function ScreenFrame({ title, attractionName, step, prefs, onPrefsChange,
         </h1>
         {children}
       </main>
-      {footer ? <footer className="sticky bottom-0 border-t-2 border-(--k-border) bg-(--k-surface) px-8 py-6">{footer}</footer> : null}
+      {footer ? (
+        <footer className="sticky bottom-0 border-t-2 border-(--k-border) bg-(--k-surface) px-8 py-6">{footer}</footer>
+      ) : null}
     </div>
   );
 }

@@ -39,7 +39,6 @@ export const en = {
   "setup.pairing": "Pairing…",
   "setup.failed": "That code did not work. Ask staff for a new pairing code.",
 
-
   "language.subtitle": "You can change it at any time with the language button at the top.",
 
   "tickets.title": "Choose your tickets",
@@ -79,7 +78,8 @@ export const en = {
   "scan.step1": "Open Alipay on your phone and tap “Pay”.",
   "scan.step2": "Hold the barcode face-down over the scanner window, about 10 cm above it.",
   "scan.step3": "Keep the phone still until you hear a beep.",
-  "scan.illustration": "Illustration: hold your phone with the payment barcode facing down, over the glowing scanner window below the screen.",
+  "scan.illustration":
+    "Illustration: hold your phone with the payment barcode facing down, over the glowing scanner window below the screen.",
   "scan.ready": "Scanner ready",
   "scan.notReady": "Preparing the scanner…",
   "scan.starting": "Code received. Starting the payment…",
@@ -106,7 +106,8 @@ export const en = {
   "success.receipt": "Receipt",
 
   "printFail.title": "Some tickets could not be printed",
-  "printFail.body": "Don’t worry: your tickets are paid and valid. Show these QR codes at the entrance, or take a photo of them.",
+  "printFail.body":
+    "Don’t worry: your tickets are paid and valid. Show these QR codes at the entrance, or take a photo of them.",
   "printFail.help": "For a printed copy, go to the ticket office and show this screen or your order number: {orderNo}.",
   "printFail.qrLabel": "QR code of ticket {index}: {name}",
   "printFail.done": "I have my codes",
@@ -117,9 +118,11 @@ export const en = {
   "done.finish": "Finish",
 
   "failure.code_expired.title": "Your payment code has expired",
-  "failure.code_expired.body": "Payment codes change every minute. Refresh the code in Alipay (tap “Pay” again), then scan the new code.",
+  "failure.code_expired.body":
+    "Payment codes change every minute. Refresh the code in Alipay (tap “Pay” again), then scan the new code.",
   "failure.insufficient_balance.title": "Not enough balance",
-  "failure.insufficient_balance.body": "Alipay declined the payment. Top up your balance or choose another payment method in Alipay, then try again.",
+  "failure.insufficient_balance.body":
+    "Alipay declined the payment. Top up your balance or choose another payment method in Alipay, then try again.",
   "failure.cancelled.title": "Payment cancelled",
   "failure.cancelled.body": "The payment was cancelled.",
   "failure.timed_out.title": "The payment timed out",
@@ -129,7 +132,8 @@ export const en = {
   "failure.hold_expired.title": "Your places were released",
   "failure.hold_expired.body": "The time to pay ran out. Please choose your tickets again.",
   "failure.needs_attention.title": "We need to check this payment",
-  "failure.needs_attention.body": "Please ask a member of staff for help and show them this reference: {reference}. Do not pay again.",
+  "failure.needs_attention.body":
+    "Please ask a member of staff for help and show them this reference: {reference}. Do not pay again.",
   "failure.error.title": "Something went wrong",
   "failure.error.body": "The payment did not go through. Please try again, or ask a member of staff.",
 

@@ -30,12 +30,12 @@ export const ja: Messages = {
   "boot.title": "券売機を準備しています…",
 
   "setup.title": "この券売機の設定",
-  "setup.body": "スタッフ用コンソールに表示されたペアリングコードを入力してください。ペアリングが完了するまでお客様はご利用いただけません。",
+  "setup.body":
+    "スタッフ用コンソールに表示されたペアリングコードを入力してください。ペアリングが完了するまでお客様はご利用いただけません。",
   "setup.codeLabel": "ペアリングコード",
   "setup.submit": "ペアリングする",
   "setup.pairing": "ペアリング中…",
   "setup.failed": "このコードは使用できません。スタッフに新しいペアリングコードを発行してもらってください。",
-
 
   "language.subtitle": "上部の言語ボタンでいつでも変更できます。",
 
@@ -76,11 +76,13 @@ export const ja: Messages = {
   "scan.step1": "スマートフォンでAlipayを開き、「支払う」をタップします。",
   "scan.step2": "バーコードを下に向け、スキャナー窓の約10cm上にかざします。",
   "scan.step3": "「ピッ」と鳴るまでスマートフォンを動かさないでください。",
-  "scan.illustration": "イラスト：支払いバーコードを下に向けて、画面下の光っているスキャナー窓の上にスマートフォンをかざします。",
+  "scan.illustration":
+    "イラスト：支払いバーコードを下に向けて、画面下の光っているスキャナー窓の上にスマートフォンをかざします。",
   "scan.ready": "スキャナー準備完了",
   "scan.notReady": "スキャナーを準備しています…",
   "scan.starting": "コードを読み取りました。お支払いを開始しています…",
-  "scan.invalidCode": "Alipayの支払いコードではないようです。Alipayで「支払う」を開いて、もう一度スキャンしてください。",
+  "scan.invalidCode":
+    "Alipayの支払いコードではないようです。Alipayで「支払う」を開いて、もう一度スキャンしてください。",
 
   "paying.title": "お支払いを処理しています…",
   "paying.body": "スマートフォンをお手元にご用意ください。",
@@ -103,7 +105,8 @@ export const ja: Messages = {
   "success.receipt": "領収書",
 
   "printFail.title": "一部のチケットを印刷できませんでした",
-  "printFail.body": "ご安心ください。チケットはお支払い済みで有効です。入口でこのQRコードを提示するか、写真を撮ってください。",
+  "printFail.body":
+    "ご安心ください。チケットはお支払い済みで有効です。入口でこのQRコードを提示するか、写真を撮ってください。",
   "printFail.help": "紙のチケットが必要な場合は、チケット売り場でこの画面か注文番号（{orderNo}）をご提示ください。",
   "printFail.qrLabel": "チケット {index} のQRコード：{name}",
   "printFail.done": "コードを保存しました",
@@ -114,9 +117,11 @@ export const ja: Messages = {
   "done.finish": "終了",
 
   "failure.code_expired.title": "支払いコードの有効期限が切れました",
-  "failure.code_expired.body": "支払いコードは1分ごとに変わります。Alipayでコードを更新（もう一度「支払う」をタップ）して、新しいコードをスキャンしてください。",
+  "failure.code_expired.body":
+    "支払いコードは1分ごとに変わります。Alipayでコードを更新（もう一度「支払う」をタップ）して、新しいコードをスキャンしてください。",
   "failure.insufficient_balance.title": "残高が不足しています",
-  "failure.insufficient_balance.body": "Alipayがお支払いを承認しませんでした。残高をチャージするか、Alipayで別の支払い方法を選んでから、もう一度お試しください。",
+  "failure.insufficient_balance.body":
+    "Alipayがお支払いを承認しませんでした。残高をチャージするか、Alipayで別の支払い方法を選んでから、もう一度お試しください。",
   "failure.cancelled.title": "お支払いはキャンセルされました",
   "failure.cancelled.body": "お支払いはキャンセルされました。",
   "failure.timed_out.title": "お支払いがタイムアウトしました",
@@ -126,7 +131,8 @@ export const ja: Messages = {
   "failure.hold_expired.title": "確保した枠が解放されました",
   "failure.hold_expired.body": "お支払いの時間が過ぎました。もう一度チケットを選んでください。",
   "failure.needs_attention.title": "このお支払いは確認が必要です",
-  "failure.needs_attention.body": "スタッフにお声がけいただき、この参照番号をお見せください：{reference}。再度のお支払いはしないでください。",
+  "failure.needs_attention.body":
+    "スタッフにお声がけいただき、この参照番号をお見せください：{reference}。再度のお支払いはしないでください。",
   "failure.error.title": "問題が発生しました",
   "failure.error.body": "お支払いが完了しませんでした。もう一度お試しいただくか、スタッフにお声がけください。",
 

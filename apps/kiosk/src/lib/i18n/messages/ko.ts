@@ -30,12 +30,12 @@ export const ko: Messages = {
   "boot.title": "키오스크를 준비하는 중…",
 
   "setup.title": "이 키오스크 설정",
-  "setup.body": "직원용 콘솔에 표시된 페어링 코드를 입력하세요. 페어링이 끝나기 전에는 방문객이 키오스크를 사용할 수 없습니다.",
+  "setup.body":
+    "직원용 콘솔에 표시된 페어링 코드를 입력하세요. 페어링이 끝나기 전에는 방문객이 키오스크를 사용할 수 없습니다.",
   "setup.codeLabel": "페어링 코드",
   "setup.submit": "키오스크 페어링",
   "setup.pairing": "페어링 중…",
   "setup.failed": "코드가 올바르지 않습니다. 직원에게 새 페어링 코드를 요청하세요.",
-
 
   "language.subtitle": "상단의 언어 버튼으로 언제든지 바꿀 수 있습니다.",
 
@@ -103,7 +103,8 @@ export const ko: Messages = {
   "success.receipt": "영수증",
 
   "printFail.title": "일부 티켓을 인쇄하지 못했습니다",
-  "printFail.body": "걱정하지 마세요. 티켓은 결제되었고 유효합니다. 입구에서 이 QR 코드를 보여 주시거나 사진을 찍어 두세요.",
+  "printFail.body":
+    "걱정하지 마세요. 티켓은 결제되었고 유효합니다. 입구에서 이 QR 코드를 보여 주시거나 사진을 찍어 두세요.",
   "printFail.help": "종이 티켓이 필요하시면 매표소에서 이 화면이나 주문 번호를 보여 주세요: {orderNo}.",
   "printFail.qrLabel": "티켓 {index}의 QR 코드: {name}",
   "printFail.done": "코드를 저장했습니다",
@@ -114,9 +115,11 @@ export const ko: Messages = {
   "done.finish": "완료",
 
   "failure.code_expired.title": "결제 코드가 만료되었습니다",
-  "failure.code_expired.body": "결제 코드는 1분마다 바뀝니다. Alipay에서 코드를 새로 고친 후(“결제”를 다시 누르기) 새 코드를 스캔하세요.",
+  "failure.code_expired.body":
+    "결제 코드는 1분마다 바뀝니다. Alipay에서 코드를 새로 고친 후(“결제”를 다시 누르기) 새 코드를 스캔하세요.",
   "failure.insufficient_balance.title": "잔액이 부족합니다",
-  "failure.insufficient_balance.body": "Alipay가 결제를 거절했습니다. 잔액을 충전하거나 Alipay에서 다른 결제 수단을 선택한 후 다시 시도하세요.",
+  "failure.insufficient_balance.body":
+    "Alipay가 결제를 거절했습니다. 잔액을 충전하거나 Alipay에서 다른 결제 수단을 선택한 후 다시 시도하세요.",
   "failure.cancelled.title": "결제가 취소되었습니다",
   "failure.cancelled.body": "결제가 취소되었습니다.",
   "failure.timed_out.title": "결제 시간이 초과되었습니다",
@@ -126,7 +129,8 @@ export const ko: Messages = {
   "failure.hold_expired.title": "확보한 자리가 해제되었습니다",
   "failure.hold_expired.body": "결제 시간이 지났습니다. 티켓을 다시 선택하세요.",
   "failure.needs_attention.title": "이 결제는 확인이 필요합니다",
-  "failure.needs_attention.body": "직원에게 도움을 요청하고 이 참조 번호를 보여 주세요: {reference}. 다시 결제하지 마세요.",
+  "failure.needs_attention.body":
+    "직원에게 도움을 요청하고 이 참조 번호를 보여 주세요: {reference}. 다시 결제하지 마세요.",
   "failure.error.title": "문제가 발생했습니다",
   "failure.error.body": "결제가 완료되지 않았습니다. 다시 시도하시거나 직원에게 문의하세요.",
 

@@ -36,7 +36,6 @@ export const zhHans: Messages = {
   "setup.pairing": "正在配对…",
   "setup.failed": "此配对码无效。请向工作人员索取新的配对码。",
 
-
   "language.subtitle": "您可以随时点击顶部的语言按钮进行更改。",
 
   "tickets.title": "选择门票",

@@ -36,7 +36,6 @@ export const zhHant: Messages = {
   "setup.pairing": "配對中…",
   "setup.failed": "此配對碼無效。請向工作人員索取新的配對碼。",
 
-
   "language.subtitle": "您可以隨時點選上方的語言按鈕進行變更。",
 
   "tickets.title": "選擇門票",
@@ -114,7 +113,8 @@ export const zhHant: Messages = {
   "done.finish": "完成",
 
   "failure.code_expired.title": "付款碼已過期",
-  "failure.code_expired.body": "付款碼每分鐘都會更新。請在支付寶中重新整理付款碼（再次點選「付錢」），然後掃描新的付款碼。",
+  "failure.code_expired.body":
+    "付款碼每分鐘都會更新。請在支付寶中重新整理付款碼（再次點選「付錢」），然後掃描新的付款碼。",
   "failure.insufficient_balance.title": "餘額不足",
   "failure.insufficient_balance.body": "支付寶拒絕了此次付款。請儲值或在支付寶中選擇其他付款方式後再試一次。",
   "failure.cancelled.title": "付款已取消",
