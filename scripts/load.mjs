@@ -3,7 +3,7 @@
 // on the server TEST_DATABASE_URL (or LOAD_DATABASE_URL) names, migrated and seeded by
 // packages/api/scripts/setup-db.ts; the Alipay sandbox; TWO production kiosk servers
 // (`next start` of the built app, WORKER=off) and ONE separate payment worker
-// (packages/api/scripts/worker.ts). packages/api/bench/load.ts then drives kiosk and
+// (packages/api/scripts/worker.ts). tooling/proof/src/load.ts then drives kiosk and
 // booking-system traffic across both servers, with contention for the last places of a
 // small slot, checks the database afterwards (no oversell, every paid order has its
 // tickets) and writes its figures to bench-report/load.json. Everything is stopped and
@@ -145,7 +145,7 @@ try {
   const outDir = join(ROOT, "bench-report");
   mkdirSync(outDir, { recursive: true });
   const credentials = readJson(join(dataDir, "demo-credentials.json"), {});
-  run(bin("tsx"), ["packages/api/bench/load.ts"], {
+  run(bin("tsx"), ["tooling/proof/src/load.ts"], {
     env: {
       DATABASE_URL: databaseUrl,
       LOAD_SERVERS: servers.join(","),

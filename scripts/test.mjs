@@ -43,6 +43,8 @@ if (only("typecheck")) {
   const pkgs = [
     ...["packages", "apps"].flatMap((d) => readdirSync(join(ROOT, d)).map((name) => `${d}/${name}`)),
     "e2e",
+    "tooling/conformance",
+    "tooling/proof",
   ];
   for (const p of pkgs)
     if (existsSync(join(ROOT, p, "tsconfig.json")))

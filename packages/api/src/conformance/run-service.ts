@@ -44,7 +44,7 @@ export interface ConformanceRuns {
 
 /** `tsx` as installed for the kiosk app (or the workspace root). */
 function tsxBin(repoRoot: string): string {
-  const app = join(repoRoot, "packages/api/node_modules/.bin/tsx");
+  const app = join(repoRoot, "tooling/conformance/node_modules/.bin/tsx");
   return existsSync(app) ? app : join(repoRoot, "node_modules/.bin/tsx");
 }
 
@@ -68,13 +68,13 @@ export function createConformanceRuns(options: {
     start({ staffId, now, onFinished }) {
       if (current?.status === "running")
         throw new KioskError("CONFLICT", `Conformance run ${current.runId} is still running; one run at a time`);
-      const script = join(options.repoRoot, "packages/api/scripts/conformance.ts");
+      const script = join(options.repoRoot, "tooling/conformance/src/cli.ts");
       const tsx = tsxBin(options.repoRoot);
       // The Docker server image is a standalone build without the scripts; its worker image has them.
       if (!existsSync(script) || !existsSync(tsx)) {
         throw new KioskError(
           "PRECONDITION_FAILED",
-          "The conformance validator is not installed with this server (standalone build): run `tsx packages/api/scripts/conformance.ts --target configured` in the worker image instead.",
+          "The conformance validator is not installed with this server (standalone build): run `tsx tooling/conformance/src/cli.ts --target configured` in the worker image instead.",
         );
       }
       const run: ConformanceRunView = {

@@ -7,13 +7,13 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPaymentCode } from "@kiosk/alipay-core/money";
-import { getEnv } from "../src/env.ts";
-import { startOwnSandbox, type OwnSandbox } from "../src/conformance/own-sandbox.ts";
-import { writeReportFiles } from "../src/conformance/report-files.ts";
-import { STEP_IDS, type StepId } from "../src/conformance/report.ts";
-import { runConformance, type ConformanceProgress, type RunConformanceOptions } from "../src/conformance/runner.ts";
-import { realTimeline } from "../src/conformance/timeline.ts";
-import { alipayClientConfig } from "../src/money-wiring.ts";
+import { getEnv } from "@kiosk/api/env.ts";
+import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
+import { writeReportFiles } from "@kiosk/api/conformance/report-files.ts";
+import { STEP_IDS, type StepId } from "@kiosk/api/conformance/report.ts";
+import { runConformance, type ConformanceProgress, type RunConformanceOptions } from "./runner.ts";
+import { realTimeline } from "./timeline.ts";
+import { alipayClientConfig } from "@kiosk/api/money-wiring.ts";
 
 const USAGE = `npm run conformance -- [options]
   --target sandbox      start a sandbox gateway on a free port and a throwaway database (default)

@@ -5,7 +5,7 @@
  * and our reconciliation against the gateway's settlement file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, code, type Harness } from "../services/__tests__/harness.ts";
+import { createHarness, code, type Harness } from "@kiosk/api/services/__tests__/harness.ts";
 import { checkMoneyInvariants, readLedger, reconcileDays, settlementDaysOf, type GatewayTrade } from "./checker.ts";
 
 describe("money checker on SQLite with the sandbox", () => {

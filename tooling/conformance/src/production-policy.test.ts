@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { scenarioCode } from "@kiosk/alipay-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
-import type { ConformanceReport, Exchange, StepId } from "./report.ts";
+import type { ConformanceReport, Exchange, StepId } from "@kiosk/api/conformance/report.ts";
 import { runConformance } from "./runner.ts";
 import { Checks } from "./scenarios.ts";
 import { checkQuerySchedule } from "./wire-checks.ts";

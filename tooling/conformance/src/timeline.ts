@@ -6,7 +6,7 @@
  */
 import type { Clock as CoreClock } from "@kiosk/alipay-core";
 import { systemClock as coreSystemClock } from "@kiosk/alipay-core";
-import { FakeClock, systemClock, type Clock } from "../clock.ts";
+import { FakeClock, systemClock, type Clock } from "@kiosk/api/clock.ts";
 
 export interface ConformanceTimeline {
   /** The server code's clock. */

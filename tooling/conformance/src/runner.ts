@@ -10,10 +10,10 @@ import { createAlipayClient, FetchTransport, type AlipayClientConfig } from "@ki
 import { scenarioCode } from "@kiosk/alipay-sandbox";
 import { seed } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
-import { createMoneyServices } from "../services/index.ts";
-import { newId, silentLogger, type Actor, type MoneyLogger } from "../services/money-deps.ts";
-import { resolveServerPaymentPolicy } from "../services/payment-policy.ts";
-import { memoryTicketKeys } from "../services/ticket-keys.ts";
+import { createMoneyServices } from "@kiosk/api/services/index.ts";
+import { newId, silentLogger, type Actor, type MoneyLogger } from "@kiosk/api/services/money-deps.ts";
+import { resolveServerPaymentPolicy } from "@kiosk/api/services/payment-policy.ts";
+import { memoryTicketKeys } from "@kiosk/api/services/ticket-keys.ts";
 import { createExchangeRecorder } from "./recorder.ts";
 import {
   ConformanceReportSchema,
@@ -24,7 +24,7 @@ import {
   type StepId,
   type StepResult,
   type Target,
-} from "./report.ts";
+} from "@kiosk/api/conformance/report.ts";
 import { ACTIVE_STATES, Checks, StepSkipped, skipReason, STEPS, type StepContext } from "./scenarios.ts";
 import { detectOperatorSwitch } from "./operator-switch.ts";
 import { PROOF_STEPS } from "./proof-steps.ts";

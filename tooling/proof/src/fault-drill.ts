@@ -27,9 +27,9 @@ import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
-import { findRepoRoot, parseEnv } from "../env.ts";
-import { alipayClientConfig } from "../money-wiring.ts";
-import type { AppRouter } from "../trpc/root.ts";
+import { findRepoRoot, parseEnv } from "@kiosk/api/env.ts";
+import { alipayClientConfig } from "@kiosk/api/money-wiring.ts";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { freePort, ServerProcess } from "./server-process.ts";
 import {
   checkMoneyInvariants,

@@ -18,7 +18,7 @@ import { scenarioCode } from "@kiosk/alipay-sandbox";
 import { createDb } from "@kiosk/db";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
-import type { AppRouter } from "../src/trpc/root.ts";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 
 const SERVERS = (process.env.LOAD_SERVERS ?? "").split(",").filter(Boolean);
 const KIOSKS = Number(process.env.LOAD_KIOSKS ?? 8);

@@ -5,10 +5,10 @@
  */
 import { scenarioCode, type ScenarioId } from "@kiosk/alipay-sandbox";
 import { dayInZone, addDays, type Db } from "@kiosk/db";
-import type { MoneyServices } from "../services/index.ts";
-import type { Actor } from "../services/money-deps.ts";
-import { SETTLEMENT_ZONE } from "../services/reconciliation-service.ts";
-import type { Check, Exchange, StepId } from "./report.ts";
+import type { MoneyServices } from "@kiosk/api/services/index.ts";
+import type { Actor } from "@kiosk/api/services/money-deps.ts";
+import { SETTLEMENT_ZONE } from "@kiosk/api/services/reconciliation-service.ts";
+import type { Check, Exchange, StepId } from "@kiosk/api/conformance/report.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
 import type { SandboxControl } from "./operator-switch.ts";
 import type { TamperProxy } from "./tamper-proxy.ts";

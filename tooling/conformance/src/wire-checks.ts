@@ -3,7 +3,7 @@
  * schedule (Alipay: poll every 3–6 s; the server's policy: 3.5 s) and pay resends after
  * SYSTEM_ERROR (only the identical request, only once a query proved there is no trade).
  */
-import type { Exchange } from "./report.ts";
+import type { Exchange } from "@kiosk/api/conformance/report.ts";
 
 /** No query sooner than this after the previous pay or query of the same trade (start to start). */
 export const MIN_QUERY_GAP_MS = 3_000;

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FAULT_KINDS } from "@kiosk/alipay-sandbox";
-import { runFaultDrill, type DrillResult } from "../src/proof/fault-drill.ts";
+import { runFaultDrill, type DrillResult } from "./fault-drill.ts";
 
 const { values } = parseArgs({
   options: {

@@ -17,7 +17,7 @@ import {
   type RequestSummary,
   type ResponseSummary,
 } from "@kiosk/alipay-core";
-import type { Exchange, SignatureVerdict } from "./report.ts";
+import type { Exchange, SignatureVerdict } from "@kiosk/api/conformance/report.ts";
 
 /** Larger bodies (settlement files) are cut in the report. */
 const MAX_BODY_CHARS = 8_000;

@@ -10,9 +10,13 @@
  * a database; `readLedger` and `reconcileDays` read the database and the gateway.
  */
 import type { Db } from "@kiosk/db";
-import type { Clock } from "../clock.ts";
-import type { AlipayGateway } from "../services/gateway.ts";
-import { createReconciliationService, SETTLEMENT_ZONE, type Difference } from "../services/reconciliation-service.ts";
+import type { Clock } from "@kiosk/api/clock.ts";
+import type { AlipayGateway } from "@kiosk/api/services/gateway.ts";
+import {
+  createReconciliationService,
+  SETTLEMENT_ZONE,
+  type Difference,
+} from "@kiosk/api/services/reconciliation-service.ts";
 
 /** What the gateway recorded for one trade (the sandbox operator API's trade view has these fields). */
 export interface GatewayTrade {

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderReportHtml } from "./render-html.ts";
-import { ConformanceReportSchema, STEP_IDS, type ConformanceReport } from "./report.ts";
-import { readReportFile, writeReportFiles } from "./report-files.ts";
+import { renderReportHtml } from "@kiosk/api/conformance/render-html.ts";
+import { ConformanceReportSchema, STEP_IDS, type ConformanceReport } from "@kiosk/api/conformance/report.ts";
+import { readReportFile, writeReportFiles } from "@kiosk/api/conformance/report-files.ts";
 import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
 import { runConformance } from "./runner.ts";
 

@@ -12,7 +12,7 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
 import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
-import { FakeClock } from "../clock.ts";
+import { FakeClock } from "@kiosk/api/clock.ts";
 import { simulatedTimeline, type ConformanceTimeline } from "./timeline.ts";
 
 export interface OwnSandbox {
