@@ -2,7 +2,7 @@ import type { PrintMessage } from "@kiosk/bridge-protocol";
 import { Emitter } from "../util/emitter.ts";
 import type { Logger } from "../util/logger.ts";
 import type { PrintOutcome } from "./escpos-printer.ts";
-import type { JobRecord, JobStore } from "./job-store.ts";
+import type { JobRecord, JobStore, JobSummary } from "./job-store.ts";
 
 export type PrintServiceEvents = {
   /** A job reached "printed" or "failed". */
@@ -24,7 +24,7 @@ export interface PrintServiceOptions {
 export type SubmitResult =
   | { kind: "accepted"; job: JobRecord }
   /** The id was seen before: nothing is printed again. */
-  | { kind: "duplicate"; job: JobRecord };
+  | { kind: "duplicate"; job: JobSummary };
 
 /**
  * The durable print queue: one job at a time, in order, each recorded on
@@ -63,7 +63,7 @@ export class PrintService {
     await this.#running;
   }
 
-  getJob(id: string): JobRecord | undefined {
+  getJob(id: string): JobSummary | undefined {
     return this.#options.store.get(id);
   }
 
