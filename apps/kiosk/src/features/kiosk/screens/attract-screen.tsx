@@ -60,7 +60,8 @@ export function AttractScreen() {
   );
 }
 
-function TicketMark() {
+/** The attraction's ticket mark, also on the boot screen (which has the attract screen's shape). */
+export function TicketMark() {
   return (
     <svg aria-hidden="true" viewBox="0 0 120 80" className="h-28 w-40">
       <path
