@@ -90,8 +90,15 @@ export default tseslint.config(
       deepImport,
       prismaOutsideDb,
       intoApps,
-      anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"]),
+      anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*", "@kiosk/log"]),
     ),
+  },
+  {
+    files: ["packages/log/**"],
+    rules: restrict(deepImport, prismaOutsideDb, intoApps, {
+      regex: "^@kiosk/(?!alipay-core/money$)",
+      message: "The logger depends only on the money rules (@kiosk/alipay-core/money).",
+    }),
   },
   { files: ["packages/api/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps) },
   { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
@@ -101,8 +108,9 @@ export default tseslint.config(
       deepImport,
       prismaOutsideDb,
       {
-        regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$)",
-        message: "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money).",
+        regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$|log$)",
+        message:
+          "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money, and the logger, @kiosk/log).",
       },
       { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." },
     ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryLogger, redact } from "./log.ts";
+import { createMemoryLogger, redact } from "./index.ts";
 
 describe("log", () => {
   it("writes one JSON record per line with level, message, bindings and namespaced children", () => {
