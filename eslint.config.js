@@ -40,6 +40,8 @@ const anyKioskPackage = (except = []) => ({
  * (no-restricted-syntax) so it adds to each package's no-restricted-imports instead of replacing it.
  */
 const TEST_OR_TOOLING = String.raw`/^@kiosk\/([^/]+\/testing(\/.*)?|conformance(\/.*)?|proof(\/.*)?|e2e(\/.*)?)$/`;
+/** The sandbox is a dev/test dependency: product code never loads it (scripts/start.mjs starts it as its own process). */
+const SANDBOX = String.raw`/^@kiosk\/alipay-sandbox(\/.*)?$/`;
 const ACROSS_WORKSPACES = String.raw`/^(\.\.\/)+(\.\.\/)*(apps|packages|tooling|e2e)\//`;
 const TEST_HELPERS = String.raw`/^\.\.?\/(.*\/)?(test|__tests__|testing)\//`;
 const productImports = (selector, message) => [
@@ -52,6 +54,10 @@ const PRODUCT_IMPORT_RULES = [
   ...productImports(
     TEST_OR_TOOLING,
     "Product code never imports test entries (@kiosk/*/testing) or tooling (@kiosk/conformance, @kiosk/proof, @kiosk/e2e).",
+  ),
+  ...productImports(
+    SANDBOX,
+    "The Alipay sandbox is a dev/test dependency: product code never imports it (npm start runs it as its own process).",
   ),
   ...productImports(TEST_HELPERS, "Product code never imports test helpers (test/, __tests__/, testing/)."),
   ...productImports(
@@ -155,7 +161,7 @@ export default tseslint.config(
   },
   {
     files: ["apps/**/*.{ts,tsx,js,mjs}", "packages/**/*.{ts,tsx,js,mjs}"],
-    ignores: NOT_PRODUCT,
+    ignores: [...NOT_PRODUCT, "packages/alipay-sandbox/**"],
     rules: { "no-restricted-syntax": ["error", ...PRODUCT_IMPORT_RULES] },
   },
   // No import cycles in product code.

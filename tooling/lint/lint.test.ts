@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
@@ -145,6 +145,21 @@ describe("architecture lint", () => {
       expect(byFile["c.ts"]).not.toContain("import-x/no-cycle");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the Alipay sandbox a dev/test dependency of the product", async () => {
+    const sandbox = `import { startSandbox } from "@kiosk/alipay-sandbox";\nexport { startSandbox };\n`;
+    for (const file of ["packages/api/src/x.ts", "packages/api/scripts/api-server.ts", "apps/kiosk/src/app/x.ts"])
+      expect(await ruleIds(sandbox, file)).toContain("no-restricted-syntax");
+    expect(await ruleIds(sandbox, "packages/api/src/x.integration.test.ts")).toEqual([]);
+    for (const pkg of ["packages/api", "apps/kiosk"]) {
+      const json = JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      expect({ pkg, runtime: json.dependencies?.["@kiosk/alipay-sandbox"] }).toEqual({ pkg, runtime: undefined });
+      expect(json.devDependencies?.["@kiosk/alipay-sandbox"]).toBe("workspace:*");
     }
   });
 });
