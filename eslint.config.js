@@ -1,6 +1,7 @@
 // Lint enforces the architecture (STYLE.md §3.2): dependency direction between
 // workspaces, Prisma only inside packages/db, process.env only in config modules,
 // no console in packages. Formatting is prettier's job.
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 import { kioskLintPlugin, MONEY_MODULE } from "./tooling/lint/money-rule.js";
 
@@ -33,6 +34,49 @@ const anyKioskPackage = (except = []) => ({
   group: ["@kiosk/*", ...except.map((e) => `!${e}`)],
   message: "This package must not depend on other workspace packages (STYLE.md §3.2).",
 });
+
+/**
+ * Product code (apps/*, packages/*) never imports test entries or tooling. A separate rule
+ * (no-restricted-syntax) so it adds to each package's no-restricted-imports instead of replacing it.
+ */
+const TEST_OR_TOOLING = String.raw`/^@kiosk\/([^/]+\/testing(\/.*)?|conformance(\/.*)?|proof(\/.*)?|e2e(\/.*)?)$/`;
+/** The sandbox is a dev/test dependency: product code never loads it (scripts/start.mjs starts it as its own process). */
+const SANDBOX = String.raw`/^@kiosk\/alipay-sandbox(\/.*)?$/`;
+const ACROSS_WORKSPACES = String.raw`/^(\.\.\/)+(\.\.\/)*(apps|packages|tooling|e2e)\//`;
+const TEST_HELPERS = String.raw`/^\.\.?\/(.*\/)?(test|__tests__|testing)\//`;
+const productImports = (selector, message) => [
+  { selector: `ImportDeclaration[source.value=${selector}]`, message },
+  { selector: `ExportNamedDeclaration[source.value=${selector}]`, message },
+  { selector: `ExportAllDeclaration[source.value=${selector}]`, message },
+  { selector: `ImportExpression[source.value=${selector}]`, message },
+];
+const PRODUCT_IMPORT_RULES = [
+  ...productImports(
+    TEST_OR_TOOLING,
+    "Product code never imports test entries (@kiosk/*/testing) or tooling (@kiosk/conformance, @kiosk/proof, @kiosk/e2e).",
+  ),
+  ...productImports(
+    SANDBOX,
+    "The Alipay sandbox is a dev/test dependency: product code never imports it (npm start runs it as its own process).",
+  ),
+  ...productImports(TEST_HELPERS, "Product code never imports test helpers (test/, __tests__/, testing/)."),
+  ...productImports(
+    ACROSS_WORKSPACES,
+    "Reach another workspace through its package name (apps → packages only), not a relative path.",
+  ),
+];
+/** Test files, test helpers and dev tools inside product workspaces (may use test entries). */
+const NOT_PRODUCT = [
+  "**/*.test.ts",
+  "**/*.test.tsx",
+  "**/__tests__/**",
+  "**/testing/**",
+  "**/testing.ts",
+  "**/test/**",
+  "**/bench/**",
+];
+/** Product source checked for import cycles (import-x no-cycle follows type imports too). */
+const CYCLE_CHECKED = ["apps/*/src/**/*.{ts,tsx}", "packages/*/src/**/*.ts", "packages/*/scripts/**/*.ts"];
 
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
@@ -90,8 +134,15 @@ export default tseslint.config(
       deepImport,
       prismaOutsideDb,
       intoApps,
-      anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*"]),
+      anyKioskPackage(["@kiosk/alipay-core", "@kiosk/alipay-core/*", "@kiosk/log"]),
     ),
+  },
+  {
+    files: ["packages/log/**"],
+    rules: restrict(deepImport, prismaOutsideDb, intoApps, {
+      regex: "^@kiosk/(?!alipay-core/money$)",
+      message: "The logger depends only on the money rules (@kiosk/alipay-core/money).",
+    }),
   },
   { files: ["packages/api/**"], rules: restrict(deepImport, prismaOutsideDb, intoApps) },
   { files: ["packages/*/src/**"], ignores: ["packages/*/src/main.ts"], rules: { "no-console": "error" } },
@@ -101,11 +152,29 @@ export default tseslint.config(
       deepImport,
       prismaOutsideDb,
       {
-        regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$)",
-        message: "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money).",
+        regex: "^@kiosk/(?!bridge-protocol$|alipay-core/money$|log$)",
+        message:
+          "The bridge depends only on @kiosk/bridge-protocol (and the money rules, @kiosk/alipay-core/money, and the logger, @kiosk/log).",
       },
       { group: ["**/kiosk/**", "@kiosk/kiosk"], message: "The bridge never imports the kiosk app." },
     ),
+  },
+  {
+    files: ["apps/**/*.{ts,tsx,js,mjs}", "packages/**/*.{ts,tsx,js,mjs}"],
+    ignores: [...NOT_PRODUCT, "packages/alipay-sandbox/**"],
+    rules: { "no-restricted-syntax": ["error", ...PRODUCT_IMPORT_RULES] },
+  },
+  // No import cycles in product code.
+  {
+    files: CYCLE_CHECKED,
+    ignores: NOT_PRODUCT,
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".tsx", ".js", ".mjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".mjs"] })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: false }] },
   },
   {
     files: ["apps/kiosk/**"],

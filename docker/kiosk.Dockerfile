@@ -14,7 +14,8 @@ COPY . .
 RUN npx -y pnpm@10.34.9 install --frozen-lockfile
 RUN cd apps/kiosk && NEXT_OUTPUT=standalone node_modules/.bin/next build
 
-# Worker and migrations run from the workspace sources with tsx (same code as the server).
+# Worker, migrations and the conformance validator run from the workspace sources with tsx
+# (same code as the server).
 # Only what they run is copied (never the whole build tree): secrets reach containers as
 # Docker secrets at run time, never through an image layer (docs/security.md).
 FROM ${NODE_IMAGE} AS workspace
@@ -26,6 +27,8 @@ COPY --from=build --chown=kiosk:kiosk /repo/package.json /repo/pnpm-workspace.ya
 COPY --from=build --chown=kiosk:kiosk /repo/node_modules ./node_modules
 COPY --from=build --chown=kiosk:kiosk /repo/packages ./packages
 COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk ./apps/kiosk
+# The conformance validator (the console's "run conformance" and `tsx tooling/conformance/src/cli.ts`).
+COPY --from=build --chown=kiosk:kiosk /repo/tooling/conformance ./tooling/conformance
 
 FROM workspace AS worker
 USER kiosk

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_ENV, ROOT, bin, buildKiosk, ensureInstalled, log } from "./lib.mjs";
+import { classifySkips, playwrightSkips, vitestSkips } from "./skips.mjs";
 
 const args = new Set(process.argv.slice(2));
 const only = (name) => args.size === 0 || args.has(name);
@@ -51,6 +52,8 @@ if (only("typecheck")) {
       step(`typecheck ${p}`, bin("tsc"), ["--noEmit", "-p", join(p, "tsconfig.json")]);
 }
 const counts = { passed: 0, failed: 0, skipped: 0 };
+/** Every skipped test, checked against scripts/skips.mjs at the end. */
+const skips = [];
 const reportDir = join(ROOT, "test-results");
 if (only("unit")) {
   const out = join(reportDir, "vitest.json");
@@ -66,6 +69,7 @@ if (only("unit")) {
     counts.passed += j.numPassedTests;
     counts.failed += j.numFailedTests;
     counts.skipped += j.numPendingTests + (j.numTodoTests ?? 0);
+    skips.push(...vitestSkips(j, ROOT));
   }
 }
 if (only("e2e")) {
@@ -88,6 +92,7 @@ if (only("e2e")) {
     counts.passed += j.stats.expected + j.stats.flaky;
     counts.failed += j.stats.unexpected;
     counts.skipped += j.stats.skipped;
+    skips.push(...playwrightSkips(j));
     if (j.stats.flaky > 0)
       log(`Playwright: ${j.stats.flaky} test(s) passed only on their retry (flaky); see e2e/artifacts/test-output`);
   }
@@ -99,6 +104,18 @@ function readJsonFile(path) {
   } catch {
     return undefined;
   }
+}
+
+// Skips are printed; one that no test documents (scripts/skips.mjs) fails the run.
+const { allowed, unexpected } = classifySkips(skips, process.env);
+if (allowed.length > 0) {
+  log(`skipped as documented (${allowed.length}):`);
+  for (const s of allowed) log(`  ○ ${s.file} › ${s.name} — ${s.why}${s.reason ? ` (${s.reason})` : ""}`);
+}
+if (unexpected.length > 0) {
+  log(`UNEXPECTED skips (${unexpected.length}) — fix the cause, or document the skip in scripts/skips.mjs:`);
+  for (const s of unexpected) log(`  ✘ ${s.runner}: ${s.file} › ${s.name}${s.reason ? ` (${s.reason})` : ""}`);
+  results.push({ name: `unexpected skipped tests (${unexpected.length})`, ok: false, seconds: 0 });
 }
 
 const failed = results.filter((r) => !r.ok);

@@ -9,7 +9,7 @@ import {
   checkScreen,
   expectScreen,
   kioskCredential,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   scan,
   scenarioCode,
@@ -72,8 +72,7 @@ const TOGGLE: Record<Mode, string> = {
 for (const mode of ["high-contrast", "larger-text"] as const) {
   test(`kiosk in ${mode} mode: every screen of a purchase and a failure passes axe`, async ({ page }) => {
     test.setTimeout(150_000);
-    const missing = await missingDependency();
-    test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+    await skipWhenDependencyMissing("kiosk e2e");
     await setPaper("ok");
     await page.setViewportSize({ width: 1080, height: 1600 });
     await openKiosk(page, await kioskCredential());

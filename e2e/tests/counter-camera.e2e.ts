@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { chromium, expect, test } from "@playwright/test";
 import { E2E } from "../support/system.ts";
 import { writeQrVideo } from "../support/fake-camera.ts";
-import { checkScreen, missingDependency, scenarioCode } from "./kiosk-support.ts";
+import { checkScreen, skipWhenDependencyMissing, scenarioCode } from "./kiosk-support.ts";
 import { adminCookie, createUser, signInUi, type TestUser } from "./staff-support.ts";
 
 const BASE_ARGS = [
@@ -25,8 +25,7 @@ const BASE_ARGS = [
 
 let cashier: TestUser;
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `counter e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("counter e2e");
   cashier = await createUser(await adminCookie(), "cashier");
 });
 

@@ -11,7 +11,7 @@ import {
   BRIDGE_URL,
   checkScreen,
   expectSeen,
-  missingDependency,
+  skipWhenDependencyMissing,
   recordStates,
   scan,
   scenarioCode,
@@ -36,8 +36,7 @@ let cashier: TestUser;
 let viewer: TestUser;
 
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `counter e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("counter e2e");
   const admin = await adminCookie();
   cashier = await createUser(admin, "cashier");
   viewer = await createUser(admin, "viewer");

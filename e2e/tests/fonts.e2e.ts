@@ -5,15 +5,14 @@
  */
 import { expect, test } from "@playwright/test";
 import { glyphReport, legible } from "./glyphs.ts";
-import { expectScreen, kioskCredential, missingDependency, openKiosk } from "./kiosk-support.ts";
+import { expectScreen, kioskCredential, skipWhenDependencyMissing, openKiosk } from "./kiosk-support.ts";
 
 test.use({ viewport: { width: 1080, height: 1600 } });
 
 test("CJK text on the language screen is drawn with real glyphs; the detector flags missing glyphs", async ({
   page,
 }) => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   await openKiosk(page, await kioskCredential());
   await expectScreen(page, "attract", 30_000);
   await page.locator("[data-kiosk-screen=attract] button").first().click();

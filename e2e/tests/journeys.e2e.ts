@@ -15,7 +15,7 @@ import { E2E, demoCredentials } from "../support/system.ts";
 import {
   expectScreen,
   kioskCredential,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   printerJobs,
   scan,
@@ -32,8 +32,7 @@ test.use({ viewport: { width: 1080, height: 1600 } });
 
 let credential = "";
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `journeys skipped: ${missing}`);
+  await skipWhenDependencyMissing("journeys");
   credential = await kioskCredential();
   await setPaper("ok");
 });

@@ -6,7 +6,7 @@ import {
   expectSeen,
   kioskCredential,
   LOCALES,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   recordStates,
   scan,
@@ -20,8 +20,7 @@ test.use({ viewport: { width: 1080, height: 1600 } });
 
 let credential = "";
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   credential = await kioskCredential();
   await setPaper("ok");
 });

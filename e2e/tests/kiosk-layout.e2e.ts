@@ -9,7 +9,7 @@ import { expect, test, type Page } from "@playwright/test";
 import {
   expectScreen,
   kioskCredential,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   scan,
   scenarioCode,
@@ -22,8 +22,7 @@ const PORTRAIT = { width: 1080, height: 1920 };
 const LANDSCAPE = { width: 1920, height: 1080 };
 
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   await setPaper("ok");
 });
 test.afterAll(async () => {

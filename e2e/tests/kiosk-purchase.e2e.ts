@@ -8,7 +8,7 @@ import {
   expectScreen,
   kioskCredential,
   LOCALES,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   scan,
   scenarioCode,
@@ -21,8 +21,7 @@ test.use({ viewport: { width: 1080, height: 1600 } });
 
 let credential = "";
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   credential = await kioskCredential();
   await setPaper("ok");
 });

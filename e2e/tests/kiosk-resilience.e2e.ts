@@ -13,7 +13,7 @@ import {
   expectSeen,
   kioskCredential,
   LOCALES,
-  missingDependency,
+  skipWhenDependencyMissing,
   NATIVE,
   openKiosk,
   plugScanner,
@@ -32,8 +32,7 @@ test.use({ viewport: { width: 1080, height: 1600 } });
 
 let credential = "";
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   credential = await kioskCredential();
   await setPaper("ok");
 });

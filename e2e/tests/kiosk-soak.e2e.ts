@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { instrument, soak } from "../support/page-soak.ts";
-import { kioskCredential, missingDependency, openKiosk, setPaper, expectScreen } from "./kiosk-support.ts";
+import { kioskCredential, skipWhenDependencyMissing, openKiosk, setPaper, expectScreen } from "./kiosk-support.ts";
 
 const SALES = Number(process.env.E2E_SOAK_SALES ?? 20);
 const HEAP_GROWTH_LIMIT = 10 * 1024 * 1024;
@@ -17,8 +17,7 @@ const HEAP_GROWTH_LIMIT = 10 * 1024 * 1024;
 test.use({ viewport: { width: 1080, height: 1920 } });
 
 test.beforeAll(async () => {
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   await setPaper("ok");
 });
 test.afterAll(async () => {

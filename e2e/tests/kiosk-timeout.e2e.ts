@@ -14,7 +14,7 @@ import {
   expectScreen,
   kioskCredential,
   LOCALES,
-  missingDependency,
+  skipWhenDependencyMissing,
   openKiosk,
   scan,
   scenarioCode,
@@ -50,8 +50,7 @@ let shortServer: ChildProcess | null = null;
 
 test.beforeAll(async () => {
   test.setTimeout(150_000);
-  const missing = await missingDependency();
-  test.skip(missing !== null, `kiosk e2e skipped: ${missing}`);
+  await skipWhenDependencyMissing("kiosk e2e");
   credential = await kioskCredential();
   await setPaper("ok");
   // The same server build and configuration as scripts/start.mjs gives the suite's server, but a 10 s deadline.

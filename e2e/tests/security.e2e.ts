@@ -6,7 +6,7 @@
 import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
 import { demoCredentials, E2E } from "../support/system.ts";
-import { expectScreen, kioskCredential, missingDependency, openKiosk } from "./kiosk-support.ts";
+import { expectScreen, kioskCredential, skipWhenDependencyMissing, openKiosk } from "./kiosk-support.ts";
 
 test("no page serves a device bridge token to an unauthenticated visitor", async ({ request }) => {
   const { bridgePairingToken, counterBridgeToken } = demoCredentials();
@@ -31,8 +31,7 @@ test("pages carry the security headers", async ({ request }) => {
 
 test("a crafted link cannot repoint the kiosk's device channel, now or later", async ({ page }) => {
   test.setTimeout(90_000);
-  const missing = await missingDependency();
-  test.skip(missing !== null, missing ?? "");
+  await skipWhenDependencyMissing("e2e");
   const credential = await kioskCredential();
   const attempts: string[] = [];
   page.on("websocket", (ws) => attempts.push(ws.url()));

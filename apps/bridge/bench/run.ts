@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildBridge } from "../src/app.ts";
 import { parseEnv } from "../src/env.ts";
-import { CJK_TICKET, ticketJob } from "../src/printer/test-documents.ts";
-import { TestClient } from "../src/server/test-client.ts";
+import { CJK_TICKET, ticketJob } from "../test/test-documents.ts";
+import { TestClient } from "../test/test-client.ts";
 import { silentLogger } from "../src/util/logger.ts";
 
 const ORIGIN = "http://localhost:3000";

@@ -8,8 +8,8 @@
  *   npx tsx bench/soak.ts
  */
 import { writeFile } from "node:fs/promises";
-import { startTestBridge } from "../src/server/test-bridge.ts";
-import { settledUsage, soakRound } from "../src/server/test-soak.ts";
+import { startTestBridge } from "../test/test-bridge.ts";
+import { settledUsage, soakRound } from "../test/test-soak.ts";
 
 const ORIGIN = "http://localhost:3000";
 const TOKEN = "bench-pairing-token-0123456789";

@@ -13,7 +13,7 @@ import {
   TEST_MD5_KEY,
   TEST_MERCHANT_PUBLIC_KEY_PEM,
   TEST_PARTNER_ID,
-} from "@kiosk/alipay-core/testing";
+} from "@kiosk/alipay-core/public-test-keys";
 
 export class SandboxEnvError extends Error {
   constructor(message: string) {

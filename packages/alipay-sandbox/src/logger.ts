@@ -1,12 +1,6 @@
-/** Structured logger the sandbox writes to; the process entry prints JSON lines, tests pass nothing. */
-export type SandboxLogger = {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-};
+/** Structured logger the sandbox writes to (@kiosk/log: pino with redaction); tests pass nothing. */
+import type { Logger } from "@kiosk/log";
 
-export const silentLogger: SandboxLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export type SandboxLogger = Pick<Logger, "info" | "warn" | "error">;
+
+export { silentLogger } from "@kiosk/log";

@@ -3,29 +3,12 @@
  * (src/env.ts), JSON-line logs on stdout/stderr, graceful stop on SIGINT/SIGTERM.
  */
 import { loadSandboxEnv, SandboxEnvError, type SandboxEnv } from "./env.ts";
+import { createLogger } from "@kiosk/log";
 import type { SandboxLogger } from "./logger.ts";
 import { startSandbox } from "./sandbox.ts";
 
-const LEVELS = { info: 0, warn: 1, error: 2 } as const;
-
 function jsonLogger(minimum: SandboxEnv["logLevel"]): SandboxLogger {
-  const write = (level: keyof typeof LEVELS, message: string, fields?: Record<string, unknown>): void => {
-    if (LEVELS[level] < LEVELS[minimum]) return;
-    const line = JSON.stringify({
-      time: new Date().toISOString(),
-      level,
-      name: "alipay-sandbox",
-      message,
-      ...fields,
-    });
-    if (level === "info") console.log(line);
-    else console.error(line);
-  };
-  return {
-    info: (message, fields) => write("info", message, fields),
-    warn: (message, fields) => write("warn", message, fields),
-    error: (message, fields) => write("error", message, fields),
-  };
+  return createLogger({ level: minimum, bindings: { name: "alipay-sandbox" } });
 }
 
 async function main(): Promise<void> {
@@ -34,14 +17,7 @@ async function main(): Promise<void> {
     env = loadSandboxEnv();
   } catch (error) {
     if (error instanceof SandboxEnvError) {
-      console.error(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level: "error",
-          name: "alipay-sandbox",
-          message: error.message,
-        }),
-      );
+      jsonLogger("error").error(error.message);
       process.exitCode = 1;
       return;
     }
@@ -126,14 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    JSON.stringify({
-      time: new Date().toISOString(),
-      level: "error",
-      name: "alipay-sandbox",
-      message: "start-up failed",
-      error: error instanceof Error ? error.message : String(error),
-    }),
-  );
+  jsonLogger("error").error("start-up failed", { error });
   process.exitCode = 1;
 });

@@ -13,7 +13,7 @@ import {
   TEST_MD5_KEY,
   TEST_MERCHANT_PUBLIC_KEY_PEM,
   TEST_PARTNER_ID,
-} from "@kiosk/alipay-core/testing";
+} from "@kiosk/alipay-core/public-test-keys";
 import { systemClock, type Clock } from "./clock.ts";
 import type { GatewayContext, GatewayReply, ResolvedApp, ResolvedPartner } from "./gateway-context.ts";
 import { BodyTooLargeError, mergeParams, readBody, sendJson } from "./http-util.ts";

@@ -11,7 +11,7 @@ import { loadPrivateKey, OpenApiClient, parseAlipayCertificate, rootCertificateS
 import { createTestAlipayPki, TEST_MERCHANT_PRIVATE_KEY_PEM, testRsaKeyPair } from "@kiosk/alipay-core/testing";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "./env.ts";
-import { alipayClientConfig } from "./money-wiring.ts";
+import { alipayClientConfig } from "./app-services.ts";
 
 const ROOT = "/srv/kiosk";
 const dir = mkdtempSync(join(tmpdir(), "kiosk-cert-env-"));

@@ -13,7 +13,7 @@ import {
   TEST_MD5_KEY,
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
-} from "@kiosk/alipay-core/testing";
+} from "@kiosk/alipay-core/public-test-keys";
 import { z } from "zod";
 import { parseTrustedProxies } from "./client-address.ts";
 import { LOG_LEVELS } from "./log.ts";
@@ -159,7 +159,7 @@ export interface KioskEnv {
     notifyUrl: string;
     storeId: string | null;
     terminalId: string | null;
-    /** True when any of the public test keys from @kiosk/alipay-core/testing is in use. */
+    /** True when any of the public test keys from @kiosk/alipay-core/public-test-keys is in use. */
     isUsingTestKeys: boolean;
   };
   ticketKeysDir: string;
@@ -399,7 +399,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   if (isProduction && isLive && testKeyHits.length > 0) {
     fail(
       testKeyHits[0]!,
-      "is the public test value from @kiosk/alipay-core/testing; refusing it with NODE_ENV=production and ALIPAY_ENV=live",
+      "is the public test value from @kiosk/alipay-core/public-test-keys; refusing it with NODE_ENV=production and ALIPAY_ENV=live",
     );
   }
 

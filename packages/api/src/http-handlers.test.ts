@@ -218,7 +218,7 @@ describe("HTTP route handlers", () => {
     const text = await metrics.text();
     expect(text).toContain("# TYPE kiosk_heartbeats_total counter");
     expect(text).toContain("# TYPE kiosk_kiosks_online gauge");
-    expect(text).toMatch(/kiosk_trpc_requests_total\{code="OK",path="auth\.login",type="mutation"\} \d+/);
+    expect(text).toMatch(/kiosk_trpc_requests_total\{path="auth\.login",type="mutation",code="OK"\} \d+/);
   });
 
   it("reports not ready (503) when migrations are missing", async () => {

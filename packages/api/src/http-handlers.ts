@@ -8,7 +8,6 @@ import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { getHeaderConfig } from "./env.ts";
 import type { AppRuntime } from "./app-services.ts";
 import { trustedProxiesOf } from "./client-address.ts";
-import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
 import { securityHeaders, withSecurityHeaders } from "./security-headers.ts";
@@ -150,8 +149,8 @@ export function metricsHandler(getRuntime: RuntimeGetter): (req?: Request) => Pr
     }
     const { fleet, metrics } = runtime.services;
     await fleet.countOnline().catch(() => undefined);
-    return new Response(metrics.registry.render(), {
-      headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" },
+    return new Response(await metrics.registry.metrics(), {
+      headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" },
     });
   };
 }

@@ -18,6 +18,11 @@ export interface DbHandle {
   provider: DbProvider;
   /** Human-readable target without credentials, for logs. */
   target: string;
+  /**
+   * What the migration runner opens its own connection with (migrate.ts): `file:<absolute path>`
+   * or the PostgreSQL URL with its credentials. Never log it (use `target`).
+   */
+  connectionString: string;
   close(): Promise<void>;
 }
 
@@ -62,13 +67,19 @@ export function createDb(options: CreateDbOptions): DbHandle {
     // busy timeout: a second writer waits instead of failing with SQLITE_BUSY.
     const adapter = new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 });
     const db = new SqlitePrismaClient({ adapter });
-    return { db, provider, target: `sqlite:${path}`, close: () => db.$disconnect() };
+    return { db, provider, target: `sqlite:${path}`, connectionString: `file:${path}`, close: () => db.$disconnect() };
   }
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
   const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10 });
   const db = new PgPrismaClient({ adapter }) as unknown as Db;
-  return { db, provider, target: redactUrl(options.url), close: () => db.$disconnect() };
+  return {
+    db,
+    provider,
+    target: redactUrl(options.url),
+    connectionString: options.url,
+    close: () => db.$disconnect(),
+  };
 }
 
 /** Per-connection settings that make SQLite behave under concurrent writers. */

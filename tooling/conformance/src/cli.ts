@@ -13,7 +13,7 @@ import { writeReportFiles } from "@kiosk/api/conformance/report-files.ts";
 import { STEP_IDS, type StepId } from "@kiosk/api/conformance/report.ts";
 import { runConformance, type ConformanceProgress, type RunConformanceOptions } from "./runner.ts";
 import { realTimeline } from "./timeline.ts";
-import { alipayClientConfig } from "@kiosk/api/money-wiring.ts";
+import { alipayClientConfig } from "@kiosk/api/app-services.ts";
 
 const USAGE = `npm run conformance -- [options]
   --target sandbox      start a sandbox gateway on a free port and a throwaway database (default)

@@ -2,7 +2,7 @@
  * Runs the conformance scenarios against one gateway through the server's own money path:
  * a throwaway SQLite database (migrated, demo seed), the money services exactly as the
  * composition root builds them, and an alipay-core client made from the same configuration
- * as the server's (money-wiring.ts), whose transport records every exchange and which talks
+ * as the server's (app-services.ts), whose transport records every exchange and which talks
  * to the gateway through a tampering proxy (idle except in the tampered-response step).
  */
 import { randomBytes } from "node:crypto";

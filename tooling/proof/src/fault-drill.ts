@@ -28,7 +28,7 @@ import { createTestDatabase } from "@kiosk/db/testing";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { findRepoRoot, parseEnv } from "@kiosk/api/env.ts";
-import { alipayClientConfig } from "@kiosk/api/money-wiring.ts";
+import { alipayClientConfig } from "@kiosk/api/app-services.ts";
 import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { freePort, ServerProcess } from "./server-process.ts";
 import {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseEscPos, type EscPosCommand } from "../virtual/escpos-parser.ts";
 import { decodeWpc1252 } from "./escpos.ts";
 import { PAPER_PROFILES, renderReceipt, renderTicket, wrap } from "./layout.ts";
-import { ASCII_TICKET, CJK_TICKET, RECEIPT } from "./test-documents.ts";
+import { ASCII_TICKET, CJK_TICKET, RECEIPT } from "../../test/test-documents.ts";
 
 function textLines(commands: EscPosCommand[]): string[] {
   const lines: string[] = [];

@@ -13,7 +13,7 @@ import { INTERRUPTED_REASON, JobStore } from "./job-store.ts";
 import { PAPER_PROFILES } from "./layout.ts";
 import { PrintService, type PrintServiceEvents } from "./print-service.ts";
 import { TcpTransport } from "./tcp-transport.ts";
-import { CJK_TICKET, ticketJob } from "./test-documents.ts";
+import { CJK_TICKET, ticketJob } from "../../test/test-documents.ts";
 
 let dir: string;
 let virtual: VirtualPrinter;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../util/logger.ts";
 import { ManualPoller, ManualTimers } from "../util/timers.ts";
-import { FakeHidBackend } from "./fake-hid.ts";
+import { FakeHidBackend } from "../../test/fake-hid.ts";
 import { encodeKeyboardReports } from "./hid-keyboard-decoder.ts";
 import { createHidKeyboardScanner, KEYBOARD_IDLE_FLUSH_MS } from "./hid-keyboard-scanner.ts";
 import { encodeHidPosReports } from "./hid-pos-decoder.ts";

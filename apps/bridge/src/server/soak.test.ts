@@ -4,8 +4,8 @@
  * files) and does not keep the connections' data.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestBridge, type TestBridge } from "./test-bridge.ts";
-import { settledUsage, soakRound } from "./test-soak.ts";
+import { startTestBridge, type TestBridge } from "../../test/test-bridge.ts";
+import { settledUsage, soakRound } from "../../test/test-soak.ts";
 
 const ORIGIN = "http://localhost:3000";
 const TOKEN = "soak-pairing-token-0123456789";

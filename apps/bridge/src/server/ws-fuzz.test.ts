@@ -12,9 +12,9 @@ import { BRIDGE_CLOSE_CODES, parseClientMessage } from "@kiosk/bridge-protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Bridge } from "../app.ts";
-import { RECEIPT, ticketJob } from "../printer/test-documents.ts";
-import { startTestBridge, type TestBridge } from "./test-bridge.ts";
-import { TestClient } from "./test-client.ts";
+import { RECEIPT, ticketJob } from "../../test/test-documents.ts";
+import { startTestBridge, type TestBridge } from "../../test/test-bridge.ts";
+import { TestClient } from "../../test/test-client.ts";
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_261_127);
 const SCALE = Number(process.env["FUZZ_SCALE"] ?? 1);

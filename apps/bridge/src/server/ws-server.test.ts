@@ -1,9 +1,9 @@
 import { BRIDGE_CLOSE_CODES } from "@kiosk/bridge-protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Bridge } from "../app.ts";
-import { ticketJob } from "../printer/test-documents.ts";
-import { startTestBridge, type TestBridge } from "./test-bridge.ts";
-import { TestClient } from "./test-client.ts";
+import { ticketJob } from "../../test/test-documents.ts";
+import { startTestBridge, type TestBridge } from "../../test/test-bridge.ts";
+import { TestClient } from "../../test/test-client.ts";
 
 const ORIGIN = "https://kiosk.example.com";
 const TOKEN = "test-pairing-token-0123456789";

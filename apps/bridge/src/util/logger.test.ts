@@ -15,6 +15,8 @@ describe("bridge logger", () => {
     const text = lines.join("\n");
     expect(text).not.toContain(code);
     expect(text).not.toContain("pairing-secret");
-    expect(text.split(maskPaymentCode(code)).length - 1).toBe(3);
+    // The message, the error's message and stack, and data.code: each masked, none in clear.
+    expect(text.split(maskPaymentCode(code)).length - 1).toBe(4);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", ns: "bridge", token: "[redacted]" });
   });
 });

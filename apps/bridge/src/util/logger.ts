@@ -1,18 +1,10 @@
-import { maskPaymentCodesIn } from "@kiosk/alipay-core/money";
+/** The bridge's logger: @kiosk/log (pino with redaction), namespaced "bridge.<part>". */
+import { createLogger as createKioskLogger, type Logger } from "@kiosk/log";
+
+export type { Logger } from "@kiosk/log";
+export { silentLogger } from "@kiosk/log";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  child(namespace: string): Logger;
-}
-
-const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const MASKED_KEYS = new Set(["token", "pairingToken", "authorization"]);
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -22,31 +14,13 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-/** JSON-line logger with namespaced children; secrets under known keys and payment codes anywhere are masked. */
+/** JSON-line logger with namespaced children; secrets by key and payment codes anywhere are masked. */
 export function createLogger(options: LoggerOptions): Logger {
-  const now = options.now ?? (() => new Date());
-  const log = (level: LogLevel, message: string, fields?: LogFields): void => {
-    if (LEVEL_RANK[level] < LEVEL_RANK[options.level]) return;
-    const record: LogFields = { time: now().toISOString(), level, ns: options.namespace ?? "bridge", msg: message };
-    for (const [key, value] of Object.entries(fields ?? {})) {
-      record[key] = MASKED_KEYS.has(key) ? "***" : value instanceof Error ? value.message : value;
-    }
-    // A scan quoted in a message or an error (any 16–24 digit run) gets the one payment code mask.
-    options.write(maskPaymentCodesIn(JSON.stringify(record)));
-  };
-  return {
-    debug: (message, fields) => log("debug", message, fields),
-    info: (message, fields) => log("info", message, fields),
-    warn: (message, fields) => log("warn", message, fields),
-    error: (message, fields) => log("error", message, fields),
-    child: (namespace) => createLogger({ ...options, namespace: `${options.namespace ?? "bridge"}.${namespace}` }),
-  };
+  return createKioskLogger({
+    level: options.level,
+    sink: (line) => options.write(line),
+    bindings: { ns: options.namespace ?? "bridge" },
+    nsSeparator: ".",
+    ...(options.now ? { clock: options.now } : {}),
+  });
 }
-
-export const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};

@@ -9,7 +9,8 @@ import { DEMO_ATTRACTIONS, seed, type DbProvider, type StaffRole, type ApiScope,
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { silentLogger } from "../log.ts";
-import { moneyEventSink, moneyMetricsAdapter } from "../money-wiring.ts";
+import { moneyEventSink } from "../app-services.ts";
+import { moneyMetrics } from "../metrics.ts";
 import { SESSION_COOKIE } from "../auth/tokens.ts";
 import type { AlipayGateway } from "../services/gateway.ts";
 import { createMoneyServices } from "../services/index.ts";
@@ -114,7 +115,7 @@ export async function createHarness(
     alipay: typeof opts.alipay === "function" ? opts.alipay(clock) : (opts.alipay ?? unreachableGateway),
     ticketKeys: memoryTicketKeys(ticketKeys),
     events: moneyEventSink(platform),
-    metrics: moneyMetricsAdapter(platform.metrics),
+    metrics: moneyMetrics(platform.metrics),
   });
   const services: AppServices = { ...platform, money };
   const callerWithCookies = (auth: Partial<RequestAuth> = {}) => {

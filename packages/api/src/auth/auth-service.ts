@@ -3,7 +3,7 @@ import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
-import type { Actor, AuditService } from "../services/audit-service.ts";
+import type { ActorRef, AuditService } from "../services/audit-service.ts";
 import { LoginGuard, type LoginAlert } from "./login-guard.ts";
 import { PasswordHasher, type PasswordHasherOptions } from "./password-hasher.ts";
 import { isStaffRole } from "./roles.ts";
@@ -216,7 +216,7 @@ export class AuthService {
   /** An admin sets another account's password (forgotten password): all its sessions end, the back-off clears. */
   async setPassword(
     input: { userId: string; newPassword: string; reason: string },
-    actor: Actor,
+    actor: ActorRef,
   ): Promise<{ sessionsRevoked: number }> {
     const passwordHash = await this.passwords.hash(input.newPassword);
     const r = await this.o.db.staffUser.updateMany({
@@ -294,7 +294,7 @@ export class AuthService {
 
   async createStaffUser(
     input: { email: string; name: string; password: string; role: StaffRole },
-    actor: Actor,
+    actor: ActorRef,
   ): Promise<StaffIdentity> {
     const email = input.email.trim().toLowerCase();
     const id = newId("stf");
@@ -323,7 +323,7 @@ export class AuthService {
     return { id, email, name: input.name, role: input.role };
   }
 
-  async deactivateStaffUser(input: { userId: string; reason: string }, actor: Actor): Promise<void> {
+  async deactivateStaffUser(input: { userId: string; reason: string }, actor: ActorRef): Promise<void> {
     if (actor.id === input.userId)
       throw new KioskError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
     const user = await this.o.db.staffUser.findUnique({ where: { id: input.userId } });
@@ -358,7 +358,7 @@ export class AuthService {
   // ------------------------------------------------------------------ kiosks
 
   /** A fresh one-time pairing code for a registered kiosk (replaces any earlier code). Shown once. */
-  async issuePairingCode(kioskId: string, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
+  async issuePairingCode(kioskId: string, actor: ActorRef): Promise<{ code: string; expiresAt: Date }> {
     const code = newPairingCode();
     const expiresAt = new Date(this.o.clock.now().getTime() + this.pairingTtlMs);
     const r = await this.o.db.kiosk.updateMany({
@@ -419,7 +419,7 @@ export class AuthService {
   }
 
   /** Ends a kiosk's device credential (lost or stolen device); it must be paired again with a new code. */
-  async revokeKioskCredential(input: { kioskId: string; reason: string }, actor: Actor): Promise<void> {
+  async revokeKioskCredential(input: { kioskId: string; reason: string }, actor: ActorRef): Promise<void> {
     const r = await this.o.db.kiosk.updateMany({ where: { id: input.kioskId }, data: { credentialHash: null } });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `Kiosk ${input.kioskId} is not registered.`);
     await this.o.audit.record({
@@ -439,7 +439,7 @@ export class AuthService {
 
   async createApiKey(
     input: { attractionId: string; name: string; scopes: readonly ApiScope[] },
-    actor: Actor,
+    actor: ActorRef,
   ): Promise<{ key: string; client: ApiClientIdentity }> {
     const attraction = await this.o.db.attraction.findUnique({
       where: { id: input.attractionId },
@@ -469,7 +469,7 @@ export class AuthService {
     return { key, client: { id, attractionId: input.attractionId, name: input.name, scopes } };
   }
 
-  async revokeApiKey(input: { apiClientId: string; reason: string }, actor: Actor): Promise<void> {
+  async revokeApiKey(input: { apiClientId: string; reason: string }, actor: ActorRef): Promise<void> {
     const r = await this.o.db.apiClient.updateMany({ where: { id: input.apiClientId }, data: { isActive: false } });
     if (r.count === 0) throw new KioskError("NOT_FOUND", `API client ${input.apiClientId} does not exist.`);
     await this.o.audit.record({

@@ -3,16 +3,12 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { redact } from "../log.ts";
 
-export const ACTOR_TYPES = ["staff", "kiosk", "api_client", "system"] as const;
-export type ActorType = (typeof ACTOR_TYPES)[number];
+import type { ActorRef, ActorType } from "../deps.ts";
 
-export interface Actor {
-  type: ActorType;
-  id: string | null;
-}
+export { ACTOR_TYPES, type ActorRef, type ActorType } from "../deps.ts";
 
 export interface AuditEntryInput {
-  actor: Actor;
+  actor: ActorRef;
   /** Verb-first, dotted: "kiosk.take_out_of_service", "staff.create", "auth.login_failed". */
   action: string;
   target?: { type: string; id: string };

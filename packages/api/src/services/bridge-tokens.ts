@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import { hashToken, type Db } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
-import type { AuditService, Actor } from "./audit-service.ts";
+import type { AuditService, ActorRef } from "./audit-service.ts";
 
 export const BRIDGE_TOKEN_PREFIX = "kbt";
 /** The key file's name in the ticket keys folder (TICKET_KEYS_DIR). */
@@ -99,7 +99,7 @@ export class BridgeTokenService {
   }
 
   /** Issues a new token for the device (the old one stops working at the bridge once its config holds the new one). */
-  async issue(kind: BridgeDeviceKind, id: string, actor: Actor): Promise<IssuedBridgeToken> {
+  async issue(kind: BridgeDeviceKind, id: string, actor: ActorRef): Promise<IssuedBridgeToken> {
     const nonce = randomBytes(16).toString("base64url");
     const token = deriveBridgeToken(this.o.key, kind, id, nonce);
     const issuedAt = this.o.clock.now();
@@ -121,7 +121,7 @@ export class BridgeTokenService {
   }
 
   /** The device's token, issuing one first when it has none (a kiosk at pairing). */
-  async ensure(kind: BridgeDeviceKind, id: string, actor: Actor): Promise<string> {
+  async ensure(kind: BridgeDeviceKind, id: string, actor: ActorRef): Promise<string> {
     return (await this.tokenFor(kind, id)) ?? (await this.issue(kind, id, actor)).token;
   }
 }

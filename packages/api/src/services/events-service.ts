@@ -3,7 +3,7 @@ import type { Db } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { KioskMetrics } from "../metrics.ts";
-import { EVENT_ACTION_PREFIX, parseJsonObject, type Actor } from "./audit-service.ts";
+import { EVENT_ACTION_PREFIX, parseJsonObject, type ActorRef } from "./audit-service.ts";
 
 /** Durable events, stored and resumable by cursor; what booking systems follow. */
 export const DOMAIN_EVENT_TYPES = ["sale.completed", "sale.refunded", "ticket.redeemed", "ticket.voided"] as const;
@@ -13,7 +13,7 @@ export interface DomainEventInput {
   type: DomainEventType;
   attractionId: string;
   subject: { type: "order" | "ticket" | "payment" | "refund"; id: string };
-  actor: Actor;
+  actor: ActorRef;
   /** Public payload for subscribers (ids, amounts, counts; never secrets or payment codes). */
   data: Record<string, unknown>;
 }

@@ -7,7 +7,7 @@ import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { KioskMetrics } from "../metrics.ts";
-import type { Actor, AuditService } from "./audit-service.ts";
+import type { ActorRef, AuditService } from "./audit-service.ts";
 import { parseJsonObject } from "./audit-service.ts";
 import type { EventsService } from "./events-service.ts";
 
@@ -101,7 +101,7 @@ export class FleetService {
 
   async register(
     input: { attractionId: string; name: string; location?: string },
-    actor: Actor,
+    actor: ActorRef,
   ): Promise<{ id: string }> {
     const attraction = await this.o.db.attraction.findUnique({
       where: { id: input.attractionId },
@@ -133,7 +133,7 @@ export class FleetService {
     return { id };
   }
 
-  issuePairingCode(kioskId: string, actor: Actor): Promise<{ code: string; expiresAt: Date }> {
+  issuePairingCode(kioskId: string, actor: ActorRef): Promise<{ code: string; expiresAt: Date }> {
     return this.o.auth.issuePairingCode(kioskId, actor);
   }
 
@@ -172,7 +172,7 @@ export class FleetService {
 
   async setInService(
     input: { kioskId: string; isInService: boolean; reason: string },
-    actor: Actor,
+    actor: ActorRef,
   ): Promise<FleetKiosk> {
     const k = await this.o.db.kiosk.findUnique({
       where: { id: input.kioskId },

@@ -1,6 +1,6 @@
 /**
  * `sale.completed` is written in the transaction that records the payment PAID (or the
- * booking confirmed), through the production sink (money-wiring.ts) and events service:
+ * booking confirmed), through the production sink (app-services.ts) and events service:
  * the event row exists exactly when the sale does, once, and a failed PAID transaction
  * leaves neither.
  */
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
 import { silentLogger } from "../log.ts";
-import { moneyEventSink } from "../money-wiring.ts";
+import { moneyEventSink } from "../app-services.ts";
 import { ADULT, code, createHarness, KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
 import { createPlatformServices } from "./platform.ts";
 

@@ -1,21 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { AlipayKeyRing } from "../alipay-key-ring.ts";
+import type { AppServices } from "../app-services.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { bearerKind, DEVICE_COOKIE, SESSION_COOKIE } from "../auth/tokens.ts";
 import { clientAddress, parseTrustedProxies, type TrustedProxies } from "../client-address.ts";
-import type { createMoneyServices } from "../services/index.ts";
-import type { PlatformServices } from "../services/platform.ts";
 
-/** Whatever `createMoneyServices(deps)` (services/index.ts, money-path) returns. */
-export type MoneyServices = ReturnType<typeof createMoneyServices>;
-
-/** Everything procedures may use: platform services plus the money services under `money`. */
-export interface AppServices extends PlatformServices {
-  money: MoneyServices;
-  /** The process's current/next Alipay merchant keys (absent in tests that do not need them). */
-  alipayKeys?: AlipayKeyRing;
-}
+export type { AppServices } from "../app-services.ts";
+export type { MoneyServices } from "../services/index.ts";
 
 /** Credentials found on the request, already split by kind (see auth/tokens.ts). */
 export interface RequestAuth {

@@ -31,7 +31,7 @@ export const CHILD = "tt_skyline_child";
 export const SLOT_14 = `slot_skyline_${DAY}_1400`;
 
 export const PG_URL = process.env.TEST_DATABASE_URL;
-/** Seals stored pay requests in tests (production: a key file, money-wiring.ts). */
+/** Seals stored pay requests in tests (production: a key file, app-services.ts). */
 export const TEST_PAY_REQUEST_KEY = Buffer.alloc(32, 7);
 
 export interface GatewayCounts {
@@ -80,7 +80,7 @@ export function createAlipay(input: {
   log?: MoneyLogger;
 }): AlipayGateway {
   const clock = { now: () => input.clock.now().getTime(), sleep: () => Promise.resolve() };
-  const deps = { clock, ...(input.log ? { logger: { debug: () => undefined, ...input.log } } : {}) };
+  const deps = { clock, ...(input.log ? { logger: input.log } : {}) };
   const common = {
     gatewayUrl: input.gatewayUrl,
     privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,

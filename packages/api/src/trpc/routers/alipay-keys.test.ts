@@ -6,7 +6,7 @@ import { parseEnv } from "../../env.ts";
 import { createHarness, providersFor, type Harness } from "../../__tests__/platform-harness.ts";
 import { alipayKeyFingerprint, AlipayKeyRing } from "../../alipay-key-ring.ts";
 import { silentLogger } from "../../log.ts";
-import { createAlipayKeyRingFromEnv } from "../../money-wiring.ts";
+import { createAlipayKeyRingFromEnv } from "../../app-services.ts";
 import { createContextInner, type AppServices } from "../context.ts";
 import { createCaller } from "../root.ts";
 

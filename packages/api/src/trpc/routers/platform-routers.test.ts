@@ -23,6 +23,7 @@ import {
   sellingKioskProcedure,
 } from "../init.ts";
 import { appRouter } from "../root.ts";
+import { metricValue } from "../../metrics.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 const PROVIDERS = providersFor(PG_URL);
@@ -271,7 +272,7 @@ describe.each(PROVIDERS)("platform routers on %s", (provider) => {
         alerts: ["paper_near_end"],
       });
       expect(k.deviceStatus?.devices?.printer.paper).toBe("near_end");
-      expect(h.services.metrics.kioskHeartbeatsTotal.get({ kiosk: DEMO_KIOSK_ID })).toBeGreaterThan(0);
+      expect(await metricValue(h.services.metrics.kioskHeartbeatsTotal, { kiosk: DEMO_KIOSK_ID })).toBeGreaterThan(0);
       h.clock.advance(61_000);
       const later = await h.caller({ sessionToken: admin.token }).fleet.list({ attractionId: ATTRACTION });
       expect(later.find((x) => x.id === DEMO_KIOSK_ID)).toMatchObject({ isOnline: false, alerts: ["offline"] });
@@ -528,7 +529,7 @@ describe("rate limits", () => {
     expect(
       await codeOf(h.caller({ ip: "203.0.113.99" }).auth.login({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })),
     ).toBe("TOO_MANY_REQUESTS");
-    expect(h.services.metrics.rateLimitedTotal.get({ path: "auth.login" })).toBe(1);
+    expect(await metricValue(h.services.metrics.rateLimitedTotal, { path: "auth.login" })).toBe(1);
   });
 
   it("limits booking API calls per client", async () => {

@@ -2,10 +2,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBridge, type Bridge } from "../app.ts";
-import { parseEnv } from "../env.ts";
-import { silentLogger } from "../util/logger.ts";
-import { ManualPoller } from "../util/timers.ts";
+import { buildBridge, type Bridge } from "../src/app.ts";
+import { parseEnv } from "../src/env.ts";
+import { silentLogger } from "../src/util/logger.ts";
+import { ManualPoller } from "../src/util/timers.ts";
 
 export interface TestBridge {
   bridge: Bridge;

@@ -1,5 +1,5 @@
 /** A fake node-hid backend for tests: a device list to edit and devices that replay report bytes. */
-import type { HidBackend, HidDeviceInfo, HidHandle } from "./hid-backend.ts";
+import type { HidBackend, HidDeviceInfo, HidHandle } from "../src/scanner/hid-backend.ts";
 
 export class FakeHidDevice implements HidHandle {
   #onData: ((report: Buffer) => void) | null = null;

@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { ticketJob } from "../printer/test-documents.ts";
+import { ticketJob } from "./test-documents.ts";
 import type { TestBridge } from "./test-bridge.ts";
 import { TestClient } from "./test-client.ts";
 

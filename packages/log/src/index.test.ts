@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryLogger, redact } from "./log.ts";
+import { createLogger, createMemoryLogger, redact } from "./index.ts";
 
 describe("log", () => {
   it("writes one JSON record per line with level, message, bindings and namespaced children", () => {
@@ -51,5 +51,19 @@ describe("log", () => {
       count: 3,
       when: "1970-01-01T00:00:00.000Z",
     });
+  });
+
+  it("masks secrets in the message and in child bindings too, and writes each key once per line", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", sink: (line) => lines.push(line), bindings: { ns: "api" } });
+    log
+      .child({ ns: "pay", token: "kst_abcdefghijkl" })
+      .child("poll")
+      .info("scanned 281234567890120010 for kak_1234abcd_secretsecretsecret");
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    for (const secret of ["281234567890120010", "secretsecret", "kst_abcdefghijkl"]) expect(line).not.toContain(secret);
+    expect(line.match(/"ns":/g)).toHaveLength(1);
+    expect(JSON.parse(line)).toMatchObject({ level: "info", ns: "api:pay:poll", token: "[redacted]" });
   });
 });
