@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JobStore } from "./job-store.ts";
-import { ticketJob } from "./test-documents.ts";
+import { ticketJob } from "../../test/test-documents.ts";
 
 const HOUR = 60 * 60 * 1000;
 
