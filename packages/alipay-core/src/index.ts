@@ -34,4 +34,4 @@ export * from "./openapi/bill-archive.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
 export * from "./certs.ts";
-export * from "./cert-mode.ts";
+export * from "./openapi/cert-mode.ts";
