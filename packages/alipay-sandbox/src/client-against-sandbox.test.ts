@@ -1,3 +1,4 @@
+import { unzipSync } from "fflate";
 /**
  * The real `@kiosk/alipay-core` client against the real sandbox, over HTTP on 127.0.0.1.
  *
@@ -48,7 +49,6 @@ import {
 import { SCENARIOS, scenarioCode, type ScenarioId } from "./scenarios.ts";
 import type { Trade } from "./store.ts";
 import { startNotificationReceiver, type NotificationReceiver } from "./testing/index.ts";
-import { readZip } from "./zip.ts";
 
 // ---------------------------------------------------------------------------
 // Rows of the matrix
@@ -959,7 +959,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         if (result.format !== "download_url") throw new Error(`expected a download url, got ${result.format}`);
         expect(result.downloadUrl.startsWith(h.sandbox.url)).toBe(true);
         const bill = await fetchBill(result.downloadUrl);
-        const entries = readZip(Buffer.from(bill.bytes));
+        const entries = Object.entries(unzipSync(bill.bytes)).map(([name, data]) => ({ name, data }));
         const detail = entries.find((e) => e.name.endsWith("_业务明细.csv"));
         if (detail === undefined) throw new Error("no detail CSV in the bill");
         // GBK, as Alipay writes its bills.

@@ -23,7 +23,6 @@ import {
   AlipaySignatureError,
   AlipayTimeoutError,
   AlipayValidationError,
-  isRetryable,
 } from "../errors.ts";
 import { MapiClient } from "./client.ts";
 import { type MapiConfig } from "./config.ts";

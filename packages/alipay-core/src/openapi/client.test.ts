@@ -13,13 +13,7 @@ import {
   useLocalGateway,
 } from "../__tests__/client-fixtures.ts";
 import { type GatewayRequest, type LocalGateway } from "../__tests__/local-gateway.ts";
-import {
-  AlipayGatewayError,
-  AlipayResponseError,
-  AlipaySignatureError,
-  AlipayTimeoutError,
-  isRetryable,
-} from "../errors.ts";
+import { AlipayGatewayError, AlipayResponseError, AlipaySignatureError, AlipayTimeoutError } from "../errors.ts";
 import { AlipayBillFormatError } from "./bill-archive.ts";
 import { OpenApiClient } from "./client.ts";
 import { type OpenApiConfig } from "./config.ts";

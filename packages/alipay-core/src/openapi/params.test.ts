@@ -9,7 +9,6 @@ import {
 } from "./params.ts";
 
 const T0 = Date.UTC(2024, 0, 1, 4, 0, 0); // 2024-01-01 12:00:00 GMT+8
-const req = { partnerTransId: "TEST20240101120000001", currency: "USD" };
 describe("OpenAPI builders", () => {
   it("builds common params with biz_content JSON", () => {
     const params = buildOpenApiParams(

@@ -19,7 +19,7 @@ import {
 } from "../__tests__/client-fixtures.ts";
 import { type LocalGateway } from "../__tests__/local-gateway.ts";
 import { createAlipayClient } from "../client.ts";
-import { AlipayConfigError, AlipayResponseError, isRetryable } from "../errors.ts";
+import { AlipayConfigError, AlipayResponseError } from "../errors.ts";
 import { MapiClient } from "../mapi/client.ts";
 import { type MapiConfig } from "../mapi/config.ts";
 import { OpenApiClient } from "../openapi/client.ts";
@@ -135,6 +135,31 @@ describe("configuration", () => {
     expect(createAlipayClient(openApiConfig()).protocol).toBe("openapi");
     expect(() => createAlipayClient({ protocol: "ams" } as never)).toThrow(AlipayConfigError);
     expect(() => createAlipayClient(null as never)).toThrow(AlipayConfigError);
+  });
+
+  it("reads key files through the injected readFile, never the file system itself", () => {
+    const files: Record<string, string> = {
+      "/keys/app.pem": TEST_MERCHANT_PRIVATE_KEY_PEM,
+      "/keys/alipay.pem": TEST_GATEWAY_PUBLIC_KEY_PEM,
+    };
+    const read: string[] = [];
+    const readFile = (path: string): string => {
+      read.push(path);
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    };
+    const config = mapiConfig({
+      privateKey: undefined,
+      alipayPublicKey: undefined,
+      privateKeyFile: "/keys/app.pem",
+      alipayPublicKeyFile: "/keys/alipay.pem",
+    });
+    expect(new MapiClient(config, { readFile }).protocol).toBe("mapi");
+    expect(read).toEqual(["/keys/app.pem", "/keys/alipay.pem"]);
+    expect(() => new MapiClient({ ...config, privateKeyFile: "/keys/missing.pem" }, { readFile })).toThrow(
+      /Cannot read privateKey file \/keys\/missing.pem/,
+    );
   });
 
   it.each([
