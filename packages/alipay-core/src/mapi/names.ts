@@ -17,5 +17,4 @@ export const MAPI_BIZ_PRODUCT = "OVERSEAS_MBARCODE_PAY";
 /** Charset we always declare and sign with. */
 export const MAPI_INPUT_CHARSET = "UTF-8";
 
-/** MAPI's SYSTEM_ERROR spelling: the outcome is unknown. */
-export const SYSTEM_ERROR = "SYSTEM_ERROR";
+export { SYSTEM_ERROR } from "../shared/mapping.ts";

@@ -15,6 +15,7 @@ import {
   optional,
   parseRequiredAmount,
   requireField,
+  SYSTEM_ERROR,
 } from "../shared/mapping.ts";
 import { DEFAULT_ALIPAY_UTC_OFFSET_MINUTES, parseAlipayTime } from "../shared/time.ts";
 import type {
@@ -26,7 +27,6 @@ import type {
   RefundResult,
   VerifiedNotification,
 } from "../types.ts";
-import { SYSTEM_ERROR } from "../mapi/names.ts";
 import { OPENAPI_CODE, OPENAPI_METHOD, OPENAPI_NOT_EXIST, OPENAPI_SYSTEM_ERROR } from "./names.ts";
 
 /** Parses the verified `xxx_response` JSON text into a flat string-valued record. */

@@ -8,6 +8,9 @@ import { parseAmount } from "../money.ts";
 import { verifyParams, type SignType, type VerifyingKey } from "../signing.ts";
 import type { QueryResult, VerifiedNotification } from "../types.ts";
 
+/** Alipay's SYSTEM_ERROR spelling (MAPI result, and some OpenAPI sub-codes): the outcome is unknown. */
+export const SYSTEM_ERROR = "SYSTEM_ERROR";
+
 /** Body the merchant answers a notification with (reference §1.8: lowercase `success`). */
 export const NOTIFICATION_ACK_BODY = "success";
 
