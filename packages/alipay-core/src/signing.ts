@@ -234,7 +234,7 @@ export type NotificationSignRule = "v1" | "v2";
 /**
  * Verifies received notification params (already form-decoded exactly once) against their
  * own `sign`. Returns `false` if `sign` is missing or wrong. Does not check `sign_type`
- * against the key: callers must do that (see `client.ts`).
+ * against the key: callers must do that (see the protocol clients, `mapi/client.ts` and `openapi/client.ts`).
  */
 export function verifyParams(params: SignParams, key: VerifyingKey, rule: NotificationSignRule = "v1"): boolean {
   const sign = params["sign"];

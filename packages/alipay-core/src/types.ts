@@ -1,6 +1,6 @@
 /**
  * Domain types of the client: camelCase, protocol-neutral, money in integer minor units.
- * Alipay's own spellings live only in `wire.ts`.
+ * Alipay's own spellings live only in `mapi/` and `openapi/` (params, responses).
  */
 
 /** Which Alipay API a client speaks. */

@@ -49,7 +49,6 @@ export { MAPI_SERVICES } from "./mapi-gateway.ts";
 export type { SandboxAlipayCert, SandboxCertMode, SandboxCertModeOptions } from "./cert-mode.ts";
 export { OPENAPI_METHODS, BILL_URL_TTL_MS } from "./openapi-gateway.ts";
 export { SUPPORTED_CURRENCIES } from "./money.ts";
-export { readZip } from "./zip.ts";
 export {
   DEFAULT_FAULT_PLAN,
   FAULT_KINDS,

@@ -1,3 +1,4 @@
+import { unzipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyParams, type VerifyingKey } from "@kiosk/alipay-core";
 import {
@@ -14,7 +15,6 @@ import {
   type NotificationReceiver,
   type TestSandbox,
 } from "./testing/sandbox-fixture.ts";
-import { readZip } from "./zip.ts";
 
 const GATEWAY_KEY: VerifyingKey = {
   signType: "RSA2",
@@ -387,7 +387,10 @@ describe("OpenAPI bill download", () => {
     expect(url.startsWith(sandbox.url)).toBe(true);
     const download = await fetch(url);
     expect(download.headers.get("content-type")).toBe("application/zip");
-    const entries = readZip(Buffer.from(await download.arrayBuffer()));
+    const entries = Object.entries(unzipSync(new Uint8Array(await download.arrayBuffer()))).map(([name, data]) => ({
+      name,
+      data,
+    }));
     expect(entries.map((e) => e.name)).toEqual([
       `${TEST_PARTNER_ID}_20240101_业务明细.csv`,
       `${TEST_PARTNER_ID}_20240101_业务明细(汇总).csv`,

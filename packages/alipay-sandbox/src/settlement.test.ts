@@ -1,7 +1,7 @@
+import { unzipSync } from "fflate";
 import { readTradeBillArchive } from "@kiosk/alipay-core";
 import { describe, expect, it } from "vitest";
 import { openApiBillZip, type SettlementRow } from "./settlement.ts";
-import { readZip } from "./zip.ts";
 
 const at = Date.parse("2024-01-01T10:00:00+08:00");
 const base: Omit<SettlementRow, "kind" | "outRefundNo" | "amountMinor" | "feeMinor"> = {
@@ -32,8 +32,8 @@ describe("openApiBillZip", () => {
       toMs: at + 50e6,
       generatedAt: at + 86e6,
     });
-    const [detail] = readZip(file.body);
-    const text = new TextDecoder("gbk").decode(detail?.data);
+    const [detail] = Object.values(unzipSync(file.body));
+    const text = new TextDecoder("gbk").decode(detail);
     expect(text).toContain('"门票 ?, ""日场"""');
     expect(
       readTradeBillArchive(file.body).map((r) => [

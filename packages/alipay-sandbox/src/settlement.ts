@@ -7,7 +7,7 @@ import { currencyInfoOrCny, formatAmount, type CurrencyInfo } from "./money.ts";
 import type { Protocol, SandboxStore } from "./store.ts";
 import { beijingDay, DAY_MS, formatCompactTime, formatDateTime } from "./time-format.ts";
 import { encodeText } from "@kiosk/alipay-core";
-import { createZip } from "./zip.ts";
+import { zipSync } from "fflate";
 
 /** GBK bytes as Alipay writes its bills; a character GBK lacks (an emoji subject) becomes `?`. */
 function gbk(text: string): Buffer {
@@ -270,18 +270,22 @@ export function openApiBillZip(spec: {
   ];
 
   const base = `${spec.accountId}_${compactDate}`;
-  const modifiedAt = new Date(spec.generatedAt + 8 * 60 * 60 * 1000);
-  const body = createZip([
-    {
-      name: `${base}_业务明细.csv`,
-      data: gbk(detailLines.join("\r\n") + "\r\n"),
-      modifiedAt,
-    },
-    {
-      name: `${base}_业务明细(汇总).csv`,
-      data: gbk(summaryLines.join("\r\n") + "\r\n"),
-      modifiedAt,
-    },
-  ]);
+  // ZIP times are wall-clock (DOS) times, which fflate reads from a Date's local fields: give it
+  // Beijing's wall clock in local fields, whatever this process's time zone.
+  const beijing = new Date(spec.generatedAt + 8 * 60 * 60 * 1000);
+  const mtime = new Date(
+    beijing.getUTCFullYear(),
+    beijing.getUTCMonth(),
+    beijing.getUTCDate(),
+    beijing.getUTCHours(),
+    beijing.getUTCMinutes(),
+    beijing.getUTCSeconds(),
+  );
+  const body = Buffer.from(
+    zipSync({
+      [`${base}_业务明细.csv`]: [gbk(detailLines.join("\r\n") + "\r\n"), { mtime }],
+      [`${base}_业务明细(汇总).csv`]: [gbk(summaryLines.join("\r\n") + "\r\n"), { mtime }],
+    }),
+  );
   return { fileName: `${base}.csv.zip`, body };
 }

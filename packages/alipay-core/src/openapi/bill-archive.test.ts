@@ -1,7 +1,7 @@
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { AlipayBillFormatError, readTradeBillArchive } from "./bill-archive.ts";
-import { encodeText } from "./charset.ts";
+import { encodeText } from "../charset.ts";
 
 const HEADER =
   "支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注";
@@ -114,6 +114,20 @@ describe("readTradeBillArchive", () => {
     expect(jpy[0]).toMatchObject({ amountMinor: 1500, serviceChargeMinor: 9, currency: "JPY" });
   });
 
+  it("reads a quoted cell that spans lines and holds a comma (RFC 4180), keeping the row whole", () => {
+    const subject = '"成人票\r\n日场, 1张"';
+    const rows = [
+      row({ trade: "2026112622003", out: "K1-0003", type: "交易", subject, amount: "66.00", fee: "0.40" }),
+      row({ trade: "2026112622004", out: "K1-0004", type: "交易", amount: "10.00", fee: "0.06" }),
+    ];
+    const records = readTradeBillArchive(archive(encodeText(billCsv(rows), "gbk")));
+    expect(records.map((r) => [r.transactionType, r.partnerTransId, r.amountMinor, r.serviceChargeMinor])).toEqual([
+      ["PAYMENT", "K1-0003", 6600, 40],
+      ["PAYMENT", "K1-0004", 1000, 6],
+    ]);
+    expect(records[0]?.raw).toContain(subject);
+  });
+
   it("answers an empty day as no records", () => {
     expect(readTradeBillArchive(archive(encodeText(billCsv([]), "gbk")))).toEqual([]);
   });
@@ -128,6 +142,15 @@ describe("readTradeBillArchive", () => {
       [archive(encodeText(billCsv(ROWS).replace("订单金额（元）", "金额"), "gbk")), "columns"],
       [
         archive(encodeText(billCsv([row({ trade: "T", out: "K", type: "交易", amount: "1.005", fee: "0" })]), "gbk")),
+        "row",
+      ],
+      [
+        archive(
+          encodeText(
+            billCsv([row({ trade: "T", out: "K", type: "交易", subject: '"unclosed', amount: "1", fee: "0" })]),
+            "gbk",
+          ),
+        ),
         "row",
       ],
     ];
