@@ -96,6 +96,7 @@ import {
   type RefundInput,
 } from "./wire.ts";
 import { currencyExponent, maskPaymentCode } from "./money.ts";
+import type { AntomConfig } from "./antom/client.ts";
 
 // ---------------------------------------------------------------------------
 // Public interface
@@ -281,7 +282,8 @@ const MerchantSchema = z
   })
   .prefault({});
 
-const commonShape = {
+/** Shared by every protocol's config schema (also `antom/client.ts`). */
+export const commonShape = {
   /** Gateway URL, e.g. `https://globalmapi.alipay.com/gateway.do`. https, or http to a loopback host / when allowed. */
   gatewayUrl: z.url(),
   /** Allow plain http to a non-loopback host (docker-compose sandbox). @default false */
@@ -359,9 +361,9 @@ export const AlipayClientConfigSchema = z.discriminatedUnion("protocol", [MapiCo
 
 export type MapiConfig = z.input<typeof MapiConfigSchema>;
 export type OpenApiConfig = z.input<typeof OpenApiConfigSchema>;
-export type AlipayClientConfig = z.input<typeof AlipayClientConfigSchema>;
+export type AlipayClientConfig = z.input<typeof AlipayClientConfigSchema> | AntomConfig;
 
-function parseConfig<TSchema extends z.ZodType>(schema: TSchema, config: unknown): z.output<TSchema> {
+export function parseConfig<TSchema extends z.ZodType>(schema: TSchema, config: unknown): z.output<TSchema> {
   const result = schema.safeParse(config);
   if (!result.success) {
     // Issue paths and messages only: never the received values (they may be keys).
@@ -381,7 +383,7 @@ function parseConfig<TSchema extends z.ZodType>(schema: TSchema, config: unknown
   return result.data;
 }
 
-function readKeyText(text: string | undefined, file: string | undefined, what: string): string | undefined {
+export function readKeyText(text: string | undefined, file: string | undefined, what: string): string | undefined {
   if (text !== undefined && file !== undefined) {
     throw new AlipayConfigError(`Invalid Alipay client configuration: give ${what} as text or as a file, not both`);
   }
@@ -480,7 +482,7 @@ type Exchange = {
 };
 
 /** Runs one HTTP exchange with a hard time-out, even if the transport ignores the signal. */
-async function exchange(
+export async function exchange(
   transport: HttpTransport,
   request: {
     method: "GET" | "POST";
@@ -516,7 +518,7 @@ async function exchange(
   }
 }
 
-function checkHttpStatus(status: number): void {
+export function checkHttpStatus(status: number): void {
   if (status === 200) return;
   if (status >= 500)
     throw new AlipayNetworkError(`Alipay gateway answered HTTP ${status}`, {
@@ -537,7 +539,7 @@ function withQuery(url: string, query: Record<string, string>): string {
   return u.toString();
 }
 
-type CallContext = {
+export type CallContext = {
   operation: Operation;
   apiName: string;
   ids: { partnerTransId?: string; partnerRefundId?: string };
@@ -645,7 +647,7 @@ function summaryOfPay(
  * The pay operation shared by both protocols: sign once ({@link AlipayClient.signPay}), send
  * the signed bytes ({@link AlipayClient.sendPay}); `pay` is the two in one call.
  */
-abstract class PayingClient extends BaseClient {
+export abstract class PayingClient extends BaseClient {
   protected abstract readonly payApiName: string;
   protected abstract readonly payTimeoutMs: number;
   protected abstract readonly gatewayUrl: string;
@@ -1376,10 +1378,25 @@ export class OpenApiClient extends PayingClient implements AlipayClient {
 // Factory
 // ---------------------------------------------------------------------------
 
+const registeredProtocols = new Map<string, (config: unknown, deps: ClientDeps) => AlipayClient>();
+
+/**
+ * Hook for protocols living in their own folder (`antom/`), which import this module and so
+ * cannot be imported by it: `antom/client.ts` registers its factory row when loaded (index.ts loads it).
+ */
+export function registerAlipayProtocol(
+  protocol: string,
+  create: (config: unknown, deps: ClientDeps) => AlipayClient,
+): void {
+  registeredProtocols.set(protocol, create);
+}
+
 /** Creates the client for `config.protocol` (`"mapi"` or `"openapi"`). @throws AlipayConfigError */
 export function createAlipayClient(config: AlipayClientConfig, deps: ClientDeps = {}): AlipayClient {
   const protocol = (config as { protocol?: unknown } | null)?.protocol;
   if (protocol === "mapi") return new MapiClient(config as MapiConfig, deps);
   if (protocol === "openapi") return new OpenApiClient(config as OpenApiConfig, deps);
-  throw new AlipayConfigError(`Invalid Alipay client configuration: protocol must be "mapi" or "openapi"`);
+  const registered = typeof protocol === "string" ? registeredProtocols.get(protocol) : undefined;
+  if (registered !== undefined) return registered(config, deps);
+  throw new AlipayConfigError(`Invalid Alipay client configuration: protocol must be "mapi", "openapi" or "antom"`);
 }

@@ -29,6 +29,7 @@ export {
   type RefundInput,
 } from "./wire.ts";
 export * from "./client.ts";
+export * from "./antom/index.ts";
 export {
   buildMapiRefundQueryParams,
   buildOpenApiRefundQueryBiz,
