@@ -1,7 +1,7 @@
 /**
  * The real `@kiosk/alipay-core` client against the real sandbox, over HTTP on 127.0.0.1.
  *
- * Matrix: {MAPI MD5, MAPI RSA, MAPI RSA2, OpenAPI RSA2} × every scenario in `SCENARIOS`, each
+ * Matrix: {MAPI MD5, MAPI RSA, MAPI RSA2, OpenAPI RSA2, Antom RSA256} × every scenario in `SCENARIOS`, each
  * driven by `runPayment` (the pure payment machine + the in-memory driver) to its end and
  * cross-checked against the sandbox's own store (trade status, one trade per id, balances).
  * Then cancel / refund / settlement / notifications, and a tampered or forged answer for every
@@ -32,6 +32,7 @@ import {
   type TransitionRecord,
 } from "@kiosk/alipay-core";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MD5_KEY,
@@ -56,15 +57,21 @@ import { readZip } from "./zip.ts";
 
 type Row = {
   name: string;
-  protocol: "mapi" | "openapi";
+  protocol: "mapi" | "openapi" | "antom";
   signType: "MD5" | "RSA" | "RSA2";
 };
+
+/** The spelling each protocol gives the same fact. */
+function spelled(row: Row, words: { mapi: string; openapi: string; antom: string }): string {
+  return words[row.protocol];
+}
 
 const ROWS: readonly Row[] = [
   { name: "MAPI MD5", protocol: "mapi", signType: "MD5" },
   { name: "MAPI RSA", protocol: "mapi", signType: "RSA" },
   { name: "MAPI RSA2", protocol: "mapi", signType: "RSA2" },
   { name: "OpenAPI RSA2", protocol: "openapi", signType: "RSA2" },
+  { name: "Antom RSA256", protocol: "antom", signType: "RSA2" },
 ];
 
 const CURRENCY = "SGD";
@@ -74,7 +81,7 @@ const PIN_CONFIRM_SECONDS = 30;
 const PIN_REJECT_SECONDS = 20;
 
 function merchantIdOf(row: Row): string {
-  return row.protocol === "mapi" ? TEST_PARTNER_ID : TEST_APP_ID;
+  return row.protocol === "mapi" ? TEST_PARTNER_ID : row.protocol === "antom" ? TEST_ANTOM_CLIENT_ID : TEST_APP_ID;
 }
 
 function clientConfig(
@@ -87,6 +94,22 @@ function clientConfig(
     ...(extra.notifyUrl !== undefined ? { notifyUrl: extra.notifyUrl } : {}),
     ...(extra.payTimeoutMs !== undefined ? { timeouts: { pay: extra.payTimeoutMs } } : {}),
   };
+  if (row.protocol === "antom") {
+    return {
+      protocol: "antom",
+      ...common,
+      // Antom's gatewayUrl is the domain; the client appends /ams/api/v1/payments/….
+      gatewayUrl: new URL(gatewayUrl).origin,
+      clientId: TEST_ANTOM_CLIENT_ID,
+      privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      referenceMerchantId: "S001",
+      merchantName: "Harbour Tickets",
+      merchantMcc: "7996",
+      storeId: "ST01",
+      terminalId: "K01",
+    };
+  }
   if (row.protocol === "openapi") {
     return {
       protocol: "openapi",
@@ -320,6 +343,12 @@ type TamperProxy = { gatewayUrl: string; arm(count?: number): void };
 
 /** Flips the last digit of the first run of ≥5 digits inside the signed part of the body. */
 function flipSignedDigit(body: string): string {
+  if (body.startsWith('{"result":')) {
+    // Antom: the whole body is signed; flip the case of the result message's first letter.
+    const at = body.indexOf('"resultMessage":"') + '"resultMessage":"'.length;
+    const c = body.charAt(at);
+    return `${body.slice(0, at)}${c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()}${body.slice(at + 1)}`;
+  }
   const markers = ["<response>", '_response":'];
   const start = markers.map((m) => body.indexOf(m)).find((index) => index >= 0);
   if (start === undefined) throw new Error(`nothing signed to tamper: ${body}`);
@@ -342,6 +371,13 @@ async function startTamperProxy(target: RunningSandbox): Promise<TamperProxy> {
         method: req.method ?? "GET",
         headers: {
           "content-type": req.headers["content-type"] ?? "application/x-www-form-urlencoded",
+          // Antom's signed request headers.
+          ...Object.fromEntries(
+            ["client-id", "request-time", "signature"].flatMap((name) => {
+              const value = req.headers[name];
+              return typeof value === "string" ? [[name, value]] : [];
+            }),
+          ),
         },
       };
       if (chunks.length > 0) init.body = Buffer.concat(chunks);
@@ -354,6 +390,12 @@ async function startTamperProxy(target: RunningSandbox): Promise<TamperProxy> {
           }
           res.writeHead(upstream.status, {
             "content-type": upstream.headers.get("content-type") ?? "text/plain",
+            ...Object.fromEntries(
+              ["client-id", "response-time", "signature"].flatMap((name) => {
+                const value = upstream.headers.get(name);
+                return value === null ? [] : [[name, value]];
+              }),
+            ),
           });
           res.end(body);
         })
@@ -418,7 +460,11 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     const state = finalState(run);
     expect(state).toMatchObject({
       state: "FAILED",
-      failureReason: h.row.protocol === "mapi" ? "BUYER_BALANCE_NOT_ENOUGH" : "ACQ.BUYER_BALANCE_NOT_ENOUGH",
+      failureReason: spelled(h.row, {
+        mapi: "BUYER_BALANCE_NOT_ENOUGH",
+        openapi: "ACQ.BUYER_BALANCE_NOT_ENOUGH",
+        antom: "USER_BALANCE_NOT_ENOUGH",
+      }),
     });
     expect(run.commands).toEqual(["release_hold"]);
     const trade = onlyTrade(h, run.id);
@@ -430,7 +476,11 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     const state = finalState(run);
     expect(state).toMatchObject({
       state: "FAILED",
-      failureReason: h.row.protocol === "mapi" ? "SOUNDWAVE_PARSER_FAIL" : "ACQ.PAYMENT_AUTH_CODE_INVALID",
+      failureReason: spelled(h.row, {
+        mapi: "SOUNDWAVE_PARSER_FAIL",
+        openapi: "ACQ.PAYMENT_AUTH_CODE_INVALID",
+        antom: "INVALID_CODE",
+      }),
     });
     expect(tradesOf(h, run.id)).toHaveLength(0);
     expectNothingCharged(h, undefined);
@@ -515,7 +565,7 @@ const EXPECTED: Record<ScenarioId, ScenarioCheck> = {
     expectOnlyId(h, run.id);
     expect(tradesOf(h, run.id)).toHaveLength(0);
     expectNothingCharged(h, undefined);
-    if (h.row.protocol === "openapi") expect(h.sandbox.store.isBlocked(h.merchantId, run.id)).toBe(true);
+    if (h.row.protocol !== "mapi") expect(h.sandbox.store.isBlocked(h.merchantId, run.id)).toBe(true);
   },
   unknown_late_paid(h, run) {
     const state = finalState(run);
@@ -653,8 +703,11 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       });
       expect(payRequests(h)).toHaveLength(2);
       // The resend is the same request, byte for byte, although the clock moved on (issue 14).
-      const payMark =
-        h.row.protocol === "mapi" ? "service=alipay.acquire.overseas.spot.pay" : "method=alipay.trade.pay";
+      const payMark = spelled(h.row, {
+        mapi: "service=alipay.acquire.overseas.spot.pay",
+        openapi: "method=alipay.trade.pay",
+        antom: "/ams/api/v1/payments/pay\n",
+      });
       const pays = h.wire.filter((w) => w.includes(payMark));
       expect(pays).toHaveLength(2);
       expect(pays[1]).toBe(pays[0]);
@@ -787,7 +840,11 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
       });
       expect(over).toMatchObject({
         status: "failed",
-        reason: h.row.protocol === "mapi" ? "REFUND_AMT_NOT_EQUAL_TOTAL" : "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+        reason: spelled(h.row, {
+          mapi: "REFUND_AMT_NOT_EQUAL_TOTAL",
+          openapi: "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+          antom: "REFUND_AMOUNT_EXCEED",
+        }),
       });
       expect(merchantBalance(h)).toBe(AMOUNT - 500);
       // The machine refuses it before sending as well.
@@ -829,7 +886,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         currency: CURRENCY,
       };
       await expect(h.client.refund(repeatInput)).resolves.toMatchObject({
-        status: h.row.protocol === "mapi" ? "refunded" : "accepted",
+        status: h.row.protocol === "openapi" ? "accepted" : "refunded",
       });
       await expect(h.client.refundQuery(repeatInput)).resolves.toMatchObject({
         status: "refunded",
@@ -883,7 +940,8 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     });
   });
 
-  describe("settlement / bill of the day", () => {
+  // Antom delivers settlement reports by SFTP and its notifyPayment is not simulated yet.
+  describe.skipIf(row.protocol === "antom")("settlement / bill of the day", () => {
     it("lists exactly the payments, refunds and reversals done that day", async () => {
       const h = await setup(row);
       const a = await pay(h, scenarioCode("success", { serial: 1 }), "billA");
@@ -994,7 +1052,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     });
   });
 
-  describe("a pay that reaches the ledger after a cancel that found no trade", () => {
+  describe.skipIf(row.protocol === "antom")("a pay that reaches the ledger after a cancel that found no trade", () => {
     it("the cancel names no trade, the charge still lands and is notified, and a later cancel reverses it", async () => {
       const r = await receiver();
       const h = await setup(row, { notifyUrl: r.url });
@@ -1040,7 +1098,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
     });
   });
 
-  describe("notifications", () => {
+  describe.skipIf(row.protocol === "antom")("notifications", () => {
     it("the sandbox posts a signed notification that verifyNotification accepts; tampered and forged ones are rejected", async () => {
       const r = await receiver();
       const h = await setup(row, { notifyUrl: r.url });
@@ -1148,11 +1206,16 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           // The forged SUCCESS was not believed; the trade was charged exactly once.
           expectCharged(h, trade);
           // A resend with the same id is told the trade exists: unknown → query, never failed.
-          expect(again).toMatchObject({
-            status: "unknown",
-            isSystemError: false,
-            reason: h.row.protocol === "mapi" ? "TRADE_HAS_SUCCESS" : "ACQ.TRADE_HAS_SUCCESS",
-          });
+          // Antom is idempotent on paymentRequestId: the same final result (paid) again.
+          expect(again).toMatchObject(
+            h.row.protocol === "antom"
+              ? { status: "paid", alipayTransId: trade.tradeNo }
+              : {
+                  status: "unknown",
+                  isSystemError: false,
+                  reason: h.row.protocol === "mapi" ? "TRADE_HAS_SUCCESS" : "ACQ.TRADE_HAS_SUCCESS",
+                },
+          );
           await expect(h.client.query({ partnerTransId: id, currency: CURRENCY })).resolves.toMatchObject({
             status: "paid",
           });
@@ -1173,7 +1236,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         case "refund":
           // The repeat moves no money: MAPI repeats the success, OpenAPI says fund_change=N.
           expect(again).toMatchObject(
-            h.row.protocol === "mapi" ? { status: "refunded", refundAmountMinor: 100 } : { status: "accepted" },
+            h.row.protocol === "openapi" ? { status: "accepted" } : { status: "refunded", refundAmountMinor: 100 },
           );
           expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(1);
           expect(merchantBalance(h)).toBe(AMOUNT - 100);
