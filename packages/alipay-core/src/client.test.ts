@@ -8,7 +8,7 @@ import {
   type GatewayRequest,
   type LocalGateway,
 } from "./__tests__/local-gateway.ts";
-import { AlipayBillFormatError } from "./bill-archive.ts";
+import { AlipayBillFormatError } from "./openapi/bill-archive.ts";
 import { encodeText } from "./charset.ts";
 import { FetchTransport, type HttpResponse, type HttpTransport } from "./transport.ts";
 import {

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
-import { fetchBill } from "./bill.ts";
+import { fetchBill } from "./openapi/bill.ts";
 import { OpenApiClient } from "./client.ts";
 import { AlipayNetworkError, AlipayResponseError, AlipaySignatureError, AlipayValidationError } from "./errors.ts";
 import { signContent, verifyOpenApiResponse, type SigningKey } from "./signing.ts";

@@ -5,7 +5,7 @@ import {
   buildOpenApiRefundQueryBiz,
   mapMapiRefundQuery,
   mapOpenApiRefundQuery,
-} from "./refund-query.ts";
+} from "./wire.ts";
 
 const req = {
   partnerTransId: "P1",

@@ -6,40 +6,16 @@
  * drives it unchanged (retries resend the SAME `paymentRequestId`).
  */
 import type { KeyObject } from "node:crypto";
-import { z } from "zod";
-import {
-  checkHttpStatus,
-  commonShape,
-  exchange,
-  parseConfig,
-  PayingClient,
-  readKeyText,
-  registerAlipayProtocol,
-  type AlipayClient,
-  type CallContext,
-  type CallOptions,
-  type CancelInput,
-  type ClientDeps,
-  type QueryInput,
-  type SettlementInput,
-  type SignedHttpRequest,
-  type SignedPayRequest,
-} from "../client.ts";
 import { decodeText } from "../charset.ts";
-import { AlipayConfigError, AlipayResponseError, AlipaySignatureError } from "../errors.ts";
-import { currencyExponent } from "../money.ts";
+import { AlipayConfigError, AlipayResponseError, AlipaySignatureError, AlipayValidationError } from "../errors.ts";
 import { loadPrivateKey, loadPublicKey } from "../signing.ts";
-import type {
-  CancelResult,
-  PayResult,
-  QueryResult,
-  RefundQueryResult,
-  RefundResult,
-  SettlementResult,
-  VerifiedNotification,
-} from "../types.ts";
-import type { PayInput, RefundInput } from "../wire.ts";
-import type { RefundQueryInput } from "../refund-query.ts";
+import { ProtocolClient } from "../shared/base-client.ts";
+import { parseConfig, readKeyText } from "../shared/config.ts";
+import type { CallOptions, ClientDeps, RefundInput, SettlementInput, SignedHttpRequest } from "../shared/contract.ts";
+import type { HttpAnswer } from "../shared/exchange.ts";
+import type { CallContext, OperationTable, Wire } from "../shared/operation.ts";
+import type { RefundResult, SettlementResult, VerifiedNotification } from "../types.ts";
+import { AntomConfigSchema, type AntomConfig, type ParsedAntomConfig } from "./config.ts";
 import { antomRequestHeaders, verifyAntomMessage, type AntomVerifyResult } from "./signing.ts";
 import {
   ANTOM_PATH,
@@ -57,41 +33,10 @@ import {
   readAntomNotification,
 } from "./wire.ts";
 
-const idText = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export { AntomConfigSchema, type AntomConfig } from "./config.ts";
 
-export const AntomConfigSchema = z.strictObject({
-  protocol: z.literal("antom"),
-  ...commonShape,
-  /**
-   * Antom's domain without a path, e.g. `https://open-sea-global.alipay.com` (the API paths
-   * `/ams/api/v1/…` are appended). `alipayPublicKey(File)` holds Antom's public key.
-   */
-  /** The client id Antom assigned (Antom Dashboard → Developer). */
-  clientId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
-  /** Version of the key pair registered with Antom (`keyVersion` in the Signature header). @default "1" */
-  keyVersion: z
-    .string()
-    .regex(/^\d{1,4}$/)
-    .default("1"),
-  /** `paymentMethod.paymentMethodType` sent with the buyer's code. @default "CONNECT_WALLET" (Alipay+) */
-  paymentMethodType: z
-    .string()
-    .regex(/^[A-Z_]{2,32}$/)
-    .default("CONNECT_WALLET"),
-  /** `order.merchant` (secondary merchant) and its store / terminal. */
-  referenceMerchantId: idText.optional(),
-  merchantName: z.string().min(1).max(128).optional(),
-  merchantMcc: z
-    .string()
-    .regex(/^\d{4}$/)
-    .optional(),
-  storeId: idText.optional(),
-  storeName: z.string().min(1).max(128).optional(),
-  terminalId: idText.optional(),
-});
-
-export type AntomConfig = z.input<typeof AntomConfigSchema>;
-type ParsedAntomConfig = z.output<typeof AntomConfigSchema>;
+type Body = Record<string, unknown>;
+type Answer = Readonly<Record<string, unknown>>;
 
 /** The pieces of an Antom `notifyPayment` POST that are signed (header names lower-case). */
 export type AntomNotificationMessage = {
@@ -110,17 +55,14 @@ function signatureReason(reason: Exclude<AntomVerifyResult, { ok: true }>["reaso
   return "bad_sign";
 }
 
-function isoWithOffset(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "+00:00");
-}
-
-/** Antom in-store client (JSON over HTTPS, RSA256 header signatures). */
-export class AntomClient extends PayingClient implements AlipayClient {
+/** Antom in-store client (JSON over HTTPS, RSA256 header signatures) on the shared {@link ProtocolClient}. */
+export class AntomClient extends ProtocolClient<Body, Answer> {
   readonly protocol = "antom" as const;
-  protected readonly payApiName = ANTOM_PATH.pay;
-  protected readonly payTimeoutMs: number;
   /** The pay URL: a stored pay request is resent only to it. */
   protected readonly gatewayUrl: string;
+  protected readonly timeouts: ParsedAntomConfig["timeouts"];
+  protected readonly wire: Wire<Body, Answer>;
+  protected readonly operations: OperationTable<Body, Answer>;
   readonly #config: ParsedAntomConfig;
   readonly #privateKey: KeyObject;
   readonly #antomKey: KeyObject;
@@ -136,9 +78,14 @@ export class AntomClient extends PayingClient implements AlipayClient {
       );
     this.#base = base.origin;
     this.gatewayUrl = `${this.#base}${ANTOM_PATH.pay}`;
-    this.payTimeoutMs = this.#config.timeouts.pay;
-    const privateText = readKeyText(this.#config.privateKey, this.#config.privateKeyFile, "privateKey");
-    const publicText = readKeyText(this.#config.alipayPublicKey, this.#config.alipayPublicKeyFile, "alipayPublicKey");
+    this.timeouts = this.#config.timeouts;
+    const privateText = readKeyText(this.#config.privateKey, this.#config.privateKeyFile, "privateKey", this.readFile);
+    const publicText = readKeyText(
+      this.#config.alipayPublicKey,
+      this.#config.alipayPublicKeyFile,
+      "alipayPublicKey",
+      this.readFile,
+    );
     if (privateText === undefined || publicText === undefined)
       throw new AlipayConfigError(
         "Invalid Alipay client configuration: antom needs privateKey(File) and alipayPublicKey(File) (Antom's public key)",
@@ -149,10 +96,16 @@ export class AntomClient extends PayingClient implements AlipayClient {
     } catch (error) {
       throw new AlipayConfigError("Invalid Alipay client configuration: an Antom key cannot be read", { cause: error });
     }
+    // The api name of every row is its path: what is signed and what the answer is verified over.
+    this.wire = {
+      sign: (path, body) => this.#sign(path, body),
+      receive: (answer, ctx) => this.#verify(answer, ctx.apiName, ctx),
+    };
+    this.operations = antomOperations(this.#config);
   }
 
-  /** Signs one POST (request-time from the clock, here and only here). */
-  #sign(path: string, body: Record<string, unknown>): SignedHttpRequest {
+  /** Signs one POST (`request-time` from the clock, here and only here). */
+  #sign(path: string, body: Body): SignedHttpRequest {
     const text = JSON.stringify(body);
     return {
       method: "POST",
@@ -170,29 +123,18 @@ export class AntomClient extends PayingClient implements AlipayClient {
     };
   }
 
-  /** Sends signed bytes; the answer's signature is mandatory (unsigned answers are never believed). */
-  async #post(
-    request: SignedHttpRequest,
-    ctx: CallContext,
-  ): Promise<{ body: Readonly<Record<string, unknown>>; httpStatus: number }> {
-    const response = await exchange(
-      this.transport,
-      request,
-      ctx.options?.timeoutMs ?? ctx.timeoutMs,
-      ctx.options?.signal,
-    );
-    checkHttpStatus(response.status);
+  /** The verified answer (the `Signature` header over `response-time` and the exact body is mandatory). */
+  #verify(answer: HttpAnswer, path: string, ctx: CallContext): Answer {
     const requestId = ctx.ids.partnerRefundId ?? ctx.ids.partnerTransId;
-    const errorOptions = requestId !== undefined ? { requestId } : {};
-    const raw = decodeText(response.body, "utf-8");
+    const raw = decodeText(answer.body, "utf-8");
     const header = (name: string): string | undefined => {
-      for (const [k, v] of Object.entries(response.headers)) if (k.toLowerCase() === name) return v;
+      for (const [k, v] of Object.entries(answer.headers)) if (k.toLowerCase() === name) return v;
       return undefined;
     };
     const verdict = verifyAntomMessage(
       {
         method: "POST",
-        path: new URL(request.url).pathname,
+        path,
         clientId: this.#config.clientId,
         headerClientId: header("client-id"),
         time: header("response-time"),
@@ -202,108 +144,44 @@ export class AntomClient extends PayingClient implements AlipayClient {
       this.#antomKey,
     );
     if (!verdict.ok)
-      throw new AlipaySignatureError(`Antom ${ctx.apiName} answer rejected: ${verdict.reason}`, {
+      throw new AlipaySignatureError(`Antom ${path} answer rejected: ${verdict.reason}`, {
         reason: signatureReason(verdict.reason),
-        ...errorOptions,
+        ...(requestId !== undefined ? { requestId } : {}),
       });
-    return { body: parseAntomBody(raw), httpStatus: response.status };
+    return parseAntomBody(raw);
   }
 
-  protected signPayHttp(input: PayInput): SignedHttpRequest {
-    const nowMs = this.clock.now();
-    const body = buildAntomPayBody({
-      partnerTransId: input.partnerTransId,
-      amountMinor: input.amountMinor,
-      currency: input.currency,
-      paymentCode: input.paymentCode,
-      subject: input.subject,
-      paymentMethodType: this.#config.paymentMethodType,
-      notifyUrl: this.#config.notifyUrl,
-      referenceMerchantId: input.secondaryMerchantId ?? this.#config.referenceMerchantId,
-      merchantName: this.#config.merchantName,
-      merchantMcc: this.#config.merchantMcc,
-      storeId: input.storeId ?? this.#config.storeId,
-      storeName: this.#config.storeName,
-      terminalId: input.terminalId ?? this.#config.terminalId,
-      terminalRequestTime: isoWithOffset(nowMs),
-    });
-    return this.#sign(ANTOM_PATH.pay, body);
-  }
-
-  protected async exchangePay(
-    signed: SignedPayRequest,
-    ctx: CallContext,
-  ): Promise<{ result: PayResult; httpStatus: number }> {
-    const { body, httpStatus } = await this.#post(signed.http, ctx);
-    return { result: mapAntomPay(body, signed), httpStatus };
-  }
-
-  #ctx(
-    operation: CallContext["operation"],
-    apiName: string,
-    ids: CallContext["ids"],
-    request: CallContext["request"],
-    timeoutMs: number,
-    options: CallOptions | undefined,
-  ): CallContext {
-    return { operation, apiName, ids, request, timeoutMs, options };
-  }
-
-  query(input: QueryInput, options?: CallOptions): Promise<QueryResult> {
-    const ctx = this.#ctx(
-      "query",
-      ANTOM_PATH.query,
-      { partnerTransId: input.partnerTransId },
-      { currency: input.currency },
-      this.#config.timeouts.query,
-      options,
-    );
-    return this.run(ctx, async () => {
-      currencyExponent(input.currency);
-      const { body, httpStatus } = await this.#post(
-        this.#sign(ANTOM_PATH.query, buildAntomInquiryBody(input.partnerTransId)),
-        ctx,
-      );
-      return { result: mapAntomQuery(body, input), httpStatus };
-    });
-  }
-
-  cancel(input: CancelInput, options?: CallOptions): Promise<CancelResult> {
-    const ctx = this.#ctx(
-      "cancel",
-      ANTOM_PATH.cancel,
-      { partnerTransId: input.partnerTransId },
-      {},
-      this.#config.timeouts.cancel,
-      options,
-    );
-    return this.run(ctx, async () => {
-      const { body, httpStatus } = await this.#post(
-        this.#sign(ANTOM_PATH.cancel, buildAntomCancelBody(input.partnerTransId)),
-        ctx,
-      );
-      return { result: mapAntomCancel(body, input), httpStatus };
-    });
+  /** A wire whose answers are verified over `path` (for the refund's lookup). */
+  #wireAt(path: string): Wire<Body, Answer> {
+    return {
+      sign: (_apiName, body) => this.#sign(path, body),
+      receive: (answer, ctx) => this.#verify(answer, path, ctx),
+    };
   }
 
   /**
    * Antom refunds name the payment by Antom's `paymentId`, which the machine does not keep: an
    * `inquiryPayment` by `paymentRequestId` finds it first (a payment that is not paid cannot be
-   * refunded: answered `failed`, nothing sent).
+   * refunded: `failed`, no refund sent; an inquiry that does not answer: `unknown`, retry).
    */
-  refund(input: RefundInput, options?: CallOptions): Promise<RefundResult> {
+  override refund(input: RefundInput, options?: CallOptions): Promise<RefundResult> {
     const ids = { partnerTransId: input.partnerTransId, partnerRefundId: input.partnerRefundId };
-    const ctx = this.#ctx(
-      "refund",
-      ANTOM_PATH.refund,
+    const ctx: CallContext = {
+      operation: "refund",
+      apiName: ANTOM_PATH.refund,
       ids,
-      { amountMinor: input.amountMinor, currency: input.currency },
-      this.#config.timeouts.refund,
+      request: { amountMinor: input.amountMinor, currency: input.currency },
+      timeoutMs: options?.timeoutMs ?? this.timeouts.refund,
       options,
-    );
+    };
     return this.run(ctx, async () => {
-      const lookup = await this.#post(this.#sign(ANTOM_PATH.query, buildAntomInquiryBody(input.partnerTransId)), ctx);
-      const found = mapAntomQuery(lookup.body, input);
+      const inquiryWire = this.#wireAt(ANTOM_PATH.query);
+      const lookup = await this.send(
+        inquiryWire,
+        inquiryWire.sign(ANTOM_PATH.query, buildAntomInquiryBody(input.partnerTransId)),
+        ctx,
+      );
+      const found = mapAntomQuery(lookup.raw, input);
       if (found.status === "unknown")
         return {
           result: { status: "unknown", ...ids, reason: found.reason, isSystemError: found.isSystemError },
@@ -314,45 +192,21 @@ export class AntomClient extends PayingClient implements AlipayClient {
           result: { status: "failed", ...ids, reason: `PAYMENT_${found.status.toUpperCase()}` },
           httpStatus: lookup.httpStatus,
         };
-      const { body, httpStatus } = await this.#post(
-        this.#sign(
-          ANTOM_PATH.refund,
-          buildAntomRefundBody({
-            paymentId: found.alipayTransId,
-            partnerRefundId: input.partnerRefundId,
-            amountMinor: input.amountMinor,
-            currency: input.currency,
-            reason: input.reason,
-            notifyUrl: this.#config.notifyUrl,
-          }),
-        ),
-        ctx,
-      );
-      return { result: mapAntomRefund(body, input), httpStatus };
+      const body = buildAntomRefundBody({
+        paymentId: found.alipayTransId,
+        partnerRefundId: input.partnerRefundId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        reason: input.reason,
+        notifyUrl: this.#config.notifyUrl,
+      });
+      const { raw, httpStatus } = await this.send(this.wire, this.#sign(ANTOM_PATH.refund, body), ctx);
+      return { result: mapAntomRefund(raw, input), httpStatus };
     });
   }
 
-  refundQuery(input: RefundQueryInput, options?: CallOptions): Promise<RefundQueryResult> {
-    const ctx = this.#ctx(
-      "refund_query",
-      ANTOM_PATH.refundQuery,
-      { partnerTransId: input.partnerTransId, partnerRefundId: input.partnerRefundId },
-      { amountMinor: input.amountMinor, currency: input.currency },
-      this.#config.timeouts.query,
-      options,
-    );
-    return this.run(ctx, async () => {
-      currencyExponent(input.currency);
-      const { body, httpStatus } = await this.#post(
-        this.#sign(ANTOM_PATH.refundQuery, buildAntomRefundQueryBody(input.partnerRefundId)),
-        ctx,
-      );
-      return { result: mapAntomRefundQuery(body, input), httpStatus };
-    });
-  }
-
-  /** Antom delivers settlement reports by SFTP, not by API: nothing to download here. */
-  downloadSettlement(_input: SettlementInput, _options?: CallOptions): Promise<SettlementResult> {
+  /** Antom delivers settlement reports by SFTP, not by API: nothing is sent. */
+  override downloadSettlement(_input: SettlementInput, _options?: CallOptions): Promise<SettlementResult> {
     return Promise.resolve({
       format: "empty",
       message: "Antom settlement reports are delivered by SFTP; this client does not download them",
@@ -424,4 +278,64 @@ export class AntomClient extends PayingClient implements AlipayClient {
   }
 }
 
-registerAlipayProtocol("antom", (config, deps) => new AntomClient(config as AntomConfig, deps));
+/** Rows the client overrides (they need more than one exchange, or none). */
+function notARow(name: string): () => never {
+  return () => {
+    throw new AlipayValidationError(`Antom ${name} is not a single-request operation (AntomClient overrides it)`, {
+      field: "operation",
+    });
+  };
+}
+
+/** Antom's operations, one row each; the api name is the path. */
+function antomOperations(config: ParsedAntomConfig): OperationTable<Body, Answer> {
+  return {
+    pay: {
+      apiName: ANTOM_PATH.pay,
+      timeout: "pay",
+      build: (input, env) =>
+        buildAntomPayBody({
+          partnerTransId: input.partnerTransId,
+          amountMinor: input.amountMinor,
+          currency: input.currency,
+          paymentCode: input.paymentCode,
+          subject: input.subject,
+          paymentMethodType: config.paymentMethodType,
+          notifyUrl: config.notifyUrl,
+          referenceMerchantId: input.secondaryMerchantId ?? config.referenceMerchantId,
+          merchantName: config.merchantName,
+          merchantMcc: config.merchantMcc,
+          storeId: input.storeId ?? config.storeId,
+          storeName: config.storeName,
+          terminalId: input.terminalId ?? config.terminalId,
+          terminalRequestTime: new Date(env.now()).toISOString(),
+        }),
+      map: (answer, signed) => mapAntomPay(answer, signed),
+    },
+    query: {
+      apiName: ANTOM_PATH.query,
+      timeout: "query",
+      build: (input) => buildAntomInquiryBody(input.partnerTransId),
+      map: (answer, input) => mapAntomQuery(answer, input),
+    },
+    cancel: {
+      apiName: ANTOM_PATH.cancel,
+      timeout: "cancel",
+      build: (input) => buildAntomCancelBody(input.partnerTransId),
+      map: (answer, input) => mapAntomCancel(answer, input),
+    },
+    refund: { apiName: ANTOM_PATH.refund, timeout: "refund", build: notARow("refund"), map: notARow("refund") },
+    refundQuery: {
+      apiName: ANTOM_PATH.refundQuery,
+      timeout: "query",
+      build: (input) => buildAntomRefundQueryBody(input.partnerRefundId),
+      map: (answer, input) => mapAntomRefundQuery(answer, input),
+    },
+    settlement: {
+      apiName: "settlement",
+      timeout: "settlement",
+      build: notARow("settlement"),
+      map: notARow("settlement"),
+    },
+  };
+}

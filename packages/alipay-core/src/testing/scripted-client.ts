@@ -17,7 +17,7 @@ import type {
   VerifiedNotification,
 } from "../types.ts";
 import { maskPaymentCode, type PayInput, type RefundInput } from "../wire.ts";
-import type { RefundQueryInput } from "../refund-query.ts";
+import type { RefundQueryInput } from "../client.ts";
 
 type Step<TResult> = TResult | Error | ((call: number) => TResult | Error);
 

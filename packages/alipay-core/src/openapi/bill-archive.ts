@@ -6,9 +6,10 @@
  * reconciliation does not care which protocol answered.
  */
 import { unzipSync } from "fflate";
-import { AlipayResponseError } from "./errors.ts";
-import type { SettlementRecord } from "./types.ts";
-import { DEFAULT_ALIPAY_UTC_OFFSET_MINUTES, parseAlipayTime, parseAmount } from "./wire.ts";
+import { AlipayResponseError } from "../errors.ts";
+import type { SettlementRecord } from "../types.ts";
+import { parseAmount } from "../money.ts";
+import { DEFAULT_ALIPAY_UTC_OFFSET_MINUTES, parseAlipayTime } from "../shared/time.ts";
 
 /** Largest archive accepted (compressed bytes). */
 export const DEFAULT_MAX_BILL_ARCHIVE_BYTES = 16 * 1024 * 1024;

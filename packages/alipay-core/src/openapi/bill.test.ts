@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchBill } from "./bill.ts";
-import { AlipayNetworkError, AlipayResponseError, AlipayValidationError } from "./errors.ts";
+import { AlipayNetworkError, AlipayResponseError, AlipayValidationError } from "../errors.ts";
 
 describe("fetchBill", () => {
   let server: Server;
