@@ -72,7 +72,7 @@ describe("Antom gateway of the sandbox", () => {
     expect(sandbox.store.trades.size).toBe(0);
   });
 
-  it("a client id the sandbox does not know is refused, unsigned, so the client does not believe it", async () => {
+  it("a client id the sandbox does not know is refused (signed INVALID_CLIENT: a gateway error, not retryable)", async () => {
     const { sandbox } = await start();
     const stranger = createAlipayClient({
       protocol: "antom",
@@ -81,10 +81,9 @@ describe("Antom gateway of the sandbox", () => {
       privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
       alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
     });
-    // The refusal is unsigned (no client to sign for): never believed as a fact.
     await expect(
       stranger.pay({ ...PAY, partnerTransId: "S1", paymentCode: scenarioCode("success") }),
-    ).rejects.toMatchObject({ name: "AlipaySignatureError" });
+    ).rejects.toMatchObject({ name: "AlipayGatewayError", gatewayCode: "INVALID_CLIENT", isRetryable: false });
     expect(sandbox.store.trades.size).toBe(0);
   });
 

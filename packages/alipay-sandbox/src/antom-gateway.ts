@@ -130,6 +130,12 @@ export function handleAntom(ctx: GatewayContext, request: AntomRequest): Gateway
   const operation = request.path.slice(ANTOM_PREFIX.length) as Operation;
   const clientId = request.headers["client-id"] ?? "";
   const client = ctx.antomClients.get(clientId);
+  // Antom signs with its own key, so even a refusal of an unknown client id can be signed (over that id).
+  if (client === undefined && clientId !== "")
+    return signedReply(
+      { ctx, path: request.path, client: { clientId, name: clientId, rsaPublicKey: ctx.gatewayPrivateKey }, body: {} },
+      result("F", "INVALID_CLIENT", `client-id ${clientId} is not configured`),
+    );
   if (client === undefined)
     return unsignedReply("INVALID_CLIENT", `client-id ${clientId || "(missing)"} is not configured`);
   const text = request.body.toString("utf8");
