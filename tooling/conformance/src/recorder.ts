@@ -54,6 +54,15 @@ function apiNameOf(request: HttpRequest): string {
 }
 
 function partnerTransIdOf(request: HttpRequest): string | undefined {
+  // Antom: a JSON body naming the payment by paymentRequestId.
+  if ((request.body ?? "").startsWith("{")) {
+    try {
+      const parsed = JSON.parse(request.body ?? "") as { paymentRequestId?: unknown };
+      return typeof parsed.paymentRequestId === "string" ? parsed.paymentRequestId : undefined;
+    } catch {
+      return undefined;
+    }
+  }
   const body = new URLSearchParams(request.body ?? "");
   const direct = body.get("partner_trans_id") ?? body.get("out_trade_no");
   if (direct) return direct;
@@ -106,8 +115,9 @@ function bodyText(response: HttpResponse): {
     : { text, isTruncated: false };
 }
 
-function isSigned(body: string): boolean {
-  return /<sign>|"sign"\s*:/.test(body);
+/** MAPI / OpenAPI sign inside the body; Antom in a `signature` response header. */
+function isSigned(body: string, headers: Readonly<Record<string, string>>): boolean {
+  return /<sign>|"sign"\s*:/.test(body) || Object.keys(headers).some((name) => name.toLowerCase() === "signature");
 }
 
 interface OpenCall {
@@ -184,7 +194,7 @@ export function createExchangeRecorder(options: {
           body: redactWireText(text),
           isTruncated,
         };
-        exchange.signature = isSigned(text) ? "verified" : "unsigned";
+        exchange.signature = isSigned(text, response.headers) ? "verified" : "unsigned";
         return response;
       } catch (error) {
         exchange.transportError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
