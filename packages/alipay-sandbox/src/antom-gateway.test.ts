@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { antomRequestHeaders, createAlipayClient, loadPrivateKey, type AlipayClient } from "@kiosk/alipay-core";
+import {
+  antomRequestHeaders,
+  createAlipayClient,
+  FetchTransport,
+  loadPrivateKey,
+  type AlipayClient,
+} from "@kiosk/alipay-core";
 import {
   TEST_ANTOM_CLIENT_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
@@ -106,5 +112,46 @@ describe("Antom gateway of the sandbox", () => {
     expect(response.headers.get("response-time")).not.toBeNull();
     expect(await response.json()).toMatchObject({ result: { resultStatus: "F", resultCode: "PARAM_ILLEGAL" } });
     expect(sandbox.store.trades.size).toBe(0);
+  });
+
+  it("a refund that knows Antom's paymentId sends one request; without it, the payment is inquired first", async () => {
+    const { sandbox } = await start();
+    const paths: string[] = [];
+    const inner = new FetchTransport();
+    const client = createAlipayClient(
+      {
+        protocol: "antom",
+        gatewayUrl: sandbox.url,
+        clientId: TEST_ANTOM_CLIENT_ID,
+        privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+        alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      },
+      {
+        transport: {
+          request: (request) => {
+            paths.push(new URL(request.url).pathname);
+            return inner.request(request);
+          },
+        },
+      },
+    );
+    const paid = await client.pay({ ...PAY, partnerTransId: "R1", paymentCode: scenarioCode("success") });
+    if (paid.status !== "paid") throw new Error(`not paid: ${paid.status}`);
+    paths.length = 0;
+    const known = await client.refund({
+      partnerTransId: "R1",
+      partnerRefundId: "R1_A",
+      amountMinor: 100,
+      currency: "SGD",
+      alipayTransId: paid.alipayTransId,
+    });
+    expect(known).toMatchObject({ status: "refunded", refundAmountMinor: 100 });
+    expect(paths).toEqual(["/ams/api/v1/payments/refund"]);
+    paths.length = 0;
+    await expect(
+      client.refund({ partnerTransId: "R1", partnerRefundId: "R1_B", amountMinor: 100, currency: "SGD" }),
+    ).resolves.toMatchObject({ status: "refunded" });
+    expect(paths).toEqual(["/ams/api/v1/payments/inquiryPayment", "/ams/api/v1/payments/refund"]);
+    expect(sandbox.store.refunds.filter((r) => r.kind === "refund")).toHaveLength(2);
   });
 });

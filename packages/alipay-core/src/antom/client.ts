@@ -175,6 +175,7 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
       options,
     };
     return this.run(ctx, async () => {
+      if (input.alipayTransId !== undefined) return this.#refundPayment(input.alipayTransId, input, ctx);
       const inquiryWire = this.#wireAt(ANTOM_PATH.query);
       const lookup = await this.send(
         inquiryWire,
@@ -192,17 +193,26 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
           result: { status: "failed", ...ids, reason: `PAYMENT_${found.status.toUpperCase()}` },
           httpStatus: lookup.httpStatus,
         };
-      const body = buildAntomRefundBody({
-        paymentId: found.alipayTransId,
-        partnerRefundId: input.partnerRefundId,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        reason: input.reason,
-        notifyUrl: this.#config.notifyUrl,
-      });
-      const { raw, httpStatus } = await this.send(this.wire, this.#sign(ANTOM_PATH.refund, body), ctx);
-      return { result: mapAntomRefund(raw, input), httpStatus };
+      return this.#refundPayment(found.alipayTransId, input, ctx);
     });
+  }
+
+  /** The refund request itself, naming the payment by Antom's `paymentId`. */
+  async #refundPayment(
+    paymentId: string,
+    input: RefundInput,
+    ctx: CallContext,
+  ): Promise<{ result: RefundResult; httpStatus: number }> {
+    const body = buildAntomRefundBody({
+      paymentId,
+      partnerRefundId: input.partnerRefundId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      reason: input.reason,
+      notifyUrl: this.#config.notifyUrl,
+    });
+    const { raw, httpStatus } = await this.send(this.wire, this.#sign(ANTOM_PATH.refund, body), ctx);
+    return { result: mapAntomRefund(raw, input), httpStatus };
   }
 
   /** Antom delivers settlement reports by SFTP, not by API: nothing is sent. */
