@@ -22,7 +22,8 @@ import type { Exchange, SignatureVerdict } from "@kiosk/api/conformance/report.t
 /** Larger bodies (settlement files) are cut in the report. */
 const MAX_BODY_CHARS = 8_000;
 
-const CODE_PARAM = /(buyer_identity_code=|auth_code(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
+// MAPI `buyer_identity_code=`, OpenAPI `auth_code` in biz_content, Antom `paymentMethodId` in its JSON body.
+const CODE_PARAM = /(buyer_identity_code=|(?:auth_code|paymentMethodId)(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
 const SIGN_PARAM = /((?:^|&|\?)sign=)([^&]{12})[^&]*/g;
 const SIGN_ELEMENT = /(<sign>)([^<]{12})[^<]*(<\/sign>)/g;
 const SIGN_JSON = /("sign"\s*:\s*")([^"]{12})[^"]*(")/g;
