@@ -38,4 +38,4 @@ export { type AntomNotificationMessage } from "./antom/client.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
 export * from "./certs.ts";
-export * from "./cert-mode.ts";
+export * from "./openapi/cert-mode.ts";

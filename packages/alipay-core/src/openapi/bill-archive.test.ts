@@ -114,6 +114,20 @@ describe("readTradeBillArchive", () => {
     expect(jpy[0]).toMatchObject({ amountMinor: 1500, serviceChargeMinor: 9, currency: "JPY" });
   });
 
+  it("reads a quoted cell that spans lines and holds a comma (RFC 4180), keeping the row whole", () => {
+    const subject = '"成人票\r\n日场, 1张"';
+    const rows = [
+      row({ trade: "2026112622003", out: "K1-0003", type: "交易", subject, amount: "66.00", fee: "0.40" }),
+      row({ trade: "2026112622004", out: "K1-0004", type: "交易", amount: "10.00", fee: "0.06" }),
+    ];
+    const records = readTradeBillArchive(archive(encodeText(billCsv(rows), "gbk")));
+    expect(records.map((r) => [r.transactionType, r.partnerTransId, r.amountMinor, r.serviceChargeMinor])).toEqual([
+      ["PAYMENT", "K1-0003", 6600, 40],
+      ["PAYMENT", "K1-0004", 1000, 6],
+    ]);
+    expect(records[0]?.raw).toContain(subject);
+  });
+
   it("answers an empty day as no records", () => {
     expect(readTradeBillArchive(archive(encodeText(billCsv([]), "gbk")))).toEqual([]);
   });
@@ -128,6 +142,15 @@ describe("readTradeBillArchive", () => {
       [archive(encodeText(billCsv(ROWS).replace("订单金额（元）", "金额"), "gbk")), "columns"],
       [
         archive(encodeText(billCsv([row({ trade: "T", out: "K", type: "交易", amount: "1.005", fee: "0" })]), "gbk")),
+        "row",
+      ],
+      [
+        archive(
+          encodeText(
+            billCsv([row({ trade: "T", out: "K", type: "交易", subject: '"unclosed', amount: "1", fee: "0" })]),
+            "gbk",
+          ),
+        ),
         "row",
       ],
     ];

@@ -2,9 +2,10 @@
  * Reading an OpenAPI `trade` bill archive (the file behind `bill_download_url`): a ZIP holding
  * `<account>_<yyyyMMdd>_业务明细.csv` (one row per payment / refund) and a `…(汇总).csv` summary.
  * The CSVs are GBK at Alipay (UTF-8 with a BOM is accepted too), with `#` comment lines before and
- * after the table. Rows become the same `SettlementRecord`s the MAPI file produces, so
- * reconciliation does not care which protocol answered.
+ * after the table; a quoted cell may span lines (read with csv-parse). Rows become the same
+ * `SettlementRecord`s the MAPI file produces, so reconciliation does not care which protocol answered.
  */
+import { parse } from "csv-parse/sync";
 import { unzipSync } from "fflate";
 import { AlipayResponseError } from "../errors.ts";
 import type { SettlementRecord } from "../types.ts";
@@ -62,39 +63,42 @@ export function decodeBillText(bytes: Uint8Array): string {
   }
 }
 
-/** Splits one CSV line (RFC 4180 quoting; the bill never breaks a cell over lines). */
-function csvCells(line: string): string[] {
-  const cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      cells.push(cell.trim());
-      cell = "";
-    } else cell += ch;
+type CsvRow = { record: string[]; raw: string; info: { lines: number } };
+
+/**
+ * The bill's CSV rows (csv-parse, RFC 4180: a quoted cell may hold commas, doubled quotes and
+ * line breaks), `#` comment lines and blank lines skipped, each with its raw text and last line.
+ * @throws AlipayBillFormatError (`row`) for text that is not CSV (e.g. an unclosed quote).
+ */
+function csvRows(text: string): CsvRow[] {
+  try {
+    return parse(text, {
+      bom: true,
+      comment: "#",
+      comment_no_infix: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      raw: true,
+      info: true,
+    }) as unknown as CsvRow[];
+  } catch (error) {
+    throw new AlipayBillFormatError(
+      "row",
+      `Trade bill is not valid CSV: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  cells.push(cell.trim());
-  return cells;
 }
 
 /** Parses the `业务明细` CSV text into settlement records. */
 export function parseTradeBillCsv(text: string, options: ReadBillOptions = {}): SettlementRecord[] {
   const currency = options.currency ?? "CNY";
   const offset = options.offsetMinutes ?? DEFAULT_ALIPAY_UTC_OFFSET_MINUTES;
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let index: Record<keyof typeof COLUMN, number> | undefined;
   const records: SettlementRecord[] = [];
-  lines.forEach((line, lineNo) => {
-    if (line.trim() === "" || line.startsWith("#")) return;
-    const cells = csvCells(line);
+  for (const { record: cells, raw, info } of csvRows(text)) {
+    const lineNo = info.lines - 1;
+    const line = raw.replace(/\r?\n$/, "");
     if (index === undefined) {
       const found = Object.fromEntries(
         Object.entries(COLUMN).map(([key, title]) => [key, cells.indexOf(title)]),
@@ -108,7 +112,7 @@ export function parseTradeBillCsv(text: string, options: ReadBillOptions = {}): 
           `Trade bill header lacks column(s) ${missing.join(", ")} (line ${lineNo + 1})`,
         );
       index = found;
-      return;
+      continue;
     }
     const at = (key: keyof typeof COLUMN): string => cells[(index as Record<string, number>)[key] as number] ?? "";
     const amountMinor = parseAmount(at("amount"), currency, { isSigned: true });
@@ -140,7 +144,7 @@ export function parseTradeBillCsv(text: string, options: ReadBillOptions = {}): 
       remarks: isRefund ? `partner_trans_id=${at("outTradeNo")}` : "",
       raw: line,
     });
-  });
+  }
   if (index === undefined) throw new AlipayBillFormatError("columns", "Trade bill has no header row");
   return records;
 }

@@ -4,7 +4,7 @@
  * envelope) and its operation table.
  */
 import type { KeyObject } from "node:crypto";
-import { alipayKeyFor, loadCertMode, type CertMode } from "../cert-mode.ts";
+import { alipayKeyFor, loadCertMode, type CertMode } from "./cert-mode.ts";
 import { decodeText } from "../charset.ts";
 import { AlipayConfigError, AlipayResponseError, AlipaySignatureError } from "../errors.ts";
 import {

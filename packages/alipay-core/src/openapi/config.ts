@@ -1,6 +1,6 @@
 /** OpenAPI client configuration (zod, strict) and certificate-mode texts. */
 import { z } from "zod";
-import type { CertModeTexts } from "../cert-mode.ts";
+import type { CertModeTexts } from "./cert-mode.ts";
 import { AlipayConfigError } from "../errors.ts";
 import { commonShape, idText, readKeyText } from "../shared/config.ts";
 import type { ReadTextFile } from "../shared/contract.ts";

@@ -5,7 +5,7 @@ import type {
   QueryInput,
   SettlementInput,
   SignedPayRequest,
-} from "../client.ts";
+} from "../shared/contract.ts";
 import type { Clock } from "../clock.ts";
 import type {
   CancelResult,
@@ -16,8 +16,8 @@ import type {
   SettlementResult,
   VerifiedNotification,
 } from "../types.ts";
-import { maskPaymentCode, type PayInput, type RefundInput } from "../wire.ts";
-import type { RefundQueryInput } from "../client.ts";
+import { maskPaymentCode } from "../money.ts";
+import type { PayInput, RefundInput, RefundQueryInput } from "../shared/contract.ts";
 
 type Step<TResult> = TResult | Error | ((call: number) => TResult | Error);
 

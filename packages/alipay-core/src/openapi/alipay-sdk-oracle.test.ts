@@ -5,9 +5,10 @@
  */
 import { AlipaySdk } from "alipay-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalGateway, type GatewayRequest, type LocalGateway } from "./__tests__/local-gateway.ts";
-import { parseAlipayCertificate, rootCertificateSn } from "./certs.ts";
-import { OpenApiClient, type OpenApiConfig } from "./client.ts";
+import { startLocalGateway, type GatewayRequest, type LocalGateway } from "../__tests__/local-gateway.ts";
+import { parseAlipayCertificate, rootCertificateSn } from "../certs.ts";
+import { OpenApiClient } from "./client.ts";
+import type { OpenApiConfig } from "./config.ts";
 import {
   buildOpenApiSignContent,
   exportPrivateKey,
@@ -17,7 +18,7 @@ import {
   verifyContent,
   verifyParams,
   type SigningKey,
-} from "./signing.ts";
+} from "../signing.ts";
 import {
   createTestAlipayPki,
   createTestCertificate,
@@ -29,7 +30,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_MERCHANT_PUBLIC_KEY_PEM,
   testRsaKeyPair,
-} from "./testing/index.ts";
+} from "../testing/index.ts";
 
 const ALIPAY: SigningKey = {
   signType: "RSA2",

@@ -1,10 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
-import { AlipayCertificateError, parseAlipayCertificate, rootCertificateSn } from "./certs.ts";
-import { OpenApiClient, type OpenApiConfig } from "./client.ts";
-import { AlipayConfigError, AlipaySignatureError } from "./errors.ts";
-import { loadPrivateKey, signContent, signParams } from "./signing.ts";
+import { startLocalGateway, type LocalGateway } from "../__tests__/local-gateway.ts";
+import { AlipayCertificateError, parseAlipayCertificate, rootCertificateSn } from "../certs.ts";
+import { OpenApiClient } from "./client.ts";
+import type { OpenApiConfig } from "./config.ts";
+import { AlipayConfigError, AlipaySignatureError } from "../errors.ts";
+import { loadPrivateKey, signContent, signParams } from "../signing.ts";
 import {
   createTestAlipayPki,
   FakeClock,
@@ -13,7 +14,7 @@ import {
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   testRsaKeyPair,
-} from "./testing/index.ts";
+} from "../testing/index.ts";
 
 const next = testRsaKeyPair();
 const stranger = testRsaKeyPair();

@@ -8,20 +8,21 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalGateway, type LocalGateway } from "./__tests__/local-gateway.ts";
-import { fetchBill } from "./openapi/bill.ts";
+import { startLocalGateway, type LocalGateway } from "../__tests__/local-gateway.ts";
+import { fetchBill } from "./bill.ts";
 import { OpenApiClient } from "./client.ts";
-import { AlipayNetworkError, AlipayResponseError, AlipaySignatureError, AlipayValidationError } from "./errors.ts";
-import { signContent, verifyOpenApiResponse, type SigningKey } from "./signing.ts";
+import { AlipayNetworkError, AlipayResponseError, AlipaySignatureError, AlipayValidationError } from "../errors.ts";
+import { signContent, verifyOpenApiResponse, type SigningKey } from "../signing.ts";
 import {
   FakeClock,
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MERCHANT_PRIVATE_KEY_PEM,
-} from "./testing/index.ts";
-import type { HttpRequest, HttpResponse, HttpTransport } from "./transport.ts";
-import { isAcceptableDownloadUrl, mapOpenApiBill } from "./wire.ts";
+} from "../testing/index.ts";
+import type { HttpRequest, HttpResponse, HttpTransport } from "../transport.ts";
+import { isAcceptableDownloadUrl } from "../shared/urls.ts";
+import { mapOpenApiBill } from "./bill.ts";
 
 const GATEWAY: SigningKey = {
   signType: "RSA2",

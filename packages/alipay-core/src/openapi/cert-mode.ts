@@ -12,7 +12,12 @@
  * `alipay-keys check` says which certificate to install.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { AlipayCertificateError, parseAlipayCertificates, rootCertificateSn, type AlipayCertificate } from "./certs.ts";
+import {
+  AlipayCertificateError,
+  parseAlipayCertificates,
+  rootCertificateSn,
+  type AlipayCertificate,
+} from "../certs.ts";
 
 /** Loaded certificate mode: SNs to send and Alipay keys by SN. */
 export type CertMode = {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AlipayResponseError, AlipayValidationError } from "./errors.ts";
-import {
-  buildMapiRefundQueryParams,
-  buildOpenApiRefundQueryBiz,
-  mapMapiRefundQuery,
-  mapOpenApiRefundQuery,
-} from "./wire.ts";
+import { AlipayResponseError, AlipayValidationError } from "../errors.ts";
+import { buildMapiRefundQueryParams } from "../mapi/params.ts";
+import { mapMapiRefundQuery } from "../mapi/responses.ts";
+import { buildOpenApiRefundQueryBiz } from "../openapi/params.ts";
+import { mapOpenApiRefundQuery } from "../openapi/responses.ts";
 
 const req = {
   partnerTransId: "P1",
