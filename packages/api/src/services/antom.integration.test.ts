@@ -6,7 +6,37 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
+import {
+  ANTOM_NOTIFICATION_ACK_BODY,
+  buildAntomSignContent,
+  formatAntomSignatureHeader,
+  loadPrivateKey,
+  signAntomContent,
+} from "@kiosk/alipay-core";
+import { TEST_ANTOM_CLIENT_ID, TEST_GATEWAY_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
 import { code, createHarness, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import { handleNotifyRequest } from "./notify-http.ts";
+
+/** A notifyPayment POST as Antom sends it: JSON body, signed in headers with Antom's key. */
+function antomNotification(body: Record<string, unknown>, options: { tamper?: boolean } = {}): Request {
+  const path = "/api/alipay/notify";
+  const text = JSON.stringify(body);
+  const requestTime = "1764900000000";
+  const signature = signAntomContent(
+    buildAntomSignContent({ method: "POST", path, clientId: TEST_ANTOM_CLIENT_ID, time: requestTime, body: text }),
+    loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM),
+  );
+  return new Request(`http://127.0.0.1${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json; charset=UTF-8",
+      "client-id": TEST_ANTOM_CLIENT_ID,
+      "request-time": requestTime,
+      signature: formatAntomSignatureHeader("1", signature),
+    },
+    body: options.tamper ? text.replace('"value":"', '"value":"1') : text,
+  });
+}
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
   { provider: "sqlite", skip: false },
@@ -81,6 +111,26 @@ for (const { provider, skip } of providers) {
       expect(h.sandbox.store.refunds.filter((r) => r.tradeNo === trade?.tradeNo)).toHaveLength(1);
       const after = h.perTrade.get(payment.partnerTransId);
       expect((after?.refund ?? 0) - (before.refund ?? 0)).toBe(1);
+    });
+
+    it("applies a verified notifyPayment (JSON, header signature) and refuses a tampered one", async () => {
+      const { paymentId } = await h.buy({ code: code("pin_wait_never") });
+      const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      const body = {
+        notifyType: "PAYMENT_RESULT",
+        result: { resultCode: "SUCCESS", resultStatus: "S", resultMessage: "success" },
+        paymentRequestId: payment.partnerTransId,
+        paymentId: "20261205114010800100188000000042",
+        paymentAmount: { currency: payment.currency, value: String(payment.amountMinor) },
+        paymentTime: "2026-12-05T11:40:10+08:00",
+      };
+      const tampered = await handleNotifyRequest(antomNotification(body, { tamper: true }), h.services.notify);
+      expect(tampered.status).toBe(400);
+      expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).state).not.toBe("PAID");
+      const ok = await handleNotifyRequest(antomNotification(body), h.services.notify);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toBe(ANTOM_NOTIFICATION_ACK_BODY);
+      expect((await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } })).state).toBe("PAID");
     });
   });
 }
