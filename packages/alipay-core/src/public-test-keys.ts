@@ -42,3 +42,6 @@ export const TEST_GATEWAY_PUBLIC_KEY_PEM =
 export const TEST_MERCHANT_PRIVATE_KEY_BASE64 = pemToBase64(TEST_MERCHANT_PRIVATE_KEY_PEM);
 export const TEST_MERCHANT_PUBLIC_KEY_BASE64 = pemToBase64(TEST_MERCHANT_PUBLIC_KEY_PEM);
 export const TEST_GATEWAY_PUBLIC_KEY_BASE64 = pemToBase64(TEST_GATEWAY_PUBLIC_KEY_PEM);
+
+/** Test Antom client id (`client-id` header). The merchant test key signs its requests, the gateway test key Antom's answers. */
+export const TEST_ANTOM_CLIENT_ID = "SANDBOX_5Y3A2N2YEB3002022";

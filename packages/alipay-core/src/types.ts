@@ -4,7 +4,7 @@
  */
 
 /** Which Alipay API a client speaks. */
-export type AlipayProtocol = "mapi" | "openapi";
+export type AlipayProtocol = "mapi" | "openapi" | "antom";
 
 /** Details of a paid trade. */
 export type PaidTrade = {
@@ -23,6 +23,10 @@ export type PaidTrade = {
   paymentInst?: string;
   /** Forex rate currency → CNY as a decimal string, never parsed to a float. */
   exchangeRate?: string;
+  /** Antom: the payment method type (e.g. `CONNECT_WALLET`). */
+  paymentMethodType?: string;
+  /** Antom: the wallet the buyer paid with, as a visitor reads it (e.g. `GCash`). */
+  walletName?: string;
 };
 
 /**

@@ -37,8 +37,12 @@ import {
 } from "./keys.ts";
 
 export type KeyCheckConfig = {
-  protocol?: "mapi" | "openapi";
+  protocol?: "mapi" | "openapi" | "antom";
+  /** Antom: the domain (a path is dropped). */
   gatewayUrl: string;
+  /** Antom: the client id (`ALIPAY_ANTOM_CLIENT_ID`) and the registered key's version (`ALIPAY_ANTOM_KEY_VERSION`). */
+  clientId?: string | undefined;
+  keyVersion?: string | undefined;
   partnerId?: string | undefined;
   appId?: string | undefined;
   signType: "MD5" | "RSA" | "RSA2";
@@ -145,7 +149,7 @@ export function classifyGatewayError(
         ? { code: "root_cert_wrong", detail: `${what}: it rejected alipay_root_cert_sn.` }
         : { code: "app_cert_rejected", detail: `${what}: it rejected app_cert_sn.` };
     }
-    if (code === "ILLEGAL_SIGN" || sub === "isv.invalid-signature") {
+    if (code === "ILLEGAL_SIGN" || sub === "isv.invalid-signature" || code === "INVALID_SIGNATURE") {
       return {
         code: signType === "MD5" ? "md5_key_wrong" : "pair_mismatch",
         detail: `${what}: it rejected the request's signature.`,
@@ -155,7 +159,9 @@ export function classifyGatewayError(
       code === "ILLEGAL_PARTNER" ||
       code === "ILLEGAL_PARTNER_EXTERFACE" ||
       sub === "isv.invalid-app-id" ||
-      sub === "isv.missing-app-id"
+      sub === "isv.missing-app-id" ||
+      code === "INVALID_CLIENT" ||
+      code === "INVALID_CLIENT_STATUS"
     ) {
       return { code: "partner_unknown", detail: `${what}.` };
     }
@@ -310,6 +316,9 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
   if (protocol === "mapi" && !config.partnerId) missing.push("ALIPAY_PARTNER_ID");
   if (protocol === "openapi" && !config.appId) missing.push("ALIPAY_APP_ID");
   if (protocol === "openapi" && isMd5) missing.push("ALIPAY_SIGN_TYPE (the Open Platform signs with RSA2, not MD5)");
+  if (protocol === "antom" && !config.clientId) missing.push("ALIPAY_ANTOM_CLIENT_ID (Antom Dashboard → Developer)");
+  if (protocol === "antom" && config.signType !== "RSA2")
+    missing.push("ALIPAY_SIGN_TYPE=RSA2 (Antom signs with RSA256, SHA256withRSA, only)");
   if (isMd5 && !config.md5Key) missing.push("ALIPAY_MD5_KEY");
   if (!isMd5 && !config.privateKey?.trim()) missing.push("ALIPAY_PRIVATE_KEY or ALIPAY_PRIVATE_KEY_FILE");
   const certMode = isCertMode(config);
@@ -336,7 +345,13 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
   steps.push({
     name: "config",
     status: "pass",
-    detail: `${protocol === "mapi" ? `Partner ${config.partnerId ?? ""}` : `App ${config.appId ?? ""}`}, sign type ${config.signType}, gateway ${config.gatewayUrl}.`,
+    detail: `${
+      protocol === "mapi"
+        ? `Partner ${config.partnerId ?? ""}`
+        : protocol === "antom"
+          ? `Client ${config.clientId ?? ""} (key version ${config.keyVersion ?? "1"})`
+          : `App ${config.appId ?? ""}`
+    }, sign type ${config.signType}, gateway ${config.gatewayUrl}.`,
   });
 
   let privateKeyPem: string | undefined;
@@ -436,35 +451,45 @@ async function checkKeySetup(config: KeyCheckConfig, deps: KeyCheckDeps): Promis
 
   const transport = new DateCapturingTransport(deps.transport ?? new FetchTransport());
   const clientConfig: AlipayClientConfig =
-    protocol === "openapi"
+    protocol === "antom"
       ? {
-          protocol: "openapi",
-          gatewayUrl: config.gatewayUrl,
-          appId: config.appId ?? "",
-          signType: config.signType === "RSA" ? "RSA" : "RSA2",
+          protocol: "antom",
+          gatewayUrl: new URL(config.gatewayUrl).origin,
+          clientId: config.clientId ?? "",
+          keyVersion: config.keyVersion ?? "1",
           ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
           ...(alipayPublicKeyPem ? { alipayPublicKey: alipayPublicKeyPem } : {}),
-          ...(certMode
-            ? {
-                appCert: config.appCert ?? "",
-                alipayCert: config.alipayCert ?? "",
-                alipayRootCert: config.alipayRootCert ?? "",
-                ...(config.alipayNextCert?.trim() ? { alipayNextCert: config.alipayNextCert } : {}),
-              }
-            : {}),
           ...(config.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
         }
-      : {
-          protocol: "mapi",
-          gatewayUrl: config.gatewayUrl,
-          partnerId: config.partnerId ?? "",
-          signType: config.signType,
-          ...(isMd5 ? { md5Key } : {}),
-          ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
-          ...(alipayPublicKeyPem ? { alipayPublicKey: alipayPublicKeyPem } : {}),
-          ...(config.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
-          merchant: {},
-        };
+      : protocol === "openapi"
+        ? {
+            protocol: "openapi",
+            gatewayUrl: config.gatewayUrl,
+            appId: config.appId ?? "",
+            signType: config.signType === "RSA" ? "RSA" : "RSA2",
+            ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
+            ...(alipayPublicKeyPem ? { alipayPublicKey: alipayPublicKeyPem } : {}),
+            ...(certMode
+              ? {
+                  appCert: config.appCert ?? "",
+                  alipayCert: config.alipayCert ?? "",
+                  alipayRootCert: config.alipayRootCert ?? "",
+                  ...(config.alipayNextCert?.trim() ? { alipayNextCert: config.alipayNextCert } : {}),
+                }
+              : {}),
+            ...(config.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+          }
+        : {
+            protocol: "mapi",
+            gatewayUrl: config.gatewayUrl,
+            partnerId: config.partnerId ?? "",
+            signType: config.signType,
+            ...(isMd5 ? { md5Key } : {}),
+            ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
+            ...(alipayPublicKeyPem ? { alipayPublicKey: alipayPublicKeyPem } : {}),
+            ...(config.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+            merchant: {},
+          };
   let client: ReturnType<typeof createAlipayClient>;
   try {
     client = createAlipayClient(clientConfig, { transport });

@@ -79,11 +79,11 @@ const TEXT: Readonly<Record<DiagnosisCode, Omit<Diagnosis, "code">>> = {
       "Copy the 32-character MD5 key again from the merchant portal for this partner id into ALIPAY_MD5_KEY, without quotes or spaces, and run the check again. If it still fails, check that ALIPAY_PARTNER_ID is the partner the key belongs to.",
   },
   partner_unknown: {
-    title: "Alipay does not know this partner id (or app id).",
+    title: "Alipay does not know this partner id (or app id, or Antom client id).",
     explanation:
-      "The gateway answered ILLEGAL_PARTNER (or isv.invalid-app-id on the Open Platform): the partner id is mistyped, belongs to the other environment (sandbox versus production), or the account is not activated for this service.",
+      "The gateway answered ILLEGAL_PARTNER (isv.invalid-app-id on the Open Platform, INVALID_CLIENT on Antom): the id is mistyped, belongs to the other environment (sandbox versus production), or the account is not activated for this service.",
     action:
-      "Check ALIPAY_PARTNER_ID (16 digits starting 2088) or ALIPAY_APP_ID against the merchant portal, and that ALIPAY_GATEWAY_URL is the gateway of the same environment.",
+      "Check ALIPAY_PARTNER_ID (16 digits starting 2088), ALIPAY_APP_ID or, for Antom, ALIPAY_ANTOM_CLIENT_ID against the merchant portal (Antom Dashboard → Developer), and that ALIPAY_GATEWAY_URL is the gateway of the same environment.",
   },
   sign_type_rejected: {
     title: "Alipay does not accept this sign type for this merchant.",

@@ -62,7 +62,8 @@ export function checkConfigFromEnv(
 ): KeyCheckConfig {
   const baseDir = options.baseDir ?? resolve(".");
   const protocol = value(source, "ALIPAY_PROTOCOL") ?? "mapi";
-  if (protocol !== "mapi" && protocol !== "openapi") throw new CliConfigError("ALIPAY_PROTOCOL: use mapi or openapi.");
+  if (protocol !== "mapi" && protocol !== "openapi" && protocol !== "antom")
+    throw new CliConfigError("ALIPAY_PROTOCOL: use mapi, openapi or antom.");
   const signType = value(source, "ALIPAY_SIGN_TYPE") ?? "RSA2";
   if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2")
     throw new CliConfigError("ALIPAY_SIGN_TYPE: use MD5, RSA or RSA2.");
@@ -89,6 +90,8 @@ export function checkConfigFromEnv(
     protocol,
     gatewayUrl,
     partnerId: value(source, "ALIPAY_PARTNER_ID"),
+    clientId: value(source, "ALIPAY_ANTOM_CLIENT_ID"),
+    keyVersion: value(source, "ALIPAY_ANTOM_KEY_VERSION"),
     appId: value(source, "ALIPAY_APP_ID"),
     signType,
     md5Key: source.ALIPAY_MD5_KEY === "" ? undefined : source.ALIPAY_MD5_KEY,

@@ -30,107 +30,110 @@ import {
 closeAfterEach();
 
 describe.each(ROWS)("$name: client against the sandbox", (row) => {
-  describe("a pay that reaches the ledger after a cancel that found no trade", () => {
-    it("the cancel names no trade, the charge still lands and is notified, and a later cancel reverses it", async () => {
-      const r = await receiver();
-      const h = await setup(row, { notifyUrl: r.url });
-      const id = newId(row, "latepay");
-      const paid = await h.client.pay({
-        partnerTransId: id,
-        amountMinor: AMOUNT,
-        currency: CURRENCY,
-        paymentCode: scenarioCode("unknown_late_paid", { parameter: 10 }),
-        subject: SUBJECT,
-      });
-      expect(paid.status).toBe("unknown");
-      // MAPI: SUCCESS without trade_no; OpenAPI: 10000 without action. Neither proves a cancel.
-      expect(await h.client.cancel({ partnerTransId: id })).toEqual({
-        status: "not_found",
-        partnerTransId: id,
-      });
-      expect(tradesOf(h, id)).toHaveLength(0);
-      await h.coreClock.sleep(10_000);
-      const trade = onlyTrade(h, id);
-      expect(trade.status).toBe("TRADE_SUCCESS");
-      expectCharged(h, trade);
-      const notified = r.received.map((n) => h.client.verifyNotification(n.params));
-      expect(notified).toContainEqual(
-        expect.objectContaining({
+  // Antom's notifyPayment is not sent by the sandbox yet: no notification describes for its row.
+  if (row.protocol !== "antom")
+    describe("a pay that reaches the ledger after a cancel that found no trade", () => {
+      it("the cancel names no trade, the charge still lands and is notified, and a later cancel reverses it", async () => {
+        const r = await receiver();
+        const h = await setup(row, { notifyUrl: r.url });
+        const id = newId(row, "latepay");
+        const paid = await h.client.pay({
           partnerTransId: id,
+          amountMinor: AMOUNT,
+          currency: CURRENCY,
+          paymentCode: scenarioCode("unknown_late_paid", { parameter: 10 }),
+          subject: SUBJECT,
+        });
+        expect(paid.status).toBe("unknown");
+        // MAPI: SUCCESS without trade_no; OpenAPI: 10000 without action. Neither proves a cancel.
+        expect(await h.client.cancel({ partnerTransId: id })).toEqual({
+          status: "not_found",
+          partnerTransId: id,
+        });
+        expect(tradesOf(h, id)).toHaveLength(0);
+        await h.coreClock.sleep(10_000);
+        const trade = onlyTrade(h, id);
+        expect(trade.status).toBe("TRADE_SUCCESS");
+        expectCharged(h, trade);
+        const notified = r.received.map((n) => h.client.verifyNotification(n.params));
+        expect(notified).toContainEqual(
+          expect.objectContaining({
+            partnerTransId: id,
+            status: "paid",
+            amountMinor: AMOUNT,
+            currency: CURRENCY,
+            foreignIdentity: undefined,
+          }),
+        );
+        expect(await h.client.query({ partnerTransId: id, currency: CURRENCY })).toMatchObject({ status: "paid" });
+        expect(await h.client.cancel({ partnerTransId: id })).toMatchObject({
+          status: "cancelled",
+          alipayTransId: trade.tradeNo,
+        });
+        expect(onlyTrade(h, id)).toMatchObject({
+          status: "TRADE_CLOSED",
+          cancelAction: "refund",
+        });
+        expectNothingCharged(h, onlyTrade(h, id));
+      });
+    });
+
+  if (row.protocol !== "antom")
+    describe("notifications", () => {
+      it("the sandbox posts a signed notification that verifyNotification accepts; tampered and forged ones are rejected", async () => {
+        const r = await receiver();
+        const h = await setup(row, { notifyUrl: r.url });
+        const run = await pay(h, scenarioCode("success"), "notify");
+        expect(finalState(run).state).toBe("PAID");
+        await h.sandbox.tick();
+        expect(r.received).toHaveLength(1);
+        const params = (r.received[0] as { params: Record<string, string> }).params;
+        expect(h.sandbox.store.notifications[0]?.status).toBe("delivered");
+
+        const verified = h.client.verifyNotification(params);
+        expect(verified).toMatchObject({
+          protocol: h.row.protocol,
+          partnerTransId: run.id,
+          alipayTransId: onlyTrade(h, run.id).tradeNo,
           status: "paid",
           amountMinor: AMOUNT,
           currency: CURRENCY,
           foreignIdentity: undefined,
-        }),
-      );
-      expect(await h.client.query({ partnerTransId: id, currency: CURRENCY })).toMatchObject({ status: "paid" });
-      expect(await h.client.cancel({ partnerTransId: id })).toMatchObject({
-        status: "cancelled",
-        alipayTransId: trade.tradeNo,
-      });
-      expect(onlyTrade(h, id)).toMatchObject({
-        status: "TRADE_CLOSED",
-        cancelAction: "refund",
-      });
-      expectNothingCharged(h, onlyTrade(h, id));
-    });
-  });
+        });
 
-  describe("notifications", () => {
-    it("the sandbox posts a signed notification that verifyNotification accepts; tampered and forged ones are rejected", async () => {
-      const r = await receiver();
-      const h = await setup(row, { notifyUrl: r.url });
-      const run = await pay(h, scenarioCode("success"), "notify");
-      expect(finalState(run).state).toBe("PAID");
-      await h.sandbox.tick();
-      expect(r.received).toHaveLength(1);
-      const params = (r.received[0] as { params: Record<string, string> }).params;
-      expect(h.sandbox.store.notifications[0]?.status).toBe("delivered");
+        const amountField = h.row.protocol === "mapi" ? "trans_amount" : "total_amount";
+        expect(params[amountField]).toBe("12.34");
+        const tampered: Array<Record<string, string>> = [
+          { ...params, [amountField]: "0.01" },
+          { ...params, trade_status: "TRADE_CLOSED" },
+          { ...params, out_trade_no: `${run.id}X` },
+        ];
+        for (const t of tampered) expect(() => h.client.verifyNotification(t)).toThrow(AlipaySignatureError);
 
-      const verified = h.client.verifyNotification(params);
-      expect(verified).toMatchObject({
-        protocol: h.row.protocol,
-        partnerTransId: run.id,
-        alipayTransId: onlyTrade(h, run.id).tradeNo,
-        status: "paid",
-        amountMinor: AMOUNT,
-        currency: CURRENCY,
-        foreignIdentity: undefined,
+        // Forged: the same fields signed with a key that is not Alipay's.
+        const unsigned = { ...params };
+        delete unsigned["sign"];
+        delete unsigned["sign_type"];
+        const key = forgerKey(h.row);
+        const forged = {
+          ...unsigned,
+          sign: signParams(unsigned, key),
+          sign_type: key.signType,
+        };
+        expect(() => h.client.verifyNotification(forged)).toThrow(AlipaySignatureError);
+        expect(() => h.client.verifyNotification(unsigned)).toThrow(AlipaySignatureError);
       });
 
-      const amountField = h.row.protocol === "mapi" ? "trans_amount" : "total_amount";
-      expect(params[amountField]).toBe("12.34");
-      const tampered: Array<Record<string, string>> = [
-        { ...params, [amountField]: "0.01" },
-        { ...params, trade_status: "TRADE_CLOSED" },
-        { ...params, out_trade_no: `${run.id}X` },
-      ];
-      for (const t of tampered) expect(() => h.client.verifyNotification(t)).toThrow(AlipaySignatureError);
-
-      // Forged: the same fields signed with a key that is not Alipay's.
-      const unsigned = { ...params };
-      delete unsigned["sign"];
-      delete unsigned["sign_type"];
-      const key = forgerKey(h.row);
-      const forged = {
-        ...unsigned,
-        sign: signParams(unsigned, key),
-        sign_type: key.signType,
-      };
-      expect(() => h.client.verifyNotification(forged)).toThrow(AlipaySignatureError);
-      expect(() => h.client.verifyNotification(unsigned)).toThrow(AlipaySignatureError);
+      it("a PIN confirmed later is notified when the sandbox clock reaches it", async () => {
+        const r = await receiver();
+        const h = await setup(row, { notifyUrl: r.url });
+        const run = await pay(h, scenarioCode("pin_wait_confirm", { parameter: PIN_CONFIRM_SECONDS }), "notifypin");
+        expect(finalState(run).state).toBe("PAID");
+        await h.sandbox.tick();
+        const statuses = r.received.map((n) => h.client.verifyNotification(n.params).status);
+        expect(statuses).toContain("paid");
+      });
     });
-
-    it("a PIN confirmed later is notified when the sandbox clock reaches it", async () => {
-      const r = await receiver();
-      const h = await setup(row, { notifyUrl: r.url });
-      const run = await pay(h, scenarioCode("pin_wait_confirm", { parameter: PIN_CONFIRM_SECONDS }), "notifypin");
-      expect(finalState(run).state).toBe("PAID");
-      await h.sandbox.tick();
-      const statuses = r.received.map((n) => h.client.verifyNotification(n.params).status);
-      expect(statuses).toContain("paid");
-    });
-  });
 
   describe("a tampered or forged answer is rejected, for each service", () => {
     type Service = "pay" | "query" | "cancel" | "refund" | "refund_query";
@@ -184,11 +187,16 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
           // The forged SUCCESS was not believed; the trade was charged exactly once.
           expectCharged(h, trade);
           // A resend with the same id is told the trade exists: unknown → query, never failed.
-          expect(again).toMatchObject({
-            status: "unknown",
-            isSystemError: false,
-            reason: h.row.protocol === "mapi" ? "TRADE_HAS_SUCCESS" : "ACQ.TRADE_HAS_SUCCESS",
-          });
+          // Antom is idempotent on paymentRequestId: the same final result (paid) again.
+          expect(again).toMatchObject(
+            h.row.protocol === "antom"
+              ? { status: "paid", alipayTransId: trade.tradeNo }
+              : {
+                  status: "unknown",
+                  isSystemError: false,
+                  reason: h.row.protocol === "mapi" ? "TRADE_HAS_SUCCESS" : "ACQ.TRADE_HAS_SUCCESS",
+                },
+          );
           await expect(h.client.query({ partnerTransId: id, currency: CURRENCY })).resolves.toMatchObject({
             status: "paid",
           });
@@ -209,7 +217,7 @@ describe.each(ROWS)("$name: client against the sandbox", (row) => {
         case "refund":
           // The repeat moves no money: MAPI repeats the success, OpenAPI says fund_change=N.
           expect(again).toMatchObject(
-            h.row.protocol === "mapi" ? { status: "refunded", refundAmountMinor: 100 } : { status: "accepted" },
+            h.row.protocol === "openapi" ? { status: "accepted" } : { status: "refunded", refundAmountMinor: 100 },
           );
           expect(h.sandbox.store.refundsOf(trade.tradeNo)).toHaveLength(1);
           expect(merchantBalance(h)).toBe(AMOUNT - 100);

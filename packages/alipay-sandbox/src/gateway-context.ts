@@ -29,12 +29,21 @@ export type ResolvedApp = {
   feeRateBasisPoints: number;
 };
 
+/** An Antom client (`client-id`) and the public key its requests are verified with. */
+export type ResolvedAntomClient = {
+  clientId: string;
+  name: string;
+  rsaPublicKey: KeyObject;
+};
+
 export type GatewayReply = {
   status: number;
   contentType: string;
   body: string | Buffer;
   /** Non-standard header explaining a rejection, for humans debugging a client. */
   detail?: string;
+  /** Extra response headers (Antom's `signature`, `response-time`, `client-id`). */
+  headers?: Record<string, string>;
   effects?: ResponseEffects;
 };
 
@@ -46,6 +55,7 @@ export type GatewayContext = {
   logger: SandboxLogger;
   partners: ReadonlyMap<string, ResolvedPartner>;
   apps: ReadonlyMap<string, ResolvedApp>;
+  antomClients: ReadonlyMap<string, ResolvedAntomClient>;
   gatewayPrivateKey: KeyObject;
   /** OpenAPI answers write `/` as `\/` outside the signed text, as Alipay's JSON writer does. */
   escapeSlashesInJson: boolean;

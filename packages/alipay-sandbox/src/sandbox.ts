@@ -8,6 +8,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { loadPrivateKey, loadPublicKey, parseAlipayCertificate } from "@kiosk/alipay-core";
 import { resolveCertMode, type SandboxCertMode, type SandboxCertModeOptions } from "./cert-mode.ts";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_APP_ID,
   TEST_GATEWAY_PRIVATE_KEY_PEM,
   TEST_MD5_KEY,
@@ -15,7 +16,14 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
 import { systemClock, type Clock } from "./clock.ts";
-import type { GatewayContext, GatewayReply, ResolvedApp, ResolvedPartner } from "./gateway-context.ts";
+import { ANTOM_PREFIX, handleAntom } from "./antom-gateway.ts";
+import type {
+  GatewayContext,
+  GatewayReply,
+  ResolvedAntomClient,
+  ResolvedApp,
+  ResolvedPartner,
+} from "./gateway-context.ts";
 import { BodyTooLargeError, mergeParams, readBody, sendJson } from "./http-util.ts";
 import { silentLogger, type SandboxLogger } from "./logger.ts";
 import { handleMapi, mapiNotificationParams } from "./mapi-gateway.ts";
@@ -63,6 +71,14 @@ export type SandboxApp = {
   feeRateBasisPoints?: number;
 };
 
+/** An Antom client the sandbox accepts (`client-id` header). */
+export type SandboxAntomClient = {
+  clientId: string;
+  name?: string;
+  /** The merchant's public key (PEM or bare base64) its requests are verified with. */
+  rsaPublicKey: KeyObject | string;
+};
+
 export type SandboxOptions = {
   /** @default "127.0.0.1" */
   host?: string;
@@ -72,6 +88,8 @@ export type SandboxOptions = {
   partners?: readonly SandboxPartner[];
   /** OpenAPI apps. @default the test app (alipay-core test merchant key) */
   apps?: readonly SandboxApp[];
+  /** Antom clients. @default the test client (`TEST_ANTOM_CLIENT_ID`, alipay-core test merchant key) */
+  antomClients?: readonly SandboxAntomClient[];
   /** The sandbox's ("Alipay's") private key for RSA/RSA2 responses and notifications. @default the test gateway key */
   gatewayPrivateKey?: KeyObject | string;
   /** Public-key certificate mode for apps with `appCertPem`: Alipay's certificates and root. */
@@ -202,6 +220,18 @@ function resolveApps(apps: readonly SandboxApp[] | undefined): Map<string, Resol
   return map;
 }
 
+function resolveAntomClients(clients: readonly SandboxAntomClient[] | undefined): Map<string, ResolvedAntomClient> {
+  const list = clients ?? [
+    { clientId: TEST_ANTOM_CLIENT_ID, name: "Test Antom client", rsaPublicKey: TEST_MERCHANT_PUBLIC_KEY_PEM },
+  ];
+  return new Map(
+    list.map((c) => [
+      c.clientId,
+      { clientId: c.clientId, name: c.name ?? c.clientId, rsaPublicKey: asPublicKey(c.rsaPublicKey) },
+    ]),
+  );
+}
+
 function initialAccounts(
   partners: ReadonlyMap<string, ResolvedPartner>,
   apps: ReadonlyMap<string, ResolvedApp>,
@@ -228,6 +258,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const logger = options.logger ?? silentLogger;
   const partners = resolvePartners(options.partners);
   const apps = resolveApps(options.apps);
+  const antomClients = resolveAntomClients(options.antomClients);
   const gatewayPrivateKey =
     typeof options.gatewayPrivateKey === "string" || options.gatewayPrivateKey === undefined
       ? loadPrivateKey(options.gatewayPrivateKey ?? TEST_GATEWAY_PRIVATE_KEY_PEM)
@@ -275,6 +306,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     logger,
     partners,
     apps,
+    antomClients,
     gatewayPrivateKey,
     certMode,
     escapeSlashesInJson: options.escapeSlashesInJson ?? false,
@@ -358,6 +390,33 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       res.end(operatorReply.body);
       return;
     }
+    if (url.pathname.startsWith(ANTOM_PREFIX)) {
+      if (method !== "POST") {
+        sendJson(res, 405, { error: "Antom accepts POST" });
+        return;
+      }
+      const header = (name: string): string | undefined => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const reply = handleAntom(ctx, {
+        path: url.pathname,
+        headers: {
+          "client-id": header("client-id"),
+          "request-time": header("request-time"),
+          signature: header("signature"),
+        },
+        body,
+      });
+      logger.info("gateway call", {
+        protocol: "antom",
+        service: url.pathname,
+        merchant: header("client-id"),
+        detail: reply.detail,
+      });
+      await writeGatewayReply(res, reply);
+      return;
+    }
     const gatewayPaths = ["/gateway.do", "/mapi/gateway.do", "/openapi/gateway.do"];
     if (!gatewayPaths.includes(url.pathname)) {
       sendJson(res, 404, { error: `No route ${method} ${url.pathname}` });
@@ -410,6 +469,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const headers: Record<string, string> = {
       "content-type": reply.contentType,
       "cache-control": "no-store",
+      ...reply.headers,
     };
     if (reply.detail !== undefined) headers["x-sandbox-detail"] = encodeURIComponent(reply.detail).slice(0, 2000);
     res.writeHead(reply.status, headers);
@@ -424,6 +484,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     else if (trade.protocol === "mapi") url = event.notifyUrl;
     else url = refund?.kind === "refund" ? event.notifyUrl : undefined;
     if (url === undefined) return;
+    // Antom's notifyPayment (JSON with header signature) is not simulated yet.
+    if (trade.protocol === "antom") return;
     const notifyId = shortHash(
       `${trade.tradeNo}:${event.type}:${refund?.refundNo ?? trade.status}:${store.nextSequence()}`,
     );

@@ -6,7 +6,7 @@ import type { SignType } from "@kiosk/alipay-core";
 import type { ScenarioId } from "./scenarios.ts";
 import type { PayInput } from "./trade-engine.ts";
 
-export type Protocol = "mapi" | "openapi";
+export type Protocol = "mapi" | "openapi" | "antom";
 
 /** Wire trade status (both protocols use these values). */
 export type TradeStatus = "WAIT_BUYER_PAY" | "TRADE_SUCCESS" | "TRADE_CLOSED";

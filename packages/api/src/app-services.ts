@@ -47,6 +47,18 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
     ...(a.privateKeyPem ? { privateKey: a.privateKeyPem } : {}),
     ...(a.alipayPublicKeyPem ? { alipayPublicKey: a.alipayPublicKeyPem } : {}),
   };
+  if (a.protocol === "antom") {
+    const antom = a.antom as NonNullable<KioskEnv["alipay"]["antom"]>;
+    return {
+      protocol: "antom",
+      ...common,
+      clientId: antom.clientId,
+      keyVersion: antom.keyVersion,
+      ...(a.storeId ? { storeId: a.storeId } : {}),
+      ...(a.terminalId ? { terminalId: a.terminalId } : {}),
+      ...(slot === "next" && a.nextPrivateKeyPem ? { privateKey: a.nextPrivateKeyPem } : {}),
+    };
+  }
   if (a.protocol === "openapi") {
     return {
       protocol: "openapi",

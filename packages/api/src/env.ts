@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MD5_KEY,
@@ -60,7 +61,22 @@ const RawEnvSchema = z.object({
   PORT: int(1, 65535),
   HOST: str(),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
-  ALIPAY_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["mapi", "openapi"]).default("mapi")),
+  ALIPAY_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["mapi", "openapi", "antom"]).default("mapi")),
+  // Antom (ALIPAY_PROTOCOL=antom): the client id and the version of the key pair registered with Antom.
+  ALIPAY_ANTOM_CLIENT_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '.', '_' or '-' (Antom Dashboard → Developer)")
+      .optional(),
+  ),
+  ALIPAY_ANTOM_KEY_VERSION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{1,4}$/, "the key version number Antom shows for your key (e.g. 1)")
+      .optional(),
+  ),
   ALIPAY_GATEWAY_URL: z.preprocess(
     emptyToUndefined,
     z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL),
@@ -133,8 +149,11 @@ export interface KioskEnv {
   isSecureCookies: boolean;
   alipay: {
     env: "sandbox" | "live";
-    protocol: "mapi" | "openapi";
+    protocol: "mapi" | "openapi" | "antom";
+    /** ALIPAY_PROTOCOL=antom: Antom's domain (no path); otherwise the gateway URL. */
     gatewayUrl: string;
+    /** Antom only (else null): the client id and the registered key's version. */
+    antom: { clientId: string; keyVersion: string } | null;
     partnerId: string;
     appId: string | null;
     signType: "MD5" | "RSA" | "RSA2";
@@ -236,7 +255,7 @@ function readCerts(
   e: z.infer<typeof RawEnvSchema>,
   source: Record<string, string | undefined>,
   root: string,
-  ctx: { protocol: "mapi" | "openapi"; hasPublicKey: boolean; hasNextPrivateKey: boolean },
+  ctx: { protocol: "mapi" | "openapi" | "antom"; hasPublicKey: boolean; hasNextPrivateKey: boolean },
 ): KioskEnv["alipay"]["certs"] {
   const read = (name: string, inline: string | undefined, file: string | undefined): string | undefined =>
     readKey({ source, inline, file, name, root });
@@ -319,6 +338,19 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   const signType = e.ALIPAY_SIGN_TYPE ?? "RSA2";
   if (protocol === "openapi" && signType !== "RSA2")
     fail("ALIPAY_SIGN_TYPE", "the openapi protocol signs with RSA2 only");
+  if (protocol === "antom" && signType !== "RSA2")
+    fail("ALIPAY_SIGN_TYPE", "Antom signs with RSA256 (SHA256withRSA) only: unset it or set RSA2");
+  let gatewayUrl = e.ALIPAY_GATEWAY_URL;
+  if (protocol === "antom") {
+    const url = new URL(gatewayUrl);
+    if (source["ALIPAY_GATEWAY_URL"] === undefined || source["ALIPAY_GATEWAY_URL"] === "") gatewayUrl = url.origin;
+    else if (url.pathname !== "/" || url.search !== "")
+      fail(
+        "ALIPAY_GATEWAY_URL",
+        "for ALIPAY_PROTOCOL=antom give Antom's domain only, e.g. https://open-sea-global.alipay.com (the /ams/api/v1/… paths are added)",
+      );
+    else gatewayUrl = url.origin;
+  }
 
   const privateKey = readKey({
     source,
@@ -351,7 +383,9 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
 
   // Live Alipay: nothing defaults; every credential is given explicitly.
   if (isLive) {
-    if (!e.ALIPAY_PARTNER_ID) fail("ALIPAY_PARTNER_ID", "required when ALIPAY_ENV=live");
+    if (protocol === "antom" && !e.ALIPAY_ANTOM_CLIENT_ID)
+      fail("ALIPAY_ANTOM_CLIENT_ID", "required when ALIPAY_ENV=live and ALIPAY_PROTOCOL=antom");
+    if (protocol !== "antom" && !e.ALIPAY_PARTNER_ID) fail("ALIPAY_PARTNER_ID", "required when ALIPAY_ENV=live");
     if (protocol === "openapi" && !e.ALIPAY_APP_ID)
       fail("ALIPAY_APP_ID", "required when ALIPAY_ENV=live and ALIPAY_PROTOCOL=openapi");
     if (!e.ALIPAY_GATEWAY_URL.startsWith("https://")) fail("ALIPAY_GATEWAY_URL", "must be https when ALIPAY_ENV=live");
@@ -395,7 +429,12 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     testKeyHits.push("ALIPAY_NEXT_PRIVATE_KEY");
   if (alipayPublicKeyPem && normPem(alipayPublicKeyPem) === normPem(TEST_GATEWAY_PUBLIC_KEY_PEM))
     testKeyHits.push("ALIPAY_PUBLIC_KEY");
-  if (partnerId === TEST_PARTNER_ID) testKeyHits.push("ALIPAY_PARTNER_ID");
+  if (partnerId === TEST_PARTNER_ID && protocol !== "antom") testKeyHits.push("ALIPAY_PARTNER_ID");
+  const antom =
+    protocol === "antom"
+      ? { clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID, keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1" }
+      : null;
+  if (antom?.clientId === TEST_ANTOM_CLIENT_ID) testKeyHits.push("ALIPAY_ANTOM_CLIENT_ID");
   if (isProduction && isLive && testKeyHits.length > 0) {
     fail(
       testKeyHits[0]!,
@@ -416,7 +455,8 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     alipay: {
       env: e.ALIPAY_ENV,
       protocol,
-      gatewayUrl: e.ALIPAY_GATEWAY_URL,
+      gatewayUrl,
+      antom,
       partnerId,
       appId,
       signType,

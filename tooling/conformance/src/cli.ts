@@ -2,7 +2,7 @@
 // and writes an HTML and a JSON report. Exit code 0 when no step failed, 1 when one did,
 // 2 on a usage or set-up error.
 // usage: npm run conformance -- [--target sandbox|configured] [--out DIR] [--code STEP=CODE]…
-//        [--protocol mapi|openapi] [--sign-type RSA2|MD5] [--deadline-ms N] [--only STEP,…]
+//        [--protocol mapi|openapi|antom] [--sign-type RSA2|MD5] [--deadline-ms N] [--only STEP,…]
 //        [--run-id ID] [--progress-json]
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,7 +20,7 @@ const USAGE = `npm run conformance -- [options]
   --target configured   the gateway of the server's configuration (ALIPAY_* variables, as the server reads them)
   --code STEP=CODE      a merchant-provided payment code for a step (live gateways); repeatable
   --out DIR             where the reports go (default: <DATA_DIR>/conformance)
-  --protocol mapi|openapi, --sign-type RSA2|MD5   the own sandbox's protocol and signing (default mapi RSA2)
+  --protocol mapi|openapi|antom, --sign-type RSA2|MD5   the own sandbox's protocol and signing (default mapi RSA2)
   --deadline-ms N       payment deadline of the run's payments, 10000–600000 (default: the server's,
                         PAYMENT_DEADLINE_SECONDS or 60000); every other number is the production policy
   --only STEP,…         run only these steps: ${STEP_IDS.join(", ")}
@@ -50,8 +50,8 @@ function parse() {
   }
   if (values.target !== "sandbox" && values.target !== "configured")
     throw new UsageError(`--target must be sandbox or configured, got "${values.target}"`);
-  if (values.protocol !== "mapi" && values.protocol !== "openapi")
-    throw new UsageError(`--protocol must be mapi or openapi, got "${values.protocol}"`);
+  if (values.protocol !== "mapi" && values.protocol !== "openapi" && values.protocol !== "antom")
+    throw new UsageError(`--protocol must be mapi, openapi or antom, got "${values.protocol}"`);
   if (values["sign-type"] !== "RSA2" && values["sign-type"] !== "MD5")
     throw new UsageError(`--sign-type must be RSA2 or MD5, got "${values["sign-type"]}"`);
   const isStep = (s: string): s is StepId => (STEP_IDS as readonly string[]).includes(s);
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     };
     if (args.target === "sandbox") {
       own = await startOwnSandbox({
-        protocol: args.protocol as "mapi" | "openapi",
+        protocol: args.protocol as "mapi" | "openapi" | "antom",
         signType: args["sign-type"] as "RSA2" | "MD5",
       });
       options = {

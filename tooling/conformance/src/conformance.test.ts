@@ -74,6 +74,33 @@ describe("conformance validator against the sandbox", () => {
     }
   });
 
+  it("--protocol antom: the money-path steps pass over Antom, with the payment code masked in its JSON bodies", async () => {
+    own = await startOwnSandbox({ protocol: "antom" });
+    // Not yet for Antom: settlement (SFTP reports) and the notification steps (notifyPayment not wired).
+    const antomSteps = STEP_IDS.filter(
+      (id) => !["settlement_download", "notification_proof", "late_success_after_cancel"].includes(id),
+    );
+    const report = await runConformance({
+      gateway: own.gateway,
+      targetKind: "own_sandbox",
+      env: "sandbox",
+      timeline: own.timeline,
+      only: antomSteps,
+    });
+    expect(() => ConformanceReportSchema.parse(report)).not.toThrow();
+    expect(report.target).toMatchObject({ protocol: "antom", signType: "RSA2" });
+    const failed = report.steps.filter((s) => s.status === "failed").map((s) => `${s.id}: ${s.reason ?? ""}`);
+    expect(failed).toEqual([]);
+    expect(report.steps.filter((s) => s.status === "passed").map((s) => s.id)).toEqual(antomSteps);
+    const all = report.steps.flatMap((s) => s.exchanges);
+    // Every gateway answer carried its (header) signature; only the proxy's own 502 for a dropped connection did not.
+    expect(all.filter((e) => e.signature === "unsigned" && e.response?.status === 200)).toEqual([]);
+    expect(all.filter((e) => e.signature === "verified").length).toBeGreaterThan(30);
+    const text = JSON.stringify(report);
+    expect(text).toContain('paymentMethodId\\":\\"28************');
+    expect(text).not.toMatch(/(?<!\d)28\d{16}(?!\d)/);
+  });
+
   it("sends notify_url with every pay, as a live gateway requires (issue 14)", async () => {
     own = await startOwnSandbox();
     const notifyUrl = "https://kiosk.example/api/alipay/notify";

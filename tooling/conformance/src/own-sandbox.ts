@@ -5,6 +5,7 @@
  */
 import type { AlipayClientConfig } from "@kiosk/alipay-core";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MD5_KEY,
@@ -24,7 +25,7 @@ export interface OwnSandbox {
 
 export async function startOwnSandbox(
   options: {
-    protocol?: "mapi" | "openapi";
+    protocol?: "mapi" | "openapi" | "antom";
     signType?: "MD5" | "RSA2";
     alipayPublicKey?: string;
   } = {},
@@ -48,32 +49,40 @@ export async function startOwnSandbox(
   };
   const gatewayUrl = sandbox.gatewayUrl;
   const gateway: OwnSandbox["gateway"] =
-    options.protocol === "openapi"
+    options.protocol === "antom"
       ? {
-          protocol: "openapi",
-          appId: TEST_APP_ID,
-          // The seller (2088 PID) notifications must name, as the server sets it (ALIPAY_PARTNER_ID).
-          sellerId: TEST_PARTNER_ID,
-          signType: "RSA2",
-          gatewayUrl,
+          protocol: "antom",
+          clientId: TEST_ANTOM_CLIENT_ID,
+          // Antom's gateway URL is the domain; the client adds /ams/api/v1/payments/….
+          gatewayUrl: sandbox.url,
           ...keys,
         }
-      : options.signType === "MD5"
+      : options.protocol === "openapi"
         ? {
-            protocol: "mapi",
-            partnerId: TEST_PARTNER_ID,
-            signType: "MD5",
-            md5Key: TEST_MD5_KEY,
-            gatewayUrl,
-            ...keys,
-          }
-        : {
-            protocol: "mapi",
-            partnerId: TEST_PARTNER_ID,
+            protocol: "openapi",
+            appId: TEST_APP_ID,
+            // The seller (2088 PID) notifications must name, as the server sets it (ALIPAY_PARTNER_ID).
+            sellerId: TEST_PARTNER_ID,
             signType: "RSA2",
             gatewayUrl,
             ...keys,
-          };
+          }
+        : options.signType === "MD5"
+          ? {
+              protocol: "mapi",
+              partnerId: TEST_PARTNER_ID,
+              signType: "MD5",
+              md5Key: TEST_MD5_KEY,
+              gatewayUrl,
+              ...keys,
+            }
+          : {
+              protocol: "mapi",
+              partnerId: TEST_PARTNER_ID,
+              signType: "RSA2",
+              gatewayUrl,
+              ...keys,
+            };
   return {
     sandbox,
     gateway,

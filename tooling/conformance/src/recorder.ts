@@ -22,7 +22,8 @@ import type { Exchange, SignatureVerdict } from "@kiosk/api/conformance/report.t
 /** Larger bodies (settlement files) are cut in the report. */
 const MAX_BODY_CHARS = 8_000;
 
-const CODE_PARAM = /(buyer_identity_code=|auth_code(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
+// MAPI `buyer_identity_code=`, OpenAPI `auth_code` in biz_content, Antom `paymentMethodId` in its JSON body.
+const CODE_PARAM = /(buyer_identity_code=|(?:auth_code|paymentMethodId)(?:%22|")?(?:%3A|:)(?:%22|")?)(\d{16,24})/g;
 const SIGN_PARAM = /((?:^|&|\?)sign=)([^&]{12})[^&]*/g;
 const SIGN_ELEMENT = /(<sign>)([^<]{12})[^<]*(<\/sign>)/g;
 const SIGN_JSON = /("sign"\s*:\s*")([^"]{12})[^"]*(")/g;
@@ -54,6 +55,15 @@ function apiNameOf(request: HttpRequest): string {
 }
 
 function partnerTransIdOf(request: HttpRequest): string | undefined {
+  // Antom: a JSON body naming the payment by paymentRequestId.
+  if ((request.body ?? "").startsWith("{")) {
+    try {
+      const parsed = JSON.parse(request.body ?? "") as { paymentRequestId?: unknown };
+      return typeof parsed.paymentRequestId === "string" ? parsed.paymentRequestId : undefined;
+    } catch {
+      return undefined;
+    }
+  }
   const body = new URLSearchParams(request.body ?? "");
   const direct = body.get("partner_trans_id") ?? body.get("out_trade_no");
   if (direct) return direct;
@@ -106,8 +116,9 @@ function bodyText(response: HttpResponse): {
     : { text, isTruncated: false };
 }
 
-function isSigned(body: string): boolean {
-  return /<sign>|"sign"\s*:/.test(body);
+/** MAPI / OpenAPI sign inside the body; Antom in a `signature` response header. */
+function isSigned(body: string, headers: Readonly<Record<string, string>>): boolean {
+  return /<sign>|"sign"\s*:/.test(body) || Object.keys(headers).some((name) => name.toLowerCase() === "signature");
 }
 
 interface OpenCall {
@@ -184,7 +195,7 @@ export function createExchangeRecorder(options: {
           body: redactWireText(text),
           isTruncated,
         };
-        exchange.signature = isSigned(text) ? "verified" : "unsigned";
+        exchange.signature = isSigned(text, response.headers) ? "verified" : "unsigned";
         return response;
       } catch (error) {
         exchange.transportError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

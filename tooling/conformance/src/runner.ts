@@ -65,6 +65,7 @@ export interface RunConformanceOptions {
 }
 
 function merchantIdOf(gateway: AlipayClientConfig): string {
+  if (gateway.protocol === "antom") return gateway.clientId;
   return gateway.protocol === "openapi" ? gateway.appId : gateway.partnerId;
 }
 
@@ -74,7 +75,7 @@ export function targetOf(options: Pick<RunConformanceOptions, "gateway" | "targe
     kind: options.targetKind,
     env: options.env,
     protocol: g.protocol,
-    signType: g.signType ?? "RSA2",
+    signType: g.protocol === "antom" ? "RSA2" : (g.signType ?? "RSA2"),
     gatewayUrl: g.gatewayUrl,
     merchantId: merchantIdOf(g),
   };

@@ -35,7 +35,7 @@ export interface StepContext {
   exchanges(): Exchange[];
   paymentDeadlineMs: number;
   /** The gateway's protocol. */
-  protocol: "mapi" | "openapi";
+  protocol: "mapi" | "openapi" | "antom";
   /** Shared between steps: the paid payment the refund steps use. */
   shared: { refundablePaymentId?: string; firstPaidAt?: Date };
   track(paymentId: string): void;

@@ -1,7 +1,7 @@
 /**
  * A tampering proxy in front of the gateway: passes every exchange through unchanged until
  * armed, then alters one byte inside the signed part of the next N answers (a digit of the
- * MAPI `<response>` element or of the OpenAPI `*_response` object), as a man in the middle
+ * MAPI `<response>` element, of the OpenAPI `*_response` object or of an Antom body), as a man in the middle
  * would. The client must reject such an answer as a signature error.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -19,7 +19,9 @@ export interface TamperProxy {
 
 /** Changes the first digit after the start of the signed part; `null` when there is none. */
 export function flipSignedByte(body: string): string | null {
-  const start = [body.indexOf("<response>"), body.search(/_response"\s*:/)]
+  // Antom signs the whole JSON body (header signature): its answers start with the result.
+  const antomStart = body.startsWith('{"result":') ? 0 : -1;
+  const start = [body.indexOf("<response>"), body.search(/_response"\s*:/), antomStart]
     .filter((i) => i >= 0)
     .sort((a, b) => a - b)[0];
   if (start === undefined) return null;
@@ -30,6 +32,8 @@ export function flipSignedByte(body: string): string | null {
   const digit = Number(body[i]);
   return `${body.slice(0, i)}${(digit + 1) % 10}${body.slice(i + 1)}`;
 }
+
+const ANTOM_RESPONSE_HEADERS = ["client-id", "response-time", "signature"] as const;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -67,6 +71,13 @@ export async function startTamperProxy(options: { gatewayOrigin: string }): Prom
         res.writeHead(upstream.status, {
           "content-type": upstream.headers.get("content-type") ?? "text/plain",
           "content-length": String(out.byteLength),
+          // Antom's answer signature travels in headers.
+          ...Object.fromEntries(
+            ANTOM_RESPONSE_HEADERS.flatMap((name) => {
+              const value = upstream.headers.get(name);
+              return value === null ? [] : [[name, value]];
+            }),
+          ),
         });
         res.end(out);
       } catch (error) {

@@ -14,9 +14,14 @@ interface CheckList {
   add(name: string, ok: boolean, detail: string): boolean;
 }
 
-/** A gateway SYSTEM_ERROR answer (MAPI `SYSTEM_ERROR`, OpenAPI `ACQ.SYSTEM_ERROR` / `isp.unknow-error`). */
+/** A gateway SYSTEM_ERROR answer (MAPI `SYSTEM_ERROR`, OpenAPI `ACQ.SYSTEM_ERROR` / `isp.unknow-error`, Antom `UNKNOWN_EXCEPTION`). */
 export function isSystemErrorAnswer(e: Exchange): boolean {
-  return e.reason === "SYSTEM_ERROR" || e.reason === "ACQ.SYSTEM_ERROR" || e.reason === "isp.unknow-error";
+  return (
+    e.reason === "SYSTEM_ERROR" ||
+    e.reason === "ACQ.SYSTEM_ERROR" ||
+    e.reason === "isp.unknow-error" ||
+    e.reason === "UNKNOWN_EXCEPTION"
+  );
 }
 
 const at = (e: Exchange): number => Date.parse(e.at);

@@ -42,6 +42,11 @@ export type RefundInput = {
   amountMinor: number;
   currency: string;
   reason?: string;
+  /**
+   * The gateway's id of the paid trade, when known. Antom's refund names the payment by it
+   * (`paymentId`); without it the Antom client inquires the payment first. MAPI and OpenAPI ignore it.
+   */
+  alipayTransId?: string;
 };
 
 export type RefundQueryInput = {

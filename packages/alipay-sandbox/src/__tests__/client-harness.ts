@@ -19,6 +19,7 @@ import {
   type TransitionRecord,
 } from "@kiosk/alipay-core";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_APP_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MD5_KEY,
@@ -35,9 +36,14 @@ import {
 import type { Trade } from "../store.ts";
 import { startNotificationReceiver, type NotificationReceiver } from "../testing/index.ts";
 
+/** The spelling each protocol gives the same fact. */
+export function spelled(row: Row, words: { mapi: string; openapi: string; antom: string }): string {
+  return words[row.protocol];
+}
+
 export type Row = {
   name: string;
-  protocol: "mapi" | "openapi";
+  protocol: "mapi" | "openapi" | "antom";
   signType: "MD5" | "RSA" | "RSA2";
 };
 
@@ -46,6 +52,7 @@ export const ROWS: readonly Row[] = [
   { name: "MAPI RSA", protocol: "mapi", signType: "RSA" },
   { name: "MAPI RSA2", protocol: "mapi", signType: "RSA2" },
   { name: "OpenAPI RSA2", protocol: "openapi", signType: "RSA2" },
+  { name: "Antom RSA256", protocol: "antom", signType: "RSA2" },
 ];
 
 export const CURRENCY = "SGD";
@@ -55,7 +62,7 @@ export const PIN_CONFIRM_SECONDS = 30;
 export const PIN_REJECT_SECONDS = 20;
 
 export function merchantIdOf(row: Row): string {
-  return row.protocol === "mapi" ? TEST_PARTNER_ID : TEST_APP_ID;
+  return row.protocol === "mapi" ? TEST_PARTNER_ID : row.protocol === "antom" ? TEST_ANTOM_CLIENT_ID : TEST_APP_ID;
 }
 
 export function clientConfig(
@@ -68,6 +75,22 @@ export function clientConfig(
     ...(extra.notifyUrl !== undefined ? { notifyUrl: extra.notifyUrl } : {}),
     ...(extra.payTimeoutMs !== undefined ? { timeouts: { pay: extra.payTimeoutMs } } : {}),
   };
+  if (row.protocol === "antom") {
+    return {
+      protocol: "antom",
+      ...common,
+      // Antom's gatewayUrl is the domain; the client appends /ams/api/v1/payments/….
+      gatewayUrl: new URL(gatewayUrl).origin,
+      clientId: TEST_ANTOM_CLIENT_ID,
+      privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      referenceMerchantId: "S001",
+      merchantName: "Harbour Tickets",
+      merchantMcc: "7996",
+      storeId: "ST01",
+      terminalId: "K01",
+    };
+  }
   if (row.protocol === "openapi") {
     return {
       protocol: "openapi",
@@ -304,6 +327,12 @@ export type TamperProxy = { gatewayUrl: string; arm(count?: number): void };
 
 /** Flips the last digit of the first run of ≥5 digits inside the signed part of the body. */
 export function flipSignedDigit(body: string): string {
+  if (body.startsWith('{"result":')) {
+    // Antom: the whole body is signed; flip the case of the result message's first letter.
+    const at = body.indexOf('"resultMessage":"') + '"resultMessage":"'.length;
+    const c = body.charAt(at);
+    return `${body.slice(0, at)}${c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()}${body.slice(at + 1)}`;
+  }
   const markers = ["<response>", '_response":'];
   const start = markers.map((m) => body.indexOf(m)).find((index) => index >= 0);
   if (start === undefined) throw new Error(`nothing signed to tamper: ${body}`);
@@ -326,6 +355,13 @@ export async function startTamperProxy(target: RunningSandbox): Promise<TamperPr
         method: req.method ?? "GET",
         headers: {
           "content-type": req.headers["content-type"] ?? "application/x-www-form-urlencoded",
+          // Antom's signed request headers.
+          ...Object.fromEntries(
+            ["client-id", "request-time", "signature"].flatMap((name) => {
+              const value = req.headers[name];
+              return typeof value === "string" ? [[name, value]] : [];
+            }),
+          ),
         },
       };
       if (chunks.length > 0) init.body = Buffer.concat(chunks);
@@ -338,6 +374,12 @@ export async function startTamperProxy(target: RunningSandbox): Promise<TamperPr
           }
           res.writeHead(upstream.status, {
             "content-type": upstream.headers.get("content-type") ?? "text/plain",
+            ...Object.fromEntries(
+              ["client-id", "response-time", "signature"].flatMap((name) => {
+                const value = upstream.headers.get(name);
+                return value === null ? [] : [[name, value]];
+              }),
+            ),
           });
           res.end(body);
         })

@@ -105,7 +105,7 @@ export const TargetSchema = z.strictObject({
   /** `own_sandbox`: a sandbox this run started; `configured`: the gateway of the server's configuration. */
   kind: z.enum(["own_sandbox", "configured"]),
   env: z.enum(["sandbox", "live"]),
-  protocol: z.enum(["mapi", "openapi"]),
+  protocol: z.enum(["mapi", "openapi", "antom"]),
   signType: z.enum(["MD5", "RSA", "RSA2"]),
   gatewayUrl: z.string(),
   /** Partner id (MAPI) or app id (OpenAPI); public identifiers, not secrets. */

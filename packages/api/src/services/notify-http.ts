@@ -3,7 +3,7 @@
  * after the notification was verified and durably applied (otherwise Alipay sends it again).
  * Kept apart from the route file so it is tested without Next.js.
  */
-import { parseNotificationBody } from "@kiosk/alipay-core";
+import { ANTOM_NOTIFICATION_ACK_BODY, parseNotificationBody } from "@kiosk/alipay-core";
 import { readBodyLimited } from "../request-guards.ts";
 import type { NotifyService } from "./notify-service.ts";
 
@@ -16,6 +16,20 @@ export async function handleNotifyRequest(request: Request, notify: NotifyServic
   const body = await readBodyLimited(request, MAX_BODY_BYTES);
   if (body === null) return new Response("fail", { status: 413, headers: { "content-type": "text/plain" } });
   const text = new TextDecoder().decode(body);
+  // Antom's notifyPayment: a JSON body signed in headers; the client verifies the exact text.
+  const antomSignature = request.headers.get("signature");
+  if (antomSignature !== null && (request.headers.get("content-type") ?? "").includes("json")) {
+    const outcome = await notify.handle({
+      path: new URL(request.url).pathname,
+      body: text,
+      signature: antomSignature,
+      "request-time": request.headers.get("request-time") ?? "",
+      "client-id": request.headers.get("client-id") ?? "",
+    });
+    return outcome.ack
+      ? new Response(ANTOM_NOTIFICATION_ACK_BODY, { status: 200, headers: { "content-type": "application/json" } })
+      : new Response("fail", { status: 400, headers: { "content-type": "text/plain" } });
+  }
   let params: Record<string, string>;
   try {
     params = parseNotificationBody(text);

@@ -786,6 +786,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             amountMinor,
             currency: row.currency,
             ...(command.reason !== undefined ? { reason: command.reason } : {}),
+            // Antom's refund names the payment by its paymentId (the others ignore it).
+            ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
           }),
         );
         return { event: { type: "refund_result", result }, request };

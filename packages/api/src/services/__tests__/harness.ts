@@ -6,6 +6,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createAlipayClient, parseNotificationBody } from "@kiosk/alipay-core";
 import {
+  TEST_ANTOM_CLIENT_ID,
   TEST_GATEWAY_PUBLIC_KEY_PEM,
   TEST_MD5_KEY,
   TEST_MERCHANT_PRIVATE_KEY_PEM,
@@ -73,7 +74,7 @@ export function countingGateway(inner: AlipayGateway) {
 export function createAlipay(input: {
   gatewayUrl: string;
   clock: FakeClock;
-  protocol?: "mapi" | "openapi";
+  protocol?: "mapi" | "openapi" | "antom";
   notifyUrl?: string;
   signType?: "RSA2" | "MD5";
   hasShortTimeouts?: boolean;
@@ -90,6 +91,13 @@ export function createAlipay(input: {
       : { timeouts: { pay: 10_000, query: 10_000, cancel: 10_000, refund: 10_000, settlement: 10_000 } }),
     ...(input.notifyUrl ? { notifyUrl: input.notifyUrl } : {}),
   };
+  if (input.protocol === "antom") {
+    // Antom's gateway URL is the domain; the client adds /ams/api/v1/payments/….
+    return createAlipayClient(
+      { protocol: "antom", clientId: TEST_ANTOM_CLIENT_ID, ...common, gatewayUrl: new URL(input.gatewayUrl).origin },
+      deps,
+    );
+  }
   if (input.protocol === "openapi") {
     return createAlipayClient(
       { protocol: "openapi", appId: "2021000000000001", sellerId: TEST_PARTNER_ID, ...common },
@@ -140,7 +148,7 @@ export async function createHarness(
     policy?: Partial<PaymentPolicy>;
     instanceId?: string;
     dbUrl?: string;
-    protocol?: "mapi" | "openapi";
+    protocol?: "mapi" | "openapi" | "antom";
     eventSink?: (db: Db, clock: FakeClock) => MoneyEventSink;
     /** Receives the services' and the Alipay client's log records (silent when absent). */
     log?: MoneyLogger;

@@ -37,6 +37,7 @@ async function runKeyCheck(ctx: Context, slot: "current" | "next"): Promise<KeyC
     gatewayUrl: a.gatewayUrl,
     partnerId: a.partnerId,
     appId: a.appId ?? undefined,
+    ...(a.antom ? { clientId: a.antom.clientId, keyVersion: a.antom.keyVersion } : {}),
     signType: a.signType,
     md5Key: a.md5Key ?? undefined,
     privateKey: privateKey ?? undefined,

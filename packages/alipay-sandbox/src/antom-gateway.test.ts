@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  antomRequestHeaders,
+  createAlipayClient,
+  FetchTransport,
+  loadPrivateKey,
+  type AlipayClient,
+} from "@kiosk/alipay-core";
+import {
+  TEST_ANTOM_CLIENT_ID,
+  TEST_GATEWAY_PRIVATE_KEY_PEM,
+  TEST_GATEWAY_PUBLIC_KEY_PEM,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
+} from "@kiosk/alipay-core/testing";
+import { walletForCode } from "./antom-gateway.ts";
+import { createManualClock } from "./clock.ts";
+import { startSandbox, type RunningSandbox } from "./sandbox.ts";
+import { scenarioCode } from "./scenarios.ts";
+
+const running: RunningSandbox[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.close();
+});
+
+async function start(): Promise<{ sandbox: RunningSandbox; client: AlipayClient }> {
+  const sandbox = await startSandbox({ clock: createManualClock(), tickIntervalMs: 0 });
+  running.push(sandbox);
+  const client = createAlipayClient({
+    protocol: "antom",
+    gatewayUrl: sandbox.url,
+    clientId: TEST_ANTOM_CLIENT_ID,
+    privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+    alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+  });
+  return { sandbox, client };
+}
+
+const PAY = { amountMinor: 1234, currency: "SGD", subject: "2 x Adult" };
+
+describe("Antom gateway of the sandbox", () => {
+  it.each([
+    [0, "Alipay"],
+    [1, "AlipayHK"],
+    [2, "GCash"],
+    [3, "Kakao Pay"],
+    [4, "Touch 'n Go eWallet"],
+    [5, "TrueMoney"],
+    [6, "DANA"],
+  ])("a code whose third digit is %i pays with %s, and the result names the wallet", async (digit, wallet) => {
+    const { client } = await start();
+    const code = scenarioCode("success", { serial: digit * 10_000_000 });
+    expect(walletForCode(code).displayName).toBe(wallet);
+    const result = await client.pay({ ...PAY, partnerTransId: `W${digit}`, paymentCode: code });
+    expect(result).toMatchObject({ status: "paid", walletName: wallet, paymentMethodType: "CONNECT_WALLET" });
+  });
+
+  it("refuses a request signed with another key (INVALID_SIGNATURE), and charges nothing", async () => {
+    const { sandbox } = await start();
+    const path = "/ams/api/v1/payments/pay";
+    const body = JSON.stringify({
+      productCode: "IN_STORE_PAYMENT",
+      paymentRequestId: "FORGED1",
+      paymentAmount: { currency: "SGD", value: "1234" },
+      paymentMethod: { paymentMethodType: "CONNECT_WALLET", paymentMethodId: scenarioCode("success") },
+      order: { orderDescription: "x" },
+    });
+    const headers = antomRequestHeaders({
+      method: "POST",
+      path,
+      clientId: TEST_ANTOM_CLIENT_ID,
+      requestTime: "1",
+      keyVersion: "1",
+      privateKey: loadPrivateKey(TEST_GATEWAY_PRIVATE_KEY_PEM),
+      body,
+    });
+    const response = await fetch(`${sandbox.url}${path}`, { method: "POST", headers, body });
+    expect(await response.json()).toMatchObject({ result: { resultStatus: "F", resultCode: "INVALID_SIGNATURE" } });
+    expect(sandbox.store.trades.size).toBe(0);
+  });
+
+  it("a client id the sandbox does not know is refused (signed INVALID_CLIENT: a gateway error, not retryable)", async () => {
+    const { sandbox } = await start();
+    const stranger = createAlipayClient({
+      protocol: "antom",
+      gatewayUrl: sandbox.url,
+      clientId: "SOMEONE_ELSE",
+      privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+    });
+    await expect(
+      stranger.pay({ ...PAY, partnerTransId: "S1", paymentCode: scenarioCode("success") }),
+    ).rejects.toMatchObject({ name: "AlipayGatewayError", gatewayCode: "INVALID_CLIENT", isRetryable: false });
+    expect(sandbox.store.trades.size).toBe(0);
+  });
+
+  it("a correctly signed request without productCode gets a signed F PARAM_ILLEGAL, nothing charged", async () => {
+    const { sandbox } = await start();
+    const path = "/ams/api/v1/payments/pay";
+    const body = JSON.stringify({ paymentRequestId: "NOPRODUCT", paymentAmount: { currency: "SGD", value: "1" } });
+    const headers = antomRequestHeaders({
+      method: "POST",
+      path,
+      clientId: TEST_ANTOM_CLIENT_ID,
+      requestTime: "1",
+      keyVersion: "1",
+      privateKey: loadPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM),
+      body,
+    });
+    const response = await fetch(`${sandbox.url}${path}`, { method: "POST", headers, body });
+    expect(response.headers.get("signature")).toMatch(/^algorithm=RSA256,keyVersion=1,signature=/);
+    expect(response.headers.get("client-id")).toBe(TEST_ANTOM_CLIENT_ID);
+    expect(response.headers.get("response-time")).not.toBeNull();
+    expect(await response.json()).toMatchObject({ result: { resultStatus: "F", resultCode: "PARAM_ILLEGAL" } });
+    expect(sandbox.store.trades.size).toBe(0);
+  });
+
+  it("a refund that knows Antom's paymentId sends one request; without it, the payment is inquired first", async () => {
+    const { sandbox } = await start();
+    const paths: string[] = [];
+    const inner = new FetchTransport();
+    const client = createAlipayClient(
+      {
+        protocol: "antom",
+        gatewayUrl: sandbox.url,
+        clientId: TEST_ANTOM_CLIENT_ID,
+        privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+        alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      },
+      {
+        transport: {
+          request: (request) => {
+            paths.push(new URL(request.url).pathname);
+            return inner.request(request);
+          },
+        },
+      },
+    );
+    const paid = await client.pay({ ...PAY, partnerTransId: "R1", paymentCode: scenarioCode("success") });
+    if (paid.status !== "paid") throw new Error(`not paid: ${paid.status}`);
+    paths.length = 0;
+    const known = await client.refund({
+      partnerTransId: "R1",
+      partnerRefundId: "R1_A",
+      amountMinor: 100,
+      currency: "SGD",
+      alipayTransId: paid.alipayTransId,
+    });
+    expect(known).toMatchObject({ status: "refunded", refundAmountMinor: 100 });
+    expect(paths).toEqual(["/ams/api/v1/payments/refund"]);
+    paths.length = 0;
+    await expect(
+      client.refund({ partnerTransId: "R1", partnerRefundId: "R1_B", amountMinor: 100, currency: "SGD" }),
+    ).resolves.toMatchObject({ status: "refunded" });
+    expect(paths).toEqual(["/ams/api/v1/payments/inquiryPayment", "/ams/api/v1/payments/refund"]);
+    expect(sandbox.store.refunds.filter((r) => r.kind === "refund")).toHaveLength(2);
+  });
+});
