@@ -56,6 +56,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     sessionTtlMinutes: env.sessionTtlMinutes,
     sessionMaxHours: env.sessionMaxHours,
     auditRetentionDays: env.auditRetentionDays,
+    rateLimitStore: dbHandle.provider === "postgresql" ? "database" : "memory",
     bridgeTokenKey,
   });
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });

@@ -56,7 +56,7 @@ export function createMaintenance(deps: MaintenanceDeps) {
     const devices = await db.staffDevice.deleteMany({
       where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } },
     });
-    const rateLimitBucketsPruned = deps.rateLimiter.prune();
+    const rateLimitBucketsPruned = await deps.rateLimiter.prune();
     const report = {
       idempotencyPurged,
       auditPruned,
@@ -64,7 +64,7 @@ export function createMaintenance(deps: MaintenanceDeps) {
       devicesPruned: devices.count,
       rateLimitBucketsPruned,
     };
-    if (idempotencyPurged + auditPruned + sessions.count + devices.count > 0)
+    if (idempotencyPurged + auditPruned + sessions.count + devices.count + rateLimitBucketsPruned > 0)
       log.info("maintenance pruned", { ...report });
     return report;
   }

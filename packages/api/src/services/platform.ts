@@ -10,7 +10,7 @@ import { EventsService } from "./events-service.ts";
 import { FleetService } from "./fleet-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
 import { createMaintenance, type Maintenance } from "./maintenance.ts";
-import { RateLimiter, type BucketPolicy, type RateLimitPolicyName } from "./rate-limit.ts";
+import { RateLimiter, type BucketPolicy, type RateLimitPolicyName, type RateLimitStore } from "./rate-limit.ts";
 
 export interface PlatformDeps {
   db: Db;
@@ -29,6 +29,8 @@ export interface PlatformDeps {
   onlineWindowSec?: number;
   eventsPollIntervalMs?: number;
   rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+  /** "database" on PostgreSQL (one budget for the whole fleet), "memory" on SQLite. @default "memory" */
+  rateLimitStore?: RateLimitStore;
   /** The server's bridge-token key (bridge-tokens.ts); a random per-process key when absent (tests). */
   bridgeTokenKey?: Buffer;
 }
@@ -84,7 +86,12 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
     onlineWindowSec: deps.onlineWindowSec,
   });
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
-  const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
+  const rateLimiter = new RateLimiter({
+    clock,
+    policies: deps.rateLimitPolicies,
+    store: deps.rateLimitStore ?? "memory",
+    db,
+  });
   const maintenance = createMaintenance({
     db,
     clock,
