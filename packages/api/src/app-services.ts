@@ -62,6 +62,8 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money, alipayKeys };
+  // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
+  const stopKeySync = alipayKeys.startSync();
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
   const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;
   log.info("kiosk server ready", {
@@ -83,6 +85,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     services,
     async stop() {
       workerGate?.abort();
+      stopKeySync();
       if (isWorkerStarted) await Promise.all([money.worker.stop(), platform.maintenance.stop()]);
       await dbHandle.close();
     },

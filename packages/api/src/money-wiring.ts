@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { createAlipayClient, type AlipayClientConfig, type ResponseSummary } from "@kiosk/alipay-core";
 import type { KioskEnv } from "./env.ts";
-import { AlipayKeyRing, alipayKeyFingerprint } from "./alipay-key-ring.ts";
+import { AlipayKeyRing, alipayKeyFingerprint, type SharedKeyState } from "./alipay-key-ring.ts";
 import type { Logger } from "./log.ts";
 import type { KioskMetrics } from "./metrics.ts";
 import type { AlipayGateway } from "./services/gateway.ts";
@@ -67,7 +67,10 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
 }
 
 /** The Alipay client(s) for the current and, if configured, the next merchant key (alipay-key-ring.ts). */
-export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayKeyRing {
+export function createAlipayKeyRingFromEnv(
+  env: KioskEnv,
+  deps: { log: Logger; metrics: KioskMetrics; shared?: SharedKeyState },
+): AlipayKeyRing {
   const onResponse = (s: ResponseSummary): void => {
     deps.metrics.gatewayLatencySeconds.observe(s.durationMs / 1000, {
       operation: s.operation,
@@ -91,6 +94,7 @@ export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; m
     signType: a.signType,
     current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) },
     next,
+    shared: deps.shared ?? null,
   });
 }
 
@@ -181,6 +185,7 @@ export function buildMoneyDeps(opts: { env: KioskEnv; platform: PlatformServices
   const alipayKeys = createAlipayKeyRingFromEnv(env, {
     log: platform.log.child({ ns: "alipay" }),
     metrics: platform.metrics,
+    shared: { db: platform.db, clock: platform.clock },
   });
   const alipay = alipayKeys.gateway;
   const payRequestKeyPath = join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE);
