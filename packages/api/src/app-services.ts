@@ -44,7 +44,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const { env } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger({ level: env.logLevel, bindings: { service: "kiosk" } });
-  const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot });
+  const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot, timeouts: env.databaseTimeouts });
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
   const bridgeTokenKey = loadBridgeTokenKey(join(env.ticketKeysDir, BRIDGE_TOKEN_KEY_FILE));
