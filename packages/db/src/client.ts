@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -111,4 +112,29 @@ export async function tuneSqlite(handle: DbHandle): Promise<void> {
   await handle.db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await handle.db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await handle.db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+}
+
+/**
+ * An online, consistent copy of a SQLite database (better-sqlite3's backup API) while the server
+ * keeps selling: pages are copied in steps, writers are never blocked for long. `destPath` must
+ * not be the live file. Returns the pages copied.
+ */
+type SqliteBackupSource = {
+  backup(destPath: string): Promise<{ totalPages: number; remainingPages: number }>;
+  close(): void;
+};
+// better-sqlite3 (the driver under the Prisma adapter) ships no types of its own.
+const SqliteDatabase = createRequire(import.meta.url)("better-sqlite3") as new (
+  path: string,
+  options?: { fileMustExist?: boolean },
+) => SqliteBackupSource;
+
+export async function backupSqlite(url: string, destPath: string, baseDir?: string): Promise<number> {
+  const source = new SqliteDatabase(sqlitePath(url, baseDir), { fileMustExist: true });
+  try {
+    const r = await source.backup(destPath);
+    return r.totalPages;
+  } finally {
+    source.close();
+  }
 }

@@ -1,4 +1,5 @@
 export {
+  backupSqlite,
   createDb,
   DEFAULT_DB_TIMEOUTS,
   pgTimeoutConfig,
