@@ -2,13 +2,33 @@
  * Merchant key rotation without downtime: the process holds an Alipay client for the current
  * private key and, when ALIPAY_NEXT_PRIVATE_KEY(_FILE) is set, one for the next key. Everything
  * uses `ring.gateway`, which delegates to the active client, so `switchToNext()` changes the
- * signing key for every later call in this process at once. Both clients are built at start-up,
- * so a broken next key fails the start, not the switch.
+ * signing key for every later call at once. Both clients are built at start-up, so a broken next
+ * key fails the start, not the switch.
+ *
+ * Fleet-wide (`shared`): which key signs is a row every instance reads (FleetSetting
+ * "alipay.signing_key" = the fingerprint of the signing key). The switch writes it with a
+ * conditional update, so of any number of instances switching at once exactly one reports
+ * `switched: true` (and audits); every instance re-reads the row before a gateway call once its
+ * copy is `refreshMs` old (injected clock) and on `startSync()`'s real-time timer, so a switch
+ * reaches the whole fleet within seconds. A database error keeps the last known key.
  *
  * Only fingerprints (SHA-256 of the public half) ever leave this module.
  */
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import type { Db } from "@kiosk/db";
+import type { Clock } from "./clock.ts";
 import type { AlipayGateway } from "./services/gateway.ts";
+
+/** The FleetSetting row naming the signing key's fingerprint. */
+export const SIGNING_KEY_SETTING = "alipay.signing_key";
+export const DEFAULT_KEY_REFRESH_MS = 2_000;
+
+export interface SharedKeyState {
+  db: Db;
+  clock: Clock;
+  /** A copy of the row older than this is re-read before the next gateway call. @default 2000 */
+  refreshMs?: number;
+}
 
 export type AlipayKeySlot = "current" | "next";
 
@@ -50,30 +70,79 @@ export class AlipayKeyRing {
   readonly #next: { gateway: AlipayGateway; fingerprint: string | null } | null;
   #active: AlipayKeySlot = "current";
   #switchedAt: Date | null = null;
+  readonly #shared: SharedKeyState | null;
+  #syncedAtMs = Number.NEGATIVE_INFINITY;
+  #syncing: Promise<void> | null = null;
 
   constructor(opts: {
     signType: AlipayKeyStatus["signType"];
     current: { gateway: AlipayGateway; fingerprint: string | null };
     next?: { gateway: AlipayGateway; fingerprint: string | null } | null;
+    /** Share the switch through the database (every server and worker of a fleet). */
+    shared?: SharedKeyState | null;
   }) {
     this.#signType = opts.signType;
     this.#current = opts.current;
     this.#next = opts.next ?? null;
+    this.#shared = opts.shared ?? null;
     const active = (): AlipayGateway =>
       this.#active === "next" && this.#next ? this.#next.gateway : this.#current.gateway;
+    const fresh = async (): Promise<AlipayGateway> => {
+      await this.#refreshIfStale();
+      return active();
+    };
     this.gateway = {
       protocol: opts.current.gateway.protocol,
-      pay: (request, options) => active().pay(request, options),
-      // Signed by the key active now; a resend sends those bytes, whichever key is active then.
+      pay: async (request, options) => (await fresh()).pay(request, options),
+      // Signed by the key active now (the copy kept fresh by the calls and startSync); a resend
+      // sends those bytes, whichever key is active then.
       signPay: (request) => active().signPay(request),
-      sendPay: (signed, options) => active().sendPay(signed, options),
-      query: (request, options) => active().query(request, options),
-      cancel: (request, options) => active().cancel(request, options),
-      refund: (request, options) => active().refund(request, options),
-      refundQuery: (request, options) => active().refundQuery(request, options),
-      downloadSettlement: (request, options) => active().downloadSettlement(request, options),
+      sendPay: async (signed, options) => (await fresh()).sendPay(signed, options),
+      query: async (request, options) => (await fresh()).query(request, options),
+      cancel: async (request, options) => (await fresh()).cancel(request, options),
+      refund: async (request, options) => (await fresh()).refund(request, options),
+      refundQuery: async (request, options) => (await fresh()).refundQuery(request, options),
+      downloadSettlement: async (request, options) => (await fresh()).downloadSettlement(request, options),
       verifyNotification: (params) => active().verifyNotification(params),
     };
+  }
+
+  /** Re-reads the fleet's signing key now (no-op without `shared`). Database errors propagate. */
+  async sync(): Promise<void> {
+    const shared = this.#shared;
+    if (!shared) return;
+    this.#syncing ??= (async () => {
+      try {
+        const row = await shared.db.fleetSetting.findUnique({ where: { key: SIGNING_KEY_SETTING } });
+        this.#syncedAtMs = shared.clock.now().getTime();
+        if (row && this.#next && row.value === this.#next.fingerprint) {
+          this.#active = "next";
+          this.#switchedAt = row.updatedAt;
+        } else {
+          this.#active = "current";
+          this.#switchedAt = row && row.value === this.#current.fingerprint ? row.updatedAt : null;
+        }
+      } finally {
+        this.#syncing = null;
+      }
+    })();
+    return this.#syncing;
+  }
+
+  async #refreshIfStale(): Promise<void> {
+    const shared = this.#shared;
+    if (!shared || shared.clock.now().getTime() - this.#syncedAtMs < (shared.refreshMs ?? DEFAULT_KEY_REFRESH_MS))
+      return;
+    await this.sync().catch(() => undefined); // the database is away: keep the last known key
+  }
+
+  /** Re-reads the row every `intervalMs` of real time (servers and workers); returns the stop. */
+  startSync(intervalMs = DEFAULT_KEY_REFRESH_MS): () => void {
+    if (!this.#shared) return () => undefined;
+    const timer = setInterval(() => void this.sync().catch(() => undefined), intervalMs);
+    timer.unref();
+    void this.sync().catch(() => undefined);
+    return () => clearInterval(timer);
   }
 
   status(): AlipayKeyStatus {
@@ -90,11 +159,14 @@ export class AlipayKeyRing {
   }
 
   /**
-   * Signs every later request in this process with the next key. Idempotent: when the next key
-   * is already active, nothing changes. @throws Error when no next key is configured.
+   * Signs every later request with the next key: in this process, and with `shared` in every
+   * instance of the fleet. Idempotent: when the next key is already active, nothing changes;
+   * of concurrent switches exactly one reports `switched: true`.
+   * @throws Error when no next key is configured.
    */
-  switchToNext(now: Date): AlipayKeySwitch {
+  async switchToNext(now: Date, by: string | null = null): Promise<AlipayKeySwitch> {
     if (!this.#next) throw new Error("No next Alipay key is configured (ALIPAY_NEXT_PRIVATE_KEY_FILE).");
+    if (this.#shared) return this.#switchShared(now, by, this.#next);
     if (this.#active === "next") {
       return {
         switched: false,
@@ -109,6 +181,32 @@ export class AlipayKeyRing {
       switched: true,
       fromFingerprint: this.#current.fingerprint,
       toFingerprint: this.#next.fingerprint,
+      status: this.status(),
+    };
+  }
+
+  async #switchShared(now: Date, by: string | null, next: { fingerprint: string | null }): Promise<AlipayKeySwitch> {
+    const { db } = this.#shared!;
+    const value = next.fingerprint ?? "next";
+    const data = { value, updatedAt: now, updatedBy: by };
+    const updated = await db.fleetSetting.updateMany({
+      where: { key: SIGNING_KEY_SETTING, value: { not: value } },
+      data,
+    });
+    let switched = updated.count === 1;
+    if (!switched) {
+      try {
+        await db.fleetSetting.create({ data: { key: SIGNING_KEY_SETTING, ...data } });
+        switched = true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "P2002") throw error;
+      }
+    }
+    await this.sync();
+    return {
+      switched,
+      fromFingerprint: switched ? this.#current.fingerprint : next.fingerprint,
+      toFingerprint: next.fingerprint,
       status: this.status(),
     };
   }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createAlipayClient, type AlipayClientConfig, type ResponseSummary } from "@kiosk/alipay-core";
 import { createDb, tuneSqlite, type DbHandle } from "@kiosk/db";
 import { getEnv, type KioskEnv } from "./env.ts";
-import { AlipayKeyRing, alipayKeyFingerprint } from "./alipay-key-ring.ts";
+import { AlipayKeyRing, alipayKeyFingerprint, type SharedKeyState } from "./alipay-key-ring.ts";
 import { trustedProxiesOf, type TrustedProxies } from "./client-address.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { actorRef, SYSTEM_ACTOR, type AppDeps, type AppEventSink } from "./deps.ts";
@@ -105,7 +105,10 @@ export function gatewayResponseHook(metrics: KioskMetrics): (s: ResponseSummary)
 }
 
 /** The Alipay client(s) for the current and, if configured, the next merchant key (alipay-key-ring.ts). */
-export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; metrics: KioskMetrics }): AlipayKeyRing {
+export function createAlipayKeyRingFromEnv(
+  env: KioskEnv,
+  deps: { log: Logger; metrics: KioskMetrics; shared?: SharedKeyState },
+): AlipayKeyRing {
   const onResponse = gatewayResponseHook(deps.metrics);
   const build = (config: AlipayClientConfig): AlipayGateway =>
     createAlipayClient(config, { logger: deps.log, hooks: { onResponse } });
@@ -123,6 +126,7 @@ export function createAlipayKeyRingFromEnv(env: KioskEnv, deps: { log: Logger; m
     signType: a.signType,
     current: { gateway: build(alipayClientConfig(env)), fingerprint: fingerprintOf(a.privateKeyPem) },
     next,
+    shared: deps.shared ?? null,
   });
 }
 
@@ -199,6 +203,7 @@ export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }
   const alipayKeys = createAlipayKeyRingFromEnv(env, {
     log: platform.log.child({ ns: "alipay" }),
     metrics: platform.metrics,
+    shared: { db: platform.db, clock: platform.clock },
   });
   const alipay = alipayKeys.gateway;
   const payRequestKeyPath = join(env.ticketKeysDir, PAY_REQUEST_KEY_FILE);
@@ -254,7 +259,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const { env } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger({ level: env.logLevel, bindings: { service: "kiosk" } });
-  const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot });
+  const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot, timeouts: env.databaseTimeouts });
   await tuneSqlite(dbHandle);
   const metrics = createKioskMetrics();
   const bridgeTokenKey = loadBridgeTokenKey(join(env.ticketKeysDir, BRIDGE_TOKEN_KEY_FILE));
@@ -266,11 +271,14 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     sessionTtlMinutes: env.sessionTtlMinutes,
     sessionMaxHours: env.sessionMaxHours,
     auditRetentionDays: env.auditRetentionDays,
+    rateLimitStore: dbHandle.provider === "postgresql" ? "database" : "memory",
     bridgeTokenKey,
   });
   const { deps, alipayKeys } = buildAppDeps({ env, platform });
   const money = createMoneyServices(deps);
   const services: AppServices = { ...platform, money, alipayKeys };
+  // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
+  const stopKeySync = alipayKeys.startSync();
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
   const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;
   log.info("kiosk server ready", {
@@ -292,6 +300,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     services,
     async stop() {
       workerGate?.abort();
+      stopKeySync();
       if (isWorkerStarted) await Promise.all([money.worker.stop(), platform.maintenance.stop()]);
       await dbHandle.close();
     },

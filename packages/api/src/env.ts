@@ -56,6 +56,9 @@ const RawEnvSchema = z.object({
   DATA_DIR: str(),
   DATABASE_URL: str(),
   DATABASE_PASSWORD_FILE: str(),
+  DATABASE_CONNECT_TIMEOUT_MS: int(0, 600_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 3_600_000),
   METRICS_TOKEN: str(),
   METRICS_TOKEN_FILE: str(),
   PORT: int(1, 65535),
@@ -142,6 +145,8 @@ export interface KioskEnv {
   dataDir: string;
   /** `file:<absolute path>` or `postgresql://…`. */
   databaseUrl: string;
+  /** PostgreSQL time limits (DATABASE_*_TIMEOUT_MS; @kiosk/db DEFAULT_DB_TIMEOUTS: 5 s, 30 s, 60 s). */
+  databaseTimeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
   port: number;
   host: string;
   publicUrl: string;
@@ -448,6 +453,11 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     repoRoot: root,
     dataDir,
     databaseUrl,
+    databaseTimeouts: {
+      connectMs: e.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000,
+      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000,
+      idleInTransactionMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 60_000,
+    },
     port,
     host,
     publicUrl,

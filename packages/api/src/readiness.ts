@@ -8,23 +8,45 @@ export interface ReadinessReport {
   };
 }
 
-/** DB reachable and every committed migration applied. */
-export async function checkReadiness(db: Db, provider: DbProvider): Promise<ReadinessReport> {
+/** A database that has not answered within this is reported unreachable (/readyz fails at once). */
+export const READINESS_TIMEOUT_MS = 3_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * DB reachable and every committed migration applied. Each check gives up after `timeoutMs`
+ * (a blackholed database fails it within seconds); nothing is cached, so it recovers by itself.
+ */
+export async function checkReadiness(
+  db: Db,
+  provider: DbProvider,
+  opts: { timeoutMs?: number } = {},
+): Promise<ReadinessReport> {
+  const timeoutMs = opts.timeoutMs ?? READINESS_TIMEOUT_MS;
   const report: ReadinessReport = {
     isReady: false,
     checks: { database: { isOk: false }, migrations: { isOk: false, pending: [] } },
   };
   const t0 = performance.now();
   try {
-    await db.$queryRawUnsafe("SELECT 1");
+    await within(db.$queryRawUnsafe("SELECT 1"), timeoutMs);
     report.checks.database = { isOk: true, latencyMs: Math.round(performance.now() - t0) };
   } catch (e) {
     report.checks.database = { isOk: false, error: firstLine(e, "unreachable") };
     return report;
   }
   try {
-    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
-      `SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+    const rows = await within(
+      db.$queryRawUnsafe<{ migration_name: string }[]>(
+        `SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+      ),
+      timeoutMs,
     );
     const applied = new Set(rows.map((r) => r.migration_name));
     const pending = listMigrations(provider)

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -51,12 +52,42 @@ export function withDatabasePassword(url: string, password: string): string {
   return u.toString();
 }
 
+/**
+ * PostgreSQL time limits, so a database that stops answering fails requests within seconds
+ * instead of hanging until TCP gives up. All in milliseconds; 0 turns one off.
+ */
+export interface DbTimeouts {
+  /** Opening a connection, or waiting for a free one in the pool. @default 5000 */
+  connectMs?: number;
+  /** Server-side `statement_timeout`; the client gives up 1 s after it (a silent server). @default 30000 */
+  statementMs?: number;
+  /** Server-side `idle_in_transaction_session_timeout`. @default 60000 */
+  idleInTransactionMs?: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS = { connectMs: 5_000, statementMs: 30_000, idleInTransactionMs: 60_000 } as const;
+
+/** The pg pool settings for `timeouts` (exported for the tests and the docs). */
+export function pgTimeoutConfig(timeouts: DbTimeouts = {}) {
+  const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
+  return {
+    connectionTimeoutMillis: t.connectMs,
+    statement_timeout: t.statementMs,
+    // Client side: the server may be the thing that stopped answering.
+    query_timeout: t.statementMs > 0 ? t.statementMs + 1_000 : 0,
+    idle_in_transaction_session_timeout: t.idleInTransactionMs,
+    keepAlive: true,
+  };
+}
+
 export interface CreateDbOptions {
   url: string;
   /** Base folder for relative SQLite paths. */
   baseDir?: string;
   /** PostgreSQL pool size per process. */
   poolMax?: number;
+  /** PostgreSQL time limits (DEFAULT_DB_TIMEOUTS). */
+  timeouts?: DbTimeouts;
 }
 
 export function createDb(options: CreateDbOptions): DbHandle {
@@ -71,7 +102,11 @@ export function createDb(options: CreateDbOptions): DbHandle {
   }
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
-  const adapter = new PrismaPg({ connectionString: options.url, max: options.poolMax ?? 10 });
+  const adapter = new PrismaPg({
+    connectionString: options.url,
+    max: options.poolMax ?? 10,
+    ...pgTimeoutConfig(options.timeouts),
+  });
   const db = new PgPrismaClient({ adapter }) as unknown as Db;
   return {
     db,
@@ -88,4 +123,29 @@ export async function tuneSqlite(handle: DbHandle): Promise<void> {
   await handle.db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await handle.db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await handle.db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+}
+
+/**
+ * An online, consistent copy of a SQLite database (better-sqlite3's backup API) while the server
+ * keeps selling: pages are copied in steps, writers are never blocked for long. `destPath` must
+ * not be the live file. Returns the pages copied.
+ */
+type SqliteBackupSource = {
+  backup(destPath: string): Promise<{ totalPages: number; remainingPages: number }>;
+  close(): void;
+};
+// better-sqlite3 (the driver under the Prisma adapter) ships no types of its own.
+const SqliteDatabase = createRequire(import.meta.url)("better-sqlite3") as new (
+  path: string,
+  options?: { fileMustExist?: boolean },
+) => SqliteBackupSource;
+
+export async function backupSqlite(url: string, destPath: string, baseDir?: string): Promise<number> {
+  const source = new SqliteDatabase(sqlitePath(url, baseDir), { fileMustExist: true });
+  try {
+    const r = await source.backup(destPath);
+    return r.totalPages;
+  } finally {
+    source.close();
+  }
 }

@@ -1,5 +1,15 @@
-export { createDb, providerOf, redactUrl, sqlitePath, tuneSqlite, withDatabasePassword } from "./client.ts";
-export type { CreateDbOptions, Db, DbHandle, DbProvider } from "./client.ts";
+export {
+  backupSqlite,
+  createDb,
+  DEFAULT_DB_TIMEOUTS,
+  pgTimeoutConfig,
+  providerOf,
+  redactUrl,
+  sqlitePath,
+  tuneSqlite,
+  withDatabasePassword,
+} from "./client.ts";
+export type { CreateDbOptions, Db, DbHandle, DbProvider, DbTimeouts } from "./client.ts";
 export { listMigrations, migrate, MigrationChecksumError, type MigrateOptions } from "./migrate.ts";
 export { DEMO_ATTRACTIONS, DEMO_COUNTER_ID, DEMO_KIOSK_ID, seed } from "./seed.ts";
 export type { SeedOptions, SeedResult } from "./seed.ts";

@@ -107,6 +107,7 @@ export async function createHarness(
     log: silentLogger,
     sessionTtlMinutes: 60,
     eventsPollIntervalMs: 25,
+    rateLimitStore: provider === "postgresql" ? "database" : "memory",
     ...overrides,
   });
   const money = createMoneyServices({

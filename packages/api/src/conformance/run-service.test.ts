@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 describe("conformance runs started from the console", () => {
-  it("refuses to start, changing nothing, where the validator is not installed (standalone build)", () => {
+  it("refuses to start, changing nothing, where the validator is not installed (standalone build)", async () => {
     dir = mkdtempSync(join(tmpdir(), "conformance-runs-"));
     const runs = createConformanceRuns({
       repoRoot: dir,
@@ -21,13 +21,13 @@ describe("conformance runs started from the console", () => {
     });
     let error: unknown;
     try {
-      runs.start({ staffId: "staff_admin", now: new Date() });
+      await runs.start({ staffId: "staff_admin", now: new Date() });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(KioskError);
     expect((error as KioskError).code).toBe("PRECONDITION_FAILED");
-    expect(runs.latest()).toBeNull();
+    expect(await runs.latest()).toBeNull();
   });
 
   it("answers NOT_FOUND for an unknown or malformed report id", () => {

@@ -15,7 +15,6 @@ import { callTrpc, serveApi } from "../__tests__/serve-http.ts";
 import { ADULT, code, createAlipay, SLOT_14 } from "./__tests__/harness.ts";
 import { EventsService } from "./events-service.ts";
 import { IDEMPOTENCY_TTL_HOURS, requestHash } from "./idempotency-service.ts";
-import { RateLimiter } from "./rate-limit.ts";
 import { silentLogger } from "../log.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -204,18 +203,7 @@ for (const provider of providersFor(PG_URL)) {
 }
 
 describe("item 7: in-memory structures have limits", () => {
-  it("keeps at most maxBuckets rate-limit buckets, however many keys an attacker invents", () => {
-    const clock = new FakeClock("2026-03-01T00:00:00.000Z");
-    const limiter = new RateLimiter({ clock, maxBuckets: 100 });
-    for (let i = 0; i < 1_000; i++) limiter.consume("kioskPairing", `ip:198.18.${i >> 8}.${i & 255}`);
-    expect(limiter.size).toBeLessThanOrEqual(100);
-    // The newest keys keep their state (an attacker cannot reset their own bucket by flooding).
-    for (let i = 0; i < 4; i++) limiter.consume("kioskPairing", "ip:198.18.3.231");
-    expect(() => limiter.consume("kioskPairing", "ip:198.18.3.231")).toThrow(/Too many requests/);
-    clock.advance(3_600_000);
-    limiter.prune();
-    expect(limiter.size).toBe(0);
-  });
+  // Rate-limit buckets: rate-limit-fleet.integration.test.ts (memory bound and the fleet-shared store).
 
   it("buffers at most a bounded number of payloads for a subscriber that does not read", async () => {
     const events = new EventsService({

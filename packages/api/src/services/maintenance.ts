@@ -3,13 +3,15 @@
  * idempotency records, audit rows and stored events past the retention, staff sessions dead
  * for a month, known devices unused for half a year, and rate-limit buckets that refilled.
  * Tick-driven like the payment worker (tests call `tick()` with a fake clock); `start()` runs
- * it on a real-time interval in the process that runs the worker.
+ * `scheduledTick()` on a real-time interval in every process that runs a worker: of a fleet,
+ * one instance prunes per hour (JobRun "retention_pruning", job-runs.ts).
  */
 import type { Db } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { AuditService } from "./audit-service.ts";
 import type { IdempotencyService } from "./idempotency-service.ts";
+import { hourPeriod, type JobRuns } from "./job-runs.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { createTickLoop } from "./tick-loop.ts";
 
@@ -35,6 +37,8 @@ export interface MaintenanceDeps {
   audit: AuditService;
   idempotency: IdempotencyService;
   rateLimiter: RateLimiter;
+  /** Once per hour across the fleet when given; else every tick. */
+  jobRuns?: JobRuns;
   /** @default 730 */
   auditRetentionDays?: number;
   /** Real-time interval of `start()`. @default 10 minutes */
@@ -56,7 +60,7 @@ export function createMaintenance(deps: MaintenanceDeps) {
     const devices = await db.staffDevice.deleteMany({
       where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } },
     });
-    const rateLimitBucketsPruned = deps.rateLimiter.prune();
+    const rateLimitBucketsPruned = await deps.rateLimiter.prune();
     const report = {
       idempotencyPurged,
       auditPruned,
@@ -64,19 +68,28 @@ export function createMaintenance(deps: MaintenanceDeps) {
       devicesPruned: devices.count,
       rateLimitBucketsPruned,
     };
-    if (idempotencyPurged + auditPruned + sessions.count + devices.count > 0)
+    if (idempotencyPurged + auditPruned + sessions.count + devices.count + rateLimitBucketsPruned > 0)
       log.info("maintenance pruned", { ...report });
     return report;
   }
 
-  /** Runs `tick()` now and then every `intervalMs` until `signal` aborts or `stop()` is called. */
-  const { start, stop } = createTickLoop(tick, {
+  /** `tick()` once per UTC hour across the fleet (null: another instance has this hour). */
+  async function scheduledTick(): Promise<MaintenanceReport | null> {
+    if (!deps.jobRuns) return tick();
+    const r = await deps.jobRuns.runOnce("retention_pruning", hourPeriod(clock.now()), async () => ({
+      ...(await tick()),
+    }));
+    return r.ran ? (r.result as unknown as MaintenanceReport) : null;
+  }
+
+  /** Runs `scheduledTick()` now and then every `intervalMs` until `signal` aborts or `stop()` is called. */
+  const { start, stop } = createTickLoop(scheduledTick, {
     intervalMs: deps.intervalMs ?? 10 * 60_000,
     unref: true,
     onError: (error) => log.error("maintenance tick failed", { error }),
   });
 
-  return { tick, start, stop };
+  return { tick, scheduledTick, start, stop };
 }
 
 export type Maintenance = ReturnType<typeof createMaintenance>;

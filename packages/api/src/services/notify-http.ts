@@ -36,7 +36,13 @@ export async function handleNotifyRequest(request: Request, notify: NotifyServic
   } catch {
     return new Response("fail", { status: 400 });
   }
-  const outcome = await notify.handle(params);
+  let outcome: Awaited<ReturnType<NotifyService["handle"]>>;
+  try {
+    outcome = await notify.handle(params);
+  } catch {
+    // Not applied (the database is away or timed out): 503, so Alipay sends it again later.
+    return new Response("fail", { status: 503, headers: { "content-type": "text/plain", "retry-after": "30" } });
+  }
   if (!outcome.ack) return new Response("fail", { status: 400, headers: { "content-type": "text/plain" } });
   return new Response(NOTIFY_ACK, { status: 200, headers: { "content-type": "text/plain" } });
 }

@@ -169,7 +169,8 @@ export function createPaymentWorker(
   /** Runs `tick()` on a real-time interval until `signal` aborts or `stop()` is called. */
   const { start, stop } = createTickLoop(tick, {
     intervalMs: options.intervalMs ?? 500,
-    onError: (error) => log.error("worker tick failed", { error }),
+    onError: (error) => log.error("worker tick failed; backing off until a tick succeeds", { error }),
+    onRecover: (info) => log.info("worker ticks succeed again", info),
   });
 
   return { tick, start, stop, resume, owner };

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Db, ScryptParams } from "@kiosk/db";
 import { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
@@ -9,8 +10,9 @@ import { BridgeTokenService } from "./bridge-tokens.ts";
 import { EventsService } from "./events-service.ts";
 import { FleetService } from "./fleet-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
+import { createJobRuns, type JobRuns } from "./job-runs.ts";
 import { createMaintenance, type Maintenance } from "./maintenance.ts";
-import { RateLimiter, type BucketPolicy, type RateLimitPolicyName } from "./rate-limit.ts";
+import { RateLimiter, type BucketPolicy, type RateLimitPolicyName, type RateLimitStore } from "./rate-limit.ts";
 
 export interface PlatformDeps {
   db: Db;
@@ -29,6 +31,10 @@ export interface PlatformDeps {
   onlineWindowSec?: number;
   eventsPollIntervalMs?: number;
   rateLimitPolicies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
+  /** "database" on PostgreSQL (one budget for the whole fleet), "memory" on SQLite. @default "memory" */
+  rateLimitStore?: RateLimitStore;
+  /** Who claims scheduled jobs (JobRun.owner). @default "<hostname>:<pid>" */
+  instanceId?: string;
   /** The server's bridge-token key (bridge-tokens.ts); a random per-process key when absent (tests). */
   bridgeTokenKey?: Buffer;
 }
@@ -47,6 +53,8 @@ export interface PlatformServices {
   rateLimiter: RateLimiter;
   /** Scheduled pruning (idempotency, audit retention, sessions, devices, rate-limit buckets). */
   maintenance: Maintenance;
+  /** Scheduled work once per period across the fleet, and its last runs (job-runs.ts). */
+  jobRuns: JobRuns;
   bridgeTokens: BridgeTokenService;
 }
 
@@ -84,8 +92,20 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
     onlineWindowSec: deps.onlineWindowSec,
   });
   const idempotency = new IdempotencyService({ db, clock, log: log.child({ ns: "idempotency" }) });
-  const rateLimiter = new RateLimiter({ clock, policies: deps.rateLimitPolicies });
+  const rateLimiter = new RateLimiter({
+    clock,
+    policies: deps.rateLimitPolicies,
+    store: deps.rateLimitStore ?? "memory",
+    db,
+  });
+  const jobRuns = createJobRuns({
+    db,
+    clock,
+    log: log.child({ ns: "jobs" }),
+    owner: deps.instanceId ?? `${hostname()}:${process.pid}`,
+  });
   const maintenance = createMaintenance({
+    jobRuns,
     db,
     clock,
     log: log.child({ ns: "maintenance" }),
@@ -95,5 +115,19 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
     ...(deps.auditRetentionDays === undefined ? {} : { auditRetentionDays: deps.auditRetentionDays }),
   });
   const bridgeTokens = new BridgeTokenService({ db, clock, audit, key: deps.bridgeTokenKey ?? randomBytes(32) });
-  return { db, clock, log, metrics, audit, auth, events, fleet, idempotency, rateLimiter, maintenance, bridgeTokens };
+  return {
+    db,
+    clock,
+    log,
+    metrics,
+    audit,
+    auth,
+    events,
+    fleet,
+    idempotency,
+    rateLimiter,
+    maintenance,
+    jobRuns,
+    bridgeTokens,
+  };
 }

@@ -1,106 +1,158 @@
+/**
+ * Rate limits through `rate-limiter-flexible`: a PostgreSQL store (`RateLimiterPrisma` over the
+ * server's own Prisma client, table RateLimitBucket) for fleets, so every instance counts into
+ * the same budget whichever one answers; in memory (`RateLimiterMemory`) for SQLite (one process).
+ *
+ * A policy allows `capacity` requests per window of `capacity / refillPerSec` seconds (the
+ * long-run rate is `refillPerSec`). Windows follow the injected clock: the window index is part
+ * of the stored key, so tests move time with a FakeClock and nothing sleeps; the store's own
+ * expiry (real time, twice the window plus a minute) only garbage-collects rows.
+ *
+ * Bounded: in memory at most `maxBuckets` keys (ended windows first, then the least recently
+ * used); in the database every row expires and `prune()` (the maintenance job) deletes them.
+ */
+import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Db } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 
 export interface BucketPolicy {
-  /** Bucket size: how many requests may come at once. */
+  /** Requests allowed per window. */
   capacity: number;
-  /** Tokens added per second. */
+  /** Long-run rate: the window is `capacity / refillPerSec` seconds. */
   refillPerSec: number;
 }
 
 export const RATE_LIMIT_POLICIES = {
-  /** Pairing codes are short: 5 tries, then one every 2 minutes, per IP. */
+  /** Pairing codes are short: 5 tries per 10 minutes, per IP. */
   kioskPairing: { capacity: 5, refillPerSec: 1 / 120 },
-  /** Staff login: 10 tries, then one every 30 s, per client address (per account: the login back-off in auth-service). */
+  /** Staff login: 10 tries per 5 minutes, per client address (per account: the login back-off in auth-service). */
   staffLogin: { capacity: 10, refillPerSec: 1 / 30 },
-  /** Booking API: bursts of 60, 10 per second sustained, per API client. */
+  /** Booking API: 60 per 6 s (10 per second sustained), per API client. */
   bookingApi: { capacity: 60, refillPerSec: 10 },
   /**
-   * Kiosk device credential: bursts of 240, 20 per second sustained, per kiosk. A kiosk makes a
-   * few calls per sale and a heartbeat; the load proof drives kiosks at machine speed (2–10 calls/s).
+   * Kiosk device credential: 240 per 12 s (20 per second), per kiosk. A kiosk makes a few calls
+   * per sale and a heartbeat; the load proof drives kiosks at machine speed (2–10 calls/s).
    */
   kioskDevice: { capacity: 240, refillPerSec: 20 },
 } as const satisfies Record<string, BucketPolicy>;
 export type RateLimitPolicyName = keyof typeof RATE_LIMIT_POLICIES;
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-}
-
 export const DEFAULT_MAX_BUCKETS = 50_000;
 
-/**
- * In-memory token buckets keyed by (policy, key). Per process: behind a load balancer
- * each instance limits on its own, which is fine for abuse protection (not quotas).
- * Bounded: at most `maxBuckets` buckets; beyond that, buckets that refilled are dropped
- * and then the least recently used ones (the Map keeps use order), so a flood of invented
- * keys costs memory up to the bound and never resets a key in active use before older ones.
- * `prune()` (the maintenance job) drops refilled buckets.
- */
+/** `memory`: this process only (SQLite); `database`: shared by every instance on the database (PostgreSQL). */
+export type RateLimitStore = "memory" | "database";
+
+export function windowMsOf(policy: BucketPolicy): number {
+  return Math.max(1, Math.round((policy.capacity / policy.refillPerSec) * 1000));
+}
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
   private readonly policies: Record<RateLimitPolicyName, BucketPolicy>;
+  private readonly limiters = new Map<RateLimitPolicyName, RateLimiterAbstract>();
   private readonly maxBuckets: number;
+  /** Memory store only: stored key → end of its window (clock ms), in use order. */
+  private readonly memoryKeys = new Map<string, number>();
 
   constructor(
     private readonly deps: {
       clock: Clock;
       policies?: Partial<Record<RateLimitPolicyName, BucketPolicy>>;
       maxBuckets?: number;
+      /** @default "memory" */
+      store?: RateLimitStore;
+      /** Required with store "database". */
+      db?: Db;
     },
   ) {
     this.policies = { ...RATE_LIMIT_POLICIES, ...deps.policies };
     this.maxBuckets = deps.maxBuckets ?? DEFAULT_MAX_BUCKETS;
+    if (deps.store === "database" && !deps.db) throw new Error("RateLimiter: the database store needs `db`");
+    for (const name of Object.keys(this.policies) as RateLimitPolicyName[]) {
+      const policy = this.policies[name];
+      const opts = {
+        keyPrefix: name,
+        points: policy.capacity,
+        duration: Math.ceil((2 * windowMsOf(policy)) / 1000) + 60,
+      };
+      this.limiters.set(
+        name,
+        deps.store === "database"
+          ? new RateLimiterPrisma({
+              ...opts,
+              storeClient: deps.db,
+              tableName: "rateLimitBucket",
+              clearExpiredByTimeout: false,
+            } as ConstructorParameters<typeof RateLimiterPrisma>[0])
+          : new RateLimiterMemory(opts),
+      );
+    }
   }
 
-  /** Buckets held now. */
+  get store(): RateLimitStore {
+    return this.deps.store ?? "memory";
+  }
+
+  /** Keys held in memory now (0 with the database store: see `prune()`). */
   get size(): number {
-    return this.buckets.size;
+    return this.memoryKeys.size;
   }
 
-  /** Takes `cost` tokens or throws TOO_MANY_REQUESTS with `retryAfterSec` in details. */
-  consume(policyName: RateLimitPolicyName, key: string, cost = 1): void {
+  /** Takes `cost` requests from the key's budget or throws TOO_MANY_REQUESTS with `retryAfterSec` in details. */
+  async consume(policyName: RateLimitPolicyName, key: string, cost = 1): Promise<void> {
     const policy = this.policies[policyName];
+    const limiter = this.limiters.get(policyName)!;
+    const windowMs = windowMsOf(policy);
     const nowMs = this.deps.clock.now().getTime();
-    const id = `${policyName}\u0000${key}`;
-    const b = this.buckets.get(id) ?? { tokens: policy.capacity, updatedMs: nowMs };
-    b.tokens = Math.min(policy.capacity, b.tokens + (Math.max(0, nowMs - b.updatedMs) / 1000) * policy.refillPerSec);
-    b.updatedMs = nowMs;
-    this.buckets.delete(id);
-    if (b.tokens < cost) {
-      this.buckets.set(id, b);
-      const retryAfterSec = Math.ceil((cost - b.tokens) / policy.refillPerSec);
+    const window = Math.floor(nowMs / windowMs);
+    const storedKey = `${key}@${window}`;
+    const windowEndMs = (window + 1) * windowMs;
+    if (this.store === "memory") this.remember(`${policyName}:${storedKey}`, windowEndMs);
+    try {
+      await limiter.consume(storedKey, cost);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const retryAfterSec = Math.max(1, Math.ceil((windowEndMs - nowMs) / 1000));
       throw new KioskError("TOO_MANY_REQUESTS", `Too many requests (${policyName}); retry in ${retryAfterSec} s.`, {
         details: { retryAfterSec },
       });
     }
-    b.tokens -= cost;
-    this.buckets.set(id, b);
-    if (this.buckets.size > this.maxBuckets) this.evict();
   }
 
-  /** Drops buckets that have refilled completely (they carry no state); returns how many. */
-  prune(): number {
+  /** Drops what carries no state any more (ended windows; expired rows in the database); returns how many. */
+  async prune(): Promise<number> {
+    if (this.store === "database") {
+      const r = await this.deps.db!.rateLimitBucket.deleteMany({ where: { expire: { lt: new Date() } } });
+      return r.count;
+    }
     const nowMs = this.deps.clock.now().getTime();
     let dropped = 0;
-    for (const [id, b] of this.buckets) {
-      const policy = this.policies[id.slice(0, id.indexOf("\u0000")) as RateLimitPolicyName];
-      if (b.tokens + ((nowMs - b.updatedMs) / 1000) * policy.refillPerSec >= policy.capacity) {
-        this.buckets.delete(id);
+    for (const [id, endMs] of this.memoryKeys) {
+      if (endMs <= nowMs) {
+        this.forget(id);
         dropped += 1;
       }
     }
     return dropped;
   }
 
-  /** Over the bound: refilled buckets first, then the least recently used, down to 90 % of it. */
-  private evict(): void {
-    this.prune();
+  private remember(id: string, windowEndMs: number): void {
+    this.memoryKeys.delete(id);
+    this.memoryKeys.set(id, windowEndMs);
+    if (this.memoryKeys.size <= this.maxBuckets) return;
+    // Over the bound: ended windows first, then the least recently used, down to 90 % of it.
+    const nowMs = this.deps.clock.now().getTime();
+    for (const [k, endMs] of this.memoryKeys) if (endMs <= nowMs) this.forget(k);
     const target = Math.floor(this.maxBuckets * 0.9);
-    for (const id of this.buckets.keys()) {
-      if (this.buckets.size <= target) break;
-      this.buckets.delete(id);
+    for (const k of this.memoryKeys.keys()) {
+      if (this.memoryKeys.size <= target) break;
+      if (k !== id) this.forget(k);
     }
+  }
+
+  private forget(id: string): void {
+    this.memoryKeys.delete(id);
+    const sep = id.indexOf(":");
+    void this.limiters.get(id.slice(0, sep) as RateLimitPolicyName)?.delete(id.slice(sep + 1));
   }
 }

@@ -149,7 +149,7 @@ async function authenticateKioskCtx(ctx: Context): Promise<KioskIdentity> {
       "UNAUTHORIZED",
       "The kiosk device credential is not valid (the kiosk may have been paired again, or staff revoked it).",
     );
-  ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
+  await ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
   return kiosk;
 }
 
@@ -266,7 +266,7 @@ export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
       if (!key) throw new KioskError("UNAUTHORIZED", "This call needs an API key (Authorization: Bearer kak_…).");
       const client: ApiClientIdentity | null = await ctx.services.auth.authenticateApiKey(key);
       if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
-      ctx.services.rateLimiter.consume("bookingApi", client.id);
+      await ctx.services.rateLimiter.consume("bookingApi", client.id);
       const missing = scopes.filter((s) => !client.scopes.includes(s));
       if (missing.length > 0) {
         throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, {

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
 import { formatDateTime, formatMoney } from "./format.ts";
 import { Guard } from "./guard.tsx";
+import { ScheduledJobs } from "./scheduled-jobs.tsx";
 import { useStaffSession } from "./session.tsx";
 import { Badge, Button, Empty, ErrorText, Field, inputClass, Json, ReasonAction, Section, Table } from "./ui.tsx";
 
@@ -124,6 +125,7 @@ function Reconciliation() {
         ) : null}
       </Section>
       {selected ? <RunDetail runId={selected} /> : null}
+      <ScheduledJobs />
     </>
   );
 }

@@ -1,8 +1,8 @@
 /**
  * Alipay merchant key rotation for admins: which key signs now (fingerprints only, never key
- * material) and the switch to the next key in this process, recorded in the audit log.
- * A fleet switches by calling switchToNext on every instance, or by restarting each instance
- * with the env file promoted by `alipay-keys rotate` (apps/kiosk/README.md).
+ * material) and the switch to the next key, recorded in the audit log once. The switch is a
+ * database row every server and worker reads (alipay-key-ring.ts): one call switches the fleet
+ * within seconds. Later, restart each instance with the env file promoted by `alipay-keys rotate`.
  */
 import { checkKeys, type KeyCheckResult, type MerchantFieldsScope } from "@kiosk/alipay-keys";
 import { z } from "zod";
@@ -134,10 +134,14 @@ export const alipayKeysRouter = router({
     }),
 
   /** Which merchant key signs Alipay requests in this process. */
-  status: requireRole("admin").query(({ ctx }) => ringOf(ctx).status()),
+  status: requireRole("admin").query(async ({ ctx }) => {
+    const ring = ringOf(ctx);
+    await ring.sync();
+    return ring.status();
+  }),
 
   /**
-   * Switch signing to ALIPAY_NEXT_PRIVATE_KEY in this process. Upload the next public key to
+   * Switch signing to ALIPAY_NEXT_PRIVATE_KEY in every instance (this one at once, the others within seconds). Upload the next public key to
    * Alipay's merchant portal (and check it with `alipay-keys check --next`) first.
    * Idempotent: a second call changes nothing and writes no audit entry.
    */
@@ -145,6 +149,7 @@ export const alipayKeysRouter = router({
     .input(z.strictObject({ reason: z.string().trim().min(3).max(500) }))
     .mutation(async ({ ctx, input }) => {
       const ring = ringOf(ctx);
+      await ring.sync();
       const before = ring.status();
       if (before.nextFingerprint === null) {
         throw new KioskError(
@@ -155,7 +160,7 @@ export const alipayKeysRouter = router({
           },
         );
       }
-      const result = ring.switchToNext(ctx.clock.now());
+      const result = await ring.switchToNext(ctx.clock.now(), ctx.staff.id);
       if (result.switched) {
         await ctx.services.audit.record({
           actor: { type: "staff", id: ctx.staff.id },

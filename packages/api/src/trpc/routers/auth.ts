@@ -30,7 +30,7 @@ export const authRouter = router({
    * known device's correct password passes (so guesses cannot lock the owner out).
    */
   login: publicProcedure.input(LoginSchema).mutation(async ({ ctx, input }) => {
-    ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
+    await ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
     const r = await ctx.services.auth.login({
       email: input.email,
       password: input.password,
@@ -46,7 +46,7 @@ export const authRouter = router({
   changePassword: requireRole("viewer")
     .input(ChangePasswordSchema)
     .mutation(async ({ ctx, input }) => {
-      ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
+      await ctx.services.rateLimiter.consume("staffLogin", `ip:${ctx.auth.ip}`);
       const r = await ctx.services.auth.changePassword({
         userId: ctx.staff.id,
         sessionId: ctx.session.id,
@@ -73,7 +73,7 @@ export const authRouter = router({
    * `Authorization: Bearer kdc_…`. Rate-limited per IP.
    */
   pairKiosk: publicProcedure.input(PairKioskSchema).mutation(async ({ ctx, input }) => {
-    ctx.services.rateLimiter.consume("kioskPairing", `ip:${ctx.auth.ip}`);
+    await ctx.services.rateLimiter.consume("kioskPairing", `ip:${ctx.auth.ip}`);
     const r = await ctx.services.auth.pairKiosk({ code: input.code, ip: ctx.auth.ip });
     // The kiosk's own bridge token (kept if it already has one: the bridge's config holds it); the page fetches it with fleet.bridgeToken.
     await ctx.services.bridgeTokens.ensure("kiosk", r.kiosk.id, { type: "kiosk", id: r.kiosk.id });

@@ -14,6 +14,8 @@ function runsOf(ctx: Context): ConformanceRuns {
     repoRoot: env.repoRoot,
     dataDir: env.dataDir,
     now: () => ctx.clock.now(),
+    db: ctx.services.db,
+    onPersistError: (error) => ctx.services.log.error("conformance run row not written", { error }),
   });
 }
 
@@ -30,7 +32,7 @@ export const conformanceRouter = router({
       protocol: alipay.protocol,
       gatewayUrl: alipay.gatewayUrl,
     };
-    const run = runsOf(ctx).start({
+    const run = await runsOf(ctx).start({
       staffId,
       now: ctx.clock.now(),
       onFinished: (r) => {
@@ -58,7 +60,7 @@ export const conformanceRouter = router({
     return run;
   }),
 
-  /** The current or last run of this server process, with per-step progress. */
+  /** The current or last run of the fleet (any instance may have started it), with per-step progress. */
   latest: requireRole("admin").query(({ ctx }) => runsOf(ctx).latest()),
 
   /** A finished run's report: the JSON document, or the self-contained HTML page as text. */

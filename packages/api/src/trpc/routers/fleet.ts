@@ -55,6 +55,34 @@ export const fleetRouter = router({
 
   // ------------------------------------------------------------ staff side
 
+  /**
+   * Scheduled work across the fleet: each job's last run (retention pruning, …: one instance per
+   * period, services/job-runs.ts) and the last scheduled reconciliation (one per day by its run id).
+   */
+  scheduledJobs: staffProcedure.query(async ({ ctx }) => {
+    const jobs = await ctx.services.jobRuns.latest();
+    const rec = await ctx.services.db.reconciliationRun.findFirst({
+      where: { trigger: "schedule" },
+      orderBy: { startedAt: "desc" },
+    });
+    if (rec) {
+      jobs.push({
+        job: "daily_reconciliation",
+        period: rec.day,
+        owner: "worker",
+        startedAt: rec.startedAt,
+        finishedAt: rec.finishedAt,
+        outcome: rec.state === "completed" ? "ok" : rec.state === "failed" ? "error" : "running",
+        details: {
+          matched: rec.matchedCount,
+          differences: rec.differenceCount,
+          ...(rec.error ? { error: rec.error } : {}),
+        },
+      });
+    }
+    return jobs;
+  }),
+
   list: staffProcedure
     .input(FleetFilterSchema)
     .query(({ ctx, input }) => ctx.services.fleet.list({ attractionId: input?.attractionId })),

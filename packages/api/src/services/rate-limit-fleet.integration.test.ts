@@ -1,0 +1,90 @@
+/**
+ * Issue 19, item 1: rate limits are the same whichever instance answers. Two service
+ * instances (two platform service sets, as two servers would build) on one PostgreSQL database
+ * share one budget; on SQLite (one process) the memory store limits as before and stays bounded.
+ * Time is a FakeClock; nothing sleeps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
+import { FakeClock } from "../clock.ts";
+import { silentLogger } from "../log.ts";
+import { createPlatformServices, type PlatformServices } from "./platform.ts";
+import { RateLimiter } from "./rate-limit.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL;
+
+async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "OK";
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+describe.skipIf(!PG_URL)("rate limits shared by a fleet on postgresql", () => {
+  let tdb: TestDatabase;
+  let a: PlatformServices;
+  let b: PlatformServices;
+  const clock = new FakeClock("2026-03-01T00:00:00.000Z");
+  beforeAll(async () => {
+    tdb = await createTestDatabase("postgresql", PG_URL);
+    const make = (): PlatformServices =>
+      createPlatformServices({
+        db: tdb.db,
+        clock,
+        log: silentLogger,
+        sessionTtlMinutes: 60,
+        rateLimitStore: "database",
+      });
+    a = make();
+    b = make();
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it("two instances on one database allow the policy's budget once, not once each", async () => {
+    const codes: string[] = [];
+    // 60 booking calls per window: alternate instances, like a round-robin proxy.
+    for (let i = 0; i < 70; i++)
+      codes.push(await outcome((i % 2 === 0 ? a : b).rateLimiter.consume("bookingApi", "apic_shared")));
+    expect(codes.filter((c) => c === "OK")).toHaveLength(60);
+    expect(codes.slice(60)).toEqual(Array(10).fill("TOO_MANY_REQUESTS"));
+    // Another client has its own budget; the next window starts afresh on both instances.
+    expect(await outcome(a.rateLimiter.consume("bookingApi", "apic_other"))).toBe("OK");
+    clock.advance(6_000);
+    expect(await outcome(b.rateLimiter.consume("bookingApi", "apic_shared"))).toBe("OK");
+  });
+
+  it("counts concurrent requests from both instances exactly", async () => {
+    const all = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        outcome((i % 2 === 0 ? a : b).rateLimiter.consume("kioskPairing", "ip:198.51.100.9")),
+      ),
+    );
+    expect(all.filter((c) => c === "OK")).toHaveLength(5);
+  });
+
+  it("prunes expired rows, so the table is bounded", async () => {
+    await tdb.db.rateLimitBucket.create({
+      data: { key: "bookingApi:old", points: 3, expire: new Date(Date.now() - 1_000) },
+    });
+    expect(await a.maintenance.tick()).toMatchObject({ rateLimitBucketsPruned: 1 });
+    expect(await tdb.db.rateLimitBucket.count({ where: { key: "bookingApi:old" } })).toBe(0);
+  });
+});
+
+describe("rate limits in memory (SQLite: one process)", () => {
+  it("keeps at most maxBuckets keys however many an attacker invents, and the newest keep their count", async () => {
+    const clock = new FakeClock("2026-03-01T00:00:00.000Z");
+    const limiter = new RateLimiter({ clock, maxBuckets: 100 });
+    for (let i = 0; i < 1_000; i++) await limiter.consume("kioskPairing", `ip:198.18.${i >> 8}.${i & 255}`);
+    expect(limiter.size).toBeLessThanOrEqual(100);
+    for (let i = 0; i < 4; i++) await limiter.consume("kioskPairing", "ip:198.18.3.231");
+    await expect(limiter.consume("kioskPairing", "ip:198.18.3.231")).rejects.toThrow(/Too many requests/);
+    clock.advance(3_600_000);
+    await limiter.prune();
+    expect(limiter.size).toBe(0);
+  });
+});
