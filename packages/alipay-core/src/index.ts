@@ -38,6 +38,7 @@ export {
 } from "./refund-query.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
+export * from "./payment-driver.ts";
 export * from "./bill.ts";
 export * from "./bill-archive.ts";
 export * from "./certs.ts";

@@ -7,8 +7,12 @@
  */
 import { EventEmitter } from "node:events";
 import {
+  executeCommand,
+  nextCommand,
   startPayment,
   timedCommandOf,
+  type CommandClient,
+  type TimedCommand,
   transition,
   type CancelReason,
   type ErrorInfo,
@@ -75,36 +79,37 @@ export interface RefundRequest {
   ticketIds?: string[];
 }
 
+/** A gateway answer as alipay-core's `executeCommand` returns it: the machine's own event. */
+export type GatewayAnswer = Extract<
+  MachineEvent,
+  {
+    type:
+      | "pay_result"
+      | "pay_error"
+      | "query_result"
+      | "query_error"
+      | "cancel_result"
+      | "cancel_error"
+      | "refund_result"
+      | "refund_error"
+      | "refund_query_result"
+      | "refund_query_error";
+  }
+>;
+
 /**
- * What callers feed into a payment: gateway answers, visitor / staff requests. Each becomes
- * one alipay-core machine event (`toMachineEvent`); the type is what the event row records.
+ * What callers feed into a payment: gateway answers (machine events as they are), visitor /
+ * staff requests and notifications (which carry what the event row records besides the
+ * machine's fact). The type is what the event row records.
  */
 export type PaymentInput =
-  | { type: "pay_result"; result: GatewayPayResult }
-  | { type: "pay_error"; error: GatewayErrorInfo }
-  | { type: "query_result"; result: GatewayQueryResult }
-  | { type: "query_error"; error: GatewayErrorInfo }
-  | { type: "cancel_result"; result: GatewayCancelResult }
-  | { type: "cancel_error"; error: GatewayErrorInfo }
+  | GatewayAnswer
   | { type: "cancel_requested"; by?: CancelReason }
   | { type: "notification"; notification: GatewayNotification }
   | { type: "refund_requested"; refund: RefundRequest }
-  | { type: "refund_result"; result: GatewayRefundResult }
-  | { type: "refund_error"; partnerRefundId: string; error: GatewayErrorInfo }
-  | { type: "refund_query_result"; result: GatewayRefundQueryResult }
-  | { type: "refund_query_error"; partnerRefundId: string; error: GatewayErrorInfo }
   /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
   | { type: "resume" }
   | { type: "resolve"; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; trade?: PaidTrade };
-
-function errorInfoOf(e: GatewayErrorInfo): ErrorInfo {
-  return {
-    name: e.name,
-    isRetryable: e.isRetryable,
-    mayHaveReachedGateway: e.mayHaveReachedGateway ?? true,
-    ...(e.reason !== undefined ? { reason: e.reason } : {}),
-  };
-}
 
 export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
   switch (input.type) {
@@ -113,14 +118,12 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
     case "cancel_result":
     case "refund_result":
     case "refund_query_result":
-      return { type: input.type, result: input.result } as MachineEvent;
     case "pay_error":
     case "query_error":
     case "cancel_error":
-      return { type: input.type, error: errorInfoOf(input.error) };
     case "refund_error":
     case "refund_query_error":
-      return { type: input.type, partnerRefundId: input.partnerRefundId, error: errorInfoOf(input.error) };
+      return input;
     case "cancel_requested":
       return { type: "cancel_requested", by: input.by ?? "visitor" };
     case "notification": {
@@ -235,43 +238,6 @@ function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | nu
   if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
     return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
   return null;
-}
-
-/** What a due payment needs next, derived from its persisted state: a gateway command, or `resume`. */
-type TimedCommand = Extract<PaymentCommand, { at: number }>;
-
-function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
-  const at = state.nextActionAt ?? 0;
-  switch (state.state) {
-    case "SENDING":
-      return "resume";
-    case "POLLING":
-      return state.isPayInFlight ? "resume" : { type: "query", at, partnerTransId: state.partnerTransId };
-    case "CANCELLING":
-      return { type: "cancel", at, partnerTransId: state.partnerTransId, attempt: state.cancelAttempts };
-    case "REFUNDING":
-      if (state.refund.confirm !== undefined) {
-        // Alipay accepted the refund without moving money: confirm it, never resend it blindly.
-        return {
-          type: "refund_query",
-          at,
-          partnerTransId: state.partnerTransId,
-          partnerRefundId: state.refund.partnerRefundId,
-          amountMinor: state.refund.amountMinor,
-        };
-      }
-      return {
-        type: "refund",
-        at,
-        partnerTransId: state.partnerTransId,
-        partnerRefundId: state.refund.partnerRefundId,
-        amountMinor: state.refund.amountMinor,
-        attempt: state.refund.attempts,
-        ...(state.refund.reason !== undefined ? { reason: state.refund.reason } : {}),
-      };
-    default:
-      return null;
-  }
 }
 
 /** The paid trade an input reports, if any (for the Payment columns written with PAID). */
@@ -712,100 +678,56 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
   }
 
-  /** Sends a signed pay (the first, or a resend: the same bytes) and returns its answer as an input. */
-  async function sendPay(signed: SignedPayRequest): Promise<PaymentInput> {
-    try {
-      const result = await timed("pay", () => alipay.sendPay(signed));
-      return { type: "pay_result", result };
-    } catch (error) {
-      return { type: "pay_error", error: describeGatewayError(error) };
+  /** The gateway calls with their metrics: what alipay-core's `executeCommand` calls. */
+  const timedGateway: CommandClient = {
+    sendPay: (signed) => timed("pay", () => alipay.sendPay(signed)),
+    query: (input) => timed("query", () => alipay.query(input)),
+    cancel: (input) => timed("cancel", () => alipay.cancel(input)),
+    refund: (input) => timed("refund", () => alipay.refund(input)),
+    refundQuery: (input) => timed("refund_query", () => alipay.refundQuery(input)),
+  };
+
+  /** The request an event row records for a command (ids and attempt; never a code). */
+  function requestOf(command: TimedCommand): Record<string, unknown> {
+    const { partnerTransId } = command;
+    switch (command.type) {
+      case "pay":
+        return { op: "pay", partnerTransId, attempt: command.attempt };
+      case "query":
+        return { op: "query", partnerTransId };
+      case "cancel":
+        return { op: "cancel", partnerTransId, attempt: command.attempt };
+      case "refund":
+        return {
+          op: "refund",
+          partnerTransId,
+          partnerRefundId: command.partnerRefundId,
+          amountMinor: command.amountMinor,
+          attempt: command.attempt,
+        };
+      case "refund_query":
+        return { op: "refund_query", partnerTransId, partnerRefundId: command.partnerRefundId };
     }
   }
 
-  /** Runs one gateway command and turns its answer (or error) into the machine's input. */
+  /** Runs one gateway command through alipay-core's `executeCommand`; the answer is the machine's event. */
   async function execute(
     row: PaymentRow,
-    command: PaymentCommand,
-    gateway: AlipayGateway,
-  ): Promise<{ event: PaymentInput; request: Record<string, unknown> } | null> {
-    const partnerTransId = row.partnerTransId;
-    if (command.type === "pay") {
-      const request = { op: "pay", partnerTransId, attempt: command.attempt };
-      const held = heldPayOf(row);
-      if (!held) {
-        // Not sent: no first request to resend (expired, or no key to open it). The machine goes back to querying.
-        return {
-          event: {
-            type: "pay_error",
-            error: {
-              name: "PaymentCodeUnavailable",
-              message: "The first pay request is not available to this process",
-              isRetryable: false,
-              mayHaveReachedGateway: false,
-            },
-          },
-          request,
-        };
-      }
-      return { event: await sendPay(held.signed), request };
-    }
-    if (command.type === "query") {
-      const request = { op: "query", partnerTransId };
-      try {
-        return {
-          event: {
-            type: "query_result",
-            result: await timed("query", () => gateway.query({ partnerTransId, currency: row.currency })),
-          },
-          request,
-        };
-      } catch (error) {
-        return { event: { type: "query_error", error: describeGatewayError(error) }, request };
-      }
-    }
-    if (command.type === "cancel") {
-      const request = { op: "cancel", partnerTransId, attempt: command.attempt };
-      try {
-        return {
-          event: { type: "cancel_result", result: await timed("cancel", () => gateway.cancel({ partnerTransId })) },
-          request,
-        };
-      } catch (error) {
-        return { event: { type: "cancel_error", error: describeGatewayError(error) }, request };
-      }
-    }
+    command: TimedCommand,
+    firstPay?: SignedPayRequest,
+  ): Promise<{ event: GatewayAnswer; request: Record<string, unknown> }> {
     if (command.type === "refund") {
-      const { partnerRefundId, amountMinor } = command;
-      const request = { op: "refund", partnerTransId, partnerRefundId, amountMinor, attempt: command.attempt };
-      await db.refund.updateMany({ where: { partnerRefundId }, data: { attempt: { increment: 1 } } });
-      try {
-        const result = await timed("refund", () =>
-          gateway.refund({
-            partnerTransId,
-            partnerRefundId,
-            amountMinor,
-            currency: row.currency,
-            ...(command.reason !== undefined ? { reason: command.reason } : {}),
-          }),
-        );
-        return { event: { type: "refund_result", result }, request };
-      } catch (error) {
-        return { event: { type: "refund_error", partnerRefundId, error: describeGatewayError(error) }, request };
-      }
+      await db.refund.updateMany({
+        where: { partnerRefundId: command.partnerRefundId },
+        data: { attempt: { increment: 1 } },
+      });
     }
-    if (command.type === "refund_query") {
-      const { partnerRefundId, amountMinor } = command;
-      const request = { op: "refund_query", partnerTransId, partnerRefundId };
-      try {
-        const result = await timed("refund_query", () =>
-          gateway.refundQuery({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency }),
-        );
-        return { event: { type: "refund_query_result", result }, request };
-      } catch (error) {
-        return { event: { type: "refund_query_error", partnerRefundId, error: describeGatewayError(error) }, request };
-      }
-    }
-    return null;
+    // Without the first request (expired, or no key to open it) the pay is not sent: the machine goes back to querying.
+    const event = (await executeCommand(timedGateway, command, machineOf(row), {
+      signedPay: () => firstPay ?? heldPayOf(row)?.signed,
+      describeError: describeGatewayError,
+    })) as GatewayAnswer;
+    return { event, request: requestOf(command) };
   }
 
   /**
@@ -826,9 +748,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         pending = undefined;
         if (!command) {
           if (row.nextActionAt && row.nextActionAt.getTime() > now) break;
-          const due = dueCommandOf(machineOf(row));
+          const due = nextCommand(machineOf(row));
           if (due === null) break;
-          if (due === "resume") {
+          if (due.type === "resume") {
             const resumed = await apply(paymentId, { type: "resume" }, { actor });
             row = resumed.row;
             const next = timedCommandOf(resumed.commands);
@@ -838,8 +760,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             command = due;
           }
         }
-        const outcome = await execute(row, command, alipay);
-        if (!outcome) break;
+        const outcome = await execute(row, command);
         const applied = await apply(paymentId, outcome.event, { actor, request: outcome.request });
         row = applied.row;
         if (applied.ignored !== undefined) break;
@@ -991,7 +912,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (held) holdPay(paymentId, held);
     // A request that could not be built was never sent: the machine fails the payment.
     const event: PaymentInput = held
-      ? await sendPay(held.signed)
+      ? (await execute(created, { type: "pay", at: now.getTime(), partnerTransId, attempt: 1 }, held.signed)).event
       : { type: "pay_error", error: describeGatewayError(signError) };
     const paidOrder: IssueContext = {
       id: order.id,
