@@ -737,6 +737,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
    */
   async function drive(paymentId: string, owner: string): Promise<PaymentRow> {
     let row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    if (row.leaseOwner === owner && row.leaseUntil) leases.set(`${paymentId} ${owner}`, row.leaseUntil.getTime());
     let pending: TimedCommand | undefined;
     const actor: EventActor = { type: "system", id: owner };
     try {
@@ -760,6 +761,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             command = due;
           }
         }
+        // Each call may take up to its timeout: renew the lease before it, so no other instance takes over meanwhile.
+        if (!(await keepLease(paymentId, owner))) return row;
         const outcome = await execute(row, command);
         const applied = await apply(paymentId, outcome.event, { actor, request: outcome.request });
         row = applied.row;
@@ -767,12 +770,32 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         pending = timedCommandOf(applied.commands);
       }
     } finally {
+      leases.delete(`${paymentId} ${owner}`);
       await db.payment.updateMany({
         where: { id: paymentId, leaseOwner: owner },
         data: { leaseOwner: null, leaseUntil: null },
       });
     }
     return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  }
+
+  /** When each lease of this process runs out, as last written (renewal skips a write while plenty is left). */
+  const leases = new Map<string, number>();
+
+  /**
+   * Renews `owner`'s lease when less than two thirds of it is left (a gateway call can take
+   * half of it); false when the lease is no longer this owner's (then it must stop driving).
+   */
+  async function keepLease(paymentId: string, owner: string): Promise<boolean> {
+    const now = clock.now().getTime();
+    const until = leases.get(`${paymentId} ${owner}`);
+    if (until !== undefined && until - now >= (policy.leaseMs * 2) / 3) return true;
+    const { count } = await db.payment.updateMany({
+      where: { id: paymentId, leaseOwner: owner },
+      data: { leaseUntil: new Date(now + policy.leaseMs) },
+    });
+    if (count === 1) leases.set(`${paymentId} ${owner}`, now + policy.leaseMs);
+    return count === 1;
   }
 
   /** Leases one payment if it is due and free (or already ours); true when this owner now holds it. */
@@ -787,6 +810,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       },
       data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + policy.leaseMs) },
     });
+    if (count === 1) leases.set(`${paymentId} ${owner}`, now.getTime() + policy.leaseMs);
     return count === 1;
   }
 
