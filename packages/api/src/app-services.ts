@@ -59,7 +59,8 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     bridgeTokenKey,
   });
   const { deps, alipayKeys } = buildMoneyDeps({ env, platform });
-  const money = createMoneyServices(deps);
+  // Catalog rows a sale reads are cached 5 s (issue 16); merchant-field edits invalidate at once.
+  const money = createMoneyServices({ catalogCacheMs: 5_000, ...deps });
   const services: AppServices = { ...platform, money, alipayKeys };
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";
   const workerGate = isWorkerStarted ? startWorkerWhenReady({ services, provider: dbHandle.provider, log }) : undefined;

@@ -38,6 +38,7 @@ import {
   type PaidTrade,
 } from "./gateway.ts";
 import { actorId, newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import type { OrderHandoff, PayContext } from "./order-handoff.ts";
 import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
 import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
@@ -345,7 +346,7 @@ export interface ApplyOptions {
   paidOrder?: IssueContext;
 }
 
-export function createPaymentService(deps: MoneyDeps & { tickets: TicketService }) {
+export function createPaymentService(deps: MoneyDeps & { tickets: TicketService; handoff?: OrderHandoff }) {
   const { db, clock, alipay, tickets } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
@@ -817,9 +818,21 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   async function start(input: StartPaymentInput): Promise<PaymentView> {
     const code = input.paymentCode.trim();
     if (!isPaymentCode(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
-    const masked = maskPaymentCode(code);
-    const order = await db.order.findUnique({
-      where: { id: input.orderId },
+    const handed = deps.handoff?.take(input.orderId);
+    if (!handed) return startWith(input, code, await readPayContext(input.orderId));
+    try {
+      return await startWith(input, code, handed);
+    } catch (error) {
+      // The order changed since this process wrote it (another start, expiry): decide on the stored order.
+      if (error instanceof KioskError && error.code === "CONFLICT")
+        return startWith(input, code, await readPayContext(input.orderId));
+      throw error;
+    }
+  }
+
+  function readPayContext(orderId: string): Promise<PayContext | null> {
+    return db.order.findUnique({
+      where: { id: orderId },
       include: {
         attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
         lines: {
@@ -831,6 +844,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         payments: { select: { state: true } },
       },
     });
+  }
+
+  async function startWith(input: StartPaymentInput, code: string, order: PayContext | null): Promise<PaymentView> {
+    const masked = maskPaymentCode(code);
     if (!order) throw new KioskError("NOT_FOUND", `Order ${input.orderId} not found`);
     assertOrderAccess(order, input.actor);
     const now = clock.now();
