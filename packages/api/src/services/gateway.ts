@@ -69,3 +69,8 @@ export function describeGatewayError(error: unknown): GatewayErrorInfo {
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
   };
 }
+
+/** `Name: message` of a described error (the message when the description carries one). */
+export function gatewayErrorText(error: ErrorInfo & { message?: string }): string {
+  return error.message ? `${error.name}: ${error.message}` : error.name;
+}

@@ -110,7 +110,10 @@ export type PaymentInput =
   | { type: "refund_requested"; refund: RefundRequest }
   /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
   | { type: "resume" }
-  | { type: "resolve"; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; trade?: PaidTrade };
+  | { type: "resolve"; to: StaffResolutionTarget; reason: string; trade?: PaidTrade };
+
+/** What staff can resolve a NEEDS_ATTENTION payment to: a final state, or CANCELLING (the machine cancels at Alipay). */
+export type StaffResolutionTarget = "PAID" | "FAILED" | "CANCELLED" | "REFUNDED" | "CANCELLING";
 
 export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
   switch (input.type) {
@@ -157,7 +160,9 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
           ? { to: "PAID", ...(input.trade?.alipayTransId ? { alipayTransId: input.trade.alipayTransId } : {}) }
           : input.to === "REFUNDED"
             ? { to: "REFUNDED", refundedMinor: state.amountMinor }
-            : { to: input.to };
+            : input.to === "CANCELLING"
+              ? { to: "CANCELLING" }
+              : { to: input.to };
       return { type: "staff_resolved", resolution, note: input.reason.slice(0, 500) };
     }
   }
@@ -1024,17 +1029,49 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   /** A recorded staff decision for a payment that needs attention. */
   async function resolve(input: {
     paymentId: string;
-    to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED";
+    to: StaffResolutionTarget;
     reason: string;
     actor: Actor;
+    /** The trade Alipay confirmed (resolving PAID). */
+    trade?: PaidTrade;
   }): Promise<PaymentView> {
     if (input.actor.type !== "staff") throw new KioskError("FORBIDDEN", "Only staff resolve payments");
     if (input.reason.trim().length < 3) throw new KioskError("BAD_REQUEST", "A reason is required");
     const row = await loadForActor(input.paymentId, input.actor);
     if (row.state !== "NEEDS_ATTENTION")
       throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
-    await apply(row.id, { type: "resolve", to: input.to, reason: input.reason }, { actor: input.actor });
+    await apply(
+      row.id,
+      { type: "resolve", to: input.to, reason: input.reason, ...(input.trade ? { trade: input.trade } : {}) },
+      { actor: input.actor },
+    );
     return get(row.id, input.actor);
+  }
+
+  /**
+   * Staff "query now": the machine's query command, run at once; its answer is applied like
+   * any other (a NEEDS_ATTENTION payment records it, unchanged, as a staff event).
+   */
+  async function queryNow(paymentId: string, actor: Actor): Promise<{ answer: GatewayAnswer; payment: PaymentView }> {
+    if (actor.type !== "staff") throw new KioskError("FORBIDDEN", "Only staff query payments");
+    const row = await loadForActor(paymentId, actor);
+    const command: TimedCommand = { type: "query", at: clock.now().getTime(), partnerTransId: row.partnerTransId };
+    const { event, request } = await execute(row, command);
+    await apply(paymentId, event, { actor, request: { ...request, by: "staff" } });
+    return { answer: event, payment: await get(paymentId, actor) };
+  }
+
+  /**
+   * Staff "cancel now" on a payment that needs attention: the machine's own staff resolution
+   * to CANCELLING, driven at once (cancel at Alipay, retried with back-off, CANCELLED on
+   * Alipay's answer, NEEDS_ATTENTION again if a paid fact turns up).
+   */
+  async function cancelNow(input: { paymentId: string; reason: string; actor: Actor }): Promise<PaymentView> {
+    const view = await resolve({ ...input, to: "CANCELLING" });
+    const owner = `${instanceId}:staff`;
+    if (view.state === "CANCELLING" && (await claim(input.paymentId, owner, { isDueRequired: true })))
+      await drive(input.paymentId, owner);
+    return get(input.paymentId, input.actor);
   }
 
   async function events(paymentId: string, actor: Actor) {
@@ -1094,6 +1131,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     latestForOrder,
     cancel,
     resolve,
+    queryNow,
+    cancelNow,
     events,
     listNeedingAttention,
     follow,
