@@ -7,7 +7,7 @@ import { KioskError } from "../errors.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { assertOrderAccess } from "./order-service.ts";
 import { gatewayErrorText } from "./gateway.ts";
-import type { PaymentService } from "./payment-service.ts";
+import { machineOf, type PaymentService } from "./payment-service.ts";
 
 export interface RefundView {
   id: string;
@@ -172,7 +172,8 @@ export function createRefundService(
       },
       { actor },
     );
-    if (row.state !== "REFUNDING" || !row.machineState.includes(`"${partnerRefundId}"`)) {
+    const machine = machineOf(row);
+    if (machine.state !== "REFUNDING" || machine.refund.partnerRefundId !== partnerRefundId) {
       // Someone else's refund won the PAID → REFUNDING transition first.
       await db.refund.update({
         where: { id: refundId },
