@@ -14,36 +14,35 @@ import {
   type CommandClient,
   type TimedCommand,
   transition,
-  type CancelReason,
-  type ErrorInfo,
   type PaymentCommand,
-  type PaymentEvent as MachineEvent,
   type PaymentState as MachineState,
   type SignedPayRequest,
-  type StaffResolution,
 } from "@kiosk/alipay-core";
 import { isPaymentCode, maskPaymentCode } from "@kiosk/alipay-core/money";
 import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import {
-  describeGatewayError,
-  type AlipayGateway,
-  type GatewayCancelResult,
-  type GatewayErrorInfo,
-  type GatewayNotification,
-  type GatewayPayResult,
-  type GatewayQueryResult,
-  type GatewayRefundQueryResult,
-  type GatewayRefundResult,
-  type PaidTrade,
-} from "./gateway.ts";
+import { describeGatewayError, type PaidTrade } from "./gateway.ts";
 import { actorId, newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import type { OrderHandoff, PayContext } from "./order-handoff.ts";
-import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
+import { assertOrderAccess, TX_OPTIONS } from "./order-service.ts";
 import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
-import { recordSaleInTx } from "./sale-events.ts";
-import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
+import { createPaymentEffects } from "./payment-effects.ts";
+import type { IssueContext, TicketService, TicketView } from "./ticket-service.ts";
+
+import {
+  machineOf,
+  nextActionColumn,
+  summarize,
+  toMachineEvent,
+  tradeOf,
+  type GatewayAnswer,
+  type PaymentInput,
+  type StaffResolutionTarget,
+} from "./payment-records.ts";
+
+export { machineOf, toMachineEvent } from "./payment-records.ts";
+export type { GatewayAnswer, PaymentInput, RefundRequest, StaffResolutionTarget } from "./payment-records.ts";
 
 /** States in which the worker still has something to do. */
 export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
@@ -68,267 +67,6 @@ export interface PaymentView {
   /** True once the worker has nothing left to do for the visitor (paid, failed, cancelled…). */
   isSettled: boolean;
   tickets: TicketView[];
-}
-
-/** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
-export interface RefundRequest {
-  refundId: string;
-  partnerRefundId: string;
-  amountMinor: number;
-  reason?: string;
-  /** Tickets to void when a partial refund succeeds. */
-  ticketIds?: string[];
-}
-
-/** A gateway answer as alipay-core's `executeCommand` returns it: the machine's own event. */
-export type GatewayAnswer = Extract<
-  MachineEvent,
-  {
-    type:
-      | "pay_result"
-      | "pay_error"
-      | "query_result"
-      | "query_error"
-      | "cancel_result"
-      | "cancel_error"
-      | "refund_result"
-      | "refund_error"
-      | "refund_query_result"
-      | "refund_query_error";
-  }
->;
-
-/**
- * What callers feed into a payment: gateway answers (machine events as they are), visitor /
- * staff requests and notifications (which carry what the event row records besides the
- * machine's fact). The type is what the event row records.
- */
-export type PaymentInput =
-  | GatewayAnswer
-  | { type: "cancel_requested"; by?: CancelReason }
-  | { type: "notification"; notification: GatewayNotification }
-  | { type: "refund_requested"; refund: RefundRequest }
-  /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
-  | { type: "resume" }
-  | { type: "resolve"; to: StaffResolutionTarget; reason: string; trade?: PaidTrade };
-
-/** What staff can resolve a NEEDS_ATTENTION payment to: a final state, or CANCELLING (the machine cancels at Alipay). */
-export type StaffResolutionTarget = "PAID" | "FAILED" | "CANCELLED" | "REFUNDED" | "CANCELLING";
-
-export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
-  switch (input.type) {
-    case "pay_result":
-    case "query_result":
-    case "cancel_result":
-    case "refund_result":
-    case "refund_query_result":
-    case "pay_error":
-    case "query_error":
-    case "cancel_error":
-    case "refund_error":
-    case "refund_query_error":
-      return input;
-    case "cancel_requested":
-      return { type: "cancel_requested", by: input.by ?? "visitor" };
-    case "notification": {
-      const n = input.notification;
-      return {
-        type: "notification",
-        fact: {
-          status: n.status,
-          alipayTransId: n.alipayTransId,
-          amountMinor: n.amountMinor,
-          currency: n.currency,
-          amountText: n.amountText,
-          foreignIdentity: n.foreignIdentity,
-          paidAtMs: n.paidAt?.getTime(),
-        },
-      };
-    }
-    case "refund_requested":
-      return {
-        type: "refund_requested",
-        partnerRefundId: input.refund.partnerRefundId,
-        amountMinor: input.refund.amountMinor,
-        ...(input.refund.reason !== undefined ? { reason: input.refund.reason } : {}),
-      };
-    case "resume":
-      return { type: "resume" };
-    case "resolve": {
-      const resolution: StaffResolution =
-        input.to === "PAID"
-          ? { to: "PAID", ...(input.trade?.alipayTransId ? { alipayTransId: input.trade.alipayTransId } : {}) }
-          : input.to === "REFUNDED"
-            ? { to: "REFUNDED", refundedMinor: state.amountMinor }
-            : input.to === "CANCELLING"
-              ? { to: "CANCELLING" }
-              : { to: input.to };
-      return { type: "staff_resolved", resolution, note: input.reason.slice(0, 500) };
-    }
-  }
-}
-
-function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Partial<MachineState>;
-  return (
-    v.state === row.state &&
-    v.partnerTransId === row.partnerTransId &&
-    typeof v.amountMinor === "number" &&
-    typeof v.deadlineAt === "number"
-  );
-}
-
-/**
- * The machine state of a row: its `machineState` JSON, or (for rows written without one)
- * rebuilt from the columns the JSON mirrors.
- */
-export function machineOf(row: PaymentRow): MachineState {
-  try {
-    const parsed: unknown = JSON.parse(row.machineState);
-    if (isMachineState(parsed, row)) return parsed;
-  } catch {
-    // fall through to the columns
-  }
-  const common = {
-    partnerTransId: row.partnerTransId,
-    amountMinor: row.amountMinor,
-    currency: row.currency,
-    createdAt: row.createdAt.getTime(),
-    deadlineAt: row.deadlineAt.getTime(),
-    payAttempts: Math.max(1, row.attempt),
-    lastPaySentAt: row.createdAt.getTime(),
-    queryCount: row.queryCount,
-    cancelAttempts: row.cancelAttempt,
-    nextActionAt: row.nextActionAt ? row.nextActionAt.getTime() : null,
-    refundedMinor: 0,
-    hasIssuedTickets: row.paidAt !== null,
-    ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
-    ...(row.paidAt ? { paidAt: row.paidAt.getTime() } : {}),
-  };
-  const name = row.state as PaymentStateName;
-  switch (name) {
-    case "SENDING":
-      return { ...common, state: "SENDING", isCancelRequested: false };
-    case "POLLING":
-      return { ...common, state: "POLLING", isPayRetryAllowed: false, isPayInFlight: false };
-    case "CANCELLING":
-      return { ...common, state: "CANCELLING", cancelReason: "system" };
-    case "PAID":
-    case "PARTIALLY_REFUNDED":
-    case "REFUNDED":
-      return { ...common, state: name, hasIssuedTickets: true };
-    case "FAILED":
-      return { ...common, state: "FAILED", failureReason: row.failureReason ?? "unknown" };
-    case "CANCELLED":
-      return { ...common, state: "CANCELLED", cancelReason: "system", cancelOutcome: "cancelled" };
-    case "REFUNDING":
-    case "NEEDS_ATTENTION":
-      // A refund in flight cannot be rebuilt from columns: a person looks.
-      return {
-        ...common,
-        state: "NEEDS_ATTENTION",
-        attentionReason: row.attentionReason ?? `${name} without machine state`,
-        previousState: name,
-        nextActionAt: null,
-      };
-  }
-}
-
-/**
- * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
- * schedules nothing then) — when a worker should take over if the sender died.
- */
-function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
-  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
-  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
-    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
-  return null;
-}
-
-/** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-function tradeOf(
-  input: PaymentInput,
-): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
-  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
-    return input.result;
-  if (input.type === "notification")
-    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
-  if (input.type === "resolve" && input.trade) return input.trade;
-  return null;
-}
-
-/** What an event row says about the gateway exchange: ids, statuses, reasons; never a code or key. */
-function summarize(event: PaymentInput, request?: Record<string, unknown>, ignored?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (request) out.request = request;
-  switch (event.type) {
-    case "pay_result":
-    case "query_result": {
-      const r = event.result;
-      out.response = {
-        status: r.status,
-        ...("reason" in r ? { reason: r.reason } : {}),
-        ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
-        ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
-      };
-      break;
-    }
-    case "cancel_result":
-      out.response = {
-        status: event.result.status,
-        ...("reason" in event.result ? { reason: event.result.reason } : {}),
-      };
-      break;
-    case "refund_result":
-    case "refund_query_result":
-      out.response = {
-        status: event.result.status,
-        partnerRefundId: event.result.partnerRefundId,
-        ...("reason" in event.result ? { reason: event.result.reason } : {}),
-      };
-      break;
-    case "pay_error":
-    case "query_error":
-    case "cancel_error":
-    case "refund_error":
-    case "refund_query_error":
-      out.error = event.error;
-      break;
-    case "notification":
-      out.notification = {
-        notifyId: event.notification.notifyId,
-        status: event.notification.status,
-        alipayTransId: event.notification.alipayTransId,
-        amountMinor: event.notification.amountMinor,
-        currency: event.notification.currency,
-        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined
-          ? { amountText: event.notification.amountText.slice(0, 32) }
-          : {}),
-        ...(event.notification.foreignIdentity !== undefined
-          ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) }
-          : {}),
-      };
-      break;
-    case "refund_requested":
-      out.refund = {
-        refundId: event.refund.refundId,
-        partnerRefundId: event.refund.partnerRefundId,
-        amountMinor: event.refund.amountMinor,
-        ...(event.refund.ticketIds ? { ticketIds: event.refund.ticketIds } : {}),
-      };
-      break;
-    case "resolve":
-      out.resolve = { to: event.to, reason: event.reason.slice(0, 500) };
-      break;
-    case "cancel_requested":
-      out.by = event.by ?? "visitor";
-      break;
-    case "resume":
-      break;
-  }
-  if (ignored) out.ignored = ignored;
-  return out;
 }
 
 export interface StartPaymentInput {
@@ -357,6 +95,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   const metrics = deps.metrics ?? noopMetrics;
   const policy: PaymentPolicy = resolveServerPaymentPolicy(deps.policy);
   const instanceId = deps.instanceId ?? newId("inst");
+  const { effectsInTx } = createPaymentEffects({ tickets, events: deps.events, log });
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const payRequestKey = deps.payRequestKey;
@@ -455,99 +194,6 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
       }
     }
     return extra;
-  }
-
-  /**
-   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
-   * tickets, holds converted), `release_hold` (order failed / cancelled, capacity back),
-   * `escalate` of a refund in flight, and a finished refund. Runs after the payment row is
-   * written; the shared Slot rows are touched last, so their locks are held only until commit.
-   */
-  async function effectsInTx(
-    tx: Tx,
-    row: PaymentRow,
-    before: MachineState,
-    next: MachineState,
-    commands: readonly PaymentCommand[],
-    now: Date,
-    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
-    paidAt: Date,
-  ): Promise<TicketView[] | null> {
-    let issued: TicketView[] | null = null;
-    for (const c of commands) {
-      if (c.type === "issue_tickets") {
-        if (prepared) {
-          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
-        } else {
-          await tickets.issueInTx(tx, row.orderId, now);
-        }
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
-          data: { state: "paid" },
-        });
-        // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
-        await recordSaleInTx(tx, deps.events, {
-          orderId: row.orderId,
-          paymentId: row.id,
-          amountMinor: row.amountMinor,
-          currency: row.currency,
-          paidAt,
-        });
-        const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
-        if (overCapacity.length > 0)
-          log.warn("paid order went over slot capacity", {
-            paymentId: row.id,
-            orderId: row.orderId,
-            slots: overCapacity,
-          });
-      } else if (c.type === "release_hold") {
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: "pending" },
-          data: { state: next.state === "FAILED" ? "failed" : "cancelled" },
-        });
-        await releaseHoldsInTx(tx, row.orderId, now);
-      } else if (c.type === "escalate" && before.state === "REFUNDING") {
-        await tx.refund.updateMany({
-          where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
-          data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
-        });
-      }
-    }
-    if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
-      const refund = before.refund;
-      await tx.refund.updateMany({
-        where: { partnerRefundId: refund.partnerRefundId, state: "pending" },
-        data: { state: "succeeded", completedAt: now, nextActionAt: null },
-      });
-      const order = await tx.order.update({
-        where: { id: row.orderId },
-        data: { refundedMinor: { increment: refund.amountMinor } },
-      });
-      await tx.order.update({
-        where: { id: row.orderId },
-        data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" },
-      });
-      if (next.state === "REFUNDED") {
-        await tickets.voidInTx(tx, { orderId: row.orderId, now });
-      } else {
-        const ticketIds = await refundTicketIds(tx, row.id, refund.partnerRefundId);
-        if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
-      }
-    }
-    return issued;
-  }
-
-  /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
-  async function refundTicketIds(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
-    const requested = await tx.paymentEvent.findFirst({
-      where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
-      orderBy: { seq: "desc" },
-      select: { summary: true },
-    });
-    if (!requested) return [];
-    const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
-    const ids = summary.refund?.ticketIds;
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
   }
 
   function publish(row: PaymentRow): void {
