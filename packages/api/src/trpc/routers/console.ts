@@ -228,7 +228,13 @@ export const consoleRouter = router({
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
       const { answer: event, payment } = await ctx.services.money.payments.queryNow(input.paymentId, staffActor(ctx));
-      const answer =
+      const answer: {
+        status: string;
+        reason?: string | undefined;
+        alipayTransId?: string | undefined;
+        amountMinor?: number | undefined;
+        currency?: string | undefined;
+      } =
         event.type === "query_result"
           ? {
               status: event.result.status,
@@ -252,7 +258,10 @@ export const consoleRouter = router({
     .mutation(async ({ ctx, input }) => {
       const payment = await ctx.services.money.payments.cancelNow({ ...input, actor: staffActor(ctx) });
       const isResolved = payment.state === "CANCELLED";
-      const answer = { status: payment.state.toLowerCase() };
+      const answer: { status: string; reason?: string | undefined; action?: string | undefined } = {
+        status: payment.state.toLowerCase(),
+        ...(isResolved ? {} : { reason: `payment is ${payment.state}` }),
+      };
       await audit(ctx, "payment.cancel_now", { type: "payment", id: payment.id }, input.reason, {
         answer,
         isResolved,
