@@ -37,5 +37,6 @@ export * from "./antom/wire.ts";
 export { type AntomNotificationMessage } from "./antom/client.ts";
 export * from "./payment-machine.ts";
 export * from "./run-payment.ts";
+export * from "./payment-driver.ts";
 export * from "./certs.ts";
 export * from "./openapi/cert-mode.ts";

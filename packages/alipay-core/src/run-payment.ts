@@ -1,18 +1,17 @@
 /**
  * In-memory driver: executes the commands of the payment machine against an
  * {@link AlipayClient} with an injected {@link Clock}, until the payment settles.
- * For tests, the conformance tool and a simple single-process server; the production worker
- * persists every transition instead of holding it in memory.
+ * For tests and a simple single-process host; the server persists every transition instead of
+ * holding it in memory, with the same two steps (`nextCommand` / `executeCommand`, payment-driver.ts).
  */
 import type { AlipayClient, SignedPayRequest } from "./client.ts";
 import type { Clock } from "./clock.ts";
-import { AlipayAbortError } from "./errors.ts";
+import { executeCommand } from "./payment-driver.ts";
 import {
   DEFAULT_PAYMENT_POLICY,
   SETTLED_STATE_NAMES,
   startPayment,
   timedCommandOf,
-  toErrorInfo,
   transition,
   type PaymentCommand,
   type PaymentEvent,
@@ -129,102 +128,6 @@ function toPayInput(state: PaymentState, rest: Pick<PayInput, "paymentCode" | "s
   };
 }
 
-async function execute(
-  command: Extract<PaymentCommand, { at: number }>,
-  state: PaymentState,
-  options: DriveOptions & { payment?: PayInput },
-  signedPay: () => SignedPayRequest,
-): Promise<PaymentEvent> {
-  const { client, signal } = options;
-  const callOptions = signal ? { signal } : {};
-  switch (command.type) {
-    case "pay":
-      if (!options.payment) {
-        return {
-          type: "pay_error",
-          error: {
-            name: "PaymentCodeUnavailable",
-            isRetryable: false,
-            mayHaveReachedGateway: false,
-          },
-        };
-      }
-      try {
-        // Signed once; a resend after SYSTEM_ERROR sends the same bytes (issue 14).
-        return {
-          type: "pay_result",
-          result: await client.sendPay(signedPay(), callOptions),
-        };
-      } catch (error) {
-        if (error instanceof AlipayAbortError) throw error;
-        return { type: "pay_error", error: toErrorInfo(error) };
-      }
-    case "query":
-      try {
-        return {
-          type: "query_result",
-          result: await client.query({ partnerTransId: state.partnerTransId, currency: state.currency }, callOptions),
-        };
-      } catch (error) {
-        if (error instanceof AlipayAbortError) throw error;
-        return { type: "query_error", error: toErrorInfo(error) };
-      }
-    case "cancel":
-      try {
-        return {
-          type: "cancel_result",
-          result: await client.cancel({ partnerTransId: state.partnerTransId }, callOptions),
-        };
-      } catch (error) {
-        if (error instanceof AlipayAbortError) throw error;
-        return { type: "cancel_error", error: toErrorInfo(error) };
-      }
-    case "refund":
-      try {
-        const input = {
-          partnerTransId: command.partnerTransId,
-          partnerRefundId: command.partnerRefundId,
-          amountMinor: command.amountMinor,
-          currency: state.currency,
-          ...(command.reason !== undefined ? { reason: command.reason } : {}),
-        };
-        return {
-          type: "refund_result",
-          result: await client.refund(input, callOptions),
-        };
-      } catch (error) {
-        if (error instanceof AlipayAbortError) throw error;
-        return {
-          type: "refund_error",
-          partnerRefundId: command.partnerRefundId,
-          error: toErrorInfo(error),
-        };
-      }
-    case "refund_query":
-      try {
-        return {
-          type: "refund_query_result",
-          result: await client.refundQuery(
-            {
-              partnerTransId: command.partnerTransId,
-              partnerRefundId: command.partnerRefundId,
-              amountMinor: command.amountMinor,
-              currency: state.currency,
-            },
-            callOptions,
-          ),
-        };
-      } catch (error) {
-        if (error instanceof AlipayAbortError) throw error;
-        return {
-          type: "refund_query_error",
-          partnerRefundId: command.partnerRefundId,
-          error: toErrorInfo(error),
-        };
-      }
-  }
-}
-
 /** Drives from a transition until settled or aborted. */
 export async function drive(initial: Transition, options: DriveOptions & { payment?: PayInput }): Promise<DriveResult> {
   const policy = options.policy ?? DEFAULT_PAYMENT_POLICY;
@@ -295,7 +198,10 @@ export async function drive(initial: Transition, options: DriveOptions & { payme
     }
     let event: PaymentEvent;
     try {
-      event = await execute(pending, current.state, options, signedPay);
+      event = await executeCommand(options.client, pending, current.state, {
+        signedPay: options.payment ? signedPay : undefined,
+        signal,
+      });
     } catch {
       return { state: current.state, outcome: "aborted", transitions: count };
     }

@@ -275,7 +275,8 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
     bridgeTokenKey,
   });
   const { deps, alipayKeys } = buildAppDeps({ env, platform });
-  const money = createMoneyServices(deps);
+  // Catalog rows a sale reads are cached 5 s (issue 16); merchant-field edits invalidate at once.
+  const money = createMoneyServices({ catalogCacheMs: 5_000, ...deps });
   const services: AppServices = { ...platform, money, alipayKeys };
   // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
   const stopKeySync = alipayKeys.startSync();

@@ -82,6 +82,11 @@ export interface AppDeps extends CoreDeps {
   instanceId?: string;
   /** How long an unpaid order keeps its capacity. @default 300000 */
   holdMs?: number;
+  /**
+   * How long catalog rows a sale reads (attraction, ticket types, slots) are cached, in ms;
+   * edits by another process show within this time. @default 0 (read every time)
+   */
+  catalogCacheMs?: number;
   /** Subject shown in the buyer's Alipay bill. */
   tradeSubject?: (attractionName: string) => string;
   /**

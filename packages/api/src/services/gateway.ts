@@ -2,6 +2,7 @@
 import {
   toErrorInfo,
   type AlipayClient,
+  type ErrorInfo,
   type CancelResult,
   type PaidTrade as CorePaidTrade,
   type PayInput,
@@ -50,14 +51,9 @@ export type AlipayGateway = Pick<
 >;
 
 /** A short, secret-free description of a thrown gateway error for events, logs and the machine. */
-export interface GatewayErrorInfo {
-  name: string;
+/** alipay-core's `ErrorInfo` (what the machine reads) plus a short message for event rows and logs. */
+export interface GatewayErrorInfo extends ErrorInfo {
   message: string;
-  isRetryable: boolean;
-  /** `false` only when the request certainly never reached Alipay; absent means "may have". */
-  mayHaveReachedGateway?: boolean;
-  /** Gateway code such as `SYSTEM_ERROR`, when known. */
-  reason?: string;
 }
 
 export function describeGatewayError(error: unknown): GatewayErrorInfo {
@@ -72,4 +68,9 @@ export function describeGatewayError(error: unknown): GatewayErrorInfo {
     mayHaveReachedGateway: info.mayHaveReachedGateway,
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
   };
+}
+
+/** `Name: message` of a described error (the message when the description carries one). */
+export function gatewayErrorText(error: ErrorInfo & { message?: string }): string {
+  return error.message ? `${error.name}: ${error.message}` : error.name;
 }

@@ -1,10 +1,12 @@
 /** The money path, built from plain dependencies by `createMoneyServices` for the composition root. */
 import { createBookingService } from "./booking-service.ts";
+import { createCatalogCache } from "./catalog-cache.ts";
 import { createCatalogService } from "./catalog-service.ts";
 import { createCounterService } from "./counter-service.ts";
 import type { MoneyDeps } from "./money-deps.ts";
 import { newId } from "./money-deps.ts";
 import { createNotifyService } from "./notify-service.ts";
+import { createOrderHandoff } from "./order-handoff.ts";
 import { createOrderService } from "./order-service.ts";
 import { createPaymentService } from "./payment-service.ts";
 import { createPaymentWorker, type WorkerOptions } from "./payment-worker.ts";
@@ -15,9 +17,13 @@ import { createTicketService } from "./ticket-service.ts";
 export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }) {
   const base = { ...deps, instanceId: deps.instanceId ?? newId("inst") };
   const catalog = createCatalogService(base);
-  const orders = createOrderService(base);
+  // The catalog rows a sale reads (cached when `catalogCacheMs` is set) and each new order,
+  // handed to the payment start that follows it, so a purchase reads neither back.
+  const catalogCache = createCatalogCache(deps.db, deps.catalogCacheMs ?? 0);
+  const handoff = createOrderHandoff();
+  const orders = createOrderService({ ...base, catalog: catalogCache, handoff });
   const tickets = createTicketService(base);
-  const payments = createPaymentService({ ...base, tickets });
+  const payments = createPaymentService({ ...base, tickets, handoff });
   const bookings = createBookingService({ ...base, tickets });
   const refunds = createRefundService({ ...base, payments });
   const reconciliation = createReconciliationService(base);
@@ -44,6 +50,7 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
     reconciliation,
     notify,
     gateway: deps.alipay,
+    catalogCache,
   };
 }
 

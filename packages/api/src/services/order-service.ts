@@ -5,7 +5,9 @@
  */
 import type { OrderState, Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
+import { createCatalogCache, type CatalogCache } from "./catalog-cache.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import type { OrderHandoff } from "./order-handoff.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -163,8 +165,14 @@ export async function convertHoldsInTx(
   return overCapacity;
 }
 
-export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "holdMs">) {
+export function createOrderService(
+  deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "holdMs"> & {
+    catalog?: CatalogCache;
+    handoff?: OrderHandoff;
+  },
+) {
   const { db, clock } = deps;
+  const catalog = deps.catalog ?? createCatalogCache(db);
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
@@ -211,9 +219,9 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
     const now = clock.now();
 
     const [attraction, types, slots] = await Promise.all([
-      db.attraction.findUnique({ where: { id: attractionId } }),
-      db.ticketType.findMany({ where: { id: { in: lines.map((l) => l.ticketTypeId) } } }),
-      db.slot.findMany({ where: { id: { in: lines.map((l) => l.slotId) } } }),
+      catalog.attraction(attractionId),
+      catalog.ticketTypes(lines.map((l) => l.ticketTypeId)),
+      catalog.slots(lines.map((l) => l.slotId)),
     ]);
     if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${attractionId} not found`);
     const typeById = new Map(types.map((t) => [t.id, t]));
@@ -301,6 +309,19 @@ export function createOrderService(deps: Pick<MoneyDeps, "db" | "clock" | "log" 
       throw error;
     }
     metrics.inc("kiosk_orders_total", { outcome: "created" });
+    deps.handoff?.put({
+      id: orderId,
+      attractionId,
+      kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
+      apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
+      state: "pending",
+      currency: attraction.currency,
+      totalMinor,
+      expiresAt,
+      attraction,
+      lines: lineRows.map((l) => ({ ...l, ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! })),
+      payments: [],
+    });
     log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
     const channel = input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter";
     return {

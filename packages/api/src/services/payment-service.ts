@@ -7,38 +7,42 @@
  */
 import { EventEmitter } from "node:events";
 import {
+  executeCommand,
+  nextCommand,
   startPayment,
   timedCommandOf,
+  type CommandClient,
+  type TimedCommand,
   transition,
-  type CancelReason,
-  type ErrorInfo,
   type PaymentCommand,
-  type PaymentEvent as MachineEvent,
   type PaymentState as MachineState,
   type SignedPayRequest,
-  type StaffResolution,
 } from "@kiosk/alipay-core";
 import { isPaymentCode, maskPaymentCode } from "@kiosk/alipay-core/money";
 import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import {
-  describeGatewayError,
-  type AlipayGateway,
-  type GatewayCancelResult,
-  type GatewayErrorInfo,
-  type GatewayNotification,
-  type GatewayPayResult,
-  type GatewayQueryResult,
-  type GatewayRefundQueryResult,
-  type GatewayRefundResult,
-  type PaidTrade,
-} from "./gateway.ts";
+import { describeGatewayError, type PaidTrade } from "./gateway.ts";
 import { actorId, newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { assertOrderAccess, convertHoldsInTx, releaseHoldsInTx, TX_OPTIONS, type Tx } from "./order-service.ts";
+import type { OrderHandoff, PayContext } from "./order-handoff.ts";
+import { assertOrderAccess, TX_OPTIONS } from "./order-service.ts";
 import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
-import { recordSaleInTx } from "./sale-events.ts";
-import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
+import { createPaymentEffects } from "./payment-effects.ts";
+import type { IssueContext, TicketService, TicketView } from "./ticket-service.ts";
+
+import {
+  machineOf,
+  nextActionColumn,
+  summarize,
+  toMachineEvent,
+  tradeOf,
+  type GatewayAnswer,
+  type PaymentInput,
+  type StaffResolutionTarget,
+} from "./payment-records.ts";
+
+export { machineOf, toMachineEvent } from "./payment-records.ts";
+export type { GatewayAnswer, PaymentInput, RefundRequest, StaffResolutionTarget } from "./payment-records.ts";
 
 /** States in which the worker still has something to do. */
 export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
@@ -65,300 +69,6 @@ export interface PaymentView {
   tickets: TicketView[];
 }
 
-/** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
-export interface RefundRequest {
-  refundId: string;
-  partnerRefundId: string;
-  amountMinor: number;
-  reason?: string;
-  /** Tickets to void when a partial refund succeeds. */
-  ticketIds?: string[];
-}
-
-/**
- * What callers feed into a payment: gateway answers, visitor / staff requests. Each becomes
- * one alipay-core machine event (`toMachineEvent`); the type is what the event row records.
- */
-export type PaymentInput =
-  | { type: "pay_result"; result: GatewayPayResult }
-  | { type: "pay_error"; error: GatewayErrorInfo }
-  | { type: "query_result"; result: GatewayQueryResult }
-  | { type: "query_error"; error: GatewayErrorInfo }
-  | { type: "cancel_result"; result: GatewayCancelResult }
-  | { type: "cancel_error"; error: GatewayErrorInfo }
-  | { type: "cancel_requested"; by?: CancelReason }
-  | { type: "notification"; notification: GatewayNotification }
-  | { type: "refund_requested"; refund: RefundRequest }
-  | { type: "refund_result"; result: GatewayRefundResult }
-  | { type: "refund_error"; partnerRefundId: string; error: GatewayErrorInfo }
-  | { type: "refund_query_result"; result: GatewayRefundQueryResult }
-  | { type: "refund_query_error"; partnerRefundId: string; error: GatewayErrorInfo }
-  /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
-  | { type: "resume" }
-  | { type: "resolve"; to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED"; reason: string; trade?: PaidTrade };
-
-function errorInfoOf(e: GatewayErrorInfo): ErrorInfo {
-  return {
-    name: e.name,
-    isRetryable: e.isRetryable,
-    mayHaveReachedGateway: e.mayHaveReachedGateway ?? true,
-    ...(e.reason !== undefined ? { reason: e.reason } : {}),
-  };
-}
-
-export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
-  switch (input.type) {
-    case "pay_result":
-    case "query_result":
-    case "cancel_result":
-    case "refund_result":
-    case "refund_query_result":
-      return { type: input.type, result: input.result } as MachineEvent;
-    case "pay_error":
-    case "query_error":
-    case "cancel_error":
-      return { type: input.type, error: errorInfoOf(input.error) };
-    case "refund_error":
-    case "refund_query_error":
-      return { type: input.type, partnerRefundId: input.partnerRefundId, error: errorInfoOf(input.error) };
-    case "cancel_requested":
-      return { type: "cancel_requested", by: input.by ?? "visitor" };
-    case "notification": {
-      const n = input.notification;
-      return {
-        type: "notification",
-        fact: {
-          status: n.status,
-          alipayTransId: n.alipayTransId,
-          amountMinor: n.amountMinor,
-          currency: n.currency,
-          amountText: n.amountText,
-          foreignIdentity: n.foreignIdentity,
-          paidAtMs: n.paidAt?.getTime(),
-        },
-      };
-    }
-    case "refund_requested":
-      return {
-        type: "refund_requested",
-        partnerRefundId: input.refund.partnerRefundId,
-        amountMinor: input.refund.amountMinor,
-        ...(input.refund.reason !== undefined ? { reason: input.refund.reason } : {}),
-      };
-    case "resume":
-      return { type: "resume" };
-    case "resolve": {
-      const resolution: StaffResolution =
-        input.to === "PAID"
-          ? { to: "PAID", ...(input.trade?.alipayTransId ? { alipayTransId: input.trade.alipayTransId } : {}) }
-          : input.to === "REFUNDED"
-            ? { to: "REFUNDED", refundedMinor: state.amountMinor }
-            : { to: input.to };
-      return { type: "staff_resolved", resolution, note: input.reason.slice(0, 500) };
-    }
-  }
-}
-
-function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Partial<MachineState>;
-  return (
-    v.state === row.state &&
-    v.partnerTransId === row.partnerTransId &&
-    typeof v.amountMinor === "number" &&
-    typeof v.deadlineAt === "number"
-  );
-}
-
-/**
- * The machine state of a row: its `machineState` JSON, or (for rows written without one)
- * rebuilt from the columns the JSON mirrors.
- */
-export function machineOf(row: PaymentRow): MachineState {
-  try {
-    const parsed: unknown = JSON.parse(row.machineState);
-    if (isMachineState(parsed, row)) return parsed;
-  } catch {
-    // fall through to the columns
-  }
-  const common = {
-    partnerTransId: row.partnerTransId,
-    amountMinor: row.amountMinor,
-    currency: row.currency,
-    createdAt: row.createdAt.getTime(),
-    deadlineAt: row.deadlineAt.getTime(),
-    payAttempts: Math.max(1, row.attempt),
-    lastPaySentAt: row.createdAt.getTime(),
-    queryCount: row.queryCount,
-    cancelAttempts: row.cancelAttempt,
-    nextActionAt: row.nextActionAt ? row.nextActionAt.getTime() : null,
-    refundedMinor: 0,
-    hasIssuedTickets: row.paidAt !== null,
-    ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
-    ...(row.paidAt ? { paidAt: row.paidAt.getTime() } : {}),
-  };
-  const name = row.state as PaymentStateName;
-  switch (name) {
-    case "SENDING":
-      return { ...common, state: "SENDING", isCancelRequested: false };
-    case "POLLING":
-      return { ...common, state: "POLLING", isPayRetryAllowed: false, isPayInFlight: false };
-    case "CANCELLING":
-      return { ...common, state: "CANCELLING", cancelReason: "system" };
-    case "PAID":
-    case "PARTIALLY_REFUNDED":
-    case "REFUNDED":
-      return { ...common, state: name, hasIssuedTickets: true };
-    case "FAILED":
-      return { ...common, state: "FAILED", failureReason: row.failureReason ?? "unknown" };
-    case "CANCELLED":
-      return { ...common, state: "CANCELLED", cancelReason: "system", cancelOutcome: "cancelled" };
-    case "REFUNDING":
-    case "NEEDS_ATTENTION":
-      // A refund in flight cannot be rebuilt from columns: a person looks.
-      return {
-        ...common,
-        state: "NEEDS_ATTENTION",
-        attentionReason: row.attentionReason ?? `${name} without machine state`,
-        previousState: name,
-        nextActionAt: null,
-      };
-  }
-}
-
-/**
- * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
- * schedules nothing then) — when a worker should take over if the sender died.
- */
-function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
-  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
-  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
-    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
-  return null;
-}
-
-/** What a due payment needs next, derived from its persisted state: a gateway command, or `resume`. */
-type TimedCommand = Extract<PaymentCommand, { at: number }>;
-
-function dueCommandOf(state: MachineState): TimedCommand | "resume" | null {
-  const at = state.nextActionAt ?? 0;
-  switch (state.state) {
-    case "SENDING":
-      return "resume";
-    case "POLLING":
-      return state.isPayInFlight ? "resume" : { type: "query", at, partnerTransId: state.partnerTransId };
-    case "CANCELLING":
-      return { type: "cancel", at, partnerTransId: state.partnerTransId, attempt: state.cancelAttempts };
-    case "REFUNDING":
-      if (state.refund.confirm !== undefined) {
-        // Alipay accepted the refund without moving money: confirm it, never resend it blindly.
-        return {
-          type: "refund_query",
-          at,
-          partnerTransId: state.partnerTransId,
-          partnerRefundId: state.refund.partnerRefundId,
-          amountMinor: state.refund.amountMinor,
-        };
-      }
-      return {
-        type: "refund",
-        at,
-        partnerTransId: state.partnerTransId,
-        partnerRefundId: state.refund.partnerRefundId,
-        amountMinor: state.refund.amountMinor,
-        attempt: state.refund.attempts,
-        ...(state.refund.reason !== undefined ? { reason: state.refund.reason } : {}),
-      };
-    default:
-      return null;
-  }
-}
-
-/** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-function tradeOf(
-  input: PaymentInput,
-): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
-  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
-    return input.result;
-  if (input.type === "notification")
-    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
-  if (input.type === "resolve" && input.trade) return input.trade;
-  return null;
-}
-
-/** What an event row says about the gateway exchange: ids, statuses, reasons; never a code or key. */
-function summarize(event: PaymentInput, request?: Record<string, unknown>, ignored?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (request) out.request = request;
-  switch (event.type) {
-    case "pay_result":
-    case "query_result": {
-      const r = event.result;
-      out.response = {
-        status: r.status,
-        ...("reason" in r ? { reason: r.reason } : {}),
-        ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
-        ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
-      };
-      break;
-    }
-    case "cancel_result":
-      out.response = {
-        status: event.result.status,
-        ...("reason" in event.result ? { reason: event.result.reason } : {}),
-      };
-      break;
-    case "refund_result":
-    case "refund_query_result":
-      out.response = {
-        status: event.result.status,
-        partnerRefundId: event.result.partnerRefundId,
-        ...("reason" in event.result ? { reason: event.result.reason } : {}),
-      };
-      break;
-    case "pay_error":
-    case "query_error":
-    case "cancel_error":
-    case "refund_error":
-    case "refund_query_error":
-      out.error = event.error;
-      break;
-    case "notification":
-      out.notification = {
-        notifyId: event.notification.notifyId,
-        status: event.notification.status,
-        alipayTransId: event.notification.alipayTransId,
-        amountMinor: event.notification.amountMinor,
-        currency: event.notification.currency,
-        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined
-          ? { amountText: event.notification.amountText.slice(0, 32) }
-          : {}),
-        ...(event.notification.foreignIdentity !== undefined
-          ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) }
-          : {}),
-      };
-      break;
-    case "refund_requested":
-      out.refund = {
-        refundId: event.refund.refundId,
-        partnerRefundId: event.refund.partnerRefundId,
-        amountMinor: event.refund.amountMinor,
-        ...(event.refund.ticketIds ? { ticketIds: event.refund.ticketIds } : {}),
-      };
-      break;
-    case "resolve":
-      out.resolve = { to: event.to, reason: event.reason.slice(0, 500) };
-      break;
-    case "cancel_requested":
-      out.by = event.by ?? "visitor";
-      break;
-    case "resume":
-      break;
-  }
-  if (ignored) out.ignored = ignored;
-  return out;
-}
-
 export interface StartPaymentInput {
   orderId: string;
   paymentCode: string;
@@ -379,12 +89,13 @@ export interface ApplyOptions {
   paidOrder?: IssueContext;
 }
 
-export function createPaymentService(deps: MoneyDeps & { tickets: TicketService }) {
+export function createPaymentService(deps: MoneyDeps & { tickets: TicketService; handoff?: OrderHandoff }) {
   const { db, clock, alipay, tickets } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
   const policy: PaymentPolicy = resolveServerPaymentPolicy(deps.policy);
   const instanceId = deps.instanceId ?? newId("inst");
+  const { effectsInTx } = createPaymentEffects({ tickets, events: deps.events, log });
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const payRequestKey = deps.payRequestKey;
@@ -483,99 +194,6 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       }
     }
     return extra;
-  }
-
-  /**
-   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
-   * tickets, holds converted), `release_hold` (order failed / cancelled, capacity back),
-   * `escalate` of a refund in flight, and a finished refund. Runs after the payment row is
-   * written; the shared Slot rows are touched last, so their locks are held only until commit.
-   */
-  async function effectsInTx(
-    tx: Tx,
-    row: PaymentRow,
-    before: MachineState,
-    next: MachineState,
-    commands: readonly PaymentCommand[],
-    now: Date,
-    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
-    paidAt: Date,
-  ): Promise<TicketView[] | null> {
-    let issued: TicketView[] | null = null;
-    for (const c of commands) {
-      if (c.type === "issue_tickets") {
-        if (prepared) {
-          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
-        } else {
-          await tickets.issueInTx(tx, row.orderId, now);
-        }
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
-          data: { state: "paid" },
-        });
-        // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
-        await recordSaleInTx(tx, deps.events, {
-          orderId: row.orderId,
-          paymentId: row.id,
-          amountMinor: row.amountMinor,
-          currency: row.currency,
-          paidAt,
-        });
-        const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
-        if (overCapacity.length > 0)
-          log.warn("paid order went over slot capacity", {
-            paymentId: row.id,
-            orderId: row.orderId,
-            slots: overCapacity,
-          });
-      } else if (c.type === "release_hold") {
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: "pending" },
-          data: { state: next.state === "FAILED" ? "failed" : "cancelled" },
-        });
-        await releaseHoldsInTx(tx, row.orderId, now);
-      } else if (c.type === "escalate" && before.state === "REFUNDING") {
-        await tx.refund.updateMany({
-          where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
-          data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
-        });
-      }
-    }
-    if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
-      const refund = before.refund;
-      await tx.refund.updateMany({
-        where: { partnerRefundId: refund.partnerRefundId, state: "pending" },
-        data: { state: "succeeded", completedAt: now, nextActionAt: null },
-      });
-      const order = await tx.order.update({
-        where: { id: row.orderId },
-        data: { refundedMinor: { increment: refund.amountMinor } },
-      });
-      await tx.order.update({
-        where: { id: row.orderId },
-        data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" },
-      });
-      if (next.state === "REFUNDED") {
-        await tickets.voidInTx(tx, { orderId: row.orderId, now });
-      } else {
-        const ticketIds = await refundTicketIds(tx, row.id, refund.partnerRefundId);
-        if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
-      }
-    }
-    return issued;
-  }
-
-  /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
-  async function refundTicketIds(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
-    const requested = await tx.paymentEvent.findFirst({
-      where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
-      orderBy: { seq: "desc" },
-      select: { summary: true },
-    });
-    if (!requested) return [];
-    const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
-    const ids = summary.refund?.ticketIds;
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
   }
 
   function publish(row: PaymentRow): void {
@@ -712,102 +330,56 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     }
   }
 
-  /** Sends a signed pay (the first, or a resend: the same bytes) and returns its answer as an input. */
-  async function sendPay(signed: SignedPayRequest): Promise<PaymentInput> {
-    try {
-      const result = await timed("pay", () => alipay.sendPay(signed));
-      return { type: "pay_result", result };
-    } catch (error) {
-      return { type: "pay_error", error: describeGatewayError(error) };
+  /** The gateway calls with their metrics: what alipay-core's `executeCommand` calls. */
+  const timedGateway: CommandClient = {
+    sendPay: (signed) => timed("pay", () => alipay.sendPay(signed)),
+    query: (input) => timed("query", () => alipay.query(input)),
+    cancel: (input) => timed("cancel", () => alipay.cancel(input)),
+    refund: (input) => timed("refund", () => alipay.refund(input)),
+    refundQuery: (input) => timed("refund_query", () => alipay.refundQuery(input)),
+  };
+
+  /** The request an event row records for a command (ids and attempt; never a code). */
+  function requestOf(command: TimedCommand): Record<string, unknown> {
+    const { partnerTransId } = command;
+    switch (command.type) {
+      case "pay":
+        return { op: "pay", partnerTransId, attempt: command.attempt };
+      case "query":
+        return { op: "query", partnerTransId };
+      case "cancel":
+        return { op: "cancel", partnerTransId, attempt: command.attempt };
+      case "refund":
+        return {
+          op: "refund",
+          partnerTransId,
+          partnerRefundId: command.partnerRefundId,
+          amountMinor: command.amountMinor,
+          attempt: command.attempt,
+        };
+      case "refund_query":
+        return { op: "refund_query", partnerTransId, partnerRefundId: command.partnerRefundId };
     }
   }
 
-  /** Runs one gateway command and turns its answer (or error) into the machine's input. */
+  /** Runs one gateway command through alipay-core's `executeCommand`; the answer is the machine's event. */
   async function execute(
     row: PaymentRow,
-    command: PaymentCommand,
-    gateway: AlipayGateway,
-  ): Promise<{ event: PaymentInput; request: Record<string, unknown> } | null> {
-    const partnerTransId = row.partnerTransId;
-    if (command.type === "pay") {
-      const request = { op: "pay", partnerTransId, attempt: command.attempt };
-      const held = heldPayOf(row);
-      if (!held) {
-        // Not sent: no first request to resend (expired, or no key to open it). The machine goes back to querying.
-        return {
-          event: {
-            type: "pay_error",
-            error: {
-              name: "PaymentCodeUnavailable",
-              message: "The first pay request is not available to this process",
-              isRetryable: false,
-              mayHaveReachedGateway: false,
-            },
-          },
-          request,
-        };
-      }
-      return { event: await sendPay(held.signed), request };
-    }
-    if (command.type === "query") {
-      const request = { op: "query", partnerTransId };
-      try {
-        return {
-          event: {
-            type: "query_result",
-            result: await timed("query", () => gateway.query({ partnerTransId, currency: row.currency })),
-          },
-          request,
-        };
-      } catch (error) {
-        return { event: { type: "query_error", error: describeGatewayError(error) }, request };
-      }
-    }
-    if (command.type === "cancel") {
-      const request = { op: "cancel", partnerTransId, attempt: command.attempt };
-      try {
-        return {
-          event: { type: "cancel_result", result: await timed("cancel", () => gateway.cancel({ partnerTransId })) },
-          request,
-        };
-      } catch (error) {
-        return { event: { type: "cancel_error", error: describeGatewayError(error) }, request };
-      }
-    }
+    command: TimedCommand,
+    firstPay?: SignedPayRequest,
+  ): Promise<{ event: GatewayAnswer; request: Record<string, unknown> }> {
     if (command.type === "refund") {
-      const { partnerRefundId, amountMinor } = command;
-      const request = { op: "refund", partnerTransId, partnerRefundId, amountMinor, attempt: command.attempt };
-      await db.refund.updateMany({ where: { partnerRefundId }, data: { attempt: { increment: 1 } } });
-      try {
-        const result = await timed("refund", () =>
-          gateway.refund({
-            partnerTransId,
-            partnerRefundId,
-            amountMinor,
-            currency: row.currency,
-            ...(command.reason !== undefined ? { reason: command.reason } : {}),
-            // Antom's refund names the payment by its paymentId (the others ignore it).
-            ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
-          }),
-        );
-        return { event: { type: "refund_result", result }, request };
-      } catch (error) {
-        return { event: { type: "refund_error", partnerRefundId, error: describeGatewayError(error) }, request };
-      }
+      await db.refund.updateMany({
+        where: { partnerRefundId: command.partnerRefundId },
+        data: { attempt: { increment: 1 } },
+      });
     }
-    if (command.type === "refund_query") {
-      const { partnerRefundId, amountMinor } = command;
-      const request = { op: "refund_query", partnerTransId, partnerRefundId };
-      try {
-        const result = await timed("refund_query", () =>
-          gateway.refundQuery({ partnerTransId, partnerRefundId, amountMinor, currency: row.currency }),
-        );
-        return { event: { type: "refund_query_result", result }, request };
-      } catch (error) {
-        return { event: { type: "refund_query_error", partnerRefundId, error: describeGatewayError(error) }, request };
-      }
-    }
-    return null;
+    // Without the first request (expired, or no key to open it) the pay is not sent: the machine goes back to querying.
+    const event = (await executeCommand(timedGateway, command, machineOf(row), {
+      signedPay: () => firstPay ?? heldPayOf(row)?.signed,
+      describeError: describeGatewayError,
+    })) as GatewayAnswer;
+    return { event, request: requestOf(command) };
   }
 
   /**
@@ -817,6 +389,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
    */
   async function drive(paymentId: string, owner: string): Promise<PaymentRow> {
     let row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    if (row.leaseOwner === owner && row.leaseUntil) leases.set(`${paymentId} ${owner}`, row.leaseUntil.getTime());
     let pending: TimedCommand | undefined;
     const actor: EventActor = { type: "system", id: owner };
     try {
@@ -828,9 +401,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         pending = undefined;
         if (!command) {
           if (row.nextActionAt && row.nextActionAt.getTime() > now) break;
-          const due = dueCommandOf(machineOf(row));
+          const due = nextCommand(machineOf(row));
           if (due === null) break;
-          if (due === "resume") {
+          if (due.type === "resume") {
             const resumed = await apply(paymentId, { type: "resume" }, { actor });
             row = resumed.row;
             const next = timedCommandOf(resumed.commands);
@@ -840,20 +413,41 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
             command = due;
           }
         }
-        const outcome = await execute(row, command, alipay);
-        if (!outcome) break;
+        // Each call may take up to its timeout: renew the lease before it, so no other instance takes over meanwhile.
+        if (!(await keepLease(paymentId, owner))) return row;
+        const outcome = await execute(row, command);
         const applied = await apply(paymentId, outcome.event, { actor, request: outcome.request });
         row = applied.row;
         if (applied.ignored !== undefined) break;
         pending = timedCommandOf(applied.commands);
       }
     } finally {
+      leases.delete(`${paymentId} ${owner}`);
       await db.payment.updateMany({
         where: { id: paymentId, leaseOwner: owner },
         data: { leaseOwner: null, leaseUntil: null },
       });
     }
     return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+  }
+
+  /** When each lease of this process runs out, as last written (renewal skips a write while plenty is left). */
+  const leases = new Map<string, number>();
+
+  /**
+   * Renews `owner`'s lease when less than two thirds of it is left (a gateway call can take
+   * half of it); false when the lease is no longer this owner's (then it must stop driving).
+   */
+  async function keepLease(paymentId: string, owner: string): Promise<boolean> {
+    const now = clock.now().getTime();
+    const until = leases.get(`${paymentId} ${owner}`);
+    if (until !== undefined && until - now >= (policy.leaseMs * 2) / 3) return true;
+    const { count } = await db.payment.updateMany({
+      where: { id: paymentId, leaseOwner: owner },
+      data: { leaseUntil: new Date(now + policy.leaseMs) },
+    });
+    if (count === 1) leases.set(`${paymentId} ${owner}`, now + policy.leaseMs);
+    return count === 1;
   }
 
   /** Leases one payment if it is due and free (or already ours); true when this owner now holds it. */
@@ -868,15 +462,28 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
       },
       data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + policy.leaseMs) },
     });
+    if (count === 1) leases.set(`${paymentId} ${owner}`, now.getTime() + policy.leaseMs);
     return count === 1;
   }
 
   async function start(input: StartPaymentInput): Promise<PaymentView> {
     const code = input.paymentCode.trim();
     if (!isPaymentCode(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
-    const masked = maskPaymentCode(code);
-    const order = await db.order.findUnique({
-      where: { id: input.orderId },
+    const handed = deps.handoff?.take(input.orderId);
+    if (!handed) return startWith(input, code, await readPayContext(input.orderId));
+    try {
+      return await startWith(input, code, handed);
+    } catch (error) {
+      // The order changed since this process wrote it (another start, expiry): decide on the stored order.
+      if (error instanceof KioskError && error.code === "CONFLICT")
+        return startWith(input, code, await readPayContext(input.orderId));
+      throw error;
+    }
+  }
+
+  function readPayContext(orderId: string): Promise<PayContext | null> {
+    return db.order.findUnique({
+      where: { id: orderId },
       include: {
         attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
         lines: {
@@ -888,6 +495,10 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
         payments: { select: { state: true } },
       },
     });
+  }
+
+  async function startWith(input: StartPaymentInput, code: string, order: PayContext | null): Promise<PaymentView> {
+    const masked = maskPaymentCode(code);
     if (!order) throw new KioskError("NOT_FOUND", `Order ${input.orderId} not found`);
     assertOrderAccess(order, input.actor);
     const now = clock.now();
@@ -993,7 +604,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     if (held) holdPay(paymentId, held);
     // A request that could not be built was never sent: the machine fails the payment.
     const event: PaymentInput = held
-      ? await sendPay(held.signed)
+      ? (await execute(created, { type: "pay", at: now.getTime(), partnerTransId, attempt: 1 }, held.signed)).event
       : { type: "pay_error", error: describeGatewayError(signError) };
     const paidOrder: IssueContext = {
       id: order.id,
@@ -1064,17 +675,49 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
   /** A recorded staff decision for a payment that needs attention. */
   async function resolve(input: {
     paymentId: string;
-    to: "PAID" | "FAILED" | "CANCELLED" | "REFUNDED";
+    to: StaffResolutionTarget;
     reason: string;
     actor: Actor;
+    /** The trade Alipay confirmed (resolving PAID). */
+    trade?: PaidTrade;
   }): Promise<PaymentView> {
     if (input.actor.type !== "staff") throw new KioskError("FORBIDDEN", "Only staff resolve payments");
     if (input.reason.trim().length < 3) throw new KioskError("BAD_REQUEST", "A reason is required");
     const row = await loadForActor(input.paymentId, input.actor);
     if (row.state !== "NEEDS_ATTENTION")
       throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
-    await apply(row.id, { type: "resolve", to: input.to, reason: input.reason }, { actor: input.actor });
+    await apply(
+      row.id,
+      { type: "resolve", to: input.to, reason: input.reason, ...(input.trade ? { trade: input.trade } : {}) },
+      { actor: input.actor },
+    );
     return get(row.id, input.actor);
+  }
+
+  /**
+   * Staff "query now": the machine's query command, run at once; its answer is applied like
+   * any other (a NEEDS_ATTENTION payment records it, unchanged, as a staff event).
+   */
+  async function queryNow(paymentId: string, actor: Actor): Promise<{ answer: GatewayAnswer; payment: PaymentView }> {
+    if (actor.type !== "staff") throw new KioskError("FORBIDDEN", "Only staff query payments");
+    const row = await loadForActor(paymentId, actor);
+    const command: TimedCommand = { type: "query", at: clock.now().getTime(), partnerTransId: row.partnerTransId };
+    const { event, request } = await execute(row, command);
+    await apply(paymentId, event, { actor, request: { ...request, by: "staff" } });
+    return { answer: event, payment: await get(paymentId, actor) };
+  }
+
+  /**
+   * Staff "cancel now" on a payment that needs attention: the machine's own staff resolution
+   * to CANCELLING, driven at once (cancel at Alipay, retried with back-off, CANCELLED on
+   * Alipay's answer, NEEDS_ATTENTION again if a paid fact turns up).
+   */
+  async function cancelNow(input: { paymentId: string; reason: string; actor: Actor }): Promise<PaymentView> {
+    const view = await resolve({ ...input, to: "CANCELLING" });
+    const owner = `${instanceId}:staff`;
+    if (view.state === "CANCELLING" && (await claim(input.paymentId, owner, { isDueRequired: true })))
+      await drive(input.paymentId, owner);
+    return get(input.paymentId, input.actor);
   }
 
   async function events(paymentId: string, actor: Actor) {
@@ -1134,6 +777,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService 
     latestForOrder,
     cancel,
     resolve,
+    queryNow,
+    cancelNow,
     events,
     listNeedingAttention,
     follow,

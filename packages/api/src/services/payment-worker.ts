@@ -107,11 +107,15 @@ export function createPaymentWorker(
     });
     const count = (state: string) => unfinished.find((u) => u.state === state)?._count._all ?? 0;
     const total = unfinished.reduce((sum, u) => sum + u._count._all, 0);
-    // A SENDING row without a live sender gets queried at once: the pay may or may not have reached Alipay.
-    await db.payment.updateMany({
+    // A SENDING row without a live sender gets queried at once: the pay may or may not have
+    // reached Alipay. The machine's `resume` says so (POLLING, query due now), written like any
+    // transition, so the state JSON and its columns never part.
+    const orphans = await db.payment.findMany({
       where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: clock.now() } },
-      data: { nextActionAt: clock.now() },
+      select: { id: true },
     });
+    for (const { id } of orphans)
+      await payments.apply(id, { type: "resume" }, { actor: { type: "system", id: owner } });
     log.info("payment worker resumed", { unfinished: total, sending: count("SENDING"), reclaimed });
     return { unfinished: total, sending: count("SENDING"), reclaimed };
   }

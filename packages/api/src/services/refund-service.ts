@@ -6,7 +6,8 @@
 import { KioskError } from "../errors.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { assertOrderAccess } from "./order-service.ts";
-import type { PaymentService } from "./payment-service.ts";
+import { gatewayErrorText } from "./gateway.ts";
+import { machineOf, type PaymentService } from "./payment-service.ts";
 
 export interface RefundView {
   id: string;
@@ -59,6 +60,46 @@ export function createRefundService(
       createdAt: r.createdAt,
       completedAt: r.completedAt,
     };
+  }
+
+  /**
+   * Staff "refund now" on a payment that needs attention: only when Alipay confirms the trade
+   * was paid (a query through the machine), the payment is resolved PAID with that trade and
+   * refunded in full through the machine's REFUNDING state.
+   */
+  async function refundNow(input: {
+    paymentId: string;
+    reason: string;
+    actor: Actor;
+  }): Promise<{ refund: RefundView; paymentState: string }> {
+    const before = await payments.get(input.paymentId, input.actor);
+    if (before.state !== "NEEDS_ATTENTION")
+      throw new KioskError("CONFLICT", `Payment ${before.id} is ${before.state}, not NEEDS_ATTENTION`);
+    const { answer, payment } = await payments.queryNow(input.paymentId, input.actor);
+    if (payment.state !== "NEEDS_ATTENTION")
+      throw new KioskError("CONFLICT", `Payment ${payment.id} is ${payment.state}, not NEEDS_ATTENTION`);
+    if (answer.type === "query_error") {
+      throw new KioskError(
+        "PRECONDITION_FAILED",
+        `Alipay did not confirm the trade (${gatewayErrorText(answer.error)}); query again or cancel instead.`,
+      );
+    }
+    if (answer.type !== "query_result" || answer.result.status !== "paid") {
+      const status = answer.type === "query_result" ? answer.result.status : answer.type;
+      throw new KioskError(
+        "PRECONDITION_FAILED",
+        `Alipay reports the trade as ${status}; there is nothing to refund. Cancel it instead.`,
+        { details: { status } },
+      );
+    }
+    await payments.resolve({
+      paymentId: payment.id,
+      to: "PAID",
+      reason: `${input.reason} (Alipay confirms paid; refunding)`,
+      trade: answer.result,
+      actor: input.actor,
+    });
+    return request({ paymentId: payment.id, reason: input.reason, actor: input.actor });
   }
 
   async function request(input: RequestRefundInput): Promise<{ refund: RefundView; paymentState: string }> {
@@ -131,7 +172,8 @@ export function createRefundService(
       },
       { actor },
     );
-    if (row.state !== "REFUNDING" || !row.machineState.includes(`"${partnerRefundId}"`)) {
+    const machine = machineOf(row);
+    if (machine.state !== "REFUNDING" || machine.refund.partnerRefundId !== partnerRefundId) {
       // Someone else's refund won the PAID → REFUNDING transition first.
       await db.refund.update({
         where: { id: refundId },
@@ -156,7 +198,7 @@ export function createRefundService(
     return rows.map(toView);
   }
 
-  return { request, listForPayment };
+  return { request, refundNow, listForPayment };
 }
 
 export type RefundService = ReturnType<typeof createRefundService>;

@@ -106,6 +106,7 @@ export const alipayKeysRouter = router({
         data: { secondaryMerchantId: input.secondaryMerchantId, storeId: input.storeId },
         select: MERCHANT_FIELDS_SELECT,
       });
+      ctx.services.money.catalogCache.invalidate();
       await ctx.services.audit.record({
         actor: { type: "staff", id: ctx.staff.id },
         action: "alipay.merchant_fields_set",

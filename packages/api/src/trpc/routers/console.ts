@@ -1,6 +1,6 @@
 /**
  * Staff console procedures that the platform and money-path routers do not offer:
- * transaction search, sales figures, NEEDS_ATTENTION actions that talk to the gateway
+ * transaction search, sales figures, NEEDS_ATTENTION actions (run by the money services through the payment machine)
  * (query now / cancel now / refund), ticket reprints through a kiosk's printer, and
  * audited wrappers of the money-path staff actions (refund, resolve, reconcile, redeem)
  * so that every staff action lands in the audit log with who and why.
@@ -11,8 +11,7 @@
 import { addDays, dayInZone, PAYMENT_STATES, zonedTimeToUtc, type PaymentStateName } from "@kiosk/db";
 import { z } from "zod";
 import { KioskError } from "../../errors.ts";
-import type { AlipayGateway } from "../../services/gateway.ts";
-import { describeGatewayError } from "../../services/gateway.ts";
+import { gatewayErrorText } from "../../services/gateway.ts";
 import type { Context } from "../context.ts";
 import { kioskProcedure, requireRole, router } from "../init.ts";
 import { DaySchema } from "./catalog.ts";
@@ -22,11 +21,6 @@ const IdSchema = z.string().min(1).max(64);
 const ReasonSchema = z.string().trim().min(3).max(128);
 /** Sales and "today" are counted in this zone unless the caller names another. */
 export const CONSOLE_DEFAULT_ZONE = "Asia/Shanghai";
-
-/** The money services' own Alipay client, so a key switch (alipayKeys.switchToNext) applies here too. */
-function gatewayFor(ctx: Context): AlipayGateway {
-  return ctx.services.money.gateway;
-}
 
 type StaffCtx = Context & { staff: { id: string; email: string; role: "admin" | "supervisor" | "cashier" | "viewer" } };
 
@@ -229,86 +223,50 @@ export const consoleRouter = router({
 
   // ------------------------------------------------------------ NEEDS_ATTENTION actions
 
-  /** Asks Alipay for the trade now; the answer is written to the payment's event log and the audit log. */
+  /** Asks Alipay for the trade now (the machine's query, run at once); the answer is written to the payment's event log and the audit log. */
   attentionQuery: requireRole("supervisor")
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
-      if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
-      const actor = staffActor(ctx);
-      let answer: {
+      const { answer: event, payment } = await ctx.services.money.payments.queryNow(input.paymentId, staffActor(ctx));
+      const answer: {
         status: string;
         reason?: string | undefined;
         alipayTransId?: string | undefined;
         amountMinor?: number | undefined;
         currency?: string | undefined;
-      };
-      try {
-        const r = await gatewayFor(ctx).query({ partnerTransId: row.partnerTransId, currency: row.currency });
-        answer = {
-          status: r.status,
-          ...("reason" in r ? { reason: r.reason } : {}),
-          ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
-          ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
-        };
-        await ctx.services.money.payments.apply(
-          row.id,
-          { type: "query_result", result: r },
-          { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } },
-        );
-      } catch (error) {
-        const e = describeGatewayError(error);
-        answer = { status: "error", reason: `${e.name}: ${e.message}` };
-        await ctx.services.money.payments.apply(
-          row.id,
-          { type: "query_error", error: e },
-          { actor, request: { op: "query", partnerTransId: row.partnerTransId, by: "staff" } },
-        );
-      }
-      await audit(ctx, "payment.query_now", { type: "payment", id: row.id }, input.reason, { answer });
-      return { paymentId: row.id, answer, payment: await ctx.services.money.payments.get(row.id, actor) };
+      } =
+        event.type === "query_result"
+          ? {
+              status: event.result.status,
+              ...("reason" in event.result ? { reason: event.result.reason } : {}),
+              ...("alipayTransId" in event.result ? { alipayTransId: event.result.alipayTransId } : {}),
+              ...(event.result.status === "paid"
+                ? { amountMinor: event.result.amountMinor, currency: event.result.currency }
+                : {}),
+            }
+          : { status: "error", reason: event.type === "query_error" ? gatewayErrorText(event.error) : event.type };
+      await audit(ctx, "payment.query_now", { type: "payment", id: payment.id }, input.reason, { answer });
+      return { paymentId: payment.id, answer, payment };
     }),
 
-  /** Cancels the trade at Alipay (reversing a charge on the same Beijing day); on success the payment is resolved CANCELLED. */
+  /**
+   * Cancels the trade at Alipay (reversing a charge on the same Beijing day) through the
+   * machine's own staff resolution to CANCELLING; CANCELLED once Alipay answers.
+   */
   attentionCancel: requireRole("supervisor")
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
-      if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
-      if (row.state !== "NEEDS_ATTENTION")
-        throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
-      const actor = staffActor(ctx);
-      let answer: { status: string; reason?: string | undefined; action?: string | undefined };
-      try {
-        const r = await gatewayFor(ctx).cancel({ partnerTransId: row.partnerTransId });
-        answer = {
-          status: r.status,
-          ...("reason" in r ? { reason: r.reason } : {}),
-          ...("action" in r ? { action: r.action } : {}),
-        };
-      } catch (error) {
-        const e = describeGatewayError(error);
-        answer = { status: "error", reason: `${e.name}: ${e.message}` };
-      }
-      const isCancelled = answer.status === "cancelled" || answer.status === "not_found";
-      if (isCancelled) {
-        await ctx.services.money.payments.resolve({
-          paymentId: row.id,
-          to: "CANCELLED",
-          reason: `${input.reason} (Alipay cancel: ${answer.status}${answer.action ? `, ${answer.action}` : ""})`,
-          actor,
-        });
-      }
-      await audit(ctx, "payment.cancel_now", { type: "payment", id: row.id }, input.reason, {
-        answer,
-        isResolved: isCancelled,
-      });
-      return {
-        paymentId: row.id,
-        answer,
-        isResolved: isCancelled,
-        payment: await ctx.services.money.payments.get(row.id, actor),
+      const payment = await ctx.services.money.payments.cancelNow({ ...input, actor: staffActor(ctx) });
+      const isResolved = payment.state === "CANCELLED";
+      const answer: { status: string; reason?: string | undefined; action?: string | undefined } = {
+        status: payment.state.toLowerCase(),
+        ...(isResolved ? {} : { reason: `payment is ${payment.state}` }),
       };
+      await audit(ctx, "payment.cancel_now", { type: "payment", id: payment.id }, input.reason, {
+        answer,
+        isResolved,
+      });
+      return { paymentId: payment.id, answer, isResolved, payment };
     }),
 
   /**
@@ -319,40 +277,13 @@ export const consoleRouter = router({
   attentionRefund: requireRole("supervisor")
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      const row = await ctx.services.db.payment.findUnique({ where: { id: input.paymentId } });
-      if (!row) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
-      if (row.state !== "NEEDS_ATTENTION")
-        throw new KioskError("CONFLICT", `Payment ${row.id} is ${row.state}, not NEEDS_ATTENTION`);
-      const actor = staffActor(ctx);
-      let trade;
-      try {
-        trade = await gatewayFor(ctx).query({ partnerTransId: row.partnerTransId, currency: row.currency });
-      } catch (error) {
-        const e = describeGatewayError(error);
-        throw new KioskError(
-          "PRECONDITION_FAILED",
-          `Alipay did not confirm the trade (${e.message}); query again or cancel instead.`,
-        );
-      }
-      if (trade.status !== "paid") {
-        throw new KioskError(
-          "PRECONDITION_FAILED",
-          `Alipay reports the trade as ${trade.status}; there is nothing to refund. Cancel it instead.`,
-          { details: { status: trade.status } },
-        );
-      }
-      await ctx.services.money.payments.apply(
-        row.id,
-        { type: "resolve", to: "PAID", reason: `${input.reason} (Alipay confirms paid; refunding)`, trade },
-        { actor },
-      );
-      const r = await ctx.services.money.refunds.request({ paymentId: row.id, reason: input.reason, actor });
-      await audit(ctx, "payment.refund_now", { type: "payment", id: row.id }, input.reason, {
+      const r = await ctx.services.money.refunds.refundNow({ ...input, actor: staffActor(ctx) });
+      await audit(ctx, "payment.refund_now", { type: "payment", id: input.paymentId }, input.reason, {
         refundId: r.refund.id,
         amountMinor: r.refund.amountMinor,
         refundState: r.refund.state,
       });
-      return { paymentId: row.id, refund: r.refund, paymentState: r.paymentState };
+      return { paymentId: input.paymentId, refund: r.refund, paymentState: r.paymentState };
     }),
 
   /** A recorded decision without asking the gateway (e.g. after checking the merchant portal). */

@@ -1,0 +1,111 @@
+/**
+ * The effects of a payment transition that commit with it, in its transaction: tickets, the
+ * order's state, capacity holds, the durable sale event, and a finished refund's rows.
+ */
+import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
+import type { Prisma } from "@kiosk/db";
+import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
+import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
+import { recordSaleInTx } from "./sale-events.ts";
+import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
+
+type PaymentRow = Prisma.PaymentGetPayload<object>;
+
+export function createPaymentEffects(deps: { tickets: TicketService; events: MoneyDeps["events"]; log: MoneyLogger }) {
+  const { tickets, log } = deps;
+
+  /**
+   * The side effects of a transition that must commit with it: `issue_tickets` (order paid,
+   * tickets, holds converted), `release_hold` (order failed / cancelled, capacity back),
+   * `escalate` of a refund in flight, and a finished refund. Runs after the payment row is
+   * written; the shared Slot rows are touched last, so their locks are held only until commit.
+   */
+  async function effectsInTx(
+    tx: Tx,
+    row: PaymentRow,
+    before: MachineState,
+    next: MachineState,
+    commands: readonly PaymentCommand[],
+    now: Date,
+    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
+    paidAt: Date,
+  ): Promise<TicketView[] | null> {
+    let issued: TicketView[] | null = null;
+    for (const c of commands) {
+      if (c.type === "issue_tickets") {
+        if (prepared) {
+          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
+        } else {
+          await tickets.issueInTx(tx, row.orderId, now);
+        }
+        await tx.order.updateMany({
+          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
+          data: { state: "paid" },
+        });
+        // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
+        await recordSaleInTx(tx, deps.events, {
+          orderId: row.orderId,
+          paymentId: row.id,
+          amountMinor: row.amountMinor,
+          currency: row.currency,
+          paidAt,
+        });
+        const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
+        if (overCapacity.length > 0)
+          log.warn("paid order went over slot capacity", {
+            paymentId: row.id,
+            orderId: row.orderId,
+            slots: overCapacity,
+          });
+      } else if (c.type === "release_hold") {
+        await tx.order.updateMany({
+          where: { id: row.orderId, state: "pending" },
+          data: { state: next.state === "FAILED" ? "failed" : "cancelled" },
+        });
+        await releaseHoldsInTx(tx, row.orderId, now);
+      } else if (c.type === "escalate" && before.state === "REFUNDING") {
+        await tx.refund.updateMany({
+          where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
+          data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
+        });
+      }
+    }
+    if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
+      const refund = before.refund;
+      await tx.refund.updateMany({
+        where: { partnerRefundId: refund.partnerRefundId, state: "pending" },
+        data: { state: "succeeded", completedAt: now, nextActionAt: null },
+      });
+      const order = await tx.order.update({
+        where: { id: row.orderId },
+        data: { refundedMinor: { increment: refund.amountMinor } },
+      });
+      await tx.order.update({
+        where: { id: row.orderId },
+        data: { state: order.refundedMinor >= order.totalMinor ? "refunded" : "partially_refunded" },
+      });
+      if (next.state === "REFUNDED") {
+        await tickets.voidInTx(tx, { orderId: row.orderId, now });
+      } else {
+        const ticketIds = await refundTicketIds(tx, row.id, refund.partnerRefundId);
+        if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
+      }
+    }
+    return issued;
+  }
+
+  /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
+  async function refundTicketIds(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
+    const requested = await tx.paymentEvent.findFirst({
+      where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
+      orderBy: { seq: "desc" },
+      select: { summary: true },
+    });
+    if (!requested) return [];
+    const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
+    const ids = summary.refund?.ticketIds;
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+  }
+
+  return { effectsInTx };
+}

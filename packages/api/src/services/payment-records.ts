@@ -1,0 +1,281 @@
+/**
+ * A payment's record: what callers feed into it (`PaymentInput`, each one machine event), its
+ * machine state as stored on the row (the `machineState` JSON, from which the indexed columns
+ * are derived in the same write), and the summary an event row keeps. Pure; no I/O.
+ */
+import {
+  type CancelReason,
+  type PaymentEvent as MachineEvent,
+  type PaymentState as MachineState,
+  type StaffResolution,
+} from "@kiosk/alipay-core";
+import { type PaymentStateName, type Prisma } from "@kiosk/db";
+import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
+import { type PaymentPolicy } from "./payment-policy.ts";
+
+type PaymentRow = Prisma.PaymentGetPayload<object>;
+
+/** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
+export interface RefundRequest {
+  refundId: string;
+  partnerRefundId: string;
+  amountMinor: number;
+  reason?: string;
+  /** Tickets to void when a partial refund succeeds. */
+  ticketIds?: string[];
+}
+
+/** A gateway answer as alipay-core's `executeCommand` returns it: the machine's own event. */
+export type GatewayAnswer = Extract<
+  MachineEvent,
+  {
+    type:
+      | "pay_result"
+      | "pay_error"
+      | "query_result"
+      | "query_error"
+      | "cancel_result"
+      | "cancel_error"
+      | "refund_result"
+      | "refund_error"
+      | "refund_query_result"
+      | "refund_query_error";
+  }
+>;
+
+/**
+ * What callers feed into a payment: gateway answers (machine events as they are), visitor /
+ * staff requests and notifications (which carry what the event row records besides the
+ * machine's fact). The type is what the event row records.
+ */
+export type PaymentInput =
+  | GatewayAnswer
+  | { type: "cancel_requested"; by?: CancelReason }
+  | { type: "notification"; notification: GatewayNotification }
+  | { type: "refund_requested"; refund: RefundRequest }
+  /** After a crash or lease takeover: re-issue what the state needs (a SENDING row is queried). */
+  | { type: "resume" }
+  | { type: "resolve"; to: StaffResolutionTarget; reason: string; trade?: PaidTrade };
+
+/** What staff can resolve a NEEDS_ATTENTION payment to: a final state, or CANCELLING (the machine cancels at Alipay). */
+export type StaffResolutionTarget = "PAID" | "FAILED" | "CANCELLED" | "REFUNDED" | "CANCELLING";
+
+export function toMachineEvent(input: PaymentInput, state: MachineState): MachineEvent {
+  switch (input.type) {
+    case "pay_result":
+    case "query_result":
+    case "cancel_result":
+    case "refund_result":
+    case "refund_query_result":
+    case "pay_error":
+    case "query_error":
+    case "cancel_error":
+    case "refund_error":
+    case "refund_query_error":
+      return input;
+    case "cancel_requested":
+      return { type: "cancel_requested", by: input.by ?? "visitor" };
+    case "notification": {
+      const n = input.notification;
+      return {
+        type: "notification",
+        fact: {
+          status: n.status,
+          alipayTransId: n.alipayTransId,
+          amountMinor: n.amountMinor,
+          currency: n.currency,
+          amountText: n.amountText,
+          foreignIdentity: n.foreignIdentity,
+          paidAtMs: n.paidAt?.getTime(),
+        },
+      };
+    }
+    case "refund_requested":
+      return {
+        type: "refund_requested",
+        partnerRefundId: input.refund.partnerRefundId,
+        amountMinor: input.refund.amountMinor,
+        ...(input.refund.reason !== undefined ? { reason: input.refund.reason } : {}),
+      };
+    case "resume":
+      return { type: "resume" };
+    case "resolve": {
+      const resolution: StaffResolution =
+        input.to === "PAID"
+          ? { to: "PAID", ...(input.trade?.alipayTransId ? { alipayTransId: input.trade.alipayTransId } : {}) }
+          : input.to === "REFUNDED"
+            ? { to: "REFUNDED", refundedMinor: state.amountMinor }
+            : input.to === "CANCELLING"
+              ? { to: "CANCELLING" }
+              : { to: input.to };
+      return { type: "staff_resolved", resolution, note: input.reason.slice(0, 500) };
+    }
+  }
+}
+
+export function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<MachineState>;
+  return (
+    v.state === row.state &&
+    v.partnerTransId === row.partnerTransId &&
+    typeof v.amountMinor === "number" &&
+    typeof v.deadlineAt === "number"
+  );
+}
+
+/**
+ * The machine state of a row: its `machineState` JSON, or (for rows written without one)
+ * rebuilt from the columns the JSON mirrors.
+ */
+export function machineOf(row: PaymentRow): MachineState {
+  try {
+    const parsed: unknown = JSON.parse(row.machineState);
+    if (isMachineState(parsed, row)) return parsed;
+  } catch {
+    // fall through to the columns
+  }
+  const common = {
+    partnerTransId: row.partnerTransId,
+    amountMinor: row.amountMinor,
+    currency: row.currency,
+    createdAt: row.createdAt.getTime(),
+    deadlineAt: row.deadlineAt.getTime(),
+    payAttempts: Math.max(1, row.attempt),
+    lastPaySentAt: row.createdAt.getTime(),
+    queryCount: row.queryCount,
+    cancelAttempts: row.cancelAttempt,
+    nextActionAt: row.nextActionAt ? row.nextActionAt.getTime() : null,
+    refundedMinor: 0,
+    hasIssuedTickets: row.paidAt !== null,
+    ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
+    ...(row.paidAt ? { paidAt: row.paidAt.getTime() } : {}),
+  };
+  const name = row.state as PaymentStateName;
+  switch (name) {
+    case "SENDING":
+      return { ...common, state: "SENDING", isCancelRequested: false };
+    case "POLLING":
+      return { ...common, state: "POLLING", isPayRetryAllowed: false, isPayInFlight: false };
+    case "CANCELLING":
+      return { ...common, state: "CANCELLING", cancelReason: "system" };
+    case "PAID":
+    case "PARTIALLY_REFUNDED":
+    case "REFUNDED":
+      return { ...common, state: name, hasIssuedTickets: true };
+    case "FAILED":
+      return { ...common, state: "FAILED", failureReason: row.failureReason ?? "unknown" };
+    case "CANCELLED":
+      return { ...common, state: "CANCELLED", cancelReason: "system", cancelOutcome: "cancelled" };
+    case "REFUNDING":
+    case "NEEDS_ATTENTION":
+      // A refund in flight cannot be rebuilt from columns: a person looks.
+      return {
+        ...common,
+        state: "NEEDS_ATTENTION",
+        attentionReason: row.attentionReason ?? `${name} without machine state`,
+        previousState: name,
+        nextActionAt: null,
+      };
+  }
+}
+
+/**
+ * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
+ * schedules nothing then) — when a worker should take over if the sender died.
+ */
+export function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
+  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
+  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
+    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
+  return null;
+}
+
+/** The paid trade an input reports, if any (for the Payment columns written with PAID). */
+export function tradeOf(
+  input: PaymentInput,
+): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
+  if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
+    return input.result;
+  if (input.type === "notification")
+    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
+  if (input.type === "resolve" && input.trade) return input.trade;
+  return null;
+}
+
+/** What an event row says about the gateway exchange: ids, statuses, reasons; never a code or key. */
+export function summarize(
+  event: PaymentInput,
+  request?: Record<string, unknown>,
+  ignored?: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (request) out.request = request;
+  switch (event.type) {
+    case "pay_result":
+    case "query_result": {
+      const r = event.result;
+      out.response = {
+        status: r.status,
+        ...("reason" in r ? { reason: r.reason } : {}),
+        ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
+        ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
+      };
+      break;
+    }
+    case "cancel_result":
+      out.response = {
+        status: event.result.status,
+        ...("reason" in event.result ? { reason: event.result.reason } : {}),
+      };
+      break;
+    case "refund_result":
+    case "refund_query_result":
+      out.response = {
+        status: event.result.status,
+        partnerRefundId: event.result.partnerRefundId,
+        ...("reason" in event.result ? { reason: event.result.reason } : {}),
+      };
+      break;
+    case "pay_error":
+    case "query_error":
+    case "cancel_error":
+    case "refund_error":
+    case "refund_query_error":
+      out.error = event.error;
+      break;
+    case "notification":
+      out.notification = {
+        notifyId: event.notification.notifyId,
+        status: event.notification.status,
+        alipayTransId: event.notification.alipayTransId,
+        amountMinor: event.notification.amountMinor,
+        currency: event.notification.currency,
+        ...(event.notification.amountMinor === undefined && event.notification.amountText !== undefined
+          ? { amountText: event.notification.amountText.slice(0, 32) }
+          : {}),
+        ...(event.notification.foreignIdentity !== undefined
+          ? { foreignIdentity: event.notification.foreignIdentity.slice(0, 200) }
+          : {}),
+      };
+      break;
+    case "refund_requested":
+      out.refund = {
+        refundId: event.refund.refundId,
+        partnerRefundId: event.refund.partnerRefundId,
+        amountMinor: event.refund.amountMinor,
+        ...(event.refund.ticketIds ? { ticketIds: event.refund.ticketIds } : {}),
+      };
+      break;
+    case "resolve":
+      out.resolve = { to: event.to, reason: event.reason.slice(0, 500) };
+      break;
+    case "cancel_requested":
+      out.by = event.by ?? "visitor";
+      break;
+    case "resume":
+      break;
+  }
+  if (ignored) out.ignored = ignored;
+  return out;
+}
