@@ -50,7 +50,10 @@ function errorResponse(error: unknown): Response {
       { status: httpStatusOf(error.code) },
     );
   }
-  return Response.json({ error: { code: "internal_error", message: "Internal error; retry with the same Idempotency-Key" } }, { status: 500 });
+  return Response.json(
+    { error: { code: "internal_error", message: "Internal error; retry with the same Idempotency-Key" } },
+    { status: 500 },
+  );
 }
 
 async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
@@ -82,7 +85,10 @@ function waitOf(url: URL): number {
 
 function idempotencyKeyOf(req: Request): string {
   const key = req.headers.get("idempotency-key");
-  if (!key) throw new KioskError("BAD_REQUEST", "The Idempotency-Key header is required", { details: { field: "Idempotency-Key" } });
+  if (!key)
+    throw new KioskError("BAD_REQUEST", "The Idempotency-Key header is required", {
+      details: { field: "Idempotency-Key" },
+    });
   return key;
 }
 
@@ -99,7 +105,8 @@ export function partnerRequestHandler(getPartner: () => Promise<PartnerServices>
 async function authenticate(partner: PartnerServices, req: Request): Promise<TerminalIdentity> {
   const key = /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
   const terminal = key ? await partner.terminals.authenticate(key) : null;
-  if (!terminal) throw new KioskError("UNAUTHORIZED", "A valid terminal API key is required (Authorization: Bearer ktm_…)");
+  if (!terminal)
+    throw new KioskError("UNAUTHORIZED", "A valid terminal API key is required (Authorization: Bearer ktm_…)");
   if (!terminal.scopes.includes("payments:write"))
     throw new KioskError("FORBIDDEN", "This key lacks the payments:write scope");
   return terminal;
@@ -132,9 +139,12 @@ async function route(partner: PartnerServices, req: Request): Promise<Response> 
     return Response.json({ date, payments: await pay.listByDay(terminal, date) });
   }
   if (id === undefined) throw new KioskError("NOT_FOUND", `No route ${method} ${url.pathname}`);
-  if (segments.length === 2 && method === "GET") return Response.json(await pay.waitFor(terminal, id, waitOf(url), req.signal));
-  if (segments.length === 3 && sub === "events" && method === "GET") return sse(pay.follow(terminal, id, req.signal), req.signal);
-  if (segments.length === 3 && sub === "cancel" && method === "POST") return Response.json(await pay.cancel(terminal, id));
+  if (segments.length === 2 && method === "GET")
+    return Response.json(await pay.waitFor(terminal, id, waitOf(url), req.signal));
+  if (segments.length === 3 && sub === "events" && method === "GET")
+    return sse(pay.follow(terminal, id, req.signal), req.signal);
+  if (segments.length === 3 && sub === "cancel" && method === "POST")
+    return Response.json(await pay.cancel(terminal, id));
   if (segments.length === 3 && sub === "refunds" && method === "POST") {
     const key = idempotencyKeyOf(req);
     const body = await jsonBody(req, refundBody);
@@ -142,14 +152,20 @@ async function route(partner: PartnerServices, req: Request): Promise<Response> 
   }
   if (segments.length === 3 && sub === "receipt" && method === "GET") {
     const view = await pay.get(terminal, id);
-    if (!view.receipt) throw new KioskError("CONFLICT", `Payment ${id} is ${view.status}; there is no receipt`, { details: { reason: "not_paid", status: view.status } });
+    if (!view.receipt)
+      throw new KioskError("CONFLICT", `Payment ${id} is ${view.status}; there is no receipt`, {
+        details: { reason: "not_paid", status: view.status },
+      });
     return Response.json(view.receipt);
   }
   throw new KioskError("NOT_FOUND", `No route ${method} ${url.pathname}`);
 }
 
 /** Server-sent events: `event: payment`, `id: <version>`, the payment as data; closes once final. */
-async function sse(source: AsyncGenerator<{ version: number; isFinal: boolean }>, signal: AbortSignal): Promise<Response> {
+async function sse(
+  source: AsyncGenerator<{ version: number; isFinal: boolean }>,
+  signal: AbortSignal,
+): Promise<Response> {
   // The first item is read before answering, so an unknown id is a 404, not an empty stream.
   const first = await source.next();
   const encoder = new TextEncoder();
@@ -175,6 +191,10 @@ async function sse(source: AsyncGenerator<{ version: number; isFinal: boolean }>
     },
   });
   return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+    },
   });
 }

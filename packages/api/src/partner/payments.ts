@@ -513,7 +513,15 @@ export function createTerminalPayments(
     const byOrder = new Map(orders.map((o) => [o.id, o]));
     const out = new Map<
       string,
-      { terminalId: string; name: string; storeId: string; currency: string; count: number; grossMinor: number; refundedMinor: number }
+      {
+        terminalId: string;
+        name: string;
+        storeId: string;
+        currency: string;
+        count: number;
+        grossMinor: number;
+        refundedMinor: number;
+      }
     >();
     for (const r of rows) {
       const o = byOrder.get(r.orderId);

@@ -28,7 +28,9 @@ export function createTerminalWebhooks(
   async function collect(limit = 200): Promise<number> {
     const watched = await db.terminalPayment.findMany({
       where: { isWatched: true },
-      include: { terminal: { select: { storeId: true, terminalCode: true, name: true, attractionId: true, webhookUrl: true } } },
+      include: {
+        terminal: { select: { storeId: true, terminalCode: true, name: true, attractionId: true, webhookUrl: true } },
+      },
       orderBy: { createdAt: "asc" },
       take: limit,
     });

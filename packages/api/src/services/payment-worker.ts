@@ -164,9 +164,11 @@ export function createPaymentWorker(
       log.error("scheduled reconciliation failed", { error: error instanceof Error ? error.message : String(error) });
     }
     if (deps.afterTick)
-      await deps.afterTick().catch((error: unknown) =>
-        log.error("worker after-tick step failed", { error: error instanceof Error ? error.message : String(error) }),
-      );
+      await deps
+        .afterTick()
+        .catch((error: unknown) =>
+          log.error("worker after-tick step failed", { error: error instanceof Error ? error.message : String(error) }),
+        );
     metrics.inc("kiosk_worker_ticks_total");
     if (ids.length > 0) metrics.inc("kiosk_worker_payments_driven_total", {}, driven);
     return { claimed: ids.length, driven, errors, expiredOrders, reconciled };
