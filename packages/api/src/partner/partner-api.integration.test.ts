@@ -409,6 +409,35 @@ for (const provider of providersFor(PG_URL)) {
       expect(mine()).toHaveLength(2);
     });
 
+    it("documents every partner route in the OpenAPI document", async () => {
+      const doc = (await (await fetch(`${api.baseUrl}/api/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { parameters?: { name: string }[]; servers?: { url: string }[] }>>;
+        components: { securitySchemes: Record<string, unknown> };
+      };
+      const partnerPaths = Object.keys(doc.paths).filter((p) => p.startsWith("/api/partner/v1/"));
+      expect(partnerPaths.sort()).toEqual(
+        [
+          "/api/partner/v1/payments",
+          "/api/partner/v1/payments/{id}",
+          "/api/partner/v1/payments/{id}/cancel",
+          "/api/partner/v1/payments/{id}/events",
+          "/api/partner/v1/payments/{id}/receipt",
+          "/api/partner/v1/payments/{id}/refunds",
+        ].sort(),
+      );
+      const create = doc.paths["/api/partner/v1/payments"]!.post!;
+      expect(create.parameters?.map((p) => p.name)).toContain("Idempotency-Key");
+      expect(create.servers?.[0]?.url).toBe("http://kiosk.test");
+      expect(doc.components.securitySchemes.TerminalKey).toBeTruthy();
+      // Each documented route exists: without a key it is 401, never 404.
+      for (const path of partnerPaths) {
+        for (const method of Object.keys(doc.paths[path]!)) {
+          const res = await fetch(`${api.baseUrl}${path.replace("{id}", "tpay_x")}`, { method: method.toUpperCase() });
+          expect(res.status, `${method} ${path}`).toBe(401);
+        }
+      }
+    });
+
     it("refuses a disabled terminal's key", async () => {
       const t = await h.services.money.partner.terminals.create({
         attractionId: ATTRACTION,
