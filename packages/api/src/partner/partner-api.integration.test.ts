@@ -438,6 +438,56 @@ for (const provider of providersFor(PG_URL)) {
       }
     });
 
+    it("shows terminal payments in the console and manages terminals by role", async () => {
+      const viewer = await h.staffSession("viewer");
+      const admin = await h.staffSession("admin");
+      const asViewer = h.caller({ sessionToken: viewer.token });
+      const asAdmin = h.caller({ sessionToken: admin.token });
+      const paid = await call("POST", "/payments", { body: body(code("success"), 990), idem: "console-1" });
+      const { items } = await asViewer.console.transactions({
+        text: paid.body.paymentId!,
+        fromDay: "2026-03-01",
+        toDay: "2026-03-02",
+      });
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ channel: "terminal", state: "PAID", amountMinor: 990 });
+      const sales = await asViewer.terminal.sales({
+        from: new Date("2026-03-01T00:00:00Z"),
+        to: new Date("2026-03-03T00:00:00Z"),
+      });
+      const pos = sales.find((s) => s.storeId === "GIFTSHOP")!;
+      const paidHere = await h.services.db.order.findMany({
+        where: {
+          channel: "terminal",
+          state: { in: ["paid", "partially_refunded", "refunded"] },
+          externalRef: { startsWith: "R-" },
+        },
+        select: { totalMinor: true, refundedMinor: true },
+      });
+      expect(pos.grossMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor, 0));
+      expect(pos.netMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor - o.refundedMinor, 0));
+
+      await expect(
+        asViewer.terminal.create({ attractionId: ATTRACTION, storeId: "S2", terminalCode: "T2", name: "No" }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      const made = await asAdmin.terminal.create({
+        attractionId: ATTRACTION,
+        storeId: "S2",
+        terminalCode: "T2",
+        name: "Kiosk bar",
+      });
+      expect(made.key).toMatch(/^ktm_[0-9a-f]{8}_/);
+      const listed = await asViewer.terminal.list();
+      expect(JSON.stringify(listed)).not.toContain(made.key);
+      expect(JSON.stringify(listed)).not.toContain(made.webhookSecret);
+      await expect(
+        asAdmin.terminal.create({ attractionId: ATTRACTION, storeId: "S2", terminalCode: "T2", name: "Twice" }),
+      ).rejects.toMatchObject({ code: "CONFLICT" });
+      expect((await call("GET", "/payments?date=2026-03-01", { key: made.key })).status).toBe(200);
+      await asAdmin.terminal.setActive({ terminalId: made.terminal.id, isActive: false });
+      expect((await call("GET", "/payments?date=2026-03-01", { key: made.key })).status).toBe(401);
+    });
+
     it("refuses a disabled terminal's key", async () => {
       const t = await h.services.money.partner.terminals.create({
         attractionId: ATTRACTION,
