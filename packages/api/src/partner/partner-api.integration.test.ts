@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness as createPlatformHarness, providersFor, type Harness } from "../__tests__/platform-harness.ts";
 import { serveApi } from "../__tests__/serve-http.ts";
 import { code, createAlipay, PG_URL } from "../services/__tests__/harness.ts";
+import { requestHash } from "../services/idempotency-service.ts";
 import { signWebhook, verifyWebhook } from "./signature.ts";
 import type { TerminalPaymentView } from "./payments.ts";
 
@@ -486,6 +487,63 @@ for (const provider of providersFor(PG_URL)) {
       expect((await call("GET", "/payments?date=2026-03-01", { key: made.key })).status).toBe(200);
       await asAdmin.terminal.setActive({ terminalId: made.terminal.id, isActive: false });
       expect((await call("GET", "/payments?date=2026-03-01", { key: made.key })).status).toBe(401);
+    });
+
+    it("lets the worker's deadline cancel end a PIN wait nobody finishes, and says so in a webhook", async () => {
+      const created = await call("POST", "/payments", { body: body(code("pin_wait_never"), 430), idem: "deadline-1" });
+      expect(created.body.status).toBe("processing");
+      const final = await until(call("GET", `/payments/${created.body.id}?wait=25`), 400);
+      expect(final.body.status).toBe("cancelled");
+      const trades = await tradeFor(final.body);
+      expect(trades.every((t) => t.status !== "TRADE_SUCCESS")).toBe(true);
+      await step();
+      const events = received
+        .filter((r) => r.body.includes(created.body.id))
+        .map((r) => JSON.parse(r.body) as { data: { payment: TerminalPaymentView } });
+      expect(events.at(-1)?.data.payment.status).toBe("cancelled");
+    });
+
+    it("sends the pay exactly once when a crash left the payment recorded but not sent", async () => {
+      const request = body(code("success"), 610);
+      const terminal = await h.services.db.terminal.findFirstOrThrow({ where: { storeId: "GIFTSHOP" } });
+      const now = h.clock.now();
+      // What `create` commits before the pay request leaves, and nothing more (the process died there).
+      await h.services.db.order.create({
+        data: {
+          id: "ord_crashed1",
+          attractionId: ATTRACTION,
+          channel: "terminal",
+          externalRef: request.reference,
+          state: "pending",
+          currency: "SGD",
+          totalMinor: 610,
+          expiresAt: new Date(now.getTime() + 300_000),
+          createdAt: now,
+        },
+      });
+      await h.services.db.terminalPayment.create({
+        data: {
+          id: "tpay_crashed1",
+          terminalId: terminal.id,
+          orderId: "ord_crashed1",
+          idempotencyKey: "crash-1",
+          requestHash: requestHash(request),
+          reference: request.reference,
+          subject: request.subject,
+          amountMinor: 610,
+          currency: "SGD",
+          createdAt: now,
+        },
+      });
+      const before = await call("GET", "/payments/tpay_crashed1");
+      expect(before.body).toMatchObject({ status: "processing", paymentId: null });
+      const retried = await call("POST", "/payments", { body: request, idem: "crash-1" });
+      expect(retried.status).toBe(200);
+      expect(retried.body).toMatchObject({ id: "tpay_crashed1", status: "succeeded" });
+      const again = await call("POST", "/payments", { body: request, idem: "crash-1" });
+      expect(again.body.paymentId).toBe(retried.body.paymentId);
+      expect(await tradeFor(again.body)).toHaveLength(1);
+      expect(await h.services.db.payment.count({ where: { orderId: "ord_crashed1" } })).toBe(1);
     });
 
     it("refuses a disabled terminal's key", async () => {
