@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness as createPlatformHarness, providersFor, type Harness } from "../__tests__/platform-harness.ts";
@@ -544,6 +545,32 @@ for (const provider of providersFor(PG_URL)) {
       expect(again.body.paymentId).toBe(retried.body.paymentId);
       expect(await tradeFor(again.body)).toHaveLength(1);
       expect(await h.services.db.payment.count({ where: { orderId: "ord_crashed1" } })).toBe(1);
+    });
+
+    it("pays through the documented Node terminal client (docs/partner-terminal-client.mjs)", async () => {
+      const file = fileURLToPath(new URL("../../../../docs/partner-terminal-client.mjs", import.meta.url));
+      const mod = (await import(pathToFileURL(file).href)) as {
+        createTerminalClient(o: Record<string, string>): {
+          pay(i: { amount: number; paymentCode: string }): Promise<TerminalPaymentView>;
+          refund(id: string, amount?: number): Promise<{ payment: TerminalPaymentView }>;
+        };
+      };
+      const client = mod.createTerminalClient({
+        baseUrl: api.baseUrl,
+        key,
+        storeId: "GIFTSHOP",
+        terminalId: "POS-1",
+        currency: "SGD",
+      });
+      const instant = await client.pay({ amount: 300, paymentCode: code("success") });
+      expect(instant.status).toBe("succeeded");
+      const pin = await until(client.pay({ amount: 450, paymentCode: code("pin_wait_confirm", { parameter: 3 }) }));
+      expect(pin.status).toBe("succeeded");
+      const declined = await client.pay({ amount: 450, paymentCode: code("insufficient_balance") });
+      expect(declined.status).toBe("failed");
+      await expect(client.pay({ amount: 450, paymentCode: "123" })).rejects.toMatchObject({ code: "invalid_request" });
+      const refunded = await until(client.refund(instant.id));
+      expect(["refunded", "refunding"]).toContain(refunded.payment.status);
     });
 
     it("refuses a disabled terminal's key", async () => {
