@@ -45,6 +45,7 @@ export function createTerminalClient({ baseUrl, key, storeId, terminalId, curren
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {
+  // eslint-disable-next-line no-restricted-properties -- a standalone example CLI, configured by its environment
   const { BASE_URL, TERMINAL_KEY, STORE_ID, TERMINAL_ID, CURRENCY } = process.env;
   const client = createTerminalClient({
     baseUrl: BASE_URL,
