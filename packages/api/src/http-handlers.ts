@@ -171,10 +171,16 @@ export function notifyHandler(getRuntime: RuntimeGetter): (req: Request) => Prom
   };
 }
 
-/** The partner payment API for terminals (issue 18, partner/http.ts). */
+/** The partner payment API for terminals (issue 18, partner/http.ts), rate-limited per terminal like an API key. */
+function partnerOf(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return partnerRequestHandler(
+    async () => (await getRuntime()).services.money.partner,
+    async (terminalId) => (await getRuntime()).services.rateLimiter.consume("bookingApi", `terminal:${terminalId}`),
+  );
+}
+
 export function partnerHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
-  const handle = partnerRequestHandler(async () => (await getRuntime()).services.money.partner);
-  return async (req) => secured(await getRuntime(), await handle(req));
+  return async (req) => secured(await getRuntime(), await partnerOf(getRuntime)(req));
 }
 
 /**
@@ -188,7 +194,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const notify = notifyHandler(getRuntime);
   const readyz = readyzHandler(getRuntime);
   const metrics = metricsHandler(getRuntime);
-  const partner = partnerRequestHandler(async () => (await getRuntime()).services.money.partner);
+  const partner = partnerOf(getRuntime);
   return async (req) => {
     const runtime = await getRuntime();
     const headers = securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl });

@@ -92,10 +92,14 @@ function idempotencyKeyOf(req: Request): string {
   return key;
 }
 
-export function partnerRequestHandler(getPartner: () => Promise<PartnerServices>): (req: Request) => Promise<Response> {
+/** `limit`: called with each authenticated terminal's id; throws TOO_MANY_REQUESTS over its rate. */
+export function partnerRequestHandler(
+  getPartner: () => Promise<PartnerServices>,
+  limit?: (terminalId: string) => Promise<void> | void,
+): (req: Request) => Promise<Response> {
   return async (req) => {
     try {
-      return await route(await getPartner(), req);
+      return await route(await getPartner(), req, limit);
     } catch (error) {
       return errorResponse(error);
     }
@@ -112,12 +116,17 @@ async function authenticate(partner: PartnerServices, req: Request): Promise<Ter
   return terminal;
 }
 
-async function route(partner: PartnerServices, req: Request): Promise<Response> {
+async function route(
+  partner: PartnerServices,
+  req: Request,
+  limit?: (terminalId: string) => Promise<void> | void,
+): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname.slice(PARTNER_ENDPOINT.length).replace(/\/+$/, "");
   const segments = path.split("/").filter(Boolean);
   if (segments[0] !== "payments") throw new KioskError("NOT_FOUND", `No route ${url.pathname}`);
   const terminal = await authenticate(partner, req);
+  await limit?.(terminal.id);
   const pay = partner.payments;
   const [, id, sub] = segments;
   if (id !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(id)) throw new KioskError("NOT_FOUND", "No such payment");

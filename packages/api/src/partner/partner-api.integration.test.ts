@@ -573,6 +573,25 @@ for (const provider of providersFor(PG_URL)) {
       expect(["refunded", "refunding"]).toContain(refunded.payment.status);
     });
 
+    it("limits each terminal's request rate with a typed 429", async () => {
+      const t = await h.services.money.partner.terminals.create({
+        attractionId: ATTRACTION,
+        storeId: "BURST",
+        terminalCode: "T1",
+        name: "Burst",
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 70 }, () =>
+          call<{ error?: { code: string } }>("GET", "/payments?date=2026-03-01", { key: t.key }),
+        ),
+      );
+      const limited = answers.filter((a) => a.status === 429);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(limited[0]!.body.error?.code).toBe("rate_limited");
+      // Another terminal is not affected.
+      expect((await call("GET", "/payments?date=2026-03-01")).status).toBe(200);
+    });
+
     it("refuses a disabled terminal's key", async () => {
       const t = await h.services.money.partner.terminals.create({
         attractionId: ATTRACTION,
