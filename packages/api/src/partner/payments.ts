@@ -10,7 +10,7 @@
  * (the payment service's partner_trans_id is deterministic per order attempt, so two racing
  * starts cannot both send).
  */
-import { currencyExponent, isPaymentCode, isSupportedCurrency, minorToDecimal } from "@kiosk/alipay-core/money";
+import { isPaymentCode, isSupportedCurrency, minorToDecimal } from "@kiosk/alipay-core/money";
 import { isUniqueViolation, zonedTimeToUtc, addDays, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { IdempotencyService, requestHash } from "../services/idempotency-service.ts";
@@ -310,7 +310,6 @@ export function createTerminalPayments(
       select: { currency: true },
     });
     validate(terminal, input, attraction.currency);
-    currencyExponent(input.currency);
     const now = clock.now();
     const orderId = newId("ord");
     const tpId = newId("tpay");
