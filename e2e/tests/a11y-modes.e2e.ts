@@ -27,6 +27,7 @@ const STAFF_PAGES: { path: string; name: string }[] = [
   { path: "/staff/gate", name: "gate" },
   { path: "/staff/counter", name: "counter" },
   { path: "/staff/sales", name: "sales" },
+  { path: "/staff/terminals", name: "terminals" },
   { path: "/staff/audit", name: "audit" },
   { path: "/staff/users", name: "users" },
   { path: "/staff/keys", name: "keys" },

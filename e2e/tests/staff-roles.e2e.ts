@@ -18,8 +18,18 @@ import {
 } from "./staff-support.ts";
 
 const NAV_BY_ROLE: Record<Role, string[]> = {
-  viewer: ["Fleet", "Payments", "Reconciliation", "Sales", "My account"],
-  cashier: ["Fleet", "Payments", "Reconciliation", "Tickets", "Gate", "Counter sale", "Sales", "My account"],
+  viewer: ["Fleet", "Payments", "Reconciliation", "Sales", "Terminals", "My account"],
+  cashier: [
+    "Fleet",
+    "Payments",
+    "Reconciliation",
+    "Tickets",
+    "Gate",
+    "Counter sale",
+    "Sales",
+    "Terminals",
+    "My account",
+  ],
   supervisor: [
     "Fleet",
     "Payments",
@@ -29,6 +39,7 @@ const NAV_BY_ROLE: Record<Role, string[]> = {
     "Gate",
     "Counter sale",
     "Sales",
+    "Terminals",
     "Audit log",
     "Users",
     "My account",
@@ -42,6 +53,7 @@ const NAV_BY_ROLE: Record<Role, string[]> = {
     "Gate",
     "Counter sale",
     "Sales",
+    "Terminals",
     "Audit log",
     "Users",
     "My account",

@@ -12,6 +12,7 @@ import { buildOpenApiDocument, REST_ENDPOINT } from "./openapi.ts";
 import { checkReadiness } from "./readiness.ts";
 import { securityHeaders, withSecurityHeaders } from "./security-headers.ts";
 import { crossOriginRefusal, MAX_API_BODY_BYTES, MAX_TRPC_BATCH_SIZE, withLimitedBody } from "./request-guards.ts";
+import { PARTNER_ENDPOINT, partnerRequestHandler } from "./partner/http.ts";
 import { handleNotifyRequest } from "./services/notify-http.ts";
 import { createContextInner, requestAuth, type Context } from "./trpc/context.ts";
 import { appRouter } from "./trpc/root.ts";
@@ -169,6 +170,18 @@ export function notifyHandler(getRuntime: RuntimeGetter): (req: Request) => Prom
   };
 }
 
+/** The partner payment API for terminals (issue 18, partner/http.ts), rate-limited per terminal like an API key. */
+function partnerOf(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return partnerRequestHandler(
+    async () => (await getRuntime()).services.money.partner,
+    async (terminalId) => (await getRuntime()).services.rateLimiter.consume("bookingApi", `terminal:${terminalId}`),
+  );
+}
+
+export function partnerHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
+  return async (req) => secured(await getRuntime(), await partnerOf(getRuntime)(req));
+}
+
 /**
  * Every server endpoint except the pages, routed by path as the Next app's route files do:
  * for a server without Next (scripts/api-server.ts).
@@ -180,6 +193,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const notify = notifyHandler(getRuntime);
   const readyz = readyzHandler(getRuntime);
   const metrics = metricsHandler(getRuntime);
+  const partner = partnerOf(getRuntime);
   return async (req) => {
     const runtime = await getRuntime();
     const headers = securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl });
@@ -192,6 +206,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
     if (pathname.startsWith(`${TRPC_ENDPOINT}/`)) return trpc(req);
     if (pathname === REST_ENDPOINT || pathname.startsWith(`${REST_ENDPOINT}/`)) return rest(req);
     if (pathname === NOTIFY_ENDPOINT && req.method === "POST") return notify(req);
+    if (pathname.startsWith(`${PARTNER_ENDPOINT}/`)) return partner(req);
     if (isGet && pathname === OPENAPI_DOCUMENT_PATH) return openApi();
     if (isGet && pathname === "/healthz") return healthzHandler();
     if (isGet && pathname === "/readyz") return readyz();

@@ -1,5 +1,6 @@
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import type { OpenApiRouter } from "trpc-to-openapi";
+import { partnerOpenApiParts } from "./partner/openapi.ts";
 import { getRestRouter } from "./trpc/rest-router.ts";
 
 export const REST_ENDPOINT = "/api/rest";
@@ -10,6 +11,10 @@ export const OPENAPI_VERSION = "1.0.0";
  * (the booking API). Generated from the procedures' zod input/output schemas.
  */
 export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApiRouter }): OpenAPIObject {
+  return withPartnerApi(opts.publicUrl, buildBookingDocument(opts));
+}
+
+function buildBookingDocument(opts: { publicUrl: string; router?: OpenApiRouter }): OpenAPIObject {
   return generateOpenApiDocument(opts.router ?? getRestRouter(), {
     title: "Ticket kiosk booking API",
     description:
@@ -27,4 +32,29 @@ export function buildOpenApiDocument(opts: { publicUrl: string; router?: OpenApi
       },
     },
   });
+}
+
+/** Adds the partner payment API for terminals (issue 18; partner/openapi.ts), served from the site root. */
+function withPartnerApi(publicUrl: string, doc: OpenAPIObject): OpenAPIObject {
+  const partner = partnerOpenApiParts(publicUrl);
+  return {
+    ...doc,
+    tags: [
+      ...(doc.tags ?? []),
+      { name: "partner", description: "Partner payment API for terminals (docs/partner-api.md)" },
+    ],
+    paths: { ...doc.paths, ...partner.paths },
+    components: {
+      ...doc.components,
+      schemas: { ...doc.components?.schemas, ...partner.schemas },
+      securitySchemes: {
+        ...doc.components?.securitySchemes,
+        TerminalKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "Terminal API key `ktm_<prefix>_<secret>` (scope payments:write), issued in the staff console",
+        },
+      },
+    },
+  } as OpenAPIObject;
 }

@@ -26,6 +26,7 @@ describe("fault drill (small)", () => {
     expect(result.restarts).toBe(result.kills);
     expect(Object.values(result.proxyFaults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(result.report.paidOrders).toBeGreaterThan(0);
+    expect(result.terminalPayments).toBeGreaterThan(0); // partner terminals paid through /api/partner/v1 too
     expect(result.reconciliation.runs.every((r) => r.state === "completed")).toBe(true);
     expect(result.report.chargedTrades).toBeGreaterThanOrEqual(result.report.paidOrders);
     rmSync(dirname(result.logFile), { recursive: true, force: true }); // kept only when the drill failed

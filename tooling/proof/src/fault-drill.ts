@@ -31,6 +31,7 @@ import { findRepoRoot, parseEnv } from "@kiosk/api/env.ts";
 import { alipayClientConfig } from "@kiosk/api/app-services.ts";
 import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { freePort, ServerProcess } from "./server-process.ts";
+import { createDrillTerminal } from "./terminal-drill.ts";
 import {
   checkMoneyInvariants,
   readLedger,
@@ -78,6 +79,8 @@ export interface DrillResult {
   abandonedCarts: number;
   visitorCancels: number;
   refundsRequested: number;
+  /** Purchases made by a partner terminal through /api/partner/v1 (every fourth). */
+  terminalPayments: number;
   /** Calls the server refused with a typed error (e.g. an order that expired while it was down). */
   refused: number;
   /** Refusals by call, code and message. */
@@ -329,6 +332,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       abandonedCarts: 0,
       visitorCancels: 0,
       refundsRequested: 0,
+      terminalPayments: 0,
       refused: 0,
     };
     const scenarioFaults: Partial<Record<ScenarioId, number>> = {};
@@ -344,6 +348,8 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
         isVisitorCancel: scenario === "pin_wait_never" && rng() < 0.5,
         isRefunded: scenario === "success" && rng() < 0.1,
         thinkMs: Math.floor(rng() * 800),
+        // Every fourth purchase is a partner terminal's (issue 18); not drawn from rng, so a seed's plan stays.
+        isTerminal: i % 4 === 3,
       };
     });
     const stopping = () => isStopping;
@@ -374,8 +380,36 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
       }
     }
 
+    const terminal = await createDrillTerminal(database.db, ATTRACTION, serverUrl, stopping);
+
+    async function terminalPurchase(plan: (typeof plans)[number]): Promise<void> {
+      const code = scenarioCode(plan.scenario, {
+        serial: plan.serial,
+        ...(plan.parameter !== undefined ? { parameter: plan.parameter } : {}),
+      });
+      const result = await terminal.pay({
+        idempotencyKey: `drill-${plan.serial}`,
+        amount: 1_000 * plan.quantity,
+        paymentCode: code,
+        isVisitorCancel: plan.isVisitorCancel,
+        isRefunded: plan.isRefunded,
+      });
+      if (result.refusal !== undefined) {
+        tally.refused += 1;
+        refusals[`partner.create ${result.refusal}`] = (refusals[`partner.create ${result.refusal}`] ?? 0) + 1;
+        return;
+      }
+      tally.ordersCreated += 1;
+      tally.paymentsStarted += 1;
+      tally.terminalPayments += 1;
+      if (FAULT_SCENARIOS.has(plan.scenario)) scenarioFaults[plan.scenario] = (scenarioFaults[plan.scenario] ?? 0) + 1;
+      if (result.cancelled) tally.visitorCancels += 1;
+      if (result.refunded) tally.refundsRequested += 1;
+    }
+
     async function purchase(plan: (typeof plans)[number]): Promise<void> {
       await sleep(plan.thinkMs); // the visitor choosing tickets
+      if (plan.isTerminal && !plan.isAbandoned) return terminalPurchase(plan);
       const order = await whenUp(
         () => api.order.create.mutate({ lines: [{ ticketTypeId: ADULT, slotId: slot.id, quantity: plan.quantity }] }),
         stopping,

@@ -69,7 +69,7 @@ for (let run = 0; run < runs; run++) {
   results.push(result);
   const c = result.report.counts;
   say(
-    `  run ${run + 1}: ${result.kills} kills, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`,
+    `  run ${run + 1}: ${result.kills} kills, ${result.terminalPayments} terminal payments, losses ${c.loss}, double charges ${c.double_charge}, stale holds ${c.stale_hold}, reconciliation differences ${c.reconciliation_difference}, ${Math.round(result.wallTimeMs / 1000)} s (server log ${result.logFile})`,
   );
   for (const [what, n] of Object.entries(result.refusals)) say(`  refused ${n}× ${what}`);
   for (const f of result.report.findings) say(`  FINDING ${f.kind} ${f.subject}: ${f.detail}`);
@@ -89,6 +89,7 @@ const figures = {
   purchases: sum((r) => r.purchases),
   ordersCreated: sum((r) => r.ordersCreated),
   paymentsStarted: sum((r) => r.paymentsStarted),
+  terminalPayments: sum((r) => r.terminalPayments),
   abandonedCarts: sum((r) => r.abandonedCarts),
   visitorCancels: sum((r) => r.visitorCancels),
   refused: sum((r) => r.refused),

@@ -1,4 +1,5 @@
 /** The money path, built from plain dependencies by `createMoneyServices` for the composition root. */
+import { createPartnerServices } from "../partner/index.ts";
 import { createBookingService } from "./booking-service.ts";
 import { createCatalogCache } from "./catalog-cache.ts";
 import { createCatalogService } from "./catalog-service.ts";
@@ -29,11 +30,13 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const reconciliation = createReconciliationService(base);
   const notify = createNotifyService({ ...base, payments });
   const counter = createCounterService({ ...base, orders });
+  const partner = createPartnerServices({ ...base, payments, refunds });
   const worker = createPaymentWorker({
     ...base,
     payments,
     orders,
     reconciliation,
+    afterTick: partner.webhooks.tick,
     ...(deps.worker ? { options: deps.worker } : {}),
   });
   // `gateway`: the Alipay client the services use (the key ring's, in the app), for staff
@@ -49,6 +52,7 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
     refunds,
     reconciliation,
     notify,
+    partner,
     gateway: deps.alipay,
     catalogCache,
   };

@@ -220,6 +220,7 @@ export function summarize(
         ...("reason" in r ? { reason: r.reason } : {}),
         ...("alipayTransId" in r ? { alipayTransId: r.alipayTransId } : {}),
         ...(r.status === "paid" ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
+        ...(r.status === "paid" && r.exchangeRate !== undefined ? { exchangeRate: r.exchangeRate } : {}),
       };
       break;
     }

@@ -73,6 +73,8 @@ export interface StartPaymentInput {
   orderId: string;
   paymentCode: string;
   actor: Actor;
+  /** A partner terminal's own trade fields (issue 18), over the attraction's / kiosk's. */
+  trade?: { subject?: string; storeId?: string; terminalId?: string };
 }
 
 /** Who caused a transition, as written into the event row. */
@@ -522,11 +524,15 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
         amountMinor: order.totalMinor,
         currency: order.currency,
         paymentCode: code,
-        subject: deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`,
+        subject:
+          input.trade?.subject ??
+          (deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`),
         // The attraction's merchant fields, when set, over the process-wide ones (issue 14).
         ...(order.attraction.secondaryMerchantId ? { secondaryMerchantId: order.attraction.secondaryMerchantId } : {}),
         ...(order.attraction.storeId ? { storeId: order.attraction.storeId } : {}),
         ...(order.kioskId ? { terminalId: order.kioskId } : {}),
+        ...(input.trade?.storeId ? { storeId: input.trade.storeId } : {}),
+        ...(input.trade?.terminalId ? { terminalId: input.trade.terminalId } : {}),
       });
     } catch (error) {
       signError = error;

@@ -40,6 +40,8 @@ export function createPaymentWorker(
     orders: OrderService;
     reconciliation?: ReconciliationService;
     options?: WorkerOptions;
+    /** Extra steps run at the end of every tick (the partner API's webhook outbox, issue 18). */
+    afterTick?: () => Promise<unknown>;
   },
 ) {
   const { db, clock, payments, orders } = deps;
@@ -165,6 +167,12 @@ export function createPaymentWorker(
     } catch (error) {
       log.error("scheduled reconciliation failed", { error: error instanceof Error ? error.message : String(error) });
     }
+    if (deps.afterTick)
+      await deps
+        .afterTick()
+        .catch((error: unknown) =>
+          log.error("worker after-tick step failed", { error: error instanceof Error ? error.message : String(error) }),
+        );
     metrics.inc("kiosk_worker_ticks_total");
     if (ids.length > 0) metrics.inc("kiosk_worker_payments_driven_total", {}, driven);
     return { claimed: ids.length, driven, errors, expiredOrders, reconciled };

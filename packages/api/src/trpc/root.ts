@@ -20,6 +20,7 @@ import { orderRouter } from "./routers/order.ts";
 import { paymentRouter } from "./routers/payment.ts";
 import { reconciliationRouter } from "./routers/reconciliation.ts";
 import { refundRouter } from "./routers/refund.ts";
+import { terminalRouter } from "./routers/terminal.ts";
 import { ticketRouter } from "./routers/ticket.ts";
 // ---- end money-path routers: imports ----
 
@@ -40,6 +41,7 @@ export const appRouter = router({
   reconciliation: reconciliationRouter,
   booking: bookingRouter,
   counter: counterRouter,
+  terminal: terminalRouter,
   // ---- end money-path routers ----
 });
 

@@ -35,6 +35,8 @@ export const CAPABILITIES = {
   manageAlipayKeys: "admin",
   runConformance: "admin",
   rotateBridgeTokens: "admin",
+  viewTerminals: "viewer",
+  manageTerminals: "admin",
 } as const satisfies Record<string, ConsoleRole>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -58,6 +60,7 @@ export const NAV: readonly NavItem[] = [
   { href: "/staff/gate", label: "Gate", capability: "redeemTickets" },
   { href: "/staff/counter", label: "Counter sale", capability: "sellAtCounter" },
   { href: "/staff/sales", label: "Sales", capability: "viewSales" },
+  { href: "/staff/terminals", label: "Terminals", capability: "viewTerminals" },
   { href: "/staff/audit", label: "Audit log", capability: "viewAudit" },
   { href: "/staff/users", label: "Users", capability: "viewUsers" },
   { href: "/staff/keys", label: "Alipay keys", capability: "manageAlipayKeys" },
