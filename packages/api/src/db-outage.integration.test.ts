@@ -62,7 +62,9 @@ const timeouts = { connectMs: 1_000, statementMs: 2_000, idleInTransactionMs: 5_
 describe("readiness when PostgreSQL is away", () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
-    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+    // A pool whose connection sits in a blackhole may never finish closing: give each step 5 s.
+    const bounded = (p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    for (const c of cleanup.reverse()) await bounded(c().catch(() => undefined));
   });
 
   it("fails within seconds on a closed port", async () => {
@@ -76,9 +78,17 @@ describe("readiness when PostgreSQL is away", () => {
   });
 
   it("fails within seconds on a blackhole (accepts, never answers)", async () => {
-    const hole = createServer(() => undefined);
+    const held = new Set<Socket>();
+    const hole = createServer((socket) => {
+      held.add(socket);
+      socket.on("error", () => undefined);
+    });
     await new Promise<void>((r) => hole.listen(0, "127.0.0.1", r));
-    cleanup.push(() => new Promise((r) => hole.close(r)));
+    // server.close waits for every held connection: drop them first.
+    cleanup.push(() => {
+      for (const socket of held) socket.destroy();
+      return new Promise((r) => hole.close(r));
+    });
     const port = (hole.address() as AddressInfo).port;
     const handle = createDb({ url: `postgresql://kiosk:kiosk@127.0.0.1:${port}/kiosk`, timeouts });
     cleanup.push(() => handle.close());

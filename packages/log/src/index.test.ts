@@ -8,7 +8,7 @@ describe("log", () => {
     child.info("beat", { n: 1 });
     log.debug("dropped");
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ level: "info", msg: "beat", ns: "fleet:heartbeat", kioskId: "k1", n: 1 });
+    expect(records[0]).toMatchObject({ level: "info", message: "beat", ns: "fleet:heartbeat", kioskId: "k1", n: 1 });
     expect(typeof records[0]!.time).toBe("string");
   });
 

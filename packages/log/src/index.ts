@@ -119,7 +119,8 @@ function rootPino(options: CreateLoggerOptions): Pino {
     {
       level: options.level ?? "info",
       base: undefined,
-      messageKey: "msg",
+      // "message", as the server, bridge and sandbox have always written it (operators' log queries, docs).
+      messageKey: "message",
       timestamp: () => `,"time":"${clock().toISOString()}"`,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       formatters: {
