@@ -1,17 +1,21 @@
 /**
  * A payment's record: what callers feed into it (`PaymentInput`, each one machine event), its
  * machine state as stored on the row (the `machineState` JSON, from which the indexed columns
- * are derived in the same write), and the summary an event row keeps. Pure; no I/O.
+ * are derived in the same write), the summary an event row keeps, and the view callers get
+ * (without tickets). Pure; no I/O.
  */
 import {
   type CancelReason,
+  type PaymentCommand,
   type PaymentEvent as MachineEvent,
   type PaymentState as MachineState,
   type StaffResolution,
 } from "@kiosk/alipay-core";
 import { type PaymentStateName, type Prisma } from "@kiosk/db";
 import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
+import type { Actor } from "./money-deps.ts";
 import { type PaymentPolicy } from "./payment-policy.ts";
+import type { IssueContext, TicketView } from "./ticket-service.ts";
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
 
@@ -279,4 +283,100 @@ export function summarize(
   }
   if (ignored) out.ignored = ignored;
   return out;
+}
+
+/** States in which the worker still has something to do. */
+export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
+export const TERMINAL_STATES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
+
+export interface PaymentView {
+  id: string;
+  orderId: string;
+  state: PaymentStateName;
+  partnerTransId: string;
+  amountMinor: number;
+  currency: string;
+  paymentCodeMasked: string;
+  alipayTransId: string | null;
+  failureReason: string | null;
+  attentionReason: string | null;
+  paidAt: Date | null;
+  createdAt: Date;
+  version: number;
+  /** True once the worker has nothing left to do for the visitor (paid, failed, cancelled…). */
+  isSettled: boolean;
+  tickets: TicketView[];
+}
+
+export interface StartPaymentInput {
+  orderId: string;
+  paymentCode: string;
+  actor: Actor;
+  /** A partner terminal's own trade fields (issue 18), over the attraction's / kiosk's. */
+  trade?: { subject?: string; storeId?: string; terminalId?: string };
+}
+
+/** Who caused a transition, as written into the event row. */
+export type EventActor = Actor | { type: "gateway"; id?: undefined };
+
+export interface ApplyOptions {
+  actor: EventActor;
+  request?: Record<string, unknown>;
+  /** Clears this owner's lease in the same write. */
+  leaseOwner?: string;
+  /** The row as the caller just wrote it (skips the read; a version conflict re-reads). */
+  known?: PaymentRow;
+  /** The paid order's lines, loaded by the caller, so PAID needs no reads in its transaction. */
+  paidOrder?: IssueContext;
+}
+
+/** What `apply` returns: the row as written, the transition's commands, why it was ignored, tickets issued. */
+export interface ApplyResult {
+  row: PaymentRow;
+  commands: PaymentCommand[];
+  ignored?: string;
+  issued?: TicketView[];
+}
+
+/** The view without tickets. */
+export function viewOf(row: PaymentRow): PaymentView {
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    state: row.state as PaymentStateName,
+    partnerTransId: row.partnerTransId,
+    amountMinor: row.amountMinor,
+    currency: row.currency,
+    paymentCodeMasked: row.paymentCodeMasked,
+    alipayTransId: row.alipayTransId,
+    failureReason: row.failureReason,
+    attentionReason: row.attentionReason,
+    paidAt: row.paidAt,
+    createdAt: row.createdAt,
+    version: row.version,
+    isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),
+    tickets: [],
+  };
+}
+
+/** Payment columns a transition's commands set, known before the transaction. */
+export function columnsOf(
+  next: MachineState,
+  commands: readonly PaymentCommand[],
+  input: PaymentInput,
+  now: Date,
+): Partial<PaymentRow> {
+  const extra: Partial<PaymentRow> = {};
+  for (const c of commands) {
+    if (c.type === "issue_tickets") {
+      const trade = tradeOf(input);
+      extra.paidAt = next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now);
+      const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
+      if (alipayTransId) extra.alipayTransId = alipayTransId;
+      if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
+    } else if (c.type === "escalate") {
+      extra.attentionReason = c.reason.slice(0, 500);
+    }
+  }
+  return extra;
 }

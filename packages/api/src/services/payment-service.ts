@@ -6,90 +6,50 @@
  * writes PAID, so they exist exactly when the payment is PAID.
  */
 import { EventEmitter } from "node:events";
-import {
-  executeCommand,
-  nextCommand,
-  startPayment,
-  timedCommandOf,
-  type CommandClient,
-  type TimedCommand,
-  transition,
-  type PaymentCommand,
-  type PaymentState as MachineState,
-  type SignedPayRequest,
-} from "@kiosk/alipay-core";
-import { isPaymentCode, maskPaymentCode } from "@kiosk/alipay-core/money";
-import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
+import { transition, type TimedCommand } from "@kiosk/alipay-core";
+import { isUniqueViolation, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import { describeGatewayError, type PaidTrade } from "./gateway.ts";
-import { actorId, newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import type { OrderHandoff, PayContext } from "./order-handoff.ts";
+import type { PaidTrade } from "./gateway.ts";
+import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import type { OrderHandoff } from "./order-handoff.ts";
 import { assertOrderAccess, TX_OPTIONS } from "./order-service.ts";
-import { assertPayRequestKey, openPayRequest, sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
-import { cancelWindowMs, machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
+import { assertPayRequestKey, openPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
+import { createPaymentDrive } from "./payment-drive.ts";
+import { machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import { createPaymentEffects } from "./payment-effects.ts";
-import type { IssueContext, TicketService, TicketView } from "./ticket-service.ts";
+import { createPaymentStart } from "./payment-start.ts";
+import type { TicketService } from "./ticket-service.ts";
 
 import {
+  ACTIVE_STATES,
+  columnsOf,
   machineOf,
   nextActionColumn,
   summarize,
+  TERMINAL_STATES,
   toMachineEvent,
-  tradeOf,
+  viewOf,
+  type ApplyOptions,
+  type ApplyResult,
   type GatewayAnswer,
   type PaymentInput,
+  type PaymentView,
   type StaffResolutionTarget,
 } from "./payment-records.ts";
 
-export { machineOf, toMachineEvent } from "./payment-records.ts";
-export type { GatewayAnswer, PaymentInput, RefundRequest, StaffResolutionTarget } from "./payment-records.ts";
-
-/** States in which the worker still has something to do. */
-export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
-const TERMINAL_STATES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
+export { ACTIVE_STATES, machineOf, toMachineEvent } from "./payment-records.ts";
+export type {
+  ApplyOptions,
+  EventActor,
+  GatewayAnswer,
+  PaymentInput,
+  PaymentView,
+  RefundRequest,
+  StaffResolutionTarget,
+  StartPaymentInput,
+} from "./payment-records.ts";
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
-
-export interface PaymentView {
-  id: string;
-  orderId: string;
-  state: PaymentStateName;
-  partnerTransId: string;
-  amountMinor: number;
-  currency: string;
-  paymentCodeMasked: string;
-  alipayTransId: string | null;
-  failureReason: string | null;
-  attentionReason: string | null;
-  paidAt: Date | null;
-  createdAt: Date;
-  version: number;
-  /** True once the worker has nothing left to do for the visitor (paid, failed, cancelled…). */
-  isSettled: boolean;
-  tickets: TicketView[];
-}
-
-export interface StartPaymentInput {
-  orderId: string;
-  paymentCode: string;
-  actor: Actor;
-  /** A partner terminal's own trade fields (issue 18), over the attraction's / kiosk's. */
-  trade?: { subject?: string; storeId?: string; terminalId?: string };
-}
-
-/** Who caused a transition, as written into the event row. */
-export type EventActor = Actor | { type: "gateway"; id?: undefined };
-
-export interface ApplyOptions {
-  actor: EventActor;
-  request?: Record<string, unknown>;
-  /** Clears this owner's lease in the same write. */
-  leaseOwner?: string;
-  /** The row as the caller just wrote it (skips the read; a version conflict re-reads). */
-  known?: PaymentRow;
-  /** The paid order's lines, loaded by the caller, so PAID needs no reads in its transaction. */
-  paidOrder?: IssueContext;
-}
 
 export function createPaymentService(deps: MoneyDeps & { tickets: TicketService; handoff?: OrderHandoff }) {
   const { db, clock, alipay, tickets } = deps;
@@ -134,27 +94,6 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     return sealed !== null && sealed.until <= clock.now().getTime();
   }
 
-  /** The view without tickets. */
-  function viewOf(row: PaymentRow): PaymentView {
-    return {
-      id: row.id,
-      orderId: row.orderId,
-      state: row.state as PaymentStateName,
-      partnerTransId: row.partnerTransId,
-      amountMinor: row.amountMinor,
-      currency: row.currency,
-      paymentCodeMasked: row.paymentCodeMasked,
-      alipayTransId: row.alipayTransId,
-      failureReason: row.failureReason,
-      attentionReason: row.attentionReason,
-      paidAt: row.paidAt,
-      createdAt: row.createdAt,
-      version: row.version,
-      isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),
-      tickets: [],
-    };
-  }
-
   async function view(row: PaymentRow): Promise<PaymentView> {
     const hasTickets =
       row.state === "PAID" ||
@@ -176,28 +115,6 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     return payment;
   }
 
-  /** Payment columns a transition's commands set, known before the transaction. */
-  function columnsOf(
-    next: MachineState,
-    commands: readonly PaymentCommand[],
-    input: PaymentInput,
-    now: Date,
-  ): Partial<PaymentRow> {
-    const extra: Partial<PaymentRow> = {};
-    for (const c of commands) {
-      if (c.type === "issue_tickets") {
-        const trade = tradeOf(input);
-        extra.paidAt = next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now);
-        const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
-        if (alipayTransId) extra.alipayTransId = alipayTransId;
-        if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
-      } else if (c.type === "escalate") {
-        extra.attentionReason = c.reason.slice(0, 500);
-      }
-    }
-    return extra;
-  }
-
   function publish(row: PaymentRow): void {
     emitter.emit(row.id, row.version);
     deps.events?.publish("payment", {
@@ -216,11 +133,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
    * except a staff member's, which is recorded as an event (state unchanged, `ignored` why).
    * The returned row is the one written (built in memory, not re-read).
    */
-  async function apply(
-    paymentId: string,
-    input: PaymentInput,
-    options: ApplyOptions,
-  ): Promise<{ row: PaymentRow; commands: PaymentCommand[]; ignored?: string; issued?: TicketView[] }> {
+  async function apply(paymentId: string, input: PaymentInput, options: ApplyOptions): Promise<ApplyResult> {
     let known = options.known;
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = known ?? (await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
@@ -318,333 +231,21 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     throw new KioskError("CONFLICT", `Payment ${paymentId} is changing too fast; try again`);
   }
 
-  async function timed<T>(op: string, call: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await call();
-      metrics.inc("kiosk_gateway_calls_total", { op, outcome: (result as { status?: string }).status ?? "ok" });
-      return result;
-    } catch (error) {
-      metrics.inc("kiosk_gateway_calls_total", { op, outcome: "error" });
-      throw error;
-    } finally {
-      metrics.observe?.("kiosk_gateway_latency_ms", performance.now() - started, { op });
-    }
-  }
-
-  /** The gateway calls with their metrics: what alipay-core's `executeCommand` calls. */
-  const timedGateway: CommandClient = {
-    sendPay: (signed) => timed("pay", () => alipay.sendPay(signed)),
-    query: (input) => timed("query", () => alipay.query(input)),
-    cancel: (input) => timed("cancel", () => alipay.cancel(input)),
-    refund: (input) => timed("refund", () => alipay.refund(input)),
-    refundQuery: (input) => timed("refund_query", () => alipay.refundQuery(input)),
-  };
-
-  /** The request an event row records for a command (ids and attempt; never a code). */
-  function requestOf(command: TimedCommand): Record<string, unknown> {
-    const { partnerTransId } = command;
-    switch (command.type) {
-      case "pay":
-        return { op: "pay", partnerTransId, attempt: command.attempt };
-      case "query":
-        return { op: "query", partnerTransId };
-      case "cancel":
-        return { op: "cancel", partnerTransId, attempt: command.attempt };
-      case "refund":
-        return {
-          op: "refund",
-          partnerTransId,
-          partnerRefundId: command.partnerRefundId,
-          amountMinor: command.amountMinor,
-          attempt: command.attempt,
-        };
-      case "refund_query":
-        return { op: "refund_query", partnerTransId, partnerRefundId: command.partnerRefundId };
-    }
-  }
-
-  /** Runs one gateway command through alipay-core's `executeCommand`; the answer is the machine's event. */
-  async function execute(
-    row: PaymentRow,
-    command: TimedCommand,
-    firstPay?: SignedPayRequest,
-  ): Promise<{ event: GatewayAnswer; request: Record<string, unknown> }> {
-    if (command.type === "refund") {
-      await db.refund.updateMany({
-        where: { partnerRefundId: command.partnerRefundId },
-        data: { attempt: { increment: 1 } },
-      });
-    }
-    // Without the first request (expired, or no key to open it) the pay is not sent: the machine goes back to querying.
-    const event = (await executeCommand(timedGateway, command, machineOf(row), {
-      signedPay: () => firstPay ?? heldPayOf(row)?.signed,
-      describeError: describeGatewayError,
-    })) as GatewayAnswer;
-    return { event, request: requestOf(command) };
-  }
-
-  /**
-   * Does whatever is due for a payment this process has leased (`owner`), then lets the lease
-   * go. Used by the worker and right after a visitor's cancel or a staff refund. The command
-   * comes from the last transition when it is due now, else from the persisted state.
-   */
-  async function drive(paymentId: string, owner: string): Promise<PaymentRow> {
-    let row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
-    if (row.leaseOwner === owner && row.leaseUntil) leases.set(`${paymentId} ${owner}`, row.leaseUntil.getTime());
-    let pending: TimedCommand | undefined;
-    const actor: EventActor = { type: "system", id: owner };
-    try {
-      for (let step = 0; step < 6; step++) {
-        if (row.leaseOwner !== owner) return row;
-        if (!ACTIVE_STATES.includes(row.state as PaymentStateName)) break;
-        const now = clock.now().getTime();
-        let command = pending && pending.at <= now ? pending : undefined;
-        pending = undefined;
-        if (!command) {
-          if (row.nextActionAt && row.nextActionAt.getTime() > now) break;
-          const due = nextCommand(machineOf(row));
-          if (due === null) break;
-          if (due.type === "resume") {
-            const resumed = await apply(paymentId, { type: "resume" }, { actor });
-            row = resumed.row;
-            const next = timedCommandOf(resumed.commands);
-            if (resumed.ignored !== undefined || !next || next.at > clock.now().getTime()) break;
-            command = next;
-          } else {
-            command = due;
-          }
-        }
-        // Each call may take up to its timeout: renew the lease before it, so no other instance takes over meanwhile.
-        if (!(await keepLease(paymentId, owner))) return row;
-        const outcome = await execute(row, command);
-        const applied = await apply(paymentId, outcome.event, { actor, request: outcome.request });
-        row = applied.row;
-        if (applied.ignored !== undefined) break;
-        pending = timedCommandOf(applied.commands);
-      }
-    } finally {
-      leases.delete(`${paymentId} ${owner}`);
-      await db.payment.updateMany({
-        where: { id: paymentId, leaseOwner: owner },
-        data: { leaseOwner: null, leaseUntil: null },
-      });
-    }
-    return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
-  }
-
-  /** When each lease of this process runs out, as last written (renewal skips a write while plenty is left). */
-  const leases = new Map<string, number>();
-
-  /**
-   * Renews `owner`'s lease when less than two thirds of it is left (a gateway call can take
-   * half of it); false when the lease is no longer this owner's (then it must stop driving).
-   */
-  async function keepLease(paymentId: string, owner: string): Promise<boolean> {
-    const now = clock.now().getTime();
-    const until = leases.get(`${paymentId} ${owner}`);
-    if (until !== undefined && until - now >= (policy.leaseMs * 2) / 3) return true;
-    const { count } = await db.payment.updateMany({
-      where: { id: paymentId, leaseOwner: owner },
-      data: { leaseUntil: new Date(now + policy.leaseMs) },
-    });
-    if (count === 1) leases.set(`${paymentId} ${owner}`, now + policy.leaseMs);
-    return count === 1;
-  }
-
-  /** Leases one payment if it is due and free (or already ours); true when this owner now holds it. */
-  async function claim(paymentId: string, owner: string, options: { isDueRequired: boolean }): Promise<boolean> {
-    const now = clock.now();
-    const { count } = await db.payment.updateMany({
-      where: {
-        id: paymentId,
-        state: { in: [...ACTIVE_STATES] },
-        ...(options.isDueRequired ? { nextActionAt: { lte: now } } : {}),
-        OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }],
-      },
-      data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + policy.leaseMs) },
-    });
-    if (count === 1) leases.set(`${paymentId} ${owner}`, now.getTime() + policy.leaseMs);
-    return count === 1;
-  }
-
-  async function start(input: StartPaymentInput): Promise<PaymentView> {
-    const code = input.paymentCode.trim();
-    if (!isPaymentCode(code)) throw new KioskError("BAD_REQUEST", "This is not an Alipay payment code");
-    const handed = deps.handoff?.take(input.orderId);
-    if (!handed) return startWith(input, code, await readPayContext(input.orderId));
-    try {
-      return await startWith(input, code, handed);
-    } catch (error) {
-      // The order changed since this process wrote it (another start, expiry): decide on the stored order.
-      if (error instanceof KioskError && error.code === "CONFLICT")
-        return startWith(input, code, await readPayContext(input.orderId));
-      throw error;
-    }
-  }
-
-  function readPayContext(orderId: string): Promise<PayContext | null> {
-    return db.order.findUnique({
-      where: { id: orderId },
-      include: {
-        attraction: { select: { name: true, ticketKeyId: true, secondaryMerchantId: true, storeId: true } },
-        lines: {
-          include: {
-            ticketType: { select: { code: true, name: true } },
-            slot: { select: { startsAt: true, endsAt: true } },
-          },
-        },
-        payments: { select: { state: true } },
-      },
-    });
-  }
-
-  async function startWith(input: StartPaymentInput, code: string, order: PayContext | null): Promise<PaymentView> {
-    const masked = maskPaymentCode(code);
-    if (!order) throw new KioskError("NOT_FOUND", `Order ${input.orderId} not found`);
-    assertOrderAccess(order, input.actor);
-    const now = clock.now();
-    if (order.state !== "pending") throw new KioskError("CONFLICT", `Order ${order.id} is ${order.state}`);
-    if (order.expiresAt.getTime() <= now.getTime()) throw new KioskError("CONFLICT", `Order ${order.id} has expired`);
-
-    const paymentId = newId("pay");
-    const deadlineAt = new Date(now.getTime() + policy.paymentDeadlineMs);
-    const owner = `${instanceId}:pay`;
-    if (order.payments.some((p) => p.state !== "FAILED" && p.state !== "CANCELLED")) {
-      throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-    }
-    // Deterministic per attempt: two racing starts for one order collide on the unique index.
-    const partnerTransId = `K${order.id.replace(/^ord_/, "")}${String(order.payments.length + 1).padStart(2, "0")}`;
-    // Signed once, here: a resend after SYSTEM_ERROR sends exactly these bytes (issue 14).
-    let signed: SignedPayRequest | undefined;
-    let signError: unknown;
-    try {
-      signed = alipay.signPay({
-        partnerTransId,
-        amountMinor: order.totalMinor,
-        currency: order.currency,
-        paymentCode: code,
-        subject:
-          input.trade?.subject ??
-          (deps.tradeSubject ? deps.tradeSubject(order.attraction.name) : `${order.attraction.name} tickets`),
-        // The attraction's merchant fields, when set, over the process-wide ones (issue 14).
-        ...(order.attraction.secondaryMerchantId ? { secondaryMerchantId: order.attraction.secondaryMerchantId } : {}),
-        ...(order.attraction.storeId ? { storeId: order.attraction.storeId } : {}),
-        ...(order.kioskId ? { terminalId: order.kioskId } : {}),
-        ...(input.trade?.storeId ? { storeId: input.trade.storeId } : {}),
-        ...(input.trade?.terminalId ? { terminalId: input.trade.terminalId } : {}),
-      });
-    } catch (error) {
-      signError = error;
-    }
-    const held: HeldPayRequest | undefined = signed
-      ? { signed, until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs) }
-      : undefined;
-    let created: PaymentRow;
-    try {
-      created = await db.$transaction(async (tx) => {
-        // Same row condition as expiry, so a hold can't expire under a payment that is starting.
-        // A start racing this one read the same payments, so it computed the same
-        // partnerTransId and loses on the unique index.
-        const { count } = await tx.order.updateMany({
-          where: { id: order.id, state: "pending", expiresAt: { gt: now } },
-          data: {
-            expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
-          },
-        });
-        if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-        const machine = startPayment(
-          { partnerTransId, amountMinor: order.totalMinor, currency: order.currency },
-          machinePolicyOf(policy, { hasPaymentCode: true }),
-          now.getTime(),
-        );
-        return tx.payment.create({
-          data: {
-            id: paymentId,
-            orderId: order.id,
-            provider: alipay.protocol,
-            partnerTransId,
-            state: machine.state.state,
-            amountMinor: order.totalMinor,
-            currency: order.currency,
-            paymentCodeMasked: masked,
-            attempt: machine.state.payAttempts,
-            deadlineAt: new Date(machine.state.deadlineAt),
-            nextActionAt: nextActionColumn(machine.state, policy),
-            leaseOwner: owner,
-            leaseUntil: new Date(now.getTime() + policy.leaseMs),
-            machineState: JSON.stringify(machine.state),
-            payRequest: held && payRequestKey ? sealPayRequest(payRequestKey, paymentId, held) : null,
-            version: 1,
-            createdAt: now,
-            events: {
-              create: {
-                seq: 1,
-                type: "created",
-                fromState: null,
-                toState: machine.state.state,
-                actorType: input.actor.type,
-                actorId: actorId(input.actor),
-                summary: JSON.stringify({
-                  request: {
-                    op: "pay",
-                    partnerTransId,
-                    amountMinor: order.totalMinor,
-                    currency: order.currency,
-                    paymentCode: masked,
-                  },
-                }),
-                createdAt: now,
-              },
-            },
-          },
-        });
-      }, TX_OPTIONS);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-      throw error;
-    }
-    metrics.inc("kiosk_payments_started_total", { provider: alipay.protocol });
-    log.info("payment sending", { paymentId, orderId: order.id, partnerTransId, paymentCode: masked });
-
-    if (held) holdPay(paymentId, held);
-    // A request that could not be built was never sent: the machine fails the payment.
-    const event: PaymentInput = held
-      ? (await execute(created, { type: "pay", at: now.getTime(), partnerTransId, attempt: 1 }, held.signed)).event
-      : { type: "pay_error", error: describeGatewayError(signError) };
-    const paidOrder: IssueContext = {
-      id: order.id,
-      attractionId: order.attractionId,
-      ticketKeyId: order.attraction.ticketKeyId,
-      lines: order.lines,
-    };
-    const applied = await apply(paymentId, event, {
-      actor: { type: "gateway" },
-      leaseOwner: owner,
-      request: { op: "pay", partnerTransId },
-      known: created,
-      paidOrder,
-    });
-    // A cancel pressed while the pay was out is acted on now rather than at the next tick.
-    const next = timedCommandOf(applied.commands);
-    if (
-      applied.row.state === "CANCELLING" &&
-      next &&
-      next.at <= clock.now().getTime() &&
-      (await claim(paymentId, owner, { isDueRequired: true }))
-    ) {
-      await drive(paymentId, owner);
-      return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
-    }
-    if (applied.issued) return { ...viewOf(applied.row), tickets: applied.issued };
-    if (
-      ACTIVE_STATES.includes(applied.row.state as PaymentStateName) ||
-      applied.row.state === "FAILED" ||
-      applied.row.state === "CANCELLED"
-    )
-      return viewOf(applied.row);
-    return view(applied.row);
-  }
+  const { execute, drive, claim } = createPaymentDrive({ db, clock, alipay, metrics, policy, heldPayOf, apply });
+  const { start } = createPaymentStart({
+    deps,
+    log,
+    metrics,
+    policy,
+    instanceId,
+    payRequestKey,
+    holdPay,
+    view,
+    apply,
+    execute,
+    drive,
+    claim,
+  });
 
   async function get(paymentId: string, actor: Actor): Promise<PaymentView> {
     return view(await loadForActor(paymentId, actor));
