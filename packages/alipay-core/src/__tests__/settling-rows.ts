@@ -1,0 +1,552 @@
+/** Transition rows from CANCELLING, PAID, the refund states, terminal states and staff resolution (payment-machine.test.ts). */
+import { expect } from "vitest";
+import { backoffDelayMs, transition } from "../payment-machine.ts";
+import { P, ID, T0, trade, ev, type Row } from "./machine-fixtures.ts";
+
+export const settlingRows: Row[] = [
+  // CANCELLING (entered at T0+2000, attempt 1, last pay sent at T0)
+  {
+    from: "CANCELLING",
+    event: ev.cOk,
+    dt: 3000,
+    to: "CANCELLED",
+    commands: ["release_hold"],
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        cancelOutcome: "cancelled",
+        action: "refund",
+        cancelReason: "visitor",
+      }),
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cOkBare,
+    dt: 3000,
+    to: "CANCELLED",
+    commands: ["release_hold"],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cRetry,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
+    check: (t) => expect(t.state).toMatchObject({ cancelAttempts: 2 }),
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cRetryBare,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cError,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cFailed,
+    dt: 3000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:cancel_refused"],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cNotFound,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [`cancel@${3000 + backoffDelayMs(P.cancelBackoff, 1, `${ID}:cancel`)}`],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cNotFound,
+    dt: 30_000,
+    to: "CANCELLED",
+    commands: ["release_hold"],
+    check: (t) => expect(t.state).toMatchObject({ cancelOutcome: "not_found" }),
+  },
+  {
+    // The cancel reverses it; remembered so that a later "no trade" answer is not believed.
+    from: "CANCELLING",
+    event: ev.qPaid,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [],
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        hasPaidFact: true,
+        hasIssuedTickets: false,
+      }),
+  },
+  {
+    // The cancel reverses it; remembered so that a later "no trade" answer is not believed.
+    from: "CANCELLING",
+    event: ev.nPaid,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [],
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        hasPaidFact: true,
+        hasIssuedTickets: false,
+      }),
+  },
+  {
+    from: "CANCELLING",
+    event: ev.cancelVisitor,
+    dt: 3000,
+    to: "CANCELLING",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "CANCELLING",
+    event: ev.resume,
+    dt: 1000,
+    to: "CANCELLING",
+    commands: ["cancel@2000"],
+  },
+  {
+    from: "CANCELLING",
+    event: ev.resume,
+    dt: 9000,
+    to: "CANCELLING",
+    commands: ["cancel@9000"],
+  },
+  // PAID
+  {
+    from: "PAID",
+    event: ev.refundReq,
+    dt: 60_000,
+    to: "REFUNDING",
+    commands: ["refund@60000"],
+    check: (t) => {
+      expect(t.state).toMatchObject({
+        resumeState: "PAID",
+        refund: {
+          partnerRefundId: `${ID}R1`,
+          amountMinor: 500,
+          attempts: 1,
+          reason: "staff",
+        },
+      });
+      expect(t.commands[0]).toMatchObject({
+        partnerRefundId: `${ID}R1`,
+        amountMinor: 500,
+        attempt: 1,
+        reason: "staff",
+      });
+    },
+  },
+  {
+    from: "PAID",
+    event: ev.refundReqFull,
+    dt: 60_000,
+    to: "REFUNDING",
+    commands: ["refund@60000"],
+  },
+  {
+    from: "PAID",
+    event: ev.refundReqTooMuch,
+    dt: 60_000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.refundReqZero,
+    dt: 60_000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.refundReqSameId,
+    dt: 60_000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.qPaid,
+    dt: 5000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.nPaid,
+    dt: 5000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.qClosed,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:closed_after_paid"],
+  },
+  {
+    from: "PAID",
+    event: ev.nClosed,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:closed_after_paid"],
+  },
+  {
+    from: "PAID",
+    event: ev.cancelVisitor,
+    dt: 5000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PAID",
+    event: ev.resume,
+    dt: 5000,
+    to: "PAID",
+    commands: [],
+    ignored: true,
+  },
+  // REFUNDING (requested at T0+60000)
+  {
+    from: "REFUNDING",
+    event: ev.rOk,
+    dt: 61_000,
+    to: "PARTIALLY_REFUNDED",
+    commands: [],
+    check: (t) => expect(t.state).toMatchObject({ refundedMinor: 500 }),
+  },
+  {
+    from: "REFUNDING",
+    event: ev.rOkOther,
+    dt: 61_000,
+    to: "REFUNDING",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "REFUNDING",
+    event: ev.rFailed,
+    dt: 61_000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:refund_refused"],
+    check: (t) => expect(t.state).toMatchObject({ refund: { partnerRefundId: `${ID}R1` } }),
+  },
+  {
+    from: "REFUNDING",
+    event: ev.rUnknown,
+    dt: 61_000,
+    to: "REFUNDING",
+    commands: [`refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`],
+    check: (t) => {
+      expect(t.state).toMatchObject({ refund: { attempts: 2 } });
+      expect(t.commands[0]).toMatchObject({
+        partnerRefundId: `${ID}R1`,
+        attempt: 2,
+      });
+    },
+  },
+  {
+    from: "REFUNDING",
+    event: ev.rError,
+    dt: 61_000,
+    to: "REFUNDING",
+    commands: [`refund@${61_000 + backoffDelayMs(P.refundBackoff, 1, `${ID}R1:refund`)}`],
+  },
+  {
+    from: "REFUNDING",
+    event: ev.rErrorOther,
+    dt: 61_000,
+    to: "REFUNDING",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "REFUNDING",
+    event: ev.refundReq,
+    dt: 61_000,
+    to: "REFUNDING",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "REFUNDING",
+    event: ev.resume,
+    dt: 70_000,
+    to: "REFUNDING",
+    commands: ["refund@70000"],
+  },
+  // PARTIALLY_REFUNDED (500 of 1500 refunded)
+  {
+    from: "PARTIALLY_REFUNDED",
+    event: { ...ev.refundReq, partnerRefundId: `${ID}R2`, amountMinor: 1000 },
+    dt: 70_000,
+    to: "REFUNDING",
+    commands: ["refund@70000"],
+    check: (t) => expect(t.state).toMatchObject({ resumeState: "PARTIALLY_REFUNDED" }),
+  },
+  {
+    from: "PARTIALLY_REFUNDED",
+    event: { ...ev.refundReq, partnerRefundId: `${ID}R2`, amountMinor: 1001 },
+    dt: 70_000,
+    to: "PARTIALLY_REFUNDED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "PARTIALLY_REFUNDED",
+    event: ev.qClosed,
+    dt: 70_000,
+    to: "PARTIALLY_REFUNDED",
+    commands: [],
+    ignored: true,
+  },
+  // Terminal states
+  {
+    from: "FAILED",
+    event: ev.qPaid,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:paid_after_failed"],
+  },
+  {
+    from: "FAILED",
+    event: ev.nPaid,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:paid_after_failed"],
+  },
+  {
+    from: "FAILED",
+    event: ev.payPaid,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:paid_after_failed"],
+  },
+  {
+    from: "FAILED",
+    event: ev.qClosed,
+    dt: 5000,
+    to: "FAILED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "CANCELLED",
+    event: ev.nPaid,
+    dt: 5000,
+    to: "CANCELLED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "CANCELLED",
+    event: ev.qWaiting,
+    dt: 5000,
+    to: "CANCELLED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "CANCELLED_NOT_FOUND",
+    event: ev.nPaid,
+    dt: 50_000,
+    to: "NEEDS_ATTENTION",
+    commands: ["escalate:paid_after_cancelled"],
+  },
+  {
+    from: "CANCELLED_NOT_FOUND",
+    event: ev.nClosed,
+    dt: 50_000,
+    to: "CANCELLED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "REFUNDED",
+    event: ev.refundReq,
+    dt: 70_000,
+    to: "REFUNDED",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "REFUNDED",
+    event: ev.qClosed,
+    dt: 70_000,
+    to: "REFUNDED",
+    commands: [],
+    ignored: true,
+  },
+  // NEEDS_ATTENTION: staff resolve
+  {
+    from: "NEEDS_ATTENTION",
+    event: ev.qPaid,
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "PAID", alipayTransId: "A9" },
+      note: "seen in portal",
+    },
+    dt: 5000,
+    to: "PAID",
+    commands: ["issue_tickets"],
+    check: (t) => expect(t.state).toMatchObject({ alipayTransId: "A9", paidAt: T0 + 5000 }),
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "FAILED" },
+      note: "never paid",
+    },
+    dt: 5000,
+    to: "FAILED",
+    commands: ["release_hold"],
+    check: (t) => expect(t.state).toMatchObject({ failureReason: "staff: never paid" }),
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "CANCELLED" },
+      note: "reversed by hand",
+    },
+    dt: 5000,
+    to: "CANCELLED",
+    commands: ["release_hold"],
+    check: (t) => {
+      // Not Alipay's proof of a cancel: a paid fact after it is never ignored.
+      const late = transition(t.state, ev.nPaid, P, T0 + 9000);
+      expect(late.state).toMatchObject({
+        state: "NEEDS_ATTENTION",
+        attentionReason: "paid_after_cancelled",
+      });
+    },
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "CANCELLING" },
+      note: "try again",
+    },
+    dt: 5000,
+    to: "CANCELLING",
+    commands: ["cancel@5000"],
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        cancelAttempts: 1,
+        cancelReason: "staff",
+      }),
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "REFUNDED", refundedMinor: 1500 },
+      note: "portal",
+    },
+    dt: 5000,
+    to: "REFUNDED",
+    commands: [],
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "PARTIALLY_REFUNDED", refundedMinor: 1501 },
+      note: "x",
+    },
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "NEEDS_ATTENTION",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "REFUNDING" },
+      note: "x",
+    },
+    dt: 5000,
+    to: "NEEDS_ATTENTION",
+    commands: [],
+    ignored: true,
+  },
+  {
+    from: "NEEDS_ATTENTION_REFUND",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "REFUNDING" },
+      note: "retry",
+    },
+    dt: 90_000,
+    to: "REFUNDING",
+    commands: ["refund@90000"],
+    check: (t) =>
+      expect(t.state).toMatchObject({
+        resumeState: "PAID",
+        refund: { attempts: 1 },
+      }),
+  },
+  {
+    from: "NEEDS_ATTENTION_REFUND",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "PAID" },
+      note: "refund abandoned",
+    },
+    dt: 90_000,
+    to: "PAID",
+    commands: [],
+  },
+  {
+    from: "NEEDS_ATTENTION_REFUND",
+    event: { type: "staff_resolved", resolution: { to: "FAILED" }, note: "x" },
+    dt: 90_000,
+    to: "FAILED",
+    commands: [],
+  },
+  {
+    from: "NEEDS_ATTENTION_REFUND",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "CANCELLED" },
+      note: "x",
+    },
+    dt: 90_000,
+    to: "CANCELLED",
+    commands: [],
+  },
+  {
+    from: "NEEDS_ATTENTION_REFUND",
+    event: {
+      type: "staff_resolved",
+      resolution: { to: "PARTIALLY_REFUNDED", refundedMinor: 500 },
+      note: "x",
+    },
+    dt: 90_000,
+    to: "PARTIALLY_REFUNDED",
+    commands: [],
+  },
+];
