@@ -36,6 +36,10 @@ test("take a kiosk out of service and back: the kiosk screen follows", async ({ 
   await expect(kiosk.locator('[data-reason="taken_out_of_service"]')).toHaveCount(0);
 
   await staff.getByRole("button", { name: "Sign out" }).click();
+  // Wait for the sign-out to land before navigating: a navigation right after the click can
+  // abort the logout request while it still waits for a connection (the console's live stream
+  // and route prefetches hold the browser's six), leaving the supervisor signed in (CI run).
+  await expect(staff.getByRole("heading", { name: "Staff console sign-in" })).toBeVisible();
   await signInUi(staff, cashier);
   const cashierRow = staff.getByRole("row", { name });
   await cashierRow.getByRole("button", { name: "Take out of service" }).click();
