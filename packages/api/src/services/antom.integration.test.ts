@@ -4,8 +4,6 @@
  * at most per payment and the refund naming Antom's paymentId.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DbProvider } from "@kiosk/db";
-import type { ScenarioId } from "@kiosk/alipay-sandbox";
 import {
   ANTOM_NOTIFICATION_ACK_BODY,
   buildAntomSignContent,
@@ -14,7 +12,8 @@ import {
   signAntomContent,
 } from "@kiosk/alipay-core";
 import { TEST_ANTOM_CLIENT_ID, TEST_GATEWAY_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
-import { code, createHarness, KIOSK, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import { code, createHarness, KIOSK, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import { providers, SCENARIOS } from "./__tests__/protocol-matrix.ts";
 import { handleNotifyRequest } from "./notify-http.ts";
 
 /** A notifyPayment POST as Antom sends it: JSON body, signed in headers with Antom's key. */
@@ -37,26 +36,6 @@ function antomNotification(body: Record<string, unknown>, options: { tamper?: bo
     body: options.tamper ? text.replace('"value":"', '"value":"1') : text,
   });
 }
-
-const providers: { provider: DbProvider; skip: boolean }[] = [
-  { provider: "sqlite", skip: false },
-  { provider: "postgresql", skip: !PG_URL },
-];
-
-const SCENARIOS: { id: ScenarioId; parameter?: number; state: string; tickets: number }[] = [
-  { id: "success", state: "PAID", tickets: 2 },
-  { id: "insufficient_balance", state: "FAILED", tickets: 0 },
-  { id: "expired_code", state: "FAILED", tickets: 0 },
-  { id: "pin_wait_confirm", parameter: 10, state: "PAID", tickets: 2 },
-  { id: "pin_wait_never", state: "CANCELLED", tickets: 0 },
-  { id: "pin_wait_reject", parameter: 10, state: "FAILED", tickets: 0 },
-  { id: "unknown_paid", state: "PAID", tickets: 2 },
-  { id: "unknown_not_created", state: "CANCELLED", tickets: 0 },
-  { id: "system_error", parameter: 1, state: "PAID", tickets: 2 },
-  { id: "dropped_connection", state: "PAID", tickets: 2 },
-  { id: "dropped_before_processing", state: "CANCELLED", tickets: 0 },
-  { id: "bad_signature", state: "PAID", tickets: 2 },
-];
 
 for (const { provider, skip } of providers) {
   describe.skipIf(skip)(`money path over Antom on ${provider}`, () => {

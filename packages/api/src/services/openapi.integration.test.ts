@@ -3,8 +3,6 @@
  * on /gateway.do, and the money path must end each purchase the same way as over MAPI.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DbProvider } from "@kiosk/db";
-import type { ScenarioId } from "@kiosk/alipay-sandbox";
 import {
   code,
   countingGateway,
@@ -12,33 +10,13 @@ import {
   createHarness,
   DAY,
   KIOSK,
-  PG_URL,
   SLOT_14,
   STAFF,
   type Harness,
 } from "./__tests__/harness.ts";
+import { providers, SCENARIOS } from "./__tests__/protocol-matrix.ts";
 import { createMoneyServices } from "./index.ts";
 import { memoryTicketKeys } from "./ticket-keys.ts";
-
-const providers: { provider: DbProvider; skip: boolean }[] = [
-  { provider: "sqlite", skip: false },
-  { provider: "postgresql", skip: !PG_URL },
-];
-
-const SCENARIOS: { id: ScenarioId; parameter?: number; state: string; tickets: number }[] = [
-  { id: "success", state: "PAID", tickets: 2 },
-  { id: "insufficient_balance", state: "FAILED", tickets: 0 },
-  { id: "expired_code", state: "FAILED", tickets: 0 },
-  { id: "pin_wait_confirm", parameter: 10, state: "PAID", tickets: 2 },
-  { id: "pin_wait_never", state: "CANCELLED", tickets: 0 },
-  { id: "pin_wait_reject", parameter: 10, state: "FAILED", tickets: 0 },
-  { id: "unknown_paid", state: "PAID", tickets: 2 },
-  { id: "unknown_not_created", state: "CANCELLED", tickets: 0 },
-  { id: "system_error", parameter: 1, state: "PAID", tickets: 2 },
-  { id: "dropped_connection", state: "PAID", tickets: 2 },
-  { id: "dropped_before_processing", state: "CANCELLED", tickets: 0 },
-  { id: "bad_signature", state: "PAID", tickets: 2 },
-];
 
 for (const { provider, skip } of providers) {
   describe.skipIf(skip)(`money path over OpenAPI on ${provider}`, () => {
