@@ -460,7 +460,6 @@ export function createTerminalPayments(
       key: idempotencyKey,
       request: { amount: input.amount ?? null, reason: input.reason ?? null },
       execute: async () => {
-        await db.terminalPayment.update({ where: { id: tp.id }, data: { isWatched: true } });
         const r = await refunds.request({
           paymentId: payment.id,
           ...(input.amount !== undefined ? { amountMinor: input.amount } : {}),

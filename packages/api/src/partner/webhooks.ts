@@ -68,6 +68,18 @@ export function createTerminalWebhooks(
           data: { notifiedVersion: version, isWatched: isStillWatched },
         });
         if (count !== 1) return false;
+        // A transition that committed since the read above (its watch mark would be overwritten
+        // here): keep watching. Read after the row update, so one still running waits for this
+        // transaction and marks the row again after it.
+        if (!isStillWatched && payment) {
+          const current = await tx.payment.findFirst({
+            where: { orderId: tp.orderId },
+            orderBy: { createdAt: "desc" },
+            select: { version: true },
+          });
+          if ((current?.version ?? version) > version)
+            await tx.terminalPayment.update({ where: { id: tp.id }, data: { isWatched: true } });
+        }
         if (!tp.terminal.webhookUrl) return false;
         await tx.terminalWebhook.create({
           data: {
