@@ -495,53 +495,7 @@ export function createTerminalPayments(
     return Promise.all(rows.map(viewOf));
   }
 
-  /** Staff: paid terminal sales per terminal between two instants (console "sales by terminal"). */
-  async function salesByTerminal(input: { attractionId?: string; from: Date; to: Date }) {
-    const rows = await db.terminalPayment.findMany({
-      where: {
-        createdAt: { gte: input.from, lt: input.to },
-        ...(input.attractionId ? { terminal: { attractionId: input.attractionId } } : {}),
-      },
-      include: tpInclude,
-    });
-    const orders = await db.order.findMany({
-      where: { id: { in: rows.map((r) => r.orderId) }, state: { in: ["paid", "partially_refunded", "refunded"] } },
-      select: { id: true, totalMinor: true, refundedMinor: true },
-    });
-    const byOrder = new Map(orders.map((o) => [o.id, o]));
-    const out = new Map<
-      string,
-      {
-        terminalId: string;
-        name: string;
-        storeId: string;
-        currency: string;
-        count: number;
-        grossMinor: number;
-        refundedMinor: number;
-      }
-    >();
-    for (const r of rows) {
-      const o = byOrder.get(r.orderId);
-      if (!o) continue;
-      const t = out.get(r.terminalId) ?? {
-        terminalId: r.terminalId,
-        name: r.terminal.name,
-        storeId: r.terminal.storeId,
-        currency: r.currency,
-        count: 0,
-        grossMinor: 0,
-        refundedMinor: 0,
-      };
-      t.count += 1;
-      t.grossMinor += o.totalMinor;
-      t.refundedMinor += o.refundedMinor;
-      out.set(r.terminalId, t);
-    }
-    return [...out.values()].map((t) => ({ ...t, netMinor: t.grossMinor - t.refundedMinor }));
-  }
-
-  return { create, get, waitFor, follow, cancel, refund, listByDay, salesByTerminal, viewOf, load };
+  return { create, get, waitFor, follow, cancel, refund, listByDay, viewOf, load };
 }
 
 export type TerminalPayments = ReturnType<typeof createTerminalPayments>;

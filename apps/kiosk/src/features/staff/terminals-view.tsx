@@ -1,14 +1,16 @@
 "use client";
 /**
  * Partner terminals (issue 18): POS, cash registers and vendor apps that take Alipay through
- * the partner payment API. Everyone with console access sees them and the paid sales per
- * terminal; admins register one (its API key and webhook secret are shown once) and
+ * the partner payment API. Everyone with console access sees them and each terminal's till
+ * today (sales, refunds, cancellations, declines, net); admins register one (its API key and webhook secret are shown once) and
  * disable or enable it.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { useTRPC } from "../../lib/trpc.tsx";
-import { formatDateTime } from "./format.ts";
+import { formatDateTime, formatMoney } from "./format.ts";
 import { Guard } from "./guard.tsx";
 import { useStaffSession } from "./session.tsx";
 import { Badge, Button, ErrorText, Field, inputClass, Section, Table } from "./ui.tsx";
@@ -26,9 +28,9 @@ function Terminals() {
   const session = useStaffSession();
   const queryClient = useQueryClient();
   const terminals = useQuery(trpc.terminal.list.queryOptions());
-  const [since] = useState(() => new Date(Date.now() - 7 * 86_400_000));
-  const [until] = useState(() => new Date(Date.now() + 86_400_000));
-  const sales = useQuery(trpc.terminal.sales.queryOptions({ from: since, to: until }));
+  const today = useQuery(trpc.console.today.queryOptions());
+  const day = today.data?.day ?? "";
+  const sales = useQuery(trpc.terminal.till.queryOptions({ fromDay: day, toDay: day }, { enabled: day !== "" }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.terminal.list.queryKey() });
   const setActive = useMutation(trpc.terminal.setActive.mutationOptions({ onSuccess: refresh }));
   const isAdmin = session.can("manageTerminals");
@@ -37,7 +39,7 @@ function Terminals() {
     <>
       <Section title="Partner terminals">
         <ErrorText error={terminals.error ?? setActive.error ?? sales.error} />
-        <Table caption="Partner terminals and their paid sales over the last 7 days">
+        <Table caption={`Partner terminals and their till today (${day})`}>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -46,7 +48,7 @@ function Terminals() {
               <th scope="col">Webhook</th>
               <th scope="col">Status</th>
               <th scope="col">Last used</th>
-              <th scope="col">Sales (7 days)</th>
+              <th scope="col">Till today</th>
               {isAdmin ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
@@ -68,7 +70,9 @@ function Terminals() {
                   <td className="max-w-48 truncate">{t.webhookUrl ?? "—"}</td>
                   <td>{t.isActive ? <Badge tone="ok">enabled</Badge> : <Badge tone="info">disabled</Badge>}</td>
                   <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
-                  <td>{s ? `${s.count} · net ${s.netMinor} ${s.currency} (minor units)` : "—"}</td>
+                  <td className="text-xs tabular-nums" data-testid={`till-${t.id}`}>
+                    {s?.currency ? <TillCell totals={s.totals} currency={s.currency} /> : "—"}
+                  </td>
                   {isAdmin ? (
                     <td>
                       <Button
@@ -87,6 +91,26 @@ function Terminals() {
         </Table>
       </Section>
       {isAdmin ? <CreateTerminal onCreated={refresh} /> : null}
+    </>
+  );
+}
+
+type TillRow = inferRouterOutputs<AppRouter>["terminal"]["till"][number];
+
+function TillCell({ totals: t, currency }: { totals: TillRow["totals"]; currency: string }) {
+  const money = (m: number) => formatMoney(m, currency);
+  return (
+    <>
+      <div>
+        {t.salesCount} sales · {money(t.salesTotalMinor)}
+      </div>
+      <div>
+        {t.refundsCount} refunds · {money(t.refundsTotalMinor)}
+      </div>
+      <div>
+        {t.cancellationsCount} cancelled · {t.failedCount} declined
+      </div>
+      <div className="font-medium">net {money(t.netTotalMinor)}</div>
     </>
   );
 }

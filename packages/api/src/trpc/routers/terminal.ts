@@ -1,10 +1,12 @@
 /**
  * Partner terminals in the staff console (issue 18): register a POS / cash register / vendor
  * app for the partner payment API (its API key and webhook secret are shown once), list,
- * disable and enable them, and paid sales per terminal. Changes are audited.
+ * disable and enable them, and each terminal's till. Changes are audited.
  */
 import { z } from "zod";
+import { terminalTills } from "../../partner/till.ts";
 import { requireRole, router } from "../init.ts";
+import { SalesQuerySchema, salesPeriodOf } from "./console-sales.ts";
 
 const IdSchema = z.string().min(1).max(64);
 const TerminalIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
@@ -53,13 +55,16 @@ export const terminalRouter = router({
       return terminal;
     }),
 
-  /** Paid terminal sales per terminal in [from, to). */
-  sales: requireRole("viewer")
-    .input(z.strictObject({ attractionId: IdSchema.optional(), from: z.date(), to: z.date() }))
+  /**
+   * Each terminal's till for a period of days (the console's zone unless named): the counter
+   * till's totals (sales, refunds, cancellations, declines, net) over its payments created in
+   * the period. Every terminal is listed, also those that sold nothing.
+   */
+  till: requireRole("viewer")
+    .input(SalesQuerySchema)
     .query(({ ctx, input }) =>
-      ctx.services.money.partner.payments.salesByTerminal({
-        from: input.from,
-        to: input.to,
+      terminalTills(ctx.services.db, {
+        range: salesPeriodOf(input).range,
         ...(input.attractionId ? { attractionId: input.attractionId } : {}),
       }),
     ),
