@@ -2,8 +2,9 @@
 /**
  * Partner terminals (issue 18): POS, cash registers and vendor apps that take Alipay through
  * the partner payment API. Everyone with console access sees them and each terminal's till
- * today (sales, refunds, cancellations, declines, net); admins register one (its API key and webhook secret are shown once) and
- * disable or enable it.
+ * today (sales, refunds, cancellations, declines, net); admins register one (its API key and
+ * webhook secret are shown once), rotate its key in place (the new key shown once, the old
+ * one valid for 24 h or until revoked), and disable or enable it.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -33,12 +34,14 @@ function Terminals() {
   const sales = useQuery(trpc.terminal.till.queryOptions({ fromDay: day, toDay: day }, { enabled: day !== "" }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.terminal.list.queryKey() });
   const setActive = useMutation(trpc.terminal.setActive.mutationOptions({ onSuccess: refresh }));
+  const rotate = useMutation(trpc.terminal.rotateKey.mutationOptions({ onSuccess: refresh }));
+  const revoke = useMutation(trpc.terminal.revokePreviousKey.mutationOptions({ onSuccess: refresh }));
   const isAdmin = session.can("manageTerminals");
   const salesOf = new Map((sales.data ?? []).map((s) => [s.terminalId, s]));
   return (
     <>
       <Section title="Partner terminals">
-        <ErrorText error={terminals.error ?? setActive.error ?? sales.error} />
+        <ErrorText error={terminals.error ?? setActive.error ?? rotate.error ?? revoke.error ?? sales.error} />
         <Table caption={`Partner terminals and their till today (${day})`}>
           <thead>
             <tr>
@@ -66,6 +69,11 @@ function Terminals() {
                   </td>
                   <td>
                     <code>ktm_{t.keyPrefix}_…</code>
+                    {t.previousKeyPrefix && t.previousKeyExpiresAt ? (
+                      <div className="text-xs text-slate-600">
+                        also <code>ktm_{t.previousKeyPrefix}_…</code> until {formatDateTime(t.previousKeyExpiresAt)}
+                      </div>
+                    ) : null}
                   </td>
                   <td className="max-w-48 truncate">{t.webhookUrl ?? "—"}</td>
                   <td>{t.isActive ? <Badge tone="ok">enabled</Badge> : <Badge tone="info">disabled</Badge>}</td>
@@ -81,7 +89,23 @@ function Terminals() {
                         onClick={() => setActive.mutate({ terminalId: t.id, isActive: !t.isActive })}
                       >
                         {t.isActive ? "Disable" : "Enable"}
-                      </Button>
+                      </Button>{" "}
+                      {t.previousKeyPrefix ? (
+                        <Button
+                          tone="danger"
+                          disabled={revoke.isPending}
+                          onClick={() => revoke.mutate({ terminalId: t.id, reason: "rotation finished" })}
+                        >
+                          Revoke old key
+                        </Button>
+                      ) : (
+                        <Button
+                          disabled={rotate.isPending}
+                          onClick={() => rotate.mutate({ terminalId: t.id, overlapHours: 24 })}
+                        >
+                          Rotate key
+                        </Button>
+                      )}
                     </td>
                   ) : null}
                 </tr>
@@ -89,6 +113,20 @@ function Terminals() {
             })}
           </tbody>
         </Table>
+        {rotate.data ? (
+          <div role="status" className="mt-2 rounded border border-amber-400 bg-amber-50 p-3 text-sm">
+            <p>
+              New key for {rotate.data.terminal.name}. Copy it now: it is not shown again. The old key works until{" "}
+              {rotate.data.terminal.previousKeyExpiresAt
+                ? formatDateTime(rotate.data.terminal.previousKeyExpiresAt)
+                : "—"}{" "}
+              or until you revoke it.
+            </p>
+            <p>
+              API key: <code className="break-all">{rotate.data.key}</code>
+            </p>
+          </div>
+        ) : null}
       </Section>
       {isAdmin ? <CreateTerminal onCreated={refresh} /> : null}
     </>

@@ -1,7 +1,7 @@
 /**
  * Partner terminals in the staff console (issue 18): register a POS / cash register / vendor
  * app for the partner payment API (its API key and webhook secret are shown once), list,
- * disable and enable them, and each terminal's till. Changes are audited.
+ * disable and enable them, rotate their keys in place, and each terminal's till. Changes are audited.
  */
 import { z } from "zod";
 import { terminalTills } from "../../partner/till.ts";
@@ -51,6 +51,47 @@ export const terminalRouter = router({
         actor: { type: "staff", id: ctx.staff.id },
         action: input.isActive ? "terminal.enabled" : "terminal.disabled",
         target: { type: "terminal", id: input.terminalId },
+      });
+      return terminal;
+    }),
+
+  /**
+   * Rotates the terminal's API key in place: the new key is in the answer (shown once); the
+   * previous key keeps working for `overlapHours` (1 to 720) or until revoked.
+   */
+  rotateKey: requireRole("admin")
+    .input(z.strictObject({ terminalId: IdSchema, overlapHours: z.number().int().min(1).max(720) }))
+    .mutation(async ({ ctx, input }) => {
+      const rotated = await ctx.services.money.partner.terminals.rotateKey(input.terminalId, {
+        overlapMs: input.overlapHours * 3_600_000,
+      });
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "terminal.key_rotated",
+        target: { type: "terminal", id: input.terminalId },
+        details: {
+          keyPrefix: rotated.terminal.keyPrefix,
+          previousKeyPrefix: rotated.previousKeyPrefix,
+          previousKeyExpiresAt: rotated.terminal.previousKeyExpiresAt?.toISOString() ?? null,
+          overlapHours: input.overlapHours,
+        },
+      });
+      return { terminal: rotated.terminal, key: rotated.key };
+    }),
+
+  /** Ends a rotation's overlap now: the previous key is refused (401) from here on. */
+  revokePreviousKey: requireRole("admin")
+    .input(z.strictObject({ terminalId: IdSchema, reason: z.string().trim().max(128).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { terminal, revokedPrefix } = await ctx.services.money.partner.terminals.revokePreviousKey(
+        input.terminalId,
+      );
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "terminal.previous_key_revoked",
+        target: { type: "terminal", id: input.terminalId },
+        reason: input.reason ?? null,
+        details: { revokedPrefix },
       });
       return terminal;
     }),
