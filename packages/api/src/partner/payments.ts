@@ -289,7 +289,20 @@ export function createTerminalPayments(
     }
   }
 
+  /** Creates (or replays) the payment; with `waitSeconds`, answers once it is final or the wait is over. */
   async function create(
+    terminal: TerminalIdentity,
+    idempotencyKey: string,
+    input: CreateTerminalPaymentInput,
+    options: { waitSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<{ payment: TerminalPaymentView; isReplay: boolean }> {
+    const made = await createOrReplay(terminal, idempotencyKey, input);
+    const wait = options.waitSeconds ?? 0;
+    if (wait <= 0 || made.payment.isFinal) return made;
+    return { ...made, payment: await waitFor(terminal, made.payment.id, wait, options.signal) };
+  }
+
+  async function createOrReplay(
     terminal: TerminalIdentity,
     idempotencyKey: string,
     input: CreateTerminalPaymentInput,
@@ -374,6 +387,16 @@ export function createTerminalPayments(
 
   async function get(terminal: TerminalIdentity, id: string): Promise<TerminalPaymentView> {
     return viewOf(await load(terminal, id));
+  }
+
+  /** The receipt of a paid payment; CONFLICT (`not_paid`) while there is none. */
+  async function receipt(terminal: TerminalIdentity, id: string): Promise<Receipt> {
+    const view = await get(terminal, id);
+    if (!view.receipt)
+      throw new KioskError("CONFLICT", `Payment ${id} is ${view.status}; there is no receipt`, {
+        details: { reason: "not_paid", status: view.status },
+      });
+    return view.receipt;
   }
 
   /**
@@ -495,7 +518,7 @@ export function createTerminalPayments(
     return Promise.all(rows.map(viewOf));
   }
 
-  return { create, get, waitFor, follow, cancel, refund, listByDay, viewOf, load };
+  return { create, get, receipt, waitFor, follow, cancel, refund, listByDay, viewOf, load };
 }
 
 export type TerminalPayments = ReturnType<typeof createTerminalPayments>;

@@ -226,7 +226,17 @@ export function createTerminalRegistry(deps: Pick<MoneyDeps, "db" | "clock">) {
     return toView(row, now);
   }
 
-  return { create, list, setActive, rotateKey, revokePreviousKey, authenticate };
+  /** The terminal behind a bearer key with `payments:write`, or a typed UNAUTHORIZED / FORBIDDEN (REST and tRPC). */
+  async function authorize(key: string | null | undefined): Promise<TerminalIdentity> {
+    const terminal = key ? await authenticate(key) : null;
+    if (!terminal)
+      throw new KioskError("UNAUTHORIZED", "A valid terminal API key is required (Authorization: Bearer ktm_…)");
+    if (!terminal.scopes.includes("payments:write"))
+      throw new KioskError("FORBIDDEN", "This key lacks the payments:write scope");
+    return terminal;
+  }
+
+  return { create, list, setActive, rotateKey, revokePreviousKey, authenticate, authorize };
 }
 
 export type TerminalRegistry = ReturnType<typeof createTerminalRegistry>;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { terminalTills } from "../../partner/till.ts";
+import { terminalPaymentsRouter } from "../../partner/trpc.ts";
 import { requireRole, router } from "../init.ts";
 import { SalesQuerySchema, salesPeriodOf } from "./console-sales.ts";
 
@@ -20,6 +21,9 @@ export const CreateTerminalSchema = z.strictObject({
 });
 
 export const terminalRouter = router({
+  /** The terminals' own payment calls, authenticated by the terminal key (partner/trpc.ts). */
+  payments: terminalPaymentsRouter,
+
   list: requireRole("viewer")
     .input(z.strictObject({ attractionId: IdSchema.optional() }).optional())
     .query(({ ctx, input }) => ctx.services.money.partner.terminals.list(input?.attractionId)),
