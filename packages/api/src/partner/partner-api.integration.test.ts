@@ -5,6 +5,7 @@
  * and signed webhooks retried with back-off. SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { ReceiptDocumentSchema } from "@kiosk/bridge-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providersFor } from "../__tests__/platform-harness.ts";
 import { code, PG_URL } from "../services/__tests__/harness.ts";
@@ -97,6 +98,16 @@ for (const provider of providersFor(PG_URL)) {
       const printed = await call<{ lines: string[] }>("GET", `/payments/${first.body.id}/receipt`);
       expect(printed.status).toBe(200);
       expect(printed.body.lines.join("\n")).toContain("12.50 SGD");
+      // The bridge's receipt document (ESC/POS through a bridge: apps/bridge terminal-receipt.test.ts).
+      const document = (printed.body as unknown as { document: unknown }).document;
+      expect(ReceiptDocumentSchema.safeParse(document).success).toBe(true);
+      expect(document).toMatchObject({
+        attractionName: receipt.merchant,
+        totalText: "12.50 SGD",
+        orderNo: request.reference,
+        alipayTradeNo: trades[0]!.tradeNo,
+        lines: expect.arrayContaining([{ label: "Gift shop: mug", amountText: "12.50 SGD" }]),
+      });
     });
 
     it("refuses bad requests with a typed error and changes nothing", async () => {

@@ -11,6 +11,7 @@
  * starts cannot both send).
  */
 import { isPaymentCode, isSupportedCurrency, minorToDecimal } from "@kiosk/alipay-core/money";
+import { ReceiptDocumentSchema, terminalReceiptDocument, type ReceiptDocument } from "@kiosk/bridge-protocol";
 import { isUniqueViolation, zonedTimeToUtc, addDays, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { IdempotencyService, requestHash } from "../services/idempotency-service.ts";
@@ -91,6 +92,11 @@ export interface Receipt {
   exchangeRate: string | null;
   /** The receipt as plain lines, ready for a printer (ESC/POS through a bridge, or any other). */
   lines: string[];
+  /**
+   * The bridge's receipt document: send `{ type: "print", kind: "receipt", document }` to the
+   * terminal's bridge and it prints ESC/POS with the kiosk receipts' layout and encoder.
+   */
+  document: ReceiptDocument;
 }
 
 export interface TerminalPaymentView {
@@ -235,6 +241,25 @@ export function createTerminalPayments(
     if (!payment || !paidAt) return { ...base, receipt: null };
     const exchangeRate = await exchangeRateOf(payment.id);
     const amountText = `${minorToDecimal(tp.amountMinor, tp.currency)} ${tp.currency}`;
+    const refundedText =
+      order.refundedMinor > 0 ? `${minorToDecimal(order.refundedMinor, tp.currency)} ${tp.currency}` : null;
+    const document = ReceiptDocumentSchema.parse(
+      terminalReceiptDocument({
+        merchant: attraction.name,
+        storeId: tp.terminal.storeId,
+        terminalId: tp.terminal.terminalCode,
+        terminalName: tp.terminal.name,
+        reference: tp.reference,
+        subject: tp.subject,
+        currency: tp.currency,
+        amountText,
+        refundedText,
+        alipayTransId: payment.alipayTransId,
+        paidAt: paidAt.toISOString(),
+        buyerLoginId: payment.buyerIdMasked,
+        exchangeRate,
+      }),
+    );
     const receipt: Receipt = {
       merchant: attraction.name,
       storeId: tp.terminal.storeId,
@@ -257,14 +282,13 @@ export function createTerminalPayments(
         `Alipay ${paidAt.toISOString().replace("T", " ").slice(0, 19)} UTC`,
         tp.subject,
         `Amount: ${amountText}`,
-        ...(order.refundedMinor > 0
-          ? [`Refunded: ${minorToDecimal(order.refundedMinor, tp.currency)} ${tp.currency}`]
-          : []),
+        ...(refundedText ? [`Refunded: ${refundedText}`] : []),
         ...(exchangeRate ? [`Rate ${tp.currency}/CNY: ${exchangeRate}`] : []),
         `Alipay trade: ${payment.alipayTransId ?? "-"}`,
         ...(payment.buyerIdMasked ? [`Buyer: ${payment.buyerIdMasked}`] : []),
         `Ref: ${tp.reference}`,
       ],
+      document,
     };
     return { ...base, receipt };
   }
