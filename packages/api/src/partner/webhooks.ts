@@ -4,6 +4,8 @@
  *    terminal acts on (succeeded, failed, cancelled, refunded, needs attention…) gets one
  *    TerminalWebhook row per (payment, version), written with the new `notifiedVersion` in one
  *    transaction. The outbox is derived from the payment rows, so a crash loses no event.
+ *    A settled row stops being watched; any later transition (a console refund, a late charge,
+ *    a staff resolution) watches it again in its own transaction (watch.ts).
  * 2. `deliverDue`: pending rows are claimed (a conditional update moves `nextAttemptAt`, so
  *    two workers never send one attempt twice), POSTed signed (`Kiosk-Signature: t=…,v1=…`,
  *    `Kiosk-Event-Id`), and on anything but 2xx retried after 10 s, 30 s, 2 min, 10 min,
