@@ -4,6 +4,7 @@
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
 import type { Prisma } from "@kiosk/db";
+import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { recordSaleInTx } from "./sale-events.ts";
@@ -31,6 +32,7 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     paidAt: Date,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
+    await watchTerminalPaymentInTx(tx, row.orderId, before.state);
     for (const c of commands) {
       if (c.type === "issue_tickets") {
         if (prepared) {
