@@ -283,6 +283,8 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
           ? `client-id ${message.headers["client-id"]} is not ours`
           : undefined,
       paidAt: read.paidAt,
+      ...(read.walletName !== undefined ? { walletName: read.walletName } : {}),
+      ...(read.paymentMethodType !== undefined ? { paymentMethodType: read.paymentMethodType } : {}),
       params: { body: message.body },
     };
   }

@@ -71,6 +71,20 @@ for (const { provider, skip } of providers) {
       });
     }
 
+    it("records the wallet a GCash buyer paid with on the payment and its view", async () => {
+      // The sandbox picks the Alipay+ wallet by the code's third digit: 2 is GCash.
+      const gcash = code("success", { serial: 20_000_000 + Math.floor(Math.random() * 9_999_999) });
+      const { paymentId } = await h.buy({ code: gcash });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const row = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      expect({ walletName: row.walletName, paymentMethodType: row.paymentMethodType }).toEqual({
+        walletName: "GCash",
+        paymentMethodType: "CONNECT_WALLET",
+      });
+      const view = await h.services.payments.get(paymentId, KIOSK);
+      expect(view.walletName).toBe("GCash");
+    });
+
     it("cancels on the visitor's request while the buyer is entering a PIN", async () => {
       const { paymentId, orderId } = await h.buy({ code: code("pin_wait_never") });
       const cancelled = await h.services.payments.cancel(paymentId, KIOSK);

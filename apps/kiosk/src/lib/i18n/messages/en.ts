@@ -145,6 +145,7 @@ export const en = {
   "print.labelPrice": "Price",
   "print.labelOrderNo": "Order no.",
   "print.labelTradeNo": "Alipay trade no.",
+  "print.labelWallet": "Paid with",
   "print.labelIssuedAt": "Issued",
   "print.ticketFooter": "Show this ticket at the entrance. Each code is valid for one entry.",
   "print.receiptTitle": "Receipt",

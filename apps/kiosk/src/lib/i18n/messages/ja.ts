@@ -144,6 +144,7 @@ export const ja: Messages = {
   "print.labelPrice": "料金",
   "print.labelOrderNo": "注文番号",
   "print.labelTradeNo": "Alipay取引番号",
+  "print.labelWallet": "お支払い方法",
   "print.labelIssuedAt": "発行日時",
   "print.ticketFooter": "入口でこのチケットをご提示ください。各コードは1回のみ入場に有効です。",
   "print.receiptTitle": "領収書",

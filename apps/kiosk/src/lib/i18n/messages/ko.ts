@@ -142,6 +142,7 @@ export const ko: Messages = {
   "print.labelPrice": "가격",
   "print.labelOrderNo": "주문 번호",
   "print.labelTradeNo": "Alipay 거래 번호",
+  "print.labelWallet": "결제 수단",
   "print.labelIssuedAt": "발행 일시",
   "print.ticketFooter": "입구에서 이 티켓을 보여 주세요. 각 코드는 1회 입장에 유효합니다.",
   "print.receiptTitle": "영수증",

@@ -137,6 +137,7 @@ export const zhHans: Messages = {
   "print.labelPrice": "票价",
   "print.labelOrderNo": "订单号",
   "print.labelTradeNo": "支付宝交易号",
+  "print.labelWallet": "支付方式",
   "print.labelIssuedAt": "出票时间",
   "print.ticketFooter": "入场时请出示此票。每个二维码限入场一次。",
   "print.receiptTitle": "收据",

@@ -138,6 +138,7 @@ export const zhHant: Messages = {
   "print.labelPrice": "票價",
   "print.labelOrderNo": "訂單編號",
   "print.labelTradeNo": "支付寶交易編號",
+  "print.labelWallet": "付款方式",
   "print.labelIssuedAt": "出票時間",
   "print.ticketFooter": "入場時請出示此票。每個 QR 碼限入場一次。",
   "print.receiptTitle": "收據",
