@@ -226,6 +226,7 @@ export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }
       events: moneyEventSink(platform),
       metrics: moneyMetrics(platform.metrics),
       holdMs: env.orderHoldMs,
+      ...(env.alipay.antom?.wallets ? { acceptedWallets: env.alipay.antom.wallets } : {}),
       ...(env.instanceId ? { instanceId: env.instanceId } : {}),
       ...(env.paymentDeadlineMs === null ? {} : { policy: { paymentDeadlineMs: env.paymentDeadlineMs } }),
     },

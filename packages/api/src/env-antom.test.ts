@@ -40,6 +40,16 @@ describe("env: ALIPAY_PROTOCOL=antom", () => {
     );
   });
 
+  it("takes the accepted Alipay+ wallets as a comma list of known codes and names an unknown one", () => {
+    expect(parse({ ALIPAY_PROTOCOL: "antom" }).alipay.antom?.wallets).toBeUndefined();
+    expect(
+      parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_WALLETS: " GCASH, dana ,ALIPAY_CN" }).alipay.antom?.wallets,
+    ).toEqual(["GCASH", "DANA", "ALIPAY_CN"]);
+    expect(() => parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_WALLETS: "GCASH,PAYPAL" })).toThrow(
+      /ALIPAY_ANTOM_WALLETS: .*PAYPAL/,
+    );
+  });
+
   it("live: the client id is required and nothing defaults to a test value", () => {
     expect(() =>
       parse({

@@ -15,6 +15,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
+import { ANTOM_WALLETS, isKnownWalletCode } from "@kiosk/alipay-core/wallets";
 import { z } from "zod";
 import { parseTrustedProxies } from "./client-address.ts";
 import { LOG_LEVELS } from "./log.ts";
@@ -80,6 +81,8 @@ const RawEnvSchema = z.object({
       .regex(/^\d{1,4}$/, "the key version number Antom shows for your key (e.g. 1)")
       .optional(),
   ),
+  // Antom: the Alipay+ wallets the scan screen lists by default (comma-separated codes, e.g. GCASH,DANA).
+  ALIPAY_ANTOM_WALLETS: str(),
   ALIPAY_GATEWAY_URL: z.preprocess(
     emptyToUndefined,
     z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL),
@@ -158,7 +161,12 @@ export interface KioskEnv {
     /** ALIPAY_PROTOCOL=antom: Antom's domain (no path); otherwise the gateway URL. */
     gatewayUrl: string;
     /** Antom only (else null): the client id and the registered key's version. */
-    antom: { clientId: string; keyVersion: string } | null;
+    antom: {
+      clientId: string;
+      keyVersion: string;
+      /** ALIPAY_ANTOM_WALLETS: the Alipay+ wallet codes shown as accepted by default (undefined: every known one). */
+      wallets: readonly string[] | undefined;
+    } | null;
     partnerId: string;
     appId: string | null;
     signType: "MD5" | "RSA" | "RSA2";
@@ -208,6 +216,22 @@ export interface KioskEnv {
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
+}
+
+/** ALIPAY_ANTOM_WALLETS: known Alipay+ wallet codes, comma-separated (case-insensitive); unset → undefined. */
+function readWalletList(text: string | undefined): readonly string[] | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const codes = text
+    .split(",")
+    .map((c) => c.trim().toUpperCase())
+    .filter((c) => c !== "");
+  const unknown = codes.filter((c) => !isKnownWalletCode(c));
+  if (unknown.length > 0)
+    fail(
+      "ALIPAY_ANTOM_WALLETS",
+      `unknown wallet ${unknown.join(", ")}; known: ${ANTOM_WALLETS.map((w) => w.code).join(", ")}`,
+    );
+  return codes;
 }
 
 function fail(variable: string, message: string): never {
@@ -437,7 +461,11 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   if (partnerId === TEST_PARTNER_ID && protocol !== "antom") testKeyHits.push("ALIPAY_PARTNER_ID");
   const antom =
     protocol === "antom"
-      ? { clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID, keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1" }
+      ? {
+          clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID,
+          keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1",
+          wallets: readWalletList(e.ALIPAY_ANTOM_WALLETS),
+        }
       : null;
   if (antom?.clientId === TEST_ANTOM_CLIENT_ID) testKeyHits.push("ALIPAY_ANTOM_CLIENT_ID");
   if (isProduction && isLive && testKeyHits.length > 0) {
