@@ -59,3 +59,4 @@ export {
   type FaultProxy,
   type FaultProxyOptions,
 } from "./fault-proxy.ts";
+export { antomReport, startAntomSftp, type AntomSftpOptions, type RunningAntomSftp } from "./antom-sftp.ts";
