@@ -187,3 +187,9 @@ export async function startAntomSftp(options: AntomSftpOptions): Promise<Running
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A fresh Ed25519 key pair in OpenSSH text, for a test SFTP user (`private` for the client, `public` to authorize). */
+export function generateSshKeyPair(): { private: string; public: string } {
+  const pair = utils.generateKeyPairSync("ed25519");
+  return { private: pair.private, public: pair.public };
+}

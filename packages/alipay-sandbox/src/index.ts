@@ -59,4 +59,10 @@ export {
   type FaultProxy,
   type FaultProxyOptions,
 } from "./fault-proxy.ts";
-export { antomReport, startAntomSftp, type AntomSftpOptions, type RunningAntomSftp } from "./antom-sftp.ts";
+export {
+  antomReport,
+  generateSshKeyPair,
+  startAntomSftp,
+  type AntomSftpOptions,
+  type RunningAntomSftp,
+} from "./antom-sftp.ts";

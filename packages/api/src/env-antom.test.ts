@@ -50,6 +50,34 @@ describe("env: ALIPAY_PROTOCOL=antom", () => {
     );
   });
 
+  it("takes Antom's SFTP server for the settlement report; the host needs a user and a key file or password", () => {
+    expect(alipayClientConfig(parse({ ALIPAY_PROTOCOL: "antom" }))).not.toHaveProperty("sftp");
+    const env = parse({
+      ALIPAY_PROTOCOL: "antom",
+      ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com",
+      ALIPAY_ANTOM_SFTP_USER: "kiosk01",
+      ALIPAY_ANTOM_SFTP_KEY_FILE: "secrets/antom-sftp",
+      ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256: `SHA256:${"a".repeat(43)}`,
+      ALIPAY_ANTOM_SFTP_DIR: "/download/reports",
+    });
+    expect(alipayClientConfig(env)).toMatchObject({
+      sftp: {
+        host: "isftp.alipay.com",
+        port: 22,
+        username: "kiosk01",
+        privateKeyFile: "/srv/kiosk/secrets/antom-sftp",
+        hostKeySha256: `SHA256:${"a".repeat(43)}`,
+        directory: "/download/reports",
+      },
+    });
+    expect(() => parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com" })).toThrow(
+      /ALIPAY_ANTOM_SFTP_USER/,
+    );
+    expect(() =>
+      parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com", ALIPAY_ANTOM_SFTP_USER: "u" }),
+    ).toThrow(/ALIPAY_ANTOM_SFTP_KEY_FILE/);
+  });
+
   it("live: the client id is required and nothing defaults to a test value", () => {
     expect(() =>
       parse({

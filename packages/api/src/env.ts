@@ -83,6 +83,20 @@ const RawEnvSchema = z.object({
   ),
   // Antom: the Alipay+ wallets the scan screen lists by default (comma-separated codes, e.g. GCASH,DANA).
   ALIPAY_ANTOM_WALLETS: str(),
+  // Antom's SFTP server, where the daily transaction details report lies (reconciliation over Antom).
+  ALIPAY_ANTOM_SFTP_HOST: str(),
+  ALIPAY_ANTOM_SFTP_PORT: int(1, 65535),
+  ALIPAY_ANTOM_SFTP_USER: str(),
+  ALIPAY_ANTOM_SFTP_KEY_FILE: str(),
+  ALIPAY_ANTOM_SFTP_PASSWORD: str(),
+  ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "the host key's fingerprint as ssh-keygen -lf prints it: SHA256:…")
+      .optional(),
+  ),
+  ALIPAY_ANTOM_SFTP_DIR: str(),
   ALIPAY_GATEWAY_URL: z.preprocess(
     emptyToUndefined,
     z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL),
@@ -166,6 +180,16 @@ export interface KioskEnv {
       keyVersion: string;
       /** ALIPAY_ANTOM_WALLETS: the Alipay+ wallet codes shown as accepted by default (undefined: every known one). */
       wallets: readonly string[] | undefined;
+      /** ALIPAY_ANTOM_SFTP_*: Antom's SFTP server for the settlement report (null: not configured). */
+      sftp: {
+        host: string;
+        port: number;
+        username: string;
+        privateKeyFile: string | undefined;
+        password: string | undefined;
+        hostKeySha256: string | undefined;
+        directory: string | undefined;
+      } | null;
     } | null;
     partnerId: string;
     appId: string | null;
@@ -232,6 +256,36 @@ function readWalletList(text: string | undefined): readonly string[] | undefined
       `unknown wallet ${unknown.join(", ")}; known: ${ANTOM_WALLETS.map((w) => w.code).join(", ")}`,
     );
   return codes;
+}
+
+/** ALIPAY_ANTOM_SFTP_*: all or nothing beyond the host (a user, and a key file or a password). */
+function readAntomSftp(
+  e: {
+    ALIPAY_ANTOM_SFTP_HOST?: string | undefined;
+    ALIPAY_ANTOM_SFTP_PORT?: number | undefined;
+    ALIPAY_ANTOM_SFTP_USER?: string | undefined;
+    ALIPAY_ANTOM_SFTP_KEY_FILE?: string | undefined;
+    ALIPAY_ANTOM_SFTP_PASSWORD?: string | undefined;
+    ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256?: string | undefined;
+    ALIPAY_ANTOM_SFTP_DIR?: string | undefined;
+  },
+  root: string,
+) {
+  if (e.ALIPAY_ANTOM_SFTP_HOST === undefined) return null;
+  if (e.ALIPAY_ANTOM_SFTP_USER === undefined)
+    fail("ALIPAY_ANTOM_SFTP_USER", "required with ALIPAY_ANTOM_SFTP_HOST (the SFTP user Antom gave you)");
+  if (e.ALIPAY_ANTOM_SFTP_KEY_FILE === undefined && e.ALIPAY_ANTOM_SFTP_PASSWORD === undefined)
+    fail("ALIPAY_ANTOM_SFTP_KEY_FILE", "or ALIPAY_ANTOM_SFTP_PASSWORD is required with ALIPAY_ANTOM_SFTP_HOST");
+  const keyFile = e.ALIPAY_ANTOM_SFTP_KEY_FILE;
+  return {
+    host: e.ALIPAY_ANTOM_SFTP_HOST,
+    port: e.ALIPAY_ANTOM_SFTP_PORT ?? 22,
+    username: e.ALIPAY_ANTOM_SFTP_USER,
+    privateKeyFile: keyFile === undefined ? undefined : isAbsolute(keyFile) ? keyFile : resolve(root, keyFile),
+    password: e.ALIPAY_ANTOM_SFTP_PASSWORD,
+    hostKeySha256: e.ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256,
+    directory: e.ALIPAY_ANTOM_SFTP_DIR,
+  };
 }
 
 function fail(variable: string, message: string): never {
@@ -465,6 +519,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
           clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID,
           keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1",
           wallets: readWalletList(e.ALIPAY_ANTOM_WALLETS),
+          sftp: readAntomSftp(e, root),
         }
       : null;
   if (antom?.clientId === TEST_ANTOM_CLIENT_ID) testKeyHits.push("ALIPAY_ANTOM_CLIENT_ID");
