@@ -197,9 +197,7 @@ export function nextActionColumn(state: MachineState, policy: PaymentPolicy): Da
 }
 
 /** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-export function tradeOf(
-  input: PaymentInput,
-):
+export function tradeOf(input: PaymentInput):
   | ({
       alipayTransId?: string | undefined;
       paidAt?: Date | undefined;
