@@ -16,7 +16,7 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
 import { systemClock, type Clock } from "./clock.ts";
-import { ANTOM_PREFIX, handleAntom } from "./antom-gateway.ts";
+import { ANTOM_PREFIX, antomNotificationBody, handleAntom, signAntomNotification } from "./antom-gateway.ts";
 import type {
   GatewayContext,
   GatewayReply,
@@ -484,8 +484,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     else if (trade.protocol === "mapi") url = event.notifyUrl;
     else url = refund?.kind === "refund" ? event.notifyUrl : undefined;
     if (url === undefined) return;
-    // Antom's notifyPayment (JSON with header signature) is not simulated yet.
-    if (trade.protocol === "antom") return;
+    if (trade.protocol === "antom") {
+      // notifyPayment for a payment's final state (refunds are not notified in this mode).
+      const body = event.type === "trade_status" ? antomNotificationBody(trade) : undefined;
+      const message =
+        body === undefined ? undefined : signAntomNotification(context, { clientId: trade.merchantId, url, body });
+      if (message !== undefined) notifier.enqueue({ url, params: message, tradeNo: trade.tradeNo, format: "antom" });
+      return;
+    }
     const notifyId = shortHash(
       `${trade.tradeNo}:${event.type}:${refund?.refundNo ?? trade.status}:${store.nextSequence()}`,
     );

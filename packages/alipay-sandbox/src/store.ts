@@ -95,8 +95,13 @@ export type NotificationDelivery = {
   id: string;
   notifyId: string;
   url: string;
-  /** Form fields, already signed. */
+  /**
+   * Form fields, already signed; for Antom (`format: "antom"`) the signed message's pieces:
+   * `path`, `body` (JSON), `signature`, `request-time`, `client-id`.
+   */
   params: Record<string, string>;
+  /** How it is sent: a form POST acknowledged by `success` (MAPI / OpenAPI, the default) or Antom's JSON. */
+  format?: "form" | "antom";
   tradeNo: string;
   attempts: number;
   status: "pending" | "in_flight" | "delivered" | "gave_up";

@@ -64,11 +64,14 @@ export const ReceiptDocumentSchema = z.strictObject({
   orderNo: Text(100),
   alipayTradeNo: Text(100),
   issuedAtText: Text(100),
+  /** The wallet the buyer paid with (Alipay+ through Antom, e.g. "GCash"); printed with `labels.wallet`. */
+  walletName: Text(100).optional(),
   footerText: Text(500).optional(),
   labels: z.strictObject({
     orderNo: Text(60),
     alipayTradeNo: Text(60),
     issuedAt: Text(60),
+    wallet: Text(60).optional(),
   }),
 });
 export type ReceiptDocument = z.infer<typeof ReceiptDocumentSchema>;

@@ -445,6 +445,15 @@ export const STEPS: StepDefinition[] = [
           `${run.matchedCount} matched, ${run.differenceCount} difference(s)`,
         );
       }
+      if (ctx.protocol === "antom") {
+        // Antom has no settlement API: the report is a file on its SFTP server (no HTTP exchange).
+        checks.add(
+          "settlement report read over SFTP",
+          run.state === "completed" && run.matchedCount > 0,
+          `${run.matchedCount} record(s) matched from the SFTP report`,
+        );
+        return;
+      }
       const downloads = ctx.exchanges().filter((e) => e.operation === "settlement");
       checks.add(
         "settlement request answered",

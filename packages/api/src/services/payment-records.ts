@@ -16,6 +16,7 @@ import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
 import type { Actor } from "./money-deps.ts";
 import { type PaymentPolicy } from "./payment-policy.ts";
 import type { IssueContext, TicketView } from "./ticket-service.ts";
+import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
 
@@ -196,13 +197,22 @@ export function nextActionColumn(state: MachineState, policy: PaymentPolicy): Da
 }
 
 /** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-export function tradeOf(
-  input: PaymentInput,
-): { alipayTransId?: string | undefined; paidAt?: Date | undefined; buyerLoginIdMasked?: string | undefined } | null {
+export function tradeOf(input: PaymentInput):
+  | ({
+      alipayTransId?: string | undefined;
+      paidAt?: Date | undefined;
+      buyerLoginIdMasked?: string | undefined;
+    } & WalletFacts)
+  | null {
   if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
     return input.result;
   if (input.type === "notification")
-    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
+    return {
+      alipayTransId: input.notification.alipayTransId,
+      paidAt: input.notification.paidAt,
+      walletName: input.notification.walletName,
+      paymentMethodType: input.notification.paymentMethodType,
+    };
   if (input.type === "resolve" && input.trade) return input.trade;
   return null;
 }
@@ -301,6 +311,9 @@ export interface PaymentView {
   failureReason: string | null;
   attentionReason: string | null;
   paidAt: Date | null;
+  /** Antom: the wallet the buyer paid with (e.g. "GCash") and its payment method type; null otherwise. */
+  walletName: string | null;
+  paymentMethodType: string | null;
   createdAt: Date;
   version: number;
   /** True once the worker has nothing left to do for the visitor (paid, failed, cancelled…). */
@@ -352,6 +365,8 @@ export function viewOf(row: PaymentRow): PaymentView {
     failureReason: row.failureReason,
     attentionReason: row.attentionReason,
     paidAt: row.paidAt,
+    walletName: row.walletName,
+    paymentMethodType: row.paymentMethodType,
     createdAt: row.createdAt,
     version: row.version,
     isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),
@@ -374,6 +389,8 @@ export function columnsOf(
       const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
       if (alipayTransId) extra.alipayTransId = alipayTransId;
       if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
+      // Antom (issue 21): the wallet the buyer paid with.
+      Object.assign(extra, walletColumns(trade));
     } else if (c.type === "escalate") {
       extra.attentionReason = c.reason.slice(0, 500);
     }
