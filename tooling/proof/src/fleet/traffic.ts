@@ -18,9 +18,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export type Api = ReturnType<typeof apiClient>;
 
+/** No call waits longer than this (a hung call would stall a simulated visitor for good). */
+const CALL_TIMEOUT_MS = 20_000;
+const timedFetch: typeof fetch = (input, init) =>
+  fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS) });
+
 export function apiClient(url: string, headers: Record<string, string> = {}) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/api/trpc`, transformer: superjson, headers })],
+    links: [httpLink({ url: `${url}/api/trpc`, transformer: superjson, headers, fetch: timedFetch })],
   });
 }
 
@@ -34,7 +39,7 @@ export async function staffClient(url: string, login: { email: string; password:
         transformer: superjson,
         headers: () => (cookie ? { cookie } : {}),
         fetch: async (input, init) => {
-          const response = await fetch(input, init);
+          const response = await timedFetch(input, init);
           const session = response.headers.getSetCookie().find((c) => c.startsWith("kiosk_session="));
           if (session) cookie = session.split(";")[0] as string;
           return response;
