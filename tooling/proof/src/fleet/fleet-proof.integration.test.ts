@@ -1,7 +1,7 @@
 /**
  * The fleet proof, small (runs in `npm test`; `npm run proof:fleet` is the full run): its own
  * PostgreSQL cluster (needs the server binaries under /usr/lib/postgresql, as CI has), three API
- * servers behind the round-robin proxy, two workers, 50 s of traffic with a worker SIGKILLed, a
+ * servers behind the round-robin proxy, two workers, 60 s of traffic with a worker SIGKILLed, a
  * server SIGKILLed, PostgreSQL stopped for 5 s, the key switched and two rate limits hit. Fails
  * on any checker finding or missed target.
  */
