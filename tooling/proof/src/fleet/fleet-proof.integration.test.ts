@@ -21,6 +21,9 @@ describe("fleet proof (small)", () => {
       bookingSystems: 2,
       parentEnv: process.env,
     });
+    for (const f of result.figures)
+      console.log(`[fleet] ${f.name}: ${f.value} ${f.unit} ${f.target ?? ""} ${f.met === false ? "MISSED" : ""}`);
+    console.log(`[fleet] failed calls: ${JSON.stringify(result.failures)}`);
     expect(result.problems).toEqual([]);
     expect(result.report.findings).toEqual([]);
     expect(result.report.paidOrders).toBeGreaterThan(0);
