@@ -291,7 +291,16 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   });
   const { deps, alipayKeys } = buildAppDeps({ env, platform });
   // Catalog rows a sale reads are cached 5 s (issue 16); merchant-field edits invalidate at once.
-  const money = createMoneyServices({ catalogCacheMs: 5_000, ...deps });
+  // The stale-hold sweep and the daily reconciliation run once per period across the fleet (JobRuns).
+  const money = createMoneyServices({
+    catalogCacheMs: 5_000,
+    ...deps,
+    jobRuns: platform.jobRuns,
+    worker: {
+      holdSweepMs: env.holdSweepMs,
+      ...(env.reconcileAtHour === null ? {} : { reconcileAtHour: env.reconcileAtHour }),
+    },
+  });
   const services: AppServices = { ...platform, money, alipayKeys };
   // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
   const stopKeySync = alipayKeys.startSync();

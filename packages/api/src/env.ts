@@ -153,6 +153,8 @@ const RawEnvSchema = z.object({
   ),
   ORDER_HOLD_SECONDS: int(10, 3600),
   PAYMENT_DEADLINE_SECONDS: int(10, 600),
+  RECONCILE_AT_HOUR: int(0, 23),
+  HOLD_SWEEP_SECONDS: int(1, 3600),
 });
 
 export interface KioskEnv {
@@ -236,6 +238,10 @@ export interface KioskEnv {
   orderHoldMs: number;
   /** From payment start to the deadline cancel; null = the money path's default (60 s). */
   paymentDeadlineMs: number | null;
+  /** The daily reconciliation of the previous Beijing day runs at this Beijing hour, once per fleet; null = off. */
+  reconcileAtHour: number | null;
+  /** One stale-hold sweep per this period across the fleet. */
+  holdSweepMs: number;
 }
 
 export class EnvError extends Error {
@@ -574,6 +580,8 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     metricsToken,
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
+    reconcileAtHour: e.RECONCILE_AT_HOUR ?? null,
+    holdSweepMs: (e.HOLD_SWEEP_SECONDS ?? 60) * 1000,
   };
 }
 

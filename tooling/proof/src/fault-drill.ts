@@ -315,6 +315,8 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
         WORKER: "inline",
         INSTANCE_ID: "drill-server",
         ORDER_HOLD_SECONDS: String(holdSeconds),
+        // Expired holds are given back by the stale-hold sweep, once per this period (default 60 s).
+        HOLD_SWEEP_SECONDS: "1",
         PAYMENT_DEADLINE_SECONDS: String(options.paymentDeadlineSeconds ?? 20),
         LOG_LEVEL: "warn",
       },
