@@ -581,7 +581,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
     reconcileAtHour: e.RECONCILE_AT_HOUR ?? null,
-    holdSweepMs: (e.HOLD_SWEEP_SECONDS ?? 60) * 1000,
+    holdSweepMs: (e.HOLD_SWEEP_SECONDS ?? 10) * 1000,
   };
 }
 

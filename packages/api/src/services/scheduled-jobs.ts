@@ -14,7 +14,7 @@ import type { ReconciliationService } from "./reconciliation-service.ts";
 export const HOLD_SWEEP_JOB = "stale_hold_sweep";
 export const RECONCILIATION_JOB = "daily_reconciliation";
 /** @default period of the stale-hold sweep */
-export const DEFAULT_HOLD_SWEEP_MS = 60_000;
+export const DEFAULT_HOLD_SWEEP_MS = 10_000;
 
 export interface ScheduledJobOptions {
   /** Daily reconciliation of the previous gateway day, at this hour in `reconcileZone`; off when absent. */
