@@ -26,6 +26,8 @@ export interface Sample {
   eventSources: number;
   intervals: number;
   timeouts: number;
+  /** Each pending timeout's delay and where it was set (diagnosis; see `above`). */
+  pendingTimeouts: string[];
 }
 
 /** Installs the counters; call before the page loads. */
@@ -36,7 +38,7 @@ export async function instrument(page: Page): Promise<void> {
         ws: Set<WebSocket>;
         es: Set<EventSource>;
         intervals: Set<unknown>;
-        timeouts: Set<unknown>;
+        timeouts: Map<unknown, string>;
         globalListeners: Set<string>;
       };
     };
@@ -44,9 +46,16 @@ export async function instrument(page: Page): Promise<void> {
       ws: new Set(),
       es: new Set(),
       intervals: new Set(),
-      timeouts: new Set(),
+      timeouts: new Map(),
       globalListeners: new Set(),
     });
+    // Who set a pending timeout: its delay and the first frames of the caller (for the report when one stays).
+    const origin = (ms: number | undefined) =>
+      `${ms ?? 0} ms ${(new Error().stack ?? "")
+        .split("\n")
+        .slice(3, 6)
+        .map((l) => l.trim())
+        .join(" < ")}`;
     // Listeners on window and document (CDP's jsEventListeners counts those on nodes).
     const ids = new WeakMap<object, number>();
     let nextId = 0;
@@ -117,7 +126,7 @@ export async function instrument(page: Page): Promise<void> {
         ms,
         ...args,
       );
-      soak.timeouts.add(id);
+      soak.timeouts.set(id, origin(ms));
       return id;
     }) as typeof window.setTimeout;
     window.clearTimeout = ((id?: number) => {
@@ -139,7 +148,7 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
           ws: Set<unknown>;
           es: Set<unknown>;
           intervals: Set<unknown>;
-          timeouts: Set<unknown>;
+          timeouts: Map<unknown, string>;
           globalListeners: Set<unknown>;
         };
       }
@@ -149,6 +158,7 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
       eventSources: s.es.size,
       intervals: s.intervals.size,
       timeouts: s.timeouts.size,
+      pendingTimeouts: [...s.timeouts.values()],
       globalListeners: s.globalListeners.size,
     };
   });
@@ -204,7 +214,15 @@ export interface SoakResult {
   last: Sample;
   heapGrowthBytes: number;
   /** Sales after which a count was above the baseline's. */
-  above: { sale: number; kind: string; field: keyof Sample; value: number; baseline: number }[];
+  above: {
+    sale: number;
+    kind: string;
+    field: keyof Sample;
+    value: number;
+    baseline: number;
+    /** For timeouts: the pending ones (delay and caller) at that sample. */
+    pending?: string[];
+  }[];
 }
 
 const HELD: (keyof Sample)[] = [
@@ -274,6 +292,7 @@ export async function soak(
             field: f,
             value: previous[f] as number,
             baseline: baseline[f] as number,
+            ...(f === "timeouts" ? { pending: previous.pendingTimeouts } : {}),
           });
     }
     previous = s;
@@ -288,6 +307,7 @@ export async function soak(
         field: f,
         value: again[f] as number,
         baseline: baseline[f] as number,
+        ...(f === "timeouts" ? { pending: again.pendingTimeouts } : {}),
       });
   }
   const last = samples[samples.length - 1] ?? baseline;
