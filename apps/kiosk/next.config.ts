@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_BUILD } from "next/constants.js";
+import { buildKioskClient } from "./scripts/build-kiosk-client.mjs";
 
 const config: NextConfig = {
   reactStrictMode: true,
@@ -15,4 +17,12 @@ const config: NextConfig = {
   typescript: { tsconfigPath: "tsconfig.json" },
 };
 
-export default config;
+/**
+ * Every build first bundles the kiosk page's script (scripts/build-kiosk-client.mjs: React and the
+ * kiosk app without Next's client runtime) and hands its URL to the /kiosk page (src/env.ts).
+ */
+export default function nextConfig(phase: string): NextConfig {
+  if (phase !== PHASE_PRODUCTION_BUILD && phase !== PHASE_DEVELOPMENT_SERVER) return config;
+  const { entryUrl } = buildKioskClient({ isProduction: phase === PHASE_PRODUCTION_BUILD });
+  return { ...config, env: { KIOSK_CLIENT_ENTRY: entryUrl } };
+}

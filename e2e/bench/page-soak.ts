@@ -5,13 +5,15 @@
  * heap growth after GC, and after how many sales a DOM node / listener / WebSocket /
  * EventSource / interval / timeout count stood above the post-warm-up baseline.
  * Writes `{ figures }` to BENCH_OUT if set.
- * usage: npx tsx e2e/bench/page-soak.ts   (SOAK_SALES=500 optional)
+ * usage: npx tsx e2e/bench/page-soak.ts   (SOAK_SALES=500, SOAK_LOG_EVERY=25 optional)
  */
 import { writeFileSync } from "node:fs";
 import { kioskPageUrl, launchChromium, startSystem } from "./browser-system.ts";
 
 const SALES = Number(process.env.SOAK_SALES ?? 500);
 const BENCH_OUT = process.env.BENCH_OUT;
+/** Print a sample every N sales (SOAK_LOG_EVERY, default 25). */
+const LOG_EVERY = Number(process.env.SOAK_LOG_EVERY ?? 25);
 
 const sys = await startSystem(Number(process.env.BENCH_PORT_OFFSET ?? 40));
 // The e2e helpers read where the system is from these (tests/kiosk-support.ts).
@@ -36,7 +38,7 @@ try {
   await page.locator("[data-kiosk-screen=attract]").waitFor({ timeout: 60_000 });
   const cdp = await context.newCDPSession(page);
   const result = await soak(page, cdp, SALES, (s) => {
-    if (s.sale % 25 === 0)
+    if (s.sale % LOG_EVERY === 0)
       console.log(
         `sale ${s.sale} (${s.kind}): heap ${(s.heapUsedBytes / 1048576).toFixed(1)} MB, ${s.nodes} nodes, ${s.listeners} listeners, ws ${s.webSockets}, sse ${s.eventSources}, intervals ${s.intervals}, timeouts ${s.timeouts}`,
       );
@@ -46,6 +48,10 @@ try {
   console.log(
     `${SALES} sales in ${Math.round((Date.now() - started) / 1000)} s; heap after GC grew ${growthMb} MB; counts above baseline after ${new Set(result.above.map((a) => a.sale)).size} sales`,
   );
+  for (const a of result.above.slice(0, 10))
+    console.log(
+      `  above after sale ${a.sale} (${a.kind}): ${a.field} ${a.value} (rest ${a.baseline})${a.pending ? `; pending: ${a.pending.join(" | ")}` : ""}`,
+    );
   if (BENCH_OUT) {
     const figures = [
       { name: "page_soak_sales", value: SALES, unit: "sales", target: ">= 500" },

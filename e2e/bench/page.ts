@@ -6,7 +6,7 @@
  * Emulation.setCPUThrottlingRate; a PerformanceObserver for largest-contentful-paint; median
  * of RUNS loads). Needs `next build` (done by scripts/start.mjs when stale) and Chromium.
  * Writes `{ figures }` to BENCH_OUT if set.
- * usage: npx tsx packages/api/bench/page.ts   (RUNS=3 optional)
+ * usage: node scripts/run-ts.mjs e2e/bench/page.ts   (RUNS=3, BENCH_PORT_OFFSET optional)
  */
 import { writeFileSync } from "node:fs";
 import { CREDENTIAL_KEY, kioskPageUrl, launchChromium, startSystem } from "./browser-system.ts";

@@ -3,7 +3,8 @@
  * wait, declined, cancelled by the visitor, paper out and back), sampling at the attract
  * screen after each: JS heap after a forced GC, DOM nodes and event listeners (CDP
  * Memory.getDOMCounters), and what the page holds open (WebSockets, EventSources, intervals,
- * pending timeouts: counted by an init script that wraps their constructors). Used by the
+ * pending timeouts: counted by an init script that wraps their constructors), each at a moment
+ * with no request in flight. Used by the
  * short e2e soak (kiosk-soak.e2e.ts, in `npm test`) and the long one (bench/page-soak.ts).
  */
 import { expect, type CDPSession, type Page } from "@playwright/test";
@@ -26,27 +27,51 @@ export interface Sample {
   eventSources: number;
   intervals: number;
   timeouts: number;
+  /** Each pending timeout's delay and where it was set (diagnosis; see `above`). */
+  pendingTimeouts: string[];
 }
 
 /** Installs the counters; call before the page loads. */
 export async function instrument(page: Page): Promise<void> {
+  // Run under tsx (the bench), esbuild's keepNames writes `__name(fn, "name")` into the function
+  // below, which the page does not have: without this the script stopped at its first named arrow
+  // function and every counter read 0 (soak() now refuses to run blind, see `isCounting`).
+  await page.addInitScript({ content: "globalThis.__name ??= (fn) => fn;" });
   await page.addInitScript(() => {
     const w = window as unknown as {
       __soak: {
         ws: Set<WebSocket>;
         es: Set<EventSource>;
         intervals: Set<unknown>;
-        timeouts: Set<unknown>;
+        timeouts: Map<unknown, string>;
         globalListeners: Set<string>;
+        inflight: number;
       };
     };
     const soak = (w.__soak = {
       ws: new Set(),
       es: new Set(),
       intervals: new Set(),
-      timeouts: new Set(),
+      timeouts: new Map(),
       globalListeners: new Set(),
+      inflight: 0,
     });
+    // Requests in flight (until their headers arrive): a sample waits for none, since each holds
+    // abort listeners for a moment (heartbeats, catalog refreshes) that are not left behind.
+    const nativeFetch = window.fetch.bind(window);
+    window.fetch = (...args: Parameters<typeof fetch>) => {
+      soak.inflight += 1;
+      return nativeFetch(...args).finally(() => {
+        soak.inflight -= 1;
+      });
+    };
+    // Who set a pending timeout: its delay and the first frames of the caller (for the report when one stays).
+    const origin = (ms: number | undefined) =>
+      `${ms ?? 0} ms ${(new Error().stack ?? "")
+        .split("\n")
+        .slice(3, 6)
+        .map((l) => l.trim())
+        .join(" < ")}`;
     // Listeners on window and document (CDP's jsEventListeners counts those on nodes).
     const ids = new WeakMap<object, number>();
     let nextId = 0;
@@ -117,7 +142,7 @@ export async function instrument(page: Page): Promise<void> {
         ms,
         ...args,
       );
-      soak.timeouts.add(id);
+      soak.timeouts.set(id, origin(ms));
       return id;
     }) as typeof window.setTimeout;
     window.clearTimeout = ((id?: number) => {
@@ -129,6 +154,13 @@ export async function instrument(page: Page): Promise<void> {
 
 /** One sample (forces a GC first). */
 export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sample["kind"]): Promise<Sample> {
+  // A quiet moment: no request in flight (a stream left open never ends, so it is counted after 5 s).
+  await page
+    .waitForFunction(() => (window as unknown as { __soak: { inflight: number } }).__soak.inflight === 0, null, {
+      timeout: 5_000,
+      polling: 50,
+    })
+    .catch(() => {});
   await cdp.send("HeapProfiler.collectGarbage");
   const heap = await cdp.send("Runtime.getHeapUsage");
   const dom = await cdp.send("Memory.getDOMCounters");
@@ -139,7 +171,7 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
           ws: Set<unknown>;
           es: Set<unknown>;
           intervals: Set<unknown>;
-          timeouts: Set<unknown>;
+          timeouts: Map<unknown, string>;
           globalListeners: Set<unknown>;
         };
       }
@@ -149,6 +181,7 @@ export async function sample(page: Page, cdp: CDPSession, sale: number, kind: Sa
       eventSources: s.es.size,
       intervals: s.intervals.size,
       timeouts: s.timeouts.size,
+      pendingTimeouts: [...s.timeouts].map(([id, where]) => `#${String(id)} ${where}`),
       globalListeners: s.globalListeners.size,
     };
   });
@@ -204,7 +237,15 @@ export interface SoakResult {
   last: Sample;
   heapGrowthBytes: number;
   /** Sales after which a count was above the baseline's. */
-  above: { sale: number; kind: string; field: keyof Sample; value: number; baseline: number }[];
+  above: {
+    sale: number;
+    kind: string;
+    field: keyof Sample;
+    value: number;
+    baseline: number;
+    /** For timeouts: the pending ones (delay and caller) at that sample. */
+    pending?: string[];
+  }[];
 }
 
 const HELD: (keyof Sample)[] = [
@@ -235,6 +276,18 @@ async function restingBaseline(page: Page, cdp: CDPSession): Promise<Sample> {
   return max;
 }
 
+/** The timeouts pending at both samples (the same timers, by id). */
+export function persistingTimeouts(before: Sample, after: Sample): string[] {
+  const idOf = (t: string) => t.slice(0, t.indexOf(" "));
+  const earlier = new Set(before.pendingTimeouts.map(idOf));
+  return after.pendingTimeouts.filter((t) => earlier.has(idOf(t)));
+}
+
+/** The counters work: at rest the page holds the bridge's WebSocket and the attract screen's intervals. */
+export function isCounting(rest: Sample): boolean {
+  return rest.webSockets >= 1 && rest.intervals >= 1;
+}
+
 /**
  * Runs `sales` sales of the mix on a page already at the attract screen. The baseline is the
  * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
@@ -249,13 +302,20 @@ export async function soak(
   for (const kind of SALE_MIX) await sale(page, kind);
   await page.waitForTimeout(500);
   const baseline = await restingBaseline(page, cdp);
+  if (!isCounting(baseline))
+    throw new Error("the soak's counters are not running (no bridge WebSocket, no interval seen at rest)");
   onSample?.(baseline);
   const samples: Sample[] = [baseline];
   const above: SoakResult["above"] = [];
   // A count above the baseline counts as left behind when it is still above after the next
   // sale too (a retry or heartbeat timer that happens to be running is gone by then; what a sale
-  // leaves behind is not), or, after the last sale, still above three seconds later.
+  // leaves behind is not), or, after the last sale, still above three seconds later. Timeouts by
+  // identity: only those pending at both samples (the same timer) count, since short ones are
+  // re-armed all the time (TanStack Query's 5 s stale timer after a catalog refresh, the
+  // heartbeat's 1.5 s device-change timer) and made the count read 3 against a resting 2.
   const aboveIn = (x: Sample) => HELD.filter((f) => (x[f] as number) > (baseline[f] as number));
+  const stillAbove = (f: keyof Sample, before: Sample, after: Sample) =>
+    f === "timeouts" ? persistingTimeouts(before, after).length > baseline.timeouts : aboveIn(after).includes(f);
   let previous: Sample | null = null;
   for (let i = 1; i <= sales; i++) {
     const kind = SALE_MIX[(i - 1) % SALE_MIX.length] ?? "instant";
@@ -265,15 +325,15 @@ export async function soak(
     samples.push(s);
     onSample?.(s);
     if (previous) {
-      const now = new Set(aboveIn(s));
       for (const f of aboveIn(previous))
-        if (now.has(f))
+        if (stillAbove(f, previous, s))
           above.push({
             sale: previous.sale,
             kind: previous.kind,
             field: f,
             value: previous[f] as number,
             baseline: baseline[f] as number,
+            ...(f === "timeouts" ? { pending: persistingTimeouts(previous, s) } : {}),
           });
     }
     previous = s;
@@ -281,13 +341,14 @@ export async function soak(
   if (previous && aboveIn(previous).length > 0) {
     await page.waitForTimeout(3_000);
     const again = await sample(page, cdp, previous.sale, previous.kind);
-    for (const f of aboveIn(again))
+    for (const f of aboveIn(previous).filter((x) => stillAbove(x, previous, again)))
       above.push({
         sale: again.sale,
         kind: again.kind,
         field: f,
         value: again[f] as number,
         baseline: baseline[f] as number,
+        ...(f === "timeouts" ? { pending: persistingTimeouts(previous, again) } : {}),
       });
   }
   const last = samples[samples.length - 1] ?? baseline;

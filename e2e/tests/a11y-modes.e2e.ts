@@ -6,6 +6,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { demoCredentials } from "../support/system.ts";
 import {
+  chooseFreeSlot,
   checkScreen,
   expectScreen,
   kioskCredential,
@@ -88,8 +89,7 @@ for (const mode of ["high-contrast", "larger-text"] as const) {
     await checkScreen(page, `${mode}-02-language`);
     await page.getByRole("button", { name: "English", exact: true }).click();
     await expectScreen(page, "tickets");
-    const slot = page.getByTestId("slot").and(page.locator(":not([disabled])")).first();
-    await slot.click();
+    await chooseFreeSlot(page);
     const types = page.getByTestId("ticket-type");
     await types.nth(0).getByRole("button").last().click();
     await expect(page.locator("footer button").last()).toBeEnabled();

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import {
+  chooseFreeSlot,
   expectScreen,
   kioskCredential,
   skipWhenDependencyMissing,
@@ -115,7 +116,7 @@ for (const size of [PORTRAIT, LANDSCAPE]) {
     await shoot(page, size, "02-language", problems);
     await page.getByRole("button", { name: "English", exact: true }).click();
     await expectScreen(page, "tickets");
-    await page.getByTestId("slot").and(page.locator(":not([disabled])")).first().click();
+    await chooseFreeSlot(page);
     await page.getByTestId("ticket-type").first().getByRole("button").last().click();
     await expect(page.locator("footer button").last()).toBeEnabled();
     await shoot(page, size, "03-tickets", problems);

@@ -317,6 +317,24 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
 
 // ------------------------------------------------------------------ walking the flow
 
+/**
+ * On the tickets screen, chooses the first free entry time: today's or, late in the attraction's
+ * day (the demo's last slot starts 22:00 Singapore time, 14:00 UTC) when today has none left, the
+ * next day's that has one, so the suite passes at any hour.
+ */
+export async function chooseFreeSlot(page: Page): Promise<void> {
+  const free = page.getByTestId("slot").and(page.locator(":not([disabled])")).first();
+  const noneLeft = page.getByTestId("no-times");
+  const days = page.locator("section[aria-labelledby=k-days] button");
+  for (let day = 1; ; day++) {
+    await expect(free.or(noneLeft).first()).toBeVisible();
+    if (await free.isVisible()) break;
+    await days.nth(day).click();
+    await expect(days.nth(day)).toHaveAttribute("aria-pressed", "true");
+  }
+  await free.click();
+}
+
 /** attract → language → tickets → summary → scan, buying one adult (first free time) and one day pass. */
 export async function walkToScan(page: Page, locale: Locale, opts: { shoot?: boolean } = {}): Promise<void> {
   const shoot = async (n: string) => {
@@ -329,9 +347,7 @@ export async function walkToScan(page: Page, locale: Locale, opts: { shoot?: boo
   await shoot("02-language");
   await page.getByRole("button", { name: NATIVE[locale], exact: true }).click();
   await expectScreen(page, "tickets");
-  const slot = page.getByTestId("slot").and(page.locator(":not([disabled])")).first();
-  await expect(slot).toBeVisible();
-  await slot.click();
+  await chooseFreeSlot(page);
   const types = page.getByTestId("ticket-type");
   await expect(types.first()).toBeVisible();
   await types.nth(0).getByRole("button").last().click();

@@ -1,10 +1,10 @@
 /*
- * Kiosk service worker: keeps the kiosk page's app shell (its HTML and every
- * /_next/static asset it loads) so that a reload while the network or the server is
+ * Kiosk service worker: keeps the kiosk page's app shell (its HTML, its script bundle under
+ * /kiosk-app/ and every /_next/static asset it loads) so that a reload while the network or the server is
  * down still starts the kiosk app, which then shows its own out-of-service screen in
  * the visitor's language instead of a browser error. The API is never cached.
  */
-const VERSION = "kiosk-shell-v1";
+const VERSION = "kiosk-shell-v2";
 const SHELL_URL = "/kiosk";
 const PRECACHE = [SHELL_URL, "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png", "/icons/icon-512.png"];
 
@@ -34,7 +34,7 @@ async function cacheShellAssets(cache) {
   if (!response) return;
   const html = await response.clone().text();
   const urls = new Set();
-  for (const m of html.matchAll(/(?:src|href)="(\/_next\/static\/[^"]+)"/g)) urls.add(m[1]);
+  for (const m of html.matchAll(/(?:src|href)="(\/(?:_next\/static|kiosk-app)\/[^"]+)"/g)) urls.add(m[1]);
   await Promise.all([...urls].map((url) => cache.add(url).catch(() => undefined)));
 }
 
@@ -49,7 +49,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirstShell(request));
     return;
   }
-  if (url.pathname.startsWith("/_next/static/")) {
+  // Both hold content-hashed file names only (the kiosk page's script and chunks are under /kiosk-app/).
+  if (url.pathname.startsWith("/_next/static/") || url.pathname.startsWith("/kiosk-app/")) {
     event.respondWith(cacheFirst(request));
     return;
   }

@@ -43,7 +43,7 @@ function Payments() {
   const trpc = useTRPC();
   const router = useRouter();
   const params = useSearchParams();
-  const selected = params.get("id");
+  const selected = params?.get("id") ?? null; // typed nullable since the app also has a Pages Router page (/kiosk)
   const [draft, setDraft] = useState<Filters>({ text: "", state: "", kioskId: "", fromDay: "", toDay: "" });
   const [filters, setFilters] = useState<Filters>(draft);
   const [cursors, setCursors] = useState<string[]>([]);

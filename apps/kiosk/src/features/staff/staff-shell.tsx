@@ -20,7 +20,7 @@ export function StaffApp({ children }: { children: ReactNode }) {
 
 function Shell({ children }: { children: ReactNode }) {
   const session = useStaffSession();
-  const pathname = usePathname();
+  const pathname = usePathname() ?? ""; // typed nullable since the app also has a Pages Router page (/kiosk)
   const items = NAV.filter((n) => session.can(n.capability));
   const isCurrentPage = (href: string) => (href === "/staff" ? pathname === "/staff" : pathname.startsWith(href));
   const current = NAV.find((n) => isCurrentPage(n.href));

@@ -151,7 +151,11 @@ export function TicketsScreen({ notice }: { notice: "not_enough" | "hold_expired
             {t("tickets.timeHeading")}
           </h2>
           <p className="text-xl text-(--k-muted)">{t("tickets.timeHint")}</p>
-          {data && timedSlots.length === 0 ? <p className="text-2xl">{t("tickets.noTimes")}</p> : null}
+          {data && timedSlots.length === 0 ? (
+            <p className="text-2xl" data-testid="no-times">
+              {t("tickets.noTimes")}
+            </p>
+          ) : null}
           <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4" role="group" aria-labelledby="k-times">
             {timedSlots.map((slot) => {
               const isSoldOut = slot.available <= 0;
