@@ -80,7 +80,7 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
       if (next.state === "REFUNDED") {
         await tickets.voidInTx(tx, { orderId: row.orderId, now });
       } else {
-        const ticketIds = await refundTicketIdsInTx(tx, row.id, refund.partnerRefundId);
+        const ticketIds = await refundTicketIdsInTx(tx, refund.partnerRefundId);
         if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
       }
     }

@@ -1,6 +1,6 @@
 /**
- * The payment store's refunds: every Prisma call on Refund (and the refund_requested event it
- * is read with). The `…InTx` functions run inside a payment transition's transaction.
+ * The payment store's refunds: every Prisma call on Refund. A refund's row names the tickets it
+ * voids (`ticketIds`). The `…InTx` functions run inside a payment transition's transaction.
  */
 import type { Db } from "@kiosk/db";
 import type { Tx } from "./order-service.ts";
@@ -34,25 +34,20 @@ export async function escalateRefundInTx(tx: Tx, partnerRefundId: string, reason
   });
 }
 
-/** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
-export async function refundTicketIdsInTx(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
-  const requested = await tx.paymentEvent.findFirst({
-    where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
-    orderBy: { seq: "desc" },
-    select: { summary: true },
-  });
-  if (!requested) return [];
-  const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
-  const ids = summary.refund?.ticketIds;
+/** The tickets a partial refund voids when it succeeds, as its row names them. */
+export async function refundTicketIdsInTx(tx: Tx, partnerRefundId: string): Promise<string[]> {
+  const refund = await tx.refund.findUnique({ where: { partnerRefundId }, select: { ticketIds: true } });
+  if (!refund?.ticketIds) return [];
+  const ids: unknown = JSON.parse(refund.ticketIds);
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
 }
 
 export function createRefundStore(db: Db) {
   return {
-    create: (refund: NewRefund) => {
-      const { ticketIds: _ticketIds, ...row } = refund;
-      return db.refund.create({ data: { ...row, state: "pending" } });
-    },
+    create: ({ ticketIds, ...refund }: NewRefund) =>
+      db.refund.create({
+        data: { ...refund, state: "pending", ticketIds: ticketIds?.length ? JSON.stringify(ticketIds) : null },
+      }),
     /** Minor units refunded or being refunded on a payment. */
     committedMinor: async (paymentId: string) =>
       (
