@@ -6,7 +6,7 @@ import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
-import type { PaymentRow } from "./payment-store.ts";
+import { PAYABLE_ORDER_STATES, type PaymentRow } from "./payment-store.ts";
 import { recordSaleInTx } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
@@ -28,19 +28,25 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     now: Date,
     prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
     paidAt: Date,
+    /** The store's PAID write already set the order paid and inserted the prepared tickets. */
+    isOrderWritten = false,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
     for (const c of commands) {
       if (c.type === "issue_tickets") {
         if (prepared) {
-          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
+          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, {
+            isKnownEmpty: before.state === "SENDING",
+            isInserted: isOrderWritten,
+          });
         } else {
           await tickets.issueInTx(tx, row.orderId, now);
         }
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
-          data: { state: "paid" },
-        });
+        if (!isOrderWritten)
+          await tx.order.updateMany({
+            where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
+            data: { state: "paid" },
+          });
         // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
         await recordSaleInTx(tx, deps.events, {
           orderId: row.orderId,

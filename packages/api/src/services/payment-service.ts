@@ -136,6 +136,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
    */
   async function apply(paymentId: string, input: PaymentInput, options: ApplyOptions): Promise<ApplyResult> {
     let known = options.known;
+    let hasFastFailed = false;
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = known ?? (await store.byId(paymentId));
       known = undefined;
@@ -176,10 +177,24 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
         summary: summarize(input, options.request, result.ignored),
       };
       const paidAt = data.paidAt ?? row.paidAt ?? now;
-      const outcome = await store.writeTransition(row, data, event, now, (tx) =>
-        effectsInTx(tx, row, before, next, commands, now, prepared, paidAt),
-      );
-      if (!outcome) continue;
+      // A payment leaving SENDING paid (the instant purchase): the order, tickets, row and event in one write.
+      const isPaidFast: boolean =
+        !hasFastFailed &&
+        prepared !== null &&
+        before.state === "SENDING" &&
+        commands.every((c) => c.type === "issue_tickets");
+      const outcome =
+        isPaidFast && prepared
+          ? await store.writePaidTransition(row, data, event, now, prepared.tickets.rows, (tx) =>
+              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt, true),
+            )
+          : await store.writeTransition(row, data, event, now, (tx) =>
+              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt),
+            );
+      if (!outcome) {
+        hasFastFailed ||= isPaidFast;
+        continue;
+      }
       const written: PaymentRow = { ...row, ...data, updatedAt: now };
       if (next.state !== "SENDING" && next.state !== "POLLING") heldPays.delete(paymentId);
       if (written.state !== row.state) {

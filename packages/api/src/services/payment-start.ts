@@ -127,7 +127,6 @@ export function createPaymentStart(ctx: PaymentStartContext) {
     const created: PaymentRow = await store.create(
       {
         id: paymentId,
-        orderId: order.id,
         provider: alipay.protocol,
         partnerTransId,
         amountMinor: order.totalMinor,
@@ -154,17 +153,10 @@ export function createPaymentStart(ctx: PaymentStartContext) {
           },
         },
       },
-      // Same row condition as expiry, so a hold can't expire under a payment that is starting.
-      // A start racing this one read the same payments, so it computed the same
-      // partnerTransId and loses on the unique index.
-      async (tx) => {
-        const { count } = await tx.order.updateMany({
-          where: { id: order.id, state: "pending", expiresAt: { gt: now } },
-          data: {
-            expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
-          },
-        });
-        if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
+      {
+        id: order.id,
+        now,
+        expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
       },
     );
     metrics.inc("kiosk_payments_started_total", { provider: alipay.protocol });

@@ -5,7 +5,7 @@
  * (paid at, Alipay's id, the buyer) are written by `paidColumns` and nowhere else.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import { isUniqueViolation, type Db, type PaymentStateName, type Prisma } from "@kiosk/db";
+import { isRecordNotFound, isUniqueViolation, type Db, type PaymentStateName, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
@@ -103,6 +103,9 @@ export interface EventRecord {
   summary: Record<string, unknown>;
 }
 
+/** Order states a PAID payment turns into `paid` (a late payment of an expired or failed order included). */
+export const PAYABLE_ORDER_STATES = ["pending", "expired", "failed", "cancelled"] as const;
+
 export class VersionConflict extends Error {
   override readonly name = "VersionConflict";
 }
@@ -113,35 +116,38 @@ export function createPaymentStore(db: Db) {
   const byId = (id: string) => db.payment.findUniqueOrThrow({ where: { id } });
 
   /**
-   * Writes the new payment (SENDING, leased) and its `created` event in one transaction with
-   * `guard` (the order's row condition, run first); a racing start loses on the unique index.
+   * Writes the new payment (SENDING, leased) and its `created` event in one nested write on the
+   * order, which must still be pending and unexpired (the same row condition as expiry, so a
+   * hold can't expire under a payment that is starting) and gets `orderExpiresAt`. A start
+   * racing this one computed the same partnerTransId and loses on the unique index.
    */
   async function create(
-    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version">,
+    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
     created: Omit<EventRecord, "fromState">,
-    guard: (tx: Tx) => Promise<void>,
+    order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
+    const event = { ...created, seq: 1, fromState: null, summary: JSON.stringify(created.summary) };
     try {
-      return await db.$transaction(async (tx) => {
-        await guard(tx);
-        return tx.payment.create({
-          data: {
-            ...data,
-            version: 1,
-            events: {
-              create: {
-                ...created,
-                seq: 1,
-                fromState: null,
-                summary: JSON.stringify(created.summary),
-                ...(data.createdAt ? { createdAt: data.createdAt } : {}),
-              },
+      const written = await db.order.update({
+        where: { id: order.id, state: "pending", expiresAt: { gt: order.now } },
+        data: {
+          expiresAt: order.expiresAt,
+          payments: {
+            create: {
+              ...data,
+              version: 1,
+              events: { create: { ...event, ...(data.createdAt ? { createdAt: data.createdAt } : {}) } },
             },
           },
-        });
-      }, TX_OPTIONS);
+        },
+        select: { payments: { where: { id: data.id } } },
+      });
+      const row = written.payments[0];
+      if (!row) throw new Error(`Payment ${data.id} was not written`);
+      return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${data.orderId} already has a payment`);
+      if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
+      if (isRecordNotFound(error)) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
       throw error;
     }
   }
@@ -175,6 +181,46 @@ export function createPaymentStore(db: Db) {
       }, TX_OPTIONS)
       .catch((error: unknown) => {
         if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
+        throw error;
+      });
+  }
+
+  /**
+   * The PAID transition of a payment whose order had no tickets yet, in one nested write on the
+   * order: the order set paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the
+   * payment row written (version-checked) with its event; `inTx` adds the rest (sale event,
+   * holds) in the same transaction. Null when the order or the version was not as expected:
+   * the caller re-reads and takes the general path (`writeTransition`).
+   */
+  async function writePaidTransition<T>(
+    row: PaymentRow,
+    data: Partial<PaymentRow> & { version: number },
+    event: EventRecord,
+    now: Date,
+    tickets: readonly Prisma.TicketCreateManyInput[],
+    inTx: (tx: Tx) => Promise<T>,
+  ): Promise<{ effects: T } | null> {
+    const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
+    return db
+      .$transaction(async (tx) => {
+        await tx.order.update({
+          where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
+          data: {
+            state: "paid",
+            tickets: { createMany: { data: tickets.map(({ orderId: _orderId, ...t }) => t) } },
+            payments: {
+              update: {
+                where: { id: row.id, version: row.version },
+                data: { ...data, events: { create: eventRow } },
+              },
+            },
+          },
+          select: { id: true },
+        });
+        return { effects: await inTx(tx) };
+      }, TX_OPTIONS)
+      .catch((error: unknown) => {
+        if (isRecordNotFound(error) || isUniqueViolation(error)) return null;
         throw error;
       });
   }
@@ -237,6 +283,7 @@ export function createPaymentStore(db: Db) {
     events: (paymentId: string) => db.paymentEvent.findMany({ where: { paymentId }, orderBy: { seq: "asc" } }),
     create,
     writeTransition,
+    writePaidTransition,
     claim,
     claimDue,
     /** Renews `owner`'s lease; false when the lease is no longer this owner's. */
