@@ -3,6 +3,7 @@
 
 /** Files whose PostgreSQL variants skip themselves when TEST_DATABASE_URL is unset (each says so with skipIf). */
 const PG_VARIANT_FILES = [
+  "packages/api/src/notify-outage.integration.test.ts",
   "packages/api/src/services/booking.integration.test.ts",
   "packages/api/src/services/concurrency.integration.test.ts",
   "packages/api/src/services/crash.integration.test.ts",

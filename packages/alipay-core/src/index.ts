@@ -33,6 +33,8 @@ export { DEFAULT_BILL_DOWNLOAD_TIMEOUT_MS, fetchBill, type BillFile, type FetchB
 export * from "./openapi/bill-archive.ts";
 export * from "./antom/signing.ts";
 export * from "./antom/wallets.ts";
+export * from "./antom/report.ts";
+export { sshFingerprint, type AntomSftpSettings } from "./antom/sftp.ts";
 export * from "./antom/wire.ts";
 export { type AntomNotificationMessage } from "./antom/client.ts";
 export * from "./payment-machine.ts";

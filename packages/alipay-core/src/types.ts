@@ -195,6 +195,10 @@ export type VerifiedNotification = {
    */
   foreignIdentity: string | undefined;
   paidAt: Date | undefined;
+  /** Antom: the wallet the buyer paid with, as a visitor reads it (e.g. `GCash`), when the notification names it. */
+  walletName?: string | undefined;
+  /** Antom: `paymentMethodType` (e.g. `CONNECT_WALLET`), when the notification names it. */
+  paymentMethodType?: string | undefined;
   /** All verified params (raw strings), for the event log. */
   params: Readonly<Record<string, string>>;
 };

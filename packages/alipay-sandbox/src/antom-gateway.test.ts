@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   antomRequestHeaders,
@@ -153,5 +155,101 @@ describe("Antom gateway of the sandbox", () => {
     ).resolves.toMatchObject({ status: "refunded" });
     expect(paths).toEqual(["/ams/api/v1/payments/inquiryPayment", "/ams/api/v1/payments/refund"]);
     expect(sandbox.store.refunds.filter((r) => r.kind === "refund")).toHaveLength(2);
+  });
+});
+
+describe("Antom notifyPayment from the sandbox", () => {
+  /** A merchant's notify endpoint over real HTTP: answers 500 to the first `failFirst` posts, then Antom's ack. */
+  async function merchantEndpoint(failFirst: number) {
+    const received: { path: string; headers: Record<string, string | undefined>; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const one = (name: string) => {
+          const v = req.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        received.push({
+          path: req.url ?? "",
+          headers: {
+            "content-type": one("content-type"),
+            signature: one("signature"),
+            "request-time": one("request-time"),
+            "client-id": one("client-id"),
+          },
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+        if (received.length <= failFirst) {
+          res.writeHead(500).end("busy");
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ result: { resultCode: "SUCCESS", resultStatus: "S", resultMessage: "success" } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/alipay/notify`, received };
+  }
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  it("POSTs a signed notifyPayment (JSON, header signature) to paymentNotifyUrl, resent after a non-200 until acknowledged", async () => {
+    const clock = createManualClock();
+    const sandbox = await startSandbox({ clock, tickIntervalMs: 0 });
+    running.push(sandbox);
+    const endpoint = await merchantEndpoint(1);
+    const client = createAlipayClient({
+      protocol: "antom",
+      gatewayUrl: sandbox.url,
+      clientId: TEST_ANTOM_CLIENT_ID,
+      privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      notifyUrl: endpoint.url,
+    });
+    const code = scenarioCode("success", { serial: 20_000_001 });
+    expect(await client.pay({ ...PAY, partnerTransId: "N1", paymentCode: code })).toMatchObject({ status: "paid" });
+    await sandbox.tick();
+    expect(endpoint.received).toHaveLength(1);
+    clock.advance(2 * 60_000);
+    await sandbox.tick();
+    expect(endpoint.received).toHaveLength(2);
+    clock.advance(60 * 60_000);
+    await sandbox.tick();
+    expect(endpoint.received).toHaveLength(2);
+    const [first, second] = endpoint.received;
+    expect(second).toEqual(first);
+    expect(first?.path).toBe("/api/alipay/notify");
+    expect(first?.headers["content-type"]).toContain("application/json");
+    expect(first?.headers["client-id"]).toBe(TEST_ANTOM_CLIENT_ID);
+    const verified = client.verifyNotification({
+      path: "/api/alipay/notify",
+      body: first?.body ?? "",
+      signature: first?.headers.signature ?? "",
+      "request-time": first?.headers["request-time"] ?? "",
+      "client-id": first?.headers["client-id"] ?? "",
+    });
+    expect(verified).toMatchObject({
+      protocol: "antom",
+      notifyType: "PAYMENT_RESULT",
+      partnerTransId: "N1",
+      status: "paid",
+      amountMinor: 1234,
+      currency: "SGD",
+      walletName: "GCash",
+    });
+    expect(() =>
+      client.verifyNotification({
+        path: "/api/alipay/notify",
+        body: (first?.body ?? "").replace('"1234"', '"1"'),
+        signature: first?.headers.signature ?? "",
+        "request-time": first?.headers["request-time"] ?? "",
+        "client-id": first?.headers["client-id"] ?? "",
+      }),
+    ).toThrow(/signature|rejected/i);
+    expect(sandbox.store.notifications.map((n) => n.status)).toEqual(["delivered"]);
   });
 });

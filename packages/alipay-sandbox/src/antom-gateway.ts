@@ -405,3 +405,54 @@ function inquiryRefund(call: Call): GatewayReply {
     refundTime: isoTime(executed?.createdAt),
   });
 }
+
+/** The body of Antom's `notifyPayment` for a trade's final state; undefined while it is not final. */
+export function antomNotificationBody(trade: Trade): Body | undefined {
+  if (trade.status === "TRADE_SUCCESS")
+    return { notifyType: "PAYMENT_RESULT", ...result("S", "SUCCESS", "success"), ...paymentBody(trade) };
+  // A payment that failed or expired unpaid; a cancel is the merchant's own act and is not notified.
+  if (trade.status === "TRADE_CLOSED" && trade.paidAt === undefined && trade.cancelAction === undefined) {
+    const code = trade.failureCode ?? "ORDER_IS_CLOSED";
+    return {
+      notifyType: "PAYMENT_RESULT",
+      ...result("F", code, "the payment failed"),
+      paymentRequestId: trade.outTradeNo,
+      paymentId: trade.tradeNo,
+      paymentAmount: tradeAmount(trade),
+      paymentCreateTime: isoTime(trade.createdAt),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A signed notification as Antom POSTs it to `url`: the signature (the gateway's key) over
+ * `POST <url path>\n<client-id>.<request-time>.<body>`, returned as the pieces the merchant
+ * verifies (`path`, `body`, `signature`, `request-time`, `client-id`). Undefined when the trade's
+ * client is not configured here.
+ */
+export function signAntomNotification(
+  ctx: GatewayContext,
+  input: { clientId: string; url: string | undefined; body: Body },
+): Record<string, string> | undefined {
+  if (!ctx.antomClients.has(input.clientId)) return undefined;
+  let path = "/api/alipay/notify";
+  try {
+    if (input.url !== undefined) path = new URL(input.url).pathname;
+  } catch {
+    // A relative or odd notify URL: the default path.
+  }
+  const text = JSON.stringify(input.body);
+  const requestTime = new Date(ctx.clock.now()).toISOString();
+  const signature = signAntomContent(
+    buildAntomSignContent({ method: "POST", path, clientId: input.clientId, time: requestTime, body: text }),
+    ctx.gatewayPrivateKey,
+  );
+  return {
+    path,
+    body: text,
+    signature: formatAntomSignatureHeader("1", signature),
+    "request-time": requestTime,
+    "client-id": input.clientId,
+  };
+}

@@ -7,6 +7,7 @@
  */
 import { signParams, type SigningKey } from "@kiosk/alipay-core";
 import { z } from "zod";
+import { antomNotificationBody, signAntomNotification } from "./antom-gateway.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { mapiNotificationParams } from "./mapi-gateway.ts";
 import { openApiNotificationParams } from "./openapi-gateway.ts";
@@ -16,9 +17,9 @@ import type { Trade } from "./store.ts";
 export const NotificationRequestSchema = z.strictObject({
   /** The status to notify instead of the trade's own (a success adds `gmt_payment`). */
   tradeStatus: z.enum(["WAIT_BUYER_PAY", "TRADE_SUCCESS", "TRADE_CLOSED"]).optional(),
-  /** Fields to leave out (never `sign` / `sign_type`). */
+  /** Fields to leave out (never `sign` / `sign_type`); Antom: JSON paths such as `paymentAmount.value`. */
   omit: z.array(z.string().min(1).max(64)).max(50).optional(),
-  /** Fields to set or replace before signing. */
+  /** Fields to set or replace before signing (Antom: JSON paths, string values). */
   set: z.record(z.string().min(1).max(64), z.string().max(1000)).optional(),
 });
 
@@ -37,6 +38,7 @@ export function craftNotification(
     status,
     paidAt: status === "TRADE_SUCCESS" ? (trade.paidAt ?? ctx.clock.now()) : trade.paidAt,
   };
+  if (trade.protocol === "antom") return craftAntom(ctx, shown, request);
   const sent =
     trade.protocol === "mapi"
       ? mapiNotificationParams(ctx, { trade: shown, notifyId })
@@ -56,4 +58,43 @@ export function craftNotification(
   const params: Record<string, string> = { ...fields, sign_type: key.signType };
   params["sign"] = signParams(params, key);
   return params;
+}
+
+type Json = Record<string, unknown>;
+
+/** The object holding the last segment of a dotted path (created on `create`), and that segment. */
+function holder(root: Json, path: string, create: boolean): { parent: Json; key: string } | undefined {
+  const parts = path.split(".");
+  if (parts.some((p) => p === "" || p === "__proto__" || p === "constructor" || p === "prototype")) return undefined;
+  let parent = root;
+  for (const part of parts.slice(0, -1)) {
+    const next = Object.hasOwn(parent, part) ? parent[part] : undefined;
+    if (typeof next === "object" && next !== null && !Array.isArray(next)) parent = next as Json;
+    else if (create) parent = parent[part] = {};
+    else return undefined;
+  }
+  return { parent, key: parts[parts.length - 1] as string };
+}
+
+/** Antom's notifyPayment for the trade as shown, altered by JSON path, then signed (header pieces). */
+function craftAntom(
+  ctx: GatewayContext,
+  shown: Trade,
+  request: NotificationRequest,
+): Record<string, string> | undefined {
+  const body: Json = antomNotificationBody(shown) ?? {
+    notifyType: "PAYMENT_PENDING",
+    result: { resultCode: "PAYMENT_IN_PROCESS", resultStatus: "U", resultMessage: "processing" },
+    paymentRequestId: shown.outTradeNo,
+    paymentId: shown.tradeNo,
+  };
+  for (const path of request.omit ?? []) {
+    const at = holder(body, path, false);
+    if (at !== undefined) delete at.parent[at.key];
+  }
+  for (const [path, value] of Object.entries(request.set ?? {})) {
+    const at = holder(body, path, true);
+    if (at !== undefined) at.parent[at.key] = value;
+  }
+  return signAntomNotification(ctx, { clientId: shown.merchantId, url: shown.notifyUrl, body });
 }

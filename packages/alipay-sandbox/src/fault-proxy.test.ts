@@ -4,6 +4,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
   TEST_APP_ID,
+  TEST_ANTOM_CLIENT_ID,
 } from "@kiosk/alipay-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -106,6 +107,45 @@ describe("fault proxy", () => {
     });
     return proxy;
   };
+
+  const antom = (origin: string, notifyUrl?: string): AlipayClient =>
+    createAlipayClient({
+      protocol: "antom",
+      clientId: TEST_ANTOM_CLIENT_ID,
+      gatewayUrl: origin,
+      privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+      alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+      timeouts: { pay: 5_000, query: 5_000 },
+      ...(notifyUrl ? { notifyUrl } : {}),
+    });
+
+  it("Antom: passes the signature headers both ways, and corrupts the answer's header signature on a bad_signature fault", async () => {
+    const p = await start(planWith({}));
+    expect((await pay(antom(p.url), "FP-ANTOM-1")).status).toBe("paid");
+    const bad = await start(planWith({ badSignature: 1 }));
+    expect(await errorName(pay(antom(bad.url), "FP-ANTOM-2"))).toBe("AlipaySignatureError");
+    expect(bad.counts.bad_signature).toBe(1);
+  });
+
+  it("Antom: relays notifyPayment with its headers to the target's path, which the signature covers", async () => {
+    const target = await startNotificationReceiver();
+    receiver = target;
+    target.answer = JSON.stringify({ result: { resultCode: "SUCCESS", resultStatus: "S", resultMessage: "success" } });
+    const p = await start(planWith({}), target.url);
+    // The client's notify URL on the proxy keeps the target's path (/notify here).
+    expect((await pay(antom(p.url, `${p.url}/notify`), "FP-ANTOM-N")).status).toBe("paid");
+    await sandbox!.tick();
+    expect(target.received).toHaveLength(1);
+    const [got] = target.received;
+    const verified = antom(p.url).verifyNotification({
+      path: got?.path ?? "",
+      body: got?.body ?? "",
+      signature: got?.headers["signature"] ?? "",
+      "request-time": got?.headers["request-time"] ?? "",
+      "client-id": got?.headers["client-id"] ?? "",
+    });
+    expect(verified).toMatchObject({ partnerTransId: "FP-ANTOM-N", status: "paid" });
+  });
 
   it("passes calls through untouched when no fault is due", async () => {
     const p = await start(planWith({}));

@@ -150,6 +150,30 @@ export function corruptSignature(body: string): string | null {
   return null;
 }
 
+/** Antom's signature headers, relayed as they are (requests and notifications; answers). */
+const ANTOM_REQUEST_HEADERS = ["signature", "request-time", "client-id"] as const;
+const ANTOM_RESPONSE_HEADERS = ["signature", "response-time", "client-id"] as const;
+
+function signedHeadersOf(headers: IncomingMessage["headers"], names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name];
+    const one = Array.isArray(value) ? value[0] : value;
+    if (one !== undefined) out[name] = one;
+  }
+  return out;
+}
+
+/** Antom's `signature` header with one character of its signature value flipped. */
+export function corruptHeaderSignature(header: string): string {
+  const m = /(signature=)([^,]+)/.exec(header);
+  if (!m) return header;
+  const sign = m[2] as string;
+  const i = Math.floor(sign.length / 2);
+  const bad = `${sign.slice(0, i)}${sign[i] === "A" ? "B" : "A"}${sign.slice(i + 1)}`;
+  return header.replace(/(signature=)([^,]+)/, `$1${bad}`);
+}
+
 /** The kind of structured answer, or null for anything else (settlement text files). */
 export function bodyFormat(contentType: string, body: string): "xml" | "json" | null {
   const type = contentType.toLowerCase();
@@ -182,9 +206,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   async function forward(
     req: IncomingMessage,
     body: Buffer,
-  ): Promise<{ status: number; contentType: string; text: string }> {
+  ): Promise<{ status: number; contentType: string; text: string; headers: Record<string, string> }> {
     const target = new URL(req.url ?? "/", upstream);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = signedHeadersOf(req.headers, ANTOM_REQUEST_HEADERS);
     const contentType = req.headers["content-type"];
     if (contentType) headers["content-type"] = contentType;
     const response = await fetch(target, {
@@ -197,6 +221,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       status: response.status,
       contentType: response.headers.get("content-type") ?? "text/plain",
       text: await response.text(),
+      headers: Object.fromEntries(
+        ANTOM_RESPONSE_HEADERS.flatMap((name) => {
+          const value = response.headers.get(name);
+          return value === null ? [] : [[name, value]];
+        }),
+      ),
     };
   }
 
@@ -243,20 +273,29 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       text = truncateBody(text);
     } else if (fault === "bad_signature") {
       const corrupted = corruptSignature(text);
+      const header = answer.headers["signature"];
       if (corrupted) {
         counts.bad_signature += 1;
         text = corrupted;
+      } else if (header !== undefined) {
+        // Antom signs in a header: one flipped character of its signature.
+        counts.bad_signature += 1;
+        answer.headers["signature"] = corruptHeaderSignature(header);
       }
     }
-    res.writeHead(answer.status, { "content-type": answer.contentType }).end(text);
+    res.writeHead(answer.status, { ...answer.headers, "content-type": answer.contentType }).end(text);
   }
 
-  async function deliver(body: Buffer, contentType: string): Promise<{ status: number; text: string }> {
+  async function deliver(
+    body: Buffer,
+    contentType: string,
+    signed: Record<string, string> = {},
+  ): Promise<{ status: number; text: string }> {
     if (!notifyTarget) return { status: 502, text: "no notify target" };
     try {
       const response = await fetch(notifyTarget, {
         method: "POST",
-        headers: { "content-type": contentType },
+        headers: { ...signed, "content-type": contentType },
         body: new Uint8Array(body),
         signal: AbortSignal.timeout(forwardTimeoutMs),
       });
@@ -269,14 +308,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   async function handleNotification(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     seen.notifications += 1;
     const contentType = req.headers["content-type"] ?? "application/x-www-form-urlencoded";
-    const answer = await deliver(body, contentType);
+    const signed = signedHeadersOf(req.headers, ANTOM_REQUEST_HEADERS);
+    const answer = await deliver(body, contentType, signed);
     res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.text);
     const isDuplicate = roll(plan.notifications.duplicate);
     const lateDelayMs = roll(plan.notifications.late) ? between(rng, plan.lateDelayMs) : undefined;
     const extra = (async () => {
       if (isDuplicate) {
         counts.duplicate_notification += 1;
-        await deliver(body, contentType);
+        await deliver(body, contentType, signed);
       }
       if (lateDelayMs !== undefined) {
         counts.late_notification += 1;
@@ -287,7 +327,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           }, lateDelayMs);
           lateTimers.add(timer);
         });
-        await deliver(body, contentType);
+        await deliver(body, contentType, signed);
       }
     })();
     pending.add(extra);
@@ -299,7 +339,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       try {
         const body = await readBody(req);
         const path = new URL(req.url ?? "/", "http://proxy").pathname;
-        if (path === "/notify" && req.method === "POST") {
+        // Antom signs a notification over the path it was POSTed to: the proxy also takes it at the target's own path.
+        const targetPath = notifyTarget === undefined ? undefined : new URL(notifyTarget).pathname;
+        if ((path === "/notify" || path === targetPath) && req.method === "POST") {
           await handleNotification(req, res, body);
         } else {
           await handleGateway(req, res, body);

@@ -15,6 +15,8 @@ export type ResolvedPartner = {
   name: string;
   md5Key: string | undefined;
   rsaPublicKey: KeyObject | undefined;
+  /** Every accepted RSA key (`rsaPublicKey` first), with its fingerprint for `store.keyUse`. */
+  rsaPublicKeys: readonly { key: KeyObject; fingerprint: string }[];
   feeRateBasisPoints: number;
 };
 

@@ -59,3 +59,10 @@ export {
   type FaultProxy,
   type FaultProxyOptions,
 } from "./fault-proxy.ts";
+export {
+  antomReport,
+  generateSshKeyPair,
+  startAntomSftp,
+  type AntomSftpOptions,
+  type RunningAntomSftp,
+} from "./antom-sftp.ts";

@@ -122,18 +122,30 @@ export function handleMapi(
     return gatewayError("ILLEGAL_SIGN_TYPE", `sign_type "${signTypeText}" is not MD5, RSA or RSA2`);
   }
   const signType: SignType = signTypeText;
-  let verifyingKey: VerifyingKey;
+  let verifyingKeys: { key: VerifyingKey; fingerprint?: string }[];
   if (signType === "MD5") {
     if (partner.md5Key === undefined) return gatewayError("ILLEGAL_SIGN_TYPE", `partner ${partnerId} has no MD5 key`);
-    verifyingKey = { signType, md5Key: partner.md5Key };
+    verifyingKeys = [{ key: { signType, md5Key: partner.md5Key } }];
   } else {
-    if (partner.rsaPublicKey === undefined)
+    if (partner.rsaPublicKeys.length === 0)
       return gatewayError("ILLEGAL_SIGN_TYPE", `partner ${partnerId} has no RSA public key`);
-    verifyingKey = { signType, publicKey: partner.rsaPublicKey };
+    verifyingKeys = partner.rsaPublicKeys.map((k) => ({
+      key: { signType, publicKey: k.key },
+      fingerprint: k.fingerprint,
+    }));
   }
   const sign = params["sign"] ?? "";
   const content = buildSignContent(params);
-  if (sign === "" || !verifyContent(content, sign, verifyingKey)) {
+  const verified = sign === "" ? undefined : verifyingKeys.find((k) => verifyContent(content, sign, k.key));
+  if (verified?.fingerprint !== undefined) {
+    const now = ctx.clock.now();
+    const use = ctx.store.keyUse.get(verified.fingerprint);
+    if (use) {
+      use.requests += 1;
+      use.lastAt = now;
+    } else ctx.store.keyUse.set(verified.fingerprint, { partnerId, requests: 1, firstAt: now, lastAt: now });
+  }
+  if (verified === undefined) {
     ctx.logger.warn("MAPI signature rejected", {
       partner: partnerId,
       service,

@@ -12,6 +12,8 @@ export type NotificationTransport = (request: {
   url: string;
   body: string;
   contentType: string;
+  /** Extra request headers (Antom's `signature`, `request-time`, `client-id`). */
+  headers?: Readonly<Record<string, string>>;
 }) => Promise<{ status: number; text: string }>;
 
 /** Alipay's documented re-send intervals after the first attempt. */
@@ -28,10 +30,10 @@ export const DEFAULT_NOTIFY_RETRY_SCHEDULE_MS: readonly number[] = [
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 
 export function createFetchTransport(timeoutMs: number): NotificationTransport {
-  return async ({ url, body, contentType }) => {
+  return async ({ url, body, contentType, headers }) => {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": contentType },
+      headers: { ...headers, "content-type": contentType },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -52,13 +54,52 @@ export function isAcknowledged(status: number, text: string): boolean {
   return status >= 200 && status < 300 && text.trim().toLowerCase() === "success";
 }
 
+/** The merchant acknowledged an Antom notification: HTTP 200 with `result.resultStatus` `S`. */
+export function isAntomAcknowledged(status: number, text: string): boolean {
+  if (status !== 200) return false;
+  try {
+    const body = JSON.parse(text) as { result?: { resultStatus?: unknown } } | null;
+    return body?.result?.resultStatus === "S";
+  } catch {
+    return false;
+  }
+}
+
+/** The HTTP request of a delivery: a signed form, or Antom's JSON with its signature in headers. */
+function requestOf(delivery: NotificationDelivery): {
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+} {
+  if (delivery.format !== "antom")
+    return {
+      body: new URLSearchParams(delivery.params).toString(),
+      contentType: "application/x-www-form-urlencoded; charset=utf-8",
+    };
+  const p = delivery.params;
+  return {
+    body: p["body"] ?? "",
+    contentType: "application/json; charset=UTF-8",
+    headers: {
+      signature: p["signature"] ?? "",
+      "request-time": p["request-time"] ?? "",
+      "client-id": p["client-id"] ?? "",
+    },
+  };
+}
+
 export class Notifier {
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
 
   constructor(private readonly options: NotifierOptions) {}
 
-  enqueue(spec: { url: string; params: Record<string, string>; tradeNo: string }): NotificationDelivery {
+  enqueue(spec: {
+    url: string;
+    params: Record<string, string>;
+    tradeNo: string;
+    format?: "form" | "antom";
+  }): NotificationDelivery {
     const now = this.options.clock.now();
     this.sequence += 1;
     const delivery: NotificationDelivery = {
@@ -66,6 +107,7 @@ export class Notifier {
       notifyId: spec.params["notify_id"] ?? "",
       url: spec.url,
       params: spec.params,
+      ...(spec.format === "antom" ? { format: "antom" as const } : {}),
       tradeNo: spec.tradeNo,
       attempts: 0,
       status: "pending",
@@ -101,17 +143,16 @@ export class Notifier {
   private async attempt(delivery: NotificationDelivery): Promise<void> {
     delivery.status = "in_flight";
     delivery.attempts += 1;
-    const body = new URLSearchParams(delivery.params).toString();
+    const request = requestOf(delivery);
     let acknowledged = false;
     try {
-      const response = await this.options.transport({
-        url: delivery.url,
-        body,
-        contentType: "application/x-www-form-urlencoded; charset=utf-8",
-      });
+      const response = await this.options.transport({ url: delivery.url, ...request });
       delivery.lastResponse = `${response.status} ${response.text.slice(0, 200)}`;
       delivery.lastError = undefined;
-      acknowledged = isAcknowledged(response.status, response.text);
+      acknowledged =
+        delivery.format === "antom"
+          ? isAntomAcknowledged(response.status, response.text)
+          : isAcknowledged(response.status, response.text);
     } catch (error) {
       delivery.lastError = error instanceof Error ? error.message : String(error);
     }

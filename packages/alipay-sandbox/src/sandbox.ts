@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { loadPrivateKey, loadPublicKey, parseAlipayCertificate } from "@kiosk/alipay-core";
 import { resolveCertMode, type SandboxCertMode, type SandboxCertModeOptions } from "./cert-mode.ts";
 import {
@@ -16,7 +16,7 @@ import {
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
 import { systemClock, type Clock } from "./clock.ts";
-import { ANTOM_PREFIX, handleAntom } from "./antom-gateway.ts";
+import { ANTOM_PREFIX, antomNotificationBody, handleAntom, signAntomNotification } from "./antom-gateway.ts";
 import type {
   GatewayContext,
   GatewayReply,
@@ -49,6 +49,8 @@ export type SandboxPartner = {
   md5Key?: string;
   /** Merchant RSA public key (PEM or bare base64); enables `RSA` / `RSA2` requests. */
   rsaPublicKey?: KeyObject | string;
+  /** More merchant keys accepted besides `rsaPublicKey` (a key rotation: the next key). */
+  rsaPublicKeys?: readonly (KeyObject | string)[];
   /** Alipay's service charge in the settlement files. @default 60 (0.6 %) */
   feeRateBasisPoints?: number;
 };
@@ -162,6 +164,14 @@ export const DEFAULT_WAITING_TRADE_EXPIRY_MS = 3 * 60 * 60 * 1000;
 export const DEFAULT_TICK_INTERVAL_MS = 250;
 export const DEFAULT_INITIAL_BUYER_BALANCE_CNY = 1_000_000_00;
 
+/** `SHA256:` + unpadded base64 of SHA-256 over the SPKI DER (the fingerprint `alipay-keys` prints). */
+export function publicKeyFingerprint(key: KeyObject): string {
+  return `SHA256:${createHash("sha256")
+    .update(key.export({ type: "spki", format: "der" }))
+    .digest("base64")
+    .replace(/=+$/, "")}`;
+}
+
 function asPublicKey(key: KeyObject | string): KeyObject {
   if (typeof key === "string") return loadPublicKey(key);
   return key.type === "private" ? createPublicKey(key) : key;
@@ -180,14 +190,18 @@ function resolvePartners(partners: readonly SandboxPartner[] | undefined): Map<s
   for (const p of list) {
     if (!/^2088\d{12}$/.test(p.partnerId))
       throw new TypeError(`Partner id ${p.partnerId} must be 16 digits starting 2088`);
-    if (p.md5Key === undefined && p.rsaPublicKey === undefined) {
+    const rsaKeys = [...(p.rsaPublicKey === undefined ? [] : [p.rsaPublicKey]), ...(p.rsaPublicKeys ?? [])].map(
+      asPublicKey,
+    );
+    if (p.md5Key === undefined && rsaKeys.length === 0) {
       throw new TypeError(`Partner ${p.partnerId} needs an md5Key or an rsaPublicKey`);
     }
     map.set(p.partnerId, {
       partnerId: p.partnerId,
       name: p.name ?? p.partnerId,
       md5Key: p.md5Key,
-      rsaPublicKey: p.rsaPublicKey === undefined ? undefined : asPublicKey(p.rsaPublicKey),
+      rsaPublicKey: rsaKeys[0],
+      rsaPublicKeys: rsaKeys.map((key) => ({ key, fingerprint: publicKeyFingerprint(key) })),
       feeRateBasisPoints: p.feeRateBasisPoints ?? DEFAULT_FEE_RATE_BASIS_POINTS,
     });
   }
@@ -484,8 +498,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     else if (trade.protocol === "mapi") url = event.notifyUrl;
     else url = refund?.kind === "refund" ? event.notifyUrl : undefined;
     if (url === undefined) return;
-    // Antom's notifyPayment (JSON with header signature) is not simulated yet.
-    if (trade.protocol === "antom") return;
+    if (trade.protocol === "antom") {
+      // notifyPayment for a payment's final state (refunds are not notified in this mode).
+      const body = event.type === "trade_status" ? antomNotificationBody(trade) : undefined;
+      const message =
+        body === undefined ? undefined : signAntomNotification(context, { clientId: trade.merchantId, url, body });
+      if (message !== undefined) notifier.enqueue({ url, params: message, tradeNo: trade.tradeNo, format: "antom" });
+      return;
+    }
     const notifyId = shortHash(
       `${trade.tradeNo}:${event.type}:${refund?.refundNo ?? trade.status}:${store.nextSequence()}`,
     );

@@ -95,8 +95,13 @@ export type NotificationDelivery = {
   id: string;
   notifyId: string;
   url: string;
-  /** Form fields, already signed. */
+  /**
+   * Form fields, already signed; for Antom (`format: "antom"`) the signed message's pieces:
+   * `path`, `body` (JSON), `signature`, `request-time`, `client-id`.
+   */
   params: Record<string, string>;
+  /** How it is sent: a form POST acknowledged by `success` (MAPI / OpenAPI, the default) or Antom's JSON. */
+  format?: "form" | "antom";
   tradeNo: string;
   attempts: number;
   status: "pending" | "in_flight" | "delivered" | "gave_up";
@@ -158,6 +163,8 @@ export class SandboxStore {
   readonly blockedOutTradeNos = new Set<string>();
   /** Calls already failed with SYSTEM_ERROR, per trade key and service. */
   readonly systemErrorCounts = new Map<string, number>();
+  /** Which merchant RSA key verified requests, by key fingerprint (MAPI): count, first and last time. */
+  readonly keyUse = new Map<string, { partnerId: string; requests: number; firstAt: number; lastAt: number }>();
   /** Issued bill files by download token. */
   readonly bills = new Map<string, { fileName: string; body: Buffer; contentType: string; expiresAt: number }>();
   faults: FaultSettings = { ...DEFAULT_FAULTS };
@@ -251,6 +258,7 @@ export class SandboxStore {
     this.blockedOutTradeNos.clear();
     this.latePays.clear();
     this.systemErrorCounts.clear();
+    this.keyUse.clear();
     this.bills.clear();
     this.faults = { ...DEFAULT_FAULTS };
     this.accounts.clear();

@@ -36,6 +36,19 @@ export interface AppServices extends PlatformServices {
 export const PAY_REQUEST_KEY_FILE = "pay-request.key";
 
 /** The Alipay client configuration; `slot` picks the app certificate of the current or next merchant key (certificate mode). */
+/** The Antom client's `sftp` settings from ALIPAY_ANTOM_SFTP_* (only the ones given). */
+function antomSftpConfig(s: NonNullable<NonNullable<KioskEnv["alipay"]["antom"]>["sftp"]>) {
+  return {
+    host: s.host,
+    port: s.port,
+    username: s.username,
+    ...(s.privateKeyFile ? { privateKeyFile: s.privateKeyFile } : {}),
+    ...(s.password ? { password: s.password } : {}),
+    ...(s.hostKeySha256 ? { hostKeySha256: s.hostKeySha256 } : {}),
+    ...(s.directory ? { directory: s.directory } : {}),
+  };
+}
+
 export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "current"): AlipayClientConfig {
   const a = env.alipay;
   const certs = a.certs;
@@ -57,6 +70,7 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
       ...(a.storeId ? { storeId: a.storeId } : {}),
       ...(a.terminalId ? { terminalId: a.terminalId } : {}),
       ...(slot === "next" && a.nextPrivateKeyPem ? { privateKey: a.nextPrivateKeyPem } : {}),
+      ...(antom.sftp ? { sftp: antomSftpConfig(antom.sftp) } : {}),
     };
   }
   if (a.protocol === "openapi") {
@@ -226,6 +240,7 @@ export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }
       events: moneyEventSink(platform),
       metrics: moneyMetrics(platform.metrics),
       holdMs: env.orderHoldMs,
+      ...(env.alipay.antom?.wallets ? { acceptedWallets: env.alipay.antom.wallets } : {}),
       ...(env.instanceId ? { instanceId: env.instanceId } : {}),
       ...(env.paymentDeadlineMs === null ? {} : { policy: { paymentDeadlineMs: env.paymentDeadlineMs } }),
     },
@@ -276,7 +291,16 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   });
   const { deps, alipayKeys } = buildAppDeps({ env, platform });
   // Catalog rows a sale reads are cached 5 s (issue 16); merchant-field edits invalidate at once.
-  const money = createMoneyServices({ catalogCacheMs: 5_000, ...deps });
+  // The stale-hold sweep and the daily reconciliation run once per period across the fleet (JobRuns).
+  const money = createMoneyServices({
+    catalogCacheMs: 5_000,
+    ...deps,
+    jobRuns: platform.jobRuns,
+    worker: {
+      holdSweepMs: env.holdSweepMs,
+      ...(env.reconcileAtHour === null ? {} : { reconcileAtHour: env.reconcileAtHour }),
+    },
+  });
   const services: AppServices = { ...platform, money, alipayKeys };
   // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
   const stopKeySync = alipayKeys.startSync();

@@ -5,49 +5,16 @@
  * we switch between forwarding and blackholing). The worker's loop reports a failing database
  * once and its recovery once, not once per tick.
  */
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { createDb, migrate } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkReadiness } from "./readiness.ts";
 import { createTickLoop } from "./services/tick-loop.ts";
+import { switchableProxy } from "./__tests__/tcp-proxy.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
-
-/** A TCP proxy to `target` that can blackhole: accept, never answer, drop what was open. */
-async function switchableProxy(target: { host: string; port: number }) {
-  let mode: "forward" | "blackhole" = "forward";
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    open.add(client);
-    client.on("close", () => open.delete(client));
-    client.on("error", () => undefined);
-    if (mode === "blackhole") return; // holds the socket, says nothing
-    const upstream = connect(target.port, target.host);
-    open.add(upstream);
-    upstream.on("close", () => open.delete(upstream));
-    upstream.on("error", () => client.destroy());
-    client.on("error", () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    blackhole() {
-      mode = "blackhole";
-      for (const s of open) s.destroy();
-    },
-    forward() {
-      mode = "forward";
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 async function closedPort(): Promise<number> {
   const s = createServer();

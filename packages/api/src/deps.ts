@@ -95,6 +95,11 @@ export interface AppDeps extends CoreDeps {
    * request is held in memory only.
    */
   payRequestKey?: Uint8Array;
+  /**
+   * Wallet codes shown as accepted where an attraction sets none (issue 21). @default Alipay only
+   * (MAPI / OpenAPI), every known Alipay+ wallet (Antom)
+   */
+  acceptedWallets?: readonly string[];
 }
 
 export async function detectProvider(db: Db): Promise<DbProvider> {

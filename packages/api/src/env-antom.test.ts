@@ -40,6 +40,44 @@ describe("env: ALIPAY_PROTOCOL=antom", () => {
     );
   });
 
+  it("takes the accepted Alipay+ wallets as a comma list of known codes and names an unknown one", () => {
+    expect(parse({ ALIPAY_PROTOCOL: "antom" }).alipay.antom?.wallets).toBeUndefined();
+    expect(
+      parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_WALLETS: " GCASH, dana ,ALIPAY_CN" }).alipay.antom?.wallets,
+    ).toEqual(["GCASH", "DANA", "ALIPAY_CN"]);
+    expect(() => parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_WALLETS: "GCASH,PAYPAL" })).toThrow(
+      /ALIPAY_ANTOM_WALLETS: .*PAYPAL/,
+    );
+  });
+
+  it("takes Antom's SFTP server for the settlement report; the host needs a user and a key file or password", () => {
+    expect(alipayClientConfig(parse({ ALIPAY_PROTOCOL: "antom" }))).not.toHaveProperty("sftp");
+    const env = parse({
+      ALIPAY_PROTOCOL: "antom",
+      ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com",
+      ALIPAY_ANTOM_SFTP_USER: "kiosk01",
+      ALIPAY_ANTOM_SFTP_KEY_FILE: "secrets/antom-sftp",
+      ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256: `SHA256:${"a".repeat(43)}`,
+      ALIPAY_ANTOM_SFTP_DIR: "/download/reports",
+    });
+    expect(alipayClientConfig(env)).toMatchObject({
+      sftp: {
+        host: "isftp.alipay.com",
+        port: 22,
+        username: "kiosk01",
+        privateKeyFile: "/srv/kiosk/secrets/antom-sftp",
+        hostKeySha256: `SHA256:${"a".repeat(43)}`,
+        directory: "/download/reports",
+      },
+    });
+    expect(() => parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com" })).toThrow(
+      /ALIPAY_ANTOM_SFTP_USER/,
+    );
+    expect(() =>
+      parse({ ALIPAY_PROTOCOL: "antom", ALIPAY_ANTOM_SFTP_HOST: "isftp.alipay.com", ALIPAY_ANTOM_SFTP_USER: "u" }),
+    ).toThrow(/ALIPAY_ANTOM_SFTP_KEY_FILE/);
+  });
+
   it("live: the client id is required and nothing defaults to a test value", () => {
     expect(() =>
       parse({

@@ -15,6 +15,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
+import { ANTOM_WALLETS, isKnownWalletCode } from "@kiosk/alipay-core/wallets";
 import { z } from "zod";
 import { parseTrustedProxies } from "./client-address.ts";
 import { LOG_LEVELS } from "./log.ts";
@@ -80,6 +81,22 @@ const RawEnvSchema = z.object({
       .regex(/^\d{1,4}$/, "the key version number Antom shows for your key (e.g. 1)")
       .optional(),
   ),
+  // Antom: the Alipay+ wallets the scan screen lists by default (comma-separated codes, e.g. GCASH,DANA).
+  ALIPAY_ANTOM_WALLETS: str(),
+  // Antom's SFTP server, where the daily transaction details report lies (reconciliation over Antom).
+  ALIPAY_ANTOM_SFTP_HOST: str(),
+  ALIPAY_ANTOM_SFTP_PORT: int(1, 65535),
+  ALIPAY_ANTOM_SFTP_USER: str(),
+  ALIPAY_ANTOM_SFTP_KEY_FILE: str(),
+  ALIPAY_ANTOM_SFTP_PASSWORD: str(),
+  ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "the host key's fingerprint as ssh-keygen -lf prints it: SHA256:…")
+      .optional(),
+  ),
+  ALIPAY_ANTOM_SFTP_DIR: str(),
   ALIPAY_GATEWAY_URL: z.preprocess(
     emptyToUndefined,
     z.url({ protocol: /^https?$/ }).default(DEFAULT_SANDBOX_GATEWAY_URL),
@@ -136,6 +153,8 @@ const RawEnvSchema = z.object({
   ),
   ORDER_HOLD_SECONDS: int(10, 3600),
   PAYMENT_DEADLINE_SECONDS: int(10, 600),
+  RECONCILE_AT_HOUR: int(0, 23),
+  HOLD_SWEEP_SECONDS: int(1, 3600),
 });
 
 export interface KioskEnv {
@@ -158,7 +177,22 @@ export interface KioskEnv {
     /** ALIPAY_PROTOCOL=antom: Antom's domain (no path); otherwise the gateway URL. */
     gatewayUrl: string;
     /** Antom only (else null): the client id and the registered key's version. */
-    antom: { clientId: string; keyVersion: string } | null;
+    antom: {
+      clientId: string;
+      keyVersion: string;
+      /** ALIPAY_ANTOM_WALLETS: the Alipay+ wallet codes shown as accepted by default (undefined: every known one). */
+      wallets: readonly string[] | undefined;
+      /** ALIPAY_ANTOM_SFTP_*: Antom's SFTP server for the settlement report (null: not configured). */
+      sftp: {
+        host: string;
+        port: number;
+        username: string;
+        privateKeyFile: string | undefined;
+        password: string | undefined;
+        hostKeySha256: string | undefined;
+        directory: string | undefined;
+      } | null;
+    } | null;
     partnerId: string;
     appId: string | null;
     signType: "MD5" | "RSA" | "RSA2";
@@ -204,10 +238,60 @@ export interface KioskEnv {
   orderHoldMs: number;
   /** From payment start to the deadline cancel; null = the money path's default (60 s). */
   paymentDeadlineMs: number | null;
+  /** The daily reconciliation of the previous Beijing day runs at this Beijing hour, once per fleet; null = off. */
+  reconcileAtHour: number | null;
+  /** One stale-hold sweep per this period across the fleet. */
+  holdSweepMs: number;
 }
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
+}
+
+/** ALIPAY_ANTOM_WALLETS: known Alipay+ wallet codes, comma-separated (case-insensitive); unset → undefined. */
+function readWalletList(text: string | undefined): readonly string[] | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const codes = text
+    .split(",")
+    .map((c) => c.trim().toUpperCase())
+    .filter((c) => c !== "");
+  const unknown = codes.filter((c) => !isKnownWalletCode(c));
+  if (unknown.length > 0)
+    fail(
+      "ALIPAY_ANTOM_WALLETS",
+      `unknown wallet ${unknown.join(", ")}; known: ${ANTOM_WALLETS.map((w) => w.code).join(", ")}`,
+    );
+  return codes;
+}
+
+/** ALIPAY_ANTOM_SFTP_*: all or nothing beyond the host (a user, and a key file or a password). */
+function readAntomSftp(
+  e: {
+    ALIPAY_ANTOM_SFTP_HOST?: string | undefined;
+    ALIPAY_ANTOM_SFTP_PORT?: number | undefined;
+    ALIPAY_ANTOM_SFTP_USER?: string | undefined;
+    ALIPAY_ANTOM_SFTP_KEY_FILE?: string | undefined;
+    ALIPAY_ANTOM_SFTP_PASSWORD?: string | undefined;
+    ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256?: string | undefined;
+    ALIPAY_ANTOM_SFTP_DIR?: string | undefined;
+  },
+  root: string,
+) {
+  if (e.ALIPAY_ANTOM_SFTP_HOST === undefined) return null;
+  if (e.ALIPAY_ANTOM_SFTP_USER === undefined)
+    fail("ALIPAY_ANTOM_SFTP_USER", "required with ALIPAY_ANTOM_SFTP_HOST (the SFTP user Antom gave you)");
+  if (e.ALIPAY_ANTOM_SFTP_KEY_FILE === undefined && e.ALIPAY_ANTOM_SFTP_PASSWORD === undefined)
+    fail("ALIPAY_ANTOM_SFTP_KEY_FILE", "or ALIPAY_ANTOM_SFTP_PASSWORD is required with ALIPAY_ANTOM_SFTP_HOST");
+  const keyFile = e.ALIPAY_ANTOM_SFTP_KEY_FILE;
+  return {
+    host: e.ALIPAY_ANTOM_SFTP_HOST,
+    port: e.ALIPAY_ANTOM_SFTP_PORT ?? 22,
+    username: e.ALIPAY_ANTOM_SFTP_USER,
+    privateKeyFile: keyFile === undefined ? undefined : isAbsolute(keyFile) ? keyFile : resolve(root, keyFile),
+    password: e.ALIPAY_ANTOM_SFTP_PASSWORD,
+    hostKeySha256: e.ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256,
+    directory: e.ALIPAY_ANTOM_SFTP_DIR,
+  };
 }
 
 function fail(variable: string, message: string): never {
@@ -437,7 +521,12 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
   if (partnerId === TEST_PARTNER_ID && protocol !== "antom") testKeyHits.push("ALIPAY_PARTNER_ID");
   const antom =
     protocol === "antom"
-      ? { clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID, keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1" }
+      ? {
+          clientId: e.ALIPAY_ANTOM_CLIENT_ID ?? TEST_ANTOM_CLIENT_ID,
+          keyVersion: e.ALIPAY_ANTOM_KEY_VERSION ?? "1",
+          wallets: readWalletList(e.ALIPAY_ANTOM_WALLETS),
+          sftp: readAntomSftp(e, root),
+        }
       : null;
   if (antom?.clientId === TEST_ANTOM_CLIENT_ID) testKeyHits.push("ALIPAY_ANTOM_CLIENT_ID");
   if (isProduction && isLive && testKeyHits.length > 0) {
@@ -491,6 +580,8 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
     metricsToken,
     orderHoldMs: (e.ORDER_HOLD_SECONDS ?? 300) * 1000,
     paymentDeadlineMs: e.PAYMENT_DEADLINE_SECONDS === undefined ? null : e.PAYMENT_DEADLINE_SECONDS * 1000,
+    reconcileAtHour: e.RECONCILE_AT_HOUR ?? null,
+    holdSweepMs: (e.HOLD_SWEEP_SECONDS ?? 10) * 1000,
   };
 }
 

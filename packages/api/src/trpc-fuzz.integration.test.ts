@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ZodType } from "zod";
 import { FakeClock } from "./clock.ts";
-import { createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
+import { ATTRACTION, createHarness, providersFor, type Harness } from "./__tests__/platform-harness.ts";
 import { serveTrpc } from "./__tests__/serve-http.ts";
 import { TRPC_ENDPOINT } from "./http-handlers.ts";
 import { createAlipay } from "./services/__tests__/harness.ts";
@@ -195,6 +195,13 @@ for (const provider of providersFor(PG_URL)) {
         "refunds:write",
         "events:read",
       ]);
+      // A partner terminal's key (issue 18: terminal.payments.*).
+      const terminal = await h.services.money.partner.terminals.create({
+        attractionId: ATTRACTION,
+        storeId: "FUZZ",
+        terminalCode: "T1",
+        name: "Fuzz terminal",
+      });
       credentials = {
         public: {},
         staff: { cookie: `kiosk_session=${encodeURIComponent(admin.token)}` },
@@ -202,6 +209,7 @@ for (const provider of providersFor(PG_URL)) {
         // The sale procedures take a kiosk or a cashier-or-higher staff session (the counter sale); the kiosk here.
         seller: { authorization: `Bearer ${kiosk}` },
         api_client: { authorization: `Bearer ${api.key}` },
+        terminal: { authorization: `Bearer ${terminal.key}` },
       };
     });
 
@@ -398,7 +406,7 @@ for (const provider of providersFor(PG_URL)) {
         fc.constant({}),
         fc.string({ maxLength: 60 }).map((s) => ({ authorization: `Bearer ${s.replace(/[^\x20-\x7e]/g, "")}` })),
         fc.string({ maxLength: 60 }).map((s) => ({ cookie: `kiosk_session=${encodeURIComponent(s)}` })),
-        fc.constantFrom<ProcedureAuth>("staff", "kiosk", "api_client").map((auth) => ({ auth })),
+        fc.constantFrom<ProcedureAuth>("staff", "kiosk", "api_client", "terminal").map((auth) => ({ auth })),
         fc.constant({ isViewer: true }),
       );
       const outcomes: Record<string, number> = {};

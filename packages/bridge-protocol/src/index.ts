@@ -64,11 +64,14 @@ export const ReceiptDocumentSchema = z.strictObject({
   orderNo: Text(100),
   alipayTradeNo: Text(100),
   issuedAtText: Text(100),
+  /** The wallet the buyer paid with (Alipay+ through Antom, e.g. "GCash"); printed with `labels.wallet`. */
+  walletName: Text(100).optional(),
   footerText: Text(500).optional(),
   labels: z.strictObject({
     orderNo: Text(60),
     alipayTradeNo: Text(60),
     issuedAt: Text(60),
+    wallet: Text(60).optional(),
   }),
 });
 export type ReceiptDocument = z.infer<typeof ReceiptDocumentSchema>;
@@ -331,4 +334,54 @@ export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
 /** Parses a message the bridge sent (a JSON string or an already-decoded value). */
 export function parseBridgeMessage(raw: unknown): ParseResult<BridgeMessage> {
   return parseWith(raw, BridgeMessageSchema, BRIDGE_TYPES);
+}
+
+// ---------------------------------------------------------- partner terminal receipts
+
+/**
+ * A partner terminal's Alipay receipt (issue 18) as a receipt document: the server builds it
+ * (`receipt.document` of the partner API) and a terminal with a bridge sends it as
+ * `{ type: "print", kind: "receipt", document }`, so the bridge prints it as ESC/POS with the
+ * same layout and encoder as the kiosk's receipts. Check it with ReceiptDocumentSchema before
+ * sending (the server does).
+ */
+export interface TerminalReceiptFacts {
+  merchant: string;
+  storeId: string;
+  terminalId: string;
+  terminalName: string;
+  reference: string;
+  subject: string;
+  currency: string;
+  /** "12.50 SGD" */
+  amountText: string;
+  /** What was refunded so far ("2.00 SGD"), or null. */
+  refundedText: string | null;
+  alipayTransId: string | null;
+  /** ISO 8601 instant. */
+  paidAt: string;
+  buyerLoginId: string | null;
+  exchangeRate: string | null;
+}
+
+export function terminalReceiptDocument(r: TerminalReceiptFacts): ReceiptDocument {
+  const lines: ReceiptLine[] = [
+    { label: r.subject, amountText: r.amountText },
+    ...(r.refundedText ? [{ label: "Refunded", amountText: `-${r.refundedText}` }] : []),
+    ...(r.exchangeRate ? [{ label: `Rate ${r.currency}/CNY`, amountText: r.exchangeRate }] : []),
+    ...(r.buyerLoginId ? [{ label: "Buyer", amountText: r.buyerLoginId }] : []),
+    { label: "Store / terminal", amountText: `${r.storeId} / ${r.terminalId}` },
+  ];
+  return {
+    title: "Alipay",
+    attractionName: r.merchant,
+    lines,
+    totalLabel: "Total",
+    totalText: r.amountText,
+    orderNo: r.reference,
+    alipayTradeNo: r.alipayTransId ?? "-",
+    issuedAtText: `${r.paidAt.replace("T", " ").slice(0, 19)} UTC`,
+    footerText: r.terminalName,
+    labels: { orderNo: "Reference", alipayTradeNo: "Alipay trade", issuedAt: "Paid" },
+  };
 }

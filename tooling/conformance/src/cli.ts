@@ -3,14 +3,14 @@
 // 2 on a usage or set-up error.
 // usage: npm run conformance -- [--target sandbox|configured] [--out DIR] [--code STEP=CODE]…
 //        [--protocol mapi|openapi|antom] [--sign-type RSA2|MD5] [--deadline-ms N] [--only STEP,…]
-//        [--run-id ID] [--progress-json]
+//        [--run-id ID] [--progress-json] [--via kiosk|terminal]
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPaymentCode } from "@kiosk/alipay-core/money";
 import { getEnv } from "@kiosk/api/env.ts";
 import { startOwnSandbox, type OwnSandbox } from "./own-sandbox.ts";
 import { writeReportFiles } from "@kiosk/api/conformance/report-files.ts";
-import { STEP_IDS, type StepId } from "@kiosk/api/conformance/report.ts";
+import { STEP_IDS, TERMINAL_STEP_IDS, type StepId } from "@kiosk/api/conformance/report.ts";
 import { runConformance, type ConformanceProgress, type RunConformanceOptions } from "./runner.ts";
 import { realTimeline } from "./timeline.ts";
 import { alipayClientConfig } from "@kiosk/api/app-services.ts";
@@ -24,6 +24,8 @@ const USAGE = `npm run conformance -- [options]
   --deadline-ms N       payment deadline of the run's payments, 10000–600000 (default: the server's,
                         PAYMENT_DEADLINE_SECONDS or 60000); every other number is the production policy
   --only STEP,…         run only these steps: ${STEP_IDS.join(", ")}
+  --via kiosk|terminal  kiosk (default): the protocol steps through the kiosk path; terminal: the partner
+                        terminal steps (${TERMINAL_STEP_IDS.join(", ")}) through /api/partner/v1
   --run-id ID           report file name (default: generated)
   --progress-json       print progress as JSON lines (for the staff console)`;
 
@@ -41,6 +43,7 @@ function parse() {
       only: { type: "string" },
       "run-id": { type: "string" },
       "progress-json": { type: "boolean", default: false },
+      via: { type: "string", default: "kiosk" },
       help: { type: "boolean", default: false },
     },
   });
@@ -54,7 +57,10 @@ function parse() {
     throw new UsageError(`--protocol must be mapi, openapi or antom, got "${values.protocol}"`);
   if (values["sign-type"] !== "RSA2" && values["sign-type"] !== "MD5")
     throw new UsageError(`--sign-type must be RSA2 or MD5, got "${values["sign-type"]}"`);
+  if (values.via !== "kiosk" && values.via !== "terminal")
+    throw new UsageError(`--via must be kiosk or terminal, got "${values.via}"`);
   const isStep = (s: string): s is StepId => (STEP_IDS as readonly string[]).includes(s);
+  const isTerminalStep = (s: string): s is StepId => (TERMINAL_STEP_IDS as readonly string[]).includes(s);
   const codes: Partial<Record<StepId, string>> = {};
   for (const entry of values.code) {
     const [step = "", code = ""] = entry.split("=", 2);
@@ -65,7 +71,7 @@ function parse() {
     codes[step] = code;
   }
   const only = values.only?.split(",").map((s) => s.trim());
-  const unknownStep = only?.find((s) => !isStep(s));
+  const unknownStep = only?.find((s) => !(values.via === "terminal" ? isTerminalStep(s) : isStep(s)));
   if (unknownStep !== undefined) throw new UsageError(`--only: unknown step "${unknownStep}"`);
   const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
   if (deadline !== undefined && (!Number.isSafeInteger(deadline) || deadline < 10_000 || deadline > 600_000))
@@ -74,7 +80,7 @@ function parse() {
     );
   if (values["run-id"] !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(values["run-id"]))
     throw new UsageError("--run-id must be 1-64 letters, digits, _ or -");
-  return { ...values, codes, only: only as StepId[] | undefined, deadline };
+  return { ...values, via: values.via as "kiosk" | "terminal", codes, only: only as StepId[] | undefined, deadline };
 }
 
 async function main(): Promise<number> {
@@ -111,6 +117,7 @@ async function main(): Promise<number> {
     const common = {
       onProgress,
       codes: args.codes,
+      via: args.via,
       ...(args.only ? { only: args.only } : {}),
       ...(args["run-id"] ? { runId: args["run-id"] } : {}),
     };

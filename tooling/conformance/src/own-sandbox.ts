@@ -12,7 +12,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/testing";
-import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
+import { generateSshKeyPair, startAntomSftp, startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
 import { FakeClock } from "@kiosk/api/clock.ts";
 import { simulatedTimeline, type ConformanceTimeline } from "./timeline.ts";
 
@@ -48,6 +48,17 @@ export async function startOwnSandbox(
     notifyUrl: `${sandbox.url}/merchant/notify`,
   };
   const gatewayUrl = sandbox.gatewayUrl;
+  // Antom delivers its settlement report by SFTP: the sandbox's loopback SFTP server, a fresh key pair.
+  const sftpKey = options.protocol === "antom" ? generateSshKeyPair() : undefined;
+  const sftp =
+    sftpKey === undefined
+      ? undefined
+      : await startAntomSftp({
+          store: sandbox.store,
+          clientId: TEST_ANTOM_CLIENT_ID,
+          username: "kiosk",
+          authorizedKey: sftpKey.public,
+        });
   const gateway: OwnSandbox["gateway"] =
     options.protocol === "antom"
       ? {
@@ -56,6 +67,17 @@ export async function startOwnSandbox(
           // Antom's gateway URL is the domain; the client adds /ams/api/v1/payments/….
           gatewayUrl: sandbox.url,
           ...keys,
+          ...(sftp && sftpKey
+            ? {
+                sftp: {
+                  host: sftp.host,
+                  port: sftp.port,
+                  username: "kiosk",
+                  privateKey: sftpKey.private,
+                  hostKeySha256: sftp.hostKeySha256,
+                },
+              }
+            : {}),
         }
       : options.protocol === "openapi"
         ? {
@@ -87,6 +109,9 @@ export async function startOwnSandbox(
     sandbox,
     gateway,
     timeline: simulatedTimeline(clock, () => sandbox.tick()),
-    close: () => sandbox.close(),
+    close: async () => {
+      await sftp?.close();
+      await sandbox.close();
+    },
   };
 }

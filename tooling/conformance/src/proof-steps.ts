@@ -54,6 +54,14 @@ interface Unproven extends CraftedNotification {
 
 /** Signed successes that do not prove the payment, per protocol (`currency` of the payment). */
 function unprovenNotifications(protocol: StepContext["protocol"], currency: string): Unproven[] {
+  // Antom signs over our client id: a notification for another client fails the signature
+  // (refused, never applied), so only the amount can be wrong under a valid signature.
+  if (protocol === "antom")
+    return [
+      { name: "no amount", omit: ["paymentAmount"] },
+      { name: "another amount", set: { "paymentAmount.value": "1" } },
+      { name: "another currency", set: { "paymentAmount.currency": currency === "JPY" ? "SGD" : "JPY" } },
+    ];
   if (protocol === "mapi")
     return [
       { name: "no amount, no currency", omit: ["trans_amount", "total_fee", "currency"] },

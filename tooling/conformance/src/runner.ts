@@ -18,6 +18,7 @@ import { createExchangeRecorder } from "./recorder.ts";
 import {
   ConformanceReportSchema,
   STEP_IDS,
+  TERMINAL_STEP_IDS,
   summarise,
   type ConformanceReport,
   type Exchange,
@@ -29,6 +30,7 @@ import { ACTIVE_STATES, Checks, StepSkipped, skipReason, STEPS, type StepContext
 import { detectOperatorSwitch } from "./operator-switch.ts";
 import { PROOF_STEPS } from "./proof-steps.ts";
 import { startTamperProxy } from "./tamper-proxy.ts";
+import { startTerminalApi, TERMINAL_STEPS, type TerminalApi } from "./terminal-steps.ts";
 import { checkQuerySchedule } from "./wire-checks.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
 
@@ -59,6 +61,8 @@ export interface RunConformanceOptions {
   paymentDeadlineMs?: number;
   /** Run only these steps (in the standard order). */
   only?: StepId[];
+  /** `terminal`: the terminal steps through the partner payment API (issue 18) instead of the kiosk path. */
+  via?: "kiosk" | "terminal";
   onProgress?: (event: ConformanceProgress) => void;
   log?: MoneyLogger;
   runId?: string;
@@ -96,9 +100,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
   const sandbox =
     options.env === "sandbox" ? await detectOperatorSwitch(options.sandboxUrl ?? gatewayUrl.origin) : null;
   const isOurSandbox = sandbox !== null;
-  const steps = [...STEPS, ...PROOF_STEPS]
+  const order: readonly StepId[] = [...STEP_IDS, ...TERMINAL_STEP_IDS];
+  const steps = (options.via === "terminal" ? TERMINAL_STEPS : [...STEPS, ...PROOF_STEPS])
     .filter((s) => !options.only || options.only.includes(s.id))
-    .sort((a, b) => STEP_IDS.indexOf(a.id) - STEP_IDS.indexOf(b.id));
+    .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   options.onProgress?.({
     type: "started",
     runId,
@@ -107,6 +112,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
 
   const db = await createTestDatabase("sqlite");
   const proxy = await startTamperProxy({ gatewayOrigin: gatewayUrl.origin });
+  let terminal: TerminalApi | null = null;
   try {
     const seeded = await seed(db.db, {
       now: startedAt,
@@ -137,6 +143,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
       ticketKeys: memoryTicketKeys(seeded.createdTicketKeys),
       policy,
     });
+    if (options.via === "terminal") terminal = await startTerminalApi(services);
     const attractionId = "attr_skyline";
     const kiosk: Actor = { type: "kiosk", id: seeded.kioskId, attractionId };
     const staff: Actor = { type: "staff", id: "staff_admin", role: "admin" };
@@ -190,6 +197,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
       shared: {},
       exchanges: collect,
       track: (id) => stepPayments.push(id),
+      terminal,
       codeFor(step, scenario, parameter) {
         const given = options.codes?.[step];
         if (given) return given;
@@ -310,6 +318,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
       steps: results,
     });
   } finally {
+    await terminal?.close();
     await proxy.close();
     await db.drop();
   }

@@ -12,6 +12,7 @@ import type { Check, Exchange, StepId } from "@kiosk/api/conformance/report.ts";
 import type { ConformanceTimeline } from "./timeline.ts";
 import type { SandboxControl } from "./operator-switch.ts";
 import type { TamperProxy } from "./tamper-proxy.ts";
+import type { TerminalApi } from "./terminal-steps.ts";
 import { checkPayResends, isSystemErrorAnswer } from "./wire-checks.ts";
 
 export const ACTIVE_STATES = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
@@ -39,6 +40,8 @@ export interface StepContext {
   /** Shared between steps: the paid payment the refund steps use. */
   shared: { refundablePaymentId?: string; firstPaidAt?: Date };
   track(paymentId: string): void;
+  /** The partner payment API as a terminal calls it (`--via terminal`, terminal-steps.ts); null otherwise. */
+  terminal: TerminalApi | null;
 }
 
 export class Checks {
@@ -441,6 +444,15 @@ export const STEPS: StepDefinition[] = [
           true,
           `${run.matchedCount} matched, ${run.differenceCount} difference(s)`,
         );
+      }
+      if (ctx.protocol === "antom") {
+        // Antom has no settlement API: the report is a file on its SFTP server (no HTTP exchange).
+        checks.add(
+          "settlement report read over SFTP",
+          run.state === "completed" && run.matchedCount > 0,
+          `${run.matchedCount} record(s) matched from the SFTP report`,
+        );
+        return;
       }
       const downloads = ctx.exchanges().filter((e) => e.operation === "settlement");
       checks.add(

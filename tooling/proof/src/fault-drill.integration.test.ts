@@ -31,4 +31,27 @@ describe("fault drill (small)", () => {
     expect(result.report.chargedTrades).toBeGreaterThanOrEqual(result.report.paidOrders);
     rmSync(dirname(result.logFile), { recursive: true, force: true }); // kept only when the drill failed
   }, 150_000);
+
+  it("over Antom too: JSON answers with header signatures garbled, notifyPayment duplicated, the report read over SFTP", async () => {
+    const result = await runFaultDrill({
+      purchases: 20,
+      seed: 20261205,
+      provider: "sqlite",
+      protocol: "antom",
+      minKills: 3,
+      holdSeconds: 10,
+      paymentDeadlineSeconds: 10,
+      upTimeMs: [1_000, 2_500],
+      settleTimeoutMs: 90_000,
+      parentEnv: process.env,
+    });
+    expect(result.report.findings).toEqual([]);
+    expect(result.kills).toBeGreaterThanOrEqual(3);
+    expect(result.report.paidOrders).toBeGreaterThan(0);
+    expect(result.gatewayCalls).toBeGreaterThan(0);
+    expect(result.reconciliation.runs.length).toBeGreaterThan(0);
+    expect(result.reconciliation.runs.every((r) => r.state === "completed" && r.matched > 0)).toBe(true);
+    expect(result.report.chargedTrades).toBeGreaterThanOrEqual(result.report.paidOrders);
+    rmSync(dirname(result.logFile), { recursive: true, force: true }); // kept only when the drill failed
+  }, 150_000);
 });

@@ -11,11 +11,14 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAlipayClient } from "@kiosk/alipay-core";
+import { TEST_ANTOM_CLIENT_ID } from "@kiosk/alipay-core/testing";
 import {
   createRng,
   DEFAULT_FAULT_PLAN,
   FAULT_KINDS,
+  generateSshKeyPair,
   scenarioCode,
+  startAntomSftp,
   startFaultProxy,
   startSandbox,
   type FaultKind,
@@ -47,7 +50,8 @@ export interface DrillOptions {
   provider: DbProvider;
   /** PostgreSQL server to create the drill's database on (provider "postgresql"). */
   pgUrl?: string;
-  protocol: "mapi" | "openapi";
+  /** `antom`: Alipay+ through Antom (JSON, header signatures, notifyPayment, the report over SFTP). */
+  protocol: "mapi" | "openapi" | "antom";
   /** Kills during the run at least; more happen when the run lasts long enough. */
   minKills: number;
   /** Purchases in flight at once (kiosks); each visitor thinks up to 0.8 s first. @default 6 */
@@ -243,12 +247,27 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
   });
   const serverPort = await freePort();
   const serverUrl = `http://127.0.0.1:${serverPort}`;
+  const isAntom = options.protocol === "antom";
   const proxy = await startFaultProxy({
     gatewayUrl: sandbox.gatewayUrl,
     notifyTargetUrl: `${serverUrl}/api/alipay/notify`,
     seed: options.seed,
     plan: options.plan ?? DEFAULT_FAULT_PLAN,
   });
+  // Antom: its gateway URL is the domain; its notification signature covers the notify path, so
+  // the proxy takes them at the server's own path; its settlement report lies on an SFTP server.
+  const gatewayEnv = isAntom
+    ? { ALIPAY_GATEWAY_URL: proxy.url, ALIPAY_NOTIFY_URL: `${proxy.url}/api/alipay/notify` }
+    : { ALIPAY_GATEWAY_URL: proxy.gatewayUrl, ALIPAY_NOTIFY_URL: proxy.notifyUrl };
+  const sftpKey = isAntom ? generateSshKeyPair() : undefined;
+  const sftp = sftpKey
+    ? await startAntomSftp({
+        store: sandbox.store,
+        clientId: TEST_ANTOM_CLIENT_ID,
+        username: "drill",
+        authorizedKey: sftpKey.public,
+      })
+    : undefined;
   let server: ServerProcess | undefined;
   try {
     const keysDir = join(workDir, "keys");
@@ -290,13 +309,14 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
         HOST: "127.0.0.1",
         PORT: String(serverPort),
         ALIPAY_PROTOCOL: options.protocol,
-        ALIPAY_GATEWAY_URL: proxy.gatewayUrl,
-        ALIPAY_NOTIFY_URL: proxy.notifyUrl,
+        ...gatewayEnv,
         TICKET_KEYS_DIR: keysDir,
         DATA_DIR: workDir,
         WORKER: "inline",
         INSTANCE_ID: "drill-server",
         ORDER_HOLD_SECONDS: String(holdSeconds),
+        // Expired holds are given back by the stale-hold sweep, once per this period (default 60 s).
+        HOLD_SWEEP_SECONDS: "1",
         PAYMENT_DEADLINE_SECONDS: String(options.paymentDeadlineSeconds ?? 20),
         LOG_LEVEL: "warn",
       },
@@ -502,7 +522,26 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
     const ledger = await readLedger(database.db);
     const checkedAt = new Date();
     sandboxOffsetMs = DAY_MS;
-    const env = parseEnv({ ALIPAY_PROTOCOL: options.protocol, ALIPAY_GATEWAY_URL: sandbox.gatewayUrl }, { repoRoot });
+    let sftpEnv: Record<string, string> = {};
+    if (sftp && sftpKey) {
+      const keyFile = join(workDir, "keys", "antom-sftp");
+      writeFileSync(keyFile, sftpKey.private, { mode: 0o600 });
+      sftpEnv = {
+        ALIPAY_ANTOM_SFTP_HOST: sftp.host,
+        ALIPAY_ANTOM_SFTP_PORT: String(sftp.port),
+        ALIPAY_ANTOM_SFTP_USER: "drill",
+        ALIPAY_ANTOM_SFTP_KEY_FILE: keyFile,
+        ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256: sftp.hostKeySha256,
+      };
+    }
+    const env = parseEnv(
+      {
+        ALIPAY_PROTOCOL: options.protocol,
+        ALIPAY_GATEWAY_URL: isAntom ? sandbox.url : sandbox.gatewayUrl,
+        ...sftpEnv,
+      },
+      { repoRoot },
+    );
     const direct = createAlipayClient(alipayClientConfig(env));
     const reconciliation: Reconciliation = await reconcileDays({
       db: database.db,
@@ -539,6 +578,7 @@ export async function runFaultDrill(options: DrillOptions): Promise<DrillResult>
   } finally {
     await server?.kill("SIGKILL").catch(() => undefined);
     await proxy.close().catch(() => undefined);
+    await sftp?.close();
     await sandbox.close();
     await database.drop();
     await new Promise<void>((resolve) => log.end(() => resolve()));

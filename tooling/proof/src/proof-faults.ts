@@ -2,7 +2,8 @@
 // process that is SIGKILLed and restarted, behind a fault proxy; then the checker. Prints the
 // figures; exits 1 on any loss, double charge, stale hold, unsettled payment or reconciliation
 // difference. See README.md ("Fault-injection proof").
-// usage: npm run proof:faults -- [--purchases 200] [--seed N] [--db sqlite|postgresql] [--runs 2] [--kills 10] [--protocol mapi|openapi]
+// usage: npm run proof:faults -- [--purchases 200] [--seed N] [--db sqlite|postgresql] [--runs 2] [--kills 10] [--protocol mapi|openapi|antom]
+// (DRILL_PROTOCOL=antom does the same as --protocol antom.)
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FAULT_KINDS } from "@kiosk/alipay-sandbox";
@@ -37,8 +38,9 @@ if (values.db !== "sqlite" && values.db !== "postgresql") {
   process.stderr.write(`--db must be sqlite or postgresql, got "${values.db}"\n`);
   process.exit(2);
 }
-if (values.protocol !== undefined && values.protocol !== "mapi" && values.protocol !== "openapi") {
-  process.stderr.write(`--protocol must be mapi or openapi, got "${values.protocol}"\n`);
+const protocolArg = values.protocol ?? (process.env["DRILL_PROTOCOL"] || undefined);
+if (protocolArg !== undefined && protocolArg !== "mapi" && protocolArg !== "openapi" && protocolArg !== "antom") {
+  process.stderr.write(`--protocol must be mapi, openapi or antom, got "${protocolArg}"\n`);
   process.exit(2);
 }
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -52,7 +54,7 @@ const results: DrillResult[] = [];
 const startedAt = Date.now();
 for (let run = 0; run < runs; run++) {
   // Runs alternate the protocols, so both XML (MAPI) and JSON (OpenAPI) answers get garbled.
-  const protocol = (values.protocol as "mapi" | "openapi" | undefined) ?? (run % 2 === 0 ? "mapi" : "openapi");
+  const protocol = (protocolArg as "mapi" | "openapi" | "antom" | undefined) ?? (run % 2 === 0 ? "mapi" : "openapi");
   say(
     `run ${run + 1}/${runs}: ${purchases} purchases, ${values.db}, ${protocol}, seed ${seed + run}, at least ${minKills} kills`,
   );

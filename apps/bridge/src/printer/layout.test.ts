@@ -100,6 +100,13 @@ describe("receipt layout", () => {
     expect(lines).toContain(`2 x Adult${" ".repeat(48 - 9 - 6)}120.00`);
     expect(lines).toContain(`Total${" ".repeat(48 - 5 - 10)}CNY 150.00`);
   });
+
+  it("prints the wallet the buyer paid with when the receipt names one", () => {
+    const withWallet = { ...RECEIPT, walletName: "GCash", labels: { ...RECEIPT.labels, wallet: "Paid with" } };
+    const lines = textLines(parseEscPos(renderReceipt(withWallet)));
+    expect(lines).toContain(`Paid with${" ".repeat(48 - 9 - 5)}GCash`);
+    expect(textLines(parseEscPos(renderReceipt(RECEIPT))).some((l) => l.startsWith("Paid with"))).toBe(false);
+  });
 });
 
 describe("wrap", () => {

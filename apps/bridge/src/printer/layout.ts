@@ -180,8 +180,9 @@ export function renderReceipt(document: ReceiptDocument, profile: PaperProfile =
     .pair(document.totalLabel, document.totalText, { bold: true })
     .line("")
     .pair(document.labels.orderNo, document.orderNo)
-    .pair(document.labels.alipayTradeNo, document.alipayTradeNo)
-    .pair(document.labels.issuedAt, document.issuedAtText);
+    .pair(document.labels.alipayTradeNo, document.alipayTradeNo);
+  if (document.walletName) builder.pair(document.labels.wallet ?? "", document.walletName);
+  builder.pair(document.labels.issuedAt, document.issuedAtText);
   if (document.footerText) builder.rule().line(document.footerText, { align: "center" });
   return builder.finish();
 }

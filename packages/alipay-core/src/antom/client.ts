@@ -16,6 +16,8 @@ import type { HttpAnswer } from "../shared/exchange.ts";
 import type { CallContext, OperationTable, Wire } from "../shared/operation.ts";
 import type { RefundResult, SettlementResult, VerifiedNotification } from "../types.ts";
 import { AntomConfigSchema, type AntomConfig, type ParsedAntomConfig } from "./config.ts";
+import { antomReportFileName, parseAntomReport } from "./report.ts";
+import { readSftpFile } from "./sftp.ts";
 import { antomRequestHeaders, verifyAntomMessage, type AntomVerifyResult } from "./signing.ts";
 import {
   ANTOM_PATH,
@@ -215,12 +217,30 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
     return { result: mapAntomRefund(raw, input), httpStatus };
   }
 
-  /** Antom delivers settlement reports by SFTP, not by API: nothing is sent. */
-  override downloadSettlement(_input: SettlementInput, _options?: CallOptions): Promise<SettlementResult> {
-    return Promise.resolve({
-      format: "empty",
-      message: "Antom settlement reports are delivered by SFTP; this client does not download them",
-    });
+  /**
+   * Antom delivers reports by SFTP, not by API: the day's transaction details report is read from
+   * the configured SFTP server (`sftp`) and answered as records; without `sftp`, `empty`.
+   */
+  override async downloadSettlement(input: SettlementInput, options?: CallOptions): Promise<SettlementResult> {
+    const sftp = this.#config.sftp;
+    if (sftp === undefined)
+      return { format: "empty", message: "Antom delivers settlement reports by SFTP; no SFTP server is configured" };
+    const privateKey = sftp.privateKeyFile !== undefined ? this.readFile(sftp.privateKeyFile) : sftp.privateKey;
+    const path = `${sftp.directory.replace(/\/+$/, "")}/${antomReportFileName(input.startDate, sftp.fileName)}`;
+    const file = await readSftpFile(
+      {
+        host: sftp.host,
+        port: sftp.port,
+        username: sftp.username,
+        privateKey,
+        password: sftp.password,
+        hostKeySha256: sftp.hostKeySha256,
+      },
+      path,
+      options?.timeoutMs ?? this.timeouts.settlement,
+    );
+    if (file === undefined) return { format: "empty", message: `no Antom report ${path} on the SFTP server` };
+    return { format: "records", records: parseAntomReport(decodeText(file, "utf-8")), isSigned: false };
   }
 
   /**
@@ -283,6 +303,8 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
           ? `client-id ${message.headers["client-id"]} is not ours`
           : undefined,
       paidAt: read.paidAt,
+      ...(read.walletName !== undefined ? { walletName: read.walletName } : {}),
+      ...(read.paymentMethodType !== undefined ? { paymentMethodType: read.paymentMethodType } : {}),
       params: { body: message.body },
     };
   }

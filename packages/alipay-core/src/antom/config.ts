@@ -33,6 +33,30 @@ export const AntomConfigSchema = z.strictObject({
   storeId: idText.optional(),
   storeName: z.string().min(1).max(128).optional(),
   terminalId: idText.optional(),
+  /**
+   * Antom's SFTP server, where the daily transaction details report lies (Antom delivers
+   * settlement and reconciliation reports only by SFTP). Without it, downloadSettlement answers `empty`.
+   */
+  sftp: z
+    .strictObject({
+      host: z.string().min(1).max(255),
+      port: z.number().int().min(1).max(65535).default(22),
+      username: z.string().min(1).max(128),
+      /** OpenSSH private key text (never logged). */
+      privateKey: z.string().min(1).optional(),
+      privateKeyFile: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      /** The server's host key fingerprint, `SHA256:…` (as `ssh-keygen -lf` prints it). */
+      hostKeySha256: z
+        .string()
+        .regex(/^SHA256:[A-Za-z0-9+/]{43}$/)
+        .optional(),
+      /** Directory of the reports. @default "/" */
+      directory: z.string().min(1).max(255).default("/"),
+      /** File name of a day's report; `{date}` is `YYYYMMDD`. @default "transactionDetails_{date}.csv" */
+      fileName: z.string().min(1).max(255).default("transactionDetails_{date}.csv"),
+    })
+    .optional(),
 });
 
 export type AntomConfig = z.input<typeof AntomConfigSchema>;

@@ -455,6 +455,8 @@ export function readAntomNotification(body: Body): {
   currency: string | undefined;
   amountText: string | undefined;
   paidAt: Date | undefined;
+  walletName: string | undefined;
+  paymentMethodType: string | undefined;
 } {
   const result = readAntomResult(body);
   const partnerTransId = str(body, "paymentRequestId");
@@ -484,6 +486,8 @@ export function readAntomNotification(body: Body): {
     currency: amount?.currency ?? str(amountObject, "currency"),
     amountText: str(amountObject, "value"),
     paidAt: parseTime(str(body, "paymentTime")),
+    walletName: antomWalletName(str(obj(body, "pspCustomerInfo"), "pspName") ?? str(body, "walletBrandName")),
+    paymentMethodType: str(obj(body, "paymentMethod"), "paymentMethodType") ?? str(body, "paymentMethodType"),
   };
 }
 

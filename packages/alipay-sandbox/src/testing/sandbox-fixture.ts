@@ -27,6 +27,9 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
 export type ReceivedNotification = {
   path: string;
   params: Record<string, string>;
+  /** The raw body and the signature headers (Antom signs in headers over the JSON body). */
+  body: string;
+  headers: Record<string, string | undefined>;
 };
 
 export type NotificationReceiver = {
@@ -45,9 +48,21 @@ export async function startNotificationReceiver(): Promise<NotificationReceiver>
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const header = (name: string): string | undefined => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
       received.push({
         path: req.url ?? "/",
-        params: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))),
+        params: Object.fromEntries(new URLSearchParams(body)),
+        body,
+        headers: {
+          "content-type": header("content-type"),
+          signature: header("signature"),
+          "request-time": header("request-time"),
+          "client-id": header("client-id"),
+        },
       });
       res.writeHead(200, { "content-type": "text/plain" });
       res.end(receiver.answer);

@@ -22,7 +22,18 @@ export const STEP_IDS = [
   "late_success_after_cancel",
 ] as const;
 
-export type StepId = (typeof STEP_IDS)[number];
+/** Steps run through the partner payment API instead of the kiosk path (`--via terminal`, issue 18). */
+export const TERMINAL_STEP_IDS = [
+  "terminal_pay",
+  "terminal_replay",
+  "terminal_pin_confirm",
+  "terminal_pin_never",
+  "terminal_pin_reject",
+  "terminal_decline",
+  "terminal_refund",
+] as const;
+
+export type StepId = (typeof STEP_IDS)[number] | (typeof TERMINAL_STEP_IDS)[number];
 
 /**
  * How a response's signature fared: `verified` (signed and checked by alipay-core),
@@ -82,7 +93,7 @@ export const StepStatusSchema = z.enum(["passed", "failed", "skipped"]);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 
 export const StepResultSchema = z.strictObject({
-  id: z.enum(STEP_IDS),
+  id: z.enum([...STEP_IDS, ...TERMINAL_STEP_IDS]),
   title: z.string(),
   status: StepStatusSchema,
   /** Why it was skipped, or the first failed check. */

@@ -9,7 +9,6 @@ import { isKioskError, KioskError, httpStatusOf } from "../errors.ts";
 import { readBodyLimited } from "../request-guards.ts";
 import type { PartnerServices } from "./index.ts";
 import { MAX_WAIT_SECONDS } from "./payments.ts";
-import type { TerminalIdentity } from "./terminals.ts";
 
 export const PARTNER_ENDPOINT = "/api/partner/v1";
 const MAX_BODY_BYTES = 16 * 1024;
@@ -106,16 +105,6 @@ export function partnerRequestHandler(
   };
 }
 
-async function authenticate(partner: PartnerServices, req: Request): Promise<TerminalIdentity> {
-  const key = /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
-  const terminal = key ? await partner.terminals.authenticate(key) : null;
-  if (!terminal)
-    throw new KioskError("UNAUTHORIZED", "A valid terminal API key is required (Authorization: Bearer ktm_…)");
-  if (!terminal.scopes.includes("payments:write"))
-    throw new KioskError("FORBIDDEN", "This key lacks the payments:write scope");
-  return terminal;
-}
-
 async function route(
   partner: PartnerServices,
   req: Request,
@@ -125,7 +114,9 @@ async function route(
   const path = url.pathname.slice(PARTNER_ENDPOINT.length).replace(/\/+$/, "");
   const segments = path.split("/").filter(Boolean);
   if (segments[0] !== "payments") throw new KioskError("NOT_FOUND", `No route ${url.pathname}`);
-  const terminal = await authenticate(partner, req);
+  const terminal = await partner.terminals.authorize(
+    /^Bearer (\S+)$/.exec(req.headers.get("authorization") ?? "")?.[1],
+  );
   await limit?.(terminal.id);
   const pay = partner.payments;
   const [, id, sub] = segments;
@@ -135,9 +126,8 @@ async function route(
     const key = idempotencyKeyOf(req);
     const wait = waitOf(url);
     const body = await jsonBody(req, createPaymentBody);
-    const { payment, isReplay } = await pay.create(terminal, key, body);
-    const final = wait > 0 && !payment.isFinal ? await pay.waitFor(terminal, payment.id, wait, req.signal) : payment;
-    return Response.json(final, {
+    const { payment, isReplay } = await pay.create(terminal, key, body, { waitSeconds: wait, signal: req.signal });
+    return Response.json(payment, {
       status: isReplay ? 200 : 201,
       headers: { "idempotent-replayed": String(isReplay), location: `${PARTNER_ENDPOINT}/payments/${payment.id}` },
     });
@@ -159,14 +149,8 @@ async function route(
     const body = await jsonBody(req, refundBody);
     return Response.json(await pay.refund(terminal, id, key, body));
   }
-  if (segments.length === 3 && sub === "receipt" && method === "GET") {
-    const view = await pay.get(terminal, id);
-    if (!view.receipt)
-      throw new KioskError("CONFLICT", `Payment ${id} is ${view.status}; there is no receipt`, {
-        details: { reason: "not_paid", status: view.status },
-      });
-    return Response.json(view.receipt);
-  }
+  if (segments.length === 3 && sub === "receipt" && method === "GET")
+    return Response.json(await pay.receipt(terminal, id));
   throw new KioskError("NOT_FOUND", `No route ${method} ${url.pathname}`);
 }
 

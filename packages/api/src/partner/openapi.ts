@@ -74,6 +74,11 @@ const receipt: Json = {
     paidAt: { type: ["string", "null"], format: "date-time" },
     exchangeRate: { type: ["string", "null"], description: "currency → CNY, where Alipay returned one" },
     lines: { type: "array", items: { type: "string" } },
+    document: {
+      type: "object",
+      description:
+        'The bridge\'s receipt document (@kiosk/bridge-protocol ReceiptDocument): send {"type":"print","kind":"receipt","document":…} to the terminal\'s bridge to print it as ESC/POS',
+    },
   },
 };
 

@@ -4,138 +4,41 @@
  * idempotent replays, long-poll, server-sent events, cancel, refunds, list by day, receipts,
  * and signed webhooks retried with back-off. SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startSandbox, type RunningSandbox } from "@kiosk/alipay-sandbox";
+import { ReceiptDocumentSchema } from "@kiosk/bridge-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness as createPlatformHarness, providersFor, type Harness } from "../__tests__/platform-harness.ts";
-import { serveApi } from "../__tests__/serve-http.ts";
-import { code, createAlipay, PG_URL } from "../services/__tests__/harness.ts";
+import { providersFor } from "../__tests__/platform-harness.ts";
+import { code, PG_URL } from "../services/__tests__/harness.ts";
 import { requestHash } from "../services/idempotency-service.ts";
+import { ATTRACTION, startPartnerFixture, type Answer, type PartnerFixture } from "./__tests__/partner-fixture.ts";
 import { signWebhook, verifyWebhook } from "./signature.ts";
 import type { TerminalPaymentView } from "./payments.ts";
 
-const ATTRACTION = "attr_skyline";
-
-interface Answer<T = TerminalPaymentView> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
 for (const provider of providersFor(PG_URL)) {
   describe(`partner payment API on ${provider}`, () => {
-    let h: Harness;
-    let sandbox: RunningSandbox;
-    let api: { server: Server; baseUrl: string };
-    let hook: Server;
-    let hookUrl: string;
-    const received: { headers: IncomingMessage["headers"]; body: string }[] = [];
-    let hookFailuresLeft = 0;
+    let f: PartnerFixture;
+    let h: PartnerFixture["h"];
+    let sandbox: PartnerFixture["sandbox"];
+    let api: { baseUrl: string };
+    let received: PartnerFixture["received"];
     let key: string;
     let webhookSecret: string;
     let otherKey: string;
-    let serial = 0;
 
     beforeAll(async () => {
-      let now = (): number => Date.parse("2026-03-01T02:00:00.000Z");
-      sandbox = await startSandbox({ port: 0, clock: { now: () => now() }, tickIntervalMs: 0 });
-      h = await createPlatformHarness(provider, {
-        pgUrl: PG_URL,
-        withTicketKeys: true,
-        alipay: (clock) => createAlipay({ gatewayUrl: sandbox.gatewayUrl, clock }),
-      });
-      now = () => h.clock.now().getTime();
-      api = await serveApi(h);
-      hook = createServer((req, res) => {
-        let body = "";
-        req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-        req.on("end", () => {
-          received.push({ headers: req.headers, body });
-          if (hookFailuresLeft > 0) {
-            hookFailuresLeft -= 1;
-            res.writeHead(500).end("down");
-          } else res.writeHead(200).end("ok");
-        });
-      });
-      await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-      hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/kiosk`;
-      const partner = h.services.money.partner;
-      const made = await partner.terminals.create({
-        attractionId: ATTRACTION,
-        storeId: "GIFTSHOP",
-        terminalCode: "POS-1",
-        name: "Gift shop till 1",
-        webhookUrl: hookUrl,
-      });
-      key = made.key;
-      webhookSecret = made.webhookSecret;
-      otherKey = (
-        await partner.terminals.create({
-          attractionId: ATTRACTION,
-          storeId: "CAFE",
-          terminalCode: "ECR-9",
-          name: "Café",
-        })
-      ).key;
+      f = await startPartnerFixture(provider);
+      ({ h, sandbox, received, key, webhookSecret, otherKey } = f);
+      api = { baseUrl: f.baseUrl };
     });
     afterAll(async () => {
-      await h?.services.money.worker.stop();
-      api?.server.close();
-      hook?.close();
-      await h?.close();
-      await sandbox?.close();
+      await f?.close();
     });
 
-    async function call<T = TerminalPaymentView>(
-      method: string,
-      path: string,
-      opts: { body?: unknown; key?: string | null; idem?: string; raw?: string } = {},
-    ): Promise<Answer<T>> {
-      const useKey = opts.key === undefined ? key : opts.key;
-      const res = await fetch(`${api.baseUrl}/api/partner/v1${path}`, {
-        method,
-        headers: {
-          ...(useKey ? { authorization: `Bearer ${useKey}` } : {}),
-          ...(opts.idem ? { "idempotency-key": opts.idem } : {}),
-          ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(opts.raw !== undefined
-          ? { body: opts.raw }
-          : opts.body !== undefined
-            ? { body: JSON.stringify(opts.body) }
-            : {}),
-      });
-      return { status: res.status, body: (await res.json()) as T, headers: res.headers };
-    }
-
-    function body(paymentCode: string, amount = 1250, extra: Record<string, unknown> = {}) {
-      return {
-        amount,
-        currency: "SGD",
-        paymentCode,
-        reference: `R-${++serial}`,
-        subject: "Gift shop: mug",
-        storeId: "GIFTSHOP",
-        terminalId: "POS-1",
-        ...extra,
-      };
-    }
-
-    /** Moves time and drives the sandbox and the worker (which also runs the webhook outbox) once. */
-    async function step(ms = 1_000): Promise<void> {
-      h.clock.advance(ms);
-      await sandbox.tick();
-      await h.services.money.worker.tick();
-    }
-
-    async function until<T>(p: Promise<T>, max = 60): Promise<T> {
-      let done = false;
-      const tracked = p.finally(() => (done = true));
-      for (let i = 0; i < max && !done; i++) await step();
-      return tracked;
-    }
+    const call = <T = TerminalPaymentView>(...args: Parameters<PartnerFixture["call"]>): Promise<Answer<T>> =>
+      f.call<T>(...args);
+    const body = (...args: Parameters<PartnerFixture["body"]>) => f.body(...args);
+    const step = (ms?: number) => f.step(ms);
+    const until = <T>(p: Promise<T>, max?: number) => f.until(p, max);
 
     async function tradeFor(view: TerminalPaymentView) {
       const p = await h.services.db.payment.findUniqueOrThrow({ where: { id: view.paymentId! } });
@@ -195,6 +98,16 @@ for (const provider of providersFor(PG_URL)) {
       const printed = await call<{ lines: string[] }>("GET", `/payments/${first.body.id}/receipt`);
       expect(printed.status).toBe(200);
       expect(printed.body.lines.join("\n")).toContain("12.50 SGD");
+      // The bridge's receipt document (ESC/POS through a bridge: apps/bridge terminal-receipt.test.ts).
+      const document = (printed.body as unknown as { document: unknown }).document;
+      expect(ReceiptDocumentSchema.safeParse(document).success).toBe(true);
+      expect(document).toMatchObject({
+        attractionName: receipt.merchant,
+        totalText: "12.50 SGD",
+        orderNo: request.reference,
+        alipayTradeNo: trades[0]!.tradeNo,
+        lines: expect.arrayContaining([{ label: "Gift shop: mug", amountText: "12.50 SGD" }]),
+      });
     });
 
     it("refuses bad requests with a typed error and changes nothing", async () => {
@@ -356,7 +269,7 @@ for (const provider of providersFor(PG_URL)) {
     it("sends signed webhooks, retries after a failure with the same event id, and a replay is refused", async () => {
       for (let i = 0; i < 3; i++) await step(30_000);
       received.length = 0;
-      hookFailuresLeft = 1;
+      f.failNextHooks(1);
       const created = await call("POST", "/payments", { body: body(code("success"), 700), idem: "hook-1" });
       await step(); // the outbox sees PAID; the first delivery gets a 500
       const mine = () => received.filter((r) => r.body.includes(created.body.id));
@@ -453,11 +366,8 @@ for (const provider of providersFor(PG_URL)) {
       });
       expect(items).toHaveLength(1);
       expect(items[0]).toMatchObject({ channel: "terminal", state: "PAID", amountMinor: 990 });
-      const sales = await asViewer.terminal.sales({
-        from: new Date("2026-03-01T00:00:00Z"),
-        to: new Date("2026-03-03T00:00:00Z"),
-      });
-      const pos = sales.find((s) => s.storeId === "GIFTSHOP")!;
+      const till = await asViewer.terminal.till({ fromDay: "2026-03-01", toDay: "2026-03-02", zone: "UTC" });
+      const pos = till.find((s) => s.storeId === "GIFTSHOP")!;
       const paidHere = await h.services.db.order.findMany({
         where: {
           channel: "terminal",
@@ -466,8 +376,8 @@ for (const provider of providersFor(PG_URL)) {
         },
         select: { totalMinor: true, refundedMinor: true },
       });
-      expect(pos.grossMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor, 0));
-      expect(pos.netMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor - o.refundedMinor, 0));
+      expect(pos.totals.salesTotalMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor, 0));
+      expect(pos.totals.netTotalMinor).toBe(paidHere.reduce((n, o) => n + o.totalMinor - o.refundedMinor, 0));
 
       await expect(
         asViewer.terminal.create({ attractionId: ATTRACTION, storeId: "S2", terminalCode: "T2", name: "No" }),

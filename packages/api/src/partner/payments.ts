@@ -11,6 +11,7 @@
  * starts cannot both send).
  */
 import { isPaymentCode, isSupportedCurrency, minorToDecimal } from "@kiosk/alipay-core/money";
+import { ReceiptDocumentSchema, terminalReceiptDocument, type ReceiptDocument } from "@kiosk/bridge-protocol";
 import { isUniqueViolation, zonedTimeToUtc, addDays, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { IdempotencyService, requestHash } from "../services/idempotency-service.ts";
@@ -91,6 +92,11 @@ export interface Receipt {
   exchangeRate: string | null;
   /** The receipt as plain lines, ready for a printer (ESC/POS through a bridge, or any other). */
   lines: string[];
+  /**
+   * The bridge's receipt document: send `{ type: "print", kind: "receipt", document }` to the
+   * terminal's bridge and it prints ESC/POS with the kiosk receipts' layout and encoder.
+   */
+  document: ReceiptDocument;
 }
 
 export interface TerminalPaymentView {
@@ -235,6 +241,25 @@ export function createTerminalPayments(
     if (!payment || !paidAt) return { ...base, receipt: null };
     const exchangeRate = await exchangeRateOf(payment.id);
     const amountText = `${minorToDecimal(tp.amountMinor, tp.currency)} ${tp.currency}`;
+    const refundedText =
+      order.refundedMinor > 0 ? `${minorToDecimal(order.refundedMinor, tp.currency)} ${tp.currency}` : null;
+    const document = ReceiptDocumentSchema.parse(
+      terminalReceiptDocument({
+        merchant: attraction.name,
+        storeId: tp.terminal.storeId,
+        terminalId: tp.terminal.terminalCode,
+        terminalName: tp.terminal.name,
+        reference: tp.reference,
+        subject: tp.subject,
+        currency: tp.currency,
+        amountText,
+        refundedText,
+        alipayTransId: payment.alipayTransId,
+        paidAt: paidAt.toISOString(),
+        buyerLoginId: payment.buyerIdMasked,
+        exchangeRate,
+      }),
+    );
     const receipt: Receipt = {
       merchant: attraction.name,
       storeId: tp.terminal.storeId,
@@ -257,14 +282,13 @@ export function createTerminalPayments(
         `Alipay ${paidAt.toISOString().replace("T", " ").slice(0, 19)} UTC`,
         tp.subject,
         `Amount: ${amountText}`,
-        ...(order.refundedMinor > 0
-          ? [`Refunded: ${minorToDecimal(order.refundedMinor, tp.currency)} ${tp.currency}`]
-          : []),
+        ...(refundedText ? [`Refunded: ${refundedText}`] : []),
         ...(exchangeRate ? [`Rate ${tp.currency}/CNY: ${exchangeRate}`] : []),
         `Alipay trade: ${payment.alipayTransId ?? "-"}`,
         ...(payment.buyerIdMasked ? [`Buyer: ${payment.buyerIdMasked}`] : []),
         `Ref: ${tp.reference}`,
       ],
+      document,
     };
     return { ...base, receipt };
   }
@@ -289,7 +313,20 @@ export function createTerminalPayments(
     }
   }
 
+  /** Creates (or replays) the payment; with `waitSeconds`, answers once it is final or the wait is over. */
   async function create(
+    terminal: TerminalIdentity,
+    idempotencyKey: string,
+    input: CreateTerminalPaymentInput,
+    options: { waitSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<{ payment: TerminalPaymentView; isReplay: boolean }> {
+    const made = await createOrReplay(terminal, idempotencyKey, input);
+    const wait = options.waitSeconds ?? 0;
+    if (wait <= 0 || made.payment.isFinal) return made;
+    return { ...made, payment: await waitFor(terminal, made.payment.id, wait, options.signal) };
+  }
+
+  async function createOrReplay(
     terminal: TerminalIdentity,
     idempotencyKey: string,
     input: CreateTerminalPaymentInput,
@@ -376,6 +413,16 @@ export function createTerminalPayments(
     return viewOf(await load(terminal, id));
   }
 
+  /** The receipt of a paid payment; CONFLICT (`not_paid`) while there is none. */
+  async function receipt(terminal: TerminalIdentity, id: string): Promise<Receipt> {
+    const view = await get(terminal, id);
+    if (!view.receipt)
+      throw new KioskError("CONFLICT", `Payment ${id} is ${view.status}; there is no receipt`, {
+        details: { reason: "not_paid", status: view.status },
+      });
+    return view.receipt;
+  }
+
   /**
    * The payment once it is final, or as it is after `waitSeconds` (0 to 25): a long-poll.
    * Wakes on this process's own changes at once and re-reads every second for other instances'.
@@ -460,7 +507,6 @@ export function createTerminalPayments(
       key: idempotencyKey,
       request: { amount: input.amount ?? null, reason: input.reason ?? null },
       execute: async () => {
-        await db.terminalPayment.update({ where: { id: tp.id }, data: { isWatched: true } });
         const r = await refunds.request({
           paymentId: payment.id,
           ...(input.amount !== undefined ? { amountMinor: input.amount } : {}),
@@ -496,53 +542,7 @@ export function createTerminalPayments(
     return Promise.all(rows.map(viewOf));
   }
 
-  /** Staff: paid terminal sales per terminal between two instants (console "sales by terminal"). */
-  async function salesByTerminal(input: { attractionId?: string; from: Date; to: Date }) {
-    const rows = await db.terminalPayment.findMany({
-      where: {
-        createdAt: { gte: input.from, lt: input.to },
-        ...(input.attractionId ? { terminal: { attractionId: input.attractionId } } : {}),
-      },
-      include: tpInclude,
-    });
-    const orders = await db.order.findMany({
-      where: { id: { in: rows.map((r) => r.orderId) }, state: { in: ["paid", "partially_refunded", "refunded"] } },
-      select: { id: true, totalMinor: true, refundedMinor: true },
-    });
-    const byOrder = new Map(orders.map((o) => [o.id, o]));
-    const out = new Map<
-      string,
-      {
-        terminalId: string;
-        name: string;
-        storeId: string;
-        currency: string;
-        count: number;
-        grossMinor: number;
-        refundedMinor: number;
-      }
-    >();
-    for (const r of rows) {
-      const o = byOrder.get(r.orderId);
-      if (!o) continue;
-      const t = out.get(r.terminalId) ?? {
-        terminalId: r.terminalId,
-        name: r.terminal.name,
-        storeId: r.terminal.storeId,
-        currency: r.currency,
-        count: 0,
-        grossMinor: 0,
-        refundedMinor: 0,
-      };
-      t.count += 1;
-      t.grossMinor += o.totalMinor;
-      t.refundedMinor += o.refundedMinor;
-      out.set(r.terminalId, t);
-    }
-    return [...out.values()].map((t) => ({ ...t, netMinor: t.grossMinor - t.refundedMinor }));
-  }
-
-  return { create, get, waitFor, follow, cancel, refund, listByDay, salesByTerminal, viewOf, load };
+  return { create, get, receipt, waitFor, follow, cancel, refund, listByDay, viewOf, load };
 }
 
 export type TerminalPayments = ReturnType<typeof createTerminalPayments>;

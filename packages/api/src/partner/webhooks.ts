@@ -4,6 +4,8 @@
  *    terminal acts on (succeeded, failed, cancelled, refunded, needs attention…) gets one
  *    TerminalWebhook row per (payment, version), written with the new `notifiedVersion` in one
  *    transaction. The outbox is derived from the payment rows, so a crash loses no event.
+ *    A settled row stops being watched; any later transition (a console refund, a late charge,
+ *    a staff resolution) watches it again in its own transaction (watch.ts).
  * 2. `deliverDue`: pending rows are claimed (a conditional update moves `nextAttemptAt`, so
  *    two workers never send one attempt twice), POSTed signed (`Kiosk-Signature: t=…,v1=…`,
  *    `Kiosk-Event-Id`), and on anything but 2xx retried after 10 s, 30 s, 2 min, 10 min,
@@ -68,6 +70,18 @@ export function createTerminalWebhooks(
           data: { notifiedVersion: version, isWatched: isStillWatched },
         });
         if (count !== 1) return false;
+        // A transition that committed since the read above (its watch mark would be overwritten
+        // here): keep watching. Read after the row update, so one still running waits for this
+        // transaction and marks the row again after it.
+        if (!isStillWatched && payment) {
+          const current = await tx.payment.findFirst({
+            where: { orderId: tp.orderId },
+            orderBy: { createdAt: "desc" },
+            select: { version: true },
+          });
+          if ((current?.version ?? version) > version)
+            await tx.terminalPayment.update({ where: { id: tp.id }, data: { isWatched: true } });
+        }
         if (!tp.terminal.webhookUrl) return false;
         await tx.terminalWebhook.create({
           data: {

@@ -12,7 +12,21 @@ import {
   signAntomContent,
 } from "@kiosk/alipay-core";
 import { TEST_ANTOM_CLIENT_ID, TEST_GATEWAY_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
-import { code, createHarness, KIOSK, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
+import { startSandbox } from "@kiosk/alipay-sandbox";
+import { serve } from "../__tests__/serve-http.ts";
+import {
+  ADULT,
+  code,
+  createAlipay,
+  createHarness,
+  KIOSK,
+  SLOT_14,
+  STAFF,
+  TEST_PAY_REQUEST_KEY,
+  type Harness,
+} from "./__tests__/harness.ts";
+import { createMoneyServices } from "./index.ts";
+import { memoryTicketKeys } from "./ticket-keys.ts";
 import { providers, SCENARIOS } from "./__tests__/protocol-matrix.ts";
 import { handleNotifyRequest } from "./notify-http.ts";
 
@@ -71,6 +85,20 @@ for (const { provider, skip } of providers) {
       });
     }
 
+    it("records the wallet a GCash buyer paid with on the payment and its view", async () => {
+      // The sandbox picks the Alipay+ wallet by the code's third digit: 2 is GCash.
+      const gcash = code("success", { serial: 20_000_000 + Math.floor(Math.random() * 9_999_999) });
+      const { paymentId } = await h.buy({ code: gcash });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const row = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      expect({ walletName: row.walletName, paymentMethodType: row.paymentMethodType }).toEqual({
+        walletName: "GCash",
+        paymentMethodType: "CONNECT_WALLET",
+      });
+      const view = await h.services.payments.get(paymentId, KIOSK);
+      expect(view.walletName).toBe("GCash");
+    });
+
     it("cancels on the visitor's request while the buyer is entering a PIN", async () => {
       const { paymentId, orderId } = await h.buy({ code: code("pin_wait_never") });
       const cancelled = await h.services.payments.cancel(paymentId, KIOSK);
@@ -90,6 +118,55 @@ for (const { provider, skip } of providers) {
       expect(h.sandbox.store.refunds.filter((r) => r.tradeNo === trade?.tradeNo)).toHaveLength(1);
       const after = h.perTrade.get(payment.partnerTransId);
       expect((after?.refund ?? 0) - (before.refund ?? 0)).toBe(1);
+    });
+
+    it("takes the sandbox's own notifyPayment over real HTTP: the PIN-wait payment is PAID without a query", async () => {
+      // A second sandbox that delivers notifications over HTTP to the notify route served on 127.0.0.1.
+      const route = await serve((req) => handleNotifyRequest(req, services.notify));
+      const gateway = await startSandbox({
+        port: 0,
+        clock: { now: () => h.clock.now().getTime() },
+        tickIntervalMs: 0,
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      const services = createMoneyServices({
+        db: h.db.db,
+        provider,
+        clock: h.clock,
+        alipay: createAlipay({
+          gatewayUrl: gateway.gatewayUrl,
+          clock: h.clock,
+          protocol: "antom",
+          notifyUrl: `${route.baseUrl}/api/alipay/notify`,
+        }),
+        ticketKeys: memoryTicketKeys(h.ticketKeyPems),
+        payRequestKey: TEST_PAY_REQUEST_KEY,
+      });
+      try {
+        const order = await services.orders.create({
+          actor: KIOSK,
+          lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+        });
+        const started = await services.payments.start({
+          orderId: order.id,
+          paymentCode: code("pin_wait_never", { serial: 20_000_000 + Math.floor(Math.random() * 9_999_999) }),
+          actor: KIOSK,
+        });
+        expect(started.state).toBe("POLLING");
+        const trade = [...gateway.store.trades.values()].find((t) => t.outTradeNo === started.partnerTransId);
+        expect(gateway.operate(trade?.tradeNo ?? "", "confirm").kind).toBe("done");
+        await gateway.tick();
+        expect(gateway.store.notifications.map((n) => [n.format, n.status])).toEqual([["antom", "delivered"]]);
+        const row = await h.db.db.payment.findUniqueOrThrow({ where: { id: started.id } });
+        expect({ state: row.state, walletName: row.walletName }).toEqual({ state: "PAID", walletName: "GCash" });
+        expect(await h.db.db.ticket.count({ where: { orderId: order.id } })).toBe(1);
+        const events = await h.db.db.paymentEvent.findMany({ where: { paymentId: started.id } });
+        expect(events.filter((e) => e.type === "query_result")).toHaveLength(0);
+      } finally {
+        await services.worker.stop();
+        await gateway.close();
+        await new Promise((resolve) => route.server.close(resolve));
+      }
     });
 
     it("applies a verified notifyPayment (JSON, header signature) and refuses a tampered one", async () => {

@@ -1,6 +1,8 @@
 /** Ticket types, prices and slots with live availability, read straight from the database. */
+import { defaultAcceptedWallets, parseWalletList } from "@kiosk/alipay-core";
 import { dayInZone, type ValidityKind } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
+import type { AlipayGateway } from "./gateway.ts";
 import type { MoneyDeps } from "./money-deps.ts";
 
 export interface CatalogTicketType {
@@ -35,6 +37,8 @@ export interface CatalogAttraction {
   ticketKeyId: string;
   ticketPublicKey: string;
   today: string;
+  /** Wallet codes the scan screen shows as accepted (issue 21): the attraction's, else the protocol's default. */
+  acceptedWallets: readonly string[];
 }
 
 function parseI18n(text: string): Record<string, string> {
@@ -48,8 +52,11 @@ function parseI18n(text: string): Record<string, string> {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-export function createCatalogService(deps: Pick<MoneyDeps, "db" | "clock">) {
+export function createCatalogService(
+  deps: Pick<MoneyDeps, "db" | "clock" | "acceptedWallets"> & { alipay: Pick<AlipayGateway, "protocol"> },
+) {
   const { db, clock } = deps;
+  const walletDefault = defaultAcceptedWallets(deps.alipay.protocol, deps.acceptedWallets);
 
   async function attraction(attractionId: string): Promise<CatalogAttraction> {
     const a = await db.attraction.findUnique({ where: { id: attractionId } });
@@ -64,6 +71,7 @@ export function createCatalogService(deps: Pick<MoneyDeps, "db" | "clock">) {
       ticketKeyId: a.ticketKeyId,
       ticketPublicKey: a.ticketPublicKey,
       today: dayInZone(clock.now().getTime(), a.timezone),
+      acceptedWallets: parseWalletList(a.acceptedWallets) ?? walletDefault,
     };
   }
 

@@ -11,11 +11,19 @@ import { createOrderHandoff } from "./order-handoff.ts";
 import { createOrderService } from "./order-service.ts";
 import { createPaymentService } from "./payment-service.ts";
 import { createPaymentWorker, type WorkerOptions } from "./payment-worker.ts";
+import type { JobRuns } from "./job-runs.ts";
 import { createReconciliationService } from "./reconciliation-service.ts";
+import { createScheduledJobs } from "./scheduled-jobs.ts";
 import { createRefundService } from "./refund-service.ts";
 import { createTicketService } from "./ticket-service.ts";
 
-export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }) {
+export function createMoneyServices(
+  deps: MoneyDeps & {
+    worker?: WorkerOptions;
+    /** Scheduled jobs once per period across the fleet (the platform's JobRuns); every tick when absent. */
+    jobRuns?: JobRuns;
+  },
+) {
   const base = { ...deps, instanceId: deps.instanceId ?? newId("inst") };
   const catalog = createCatalogService(base);
   // The catalog rows a sale reads (cached when `catalogCacheMs` is set) and each new order,
@@ -31,11 +39,19 @@ export function createMoneyServices(deps: MoneyDeps & { worker?: WorkerOptions }
   const notify = createNotifyService({ ...base, payments });
   const counter = createCounterService({ ...base, orders });
   const partner = createPartnerServices({ ...base, payments, refunds });
+  const scheduled = createScheduledJobs({
+    clock: deps.clock,
+    orders,
+    reconciliation,
+    ...(deps.jobRuns ? { jobRuns: deps.jobRuns } : {}),
+    ...(deps.worker ? { options: deps.worker } : {}),
+  });
   const worker = createPaymentWorker({
     ...base,
     payments,
     orders,
     reconciliation,
+    scheduled,
     afterTick: partner.webhooks.tick,
     ...(deps.worker ? { options: deps.worker } : {}),
   });

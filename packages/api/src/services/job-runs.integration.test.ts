@@ -82,4 +82,24 @@ describe.each(providersFor(PG_URL))("scheduled jobs once per period across a fle
     });
     expect(jobs.find((j) => j.job === "settlement_download")).toMatchObject({ outcome: "ok", owner: "other:3" });
   });
+
+  it("prunes finished job runs past the retention (a sweep each minute must not grow the table forever)", async () => {
+    const now = h.clock.now().getTime();
+    const at = (daysAgo: number) => new Date(now - daysAgo * 86_400_000);
+    await h.services.db.jobRun.createMany({
+      data: [
+        {
+          job: "stale_hold_sweep",
+          period: "old-done",
+          owner: "x",
+          startedAt: at(15),
+          finishedAt: at(15),
+          outcome: "ok",
+        },
+        { job: "stale_hold_sweep", period: "recent", owner: "x", startedAt: at(13), finishedAt: at(13), outcome: "ok" },
+      ],
+    });
+    expect(await a.maintenance.tick()).toMatchObject({ jobRunsPruned: 1 });
+    expect(await h.services.db.jobRun.count({ where: { period: { in: ["old-done", "recent"] } } })).toBe(1);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Scheduled pruning, so stored and in-memory data stop growing without bound: expired
  * idempotency records, audit rows and stored events past the retention, staff sessions dead
- * for a month, known devices unused for half a year, and rate-limit buckets that refilled.
+ * for a month, known devices unused for half a year, rate-limit buckets that refilled, and
+ * scheduled-job runs finished two weeks ago.
  * Tick-driven like the payment worker (tests call `tick()` with a fake clock); `start()` runs
  * `scheduledTick()` on a real-time interval in every process that runs a worker: of a fleet,
  * one instance prunes per hour (JobRun "retention_pruning", job-runs.ts).
@@ -21,6 +22,8 @@ export const DEAD_SESSION_RETENTION_DAYS = 30;
 /** A known device (login back-off bypass) not used for this long is forgotten. */
 export const DEVICE_RETENTION_DAYS = 180;
 export const DEFAULT_AUDIT_RETENTION_DAYS = 730;
+/** Finished scheduled-job runs (JobRun rows; the hold sweep writes one a minute) are kept this long. */
+export const JOB_RUN_RETENTION_DAYS = 14;
 
 export interface MaintenanceReport {
   idempotencyPurged: number;
@@ -28,6 +31,7 @@ export interface MaintenanceReport {
   sessionsPruned: number;
   devicesPruned: number;
   rateLimitBucketsPruned: number;
+  jobRunsPruned: number;
 }
 
 export interface MaintenanceDeps {
@@ -61,15 +65,18 @@ export function createMaintenance(deps: MaintenanceDeps) {
       where: { lastUsedAt: { lt: new Date(nowMs - DEVICE_RETENTION_DAYS * DAY_MS) } },
     });
     const rateLimitBucketsPruned = await deps.rateLimiter.prune();
+    const jobRuns = await db.jobRun.deleteMany({
+      where: { finishedAt: { lt: new Date(nowMs - JOB_RUN_RETENTION_DAYS * DAY_MS) } },
+    });
     const report = {
       idempotencyPurged,
       auditPruned,
       sessionsPruned: sessions.count,
       devicesPruned: devices.count,
       rateLimitBucketsPruned,
+      jobRunsPruned: jobRuns.count,
     };
-    if (idempotencyPurged + auditPruned + sessions.count + devices.count + rateLimitBucketsPruned > 0)
-      log.info("maintenance pruned", { ...report });
+    if (Object.values(report).some((n) => n > 0)) log.info("maintenance pruned", { ...report });
     return report;
   }
 

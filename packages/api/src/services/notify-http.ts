@@ -11,6 +11,11 @@ import type { NotifyService } from "./notify-service.ts";
 export const NOTIFY_ACK = "success";
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** Not applied (the database is away or timed out): 503, so the gateway sends it again later. */
+function unavailable(): Response {
+  return new Response("fail", { status: 503, headers: { "content-type": "text/plain", "retry-after": "30" } });
+}
+
 export async function handleNotifyRequest(request: Request, notify: NotifyService): Promise<Response> {
   // Refused on Content-Length before reading, or at the limit while reading: never buffered whole.
   const body = await readBodyLimited(request, MAX_BODY_BYTES);
@@ -19,13 +24,18 @@ export async function handleNotifyRequest(request: Request, notify: NotifyServic
   // Antom's notifyPayment: a JSON body signed in headers; the client verifies the exact text.
   const antomSignature = request.headers.get("signature");
   if (antomSignature !== null && (request.headers.get("content-type") ?? "").includes("json")) {
-    const outcome = await notify.handle({
-      path: new URL(request.url).pathname,
-      body: text,
-      signature: antomSignature,
-      "request-time": request.headers.get("request-time") ?? "",
-      "client-id": request.headers.get("client-id") ?? "",
-    });
+    let outcome: Awaited<ReturnType<NotifyService["handle"]>>;
+    try {
+      outcome = await notify.handle({
+        path: new URL(request.url).pathname,
+        body: text,
+        signature: antomSignature,
+        "request-time": request.headers.get("request-time") ?? "",
+        "client-id": request.headers.get("client-id") ?? "",
+      });
+    } catch {
+      return unavailable();
+    }
     return outcome.ack
       ? new Response(ANTOM_NOTIFICATION_ACK_BODY, { status: 200, headers: { "content-type": "application/json" } })
       : new Response("fail", { status: 400, headers: { "content-type": "text/plain" } });
@@ -40,8 +50,7 @@ export async function handleNotifyRequest(request: Request, notify: NotifyServic
   try {
     outcome = await notify.handle(params);
   } catch {
-    // Not applied (the database is away or timed out): 503, so Alipay sends it again later.
-    return new Response("fail", { status: 503, headers: { "content-type": "text/plain", "retry-after": "30" } });
+    return unavailable();
   }
   if (!outcome.ack) return new Response("fail", { status: 400, headers: { "content-type": "text/plain" } });
   return new Response(NOTIFY_ACK, { status: 200, headers: { "content-type": "text/plain" } });

@@ -3,6 +3,7 @@
  * order's state, capacity holds, the durable sale event, and a finished refund's rows.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
+import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
@@ -32,6 +33,7 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     isOrderWritten = false,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
+    await watchTerminalPaymentInTx(tx, row.orderId, before.state);
     for (const c of commands) {
       if (c.type === "issue_tickets") {
         if (prepared) {

@@ -119,7 +119,12 @@ export function tradeOf(input: PaymentInput): PaidFacts | null {
   if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
     return input.result;
   if (input.type === "notification")
-    return { alipayTransId: input.notification.alipayTransId, paidAt: input.notification.paidAt };
+    return {
+      alipayTransId: input.notification.alipayTransId,
+      paidAt: input.notification.paidAt,
+      walletName: input.notification.walletName,
+      paymentMethodType: input.notification.paymentMethodType,
+    };
   if (input.type === "resolve" && input.trade) return input.trade;
   return null;
 }
@@ -214,6 +219,9 @@ export interface PaymentView {
   failureReason: string | null;
   attentionReason: string | null;
   paidAt: Date | null;
+  /** Antom: the wallet the buyer paid with (e.g. "GCash") and its payment method type; null otherwise. */
+  walletName: string | null;
+  paymentMethodType: string | null;
   createdAt: Date;
   version: number;
   /** True once the worker has nothing left to do for the visitor (paid, failed, cancelled…). */
@@ -265,6 +273,8 @@ export function viewOf(row: PaymentRow): PaymentView {
     failureReason: row.failureReason,
     attentionReason: row.attentionReason,
     paidAt: row.paidAt,
+    walletName: row.walletName,
+    paymentMethodType: row.paymentMethodType,
     createdAt: row.createdAt,
     version: row.version,
     isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),

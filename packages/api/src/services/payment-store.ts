@@ -10,6 +10,7 @@ import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
 import { createRefundStore } from "./payment-store-refunds.ts";
+import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
 
 export type PaymentRow = Prisma.PaymentGetPayload<object>;
 export type PaymentEventRow = Prisma.PaymentEventGetPayload<object>;
@@ -71,13 +72,13 @@ export function stateColumns(state: MachineState, policy: PaymentPolicy) {
 }
 
 /** What a paid trade reports besides the machine's facts (from an answer, a notification, a staff decision). */
-export interface PaidFacts {
+export type PaidFacts = {
   alipayTransId?: string | undefined;
   paidAt?: Date | undefined;
   buyerLoginIdMasked?: string | undefined;
-}
+} & WalletFacts;
 
-/** The one place the facts of a paid trade go onto the row: with the `issue_tickets` command. */
+/** The one place the facts of a paid trade (and its wallet) go onto the row: with the `issue_tickets` command. */
 export function paidColumns(
   next: MachineState,
   commands: readonly PaymentCommand[],
@@ -90,6 +91,8 @@ export function paidColumns(
     paidAt: next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now),
     ...(alipayTransId ? { alipayTransId } : {}),
     ...(trade?.buyerLoginIdMasked ? { buyerIdMasked: trade.buyerLoginIdMasked } : {}),
+    // Antom (issue 21): the wallet the buyer paid with.
+    ...walletColumns(trade),
   };
 }
 

@@ -2,26 +2,24 @@
  * Drives every unfinished payment to an end: claims due payments with a lease (a conditional
  * UPDATE; on PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED inside the same
  * statement), so N instances never act on one payment at once; expires unpaid holds; runs the
- * daily reconciliation. Tick-driven: tests call `tick()` with a fake clock instead of sleeping.
+ * daily reconciliation (scheduled-jobs.ts: once per period across the fleet when given JobRuns).
+ * Tick-driven: tests call `tick()` with a fake clock instead of sleeping.
  */
-import { dayInZone, addDays, type DbProvider } from "@kiosk/db";
+import type { DbProvider } from "@kiosk/db";
 import { detectProvider, noopMetrics, silentLogger, type MoneyDeps } from "./money-deps.ts";
 import type { OrderService } from "./order-service.ts";
 import type { PaymentService } from "./payment-service.ts";
 import type { ReconciliationService } from "./reconciliation-service.ts";
+import { createScheduledJobs, type ScheduledJobOptions, type ScheduledJobs } from "./scheduled-jobs.ts";
 import { createTickLoop } from "./tick-loop.ts";
 
-export interface WorkerOptions {
+export interface WorkerOptions extends ScheduledJobOptions {
   /** Most payments claimed per tick. @default 200 */
   batchSize?: number;
   /** Payments driven at once. @default 32 */
   concurrency?: number;
   /** Real-time interval of the loop started by `start()`. @default 500 */
   intervalMs?: number;
-  /** Daily reconciliation of the previous gateway day, at this hour in `reconcileZone`; off when absent. */
-  reconcileAtHour?: number;
-  /** @default "Asia/Shanghai" (Alipay's settlement day) */
-  reconcileZone?: string;
 }
 
 export interface TickReport {
@@ -37,6 +35,8 @@ export function createPaymentWorker(
     payments: PaymentService;
     orders: OrderService;
     reconciliation?: ReconciliationService;
+    /** The stale-hold sweep and daily reconciliation (built from `orders`/`reconciliation`, every tick, when absent). */
+    scheduled?: ScheduledJobs;
     options?: WorkerOptions;
     /** Extra steps run at the end of every tick (the partner API's webhook outbox, issue 18). */
     afterTick?: () => Promise<unknown>;
@@ -49,6 +49,14 @@ export function createPaymentWorker(
   const batchSize = options.batchSize ?? 200;
   const concurrency = options.concurrency ?? 32;
   const owner = `${payments.instanceId}:worker`;
+  const scheduled =
+    deps.scheduled ??
+    createScheduledJobs({
+      clock,
+      orders,
+      ...(deps.reconciliation ? { reconciliation: deps.reconciliation } : {}),
+      options,
+    });
   let provider: DbProvider | undefined = deps.provider;
   let hasResumed = false;
 
@@ -80,19 +88,6 @@ export function createPaymentWorker(
     return { unfinished: total, sending: count("SENDING"), reclaimed };
   }
 
-  async function maybeReconcile(): Promise<string | null> {
-    if (!deps.reconciliation || options.reconcileAtHour === undefined) return null;
-    const zone = options.reconcileZone ?? "Asia/Shanghai";
-    const nowMs = clock.now().getTime();
-    const hour = Number(
-      new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(nowMs),
-    );
-    if (hour < options.reconcileAtHour) return null;
-    const day = addDays(dayInZone(nowMs, zone), -1);
-    const run = await deps.reconciliation.runScheduled(day);
-    return run ? day : null;
-  }
-
   async function tick(): Promise<TickReport> {
     if (!hasResumed) await resume();
     const ids = await claimDue();
@@ -116,10 +111,10 @@ export function createPaymentWorker(
       }
     });
     await Promise.all(lanes);
-    const expiredOrders = await orders.expireDue();
+    const expiredOrders = await scheduled.sweepHolds();
     let reconciled: string | null = null;
     try {
-      reconciled = await maybeReconcile();
+      reconciled = await scheduled.reconcileDaily();
     } catch (error) {
       log.error("scheduled reconciliation failed", { error: error instanceof Error ? error.message : String(error) });
     }

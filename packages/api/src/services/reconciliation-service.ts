@@ -320,10 +320,19 @@ export function createReconciliationService(deps: Pick<MoneyDeps, "db" | "clock"
     };
   }
 
-  /** The worker's daily run: one per day and provider across all instances (its id is fixed). */
+  /**
+   * The worker's daily run: one per day and provider across all instances (its id is fixed per
+   * attempt, so two instances racing insert one row). A day whose run failed gets a new attempt
+   * (`…_schedule_2`, …) when asked again; a completed or running one is not run again.
+   */
   async function runScheduled(day: string) {
-    const runId = `rec_${day}_${alipay.protocol}_schedule`;
-    if (await db.reconciliationRun.findUnique({ where: { id: runId }, select: { id: true } })) return null;
+    const base = `rec_${day}_${alipay.protocol}_schedule`;
+    const earlier = await db.reconciliationRun.findMany({
+      where: { day, provider: alipay.protocol, trigger: "schedule", id: { startsWith: base } },
+      select: { state: true },
+    });
+    if (earlier.some((r) => r.state !== "failed")) return null;
+    const runId = earlier.length === 0 ? base : `${base}_${earlier.length + 1}`;
     try {
       return await run({ day, trigger: "schedule", actor: { type: "system" }, runId });
     } catch (error) {

@@ -16,6 +16,8 @@ export interface RequestAuth {
   kioskCredential: string | null;
   /** `Authorization: Bearer kak_…` or `X-Api-Key: kak_…`. */
   apiKey: string | null;
+  /** `Authorization: Bearer ktm_…`: a partner terminal's key (issue 18, `terminal.payments.*`). */
+  terminalKey: string | null;
   /** Client address for rate limits and the audit log (see client-address.ts). */
   ip: string;
   /** The `kiosk_device` cookie: a browser that signed in before (passes the login back-off). */
@@ -83,6 +85,7 @@ export function createContextInner(opts: ContextInnerOptions): Context {
       sessionToken: opts.auth?.sessionToken ?? null,
       kioskCredential: opts.auth?.kioskCredential ?? null,
       apiKey: opts.auth?.apiKey ?? null,
+      terminalKey: opts.auth?.terminalKey ?? null,
       ip: opts.auth?.ip ?? "127.0.0.1",
       deviceToken: opts.auth?.deviceToken ?? null,
       userAgent: opts.auth?.userAgent ?? null,
@@ -123,6 +126,7 @@ export function requestAuth(req: Request, trustedProxies: TrustedProxies = NO_TR
     sessionToken: kind === "session" ? bearer : readCookie(h.get("cookie"), SESSION_COOKIE),
     kioskCredential: kind === "kiosk" ? bearer : null,
     apiKey: kind === "api_key" ? bearer : headerKey && bearerKind(headerKey) === "api_key" ? headerKey : null,
+    terminalKey: bearer?.startsWith("ktm_") ? bearer : null,
     ip: clientAddress(h.get("x-forwarded-for"), trustedProxies),
     deviceToken: readCookie(h.get("cookie"), DEVICE_COOKIE),
     userAgent: h.get("user-agent"),

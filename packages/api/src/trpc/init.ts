@@ -27,7 +27,7 @@ import { SESSION_COOKIE } from "../auth/tokens.ts";
 import { KioskError, type KioskErrorCode } from "../errors.ts";
 import type { Context } from "./context.ts";
 
-export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client" | "seller";
+export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client" | "seller" | "terminal";
 
 /**
  * Procedure metadata. `openapi` (trpc-to-openapi) puts a procedure on the REST face

@@ -58,6 +58,7 @@ export function Success({
       ticketTypes: catalog.ticketTypes,
       order: order.data,
       alipayTradeNo: payment.alipayTransId,
+      walletName: payment.walletName,
       issuedAt: payment.paidAt ?? new Date(),
     };
   }, [catalog, order.data, payment, locale]);

@@ -5,12 +5,19 @@
  * mandatory; the key check above warns for an attraction without them. Changes are audited
  * and apply to the next payment.
  */
+import { ANTOM_WALLETS } from "@kiosk/alipay-core/wallets";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../../lib/trpc.tsx";
 import { Button, ErrorText, Field, inputClass, Section } from "./ui.tsx";
 
-type Row = { id: string; name: string; secondaryMerchantId: string | null; storeId: string | null };
+type Row = {
+  id: string;
+  name: string;
+  secondaryMerchantId: string | null;
+  storeId: string | null;
+  acceptedWallets: readonly string[] | null;
+};
 
 export function MerchantFields() {
   const trpc = useTRPC();
@@ -23,7 +30,10 @@ export function MerchantFields() {
       </p>
       <div className="mt-3 flex flex-col gap-4">
         {list.data?.map((row) => (
-          <AttractionFields key={row.id} row={row} />
+          <div key={row.id} className="flex flex-col gap-2">
+            <AttractionFields row={row} />
+            <AcceptedWallets row={row} />
+          </div>
         ))}
       </div>
     </Section>
@@ -85,6 +95,48 @@ function AttractionFields({ row }: { row: Row }) {
           Saved
         </span>
       ) : null}
+      <ErrorText error={save.error} />
+    </form>
+  );
+}
+
+/** The wallets the attraction's scan screen lists; none ticked: the protocol's default (Alipay, or ALIPAY_ANTOM_WALLETS). */
+function AcceptedWallets({ row }: { row: Row }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [picked, setPicked] = useState<readonly string[]>(row.acceptedWallets ?? []);
+  const save = useMutation(
+    trpc.alipayKeys.setAcceptedWallets.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alipayKeys.merchantFields.queryKey() }),
+    }),
+  );
+  return (
+    <form
+      className="flex flex-wrap items-center gap-3 text-sm"
+      aria-label={`Accepted wallets of ${row.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ attractionId: row.id, wallets: picked.length > 0 ? [...picked] : null });
+      }}
+    >
+      <span className="w-48 text-slate-700">Wallets on the scan screen</span>
+      {ANTOM_WALLETS.map((w) => (
+        <label key={w.code} className="flex items-center gap-1">
+          <input
+            type="checkbox"
+            checked={picked.includes(w.code)}
+            onChange={(e) =>
+              setPicked(e.target.checked ? [...picked, w.code] : picked.filter((code) => code !== w.code))
+            }
+          />
+          {w.displayName}
+        </label>
+      ))}
+      <span className="text-slate-500">(none ticked: the protocol&apos;s default)</span>
+      <Button type="submit" disabled={save.isPending}>
+        Save wallets
+      </Button>
+      {save.isSuccess ? <span role="status">Saved</span> : null}
       <ErrorText error={save.error} />
     </form>
   );

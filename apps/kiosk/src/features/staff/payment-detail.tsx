@@ -46,6 +46,15 @@ export function PaymentDetail({ paymentId, onClose }: { paymentId: string; onClo
         <dd className="font-mono">{p.partnerTransId}</dd>
         <dt className="text-slate-600">Alipay trans. id</dt>
         <dd className="font-mono">{p.alipayTransId ?? "—"}</dd>
+        {p.walletName ? (
+          <>
+            <dt className="text-slate-600">Wallet</dt>
+            <dd data-testid="payment-wallet">
+              {p.walletName}
+              {p.paymentMethodType ? <span className="text-slate-500"> ({p.paymentMethodType})</span> : null}
+            </dd>
+          </>
+        ) : null}
         <dt className="text-slate-600">Payment code</dt>
         <dd className="font-mono">{p.paymentCodeMasked}</dd>
         <dt className="text-slate-600">Order</dt>

@@ -1,14 +1,17 @@
 "use client";
 /**
  * Partner terminals (issue 18): POS, cash registers and vendor apps that take Alipay through
- * the partner payment API. Everyone with console access sees them and the paid sales per
- * terminal; admins register one (its API key and webhook secret are shown once) and
- * disable or enable it.
+ * the partner payment API. Everyone with console access sees them and each terminal's till
+ * today (sales, refunds, cancellations, declines, net); admins register one (its API key and
+ * webhook secret are shown once), rotate its key in place (the new key shown once, the old
+ * one valid for 24 h or until revoked), and disable or enable it.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 import { useTRPC } from "../../lib/trpc.tsx";
-import { formatDateTime } from "./format.ts";
+import { formatDateTime, formatMoney } from "./format.ts";
 import { Guard } from "./guard.tsx";
 import { useStaffSession } from "./session.tsx";
 import { Badge, Button, ErrorText, Field, inputClass, Section, Table } from "./ui.tsx";
@@ -26,18 +29,20 @@ function Terminals() {
   const session = useStaffSession();
   const queryClient = useQueryClient();
   const terminals = useQuery(trpc.terminal.list.queryOptions());
-  const [since] = useState(() => new Date(Date.now() - 7 * 86_400_000));
-  const [until] = useState(() => new Date(Date.now() + 86_400_000));
-  const sales = useQuery(trpc.terminal.sales.queryOptions({ from: since, to: until }));
+  const today = useQuery(trpc.console.today.queryOptions());
+  const day = today.data?.day ?? "";
+  const sales = useQuery(trpc.terminal.till.queryOptions({ fromDay: day, toDay: day }, { enabled: day !== "" }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.terminal.list.queryKey() });
   const setActive = useMutation(trpc.terminal.setActive.mutationOptions({ onSuccess: refresh }));
+  const rotate = useMutation(trpc.terminal.rotateKey.mutationOptions({ onSuccess: refresh }));
+  const revoke = useMutation(trpc.terminal.revokePreviousKey.mutationOptions({ onSuccess: refresh }));
   const isAdmin = session.can("manageTerminals");
   const salesOf = new Map((sales.data ?? []).map((s) => [s.terminalId, s]));
   return (
     <>
       <Section title="Partner terminals">
-        <ErrorText error={terminals.error ?? setActive.error ?? sales.error} />
-        <Table caption="Partner terminals and their paid sales over the last 7 days">
+        <ErrorText error={terminals.error ?? setActive.error ?? rotate.error ?? revoke.error ?? sales.error} />
+        <Table caption={`Partner terminals and their till today (${day})`}>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -46,7 +51,7 @@ function Terminals() {
               <th scope="col">Webhook</th>
               <th scope="col">Status</th>
               <th scope="col">Last used</th>
-              <th scope="col">Sales (7 days)</th>
+              <th scope="col">Till today</th>
               {isAdmin ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
@@ -64,11 +69,18 @@ function Terminals() {
                   </td>
                   <td>
                     <code>ktm_{t.keyPrefix}_…</code>
+                    {t.previousKeyPrefix && t.previousKeyExpiresAt ? (
+                      <div className="text-xs text-slate-600">
+                        also <code>ktm_{t.previousKeyPrefix}_…</code> until {formatDateTime(t.previousKeyExpiresAt)}
+                      </div>
+                    ) : null}
                   </td>
                   <td className="max-w-48 truncate">{t.webhookUrl ?? "—"}</td>
                   <td>{t.isActive ? <Badge tone="ok">enabled</Badge> : <Badge tone="info">disabled</Badge>}</td>
                   <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
-                  <td>{s ? `${s.count} · net ${s.netMinor} ${s.currency} (minor units)` : "—"}</td>
+                  <td className="text-xs tabular-nums" data-testid={`till-${t.id}`}>
+                    {s?.currency ? <TillCell totals={s.totals} currency={s.currency} /> : "—"}
+                  </td>
                   {isAdmin ? (
                     <td>
                       <Button
@@ -77,7 +89,23 @@ function Terminals() {
                         onClick={() => setActive.mutate({ terminalId: t.id, isActive: !t.isActive })}
                       >
                         {t.isActive ? "Disable" : "Enable"}
-                      </Button>
+                      </Button>{" "}
+                      {t.previousKeyPrefix ? (
+                        <Button
+                          tone="danger"
+                          disabled={revoke.isPending}
+                          onClick={() => revoke.mutate({ terminalId: t.id, reason: "rotation finished" })}
+                        >
+                          Revoke old key
+                        </Button>
+                      ) : (
+                        <Button
+                          disabled={rotate.isPending}
+                          onClick={() => rotate.mutate({ terminalId: t.id, overlapHours: 24 })}
+                        >
+                          Rotate key
+                        </Button>
+                      )}
                     </td>
                   ) : null}
                 </tr>
@@ -85,8 +113,42 @@ function Terminals() {
             })}
           </tbody>
         </Table>
+        {rotate.data ? (
+          <div role="status" className="mt-2 rounded border border-amber-400 bg-amber-50 p-3 text-sm">
+            <p>
+              New key for {rotate.data.terminal.name}. Copy it now: it is not shown again. The old key works until{" "}
+              {rotate.data.terminal.previousKeyExpiresAt
+                ? formatDateTime(rotate.data.terminal.previousKeyExpiresAt)
+                : "—"}{" "}
+              or until you revoke it.
+            </p>
+            <p>
+              API key: <code className="break-all">{rotate.data.key}</code>
+            </p>
+          </div>
+        ) : null}
       </Section>
       {isAdmin ? <CreateTerminal onCreated={refresh} /> : null}
+    </>
+  );
+}
+
+type TillRow = inferRouterOutputs<AppRouter>["terminal"]["till"][number];
+
+function TillCell({ totals: t, currency }: { totals: TillRow["totals"]; currency: string }) {
+  const money = (m: number) => formatMoney(m, currency);
+  return (
+    <>
+      <div>
+        {t.salesCount} sales · {money(t.salesTotalMinor)}
+      </div>
+      <div>
+        {t.refundsCount} refunds · {money(t.refundsTotalMinor)}
+      </div>
+      <div>
+        {t.cancellationsCount} cancelled · {t.failedCount} declined
+      </div>
+      <div className="font-medium">net {money(t.netTotalMinor)}</div>
     </>
   );
 }

@@ -142,6 +142,45 @@ describe.each(providersFor(undefined))("alipayKeys router on %s", (provider) => 
     expect(step?.detail).toContain(`${museum?.name}: secondary_merchant_id, store_id`);
   });
 
+  it("admins set the wallets an attraction's scan screen lists (audited); unknown wallets and other roles change nothing", async () => {
+    const admin = await h.staffSession("admin");
+    const caller = callerWith(h.services, admin.token);
+    expect((await caller.alipayKeys.merchantFields()).find((a) => a.id === "attr_skyline")?.acceptedWallets).toBe(null);
+    const set = await caller.alipayKeys.setAcceptedWallets({
+      attractionId: "attr_skyline",
+      wallets: ["GCASH", "DANA"],
+    });
+    expect(set).toMatchObject({ id: "attr_skyline", acceptedWallets: ["GCASH", "DANA"] });
+    expect((await caller.catalog.get({ attractionId: "attr_skyline" })).attraction.acceptedWallets).toEqual([
+      "GCASH",
+      "DANA",
+    ]);
+    const audit = await h.services.db.auditLog.findMany({
+      where: { action: "alipay.accepted_wallets_set", actorId: admin.id, targetId: "attr_skyline" },
+    });
+    expect(audit.map((a) => JSON.parse(a.details) as unknown)).toEqual([{ wallets: ["GCASH", "DANA"], before: null }]);
+    expect(
+      await codeOf(caller.alipayKeys.setAcceptedWallets({ attractionId: "attr_skyline", wallets: ["PAYPAL"] })),
+    ).toBe("BAD_REQUEST");
+    const viewer = await h.staffSession("viewer");
+    expect(
+      await codeOf(
+        callerWith(h.services, viewer.token).alipayKeys.setAcceptedWallets({
+          attractionId: "attr_skyline",
+          wallets: null,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect((await h.services.db.attraction.findUniqueOrThrow({ where: { id: "attr_skyline" } })).acceptedWallets).toBe(
+      JSON.stringify(["GCASH", "DANA"]),
+    );
+    // null: back to the protocol's default (MAPI here: Alipay only).
+    await caller.alipayKeys.setAcceptedWallets({ attractionId: "attr_skyline", wallets: null });
+    expect((await caller.catalog.get({ attractionId: "attr_skyline" })).attraction.acceptedWallets).toEqual([
+      "ALIPAY_CN",
+    ]);
+  });
+
   it("status shows which key signs, by fingerprint only", async () => {
     const ring = ringFor({ ALIPAY_NEXT_PRIVATE_KEY: next.privateKeyPem });
     const admin = await h.staffSession("admin");

@@ -5,6 +5,7 @@
  * within seconds. Later, restart each instance with the env file promoted by `alipay-keys rotate`.
  */
 import { checkKeys, type KeyCheckResult, type MerchantFieldsScope } from "@kiosk/alipay-keys";
+import { ANTOM_WALLETS, isKnownWalletCode, parseWalletList } from "@kiosk/alipay-core/wallets";
 import { z } from "zod";
 import { getEnv } from "../../env.ts";
 import type { AlipayKeyRing } from "../../alipay-key-ring.ts";
@@ -78,12 +79,48 @@ const MERCHANT_FIELD = z
   .regex(/^[A-Za-z0-9_-]{1,32}$/, "1–32 letters, digits, '_' or '-'")
   .nullable();
 const MERCHANT_FIELDS_SELECT = { id: true, name: true, secondaryMerchantId: true, storeId: true } as const;
+/** Wallets the scan screen lists (issue 21): known codes, or null for the protocol's default. */
+const WALLETS = z
+  .array(
+    z.string().refine(isKnownWalletCode, { message: `a known wallet: ${ANTOM_WALLETS.map((w) => w.code).join(", ")}` }),
+  )
+  .min(1)
+  .max(ANTOM_WALLETS.length)
+  .refine((codes) => new Set(codes).size === codes.length, "each wallet once")
+  .nullable();
 
 export const alipayKeysRouter = router({
   /** Each attraction's Alipay merchant fields (MAPI `extend_info` secondary_merchant_id / store_id). */
-  merchantFields: requireRole("admin").query(({ ctx }) =>
-    ctx.services.db.attraction.findMany({ select: MERCHANT_FIELDS_SELECT, orderBy: { name: "asc" } }),
-  ),
+  merchantFields: requireRole("admin").query(async ({ ctx }) => {
+    const rows = await ctx.services.db.attraction.findMany({
+      select: { ...MERCHANT_FIELDS_SELECT, acceptedWallets: true },
+      orderBy: { name: "asc" },
+    });
+    return rows.map((r) => ({ ...r, acceptedWallets: parseWalletList(r.acceptedWallets) ?? null }));
+  }),
+
+  /** Sets (or clears, with null: the protocol's default) the wallets an attraction's scan screen lists. Audited. */
+  setAcceptedWallets: requireRole("admin")
+    .input(z.strictObject({ attractionId: z.string().min(1).max(64), wallets: WALLETS }))
+    .mutation(async ({ ctx, input }) => {
+      const db = ctx.services.db;
+      const before = await db.attraction.findUnique({
+        where: { id: input.attractionId },
+        select: { acceptedWallets: true },
+      });
+      if (!before) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} not found`);
+      await db.attraction.update({
+        where: { id: input.attractionId },
+        data: { acceptedWallets: input.wallets === null ? null : JSON.stringify(input.wallets) },
+      });
+      await ctx.services.audit.record({
+        actor: { type: "staff", id: ctx.staff.id },
+        action: "alipay.accepted_wallets_set",
+        target: { type: "attraction", id: input.attractionId },
+        details: { wallets: input.wallets, before: parseWalletList(before.acceptedWallets) ?? null },
+      });
+      return { id: input.attractionId, acceptedWallets: input.wallets };
+    }),
 
   /** Sets (or clears, with null) an attraction's merchant fields; later pays carry them. Audited. */
   setMerchantFields: requireRole("admin")

@@ -4,6 +4,7 @@
 import { dayInZone, type PaymentStateName } from "@kiosk/db";
 import { z } from "zod";
 import { KioskError } from "../../errors.ts";
+import { terminalsOfOrders } from "../../partner/till.ts";
 import { requireRole } from "../init.ts";
 import { DaySchema } from "./catalog.ts";
 import { dayRange, IdSchema, zoneOf } from "./console-shared.ts";
@@ -22,6 +23,19 @@ function hourInZone(date: Date, zone: string): number {
   return Number(h) % 24;
 }
 
+/** The period of a sales query as instants, in the console's (or the named) zone; at most a year. */
+export function salesPeriodOf(input: z.infer<typeof SalesQuerySchema>): {
+  zone: string;
+  range: { gte?: Date; lt?: Date };
+} {
+  const zone = zoneOf(input.zone);
+  if (input.toDay < input.fromDay) throw new KioskError("BAD_REQUEST", "The period ends before it starts");
+  const range = dayRange(input.fromDay, input.toDay, zone);
+  if (range.lt && range.gte && range.lt.getTime() - range.gte.getTime() > 367 * 86_400_000)
+    throw new KioskError("BAD_REQUEST", "Choose at most a year");
+  return { zone, range };
+}
+
 export const consoleSalesProcedures = {
   /**
    * Sales for a period: completed payments (paid, including later refunded ones) by ticket
@@ -30,11 +44,7 @@ export const consoleSalesProcedures = {
   sales: requireRole("viewer")
     .input(SalesQuerySchema)
     .query(async ({ ctx, input }) => {
-      const zone = zoneOf(input.zone);
-      if (input.toDay < input.fromDay) throw new KioskError("BAD_REQUEST", "The period ends before it starts");
-      const range = dayRange(input.fromDay, input.toDay, zone);
-      if (range.lt && range.gte && range.lt.getTime() - range.gte.getTime() > 367 * 86_400_000)
-        throw new KioskError("BAD_REQUEST", "Choose at most a year");
+      const { zone, range } = salesPeriodOf(input);
       const db = ctx.services.db;
       const payments = await db.payment.findMany({
         where: {
@@ -48,6 +58,7 @@ export const consoleSalesProcedures = {
           paidAt: true,
           order: {
             select: {
+              id: true,
               kioskId: true,
               channel: true,
               lines: {
@@ -72,11 +83,19 @@ export const consoleSalesProcedures = {
       });
       const kiosks = await db.kiosk.findMany({ select: { id: true, name: true } });
       const kioskName = new Map(kiosks.map((k) => [k.id, k.name]));
+      // Partner terminals' sales (issue 18): one row per terminal.
+      const terminalOf = await terminalsOfOrders(
+        db,
+        payments.filter((p) => p.order.channel === "terminal").map((p) => p.order.id),
+      );
       const byType = new Map<
         string,
         { ticketTypeId: string; name: string; code: string; tickets: number; amountMinor: number }
       >();
-      const byKiosk = new Map<string, { kioskId: string | null; name: string; orders: number; amountMinor: number }>();
+      const byKiosk = new Map<
+        string,
+        { kioskId: string | null; terminalId: string | null; name: string; orders: number; amountMinor: number }
+      >();
       const byHour = Array.from({ length: 24 }, (_, hour) => ({ hour, orders: 0, amountMinor: 0 }));
       const byDay = new Map<string, { day: string; orders: number; amountMinor: number }>();
       const currencies = new Set<string>();
@@ -98,10 +117,14 @@ export const consoleSalesProcedures = {
           tickets += l.quantity;
           byType.set(l.ticketTypeId, t);
         }
-        const kKey = p.order.kioskId ?? `channel:${p.order.channel}`;
+        const terminal = terminalOf.get(p.order.id);
+        const kKey = p.order.kioskId ?? (terminal ? `terminal:${terminal.terminalId}` : `channel:${p.order.channel}`);
         const k = byKiosk.get(kKey) ?? {
           kioskId: p.order.kioskId,
-          name: p.order.kioskId ? (kioskName.get(p.order.kioskId) ?? p.order.kioskId) : `(${p.order.channel})`,
+          terminalId: terminal?.terminalId ?? null,
+          name: p.order.kioskId
+            ? (kioskName.get(p.order.kioskId) ?? p.order.kioskId)
+            : (terminal?.label ?? `(${p.order.channel})`),
           orders: 0,
           amountMinor: 0,
         };

@@ -68,4 +68,12 @@ describe("print documents", () => {
     expect(r.document.totalText.replace(/\u00a0/g, " ")).toBe("SGD 77.00");
     expect(r.document.lines).toHaveLength(2);
   });
+
+  it.each(LOCALES)("names the wallet the buyer paid with on the receipt in %s", (locale) => {
+    const r = receiptJob({ ...ctx(locale), walletName: "GCash" });
+    expect(PrintMessageSchema.safeParse(r).success).toBe(true);
+    expect(r.document.walletName).toBe("GCash");
+    expect(r.document.labels.wallet).toBeTruthy();
+    expect(receiptJob(ctx(locale)).document.walletName).toBeUndefined();
+  });
 });

@@ -42,6 +42,8 @@ export interface PrintContext {
     }[];
   };
   alipayTradeNo: string | null;
+  /** The wallet the buyer paid with (Antom), printed on the receipt when known. */
+  walletName?: string | null;
   issuedAt: Date;
 }
 
@@ -119,11 +121,13 @@ export function receiptJob(ctx: PrintContext): PrintReceiptMessage {
       orderNo: ctx.order.id,
       alipayTradeNo: ctx.alipayTradeNo ?? "",
       issuedAtText: formatDateTime(ctx.issuedAt, locale, ctx.attraction.timezone),
+      ...(ctx.walletName ? { walletName: ctx.walletName.slice(0, 100) } : {}),
       footerText: translate(locale, "print.receiptFooter"),
       labels: {
         orderNo: translate(locale, "print.labelOrderNo"),
         alipayTradeNo: translate(locale, "print.labelTradeNo"),
         issuedAt: translate(locale, "print.labelIssuedAt"),
+        ...(ctx.walletName ? { wallet: translate(locale, "print.labelWallet") } : {}),
       },
     },
   };

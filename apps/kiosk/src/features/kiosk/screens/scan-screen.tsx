@@ -6,6 +6,7 @@ import { trpcErrorCode, useTRPC } from "../../../lib/trpc.tsx";
 import { useArmedScanner } from "../hooks/use-armed-scanner.ts";
 import { useI18n } from "../i18n-context.tsx";
 import { useFrameProps, useKiosk } from "../kiosk-context.tsx";
+import { acceptedWalletNames } from "../ui/accepted-wallets-names.ts";
 import { KioskButton } from "../ui/button.tsx";
 import { PhoneScanIllustration } from "../ui/phone-scan-illustration.tsx";
 import { ScreenFrame } from "../ui/screen-frame.tsx";
@@ -15,7 +16,7 @@ const MAX_ARM_MS = 600_000;
 
 /** Arms the scanner only while this screen shows, so a stray scan elsewhere never pays. */
 export function ScanScreen({ orderId }: { orderId: string }) {
-  const { dispatch, bridge, bridgeSnapshot, catalog } = useKiosk();
+  const { dispatch, bridge, bridgeSnapshot, catalog, state } = useKiosk();
   const frame = useFrameProps();
   const i18n = useI18n();
   const { t } = i18n;
@@ -60,6 +61,7 @@ export function ScanScreen({ orderId }: { orderId: string }) {
     },
   });
 
+  const wallets = acceptedWalletNames(state.locale, catalog?.attraction.acceptedWallets ?? []);
   const amount = order.data ? i18n.money(order.data.totalMinor, order.data.currency) : "";
   return (
     <ScreenFrame
@@ -120,6 +122,18 @@ export function ScanScreen({ orderId }: { orderId: string }) {
             >
               {t("scan.invalidCode")}
             </p>
+          ) : null}
+          {wallets.length > 0 ? (
+            <div className="grid gap-2" data-testid="accepted-wallets">
+              <span className="text-xl text-(--k-muted)">{t("scan.acceptedWallets")}</span>
+              <ul className="flex flex-wrap gap-3 text-2xl font-semibold">
+                {wallets.map((name) => (
+                  <li key={name} className="rounded-xl border-2 border-(--k-border) bg-(--k-surface) px-4 py-2">
+                    {name}
+                  </li>
+                ))}
+              </ul>
+            </div>
           ) : null}
           {expiresAt ? (
             <HoldCountdown expiresAt={expiresAt} onExpired={() => dispatch({ type: "hold_expired" })} />

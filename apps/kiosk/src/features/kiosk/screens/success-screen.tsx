@@ -41,6 +41,7 @@ export function SuccessScreen({
       ticketTypes: catalog.ticketTypes,
       order: order.data,
       alipayTradeNo: payment.alipayTransId,
+      walletName: payment.walletName,
       issuedAt: payment.paidAt ?? new Date(),
     };
   }, [catalog, order.data, payment, state.locale]);

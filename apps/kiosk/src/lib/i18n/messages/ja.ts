@@ -83,6 +83,14 @@ export const ja: Messages = {
   "scan.starting": "コードを読み取りました。お支払いを開始しています…",
   "scan.invalidCode":
     "Alipayの支払いコードではないようです。Alipayで「支払う」を開いて、もう一度スキャンしてください。",
+  "scan.acceptedWallets": "ご利用いただけるウォレット",
+  "wallet.ALIPAY_CN": "Alipay（支付宝）",
+  "wallet.ALIPAY_HK": "AlipayHK",
+  "wallet.GCASH": "GCash",
+  "wallet.KAKAOPAY": "カカオペイ",
+  "wallet.TNG": "Touch 'n Go eWallet",
+  "wallet.TRUEMONEY": "TrueMoney",
+  "wallet.DANA": "DANA",
 
   "paying.title": "お支払いを処理しています…",
   "paying.body": "スマートフォンをお手元にご用意ください。",
@@ -144,6 +152,7 @@ export const ja: Messages = {
   "print.labelPrice": "料金",
   "print.labelOrderNo": "注文番号",
   "print.labelTradeNo": "Alipay取引番号",
+  "print.labelWallet": "お支払い方法",
   "print.labelIssuedAt": "発行日時",
   "print.ticketFooter": "入口でこのチケットをご提示ください。各コードは1回のみ入場に有効です。",
   "print.receiptTitle": "領収書",

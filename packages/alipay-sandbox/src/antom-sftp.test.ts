@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createAlipayClient, parseAntomReport, type AlipayClient } from "@kiosk/alipay-core";
+import {
+  TEST_ANTOM_CLIENT_ID,
+  TEST_GATEWAY_PUBLIC_KEY_PEM,
+  TEST_MERCHANT_PRIVATE_KEY_PEM,
+} from "@kiosk/alipay-core/testing";
+import ssh2 from "ssh2";
+import { antomReport, startAntomSftp, type RunningAntomSftp } from "./antom-sftp.ts";
+import { createManualClock } from "./clock.ts";
+import { startSandbox, type RunningSandbox } from "./sandbox.ts";
+import { scenarioCode } from "./scenarios.ts";
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+// 2024-01-01T04:00Z = 12:00 in Beijing on 2024-01-01 (the manual clock's start).
+const DAY = "2024-01-01";
+
+async function setUp(hostKeySha256?: (real: string) => string) {
+  const sandbox: RunningSandbox = await startSandbox({ clock: createManualClock(), tickIntervalMs: 0 });
+  closers.push(() => sandbox.close());
+  const clientKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const sftp: RunningAntomSftp = await startAntomSftp({
+    store: sandbox.store,
+    clientId: TEST_ANTOM_CLIENT_ID,
+    username: "kiosk",
+    authorizedKey: clientKey.public,
+  });
+  closers.push(() => sftp.close());
+  const client: AlipayClient = createAlipayClient({
+    protocol: "antom",
+    gatewayUrl: sandbox.url,
+    clientId: TEST_ANTOM_CLIENT_ID,
+    privateKey: TEST_MERCHANT_PRIVATE_KEY_PEM,
+    alipayPublicKey: TEST_GATEWAY_PUBLIC_KEY_PEM,
+    sftp: {
+      host: sftp.host,
+      port: sftp.port,
+      username: "kiosk",
+      privateKey: clientKey.private,
+      hostKeySha256: hostKeySha256 ? hostKeySha256(sftp.hostKeySha256) : sftp.hostKeySha256,
+    },
+  });
+  return { sandbox, sftp, client };
+}
+
+describe("Antom settlement over SFTP", () => {
+  it("the day's transaction details report lists payments and refunds, read by the client as records", async () => {
+    const { client } = await setUp();
+    const paid = await client.pay({
+      partnerTransId: "S1",
+      paymentCode: scenarioCode("success", { serial: 20_000_001 }),
+      amountMinor: 1234,
+      currency: "SGD",
+      subject: "2 x Adult",
+    });
+    expect(paid.status).toBe("paid");
+    await client.pay({
+      partnerTransId: "S2",
+      paymentCode: scenarioCode("success", { serial: 1 }),
+      amountMinor: 500,
+      currency: "SGD",
+      subject: "1 x Child",
+    });
+    const refund = await client.refund({
+      partnerTransId: "S1",
+      partnerRefundId: "S1R1",
+      amountMinor: 234,
+      currency: "SGD",
+      reason: "test",
+    });
+    expect(refund.status).toBe("refunded");
+    const file = await client.downloadSettlement({ startDate: DAY });
+    expect(file.format).toBe("records");
+    const records = file.format === "records" ? file.records : [];
+    const rows = records.map((r) => [r.partnerTransId, r.transactionType, r.amountMinor, r.currency] as const);
+    expect([...rows].sort((a, b) => a[0].localeCompare(b[0]))).toEqual([
+      ["S1", "PAYMENT", 1234, "SGD"],
+      ["S1R1", "REFUND", -234, "SGD"],
+      ["S2", "PAYMENT", 500, "SGD"],
+    ]);
+    expect(records.find((r) => r.partnerTransId === "S1")?.raw).toContain("GCASH");
+    expect(await client.downloadSettlement({ startDate: "2024-01-02" })).toEqual({
+      format: "records",
+      records: [],
+      isSigned: false,
+    });
+  });
+
+  it("refuses a server whose host key is not the configured one, and reads no file", async () => {
+    const { client } = await setUp(() => `SHA256:${"A".repeat(43)}`);
+    await expect(client.downloadSettlement({ startDate: DAY })).rejects.toThrow(/SFTP/);
+  });
+
+  it("a report without its <END> line is refused as incomplete", () => {
+    const text = antomReport({ store: { trades: new Map(), refundsOf: () => [] } as never, clientId: "X" }, DAY);
+    expect(parseAntomReport(text ?? "")).toEqual([]);
+    expect(() => parseAntomReport((text ?? "").replace("<END>\n", ""))).toThrow(/incomplete/);
+  });
+});
