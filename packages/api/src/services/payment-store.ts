@@ -109,6 +109,16 @@ export interface EventRecord {
 /** Order states a PAID payment turns into `paid` (a late payment of an expired or failed order included). */
 export const PAYABLE_ORDER_STATES = ["pending", "expired", "failed", "cancelled"] as const;
 
+/**
+ * PostgreSQL chose this transaction as a deadlock victim (40P01) or could not serialize it
+ * (40001): it was rolled back whole, so running it again is safe.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { originalCode?: unknown; code?: unknown } } | null;
+  const codes = [e?.code, e?.cause?.originalCode, e?.cause?.code];
+  return codes.includes("40P01") || codes.includes("40001");
+}
+
 export class VersionConflict extends Error {
   override readonly name = "VersionConflict";
 }
@@ -130,7 +140,25 @@ export function createPaymentStore(db: Db) {
     order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
     const event = { ...created, seq: 1, fromState: null, summary: JSON.stringify(created.summary) };
-    try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createOnce(data, event, order);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
+        if (isRecordNotFound(error)) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
+        // Rolled back whole (nothing was written, nothing sent yet): written again.
+        if (isRetryableConflict(error) && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  async function createOnce(
+    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
+    event: Omit<EventRecord, "summary"> & { seq: number; summary: string },
+    order: { id: string; now: Date; expiresAt: Date },
+  ): Promise<PaymentRow> {
+    {
       const written = await db.order.update({
         where: { id: order.id, state: "pending", expiresAt: { gt: order.now } },
         data: {
@@ -148,10 +176,6 @@ export function createPaymentStore(db: Db) {
       const row = written.payments[0];
       if (!row) throw new Error(`Payment ${data.id} was not written`);
       return row;
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-      if (isRecordNotFound(error)) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-      throw error;
     }
   }
 
@@ -183,7 +207,7 @@ export function createPaymentStore(db: Db) {
         return { effects: await inTx(tx) };
       }, TX_OPTIONS)
       .catch((error: unknown) => {
-        if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
+        if (error instanceof VersionConflict || isUniqueViolation(error) || isRetryableConflict(error)) return null;
         throw error;
       });
   }
@@ -223,7 +247,8 @@ export function createPaymentStore(db: Db) {
         return { effects: await inTx(tx) };
       }, TX_OPTIONS)
       .catch((error: unknown) => {
-        if (isRecordNotFound(error) || isUniqueViolation(error)) return null;
+        // Rolled back whole: the caller re-reads and takes the general path.
+        if (isRecordNotFound(error) || isUniqueViolation(error) || isRetryableConflict(error)) return null;
         throw error;
       });
   }
