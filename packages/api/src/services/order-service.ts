@@ -144,15 +144,11 @@ export async function convertHoldsInTx(
   for (const l of lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
   const overCapacity: string[] = [];
   for (const [slotId, quantity] of perSlot) {
-    const { count } = await tx.capacityHold.updateMany({
-      where: { orderId, slotId, state: "active" },
-      data: { state: "converted", releasedAt: now },
-    });
+    // Raw statements on the hot path (issue 16): no query compilation; the same SQL on SQLite and PostgreSQL.
+    const count = await tx.$executeRaw`UPDATE "CapacityHold" SET "state" = 'converted', "releasedAt" = ${now}
+      WHERE "orderId" = ${orderId} AND "slotId" = ${slotId} AND "state" = 'active'`;
     if (count === 1) {
-      await tx.slot.update({
-        where: { id: slotId },
-        data: { held: { decrement: quantity }, sold: { increment: quantity } },
-      });
+      await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" - ${quantity}, "sold" = "sold" + ${quantity} WHERE "id" = ${slotId}`;
     } else {
       const took =
         await tx.$executeRaw`UPDATE "Slot" SET "sold" = "sold" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;

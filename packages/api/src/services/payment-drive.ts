@@ -11,14 +11,13 @@ import {
   type SignedPayRequest,
   type TimedCommand,
 } from "@kiosk/alipay-core";
-import type { PaymentStateName, Prisma } from "@kiosk/db";
+import type { PaymentStateName } from "@kiosk/db";
 import { describeGatewayError } from "./gateway.ts";
 import type { MoneyDeps, MoneyMetrics } from "./money-deps.ts";
 import type { HeldPayRequest } from "./pay-request-seal.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
+import { ACTIVE_STATES, machineOf, type PaymentRow, type PaymentStore } from "./payment-store.ts";
 import {
-  ACTIVE_STATES,
-  machineOf,
   type ApplyOptions,
   type ApplyResult,
   type EventActor,
@@ -26,11 +25,9 @@ import {
   type PaymentInput,
 } from "./payment-records.ts";
 
-type PaymentRow = Prisma.PaymentGetPayload<object>;
-
 /** What the drive loop needs from the payment service. */
 export interface PaymentDriveContext {
-  db: MoneyDeps["db"];
+  store: PaymentStore;
   clock: MoneyDeps["clock"];
   alipay: MoneyDeps["alipay"];
   metrics: MoneyMetrics;
@@ -41,7 +38,7 @@ export interface PaymentDriveContext {
 }
 
 export function createPaymentDrive(ctx: PaymentDriveContext) {
-  const { db, clock, alipay, metrics, policy, heldPayOf, apply } = ctx;
+  const { store, clock, alipay, metrics, policy, heldPayOf, apply } = ctx;
 
   async function timed<T>(op: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -95,12 +92,7 @@ export function createPaymentDrive(ctx: PaymentDriveContext) {
     command: TimedCommand,
     firstPay?: SignedPayRequest,
   ): Promise<{ event: GatewayAnswer; request: Record<string, unknown> }> {
-    if (command.type === "refund") {
-      await db.refund.updateMany({
-        where: { partnerRefundId: command.partnerRefundId },
-        data: { attempt: { increment: 1 } },
-      });
-    }
+    if (command.type === "refund") await store.refunds.countAttempt(command.partnerRefundId);
     // Without the first request (expired, or no key to open it) the pay is not sent: the machine goes back to querying.
     const event = (await executeCommand(timedGateway, command, machineOf(row), {
       signedPay: () => firstPay ?? heldPayOf(row)?.signed,
@@ -115,7 +107,7 @@ export function createPaymentDrive(ctx: PaymentDriveContext) {
    * comes from the last transition when it is due now, else from the persisted state.
    */
   async function drive(paymentId: string, owner: string): Promise<PaymentRow> {
-    let row = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    let row = await store.byId(paymentId);
     if (row.leaseOwner === owner && row.leaseUntil) leases.set(`${paymentId} ${owner}`, row.leaseUntil.getTime());
     let pending: TimedCommand | undefined;
     const actor: EventActor = { type: "system", id: owner };
@@ -150,12 +142,9 @@ export function createPaymentDrive(ctx: PaymentDriveContext) {
       }
     } finally {
       leases.delete(`${paymentId} ${owner}`);
-      await db.payment.updateMany({
-        where: { id: paymentId, leaseOwner: owner },
-        data: { leaseOwner: null, leaseUntil: null },
-      });
+      await store.releaseLease(paymentId, owner);
     }
-    return db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    return store.byId(paymentId);
   }
 
   /** When each lease of this process runs out, as last written (renewal skips a write while plenty is left). */
@@ -169,31 +158,21 @@ export function createPaymentDrive(ctx: PaymentDriveContext) {
     const now = clock.now().getTime();
     const until = leases.get(`${paymentId} ${owner}`);
     if (until !== undefined && until - now >= (policy.leaseMs * 2) / 3) return true;
-    const { count } = await db.payment.updateMany({
-      where: { id: paymentId, leaseOwner: owner },
-      data: { leaseUntil: new Date(now + policy.leaseMs) },
-    });
-    if (count === 1) leases.set(`${paymentId} ${owner}`, now + policy.leaseMs);
-    return count === 1;
+    const isOurs = await store.renewLease(paymentId, owner, new Date(now + policy.leaseMs));
+    if (isOurs) leases.set(`${paymentId} ${owner}`, now + policy.leaseMs);
+    return isOurs;
   }
 
   /** Leases one payment if it is due and free (or already ours); true when this owner now holds it. */
   async function claim(paymentId: string, owner: string, options: { isDueRequired: boolean }): Promise<boolean> {
     const now = clock.now();
-    const { count } = await db.payment.updateMany({
-      where: {
-        id: paymentId,
-        state: { in: [...ACTIVE_STATES] },
-        ...(options.isDueRequired ? { nextActionAt: { lte: now } } : {}),
-        OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }],
-      },
-      data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + policy.leaseMs) },
-    });
-    if (count === 1) leases.set(`${paymentId} ${owner}`, now.getTime() + policy.leaseMs);
-    return count === 1;
+    const until = new Date(now.getTime() + policy.leaseMs);
+    const isOurs = await store.claim(paymentId, owner, { now, until, isDueRequired: options.isDueRequired });
+    if (isOurs) leases.set(`${paymentId} ${owner}`, until.getTime());
+    return isOurs;
   }
 
-  return { execute, drive, claim };
+  return { execute, drive, claim, store };
 }
 
 export type PaymentDrive = ReturnType<typeof createPaymentDrive>;

@@ -3,14 +3,13 @@
  * order's state, capacity holds, the durable sale event, and a finished refund's rows.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import type { Prisma } from "@kiosk/db";
 import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
+import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
+import { PAYABLE_ORDER_STATES, type PaymentRow } from "./payment-store.ts";
 import { recordSaleInTx } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
-
-type PaymentRow = Prisma.PaymentGetPayload<object>;
 
 export function createPaymentEffects(deps: { tickets: TicketService; events: MoneyDeps["events"]; log: MoneyLogger }) {
   const { tickets, log } = deps;
@@ -30,20 +29,26 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     now: Date,
     prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
     paidAt: Date,
+    /** The store's PAID write already set the order paid and inserted the prepared tickets. */
+    isOrderWritten = false,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
     await watchTerminalPaymentInTx(tx, row.orderId, before.state);
     for (const c of commands) {
       if (c.type === "issue_tickets") {
         if (prepared) {
-          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, { isKnownEmpty: before.state === "SENDING" });
+          issued = await tickets.insertPreparedInTx(tx, prepared.tickets, {
+            isKnownEmpty: before.state === "SENDING",
+            isInserted: isOrderWritten,
+          });
         } else {
           await tickets.issueInTx(tx, row.orderId, now);
         }
-        await tx.order.updateMany({
-          where: { id: row.orderId, state: { in: ["pending", "expired", "failed", "cancelled"] } },
-          data: { state: "paid" },
-        });
+        if (!isOrderWritten)
+          await tx.order.updateMany({
+            where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
+            data: { state: "paid" },
+          });
         // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
         await recordSaleInTx(tx, deps.events, {
           orderId: row.orderId,
@@ -66,18 +71,12 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
         });
         await releaseHoldsInTx(tx, row.orderId, now);
       } else if (c.type === "escalate" && before.state === "REFUNDING") {
-        await tx.refund.updateMany({
-          where: { partnerRefundId: before.refund.partnerRefundId, state: "pending" },
-          data: { state: "needs_attention", failureReason: c.reason.slice(0, 500), nextActionAt: null },
-        });
+        await escalateRefundInTx(tx, before.refund.partnerRefundId, c.reason);
       }
     }
     if (before.state === "REFUNDING" && (next.state === "REFUNDED" || next.state === "PARTIALLY_REFUNDED")) {
       const refund = before.refund;
-      await tx.refund.updateMany({
-        where: { partnerRefundId: refund.partnerRefundId, state: "pending" },
-        data: { state: "succeeded", completedAt: now, nextActionAt: null },
-      });
+      await settleRefundInTx(tx, refund.partnerRefundId, now);
       const order = await tx.order.update({
         where: { id: row.orderId },
         data: { refundedMinor: { increment: refund.amountMinor } },
@@ -89,24 +88,11 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
       if (next.state === "REFUNDED") {
         await tickets.voidInTx(tx, { orderId: row.orderId, now });
       } else {
-        const ticketIds = await refundTicketIds(tx, row.id, refund.partnerRefundId);
+        const ticketIds = await refundTicketIdsInTx(tx, refund.partnerRefundId);
         if (ticketIds.length > 0) await tickets.voidInTx(tx, { orderId: row.orderId, ticketIds, now });
       }
     }
     return issued;
-  }
-
-  /** Tickets named when a partial refund was requested (kept in its event row, not in the machine). */
-  async function refundTicketIds(tx: Tx, paymentId: string, partnerRefundId: string): Promise<string[]> {
-    const requested = await tx.paymentEvent.findFirst({
-      where: { paymentId, type: "refund_requested", summary: { contains: partnerRefundId } },
-      orderBy: { seq: "desc" },
-      select: { summary: true },
-    });
-    if (!requested) return [];
-    const summary = JSON.parse(requested.summary) as { refund?: { ticketIds?: unknown } };
-    const ids = summary.refund?.ticketIds;
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
   }
 
   return { effectsInTx };

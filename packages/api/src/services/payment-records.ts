@@ -1,8 +1,7 @@
 /**
- * A payment's record: what callers feed into it (`PaymentInput`, each one machine event), its
- * machine state as stored on the row (the `machineState` JSON, from which the indexed columns
- * are derived in the same write), the summary an event row keeps, and the view callers get
- * (without tickets). Pure; no I/O.
+ * A payment's record: what callers feed into it (`PaymentInput`, each one machine event), the
+ * summary an event row keeps, and the view callers get (without tickets). Pure; no I/O. The
+ * stored state and its columns: payment-store.ts.
  */
 import {
   type CancelReason,
@@ -11,14 +10,11 @@ import {
   type PaymentState as MachineState,
   type StaffResolution,
 } from "@kiosk/alipay-core";
-import { type PaymentStateName, type Prisma } from "@kiosk/db";
+import { type PaymentStateName } from "@kiosk/db";
 import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
 import type { Actor } from "./money-deps.ts";
-import { type PaymentPolicy } from "./payment-policy.ts";
+import { ACTIVE_STATES, type PaidFacts, type PaymentRow } from "./payment-store.ts";
 import type { IssueContext, TicketView } from "./ticket-service.ts";
-import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
-
-type PaymentRow = Prisma.PaymentGetPayload<object>;
 
 /** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
 export interface RefundRequest {
@@ -118,92 +114,8 @@ export function toMachineEvent(input: PaymentInput, state: MachineState): Machin
   }
 }
 
-export function isMachineState(value: unknown, row: PaymentRow): value is MachineState {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Partial<MachineState>;
-  return (
-    v.state === row.state &&
-    v.partnerTransId === row.partnerTransId &&
-    typeof v.amountMinor === "number" &&
-    typeof v.deadlineAt === "number"
-  );
-}
-
-/**
- * The machine state of a row: its `machineState` JSON, or (for rows written without one)
- * rebuilt from the columns the JSON mirrors.
- */
-export function machineOf(row: PaymentRow): MachineState {
-  try {
-    const parsed: unknown = JSON.parse(row.machineState);
-    if (isMachineState(parsed, row)) return parsed;
-  } catch {
-    // fall through to the columns
-  }
-  const common = {
-    partnerTransId: row.partnerTransId,
-    amountMinor: row.amountMinor,
-    currency: row.currency,
-    createdAt: row.createdAt.getTime(),
-    deadlineAt: row.deadlineAt.getTime(),
-    payAttempts: Math.max(1, row.attempt),
-    lastPaySentAt: row.createdAt.getTime(),
-    queryCount: row.queryCount,
-    cancelAttempts: row.cancelAttempt,
-    nextActionAt: row.nextActionAt ? row.nextActionAt.getTime() : null,
-    refundedMinor: 0,
-    hasIssuedTickets: row.paidAt !== null,
-    ...(row.alipayTransId ? { alipayTransId: row.alipayTransId } : {}),
-    ...(row.paidAt ? { paidAt: row.paidAt.getTime() } : {}),
-  };
-  const name = row.state as PaymentStateName;
-  switch (name) {
-    case "SENDING":
-      return { ...common, state: "SENDING", isCancelRequested: false };
-    case "POLLING":
-      return { ...common, state: "POLLING", isPayRetryAllowed: false, isPayInFlight: false };
-    case "CANCELLING":
-      return { ...common, state: "CANCELLING", cancelReason: "system" };
-    case "PAID":
-    case "PARTIALLY_REFUNDED":
-    case "REFUNDED":
-      return { ...common, state: name, hasIssuedTickets: true };
-    case "FAILED":
-      return { ...common, state: "FAILED", failureReason: row.failureReason ?? "unknown" };
-    case "CANCELLED":
-      return { ...common, state: "CANCELLED", cancelReason: "system", cancelOutcome: "cancelled" };
-    case "REFUNDING":
-    case "NEEDS_ATTENTION":
-      // A refund in flight cannot be rebuilt from columns: a person looks.
-      return {
-        ...common,
-        state: "NEEDS_ATTENTION",
-        attentionReason: row.attentionReason ?? `${name} without machine state`,
-        previousState: name,
-        nextActionAt: null,
-      };
-  }
-}
-
-/**
- * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
- * schedules nothing then) — when a worker should take over if the sender died.
- */
-export function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
-  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
-  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
-    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
-  return null;
-}
-
 /** The paid trade an input reports, if any (for the Payment columns written with PAID). */
-export function tradeOf(input: PaymentInput):
-  | ({
-      alipayTransId?: string | undefined;
-      paidAt?: Date | undefined;
-      buyerLoginIdMasked?: string | undefined;
-    } & WalletFacts)
-  | null {
+export function tradeOf(input: PaymentInput): PaidFacts | null {
   if ((input.type === "pay_result" || input.type === "query_result") && input.result.status === "paid")
     return input.result;
   if (input.type === "notification")
@@ -295,10 +207,6 @@ export function summarize(
   return out;
 }
 
-/** States in which the worker still has something to do. */
-export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
-export const TERMINAL_STATES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
-
 export interface PaymentView {
   id: string;
   orderId: string;
@@ -372,28 +280,4 @@ export function viewOf(row: PaymentRow): PaymentView {
     isSettled: !ACTIVE_STATES.includes(row.state as PaymentStateName),
     tickets: [],
   };
-}
-
-/** Payment columns a transition's commands set, known before the transaction. */
-export function columnsOf(
-  next: MachineState,
-  commands: readonly PaymentCommand[],
-  input: PaymentInput,
-  now: Date,
-): Partial<PaymentRow> {
-  const extra: Partial<PaymentRow> = {};
-  for (const c of commands) {
-    if (c.type === "issue_tickets") {
-      const trade = tradeOf(input);
-      extra.paidAt = next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now);
-      const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
-      if (alipayTransId) extra.alipayTransId = alipayTransId;
-      if (trade?.buyerLoginIdMasked) extra.buyerIdMasked = trade.buyerLoginIdMasked;
-      // Antom (issue 21): the wallet the buyer paid with.
-      Object.assign(extra, walletColumns(trade));
-    } else if (c.type === "escalate") {
-      extra.attentionReason = c.reason.slice(0, 500);
-    }
-  }
-  return extra;
 }

@@ -7,12 +7,11 @@
  */
 import { EventEmitter } from "node:events";
 import { transition, type TimedCommand } from "@kiosk/alipay-core";
-import { isUniqueViolation, type Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import type { PaidTrade } from "./gateway.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import type { OrderHandoff } from "./order-handoff.ts";
-import { assertOrderAccess, TX_OPTIONS } from "./order-service.ts";
+import { assertOrderAccess } from "./order-service.ts";
 import { assertPayRequestKey, openPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { createPaymentDrive } from "./payment-drive.ts";
 import { machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
@@ -21,13 +20,9 @@ import { createPaymentStart } from "./payment-start.ts";
 import type { TicketService } from "./ticket-service.ts";
 
 import {
-  ACTIVE_STATES,
-  columnsOf,
-  machineOf,
-  nextActionColumn,
   summarize,
-  TERMINAL_STATES,
   toMachineEvent,
+  tradeOf,
   viewOf,
   type ApplyOptions,
   type ApplyResult,
@@ -36,8 +31,18 @@ import {
   type PaymentView,
   type StaffResolutionTarget,
 } from "./payment-records.ts";
+import {
+  ACTIVE_STATES,
+  createPaymentStore,
+  machineOf,
+  paidColumns,
+  stateColumns,
+  TERMINAL_STATES,
+  type PaymentRow,
+} from "./payment-store.ts";
 
-export { ACTIVE_STATES, machineOf, toMachineEvent } from "./payment-records.ts";
+export { toMachineEvent } from "./payment-records.ts";
+export { ACTIVE_STATES, machineOf } from "./payment-store.ts";
 export type {
   ApplyOptions,
   EventActor,
@@ -49,8 +54,6 @@ export type {
   StartPaymentInput,
 } from "./payment-records.ts";
 
-type PaymentRow = Prisma.PaymentGetPayload<object>;
-
 export function createPaymentService(deps: MoneyDeps & { tickets: TicketService; handoff?: OrderHandoff }) {
   const { db, clock, alipay, tickets } = deps;
   const log = deps.log ?? silentLogger;
@@ -58,6 +61,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   const policy: PaymentPolicy = resolveServerPaymentPolicy(deps.policy);
   const instanceId = deps.instanceId ?? newId("inst");
   const { effectsInTx } = createPaymentEffects({ tickets, events: deps.events, log });
+  const store = createPaymentStore(db);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const payRequestKey = deps.payRequestKey;
@@ -105,10 +109,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   }
 
   async function loadForActor(paymentId: string, actor: Actor): Promise<PaymentRow> {
-    const row = await db.payment.findUnique({
-      where: { id: paymentId },
-      include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } },
-    });
+    const row = await store.withOrder(paymentId);
     if (!row) throw new KioskError("NOT_FOUND", `Payment ${paymentId} not found`);
     assertOrderAccess(row.order, actor);
     const { order: _order, ...payment } = row;
@@ -135,8 +136,9 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
    */
   async function apply(paymentId: string, input: PaymentInput, options: ApplyOptions): Promise<ApplyResult> {
     let known = options.known;
+    let hasFastFailed = false;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const row = known ?? (await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
+      const row = known ?? (await store.byId(paymentId));
       known = undefined;
       const now = clock.now();
       const before = machineOf(row);
@@ -145,12 +147,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
       const result = transition(before, toMachineEvent(input, before), machinePolicy, now.getTime());
       // Staff actions are always written down, even when they change nothing (a query from the console).
       if (result.ignored !== undefined && options.actor.type !== "staff") {
-        if (options.leaseOwner) {
-          await db.payment.updateMany({
-            where: { id: paymentId, leaseOwner: options.leaseOwner },
-            data: { leaseOwner: null, leaseUntil: null },
-          });
-        }
+        if (options.leaseOwner) await store.releaseLease(paymentId, options.leaseOwner);
         log.debug?.("payment input ignored", { paymentId, state: row.state, input: input.type, why: result.ignored });
         return { row, commands: [], ignored: result.ignored };
       }
@@ -163,49 +160,41 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
           ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines }
           : null;
       const data = {
-        state: next.state,
-        attempt: next.payAttempts,
-        queryCount: next.queryCount,
-        cancelAttempt: next.cancelAttempts,
-        nextActionAt: nextActionColumn(next, policy),
-        failureReason: next.state === "FAILED" ? next.failureReason.slice(0, 500) : row.failureReason,
-        attentionReason: next.state === "NEEDS_ATTENTION" ? next.attentionReason.slice(0, 500) : null,
-        ...(next.alipayTransId && !row.alipayTransId ? { alipayTransId: next.alipayTransId } : {}),
-        ...columnsOf(next, commands, input, now),
+        ...stateColumns(next, policy),
+        ...paidColumns(next, commands, tradeOf(input), now),
         ...(options.leaseOwner ? { leaseOwner: null, leaseUntil: null } : {}),
-        machineState: JSON.stringify(next),
         // The sealed request goes as soon as no resend can follow (settled, cancelling, expired).
         ...(isPayRequestSpent(row, next.state) ? { payRequest: null } : {}),
         version: row.version + 1,
         ...(isFinal && !row.finishedAt ? { finishedAt: now } : {}),
       } satisfies Partial<PaymentRow>;
-      const outcome = await db
-        .$transaction(async (tx) => {
-          const { count } = await tx.payment.updateMany({ where: { id: paymentId, version: row.version }, data });
-          if (count !== 1) throw new VersionConflict();
-          await tx.paymentEvent.create({
-            data: {
-              paymentId,
-              seq: row.version + 1,
-              type: input.type,
-              fromState: row.state,
-              toState: next.state,
-              actorType: options.actor.type,
-              actorId: options.actor.id ?? null,
-              summary: JSON.stringify(summarize(input, options.request, result.ignored)),
-              createdAt: now,
-            },
-            select: { id: true },
-          });
-          return {
-            issued: await effectsInTx(tx, row, before, next, commands, now, prepared, data.paidAt ?? row.paidAt ?? now),
-          };
-        }, TX_OPTIONS)
-        .catch((error: unknown) => {
-          if (error instanceof VersionConflict || isUniqueViolation(error)) return null;
-          throw error;
-        });
-      if (!outcome) continue;
+      const event = {
+        type: input.type,
+        fromState: row.state,
+        toState: next.state,
+        actorType: options.actor.type,
+        actorId: options.actor.id ?? null,
+        summary: summarize(input, options.request, result.ignored),
+      };
+      const paidAt = data.paidAt ?? row.paidAt ?? now;
+      // A payment leaving SENDING paid (the instant purchase): the order, tickets, row and event in one write.
+      const isPaidFast: boolean =
+        !hasFastFailed &&
+        prepared !== null &&
+        before.state === "SENDING" &&
+        commands.every((c) => c.type === "issue_tickets");
+      const outcome =
+        isPaidFast && prepared
+          ? await store.writePaidTransition(row, data, event, now, prepared.tickets.rows, (tx) =>
+              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt, true),
+            )
+          : await store.writeTransition(row, data, event, now, (tx) =>
+              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt),
+            );
+      if (!outcome) {
+        hasFastFailed ||= isPaidFast;
+        continue;
+      }
       const written: PaymentRow = { ...row, ...data, updatedAt: now };
       if (next.state !== "SENDING" && next.state !== "POLLING") heldPays.delete(paymentId);
       if (written.state !== row.state) {
@@ -225,13 +214,13 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
         row: written,
         commands,
         ...(result.ignored !== undefined ? { ignored: result.ignored } : {}),
-        ...(outcome.issued ? { issued: outcome.issued } : {}),
+        ...(outcome.effects ? { issued: outcome.effects } : {}),
       };
     }
     throw new KioskError("CONFLICT", `Payment ${paymentId} is changing too fast; try again`);
   }
 
-  const { execute, drive, claim } = createPaymentDrive({ db, clock, alipay, metrics, policy, heldPayOf, apply });
+  const { execute, drive, claim } = createPaymentDrive({ store, clock, alipay, metrics, policy, heldPayOf, apply });
   const { start } = createPaymentStart({
     deps,
     log,
@@ -245,6 +234,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     execute,
     drive,
     claim,
+    store,
   });
 
   async function get(paymentId: string, actor: Actor): Promise<PaymentView> {
@@ -258,7 +248,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     assertOrderAccess(order, actor);
-    const row = await db.payment.findFirst({ where: { orderId }, orderBy: { createdAt: "desc" } });
+    const row = await store.latestForOrder(orderId);
     return row ? view(row) : null;
   }
 
@@ -329,16 +319,12 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
 
   async function events(paymentId: string, actor: Actor) {
     await loadForActor(paymentId, actor);
-    const rows = await db.paymentEvent.findMany({ where: { paymentId }, orderBy: { seq: "asc" } });
+    const rows = await store.events(paymentId);
     return rows.map((e) => ({ ...e, summary: JSON.parse(e.summary) as Record<string, unknown> }));
   }
 
   async function listNeedingAttention(limit = 100): Promise<PaymentView[]> {
-    const rows = await db.payment.findMany({
-      where: { state: "NEEDS_ATTENTION" },
-      orderBy: { updatedAt: "asc" },
-      take: limit,
-    });
+    const rows = await store.needingAttention(limit);
     return Promise.all(rows.map(view));
   }
 
@@ -393,11 +379,8 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     drive,
     claim,
     view,
+    store,
   };
-}
-
-class VersionConflict extends Error {
-  override readonly name = "VersionConflict";
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;

@@ -5,18 +5,17 @@
  */
 import { startPayment, timedCommandOf, type SignedPayRequest } from "@kiosk/alipay-core";
 import { isPaymentCode, maskPaymentCode } from "@kiosk/alipay-core/money";
-import { isUniqueViolation, type PaymentStateName, type Prisma } from "@kiosk/db";
+import type { PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { describeGatewayError } from "./gateway.ts";
 import { actorId, newId, type MoneyDeps, type MoneyLogger, type MoneyMetrics } from "./money-deps.ts";
 import type { OrderHandoff, PayContext } from "./order-handoff.ts";
-import { assertOrderAccess, TX_OPTIONS } from "./order-service.ts";
+import { assertOrderAccess } from "./order-service.ts";
 import { sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import type { PaymentDrive } from "./payment-drive.ts";
 import { cancelWindowMs, machinePolicyOf, type PaymentPolicy } from "./payment-policy.ts";
+import { ACTIVE_STATES, stateColumns, type PaymentRow, type PaymentStore } from "./payment-store.ts";
 import {
-  ACTIVE_STATES,
-  nextActionColumn,
   viewOf,
   type ApplyOptions,
   type ApplyResult,
@@ -25,8 +24,6 @@ import {
   type StartPaymentInput,
 } from "./payment-records.ts";
 import type { IssueContext } from "./ticket-service.ts";
-
-type PaymentRow = Prisma.PaymentGetPayload<object>;
 
 /** What starting a payment needs from the payment service. */
 export interface PaymentStartContext {
@@ -42,10 +39,12 @@ export interface PaymentStartContext {
   execute: PaymentDrive["execute"];
   drive: PaymentDrive["drive"];
   claim: PaymentDrive["claim"];
+  store: PaymentStore;
 }
 
 export function createPaymentStart(ctx: PaymentStartContext) {
-  const { deps, log, metrics, policy, instanceId, payRequestKey, holdPay, view, apply, execute, drive, claim } = ctx;
+  const { deps, log, metrics, policy, instanceId, payRequestKey, holdPay, view, apply, execute, drive, claim, store } =
+    ctx;
   const { db, clock, alipay } = deps;
 
   async function start(input: StartPaymentInput): Promise<PaymentView> {
@@ -120,70 +119,46 @@ export function createPaymentStart(ctx: PaymentStartContext) {
     const held: HeldPayRequest | undefined = signed
       ? { signed, until: Math.min(deadlineAt.getTime(), now.getTime() + policy.payCodeHoldMs) }
       : undefined;
-    let created: PaymentRow;
-    try {
-      created = await db.$transaction(async (tx) => {
-        // Same row condition as expiry, so a hold can't expire under a payment that is starting.
-        // A start racing this one read the same payments, so it computed the same
-        // partnerTransId and loses on the unique index.
-        const { count } = await tx.order.updateMany({
-          where: { id: order.id, state: "pending", expiresAt: { gt: now } },
-          data: {
-            expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
-          },
-        });
-        if (count !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-        const machine = startPayment(
-          { partnerTransId, amountMinor: order.totalMinor, currency: order.currency },
-          machinePolicyOf(policy, { hasPaymentCode: true }),
-          now.getTime(),
-        );
-        return tx.payment.create({
-          data: {
-            id: paymentId,
-            orderId: order.id,
-            provider: alipay.protocol,
+    const machine = startPayment(
+      { partnerTransId, amountMinor: order.totalMinor, currency: order.currency },
+      machinePolicyOf(policy, { hasPaymentCode: true }),
+      now.getTime(),
+    );
+    const created: PaymentRow = await store.create(
+      {
+        id: paymentId,
+        provider: alipay.protocol,
+        partnerTransId,
+        amountMinor: order.totalMinor,
+        currency: order.currency,
+        paymentCodeMasked: masked,
+        ...stateColumns(machine.state, policy),
+        leaseOwner: owner,
+        leaseUntil: new Date(now.getTime() + policy.leaseMs),
+        payRequest: held && payRequestKey ? sealPayRequest(payRequestKey, paymentId, held) : null,
+        createdAt: now,
+      },
+      {
+        type: "created",
+        toState: machine.state.state,
+        actorType: input.actor.type,
+        actorId: actorId(input.actor),
+        summary: {
+          request: {
+            op: "pay",
             partnerTransId,
-            state: machine.state.state,
             amountMinor: order.totalMinor,
             currency: order.currency,
-            paymentCodeMasked: masked,
-            attempt: machine.state.payAttempts,
-            deadlineAt: new Date(machine.state.deadlineAt),
-            nextActionAt: nextActionColumn(machine.state, policy),
-            leaseOwner: owner,
-            leaseUntil: new Date(now.getTime() + policy.leaseMs),
-            machineState: JSON.stringify(machine.state),
-            payRequest: held && payRequestKey ? sealPayRequest(payRequestKey, paymentId, held) : null,
-            version: 1,
-            createdAt: now,
-            events: {
-              create: {
-                seq: 1,
-                type: "created",
-                fromState: null,
-                toState: machine.state.state,
-                actorType: input.actor.type,
-                actorId: actorId(input.actor),
-                summary: JSON.stringify({
-                  request: {
-                    op: "pay",
-                    partnerTransId,
-                    amountMinor: order.totalMinor,
-                    currency: order.currency,
-                    paymentCode: masked,
-                  },
-                }),
-                createdAt: now,
-              },
-            },
+            paymentCode: masked,
           },
-        });
-      }, TX_OPTIONS);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-      throw error;
-    }
+        },
+      },
+      {
+        id: order.id,
+        now,
+        expiresAt: new Date(Math.max(order.expiresAt.getTime(), deadlineAt.getTime() + cancelWindowMs(policy))),
+      },
+    );
     metrics.inc("kiosk_payments_started_total", { provider: alipay.protocol });
     log.info("payment sending", { paymentId, orderId: order.id, partnerTransId, paymentCode: masked });
 
@@ -214,7 +189,7 @@ export function createPaymentStart(ctx: PaymentStartContext) {
       (await claim(paymentId, owner, { isDueRequired: true }))
     ) {
       await drive(paymentId, owner);
-      return view(await db.payment.findUniqueOrThrow({ where: { id: paymentId } }));
+      return view(await store.byId(paymentId));
     }
     if (applied.issued) return { ...viewOf(applied.row), tickets: applied.issued };
     if (

@@ -30,8 +30,6 @@ export interface TickReport {
   reconciled: string | null;
 }
 
-const ACTIVE = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"] as const;
-
 export function createPaymentWorker(
   deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "provider"> & {
     payments: PaymentService;
@@ -66,36 +64,7 @@ export function createPaymentWorker(
     provider ??= await detectProvider(db);
     const now = clock.now();
     const until = new Date(now.getTime() + payments.policy.leaseMs);
-    if (provider === "postgresql") {
-      const rows = await db.$queryRaw<{ id: string }[]>`
-        UPDATE "Payment" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
-        WHERE "id" IN (
-          SELECT "id" FROM "Payment"
-          WHERE "state" IN ('SENDING', 'POLLING', 'CANCELLING', 'REFUNDING')
-            AND "nextActionAt" <= ${now}
-            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
-          ORDER BY "nextActionAt"
-          LIMIT ${batchSize}
-          FOR UPDATE SKIP LOCKED)
-        AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
-        RETURNING "id"`;
-      return rows.map((r) => r.id);
-    }
-    const candidates = await db.payment.findMany({
-      where: {
-        state: { in: [...ACTIVE] },
-        nextActionAt: { lte: now },
-        OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
-      },
-      orderBy: { nextActionAt: "asc" },
-      select: { id: true },
-      take: batchSize,
-    });
-    const claimed: string[] = [];
-    for (const { id } of candidates) {
-      if (await payments.claim(id, owner, { isDueRequired: true })) claimed.push(id);
-    }
-    return claimed;
+    return payments.store.claimDue(provider, owner, { now, until, limit: batchSize });
   }
 
   /**
@@ -106,26 +75,15 @@ export function createPaymentWorker(
   async function resume(): Promise<{ unfinished: number; sending: number; reclaimed: number }> {
     hasResumed = true;
     const prefix = `${payments.instanceId}:`;
-    const { count: reclaimed } = await db.payment.updateMany({
-      where: { state: { in: [...ACTIVE] }, leaseOwner: { startsWith: prefix } },
-      data: { leaseOwner: null, leaseUntil: null },
-    });
-    const unfinished = await db.payment.groupBy({
-      by: ["state"],
-      where: { state: { in: [...ACTIVE] } },
-      _count: { _all: true },
-    });
-    const count = (state: string) => unfinished.find((u) => u.state === state)?._count._all ?? 0;
-    const total = unfinished.reduce((sum, u) => sum + u._count._all, 0);
+    const reclaimed = await payments.store.releaseLeasesOf(prefix);
+    const unfinished = await payments.store.countActive();
+    const count = (state: string) => unfinished.get(state) ?? 0;
+    const total = [...unfinished.values()].reduce((sum, n) => sum + n, 0);
     // A SENDING row without a live sender gets queried at once: the pay may or may not have
     // reached Alipay. The machine's `resume` says so (POLLING, query due now), written like any
     // transition, so the state JSON and its columns never part.
-    const orphans = await db.payment.findMany({
-      where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: clock.now() } },
-      select: { id: true },
-    });
-    for (const { id } of orphans)
-      await payments.apply(id, { type: "resume" }, { actor: { type: "system", id: owner } });
+    const orphans = await payments.store.orphanedSending(clock.now());
+    for (const id of orphans) await payments.apply(id, { type: "resume" }, { actor: { type: "system", id: owner } });
     log.info("payment worker resumed", { unfinished: total, sending: count("SENDING"), reclaimed });
     return { unfinished: total, sending: count("SENDING"), reclaimed };
   }
@@ -148,9 +106,7 @@ export function createPaymentWorker(
             paymentId: id,
             error: error instanceof Error ? error.message : String(error),
           });
-          await db.payment
-            .updateMany({ where: { id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } })
-            .catch(() => undefined);
+          await payments.store.releaseLease(id, owner).catch(() => undefined);
         }
       }
     });

@@ -7,7 +7,8 @@ import { KioskError } from "../errors.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { assertOrderAccess } from "./order-service.ts";
 import { gatewayErrorText } from "./gateway.ts";
-import { machineOf, type PaymentService } from "./payment-service.ts";
+import type { PaymentService } from "./payment-service.ts";
+import { createPaymentStore, machineOf } from "./payment-store.ts";
 
 export interface RefundView {
   id: string;
@@ -35,6 +36,7 @@ export function createRefundService(
   deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics"> & { payments: PaymentService },
 ) {
   const { db, payments } = deps;
+  const store = createPaymentStore(db);
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
@@ -108,10 +110,7 @@ export function createRefundService(
     const reason = input.reason.trim();
     if (reason.length < 3 || reason.length > 128)
       throw new KioskError("BAD_REQUEST", "A refund reason of 3 to 128 characters is required");
-    const payment = await db.payment.findUnique({
-      where: { id: input.paymentId },
-      include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } },
-    });
+    const payment = await store.withOrder(input.paymentId);
     if (!payment) throw new KioskError("NOT_FOUND", `Payment ${input.paymentId} not found`);
     assertOrderAccess(payment.order, actor);
     if (actor.type === "api_client" && payment.order.attractionId !== actor.attractionId)
@@ -122,11 +121,7 @@ export function createRefundService(
         `Payment ${payment.id} is ${payment.state}; only a paid payment can be refunded`,
       );
     }
-    const done = await db.refund.aggregate({
-      where: { paymentId: payment.id, state: { in: ["succeeded", "pending", "needs_attention"] } },
-      _sum: { amountMinor: true },
-    });
-    const remaining = payment.amountMinor - (done._sum.amountMinor ?? 0);
+    const remaining = payment.amountMinor - (await store.refunds.committedMinor(payment.id));
     const amount = input.amountMinor ?? remaining;
     if (!Number.isSafeInteger(amount) || amount <= 0)
       throw new KioskError("BAD_REQUEST", "Refund amount must be a positive whole number of minor units");
@@ -145,18 +140,16 @@ export function createRefundService(
 
     const refundId = newId("rfd");
     const partnerRefundId = `R${refundId.slice(4)}`;
-    await db.refund.create({
-      data: {
-        id: refundId,
-        paymentId: payment.id,
-        partnerRefundId,
-        amountMinor: amount,
-        reason,
-        state: "pending",
-        requestedByType: actor.type,
-        requestedById: actor.id ?? null,
-        createdAt: deps.clock.now(),
-      },
+    await store.refunds.create({
+      id: refundId,
+      paymentId: payment.id,
+      partnerRefundId,
+      amountMinor: amount,
+      reason,
+      requestedByType: actor.type,
+      requestedById: actor.id ?? null,
+      createdAt: deps.clock.now(),
+      ticketIds: input.ticketIds,
     });
     const { row } = await payments.apply(
       payment.id,
@@ -175,10 +168,7 @@ export function createRefundService(
     const machine = machineOf(row);
     if (machine.state !== "REFUNDING" || machine.refund.partnerRefundId !== partnerRefundId) {
       // Someone else's refund won the PAID → REFUNDING transition first.
-      await db.refund.update({
-        where: { id: refundId },
-        data: { state: "failed", failureReason: "another refund was in progress", completedAt: deps.clock.now() },
-      });
+      await store.refunds.fail(refundId, "another refund was in progress", deps.clock.now());
       throw new KioskError("CONFLICT", `Payment ${payment.id} has a refund in progress; try again when it is done`);
     }
     metrics.inc("kiosk_refunds_total", { outcome: "requested" });
@@ -187,14 +177,14 @@ export function createRefundService(
     let state = row.state;
     if (await payments.claim(payment.id, owner, { isDueRequired: true }))
       state = (await payments.drive(payment.id, owner)).state;
-    const refund = await db.refund.findUniqueOrThrow({ where: { id: refundId } });
+    const refund = await store.refunds.byId(refundId);
     metrics.inc("kiosk_refunds_total", { outcome: refund.state });
     return { refund: toView(refund), paymentState: state };
   }
 
   async function listForPayment(paymentId: string, actor: Actor): Promise<RefundView[]> {
     await payments.get(paymentId, actor);
-    const rows = await db.refund.findMany({ where: { paymentId }, orderBy: { createdAt: "asc" } });
+    const rows = await store.refunds.forPayment(paymentId);
     return rows.map(toView);
   }
 

@@ -157,15 +157,18 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
 
   /**
    * Inserts prepared tickets in the PAID transaction. `isKnownEmpty` skips the "already
-   * issued?" check when the caller knows the order had none (its payment just left SENDING).
+   * issued?" check when the caller knows the order had none (its payment just left SENDING);
+   * `isInserted` when the caller's own write inserted the rows (they are only counted).
    */
   async function insertPreparedInTx(
     tx: Tx,
     prepared: PreparedTickets,
-    options: { isKnownEmpty?: boolean } = {},
+    options: { isKnownEmpty?: boolean; isInserted?: boolean } = {},
   ): Promise<TicketView[]> {
-    if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
-    await tx.ticket.createMany({ data: prepared.rows });
+    if (!options.isInserted) {
+      if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
+      await tx.ticket.createMany({ data: prepared.rows });
+    }
     metrics.inc("kiosk_tickets_issued_total", { attraction: prepared.attractionId }, prepared.rows.length);
     return prepared.views;
   }

@@ -1,0 +1,354 @@
+/**
+ * The payment store: every Prisma call on Payment and PaymentEvent (refunds: payment-store-refunds.ts).
+ * A payment's state lives in one place, the machine state JSON (`machineState`); the indexed
+ * columns are derived from it by `stateColumns`, in the same write. The facts of a paid trade
+ * (paid at, Alipay's id, the buyer) are written by `paidColumns` and nowhere else.
+ */
+import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
+import { isRecordNotFound, isUniqueViolation, type Db, type PaymentStateName, type Prisma } from "@kiosk/db";
+import { KioskError } from "../errors.ts";
+import { TX_OPTIONS, type Tx } from "./order-service.ts";
+import type { PaymentPolicy } from "./payment-policy.ts";
+import { createRefundStore } from "./payment-store-refunds.ts";
+import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
+
+export type PaymentRow = Prisma.PaymentGetPayload<object>;
+export type PaymentEventRow = Prisma.PaymentEventGetPayload<object>;
+
+/** States in which the worker still has something to do. */
+export const ACTIVE_STATES: readonly PaymentStateName[] = ["SENDING", "POLLING", "CANCELLING", "REFUNDING"];
+export const TERMINAL_STATES: readonly PaymentStateName[] = ["FAILED", "CANCELLED", "REFUNDED"];
+
+/** A row whose `machineState` is not a machine state of that row (a clear error; nothing is guessed). */
+export class CorruptPaymentState extends Error {
+  override readonly name = "CorruptPaymentState";
+  constructor(paymentId: string, why: string) {
+    super(`Payment ${paymentId} has no usable machine state (${why})`);
+  }
+}
+
+/** The machine state of a row: its `machineState` JSON, checked against the row's indexed columns. */
+export function machineOf(row: Pick<PaymentRow, "id" | "machineState" | "state" | "partnerTransId">): MachineState {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(row.machineState);
+  } catch {
+    throw new CorruptPaymentState(row.id, "not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null) throw new CorruptPaymentState(row.id, "not an object");
+  const v = parsed as Partial<MachineState>;
+  if (v.state !== row.state || v.partnerTransId !== row.partnerTransId)
+    throw new CorruptPaymentState(row.id, "state or partner id differs from the columns");
+  if (typeof v.amountMinor !== "number" || typeof v.deadlineAt !== "number")
+    throw new CorruptPaymentState(row.id, "amount or deadline missing");
+  return parsed as MachineState;
+}
+
+/**
+ * The `nextActionAt` column: the machine's own, or — while a pay request is out (the machine
+ * schedules nothing then) — when a worker should take over if the sender died.
+ */
+export function nextActionColumn(state: MachineState, policy: PaymentPolicy): Date | null {
+  if (state.nextActionAt !== null) return new Date(state.nextActionAt);
+  if (state.state === "SENDING" || (state.state === "POLLING" && state.isPayInFlight))
+    return new Date(state.lastPaySentAt + policy.firstQueryDelayMs);
+  return null;
+}
+
+/** The one place the indexed columns are computed: all from the machine state, written with it. */
+export function stateColumns(state: MachineState, policy: PaymentPolicy) {
+  return {
+    state: state.state,
+    attempt: state.payAttempts,
+    queryCount: state.queryCount,
+    cancelAttempt: state.cancelAttempts,
+    deadlineAt: new Date(state.deadlineAt),
+    nextActionAt: nextActionColumn(state, policy),
+    failureReason: state.state === "FAILED" ? state.failureReason.slice(0, 500) : null,
+    attentionReason: state.state === "NEEDS_ATTENTION" ? state.attentionReason.slice(0, 500) : null,
+    ...(state.alipayTransId ? { alipayTransId: state.alipayTransId } : {}),
+    machineState: JSON.stringify(state),
+  } satisfies Partial<PaymentRow>;
+}
+
+/** What a paid trade reports besides the machine's facts (from an answer, a notification, a staff decision). */
+export type PaidFacts = {
+  alipayTransId?: string | undefined;
+  paidAt?: Date | undefined;
+  buyerLoginIdMasked?: string | undefined;
+} & WalletFacts;
+
+/** The one place the facts of a paid trade (and its wallet) go onto the row: with the `issue_tickets` command. */
+export function paidColumns(
+  next: MachineState,
+  commands: readonly PaymentCommand[],
+  trade: PaidFacts | null,
+  now: Date,
+): Partial<PaymentRow> {
+  if (!commands.some((c) => c.type === "issue_tickets")) return {};
+  const alipayTransId = next.alipayTransId ?? trade?.alipayTransId;
+  return {
+    paidAt: next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now),
+    ...(alipayTransId ? { alipayTransId } : {}),
+    ...(trade?.buyerLoginIdMasked ? { buyerIdMasked: trade.buyerLoginIdMasked } : {}),
+    // Antom (issue 21): the wallet the buyer paid with.
+    ...walletColumns(trade),
+  };
+}
+
+/** An event row as a transition writes it (seq is the payment's new version). */
+export interface EventRecord {
+  type: string;
+  fromState: string | null;
+  toState: string | null;
+  actorType: string;
+  actorId: string | null;
+  summary: Record<string, unknown>;
+}
+
+/** Order states a PAID payment turns into `paid` (a late payment of an expired or failed order included). */
+export const PAYABLE_ORDER_STATES = ["pending", "expired", "failed", "cancelled"] as const;
+
+/**
+ * PostgreSQL chose this transaction as a deadlock victim (40P01) or could not serialize it
+ * (40001): it was rolled back whole, so running it again is safe.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { originalCode?: unknown; code?: unknown } } | null;
+  const codes = [e?.code, e?.cause?.originalCode, e?.cause?.code];
+  return codes.includes("40P01") || codes.includes("40001");
+}
+
+export class VersionConflict extends Error {
+  override readonly name = "VersionConflict";
+}
+
+const ACCESS = { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } as const;
+
+export function createPaymentStore(db: Db) {
+  const byId = (id: string) => db.payment.findUniqueOrThrow({ where: { id } });
+
+  /**
+   * Writes the new payment (SENDING, leased) and its `created` event in one nested write on the
+   * order, which must still be pending and unexpired (the same row condition as expiry, so a
+   * hold can't expire under a payment that is starting) and gets `orderExpiresAt`. A start
+   * racing this one computed the same partnerTransId and loses on the unique index.
+   */
+  async function create(
+    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
+    created: Omit<EventRecord, "fromState">,
+    order: { id: string; now: Date; expiresAt: Date },
+  ): Promise<PaymentRow> {
+    const event = { ...created, seq: 1, fromState: null, summary: JSON.stringify(created.summary) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await createOnce(data, event, order);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
+        if (isRecordNotFound(error)) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
+        // Rolled back whole (nothing was written, nothing sent yet): written again.
+        if (isRetryableConflict(error) && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  async function createOnce(
+    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
+    event: Omit<EventRecord, "summary"> & { seq: number; summary: string },
+    order: { id: string; now: Date; expiresAt: Date },
+  ): Promise<PaymentRow> {
+    {
+      const written = await db.order.update({
+        where: { id: order.id, state: "pending", expiresAt: { gt: order.now } },
+        data: {
+          expiresAt: order.expiresAt,
+          payments: {
+            create: {
+              ...data,
+              version: 1,
+              events: { create: { ...event, ...(data.createdAt ? { createdAt: data.createdAt } : {}) } },
+            },
+          },
+        },
+        select: { payments: { where: { id: data.id } } },
+      });
+      const row = written.payments[0];
+      if (!row) throw new Error(`Payment ${data.id} was not written`);
+      return row;
+    }
+  }
+
+  /**
+   * Writes one transition: the row (version-checked), its event (seq = the new version) and the
+   * effects `inTx` adds, in one transaction. Null when another write came first (re-read, re-decide).
+   */
+  async function writeTransition<T>(
+    row: PaymentRow,
+    data: Partial<PaymentRow> & { version: number },
+    event: EventRecord,
+    now: Date,
+    inTx: (tx: Tx) => Promise<T>,
+  ): Promise<{ effects: T } | null> {
+    return db
+      .$transaction(async (tx) => {
+        const { count } = await tx.payment.updateMany({ where: { id: row.id, version: row.version }, data });
+        if (count !== 1) throw new VersionConflict();
+        await tx.paymentEvent.create({
+          data: {
+            ...event,
+            paymentId: row.id,
+            seq: data.version,
+            summary: JSON.stringify(event.summary),
+            createdAt: now,
+          },
+          select: { id: true },
+        });
+        return { effects: await inTx(tx) };
+      }, TX_OPTIONS)
+      .catch((error: unknown) => {
+        if (error instanceof VersionConflict || isUniqueViolation(error) || isRetryableConflict(error)) return null;
+        throw error;
+      });
+  }
+
+  /**
+   * The PAID transition of a payment whose order had no tickets yet, in one nested write on the
+   * order: the order set paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the
+   * payment row written (version-checked) with its event; `inTx` adds the rest (sale event,
+   * holds) in the same transaction. Null when the order or the version was not as expected:
+   * the caller re-reads and takes the general path (`writeTransition`).
+   */
+  async function writePaidTransition<T>(
+    row: PaymentRow,
+    data: Partial<PaymentRow> & { version: number },
+    event: EventRecord,
+    now: Date,
+    tickets: readonly Prisma.TicketCreateManyInput[],
+    inTx: (tx: Tx) => Promise<T>,
+  ): Promise<{ effects: T } | null> {
+    const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
+    return db
+      .$transaction(async (tx) => {
+        await tx.order.update({
+          where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
+          data: {
+            state: "paid",
+            tickets: { createMany: { data: tickets.map(({ orderId: _orderId, ...t }) => t) } },
+            payments: {
+              update: {
+                where: { id: row.id, version: row.version },
+                data: { ...data, events: { create: eventRow } },
+              },
+            },
+          },
+          select: { id: true },
+        });
+        return { effects: await inTx(tx) };
+      }, TX_OPTIONS)
+      .catch((error: unknown) => {
+        // Rolled back whole: the caller re-reads and takes the general path.
+        if (isRecordNotFound(error) || isUniqueViolation(error) || isRetryableConflict(error)) return null;
+        throw error;
+      });
+  }
+
+  /** Leases one payment if it is active, free (or already ours) and, if asked, due. */
+  async function claim(paymentId: string, owner: string, at: { now: Date; until: Date; isDueRequired: boolean }) {
+    const { count } = await db.payment.updateMany({
+      where: {
+        id: paymentId,
+        state: { in: [...ACTIVE_STATES] },
+        ...(at.isDueRequired ? { nextActionAt: { lte: at.now } } : {}),
+        OR: [{ leaseUntil: null }, { leaseUntil: { lt: at.now } }, { leaseOwner: owner }],
+      },
+      data: { leaseOwner: owner, leaseUntil: at.until },
+    });
+    return count === 1;
+  }
+
+  /** Due, unleased payments, oldest due first; on PostgreSQL leased in the same statement (SKIP LOCKED). */
+  async function claimDue(provider: string, owner: string, at: { now: Date; until: Date; limit: number }) {
+    const { now, until, limit } = at;
+    if (provider === "postgresql") {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        UPDATE "Payment" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}
+        WHERE "id" IN (
+          SELECT "id" FROM "Payment"
+          WHERE "state" IN ('SENDING', 'POLLING', 'CANCELLING', 'REFUNDING')
+            AND "nextActionAt" <= ${now}
+            AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
+          ORDER BY "nextActionAt"
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})
+        RETURNING "id"`;
+      return rows.map((r) => r.id);
+    }
+    const candidates = await db.payment.findMany({
+      where: {
+        state: { in: [...ACTIVE_STATES] },
+        nextActionAt: { lte: now },
+        OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
+      },
+      orderBy: { nextActionAt: "asc" },
+      select: { id: true },
+      take: limit,
+    });
+    const claimed: string[] = [];
+    for (const { id } of candidates) if (await claim(id, owner, { now, until, isDueRequired: true })) claimed.push(id);
+    return claimed;
+  }
+
+  return {
+    refunds: createRefundStore(db),
+    byId,
+    /** The row with the order fields access checks need; null when there is none. */
+    withOrder: (id: string) => db.payment.findUnique({ where: { id }, include: { order: ACCESS } }),
+    latestForOrder: (orderId: string) => db.payment.findFirst({ where: { orderId }, orderBy: { createdAt: "desc" } }),
+    needingAttention: (limit: number) =>
+      db.payment.findMany({ where: { state: "NEEDS_ATTENTION" }, orderBy: { updatedAt: "asc" }, take: limit }),
+    events: (paymentId: string) => db.paymentEvent.findMany({ where: { paymentId }, orderBy: { seq: "asc" } }),
+    create,
+    writeTransition,
+    writePaidTransition,
+    claim,
+    claimDue,
+    /** Renews `owner`'s lease; false when the lease is no longer this owner's. */
+    renewLease: async (paymentId: string, owner: string, until: Date) =>
+      (await db.payment.updateMany({ where: { id: paymentId, leaseOwner: owner }, data: { leaseUntil: until } }))
+        .count === 1,
+    releaseLease: (paymentId: string, owner: string) =>
+      db.payment.updateMany({
+        where: { id: paymentId, leaseOwner: owner },
+        data: { leaseOwner: null, leaseUntil: null },
+      }),
+    /** Frees the leases an earlier run of this instance (owner prefix) left on active payments. */
+    releaseLeasesOf: async (ownerPrefix: string) =>
+      (
+        await db.payment.updateMany({
+          where: { state: { in: [...ACTIVE_STATES] }, leaseOwner: { startsWith: ownerPrefix } },
+          data: { leaseOwner: null, leaseUntil: null },
+        })
+      ).count,
+    /** Active payments per state. */
+    countActive: async () => {
+      const rows = await db.payment.groupBy({
+        by: ["state"],
+        where: { state: { in: [...ACTIVE_STATES] } },
+        _count: { _all: true },
+      });
+      return new Map(rows.map((r) => [r.state, r._count._all]));
+    },
+    /** SENDING rows nobody holds, not yet due (their sender is gone). */
+    orphanedSending: async (now: Date) =>
+      (
+        await db.payment.findMany({
+          where: { state: "SENDING", leaseOwner: null, nextActionAt: { gt: now } },
+          select: { id: true },
+        })
+      ).map((r) => r.id),
+  };
+}
+
+export type PaymentStore = ReturnType<typeof createPaymentStore>;
