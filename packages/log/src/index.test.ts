@@ -2,6 +2,15 @@ import { describe, expect, it } from "vitest";
 import { createLogger, createMemoryLogger, redact } from "./index.ts";
 
 describe("log", () => {
+  it("writes the message key once when a field is also called message (kept as messageField)", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", sink: (line) => lines.push(line) });
+    log.info("procedure refused", { code: "UNAUTHORIZED", message: "Sign in first." });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.match(/"message":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ message: "procedure refused", messageField: "Sign in first." });
+  });
+
   it("writes one JSON record per line with level, message, bindings and namespaced children", () => {
     const { log, records } = createMemoryLogger("info");
     const child = log.child({ ns: "fleet", kioskId: "k1" }).child({ ns: "heartbeat" });

@@ -133,6 +133,11 @@ function rootPino(options: CreateLoggerOptions): Pino {
   );
 }
 
+function renameMessageField(fields: LogFields): LogFields {
+  const { message, ...rest } = fields;
+  return { ...rest, messageField: message };
+}
+
 function wrap(root: Pino, bindings: LogFields, separator: string): Logger {
   // Children are made from the root with all bindings merged, so each key (e.g. `ns`) appears once per line.
   const instance = Object.keys(bindings).length > 0 ? root.child(bindings) : root;
@@ -140,7 +145,9 @@ function wrap(root: Pino, bindings: LogFields, separator: string): Logger {
     (level: WriteLevel) =>
     (message: string, fields?: LogFields): void => {
       if (!instance.isLevelEnabled(level)) return;
-      instance[level](fields ?? {}, redactString(message));
+      // A field named like the message key would write "message" twice on one line (JSON readers keep the last).
+      const safe = fields && "message" in fields ? renameMessageField(fields) : fields;
+      instance[level](safe ?? {}, redactString(message));
     };
   return {
     debug: write("debug"),

@@ -107,7 +107,7 @@ const errorMiddleware = t.middleware(async ({ ctx, path, type, next }) => {
     code = mapped.code;
     if (mapped.code === "TOO_MANY_REQUESTS") ctx.services.metrics.rateLimitedTotal.inc({ path });
     if (mapped.code !== "INTERNAL_SERVER_ERROR")
-      ctx.log.info("procedure refused", { path, type, code: mapped.code, message: mapped.message });
+      ctx.log.info("procedure refused", { path, type, code: mapped.code, reason: mapped.message });
     stop({ code });
     ctx.services.metrics.trpcRequestsTotal.inc({ path, type, code });
     throw mapped;
