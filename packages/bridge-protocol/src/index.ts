@@ -362,8 +362,6 @@ export interface TerminalReceiptFacts {
   paidAt: string;
   buyerLoginId: string | null;
   exchangeRate: string | null;
-  /** The wallet the buyer paid with (Alipay+ through Antom), or null. */
-  walletName?: string | null;
 }
 
 export function terminalReceiptDocument(r: TerminalReceiptFacts): ReceiptDocument {
@@ -384,7 +382,6 @@ export function terminalReceiptDocument(r: TerminalReceiptFacts): ReceiptDocumen
     alipayTradeNo: r.alipayTransId ?? "-",
     issuedAtText: `${r.paidAt.replace("T", " ").slice(0, 19)} UTC`,
     footerText: r.terminalName,
-    ...(r.walletName ? { walletName: r.walletName } : {}),
-    labels: { orderNo: "Reference", alipayTradeNo: "Alipay trade", issuedAt: "Paid", wallet: "Paid with" },
+    labels: { orderNo: "Reference", alipayTradeNo: "Alipay trade", issuedAt: "Paid" },
   };
 }
