@@ -15,10 +15,12 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
-import { ANTOM_WALLETS, isKnownWalletCode } from "@kiosk/alipay-core/wallets";
 import { z } from "zod";
 import { parseTrustedProxies } from "./client-address.ts";
+import { fail, normPem, readAntomSftp, readKey, readWalletList, toPem } from "./env-readers.ts";
 import { LOG_LEVELS } from "./log.ts";
+
+export { EnvError } from "./env-readers.ts";
 
 export const DEFAULT_SANDBOX_GATEWAY_URL = "http://127.0.0.1:4010/gateway.do";
 
@@ -242,96 +244,6 @@ export interface KioskEnv {
   reconcileAtHour: number | null;
   /** One stale-hold sweep per this period across the fleet. */
   holdSweepMs: number;
-}
-
-export class EnvError extends Error {
-  override readonly name = "EnvError";
-}
-
-/** ALIPAY_ANTOM_WALLETS: known Alipay+ wallet codes, comma-separated (case-insensitive); unset → undefined. */
-function readWalletList(text: string | undefined): readonly string[] | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const codes = text
-    .split(",")
-    .map((c) => c.trim().toUpperCase())
-    .filter((c) => c !== "");
-  const unknown = codes.filter((c) => !isKnownWalletCode(c));
-  if (unknown.length > 0)
-    fail(
-      "ALIPAY_ANTOM_WALLETS",
-      `unknown wallet ${unknown.join(", ")}; known: ${ANTOM_WALLETS.map((w) => w.code).join(", ")}`,
-    );
-  return codes;
-}
-
-/** ALIPAY_ANTOM_SFTP_*: all or nothing beyond the host (a user, and a key file or a password). */
-function readAntomSftp(
-  e: {
-    ALIPAY_ANTOM_SFTP_HOST?: string | undefined;
-    ALIPAY_ANTOM_SFTP_PORT?: number | undefined;
-    ALIPAY_ANTOM_SFTP_USER?: string | undefined;
-    ALIPAY_ANTOM_SFTP_KEY_FILE?: string | undefined;
-    ALIPAY_ANTOM_SFTP_PASSWORD?: string | undefined;
-    ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256?: string | undefined;
-    ALIPAY_ANTOM_SFTP_DIR?: string | undefined;
-  },
-  root: string,
-) {
-  if (e.ALIPAY_ANTOM_SFTP_HOST === undefined) return null;
-  if (e.ALIPAY_ANTOM_SFTP_USER === undefined)
-    fail("ALIPAY_ANTOM_SFTP_USER", "required with ALIPAY_ANTOM_SFTP_HOST (the SFTP user Antom gave you)");
-  if (e.ALIPAY_ANTOM_SFTP_KEY_FILE === undefined && e.ALIPAY_ANTOM_SFTP_PASSWORD === undefined)
-    fail("ALIPAY_ANTOM_SFTP_KEY_FILE", "or ALIPAY_ANTOM_SFTP_PASSWORD is required with ALIPAY_ANTOM_SFTP_HOST");
-  const keyFile = e.ALIPAY_ANTOM_SFTP_KEY_FILE;
-  return {
-    host: e.ALIPAY_ANTOM_SFTP_HOST,
-    port: e.ALIPAY_ANTOM_SFTP_PORT ?? 22,
-    username: e.ALIPAY_ANTOM_SFTP_USER,
-    privateKeyFile: keyFile === undefined ? undefined : isAbsolute(keyFile) ? keyFile : resolve(root, keyFile),
-    password: e.ALIPAY_ANTOM_SFTP_PASSWORD,
-    hostKeySha256: e.ALIPAY_ANTOM_SFTP_HOST_KEY_SHA256,
-    directory: e.ALIPAY_ANTOM_SFTP_DIR,
-  };
-}
-
-function fail(variable: string, message: string): never {
-  throw new EnvError(`Invalid environment: ${variable}: ${message}`);
-}
-
-function readKey(opts: {
-  source: Record<string, string | undefined>;
-  inline: string | undefined;
-  file: string | undefined;
-  name: string;
-  root: string;
-}): string | undefined {
-  if (opts.inline && opts.file) fail(opts.name, `set either ${opts.name} or ${opts.name}_FILE, not both`);
-  if (opts.file) {
-    const p = isAbsolute(opts.file) ? opts.file : resolve(opts.root, opts.file);
-    try {
-      return readFileSync(p, "utf8").trim();
-    } catch (e) {
-      fail(`${opts.name}_FILE`, `cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-    }
-  }
-  if (!opts.inline) return undefined;
-  // Accept PEM, PEM with literal "\n", or bare base64 (as Alipay's console shows keys).
-  const v = opts.inline.replace(/\\n/g, "\n").trim();
-  return v;
-}
-
-function toPem(key: string, kind: "PRIVATE" | "PUBLIC"): string {
-  if (key.includes("-----BEGIN")) return key;
-  const body =
-    key
-      .replace(/\s+/g, "")
-      .match(/.{1,64}/g)
-      ?.join("\n") ?? "";
-  return `-----BEGIN ${kind} KEY-----\n${body}\n-----END ${kind} KEY-----`;
-}
-
-function normPem(pem: string): string {
-  return pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
 }
 
 /**

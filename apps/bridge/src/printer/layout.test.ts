@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseEscPos, type EscPosCommand } from "../virtual/escpos-parser.ts";
-import { decodeWpc1252 } from "./escpos.ts";
+import { parseEscPos } from "../virtual/escpos-parser.ts";
+import { textLines } from "../../test/escpos-text.ts";
 import { PAPER_PROFILES, renderReceipt, renderTicket, wrap } from "./layout.ts";
 import { ASCII_TICKET, CJK_TICKET, RECEIPT } from "../../test/test-documents.ts";
-
-function textLines(commands: EscPosCommand[]): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const command of commands) {
-    if (command.kind === "text") line += decodeWpc1252(command.bytes);
-    if (command.kind === "newline") {
-      lines.push(line);
-      line = "";
-    }
-  }
-  return lines;
-}
 
 describe("ticket layout bytes", () => {
   const bytes = renderTicket(ASCII_TICKET);

@@ -6,22 +6,9 @@
  */
 import { terminalReceiptDocument } from "@kiosk/bridge-protocol";
 import { describe, expect, it } from "vitest";
-import { parseEscPos, type EscPosCommand } from "../virtual/escpos-parser.ts";
-import { decodeWpc1252 } from "./escpos.ts";
+import { parseEscPos } from "../virtual/escpos-parser.ts";
+import { textLines } from "../../test/escpos-text.ts";
 import { renderReceipt } from "./layout.ts";
-
-function textLines(commands: EscPosCommand[]): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const command of commands) {
-    if (command.kind === "text") line += decodeWpc1252(command.bytes);
-    if (command.kind === "newline") {
-      lines.push(line);
-      line = "";
-    }
-  }
-  return lines;
-}
 
 const facts = {
   merchant: "Skyline Observation Deck",
