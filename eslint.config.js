@@ -88,6 +88,8 @@ export default tseslint.config(
       "**/.next-standalone/**",
       "**/generated/**",
       "**/dist/**",
+      // The kiosk page bundle esbuild writes before every next build (build output, gitignored).
+      "apps/kiosk/public/kiosk-app/**",
       "data/**",
       "test-results/**",
       "e2e/artifacts/**",
