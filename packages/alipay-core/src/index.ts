@@ -38,6 +38,7 @@ export { sshFingerprint, type AntomSftpSettings } from "./antom/sftp.ts";
 export * from "./antom/wire.ts";
 export { type AntomNotificationMessage } from "./antom/client.ts";
 export * from "./payment-machine.ts";
+export * from "./refund-window.ts";
 export * from "./run-payment.ts";
 export * from "./payment-driver.ts";
 export * from "./certs.ts";

@@ -20,6 +20,7 @@ import { BRIDGE_TOKEN_KEY_FILE, loadBridgeTokenKey } from "./services/bridge-tok
 import { DOMAIN_EVENT_TYPES, type DomainEventType } from "./services/events-service.ts";
 import type { AlipayGateway } from "./services/gateway.ts";
 import { createMoneyServices, type MoneyServices } from "./services/index.ts";
+import type { PaymentPolicy } from "./services/payment-policy.ts";
 import { loadOrCreatePayRequestKey } from "./services/pay-request-seal.ts";
 import { createPlatformServices, type PlatformServices } from "./services/platform.ts";
 import { fileTicketKeys } from "./services/ticket-keys.ts";
@@ -211,6 +212,14 @@ export interface AppWiring {
   alipayKeys: AlipayKeyRing;
 }
 
+/** The payment policy's settings that come from the environment; the rest is the default policy. */
+export function moneyPolicyOf(env: KioskEnv): Partial<PaymentPolicy> {
+  return {
+    ...(env.paymentDeadlineMs === null ? {} : { paymentDeadlineMs: env.paymentDeadlineMs }),
+    refundPauseWindow: env.alipay.refundPauseWindow,
+  };
+}
+
 export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }): AppWiring {
   const { env, platform } = opts;
   const log = platform.log.child({ ns: "money" });
@@ -242,7 +251,7 @@ export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }
       holdMs: env.orderHoldMs,
       ...(env.alipay.antom?.wallets ? { acceptedWallets: env.alipay.antom.wallets } : {}),
       ...(env.instanceId ? { instanceId: env.instanceId } : {}),
-      ...(env.paymentDeadlineMs === null ? {} : { policy: { paymentDeadlineMs: env.paymentDeadlineMs } }),
+      policy: moneyPolicyOf(env),
     },
   };
 }

@@ -4,10 +4,33 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { DEFAULT_REFUND_PAUSE_WINDOW, type RefundPauseWindow } from "@kiosk/alipay-core";
 import { ANTOM_WALLETS, isKnownWalletCode } from "@kiosk/alipay-core/wallets";
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
+}
+
+/**
+ * ALIPAY_REFUND_PAUSE: when refunds are held back, `HH:MM-HH:MM±HH:MM` (start, end, the zone's
+ * UTC offset; within one day) or `off`. Unset: Alipay's nightly window (00:00–01:30 Beijing time)
+ * on a live gateway; off on the sandbox, which refunds at any hour — with the window on, every
+ * refund a demo or a test asks for between 16:00 and 17:30 UTC would wait until 17:30.
+ */
+export function readRefundPause(text: string | undefined, isLive: boolean): RefundPauseWindow | null {
+  const value = text?.trim() ?? "";
+  if (value === "") return isLive ? DEFAULT_REFUND_PAUSE_WINDOW : null;
+  if (value.toLowerCase() === "off") return null;
+  const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/.exec(value);
+  const minutes = (h: string, mm: string) => (Number(mm) < 60 ? Number(h) * 60 + Number(mm) : NaN);
+  if (!m) return fail("ALIPAY_REFUND_PAUSE", `use HH:MM-HH:MM±HH:MM (e.g. 00:00-01:30+08:00) or off, got "${value}"`);
+  const start = minutes(m[1]!, m[2]!);
+  const end = minutes(m[3]!, m[4]!);
+  const offset = (m[5] === "-" ? -1 : 1) * minutes(m[6]!, m[7]!);
+  if (!(start >= 0 && end <= 1440 && start < end))
+    return fail("ALIPAY_REFUND_PAUSE", "the window's start must come before its end within one day (00:00-24:00)");
+  if (!(offset >= -720 && offset <= 840)) return fail("ALIPAY_REFUND_PAUSE", "the UTC offset must be -12:00 to +14:00");
+  return { ...DEFAULT_REFUND_PAUSE_WINDOW, startMinute: start, endMinute: end, utcOffsetMinutes: offset };
 }
 
 /** ALIPAY_ANTOM_WALLETS: known Alipay+ wallet codes, comma-separated (case-insensitive); unset → undefined. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MERCHANT_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
 import { describe, expect, it } from "vitest";
+import { moneyPolicyOf } from "./app-services.ts";
 import { EnvError, findRepoRoot, parseEnv } from "./env.ts";
 
 const ROOT = "/srv/kiosk";
@@ -156,5 +157,30 @@ describe("env", () => {
 
   it("allows the sandbox with test keys in production (npm start)", () => {
     expect(parse({ NODE_ENV: "production" }).alipay.isUsingTestKeys).toBe(true);
+  });
+
+  it("holds refunds in Alipay's nightly window on a live gateway only; ALIPAY_REFUND_PAUSE overrides", () => {
+    // Our sandbox refunds at any hour: with the window on, every refund a test or a demo asks for
+    // between 16:00 and 17:30 UTC would wait until 17:30 (issue 16's CI failure).
+    expect(parse({}).alipay.refundPauseWindow).toBeNull();
+    const liveKeys = { ...live, ALIPAY_PRIVATE_KEY: "MIIEvQ", ALIPAY_PUBLIC_KEY: "MIIBIj" };
+    expect(parse(liveKeys).alipay.refundPauseWindow).toEqual({
+      startMinute: 0,
+      endMinute: 90,
+      utcOffsetMinutes: 480,
+      jitterMaxMs: 300_000,
+    });
+    // The server's payment policy takes the setting (the services' own default keeps the window).
+    expect(moneyPolicyOf(parse({})).refundPauseWindow).toBeNull();
+    expect(moneyPolicyOf(parse(liveKeys)).refundPauseWindow).toEqual(parse(liveKeys).alipay.refundPauseWindow);
+    expect(parse({ ...liveKeys, ALIPAY_REFUND_PAUSE: "off" }).alipay.refundPauseWindow).toBeNull();
+    expect(parse({ ALIPAY_REFUND_PAUSE: "23:30-23:59-05:00" }).alipay.refundPauseWindow).toEqual({
+      startMinute: 23 * 60 + 30,
+      endMinute: 23 * 60 + 59,
+      utcOffsetMinutes: -300,
+      jitterMaxMs: 300_000,
+    });
+    for (const bad of ["00:00-01:30", "01:30-00:00+08:00", "25:00-26:00+08:00", "on", "00:00-01:30+15:00"])
+      expect(() => parse({ ALIPAY_REFUND_PAUSE: bad }), bad).toThrow(/ALIPAY_REFUND_PAUSE/);
   });
 });

@@ -15,9 +15,10 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
   TEST_PARTNER_ID,
 } from "@kiosk/alipay-core/public-test-keys";
+import type { RefundPauseWindow } from "@kiosk/alipay-core";
 import { z } from "zod";
 import { parseTrustedProxies } from "./client-address.ts";
-import { fail, normPem, readAntomSftp, readKey, readWalletList, toPem } from "./env-readers.ts";
+import { fail, normPem, readAntomSftp, readKey, readRefundPause, readWalletList, toPem } from "./env-readers.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 export { EnvError } from "./env-readers.ts";
@@ -85,6 +86,7 @@ const RawEnvSchema = z.object({
   ),
   // Antom: the Alipay+ wallets the scan screen lists by default (comma-separated codes, e.g. GCASH,DANA).
   ALIPAY_ANTOM_WALLETS: str(),
+  ALIPAY_REFUND_PAUSE: str(),
   // Antom's SFTP server, where the daily transaction details report lies (reconciliation over Antom).
   ALIPAY_ANTOM_SFTP_HOST: str(),
   ALIPAY_ANTOM_SFTP_PORT: int(1, 65535),
@@ -221,6 +223,8 @@ export interface KioskEnv {
     terminalId: string | null;
     /** True when any of the public test keys from @kiosk/alipay-core/public-test-keys is in use. */
     isUsingTestKeys: boolean;
+    /** ALIPAY_REFUND_PAUSE: when refunds wait (null: never). Default: Alipay's nightly window when live, off on the sandbox. */
+    refundPauseWindow: RefundPauseWindow | null;
   };
   ticketKeysDir: string;
   worker: "inline" | "off";
@@ -480,6 +484,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
       storeId: e.ALIPAY_STORE_ID ?? null,
       terminalId: e.ALIPAY_TERMINAL_ID ?? null,
       isUsingTestKeys: testKeyHits.length > 0,
+      refundPauseWindow: readRefundPause(e.ALIPAY_REFUND_PAUSE, isLive),
     },
     ticketKeysDir: e.TICKET_KEYS_DIR ? resolve(root, e.TICKET_KEYS_DIR) : join(dataDir, "keys"),
     worker: e.WORKER,

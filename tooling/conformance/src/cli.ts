@@ -141,6 +141,7 @@ async function main(): Promise<number> {
       options = {
         ...common,
         ...(deadline !== null ? { paymentDeadlineMs: deadline } : {}),
+        refundPauseWindow: env.alipay.refundPauseWindow,
         gateway: {
           ...alipayClientConfig(env),
           gatewayUrl: env.alipay.gatewayUrl,

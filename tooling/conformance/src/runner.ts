@@ -6,7 +6,13 @@
  * to the gateway through a tampering proxy (idle except in the tampered-response step).
  */
 import { randomBytes } from "node:crypto";
-import { createAlipayClient, FetchTransport, type AlipayClientConfig } from "@kiosk/alipay-core";
+import {
+  createAlipayClient,
+  DEFAULT_REFUND_PAUSE_WINDOW,
+  FetchTransport,
+  type AlipayClientConfig,
+  type RefundPauseWindow,
+} from "@kiosk/alipay-core";
 import { scenarioCode } from "@kiosk/alipay-sandbox";
 import { seed } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
@@ -59,6 +65,11 @@ export interface RunConformanceOptions {
    * 3.5 s, the production back-offs). @default the production deadline (60 s)
    */
   paymentDeadlineMs?: number;
+  /**
+   * The server's `ALIPAY_REFUND_PAUSE` (`env.alipay.refundPauseWindow`). @default Alipay's nightly
+   * window on a live gateway, none on a sandbox (which refunds at any hour)
+   */
+  refundPauseWindow?: RefundPauseWindow | null;
   /** Run only these steps (in the standard order). */
   only?: StepId[];
   /** `terminal`: the terminal steps through the partner payment API (issue 18) instead of the kiosk path. */
@@ -92,9 +103,15 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
   const log = options.log ?? silentLogger;
   // The production policy, with the deadline the server would use: the validator must
   // behave as the server does, above all towards a live gateway.
-  const policy = resolveServerPaymentPolicy(
-    options.paymentDeadlineMs === undefined ? {} : { paymentDeadlineMs: options.paymentDeadlineMs },
-  );
+  const policy = resolveServerPaymentPolicy({
+    ...(options.paymentDeadlineMs === undefined ? {} : { paymentDeadlineMs: options.paymentDeadlineMs }),
+    refundPauseWindow:
+      options.refundPauseWindow !== undefined
+        ? options.refundPauseWindow
+        : options.env === "live"
+          ? DEFAULT_REFUND_PAUSE_WINDOW
+          : null,
+  });
   const deadlineMs = policy.paymentDeadlineMs;
   const gatewayUrl = new URL(options.gateway.gatewayUrl);
   const sandbox =
