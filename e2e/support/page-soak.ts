@@ -288,6 +288,12 @@ export function isCounting(rest: Sample): boolean {
   return rest.webSockets >= 1 && rest.intervals >= 1;
 }
 
+/** The page three seconds later, still at the attract screen after the sale of `after`. */
+async function settle(page: Page, cdp: CDPSession, after: Sample): Promise<Sample> {
+  await page.waitForTimeout(3_000);
+  return sample(page, cdp, after.sale, after.kind);
+}
+
 /**
  * Runs `sales` sales of the mix on a page already at the attract screen. The baseline is the
  * attract screen after one warm-up round of the mix (caches, lazy chunks and catalogues loaded),
@@ -308,8 +314,9 @@ export async function soak(
   const samples: Sample[] = [baseline];
   const above: SoakResult["above"] = [];
   // A count above the baseline counts as left behind when it is still above after the next
-  // sale too (a retry or heartbeat timer that happens to be running is gone by then; what a sale
-  // leaves behind is not), or, after the last sale, still above three seconds later. Timeouts by
+  // sale too and three seconds after that (a retry or heartbeat timer that happens to be running
+  // is gone by then; what a sale leaves behind is not), or, after the last sale, still above
+  // three seconds later. Timeouts by
   // identity: only those pending at both samples (the same timer) count, since short ones are
   // re-armed all the time (TanStack Query's 5 s stale timer after a catalog refresh, the
   // heartbeat's 1.5 s device-change timer) and made the count read 3 against a resting 2.
@@ -325,22 +332,26 @@ export async function soak(
     samples.push(s);
     onSample?.(s);
     if (previous) {
-      for (const f of aboveIn(previous))
-        if (stillAbove(f, previous, s))
-          above.push({
-            sale: previous.sale,
-            kind: previous.kind,
-            field: f,
-            value: previous[f] as number,
-            baseline: baseline[f] as number,
-            ...(f === "timeouts" ? { pending: persistingTimeouts(previous, s) } : {}),
-          });
+      let held = aboveIn(previous).filter((f) => stillAbove(f, previous!, s));
+      // Confirmed at rest: a count one above after two sales in a row can be chance (CI saw
+      // listeners at 191 against 190 after sales 11 and 12, and again after 18 and 19, then back);
+      // what a sale leaves behind is still there three seconds later.
+      const settled = held.length > 0 ? await settle(page, cdp, s) : s;
+      held = held.filter((f) => stillAbove(f, previous!, settled));
+      for (const f of held)
+        above.push({
+          sale: previous.sale,
+          kind: previous.kind,
+          field: f,
+          value: previous[f] as number,
+          baseline: baseline[f] as number,
+          ...(f === "timeouts" ? { pending: persistingTimeouts(previous, settled) } : {}),
+        });
     }
     previous = s;
   }
   if (previous && aboveIn(previous).length > 0) {
-    await page.waitForTimeout(3_000);
-    const again = await sample(page, cdp, previous.sale, previous.kind);
+    const again = await settle(page, cdp, previous);
     for (const f of aboveIn(previous).filter((x) => stillAbove(x, previous, again)))
       above.push({
         sale: again.sale,
