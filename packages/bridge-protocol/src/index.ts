@@ -362,6 +362,8 @@ export interface TerminalReceiptFacts {
   paidAt: string;
   buyerLoginId: string | null;
   exchangeRate: string | null;
+  /** The wallet the buyer paid with (Alipay+ through Antom), or null. */
+  walletName?: string | null;
 }
 
 export function terminalReceiptDocument(r: TerminalReceiptFacts): ReceiptDocument {
@@ -382,6 +384,7 @@ export function terminalReceiptDocument(r: TerminalReceiptFacts): ReceiptDocumen
     alipayTradeNo: r.alipayTransId ?? "-",
     issuedAtText: `${r.paidAt.replace("T", " ").slice(0, 19)} UTC`,
     footerText: r.terminalName,
-    labels: { orderNo: "Reference", alipayTradeNo: "Alipay trade", issuedAt: "Paid" },
+    ...(r.walletName ? { walletName: r.walletName } : {}),
+    labels: { orderNo: "Reference", alipayTradeNo: "Alipay trade", issuedAt: "Paid", wallet: "Paid with" },
   };
 }

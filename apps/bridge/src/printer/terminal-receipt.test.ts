@@ -46,6 +46,12 @@ describe("terminal receipt on the bridge's printer", () => {
     expect(commands.at(-1)).toEqual({ kind: "cut" });
   });
 
+  it("names the wallet an Alipay+ buyer paid with (Antom)", () => {
+    const lines = textLines(parseEscPos(renderReceipt(terminalReceiptDocument({ ...facts, walletName: "GCash" }))));
+    const label = "Paid with";
+    expect(lines).toContain(`${label}${" ".repeat(48 - label.length - "GCash".length)}GCash`);
+  });
+
   it("leaves out what Alipay did not return", () => {
     const lines = textLines(
       parseEscPos(
@@ -54,6 +60,10 @@ describe("terminal receipt on the bridge's printer", () => {
         ),
       ),
     );
-    expect(lines.some((l) => l.startsWith("Refunded") || l.startsWith("Rate") || l.startsWith("Buyer"))).toBe(false);
+    expect(
+      lines.some(
+        (l) => l.startsWith("Refunded") || l.startsWith("Rate") || l.startsWith("Buyer") || l.startsWith("Paid with"),
+      ),
+    ).toBe(false);
   });
 });

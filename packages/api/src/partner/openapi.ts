@@ -73,6 +73,7 @@ const receipt: Json = {
     buyerLoginId: { type: ["string", "null"], description: "Masked by Alipay" },
     paidAt: { type: ["string", "null"], format: "date-time" },
     exchangeRate: { type: ["string", "null"], description: "currency → CNY, where Alipay returned one" },
+    walletName: { type: ["string", "null"], description: "Alipay+ through Antom: the wallet the buyer paid with" },
     lines: { type: "array", items: { type: "string" } },
     document: {
       type: "object",

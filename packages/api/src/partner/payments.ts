@@ -90,6 +90,8 @@ export interface Receipt {
   paidAt: string | null;
   /** Alipay's forex rate (currency → CNY) as a decimal string, where Alipay returned one. */
   exchangeRate: string | null;
+  /** The wallet the buyer paid with (Alipay+ through Antom, e.g. "GCash"), or null. */
+  walletName: string | null;
   /** The receipt as plain lines, ready for a printer (ESC/POS through a bridge, or any other). */
   lines: string[];
   /**
@@ -196,18 +198,6 @@ export function createTerminalPayments(
     return row;
   }
 
-  async function exchangeRateOf(paymentId: string): Promise<string | null> {
-    const events = await db.paymentEvent.findMany({
-      where: { paymentId, summary: { contains: "exchangeRate" } },
-      select: { summary: true },
-      orderBy: { seq: "desc" },
-      take: 1,
-    });
-    const rate = (JSON.parse(events[0]?.summary ?? "{}") as { response?: { exchangeRate?: unknown } }).response
-      ?.exchangeRate;
-    return typeof rate === "string" && /^\d+(\.\d+)?$/.test(rate) ? rate : null;
-  }
-
   async function viewOf(tp: TpRow): Promise<TerminalPaymentView> {
     const [payment, order, attraction] = await Promise.all([
       db.payment.findFirst({ where: { orderId: tp.orderId }, orderBy: { createdAt: "desc" } }),
@@ -239,7 +229,8 @@ export function createTerminalPayments(
       orderId: tp.orderId,
     };
     if (!payment || !paidAt) return { ...base, receipt: null };
-    const exchangeRate = await exchangeRateOf(payment.id);
+    const exchangeRate = payment.exchangeRate;
+    const walletName = payment.walletName;
     const amountText = `${minorToDecimal(tp.amountMinor, tp.currency)} ${tp.currency}`;
     const refundedText =
       order.refundedMinor > 0 ? `${minorToDecimal(order.refundedMinor, tp.currency)} ${tp.currency}` : null;
@@ -258,6 +249,7 @@ export function createTerminalPayments(
         paidAt: paidAt.toISOString(),
         buyerLoginId: payment.buyerIdMasked,
         exchangeRate,
+        walletName,
       }),
     );
     const receipt: Receipt = {
@@ -276,6 +268,7 @@ export function createTerminalPayments(
       buyerLoginId: payment.buyerIdMasked,
       paidAt: paidAt.toISOString(),
       exchangeRate,
+      walletName,
       lines: [
         attraction.name,
         `Store ${tp.terminal.storeId} / ${tp.terminal.name} (${tp.terminal.terminalCode})`,
@@ -286,6 +279,7 @@ export function createTerminalPayments(
         ...(exchangeRate ? [`Rate ${tp.currency}/CNY: ${exchangeRate}`] : []),
         `Alipay trade: ${payment.alipayTransId ?? "-"}`,
         ...(payment.buyerIdMasked ? [`Buyer: ${payment.buyerIdMasked}`] : []),
+        ...(walletName ? [`Paid with: ${walletName}`] : []),
         `Ref: ${tp.reference}`,
       ],
       document,

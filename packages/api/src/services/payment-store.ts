@@ -76,6 +76,8 @@ export type PaidFacts = {
   alipayTransId?: string | undefined;
   paidAt?: Date | undefined;
   buyerLoginIdMasked?: string | undefined;
+  /** Forex rate currency → CNY, a decimal string (MAPI answers carry it). */
+  exchangeRate?: string | undefined;
 } & WalletFacts;
 
 /** The one place the facts of a paid trade (and its wallet) go onto the row: with the `issue_tickets` command. */
@@ -91,6 +93,7 @@ export function paidColumns(
     paidAt: next.paidAt !== undefined ? new Date(next.paidAt) : (trade?.paidAt ?? now),
     ...(alipayTransId ? { alipayTransId } : {}),
     ...(trade?.buyerLoginIdMasked ? { buyerIdMasked: trade.buyerLoginIdMasked } : {}),
+    ...(trade?.exchangeRate && /^\d+(\.\d+)?$/.test(trade.exchangeRate) ? { exchangeRate: trade.exchangeRate } : {}),
     // Antom (issue 21): the wallet the buyer paid with.
     ...walletColumns(trade),
   };
