@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { E2E } from "../support/system.ts";
+import { E2E, demoCredentials } from "../support/system.ts";
+import { BRIDGE_URL, printerJobs } from "./kiosk-support.ts";
 import { adminCookie, mutate, query, scenarioCode } from "./staff-support.ts";
 
 const ECR_HTML = readFileSync(join(import.meta.dirname, "../ecr/ecr.html"), "utf8");
@@ -34,7 +35,14 @@ test.beforeAll(async () => {
   );
   key = made.key;
   timezone = attraction!.timezone;
-  fragment = new URLSearchParams({ key, store, terminal: "ECR-1", currency: attraction!.currency }).toString();
+  fragment = new URLSearchParams({
+    key,
+    store,
+    terminal: "ECR-1",
+    currency: attraction!.currency,
+    bridge: BRIDGE_URL,
+    bridgeToken: demoCredentials().bridgePairingToken,
+  }).toString();
 });
 
 async function openEcr(page: Page): Promise<void> {
@@ -59,6 +67,13 @@ test("a vendor's ECR takes Alipay through the partner API", async ({ page }) => 
   await pay(page, scenarioCode("0000"));
   await expect(status).toHaveText("succeeded");
   await expect(page.locator("#receipt")).toContainText("Alipay trade:");
+  // The receipt through the terminal's bridge: ESC/POS on its (virtual) printer.
+  const reference = (await page.locator("#receipt").textContent())!.match(/Ref: (\S+)/)![1]!;
+  await page.getByRole("button", { name: "Print receipt" }).click();
+  await expect(page.locator("#print-status")).toHaveText("printed", { timeout: 20_000 });
+  const printed = (await printerJobs()).filter((j) => j.text.includes(reference));
+  expect(printed).toHaveLength(1);
+  expect(printed[0]!.text).toContain("Alipay trade");
   await page.getByRole("button", { name: "Refund" }).click();
   await expect(status).toHaveText("refunded", { timeout: 20_000 });
 
