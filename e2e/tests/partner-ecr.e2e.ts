@@ -46,6 +46,9 @@ test.beforeAll(async () => {
 });
 
 async function openEcr(page: Page): Promise<void> {
+  // A page the test serves itself has no network address, so Chromium treats it as public and
+  // asks before it reaches the loopback bridge (Local Network Access): grant it, as a vendor would.
+  await page.context().grantPermissions(["local-network-access"]);
   await page.route(`${E2E.kioskUrl}${ECR_PATH}`, (route) =>
     route.fulfill({ status: 200, contentType: "text/html", body: ECR_HTML }),
   );
