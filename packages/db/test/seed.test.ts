@@ -90,6 +90,12 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
         .catch((e: unknown) => e);
       expect(isUniqueViolation(second)).toBe(true);
       expect(await t.db.redemption.count({ where: { ticketId: "t1" } })).toBe(1);
+      // The same violation from a raw statement (the purchase's hot path writes raw).
+      const raw = await t.db.$executeRaw`INSERT INTO "Redemption" ("id", "ticketId", "redeemedAt", "actorType")
+        VALUES ('r3', 't1', ${NOW}, 'staff')`.catch((e: unknown) => e);
+      expect(isUniqueViolation(raw)).toBe(true);
+      expect(isUniqueViolation(new Error("P2010"))).toBe(false);
+      expect(await t.db.redemption.count({ where: { ticketId: "t1" } })).toBe(1);
     });
   });
 }

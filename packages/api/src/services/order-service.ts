@@ -7,6 +7,7 @@ import type { OrderState, Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { createCatalogCache, type CatalogCache } from "./catalog-cache.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
+import { insertSql } from "./raw-sql.ts";
 import type { OrderHandoff } from "./order-handoff.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -260,35 +261,50 @@ export function createOrderService(
     try {
       await db.$transaction(async (tx) => {
         // The order first, the hot Slot rows last: their row locks are held only until commit.
-        await tx.order.create({
-          data: {
-            id: orderId,
-            attractionId,
-            channel: input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter",
-            kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
-            apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
-            staffUserId: input.actor.type === "staff" ? input.actor.id : null,
-            shiftId: input.shiftId ?? null,
-            externalRef: input.externalRef ?? null,
-            state: "pending",
-            currency: attraction.currency,
-            totalMinor,
-            locale: input.locale ?? "en",
-            expiresAt,
-            createdAt: now,
-            lines: { create: lineRows },
-            holds: {
-              create: holdSlots.map(([slotId, quantity]) => ({
-                id: newId("hld"),
-                slotId,
-                quantity,
-                state: "active",
-                expiresAt,
-                createdAt: now,
-              })),
+        // Raw inserts, not one nested create (about a tenth of its CPU: see raw-sql.ts).
+        await tx.$executeRaw(
+          insertSql("Order", [
+            {
+              id: orderId,
+              attractionId,
+              channel:
+                input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter",
+              kioskId: input.actor.type === "kiosk" ? (input.actor.id ?? null) : null,
+              apiClientId: input.actor.type === "api_client" ? (input.actor.id ?? null) : null,
+              staffUserId: input.actor.type === "staff" ? (input.actor.id ?? null) : null,
+              shiftId: input.shiftId ?? null,
+              externalRef: input.externalRef ?? null,
+              state: "pending",
+              currency: attraction.currency,
+              totalMinor,
+              refundedMinor: 0,
+              locale: input.locale ?? "en",
+              expiresAt,
+              createdAt: now,
+              updatedAt: now,
             },
-          },
-        });
+          ]),
+        );
+        await tx.$executeRaw(
+          insertSql(
+            "OrderLine",
+            lineRows.map((l) => ({ ...l, orderId })),
+          ),
+        );
+        await tx.$executeRaw(
+          insertSql(
+            "CapacityHold",
+            holdSlots.map(([slotId, quantity]) => ({
+              id: newId("hld"),
+              orderId,
+              slotId,
+              quantity,
+              state: "active",
+              expiresAt,
+              createdAt: now,
+            })),
+          ),
+        );
         for (const [slotId, quantity] of holdSlots) {
           const took =
             await tx.$executeRaw`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`;

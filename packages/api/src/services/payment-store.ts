@@ -5,11 +5,12 @@
  * (paid at, Alipay's id, the buyer) are written by `paidColumns` and nowhere else.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import { isRecordNotFound, isUniqueViolation, type Db, type PaymentStateName, type Prisma } from "@kiosk/db";
+import { isRecordNotFound, isUniqueViolation, Prisma, type Db, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
 import { createRefundStore } from "./payment-store-refunds.ts";
+import { insertSql, setSql, type SqlValue } from "./raw-sql.ts";
 import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
 
 export type PaymentRow = Prisma.PaymentGetPayload<object>;
@@ -126,6 +127,49 @@ export class VersionConflict extends Error {
   override readonly name = "VersionConflict";
 }
 
+/** The fast PAID write found the order or the payment not as expected (rolled back; the general path follows). */
+class FastPathMiss extends Error {
+  override readonly name = "FastPathMiss";
+}
+
+type TicketRow = Readonly<Record<string, SqlValue>>;
+
+/** A payment about to be written: what the start knows; the rest is `NEW_PAYMENT_DEFAULTS`. */
+export type NewPayment = Pick<
+  PaymentRow,
+  | "id"
+  | "provider"
+  | "partnerTransId"
+  | "amountMinor"
+  | "currency"
+  | "paymentCodeMasked"
+  | "state"
+  | "deadlineAt"
+  | "createdAt"
+> &
+  Partial<Omit<PaymentRow, "orderId" | "version" | "updatedAt">>;
+
+/** The schema's defaults of the columns a new payment may leave out (a raw insert writes them all). */
+const NEW_PAYMENT_DEFAULTS = {
+  alipayTransId: null,
+  buyerIdMasked: null,
+  failureReason: null,
+  attentionReason: null,
+  attempt: 0,
+  queryCount: 0,
+  cancelAttempt: 0,
+  nextActionAt: null,
+  leaseOwner: null,
+  leaseUntil: null,
+  machineState: "{}",
+  paidAt: null,
+  finishedAt: null,
+  payRequest: null,
+  paymentMethodType: null,
+  walletName: null,
+  exchangeRate: null,
+} as const satisfies Partial<PaymentRow>;
+
 const ACCESS = { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } as const;
 
 export function createPaymentStore(db: Db) {
@@ -138,7 +182,7 @@ export function createPaymentStore(db: Db) {
    * racing this one computed the same partnerTransId and loses on the unique index.
    */
   async function create(
-    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
+    data: NewPayment,
     created: Omit<EventRecord, "fromState">,
     order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
@@ -157,29 +201,28 @@ export function createPaymentStore(db: Db) {
   }
 
   async function createOnce(
-    data: Omit<Prisma.PaymentUncheckedCreateInput, "events" | "version" | "orderId">,
+    data: NewPayment,
     event: Omit<EventRecord, "summary"> & { seq: number; summary: string },
     order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
-    {
-      const written = await db.order.update({
-        where: { id: order.id, state: "pending", expiresAt: { gt: order.now } },
-        data: {
-          expiresAt: order.expiresAt,
-          payments: {
-            create: {
-              ...data,
-              version: 1,
-              events: { create: { ...event, ...(data.createdAt ? { createdAt: data.createdAt } : {}) } },
-            },
-          },
-        },
-        select: { payments: { where: { id: data.id } } },
-      });
-      const row = written.payments[0];
-      if (!row) throw new Error(`Payment ${data.id} was not written`);
-      return row;
-    }
+    const row: PaymentRow = {
+      ...NEW_PAYMENT_DEFAULTS,
+      ...data,
+      orderId: order.id,
+      version: 1,
+      updatedAt: data.createdAt,
+    };
+    // Raw statements in one transaction, not one nested write (see raw-sql.ts); the row
+    // returned is the one written, not read back.
+    await db.$transaction(async (tx) => {
+      const extended =
+        await tx.$executeRaw`UPDATE "Order" SET "expiresAt" = ${order.expiresAt}, "updatedAt" = ${order.now}
+        WHERE "id" = ${order.id} AND "state" = 'pending' AND "expiresAt" > ${order.now}`;
+      if (extended !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
+      await tx.$executeRaw(insertSql("Payment", [row]));
+      await tx.$executeRaw(insertSql("PaymentEvent", [{ ...event, paymentId: row.id, createdAt: data.createdAt }]));
+    }, TX_OPTIONS);
+    return row;
   }
 
   /**
@@ -233,25 +276,22 @@ export function createPaymentStore(db: Db) {
     const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
     return db
       .$transaction(async (tx) => {
-        await tx.order.update({
-          where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
-          data: {
-            state: "paid",
-            tickets: { createMany: { data: tickets.map(({ orderId: _orderId, ...t }) => t) } },
-            payments: {
-              update: {
-                where: { id: row.id, version: row.version },
-                data: { ...data, events: { create: eventRow } },
-              },
-            },
-          },
-          select: { id: true },
-        });
+        // Raw statements, not one nested write: see raw-sql.ts. A miss throws and rolls back.
+        const ordered = await tx.$executeRaw`UPDATE "Order" SET "state" = 'paid', "updatedAt" = ${now}
+          WHERE "id" = ${row.orderId} AND "state" IN (${Prisma.join([...PAYABLE_ORDER_STATES])})`;
+        if (ordered !== 1) throw new FastPathMiss();
+        if (tickets.length > 0) await tx.$executeRaw(insertSql("Ticket", tickets as readonly TicketRow[]));
+        const updated = await tx.$executeRaw(
+          Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
+            WHERE "id" = ${row.id} AND "version" = ${row.version}`,
+        );
+        if (updated !== 1) throw new FastPathMiss();
+        await tx.$executeRaw(insertSql("PaymentEvent", [{ paymentId: row.id, ...eventRow }]));
         return { effects: await inTx(tx) };
       }, TX_OPTIONS)
       .catch((error: unknown) => {
         // Rolled back whole: the caller re-reads and takes the general path.
-        if (isRecordNotFound(error) || isUniqueViolation(error) || isRetryableConflict(error)) return null;
+        if (error instanceof FastPathMiss || isUniqueViolation(error) || isRetryableConflict(error)) return null;
         throw error;
       });
   }
