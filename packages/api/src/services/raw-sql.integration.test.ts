@@ -1,0 +1,79 @@
+/**
+ * The purchase writes its rows with raw statements (raw-sql.ts). Prisma must read, order and
+ * compare them as its own: the same date encoding (an equal instant compares equal, on SQLite
+ * a text comparison), no column left to a database default Prisma would have filled.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { DbProvider } from "@kiosk/db";
+import { code, createHarness, PG_URL, type Harness } from "./__tests__/harness.ts";
+import { insertSql, setSql } from "./raw-sql.ts";
+
+const providers: { provider: DbProvider; skip: boolean }[] = [
+  { provider: "sqlite", skip: false },
+  { provider: "postgresql", skip: !PG_URL },
+];
+
+describe("raw-sql", () => {
+  it("refuses names that are not plain identifiers, rows that differ and an empty SET", () => {
+    expect(() => insertSql('Order"; DROP TABLE "Order', [{ id: "x" }])).toThrow(/Not a column or table name/);
+    expect(() => insertSql("Order", [{ ["id = 1; --"]: "x" }])).toThrow(/Not a column or table name/);
+    expect(() => insertSql("Ticket", [{ id: "a" }, { id: "b", code: "c" }])).toThrow(/differ in their columns/);
+    expect(() => insertSql("Ticket", [])).toThrow(/No rows/);
+    expect(() => setSql({ state: undefined })).toThrow(/Nothing to set/);
+    const sql = insertSql("Ticket", [
+      { id: "a", state: "valid", printedAt: null },
+      { id: "b", state: "valid", printedAt: null },
+    ]);
+    expect(sql.sql).toBe('INSERT INTO "Ticket" ("id","state","printedAt") VALUES (?,?,?),(?,?,?)');
+    expect(sql.values).toEqual(["a", "valid", null, "b", "valid", null]);
+  });
+});
+
+for (const { provider, skip } of providers) {
+  describe.skipIf(skip)(`rows written raw on ${provider}`, () => {
+    let h: Harness | undefined;
+    afterEach(async () => {
+      await h?.close();
+      h = undefined;
+    });
+
+    it("read back through Prisma equal to the instants written, found by equal-instant filters", async () => {
+      h = await createHarness(provider);
+      const now = h.clock.now();
+      const { orderId, paymentId } = await h.buy({ quantity: 2, code: code("success") });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const db = h.db.db;
+      const order = await db.order.findUniqueOrThrow({
+        where: { id: orderId },
+        include: { lines: true, holds: true, tickets: true, payments: { include: { events: true } } },
+      });
+      expect(order.state).toBe("paid");
+      expect(order.createdAt.getTime()).toBe(now.getTime());
+      expect(order.updatedAt.getTime()).toBeGreaterThanOrEqual(now.getTime());
+      expect(order.lines).toHaveLength(1);
+      expect(order.holds.map((x) => x.state)).toEqual(["converted"]);
+      expect(order.tickets.map((t) => [t.state, t.createdAt.getTime()])).toEqual([
+        ["valid", order.payments[0]!.paidAt!.getTime()],
+        ["valid", order.payments[0]!.paidAt!.getTime()],
+      ]);
+      const payment = order.payments[0]!;
+      expect(payment.id).toBe(paymentId);
+      expect(payment.version).toBe(payment.events.length);
+      expect(payment.events.map((e) => e.seq)).toEqual(payment.events.map((_, i) => i + 1));
+      // An equal instant matches lte/gte/equals (a different text form of the same instant would not on SQLite).
+      for (const [column, at] of [
+        ["expiresAt", order.expiresAt],
+        ["createdAt", order.createdAt],
+      ] as const) {
+        expect(await db.order.count({ where: { id: orderId, [column]: { lte: at, gte: at } } }), column).toBe(1);
+        expect(await db.order.count({ where: { id: orderId, [column]: at } }), column).toBe(1);
+      }
+      expect(await db.payment.count({ where: { id: paymentId, deadlineAt: payment.deadlineAt } })).toBe(1);
+      expect(await db.payment.count({ where: { id: paymentId, createdAt: { gte: now, lte: now } } })).toBe(1);
+      expect(await db.capacityHold.count({ where: { orderId, expiresAt: order.holds[0]!.expiresAt } })).toBe(1);
+      // Nothing left to a column default Prisma would have filled differently.
+      expect(order.locale).toBe("en");
+      expect(payment.machineState).not.toBe("{}");
+    });
+  });
+}
