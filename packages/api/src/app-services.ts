@@ -354,6 +354,10 @@ function startWorkerWhenReady(opts: {
   log: Logger;
 }): AbortController {
   const ac = new AbortController();
+  // Not unref'd: in the worker's own process (scripts/worker.ts, no HTTP server) this timer is
+  // what keeps the process alive while it waits; an unref'd one let Node exit with code 0.
+  let retry: NodeJS.Timeout | undefined;
+  ac.signal.addEventListener("abort", () => clearTimeout(retry), { once: true });
   const attempt = async (): Promise<void> => {
     if (ac.signal.aborted) return;
     const report = await checkReadiness(opts.services.db, opts.provider);
@@ -366,7 +370,7 @@ function startWorkerWhenReady(opts: {
       return;
     }
     opts.log.warn("payment worker waits for the database", { checks: report.checks, retryInMs: READINESS_RETRY_MS });
-    setTimeout(() => void attempt(), READINESS_RETRY_MS).unref();
+    retry = setTimeout(() => void attempt(), READINESS_RETRY_MS);
   };
   void attempt();
   return ac;
