@@ -118,8 +118,13 @@ export const PAYABLE_ORDER_STATES = ["pending", "expired", "failed", "cancelled"
  * (40001): it was rolled back whole, so running it again is safe.
  */
 export function isRetryableConflict(error: unknown): boolean {
-  const e = error as { code?: unknown; cause?: { originalCode?: unknown; code?: unknown } } | null;
-  const codes = [e?.code, e?.cause?.originalCode, e?.cause?.code];
+  const e = error as {
+    code?: unknown;
+    cause?: { originalCode?: unknown; code?: unknown };
+    // A raw statement's error (P2010) carries the driver's code here.
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  } | null;
+  const codes = [e?.code, e?.cause?.originalCode, e?.cause?.code, e?.meta?.driverAdapterError?.cause?.originalCode];
   return codes.includes("40P01") || codes.includes("40001");
 }
 
