@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { silentLogger } from "../log.ts";
 import { createPlatformServices, type PlatformServices } from "./platform.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { bucketConsume, RateLimiter } from "./rate-limit.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 
@@ -64,6 +64,16 @@ describe.skipIf(!PG_URL)("rate limits shared by a fleet on postgresql", () => {
       ),
     );
     expect(all.filter((c) => c === "OK")).toHaveLength(5);
+  });
+
+  it("one statement per request: an expired bucket not yet pruned starts again", async () => {
+    await tdb.db.rateLimitBucket.create({
+      data: { key: "bookingApi:stale", points: 1_000, expire: new Date(Date.now() - 1_000) },
+    });
+    expect(await bucketConsume(tdb.db, "bookingApi:stale", 1, 60)).toBe(1);
+    expect(await bucketConsume(tdb.db, "bookingApi:stale", 2, 60)).toBe(3);
+    const row = await tdb.db.rateLimitBucket.findUniqueOrThrow({ where: { key: "bookingApi:stale" } });
+    expect(row.expire!.getTime()).toBeGreaterThan(Date.now());
   });
 
   it("prunes expired rows, so the table is bounded", async () => {
