@@ -316,13 +316,21 @@ export async function soak(
   // A count above the baseline counts as left behind when it is still above after the next
   // sale too and three seconds after that (a retry or heartbeat timer that happens to be running
   // is gone by then; what a sale leaves behind is not), or, after the last sale, still above
-  // three seconds later. Timeouts by
-  // identity: only those pending at both samples (the same timer) count, since short ones are
+  // three seconds later. Timeouts by identity: only those pending at both samples (the same timer) count, since short ones are
   // re-armed all the time (TanStack Query's 5 s stale timer after a catalog refresh, the
   // heartbeat's 1.5 s device-change timer) and made the count read 3 against a resting 2.
   const aboveIn = (x: Sample) => HELD.filter((f) => (x[f] as number) > (baseline[f] as number));
   const stillAbove = (f: keyof Sample, before: Sample, after: Sample) =>
     f === "timeouts" ? persistingTimeouts(before, after).length > baseline.timeouts : aboveIn(after).includes(f);
+  /** One count left behind: `reported`'s value, with the timers pending at both `before` and `after`. */
+  const leftBehind = (f: (typeof HELD)[number], reported: Sample, before: Sample, after: Sample) => ({
+    sale: reported.sale,
+    kind: reported.kind,
+    field: f,
+    value: reported[f] as number,
+    baseline: baseline[f] as number,
+    ...(f === "timeouts" ? { pending: persistingTimeouts(before, after) } : {}),
+  });
   let previous: Sample | null = null;
   for (let i = 1; i <= sales; i++) {
     const kind = SALE_MIX[(i - 1) % SALE_MIX.length] ?? "instant";
@@ -338,29 +346,14 @@ export async function soak(
       // what a sale leaves behind is still there three seconds later.
       const settled = held.length > 0 ? await settle(page, cdp, s) : s;
       held = held.filter((f) => stillAbove(f, previous!, settled));
-      for (const f of held)
-        above.push({
-          sale: previous.sale,
-          kind: previous.kind,
-          field: f,
-          value: previous[f] as number,
-          baseline: baseline[f] as number,
-          ...(f === "timeouts" ? { pending: persistingTimeouts(previous, settled) } : {}),
-        });
+      for (const f of held) above.push(leftBehind(f, previous, previous, settled));
     }
     previous = s;
   }
   if (previous && aboveIn(previous).length > 0) {
     const again = await settle(page, cdp, previous);
     for (const f of aboveIn(previous).filter((x) => stillAbove(x, previous, again)))
-      above.push({
-        sale: again.sale,
-        kind: again.kind,
-        field: f,
-        value: again[f] as number,
-        baseline: baseline[f] as number,
-        ...(f === "timeouts" ? { pending: persistingTimeouts(previous, again) } : {}),
-      });
+      above.push(leftBehind(f, again, previous, again));
   }
   const last = samples[samples.length - 1] ?? baseline;
   return { samples, baseline, last, heapGrowthBytes: last.heapUsedBytes - baseline.heapUsedBytes, above };

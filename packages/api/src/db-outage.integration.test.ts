@@ -12,17 +12,9 @@ import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkReadiness } from "./readiness.ts";
 import { createTickLoop } from "./services/tick-loop.ts";
-import { switchableProxy } from "./__tests__/tcp-proxy.ts";
+import { closedPort, switchableProxy } from "./__tests__/tcp-proxy.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const timeouts = { connectMs: 1_000, statementMs: 2_000, idleInTransactionMs: 5_000 };
 

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_REFUND_PAUSE_WINDOW, type RefundPauseWindow } from "@kiosk/alipay-core";
 import { ANTOM_WALLETS, isKnownWalletCode } from "@kiosk/alipay-core/wallets";
+import { defaultRefundPauseWindow } from "./services/payment-policy.ts";
 
 export class EnvError extends Error {
   override readonly name = "EnvError";
@@ -13,13 +14,12 @@ export class EnvError extends Error {
 
 /**
  * ALIPAY_REFUND_PAUSE: when refunds are held back, `HH:MM-HH:MM±HH:MM` (start, end, the zone's
- * UTC offset; within one day) or `off`. Unset: Alipay's nightly window (00:00–01:30 Beijing time)
- * on a live gateway; off on the sandbox, which refunds at any hour — with the window on, every
- * refund a demo or a test asks for between 16:00 and 17:30 UTC would wait until 17:30.
+ * UTC offset; within one day) or `off`. Unset: `defaultRefundPauseWindow` (Alipay's nightly
+ * window, 00:00–01:30 Beijing time, on a live gateway; off on the sandbox).
  */
-export function readRefundPause(text: string | undefined, isLive: boolean): RefundPauseWindow | null {
+export function readRefundPause(text: string | undefined, alipayEnv: "sandbox" | "live"): RefundPauseWindow | null {
   const value = text?.trim() ?? "";
-  if (value === "") return isLive ? DEFAULT_REFUND_PAUSE_WINDOW : null;
+  if (value === "") return defaultRefundPauseWindow(alipayEnv);
   if (value.toLowerCase() === "off") return null;
   const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})([+-])(\d{2}):(\d{2})$/.exec(value);
   const minutes = (h: string, mm: string) => (Number(mm) < 60 ? Number(h) * 60 + Number(mm) : NaN);

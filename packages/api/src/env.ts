@@ -484,7 +484,7 @@ export function parseEnv(source: Record<string, string | undefined>, options: { 
       storeId: e.ALIPAY_STORE_ID ?? null,
       terminalId: e.ALIPAY_TERMINAL_ID ?? null,
       isUsingTestKeys: testKeyHits.length > 0,
-      refundPauseWindow: readRefundPause(e.ALIPAY_REFUND_PAUSE, isLive),
+      refundPauseWindow: readRefundPause(e.ALIPAY_REFUND_PAUSE, e.ALIPAY_ENV),
     },
     ticketKeysDir: e.TICKET_KEYS_DIR ? resolve(root, e.TICKET_KEYS_DIR) : join(dataDir, "keys"),
     worker: e.WORKER,

@@ -25,4 +25,4 @@ export {
 export { addDays, dayInZone, zonedTimeToUtc, zoneOffsetMs } from "./time-zone.ts";
 export * from "./types.ts";
 export { Prisma } from "./generated/sqlite/client.ts";
-export { isRecordNotFound, isUniqueViolation } from "./errors.ts";
+export { isRecordNotFound, isRetryableConflict, isUniqueViolation } from "./errors.ts";

@@ -8,7 +8,6 @@
 import { randomBytes } from "node:crypto";
 import {
   createAlipayClient,
-  DEFAULT_REFUND_PAUSE_WINDOW,
   FetchTransport,
   type AlipayClientConfig,
   type RefundPauseWindow,
@@ -18,7 +17,7 @@ import { seed } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
 import { createMoneyServices } from "@kiosk/api/services/index.ts";
 import { newId, silentLogger, type Actor, type MoneyLogger } from "@kiosk/api/services/money-deps.ts";
-import { resolveServerPaymentPolicy } from "@kiosk/api/services/payment-policy.ts";
+import { defaultRefundPauseWindow, resolveServerPaymentPolicy } from "@kiosk/api/services/payment-policy.ts";
 import { memoryTicketKeys } from "@kiosk/api/services/ticket-keys.ts";
 import { createExchangeRecorder } from "./recorder.ts";
 import {
@@ -106,11 +105,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
   const policy = resolveServerPaymentPolicy({
     ...(options.paymentDeadlineMs === undefined ? {} : { paymentDeadlineMs: options.paymentDeadlineMs }),
     refundPauseWindow:
-      options.refundPauseWindow !== undefined
-        ? options.refundPauseWindow
-        : options.env === "live"
-          ? DEFAULT_REFUND_PAUSE_WINDOW
-          : null,
+      options.refundPauseWindow !== undefined ? options.refundPauseWindow : defaultRefundPauseWindow(options.env),
   });
   const deadlineMs = policy.paymentDeadlineMs;
   const gatewayUrl = new URL(options.gateway.gatewayUrl);

@@ -56,3 +56,12 @@ export async function switchableProxy(target: { host: string; port: number }): P
       }),
   };
 }
+
+/** A loopback port nothing listens on (bound and released): connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

@@ -257,34 +257,32 @@ export function createOrderService(
     const orderId = newId("ord");
     const expiresAt = new Date(now.getTime() + holdMs);
     const holdSlots = [...perSlot.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    const { actor } = input;
+    // The row as written; the handoff and the answer below take their fields from it.
+    const order = {
+      id: orderId,
+      attractionId,
+      channel: actor.type === "kiosk" ? "kiosk" : actor.type === "api_client" ? "booking" : "counter",
+      kioskId: actor.type === "kiosk" ? (actor.id ?? null) : null,
+      apiClientId: actor.type === "api_client" ? (actor.id ?? null) : null,
+      staffUserId: actor.type === "staff" ? (actor.id ?? null) : null,
+      shiftId: input.shiftId ?? null,
+      externalRef: input.externalRef ?? null,
+      state: "pending" as const,
+      currency: attraction.currency,
+      totalMinor,
+      refundedMinor: 0,
+      locale: input.locale ?? "en",
+      expiresAt,
+      createdAt: now,
+      updatedAt: now,
+    };
     let soldOutSlot: string | undefined;
     try {
       await db.$transaction(async (tx) => {
         // The order first, the hot Slot rows last: their row locks are held only until commit.
         // Raw inserts, not one nested create (about a tenth of its CPU: see raw-sql.ts).
-        await tx.$executeRaw(
-          insertSql("Order", [
-            {
-              id: orderId,
-              attractionId,
-              channel:
-                input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter",
-              kioskId: input.actor.type === "kiosk" ? (input.actor.id ?? null) : null,
-              apiClientId: input.actor.type === "api_client" ? (input.actor.id ?? null) : null,
-              staffUserId: input.actor.type === "staff" ? (input.actor.id ?? null) : null,
-              shiftId: input.shiftId ?? null,
-              externalRef: input.externalRef ?? null,
-              state: "pending",
-              currency: attraction.currency,
-              totalMinor,
-              refundedMinor: 0,
-              locale: input.locale ?? "en",
-              expiresAt,
-              createdAt: now,
-              updatedAt: now,
-            },
-          ]),
-        );
+        await tx.$executeRaw(insertSql("Order", [order]));
         await tx.$executeRaw(
           insertSql(
             "OrderLine",
@@ -324,10 +322,10 @@ export function createOrderService(
     deps.handoff?.put({
       id: orderId,
       attractionId,
-      kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
-      apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
-      state: "pending",
-      currency: attraction.currency,
+      kioskId: order.kioskId,
+      apiClientId: order.apiClientId,
+      state: order.state,
+      currency: order.currency,
       totalMinor,
       expiresAt,
       attraction,
@@ -335,19 +333,18 @@ export function createOrderService(
       payments: [],
     });
     log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
-    const channel = input.actor.type === "kiosk" ? "kiosk" : input.actor.type === "api_client" ? "booking" : "counter";
     return {
       id: orderId,
       attractionId,
-      channel,
-      kioskId: input.actor.type === "kiosk" ? input.actor.id : null,
-      apiClientId: input.actor.type === "api_client" ? input.actor.id : null,
-      externalRef: input.externalRef ?? null,
-      state: "pending",
-      currency: attraction.currency,
+      channel: order.channel,
+      kioskId: order.kioskId,
+      apiClientId: order.apiClientId,
+      externalRef: order.externalRef,
+      state: order.state,
+      currency: order.currency,
       totalMinor,
-      refundedMinor: 0,
-      locale: input.locale ?? "en",
+      refundedMinor: order.refundedMinor,
+      locale: order.locale,
       expiresAt,
       createdAt: now,
       lines: lineRows.map((l) => {

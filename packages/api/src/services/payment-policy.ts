@@ -3,9 +3,11 @@
  * pay retries, cancel and refund back-off) plus what only the server needs (the worker lease).
  */
 import {
+  DEFAULT_REFUND_PAUSE_WINDOW,
   DEFAULT_PAYMENT_POLICY as MACHINE_DEFAULT_POLICY,
   resolvePaymentPolicy,
   type PaymentPolicy as MachinePolicy,
+  type RefundPauseWindow,
 } from "@kiosk/alipay-core";
 
 export interface PaymentPolicy extends MachinePolicy {
@@ -31,6 +33,15 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
   leaseMs: 30_000,
   payCodeHoldMs: 20_000,
 });
+
+/**
+ * The refund pause window when none is configured: Alipay's nightly window on a live gateway;
+ * none on a sandbox, which refunds at any hour (with the window on, every refund a demo or a
+ * test asked for between 16:00 and 17:30 UTC waited until 17:30).
+ */
+export function defaultRefundPauseWindow(alipayEnv: "sandbox" | "live"): RefundPauseWindow | null {
+  return alipayEnv === "live" ? DEFAULT_REFUND_PAUSE_WINDOW : null;
+}
 
 /** Defaults plus overrides, validated by alipay-core. @throws z.ZodError on invalid numbers. */
 export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {

@@ -5,7 +5,7 @@
  * (paid at, Alipay's id, the buyer) are written by `paidColumns` and nowhere else.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import { isRecordNotFound, isUniqueViolation, Prisma, type Db, type PaymentStateName } from "@kiosk/db";
+import { isRetryableConflict, isUniqueViolation, Prisma, type Db, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
@@ -113,21 +113,6 @@ export interface EventRecord {
 /** Order states a PAID payment turns into `paid` (a late payment of an expired or failed order included). */
 export const PAYABLE_ORDER_STATES = ["pending", "expired", "failed", "cancelled"] as const;
 
-/**
- * PostgreSQL chose this transaction as a deadlock victim (40P01) or could not serialize it
- * (40001): it was rolled back whole, so running it again is safe.
- */
-export function isRetryableConflict(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    cause?: { originalCode?: unknown; code?: unknown };
-    // A raw statement's error (P2010) carries the driver's code here.
-    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
-  } | null;
-  const codes = [e?.code, e?.cause?.originalCode, e?.cause?.code, e?.meta?.driverAdapterError?.cause?.originalCode];
-  return codes.includes("40P01") || codes.includes("40001");
-}
-
 export class VersionConflict extends Error {
   override readonly name = "VersionConflict";
 }
@@ -181,8 +166,8 @@ export function createPaymentStore(db: Db) {
   const byId = (id: string) => db.payment.findUniqueOrThrow({ where: { id } });
 
   /**
-   * Writes the new payment (SENDING, leased) and its `created` event in one nested write on the
-   * order, which must still be pending and unexpired (the same row condition as expiry, so a
+   * Writes the new payment (SENDING, leased) and its `created` event in one transaction with the
+   * order's update; the order must still be pending and unexpired (the same row condition as expiry, so a
    * hold can't expire under a payment that is starting) and gets `orderExpiresAt`. A start
    * racing this one computed the same partnerTransId and loses on the unique index.
    */
@@ -197,7 +182,6 @@ export function createPaymentStore(db: Db) {
         return await createOnce(data, event, order);
       } catch (error) {
         if (isUniqueViolation(error)) throw new KioskError("CONFLICT", `Order ${order.id} already has a payment`);
-        if (isRecordNotFound(error)) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
         // Rolled back whole (nothing was written, nothing sent yet): written again.
         if (isRetryableConflict(error) && attempt < 3) continue;
         throw error;
@@ -264,8 +248,8 @@ export function createPaymentStore(db: Db) {
   }
 
   /**
-   * The PAID transition of a payment whose order had no tickets yet, in one nested write on the
-   * order: the order set paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the
+   * The PAID transition of a payment whose order had no tickets yet, in one transaction of raw
+   * statements: the order set paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the
    * payment row written (version-checked) with its event; `inTx` adds the rest (sale event,
    * holds) in the same transaction. Null when the order or the version was not as expected:
    * the caller re-reads and takes the general path (`writeTransition`).

@@ -6,7 +6,7 @@
  */
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { isRetryableConflict } from "./payment-store.ts";
+import { isRetryableConflict } from "@kiosk/db";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 
