@@ -20,7 +20,10 @@ import { DEMO_ATTRACTIONS, seed, type Db, type DbProvider } from "@kiosk/db";
 import { createTestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../src/clock.ts";
 import { createAlipay } from "../src/services/__tests__/harness.ts";
+import { moneyEventSink } from "../src/app-services.ts";
 import { createMoneyServices } from "../src/services/index.ts";
+import { silentLogger } from "../src/log.ts";
+import { createPlatformServices } from "../src/services/platform.ts";
 import { memoryTicketKeys } from "../src/services/ticket-keys.ts";
 
 const PURCHASES = Number(process.env.PURCHASES ?? 2000);
@@ -75,8 +78,13 @@ async function bench(provider: DbProvider) {
     hasShortTimeouts: false,
     signType: SIGN_TYPE,
   });
+  // The server's own event sink (app-services.ts): the sale event commits with PAID, the
+  // kiosk's last sale is recorded after it, as in production.
+  const eventsOf = (d: Db) =>
+    moneyEventSink(createPlatformServices({ db: d, clock, log: silentLogger, sessionTtlMinutes: 60 }));
   const services = createMoneyServices({
     db: db.db,
+    events: eventsOf(db.db),
     provider,
     clock,
     alipay,
@@ -87,6 +95,7 @@ async function bench(provider: DbProvider) {
   const { counted, counter } = countingDb(db.db);
   const countedServices = createMoneyServices({
     db: counted,
+    events: eventsOf(counted),
     provider,
     clock,
     alipay,
