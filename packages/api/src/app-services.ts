@@ -164,7 +164,15 @@ export function moneyEventSink(platform: PlatformServices): AppEventSink {
   return {
     publish(topic, payload) {
       events.emit(topic, payload);
-      if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
+      if (topic === "payment" && payload.state === "PAID" && "kioskId" in payload) {
+        // The payment knew its order's kiosk (the instant purchase): nothing to read.
+        if (typeof payload.kioskId === "string")
+          fleet
+            .recordSale(payload.kioskId, payload.paidAt instanceof Date ? payload.paidAt : undefined)
+            .catch((e: unknown) =>
+              log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),
+            );
+      } else if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
         kioskSale(payload.paymentId).catch((e: unknown) =>
           log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),
         );
@@ -191,16 +199,18 @@ export function moneyEventSink(platform: PlatformServices): AppEventSink {
           .catch((e: unknown) => log.error("domain event failed", { topic, error: e }));
       }
     },
-    async publishInTx(tx, event) {
-      const existing = await tx.auditLog.count({
-        where: {
-          action: `${EVENT_ACTION_PREFIX}${event.type}`,
-          targetType: event.subject.type,
-          targetId: event.subject.id,
-        },
-      });
-      if (existing > 0) return;
-      await events.publish({ ...event, actor: actorRef(SYSTEM_ACTOR) }, tx);
+    async publishInTx(tx, event, options) {
+      if (!options?.isFirstForSubject) {
+        const existing = await tx.auditLog.count({
+          where: {
+            action: `${EVENT_ACTION_PREFIX}${event.type}`,
+            targetType: event.subject.type,
+            targetId: event.subject.id,
+          },
+        });
+        if (existing > 0) return;
+      }
+      await events.appendInTx({ ...event, actor: actorRef(SYSTEM_ACTOR) }, tx);
     },
   };
 }

@@ -57,9 +57,14 @@ export interface AppEventSink {
   publish(topic: string, payload: Record<string, unknown>): void;
   /**
    * Stores `event` inside `tx`, so it exists exactly when the change commits. A
-   * `sale.completed` is stored at most once per order (a second call is a no-op).
+   * `sale.completed` is stored at most once per order (a second call is a no-op);
+   * `isFirstForSubject` says the caller knows there is none yet (no need to look).
    */
-  publishInTx?(tx: Prisma.TransactionClient, event: MoneyDomainEvent): Promise<void>;
+  publishInTx?(
+    tx: Prisma.TransactionClient,
+    event: MoneyDomainEvent,
+    options?: { isFirstForSubject?: boolean },
+  ): Promise<void>;
 }
 
 /** What every service of the process shares: one database, clock, logger and metrics registry. */

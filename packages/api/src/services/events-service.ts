@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { KioskMetrics } from "../metrics.ts";
 import { EVENT_ACTION_PREFIX, parseJsonObject, type ActorRef } from "./audit-service.ts";
+import { insertSql } from "./raw-sql.ts";
 
 /** Durable events, stored and resumable by cursor; what booking systems follow. */
 export const DOMAIN_EVENT_TYPES = ["sale.completed", "sale.refunded", "ticket.redeemed", "ticket.voided"] as const;
@@ -86,23 +87,37 @@ export class EventsService {
    * reports (then it exists exactly when the change does). Returns the cursor.
    */
   async publish(event: DomainEventInput, tx?: Pick<Db, "auditLog">): Promise<string> {
-    const row = await (tx ?? this.deps.db).auditLog.create({
-      data: {
-        actorType: event.actor.type,
-        actorId: event.actor.id,
-        action: `${EVENT_ACTION_PREFIX}${event.type}`,
-        targetType: event.subject.type,
-        targetId: event.subject.id,
-        details: JSON.stringify({ attractionId: event.attractionId, data: event.data }),
-        createdAt: this.deps.clock.now(),
-      },
-      select: { id: true },
-    });
+    const row = await (tx ?? this.deps.db).auditLog.create({ data: this.rowOf(event), select: { id: true } });
+    this.published(event);
+    return String(row.id);
+  }
+
+  /**
+   * `publish` inside a transaction when the cursor is not needed: one raw INSERT (the money
+   * path's PAID write, issue 16: no query compilation), the same row.
+   */
+  async appendInTx(event: DomainEventInput, tx: Pick<Db, "$executeRaw">): Promise<void> {
+    await tx.$executeRaw(insertSql("AuditLog", [this.rowOf(event)]));
+    this.published(event);
+  }
+
+  private rowOf(event: DomainEventInput) {
+    return {
+      actorType: event.actor.type,
+      actorId: event.actor.id,
+      action: `${EVENT_ACTION_PREFIX}${event.type}`,
+      targetType: event.subject.type,
+      targetId: event.subject.id,
+      details: JSON.stringify({ attractionId: event.attractionId, data: event.data }),
+      createdAt: this.deps.clock.now(),
+    };
+  }
+
+  private published(event: DomainEventInput): void {
     this.deps.metrics?.eventsPublishedTotal.inc({ type: event.type });
     // Inside a transaction the row is not visible yet; waking early is harmless (the
     // reader finds nothing new and the next poll or publish picks it up).
     setImmediate(() => this.bus.emit(DOMAIN_CHANNEL));
-    return String(row.id);
   }
 
   /** The cursor of the newest stored event ("0" when there is none). */

@@ -5,13 +5,12 @@
  * reads the order. The row conditions of the start still guard everything that can change
  * meanwhile (the order must be pending and unexpired in the same write).
  */
+import type { SaleOrderFacts } from "./sale-events.ts";
 import type { IssueContext } from "./ticket-service.ts";
 
-export interface PayContext {
+export interface PayContext extends SaleOrderFacts {
   id: string;
   attractionId: string;
-  kioskId: string | null;
-  apiClientId: string | null;
   state: string;
   currency: string;
   totalMinor: number;

@@ -322,8 +322,10 @@ export function createOrderService(
     deps.handoff?.put({
       id: orderId,
       attractionId,
+      channel: order.channel,
       kioskId: order.kioskId,
       apiClientId: order.apiClientId,
+      externalRef: order.externalRef,
       state: order.state,
       currency: order.currency,
       totalMinor,

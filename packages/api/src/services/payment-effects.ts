@@ -8,7 +8,7 @@ import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
 import { PAYABLE_ORDER_STATES, type PaymentRow } from "./payment-store.ts";
-import { recordSaleInTx } from "./sale-events.ts";
+import { recordSaleInTx, type SaleOrderFacts } from "./sale-events.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 export function createPaymentEffects(deps: { tickets: TicketService; events: MoneyDeps["events"]; log: MoneyLogger }) {
@@ -27,7 +27,7 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     next: MachineState,
     commands: readonly PaymentCommand[],
     now: Date,
-    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"] } | null,
+    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"]; sale?: SaleOrderFacts | undefined } | null,
     paidAt: Date,
     /** The store's PAID write already set the order paid and inserted the prepared tickets. */
     isOrderWritten = false,
@@ -56,6 +56,17 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
           amountMinor: row.amountMinor,
           currency: row.currency,
           paidAt,
+          // The instant purchase: the order just turned paid with these tickets, nothing to read.
+          ...(isOrderWritten && prepared?.sale
+            ? {
+                order: {
+                  ...prepared.sale,
+                  attractionId: prepared.tickets.attractionId,
+                  ticketIds: prepared.tickets.rows.map((t) => t.id),
+                },
+                isFirstSale: true,
+              }
+            : {}),
         });
         const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
         if (overCapacity.length > 0)

@@ -15,6 +15,7 @@ import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
 import type { Actor } from "./money-deps.ts";
 import { ACTIVE_STATES, type PaidFacts, type PaymentRow } from "./payment-store.ts";
 import type { IssueContext, TicketView } from "./ticket-service.ts";
+import type { SaleOrderFacts } from "./sale-events.ts";
 
 /** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */
 export interface RefundRequest {
@@ -247,8 +248,11 @@ export interface ApplyOptions {
   leaseOwner?: string;
   /** The row as the caller just wrote it (skips the read; a version conflict re-reads). */
   known?: PaymentRow;
-  /** The paid order's lines, loaded by the caller, so PAID needs no reads in its transaction. */
-  paidOrder?: IssueContext;
+  /**
+   * The paid order's lines and public facts, loaded by the caller, so PAID needs no reads in
+   * its transaction (and its sale event and the kiosk's last sale none either).
+   */
+  paidOrder?: IssueContext & { sale?: SaleOrderFacts };
 }
 
 /** What `apply` returns: the row as written, the transition's commands, why it was ignored, tickets issued. */

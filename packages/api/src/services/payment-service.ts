@@ -53,6 +53,7 @@ export type {
   StaffResolutionTarget,
   StartPaymentInput,
 } from "./payment-records.ts";
+import type { SaleOrderFacts } from "./sale-events.ts";
 
 export function createPaymentService(deps: MoneyDeps & { tickets: TicketService; handoff?: OrderHandoff }) {
   const { db, clock, alipay, tickets } = deps;
@@ -116,13 +117,15 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
     return payment;
   }
 
-  function publish(row: PaymentRow): void {
+  /** `sale`: the order's facts when known (a PAID one then carries its kiosk and time: nothing to read). */
+  function publish(row: PaymentRow, sale?: SaleOrderFacts): void {
     emitter.emit(row.id, row.version);
     deps.events?.publish("payment", {
       paymentId: row.id,
       orderId: row.orderId,
       state: row.state,
       version: row.version,
+      ...(sale && row.state === "PAID" ? { kioskId: sale.kioskId, paidAt: row.paidAt } : {}),
     });
   }
 
@@ -157,7 +160,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
       const paidOrder = options.paidOrder;
       const prepared =
         paidOrder && commands.some((c) => c.type === "issue_tickets")
-          ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines }
+          ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines, sale: paidOrder.sale }
           : null;
       const data = {
         ...stateColumns(next, policy),
@@ -209,7 +212,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
           event: input.type,
         });
       }
-      publish(written);
+      publish(written, options.paidOrder?.sale);
       return {
         row: written,
         commands,

@@ -23,7 +23,6 @@ import {
   type PaymentView,
   type StartPaymentInput,
 } from "./payment-records.ts";
-import type { IssueContext } from "./ticket-service.ts";
 
 /** What starting a payment needs from the payment service. */
 export interface PaymentStartContext {
@@ -167,11 +166,17 @@ export function createPaymentStart(ctx: PaymentStartContext) {
     const event: PaymentInput = held
       ? (await execute(created, { type: "pay", at: now.getTime(), partnerTransId, attempt: 1 }, held.signed)).event
       : { type: "pay_error", error: describeGatewayError(signError) };
-    const paidOrder: IssueContext = {
+    const paidOrder: ApplyOptions["paidOrder"] = {
       id: order.id,
       attractionId: order.attractionId,
       ticketKeyId: order.attraction.ticketKeyId,
       lines: order.lines,
+      sale: {
+        channel: order.channel,
+        kioskId: order.kioskId,
+        apiClientId: order.apiClientId,
+        externalRef: order.externalRef,
+      },
     };
     const applied = await apply(paymentId, event, {
       actor: { type: "gateway" },

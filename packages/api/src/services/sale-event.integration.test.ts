@@ -40,8 +40,8 @@ for (const { provider, skip } of providers) {
           const sink = moneyEventSink(createPlatformServices({ db, clock, log: silentLogger, sessionTtlMinutes: 60 }));
           return {
             publish: (topic, payload) => sink.publish(topic, payload),
-            publishInTx: async (tx, event) => {
-              await sink.publishInTx!(tx, event);
+            publishInTx: async (tx, event, options) => {
+              await sink.publishInTx!(tx, event, options);
               if (failNextSaleWrite) {
                 failNextSaleWrite = false;
                 throw new Error("injected failure after the sale event row was written");
@@ -75,6 +75,29 @@ for (const { provider, skip } of providers) {
           expect(details.attractionId).toBe("attr_skyline");
           expect(details.data).toMatchObject({ paymentId, channel: "kiosk", amountMinor: 2 * 3200 });
           expect(details.data.ticketIds).toEqual(tickets.map((t) => t.id));
+          // Every fact as stored, whether the instant purchase wrote the event from what it
+          // knew or a later PAID read the order back (issue 16).
+          const order = await h.db.db.order.findUniqueOrThrow({ where: { id: orderId } });
+          const payment = await h.db.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+          expect(details.data).toEqual({
+            orderId,
+            paymentId,
+            channel: order.channel,
+            kioskId: order.kioskId,
+            apiClientId: order.apiClientId,
+            externalRef: order.externalRef,
+            amountMinor: payment.amountMinor,
+            currency: payment.currency,
+            ticketIds: tickets.map((t) => t.id),
+            paidAt: payment.paidAt!.toISOString(),
+          });
+          expect(rows[0]).toMatchObject({ actorType: "system", targetType: "order", targetId: orderId });
+          // The kiosk's last sale follows the commit (after it, not in it).
+          await expect
+            .poll(async () =>
+              (await h.db.db.kiosk.findUniqueOrThrow({ where: { id: KIOSK.id! } })).lastSaleAt?.getTime(),
+            )
+            .toBe(payment.paidAt!.getTime());
         } else {
           expect(rows).toHaveLength(0);
         }

@@ -11,6 +11,24 @@ export interface SaleFacts {
   paidAt: Date;
   /** More public facts (e.g. the booking system's payment reference). */
   extra?: Record<string, unknown>;
+  /**
+   * The order's facts and ticket ids when the caller has them (the instant purchase wrote
+   * them in this transaction): the event is written without reading the order back.
+   */
+  order?: SaleOrderFacts & { attractionId: string; ticketIds: readonly string[] };
+  /**
+   * The order turned paid in this transaction (from a state it is never in after a sale), so
+   * it has no `sale.completed` yet and the sink need not look for one.
+   */
+  isFirstSale?: boolean;
+}
+
+/** The order's public facts a `sale.completed` carries. */
+export interface SaleOrderFacts {
+  channel: string;
+  kioskId: string | null;
+  apiClientId: string | null;
+  externalRef: string | null;
 }
 
 /**
@@ -19,34 +37,40 @@ export interface SaleFacts {
  */
 export async function recordSaleInTx(tx: Tx, sink: MoneyEventSink | undefined, sale: SaleFacts): Promise<void> {
   if (!sink?.publishInTx) return;
-  const o = await tx.order.findUniqueOrThrow({
-    where: { id: sale.orderId },
-    select: {
-      id: true,
-      attractionId: true,
-      channel: true,
-      kioskId: true,
-      apiClientId: true,
-      externalRef: true,
-      tickets: { select: { id: true }, orderBy: { id: "asc" } },
+  const o = sale.order
+    ? { id: sale.orderId, ...sale.order, tickets: [...sale.order.ticketIds].sort().map((id) => ({ id })) }
+    : await tx.order.findUniqueOrThrow({
+        where: { id: sale.orderId },
+        select: {
+          id: true,
+          attractionId: true,
+          channel: true,
+          kioskId: true,
+          apiClientId: true,
+          externalRef: true,
+          tickets: { select: { id: true }, orderBy: { id: "asc" } },
+        },
+      });
+  await sink.publishInTx(
+    tx,
+    {
+      type: "sale.completed",
+      attractionId: o.attractionId,
+      subject: { type: "order", id: o.id },
+      data: {
+        orderId: o.id,
+        paymentId: sale.paymentId,
+        channel: o.channel,
+        kioskId: o.kioskId,
+        apiClientId: o.apiClientId,
+        externalRef: o.externalRef,
+        amountMinor: sale.amountMinor,
+        currency: sale.currency,
+        ticketIds: o.tickets.map((t) => t.id),
+        paidAt: sale.paidAt,
+        ...sale.extra,
+      },
     },
-  });
-  await sink.publishInTx(tx, {
-    type: "sale.completed",
-    attractionId: o.attractionId,
-    subject: { type: "order", id: o.id },
-    data: {
-      orderId: o.id,
-      paymentId: sale.paymentId,
-      channel: o.channel,
-      kioskId: o.kioskId,
-      apiClientId: o.apiClientId,
-      externalRef: o.externalRef,
-      amountMinor: sale.amountMinor,
-      currency: sale.currency,
-      ticketIds: o.tickets.map((t) => t.id),
-      paidAt: sale.paidAt,
-      ...sale.extra,
-    },
-  });
+    sale.isFirstSale ? { isFirstForSubject: true } : undefined,
+  );
 }
