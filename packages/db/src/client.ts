@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { pgDirect, setDirectSql, sqliteDirect } from "./direct-sql.ts";
 import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
 
@@ -96,18 +98,23 @@ export function createDb(options: CreateDbOptions): DbHandle {
     const path = sqlitePath(options.url, options.baseDir);
     mkdirSync(dirname(path), { recursive: true });
     // busy timeout: a second writer waits instead of failing with SQLITE_BUSY.
-    const adapter = new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 });
-    const db = new SqlitePrismaClient({ adapter });
+    // The direct executor (direct-sql.ts) shares the connection Prisma opens.
+    const shared = sqliteDirect(new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 }), () => db.$connect());
+    const db: Db = new SqlitePrismaClient({ adapter: shared.factory });
+    setDirectSql(db, shared.direct);
     return { db, provider, target: `sqlite:${path}`, connectionString: `file:${path}`, close: () => db.$disconnect() };
   }
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
-  const adapter = new PrismaPg({
+  // One pool for Prisma and the direct executor (direct-sql.ts); Prisma ends it on disconnect.
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax ?? 10,
     ...pgTimeoutConfig(options.timeouts),
   });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PgPrismaClient({ adapter }) as unknown as Db;
+  setDirectSql(db, pgDirect(pool));
   return {
     db,
     provider,

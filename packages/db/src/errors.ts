@@ -16,9 +16,13 @@ function shapeOf(error: unknown): PrismaErrorShape | null {
 export function isUniqueViolation(error: unknown): boolean {
   const e = shapeOf(error);
   // P2002 from a model call; P2010 with the adapter's kind from a raw statement ($executeRaw).
+  // The driver's own code from a direct batch (direct-sql.ts): PostgreSQL 23505, SQLite's.
   return (
     e?.code === "P2002" ||
-    (e?.code === "P2010" && e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation")
+    (e?.code === "P2010" && e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") ||
+    e?.code === "23505" ||
+    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
   );
 }
 

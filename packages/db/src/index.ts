@@ -26,3 +26,4 @@ export { addDays, dayInZone, zonedTimeToUtc, zoneOffsetMs } from "./time-zone.ts
 export * from "./types.ts";
 export { Prisma } from "./generated/sqlite/client.ts";
 export { isRecordNotFound, isRetryableConflict, isUniqueViolation } from "./errors.ts";
+export { BatchMiss, directSqlOf, setDirectSql, type BatchStatement, type DirectSql } from "./direct-sql.ts";

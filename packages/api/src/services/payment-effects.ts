@@ -3,12 +3,14 @@
  * order's state, capacity holds, the durable sale event, and a finished refund's rows.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
+import { Prisma } from "@kiosk/db";
 import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
 import { PAYABLE_ORDER_STATES, type PaymentRow } from "./payment-store.ts";
 import { recordSaleInTx, type SaleOrderFacts } from "./sale-events.ts";
+import type { BatchStatement } from "./raw-sql.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 export function createPaymentEffects(deps: { tickets: TicketService; events: MoneyDeps["events"]; log: MoneyLogger }) {
@@ -29,8 +31,6 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     now: Date,
     prepared: { tickets: PreparedTickets; lines: IssueContext["lines"]; sale?: SaleOrderFacts | undefined } | null,
     paidAt: Date,
-    /** The store's PAID write already set the order paid and inserted the prepared tickets. */
-    isOrderWritten = false,
   ): Promise<TicketView[] | null> {
     let issued: TicketView[] | null = null;
     await watchTerminalPaymentInTx(tx, row.orderId, before.state);
@@ -39,16 +39,14 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
         if (prepared) {
           issued = await tickets.insertPreparedInTx(tx, prepared.tickets, {
             isKnownEmpty: before.state === "SENDING",
-            isInserted: isOrderWritten,
           });
         } else {
           await tickets.issueInTx(tx, row.orderId, now);
         }
-        if (!isOrderWritten)
-          await tx.order.updateMany({
-            where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
-            data: { state: "paid" },
-          });
+        await tx.order.updateMany({
+          where: { id: row.orderId, state: { in: [...PAYABLE_ORDER_STATES] } },
+          data: { state: "paid" },
+        });
         // The durable sale event commits with PAID (a crash cannot lose it); before the Slot rows.
         await recordSaleInTx(tx, deps.events, {
           orderId: row.orderId,
@@ -56,17 +54,6 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
           amountMinor: row.amountMinor,
           currency: row.currency,
           paidAt,
-          // The instant purchase: the order just turned paid with these tickets, nothing to read.
-          ...(isOrderWritten && prepared?.sale
-            ? {
-                order: {
-                  ...prepared.sale,
-                  attractionId: prepared.tickets.attractionId,
-                  ticketIds: prepared.tickets.rows.map((t) => t.id),
-                },
-                isFirstSale: true,
-              }
-            : {}),
         });
         const overCapacity = await convertHoldsInTx(tx, row.orderId, now, prepared?.lines);
         if (overCapacity.length > 0)
@@ -106,5 +93,57 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     return issued;
   }
 
-  return { effectsInTx };
+  /**
+   * The instant purchase's effects (`issue_tickets` leaving SENDING, order and tickets written
+   * by the store's PAID batch) as statements for that batch: the sale event from the order's
+   * known facts, then each slot's hold converted (it must still be active, or the batch misses
+   * and the general path decides). `issued` counts once the batch committed (`committed`).
+   */
+  async function paidStatements(
+    row: PaymentRow,
+    prepared: { tickets: PreparedTickets; lines: IssueContext["lines"]; sale: SaleOrderFacts },
+    paidAt: Date,
+    now: Date,
+  ): Promise<{ statements: BatchStatement[]; committed: () => TicketView[] }> {
+    const statements: BatchStatement[] = [];
+    // The sink writes its row through `$executeRaw` (events-service appendInTx): recorded here,
+    // written in the batch. A sink that needs more than that fails loudly, before anything is written.
+    const recorder = {
+      $executeRaw: (sql: Prisma.Sql) => {
+        statements.push({ sql });
+        return Promise.resolve(1);
+      },
+    } as unknown as Tx;
+    await recordSaleInTx(recorder, deps.events, {
+      orderId: row.orderId,
+      paymentId: row.id,
+      amountMinor: row.amountMinor,
+      currency: row.currency,
+      paidAt,
+      order: {
+        ...prepared.sale,
+        attractionId: prepared.tickets.attractionId,
+        ticketIds: prepared.tickets.rows.map((t) => t.id),
+      },
+      isFirstSale: true,
+    });
+    const perSlot = new Map<string, number>();
+    for (const l of prepared.lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
+    for (const [slotId, quantity] of perSlot) {
+      statements.push(
+        {
+          sql: Prisma.sql`UPDATE "CapacityHold" SET "state" = 'converted', "releasedAt" = ${now}
+            WHERE "orderId" = ${row.orderId} AND "slotId" = ${slotId} AND "state" = 'active'`,
+          expect: 1,
+        },
+        {
+          sql: Prisma.sql`UPDATE "Slot" SET "held" = "held" - ${quantity}, "sold" = "sold" + ${quantity} WHERE "id" = ${slotId}`,
+          expect: 1,
+        },
+      );
+    }
+    return { statements, committed: () => tickets.countIssued(prepared.tickets) };
+  }
+
+  return { effectsInTx, paidStatements };
 }

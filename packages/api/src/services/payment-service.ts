@@ -17,7 +17,7 @@ import { createPaymentDrive } from "./payment-drive.ts";
 import { machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import { createPaymentEffects } from "./payment-effects.ts";
 import { createPaymentStart } from "./payment-start.ts";
-import type { TicketService } from "./ticket-service.ts";
+import type { TicketService, TicketView } from "./ticket-service.ts";
 
 import {
   summarize,
@@ -61,7 +61,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   const metrics = deps.metrics ?? noopMetrics;
   const policy: PaymentPolicy = resolveServerPaymentPolicy(deps.policy);
   const instanceId = deps.instanceId ?? newId("inst");
-  const { effectsInTx } = createPaymentEffects({ tickets, events: deps.events, log });
+  const { effectsInTx, paidStatements } = createPaymentEffects({ tickets, events: deps.events, log });
   const store = createPaymentStore(db);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
@@ -180,20 +180,27 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
         summary: summarize(input, options.request, result.ignored),
       };
       const paidAt = data.paidAt ?? row.paidAt ?? now;
-      // A payment leaving SENDING paid (the instant purchase): the order, tickets, row and event in one write.
-      const isPaidFast: boolean =
+      // A payment leaving SENDING paid (the instant purchase): the order, tickets, row, event,
+      // sale event and holds in one batch of raw statements.
+      const fast: (NonNullable<typeof prepared> & { sale: SaleOrderFacts }) | null =
         !hasFastFailed &&
-        prepared !== null &&
+        prepared?.sale &&
         before.state === "SENDING" &&
-        commands.every((c) => c.type === "issue_tickets");
-      const outcome =
-        isPaidFast && prepared
-          ? await store.writePaidTransition(row, data, event, now, prepared.tickets.rows, (tx) =>
-              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt, true),
-            )
-          : await store.writeTransition(row, data, event, now, (tx) =>
-              effectsInTx(tx, row, before, next, commands, now, prepared, paidAt),
-            );
+        commands.every((c) => c.type === "issue_tickets")
+          ? { ...prepared, sale: prepared.sale }
+          : null;
+      const isPaidFast: boolean = fast !== null;
+      let outcome: { effects: TicketView[] | null } | null;
+      if (fast) {
+        const paid = await paidStatements(row, fast, paidAt, now);
+        outcome = (await store.writePaidTransition(row, data, event, now, fast.tickets.rows, paid.statements))
+          ? { effects: paid.committed() }
+          : null;
+      } else {
+        outcome = await store.writeTransition(row, data, event, now, (tx) =>
+          effectsInTx(tx, row, before, next, commands, now, prepared, paidAt),
+        );
+      }
       if (!outcome) {
         hasFastFailed ||= isPaidFast;
         continue;

@@ -10,7 +10,7 @@ import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
 import { createRefundStore } from "./payment-store-refunds.ts";
-import { insertSql, setSql, type SqlValue } from "./raw-sql.ts";
+import { BatchMiss, insertSql, runBatch, setSql, type BatchStatement, type SqlValue } from "./raw-sql.ts";
 import { walletColumns, type WalletFacts } from "./payment-wallet.ts";
 
 export type PaymentRow = Prisma.PaymentGetPayload<object>;
@@ -117,11 +117,6 @@ export class VersionConflict extends Error {
   override readonly name = "VersionConflict";
 }
 
-/** The fast PAID write found the order or the payment not as expected (rolled back; the general path follows). */
-class FastPathMiss extends Error {
-  override readonly name = "FastPathMiss";
-}
-
 type TicketRow = Readonly<Record<string, SqlValue>>;
 
 /** A payment about to be written: what the start knows; the rest is `NEW_PAYMENT_DEFAULTS`. */
@@ -201,16 +196,21 @@ export function createPaymentStore(db: Db) {
       version: 1,
       updatedAt: data.createdAt,
     };
-    // Raw statements in one transaction, not one nested write (see raw-sql.ts); the row
-    // returned is the one written, not read back.
-    await db.$transaction(async (tx) => {
-      const extended =
-        await tx.$executeRaw`UPDATE "Order" SET "expiresAt" = ${order.expiresAt}, "updatedAt" = ${order.now}
-        WHERE "id" = ${order.id} AND "state" = 'pending' AND "expiresAt" > ${order.now}`;
-      if (extended !== 1) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
-      await tx.$executeRaw(insertSql("Payment", [row]));
-      await tx.$executeRaw(insertSql("PaymentEvent", [{ ...event, paymentId: row.id, createdAt: data.createdAt }]));
-    }, TX_OPTIONS);
+    // One batch of raw statements (raw-sql.ts runBatch); the row returned is the one written, not read back.
+    try {
+      await runBatch(db, [
+        {
+          sql: Prisma.sql`UPDATE "Order" SET "expiresAt" = ${order.expiresAt}, "updatedAt" = ${order.now}
+            WHERE "id" = ${order.id} AND "state" = 'pending' AND "expiresAt" > ${order.now}`,
+          expect: 1,
+        },
+        { sql: insertSql("Payment", [row]) },
+        { sql: insertSql("PaymentEvent", [{ ...event, paymentId: row.id, createdAt: data.createdAt }]) },
+      ]);
+    } catch (error) {
+      if (error instanceof BatchMiss) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
+      throw error;
+    }
     return row;
   }
 
@@ -248,41 +248,44 @@ export function createPaymentStore(db: Db) {
   }
 
   /**
-   * The PAID transition of a payment whose order had no tickets yet, in one transaction of raw
-   * statements: the order set paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the
-   * payment row written (version-checked) with its event; `inTx` adds the rest (sale event,
-   * holds) in the same transaction. Null when the order or the version was not as expected:
-   * the caller re-reads and takes the general path (`writeTransition`).
+   * The PAID transition of a payment whose order had no tickets yet, as one batch of raw
+   * statements (raw-sql.ts runBatch): the order set paid (it must be in `PAYABLE_ORDER_STATES`),
+   * its tickets inserted, the payment row written (version-checked) with its event, then
+   * `effects` (sale event, holds; payment-effects.ts `paidStatements`). False when the order,
+   * the version or a hold was not as expected (nothing written): the caller re-reads and
+   * takes the general path (`writeTransition`).
    */
-  async function writePaidTransition<T>(
+  async function writePaidTransition(
     row: PaymentRow,
     data: Partial<PaymentRow> & { version: number },
     event: EventRecord,
     now: Date,
     tickets: readonly Prisma.TicketCreateManyInput[],
-    inTx: (tx: Tx) => Promise<T>,
-  ): Promise<{ effects: T } | null> {
+    effects: readonly BatchStatement[],
+  ): Promise<boolean> {
     const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
-    return db
-      .$transaction(async (tx) => {
-        // Raw statements, not one nested write: see raw-sql.ts. A miss throws and rolls back.
-        const ordered = await tx.$executeRaw`UPDATE "Order" SET "state" = 'paid', "updatedAt" = ${now}
-          WHERE "id" = ${row.orderId} AND "state" IN (${Prisma.join([...PAYABLE_ORDER_STATES])})`;
-        if (ordered !== 1) throw new FastPathMiss();
-        if (tickets.length > 0) await tx.$executeRaw(insertSql("Ticket", tickets as readonly TicketRow[]));
-        const updated = await tx.$executeRaw(
-          Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
+    try {
+      await runBatch(db, [
+        {
+          sql: Prisma.sql`UPDATE "Order" SET "state" = 'paid', "updatedAt" = ${now}
+            WHERE "id" = ${row.orderId} AND "state" IN (${Prisma.join([...PAYABLE_ORDER_STATES])})`,
+          expect: 1,
+        },
+        ...(tickets.length > 0 ? [{ sql: insertSql("Ticket", tickets as readonly TicketRow[]) }] : []),
+        {
+          sql: Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
             WHERE "id" = ${row.id} AND "version" = ${row.version}`,
-        );
-        if (updated !== 1) throw new FastPathMiss();
-        await tx.$executeRaw(insertSql("PaymentEvent", [{ paymentId: row.id, ...eventRow }]));
-        return { effects: await inTx(tx) };
-      }, TX_OPTIONS)
-      .catch((error: unknown) => {
-        // Rolled back whole: the caller re-reads and takes the general path.
-        if (error instanceof FastPathMiss || isUniqueViolation(error) || isRetryableConflict(error)) return null;
-        throw error;
-      });
+          expect: 1,
+        },
+        { sql: insertSql("PaymentEvent", [{ paymentId: row.id, ...eventRow }]) },
+        ...effects,
+      ]);
+      return true;
+    } catch (error) {
+      // Rolled back whole: the caller re-reads and takes the general path.
+      if (error instanceof BatchMiss || isUniqueViolation(error) || isRetryableConflict(error)) return false;
+      throw error;
+    }
   }
 
   /** Leases one payment if it is active, free (or already ours) and, if asked, due. */

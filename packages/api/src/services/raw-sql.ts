@@ -9,7 +9,32 @@
  * What Prisma would add on its own must be given: `createdAt` on inserts and `updatedAt` on
  * updates (SQLite's column default would write another text format).
  */
-import { Prisma } from "@kiosk/db";
+import { BatchMiss, directSqlOf, Prisma, type BatchStatement, type Db } from "@kiosk/db";
+
+export { BatchMiss, type BatchStatement };
+
+/** Prisma's interactive transaction limits (order-service's TX_OPTIONS), for the fallback below. */
+const FALLBACK_TX = { maxWait: 20_000, timeout: 30_000 } as const;
+
+/**
+ * Runs the statements in one transaction on the client's direct executor (@kiosk/db
+ * direct-sql.ts: past the Prisma client, on its connection), or, for a client without one
+ * (an extended client in a test), in a Prisma transaction with the same checks. A statement
+ * that changes another number of rows than its `expect` rolls the batch back: `BatchMiss`.
+ */
+export async function runBatch(db: Db, statements: readonly BatchStatement[]): Promise<number[]> {
+  const direct = directSqlOf(db);
+  if (direct) return direct.batch(statements);
+  return db.$transaction(async (tx) => {
+    const changed: number[] = [];
+    for (const [i, s] of statements.entries()) {
+      const n = await tx.$executeRaw(s.sql);
+      if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
+      changed.push(n);
+    }
+    return changed;
+  }, FALLBACK_TX);
+}
 
 export type SqlValue = string | number | Date | null;
 type Row = Readonly<Record<string, SqlValue | undefined>>;

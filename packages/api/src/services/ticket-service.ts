@@ -157,18 +157,20 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
 
   /**
    * Inserts prepared tickets in the PAID transaction. `isKnownEmpty` skips the "already
-   * issued?" check when the caller knows the order had none (its payment just left SENDING);
-   * `isInserted` when the caller's own write inserted the rows (they are only counted).
+   * issued?" check when the caller knows the order had none (its payment just left SENDING).
    */
   async function insertPreparedInTx(
     tx: Tx,
     prepared: PreparedTickets,
-    options: { isKnownEmpty?: boolean; isInserted?: boolean } = {},
+    options: { isKnownEmpty?: boolean } = {},
   ): Promise<TicketView[]> {
-    if (!options.isInserted) {
-      if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
-      await tx.ticket.createMany({ data: prepared.rows });
-    }
+    if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
+    await tx.ticket.createMany({ data: prepared.rows });
+    return countIssued(prepared);
+  }
+
+  /** Counts prepared tickets as issued (their rows are written); returns their views. */
+  function countIssued(prepared: PreparedTickets): TicketView[] {
     metrics.inc("kiosk_tickets_issued_total", { attraction: prepared.attractionId }, prepared.rows.length);
     return prepared.views;
   }
@@ -344,6 +346,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   return {
     prepare,
     insertPreparedInTx,
+    countIssued,
     issueInTx,
     voidInTx,
     listForOrder,

@@ -1,0 +1,216 @@
+/**
+ * A transaction of raw statements written straight to the driver, past the Prisma client
+ * (issue 16: on the purchase's hot path the client and its query compiler cost ≈ 0.3–0.5 ms of
+ * CPU per statement, more than SQLite itself). Only for writes whose SQL and values our code
+ * builds (`Prisma.sql` templates: values are parameters, never text); reads and everything
+ * else stay on Prisma.
+ *
+ * - **SQLite**: the same better-sqlite3 connection Prisma uses. The batch runs synchronously
+ *   from BEGIN to COMMIT, so nothing else can slip into it; it waits for any interactive
+ *   Prisma transaction on the connection to end (one lock for both: `startTransaction` of
+ *   the adapter is wrapped). Prepared statements are cached.
+ * - **PostgreSQL**: a connection from the same pool Prisma uses (BEGIN … COMMIT on it).
+ *
+ * Values are encoded as Prisma's adapters encode them (a `Date`: SQLite text `…+00:00`,
+ * PostgreSQL `timestamp(3)` in UTC), so Prisma reads these rows as its own.
+ *
+ * Each statement may say how many rows it must change (`expect`); when one doesn't, the
+ * batch is rolled back and `BatchMiss` thrown (the caller takes its general path).
+ */
+import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type pg from "pg";
+import type { Prisma } from "./generated/sqlite/client.ts";
+
+export interface BatchStatement {
+  sql: Prisma.Sql;
+  /** Rows the statement must change; otherwise nothing of the batch is written. */
+  expect?: number;
+}
+
+/** A statement of a batch changed another number of rows than it expected; nothing was written. */
+export class BatchMiss extends Error {
+  override readonly name = "BatchMiss";
+  constructor(
+    readonly index: number,
+    readonly changed: number,
+  ) {
+    super(`Statement ${index} of the batch changed ${changed} rows`);
+  }
+}
+
+export interface DirectSql {
+  /** Runs the statements in one transaction, in order; returns the rows each changed. */
+  batch(statements: readonly BatchStatement[]): Promise<number[]>;
+}
+
+type SqlValue = unknown;
+
+/** A small FIFO lock: the SQLite connection's transactions, Prisma's and ours, one at a time. */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return ready;
+  }
+}
+
+interface SqliteStatement {
+  run(...params: unknown[]): { changes: number };
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+  inTransaction: boolean;
+}
+
+function sqliteValue(v: SqlValue): unknown {
+  if (v instanceof Date) return v.toISOString().replace("Z", "+00:00");
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return v;
+}
+
+function pgValue(v: SqlValue): unknown {
+  // timestamp(3) without time zone holds UTC (Prisma's convention); no offset is sent.
+  if (v instanceof Date) return v.toISOString().replace("Z", "");
+  return v;
+}
+
+const STATEMENT_CACHE = 500;
+
+type AdapterFactory = PrismaBetterSQLite3;
+type Adapter = Awaited<ReturnType<AdapterFactory["connect"]>>;
+
+/**
+ * Wraps the SQLite adapter factory so its connection and its transactions can be shared:
+ * returns the factory to give Prisma and the direct executor on the same connection.
+ * `connect` is how the executor makes Prisma open the connection if it has not yet.
+ */
+export function sqliteDirect(
+  factory: AdapterFactory,
+  connect: () => Promise<void>,
+): { factory: AdapterFactory; direct: DirectSql } {
+  const lock = new Lock();
+  let adapter: Adapter | undefined;
+  const wrapped = Object.create(factory) as AdapterFactory;
+  wrapped.connect = async () => {
+    const inner = await factory.connect();
+    adapter = inner;
+    return new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "startTransaction") {
+          return async (isolationLevel?: Parameters<Adapter["startTransaction"]>[0]) => {
+            const release = await lock.acquire();
+            try {
+              const tx = await target.startTransaction(isolationLevel);
+              const end = (f: () => Promise<void>) => async (): Promise<void> => {
+                try {
+                  await f();
+                } finally {
+                  release();
+                }
+              };
+              tx.commit = end(tx.commit.bind(tx));
+              tx.rollback = end(tx.rollback.bind(tx));
+              return tx;
+            } catch (error) {
+              release();
+              throw error;
+            }
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  const cache = new Map<string, SqliteStatement>();
+  const statementOf = (conn: SqliteConnection, sql: string): SqliteStatement => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = conn.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  const direct: DirectSql = {
+    async batch(statements) {
+      if (!adapter) await connect();
+      const conn = (adapter as unknown as { client: SqliteConnection }).client;
+      const release = await lock.acquire();
+      // From here to COMMIT nothing awaits: no other statement can run inside this transaction.
+      try {
+        statementOf(conn, "BEGIN").run();
+        try {
+          const changed = statements.map((s, i) => {
+            const n = statementOf(conn, s.sql.sql).run(...s.sql.values.map(sqliteValue)).changes;
+            if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
+            return n;
+          });
+          statementOf(conn, "COMMIT").run();
+          return changed;
+        } catch (error) {
+          if (conn.inTransaction) statementOf(conn, "ROLLBACK").run();
+          throw error;
+        }
+      } finally {
+        release();
+      }
+    },
+  };
+  return { factory: wrapped, direct };
+}
+
+/** The direct executor on a PostgreSQL pool (the one the Prisma adapter was given). */
+export function pgDirect(pool: pg.Pool): DirectSql {
+  return {
+    async batch(statements) {
+      const conn = await pool.connect();
+      let isBroken = false;
+      try {
+        await conn.query("BEGIN");
+        try {
+          const changed: number[] = [];
+          for (const [i, s] of statements.entries()) {
+            const r = await conn.query(s.sql.text, s.sql.values.map(pgValue));
+            const n = r.rowCount ?? 0;
+            if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
+            changed.push(n);
+          }
+          await conn.query("COMMIT");
+          return changed;
+        } catch (error) {
+          await conn.query("ROLLBACK").catch(() => {
+            isBroken = true;
+          });
+          throw error;
+        }
+      } catch (error) {
+        if (!(error instanceof BatchMiss) && isConnectionLevel(error)) isBroken = true;
+        throw error;
+      } finally {
+        conn.release(isBroken);
+      }
+    },
+  };
+}
+
+/** A pg error without a SQLSTATE is the connection's (closed, refused, timed out), not the statement's. */
+function isConnectionLevel(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return !(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code));
+}
+
+const registry = new WeakMap<object, DirectSql>();
+
+/** Remembers the direct executor of a client (createDb does; a test or bench may wrap one). */
+export function setDirectSql(client: object, direct: DirectSql): void {
+  registry.set(client, direct);
+}
+
+/** The client's direct executor, if it has one (an extended client has none unless set). */
+export function directSqlOf(client: object): DirectSql | undefined {
+  return registry.get(client);
+}
