@@ -168,7 +168,11 @@ export function moneyEventSink(platform: PlatformServices): AppEventSink {
         // The payment knew its order's kiosk (the instant purchase): nothing to read.
         if (typeof payload.kioskId === "string")
           fleet
-            .recordSale(payload.kioskId, payload.paidAt instanceof Date ? payload.paidAt : undefined)
+            .recordSale(
+              payload.kioskId,
+              payload.paidAt instanceof Date ? payload.paidAt : undefined,
+              typeof payload.attractionId === "string" ? payload.attractionId : undefined,
+            )
             .catch((e: unknown) =>
               log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),
             );

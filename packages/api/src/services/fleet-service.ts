@@ -1,5 +1,5 @@
 import { DevicesStatusSchema, type DevicesStatus } from "@kiosk/bridge-protocol";
-import type { Db } from "@kiosk/db";
+import { Prisma, type Db } from "@kiosk/db";
 import { z } from "zod";
 import type { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
@@ -10,6 +10,7 @@ import type { KioskMetrics } from "../metrics.ts";
 import type { ActorRef, AuditService } from "./audit-service.ts";
 import { parseJsonObject } from "./audit-service.ts";
 import type { EventsService } from "./events-service.ts";
+import { runBatch } from "./raw-sql.ts";
 
 /** A kiosk is online when its last heartbeat is at most this old. Kiosks beat every 15 s. */
 export const DEFAULT_ONLINE_WINDOW_SEC = 60;
@@ -207,8 +208,19 @@ export class FleetService {
     return n;
   }
 
-  /** Money-path code calls this when a kiosk sale completes. */
-  async recordSale(kioskId: string, at: Date = this.o.clock.now()): Promise<void> {
+  /**
+   * Money-path code calls this when a kiosk sale completes. With the kiosk's attraction known
+   * (the instant purchase's), one raw statement past the Prisma client (raw-sql.ts runBatch).
+   */
+  async recordSale(kioskId: string, at: Date = this.o.clock.now(), attractionId?: string): Promise<void> {
+    if (attractionId !== undefined) {
+      const [n] = await runBatch(this.o.db, [
+        { sql: Prisma.sql`UPDATE "Kiosk" SET "lastSaleAt" = ${at} WHERE "id" = ${kioskId}` },
+      ]);
+      if (n !== 1) throw new KioskError("NOT_FOUND", `Kiosk ${kioskId} not found`);
+      this.o.events.emitFleet({ type: "kiosk.sale", kioskId, attractionId, at });
+      return;
+    }
     const k = await this.o.db.kiosk.update({
       where: { id: kioskId },
       data: { lastSaleAt: at },

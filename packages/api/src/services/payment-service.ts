@@ -118,14 +118,16 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
   }
 
   /** `sale`: the order's facts when known (a PAID one then carries its kiosk and time: nothing to read). */
-  function publish(row: PaymentRow, sale?: SaleOrderFacts): void {
+  function publish(row: PaymentRow, sale?: SaleOrderFacts & { attractionId: string }): void {
     emitter.emit(row.id, row.version);
     deps.events?.publish("payment", {
       paymentId: row.id,
       orderId: row.orderId,
       state: row.state,
       version: row.version,
-      ...(sale && row.state === "PAID" ? { kioskId: sale.kioskId, paidAt: row.paidAt } : {}),
+      ...(sale && row.state === "PAID"
+        ? { kioskId: sale.kioskId, attractionId: sale.attractionId, paidAt: row.paidAt }
+        : {}),
     });
   }
 
@@ -219,7 +221,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
           event: input.type,
         });
       }
-      publish(written, options.paidOrder?.sale);
+      publish(written, paidOrder?.sale ? { ...paidOrder.sale, attractionId: paidOrder.attractionId } : undefined);
       return {
         row: written,
         commands,
