@@ -46,18 +46,17 @@ function countingDb(db: Db) {
       },
     },
   }) as unknown as Db;
-  // The purchase's writes go past the Prisma client (@kiosk/db direct-sql.ts): counted there,
-  // one per statement of each batch (BEGIN and COMMIT not counted, as Prisma's are not above).
+  // The purchase's writes go past the Prisma client (@kiosk/db direct-sql.ts): counted as the
+  // executor sends them (SQLite: each statement of a batch; PostgreSQL: one per batch), BEGIN
+  // and COMMIT not counted (nor are Prisma's above).
   const direct = directSqlOf(db);
-  if (direct)
-    setDirectSql(counted, {
-      batch(statements) {
-        if (counter.isOn) counter.count += statements.length;
-        if (counter.isOn && process.env.BENCH_LOG_OPS)
-          for (const s of statements) console.log(`  db: direct ${s.sql.sql.slice(0, 60)}`);
-        return direct.batch(statements);
-      },
-    });
+  if (direct) {
+    setDirectSql(counted, direct);
+    direct.onStatement = (sql) => {
+      if (counter.isOn) counter.count += 1;
+      if (counter.isOn && process.env.BENCH_LOG_OPS) console.log(`  db: direct ${sql.slice(0, 100)}`);
+    };
+  }
   return { counted, counter };
 }
 

@@ -19,8 +19,13 @@
  */
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type pg from "pg";
-import type { Prisma } from "./generated/sqlite/client.ts";
+import { Prisma } from "./generated/sqlite/client.ts";
 
+/**
+ * One INSERT or UPDATE of a batch (no RETURNING, no CTE of its own). It must not read or
+ * change a row another statement of the same batch writes: on PostgreSQL they run as one
+ * statement with one snapshot (see pgDirect).
+ */
 export interface BatchStatement {
   sql: Prisma.Sql;
   /** Rows the statement must change; otherwise nothing of the batch is written. */
@@ -41,6 +46,8 @@ export class BatchMiss extends Error {
 export interface DirectSql {
   /** Runs the statements in one transaction, in order; returns the rows each changed. */
   batch(statements: readonly BatchStatement[]): Promise<number[]>;
+  /** Called with each statement sent to the database (BEGIN / COMMIT not included): a bench counts them. */
+  onStatement: ((sql: string) => void) | null;
 }
 
 type SqlValue = unknown;
@@ -136,6 +143,7 @@ export function sqliteDirect(
     return s;
   };
   const direct: DirectSql = {
+    onStatement: null,
     async batch(statements) {
       if (!adapter) await connect();
       const conn = (adapter as unknown as { client: SqliteConnection }).client;
@@ -145,6 +153,7 @@ export function sqliteDirect(
         statementOf(conn, "BEGIN").run();
         try {
           const changed = statements.map((s, i) => {
+            direct.onStatement?.(s.sql.sql);
             const n = statementOf(conn, s.sql.sql).run(...s.sql.values.map(sqliteValue)).changes;
             if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
             return n;
@@ -163,38 +172,49 @@ export function sqliteDirect(
   return { factory: wrapped, direct };
 }
 
-/** The direct executor on a PostgreSQL pool (the one the Prisma adapter was given). */
+/**
+ * The direct executor on a PostgreSQL pool (the one the Prisma adapter was given). A batch is
+ * ONE statement, one round trip: each of its statements a data-modifying CTE (`sN AS (… RETURNING
+ * 1)`), the main query counting their rows. A single statement is atomic by itself, so no
+ * BEGIN / COMMIT; an expectation that fails makes the main query raise (a cast of
+ * `kiosk-batch-miss:<index>:<rows>` to int), which rolls back every CTE with it.
+ * The statements of one batch see the same snapshot: none may read or change a row another
+ * one writes (ours insert rows and change distinct rows; foreign keys are checked at the
+ * statement's end, so a row may reference one inserted beside it).
+ */
 export function pgDirect(pool: pg.Pool): DirectSql {
-  return {
+  const direct: DirectSql = {
+    onStatement: null,
     async batch(statements) {
-      const conn = await pool.connect();
-      let isBroken = false;
+      const sql = combinedStatement(statements);
+      direct.onStatement?.(sql.text);
       try {
-        await conn.query("BEGIN");
-        try {
-          const changed: number[] = [];
-          for (const [i, s] of statements.entries()) {
-            const r = await conn.query(s.sql.text, s.sql.values.map(pgValue));
-            const n = r.rowCount ?? 0;
-            if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
-            changed.push(n);
-          }
-          await conn.query("COMMIT");
-          return changed;
-        } catch (error) {
-          await conn.query("ROLLBACK").catch(() => {
-            isBroken = true;
-          });
-          throw error;
-        }
+        const r = await pool.query<Record<string, number>>(sql.text, sql.values.map(pgValue));
+        const row = r.rows[0]!;
+        return statements.map((_, i) => Number(row[`c${i}`]));
       } catch (error) {
-        if (!(error instanceof BatchMiss) && isConnectionLevel(error)) isBroken = true;
+        const m = /kiosk-batch-miss:(\d+):(\d+)/.exec(error instanceof Error ? error.message : "");
+        if (m && (error as { code?: unknown }).code === "22P02") throw new BatchMiss(Number(m[1]), Number(m[2]));
         throw error;
-      } finally {
-        conn.release(isBroken);
       }
     },
   };
+  return direct;
+}
+
+/** The batch as one statement of data-modifying CTEs (see pgDirect). */
+export function combinedStatement(statements: readonly BatchStatement[]): Prisma.Sql {
+  if (statements.length === 0) throw new Error("An empty batch");
+  const count = (i: number) => `(SELECT count(*) FROM s${i})`;
+  const ctes = statements.map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s.sql} RETURNING 1)`);
+  const counts = statements.map((_, i) => `${count(i)}::int AS c${i}`);
+  const checks = statements.flatMap((s, i) => {
+    if (s.expect === undefined) return [];
+    if (!Number.isSafeInteger(s.expect) || s.expect < 0) throw new Error(`Not a row count: ${s.expect}`);
+    return [`WHEN ${count(i)} <> ${s.expect} THEN CAST('kiosk-batch-miss:${i}:' || ${count(i)} AS int)`];
+  });
+  const miss = checks.length > 0 ? `, CASE ${checks.join(" ")} ELSE 0 END AS miss` : "";
+  return Prisma.sql`WITH ${Prisma.join(ctes, ", ")} SELECT ${Prisma.raw(counts.join(", ") + miss)}`;
 }
 
 /** A pg error without a SQLSTATE is the connection's (closed, refused, timed out), not the statement's. */

@@ -42,12 +42,18 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
 
     it("returns the rows each statement changed, in order", async () => {
       const at = new Date();
+      expect(
+        await direct.batch([{ sql: audit(1101, "direct.count", at) }, { sql: audit(1102, "direct.count", at) }]),
+      ).toEqual([1, 1]);
+      // A batch's statements must not touch each other's rows (on PostgreSQL they share one
+      // snapshot); rows of an earlier batch are fine.
       const changed = await direct.batch([
-        { sql: audit(1101, "direct.count", at) },
-        { sql: audit(1102, "direct.count", at) },
+        { sql: audit(1103, "direct.other", at) },
         { sql: Prisma.sql`UPDATE "AuditLog" SET "reason" = 'r' WHERE "action" = 'direct.count'`, expect: 2 },
+        { sql: Prisma.sql`UPDATE "AuditLog" SET "reason" = 'r' WHERE "action" = 'direct.none'` },
       ]);
-      expect(changed).toEqual([1, 1, 2]);
+      expect(changed).toEqual([1, 2, 0]);
+      expect(await t.db.auditLog.count({ where: { reason: "r" } })).toBe(2);
     });
 
     it("a statement that changes another number of rows than expected leaves nothing written", async () => {
