@@ -116,8 +116,13 @@ try {
     },
   });
   children.push(sandbox);
+  // LOAD_CPU_PROF_DIR: each server and the worker write a V8 CPU profile there when stopped.
+  const profiling = process.env.LOAD_CPU_PROF_DIR
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOAD_CPU_PROF_DIR}` }
+    : {};
   const serverEnv = (publicUrl) => ({
     ...shared,
+    ...profiling,
     DATABASE_URL: databaseUrl,
     TICKET_KEYS_DIR: join(dataDir, "keys"),
     PUBLIC_URL: publicUrl,
