@@ -116,13 +116,18 @@ try {
     },
   });
   children.push(sandbox);
-  // LOAD_CPU_PROF_DIR: each server and the worker write a V8 CPU profile there when stopped.
-  const profiling = process.env.LOAD_CPU_PROF_DIR
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.LOAD_CPU_PROF_DIR}` }
-    : {};
+  // LOAD_CPU_PROF_DIR: each server writes a V8 CPU profile there when stopped (node --cpu-prof
+  // is not allowed in NODE_OPTIONS, so the server runs under node itself).
+  const profDir = process.env.LOAD_CPU_PROF_DIR;
+  const nextStart = (port) =>
+    profDir
+      ? [
+          process.execPath,
+          ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(ROOT, "apps/kiosk/node_modules/next/dist/bin/next")],
+        ]
+      : [bin("next", "apps/kiosk"), []];
   const serverEnv = (publicUrl) => ({
     ...shared,
-    ...profiling,
     DATABASE_URL: databaseUrl,
     TICKET_KEYS_DIR: join(dataDir, "keys"),
     PUBLIC_URL: publicUrl,
@@ -131,7 +136,8 @@ try {
   });
   const kiosks = servers.map((url, i) => {
     const port = new URL(url).port;
-    const child = startChild(`server-${"ab"[i]}`, bin("next", "apps/kiosk"), ["start", "-H", host, "-p", port], {
+    const [command, prefix] = nextStart(port);
+    const child = startChild(`server-${"ab"[i]}`, command, [...prefix, "start", "-H", host, "-p", port], {
       cwd: join(ROOT, "apps/kiosk"),
       env: { ...serverEnv(url), WORKER: "off" },
     });

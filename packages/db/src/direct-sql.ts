@@ -46,6 +46,14 @@ export class BatchMiss extends Error {
 export interface DirectSql {
   /** Runs the statements in one transaction, in order; returns the rows each changed. */
   batch(statements: readonly BatchStatement[]): Promise<number[]>;
+  /**
+   * One statement's rows (a SELECT, or a write with RETURNING), as the driver returns them:
+   * SQLite gives integers as bigints, booleans as 0 / 1 and instants as text, PostgreSQL
+   * booleans as booleans; so
+   * select neither timestamps nor anything the caller does not normalise. For the hottest
+   * reads of a request (a device's credential, a rate-limit bucket); the rest reads on Prisma.
+   */
+  query<T = Record<string, unknown>>(sql: Prisma.Sql): Promise<T[]>;
   /** Called with each statement sent to the database (BEGIN / COMMIT not included): a bench counts them. */
   onStatement: ((sql: string) => void) | null;
 }
@@ -66,6 +74,7 @@ class Lock {
 
 interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
+  all(...params: unknown[]): unknown[];
 }
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
@@ -168,6 +177,18 @@ export function sqliteDirect(
         release();
       }
     },
+    async query<T>(sql: Prisma.Sql): Promise<T[]> {
+      if (!adapter) await connect();
+      const conn = (adapter as unknown as { client: SqliteConnection }).client;
+      // Under the lock too: never inside (reading the uncommitted rows of) a Prisma transaction.
+      const release = await lock.acquire();
+      try {
+        direct.onStatement?.(sql.sql);
+        return statementOf(conn, sql.sql).all(...sql.values.map(sqliteValue)) as T[];
+      } finally {
+        release();
+      }
+    },
   };
   return { factory: wrapped, direct };
 }
@@ -197,6 +218,11 @@ export function pgDirect(pool: pg.Pool): DirectSql {
         if (m && (error as { code?: unknown }).code === "22P02") throw new BatchMiss(Number(m[1]), Number(m[2]));
         throw error;
       }
+    },
+    async query<T>(sql: Prisma.Sql): Promise<T[]> {
+      direct.onStatement?.(sql.text);
+      const r = await pool.query(sql.text, sql.values.map(pgValue));
+      return r.rows as T[];
     },
   };
   return direct;

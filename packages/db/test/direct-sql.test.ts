@@ -81,6 +81,21 @@ for (const provider of ["sqlite", "postgresql"] as DbProvider[]) {
       expect(await t.db.auditLog.count({ where: { action: "direct.unique" } })).toBe(0);
     });
 
+    it("query answers a statement's rows, a write with RETURNING included", async () => {
+      await direct.batch([{ sql: audit(1501, "direct.query", new Date()) }]);
+      const rows = await direct.query<{ id: unknown; action: string }>(
+        Prisma.sql`SELECT "id", "action" FROM "AuditLog" WHERE "action" = ${"direct.query"}`,
+      );
+      // As the driver answers: SQLite's integers are bigints (Prisma's connection asks for safe integers).
+      expect(rows.map((r) => ({ ...r, id: Number(r.id) }))).toEqual([{ id: 1501, action: "direct.query" }]);
+      const returned = await direct.query<{ reason: string }>(
+        Prisma.sql`UPDATE "AuditLog" SET "reason" = ${"q"} WHERE "id" = ${1501} RETURNING "reason"`,
+      );
+      expect(returned).toEqual([{ reason: "q" }]);
+      expect((await t.db.auditLog.findUniqueOrThrow({ where: { id: 1501 } })).reason).toBe("q");
+      expect(await direct.query(Prisma.sql`SELECT "id" FROM "AuditLog" WHERE "id" = ${-5}`)).toEqual([]);
+    });
+
     it("waits for an interactive Prisma transaction and is not rolled back with it", async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));

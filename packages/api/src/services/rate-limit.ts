@@ -17,7 +17,7 @@
  * used); in the database every row expires and `prune()` (the maintenance job) deletes them.
  */
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import type { Db } from "@kiosk/db";
+import { directSqlOf, Prisma, type Db } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 
@@ -60,7 +60,7 @@ export function windowMsOf(policy: BucketPolicy): number {
 export async function bucketConsume(db: Db, key: string, points: number, durationSec: number): Promise<number> {
   const now = new Date();
   const expire = new Date(now.getTime() + durationSec * 1000);
-  const rows = await db.$queryRaw<{ points: number }[]>`
+  const sql = Prisma.sql`
     INSERT INTO "RateLimitBucket" ("key", "points", "expire") VALUES (${key}, ${points}, ${expire})
     ON CONFLICT ("key") DO UPDATE SET
       "points" = CASE WHEN "RateLimitBucket"."expire" <= ${now} THEN EXCLUDED."points"
@@ -68,6 +68,9 @@ export async function bucketConsume(db: Db, key: string, points: number, duratio
       "expire" = CASE WHEN "RateLimitBucket"."expire" <= ${now} THEN EXCLUDED."expire"
                  ELSE "RateLimitBucket"."expire" END
     RETURNING "points"`;
+  // Every kiosk and booking call pays this: past the Prisma client where the executor is (issue 16).
+  const direct = directSqlOf(db);
+  const rows = direct ? await direct.query<{ points: unknown }>(sql) : await db.$queryRaw<{ points: number }[]>(sql);
   return Number(rows[0]!.points);
 }
 
