@@ -16,6 +16,9 @@
  *
  * Each statement may say how many rows it must change (`expect`); when one doesn't, the
  * batch is rolled back and `BatchMiss` thrown (the caller takes its general path).
+ *
+ * Never call it from inside a Prisma transaction's callback: it is another transaction (on
+ * SQLite it would wait for the one it is called from to end, forever).
  */
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type pg from "pg";
