@@ -20,6 +20,7 @@
  * Never call it from inside a Prisma transaction's callback: it is another transaction (on
  * SQLite it would wait for the one it is called from to end, forever).
  */
+import { createHash } from "node:crypto";
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type pg from "pg";
 import { Prisma } from "./generated/sqlite/client.ts";
@@ -213,7 +214,11 @@ export function pgDirect(pool: pg.Pool): DirectSql {
       const sql = combinedStatement(statements);
       direct.onStatement?.(sql.text);
       try {
-        const r = await pool.query<Record<string, number>>(sql.text, sql.values.map(pgValue));
+        const r = await pool.query<Record<string, number>>({
+          ...preparedName(sql.text),
+          text: sql.text,
+          values: sql.values.map(pgValue),
+        });
         const row = r.rows[0]!;
         return statements.map((_, i) => Number(row[`c${i}`]));
       } catch (error) {
@@ -224,11 +229,30 @@ export function pgDirect(pool: pg.Pool): DirectSql {
     },
     async query<T>(sql: Prisma.Sql): Promise<T[]> {
       direct.onStatement?.(sql.text);
-      const r = await pool.query(sql.text, sql.values.map(pgValue));
+      const r = await pool.query({ ...preparedName(sql.text), text: sql.text, values: sql.values.map(pgValue) });
       return r.rows as T[];
     },
   };
   return direct;
+}
+
+/** Statement texts that get a server-side prepared statement (each connection parses and plans once). */
+const PREPARED_TEXTS = 1_000;
+const preparedNames = new Map<string, string>();
+
+/**
+ * A name for the text, so PostgreSQL parses and plans it once per connection instead of on
+ * every call (a batch's CTE is a large statement; our texts are few: they vary only with the
+ * number of rows). Past PREPARED_TEXTS distinct texts, new ones run unnamed.
+ */
+function preparedName(text: string): { name?: string } {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    if (preparedNames.size >= PREPARED_TEXTS) return {};
+    name = `kiosk_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return { name };
 }
 
 /** The batch as one statement of data-modifying CTEs (see pgDirect). */
