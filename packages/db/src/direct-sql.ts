@@ -22,7 +22,9 @@
  */
 import { createHash } from "node:crypto";
 import type { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import type pg from "pg";
+import pg from "pg";
+
+const pgTypes = pg.types;
 import { Prisma } from "./generated/sqlite/client.ts";
 
 /**
@@ -47,17 +49,22 @@ export class BatchMiss extends Error {
   }
 }
 
+export interface QueryOptions {
+  /** Columns holding instants: `Date` (or null) in the rows answered. */
+  dates?: readonly string[];
+}
+
 export interface DirectSql {
   /** Runs the statements in one transaction, in order; returns the rows each changed. */
   batch(statements: readonly BatchStatement[]): Promise<number[]>;
   /**
-   * One statement's rows (a SELECT, or a write with RETURNING), as the driver returns them:
-   * SQLite gives integers as bigints, booleans as 0 / 1 and instants as text, PostgreSQL
-   * booleans as booleans; so
-   * select neither timestamps nor anything the caller does not normalise. For the hottest
-   * reads of a request (a device's credential, a rate-limit bucket); the rest reads on Prisma.
+   * One statement's rows (a SELECT, or a write with RETURNING), as the driver returns them,
+   * except the columns named in `dates`, which come back as `Date` (or null) on both. Otherwise
+   * SQLite gives integers as bigints and booleans as 0 / 1, PostgreSQL booleans as booleans:
+   * the caller normalises what it selects. For the hottest reads of a request (a device's
+   * credential, a rate-limit bucket, an order's tickets); the rest reads on Prisma.
    */
-  query<T = Record<string, unknown>>(sql: Prisma.Sql): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: Prisma.Sql, options?: QueryOptions): Promise<T[]>;
   /** Called with each statement sent to the database (BEGIN / COMMIT not included): a bench counts them. */
   onStatement: ((sql: string) => void) | null;
 }
@@ -181,14 +188,22 @@ export function sqliteDirect(
         release();
       }
     },
-    async query<T>(sql: Prisma.Sql): Promise<T[]> {
+    async query<T>(sql: Prisma.Sql, options?: QueryOptions): Promise<T[]> {
       if (!adapter) await connect();
       const conn = (adapter as unknown as { client: SqliteConnection }).client;
       // Under the lock too: never inside (reading the uncommitted rows of) a Prisma transaction.
       const release = await lock.acquire();
       try {
         direct.onStatement?.(sql.sql);
-        return statementOf(conn, sql.sql).all(...sql.values.map(sqliteValue)) as T[];
+        const rows = statementOf(conn, sql.sql).all(...sql.values.map(sqliteValue)) as Record<string, unknown>[];
+        // Instants are stored as text (Prisma's `…+00:00`), or as ms since the epoch if written so.
+        for (const column of options?.dates ?? [])
+          for (const row of rows) {
+            const v = row[column];
+            if (v !== null && v !== undefined)
+              row[column] = new Date(typeof v === "bigint" ? Number(v) : (v as string));
+          }
+        return rows as T[];
       } finally {
         release();
       }
@@ -208,13 +223,19 @@ export function sqliteDirect(
  * statement's end, so a row may reference one inserted beside it).
  */
 export function pgDirect(pool: pg.Pool): DirectSql {
+  // At most as many statements in flight as the pool has connections: the rest wait here, in
+  // order, rather than in the pool's queue, whose connect timeout is for a database that does
+  // not answer, not for a busy moment (300 orders at once waited past it). Prisma's own
+  // transactions wait for a connection up to 20 s (maxWait); so do these.
+  const slots = new Semaphore(pool.options.max ?? 10, SLOT_WAIT_MS);
+  const run = <R extends pg.QueryResultRow>(config: pg.QueryConfig) => slots.run(() => pool.query<R>(config));
   const direct: DirectSql = {
     onStatement: null,
     async batch(statements) {
       const sql = combinedStatement(statements);
       direct.onStatement?.(sql.text);
       try {
-        const r = await pool.query<Record<string, number>>({
+        const r = await run<Record<string, number>>({
           ...preparedName(sql.text),
           text: sql.text,
           values: sql.values.map(pgValue),
@@ -229,12 +250,68 @@ export function pgDirect(pool: pg.Pool): DirectSql {
     },
     async query<T>(sql: Prisma.Sql): Promise<T[]> {
       direct.onStatement?.(sql.text);
-      const r = await pool.query({ ...preparedName(sql.text), text: sql.text, values: sql.values.map(pgValue) });
+      // timestamp(3) holds UTC: parsed as such (pg's default reads it as local time).
+      const r = await run({
+        ...preparedName(sql.text),
+        text: sql.text,
+        values: sql.values.map(pgValue),
+        types: UTC_TIMESTAMPS,
+      });
       return r.rows as T[];
     },
   };
   return direct;
 }
+
+/** How long a direct statement waits for a free connection of the pool. */
+const SLOT_WAIT_MS = 20_000;
+
+/** Runs at most `size` tasks at once; the others wait in order, each at most `waitMs`. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(
+    private readonly size: number,
+    private readonly waitMs: number,
+  ) {}
+
+  async run<R>(task: () => Promise<R>): Promise<R> {
+    // A finished task hands its slot straight to the next waiter (no one can take it between).
+    if (this.active < this.size) this.active += 1;
+    else await this.wait();
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+
+  private wait(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const go = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new Error(`No database connection free for ${this.waitMs} ms (pool of ${this.size})`));
+      }, this.waitMs);
+      this.waiting.push(go);
+    });
+  }
+}
+
+/** pg's type parsers, with `timestamp` (without time zone, OID 1114) read as UTC. */
+const TIMESTAMP_OID = 1114;
+const UTC_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP_OID
+      ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+      : pgTypes.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
 
 /** Statement texts that get a server-side prepared statement (each connection parses and plans once). */
 const PREPARED_TEXTS = 1_000;

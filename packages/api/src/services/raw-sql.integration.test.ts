@@ -75,5 +75,58 @@ for (const { provider, skip } of providers) {
       expect(order.locale).toBe("en");
       expect(payment.machineState).not.toBe("{}");
     });
+
+    it("an order's tickets read past Prisma equal Prisma's own read, printed and voided ones included", async () => {
+      h = await createHarness(provider);
+      const { orderId, paymentId } = await h.buy({ quantity: 3, code: code("success") });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const db = h.db.db;
+      const ids = (await db.ticket.findMany({ where: { orderId }, orderBy: { id: "asc" } })).map((t) => t.id);
+      // Instants with milliseconds, a null left beside them.
+      await db.ticket.update({ where: { id: ids[0]! }, data: { printedAt: new Date("2026-12-05T21:34:56.789Z") } });
+      await db.ticket.update({
+        where: { id: ids[1]! },
+        data: { state: "void", voidedAt: new Date("2026-12-05T22:00:00.001Z") },
+      });
+      const prisma = await db.ticket.findMany({
+        where: { orderId },
+        include: { ticketType: true, slot: true },
+        orderBy: { id: "asc" },
+      });
+      // Read in a time zone other than UTC: a timestamp column holds UTC whatever the process's zone
+      // (pg's default parser would read it as local time).
+      const zone = process.env.TZ;
+      process.env.TZ = "Asia/Singapore";
+      const listed = await h.services.tickets.listForOrder(orderId, { type: "system" }).finally(() => {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      });
+      expect(listed).toEqual(
+        prisma.map((t) => ({
+          id: t.id,
+          orderId: t.orderId,
+          ticketTypeId: t.ticketTypeId,
+          ticketTypeCode: t.ticketType.code,
+          ticketTypeName: t.ticketType.name,
+          slotId: t.slotId,
+          validFrom: t.slot.startsAt,
+          validUntil: t.slot.endsAt,
+          code: t.code,
+          state: t.state,
+          printedAt: t.printedAt,
+          printFailedAt: t.printFailedAt,
+          redeemedAt: t.redeemedAt,
+          voidedAt: t.voidedAt,
+        })),
+      );
+      expect(listed.map((t) => [t.state, t.printedAt?.toISOString() ?? null])).toEqual([
+        ["valid", "2026-12-05T21:34:56.789Z"],
+        ["void", null],
+        ["valid", null],
+      ]);
+      await expect(h.services.tickets.listForOrder("ord_missing", { type: "system" })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+    });
   });
 }

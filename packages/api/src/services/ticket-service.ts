@@ -3,7 +3,7 @@
  * signed by the attraction's Ed25519 key; redeemed once (Redemption.ticketId is unique, so
  * the second of two simultaneous scans loses in the database, not in a check).
  */
-import { isUniqueViolation, type TicketState } from "@kiosk/db";
+import { directSqlOf, isUniqueViolation, Prisma, type TicketState } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { assertOrderAccess, type Tx, TX_OPTIONS } from "./order-service.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
@@ -84,6 +84,9 @@ type TicketRow = {
   ticketType: { code: string; name: string };
   slot: { startsAt: Date; endsAt: Date };
 };
+
+/** The joined columns of a direct ticket read (listForOrder). */
+type TicketJoin = { ticketTypeCode: string; ticketTypeName: string; startsAt: Date; endsAt: Date };
 
 function toView(t: TicketRow): TicketView {
   return {
@@ -210,15 +213,42 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     return voided;
   }
 
+  /**
+   * The order's tickets, oldest id first. Every kiosk sale reads them (the receipt): two direct
+   * statements past the Prisma client where the executor is (issue 16), else Prisma.
+   */
   async function listForOrder(orderId: string, actor: Actor): Promise<TicketView[]> {
-    const order = await db.order.findUnique({
-      where: { id: orderId },
-      select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
-    });
+    const direct = directSqlOf(db);
+    const order = direct
+      ? (
+          await direct.query<{ id: string; kioskId: string | null; apiClientId: string | null; attractionId: string }>(
+            Prisma.sql`SELECT "id", "kioskId", "apiClientId", "attractionId" FROM "Order" WHERE "id" = ${orderId}`,
+          )
+        )[0]
+      : await db.order.findUnique({
+          where: { id: orderId },
+          select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
+        });
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     assertOrderAccess(order, actor);
-    const rows = await db.ticket.findMany({ where: { orderId }, include: ticketInclude, orderBy: { id: "asc" } });
-    return rows.map(toView);
+    if (!direct) {
+      const rows = await db.ticket.findMany({ where: { orderId }, include: ticketInclude, orderBy: { id: "asc" } });
+      return rows.map(toView);
+    }
+    const rows = await direct.query<Omit<TicketRow, "ticketType" | "slot"> & TicketJoin>(
+      Prisma.sql`SELECT t."id", t."orderId", t."ticketTypeId", t."slotId", t."code", t."state",
+          t."printedAt", t."printFailedAt", t."redeemedAt", t."voidedAt",
+          tt."code" AS "ticketTypeCode", tt."name" AS "ticketTypeName", s."startsAt", s."endsAt"
+        FROM "Ticket" t
+        JOIN "TicketType" tt ON tt."id" = t."ticketTypeId"
+        JOIN "Slot" s ON s."id" = t."slotId"
+        WHERE t."orderId" = ${orderId}
+        ORDER BY t."id"`,
+      { dates: ["printedAt", "printFailedAt", "redeemedAt", "voidedAt", "startsAt", "endsAt"] },
+    );
+    return rows.map(({ ticketTypeCode, ticketTypeName, startsAt, endsAt, ...t }) =>
+      toView({ ...t, ticketType: { code: ticketTypeCode, name: ticketTypeName }, slot: { startsAt, endsAt } }),
+    );
   }
 
   async function loadForActor(ticketId: string, actor: Actor) {
