@@ -7,7 +7,7 @@ import { Prisma, type OrderState } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { createCatalogCache, type CatalogCache } from "./catalog-cache.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { BatchMiss, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
+import { BatchMiss, insertSql, runBatch, TX_OPTIONS, type BatchStatement } from "./raw-sql.ts";
 import type { OrderHandoff } from "./order-handoff.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -15,7 +15,7 @@ export type Tx = Prisma.TransactionClient;
 export const MAX_LINES = 10;
 export const MAX_QUANTITY_PER_LINE = 50;
 export const DEFAULT_HOLD_MS = 5 * 60_000;
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
+export { TX_OPTIONS };
 
 export interface OrderLineInput {
   ticketTypeId: string;
@@ -317,7 +317,8 @@ export function createOrderService(
       });
     }
     metrics.inc("kiosk_orders_total", { outcome: "created" });
-    deps.handoff?.put({
+    // What the handoff and the answer both take from the row as written.
+    const written = {
       id: orderId,
       attractionId,
       channel: order.channel,
@@ -328,24 +329,18 @@ export function createOrderService(
       currency: order.currency,
       totalMinor,
       expiresAt,
+    };
+    deps.handoff?.put({
+      ...written,
       attraction,
       lines: lineRows.map((l) => ({ ...l, ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! })),
       payments: [],
     });
     log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
     return {
-      id: orderId,
-      attractionId,
-      channel: order.channel,
-      kioskId: order.kioskId,
-      apiClientId: order.apiClientId,
-      externalRef: order.externalRef,
-      state: order.state,
-      currency: order.currency,
-      totalMinor,
+      ...written,
       refundedMinor: order.refundedMinor,
       locale: order.locale,
-      expiresAt,
       createdAt: now,
       lines: lineRows.map((l) => {
         const type = typeById.get(l.ticketTypeId)!;

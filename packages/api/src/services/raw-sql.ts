@@ -13,8 +13,8 @@ import { BatchMiss, directSqlOf, Prisma, type BatchStatement, type Db } from "@k
 
 export { BatchMiss, type BatchStatement };
 
-/** Prisma's interactive transaction limits (order-service's TX_OPTIONS), for the fallback below. */
-const FALLBACK_TX = { maxWait: 20_000, timeout: 30_000 } as const;
+/** Prisma's interactive transaction limits of the money path (re-exported by order-service). */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
 
 /**
  * Runs the statements in one transaction on the client's direct executor (@kiosk/db
@@ -33,7 +33,7 @@ export async function runBatch(db: Db, statements: readonly BatchStatement[]): P
       changed.push(n);
     }
     return changed;
-  }, FALLBACK_TX);
+  }, TX_OPTIONS);
 }
 
 export type SqlValue = string | number | Date | null;
