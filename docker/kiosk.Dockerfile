@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
-# The kiosk server image (Next.js standalone output) and, from the same build, the
-# payment-worker and migration images. Build from the repository root:
+# The kiosk server image (apps/kiosk/server.ts: the API over node:http, the pages from the
+# Next.js build) and, from the same build, the payment-worker and migration images. Build from the repository root:
 #   docker build -f docker/kiosk.Dockerfile --target server  -t kiosk-server .
 #   docker build -f docker/kiosk.Dockerfile --target worker  -t kiosk-worker .
 #   docker build -f docker/kiosk.Dockerfile --target migrate -t kiosk-migrate .
@@ -12,10 +12,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 WORKDIR /repo
 COPY . .
 RUN npx -y pnpm@10.34.9 install --frozen-lockfile
-RUN cd apps/kiosk && NEXT_OUTPUT=standalone node_modules/.bin/next build
+RUN cd apps/kiosk && node_modules/.bin/next build
 
-# Worker, migrations and the conformance validator run from the workspace sources with tsx
-# (same code as the server).
+# Server, worker, migrations and the conformance validator run from the workspace sources with
+# tsx (one code base; the server adds the Next.js build in apps/kiosk/.next).
 # Only what they run is copied (never the whole build tree): secrets reach containers as
 # Docker secrets at run time, never through an image layer (docs/security.md).
 FROM ${NODE_IMAGE} AS workspace
@@ -41,16 +41,10 @@ USER kiosk
 ENTRYPOINT ["tini", "--"]
 CMD ["node_modules/.bin/tsx", "packages/api/scripts/migrate.ts"]
 
-FROM ${NODE_IMAGE} AS server
-ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1 HOSTNAME=0.0.0.0 PORT=3000 WORKER=off
-RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
- && groupadd --system kiosk && useradd --system --gid kiosk --home /app kiosk
-WORKDIR /app
-COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/.next/standalone ./
-COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/.next/static ./apps/kiosk/.next/static
-COPY --from=build --chown=kiosk:kiosk /repo/apps/kiosk/public ./apps/kiosk/public
+FROM workspace AS server
+ENV HOST=0.0.0.0 PORT=3000 WORKER=off
 USER kiosk
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["tini", "--"]
-CMD ["node", "apps/kiosk/server.js"]
+CMD ["node_modules/.bin/tsx", "apps/kiosk/server.ts"]

@@ -2,7 +2,7 @@
 // `npm run proof:load`: a load run on PostgreSQL shaped like a fleet. A throwaway database
 // on the server TEST_DATABASE_URL (or LOAD_DATABASE_URL) names, migrated and seeded by
 // packages/api/scripts/setup-db.ts; the Alipay sandbox; TWO production kiosk servers
-// (`next start` of the built app, WORKER=off) and ONE separate payment worker
+// (apps/kiosk/server.ts, WORKER=off) and ONE separate payment worker
 // (packages/api/scripts/worker.ts). tooling/proof/src/load.ts then drives kiosk and
 // booking-system traffic across both servers, with contention for the last places of a
 // small slot, checks the database afterwards (no oversell, every paid order has its
@@ -116,16 +116,8 @@ try {
     },
   });
   children.push(sandbox);
-  // LOAD_CPU_PROF_DIR: each server writes a V8 CPU profile there when stopped (node --cpu-prof
-  // is not allowed in NODE_OPTIONS, so the server runs under node itself).
+  // LOAD_CPU_PROF_DIR: each server writes a V8 CPU profile there when stopped.
   const profDir = process.env.LOAD_CPU_PROF_DIR;
-  const nextStart = (port) =>
-    profDir
-      ? [
-          process.execPath,
-          ["--cpu-prof", `--cpu-prof-dir=${profDir}`, join(ROOT, "apps/kiosk/node_modules/next/dist/bin/next")],
-        ]
-      : [bin("next", "apps/kiosk"), []];
   const serverEnv = (publicUrl) => ({
     ...shared,
     DATABASE_URL: databaseUrl,
@@ -134,17 +126,29 @@ try {
     ALIPAY_GATEWAY_URL: `${sandboxUrl}/gateway.do`,
     ALIPAY_NOTIFY_URL: `${servers[0]}/api/alipay/notify`,
   });
+  // The production server (apps/kiosk/server.ts: the API over node:http, the pages through Next).
   const kiosks = servers.map((url, i) => {
     const port = new URL(url).port;
-    const [command, prefix] = nextStart(port);
-    const child = startChild(`server-${"ab"[i]}`, command, [...prefix, "start", "-H", host, "-p", port], {
-      cwd: join(ROOT, "apps/kiosk"),
-      env: { ...serverEnv(url), WORKER: "off" },
-    });
+    const child = startChild(
+      `server-${"ab"[i]}`,
+      process.execPath,
+      [...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), "--import", "tsx", "server.ts"],
+      { cwd: join(ROOT, "apps/kiosk"), env: { ...serverEnv(url), WORKER: "off", HOST: host, PORT: port } },
+    );
     children.push(child);
     return child;
   });
-  const worker = startChild("worker", bin("tsx"), ["packages/api/scripts/worker.ts"], { env: serverEnv(servers[0]) });
+  const worker = startChild(
+    "worker",
+    process.execPath,
+    [
+      ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+      "--import",
+      "tsx",
+      "packages/api/scripts/worker.ts",
+    ],
+    { env: serverEnv(servers[0]) },
+  );
   children.push(worker);
 
   await waitForHttp(`${sandboxUrl}/healthz`, { child: sandbox });

@@ -92,11 +92,14 @@ if (existsSync(bridgeMain)) {
   services.push({ name: "bridge", url: `http://${host}:${ports.bridgeControl}/virtual/printer/jobs`, child });
 }
 
+// apps/kiosk/server.ts: the API over node:http, the pages through Next (the `next build` output).
 const startKiosk = () =>
-  startChild("kiosk", bin("next", "apps/kiosk"), ["start", "-H", host, "-p", String(ports.kiosk)], {
+  startChild("kiosk", process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: join(ROOT, "apps/kiosk"),
     env: {
       ...shared,
+      HOST: host,
+      PORT: String(ports.kiosk),
       DATABASE_URL: env.DATABASE_URL ?? `file:${join(dataDir, "kiosk.db")}`,
       TICKET_KEYS_DIR: join(dataDir, "keys"),
       PUBLIC_URL: kioskUrl,

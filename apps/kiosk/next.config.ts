@@ -5,15 +5,16 @@ import { buildKioskClient } from "./scripts/build-kiosk-client.mjs";
 
 const config: NextConfig = {
   reactStrictMode: true,
-  // Trace files from the monorepo root, so the standalone output holds the workspace packages.
+  // The workspace packages are traced from the monorepo root.
   outputFileTracingRoot: join(import.meta.dirname, "../.."),
-  // The Docker image builds with NEXT_OUTPUT=standalone; `npm start` uses `next start`.
-  ...(process.env.NEXT_OUTPUT === "standalone" ? { output: "standalone" as const } : {}),
-  // A separate output folder lets the Docker build check run beside a normal build.
-  distDir: process.env.NEXT_DIST_DIR ?? ".next",
+  // No `output: "standalone"`: server.ts (npm start, the Docker image) serves this build with the
+  // API outside Next; `next start` still works, with the API through the src/app/** route files.
   transpilePackages: ["@kiosk/api", "@kiosk/alipay-core", "@kiosk/db", "@kiosk/bridge-protocol"],
   serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg"],
   poweredByHeader: false,
+  // Pages only under server.ts; compression belongs to the reverse proxy (docker/nginx.conf), which
+  // can cache it, not to each server's event loop.
+  compress: false,
   typescript: { tsconfigPath: "tsconfig.json" },
 };
 

@@ -54,27 +54,25 @@ test.beforeAll(async () => {
   credential = await kioskCredential();
   await setPaper("ok");
   // The same server build and configuration as scripts/start.mjs gives the suite's server, but a 10 s deadline.
-  shortServer = spawn(
-    join(ROOT, "apps/kiosk/node_modules/.bin/next"),
-    ["start", "-H", "127.0.0.1", "-p", String(SHORT_PORT)],
-    {
-      cwd: join(ROOT, "apps/kiosk"),
-      stdio: "ignore",
-      env: {
-        ...process.env,
-        NEXT_TELEMETRY_DISABLED: "1",
-        NODE_ENV: "production",
-        DATABASE_URL: `file:${join(E2E.dataDir, "kiosk.db")}`,
-        TICKET_KEYS_DIR: join(E2E.dataDir, "keys"),
-        PUBLIC_URL: E2E.kioskUrl,
-        ALIPAY_GATEWAY_URL: `${E2E.sandboxUrl}/gateway.do`,
-        ALIPAY_NOTIFY_URL: `${E2E.kioskUrl}/api/alipay/notify`,
-        BRIDGE_URL: `ws://127.0.0.1:${E2E.ports.bridge}`,
-        BRIDGE_TOKEN: demoCredentials().bridgePairingToken,
-        PAYMENT_DEADLINE_SECONDS: String(SHORT_DEADLINE_S),
-      },
+  shortServer = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: join(ROOT, "apps/kiosk"),
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: String(SHORT_PORT),
+      DATABASE_URL: `file:${join(E2E.dataDir, "kiosk.db")}`,
+      TICKET_KEYS_DIR: join(E2E.dataDir, "keys"),
+      PUBLIC_URL: E2E.kioskUrl,
+      ALIPAY_GATEWAY_URL: `${E2E.sandboxUrl}/gateway.do`,
+      ALIPAY_NOTIFY_URL: `${E2E.kioskUrl}/api/alipay/notify`,
+      BRIDGE_URL: `ws://127.0.0.1:${E2E.ports.bridge}`,
+      BRIDGE_TOKEN: demoCredentials().bridgePairingToken,
+      PAYMENT_DEADLINE_SECONDS: String(SHORT_DEADLINE_S),
     },
-  );
+  });
   await expect
     .poll(
       async () =>

@@ -11,6 +11,9 @@
 export async function register(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- build-time constant inlined by Next (edge/node split), not configuration
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Under server.ts the API and its runtime live outside Next (that process stamps the peer itself).
+  const { isApiHostedOutsideNext } = await import("@kiosk/api/env.ts");
+  if (isApiHostedOutsideNext()) return;
   // The TCP peer is appended to X-Forwarded-For before Next sees a request (server/client-address.ts).
   const { installPeerForwarding } = await import("@kiosk/api/peer-forwarding.ts");
   installPeerForwarding();

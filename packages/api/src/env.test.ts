@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { TEST_GATEWAY_PUBLIC_KEY_PEM, TEST_MERCHANT_PRIVATE_KEY_PEM } from "@kiosk/alipay-core/testing";
 import { describe, expect, it } from "vitest";
 import { moneyPolicyOf } from "./app-services.ts";
-import { EnvError, findRepoRoot, parseEnv } from "./env.ts";
+import { EnvError, findRepoRoot, getBridgeUrl, getHeaderConfig, parseEnv } from "./env.ts";
 
 const ROOT = "/srv/kiosk";
 const parse = (source: Record<string, string | undefined>) => parseEnv(source, { repoRoot: ROOT });
@@ -182,5 +182,23 @@ describe("env", () => {
     });
     for (const bad of ["00:00-01:30", "01:30-00:00+08:00", "25:00-26:00+08:00", "on", "00:00-01:30+15:00"])
       expect(() => parse({ ALIPAY_REFUND_PAUSE: bad }), bad).toThrow(/ALIPAY_REFUND_PAUSE/);
+  });
+});
+
+// Read for every response's security headers, so the parse is remembered: it must still follow a change and refuse bad values every time.
+describe("getBridgeUrl / getHeaderConfig", () => {
+  it("follows the variable as it changes and refuses a bad value on every call", () => {
+    expect(getBridgeUrl({})).toBe("ws://127.0.0.1:7878");
+    expect(getBridgeUrl({ BRIDGE_URL: "wss://bridge.example:7878" })).toBe("wss://bridge.example:7878");
+    expect(getBridgeUrl({ BRIDGE_URL: "wss://bridge.example:7878" })).toBe("wss://bridge.example:7878");
+    for (let i = 0; i < 2; i++) expect(() => getBridgeUrl({ BRIDGE_URL: "http://bridge.example" })).toThrow(EnvError);
+    expect(getBridgeUrl({ BRIDGE_URL: "" })).toBe("ws://127.0.0.1:7878");
+    expect(
+      getHeaderConfig({ BRIDGE_URL: "ws://10.0.0.9:7878", PUBLIC_URL: " https://k.example ", NODE_ENV: "production" }),
+    ).toEqual({
+      bridgeUrl: "ws://10.0.0.9:7878",
+      publicUrl: "https://k.example",
+      isDevelopment: false,
+    });
   });
 });

@@ -520,11 +520,17 @@ export function getEnv(): KioskEnv {
 }
 
 /** BRIDGE_URL: the local device bridge the kiosk page connects to (loopback WebSocket; ws://127.0.0.1:7878 by default). */
+const BridgeUrlSchema = z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878"));
+/** The last good BRIDGE_URL and its parsed form: this runs for every page and API response (security headers). */
+let lastBridgeUrl: { raw: string | undefined; url: string } | undefined;
+
 export function getBridgeUrl(source: Record<string, string | undefined> = process.env): string {
-  const r = z
-    .preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).default("ws://127.0.0.1:7878"))
-    .safeParse(source.BRIDGE_URL);
-  return r.success ? r.data : fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL");
+  const raw = source.BRIDGE_URL;
+  if (lastBridgeUrl && lastBridgeUrl.raw === raw) return lastBridgeUrl.url;
+  const r = BridgeUrlSchema.safeParse(raw);
+  if (!r.success) return fail("BRIDGE_URL", r.error.issues[0]?.message ?? "not a ws:// URL");
+  lastBridgeUrl = { raw, url: r.data };
+  return r.data;
 }
 
 /** What the security headers need per request (src/proxy.ts), without parsing the whole configuration. */
@@ -538,4 +544,15 @@ export function getHeaderConfig(source: Record<string, string | undefined> = pro
     bridgeUrl: getBridgeUrl(source),
     isDevelopment: source.NODE_ENV === "development",
   };
+}
+
+/**
+ * Set on globalThis by apps/kiosk/server.ts, which serves the API itself and hands only the
+ * pages to Next: Next's instrumentation hook then builds no second runtime (database pool,
+ * worker) in its own copy of these modules.
+ */
+export const API_HOST_KEY: unique symbol = Symbol.for("kiosk.api-host") as never;
+
+export function isApiHostedOutsideNext(): boolean {
+  return (globalThis as Record<symbol, unknown>)[API_HOST_KEY] !== undefined;
 }

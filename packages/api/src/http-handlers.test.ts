@@ -8,6 +8,7 @@ import { parseEnv } from "./env.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ATTRACTION, createHarness, type Harness } from "./__tests__/platform-harness.ts";
 import type { AppRuntime } from "./app-services.ts";
 import {
+  isApiPath,
   apiRequestHandler,
   healthzHandler,
   metricsHandler,
@@ -319,5 +320,36 @@ describe("HTTP route handlers", () => {
       }),
     );
     expect(badBooking.status).toBe(400);
+  });
+});
+
+// apps/kiosk/server.ts sends these to the API handlers and everything else to Next.
+describe("isApiPath", () => {
+  it("claims the API and the probes, and leaves the pages to Next", () => {
+    for (const path of [
+      "/api/trpc/order.create",
+      "/api/alipay/notify",
+      "/api/rest/catalog",
+      "/api/partner/v1/pay",
+      "/api/openapi.json",
+      "/api/nothing",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+    ])
+      expect(isApiPath(path), path).toBe(true);
+    for (const path of [
+      "/",
+      "/kiosk",
+      "/staff",
+      "/staff/payments",
+      "/_next/static/chunks/a.js",
+      "/sw.js",
+      "/apix",
+      "/api",
+      "/healthzz",
+      "/metrics/x",
+    ])
+      expect(isApiPath(path), path).toBe(false);
   });
 });

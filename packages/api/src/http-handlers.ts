@@ -186,6 +186,11 @@ export function partnerHandler(getRuntime: RuntimeGetter): (req: Request) => Pro
  * Every server endpoint except the pages, routed by path as the Next app's route files do:
  * for a server without Next (scripts/api-server.ts).
  */
+/** The paths `apiRequestHandler` answers (everything under /api/ and the three probes); the rest are pages. */
+export function isApiPath(pathname: string): boolean {
+  return pathname.startsWith("/api/") || pathname === "/healthz" || pathname === "/readyz" || pathname === "/metrics";
+}
+
 export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
   const trpc = trpcHandler(getRuntime);
   const rest = restHandler(getRuntime);

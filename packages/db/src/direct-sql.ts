@@ -52,6 +52,8 @@ export class BatchMiss extends Error {
 export interface QueryOptions {
   /** Columns holding instants: `Date` (or null) in the rows answered. */
   dates?: readonly string[];
+  /** Integer columns that fit a double (Prisma `Int`): `number` (or null) in the rows answered, on both. */
+  ints?: readonly string[];
 }
 
 export interface DirectSql {
@@ -59,7 +61,8 @@ export interface DirectSql {
   batch(statements: readonly BatchStatement[]): Promise<number[]>;
   /**
    * One statement's rows (a SELECT, or a write with RETURNING), as the driver returns them,
-   * except the columns named in `dates`, which come back as `Date` (or null) on both. Otherwise
+   * except the columns named in `dates`, which come back as `Date` (or null) on both, and in
+   * `ints`, which come back as `number` (or null) on both. Otherwise
    * SQLite gives integers as bigints and booleans as 0 / 1, PostgreSQL booleans as booleans:
    * the caller normalises what it selects. For the hottest reads of a request (a device's
    * credential, a rate-limit bucket, an order's tickets); the rest reads on Prisma.
@@ -202,6 +205,11 @@ export function sqliteDirect(
             const v = row[column];
             if (v !== null && v !== undefined)
               row[column] = new Date(typeof v === "bigint" ? Number(v) : (v as string));
+          }
+        for (const column of options?.ints ?? [])
+          for (const row of rows) {
+            const v = row[column];
+            if (typeof v === "bigint") row[column] = Number(v);
           }
         return rows as T[];
       } finally {

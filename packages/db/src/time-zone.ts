@@ -1,15 +1,39 @@
+/**
+ * Formatters per zone: building an Intl.DateTimeFormat costs far more than formatting with one
+ * (it was 2 % of a server's CPU under load, once per order). A zone Intl does not know still
+ * throws RangeError, from the constructor, and is not cached.
+ */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached(cache: Map<string, Intl.DateTimeFormat>, tz: string, make: () => Intl.DateTimeFormat) {
+  let format = cache.get(tz);
+  if (!format) {
+    format = make();
+    // Zones are few (one per attraction); the bound only guards against a caller passing arbitrary strings.
+    if (cache.size >= 256) cache.clear();
+    cache.set(tz, format);
+  }
+  return format;
+}
+
 /** Offset of `tz` from UTC at instant `ms`, in milliseconds (positive east of Greenwich). */
 export function zoneOffsetMs(ms: number, tz: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(ms));
+  const parts = cached(
+    wallClockFormats,
+    tz,
+    () =>
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: tz,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      }),
+  ).formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
   return asUtc - Math.floor(ms / 1000) * 1000;
@@ -27,9 +51,11 @@ export function zonedTimeToUtc(day: string, time: string, tz: string): Date {
 
 /** The calendar day (YYYY-MM-DD) of instant `ms` in `tz`. */
 export function dayInZone(ms: number, tz: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(ms),
-  );
+  return cached(
+    dayFormats,
+    tz,
+    () => new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }),
+  ).format(new Date(ms));
 }
 
 export function addDays(day: string, n: number): string {

@@ -12,9 +12,9 @@ export type NotifyOutcome =
   | { ack: false; result: "bad_signature" | "malformed"; message: string };
 
 export function createNotifyService(
-  deps: Pick<MoneyDeps, "db" | "alipay" | "log" | "metrics"> & { payments: PaymentService },
+  deps: Pick<MoneyDeps, "alipay" | "log" | "metrics"> & { payments: PaymentService },
 ) {
-  const { db, alipay, payments } = deps;
+  const { alipay, payments } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
@@ -30,7 +30,7 @@ export function createNotifyService(
       log.warn("notification rejected", { reason: result, error: e.message });
       return { ack: false, result, message: e.message };
     }
-    const payment = await db.payment.findUnique({ where: { partnerTransId: notification.partnerTransId } });
+    const payment = await payments.store.byPartnerTransId(notification.partnerTransId);
     if (!payment) {
       metrics.inc("kiosk_notifications_total", { outcome: "unknown_trade" });
       log.warn("notification for an unknown trade", {
@@ -48,7 +48,8 @@ export function createNotifyService(
     const { row, commands } = await payments.apply(
       payment.id,
       { type: "notification", notification },
-      { actor: { type: "gateway" } },
+      // The row just read: a concurrent write is caught by the version check, which re-reads.
+      { actor: { type: "gateway" }, known: payment },
     );
     const isApplied = row.version !== payment.version || commands.length > 0;
     metrics.inc("kiosk_notifications_total", { outcome: isApplied ? "applied" : "duplicate" });

@@ -5,7 +5,7 @@
  * (paid at, Alipay's id, the buyer) are written by `paidColumns` and nowhere else.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import { isRetryableConflict, isUniqueViolation, Prisma, type Db, type PaymentStateName } from "@kiosk/db";
+import { directSqlOf, isRetryableConflict, isUniqueViolation, Prisma, type Db, type PaymentStateName } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { TX_OPTIONS, type Tx } from "./order-service.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
@@ -156,9 +156,104 @@ const NEW_PAYMENT_DEFAULTS = {
 } as const satisfies Partial<PaymentRow>;
 
 const ACCESS = { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } as const;
+type OrderAccess = { id: string; kioskId: string | null; apiClientId: string | null; attractionId: string };
+
+/** Every column of a payment, for the direct reads (a column added to the schema and not here fails the typecheck). */
+const PAYMENT_COLUMNS = [
+  "id",
+  "orderId",
+  "provider",
+  "partnerTransId",
+  "state",
+  "amountMinor",
+  "currency",
+  "paymentCodeMasked",
+  "alipayTransId",
+  "buyerIdMasked",
+  "failureReason",
+  "attentionReason",
+  "attempt",
+  "queryCount",
+  "cancelAttempt",
+  "deadlineAt",
+  "nextActionAt",
+  "leaseOwner",
+  "leaseUntil",
+  "machineState",
+  "version",
+  "paidAt",
+  "finishedAt",
+  "createdAt",
+  "updatedAt",
+  "payRequest",
+  "paymentMethodType",
+  "walletName",
+  "exchangeRate",
+] as const satisfies readonly (keyof PaymentRow)[];
+const EVERY_COLUMN_LISTED: Exclude<keyof PaymentRow, (typeof PAYMENT_COLUMNS)[number]> extends never ? true : never =
+  true;
+void EVERY_COLUMN_LISTED;
+const PAYMENT_SELECT = Prisma.raw(PAYMENT_COLUMNS.map((c) => `p."${c}"`).join(", "));
+const PAYMENT_DECODE = {
+  dates: ["deadlineAt", "nextActionAt", "leaseUntil", "paidAt", "finishedAt", "createdAt", "updatedAt"],
+  ints: ["amountMinor", "attempt", "queryCount", "cancelAttempt", "version"],
+} as const;
 
 export function createPaymentStore(db: Db) {
-  const byId = (id: string) => db.payment.findUniqueOrThrow({ where: { id } });
+  const direct = directSqlOf(db);
+
+  /**
+   * One payment by id or partner transaction id, with its order's access fields when asked:
+   * the reads of every notification and every status poll, so past the Prisma client where the
+   * database has a direct executor (the same row: raw-sql.integration.test.ts compares them).
+   */
+  async function readDirect(
+    by: "id" | "partnerTransId",
+    value: string,
+    withOrder: boolean,
+  ): Promise<(PaymentRow & { order?: OrderAccess }) | null> {
+    const rows = await direct!.query<
+      PaymentRow & { o_kioskId?: string | null; o_apiClientId?: string | null; o_attractionId?: string }
+    >(
+      withOrder
+        ? Prisma.sql`SELECT ${PAYMENT_SELECT}, o."kioskId" AS "o_kioskId", o."apiClientId" AS "o_apiClientId", o."attractionId" AS "o_attractionId"
+            FROM "Payment" p JOIN "Order" o ON o."id" = p."orderId" WHERE p.${Prisma.raw(`"${by}"`)} = ${value}`
+        : Prisma.sql`SELECT ${PAYMENT_SELECT} FROM "Payment" p WHERE p.${Prisma.raw(`"${by}"`)} = ${value}`,
+      PAYMENT_DECODE,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (!withOrder) return row;
+    const { o_kioskId, o_apiClientId, o_attractionId, ...payment } = row;
+    return {
+      ...payment,
+      order: {
+        id: payment.orderId,
+        kioskId: o_kioskId ?? null,
+        apiClientId: o_apiClientId ?? null,
+        attractionId: o_attractionId!,
+      },
+    };
+  }
+
+  async function byId(id: string): Promise<PaymentRow> {
+    if (!direct) return db.payment.findUniqueOrThrow({ where: { id } });
+    const row = await readDirect("id", id, false);
+    if (!row) throw new KioskError("NOT_FOUND", `Payment ${id} not found`);
+    return row;
+  }
+
+  /** The row with the order fields access checks need; null when there is none. */
+  async function withOrder(id: string): Promise<(PaymentRow & { order: OrderAccess }) | null> {
+    if (!direct) return db.payment.findUnique({ where: { id }, include: { order: ACCESS } });
+    return (await readDirect("id", id, true)) as (PaymentRow & { order: OrderAccess }) | null;
+  }
+
+  /** The payment of a partner transaction id (a notification names only that); null when there is none. */
+  async function byPartnerTransId(partnerTransId: string): Promise<PaymentRow | null> {
+    if (!direct) return db.payment.findUnique({ where: { partnerTransId } });
+    return readDirect("partnerTransId", partnerTransId, false);
+  }
 
   /**
    * Writes the new payment (SENDING, leased) and its `created` event in one transaction with the
@@ -338,8 +433,8 @@ export function createPaymentStore(db: Db) {
   return {
     refunds: createRefundStore(db),
     byId,
-    /** The row with the order fields access checks need; null when there is none. */
-    withOrder: (id: string) => db.payment.findUnique({ where: { id }, include: { order: ACCESS } }),
+    withOrder,
+    byPartnerTransId,
     latestForOrder: (orderId: string) => db.payment.findFirst({ where: { orderId }, orderBy: { createdAt: "desc" } }),
     needingAttention: (limit: number) =>
       db.payment.findMany({ where: { state: "NEEDS_ATTENTION" }, orderBy: { updatedAt: "asc" }, take: limit }),

@@ -128,5 +128,47 @@ for (const { provider, skip } of providers) {
         code: "NOT_FOUND",
       });
     });
+
+    it("a payment read past Prisma equals Prisma's own read, every column, nulls and instants with milliseconds", async () => {
+      h = await createHarness(provider);
+      const { paymentId } = await h.buy({ quantity: 2, code: code("success") });
+      expect(await h.settle(paymentId)).toBe("PAID");
+      const db = h.db.db;
+      // Columns a paid instant purchase leaves null get values; instants get milliseconds.
+      await db.payment.update({
+        where: { id: paymentId },
+        data: {
+          leaseOwner: "worker-7",
+          leaseUntil: new Date("2026-12-05T21:34:56.789Z"),
+          nextActionAt: new Date("2026-12-05T21:35:00.001Z"),
+          failureReason: "none, a test value",
+          exchangeRate: "7.12345678",
+          walletName: "GCash",
+          queryCount: 3,
+          amountMinor: 2_000_000_000,
+        },
+      });
+      const store = h.services.payments.store;
+      const zone = process.env.TZ;
+      process.env.TZ = "Asia/Singapore";
+      try {
+        const prisma = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+        expect(await store.byId(paymentId)).toEqual(prisma);
+        expect(await store.byPartnerTransId(prisma.partnerTransId)).toEqual(prisma);
+        const withOrder = await db.payment.findUnique({
+          where: { id: paymentId },
+          include: { order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } } },
+        });
+        expect(withOrder?.order.kioskId).toBeTruthy();
+        expect(await store.withOrder(paymentId)).toEqual(withOrder);
+        expect(typeof (await store.byId(paymentId)).amountMinor).toBe("number");
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+      expect(await store.byPartnerTransId("K-missing")).toBeNull();
+      expect(await store.withOrder("pay_missing")).toBeNull();
+      await expect(store.byId("pay_missing")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    });
   });
 }
