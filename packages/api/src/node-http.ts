@@ -48,11 +48,20 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) out["set-cookie"] = cookies;
-  res.writeHead(response.status, out);
   if (!response.body) {
+    res.writeHead(response.status, out);
     res.end();
     return;
   }
+  // A finite answer (every one but a subscription's event stream) goes out in one write: piping
+  // a web stream into the socket cost more CPU than most handlers' own work.
+  if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    const bytes = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, { ...out, "content-length": String(bytes.length) });
+    res.end(bytes);
+    return;
+  }
+  res.writeHead(response.status, out);
   const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
   await new Promise<void>((resolve) => {
     body.on("error", () => resolve());

@@ -6,11 +6,20 @@
  * The external payment reference is kept in a `booking.confirmed` AuditLog row and in the
  * `sale.completed` event, both written in the same transaction.
  */
+import { isRetryableConflict, isUniqueViolation, Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import { assertOrderAccess, convertHoldsInTx, toOrderView, TX_OPTIONS, type OrderView } from "./order-service.ts";
+import {
+  assertOrderAccess,
+  convertHoldsInTx,
+  convertHoldsStatements,
+  toOrderView,
+  TX_OPTIONS,
+  type OrderView,
+} from "./order-service.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { recordSaleInTx } from "./sale-events.ts";
-import type { TicketService, TicketView } from "./ticket-service.ts";
+import { BatchMiss, insertSql, runBatch } from "./raw-sql.ts";
+import { recordSaleInTx, saleEventStatements } from "./sale-events.ts";
+import type { PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 /** Payment states under which an order already has (or may get) an Alipay payment. */
 const LIVE_PAYMENT_STATES = [
@@ -76,6 +85,82 @@ export function createBookingService(
    * ("already confirmed") and changes nothing; an expired booking is PRECONDITION_FAILED,
    * a cancelled one CONFLICT; another client's booking is NOT_FOUND.
    */
+  /**
+   * The usual confirmation as one batch of raw statements (raw-sql.ts runBatch): the order set
+   * paid if it is still this client's, pending, unexpired and has no live payment; its tickets,
+   * the `booking.confirmed` audit row and the sale event inserted; its holds converted. Null
+   * when any of that was not as expected (nothing written): the caller takes the transaction.
+   */
+  async function confirmInOneBatch(
+    order: {
+      id: string;
+      attractionId: string;
+      totalMinor: number;
+      currency: string;
+      channel: string;
+      kioskId: string | null;
+      apiClientId: string | null;
+      externalRef: string | null;
+    },
+    prepared: PreparedTickets,
+    lines: readonly { slotId: string; quantity: number }[],
+    apiClientId: string,
+    auditDetails: string,
+    externalPaymentRef: string,
+    now: Date,
+  ): Promise<TicketView[] | null> {
+    if (prepared.rows.length === 0) return null;
+    const statements = [
+      {
+        sql: Prisma.sql`UPDATE "Order" SET "state" = 'paid', "updatedAt" = ${now}
+          WHERE "id" = ${order.id} AND "apiClientId" = ${apiClientId} AND "state" = 'pending' AND "expiresAt" > ${now}
+            AND NOT EXISTS (SELECT 1 FROM "Payment" p WHERE p."orderId" = ${order.id}
+              AND p."state" IN (${Prisma.join(LIVE_PAYMENT_STATES)}))`,
+        expect: 1,
+      },
+      { sql: insertSql("Ticket", prepared.rows), expect: prepared.rows.length },
+      {
+        sql: insertSql("AuditLog", [
+          {
+            actorType: "api_client",
+            actorId: apiClientId,
+            action: BOOKING_CONFIRMED_ACTION,
+            targetType: "order",
+            targetId: order.id,
+            details: auditDetails,
+            createdAt: now,
+          },
+        ]),
+      },
+      ...(await saleEventStatements(deps.events, {
+        orderId: order.id,
+        paymentId: null,
+        amountMinor: order.totalMinor,
+        currency: order.currency,
+        paidAt: now,
+        extra: { externalPaymentRef },
+        order: {
+          channel: order.channel,
+          kioskId: order.kioskId,
+          apiClientId: order.apiClientId,
+          externalRef: order.externalRef,
+          attractionId: order.attractionId,
+          ticketIds: prepared.rows.map((t) => t.id),
+        },
+        // Pending until this batch: an order is never pending again after a sale.
+        isFirstSale: true,
+      })),
+      ...convertHoldsStatements(order.id, now, lines),
+    ];
+    try {
+      await runBatch(db, statements);
+    } catch (error) {
+      if (error instanceof BatchMiss || isUniqueViolation(error) || isRetryableConflict(error)) return null;
+      throw error;
+    }
+    return tickets.countIssued(prepared);
+  }
+
   async function confirm(input: ConfirmBookingInput): Promise<ConfirmedBooking> {
     const { actor, orderId } = input;
     const externalPaymentRef = input.externalPaymentRef.trim();
@@ -93,61 +178,68 @@ export function createBookingService(
       now,
     );
     const lines = order.lines.map((l) => ({ slotId: l.slotId, quantity: l.quantity }));
-    const issued = await db.$transaction(async (tx) => {
-      const live = await tx.payment.count({ where: { orderId, state: { in: LIVE_PAYMENT_STATES } } });
-      if (live > 0)
-        throw new KioskError(
-          "CONFLICT",
-          `Order ${orderId} has an Alipay payment; it cannot be confirmed as a booking`,
-          { details: { orderId } },
-        );
-      const { count } = await tx.order.updateMany({
-        where: { id: orderId, apiClientId: actor.id, state: "pending", expiresAt: { gt: now } },
-        data: { state: "paid" },
-      });
-      if (count !== 1) {
-        const current = await tx.order.findUniqueOrThrow({
-          where: { id: orderId },
-          select: { id: true, state: true, expiresAt: true },
+    const auditDetails = JSON.stringify({
+      externalPaymentRef,
+      channel: "booking",
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+      ticketCount: prepared.rows.length,
+    });
+    // The general path: precise refusals when the batch missed (a payment, a changed or expired
+    // order, a hold no longer active), and the over-capacity report of a late conversion.
+    const confirmInTransaction = (): Promise<TicketView[]> =>
+      db.$transaction(async (tx) => {
+        const live = await tx.payment.count({ where: { orderId, state: { in: LIVE_PAYMENT_STATES } } });
+        if (live > 0)
+          throw new KioskError(
+            "CONFLICT",
+            `Order ${orderId} has an Alipay payment; it cannot be confirmed as a booking`,
+            { details: { orderId } },
+          );
+        const { count } = await tx.order.updateMany({
+          where: { id: orderId, apiClientId: actor.id, state: "pending", expiresAt: { gt: now } },
+          data: { state: "paid" },
         });
-        throw refusal(current, now) ?? new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
-      }
-      const views = await tickets.insertPreparedInTx(tx, prepared);
-      if (views.length !== prepared.rows.length)
-        throw new KioskError("CONFLICT", `Booking ${orderId} already has tickets`);
-      await tx.auditLog.create({
-        data: {
-          actorType: "api_client",
-          actorId: actor.id,
-          action: BOOKING_CONFIRMED_ACTION,
-          targetType: "order",
-          targetId: orderId,
-          details: JSON.stringify({
-            externalPaymentRef,
-            channel: "booking",
-            amountMinor: order.totalMinor,
-            currency: order.currency,
-            ticketCount: views.length,
-          }),
-          createdAt: now,
-        },
-        select: { id: true },
-      });
-      // The durable sale event commits with the confirmation (when the sink can write in a transaction).
-      await recordSaleInTx(tx, deps.events, {
-        orderId,
-        paymentId: null,
-        amountMinor: order.totalMinor,
-        currency: order.currency,
-        paidAt: now,
-        extra: { externalPaymentRef },
-      });
-      // The shared Slot rows last, so their locks are held only until commit.
-      const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
-      if (overCapacity.length > 0)
-        log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
-      return views;
-    }, TX_OPTIONS);
+        if (count !== 1) {
+          const current = await tx.order.findUniqueOrThrow({
+            where: { id: orderId },
+            select: { id: true, state: true, expiresAt: true },
+          });
+          throw refusal(current, now) ?? new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
+        }
+        const views = await tickets.insertPreparedInTx(tx, prepared);
+        if (views.length !== prepared.rows.length)
+          throw new KioskError("CONFLICT", `Booking ${orderId} already has tickets`);
+        await tx.auditLog.create({
+          data: {
+            actorType: "api_client",
+            actorId: actor.id,
+            action: BOOKING_CONFIRMED_ACTION,
+            targetType: "order",
+            targetId: orderId,
+            details: auditDetails,
+            createdAt: now,
+          },
+          select: { id: true },
+        });
+        // The durable sale event commits with the confirmation (when the sink can write in a transaction).
+        await recordSaleInTx(tx, deps.events, {
+          orderId,
+          paymentId: null,
+          amountMinor: order.totalMinor,
+          currency: order.currency,
+          paidAt: now,
+          extra: { externalPaymentRef },
+        });
+        // The shared Slot rows last, so their locks are held only until commit.
+        const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
+        if (overCapacity.length > 0)
+          log.warn("confirmed booking went over slot capacity", { orderId, slots: overCapacity });
+        return views;
+      }, TX_OPTIONS);
+    const issued =
+      (await confirmInOneBatch(order, prepared, lines, actor.id, auditDetails, externalPaymentRef, now)) ??
+      (await confirmInTransaction());
 
     metrics.inc("kiosk_orders_total", { outcome: "booking_confirmed" });
     log.info("booking confirmed", { orderId, apiClientId: actor.id, tickets: issued.length });

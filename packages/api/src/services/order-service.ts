@@ -129,6 +129,32 @@ export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Prom
 }
 
 /**
+ * `convertHoldsInTx` for a batch (raw-sql.ts runBatch): per slot, the order's hold converted
+ * (it must still be active, or the batch misses and the caller takes the general path) and
+ * the slot's held places sold. The shared Slot rows come last in a batch, so their locks are
+ * held only until commit.
+ */
+export function convertHoldsStatements(
+  orderId: string,
+  now: Date,
+  lines: readonly { slotId: string; quantity: number }[],
+): BatchStatement[] {
+  const perSlot = new Map<string, number>();
+  for (const l of lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
+  return [...perSlot].flatMap(([slotId, quantity]) => [
+    {
+      sql: Prisma.sql`UPDATE "CapacityHold" SET "state" = 'converted', "releasedAt" = ${now}
+        WHERE "orderId" = ${orderId} AND "slotId" = ${slotId} AND "state" = 'active'`,
+      expect: 1,
+    },
+    {
+      sql: Prisma.sql`UPDATE "Slot" SET "held" = "held" - ${quantity}, "sold" = "sold" + ${quantity} WHERE "id" = ${slotId}`,
+      expect: 1,
+    },
+  ]);
+}
+
+/**
  * Turns the order's holds into sold places. A hold that is no longer active (released by a
  * staff action, say) still counts as sold: the visitor paid, so the tickets are issued; the
  * returned list names slots that went over capacity so someone can look.

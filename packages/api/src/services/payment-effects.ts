@@ -3,13 +3,12 @@
  * order's state, capacity holds, the durable sale event, and a finished refund's rows.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
-import { Prisma } from "@kiosk/db";
 import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
-import { convertHoldsInTx, releaseHoldsInTx, type Tx } from "./order-service.ts";
+import { convertHoldsInTx, convertHoldsStatements, releaseHoldsInTx, type Tx } from "./order-service.ts";
 import { escalateRefundInTx, refundTicketIdsInTx, settleRefundInTx } from "./payment-store-refunds.ts";
 import { PAYABLE_ORDER_STATES, type PaymentRow } from "./payment-store.ts";
-import { recordSaleInTx, type SaleOrderFacts } from "./sale-events.ts";
+import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
 import type { BatchStatement } from "./raw-sql.ts";
 import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
@@ -105,43 +104,22 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
     paidAt: Date,
     now: Date,
   ): Promise<{ statements: BatchStatement[]; committed: () => TicketView[] }> {
-    const statements: BatchStatement[] = [];
-    // The sink writes its row through `$executeRaw` (events-service appendInTx): recorded here,
-    // written in the batch. A sink that needs more than that fails loudly, before anything is written.
-    const recorder = {
-      $executeRaw: (sql: Prisma.Sql) => {
-        statements.push({ sql });
-        return Promise.resolve(1);
-      },
-    } as unknown as Tx;
-    await recordSaleInTx(recorder, deps.events, {
-      orderId: row.orderId,
-      paymentId: row.id,
-      amountMinor: row.amountMinor,
-      currency: row.currency,
-      paidAt,
-      order: {
-        ...prepared.sale,
-        attractionId: prepared.tickets.attractionId,
-        ticketIds: prepared.tickets.rows.map((t) => t.id),
-      },
-      isFirstSale: true,
-    });
-    const perSlot = new Map<string, number>();
-    for (const l of prepared.lines) perSlot.set(l.slotId, (perSlot.get(l.slotId) ?? 0) + l.quantity);
-    for (const [slotId, quantity] of perSlot) {
-      statements.push(
-        {
-          sql: Prisma.sql`UPDATE "CapacityHold" SET "state" = 'converted', "releasedAt" = ${now}
-            WHERE "orderId" = ${row.orderId} AND "slotId" = ${slotId} AND "state" = 'active'`,
-          expect: 1,
+    const statements = [
+      ...(await saleEventStatements(deps.events, {
+        orderId: row.orderId,
+        paymentId: row.id,
+        amountMinor: row.amountMinor,
+        currency: row.currency,
+        paidAt,
+        order: {
+          ...prepared.sale,
+          attractionId: prepared.tickets.attractionId,
+          ticketIds: prepared.tickets.rows.map((t) => t.id),
         },
-        {
-          sql: Prisma.sql`UPDATE "Slot" SET "held" = "held" - ${quantity}, "sold" = "sold" + ${quantity} WHERE "id" = ${slotId}`,
-          expect: 1,
-        },
-      );
-    }
+        isFirstSale: true,
+      })),
+      ...convertHoldsStatements(row.orderId, now, prepared.lines),
+    ];
     return { statements, committed: () => tickets.countIssued(prepared.tickets) };
   }
 

@@ -1,6 +1,8 @@
 /** The `sale.completed` domain event of a paid order, written in the transaction that records it paid. */
+import type { Prisma } from "@kiosk/db";
 import type { Tx } from "./order-service.ts";
 import type { MoneyEventSink } from "./money-deps.ts";
+import type { BatchStatement } from "./raw-sql.ts";
 
 export interface SaleFacts {
   orderId: string;
@@ -73,4 +75,25 @@ export async function recordSaleInTx(tx: Tx, sink: MoneyEventSink | undefined, s
     },
     sale.isFirstSale ? { isFirstForSubject: true } : undefined,
   );
+}
+
+/**
+ * `recordSaleInTx` as statements for a batch (raw-sql.ts runBatch), for a sale whose order facts
+ * and tickets the caller has (`sale.order`). The sink writes its row through `$executeRaw`
+ * (events-service appendInTx): recorded here, written in the batch. A sink that needs more
+ * than that fails loudly, before anything is written.
+ */
+export async function saleEventStatements(
+  sink: MoneyEventSink | undefined,
+  sale: SaleFacts & { order: NonNullable<SaleFacts["order"]> },
+): Promise<BatchStatement[]> {
+  const statements: BatchStatement[] = [];
+  const recorder = {
+    $executeRaw: (sql: Prisma.Sql) => {
+      statements.push({ sql });
+      return Promise.resolve(1);
+    },
+  } as unknown as Tx;
+  await recordSaleInTx(recorder, sink, sale);
+  return statements;
 }
