@@ -60,6 +60,7 @@ function countingDb(db: Db) {
   const direct = directSqlOf(db);
   if (direct) {
     setDirectSql(counted, {
+      provider: direct.provider,
       batch: (statements) => {
         if (counter.isOn) counter.roundTrips += 1;
         return direct.batch(statements);

@@ -57,6 +57,8 @@ export interface QueryOptions {
 }
 
 export interface DirectSql {
+  /** The database behind it: a caller writing SQL only one of them speaks (data-modifying CTEs) checks. */
+  readonly provider: "sqlite" | "postgresql";
   /** Runs the statements in one transaction, in order; returns the rows each changed. */
   batch(statements: readonly BatchStatement[]): Promise<number[]>;
   /**
@@ -166,6 +168,7 @@ export function sqliteDirect(
     return s;
   };
   const direct: DirectSql = {
+    provider: "sqlite",
     onStatement: null,
     async batch(statements) {
       if (!adapter) await connect();
@@ -238,6 +241,7 @@ export function pgDirect(pool: pg.Pool): DirectSql {
   const slots = new Semaphore(pool.options.max ?? 10, SLOT_WAIT_MS);
   const run = <R extends pg.QueryResultRow>(config: pg.QueryConfig) => slots.run(() => pool.query<R>(config));
   const direct: DirectSql = {
+    provider: "postgresql",
     onStatement: null,
     async batch(statements) {
       const sql = combinedStatement(statements);

@@ -5,6 +5,7 @@
  * Time is a FakeClock; nothing sleeps.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { silentLogger } from "../log.ts";
@@ -74,6 +75,52 @@ describe.skipIf(!PG_URL)("rate limits shared by a fleet on postgresql", () => {
     expect(await bucketConsume(tdb.db, "bookingApi:stale", 2, 60)).toBe(3);
     const row = await tdb.db.rateLimitBucket.findUniqueOrThrow({ where: { key: "bookingApi:stale" } });
     expect(row.expire!.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("a kiosk's lookup and its bucket in one statement count exactly, on both instances, into consume's bucket", async () => {
+    const credential = "kdc_fleet_counted_credential_0123456789";
+    await tdb.db.attraction.upsert({
+      where: { id: "attr_counted" },
+      create: {
+        id: "attr_counted",
+        slug: "counted",
+        name: "Counted",
+        currency: "SGD",
+        timezone: "Asia/Singapore",
+        ticketKeyId: "k1",
+        ticketPublicKey: "unused",
+      },
+      update: {},
+    });
+    await tdb.db.kiosk.create({
+      data: {
+        id: "kiosk_counted",
+        attractionId: "attr_counted",
+        name: "Counted",
+        credentialHash: hashToken(credential),
+      },
+    });
+    clock.advance(12_000); // a fresh kioskDevice window (240 per 12 s)
+    const counted = (svc: PlatformServices) =>
+      outcome(svc.auth.authenticateKioskCounted(credential, svc.rateLimiter.sharedBucket("kioskDevice")!));
+    // The key is consume's: 40 through consume, then the rest of the 240 through the combined statement.
+    for (let i = 0; i < 40; i++)
+      expect(await outcome(a.rateLimiter.consume("kioskDevice", "kiosk_counted"))).toBe("OK");
+    const all = await Promise.all(Array.from({ length: 220 }, (_, i) => counted(i % 2 === 0 ? a : b)));
+    expect(all.filter((c) => c === "OK")).toHaveLength(200);
+    expect(all.filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(20);
+    // An unknown credential is nobody's: no bucket is touched, and the answer is "not a kiosk".
+    const before = await tdb.db.rateLimitBucket.count();
+    expect(await a.auth.authenticateKioskCounted("kdc_unknown", a.rateLimiter.sharedBucket("kioskDevice")!)).toBeNull();
+    expect(await tdb.db.rateLimitBucket.count()).toBe(before);
+    // The identity is the stored kiosk.
+    clock.advance(12_000);
+    expect(await a.auth.authenticateKioskCounted(credential, a.rateLimiter.sharedBucket("kioskDevice")!)).toEqual({
+      id: "kiosk_counted",
+      attractionId: "attr_counted",
+      name: "Counted",
+      isInService: true,
+    });
   });
 
   it("prunes expired rows, so the table is bounded", async () => {

@@ -60,18 +60,42 @@ export function windowMsOf(policy: BucketPolicy): number {
 export async function bucketConsume(db: Db, key: string, points: number, durationSec: number): Promise<number> {
   const now = new Date();
   const expire = new Date(now.getTime() + durationSec * 1000);
-  const sql = Prisma.sql`
-    INSERT INTO "RateLimitBucket" ("key", "points", "expire") VALUES (${key}, ${points}, ${expire})
+  const sql = bucketUpsertSql(Prisma.sql`VALUES (${key}, ${points}, ${expire})`, now);
+  // Every kiosk and booking call pays this: past the Prisma client where the executor is (issue 16).
+  const direct = directSqlOf(db);
+  const rows = direct ? await direct.query<{ points: unknown }>(sql) : await db.$queryRaw<{ points: number }[]>(sql);
+  return Number(rows[0]!.points);
+}
+
+/**
+ * The bucket upsert of `bucketConsume` for rows `source` gives as ("key", "points", "expire") (a
+ * VALUES list, or a SELECT: auth-service adds to a device's bucket in the statement that finds
+ * the device). Answers each bucket's new total as "points".
+ */
+export function bucketUpsertSql(source: Prisma.Sql, now: Date): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "RateLimitBucket" ("key", "points", "expire") ${source}
     ON CONFLICT ("key") DO UPDATE SET
       "points" = CASE WHEN "RateLimitBucket"."expire" <= ${now} THEN EXCLUDED."points"
                  ELSE "RateLimitBucket"."points" + EXCLUDED."points" END,
       "expire" = CASE WHEN "RateLimitBucket"."expire" <= ${now} THEN EXCLUDED."expire"
                  ELSE "RateLimitBucket"."expire" END
     RETURNING "points"`;
-  // Every kiosk and booking call pays this: past the Prisma client where the executor is (issue 16).
-  const direct = directSqlOf(db);
-  const rows = direct ? await direct.query<{ points: unknown }>(sql) : await db.$queryRaw<{ points: number }[]>(sql);
-  return Number(rows[0]!.points);
+}
+
+/**
+ * One request's place in a policy's shared (database) bucket, for a caller whose own statement
+ * names the bucket's key (`keyPrefix` + its id + `keySuffix`) and adds `points` with
+ * `bucketUpsertSql`; `isOver(total)` and `refusal()` then decide as `consume` does.
+ */
+export interface SharedBucket {
+  keyPrefix: string;
+  keySuffix: string;
+  points: number;
+  now: Date;
+  expire: Date;
+  isOver(total: number): boolean;
+  refusal(): KioskError;
 }
 
 /** The two calls `RateLimiter` makes of a limiter: rejecting with a `RateLimiterRes` when over. */
@@ -95,6 +119,8 @@ function databaseLimiter(db: Db, opts: { keyPrefix: string; points: number; dura
 export class RateLimiter {
   private readonly policies: Record<RateLimitPolicyName, BucketPolicy>;
   private readonly limiters = new Map<RateLimitPolicyName, Limiter>();
+  /** The database rows' expiry per policy (seconds after a window's first request). */
+  private readonly durations = new Map<RateLimitPolicyName, number>();
   private readonly maxBuckets: number;
   /** Memory store only: stored key → end of its window (clock ms), in use order. */
   private readonly memoryKeys = new Map<string, number>();
@@ -120,6 +146,7 @@ export class RateLimiter {
         points: policy.capacity,
         duration: Math.ceil((2 * windowMsOf(policy)) / 1000) + 60,
       };
+      this.durations.set(name, opts.duration);
       this.limiters.set(
         name,
         deps.store === "database" ? databaseLimiter(deps.db!, opts) : new RateLimiterMemory(opts),
@@ -138,23 +165,44 @@ export class RateLimiter {
 
   /** Takes `cost` requests from the key's budget or throws TOO_MANY_REQUESTS with `retryAfterSec` in details. */
   async consume(policyName: RateLimitPolicyName, key: string, cost = 1): Promise<void> {
-    const policy = this.policies[policyName];
     const limiter = this.limiters.get(policyName)!;
-    const windowMs = windowMsOf(policy);
-    const nowMs = this.deps.clock.now().getTime();
-    const window = Math.floor(nowMs / windowMs);
+    const { window, windowEndMs, nowMs } = this.windowOf(policyName);
     const storedKey = `${key}@${window}`;
-    const windowEndMs = (window + 1) * windowMs;
     if (this.store === "memory") this.remember(`${policyName}:${storedKey}`, windowEndMs);
     try {
       await limiter.consume(storedKey, cost);
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
-      const retryAfterSec = Math.max(1, Math.ceil((windowEndMs - nowMs) / 1000));
-      throw new KioskError("TOO_MANY_REQUESTS", `Too many requests (${policyName}); retry in ${retryAfterSec} s.`, {
-        details: { retryAfterSec },
-      });
+      throw tooMany(policyName, windowEndMs, nowMs);
     }
+  }
+
+  /**
+   * With the database store, this request's place in the policy's bucket for a caller that adds
+   * to it in its own statement (one round trip instead of two); undefined with the memory store.
+   * The key is the one `consume(policyName, id, cost)` would use.
+   */
+  sharedBucket(policyName: RateLimitPolicyName, cost = 1): SharedBucket | undefined {
+    if (this.store !== "database") return undefined;
+    const { window, windowEndMs, nowMs } = this.windowOf(policyName);
+    const now = new Date();
+    const capacity = this.policies[policyName].capacity;
+    return {
+      keyPrefix: `${policyName}:`,
+      keySuffix: `@${window}`,
+      points: cost,
+      now,
+      expire: new Date(now.getTime() + this.durations.get(policyName)! * 1000),
+      isOver: (total) => total > capacity,
+      refusal: () => tooMany(policyName, windowEndMs, nowMs),
+    };
+  }
+
+  private windowOf(policyName: RateLimitPolicyName): { window: number; windowEndMs: number; nowMs: number } {
+    const windowMs = windowMsOf(this.policies[policyName]);
+    const nowMs = this.deps.clock.now().getTime();
+    const window = Math.floor(nowMs / windowMs);
+    return { window, windowEndMs: (window + 1) * windowMs, nowMs };
   }
 
   /** Drops what carries no state any more (ended windows; expired rows in the database); returns how many. */
@@ -193,4 +241,11 @@ export class RateLimiter {
     const sep = id.indexOf(":");
     void this.limiters.get(id.slice(0, sep) as RateLimitPolicyName)?.delete(id.slice(sep + 1));
   }
+}
+
+function tooMany(policyName: RateLimitPolicyName, windowEndMs: number, nowMs: number): KioskError {
+  const retryAfterSec = Math.max(1, Math.ceil((windowEndMs - nowMs) / 1000));
+  return new KioskError("TOO_MANY_REQUESTS", `Too many requests (${policyName}); retry in ${retryAfterSec} s.`, {
+    details: { retryAfterSec },
+  });
 }

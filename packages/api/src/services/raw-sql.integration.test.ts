@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
-import { code, createHarness, PG_URL, type Harness } from "./__tests__/harness.ts";
+import { ADULT, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
 import { insertSql, setSql } from "./raw-sql.ts";
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
@@ -125,6 +125,18 @@ for (const { provider, skip } of providers) {
         ["valid", null],
       ]);
       await expect(h.services.tickets.listForOrder("ord_missing", { type: "system" })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+      // The order's own kiosk reads them; another kiosk is told there is no such order; an order
+      // without tickets (not paid yet) has an empty list.
+      expect(await h.services.tickets.listForOrder(orderId, KIOSK)).toHaveLength(3);
+      await expect(h.services.tickets.listForOrder(orderId, OTHER_KIOSK)).rejects.toMatchObject({ code: "NOT_FOUND" });
+      const pending = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
+      expect(await h.services.tickets.listForOrder(pending.id, KIOSK)).toEqual([]);
+      await expect(h.services.tickets.listForOrder(pending.id, OTHER_KIOSK)).rejects.toMatchObject({
         code: "NOT_FOUND",
       });
     });

@@ -219,32 +219,53 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
    */
   async function listForOrder(orderId: string, actor: Actor): Promise<TicketView[]> {
     const direct = directSqlOf(db);
-    const order = direct
-      ? (
-          await direct.query<{ id: string; kioskId: string | null; apiClientId: string | null; attractionId: string }>(
-            Prisma.sql`SELECT "id", "kioskId", "apiClientId", "attractionId" FROM "Order" WHERE "id" = ${orderId}`,
-          )
-        )[0]
-      : await db.order.findUnique({
-          where: { id: orderId },
-          select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
-        });
-    if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
-    assertOrderAccess(order, actor);
     if (!direct) {
+      const order = await db.order.findUnique({
+        where: { id: orderId },
+        select: { id: true, kioskId: true, apiClientId: true, attractionId: true },
+      });
+      if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
+      assertOrderAccess(order, actor);
       const rows = await db.ticket.findMany({ where: { orderId }, include: ticketInclude, orderBy: { id: "asc" } });
       return rows.map(toView);
     }
-    const rows = await direct.query<Omit<TicketRow, "ticketType" | "slot"> & TicketJoin>(
-      Prisma.sql`SELECT t."id", t."orderId", t."ticketTypeId", t."slotId", t."code", t."state",
+    // One statement: the order's access fields on every row (one row with no ticket when it has none).
+    const joined = await direct.query<
+      Omit<TicketRow, "ticketType" | "slot" | "id"> &
+        TicketJoin & {
+          id: string | null;
+          o_id: string;
+          o_kioskId: string | null;
+          o_apiClientId: string | null;
+          o_attractionId: string;
+        }
+    >(
+      Prisma.sql`SELECT o."id" AS "o_id", o."kioskId" AS "o_kioskId", o."apiClientId" AS "o_apiClientId",
+          o."attractionId" AS "o_attractionId",
+          t."id", t."orderId", t."ticketTypeId", t."slotId", t."code", t."state",
           t."printedAt", t."printFailedAt", t."redeemedAt", t."voidedAt",
           tt."code" AS "ticketTypeCode", tt."name" AS "ticketTypeName", s."startsAt", s."endsAt"
-        FROM "Ticket" t
-        JOIN "TicketType" tt ON tt."id" = t."ticketTypeId"
-        JOIN "Slot" s ON s."id" = t."slotId"
-        WHERE t."orderId" = ${orderId}
+        FROM "Order" o
+        LEFT JOIN "Ticket" t ON t."orderId" = o."id"
+        LEFT JOIN "TicketType" tt ON tt."id" = t."ticketTypeId"
+        LEFT JOIN "Slot" s ON s."id" = t."slotId"
+        WHERE o."id" = ${orderId}
         ORDER BY t."id"`,
       { dates: ["printedAt", "printFailedAt", "redeemedAt", "voidedAt", "startsAt", "endsAt"] },
+    );
+    const first = joined[0];
+    if (!first) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
+    assertOrderAccess(
+      {
+        id: first.o_id,
+        kioskId: first.o_kioskId,
+        apiClientId: first.o_apiClientId,
+        attractionId: first.o_attractionId,
+      },
+      actor,
+    );
+    const rows = joined.flatMap(({ id, o_id: _i, o_kioskId: _k, o_apiClientId: _c, o_attractionId: _a, ...t }) =>
+      id === null ? [] : [{ ...t, id }],
     );
     return rows.map(({ ticketTypeCode, ticketTypeName, startsAt, endsAt, ...t }) =>
       toView({ ...t, ticketType: { code: ticketTypeCode, name: ticketTypeName }, slot: { startsAt, endsAt } }),

@@ -143,13 +143,17 @@ async function authenticateKioskCtx(ctx: Context): Promise<KioskIdentity> {
   const credential = ctx.auth.kioskCredential;
   if (!credential)
     throw new KioskError("UNAUTHORIZED", "This call needs a kiosk device credential (Authorization: Bearer kdc_…).");
-  const kiosk: KioskIdentity | null = await ctx.services.auth.authenticateKiosk(credential);
+  // With the shared (database) limiter, the device's lookup and its bucket are one statement.
+  const bucket = ctx.services.rateLimiter.sharedBucket("kioskDevice");
+  const kiosk: KioskIdentity | null = bucket
+    ? await ctx.services.auth.authenticateKioskCounted(credential, bucket)
+    : await ctx.services.auth.authenticateKiosk(credential);
   if (!kiosk)
     throw new KioskError(
       "UNAUTHORIZED",
       "The kiosk device credential is not valid (the kiosk may have been paired again, or staff revoked it).",
     );
-  await ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
+  if (!bucket) await ctx.services.rateLimiter.consume("kioskDevice", kiosk.id);
   return kiosk;
 }
 
