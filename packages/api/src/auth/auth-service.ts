@@ -445,6 +445,20 @@ export class AuthService {
    * has the executor (@kiosk/db direct-sql.ts; issue 16: a Prisma findUnique cost ≈ 1.5 ms of
    * CPU per call), else Prisma.
    */
+  async authenticateKiosk(credential: string): Promise<KioskIdentity | null> {
+    const credentialHash = hashToken(credential);
+    const direct = directSqlOf(this.o.db);
+    if (direct) {
+      const [k] = await direct.query<{ id: string; attractionId: string; name: string; isInService: unknown }>(
+        Prisma.sql`SELECT "id", "attractionId", "name", "isInService" FROM "Kiosk" WHERE "credentialHash" = ${credentialHash}`,
+      );
+      // SQLite answers a boolean as 0 / 1.
+      return k ? { id: k.id, attractionId: k.attractionId, name: k.name, isInService: Boolean(k.isInService) } : null;
+    }
+    const k = await this.o.db.kiosk.findUnique({ where: { credentialHash } });
+    return k ? { id: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService } : null;
+  }
+
   /**
    * The kiosk behind a device credential, its request added to `bucket` (the rate limiter's
    * shared one, rate-limit.ts) in the same statement on PostgreSQL: one round trip on every
@@ -484,20 +498,6 @@ export class AuthService {
     if (!k) return null;
     if (bucket.isOver(Number(k.points))) throw bucket.refusal();
     return { id: k.id, attractionId: k.attractionId, name: k.name, isInService: Boolean(k.isInService) };
-  }
-
-  async authenticateKiosk(credential: string): Promise<KioskIdentity | null> {
-    const credentialHash = hashToken(credential);
-    const direct = directSqlOf(this.o.db);
-    if (direct) {
-      const [k] = await direct.query<{ id: string; attractionId: string; name: string; isInService: unknown }>(
-        Prisma.sql`SELECT "id", "attractionId", "name", "isInService" FROM "Kiosk" WHERE "credentialHash" = ${credentialHash}`,
-      );
-      // SQLite answers a boolean as 0 / 1.
-      return k ? { id: k.id, attractionId: k.attractionId, name: k.name, isInService: Boolean(k.isInService) } : null;
-    }
-    const k = await this.o.db.kiosk.findUnique({ where: { credentialHash } });
-    return k ? { id: k.id, attractionId: k.attractionId, name: k.name, isInService: k.isInService } : null;
   }
 
   // ---------------------------------------------------------------- API keys
