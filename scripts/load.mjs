@@ -116,8 +116,14 @@ try {
     },
   });
   children.push(sandbox);
-  // LOAD_CPU_PROF_DIR: each server writes a V8 CPU profile there when stopped.
+  // LOAD_CPU_PROF_DIR: each server and the worker write a V8 CPU profile there when stopped.
   const profDir = process.env.LOAD_CPU_PROF_DIR;
+  const tsxArgs = (script) => [
+    ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+    "--import",
+    "tsx",
+    script,
+  ];
   const serverEnv = (publicUrl) => ({
     ...shared,
     DATABASE_URL: databaseUrl,
@@ -129,26 +135,16 @@ try {
   // The production server (apps/kiosk/server.ts: the API over node:http, the pages through Next).
   const kiosks = servers.map((url, i) => {
     const port = new URL(url).port;
-    const child = startChild(
-      `server-${"ab"[i]}`,
-      process.execPath,
-      [...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), "--import", "tsx", "server.ts"],
-      { cwd: join(ROOT, "apps/kiosk"), env: { ...serverEnv(url), WORKER: "off", HOST: host, PORT: port } },
-    );
+    const child = startChild(`server-${"ab"[i]}`, process.execPath, tsxArgs("server.ts"), {
+      cwd: join(ROOT, "apps/kiosk"),
+      env: { ...serverEnv(url), WORKER: "off", HOST: host, PORT: port },
+    });
     children.push(child);
     return child;
   });
-  const worker = startChild(
-    "worker",
-    process.execPath,
-    [
-      ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
-      "--import",
-      "tsx",
-      "packages/api/scripts/worker.ts",
-    ],
-    { env: serverEnv(servers[0]) },
-  );
+  const worker = startChild("worker", process.execPath, tsxArgs("packages/api/scripts/worker.ts"), {
+    env: serverEnv(servers[0]),
+  });
   children.push(worker);
 
   await waitForHttp(`${sandboxUrl}/healthz`, { child: sandbox });

@@ -12,7 +12,6 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import next from "next";
 import { buildRuntime } from "@kiosk/api/app-services.ts";
 import { API_HOST_KEY, getEnv } from "@kiosk/api/env.ts";
@@ -23,7 +22,7 @@ const env = getEnv();
 // Set before Next loads anything: its instrumentation hook then leaves the runtime to this process.
 (globalThis as Record<symbol, unknown>)[API_HOST_KEY] = "server.ts";
 const runtime = await buildRuntime({ env });
-const app = next({ dev: false, dir: join(import.meta.dirname), hostname: env.host, port: env.port });
+const app = next({ dev: false, dir: import.meta.dirname, hostname: env.host, port: env.port });
 await app.prepare();
 const pages = app.getRequestHandler();
 const origin = (): string => `http://${env.host}:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
+import { join } from "node:path";
 import { E2E, demoCredentials } from "../support/system.ts";
+import { SCREENS_DIR } from "./kiosk-support.ts";
 
 test("npm start serves the kiosk, the staff console and the API", async ({ page, request }) => {
   const kiosk = await request.get("/kiosk");
@@ -9,7 +11,7 @@ test("npm start serves the kiosk, the staff console and the API", async ({ page,
   await page.goto("/staff");
   await expect(page.locator("body")).not.toBeEmpty();
   expect(demoCredentials().adminEmail).toContain("@");
-  await page.screenshot({ path: "artifacts/screens/home.png", fullPage: true });
+  await page.screenshot({ path: join(SCREENS_DIR, "home.png"), fullPage: true });
 });
 
 test("the Alipay sandbox gateway answers", async ({ request }) => {

@@ -5,8 +5,10 @@
  * page nor the procedures.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { demoCredentials } from "../support/system.ts";
+import { SCREENS_DIR } from "./kiosk-support.ts";
 import {
   adminCookie,
   auditEntries,
@@ -74,7 +76,7 @@ test("an admin runs the conformance validator on the page and sees every step pa
   await expect(tampered).toContainText("signature failed");
   await expect(tampered).toContainText("signature verified");
   await page.screenshot({
-    path: "artifacts/screens/staff-conformance.png",
+    path: join(SCREENS_DIR, "staff-conformance.png"),
     fullPage: true,
   });
 

@@ -13,7 +13,7 @@ import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { ActorRef, AuditService } from "../services/audit-service.ts";
-import { bucketConsume, bucketUpsertSql, type SharedBucket } from "../services/rate-limit.ts";
+import { bucketUpsertSql, type SharedBucket } from "../services/rate-limit.ts";
 import { LoginGuard, type LoginAlert } from "./login-guard.ts";
 import { PasswordHasher, type PasswordHasherOptions } from "./password-hasher.ts";
 import { isStaffRole } from "./roles.ts";
@@ -463,23 +463,13 @@ export class AuthService {
    * The kiosk behind a device credential, its request added to `bucket` (the rate limiter's
    * shared one, rate-limit.ts) in the same statement on PostgreSQL: one round trip on every
    * kiosk call instead of two. An unknown credential adds to no bucket. TOO_MANY_REQUESTS when
-   * the bucket is over. Without PostgreSQL's direct executor: `authenticateKiosk`, then the
-   * bucket's own statement.
+   * the bucket is over. The limiter hands out a bucket only where this statement runs
+   * (`RateLimiter.sharedBucket`).
    */
   async authenticateKioskCounted(credential: string, bucket: SharedBucket): Promise<KioskIdentity | null> {
     const direct = directSqlOf(this.o.db);
-    if (direct?.provider !== "postgresql") {
-      const kiosk = await this.authenticateKiosk(credential);
-      if (!kiosk) return null;
-      const total = await bucketConsume(
-        this.o.db,
-        `${bucket.keyPrefix}${kiosk.id}${bucket.keySuffix}`,
-        bucket.points,
-        (bucket.expire.getTime() - bucket.now.getTime()) / 1000,
-      );
-      if (bucket.isOver(total)) throw bucket.refusal();
-      return kiosk;
-    }
+    if (direct?.provider !== "postgresql")
+      throw new Error("authenticateKioskCounted needs PostgreSQL's direct executor");
     const [k] = await direct.query<{
       id: string;
       attractionId: string;

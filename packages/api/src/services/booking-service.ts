@@ -18,7 +18,7 @@ import {
 } from "./order-service.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { BatchMiss, insertSql, runBatch } from "./raw-sql.ts";
-import { recordSaleInTx, saleEventStatements } from "./sale-events.ts";
+import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
 import type { PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
 /** Payment states under which an order already has (or may get) an Alipay payment. */
@@ -92,16 +92,7 @@ export function createBookingService(
    * when any of that was not as expected (nothing written): the caller takes the transaction.
    */
   async function confirmInOneBatch(
-    order: {
-      id: string;
-      attractionId: string;
-      totalMinor: number;
-      currency: string;
-      channel: string;
-      kioskId: string | null;
-      apiClientId: string | null;
-      externalRef: string | null;
-    },
+    order: SaleOrderFacts & { id: string; attractionId: string; totalMinor: number; currency: string },
     prepared: PreparedTickets,
     lines: readonly { slotId: string; quantity: number }[],
     apiClientId: string,

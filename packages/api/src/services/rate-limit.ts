@@ -52,6 +52,11 @@ export function windowMsOf(policy: BucketPolicy): number {
   return Math.max(1, Math.round((policy.capacity / policy.refillPerSec) * 1000));
 }
 
+/** How long a database bucket row lives after its window's first request (it only garbage-collects). */
+function bucketDurationSec(policy: BucketPolicy): number {
+  return Math.ceil((2 * windowMsOf(policy)) / 1000) + 60;
+}
+
 /**
  * Adds `points` to a bucket in one statement and answers its new total; a bucket past its
  * `expire` starts again. Keys are `${prefix}:${key}` with the expiry `durationSec` after the
@@ -119,8 +124,6 @@ function databaseLimiter(db: Db, opts: { keyPrefix: string; points: number; dura
 export class RateLimiter {
   private readonly policies: Record<RateLimitPolicyName, BucketPolicy>;
   private readonly limiters = new Map<RateLimitPolicyName, Limiter>();
-  /** The database rows' expiry per policy (seconds after a window's first request). */
-  private readonly durations = new Map<RateLimitPolicyName, number>();
   private readonly maxBuckets: number;
   /** Memory store only: stored key → end of its window (clock ms), in use order. */
   private readonly memoryKeys = new Map<string, number>();
@@ -144,9 +147,8 @@ export class RateLimiter {
       const opts = {
         keyPrefix: name,
         points: policy.capacity,
-        duration: Math.ceil((2 * windowMsOf(policy)) / 1000) + 60,
+        duration: bucketDurationSec(policy),
       };
-      this.durations.set(name, opts.duration);
       this.limiters.set(
         name,
         deps.store === "database" ? databaseLimiter(deps.db!, opts) : new RateLimiterMemory(opts),
@@ -178,12 +180,13 @@ export class RateLimiter {
   }
 
   /**
-   * With the database store, this request's place in the policy's bucket for a caller that adds
-   * to it in its own statement (one round trip instead of two); undefined with the memory store.
-   * The key is the one `consume(policyName, id, cost)` would use.
+   * With the database store on PostgreSQL's direct executor, this request's place in the
+   * policy's bucket for a caller that adds to it in its own statement (a data-modifying CTE: one
+   * round trip instead of two); undefined otherwise (then: `consume`). The key is the one
+   * `consume(policyName, id, cost)` would use.
    */
   sharedBucket(policyName: RateLimitPolicyName, cost = 1): SharedBucket | undefined {
-    if (this.store !== "database") return undefined;
+    if (this.store !== "database" || directSqlOf(this.deps.db!)?.provider !== "postgresql") return undefined;
     const { window, windowEndMs, nowMs } = this.windowOf(policyName);
     const now = new Date();
     const capacity = this.policies[policyName].capacity;
@@ -192,7 +195,7 @@ export class RateLimiter {
       keySuffix: `@${window}`,
       points: cost,
       now,
-      expire: new Date(now.getTime() + this.durations.get(policyName)! * 1000),
+      expire: new Date(now.getTime() + bucketDurationSec(this.policies[policyName]) * 1000),
       isOver: (total) => total > capacity,
       refusal: () => tooMany(policyName, windowEndMs, nowMs),
     };

@@ -8,6 +8,18 @@ import type { DbProvider } from "@kiosk/db";
 import { ADULT, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
 import { insertSql, setSql } from "./raw-sql.ts";
 
+/** Runs `fn` with the process in time zone `zone` (TZ), then puts the zone back. */
+async function inZone<T>(zone: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+}
+
 const providers: { provider: DbProvider; skip: boolean }[] = [
   { provider: "sqlite", skip: false },
   { provider: "postgresql", skip: !PG_URL },
@@ -95,12 +107,9 @@ for (const { provider, skip } of providers) {
       });
       // Read in a time zone other than UTC: a timestamp column holds UTC whatever the process's zone
       // (pg's default parser would read it as local time).
-      const zone = process.env.TZ;
-      process.env.TZ = "Asia/Singapore";
-      const listed = await h.services.tickets.listForOrder(orderId, { type: "system" }).finally(() => {
-        if (zone === undefined) delete process.env.TZ;
-        else process.env.TZ = zone;
-      });
+      const listed = await inZone("Asia/Singapore", () =>
+        h!.services.tickets.listForOrder(orderId, { type: "system" }),
+      );
       expect(listed).toEqual(
         prisma.map((t) => ({
           id: t.id,
@@ -161,9 +170,7 @@ for (const { provider, skip } of providers) {
         },
       });
       const store = h.services.payments.store;
-      const zone = process.env.TZ;
-      process.env.TZ = "Asia/Singapore";
-      try {
+      await inZone("Asia/Singapore", async () => {
         const prisma = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
         expect(await store.byId(paymentId)).toEqual(prisma);
         expect(await store.byPartnerTransId(prisma.partnerTransId)).toEqual(prisma);
@@ -174,10 +181,7 @@ for (const { provider, skip } of providers) {
         expect(withOrder?.order.kioskId).toBeTruthy();
         expect(await store.withOrder(paymentId)).toEqual(withOrder);
         expect(typeof (await store.byId(paymentId)).amountMinor).toBe("number");
-      } finally {
-        if (zone === undefined) delete process.env.TZ;
-        else process.env.TZ = zone;
-      }
+      });
       expect(await store.byPartnerTransId("K-missing")).toBeNull();
       expect(await store.withOrder("pay_missing")).toBeNull();
       await expect(store.byId("pay_missing")).rejects.toMatchObject({ code: "NOT_FOUND" });
