@@ -6,6 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { pgDirect, setDirectSql, sqliteDirect } from "./direct-sql.ts";
 import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
+import { keepConnectionsOnStatementErrors } from "./pg-pool.ts";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
 
 /**
@@ -107,11 +108,13 @@ export function createDb(options: CreateDbOptions): DbHandle {
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
   // One pool for Prisma and the direct executor (direct-sql.ts); Prisma ends it on disconnect.
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolMax ?? 10,
-    ...pgTimeoutConfig(options.timeouts),
-  });
+  const pool = keepConnectionsOnStatementErrors(
+    new pg.Pool({
+      connectionString: options.url,
+      max: options.poolMax ?? 10,
+      ...pgTimeoutConfig(options.timeouts),
+    }),
+  );
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PgPrismaClient({ adapter }) as unknown as Db;
   setDirectSql(db, pgDirect(pool));

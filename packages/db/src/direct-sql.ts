@@ -359,12 +359,6 @@ export function combinedStatement(statements: readonly BatchStatement[]): Prisma
   return Prisma.sql`WITH ${Prisma.join(ctes, ", ")} SELECT ${Prisma.raw(counts.join(", ") + miss)}`;
 }
 
-/** A pg error without a SQLSTATE is the connection's (closed, refused, timed out), not the statement's. */
-function isConnectionLevel(error: unknown): boolean {
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  return !(typeof code === "string" && /^[0-9A-Z]{5}$/.test(code));
-}
-
 const registry = new WeakMap<object, DirectSql>();
 
 /** Remembers the direct executor of a client (createDb does; a test or bench may wrap one). */
