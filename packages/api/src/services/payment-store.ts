@@ -344,8 +344,8 @@ export function createPaymentStore(db: Db) {
 
   /**
    * The PAID transition of a payment whose order had no tickets yet, as one batch of raw
-   * statements (raw-sql.ts runBatch): the order set paid (it must be in `PAYABLE_ORDER_STATES`),
-   * its tickets inserted, the payment row written (version-checked) with its event, then
+   * statements (raw-sql.ts runBatch): the payment row written (version-checked), the order set
+   * paid (it must be in `PAYABLE_ORDER_STATES`), its tickets inserted, the payment's event, then
    * `effects` (sale event, holds; payment-effects.ts `paidStatements`). False when the order,
    * the version or a hold was not as expected (nothing written): the caller re-reads and
    * takes the general path (`writeTransition`).
@@ -360,18 +360,20 @@ export function createPaymentStore(db: Db) {
   ): Promise<boolean> {
     const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
     try {
+      // The payment row first, then the order: the general path's order (writeTransition, then
+      // effectsInTx), so a notification racing the pay answer waits instead of deadlocking.
       await runBatch(db, [
+        {
+          sql: Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
+            WHERE "id" = ${row.id} AND "version" = ${row.version}`,
+          expect: 1,
+        },
         {
           sql: Prisma.sql`UPDATE "Order" SET "state" = 'paid', "updatedAt" = ${now}
             WHERE "id" = ${row.orderId} AND "state" IN (${Prisma.join([...PAYABLE_ORDER_STATES])})`,
           expect: 1,
         },
         ...(tickets.length > 0 ? [{ sql: insertSql("Ticket", tickets as readonly TicketRow[]) }] : []),
-        {
-          sql: Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
-            WHERE "id" = ${row.id} AND "version" = ${row.version}`,
-          expect: 1,
-        },
         { sql: insertSql("PaymentEvent", [{ paymentId: row.id, ...eventRow }]) },
         ...effects,
       ]);
