@@ -24,12 +24,17 @@ export function keepConnectionsOnStatementErrors(pool: pg.Pool): pg.Pool {
   async function onClient(config: unknown, values: unknown): Promise<pg.QueryResult> {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a connection lost meanwhile would be an
+    // uncaught 'error' event (pg-pool's query listens the same way). The query rejects as well.
+    const onError = (error: Error) => (broken = error);
+    client.on("error", onError);
     try {
       return await client.query(config as pg.QueryConfig, values as unknown[] | undefined);
     } catch (error) {
-      if (isConnectionLevel(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (isConnectionLevel(error)) broken ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.removeListener("error", onError);
       client.release(broken);
     }
   }
