@@ -12,6 +12,7 @@ import {
   assertOrderAccess,
   convertHoldsInTx,
   convertHoldsStatements,
+  readOrderWithLines,
   toOrderView,
   TX_OPTIONS,
   type OrderView,
@@ -48,11 +49,6 @@ export interface ConfirmedBooking {
   externalPaymentRef: string;
   paidAt: Date;
 }
-
-const orderInclude = {
-  lines: { include: { ticketType: true, slot: true } },
-  attraction: { select: { ticketKeyId: true } },
-} as const;
 
 export function createBookingService(
   deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "events"> & { tickets: TicketService },
@@ -156,7 +152,7 @@ export function createBookingService(
     const { actor, orderId } = input;
     const externalPaymentRef = input.externalPaymentRef.trim();
     if (externalPaymentRef.length === 0) throw new KioskError("BAD_REQUEST", "externalPaymentRef is required");
-    const order = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+    const order = await readOrderWithLines(db, orderId);
     if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
     assertOrderAccess(order, actor);
     const early = refusal(order, clock.now());
@@ -165,7 +161,7 @@ export function createBookingService(
     // Sign outside the transaction (as the payment path does); insert inside it.
     const now = clock.now();
     const prepared = await tickets.prepare(
-      { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines },
+      { id: order.id, attractionId: order.attractionId, ticketKeyId: order.ticketKeyId, lines: order.lines },
       now,
     );
     const lines = order.lines.map((l) => ({ slotId: l.slotId, quantity: l.quantity }));
@@ -250,7 +246,7 @@ export function createBookingService(
         ticketIds: issued.map((t) => t.id),
         paidAt: now,
       });
-    const { attraction: _attraction, ...row } = order;
+    const { ticketKeyId: _ticketKeyId, ...row } = order;
     return { order: toOrderView({ ...row, state: "paid" }), tickets: issued, externalPaymentRef, paidAt: now };
   }
 

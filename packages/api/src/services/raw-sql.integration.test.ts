@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
-import { ADULT, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import { ADULT, CHILD, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import { readOrderWithLines } from "./order-service.ts";
 import { insertSql, setSql } from "./raw-sql.ts";
 
 /** Runs `fn` with the process in time zone `zone` (TZ), then puts the zone back. */
@@ -148,6 +149,44 @@ for (const { provider, skip } of providers) {
       await expect(h.services.tickets.listForOrder(pending.id, OTHER_KIOSK)).rejects.toMatchObject({
         code: "NOT_FOUND",
       });
+    });
+
+    it("an order with its lines read past Prisma equals Prisma's own read, line order and instants included", async () => {
+      h = await createHarness(provider);
+      const db = h.db.db;
+      const created = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [
+          { ticketTypeId: ADULT, slotId: SLOT_14, quantity: 2 },
+          { ticketTypeId: CHILD, slotId: SLOT_14, quantity: 1 },
+        ],
+      });
+      await db.order.update({ where: { id: created.id }, data: { refundedMinor: 1, externalRef: "ext-1" } });
+      const prismaRead = async () => {
+        const o = await db.order.findUniqueOrThrow({
+          where: { id: created.id },
+          include: {
+            lines: {
+              include: {
+                ticketType: { select: { code: true, name: true } },
+                slot: { select: { startsAt: true, endsAt: true } },
+              },
+              orderBy: { id: "asc" },
+            },
+            attraction: { select: { ticketKeyId: true } },
+          },
+        });
+        const { attraction, ...rest } = o;
+        return { ...rest, ticketKeyId: attraction.ticketKeyId };
+      };
+      await inZone("Asia/Singapore", async () => {
+        const expected = await prismaRead();
+        expect(expected.lines).toHaveLength(2);
+        expect(await readOrderWithLines(db, created.id)).toEqual(expected);
+        // A client without the direct executor reads through Prisma, the same.
+        expect(await readOrderWithLines(db.$extends({}) as unknown as typeof db, created.id)).toEqual(expected);
+      });
+      expect(await readOrderWithLines(db, "ord_missing")).toBeNull();
     });
 
     it("a payment read past Prisma equals Prisma's own read, every column, nulls and instants with milliseconds", async () => {
