@@ -12,11 +12,11 @@ import {
   assertOrderAccess,
   convertHoldsInTx,
   convertHoldsStatements,
-  readOrderWithLines,
   toOrderView,
   TX_OPTIONS,
   type OrderView,
 } from "./order-service.ts";
+import { readOrderWithLines } from "./order-reads.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { BatchMiss, insertSql, runBatch } from "./raw-sql.ts";
 import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";

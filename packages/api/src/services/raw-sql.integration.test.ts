@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import { ADULT, CHILD, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
-import { readOrderWithLines } from "./order-service.ts";
+import { readOrderWithLines } from "./order-reads.ts";
 import { insertSql, setSql } from "./raw-sql.ts";
 
 /** Runs `fn` with the process in time zone `zone` (TZ), then puts the zone back. */
