@@ -42,6 +42,17 @@ export interface KioskIdentity {
   isInService: boolean;
 }
 
+/** The columns of an API client its key is checked against. */
+type ApiClientRow = {
+  id: string;
+  attractionId: string;
+  name: string;
+  keyHash: string;
+  scopes: string;
+  isActive: boolean;
+  lastUsedAt: Date | null;
+};
+
 export interface ApiClientIdentity {
   id: string;
   attractionId: string;
@@ -557,6 +568,40 @@ export class AuthService {
     const prefix = apiKeyPrefix(key);
     if (!prefix) return null;
     const c = await this.o.db.apiClient.findUnique({ where: { keyPrefix: prefix } });
+    return this.apiClientOf(key, c);
+  }
+
+  /**
+   * `authenticateApiKey` and the client's rate-limit bucket (`RateLimiter.sharedBucket`) in one
+   * statement: the client by its key's prefix, then the bucket of its id charged only when the
+   * key is the client's and active (a wrong or revoked key charges nothing). Throws the
+   * bucket's refusal when over. PostgreSQL's direct executor only, like `authenticateKioskCounted`.
+   */
+  async authenticateApiKeyCounted(key: string, bucket: SharedBucket): Promise<ApiClientIdentity | null> {
+    const direct = directSqlOf(this.o.db);
+    if (direct?.provider !== "postgresql")
+      throw new Error("authenticateApiKeyCounted needs PostgreSQL's direct executor");
+    const prefix = apiKeyPrefix(key);
+    if (!prefix) return null;
+    const [c] = await direct.query<ApiClientRow & { points: number | null }>(
+      Prisma.sql`WITH c AS (
+          SELECT "id", "attractionId", "name", "keyHash", "scopes", "isActive", "lastUsedAt" FROM "ApiClient"
+          WHERE "keyPrefix" = ${prefix}
+        ), b AS (${bucketUpsertSql(
+          Prisma.sql`SELECT ${bucket.keyPrefix}::text || c."id" || ${bucket.keySuffix}::text, ${bucket.points}::int, ${bucket.expire}::timestamp(3)
+            FROM c WHERE c."isActive" AND c."keyHash" = ${hashToken(key)}`,
+          bucket.now,
+        )})
+        SELECT c.*, (SELECT "points" FROM b) AS "points" FROM c`,
+      { dates: ["lastUsedAt"] },
+    );
+    const client = await this.apiClientOf(key, c ?? null);
+    if (client && bucket.isOver(Number(c!.points))) throw bucket.refusal();
+    return client;
+  }
+
+  /** The identity of the client `key` belongs to (its hash compared in constant time); touches lastUsedAt now and then. */
+  private async apiClientOf(key: string, c: ApiClientRow | null): Promise<ApiClientIdentity | null> {
     if (!c || !c.isActive || !safeEqualHex(c.keyHash, hashToken(key))) return null;
     const now = this.o.clock.now();
     if (!c.lastUsedAt || now.getTime() - c.lastUsedAt.getTime() > API_KEY_TOUCH_INTERVAL_MS) {

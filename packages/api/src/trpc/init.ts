@@ -268,9 +268,13 @@ export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
     .use(async ({ ctx, next }) => {
       const key = ctx.auth.apiKey;
       if (!key) throw new KioskError("UNAUTHORIZED", "This call needs an API key (Authorization: Bearer kak_…).");
-      const client: ApiClientIdentity | null = await ctx.services.auth.authenticateApiKey(key);
+      // With the shared (database) limiter, the key's lookup and its bucket are one statement.
+      const bucket = ctx.services.rateLimiter.sharedBucket("bookingApi");
+      const client: ApiClientIdentity | null = bucket
+        ? await ctx.services.auth.authenticateApiKeyCounted(key, bucket)
+        : await ctx.services.auth.authenticateApiKey(key);
       if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
-      await ctx.services.rateLimiter.consume("bookingApi", client.id);
+      if (!bucket) await ctx.services.rateLimiter.consume("bookingApi", client.id);
       const missing = scopes.filter((s) => !client.scopes.includes(s));
       if (missing.length > 0) {
         throw new KioskError("FORBIDDEN", `API client ${client.id} lacks the scope ${missing.join(", ")}.`, {
