@@ -150,7 +150,8 @@ export function createAlipayKeyRingFromEnv(
  * Each is re-emitted on the platform bus (subscriptions follow it); topics named like a
  * domain event with an attractionId are stored as is. `sale.completed` is written by the
  * money path itself inside the transaction that records the order paid (`publishInTx`,
- * at most one per order); after a payment's PAID commit only the kiosk's last sale is updated.
+ * at most one per order); a kiosk's last sale commits with it too when the payment knew the
+ * kiosk, else it is written after the PAID commit.
  */
 export function moneyEventSink(platform: PlatformServices): AppEventSink {
   const { db, events, fleet, log } = platform;
@@ -165,17 +166,14 @@ export function moneyEventSink(platform: PlatformServices): AppEventSink {
     publish(topic, payload) {
       events.emit(topic, payload);
       if (topic === "payment" && payload.state === "PAID" && "kioskId" in payload) {
-        // The payment knew its order's kiosk (the instant purchase): nothing to read.
-        if (typeof payload.kioskId === "string")
-          fleet
-            .recordSale(
-              payload.kioskId,
-              payload.paidAt instanceof Date ? payload.paidAt : undefined,
-              typeof payload.attractionId === "string" ? payload.attractionId : undefined,
-            )
-            .catch((e: unknown) =>
-              log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),
-            );
+        // The payment knew its order's kiosk (the instant purchase): its last sale committed
+        // with the sale (payment-effects.ts); only the fleet event is left.
+        if (typeof payload.kioskId === "string" && typeof payload.attractionId === "string")
+          fleet.announceSale(
+            payload.kioskId,
+            payload.attractionId,
+            payload.paidAt instanceof Date ? payload.paidAt : undefined,
+          );
       } else if (topic === "payment" && payload.state === "PAID" && typeof payload.paymentId === "string") {
         kioskSale(payload.paymentId).catch((e: unknown) =>
           log.error("kiosk last sale update failed", { paymentId: payload.paymentId, error: e }),

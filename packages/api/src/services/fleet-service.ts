@@ -1,5 +1,5 @@
 import { DevicesStatusSchema, type DevicesStatus } from "@kiosk/bridge-protocol";
-import { Prisma, type Db } from "@kiosk/db";
+import type { Db } from "@kiosk/db";
 import { z } from "zod";
 import type { AuthService } from "../auth/auth-service.ts";
 import type { Clock } from "../clock.ts";
@@ -10,7 +10,6 @@ import type { KioskMetrics } from "../metrics.ts";
 import type { ActorRef, AuditService } from "./audit-service.ts";
 import { parseJsonObject } from "./audit-service.ts";
 import type { EventsService } from "./events-service.ts";
-import { runBatch } from "./raw-sql.ts";
 
 /** A kiosk is online when its last heartbeat is at most this old. Kiosks beat every 15 s. */
 export const DEFAULT_ONLINE_WINDOW_SEC = 60;
@@ -209,24 +208,21 @@ export class FleetService {
   }
 
   /**
-   * Money-path code calls this when a kiosk sale completes. With the kiosk's attraction known
-   * (the instant purchase's), one raw statement past the Prisma client (raw-sql.ts runBatch).
+   * Money-path code calls this when a kiosk sale completes and its order's kiosk was not known
+   * to the payment (a payment driven to PAID later, by the worker or a notification).
    */
-  async recordSale(kioskId: string, at: Date = this.o.clock.now(), attractionId?: string): Promise<void> {
-    if (attractionId !== undefined) {
-      const [n] = await runBatch(this.o.db, [
-        { sql: Prisma.sql`UPDATE "Kiosk" SET "lastSaleAt" = ${at} WHERE "id" = ${kioskId}` },
-      ]);
-      if (n !== 1) throw new KioskError("NOT_FOUND", `Kiosk ${kioskId} not found`);
-      this.o.events.emitFleet({ type: "kiosk.sale", kioskId, attractionId, at });
-      return;
-    }
+  async recordSale(kioskId: string, at: Date = this.o.clock.now()): Promise<void> {
     const k = await this.o.db.kiosk.update({
       where: { id: kioskId },
       data: { lastSaleAt: at },
       select: { attractionId: true },
     });
     this.o.events.emitFleet({ type: "kiosk.sale", kioskId, attractionId: k.attractionId, at });
+  }
+
+  /** A kiosk sale whose `lastSaleAt` committed with the sale (payment-effects.ts): the fleet event only. */
+  announceSale(kioskId: string, attractionId: string, at: Date = this.o.clock.now()): void {
+    this.o.events.emitFleet({ type: "kiosk.sale", kioskId, attractionId, at });
   }
 
   async list(filter: { attractionId?: string; kioskId?: string } = {}): Promise<FleetKiosk[]> {

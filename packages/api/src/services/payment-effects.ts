@@ -3,6 +3,7 @@
  * order's state, capacity holds, the durable sale event, and a finished refund's rows.
  */
 import type { PaymentCommand, PaymentState as MachineState } from "@kiosk/alipay-core";
+import { Prisma } from "@kiosk/db";
 import { watchTerminalPaymentInTx } from "../partner/watch.ts";
 import type { MoneyDeps, MoneyLogger } from "./money-deps.ts";
 import { convertHoldsInTx, convertHoldsStatements, releaseHoldsInTx, type Tx } from "./order-service.ts";
@@ -61,6 +62,9 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
             orderId: row.orderId,
             slots: overCapacity,
           });
+        // As in the batch (paidStatements): the selling kiosk's last sale commits with the sale.
+        if (prepared?.sale?.kioskId)
+          await tx.kiosk.updateMany({ where: { id: prepared.sale.kioskId }, data: { lastSaleAt: paidAt } });
       } else if (c.type === "release_hold") {
         await tx.order.updateMany({
           where: { id: row.orderId, state: "pending" },
@@ -119,6 +123,10 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
         isFirstSale: true,
       })),
       ...convertHoldsStatements(row.orderId, now, prepared.lines),
+      // The selling kiosk's last sale, with the sale (the fleet view reads it); its row last.
+      ...(prepared.sale.kioskId
+        ? [{ sql: Prisma.sql`UPDATE "Kiosk" SET "lastSaleAt" = ${paidAt} WHERE "id" = ${prepared.sale.kioskId}` }]
+        : []),
     ];
     return { statements, committed: () => tickets.countIssued(prepared.tickets) };
   }

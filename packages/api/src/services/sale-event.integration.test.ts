@@ -4,7 +4,7 @@
  * the event row exists exactly when the sale does, once, and a failed PAID transaction
  * leaves neither.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import type { ScenarioId } from "@kiosk/alipay-sandbox";
 import { silentLogger } from "../log.ts";
@@ -34,12 +34,16 @@ for (const { provider, skip } of providers) {
     let h: Harness;
     /** Set to make the sink's next in-transaction write fail after writing its row. */
     let failNextSaleWrite = false;
+    /** Set to drop what is published after a commit (as a crash right after it would). */
+    let isAfterCommitLost = false;
     beforeAll(async () => {
       h = await createHarness(provider, {
         eventSink: (db, clock) => {
           const sink = moneyEventSink(createPlatformServices({ db, clock, log: silentLogger, sessionTtlMinutes: 60 }));
           return {
-            publish: (topic, payload) => sink.publish(topic, payload),
+            publish: (topic, payload) => {
+              if (!isAfterCommitLost) sink.publish(topic, payload);
+            },
             publishInTx: async (tx, event, options) => {
               await sink.publishInTx!(tx, event, options);
               if (failNextSaleWrite) {
@@ -92,7 +96,8 @@ for (const { provider, skip } of providers) {
             paidAt: payment.paidAt!.toISOString(),
           });
           expect(rows[0]).toMatchObject({ actorType: "system", targetType: "order", targetId: orderId });
-          // The kiosk's last sale follows the commit (after it, not in it).
+          // The kiosk's last sale: in the PAID commit when the payment knew its kiosk (the
+          // instant purchase), else written after it (a PIN wait settled by the worker).
           await expect
             .poll(async () =>
               (await h.db.db.kiosk.findUniqueOrThrow({ where: { id: KIOSK.id! } })).lastSaleAt?.getTime(),
@@ -126,6 +131,37 @@ for (const { provider, skip } of providers) {
       expect(await h.settle(payment.id)).toBe("PAID");
       expect(await saleRows(order.id)).toHaveLength(1);
       expect(await h.db.db.ticket.count({ where: { orderId: order.id } })).toBe(2);
+    });
+
+    it("an instant purchase's kiosk last sale is in its PAID commit, on the batch and on the general path", async () => {
+      const lastSale = async () => (await h.db.db.kiosk.findUniqueOrThrow({ where: { id: KIOSK.id! } })).lastSaleAt;
+      // Nothing published after the commits reaches the fleet: only the commit can have written it.
+      isAfterCommitLost = true;
+      onTestFinished(() => {
+        isAfterCommitLost = false;
+      });
+      h.clock.advance(1_000);
+      const bought = await h.buy({ code: code("success") });
+      expect(bought.state).toBe("PAID");
+      const paid = await h.db.db.payment.findUniqueOrThrow({ where: { id: bought.paymentId } });
+      expect(await lastSale()).toEqual(paid.paidAt);
+
+      // The general path (the batch missed: a hold released meanwhile) writes it in its transaction.
+      h.clock.advance(1_000);
+      const order = await h.services.orders.create({
+        actor: KIOSK,
+        lines: [{ ticketTypeId: ADULT, slotId: SLOT_14, quantity: 1 }],
+      });
+      await h.db.db.capacityHold.updateMany({ where: { orderId: order.id }, data: { state: "released" } });
+      const started = await h.services.payments.start({
+        orderId: order.id,
+        paymentCode: code("success"),
+        actor: KIOSK,
+      });
+      expect(started.state).toBe("PAID");
+      const second = await h.db.db.payment.findUniqueOrThrow({ where: { id: started.id } });
+      expect(second.paidAt!.getTime()).toBeGreaterThan(paid.paidAt!.getTime());
+      expect(await lastSale()).toEqual(second.paidAt);
     });
 
     // A booking confirm writes its event in one batch when all is as expected, and through the
