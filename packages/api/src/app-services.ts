@@ -297,6 +297,8 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
   const log = opts.log ?? createLogger({ level: env.logLevel, bindings: { service: "kiosk" } });
   const dbHandle = createDb({ url: env.databaseUrl, baseDir: env.repoRoot, timeouts: env.databaseTimeouts });
   await tuneSqlite(dbHandle);
+  // Best effort: a database not reachable yet is readiness's business (/readyz), not start-up's.
+  await dbHandle.warm?.().catch((e: unknown) => log.warn("database connections not opened at start", { error: e }));
   const metrics = createKioskMetrics();
   const bridgeTokenKey = loadBridgeTokenKey(join(env.ticketKeysDir, BRIDGE_TOKEN_KEY_FILE));
   const platform = createPlatformServices({

@@ -28,6 +28,11 @@ export interface DbHandle {
    */
   connectionString: string;
   close(): Promise<void>;
+  /**
+   * Opens the pool's connections now (PostgreSQL), so the first requests after a start do not
+   * each wait for one. Rejects when the database cannot be reached.
+   */
+  warm?(): Promise<void>;
 }
 
 export function providerOf(url: string): DbProvider {
@@ -108,10 +113,14 @@ export function createDb(options: CreateDbOptions): DbHandle {
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
   // One pool for Prisma and the direct executor (direct-sql.ts); Prisma ends it on disconnect.
+  const max = options.poolMax ?? 10;
   const pool = keepConnectionsOnStatementErrors(
     new pg.Pool({
       connectionString: options.url,
-      max: options.poolMax ?? 10,
+      max,
+      // Connections stay open while idle: a new one is a backend fork and a SCRAM handshake, and
+      // kiosk traffic comes in bursts (pg-pool closed idle ones after 10 s, to open them again).
+      min: max,
       ...pgTimeoutConfig(options.timeouts),
     }),
   );
@@ -124,6 +133,10 @@ export function createDb(options: CreateDbOptions): DbHandle {
     target: redactUrl(options.url),
     connectionString: options.url,
     close: () => db.$disconnect(),
+    async warm() {
+      const clients = await Promise.all(Array.from({ length: max }, () => pool.connect()));
+      for (const c of clients) c.release();
+    },
   };
 }
 

@@ -63,4 +63,30 @@ describe.skipIf(!PG_URL)("the PostgreSQL pool after a refused statement", () => 
     expect(next).not.toBe(pid);
     expect(await one.db.auditLog.count({ where: { action: "pool.test" } })).toBe(1);
   });
+
+  it("opens its connections when warmed, and later statements run on them", async () => {
+    const three = createDb({ url: t.url, poolMax: 3 });
+    try {
+      const backends = async () =>
+        (
+          await t.db.$queryRaw<{ pid: number }[]>`
+            SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+        ).map((r) => r.pid);
+      const before = new Set(await backends());
+      await three.warm!();
+      const opened = (await backends()).filter((pid) => !before.has(pid));
+      expect(opened).toHaveLength(3);
+      // Six statements at once need no fourth connection, and none of the three was closed.
+      const pids = await Promise.all(
+        Array.from(
+          { length: 6 },
+          async () => (await three.db.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid,
+        ),
+      );
+      expect(pids.every((pid) => opened.includes(pid))).toBe(true);
+      expect((await backends()).filter((pid) => !before.has(pid)).sort()).toEqual([...opened].sort());
+    } finally {
+      await three.close();
+    }
+  });
 });
