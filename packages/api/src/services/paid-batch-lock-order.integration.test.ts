@@ -48,7 +48,14 @@ describe.skipIf(!PG_URL)("the PAID batch's lock order on PostgreSQL", () => {
     const batch = store.writePaidTransition(
       row,
       { version: row.version + 1 },
-      { type: "lock_order_probe", fromState: row.state, toState: row.state, actorType: "system", actorId: null, summary: {} },
+      {
+        type: "lock_order_probe",
+        fromState: row.state,
+        toState: row.state,
+        actorType: "system",
+        actorId: null,
+        summary: {},
+      },
       now,
       [],
       [],

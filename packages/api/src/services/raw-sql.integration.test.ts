@@ -5,7 +5,17 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
-import { ADULT, CHILD, code, createHarness, KIOSK, OTHER_KIOSK, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
+import {
+  ADULT,
+  CHILD,
+  code,
+  createHarness,
+  KIOSK,
+  OTHER_KIOSK,
+  PG_URL,
+  SLOT_14,
+  type Harness,
+} from "./__tests__/harness.ts";
 import { readOrderWithLines } from "./order-reads.ts";
 import { insertSql, setSql } from "./raw-sql.ts";
 
