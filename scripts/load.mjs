@@ -130,7 +130,9 @@ try {
     TICKET_KEYS_DIR: join(dataDir, "keys"),
     PUBLIC_URL: publicUrl,
     ALIPAY_GATEWAY_URL: `${sandboxUrl}/gateway.do`,
-    ALIPAY_NOTIFY_URL: `${servers[0]}/api/alipay/notify`,
+    // Each server's trades are notified to it: spread over the fleet as a balancer in front of
+    // it would (all to server a made a's event loop the run's bottleneck).
+    ALIPAY_NOTIFY_URL: `${publicUrl}/api/alipay/notify`,
   });
   // The production server (apps/kiosk/server.ts: the API over node:http, the pages through Next).
   const kiosks = servers.map((url, i) => {
