@@ -2,7 +2,8 @@
  * Load traffic for `npm run proof:load` (scripts/load.mjs starts the servers, the worker,
  * the sandbox and the database, then runs this). Paired kiosks (create order → pay with an
  * instant sandbox code, a few with a PIN wait during which the worker process queries →
- * follow → tickets) and booking systems (API keys; create and confirm with idempotency keys, some
+ * follow; the tickets come with the paid answer, which the kiosk page prints from) and
+ * booking systems (API keys; create and confirm with idempotency keys, some
  * confirms replayed) spread over both servers, all competing for the last places of one
  * small timed slot besides their normal traffic. Afterwards the database is checked in
  * SQL: no slot oversold, every paid order has its tickets, no order paid twice, what the
@@ -226,7 +227,9 @@ async function purchase(i: number): Promise<void> {
     payment = await timed("payment.status", () => follower.payment.status.query({ paymentId: payment.id }));
   }
   if (payment.state !== "PAID") throw new Error(`purchase ${i}: payment ${payment.id} ended ${payment.state}`);
-  const tickets = await timed("ticket.forOrder", () => follower.ticket.forOrder.query({ orderId: order.id }));
+  // The tickets come with the paid answer (the kiosk page prints from it, success-screen.tsx):
+  // no call of their own. The closing check below reads every paid order's tickets from the database.
+  const tickets = payment.tickets;
   if (tickets.length !== quantity)
     throw new Error(`purchase ${i}: order ${order.id} has ${tickets.length} tickets, not ${quantity}`);
   observed.purchases += 1;
