@@ -16,7 +16,7 @@ import next from "next";
 import { buildRuntime } from "@kiosk/api/app-services.ts";
 import { API_HOST_KEY, getEnv } from "@kiosk/api/env.ts";
 import { apiRequestHandler, isApiPath } from "@kiosk/api/http-handlers.ts";
-import { toNodeListener } from "@kiosk/api/node-http.ts";
+import { keepConnectionsAlive, toNodeListener } from "@kiosk/api/node-http.ts";
 
 const env = getEnv();
 // Set before Next loads anything: its instrumentation hook then leaves the runtime to this process.
@@ -45,6 +45,7 @@ const server: Server = createServer((req, res) => {
     else res.destroy();
   });
 });
+keepConnectionsAlive(server);
 server.listen(env.port, env.host, () => {
   process.stdout.write(
     `${JSON.stringify({ level: "info", msg: "kiosk server listening", url: origin(), worker: env.worker, instanceId: env.instanceId })}\n`,

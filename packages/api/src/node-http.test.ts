@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_REQUEST_BODY_BYTES, toNodeListener } from "./node-http.ts";
+import { Agent } from "node:http";
+import { keepConnectionsAlive, KEEP_ALIVE_TIMEOUT_MS, MAX_REQUEST_BODY_BYTES, toNodeListener } from "./node-http.ts";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -54,5 +55,29 @@ describe("toNodeListener", () => {
     const { port, seen } = await serve();
     expect(await post(port, String(MAX_REQUEST_BODY_BYTES), MAX_REQUEST_BODY_BYTES)).toBe(200);
     expect(seen).toEqual([`POST /api/alipay/notify ${MAX_REQUEST_BODY_BYTES}`]);
+  });
+});
+
+describe("keep-alive", () => {
+  it("tells clients the server keeps an idle connection 65 s (beyond a proxy's 60 s), and serves them on one", async () => {
+    const { port } = await serve();
+    keepConnectionsAlive(server!);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ hint: string | undefined; socket: unknown }>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port, path: "/healthz", agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ hint: res.headers["keep-alive"], socket: req.socket }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const first = await get();
+    const second = await get();
+    agent.destroy();
+    expect(first.hint).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    expect(second.socket).toBe(first.socket);
+    expect(server!.headersTimeout).toBeGreaterThan(KEEP_ALIVE_TIMEOUT_MS);
   });
 });

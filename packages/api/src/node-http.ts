@@ -4,7 +4,7 @@
  * are streamed, so tRPC subscriptions (server-sent events) work; a client that goes away
  * aborts its request's signal, which ends the subscription.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { stampPeer } from "./client-address.ts";
@@ -71,6 +71,21 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     });
     body.pipe(res);
   });
+}
+
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s) races clients that
+ * keep connections longer: a request sent as the server closes the socket fails with
+ * ECONNRESET (seen once in `proof:load` from a booking system's client). Proxies keep upstream
+ * connections up to 60 s (nginx's and most load balancers' default), so the server outlives them.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Applies the keep-alive policy (and a headers timeout beyond it, as Node requires) to a server. */
+export function keepConnectionsAlive(server: Server): Server {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
 }
 
 /**
