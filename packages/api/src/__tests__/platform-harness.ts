@@ -150,7 +150,7 @@ export async function createHarness(
       return r.credential;
     },
     async apiKey(scopes, attractionId = ATTRACTION) {
-      const r = await services.auth.createApiKey({ attractionId, name: `client ${++counter}`, scopes }, adminActor);
+      const r = await services.auth.apiKeys.create({ attractionId, name: `client ${++counter}`, scopes }, adminActor);
       return { key: r.key, id: r.client.id };
     },
     close: () => tdb.drop(),

@@ -1,13 +1,4 @@
-import {
-  directSqlOf,
-  hashToken,
-  isUniqueViolation,
-  Prisma,
-  API_SCOPES,
-  type ApiScope,
-  type Db,
-  type StaffRole,
-} from "@kiosk/db";
+import { directSqlOf, hashToken, isUniqueViolation, Prisma, type Db, type StaffRole } from "@kiosk/db";
 import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -16,16 +7,11 @@ import type { ActorRef, AuditService } from "../services/audit-service.ts";
 import { bucketUpsertSql, type SharedBucket } from "../services/rate-limit.ts";
 import { LoginGuard, type LoginAlert } from "./login-guard.ts";
 import { PasswordHasher, type PasswordHasherOptions } from "./password-hasher.ts";
+import { ApiKeyService } from "./api-keys.ts";
 import { isStaffRole } from "./roles.ts";
-import {
-  apiKeyPrefix,
-  hashPairingCode,
-  newApiKey,
-  newKioskCredential,
-  newPairingCode,
-  newSessionToken,
-  safeEqualHex,
-} from "./tokens.ts";
+
+export { parseScopes, type ApiClientIdentity } from "./api-keys.ts";
+import { hashPairingCode, newKioskCredential, newPairingCode, newSessionToken } from "./tokens.ts";
 
 export interface StaffIdentity {
   id: string;
@@ -40,24 +26,6 @@ export interface KioskIdentity {
   name: string;
   /** False while staff have taken the kiosk out of service: it may read and heartbeat, not sell. */
   isInService: boolean;
-}
-
-/** The columns of an API client its key is checked against. */
-type ApiClientRow = {
-  id: string;
-  attractionId: string;
-  name: string;
-  keyHash: string;
-  scopes: string;
-  isActive: boolean;
-  lastUsedAt: Date | null;
-};
-
-export interface ApiClientIdentity {
-  id: string;
-  attractionId: string;
-  name: string;
-  scopes: readonly ApiScope[];
 }
 
 export interface SessionInfo {
@@ -84,11 +52,6 @@ export interface AuthServiceOptions {
 
 const DEFAULT_PAIRING_CODE_TTL_MINUTES = 30;
 const DEFAULT_SESSION_MAX_HOURS = 12;
-const API_KEY_TOUCH_INTERVAL_MS = 60_000;
-
-export function parseScopes(text: string): ApiScope[] {
-  return text.split(/\s+/).filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
-}
 
 /**
  * Staff sessions, kiosk device credentials and booking-system API keys. Every
@@ -103,7 +66,11 @@ export class AuthService {
   /** Compared against when the e-mail is unknown, so both paths cost one scrypt. */
   private dummyHash: Promise<string> | undefined;
 
+  /** Booking systems' API keys (api-keys.ts). */
+  readonly apiKeys: ApiKeyService;
+
   constructor(private readonly o: AuthServiceOptions) {
+    this.apiKeys = new ApiKeyService(o);
     this.sessionTtlMs = o.sessionTtlMinutes * 60_000;
     this.sessionMaxMs = (o.sessionMaxHours ?? DEFAULT_SESSION_MAX_HOURS) * 3_600_000;
     this.pairingTtlMs = (o.pairingCodeTtlMinutes ?? DEFAULT_PAIRING_CODE_TTL_MINUTES) * 60_000;
@@ -499,116 +466,5 @@ export class AuthService {
     if (!k) return null;
     if (bucket.isOver(Number(k.points))) throw bucket.refusal();
     return { id: k.id, attractionId: k.attractionId, name: k.name, isInService: Boolean(k.isInService) };
-  }
-
-  // ---------------------------------------------------------------- API keys
-
-  async createApiKey(
-    input: { attractionId: string; name: string; scopes: readonly ApiScope[] },
-    actor: ActorRef,
-  ): Promise<{ key: string; client: ApiClientIdentity }> {
-    const attraction = await this.o.db.attraction.findUnique({
-      where: { id: input.attractionId },
-      select: { id: true },
-    });
-    if (!attraction) throw new KioskError("NOT_FOUND", `Attraction ${input.attractionId} does not exist.`);
-    const { key, prefix } = newApiKey();
-    const id = newId("apc");
-    const scopes = [...new Set(input.scopes)];
-    await this.o.db.apiClient.create({
-      data: {
-        id,
-        attractionId: input.attractionId,
-        name: input.name,
-        keyPrefix: prefix,
-        keyHash: hashToken(key),
-        scopes: scopes.join(" "),
-        createdAt: this.o.clock.now(),
-      },
-    });
-    await this.o.audit.record({
-      actor,
-      action: "api_client.create",
-      target: { type: "api_client", id },
-      details: { name: input.name, scopes, keyPrefix: prefix },
-    });
-    return { key, client: { id, attractionId: input.attractionId, name: input.name, scopes } };
-  }
-
-  async revokeApiKey(input: { apiClientId: string; reason: string }, actor: ActorRef): Promise<void> {
-    const r = await this.o.db.apiClient.updateMany({ where: { id: input.apiClientId }, data: { isActive: false } });
-    if (r.count === 0) throw new KioskError("NOT_FOUND", `API client ${input.apiClientId} does not exist.`);
-    await this.o.audit.record({
-      actor,
-      action: "api_client.revoke",
-      target: { type: "api_client", id: input.apiClientId },
-      reason: input.reason,
-    });
-  }
-
-  async listApiClients(
-    attractionId?: string,
-  ): Promise<
-    Array<ApiClientIdentity & { keyPrefix: string; isActive: boolean; lastUsedAt: Date | null; createdAt: Date }>
-  > {
-    const rows = await this.o.db.apiClient.findMany({ where: { attractionId }, orderBy: { createdAt: "desc" } });
-    return rows.map((r) => ({
-      id: r.id,
-      attractionId: r.attractionId,
-      name: r.name,
-      scopes: parseScopes(r.scopes),
-      keyPrefix: r.keyPrefix,
-      isActive: r.isActive,
-      lastUsedAt: r.lastUsedAt,
-      createdAt: r.createdAt,
-    }));
-  }
-
-  async authenticateApiKey(key: string): Promise<ApiClientIdentity | null> {
-    const prefix = apiKeyPrefix(key);
-    if (!prefix) return null;
-    const c = await this.o.db.apiClient.findUnique({ where: { keyPrefix: prefix } });
-    return this.apiClientOf(key, c);
-  }
-
-  /**
-   * `authenticateApiKey` and the client's rate-limit bucket (`RateLimiter.sharedBucket`) in one
-   * statement: the client by its key's prefix, then the bucket of its id charged only when the
-   * key is the client's and active (a wrong or revoked key charges nothing). Throws the
-   * bucket's refusal when over. PostgreSQL's direct executor only, like `authenticateKioskCounted`.
-   */
-  async authenticateApiKeyCounted(key: string, bucket: SharedBucket): Promise<ApiClientIdentity | null> {
-    const direct = directSqlOf(this.o.db);
-    if (direct?.provider !== "postgresql")
-      throw new Error("authenticateApiKeyCounted needs PostgreSQL's direct executor");
-    const prefix = apiKeyPrefix(key);
-    if (!prefix) return null;
-    const [c] = await direct.query<ApiClientRow & { points: number | null }>(
-      Prisma.sql`WITH c AS (
-          SELECT "id", "attractionId", "name", "keyHash", "scopes", "isActive", "lastUsedAt" FROM "ApiClient"
-          WHERE "keyPrefix" = ${prefix}
-        ), b AS (${bucketUpsertSql(
-          Prisma.sql`SELECT ${bucket.keyPrefix}::text || c."id" || ${bucket.keySuffix}::text, ${bucket.points}::int, ${bucket.expire}::timestamp(3)
-            FROM c WHERE c."isActive" AND c."keyHash" = ${hashToken(key)}`,
-          bucket.now,
-        )})
-        SELECT c.*, (SELECT "points" FROM b) AS "points" FROM c`,
-      { dates: ["lastUsedAt"] },
-    );
-    const client = await this.apiClientOf(key, c ?? null);
-    if (client && bucket.isOver(Number(c!.points))) throw bucket.refusal();
-    return client;
-  }
-
-  /** The identity of the client `key` belongs to (its hash compared in constant time); touches lastUsedAt now and then. */
-  private async apiClientOf(key: string, c: ApiClientRow | null): Promise<ApiClientIdentity | null> {
-    if (!c || !c.isActive || !safeEqualHex(c.keyHash, hashToken(key))) return null;
-    const now = this.o.clock.now();
-    if (!c.lastUsedAt || now.getTime() - c.lastUsedAt.getTime() > API_KEY_TOUCH_INTERVAL_MS) {
-      await this.o.db.apiClient
-        .update({ where: { id: c.id }, data: { lastUsedAt: now } })
-        .catch((e: unknown) => this.o.log.warn("api key lastUsedAt update failed", { error: e }));
-    }
-    return { id: c.id, attractionId: c.attractionId, name: c.name, scopes: parseScopes(c.scopes) };
   }
 }

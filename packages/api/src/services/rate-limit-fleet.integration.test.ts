@@ -124,13 +124,13 @@ describe.skipIf(!PG_URL)("rate limits shared by a fleet on postgresql", () => {
   });
 
   it("an API key's lookup and its bucket in one statement count exactly, on both instances, into consume's bucket", async () => {
-    const { key, client } = await a.auth.createApiKey(
+    const { key, client } = await a.auth.apiKeys.create(
       { attractionId: "attr_counted", name: "Counted booking system", scopes: ["bookings:write"] },
       { type: "system", id: null },
     );
     clock.advance(60_000); // a fresh bookingApi window (60 per 6 s)
     const counted = (svc: PlatformServices, k = key) =>
-      outcome(svc.auth.authenticateApiKeyCounted(k, svc.rateLimiter.sharedBucket("bookingApi")!));
+      outcome(svc.auth.apiKeys.authenticateCounted(k, svc.rateLimiter.sharedBucket("bookingApi")!));
     for (let i = 0; i < 10; i++) expect(await outcome(a.rateLimiter.consume("bookingApi", client.id))).toBe("OK");
     const all = await Promise.all(Array.from({ length: 60 }, (_, i) => counted(i % 2 === 0 ? a : b)));
     expect(all.filter((c) => c === "OK")).toHaveLength(50);
@@ -141,20 +141,20 @@ describe.skipIf(!PG_URL)("rate limits shared by a fleet on postgresql", () => {
       (await tdb.db.rateLimitBucket.findMany({ where: { key: { contains: client.id } } })).map((r) => r.points);
     const before = await points();
     const forged = key.slice(0, -4) + (key.endsWith("AAAA") ? "BBBB" : "AAAA");
-    expect(await a.auth.authenticateApiKeyCounted(forged, a.rateLimiter.sharedBucket("bookingApi")!)).toBeNull();
+    expect(await a.auth.apiKeys.authenticateCounted(forged, a.rateLimiter.sharedBucket("bookingApi")!)).toBeNull();
     expect(
-      await a.auth.authenticateApiKeyCounted(
+      await a.auth.apiKeys.authenticateCounted(
         "kak_00000000_" + "x".repeat(43),
         a.rateLimiter.sharedBucket("bookingApi")!,
       ),
     ).toBeNull();
     expect(await points()).toEqual(before);
     // The identity is the stored client; a revoked key is nobody.
-    expect(await a.auth.authenticateApiKeyCounted(key, a.rateLimiter.sharedBucket("bookingApi")!)).toEqual(
-      await a.auth.authenticateApiKey(key),
+    expect(await a.auth.apiKeys.authenticateCounted(key, a.rateLimiter.sharedBucket("bookingApi")!)).toEqual(
+      await a.auth.apiKeys.authenticate(key),
     );
-    await a.auth.revokeApiKey({ apiClientId: client.id, reason: "test" }, { type: "system", id: null });
-    expect(await a.auth.authenticateApiKeyCounted(key, a.rateLimiter.sharedBucket("bookingApi")!)).toBeNull();
+    await a.auth.apiKeys.revoke({ apiClientId: client.id, reason: "test" }, { type: "system", id: null });
+    expect(await a.auth.apiKeys.authenticateCounted(key, a.rateLimiter.sharedBucket("bookingApi")!)).toBeNull();
   });
 
   it("prunes expired rows, so the table is bounded", async () => {

@@ -271,8 +271,8 @@ export function apiClientProcedure(scope: ApiScope | readonly ApiScope[]) {
       // With the shared (database) limiter, the key's lookup and its bucket are one statement.
       const bucket = ctx.services.rateLimiter.sharedBucket("bookingApi");
       const client: ApiClientIdentity | null = bucket
-        ? await ctx.services.auth.authenticateApiKeyCounted(key, bucket)
-        : await ctx.services.auth.authenticateApiKey(key);
+        ? await ctx.services.auth.apiKeys.authenticateCounted(key, bucket)
+        : await ctx.services.auth.apiKeys.authenticate(key);
       if (!client) throw new KioskError("UNAUTHORIZED", "The API key is not valid or was revoked.");
       if (!bucket) await ctx.services.rateLimiter.consume("bookingApi", client.id);
       const missing = scopes.filter((s) => !client.scopes.includes(s));

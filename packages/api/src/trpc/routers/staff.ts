@@ -79,17 +79,17 @@ export const staffRouter = router({
 
   listApiClients: requireRole("admin")
     .input(z.strictObject({ attractionId: z.string().max(64).optional() }).optional())
-    .query(({ ctx, input }) => ctx.services.auth.listApiClients(input?.attractionId)),
+    .query(({ ctx, input }) => ctx.services.auth.apiKeys.list(input?.attractionId)),
 
   /** Creates a booking-system API key. The key is in the answer once and never again. */
   createApiKey: requireRole("admin")
     .input(CreateApiKeySchema)
-    .mutation(({ ctx, input }) => ctx.services.auth.createApiKey(input, { type: "staff", id: ctx.staff.id })),
+    .mutation(({ ctx, input }) => ctx.services.auth.apiKeys.create(input, { type: "staff", id: ctx.staff.id })),
 
   revokeApiKey: requireRole("admin")
     .input(z.strictObject({ apiClientId: z.string().min(1).max(64), reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.auth.revokeApiKey(input, { type: "staff", id: ctx.staff.id });
+      await ctx.services.auth.apiKeys.revoke(input, { type: "staff", id: ctx.staff.id });
       return { apiClientId: input.apiClientId, isActive: false as const };
     }),
 });
