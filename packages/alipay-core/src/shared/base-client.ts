@@ -12,7 +12,7 @@ import {
   AlipayValidationError,
 } from "../errors.ts";
 import { currencyExponent, maskPaymentCode } from "../money.ts";
-import { FetchTransport, type HttpTransport } from "../transport.ts";
+import { defaultTransport, type HttpTransport } from "../transport.ts";
 import type {
   AlipayProtocol,
   CancelResult,
@@ -74,7 +74,7 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
   protected abstract readonly gatewayUrl: string;
 
   constructor(deps: ClientDeps) {
-    this.transport = deps.transport ?? new FetchTransport();
+    this.transport = deps.transport ?? defaultTransport();
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? noopLogger;
     this.hooks = deps.hooks ?? {};
