@@ -8,6 +8,7 @@ import { pgDirect, setDirectSql, sqliteDirect } from "./direct-sql.ts";
 import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
 import { keepConnectionsOnStatementErrors } from "./pg-pool.ts";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
+import { FALLBACK_AUTOCHECKPOINT_PAGES, sqliteCheckpoints, type SqliteCheckpoints } from "./sqlite-checkpoints.ts";
 
 /**
  * The Prisma client type the rest of the system programs against. Both generated
@@ -33,6 +34,8 @@ export interface DbHandle {
    * each wait for one. Rejects when the database cannot be reached.
    */
   warm?(): Promise<void>;
+  /** SQLite: WAL checkpoints on a thread of their own, started by {@link tuneSqlite}. */
+  checkpoints?: SqliteCheckpoints;
 }
 
 export function providerOf(url: string): DbProvider {
@@ -108,7 +111,18 @@ export function createDb(options: CreateDbOptions): DbHandle {
     const shared = sqliteDirect(new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 }), () => db.$connect());
     const db: Db = new SqlitePrismaClient({ adapter: shared.factory });
     setDirectSql(db, shared.direct);
-    return { db, provider, target: `sqlite:${path}`, connectionString: `file:${path}`, close: () => db.$disconnect() };
+    const checkpoints = sqliteCheckpoints(path);
+    return {
+      db,
+      provider,
+      target: `sqlite:${path}`,
+      connectionString: `file:${path}`,
+      checkpoints,
+      close: async () => {
+        await checkpoints.stop();
+        await db.$disconnect();
+      },
+    };
   }
   // The whole URL goes to the driver (pg parses it), so its TLS parameters count: sslmode
   // (require / verify-ca / verify-full), sslrootcert, sslcert, sslkey (files, read by pg).
@@ -140,12 +154,18 @@ export function createDb(options: CreateDbOptions): DbHandle {
   };
 }
 
-/** Per-connection settings that make SQLite behave under concurrent writers. */
+/**
+ * Per-connection settings that make SQLite behave under concurrent writers, and WAL checkpoints
+ * moved off the serving connection (sqlite-checkpoints.ts: its own automatic checkpoint stays
+ * only as a backstop).
+ */
 export async function tuneSqlite(handle: DbHandle): Promise<void> {
   if (handle.provider !== "sqlite") return;
   await handle.db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await handle.db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await handle.db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  await handle.db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  handle.checkpoints?.start();
 }
 
 /**
