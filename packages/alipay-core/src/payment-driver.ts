@@ -64,7 +64,7 @@ export type CommandClient = Pick<AlipayClient, "sendPay" | "query" | "cancel" | 
 
 export type ExecuteOptions = {
   /** The signed first pay request to (re)send; absent when this host cannot send one (the machine then queries). */
-  signedPay?: (() => SignedPayRequest | undefined) | undefined;
+  signedPay?: (() => SignedPayRequest | undefined | Promise<SignedPayRequest | undefined>) | undefined;
   signal?: AbortSignal | undefined;
   /** How a thrown error is described in the event (a host may add a message); default `toErrorInfo`. */
   describeError?: ((error: unknown) => ErrorInfo) | undefined;
@@ -94,7 +94,7 @@ export async function executeCommand(
   };
   switch (command.type) {
     case "pay": {
-      const signed = options.signedPay?.();
+      const signed = await options.signedPay?.();
       if (!signed) return { type: "pay_error", error: PAY_CODE_UNAVAILABLE };
       try {
         // Signed once; a resend after SYSTEM_ERROR sends the same bytes (issue 14).

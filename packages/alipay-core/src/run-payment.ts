@@ -136,8 +136,8 @@ export async function drive(initial: Transition, options: DriveOptions & { payme
   let count = 0;
   let isCancelDelivered = false;
   let isStuck = false;
-  let signed: SignedPayRequest | undefined;
-  const signedPay = (): SignedPayRequest => {
+  let signed: Promise<SignedPayRequest> | undefined;
+  const signedPay = (): Promise<SignedPayRequest> => {
     if (!options.payment) throw new Error("no payment to sign");
     signed ??= options.client.signPay(options.payment);
     return signed;

@@ -16,6 +16,7 @@ import {
   pemToBase64,
   publicKeyPemFromPrivate,
   signContent,
+  signContentAsync,
   signOpenApiParams,
   signOpenApiResponseBody,
   signParams,
@@ -112,6 +113,35 @@ describe("public test vectors (reference §2.6 A)", () => {
       ok: false,
       reason: "bad_sign",
     });
+  });
+});
+
+describe("signing on the thread pool (signContentAsync)", () => {
+  it("gives the public vectors' signatures, byte for byte", async () => {
+    expect(await signContentAsync(VECTOR_A1.content, { signType: "MD5", md5Key: KAL_MD5_KEY })).toBe(VECTOR_A1.md5);
+    expect(await signContentAsync(VECTOR_A1.content, { signType: "RSA2", privateKey: KAL_TEST_PRIVATE_KEY_PEM })).toBe(
+      VECTOR_A1.rsa2,
+    );
+  });
+
+  it.each(["RSA", "RSA2"] as const)(
+    "equals signContent for %s, in UTF-8 and GBK, with a KeyObject",
+    async (signType) => {
+      const content = "body=门票&out_trade_no=K1&total_fee=45.00";
+      const key = { signType, privateKey: createPrivateKey(TEST_MERCHANT_PRIVATE_KEY_PEM) };
+      for (const charset of ["utf-8", "gbk"] as const) {
+        const signature = await signContentAsync(content, key, charset);
+        expect(signature).toBe(signContent(content, key, charset));
+        expect(verifyContent(content, signature, { signType, publicKey: TEST_MERCHANT_PUBLIC_KEY_PEM }, charset)).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it("rejects (does not throw) for a key that cannot sign", async () => {
+    const pending = signContentAsync("a=1", { signType: "RSA2", privateKey: "not a key" });
+    await expect(pending).rejects.toThrow();
   });
 });
 

@@ -178,6 +178,26 @@ export function signContent(content: string, key: SigningKey, charset: AlipayCha
 }
 
 /**
+ * {@link signContent} with the RSA work on libuv's thread pool (Node's `crypto.sign` with a
+ * callback), not on the event loop: an RSA2 (2048-bit) signature costs ≈ 0.26 ms of CPU, a
+ * thread-pool job ≈ 0.03 ms of the loop. MD5 is computed in place. Same bytes as signContent.
+ */
+export async function signContentAsync(
+  content: string,
+  key: SigningKey,
+  charset: AlipayCharset = "utf-8",
+): Promise<string> {
+  if (key.signType === "MD5") return md5Sign(content, key.md5Key, charset);
+  const data = encodeText(content, charset);
+  const privateKey = asPrivateKey(key.privateKey);
+  return new Promise((resolve, reject) =>
+    cryptoSign(HASH_BY_SIGN_TYPE[key.signType], data, privateKey, (error, signature) =>
+      error ? reject(error) : resolve(signature.toString("base64")),
+    ),
+  );
+}
+
+/**
  * Normalises a received base64 signature: a form decoder may have turned `+` into a space
  * (reference §2.3), and some signers wrap lines.
  */

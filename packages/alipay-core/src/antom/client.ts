@@ -181,7 +181,7 @@ export class AntomClient extends ProtocolClient<Body, Answer> {
       const inquiryWire = this.#wireAt(ANTOM_PATH.query);
       const lookup = await this.send(
         inquiryWire,
-        inquiryWire.sign(ANTOM_PATH.query, buildAntomInquiryBody(input.partnerTransId)),
+        await inquiryWire.sign(ANTOM_PATH.query, buildAntomInquiryBody(input.partnerTransId)),
         ctx,
       );
       const found = mapAntomQuery(lookup.raw, input);

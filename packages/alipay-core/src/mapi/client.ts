@@ -4,7 +4,7 @@
  */
 import { decodeText, normaliseCharset } from "../charset.ts";
 import { AlipayResponseError, AlipaySignatureError } from "../errors.ts";
-import { buildSignContent, signContent, verifyContent, type SigningKey, type VerifyingKey } from "../signing.ts";
+import { buildSignContent, signContentAsync, verifyContent, type SigningKey, type VerifyingKey } from "../signing.ts";
 import { ProtocolClient } from "../shared/base-client.ts";
 import { loadKeys, parseConfig } from "../shared/config.ts";
 import type { ClientDeps, SignedHttpRequest } from "../shared/contract.ts";
@@ -66,18 +66,18 @@ export class MapiClient extends ProtocolClient<Params, Fields> {
     });
   }
 
-  /** `params` with `sign` and `sign_type`. */
-  #signed(params: Params): Params {
+  /** `params` with `sign` and `sign_type` (RSA signed on the thread pool). */
+  async #signed(params: Params): Promise<Params> {
     return {
       ...params,
-      sign: signContent(buildSignContent(params), this.#signing),
+      sign: await signContentAsync(buildSignContent(params), this.#signing),
       sign_type: this.#config.signType,
     };
   }
 
   /** The signed HTTP request for `params` (POST form, or GET with a query string). */
-  #sign(params: Params): SignedHttpRequest {
-    const signed = this.#signed(params);
+  async #sign(params: Params): Promise<SignedHttpRequest> {
+    const signed = await this.#signed(params);
     const { _input_charset: charset = "UTF-8", ...rest } = signed;
     return this.#config.httpMethod === "POST"
       ? {
@@ -155,7 +155,7 @@ export class MapiClient extends ProtocolClient<Params, Fields> {
 }
 
 /** What the table needs from the client besides the config: signing a bag, decoding a body. */
-type MapiIo = { signed(params: Params): Params; decode(answer: HttpAnswer): string };
+type MapiIo = { signed(params: Params): Promise<Params>; decode(answer: HttpAnswer): string };
 
 /** MAPI's operations, one row each. */
 function mapiOperations(config: ParsedMapiConfig, io: MapiIo): OperationTable<Params, Fields> {
@@ -210,9 +210,9 @@ function mapiOperations(config: ParsedMapiConfig, io: MapiIo): OperationTable<Pa
         }),
       // The file is plain text over GET; an XML body here is a gateway rejection.
       wire: {
-        sign: (_apiName, params) => ({
+        sign: async (_apiName, params) => ({
           method: "GET",
-          url: withQuery(config.gatewayUrl, io.signed(params)),
+          url: withQuery(config.gatewayUrl, await io.signed(params)),
           headers: { accept: "text/plain,text/xml" },
         }),
         receive: (answer) => {

@@ -8,8 +8,9 @@ import { alipayKeyFor, loadCertMode, type CertMode } from "./cert-mode.ts";
 import { decodeText } from "../charset.ts";
 import { AlipayConfigError, AlipayResponseError, AlipaySignatureError } from "../errors.ts";
 import {
+  buildOpenApiSignContent,
   extractOpenApiSignedResponse,
-  signOpenApiParams,
+  signContentAsync,
   verifyOpenApiSignedContent,
   type SigningKey,
   type VerifyingKey,
@@ -119,7 +120,7 @@ export class OpenApiClient extends ProtocolClient<Biz, Answer> {
   }
 
   /** The signed form POST (`timestamp` from the clock, here and only here). */
-  #sign(method: string, biz: Record<string, unknown>): SignedHttpRequest {
+  async #sign(method: string, biz: Record<string, unknown>): Promise<SignedHttpRequest> {
     const params = buildOpenApiParams(
       {
         appId: this.#config.appId,
@@ -136,7 +137,7 @@ export class OpenApiClient extends ProtocolClient<Biz, Answer> {
     );
     const body = formEncode({
       ...params,
-      sign: signOpenApiParams(params, this.#signing),
+      sign: await signContentAsync(buildOpenApiSignContent(params), this.#signing),
     });
     return {
       method: "POST",

@@ -85,9 +85,9 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
 
   // -- pay: sign once, send bytes -------------------------------------------------------
 
-  signPay(input: PayInput): SignedPayRequest {
+  async signPay(input: PayInput): Promise<SignedPayRequest> {
     const row = this.operations.pay;
-    const http = (row.wire ?? this.wire).sign(apiNameOf(row, input), row.build(input, this.#buildEnv()));
+    const http = await (row.wire ?? this.wire).sign(apiNameOf(row, input), row.build(input, this.#buildEnv()));
     return {
       protocol: this.protocol,
       partnerTransId: input.partnerTransId,
@@ -104,7 +104,7 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
       { ...input, paymentCodeMasked: maskPaymentCode(input.paymentCode) },
       options,
     );
-    return this.run(ctx, () => this.#sendSigned(this.signPay(input), ctx));
+    return this.run(ctx, async () => this.#sendSigned(await this.signPay(input), ctx));
   }
 
   sendPay(signed: SignedPayRequest, options?: CallOptions): Promise<PayResult> {
@@ -192,7 +192,7 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
       if (checksCurrency) currencyExponent((input as { currency: string }).currency);
       const env = this.#callEnv(ctx);
       const wire = (row.wire ?? this.wire) as Wire<TBuilt, unknown>;
-      const http = wire.sign(ctx.apiName, row.build(input, env));
+      const http = await wire.sign(ctx.apiName, row.build(input, env));
       const { raw, httpStatus } = await this.send(wire, http, ctx);
       return { result: await row.map(raw, input, env), httpStatus };
     });

@@ -114,10 +114,11 @@ export interface AlipayClient {
   pay(input: PayInput, options?: CallOptions): Promise<PayResult>;
   /**
    * Builds and signs a pay request without sending it; every clock-derived parameter
-   * (`trans_create_time`, OpenAPI `timestamp`) is fixed here.
-   * @throws AlipayValidationError on bad input (nothing is sent).
+   * (`trans_create_time`, OpenAPI `timestamp`) is fixed here, when it is called (the RSA
+   * signature itself is computed off the event loop).
+   * @throws AlipayValidationError on bad input (rejects; nothing is sent).
    */
-  signPay(input: PayInput): SignedPayRequest;
+  signPay(input: PayInput): Promise<SignedPayRequest>;
   /** Sends a signed pay request byte-for-byte (first send or a resend); answers like {@link pay}. */
   sendPay(signed: SignedPayRequest, options?: CallOptions): Promise<PayResult>;
   query(input: QueryInput, options?: CallOptions): Promise<QueryResult>;

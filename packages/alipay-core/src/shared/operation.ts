@@ -43,7 +43,8 @@ export type CallContext = {
  * answer is verified (signature first) and parsed into the raw fields the mappers read.
  */
 export type Wire<TBuilt, TRaw> = {
-  sign(apiName: string, built: TBuilt): SignedHttpRequest;
+  /** May sign on the thread pool (signContentAsync); every clock-derived field is fixed before it awaits. */
+  sign(apiName: string, built: TBuilt): SignedHttpRequest | Promise<SignedHttpRequest>;
   receive(answer: HttpAnswer, ctx: CallContext): TRaw;
 };
 

@@ -79,8 +79,8 @@ export class ScriptedAlipayClient implements AlipayClient {
     return this.#next("pay", input);
   }
   /** A fake signature: the "body" is the input plus the clock at signing (so a re-sign shows). */
-  signPay(input: PayInput): SignedPayRequest {
-    return {
+  signPay(input: PayInput): Promise<SignedPayRequest> {
+    return Promise.resolve({
       protocol: this.protocol,
       partnerTransId: input.partnerTransId,
       amountMinor: input.amountMinor,
@@ -92,7 +92,7 @@ export class ScriptedAlipayClient implements AlipayClient {
         headers: {},
         body: JSON.stringify({ ...input, signedAtMs: this.#clock.now() }),
       },
-    };
+    });
   }
   /** Answers from the pay script; the call's `input` is the signed request. */
   sendPay(signed: SignedPayRequest, _options?: CallOptions): Promise<PayResult> {

@@ -97,7 +97,7 @@ export function createPaymentStart(ctx: PaymentStartContext) {
     let signed: SignedPayRequest | undefined;
     let signError: unknown;
     try {
-      signed = alipay.signPay({
+      signed = await alipay.signPay({
         partnerTransId,
         amountMinor: order.totalMinor,
         currency: order.currency,
