@@ -129,6 +129,9 @@ export async function startPartnerFixture(provider: "sqlite" | "postgresql"): Pr
   };
 
   const step = async (ms = 1_000): Promise<void> => {
+    // Let the server's own I/O in (a thread-pool signature, a socket): on SQLite a tick can
+    // settle on promises alone, and sixty of them would pass before the server's next await.
+    await new Promise((r) => setImmediate(r));
     h.clock.advance(ms);
     await sandbox.tick();
     await h.services.money.worker.tick();
