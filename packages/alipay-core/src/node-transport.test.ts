@@ -110,6 +110,14 @@ describe("NodeHttpTransport", () => {
     expect(new Set(g.seen.map((s) => s.socket)).size).toBe(1);
   });
 
+  it("an answer slower than the idle-socket time-out still arrives (that time-out is for idle sockets only)", async () => {
+    const g = await gateway((_req, res) => {
+      setTimeout(() => res.end("late"), 80); // a PIN-entry pay holds the socket this long and more
+    });
+    const response = await transport({ idleSocketMs: 20 }).request(post(`http://127.0.0.1:${g.port}/gateway.do`));
+    expect(new TextDecoder().decode(response.body)).toBe("late");
+  });
+
   it("does not follow a redirect: the 3xx comes back as it is", async () => {
     const g = await gateway((req, res) => {
       if (req.url === "/elsewhere") return res.end("followed");
