@@ -168,12 +168,15 @@ export class NodeHttpTransport implements HttpTransport {
     if (body) headers["content-length"] = body.byteLength;
     return new Promise<HttpResponse>((resolve, reject) => {
       let state: "running" | "timed-out" | "aborted" | "done" = "running";
-      const fail = (error: unknown) => {
-        if (state === "done") return;
-        const why = state;
+      const end = () => {
         state = "done";
         clearTimeout(timer);
         request.signal.removeEventListener("abort", onAbort);
+      };
+      const fail = (error: unknown) => {
+        if (state === "done") return;
+        const why = state;
+        end();
         reject(this.#mapError(error, request, why));
       };
       const req = (isHttps ? httpsRequest : httpRequest)(
@@ -185,9 +188,7 @@ export class NodeHttpTransport implements HttpTransport {
             request,
             (response) => {
               if (state !== "running") return;
-              state = "done";
-              clearTimeout(timer);
-              request.signal.removeEventListener("abort", onAbort);
+              end();
               resolve(response);
             },
             (error) => {

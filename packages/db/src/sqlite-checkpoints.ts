@@ -62,7 +62,6 @@ parentPort.on("message", (message) => {
   if (message.type === "stop") {
     clearTimeout(timer);
     db.close();
-    parentPort.postMessage({ id: message.id, result: { stopped: true } });
     parentPort.close();
   }
 });
@@ -128,7 +127,7 @@ export function sqliteCheckpoints(path: string, options: { intervalMs?: number }
       worker = undefined;
       const exited = new Promise((r) => w.once("exit", r));
       w.ref();
-      w.postMessage({ type: "stop", id: -1 });
+      w.postMessage({ type: "stop" });
       await exited;
     },
   };

@@ -34,41 +34,37 @@ function table(rows: Record<string, number>) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A table and a cache over it (time to live 1,000 ms unless given) on a clock the test moves. */
+function cachedTable(rows: Record<string, number>, ttlMs = 1000) {
+  const t = table(rows);
+  const clock = { now: 0 };
+  const cache = createRowCache<Row>(
+    ttlMs,
+    (ids) => t.load(ids),
+    () => clock.now,
+  );
+  return { t, clock, cache };
+}
+
 describe("catalog row cache", () => {
   it("reads once while fresh, and reads every time with a time to live of 0", async () => {
-    const t = table({ a: 1, b: 1 });
-    let now = 0;
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => now,
-    );
+    const { t, clock, cache } = cachedTable({ a: 1, b: 1 });
     expect(await cache.get(["a", "b"])).toEqual([
       { id: "a", version: 1 },
       { id: "b", version: 1 },
     ]);
-    now = 500;
+    clock.now = 500;
     await cache.get(["a", "b", "a"]);
     expect(t.reads).toEqual([["a", "b"]]);
 
-    const uncached = table({ a: 1 });
-    const off = createRowCache<Row>(
-      0,
-      (ids) => uncached.load(ids),
-      () => now,
-    );
-    await off.get(["a"]);
-    await off.get(["a"]);
-    expect(uncached.reads).toHaveLength(2);
+    const uncached = cachedTable({ a: 1 }, 0);
+    await uncached.cache.get(["a"]);
+    await uncached.cache.get(["a"]);
+    expect(uncached.t.reads).toHaveLength(2);
   });
 
   it("callers missing the same ids at once share one read", async () => {
-    const t = table({ a: 1, b: 2 });
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => 0,
-    );
+    const { t, cache } = cachedTable({ a: 1, b: 2 });
     const release = t.hold();
     const answers = Promise.all(Array.from({ length: 8 }, () => cache.get(["a", "b"])));
     await tick();
@@ -78,67 +74,44 @@ describe("catalog row cache", () => {
   });
 
   it("refreshes an entry in the background near the end of its life; no caller waits for it", async () => {
-    const t = table({ a: 1 });
-    let now = 0;
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => now,
-    );
+    const { t, clock, cache } = cachedTable({ a: 1 });
     await cache.get(["a"]);
     t.rows.a = 2;
-    now = 850; // past 80 % of the time to live: the cached row is served, one reload starts
+    clock.now = 850; // past 80 % of the time to live: the cached row is served, one reload starts
     const release = t.hold();
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 1 }]);
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 1 }]);
     expect(t.reads).toEqual([["a"], ["a"]]);
     release();
     await tick();
-    now = 1500; // the first entry's life is over; the reloaded one (read at 850) lives to 1850
+    clock.now = 1500; // the first entry's life is over; the reloaded one (read at 850) lives to 1850
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 2 }]);
     expect(t.reads).toHaveLength(2);
   });
 
   it("never serves a row past its time to live", async () => {
-    const t = table({ a: 1 });
-    let now = 0;
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => now,
-    );
+    const { t, clock, cache } = cachedTable({ a: 1 });
     await cache.get(["a"]);
     t.rows.a = 2;
-    now = 1000; // no caller came during the refresh window: the row has expired, read it now
+    clock.now = 1000; // no caller came during the refresh window: the row has expired, read it now
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 2 }]);
   });
 
   it("a failed background read keeps the row until it expires, then the caller sees the failure", async () => {
-    const t = table({ a: 1 });
-    let now = 0;
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => now,
-    );
+    const { t, clock, cache } = cachedTable({ a: 1 });
     await cache.get(["a"]);
     t.fail(true);
-    now = 900;
+    clock.now = 900;
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 1 }]);
     await tick();
-    now = 1001;
+    clock.now = 1001;
     await expect(cache.get(["a"])).rejects.toThrow("database unavailable");
     t.fail(false);
     expect(await cache.get(["a"])).toEqual([{ id: "a", version: 1 }]);
   });
 
   it("clear() forgets the rows, and a read begun before it does not bring them back", async () => {
-    const t = table({ a: 1 });
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => 0,
-    );
+    const { t, cache } = cachedTable({ a: 1 });
     const release = t.hold();
     const before = cache.get(["a"]);
     await tick();
@@ -151,12 +124,7 @@ describe("catalog row cache", () => {
   });
 
   it("unknown ids are not cached and are not invented", async () => {
-    const t = table({ a: 1 });
-    const cache = createRowCache<Row>(
-      1000,
-      (ids) => t.load(ids),
-      () => 0,
-    );
+    const { t, cache } = cachedTable({ a: 1 });
     expect(await cache.get(["a", "zz"])).toEqual([{ id: "a", version: 1 }]);
     expect(await cache.get(["zz"])).toEqual([]);
     expect(t.reads).toEqual([["a", "zz"], ["zz"]]);

@@ -33,8 +33,8 @@ export function createRowCache<T extends { id: string }>(
   now: () => number = () => performance.now(),
 ) {
   const entries = new Map<string, { row: T; until: number; refreshAt: number }>();
-  /** Reads in flight, by id: resolve to the row, or undefined if the id does not exist. */
-  const inFlight = new Map<string, Promise<T | undefined>>();
+  /** The read in flight for each id (the ids it asked for share one promise). */
+  const inFlight = new Map<string, Promise<T[]>>();
   let generation = 0;
   const read = (ids: string[]): Promise<T[]> => {
     const startedAt = now();
@@ -48,15 +48,12 @@ export function createRowCache<T extends { id: string }>(
         }
       return loaded;
     });
-    const settled = rows.finally(() => {
-      for (const id of ids) if (inFlight.get(id) === byId.get(id)) inFlight.delete(id);
-    });
-    const byId = new Map(ids.map((id) => [id, settled.then((loaded) => loaded.find((r) => r.id === id))]));
-    for (const [id, p] of byId) {
-      p.catch(() => {}); // the caller of `read` or a later waiter sees the failure, not the process
-      inFlight.set(id, p);
-    }
-    return settled;
+    for (const id of ids) inFlight.set(id, rows);
+    const forget = () => {
+      for (const id of ids) if (inFlight.get(id) === rows) inFlight.delete(id);
+    };
+    rows.then(forget, forget); // a failure reaches the caller of `read` and the waiters
+    return rows;
   };
   return {
     async get(ids: readonly string[]): Promise<T[]> {
@@ -72,7 +69,7 @@ export function createRowCache<T extends { id: string }>(
         if (e && e.until > t) {
           found.push(e.row);
           if (e.refreshAt <= t && !pending) stale.push(id);
-        } else if (pending) waiting.push(pending);
+        } else if (pending) waiting.push(pending.then((loaded) => loaded.find((r) => r.id === id)));
         else missing.push(id);
       }
       // A failed background read leaves the entries to expire; the next caller reads again.
