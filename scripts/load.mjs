@@ -8,6 +8,7 @@
 // small slot, checks the database afterwards (no oversell, every paid order has its
 // tickets) and writes its figures to bench-report/load.json. Everything is stopped and
 // the database dropped at the end.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -98,6 +99,8 @@ try {
   const [sandboxPort, portA, portB] = [await freePort(), await freePort(), await freePort()];
   const sandboxUrl = `http://${host}:${sandboxPort}`;
   const servers = [`http://${host}:${portA}`, `http://${host}:${portB}`];
+  // The load run reads each server's /metrics afterwards (its own time per procedure).
+  const metricsToken = randomBytes(24).toString("hex");
   // The load clients play the trusted proxy (each simulated kiosk names its address in X-Forwarded-For).
   const shared = {
     ...BASE_ENV,
@@ -133,6 +136,7 @@ try {
     // Each server's trades are notified to it: spread over the fleet as a balancer in front of
     // it would (all to server a made a's event loop the run's bottleneck).
     ALIPAY_NOTIFY_URL: `${publicUrl}/api/alipay/notify`,
+    METRICS_TOKEN: metricsToken,
   });
   // The production server (apps/kiosk/server.ts: the API over node:http, the pages through Next).
   const kiosks = servers.map((url, i) => {
@@ -165,6 +169,7 @@ try {
       LOAD_ADMIN_EMAIL: credentials.adminEmail,
       LOAD_ADMIN_PASSWORD: credentials.adminPassword,
       LOAD_OUT: join(outDir, "load.json"),
+      LOAD_METRICS_TOKEN: metricsToken,
     },
   });
   if (worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode} during the run`);

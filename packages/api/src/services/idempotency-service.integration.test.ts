@@ -1,0 +1,145 @@
+/**
+ * IdempotencyService on both providers, through the database itself: a claim, a replay, a key
+ * reused for another request, a claim released by a failure, one left by a crash, and the
+ * stored answer's lifetime as Prisma reads it (the claim and the answer are written past the
+ * Prisma client, so their dates must be encoded as Prisma's own: `purgeExpired` compares them).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbProvider } from "@kiosk/db";
+import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
+import { FakeClock } from "../clock.ts";
+import { KioskError } from "../errors.ts";
+import { silentLogger } from "../log.ts";
+import { IDEMPOTENCY_IN_PROGRESS_LEASE_MS, IDEMPOTENCY_TTL_HOURS, IdempotencyService } from "./idempotency-service.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL;
+const providers: { provider: DbProvider; skip: boolean }[] = [
+  { provider: "sqlite", skip: false },
+  { provider: "postgresql", skip: !PG_URL },
+];
+
+async function rejection(promise: Promise<unknown>): Promise<KioskError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KioskError);
+  return error as KioskError;
+}
+
+for (const { provider, skip } of providers) {
+  describe.skipIf(skip)(`idempotency keys on ${provider}`, () => {
+    let t: TestDatabase;
+    const clock = new FakeClock("2026-03-01T02:00:00.000Z");
+    let service: IdempotencyService;
+    beforeAll(async () => {
+      t = await createTestDatabase(provider, PG_URL);
+      service = new IdempotencyService({ db: t.db, clock, log: silentLogger });
+    });
+    afterAll(async () => {
+      await t?.drop();
+    });
+
+    const scope = "api_client:apc_1:booking.create";
+    const stored = (key: string) => t.db.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
+
+    it("runs once, stores the answer for a day and answers a replay from it", async () => {
+      let runs = 0;
+      const call = () =>
+        service.run({
+          scope,
+          key: "key-0001",
+          request: { lines: [{ slotId: "s1", quantity: 2 }], at: new Date("2026-03-01T00:00:00Z") },
+          execute: async () => {
+            runs += 1;
+            return { orderId: "ord_1", total: 2400, at: clock.now() };
+          },
+        });
+      const first = await call();
+      const row = await stored("key-0001");
+      expect(row).toMatchObject({ state: "completed" });
+      expect(row!.createdAt).toEqual(clock.now());
+      expect(row!.expiresAt).toEqual(new Date(clock.now().getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000));
+      clock.advance(60_000);
+      const replay = await call();
+      expect(runs).toBe(1);
+      expect(replay).toEqual(first);
+      expect(replay.at).toBeInstanceOf(Date);
+    });
+
+    it("refuses the key for another request, and while the first still runs", async () => {
+      await service.run({ scope, key: "key-0002", request: { a: 1 }, execute: async () => "done" });
+      const other = await rejection(
+        service.run({ scope, key: "key-0002", request: { a: 2 }, execute: async () => "again" }),
+      );
+      expect(other.code).toBe("CONFLICT");
+      expect(other.message).toMatch(/different request/);
+
+      let release!: () => void;
+      const first = service.run({
+        scope,
+        key: "key-0003",
+        request: { a: 1 },
+        execute: () => new Promise<string>((r) => (release = () => r("first"))),
+      });
+      // The claim is written before execute runs.
+      for (let i = 0; i < 200 && (await stored("key-0003")) === null; i++) await new Promise((r) => setImmediate(r));
+      const during = await rejection(
+        service.run({ scope, key: "key-0003", request: { a: 1 }, execute: async () => "x" }),
+      );
+      expect(during.code).toBe("CONFLICT");
+      expect(during.details).toMatchObject({ isInProgress: true });
+      release();
+      expect(await first).toBe("first");
+      expect(await service.run({ scope, key: "key-0003", request: { a: 1 }, execute: async () => "x" })).toBe("first");
+    });
+
+    it("drops the claim when the handler fails, so a retry runs again", async () => {
+      const failed = service.run({
+        scope,
+        key: "key-0004",
+        request: {},
+        execute: async () => {
+          throw new KioskError("CONFLICT", "sold out");
+        },
+      });
+      await expect(failed).rejects.toThrow("sold out");
+      expect(await stored("key-0004")).toBeNull();
+      expect(await service.run({ scope, key: "key-0004", request: {}, execute: async () => 7 })).toBe(7);
+    });
+
+    it("takes over a claim a crashed request left once its lease ends", async () => {
+      const crashedAt = clock.now();
+      await t.db.idempotencyRecord.create({
+        data: {
+          id: "idm_crashed",
+          scope,
+          key: "key-0005",
+          requestHash: "whatever",
+          state: "in_progress",
+          createdAt: crashedAt,
+          expiresAt: new Date(crashedAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS),
+        },
+      });
+      const early = await rejection(service.run({ scope, key: "key-0005", request: {}, execute: async () => 1 }));
+      expect(early.code).toBe("CONFLICT");
+      clock.advance(IDEMPOTENCY_IN_PROGRESS_LEASE_MS + 1);
+      expect(await service.run({ scope, key: "key-0005", request: {}, execute: async () => 2 })).toBe(2);
+      expect((await stored("key-0005"))!.id).not.toBe("idm_crashed");
+    });
+
+    it("purges answers once their day is over, not before", async () => {
+      await service.run({ scope, key: "key-0006", request: {}, execute: async () => "kept a day" });
+      clock.advance(IDEMPOTENCY_TTL_HOURS * 3_600_000 - 1_000);
+      await service.purgeExpired();
+      expect(await stored("key-0006")).not.toBeNull();
+      clock.advance(2_000);
+      expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await stored("key-0006")).toBeNull();
+      // An expired key runs again.
+      expect(await service.run({ scope, key: "key-0006", request: {}, execute: async () => "new day" })).toBe(
+        "new day",
+      );
+    });
+  });
+}
