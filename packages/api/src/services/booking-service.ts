@@ -8,14 +8,8 @@
  */
 import { isRetryableConflict, isUniqueViolation, Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import {
-  assertOrderAccess,
-  convertHoldsInTx,
-  convertHoldsStatements,
-  toOrderView,
-  TX_OPTIONS,
-  type OrderView,
-} from "./order-service.ts";
+import { convertHoldsInTx, convertHoldsStatements, TX_OPTIONS } from "./order-service.ts";
+import { assertOrderAccess, toOrderView, type OrderView } from "./order-view.ts";
 import { readOrderWithLines } from "./order-reads.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { BatchMiss, insertSql, runBatch } from "./raw-sql.ts";

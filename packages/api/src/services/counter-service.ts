@@ -10,7 +10,8 @@ import type { PaymentStateName, ShiftState } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import type { GatewayQueryResult } from "./gateway.ts";
 import { newId, silentLogger, SYSTEM_ACTOR, type Actor, type MoneyDeps } from "./money-deps.ts";
-import type { OrderLineInput, OrderService, OrderView } from "./order-service.ts";
+import type { OrderLineInput, OrderService } from "./order-service.ts";
+import type { OrderView } from "./order-view.ts";
 
 type StaffActor = Extract<Actor, { type: "staff" }>;
 

@@ -3,13 +3,13 @@
  * conditional UPDATE per slot (`sold + held + n <= capacity`, checked by affected rows), so
  * no interleaving of instances or transactions can oversell, on SQLite or PostgreSQL.
  */
-import { Prisma, type OrderState } from "@kiosk/db";
+import { Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
 import { createCatalogCache, type CatalogCache } from "./catalog-cache.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { BatchMiss, insertSql, runBatch, TX_OPTIONS, type BatchStatement } from "./raw-sql.ts";
 import type { OrderHandoff } from "./order-handoff.ts";
-import type { OrderWithLines } from "./order-reads.ts";
+import { assertOrderAccess, toOrderView, type OrderView } from "./order-view.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -35,80 +35,7 @@ export interface CreateOrderInput {
   shiftId?: string;
 }
 
-export interface OrderLineView {
-  id: string;
-  ticketTypeId: string;
-  ticketTypeCode: string;
-  ticketTypeName: string;
-  slotId: string;
-  slotStartsAt: Date;
-  slotEndsAt: Date;
-  quantity: number;
-  unitPriceMinor: number;
-  lineTotalMinor: number;
-}
-
-export interface OrderView {
-  id: string;
-  attractionId: string;
-  channel: string;
-  kioskId: string | null;
-  apiClientId: string | null;
-  externalRef: string | null;
-  state: OrderState;
-  currency: string;
-  totalMinor: number;
-  refundedMinor: number;
-  locale: string;
-  expiresAt: Date;
-  createdAt: Date;
-  lines: OrderLineView[];
-}
-
 const orderInclude = { lines: { include: { ticketType: true, slot: true } } } as const;
-
-export function toOrderView(o: OrderWithLines): OrderView {
-  return {
-    id: o.id,
-    attractionId: o.attractionId,
-    channel: o.channel,
-    kioskId: o.kioskId,
-    apiClientId: o.apiClientId,
-    externalRef: o.externalRef,
-    state: o.state as OrderState,
-    currency: o.currency,
-    totalMinor: o.totalMinor,
-    refundedMinor: o.refundedMinor,
-    locale: o.locale,
-    expiresAt: o.expiresAt,
-    createdAt: o.createdAt,
-    lines: o.lines.map((l) => ({
-      id: l.id,
-      ticketTypeId: l.ticketTypeId,
-      ticketTypeCode: l.ticketType.code,
-      ticketTypeName: l.ticketType.name,
-      slotId: l.slotId,
-      slotStartsAt: l.slot.startsAt,
-      slotEndsAt: l.slot.endsAt,
-      quantity: l.quantity,
-      unitPriceMinor: l.unitPriceMinor,
-      lineTotalMinor: l.lineTotalMinor,
-    })),
-  };
-}
-
-/** Throws NOT_FOUND (not FORBIDDEN: existence is not disclosed) when `actor` may not see the order. */
-export function assertOrderAccess(
-  order: { id: string; kioskId: string | null; apiClientId: string | null; attractionId: string },
-  actor: Actor,
-): void {
-  const isAllowed =
-    actor.type === "system" ||
-    actor.type === "staff" ||
-    (actor.type === "kiosk" && order.kioskId === actor.id) ||
-    (actor.type === "api_client" && order.apiClientId === actor.id);
-  if (!isAllowed) throw new KioskError("NOT_FOUND", `Order ${order.id} not found`);
-}
 
 /** Releases the order's active holds (each exactly once) and gives the capacity back. */
 export async function releaseHoldsInTx(tx: Tx, orderId: string, now: Date): Promise<number> {

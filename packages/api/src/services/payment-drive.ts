@@ -16,7 +16,8 @@ import { describeGatewayError } from "./gateway.ts";
 import type { MoneyDeps, MoneyMetrics } from "./money-deps.ts";
 import type { HeldPayRequest } from "./pay-request-seal.ts";
 import type { PaymentPolicy } from "./payment-policy.ts";
-import { ACTIVE_STATES, machineOf, type PaymentRow, type PaymentStore } from "./payment-store.ts";
+import { machineOf, type PaymentRow } from "./payment-rows.ts";
+import { ACTIVE_STATES, type PaymentStore } from "./payment-store.ts";
 import {
   type ApplyOptions,
   type ApplyResult,

@@ -1,7 +1,7 @@
 /**
  * A payment's record: what callers feed into it (`PaymentInput`, each one machine event), the
  * summary an event row keeps, and the view callers get (without tickets). Pure; no I/O. The
- * stored state and its columns: payment-store.ts.
+ * stored state and its columns: payment-rows.ts, written by payment-store.ts.
  */
 import {
   type CancelReason,
@@ -13,7 +13,8 @@ import {
 import { type PaymentStateName } from "@kiosk/db";
 import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
 import type { Actor } from "./money-deps.ts";
-import { ACTIVE_STATES, type PaidFacts, type PaymentRow } from "./payment-store.ts";
+import type { PaidFacts, PaymentRow } from "./payment-rows.ts";
+import { ACTIVE_STATES } from "./payment-store.ts";
 import type { IssueContext, TicketView } from "./ticket-service.ts";
 import type { SaleOrderFacts } from "./sale-events.ts";
 

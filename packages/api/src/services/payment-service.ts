@@ -11,7 +11,7 @@ import { KioskError } from "../errors.ts";
 import type { PaidTrade } from "./gateway.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import type { OrderHandoff } from "./order-handoff.ts";
-import { assertOrderAccess } from "./order-service.ts";
+import { assertOrderAccess } from "./order-view.ts";
 import { assertPayRequestKey, openPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import { createPaymentDrive } from "./payment-drive.ts";
 import { machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
@@ -31,18 +31,12 @@ import {
   type PaymentView,
   type StaffResolutionTarget,
 } from "./payment-records.ts";
-import {
-  ACTIVE_STATES,
-  createPaymentStore,
-  machineOf,
-  paidColumns,
-  stateColumns,
-  TERMINAL_STATES,
-  type PaymentRow,
-} from "./payment-store.ts";
+import { machineOf, paidColumns, stateColumns, type PaymentRow } from "./payment-rows.ts";
+import { ACTIVE_STATES, createPaymentStore, TERMINAL_STATES } from "./payment-store.ts";
 
 export { toMachineEvent } from "./payment-records.ts";
-export { ACTIVE_STATES, machineOf } from "./payment-store.ts";
+export { machineOf } from "./payment-rows.ts";
+export { ACTIVE_STATES } from "./payment-store.ts";
 export type {
   ApplyOptions,
   EventActor,

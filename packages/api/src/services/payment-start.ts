@@ -10,11 +10,12 @@ import { KioskError } from "../errors.ts";
 import { describeGatewayError } from "./gateway.ts";
 import { actorId, newId, type MoneyDeps, type MoneyLogger, type MoneyMetrics } from "./money-deps.ts";
 import type { OrderHandoff, PayContext } from "./order-handoff.ts";
-import { assertOrderAccess } from "./order-service.ts";
+import { assertOrderAccess } from "./order-view.ts";
 import { sealPayRequest, type HeldPayRequest } from "./pay-request-seal.ts";
 import type { PaymentDrive } from "./payment-drive.ts";
 import { cancelWindowMs, machinePolicyOf, type PaymentPolicy } from "./payment-policy.ts";
-import { ACTIVE_STATES, stateColumns, type PaymentRow, type PaymentStore } from "./payment-store.ts";
+import { stateColumns, type PaymentRow } from "./payment-rows.ts";
+import { ACTIVE_STATES, type PaymentStore } from "./payment-store.ts";
 import {
   viewOf,
   type ApplyOptions,

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, type DbProvider } from "@kiosk/db";
 import { code, createHarness, PG_URL, STAFF, type Harness } from "./__tests__/harness.ts";
-import { CorruptPaymentState, machineOf } from "./payment-store.ts";
+import { CorruptPaymentState, machineOf } from "./payment-rows.ts";
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
   { provider: "sqlite", skip: false },

@@ -5,10 +5,11 @@
  */
 import { KioskError } from "../errors.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { assertOrderAccess } from "./order-service.ts";
+import { assertOrderAccess } from "./order-view.ts";
 import { gatewayErrorText } from "./gateway.ts";
 import type { PaymentService } from "./payment-service.ts";
-import { createPaymentStore, machineOf } from "./payment-store.ts";
+import { machineOf } from "./payment-rows.ts";
+import { createPaymentStore } from "./payment-store.ts";
 
 export interface RefundView {
   id: string;

@@ -5,7 +5,8 @@
  */
 import { directSqlOf, isUniqueViolation, Prisma, type TicketState } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import { assertOrderAccess, type Tx, TX_OPTIONS } from "./order-service.ts";
+import { type Tx, TX_OPTIONS } from "./order-service.ts";
+import { assertOrderAccess } from "./order-view.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { signTicketCode, verifyTicketCode, type TicketPayload } from "./ticket-code.ts";
 
