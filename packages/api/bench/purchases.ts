@@ -138,8 +138,23 @@ async function bench(provider: DbProvider) {
     instanceId: "bench-counted",
     catalogCacheMs: 5_000,
   });
-  const actor = { type: "kiosk" as const, id: "kiosk_lobby_1", attractionId: "attr_skyline" };
-  const buyOne = async (i: number, via = services): Promise<number> => {
+  // One kiosk per concurrent buyer, as in a fleet: a kiosk serves one buyer at a time, and every
+  // sale writes its kiosk's row (lastSaleAt). Until the eleventh session all the bench's buyers
+  // were one kiosk, so on PostgreSQL each PAID commit queued behind the others' lock on that row.
+  const lanes = Math.max(...CONCURRENCIES);
+  await db.db.kiosk.createMany({
+    data: Array.from({ length: lanes }, (_, n) => ({
+      id: `kiosk_bench_${n}`,
+      attractionId: "attr_skyline",
+      name: `Bench kiosk ${n + 1}`,
+    })),
+  });
+  const actorOf = (lane: number) => ({
+    type: "kiosk" as const,
+    id: `kiosk_bench_${lane}`,
+    attractionId: "attr_skyline",
+  });
+  const buyOne = async (i: number, via = services, actor = actorOf(0)): Promise<number> => {
     const started = performance.now();
     const order = await via.orders.create({
       actor,
@@ -173,10 +188,10 @@ async function bench(provider: DbProvider) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      Array.from({ length: concurrency }, async (_, lane) => {
         while (next < PURCHASES) {
           next++;
-          latencies.push(await buyOne(serial++));
+          latencies.push(await buyOne(serial++, services, actorOf(lane)));
         }
       }),
     );
