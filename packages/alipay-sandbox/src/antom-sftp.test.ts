@@ -6,7 +6,7 @@ import {
   TEST_MERCHANT_PRIVATE_KEY_PEM,
 } from "@kiosk/alipay-core/testing";
 import ssh2 from "ssh2";
-import { antomReport, startAntomSftp, type RunningAntomSftp } from "./antom-sftp.ts";
+import { antomReport, generateSshKeyPair, startAntomSftp, type RunningAntomSftp } from "./antom-sftp.ts";
 import { createManualClock } from "./clock.ts";
 import { startSandbox, type RunningSandbox } from "./sandbox.ts";
 import { scenarioCode } from "./scenarios.ts";
@@ -16,13 +16,30 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
+// ssh2's own Ed25519 generator writes about 1 key in 500 that ssh2 then cannot read (a key
+// whose public half starts with a zero byte loses that byte: "Malformed OpenSSH public key");
+// a test SFTP server started with such a key failed ("the authorized SFTP key cannot be read").
+describe("generateSshKeyPair", () => {
+  it("gives keys ssh2 reads, both halves, every time (3,000 pairs)", () => {
+    let unreadable = 0;
+    for (let i = 0; i < 3000; i++) {
+      const pair = generateSshKeyPair();
+      for (const half of [pair.public, pair.private]) {
+        const parsed = ssh2.utils.parseKey(half);
+        if (parsed instanceof Error || Array.isArray(parsed)) unreadable += 1;
+      }
+    }
+    expect(unreadable).toBe(0);
+  });
+});
+
 // 2024-01-01T04:00Z = 12:00 in Beijing on 2024-01-01 (the manual clock's start).
 const DAY = "2024-01-01";
 
 async function setUp(hostKeySha256?: (real: string) => string) {
   const sandbox: RunningSandbox = await startSandbox({ clock: createManualClock(), tickIntervalMs: 0 });
   closers.push(() => sandbox.close());
-  const clientKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const clientKey = generateSshKeyPair();
   const sftp: RunningAntomSftp = await startAntomSftp({
     store: sandbox.store,
     clientId: TEST_ANTOM_CLIENT_ID,

@@ -83,7 +83,7 @@ export function antomReport(options: Pick<AntomSftpOptions, "store" | "clientId"
 
 /** Starts the SFTP server on 127.0.0.1. */
 export async function startAntomSftp(options: AntomSftpOptions): Promise<RunningAntomSftp> {
-  const hostKey = options.hostKey ?? utils.generateKeyPairSync("ed25519").private;
+  const hostKey = options.hostKey ?? generateSshKeyPair().private;
   const parsedHost = utils.parseKey(hostKey);
   const allowed = utils.parseKey(options.authorizedKey);
   if (parsedHost instanceof Error || Array.isArray(parsedHost)) throw new TypeError("the SFTP host key cannot be read");
@@ -188,8 +188,20 @@ export async function startAntomSftp(options: AntomSftpOptions): Promise<Running
   };
 }
 
-/** A fresh Ed25519 key pair in OpenSSH text, for a test SFTP user (`private` for the client, `public` to authorize). */
+/**
+ * A fresh Ed25519 key pair in OpenSSH text, for a test SFTP user (`private` for the client,
+ * `public` to authorize) or the server's host key. ssh2's generator writes about 1 pair in 500
+ * that ssh2 itself cannot read (a public half starting with a zero byte loses it: "Malformed
+ * OpenSSH public key"), so a pair is kept only once both halves read back; another is made
+ * otherwise.
+ */
 export function generateSshKeyPair(): { private: string; public: string } {
-  const pair = utils.generateKeyPairSync("ed25519");
-  return { private: pair.private, public: pair.public };
+  for (;;) {
+    const pair = utils.generateKeyPairSync("ed25519");
+    const readable = [pair.public, pair.private].every((half) => {
+      const parsed = utils.parseKey(half);
+      return !(parsed instanceof Error) && !Array.isArray(parsed);
+    });
+    if (readable) return { private: pair.private, public: pair.public };
+  }
 }
