@@ -12,7 +12,7 @@ import { convertHoldsInTx, convertHoldsStatements, TX_OPTIONS } from "./order-se
 import { assertOrderAccess, toOrderView, type OrderView } from "./order-view.ts";
 import { readOrderWithLines } from "./order-reads.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { BatchMiss, insertSql, runBatch } from "./raw-sql.ts";
+import { BatchMiss, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
 import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
 import type { PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
@@ -89,6 +89,7 @@ export function createBookingService(
     auditDetails: string,
     externalPaymentRef: string,
     now: Date,
+    also: readonly BatchStatement[],
   ): Promise<TicketView[] | null> {
     if (prepared.rows.length === 0) return null;
     const statements = [
@@ -132,6 +133,7 @@ export function createBookingService(
         isFirstSale: true,
       })),
       ...convertHoldsStatements(order.id, now, lines),
+      ...also,
     ];
     try {
       await runBatch(db, statements);
@@ -142,7 +144,15 @@ export function createBookingService(
     return tickets.countIssued(prepared);
   }
 
-  async function confirm(input: ConfirmBookingInput): Promise<ConfirmedBooking> {
+  /**
+   * `alsoWrite(answer)`: a statement written in the confirmation's own transaction, given the
+   * answer this call will return (the booking API's idempotency record: idempotency-service.ts
+   * `runInTransaction`).
+   */
+  async function confirm(
+    input: ConfirmBookingInput,
+    options: { alsoWrite?: (answer: ConfirmedBooking) => BatchStatement } = {},
+  ): Promise<ConfirmedBooking> {
     const { actor, orderId } = input;
     const externalPaymentRef = input.externalPaymentRef.trim();
     if (externalPaymentRef.length === 0) throw new KioskError("BAD_REQUEST", "externalPaymentRef is required");
@@ -159,6 +169,15 @@ export function createBookingService(
       now,
     );
     const lines = order.lines.map((l) => ({ slotId: l.slotId, quantity: l.quantity }));
+    const { ticketKeyId: _ticketKeyId, ...row } = order;
+    // The answer, known before anything is written (the tickets were signed above).
+    const answer: ConfirmedBooking = {
+      order: toOrderView({ ...row, state: "paid" }),
+      tickets: prepared.views,
+      externalPaymentRef,
+      paidAt: now,
+    };
+    const also = options.alsoWrite ? [options.alsoWrite(answer)] : [];
     const auditDetails = JSON.stringify({
       externalPaymentRef,
       channel: "booking",
@@ -212,6 +231,11 @@ export function createBookingService(
           paidAt: now,
           extra: { externalPaymentRef },
         });
+        for (const statement of also) {
+          const changed = await tx.$executeRaw(statement.sql);
+          if (statement.expect !== undefined && changed !== statement.expect)
+            throw new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
+        }
         // The shared Slot rows last, so their locks are held only until commit.
         const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
         if (overCapacity.length > 0)
@@ -219,7 +243,7 @@ export function createBookingService(
         return views;
       }, TX_OPTIONS);
     const issued =
-      (await confirmInOneBatch(order, prepared, lines, actor.id, auditDetails, externalPaymentRef, now)) ??
+      (await confirmInOneBatch(order, prepared, lines, actor.id, auditDetails, externalPaymentRef, now, also)) ??
       (await confirmInTransaction());
 
     metrics.inc("kiosk_orders_total", { outcome: "booking_confirmed" });
@@ -240,8 +264,7 @@ export function createBookingService(
         ticketIds: issued.map((t) => t.id),
         paidAt: now,
       });
-    const { ticketKeyId: _ticketKeyId, ...row } = order;
-    return { order: toOrderView({ ...row, state: "paid" }), tickets: issued, externalPaymentRef, paidAt: now };
+    return { ...answer, tickets: issued };
   }
 
   return { confirm };

@@ -1,8 +1,8 @@
 /**
  * IdempotencyService on both providers, through the database itself: a claim, a replay, a key
  * reused for another request, a claim released by a failure, one left by a crash, and the
- * stored answer's lifetime as Prisma reads it (the claim and the answer are written past the
- * Prisma client, so their dates must be encoded as Prisma's own: `purgeExpired` compares them).
+ * stored answer's lifetime as Prisma reads it; and `runInTransaction`, whose answer is written
+ * in the work's own transaction (a real batch here: an AuditLog row stands for the work).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
@@ -11,6 +11,7 @@ import { FakeClock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
 import { IDEMPOTENCY_IN_PROGRESS_LEASE_MS, IDEMPOTENCY_TTL_HOURS, IdempotencyService } from "./idempotency-service.ts";
+import { BatchMiss, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 const providers: { provider: DbProvider; skip: boolean }[] = [
@@ -140,6 +141,104 @@ for (const { provider, skip } of providers) {
       expect(await service.run({ scope, key: "key-0006", request: {}, execute: async () => "new day" })).toBe(
         "new day",
       );
+    });
+
+    describe("runInTransaction", () => {
+      const txScope = "api_client:apc_1:booking.confirm";
+      /** The work: one AuditLog row per run (its target names the run) and the answer, in one batch. */
+      const work =
+        (target: string, extra: BatchStatement[] = []) =>
+        async (record: (answer: unknown) => BatchStatement) => {
+          const answer = { target, at: clock.now() };
+          await runBatch(t.db, [
+            {
+              sql: insertSql("AuditLog", [
+                {
+                  actorType: "api_client",
+                  actorId: "apc_1",
+                  action: "test.work",
+                  targetType: "test",
+                  targetId: target,
+                  details: "{}",
+                  createdAt: clock.now(),
+                },
+              ]),
+            },
+            ...extra,
+            record(answer),
+          ]);
+          return answer;
+        };
+      const worked = (target: string) => t.db.auditLog.count({ where: { action: "test.work", targetId: target } });
+      const txStored = (key: string) =>
+        t.db.idempotencyRecord.findUnique({ where: { scope_key: { scope: txScope, key } } });
+
+      it("writes the answer with the work, and a replay gets it without working again", async () => {
+        const run = () =>
+          service.runInTransaction({ scope: txScope, key: "tx-0001", request: { o: 1 }, execute: work("w1") });
+        const first = await run();
+        expect(await worked("w1")).toBe(1);
+        expect(await txStored("tx-0001")).toMatchObject({ state: "completed" });
+        expect((await txStored("tx-0001"))!.expiresAt).toEqual(
+          new Date(clock.now().getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000),
+        );
+        clock.advance(1_000);
+        const replay = await run();
+        expect(replay).toEqual(first);
+        expect(replay.at).toBeInstanceOf(Date);
+        expect(await worked("w1")).toBe(1);
+      });
+
+      it("leaves neither work nor answer when the transaction fails, and throws the handler's own error", async () => {
+        const miss: BatchStatement = {
+          sql: insertSql("AuditLog", [
+            {
+              actorType: "api_client",
+              actorId: "apc_1",
+              action: "test.other",
+              targetType: "test",
+              targetId: "never",
+              details: "{}",
+              createdAt: clock.now(),
+            },
+          ]),
+          expect: 2,
+        };
+        const failed = service.runInTransaction({
+          scope: txScope,
+          key: "tx-0002",
+          request: {},
+          execute: work("w2", [miss]),
+        });
+        await expect(failed).rejects.toBeInstanceOf(BatchMiss);
+        expect(await worked("w2")).toBe(0);
+        expect(await txStored("tx-0002")).toBeNull();
+        await service.runInTransaction({ scope: txScope, key: "tx-0002", request: {}, execute: work("w2") });
+        expect(await worked("w2")).toBe(1);
+      });
+
+      it("answers two concurrent requests with one key from one piece of work", async () => {
+        const answers = await Promise.all(
+          ["w3a", "w3b"].map((target) =>
+            service.runInTransaction({ scope: txScope, key: "tx-0003", request: {}, execute: work(target) }),
+          ),
+        );
+        expect((await worked("w3a")) + (await worked("w3b"))).toBe(1);
+        expect(answers[0]).toEqual(answers[1]);
+      });
+
+      it("refuses the key for another request, and runs again once the answer has expired", async () => {
+        await service.runInTransaction({ scope: txScope, key: "tx-0004", request: { a: 1 }, execute: work("w4") });
+        const other = await rejection(
+          service.runInTransaction({ scope: txScope, key: "tx-0004", request: { a: 2 }, execute: work("w4x") }),
+        );
+        expect(other.code).toBe("CONFLICT");
+        expect(other.message).toMatch(/different request/);
+        expect(await worked("w4x")).toBe(0);
+        clock.advance(IDEMPOTENCY_TTL_HOURS * 3_600_000 + 1);
+        await service.runInTransaction({ scope: txScope, key: "tx-0004", request: { a: 2 }, execute: work("w4y") });
+        expect(await worked("w4y")).toBe(1);
+      });
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Clock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
+import { insertSql, type BatchStatement } from "./raw-sql.ts";
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 /**
@@ -76,53 +77,10 @@ export class IdempotencyService {
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
       }
-      const existing = await db.idempotencyRecord.findUnique({
-        where: { scope_key: { scope: opts.scope, key: opts.key } },
-      });
-      if (!existing) {
-        if (attempt < 2) continue;
-        throw new KioskError("CONFLICT", `Idempotency key ${opts.key} is contended; retry.`);
-      }
-      // Expired, or a claim whose lease ended (also claims written before leases, with a 24-hour expiry).
-      const staleBefore = new Date(now.getTime() - IDEMPOTENCY_IN_PROGRESS_LEASE_MS);
-      const isStaleClaim = existing.state === "in_progress" && existing.createdAt <= staleBefore;
-      if ((existing.expiresAt <= now || isStaleClaim) && attempt < 2) {
-        await db.idempotencyRecord.deleteMany({
-          where: {
-            id: existing.id,
-            OR: [{ expiresAt: { lte: now } }, { state: "in_progress", createdAt: { lte: staleBefore } }],
-          },
-        });
-        if (isStaleClaim)
-          this.deps.log.warn("idempotency claim left in progress taken over", {
-            scope: opts.scope,
-            idempotencyKey: opts.key,
-            claimedAt: existing.createdAt,
-          });
-        continue;
-      }
-      if (existing.requestHash !== hash) {
-        throw new KioskError("CONFLICT", `Idempotency key ${opts.key} was already used for a different request.`, {
-          details: { idempotencyKey: opts.key },
-        });
-      }
-      if (existing.state === "completed" && existing.responseJson !== null) {
-        this.deps.log.debug("idempotent replay", { scope: opts.scope, idempotencyKey: opts.key });
-        return superjson.parse<TResult>(existing.responseJson);
-      }
-      const retryAfterSec = Math.max(
-        1,
-        Math.ceil(
-          (Math.min(existing.expiresAt.getTime(), existing.createdAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) -
-            now.getTime()) /
-            1000,
-        ),
-      );
-      throw new KioskError(
-        "CONFLICT",
-        `A request with idempotency key ${opts.key} is still being processed; retry shortly.`,
-        { details: { idempotencyKey: opts.key, isInProgress: true, retryAfterSec } },
-      );
+      const stored = await this.storedAnswer<TResult>(opts, hash, now, attempt);
+      if (stored.kind === "replay") return stored.answer;
+      if (stored.kind === "gone") continue;
+      throw stored.refusal ?? new KioskError("CONFLICT", `Idempotency key ${opts.key} is contended; retry.`);
     }
 
     let result: TResult;
@@ -149,6 +107,122 @@ export class IdempotencyService {
         idempotencyKey: opts.key,
       });
     return result;
+  }
+
+  /**
+   * The same guarantees for a handler that writes in ONE transaction and knows its answer before
+   * it commits (booking create and confirm): `execute` gets `record(answer)`, the statement
+   * storing the completed answer under the key, and must write it in that transaction. No claim
+   * before and no answer after (two round trips fewer), and no moment at which the work is done
+   * but the key not yet answered: a crash leaves either both or neither. A replay or a concurrent
+   * duplicate fails that transaction on the key's unique index (or earlier, on its own checks:
+   * "already confirmed") and gets the stored answer; a key reused for another request is a
+   * CONFLICT; an error with no record under the key is the handler's own and is thrown as is.
+   */
+  async runInTransaction<TResult>(
+    opts: Omit<IdempotentRun<TResult>, "execute"> & {
+      /** `record(answer)` must be given the answer `execute` returns (it is what a replay gets). */
+      execute: (record: (answer: unknown) => BatchStatement) => Promise<TResult>;
+    },
+  ): Promise<TResult> {
+    const hash = requestHash(opts.request);
+    for (let attempt = 0; ; attempt++) {
+      const record = (answer: unknown): BatchStatement => {
+        const now = this.deps.clock.now();
+        return {
+          sql: insertSql("IdempotencyRecord", [
+            {
+              id: newId("idm"),
+              scope: opts.scope,
+              key: opts.key,
+              requestHash: hash,
+              state: "completed",
+              responseJson: superjson.stringify(answer),
+              createdAt: now,
+              expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_HOURS * 3_600_000),
+            },
+          ]),
+          expect: 1,
+        };
+      };
+      try {
+        return await opts.execute(record);
+      } catch (error) {
+        const stored = await this.storedAnswer<TResult>(opts, hash, this.deps.clock.now(), attempt);
+        if (stored.kind === "replay") return stored.answer;
+        if (stored.kind === "gone" && stored.wasStale) continue;
+        throw stored.kind === "refused" && stored.refusal ? stored.refusal : error;
+      }
+    }
+  }
+
+  /**
+   * What the record under the key says to a request with `hash`: its stored answer (`replay`);
+   * `gone` (none, or an expired answer or a claim whose lease ended, deleted now: `wasStale`;
+   * the caller may run again, up to twice); or `refused` with the CONFLICT to throw (another
+   * request's key, a claim still in progress; none after three attempts).
+   */
+  private async storedAnswer<TResult>(
+    opts: Pick<IdempotentRun<TResult>, "scope" | "key">,
+    hash: string,
+    now: Date,
+    attempt: number,
+  ): Promise<
+    | { kind: "replay"; answer: TResult }
+    | { kind: "gone"; wasStale: boolean }
+    | { kind: "refused"; refusal: KioskError | null }
+  > {
+    const { db } = this.deps;
+    const existing = await db.idempotencyRecord.findUnique({
+      where: { scope_key: { scope: opts.scope, key: opts.key } },
+    });
+    if (!existing) return attempt < 2 ? { kind: "gone", wasStale: false } : { kind: "refused", refusal: null };
+    // Expired, or a claim whose lease ended (also claims written before leases, with a 24-hour expiry).
+    const staleBefore = new Date(now.getTime() - IDEMPOTENCY_IN_PROGRESS_LEASE_MS);
+    const isStaleClaim = existing.state === "in_progress" && existing.createdAt <= staleBefore;
+    if ((existing.expiresAt <= now || isStaleClaim) && attempt < 2) {
+      await db.idempotencyRecord.deleteMany({
+        where: {
+          id: existing.id,
+          OR: [{ expiresAt: { lte: now } }, { state: "in_progress", createdAt: { lte: staleBefore } }],
+        },
+      });
+      if (isStaleClaim)
+        this.deps.log.warn("idempotency claim left in progress taken over", {
+          scope: opts.scope,
+          idempotencyKey: opts.key,
+          claimedAt: existing.createdAt,
+        });
+      return { kind: "gone", wasStale: true };
+    }
+    if (existing.requestHash !== hash) {
+      return {
+        kind: "refused",
+        refusal: new KioskError("CONFLICT", `Idempotency key ${opts.key} was already used for a different request.`, {
+          details: { idempotencyKey: opts.key },
+        }),
+      };
+    }
+    if (existing.state === "completed" && existing.responseJson !== null) {
+      this.deps.log.debug("idempotent replay", { scope: opts.scope, idempotencyKey: opts.key });
+      return { kind: "replay", answer: superjson.parse<TResult>(existing.responseJson) };
+    }
+    const retryAfterSec = Math.max(
+      1,
+      Math.ceil(
+        (Math.min(existing.expiresAt.getTime(), existing.createdAt.getTime() + IDEMPOTENCY_IN_PROGRESS_LEASE_MS) -
+          now.getTime()) /
+          1000,
+      ),
+    );
+    return {
+      kind: "refused",
+      refusal: new KioskError(
+        "CONFLICT",
+        `A request with idempotency key ${opts.key} is still being processed; retry shortly.`,
+        { details: { idempotencyKey: opts.key, isInProgress: true, retryAfterSec } },
+      ),
+    };
   }
 
   /** Deletes expired records; the worker calls this now and then. */

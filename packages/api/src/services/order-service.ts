@@ -148,7 +148,15 @@ export function createOrderService(
     return input.attractionId;
   }
 
-  async function create(input: CreateOrderInput): Promise<OrderView> {
+  /**
+   * Holds the places and writes the order in one batch. `alsoWrite(answer)`: a statement the
+   * caller needs written in the same transaction, given the answer this call will return
+   * (the booking API's idempotency record: idempotency-service.ts `runInTransaction`).
+   */
+  async function create(
+    input: CreateOrderInput,
+    options: { alsoWrite?: (answer: OrderView) => BatchStatement } = {},
+  ): Promise<OrderView> {
     const attractionId = resolveAttraction(input);
     if (input.lines.length < 1 || input.lines.length > MAX_LINES)
       throw new KioskError("BAD_REQUEST", `An order has 1 to ${MAX_LINES} lines`);
@@ -258,17 +266,6 @@ export function createOrderService(
       sql: Prisma.sql`UPDATE "Slot" SET "held" = "held" + ${quantity} WHERE "id" = ${slotId} AND "sold" + "held" + ${quantity} <= "capacity"`,
       expect: 1,
     }));
-    try {
-      await runBatch(db, [...rows, ...takes]);
-    } catch (error) {
-      const soldOut = error instanceof BatchMiss ? holdSlots[error.index - rows.length] : undefined;
-      if (!soldOut) throw error;
-      metrics.inc("kiosk_orders_total", { outcome: "sold_out" });
-      throw new KioskError("CONFLICT", `Not enough places left in slot ${soldOut[0]}`, {
-        details: { slotId: soldOut[0], reason: "sold_out" },
-      });
-    }
-    metrics.inc("kiosk_orders_total", { outcome: "created" });
     // What the handoff and the answer both take from the row as written.
     const written = {
       id: orderId,
@@ -282,14 +279,7 @@ export function createOrderService(
       totalMinor,
       expiresAt,
     };
-    deps.handoff?.put({
-      ...written,
-      attraction,
-      lines: lineRows.map((l) => ({ ...l, ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! })),
-      payments: [],
-    });
-    log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
-    return {
+    const answer: OrderView = {
       ...written,
       refundedMinor: order.refundedMinor,
       locale: order.locale,
@@ -306,6 +296,25 @@ export function createOrderService(
         };
       }),
     };
+    try {
+      await runBatch(db, [...rows, ...takes, ...(options.alsoWrite ? [options.alsoWrite(answer)] : [])]);
+    } catch (error) {
+      const soldOut = error instanceof BatchMiss ? holdSlots[error.index - rows.length] : undefined;
+      if (!soldOut) throw error;
+      metrics.inc("kiosk_orders_total", { outcome: "sold_out" });
+      throw new KioskError("CONFLICT", `Not enough places left in slot ${soldOut[0]}`, {
+        details: { slotId: soldOut[0], reason: "sold_out" },
+      });
+    }
+    metrics.inc("kiosk_orders_total", { outcome: "created" });
+    deps.handoff?.put({
+      ...written,
+      attraction,
+      lines: lineRows.map((l) => ({ ...l, ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! })),
+      payments: [],
+    });
+    log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
+    return answer;
   }
 
   /** Cancels a pending order that has no payment under way and gives its places back. */

@@ -25,6 +25,7 @@ import type { ApiClientIdentity, KioskIdentity, StaffIdentity } from "../auth/au
 import { hasRoleAtLeast } from "../auth/roles.ts";
 import { SESSION_COOKIE } from "../auth/tokens.ts";
 import { KioskError, type KioskErrorCode } from "../errors.ts";
+import type { BatchStatement } from "../services/raw-sql.ts";
 import type { Context } from "./context.ts";
 
 export type ProcedureAuth = "public" | "kiosk" | "staff" | "api_client" | "seller" | "terminal";
@@ -311,23 +312,39 @@ interface IdempotentCtx {
  *     .mutation(idempotent(async ({ ctx, input }) => …)),
  */
 export function idempotent<TCtx extends IdempotentCtx, TInput extends { idempotencyKey: string }, TResult>(
-  handler: (opts: { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string }) => Promise<TResult>,
-): (opts: { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string }) => Promise<TResult> {
-  return async (opts) => {
-    const { ctx, input, path } = opts;
-    const actor = ctx.apiClient
-      ? `api_client:${ctx.apiClient.id}`
-      : ctx.staff
-        ? `staff:${ctx.staff.id}`
-        : ctx.kiosk
-          ? `kiosk:${ctx.kiosk.id}`
-          : "public";
-    const { idempotencyKey, ...request } = input;
-    return ctx.services.idempotency.run({
-      scope: `${actor}:${path}`,
-      key: idempotencyKey,
-      request,
-      execute: () => handler(opts),
+  handler: (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult>,
+): (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult> {
+  return async (opts) => opts.ctx.services.idempotency.run({ ...idempotencyKeyOf(opts), execute: () => handler(opts) });
+}
+
+/**
+ * `idempotent` for a handler that writes in one transaction and knows its answer before it
+ * commits: it gets `record(answer)`, the statement storing the answer under the key, to write in
+ * that transaction (IdempotencyService.runInTransaction: two round trips fewer than a claim and
+ * an answer, and no crash between the work and its answer).
+ */
+export function idempotentInTransaction<TCtx extends IdempotentCtx, TInput extends { idempotencyKey: string }, TResult>(
+  handler: (opts: IdempotentOpts<TCtx, TInput>, record: (answer: unknown) => BatchStatement) => Promise<TResult>,
+): (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult> {
+  return async (opts) =>
+    opts.ctx.services.idempotency.runInTransaction({
+      ...idempotencyKeyOf(opts),
+      execute: (record) => handler(opts, record),
     });
-  };
+}
+
+type IdempotentOpts<TCtx, TInput> = { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string };
+
+/** Keys are scoped per caller and procedure; the request is the input without its key. */
+function idempotencyKeyOf<TInput extends { idempotencyKey: string }>(opts: IdempotentOpts<IdempotentCtx, TInput>) {
+  const { ctx, input, path } = opts;
+  const actor = ctx.apiClient
+    ? `api_client:${ctx.apiClient.id}`
+    : ctx.staff
+      ? `staff:${ctx.staff.id}`
+      : ctx.kiosk
+        ? `kiosk:${ctx.kiosk.id}`
+        : "public";
+  const { idempotencyKey, ...request } = input;
+  return { scope: `${actor}:${path}`, key: idempotencyKey, request };
 }

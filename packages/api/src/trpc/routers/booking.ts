@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiClientProcedure, IdempotencyKeySchema, idempotent, router } from "../init.ts";
+import { apiClientProcedure, IdempotencyKeySchema, idempotent, idempotentInTransaction, router } from "../init.ts";
 import { apiClientActor } from "./money-actors.ts";
 import { OrderLineSchema } from "./order.ts";
 
@@ -17,13 +17,16 @@ export const bookingRouter = router({
       }),
     )
     .mutation(
-      idempotent(({ ctx, input }) =>
-        ctx.services.money.orders.create({
-          actor: apiClientActor(ctx),
-          lines: input.lines,
-          ...(input.externalRef ? { externalRef: input.externalRef } : {}),
-          ...(input.locale ? { locale: input.locale } : {}),
-        }),
+      idempotentInTransaction(({ ctx, input }, record) =>
+        ctx.services.money.orders.create(
+          {
+            actor: apiClientActor(ctx),
+            lines: input.lines,
+            ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+            ...(input.locale ? { locale: input.locale } : {}),
+          },
+          { alsoWrite: record },
+        ),
       ),
     ),
 
@@ -45,12 +48,15 @@ export const bookingRouter = router({
       }),
     )
     .mutation(
-      idempotent(({ ctx, input }) =>
-        ctx.services.money.bookings.confirm({
-          orderId: input.orderId,
-          externalPaymentRef: input.externalPaymentRef,
-          actor: { type: "api_client", id: ctx.apiClient.id, attractionId: ctx.apiClient.attractionId },
-        }),
+      idempotentInTransaction(({ ctx, input }, record) =>
+        ctx.services.money.bookings.confirm(
+          {
+            orderId: input.orderId,
+            externalPaymentRef: input.externalPaymentRef,
+            actor: { type: "api_client", id: ctx.apiClient.id, attractionId: ctx.apiClient.attractionId },
+          },
+          { alsoWrite: record },
+        ),
       ),
     ),
 
