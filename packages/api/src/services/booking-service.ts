@@ -12,7 +12,7 @@ import { convertHoldsInTx, convertHoldsStatements, TX_OPTIONS } from "./order-se
 import { assertOrderAccess, toOrderView, type OrderView } from "./order-view.ts";
 import { readOrderWithLines } from "./order-reads.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { BatchMiss, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
+import { BatchMiss, executeInTx, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
 import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
 import type { PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
 
@@ -231,11 +231,7 @@ export function createBookingService(
           paidAt: now,
           extra: { externalPaymentRef },
         });
-        for (const statement of also) {
-          const changed = await tx.$executeRaw(statement.sql);
-          if (statement.expect !== undefined && changed !== statement.expect)
-            throw new KioskError("CONFLICT", `Booking ${orderId} changed meanwhile; retry`);
-        }
+        await executeInTx(tx, also);
         // The shared Slot rows last, so their locks are held only until commit.
         const overCapacity = await convertHoldsInTx(tx, orderId, now, lines);
         if (overCapacity.length > 0)

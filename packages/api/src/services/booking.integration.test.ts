@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import { silentLogger } from "../log.ts";
 import { KioskError } from "../errors.ts";
+import { rejection } from "./__tests__/rejection.ts";
 import { ADULT, CHILD, createHarness, PG_URL, SLOT_14, type Harness } from "./__tests__/harness.ts";
 import { BOOKING_CONFIRMED_ACTION, type ConfirmedBooking } from "./booking-service.ts";
 import { IdempotencyService } from "./idempotency-service.ts";
@@ -14,15 +15,6 @@ const providers: { provider: DbProvider; skip: boolean }[] = [
 
 const CLIENT = { type: "api_client", id: "apc_booker", attractionId: "attr_skyline" } as const;
 const OTHER_CLIENT = { type: "api_client", id: "apc_other", attractionId: "attr_skyline" } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<KioskError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KioskError);
-  return error as KioskError;
-}
 
 for (const { provider, skip } of providers) {
   describe.skipIf(skip)(`booking confirm on ${provider}`, () => {

@@ -9,6 +9,7 @@ import type { DbProvider } from "@kiosk/db";
 import { createTestDatabase, type TestDatabase } from "@kiosk/db/testing";
 import { FakeClock } from "../clock.ts";
 import { KioskError } from "../errors.ts";
+import { rejection } from "./__tests__/rejection.ts";
 import { silentLogger } from "../log.ts";
 import { IDEMPOTENCY_IN_PROGRESS_LEASE_MS, IDEMPOTENCY_TTL_HOURS, IdempotencyService } from "./idempotency-service.ts";
 import { BatchMiss, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
@@ -18,15 +19,6 @@ const providers: { provider: DbProvider; skip: boolean }[] = [
   { provider: "sqlite", skip: false },
   { provider: "postgresql", skip: !PG_URL },
 ];
-
-async function rejection(promise: Promise<unknown>): Promise<KioskError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KioskError);
-  return error as KioskError;
-}
 
 for (const { provider, skip } of providers) {
   describe.skipIf(skip)(`idempotency keys on ${provider}`, () => {

@@ -25,15 +25,21 @@ export const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
 export async function runBatch(db: Db, statements: readonly BatchStatement[]): Promise<number[]> {
   const direct = directSqlOf(db);
   if (direct) return direct.batch(statements);
-  return db.$transaction(async (tx) => {
-    const changed: number[] = [];
-    for (const [i, s] of statements.entries()) {
-      const n = await tx.$executeRaw(s.sql);
-      if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
-      changed.push(n);
-    }
-    return changed;
-  }, TX_OPTIONS);
+  return db.$transaction((tx) => executeInTx(tx, statements), TX_OPTIONS);
+}
+
+/** The statements, in order, inside a Prisma transaction the caller runs, with `runBatch`'s checks. */
+export async function executeInTx(
+  tx: Prisma.TransactionClient,
+  statements: readonly BatchStatement[],
+): Promise<number[]> {
+  const changed: number[] = [];
+  for (const [i, s] of statements.entries()) {
+    const n = await tx.$executeRaw(s.sql);
+    if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
+    changed.push(n);
+  }
+  return changed;
 }
 
 export type SqlValue = string | number | Date | null;
