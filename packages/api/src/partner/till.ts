@@ -5,7 +5,7 @@
  * rows).
  */
 import type { Db } from "@kiosk/db";
-import { totalsOf, type ShiftTotals } from "../services/counter-service.ts";
+import { totalsOf, type ShiftTotals } from "../services/shift-totals.ts";
 
 export interface TerminalTill {
   terminalId: string;

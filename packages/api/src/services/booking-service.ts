@@ -14,7 +14,9 @@ import { readOrderWithLines } from "./order-reads.ts";
 import { noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
 import { BatchMiss, executeInTx, insertSql, runBatch, type BatchStatement } from "./raw-sql.ts";
 import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
-import type { PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
+import type { PreparedTickets } from "./ticket-issue.ts";
+import type { TicketService } from "./ticket-service.ts";
+import type { TicketView } from "./ticket-view.ts";
 
 /** Payment states under which an order already has (or may get) an Alipay payment. */
 const LIVE_PAYMENT_STATES = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareTrade, totalsOf } from "./counter-service.ts";
+import { compareTrade, totalsOf } from "./shift-totals.ts";
 
 const row = (state: string, amountMinor = 1000, refunds: { amountMinor: number; state: string }[] = []) => ({
   id: `pay_${state}`,

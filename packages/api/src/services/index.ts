@@ -85,8 +85,10 @@ export { verifyTicketCode, signTicketCode, type TicketPayload, type TicketVerifi
 export type { OrderView, OrderLineView } from "./order-view.ts";
 export type { CreateOrderInput } from "./order-service.ts";
 export type { PaymentView } from "./payment-service.ts";
-export type { CounterView, ShiftView, ShiftTotals, ShiftDifference } from "./counter-service.ts";
-export type { TicketView, RedeemResult } from "./ticket-service.ts";
+export type { CounterView, ShiftView } from "./shift-view.ts";
+export type { ShiftTotals, ShiftDifference } from "./shift-totals.ts";
+export type { TicketView } from "./ticket-view.ts";
+export type { RedeemResult } from "./ticket-service.ts";
 export type { RefundView } from "./refund-service.ts";
 export type { ConfirmedBooking } from "./booking-service.ts";
 export type { NotifyOutcome } from "./notify-service.ts";

@@ -6,7 +6,7 @@
  * meanwhile (the order must be pending and unexpired in the same write).
  */
 import type { SaleOrderFacts } from "./sale-events.ts";
-import type { IssueContext } from "./ticket-service.ts";
+import type { IssueContext } from "./ticket-issue.ts";
 
 export interface PayContext extends SaleOrderFacts {
   id: string;

@@ -12,7 +12,9 @@ import type { PaymentRow } from "./payment-rows.ts";
 import { PAYABLE_ORDER_STATES } from "./payment-store.ts";
 import { recordSaleInTx, saleEventStatements, type SaleOrderFacts } from "./sale-events.ts";
 import type { BatchStatement } from "./raw-sql.ts";
-import type { IssueContext, PreparedTickets, TicketService, TicketView } from "./ticket-service.ts";
+import type { IssueContext, PreparedTickets } from "./ticket-issue.ts";
+import type { TicketService } from "./ticket-service.ts";
+import type { TicketView } from "./ticket-view.ts";
 
 export function createPaymentEffects(deps: { tickets: TicketService; events: MoneyDeps["events"]; log: MoneyLogger }) {
   const { tickets, log } = deps;

@@ -15,7 +15,8 @@ import { type GatewayNotification, type PaidTrade } from "./gateway.ts";
 import type { Actor } from "./money-deps.ts";
 import type { PaidFacts, PaymentRow } from "./payment-rows.ts";
 import { ACTIVE_STATES } from "./payment-store.ts";
-import type { IssueContext, TicketView } from "./ticket-service.ts";
+import type { IssueContext } from "./ticket-issue.ts";
+import type { TicketView } from "./ticket-view.ts";
 import type { SaleOrderFacts } from "./sale-events.ts";
 
 /** A refund as the server asks for it: the Refund row's ids plus tickets to void on success. */

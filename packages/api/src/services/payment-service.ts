@@ -17,7 +17,8 @@ import { createPaymentDrive } from "./payment-drive.ts";
 import { machinePolicyOf, resolveServerPaymentPolicy, type PaymentPolicy } from "./payment-policy.ts";
 import { createPaymentEffects } from "./payment-effects.ts";
 import { createPaymentStart } from "./payment-start.ts";
-import type { TicketService, TicketView } from "./ticket-service.ts";
+import type { TicketService } from "./ticket-service.ts";
+import type { TicketView } from "./ticket-view.ts";
 
 import {
   summarize,

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DbProvider } from "@kiosk/db";
 import { code, createHarness, PG_URL, SLOT_14, STAFF, type Harness } from "./__tests__/harness.ts";
-import { totalsOf } from "./counter-service.ts";
+import { totalsOf } from "./shift-totals.ts";
 
 const providers: { provider: DbProvider; skip: boolean }[] = [
   { provider: "sqlite", skip: false },

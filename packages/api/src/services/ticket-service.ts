@@ -1,31 +1,17 @@
 /**
- * Tickets: issued inside the transaction that records PAID, one per place, each with a code
- * signed by the attraction's Ed25519 key; redeemed once (Redemption.ticketId is unique, so
- * the second of two simultaneous scans loses in the database, not in a check).
+ * Tickets after issue: the order's tickets and one ticket for its caller, staff lookup by
+ * code, printing, and redemption: once, since Redemption.ticketId is unique, so the second of
+ * two simultaneous scans loses in the database, not in a check. Issuing and voiding:
+ * ticket-issue.ts; the view: ticket-view.ts.
  */
-import { directSqlOf, isUniqueViolation, Prisma, type TicketState } from "@kiosk/db";
+import { directSqlOf, isUniqueViolation, Prisma } from "@kiosk/db";
 import { KioskError } from "../errors.ts";
-import { type Tx, TX_OPTIONS } from "./order-service.ts";
+import { TX_OPTIONS } from "./order-service.ts";
 import { assertOrderAccess } from "./order-view.ts";
 import { newId, noopMetrics, silentLogger, type Actor, type MoneyDeps } from "./money-deps.ts";
-import { signTicketCode, verifyTicketCode, type TicketPayload } from "./ticket-code.ts";
-
-export interface TicketView {
-  id: string;
-  orderId: string;
-  ticketTypeId: string;
-  ticketTypeCode: string;
-  ticketTypeName: string;
-  slotId: string;
-  validFrom: Date;
-  validUntil: Date;
-  code: string;
-  state: TicketState;
-  printedAt: Date | null;
-  printFailedAt: Date | null;
-  redeemedAt: Date | null;
-  voidedAt: Date | null;
-}
+import { verifyTicketCode } from "./ticket-code.ts";
+import { createTicketIssue } from "./ticket-issue.ts";
+import { ticketInclude, toTicketView, type TicketRow, type TicketView } from "./ticket-view.ts";
 
 export type RedeemResult =
   | { ok: true; ticket: TicketView; redeemedAt: Date }
@@ -37,182 +23,15 @@ export type RedeemResult =
       ticket?: TicketView;
     };
 
-const ticketInclude = { ticketType: true, slot: true } as const;
-
-/** What issuing needs to know about a paid order (loaded once, with the payment's start). */
-export interface IssueContext {
-  id: string;
-  attractionId: string;
-  ticketKeyId: string;
-  lines: {
-    id: string;
-    ticketTypeId: string;
-    slotId: string;
-    quantity: number;
-    ticketType: { code: string; name: string };
-    slot: { startsAt: Date; endsAt: Date };
-  }[];
-}
-
-/** Signed tickets ready to insert. */
-export interface PreparedTickets {
-  orderId: string;
-  attractionId: string;
-  rows: {
-    id: string;
-    orderId: string;
-    orderLineId: string;
-    ticketTypeId: string;
-    slotId: string;
-    code: string;
-    state: string;
-    createdAt: Date;
-  }[];
-  views: TicketView[];
-}
-
-type TicketRow = {
-  id: string;
-  orderId: string;
-  ticketTypeId: string;
-  slotId: string;
-  code: string;
-  state: string;
-  printedAt: Date | null;
-  printFailedAt: Date | null;
-  redeemedAt: Date | null;
-  voidedAt: Date | null;
-  ticketType: { code: string; name: string };
-  slot: { startsAt: Date; endsAt: Date };
-};
-
 /** The joined columns of a direct ticket read (listForOrder). */
 type TicketJoin = { ticketTypeCode: string; ticketTypeName: string; startsAt: Date; endsAt: Date };
 
-function toView(t: TicketRow): TicketView {
-  return {
-    id: t.id,
-    orderId: t.orderId,
-    ticketTypeId: t.ticketTypeId,
-    ticketTypeCode: t.ticketType.code,
-    ticketTypeName: t.ticketType.name,
-    slotId: t.slotId,
-    validFrom: t.slot.startsAt,
-    validUntil: t.slot.endsAt,
-    code: t.code,
-    state: t.state as TicketState,
-    printedAt: t.printedAt,
-    printFailedAt: t.printFailedAt,
-    redeemedAt: t.redeemedAt,
-    voidedAt: t.voidedAt,
-  };
-}
-
 export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log" | "metrics" | "ticketKeys">) {
-  const { db, clock, ticketKeys } = deps;
+  const { db, clock } = deps;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noopMetrics;
 
-  /**
-   * Signs the tickets of a paid order (one per place) outside any transaction; returns the
-   * rows to insert and their views. Insert them with `insertPreparedInTx`.
-   */
-  async function prepare(order: IssueContext, now: Date): Promise<PreparedTickets> {
-    const key = await ticketKeys.privateKeyFor(order.attractionId);
-    const rows: PreparedTickets["rows"] = [];
-    const views: TicketView[] = [];
-    for (const line of order.lines) {
-      for (let i = 0; i < line.quantity; i++) {
-        const id = newId("tkt");
-        const payload: TicketPayload = {
-          i: id,
-          a: order.attractionId,
-          k: order.ticketKeyId,
-          t: line.ticketType.code,
-          f: Math.floor(line.slot.startsAt.getTime() / 1000),
-          u: Math.floor(line.slot.endsAt.getTime() / 1000),
-        };
-        const row = {
-          id,
-          orderId: order.id,
-          orderLineId: line.id,
-          ticketTypeId: line.ticketTypeId,
-          slotId: line.slotId,
-          code: signTicketCode(payload, key),
-          state: "valid",
-          createdAt: now,
-        };
-        rows.push(row);
-        views.push(
-          toView({
-            ...row,
-            printedAt: null,
-            printFailedAt: null,
-            redeemedAt: null,
-            voidedAt: null,
-            ticketType: line.ticketType,
-            slot: line.slot,
-          }),
-        );
-      }
-    }
-    return { orderId: order.id, attractionId: order.attractionId, rows, views };
-  }
-
-  /**
-   * Inserts prepared tickets in the PAID transaction. `isKnownEmpty` skips the "already
-   * issued?" check when the caller knows the order had none (its payment just left SENDING).
-   */
-  async function insertPreparedInTx(
-    tx: Tx,
-    prepared: PreparedTickets,
-    options: { isKnownEmpty?: boolean } = {},
-  ): Promise<TicketView[]> {
-    if (!options.isKnownEmpty && (await tx.ticket.count({ where: { orderId: prepared.orderId } })) > 0) return [];
-    await tx.ticket.createMany({ data: prepared.rows });
-    return countIssued(prepared);
-  }
-
-  /** Counts prepared tickets as issued (their rows are written); returns their views. */
-  function countIssued(prepared: PreparedTickets): TicketView[] {
-    metrics.inc("kiosk_tickets_issued_total", { attraction: prepared.attractionId }, prepared.rows.length);
-    return prepared.views;
-  }
-
-  /** Issues the order's tickets unless it already has some; call only inside the PAID transaction. */
-  async function issueInTx(tx: Tx, orderId: string, now: Date): Promise<number> {
-    const existing = await tx.ticket.count({ where: { orderId } });
-    if (existing > 0) return 0;
-    const order = await tx.order.findUniqueOrThrow({
-      where: { id: orderId },
-      include: { attraction: { select: { ticketKeyId: true } }, lines: { include: { ticketType: true, slot: true } } },
-    });
-    const prepared = await prepare(
-      { id: order.id, attractionId: order.attractionId, ticketKeyId: order.attraction.ticketKeyId, lines: order.lines },
-      now,
-    );
-    return (await insertPreparedInTx(tx, prepared, { isKnownEmpty: true })).length;
-  }
-
-  /** Voids valid tickets (all of the order's, or the listed ones) and gives their places back. */
-  async function voidInTx(tx: Tx, input: { orderId: string; ticketIds?: string[]; now: Date }): Promise<number> {
-    const tickets = await tx.ticket.findMany({
-      where: { orderId: input.orderId, state: "valid", ...(input.ticketIds ? { id: { in: input.ticketIds } } : {}) },
-      select: { id: true, slotId: true },
-    });
-    let voided = 0;
-    for (const t of tickets) {
-      const { count } = await tx.ticket.updateMany({
-        where: { id: t.id, state: "valid" },
-        data: { state: "void", voidedAt: input.now },
-      });
-      if (count === 1) {
-        await tx.slot.update({ where: { id: t.slotId }, data: { sold: { decrement: 1 } } });
-        voided += 1;
-      }
-    }
-    return voided;
-  }
+  const issue = createTicketIssue(deps);
 
   /**
    * The order's tickets, oldest id first. Every kiosk sale reads them (the receipt): two direct
@@ -228,7 +47,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       if (!order) throw new KioskError("NOT_FOUND", `Order ${orderId} not found`);
       assertOrderAccess(order, actor);
       const rows = await db.ticket.findMany({ where: { orderId }, include: ticketInclude, orderBy: { id: "asc" } });
-      return rows.map(toView);
+      return rows.map(toTicketView);
     }
     // One statement: the order's access fields on every row (one row with no ticket when it has none).
     const joined = await direct.query<
@@ -269,7 +88,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       id === null ? [] : [{ ...t, id }],
     );
     return rows.map(({ ticketTypeCode, ticketTypeName, startsAt, endsAt, ...t }) =>
-      toView({ ...t, ticketType: { code: ticketTypeCode, name: ticketTypeName }, slot: { startsAt, endsAt } }),
+      toTicketView({ ...t, ticketType: { code: ticketTypeCode, name: ticketTypeName }, slot: { startsAt, endsAt } }),
     );
   }
 
@@ -287,7 +106,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   }
 
   async function get(ticketId: string, actor: Actor): Promise<TicketView> {
-    return toView(await loadForActor(ticketId, actor));
+    return toTicketView(await loadForActor(ticketId, actor));
   }
 
   /** Staff lookup by code (as scanned) or ticket id. */
@@ -297,7 +116,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       include: ticketInclude,
     });
     if (!t) throw new KioskError("NOT_FOUND", "No ticket with this code");
-    return toView(t);
+    return toTicketView(t);
   }
 
   async function markPrinted(ticketId: string, actor: Actor): Promise<TicketView> {
@@ -325,7 +144,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     if (!result.ok || parts.length !== 3) return { valid: false, reason: result.ok ? "malformed" : result.reason };
     const t = await db.ticket.findUnique({ where: { code: code.trim() }, include: ticketInclude });
     if (!t) return { valid: false, reason: "not_found" };
-    return { valid: t.state === "valid", reason: t.state === "valid" ? undefined : t.state, ticket: toView(t) };
+    return { valid: t.state === "valid", reason: t.state === "valid" ? undefined : t.state, ticket: toTicketView(t) };
   }
 
   async function redeem(input: { code: string; gate?: string; actor: Actor }): Promise<RedeemResult> {
@@ -343,7 +162,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     if ((actor.type === "kiosk" || actor.type === "api_client") && actor.attractionId !== t.order.attractionId) {
       return { ok: false, reason: "wrong_attraction", message: "Ticket is for another attraction" };
     }
-    const view = toView(t);
+    const view = toTicketView(t);
     if (t.redemption) return alreadyUsed(view, t.redemption.redeemedAt);
     if (t.state === "void") return { ok: false, reason: "void", message: "Ticket was voided", ticket: view };
     const now = clock.now();
@@ -396,11 +215,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
   }
 
   return {
-    prepare,
-    insertPreparedInTx,
-    countIssued,
-    issueInTx,
-    voidInTx,
+    ...issue,
     listForOrder,
     get,
     lookup,
