@@ -284,8 +284,11 @@ async function bench(provider: DbProvider) {
   };
 }
 
-const results = [await bench("sqlite")];
-if (PG_URL) results.push(await bench("postgresql"));
+/** PROVIDERS=postgresql (or sqlite) runs one of them, e.g. to profile it alone. */
+const PROVIDERS = (process.env.PROVIDERS ?? "sqlite,postgresql").split(",");
+const results = [];
+if (PROVIDERS.includes("sqlite")) results.push(await bench("sqlite"));
+if (PG_URL && PROVIDERS.includes("postgresql")) results.push(await bench("postgresql"));
 type Figure = { name: string; value: number; unit: string; target: string | null };
 /** `target` states the goal as a comparison ("≥ 200" is a floor, "< 50" a ceiling), or null. */
 const figures: Figure[] = results.flatMap((r) => {
