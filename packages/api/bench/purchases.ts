@@ -30,6 +30,8 @@ const PURCHASES = Number(process.env.PURCHASES ?? 2000);
 /** Concurrent buyers, one timed run each. */
 const CONCURRENCIES = (process.env.CONCURRENCY ?? "8,32").split(",").map(Number);
 const WAITING = Number(process.env.WAITING ?? 10_000);
+/** Untimed purchases per buyer before each timed run (WARM=0 times a cold start). */
+const WARM_PER_BUYER = Number(process.env.WARM ?? 10);
 const PG_URL = process.env.TEST_DATABASE_URL;
 const SIGN_TYPE = process.env.SIGN_TYPE === "MD5" ? "MD5" : "RSA2";
 const BENCH_OUT = process.env.BENCH_OUT;
@@ -183,6 +185,19 @@ async function bench(provider: DbProvider) {
   const runs: { concurrency: number; purchasesPerSecond: number; p50: number; p99: number; cpuMs: number }[] = [];
   let serial = 1000;
   for (const concurrency of CONCURRENCIES) {
+    // Warmed at this concurrency first, untimed: the pool opens the connections the run needs (on
+    // PostgreSQL each is a SCRAM handshake and a backend fork, 50–150 ms) and V8 compiles the
+    // concurrent paths. Until the twelfth session the first purchases of each run paid for that:
+    // at 8 buyers on PostgreSQL about 10–25 of the 2,000, alone enough to set the p99.
+    let warmed = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, lane) => {
+        while (warmed < WARM_PER_BUYER * concurrency) {
+          warmed++;
+          await buyOne(serial++, services, actorOf(lane));
+        }
+      }),
+    );
     const latencies: number[] = [];
     let next = 0;
     const cpu0 = process.cpuUsage();

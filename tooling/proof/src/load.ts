@@ -11,7 +11,7 @@
  * `{ figures: [{ name, value, unit, target }] }` to LOAD_OUT.
  * env: DATABASE_URL, LOAD_SERVERS (comma-separated base URLs), LOAD_ADMIN_EMAIL,
  * LOAD_ADMIN_PASSWORD; optional LOAD_KIOSKS, LOAD_BOOKING_CLIENTS, LOAD_PURCHASES,
- * LOAD_BOOKINGS, LOAD_CONCURRENCY, LOAD_DAY=tomorrow (use tomorrow's slots), LOAD_OUT,
+ * LOAD_BOOKINGS, LOAD_CONCURRENCY, LOAD_WARMUP, LOAD_DAY=tomorrow (use tomorrow's slots), LOAD_OUT,
  * LOAD_METRICS_TOKEN (each server's /metrics is read afterwards: the procedures' own time,
  * beside what the clients saw, so a slow call shows whether it was slow inside the handler).
  */
@@ -25,12 +25,24 @@ import superjson from "superjson";
 import type { AppRouter } from "@kiosk/api/trpc/root.ts";
 
 const SERVERS = (process.env.LOAD_SERVERS ?? "").split(",").filter(Boolean);
-const KIOSKS = Number(process.env.LOAD_KIOSKS ?? 8);
+/**
+ * Kiosks, each serving one buyer at a time (one purchase lane per kiosk). Until the twelfth
+ * session 16 purchase lanes shared 8 kiosks, so a kiosk paid for two buyers at once, which no
+ * kiosk does; the same 16 concurrent purchases now come from 16 kiosks.
+ */
+const KIOSKS = Number(process.env.LOAD_KIOSKS ?? 16);
 const BOOKING_CLIENTS = Number(process.env.LOAD_BOOKING_CLIENTS ?? 8);
 const PURCHASES = Number(process.env.LOAD_PURCHASES ?? 600);
 const BOOKINGS = Number(process.env.LOAD_BOOKINGS ?? 300);
-/** Concurrent clients of each kind. */
+/** Concurrent booking-system calls (the booking systems' lanes; kiosks have one lane each). */
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
+/**
+ * Untimed purchases and bookings (this many of each, no PIN waits) before the measured traffic:
+ * the servers' first calls open their database pools and the gateway's keep-alive sockets and
+ * run V8's first compilations, and a fleet's steady state is what the figures describe. The
+ * slowest warm-up call is reported apart (load_warmup_call_ms_max), so a slow start still shows.
+ */
+const WARMUP = Number(process.env.LOAD_WARMUP ?? 64);
 /** Every n-th kiosk purchase pays with a PIN wait; the servers run no worker, so only the worker process queries it. */
 const PIN_WAIT_EVERY = 20;
 /** Longer than the worker's first query (3–4 s after the pay request), so it must have queried before the buyer confirms. */
@@ -84,9 +96,14 @@ function clientFor(baseUrl: string, headers: Record<string, string>) {
   });
 }
 
-const latencies = new Map<string, number[]>();
+/** Client-side time per call of the measured traffic; `warmupLatencies` while warming up. */
+const measuredLatencies = new Map<string, number[]>();
+const warmupLatencies = new Map<string, number[]>();
+let latencies = warmupLatencies;
 const unexpected: { call: string; code: string; message: string }[] = [];
 let rateLimitedRetries = 0;
+/** Bookings confirmed in the measured traffic. */
+let measuredBookings = 0;
 
 function codeOf(error: unknown): string {
   return error instanceof TRPCClientError
@@ -186,7 +203,91 @@ await db.slot.updateMany({
 });
 process.stdout.write(`contested slot ${contested.id}: ${contested.available} places left of ${contested.capacity}\n`);
 
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** Each server's histograms of procedure time, summed over the servers, and each one's event-loop delay line. */
+interface ServerScrape {
+  byPath: Map<string, { count: number; sum: number; buckets: Map<number, number> }>;
+  lag: string[];
+}
+
+/**
+ * Reads every server's /metrics: `kiosk_trpc_duration_seconds` (tRPC middleware to answer,
+ * successful calls) and `kiosk_gateway_request_duration_seconds` (the Alipay exchanges), summed
+ * over the servers; event-loop delay as each server reports it (since its start).
+ */
+async function scrapeServers(): Promise<ServerScrape> {
+  const token = process.env.LOAD_METRICS_TOKEN;
+  const byPath: ServerScrape["byPath"] = new Map();
+  const lag: string[] = [];
+  if (!token) return { byPath, lag };
+  for (const server of SERVERS) {
+    const res = await nodeFetch(`${server}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`${server}/metrics answered HTTP ${res.status}`);
+    const text = await res.text();
+    const lagOf = (q: string) =>
+      Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    lag.push(
+      `${server}: event-loop delay since start p50 ${r1(lagOf("p50") * 1000)} ms, p99 ${r1(lagOf("p99") * 1000)} ms, max ${r1(lagOf("max") * 1000)} ms`,
+    );
+    for (const line of text.split("\n")) {
+      // Procedures that answered OK, and the Alipay exchanges the servers made (pay, query, …).
+      const m = /^kiosk_(trpc_duration|gateway_request_duration)_seconds_(sum|count|bucket)\{([^}]*)\} (\S+)$/.exec(
+        line,
+      );
+      if (!m) continue;
+      const labels = Object.fromEntries([...m[3]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+      const key =
+        m[1] === "trpc_duration"
+          ? labels.code === "OK" && labels.path
+          : labels.outcome === "ok" && labels.operation && `alipay ${labels.operation}`;
+      if (!key) continue;
+      const entry = byPath.get(key) ?? { count: 0, sum: 0, buckets: new Map<number, number>() };
+      const value = Number(m[4]);
+      if (m[2] === "sum") entry.sum += value;
+      else if (m[2] === "count") entry.count += value;
+      else if (labels.le !== "+Inf") {
+        const le = Number(labels.le);
+        entry.buckets.set(le, (entry.buckets.get(le) ?? 0) + value);
+      }
+      byPath.set(key, entry);
+    }
+  }
+  return { byPath, lag };
+}
+
+/**
+ * The servers' own time per procedure between two scrapes (the measured traffic, without the
+ * warm-up): the mean exactly, the p99 as the upper bound of its histogram bucket.
+ */
+function serverTimesOf(
+  after: ServerScrape,
+  before: ServerScrape,
+): Map<string, { count: number; meanMs: number; p99AtMostMs: number }> {
+  return new Map(
+    [...after.byPath].map(([path, a]) => {
+      const b = before.byPath.get(path);
+      const count = a.count - (b?.count ?? 0);
+      const sum = a.sum - (b?.sum ?? 0);
+      const bound = [...a.buckets]
+        .map(([le, n]) => [le, n - (b?.buckets.get(le) ?? 0)] as const)
+        .sort(([x], [y]) => x - y)
+        .find(([, n]) => n >= 0.99 * count)?.[0];
+      return [
+        path,
+        {
+          count,
+          meanMs: count > 0 ? (sum / count) * 1000 : 0,
+          p99AtMostMs: bound === undefined ? Number.POSITIVE_INFINITY : bound * 1000,
+        },
+      ];
+    }),
+  );
+}
+
 // ---- traffic
+/** True during the warm-up: no PIN waits, no contested slot, latencies kept apart. */
+let isWarmingUp = true;
 const pinWaitPaymentIds: string[] = [];
 /** Wall time of each completed purchase, from order.create to its tickets: instant ones and PIN waits apart. */
 const purchaseMs = { instant: [] as number[], pinWait: [] as number[] };
@@ -200,11 +301,12 @@ const observed = {
   ticketsSeen: 0,
 };
 
-async function purchase(i: number): Promise<void> {
+/** Purchase `i` at kiosk `lane` (a kiosk serves one buyer at a time). */
+async function purchase(i: number, lane: number): Promise<void> {
   const startedAt = performance.now();
-  const isContested = i % CONTESTED_EVERY === 0;
+  const isContested = !isWarmingUp && i % CONTESTED_EVERY === 0;
   const quantity = 1 + (i % 2);
-  const clients = kioskClients[i % KIOSKS]!;
+  const clients = kioskClients[lane]!;
   const kiosk = clients[i % SERVERS.length]!;
   const follower = clients[(i + 1) % SERVERS.length]!;
   let order;
@@ -225,7 +327,7 @@ async function purchase(i: number): Promise<void> {
     }
     throw error;
   }
-  const isPinWait = i % PIN_WAIT_EVERY === 1;
+  const isPinWait = !isWarmingUp && i % PIN_WAIT_EVERY === 1;
   const paymentCode = isPinWait
     ? scenarioCode("pin_wait_confirm", { serial: 50_000_000 + i, parameter: PIN_WAIT_SECONDS })
     : scenarioCode("success", { serial: 10_000_000 + i });
@@ -247,12 +349,12 @@ async function purchase(i: number): Promise<void> {
     throw new Error(`purchase ${i}: order ${order.id} has ${tickets.length} tickets, not ${quantity}`);
   observed.purchases += 1;
   observed.ticketsSeen += tickets.length;
-  (isPinWait ? purchaseMs.pinWait : purchaseMs.instant).push(performance.now() - startedAt);
+  if (!isWarmingUp) (isPinWait ? purchaseMs.pinWait : purchaseMs.instant).push(performance.now() - startedAt);
   if (isContested) observed.contestedPlacesWon += quantity;
 }
 
 async function booking(i: number): Promise<void> {
-  const isContested = i % CONTESTED_EVERY === 0;
+  const isContested = !isWarmingUp && i % CONTESTED_EVERY === 0;
   const quantity = 1 + (i % 3);
   const clients = bookingClients[i % BOOKING_CLIENTS]!;
   const api = clients[i % SERVERS.length]!;
@@ -289,6 +391,7 @@ async function booking(i: number): Promise<void> {
       throw new Error(`booking ${i}: the replayed confirm answered other tickets`);
     observed.confirmReplays += 1;
   }
+  if (!isWarmingUp) measuredBookings += 1;
   if (confirmed.tickets.length !== quantity)
     throw new Error(
       `booking ${i}: order ${order.id} confirmed with ${confirmed.tickets.length} tickets, not ${quantity}`,
@@ -298,19 +401,21 @@ async function booking(i: number): Promise<void> {
   if (isContested) observed.contestedPlacesWon += quantity;
 }
 
+/** Calls `one` for indices first..first+count-1 from `lanes` lanes; the seconds it took. */
 async function drive(
+  first: number,
   count: number,
-  concurrency: number,
-  one: (i: number) => Promise<void>,
+  lanes: number,
+  one: (i: number, lane: number) => Promise<void>,
   label: string,
 ): Promise<number> {
-  let next = 0;
+  let next = first;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
+    Array.from({ length: lanes }, async (_, lane) => {
+      while (next < first + count) {
         const i = next++;
-        await one(i).catch((error: unknown) => {
+        await one(i, lane).catch((error: unknown) => {
           unexpected.push({
             call: `${label} ${i}`,
             code: codeOf(error),
@@ -323,10 +428,17 @@ async function drive(
   return (performance.now() - started) / 1000;
 }
 
+await Promise.all([
+  drive(0, WARMUP, KIOSKS, purchase, "warm-up purchase"),
+  drive(0, WARMUP, CONCURRENCY, booking, "warm-up booking"),
+]);
+const scrapeBefore = await scrapeServers();
+isWarmingUp = false;
+latencies = measuredLatencies;
 const t0 = performance.now();
 const [purchaseSeconds, bookingSeconds] = await Promise.all([
-  drive(PURCHASES, CONCURRENCY, purchase, "purchase"),
-  drive(BOOKINGS, CONCURRENCY, booking, "booking"),
+  drive(WARMUP, PURCHASES, KIOSKS, purchase, "purchase"),
+  drive(WARMUP, BOOKINGS, CONCURRENCY, booking, "booking"),
 ]);
 const totalSeconds = (performance.now() - t0) / 1000;
 
@@ -390,69 +502,9 @@ if (contestedRow && observed.soldOut > 0 && contestedRow.sold !== contestedRow.c
     `clients were told "sold out" but the contested slot sold ${contestedRow.sold} of ${contestedRow.capacity}`,
   );
 
-const r1 = (x: number): number => Math.round(x * 10) / 10;
-
-/**
- * Each server's own time per procedure (tRPC middleware to answer, successful calls), summed
- * over the servers from their `kiosk_trpc_duration_seconds` histograms: the mean exactly, the
- * p99 as the upper bound of its bucket.
- */
-async function serverSideTimes(): Promise<{
-  times: Map<string, { count: number; meanMs: number; p99AtMostMs: number }>;
-  lag: string[];
-}> {
-  const token = process.env.LOAD_METRICS_TOKEN;
-  const byPath = new Map<string, { count: number; sum: number; buckets: Map<number, number> }>();
-  const lag: string[] = [];
-  if (!token) return { times: new Map(), lag };
-  for (const server of SERVERS) {
-    const res = await nodeFetch(`${server}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(`${server}/metrics answered HTTP ${res.status}`);
-    const text = await res.text();
-    const lagOf = (q: string) =>
-      Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-    lag.push(
-      `${server}: event-loop delay p50 ${r1(lagOf("p50") * 1000)} ms, p99 ${r1(lagOf("p99") * 1000)} ms, max ${r1(lagOf("max") * 1000)} ms`,
-    );
-    for (const line of text.split("\n")) {
-      // Procedures that answered OK, and the Alipay exchanges the servers made (pay, query, …).
-      const m = /^kiosk_(trpc_duration|gateway_request_duration)_seconds_(sum|count|bucket)\{([^}]*)\} (\S+)$/.exec(
-        line,
-      );
-      if (!m) continue;
-      const labels = Object.fromEntries([...m[3]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-      const key =
-        m[1] === "trpc_duration"
-          ? labels.code === "OK" && labels.path
-          : labels.outcome === "ok" && labels.operation && `alipay ${labels.operation}`;
-      if (!key) continue;
-      const entry = byPath.get(key) ?? { count: 0, sum: 0, buckets: new Map<number, number>() };
-      const value = Number(m[4]);
-      if (m[2] === "sum") entry.sum += value;
-      else if (m[2] === "count") entry.count += value;
-      else if (labels.le !== "+Inf") {
-        const le = Number(labels.le);
-        entry.buckets.set(le, (entry.buckets.get(le) ?? 0) + value);
-      }
-      byPath.set(key, entry);
-    }
-  }
-  const times = new Map(
-    [...byPath].map(([path, e]) => {
-      const bound = [...e.buckets].sort(([a], [b]) => a - b).find(([, n]) => n >= 0.99 * e.count)?.[0];
-      return [
-        path,
-        {
-          count: e.count,
-          meanMs: e.count > 0 ? (e.sum / e.count) * 1000 : 0,
-          p99AtMostMs: bound === undefined ? Number.POSITIVE_INFINITY : bound * 1000,
-        },
-      ];
-    }),
-  );
-  return { times, lag };
-}
-const { times: serverTimes, lag: serverLag } = await serverSideTimes();
+const scrapeAfter = await scrapeServers();
+const serverTimes = serverTimesOf(scrapeAfter, scrapeBefore);
+const serverLag = scrapeAfter.lag;
 
 // ---- report
 const calls = [...latencies.entries()].map(([call, list]) => {
@@ -468,20 +520,21 @@ const calls = [...latencies.entries()].map(([call, list]) => {
     serverP99AtMostMs: server ? server.p99AtMostMs : null,
   };
 });
-const purchasesPerSecond = r1(observed.purchases / purchaseSeconds);
-// Issue 16: PIN waits (the buyer's seconds, not the system's) excluded. With CONCURRENCY clients
-// buying one after another, instant purchases complete at CONCURRENCY / their mean duration.
+const measuredPurchases = purchaseMs.instant.length + purchaseMs.pinWait.length;
+const purchasesPerSecond = r1(measuredPurchases / purchaseSeconds);
+// Issue 16: PIN waits (the buyer's seconds, not the system's) excluded. With KIOSKS kiosks
+// selling one after another, instant purchases complete at KIOSKS / their mean duration.
 const instantMsTotal = purchaseMs.instant.reduce((a, b) => a + b, 0);
-const instantPerSecond =
-  instantMsTotal > 0 ? r1((CONCURRENCY * purchaseMs.instant.length) / (instantMsTotal / 1000)) : 0;
+const instantPerSecond = instantMsTotal > 0 ? r1((KIOSKS * purchaseMs.instant.length) / (instantMsTotal / 1000)) : 0;
+const warmupSlowestMs = r1(Math.max(0, ...[...warmupLatencies.values()].flat()));
 const pinWaitSorted = [...purchaseMs.pinWait].sort((a, b) => a - b);
 const pinWaitP50 = r1(percentile(pinWaitSorted, 50));
-const bookingsPerSecond = r1(observed.bookings / bookingSeconds);
+const bookingsPerSecond = r1(measuredBookings / bookingSeconds);
 const lines = [
-  `servers ${SERVERS.length} + 1 worker process, PostgreSQL; ${KIOSKS} kiosks and ${BOOKING_CLIENTS} booking systems, ${CONCURRENCY} concurrent clients of each kind, ${r1(totalSeconds)} s`,
-  `purchases ${observed.purchases} (${observed.pinWaits} with a ${PIN_WAIT_SECONDS} s PIN wait, queried ${workerQueries} times by the worker process): ${purchasesPerSecond}/s`,
+  `servers ${SERVERS.length} + 1 worker process, PostgreSQL; ${KIOSKS} kiosks (one buyer at a time each) and ${BOOKING_CLIENTS} booking systems (${CONCURRENCY} concurrent calls), ${r1(totalSeconds)} s after a warm-up of ${WARMUP} purchases and ${WARMUP} bookings (slowest warm-up call ${warmupSlowestMs} ms)`,
+  `purchases ${measuredPurchases} (${observed.pinWaits} with a ${PIN_WAIT_SECONDS} s PIN wait, queried ${workerQueries} times by the worker process): ${purchasesPerSecond}/s`,
   `instant purchases (PIN waits excluded): ${purchaseMs.instant.length} at ${instantPerSecond}/s; PIN-wait purchases ${purchaseMs.pinWait.length}, p50 ${pinWaitP50} ms each`,
-  `bookings  ${observed.bookings} (${observed.confirmReplays} confirms replayed on the other server): ${bookingsPerSecond}/s`,
+  `bookings  ${measuredBookings} (${measuredLatencies.get("booking.confirm (replay)")?.length ?? 0} confirms replayed on the other server): ${bookingsPerSecond}/s`,
   `contested slot ${contested.id}: sold ${contestedRow?.sold} of ${contestedRow?.capacity}, ${observed.soldOut} "sold out" answers (CONFLICT)`,
   `booking API rate-limit waits (429, retried with the same idempotency key): ${rateLimitedRetries}`,
   `oversold slots ${oversold.length}, paid orders without tickets ${paidWithoutTickets.length}, orders paid twice ${paidTwice.length}, unexpected errors ${unexpected.length}`,
@@ -508,6 +561,7 @@ if (LOAD_OUT) {
     { name: "load_pin_wait_purchases", value: purchaseMs.pinWait.length, unit: "purchases", target: null },
     { name: "load_pin_wait_purchase_ms_p50", value: pinWaitP50, unit: "ms", target: null },
     { name: "load_bookings_per_second", value: bookingsPerSecond, unit: "bookings/s", target: null },
+    { name: "load_warmup_call_ms_max", value: warmupSlowestMs, unit: "ms", target: null },
     { name: "load_oversold_slots", value: oversold.length, unit: "slots", target: "= 0" },
     { name: "load_paid_orders_without_tickets", value: paidWithoutTickets.length, unit: "orders", target: "= 0" },
     { name: "load_orders_paid_twice", value: paidTwice.length, unit: "orders", target: "= 0" },
