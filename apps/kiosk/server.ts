@@ -7,7 +7,7 @@
  *   scripts/build-kiosk-client.mjs with a brotli and a gzip copy of each file) is sent from disk
  *   by sirv: the copy the browser accepts, cached for good, with the pages' security headers.
  *   Compression is otherwise the proxy's (next.config.ts `compress: false`), but a kiosk on
- *   `npm start` with no proxy got its 240 KB script uncompressed (≈ 90 KB as brotli).
+ *   `npm start` with no proxy got its 237 KB script uncompressed (64.5 KB as brotli).
  * - The pages go to Next.js (`next build` output), which never builds a runtime of its own
  *   here (instrumentation.ts sees API_HOST_KEY).
  * Why not `next start` alone: Next's route handling cost 3.5–4 ms of CPU per API request on
