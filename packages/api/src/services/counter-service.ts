@@ -5,6 +5,7 @@
  * open shift. The views and who may see a shift: shift-view.ts; closing it (the till, checked
  * against the gateway): shift-close.ts, with its totals and differences from shift-totals.ts.
  */
+import { hasRoleAtLeast } from "../auth/roles.ts";
 import { KioskError } from "../errors.ts";
 import { newId, silentLogger, type MoneyDeps } from "./money-deps.ts";
 import type { OrderLineInput, OrderService } from "./order-service.ts";
@@ -113,8 +114,7 @@ export function createCounterService(
 
   /** Newest first; a cashier sees their own shifts, a supervisor everyone's (or one person's). */
   async function listShifts(input: { actor: StaffActor; staffUserId?: string; limit?: number }): Promise<ShiftView[]> {
-    const isSupervisor = input.actor.role === "supervisor" || input.actor.role === "admin";
-    const staffUserId = isSupervisor ? input.staffUserId : input.actor.id;
+    const staffUserId = hasRoleAtLeast(input.actor.role, "supervisor") ? input.staffUserId : input.actor.id;
     const rows = await db.shift.findMany({
       where: staffUserId ? { staffUserId } : {},
       orderBy: { openedAt: "desc" },

@@ -4,6 +4,7 @@
  * a closed shift's totals as its close wrote them, an open one's from the ledger as it stands.
  */
 import type { Db, ShiftState } from "@kiosk/db";
+import { hasRoleAtLeast } from "../auth/roles.ts";
 import { KioskError } from "../errors.ts";
 import type { Actor } from "./money-deps.ts";
 import {
@@ -59,8 +60,8 @@ export function counterView(c: {
 
 /** Only the shift's cashier, or a supervisor and above, may see or close it. */
 export function assertShiftAccess(s: { id: string; staffUserId: string }, actor: StaffActor): void {
-  const isSupervisor = actor.role === "supervisor" || actor.role === "admin";
-  if (s.staffUserId !== actor.id && !isSupervisor) throw new KioskError("NOT_FOUND", `Shift ${s.id} not found`);
+  if (s.staffUserId !== actor.id && !hasRoleAtLeast(actor.role, "supervisor"))
+    throw new KioskError("NOT_FOUND", `Shift ${s.id} not found`);
 }
 
 export function createShiftReads(db: Db) {
