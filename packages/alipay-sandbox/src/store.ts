@@ -152,6 +152,12 @@ function tradeKey(merchantId: string, outTradeNo: string): string {
 
 export class SandboxStore {
   readonly trades = new Map<string, Trade>();
+  /**
+   * Trades that were told to wait for the buyer (`waitUntil` set), in the order they started
+   * waiting: what `advance` looks at on every request, instead of every trade the sandbox ever
+   * held (a bench's tens of thousands). A trade that stopped waiting leaves it on the next look.
+   */
+  readonly waiting = new Set<Trade>();
   readonly refunds: Refund[] = [];
   /** Accepted, not yet executed refunds (they are in no bill until executed). */
   readonly pendingRefunds: PendingRefund[] = [];
@@ -251,6 +257,7 @@ export class SandboxStore {
   /** Forgets every trade, refund, notification, bill and fault; accounts go back to `initial`. */
   reset(initialAccounts: readonly Account[]): void {
     this.trades.clear();
+    this.waiting.clear();
     this.byOutTradeNo.clear();
     this.refunds.length = 0;
     this.pendingRefunds.length = 0;

@@ -49,8 +49,13 @@ export class TradeEngine {
       this.charge(trade, late.landsAt);
       this.options.onEvent({ type: "trade_status", trade });
     }
-    for (const trade of this.store.trades.values()) {
-      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined || trade.waitUntil > now) continue;
+    for (const trade of this.store.waiting) {
+      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined) {
+        this.store.waiting.delete(trade);
+        continue;
+      }
+      if (trade.waitUntil > now) continue;
+      this.store.waiting.delete(trade);
       if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
       else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
       this.options.onEvent({ type: "trade_status", trade });
@@ -150,10 +155,12 @@ export class TradeEngine {
       case "pin_wait_reject":
         trade.waitUntil = now + parameter * 1000;
         trade.waitOutcome = scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
+        this.store.waiting.add(trade);
         return { outcome: { kind: "waiting", trade }, effects: {} };
       case "pin_wait_never":
         trade.waitUntil = now + this.options.waitingTradeExpiryMs;
         trade.waitOutcome = "expire";
+        this.store.waiting.add(trade);
         return { outcome: { kind: "waiting", trade }, effects: {} };
       default:
         break;
