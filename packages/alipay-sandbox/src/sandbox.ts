@@ -38,7 +38,7 @@ import { handleOpenApi, openApiNotificationParams } from "./openapi-gateway.ts";
 import { applyFaultPatch, handleOperator, type FaultPatch } from "./operator-api.ts";
 import { SandboxStore, type Account, type FaultSettings, type Trade } from "./store.ts";
 import { craftNotification } from "./crafted-notification.ts";
-import { shortHash, TradeEngine, type OperatorOutcome, type TradeEvent } from "./trade-engine.ts";
+import { TradeEngine, type OperatorOutcome, type TradeEvent } from "./trade-engine.ts";
 
 /** A MAPI partner the sandbox accepts. At least one of `md5Key` / `rsaPublicKey`. */
 export type SandboxPartner = {
@@ -586,4 +586,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 /** Creates a sandbox and starts listening (port 0 = any free port). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   return createSandbox(options).listen();
+}
+
+/** Short stable id derived from text (notify ids, bill tokens). */
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }

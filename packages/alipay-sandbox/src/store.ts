@@ -153,11 +153,11 @@ function tradeKey(merchantId: string, outTradeNo: string): string {
 export class SandboxStore {
   readonly trades = new Map<string, Trade>();
   /**
-   * Trades that were told to wait for the buyer (`waitUntil` set), in the order they started
-   * waiting: what `advance` looks at on every request, instead of every trade the sandbox ever
-   * held (a bench's tens of thousands). A trade that stopped waiting leaves it on the next look.
+   * Trades told to wait for the buyer (`waitUntil` set), in the order they started waiting: what
+   * the engine's `advance` looks at on every request, instead of every trade the sandbox ever held
+   * (a bench's tens of thousands). A trade that stopped waiting leaves it on the next look.
    */
-  readonly waiting = new Set<Trade>();
+  private readonly waiting = new Set<Trade>();
   readonly refunds: Refund[] = [];
   /** Accepted, not yet executed refunds (they are in no bill until executed). */
   readonly pendingRefunds: PendingRefund[] = [];
@@ -218,6 +218,21 @@ export class SandboxStore {
       .sort(([, a], [, b]) => a.landsAt - b.landsAt);
     for (const [key] of due) this.latePays.delete(key);
     return due.map(([, p]) => p);
+  }
+
+  startWaiting(trade: Trade): void {
+    this.waiting.add(trade);
+  }
+
+  /** Removes and returns the waiting trades due at `now` (and forgets those no longer waiting), in the order they started waiting. */
+  takeDueWaiting(now: number): Trade[] {
+    const due: Trade[] = [];
+    for (const trade of this.waiting) {
+      if (trade.status === "WAIT_BUYER_PAY" && trade.waitUntil !== undefined && trade.waitUntil > now) continue;
+      this.waiting.delete(trade);
+      if (trade.status === "WAIT_BUYER_PAY" && trade.waitUntil !== undefined) due.push(trade);
+    }
+    return due;
   }
 
   isBlocked(merchantId: string, outTradeNo: string): boolean {

@@ -2,7 +2,6 @@
  * The business rules shared by both protocols: charging, waiting for the buyer, cancel,
  * refund, and the balances they move. Protocol modules translate these outcomes to the wire.
  */
-import { createHash } from "node:crypto";
 import { toCnyMinor } from "./money.ts";
 import { resolveScenario } from "./scenarios.ts";
 import type { PendingRefund, Refund, SandboxStore, Trade } from "./store.ts";
@@ -49,13 +48,8 @@ export class TradeEngine {
       this.charge(trade, late.landsAt);
       this.options.onEvent({ type: "trade_status", trade });
     }
-    for (const trade of this.store.waiting) {
-      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined) {
-        this.store.waiting.delete(trade);
-        continue;
-      }
-      if (trade.waitUntil > now) continue;
-      this.store.waiting.delete(trade);
+    for (const trade of this.store.takeDueWaiting(now)) {
+      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined) continue;
       if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
       else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
       this.options.onEvent({ type: "trade_status", trade });
@@ -155,12 +149,12 @@ export class TradeEngine {
       case "pin_wait_reject":
         trade.waitUntil = now + parameter * 1000;
         trade.waitOutcome = scenario.id === "pin_wait_confirm" ? "confirm" : "reject";
-        this.store.waiting.add(trade);
+        this.store.startWaiting(trade);
         return { outcome: { kind: "waiting", trade }, effects: {} };
       case "pin_wait_never":
         trade.waitUntil = now + this.options.waitingTradeExpiryMs;
         trade.waitOutcome = "expire";
-        this.store.waiting.add(trade);
+        this.store.startWaiting(trade);
         return { outcome: { kind: "waiting", trade }, effects: {} };
       default:
         break;
@@ -597,9 +591,4 @@ export class TradeEngine {
     this.store.refunds.push(refund);
     return refund;
   }
-}
-
-/** Short stable id derived from text (notify ids, bill tokens). */
-export function shortHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }

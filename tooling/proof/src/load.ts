@@ -23,6 +23,7 @@ import { createDb } from "@kiosk/db";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "@kiosk/api/trpc/root.ts";
+import { scrapeServers, serverTimesOf } from "./server-metrics.ts";
 
 const SERVERS = (process.env.LOAD_SERVERS ?? "").split(",").filter(Boolean);
 /**
@@ -209,89 +210,6 @@ process.stdout.write(`contested slot ${contested.id}: ${contested.available} pla
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-/** Each server's histograms of procedure time, summed over the servers, and each one's event-loop delay line. */
-interface ServerScrape {
-  byPath: Map<string, { count: number; sum: number; buckets: Map<number, number> }>;
-  lag: string[];
-}
-
-/**
- * Reads every server's /metrics: `kiosk_trpc_duration_seconds` (tRPC middleware to answer,
- * successful calls) and `kiosk_gateway_request_duration_seconds` (the Alipay exchanges), summed
- * over the servers; event-loop delay as each server reports it (since its start).
- */
-async function scrapeServers(): Promise<ServerScrape> {
-  const token = process.env.LOAD_METRICS_TOKEN;
-  const byPath: ServerScrape["byPath"] = new Map();
-  const lag: string[] = [];
-  if (!token) return { byPath, lag };
-  for (const server of SERVERS) {
-    const res = await nodeFetch(`${server}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(`${server}/metrics answered HTTP ${res.status}`);
-    const text = await res.text();
-    const lagOf = (q: string) =>
-      Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-    lag.push(
-      `${server}: event-loop delay since start p50 ${r1(lagOf("p50") * 1000)} ms, p99 ${r1(lagOf("p99") * 1000)} ms, max ${r1(lagOf("max") * 1000)} ms`,
-    );
-    for (const line of text.split("\n")) {
-      // Procedures that answered OK, and the Alipay exchanges the servers made (pay, query, …).
-      const m = /^kiosk_(trpc_duration|gateway_request_duration)_seconds_(sum|count|bucket)\{([^}]*)\} (\S+)$/.exec(
-        line,
-      );
-      if (!m) continue;
-      const labels = Object.fromEntries([...m[3]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-      const key =
-        m[1] === "trpc_duration"
-          ? labels.code === "OK" && labels.path
-          : labels.outcome === "ok" && labels.operation && `alipay ${labels.operation}`;
-      if (!key) continue;
-      const entry = byPath.get(key) ?? { count: 0, sum: 0, buckets: new Map<number, number>() };
-      const value = Number(m[4]);
-      if (m[2] === "sum") entry.sum += value;
-      else if (m[2] === "count") entry.count += value;
-      else if (labels.le !== "+Inf") {
-        const le = Number(labels.le);
-        entry.buckets.set(le, (entry.buckets.get(le) ?? 0) + value);
-      }
-      byPath.set(key, entry);
-    }
-  }
-  return { byPath, lag };
-}
-
-/**
- * The servers' own time per procedure between two scrapes (the measured traffic, without the
- * warm-up): the mean exactly, the p99 as the upper bound of its histogram bucket.
- */
-function serverTimesOf(
-  after: ServerScrape,
-  before: ServerScrape,
-): Map<string, { count: number; meanMs: number; p99AtMostMs: number }> {
-  return new Map(
-    [...after.byPath]
-      // Procedures called only before the measured traffic (sign-in, pairing, the catalog) drop out.
-      .filter(([path, a]) => a.count > (before.byPath.get(path)?.count ?? 0))
-      .map(([path, a]) => {
-        const b = before.byPath.get(path);
-        const count = a.count - (b?.count ?? 0);
-        const sum = a.sum - (b?.sum ?? 0);
-        const bound = [...a.buckets]
-          .map(([le, n]) => [le, n - (b?.buckets.get(le) ?? 0)] as const)
-          .sort(([x], [y]) => x - y)
-          .find(([, n]) => n >= 0.99 * count)?.[0];
-        return [
-          path,
-          {
-            count,
-            meanMs: count > 0 ? (sum / count) * 1000 : 0,
-            p99AtMostMs: bound === undefined ? Number.POSITIVE_INFINITY : bound * 1000,
-          },
-        ];
-      }),
-  );
-}
-
 // ---- traffic
 /** True during the warm-up: no PIN waits, no contested slot, latencies kept apart. */
 let isWarmingUp = true;
@@ -439,7 +357,7 @@ await Promise.all([
   drive(0, WARMUP, KIOSKS, purchase, "warm-up purchase"),
   drive(0, WARMUP, CONCURRENCY, booking, "warm-up booking"),
 ]);
-const scrapeBefore = await scrapeServers();
+const scrapeBefore = await scrapeServers(SERVERS, process.env.LOAD_METRICS_TOKEN, nodeFetch);
 isWarmingUp = false;
 latencies = measuredLatencies;
 const t0 = performance.now();
@@ -509,7 +427,7 @@ if (contestedRow && observed.soldOut > 0 && contestedRow.sold !== contestedRow.c
     `clients were told "sold out" but the contested slot sold ${contestedRow.sold} of ${contestedRow.capacity}`,
   );
 
-const scrapeAfter = await scrapeServers();
+const scrapeAfter = await scrapeServers(SERVERS, process.env.LOAD_METRICS_TOKEN, nodeFetch);
 const serverTimes = serverTimesOf(scrapeAfter, scrapeBefore);
 const serverLag = scrapeAfter.lag;
 
