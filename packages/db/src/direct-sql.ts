@@ -179,8 +179,9 @@ export function sqliteDirect(
         statementOf(conn, "BEGIN").run();
         try {
           const changed = statements.map((s, i) => {
-            direct.onStatement?.(s.sql.sql);
-            const n = statementOf(conn, s.sql.sql).run(...s.sql.values.map(sqliteValue)).changes;
+            const text = s.sql.sql; // built anew at each reading
+            direct.onStatement?.(text);
+            const n = statementOf(conn, text).run(...s.sql.values.map(sqliteValue)).changes;
             if (s.expect !== undefined && n !== s.expect) throw new BatchMiss(i, n);
             return n;
           });
@@ -200,8 +201,9 @@ export function sqliteDirect(
       // Under the lock too: never inside (reading the uncommitted rows of) a Prisma transaction.
       const release = await lock.acquire();
       try {
-        direct.onStatement?.(sql.sql);
-        const rows = statementOf(conn, sql.sql).all(...sql.values.map(sqliteValue)) as Record<string, unknown>[];
+        const text = sql.sql;
+        direct.onStatement?.(text);
+        const rows = statementOf(conn, text).all(...sql.values.map(sqliteValue)) as Record<string, unknown>[];
         // Instants are stored as text (Prisma's `…+00:00`), or as ms since the epoch if written so.
         for (const column of options?.dates ?? [])
           for (const row of rows) {
@@ -245,11 +247,12 @@ export function pgDirect(pool: pg.Pool): DirectSql {
     onStatement: null,
     async batch(statements) {
       const sql = combinedStatement(statements);
-      direct.onStatement?.(sql.text);
+      const text = sql.text; // Prisma.Sql builds its text anew at each reading
+      direct.onStatement?.(text);
       try {
         const r = await run<Record<string, number>>({
-          ...preparedName(sql.text),
-          text: sql.text,
+          ...preparedName(text),
+          text,
           values: sql.values.map(pgValue),
         });
         const row = r.rows[0]!;
@@ -261,11 +264,12 @@ export function pgDirect(pool: pg.Pool): DirectSql {
       }
     },
     async query<T>(sql: Prisma.Sql): Promise<T[]> {
-      direct.onStatement?.(sql.text);
+      const text = sql.text;
+      direct.onStatement?.(text);
       // timestamp(3) holds UTC: parsed as such (pg's default reads it as local time).
       const r = await run({
-        ...preparedName(sql.text),
-        text: sql.text,
+        ...preparedName(text),
+        text,
         values: sql.values.map(pgValue),
         types: UTC_TIMESTAMPS,
       });
@@ -347,11 +351,30 @@ function preparedName(text: string): { name?: string } {
 /** The batch as one statement of data-modifying CTEs (see pgDirect). */
 export function combinedStatement(statements: readonly BatchStatement[]): Prisma.Sql {
   if (statements.length === 0) throw new Error("An empty batch");
-  const ctes = statements.map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s.sql} RETURNING 1)`);
-  // One aggregate over all the CTEs' rows, each counted by its tag: until the thirteenth session
-  // each count was its own sub-select, and each expectation counted its CTE twice more (a batch of
-  // eight statements planned and ran some twenty aggregates; this way one, ≈ 0.025 ms less of
-  // PostgreSQL's CPU per statement).
+  const ctes = statements.map((s, i) => Prisma.sql`${cteName(i)} AS (${s.sql} RETURNING 1)`);
+  return Prisma.sql`WITH ${Prisma.join(ctes, ", ")} SELECT ${countingTail(statements)}`;
+}
+
+/** `sN`, made once per N. */
+const cteNames: Prisma.Sql[] = [];
+function cteName(i: number): Prisma.Sql {
+  return (cteNames[i] ??= Prisma.raw(`s${i}`));
+}
+
+/** The tails by their statements' count and expectations: a few shapes, built once each. */
+const tails = new Map<string, Prisma.Sql>();
+const MAX_TAILS = 1_000;
+
+/**
+ * What follows `SELECT` in the combined statement: one aggregate over all the CTEs' rows, each
+ * counted by its tag (until the thirteenth session each count was its own sub-select, and each
+ * expectation counted its CTE twice more: a batch of eight statements planned and ran some
+ * twenty aggregates; this way one, ≈ 0.025 ms less of PostgreSQL's CPU per statement).
+ */
+function countingTail(statements: readonly BatchStatement[]): Prisma.Sql {
+  const key = statements.map((s) => s.expect ?? "").join(",");
+  let tail = tails.get(key);
+  if (tail !== undefined) return tail;
   const tagged = statements.map((_, i) => `SELECT ${i} AS k FROM s${i}`).join(" UNION ALL ");
   const counts = statements.map((_, i) => `count(*) FILTER (WHERE k = ${i})::int AS c${i}`).join(", ");
   const checks = statements.flatMap((s, i) => {
@@ -361,9 +384,9 @@ export function combinedStatement(statements: readonly BatchStatement[]): Prisma
   });
   const columns = statements.map((_, i) => `c${i}`).join(", ");
   const miss = checks.length > 0 ? `, CASE ${checks.join(" ")} ELSE 0 END AS miss` : "";
-  return Prisma.sql`WITH ${Prisma.join(ctes, ", ")} SELECT ${Prisma.raw(
-    `${columns}${miss} FROM (SELECT ${counts} FROM (${tagged}) AS tagged) AS counted`,
-  )}`;
+  tail = Prisma.raw(`${columns}${miss} FROM (SELECT ${counts} FROM (${tagged}) AS tagged) AS counted`);
+  if (tails.size < MAX_TAILS) tails.set(key, tail);
+  return tail;
 }
 
 const registry = new WeakMap<object, DirectSql>();

@@ -59,6 +59,29 @@ describe("MAPI envelope", () => {
     expect(() => parseMapiEnvelope(xml)).toThrow(AlipayResponseError);
   });
 
+  it("reads CDATA, character references and padded values as the text they stand for", () => {
+    const env = parseMapiEnvelope(
+      "<alipay>\n  <is_success> T </is_success>\n  <response><alipay><c><![CDATA[a <b> & c]]></c><r>&#36;&#x4E2D;&lt;&quot;&apos;</r><w>\n  x y \n</w></alipay></response>\n  <sign>s</sign>\n</alipay>\n",
+    );
+    expect(env).toEqual({
+      isSuccess: true,
+      fields: { c: "a <b> & c", r: "$中<\"'", w: "x y" },
+      sign: "s",
+      signType: undefined,
+    });
+  });
+
+  it.each([
+    ["an unclosed element", "<alipay><is_success>F</is_success><error>X</alipay>"],
+    ["mismatched tags", "<alipay><is_success>F</is_success><error>X</err></alipay>"],
+    ["an unknown entity", "<alipay><is_success>F</is_success><error>&nbsp;</error></alipay>"],
+    ["a second root", "<alipay><is_success>F</is_success></alipay><alipay></alipay>"],
+    ["text outside the root", "<alipay><is_success>F</is_success></alipay>trailing"],
+    ["a bare ampersand", "<alipay><is_success>F</is_success><error>a & b</error></alipay>"],
+  ])("refuses XML with %s", (_n, xml) => {
+    expect(() => parseMapiEnvelope(xml)).toThrow(AlipayResponseError);
+  });
+
   it("reads the declared charset from the XML declaration, then the header", () => {
     expect(declaredCharset("text/xml; charset=GBK", "<alipay>")).toBe("gbk");
     expect(declaredCharset("text/xml; charset=GBK", '<?xml version="1.0" encoding="utf-8"?>')).toBe("utf-8");

@@ -45,10 +45,19 @@ export async function executeInTx(
 export type SqlValue = string | number | Date | null;
 type Row = Readonly<Record<string, SqlValue | undefined>>;
 
+/** Quoted names, checked once each: our tables and columns are few (≈ 25 KB of garbage per purchase made afresh). */
+const idents = new Map<string, Prisma.Sql>();
+
 function ident(name: string): Prisma.Sql {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`Not a column or table name: ${name}`);
-  return Prisma.raw(`"${name}"`);
+  let quoted = idents.get(name);
+  if (quoted === undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`Not a column or table name: ${name}`);
+    quoted = Prisma.raw(`"${name}"`);
+    if (idents.size < MAX_IDENTS) idents.set(name, quoted);
+  }
+  return quoted;
 }
+const MAX_IDENTS = 1_000;
 
 /** `INSERT INTO "table" (…) VALUES (…), (…)`: the columns of the first row (every row must have the same). */
 export function insertSql(table: string, rows: readonly Row[]): Prisma.Sql {
