@@ -246,14 +246,13 @@ export function pgDirect(pool: pg.Pool): DirectSql {
     provider: "postgresql",
     onStatement: null,
     async batch(statements) {
-      const sql = combinedStatement(statements);
-      const text = sql.text; // Prisma.Sql builds its text anew at each reading
+      const { text, values } = combinedStatement(statements);
       direct.onStatement?.(text);
       try {
         const r = await run<Record<string, number>>({
           ...preparedName(text),
           text,
-          values: sql.values.map(pgValue),
+          values: values.map(pgValue),
         });
         const row = r.rows[0]!;
         return statements.map((_, i) => Number(row[`c${i}`]));
@@ -348,21 +347,29 @@ function preparedName(text: string): { name?: string } {
   return { name };
 }
 
-/** The batch as one statement of data-modifying CTEs (see pgDirect). */
-export function combinedStatement(statements: readonly BatchStatement[]): Prisma.Sql {
+/**
+ * The batch as one statement of data-modifying CTEs (see pgDirect): its text and values, the
+ * statements' placeholders renumbered in order. Assembled here rather than by nesting Prisma.Sql
+ * (each nesting copies every statement's strings and values again: a sixth of what the server
+ * allocated per purchase).
+ */
+export function combinedStatement(statements: readonly BatchStatement[]): { text: string; values: unknown[] } {
   if (statements.length === 0) throw new Error("An empty batch");
-  const ctes = statements.map((s, i) => Prisma.sql`${cteName(i)} AS (${s.sql} RETURNING 1)`);
-  return Prisma.sql`WITH ${Prisma.join(ctes, ", ")} SELECT ${countingTail(statements)}`;
-}
-
-/** `sN`, made once per N. */
-const cteNames: Prisma.Sql[] = [];
-function cteName(i: number): Prisma.Sql {
-  return (cteNames[i] ??= Prisma.raw(`s${i}`));
+  const values: unknown[] = [];
+  let text = "WITH ";
+  for (const [i, { sql }] of statements.entries()) {
+    text += `${i === 0 ? "" : ", "}s${i} AS (${sql.strings[0]}`;
+    for (let j = 0; j < sql.values.length; j++) {
+      values.push(sql.values[j]);
+      text += `$${values.length}${sql.strings[j + 1]}`;
+    }
+    text += " RETURNING 1)";
+  }
+  return { text: `${text} SELECT ${countingTail(statements)}`, values };
 }
 
 /** The tails by their statements' count and expectations: a few shapes, built once each. */
-const tails = new Map<string, Prisma.Sql>();
+const tails = new Map<string, string>();
 const MAX_TAILS = 1_000;
 
 /**
@@ -371,7 +378,7 @@ const MAX_TAILS = 1_000;
  * expectation counted its CTE twice more: a batch of eight statements planned and ran some
  * twenty aggregates; this way one, ≈ 0.025 ms less of PostgreSQL's CPU per statement).
  */
-function countingTail(statements: readonly BatchStatement[]): Prisma.Sql {
+function countingTail(statements: readonly BatchStatement[]): string {
   const key = statements.map((s) => s.expect ?? "").join(",");
   let tail = tails.get(key);
   if (tail !== undefined) return tail;
@@ -384,7 +391,7 @@ function countingTail(statements: readonly BatchStatement[]): Prisma.Sql {
   });
   const columns = statements.map((_, i) => `c${i}`).join(", ");
   const miss = checks.length > 0 ? `, CASE ${checks.join(" ")} ELSE 0 END AS miss` : "";
-  tail = Prisma.raw(`${columns}${miss} FROM (SELECT ${counts} FROM (${tagged}) AS tagged) AS counted`);
+  tail = `${columns}${miss} FROM (SELECT ${counts} FROM (${tagged}) AS tagged) AS counted`;
   if (tails.size < MAX_TAILS) tails.set(key, tail);
   return tail;
 }
