@@ -228,9 +228,10 @@ export class SandboxStore {
   takeDueWaiting(now: number): Trade[] {
     const due: Trade[] = [];
     for (const trade of this.waiting) {
-      if (trade.status === "WAIT_BUYER_PAY" && trade.waitUntil !== undefined && trade.waitUntil > now) continue;
+      const isWaiting = trade.status === "WAIT_BUYER_PAY" && trade.waitUntil !== undefined;
+      if (isWaiting && trade.waitUntil! > now) continue;
       this.waiting.delete(trade);
-      if (trade.status === "WAIT_BUYER_PAY" && trade.waitUntil !== undefined) due.push(trade);
+      if (isWaiting) due.push(trade);
     }
     return due;
   }

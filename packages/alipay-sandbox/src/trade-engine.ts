@@ -49,9 +49,9 @@ export class TradeEngine {
       this.options.onEvent({ type: "trade_status", trade });
     }
     for (const trade of this.store.takeDueWaiting(now)) {
-      if (trade.status !== "WAIT_BUYER_PAY" || trade.waitUntil === undefined) continue;
-      if (trade.waitOutcome === "confirm") this.charge(trade, trade.waitUntil);
-      else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", trade.waitUntil);
+      const at = trade.waitUntil!; // takeDueWaiting returns only trades still waiting, with their time
+      if (trade.waitOutcome === "confirm") this.charge(trade, at);
+      else this.close(trade, trade.waitOutcome === "reject" ? "buyer_rejected" : "expired", at);
       this.options.onEvent({ type: "trade_status", trade });
     }
   }

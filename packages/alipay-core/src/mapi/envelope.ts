@@ -79,8 +79,7 @@ export function parseMapiEnvelope(xml: string): MapiEnvelope {
   if (root.name !== "alipay") throw new AlipayResponseError("MAPI response has no <alipay> root element");
   const isSuccess = leafText(child(root, "is_success"));
   if (isSuccess === "F") {
-    const error = leafText(child(root, "error"));
-    return { isSuccess: false, error: error !== undefined && error !== "" ? error : "UNKNOWN_GATEWAY_ERROR" };
+    return { isSuccess: false, error: leafText(child(root, "error")) || "UNKNOWN_GATEWAY_ERROR" };
   }
   if (isSuccess !== "T") throw new AlipayResponseError("MAPI response has no valid <is_success>");
   const response = child(root, "response");
@@ -95,13 +94,12 @@ export function parseMapiEnvelope(xml: string): MapiEnvelope {
     }
     fields[field.name] = value;
   }
-  const sign = leafText(child(root, "sign"));
-  const signType = leafText(child(root, "sign_type"));
+  // An empty <sign> or <sign_type> is an absent one.
   return {
     isSuccess: true,
     fields,
-    sign: sign !== undefined && sign !== "" ? sign : undefined,
-    signType: signType !== undefined && signType !== "" ? signType : undefined,
+    sign: leafText(child(root, "sign")) || undefined,
+    signType: leafText(child(root, "sign_type")) || undefined,
   };
 }
 

@@ -47,6 +47,7 @@ type Row = Readonly<Record<string, SqlValue | undefined>>;
 
 /** Quoted names, checked once each: our tables and columns are few (≈ 25 KB of garbage per purchase made afresh). */
 const idents = new Map<string, Prisma.Sql>();
+const MAX_IDENTS = 1_000;
 
 function ident(name: string): Prisma.Sql {
   let quoted = idents.get(name);
@@ -57,7 +58,6 @@ function ident(name: string): Prisma.Sql {
   }
   return quoted;
 }
-const MAX_IDENTS = 1_000;
 
 /** `INSERT INTO "table" (…) VALUES (…), (…)`: the columns of the first row (every row must have the same). */
 export function insertSql(table: string, rows: readonly Row[]): Prisma.Sql {
@@ -67,6 +67,7 @@ export function insertSql(table: string, rows: readonly Row[]): Prisma.Sql {
   if (columns.length === 0) throw new Error(`No columns to insert into ${table}`);
   const values: SqlValue[] = [];
   for (const r of rows) {
+    // A row's defined values must all be columns of the first row: counted, not looked up.
     let defined = 0;
     for (const c in r) if (r[c] !== undefined) defined += 1;
     for (const c of columns) {
