@@ -59,8 +59,8 @@ export const ignore = (state: PaymentState, why: string): Transition => ({
 
 export function needsAttention(s: PaymentState, reason: string, extra: { refund?: PendingRefund } = {}): Transition {
   const state: PaymentState = {
-    ...commonOf(s),
     state: "NEEDS_ATTENTION",
+    ...commonOf(s),
     attentionReason: reason,
     previousState: s.state,
     nextActionAt: null,
@@ -72,8 +72,8 @@ export function needsAttention(s: PaymentState, reason: string, extra: { refund?
 export function failed(s: PaymentState, reason: string): Transition {
   return {
     state: {
-      ...commonOf(s),
       state: "FAILED",
+      ...commonOf(s),
       failureReason: reason,
       nextActionAt: null,
     },
@@ -82,7 +82,7 @@ export function failed(s: PaymentState, reason: string): Transition {
 }
 
 export function withTransId(c: Common, alipayTransId: string | undefined): Common {
-  return alipayTransId === undefined ? c : { ...c, alipayTransId };
+  return alipayTransId === undefined ? c : Object.assign({}, c, { alipayTransId });
 }
 
 /** A verified "paid" fact: tickets, unless the amount does not match (then a person looks). */
@@ -96,14 +96,14 @@ export function paid(
   const base = withTransId(commonOf(s), trade.alipayTransId);
   if (trade.amountMinor !== s.amountMinor || trade.currency !== s.currency) {
     return needsAttention(
-      { ...s, ...base },
+      Object.assign({}, s, base),
       `amount_mismatch: paid ${trade.amountMinor} ${trade.currency}, expected ${s.amountMinor} ${s.currency}`,
     );
   }
   return {
     state: {
-      ...base,
       state: "PAID",
+      ...base,
       paidAt: trade.paidAtMs ?? now,
       nextActionAt: null,
       hasIssuedTickets: true,
@@ -116,8 +116,8 @@ export function cancelling(s: PaymentState, reason: CancelReason, now: number): 
   const attempt = s.cancelAttempts + 1;
   return {
     state: {
-      ...commonOf(s),
       state: "CANCELLING",
+      ...commonOf(s),
       cancelReason: reason,
       cancelAttempts: attempt,
       nextActionAt: now,
@@ -134,11 +134,11 @@ export function pollOrCancel(
   now: number,
 ): Transition {
   const base = withTransId(commonOf(s), extra.alipayTransId);
-  if (at >= s.deadlineAt) return cancelling({ ...s, ...base }, "deadline", now);
+  if (at >= s.deadlineAt) return cancelling(Object.assign({}, s, base), "deadline", now);
   return {
     state: {
-      ...base,
       state: "POLLING",
+      ...base,
       isPayRetryAllowed: extra.isPayRetryAllowed,
       isPayInFlight: false,
       nextActionAt: at,

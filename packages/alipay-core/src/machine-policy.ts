@@ -80,7 +80,7 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
 
 /** Merges overrides into the defaults and validates. @throws z.ZodError on invalid numbers. */
 export function resolvePaymentPolicy(overrides: Partial<PaymentPolicy> = {}): PaymentPolicy {
-  return PaymentPolicySchema.parse({ ...DEFAULT_PAYMENT_POLICY, ...overrides });
+  return PaymentPolicySchema.parse(Object.assign({}, DEFAULT_PAYMENT_POLICY, overrides));
 }
 
 /**

@@ -135,7 +135,7 @@ function fromSending(s: S<"SENDING">, event: PaymentEvent, policy: PaymentPolicy
     }
     case "cancel_requested":
       return {
-        state: { ...s, isCancelRequested: true, cancelReason: event.by },
+        state: Object.assign({}, s, { isCancelRequested: true, cancelReason: event.by }),
         commands: [],
       };
     case "notification": {
@@ -165,7 +165,7 @@ function fromPolling(s: S<"POLLING">, event: PaymentEvent, policy: PaymentPolicy
       const r = event.type === "query_result" ? event.result : notificationAsQuery(s, event.fact);
       if (r === undefined) return ignore(s, "notification without a final status");
       if (r.status === "unproven") return needsAttention(s, r.reason);
-      const counted = event.type === "query_result" ? { ...s, queryCount: s.queryCount + 1 } : s;
+      const counted = event.type === "query_result" ? Object.assign({}, s, { queryCount: s.queryCount + 1 }) : s;
       if (r.status === "paid") return paid(counted, paidTradeOf(r), now);
       if (r.status === "closed") return failed(withTransId(counted, r.alipayTransId) as S<"POLLING">, "closed");
       if (event.type === "notification") return ignore(s, "notification without a final status");
@@ -178,13 +178,12 @@ function fromPolling(s: S<"POLLING">, event: PaymentEvent, policy: PaymentPolicy
       ) {
         const attempt = s.payAttempts + 1;
         return {
-          state: {
-            ...counted,
+          state: Object.assign({}, counted, {
             payAttempts: attempt,
             lastPaySentAt: now,
             isPayInFlight: true,
             nextActionAt: null,
-          },
+          }),
           commands: [{ type: "pay", at: now, partnerTransId: s.partnerTransId, attempt }],
         };
       }
@@ -194,7 +193,7 @@ function fromPolling(s: S<"POLLING">, event: PaymentEvent, policy: PaymentPolicy
     case "query_error": {
       if (s.isPayInFlight) return ignore(s, "query error while a pay retry is in flight");
       return pollOrCancel(
-        { ...s, queryCount: s.queryCount + 1 },
+        Object.assign({}, s, { queryCount: s.queryCount + 1 }),
         { isPayRetryAllowed: s.isPayRetryAllowed },
         nextQueryAt,
         now,
@@ -247,14 +246,16 @@ function retryCancel(s: S<"CANCELLING">, policy: PaymentPolicy, now: number, why
   const at = now + backoffDelayMs(policy.cancelBackoff, s.cancelAttempts, `${s.partnerTransId}:cancel`);
   const attempt = s.cancelAttempts + 1;
   return {
-    state: { ...s, cancelAttempts: attempt, nextActionAt: at },
+    state: Object.assign({}, s, { cancelAttempts: attempt, nextActionAt: at }),
     commands: [{ type: "cancel", at, partnerTransId: s.partnerTransId, attempt }],
   };
 }
 
 /** Marks a transition into CANCELLING as having seen a paid fact (see `rememberPaidFact`). */
 function withPaidFact(t: Transition): Transition {
-  return t.state.state === "CANCELLING" ? { ...t, state: { ...t.state, hasPaidFact: true } } : t;
+  return t.state.state === "CANCELLING"
+    ? Object.assign({}, t, { state: Object.assign({}, t.state, { hasPaidFact: true }) })
+    : t;
 }
 
 /**
@@ -263,7 +264,7 @@ function withPaidFact(t: Transition): Transition {
  */
 function rememberPaidFact(s: S<"CANCELLING">): Transition {
   if (s.hasPaidFact === true) return ignore(s, "paid fact in CANCELLING (known)");
-  return { state: { ...s, hasPaidFact: true }, commands: [] };
+  return { state: Object.assign({}, s, { hasPaidFact: true }), commands: [] };
 }
 
 function fromCancelling(s: S<"CANCELLING">, event: PaymentEvent, policy: PaymentPolicy, now: number): Transition {
@@ -272,8 +273,8 @@ function fromCancelling(s: S<"CANCELLING">, event: PaymentEvent, policy: Payment
       const r = event.result;
       if (r.status === "cancelled") {
         const state: PaymentState = {
-          ...withTransId(commonOf(s), r.alipayTransId),
           state: "CANCELLED",
+          ...withTransId(commonOf(s), r.alipayTransId),
           cancelReason: s.cancelReason,
           cancelOutcome: "cancelled",
           nextActionAt: null,
@@ -289,8 +290,8 @@ function fromCancelling(s: S<"CANCELLING">, event: PaymentEvent, policy: Payment
         if (s.hasPaidFact === true) return retryCancel(s, policy, now, "not_found after a paid fact");
         return {
           state: {
-            ...commonOf(s),
             state: "CANCELLED",
+            ...commonOf(s),
             cancelReason: s.cancelReason,
             cancelOutcome: "not_found",
             nextActionAt: null,
@@ -305,7 +306,7 @@ function fromCancelling(s: S<"CANCELLING">, event: PaymentEvent, policy: Payment
     case "resume": {
       const at = Math.max(now, s.nextActionAt ?? now);
       return {
-        state: { ...s, nextActionAt: at },
+        state: Object.assign({}, s, { nextActionAt: at }),
         commands: [
           {
             type: "cancel",

@@ -97,10 +97,7 @@ export async function runRefund(
     state: first.state,
     ...(first.ignored ? { ignored: first.ignored } : {}),
   });
-  return drive(first, {
-    ...options,
-    payment: toPayInput(first.state, options.payment),
-  });
+  return drive(first, Object.assign({}, options, { payment: toPayInput(first.state, options.payment) }));
 }
 
 /** Resumes a persisted state (after a restart) and drives it. Pay retries are impossible without the code. */

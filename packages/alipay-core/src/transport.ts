@@ -146,10 +146,9 @@ export class NodeHttpTransport implements HttpTransport {
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const agentOptions = { keepAlive: true, timeout: options.idleSocketMs ?? 4000, scheduling: "lifo" as const };
     this.#http = new HttpAgent(agentOptions);
-    this.#https = new HttpsAgent({
-      ...agentOptions,
-      ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
-    });
+    this.#https = new HttpsAgent(
+      Object.assign({}, agentOptions, options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+    );
   }
 
   /** Closes the idle kept-alive connections (requests in flight finish). */

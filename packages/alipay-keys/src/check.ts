@@ -238,7 +238,7 @@ function inspectStep(
           ? `${label} is a private key. Only Alipay's public key belongs here; remove this private key from that setting.`
           : `${label} is a public key, not a private key.`,
     });
-    return { ...inspection, key: undefined };
+    return Object.assign({}, inspection, { key: undefined });
   }
   const blocking = inspection.issues.filter(
     (i) =>

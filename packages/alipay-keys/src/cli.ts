@@ -211,7 +211,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const config = checkConfigFromEnv(source, { baseDir: cwd, useNextKey: values.next === true });
         const uploaded = str(values["uploaded-public-key"]);
         const result = await checkKeys(
-          uploaded === undefined ? config : { ...config, uploadedPublicKey: readText(resolve(cwd, uploaded)) },
+          uploaded === undefined
+            ? config
+            : Object.assign({}, config, { uploadedPublicKey: readText(resolve(cwd, uploaded)) }),
           io.checkDeps,
         );
         io.stdout(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatCheck(result));

@@ -24,7 +24,7 @@ export function processEnv(): EnvSource {
 
 /** The process environment overlaid with an env file's values (the file wins, as when a service manager loads it). */
 export function loadEnvSource(envFile: string | undefined, base: EnvSource = processEnv()): EnvSource {
-  return envFile === undefined ? base : { ...base, ...readEnvFile(envFile) };
+  return envFile === undefined ? base : Object.assign({}, base, readEnvFile(envFile));
 }
 
 export class CliConfigError extends Error {

@@ -200,7 +200,7 @@ export function inspectKey(text: string): KeyInspection {
       severity: "fatal",
       message: "The key text is not valid base64 (stray characters, or a copy-paste that lost or added text).",
     });
-    return { ...empty, container, pemLabel };
+    return Object.assign({}, empty, { container, pemLabel });
   }
   const found = tryDer(Buffer.from(base64, "base64"));
   if (!found) {
@@ -210,7 +210,7 @@ export function inspectKey(text: string): KeyInspection {
       message:
         "The base64 does not decode to an RSA key (it may be truncated, or be a certificate or another kind of data).",
     });
-    return { ...empty, container, pemLabel };
+    return Object.assign({}, empty, { container, pemLabel });
   }
   const { key, encoding } = found;
   if (key.asymmetricKeyType !== "rsa") {
@@ -219,7 +219,7 @@ export function inspectKey(text: string): KeyInspection {
       severity: "fatal",
       message: `The key is ${key.asymmetricKeyType ?? "not"} an RSA key; Alipay needs RSA.`,
     });
-    return { ...empty, container, pemLabel };
+    return Object.assign({}, empty, { container, pemLabel });
   }
   if (pemLabel !== undefined && pemLabel !== LABEL_OF[encoding]) {
     issues.push({

@@ -192,7 +192,7 @@ export function handleAntom(ctx: GatewayContext, request: AntomRequest): Gateway
 }
 
 function illegal(call: Call, message: string, echo: Body = {}): GatewayReply {
-  return signedReply(call, { ...result("F", "PARAM_ILLEGAL", message), ...echo });
+  return signedReply(call, Object.assign({}, result("F", "PARAM_ILLEGAL", message), echo));
 }
 
 function pay(call: Call): GatewayReply {
@@ -236,15 +236,18 @@ const PAY_FAILURES: Record<string, { code: string; message: string }> = {
 function payReply(call: Call, id: string, outcome: PayOutcome, effects: ResponseEffects): GatewayReply {
   switch (outcome.kind) {
     case "paid":
-      return signedReply(call, { ...result("S", "SUCCESS", "success"), ...paymentBody(outcome.trade) }, effects);
+      return signedReply(
+        call,
+        Object.assign({}, result("S", "SUCCESS", "success"), paymentBody(outcome.trade)),
+        effects,
+      );
     case "waiting":
       return signedReply(
         call,
-        {
-          ...result("U", "USER_PAYING", "waiting for the buyer to confirm in the wallet"),
+        Object.assign({}, result("U", "USER_PAYING", "waiting for the buyer to confirm in the wallet"), {
           paymentRequestId: id,
           paymentId: outcome.trade.tradeNo,
-        },
+        }),
         effects,
       );
     case "unknown":
@@ -253,15 +256,25 @@ function payReply(call: Call, id: string, outcome: PayOutcome, effects: Response
       // Antom's "result unknown": inquire, or resend with the same paymentRequestId.
       return signedReply(
         call,
-        { ...result("U", "UNKNOWN_EXCEPTION", "result unknown, inquire the payment"), paymentRequestId: id },
+        Object.assign({}, result("U", "UNKNOWN_EXCEPTION", "result unknown, inquire the payment"), {
+          paymentRequestId: id,
+        }),
         effects,
       );
     case "failed": {
       // Idempotent on paymentRequestId: a repeat of a payment that reached a final state gets that state again.
       if (outcome.failure === "TRADE_HAS_SUCCESS" && outcome.trade !== undefined)
-        return signedReply(call, { ...result("S", "SUCCESS", "success"), ...paymentBody(outcome.trade) }, effects);
+        return signedReply(
+          call,
+          Object.assign({}, result("S", "SUCCESS", "success"), paymentBody(outcome.trade)),
+          effects,
+        );
       const failure = PAY_FAILURES[outcome.failure] as { code: string; message: string };
-      return signedReply(call, { ...result("F", failure.code, outcome.detail), paymentRequestId: id }, effects);
+      return signedReply(
+        call,
+        Object.assign({}, result("F", failure.code, outcome.detail), { paymentRequestId: id }),
+        effects,
+      );
     }
   }
 }
@@ -297,12 +310,13 @@ function inquiry(call: Call): GatewayReply {
         : trade.paidAt === undefined
           ? "FAIL"
           : "SUCCESS";
-  return signedReply(call, {
-    ...result("S", "SUCCESS", "success"),
-    ...paymentBody(trade),
-    paymentStatus,
-    paymentResultCode: trade.failureCode ?? (paymentStatus === "SUCCESS" ? "SUCCESS" : paymentStatus),
-  });
+  return signedReply(
+    call,
+    Object.assign({}, result("S", "SUCCESS", "success"), paymentBody(trade), {
+      paymentStatus,
+      paymentResultCode: trade.failureCode ?? (paymentStatus === "SUCCESS" ? "SUCCESS" : paymentStatus),
+    }),
+  );
 }
 
 function cancel(call: Call): GatewayReply {
@@ -319,14 +333,15 @@ function cancel(call: Call): GatewayReply {
   const outcome = call.ctx.engine.cancel(trade, "24_hours");
   const echo = { paymentRequestId: trade.outTradeNo, paymentId: trade.tradeNo };
   if (outcome.kind === "refused")
-    return signedReply(call, { ...result("F", "ORDER_STATUS_INVALID", outcome.detail), ...echo });
+    return signedReply(call, Object.assign({}, result("F", "ORDER_STATUS_INVALID", outcome.detail), echo));
   if (outcome.kind === "not_found")
     return signedReply(call, result("F", "ORDER_NOT_EXIST", "the payment does not exist"));
-  return signedReply(call, {
-    ...result("S", "SUCCESS", "success"),
-    ...echo,
-    cancelTime: isoTime(trade.closedAt ?? call.ctx.clock.now()),
-  });
+  return signedReply(
+    call,
+    Object.assign({}, result("S", "SUCCESS", "success"), echo, {
+      cancelTime: isoTime(trade.closedAt ?? call.ctx.clock.now()),
+    }),
+  );
 }
 
 function refund(call: Call): GatewayReply {
@@ -339,9 +354,15 @@ function refund(call: Call): GatewayReply {
   if (typeof amount === "string") return illegal(call, amount, { refundRequestId });
   const trade = call.ctx.engine.find(call.client.clientId, { tradeNo: paymentId });
   if (call.ctx.engine.shouldFailWithSystemError(trade, "refund"))
-    return signedReply(call, { ...result("U", "UNKNOWN_EXCEPTION", "system error, refund again"), refundRequestId });
+    return signedReply(
+      call,
+      Object.assign({}, result("U", "UNKNOWN_EXCEPTION", "system error, refund again"), { refundRequestId }),
+    );
   if (trade === undefined)
-    return signedReply(call, { ...result("F", "ORDER_NOT_EXIST", "the payment does not exist"), refundRequestId });
+    return signedReply(
+      call,
+      Object.assign({}, result("F", "ORDER_NOT_EXIST", "the payment does not exist"), { refundRequestId }),
+    );
   const outcome = call.ctx.engine.refund({
     merchantId: call.client.clientId,
     tradeNo: trade.tradeNo,
@@ -354,7 +375,7 @@ function refund(call: Call): GatewayReply {
   const echo = { refundRequestId, paymentId: trade.tradeNo };
   switch (outcome.kind) {
     case "not_found":
-      return signedReply(call, { ...result("F", "ORDER_NOT_EXIST", "the payment does not exist"), ...echo });
+      return signedReply(call, Object.assign({}, result("F", "ORDER_NOT_EXIST", "the payment does not exist"), echo));
     case "refused": {
       const code =
         outcome.code === "REFUND_AMT_NOT_EQUAL_TOTAL"
@@ -364,18 +385,22 @@ function refund(call: Call): GatewayReply {
             : outcome.code === "CURRENCY_MISMATCH"
               ? "CURRENCY_NOT_SUPPORT"
               : "ORDER_STATUS_INVALID";
-      return signedReply(call, { ...result("F", code, outcome.detail), ...echo });
+      return signedReply(call, Object.assign({}, result("F", code, outcome.detail), echo));
     }
     case "refunded":
-      return signedReply(call, {
-        ...result("S", "SUCCESS", "success"),
-        ...echo,
-        refundId: outcome.refund.refundNo,
-        refundAmount: { currency: trade.currency, value: String(outcome.refund.amountMinor) },
-        refundTime: isoTime(outcome.refund.createdAt),
-      });
+      return signedReply(
+        call,
+        Object.assign({}, result("S", "SUCCESS", "success"), echo, {
+          refundId: outcome.refund.refundNo,
+          refundAmount: { currency: trade.currency, value: String(outcome.refund.amountMinor) },
+          refundTime: isoTime(outcome.refund.createdAt),
+        }),
+      );
     case "accepted":
-      return signedReply(call, { ...result("U", "REFUND_IN_PROCESS", "the refund is being processed"), ...echo });
+      return signedReply(
+        call,
+        Object.assign({}, result("U", "REFUND_IN_PROCESS", "the refund is being processed"), echo),
+      );
   }
 }
 
@@ -391,19 +416,27 @@ function inquiryRefund(call: Call): GatewayReply {
   const tradeNo = executed?.tradeNo ?? pending?.tradeNo;
   const trade = tradeNo === undefined ? undefined : store.trades.get(tradeNo);
   if (engine.shouldFailWithSystemError(trade, "refund_query"))
-    return signedReply(call, { ...result("U", "UNKNOWN_EXCEPTION", "system error, inquire again"), refundRequestId });
+    return signedReply(
+      call,
+      Object.assign({}, result("U", "UNKNOWN_EXCEPTION", "system error, inquire again"), { refundRequestId }),
+    );
   if (trade === undefined || (executed === undefined && pending === undefined))
-    return signedReply(call, { ...result("F", "REFUND_NOT_EXIST", "the refund does not exist"), refundRequestId });
+    return signedReply(
+      call,
+      Object.assign({}, result("F", "REFUND_NOT_EXIST", "the refund does not exist"), { refundRequestId }),
+    );
   const amountMinor = executed?.amountMinor ?? (pending?.amountMinor as number);
-  return signedReply(call, {
-    ...result("S", "SUCCESS", "success"),
-    refundRequestId,
-    paymentId: trade.tradeNo,
-    refundId: executed?.refundNo,
-    refundAmount: { currency: trade.currency, value: String(amountMinor) },
-    refundStatus: executed !== undefined ? "SUCCESS" : "PROCESSING",
-    refundTime: isoTime(executed?.createdAt),
-  });
+  return signedReply(
+    call,
+    Object.assign({}, result("S", "SUCCESS", "success"), {
+      refundRequestId,
+      paymentId: trade.tradeNo,
+      refundId: executed?.refundNo,
+      refundAmount: { currency: trade.currency, value: String(amountMinor) },
+      refundStatus: executed !== undefined ? "SUCCESS" : "PROCESSING",
+      refundTime: isoTime(executed?.createdAt),
+    }),
+  );
 }
 
 /** The body of Antom's `notifyPayment` for a trade's final state; undefined while it is not final. */

@@ -33,11 +33,10 @@ export function craftNotification(
   notifyId: string,
 ): Record<string, string> | undefined {
   const status = request.tradeStatus ?? trade.status;
-  const shown: Trade = {
-    ...trade,
+  const shown: Trade = Object.assign({}, trade, {
     status,
     paidAt: status === "TRADE_SUCCESS" ? (trade.paidAt ?? ctx.clock.now()) : trade.paidAt,
-  };
+  });
   if (trade.protocol === "antom") return craftAntom(ctx, shown, request);
   const sent =
     trade.protocol === "mapi"
@@ -55,7 +54,7 @@ export function craftNotification(
           signType: signType === "RSA" ? "RSA" : "RSA2",
           privateKey: ctx.gatewayPrivateKey,
         };
-  const params: Record<string, string> = { ...fields, sign_type: key.signType };
+  const params: Record<string, string> = Object.assign({}, fields, { sign_type: key.signType });
   params["sign"] = signParams(params, key);
   return params;
 }

@@ -283,7 +283,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         answer.headers["signature"] = corruptHeaderSignature(header);
       }
     }
-    res.writeHead(answer.status, { ...answer.headers, "content-type": answer.contentType }).end(text);
+    res.writeHead(answer.status, Object.assign({}, answer.headers, { "content-type": answer.contentType })).end(text);
   }
 
   async function deliver(
@@ -295,7 +295,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     try {
       const response = await fetch(notifyTarget, {
         method: "POST",
-        headers: { ...signed, "content-type": contentType },
+        headers: Object.assign({}, signed, { "content-type": contentType }),
         body: new Uint8Array(body),
         signal: AbortSignal.timeout(forwardTimeoutMs),
       });

@@ -81,7 +81,7 @@ function signedReply(
   const key = signingKey(call);
   const tamper = call.ctx.takeBadSignature(effects.badSignature);
   // A tampered signature is a real signature over different content, so it has the right shape.
-  const sign = tamper ? signParams({ ...fields, sandbox_tampered: "1" }, key) : signParams(fields, key);
+  const sign = tamper ? signParams(Object.assign({}, fields, { sandbox_tampered: "1" }), key) : signParams(fields, key);
   const { badSignature: _ignored, ...transport } = effects;
   return {
     status: 200,
@@ -274,15 +274,11 @@ function spotPay(call: Call): GatewayReply {
 function payReply(call: Call, outcome: PayOutcome, effects: ResponseEffects): GatewayReply {
   switch (outcome.kind) {
     case "paid":
-      return signedReply(call, { ...tradeFields(outcome.trade), result_code: "SUCCESS" }, effects);
+      return signedReply(call, Object.assign({}, tradeFields(outcome.trade), { result_code: "SUCCESS" }), effects);
     case "waiting":
       return signedReply(
         call,
-        {
-          ...tradeFields(outcome.trade),
-          result_code: "UNKNOW",
-          error: "ORDER_SUCCESS_PAY_INPROCESS",
-        },
+        Object.assign({}, tradeFields(outcome.trade), { result_code: "UNKNOW", error: "ORDER_SUCCESS_PAY_INPROCESS" }),
         effects,
       );
     case "unknown":
@@ -305,7 +301,11 @@ function payReply(call: Call, outcome: PayOutcome, effects: ResponseEffects): Ga
         outcome.trade === undefined
           ? { partner_trans_id: call.params["partner_trans_id"] }
           : tradeFields(outcome.trade);
-      const reply = signedReply(call, { ...extra, alipay_pay_time: undefined, result_code: "FAILED", error }, effects);
+      const reply = signedReply(
+        call,
+        Object.assign({}, extra, { alipay_pay_time: undefined, result_code: "FAILED", error }),
+        effects,
+      );
       reply.detail = outcome.detail;
       return reply;
     }
@@ -332,12 +332,14 @@ function query(call: Call): GatewayReply {
       error: "TRANS_NOT_FOUND",
     });
   }
-  return signedReply(call, {
-    ...tradeFields(trade),
-    alipay_trans_status: trade.status,
-    out_trade_no: trade.outTradeNo,
-    result_code: "SUCCESS",
-  });
+  return signedReply(
+    call,
+    Object.assign({}, tradeFields(trade), {
+      alipay_trans_status: trade.status,
+      out_trade_no: trade.outTradeNo,
+      result_code: "SUCCESS",
+    }),
+  );
 }
 
 const CANCEL_TIMESTAMP = /^(\d{13}|\d{14}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})$/;
@@ -350,13 +352,15 @@ function cancel(call: Call): GatewayReply {
   }
   const ids = { out_trade_no: p["out_trade_no"], trade_no: p["trade_no"] };
   if (!CANCEL_TIMESTAMP.test(p["timestamp"] as string)) {
-    return signedReply(call, {
-      ...ids,
-      result_code: "FAIL",
-      retry_flag: "N",
-      detail_error_code: "INVALID_PARAMETER",
-      detail_error_des: "timestamp must be epoch milliseconds",
-    });
+    return signedReply(
+      call,
+      Object.assign({}, ids, {
+        result_code: "FAIL",
+        retry_flag: "N",
+        detail_error_code: "INVALID_PARAMETER",
+        detail_error_des: "timestamp must be epoch milliseconds",
+      }),
+    );
   }
   const trade = call.ctx.engine.find(call.partner.partnerId, {
     tradeNo: p["trade_no"],
@@ -367,37 +371,33 @@ function cancel(call: Call): GatewayReply {
   }
   if (trade === undefined && call.ctx.engine.hasLatePay(call.partner.partnerId, p["out_trade_no"])) {
     // As a strict gateway does for a trade it does not have yet: SUCCESS, naming no trade.
-    return signedReply(call, {
-      ...ids,
-      result_code: "SUCCESS",
-      retry_flag: "N",
-    });
+    return signedReply(call, Object.assign({}, ids, { result_code: "SUCCESS", retry_flag: "N" }));
   }
   if (trade === undefined) {
-    return signedReply(call, {
-      ...ids,
-      result_code: "FAIL",
-      retry_flag: "N",
-      detail_error_code: "TRADE_NOT_EXIST",
-      detail_error_des: "trade does not exist",
-    });
+    return signedReply(
+      call,
+      Object.assign({}, ids, {
+        result_code: "FAIL",
+        retry_flag: "N",
+        detail_error_code: "TRADE_NOT_EXIST",
+        detail_error_des: "trade does not exist",
+      }),
+    );
   }
   const outcome = call.ctx.engine.cancel(trade, "same_beijing_day");
   const tradeIds = { out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
   if (outcome.kind === "refused") {
-    return signedReply(call, {
-      ...tradeIds,
-      result_code: "FAIL",
-      retry_flag: "N",
-      detail_error_code: outcome.code,
-      detail_error_des: outcome.detail,
-    });
+    return signedReply(
+      call,
+      Object.assign({}, tradeIds, {
+        result_code: "FAIL",
+        retry_flag: "N",
+        detail_error_code: outcome.code,
+        detail_error_des: outcome.detail,
+      }),
+    );
   }
-  return signedReply(call, {
-    ...tradeIds,
-    result_code: "SUCCESS",
-    retry_flag: "N",
-  });
+  return signedReply(call, Object.assign({}, tradeIds, { result_code: "SUCCESS", retry_flag: "N" }));
 }
 
 function refund(call: Call): GatewayReply {
@@ -438,10 +438,11 @@ function refund(call: Call): GatewayReply {
     case "not_found":
       return businessFailure(call, "TRADE_NOT_EXIST", ids);
     case "refused": {
-      const reply = businessFailure(call, outcome.code === "CURRENCY_MISMATCH" ? "INVALID_PARAMETER" : outcome.code, {
-        ...ids,
-        alipay_trans_id: trade.tradeNo,
-      });
+      const reply = businessFailure(
+        call,
+        outcome.code === "CURRENCY_MISMATCH" ? "INVALID_PARAMETER" : outcome.code,
+        Object.assign({}, ids, { alipay_trans_id: trade.tradeNo }),
+      );
       reply.detail = outcome.detail;
       return reply;
     }

@@ -52,7 +52,7 @@ const CNY = CURRENCIES.get("CNY") as CurrencyInfo;
  * rate under the trade's own code (the gateway never accepts such a currency for a new trade).
  */
 export function currencyInfoOrCny(code: string): CurrencyInfo {
-  return currencyInfo(code) ?? { ...CNY, code };
+  return currencyInfo(code) ?? Object.assign({}, CNY, { code });
 }
 
 /** Largest accepted amount: 100000000.00 in major units (reference §4 limits). */

@@ -33,7 +33,7 @@ export function createFetchTransport(timeoutMs: number): NotificationTransport {
   return async ({ url, body, contentType, headers }) => {
     const response = await fetch(url, {
       method: "POST",
-      headers: { ...headers, "content-type": contentType },
+      headers: Object.assign({}, headers, { "content-type": contentType }),
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -159,7 +159,7 @@ function payReply(call: Call, outTradeNo: string, outcome: PayOutcome, effects: 
               trade_no: outcome.trade.tradeNo,
               buyer_logon_id: outcome.trade.buyerLoginId,
             };
-      return callReply(call, "40004", { ...failure, body, effects });
+      return callReply(call, "40004", Object.assign({}, failure, { body, effects }));
     }
   }
 }
@@ -194,12 +194,11 @@ export function query(call: Call): GatewayReply {
     });
   }
   return callReply(call, "10000", {
-    body: {
-      ...paidBody(trade),
+    body: Object.assign({}, paidBody(trade), {
       trade_status: trade.status,
       send_pay_date: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
       gmt_payment: undefined,
-    },
+    }),
   });
 }
 
@@ -212,7 +211,7 @@ export function cancel(call: Call): GatewayReply {
     return callReply(call, "40004", {
       subCode: "ACQ.SYSTEM_ERROR",
       subMsg: "system error, retry the cancel",
-      body: { ...echo, retry_flag: "Y" },
+      body: Object.assign({}, echo, { retry_flag: "Y" }),
     });
   }
   if (trade === undefined) {
@@ -220,12 +219,12 @@ export function cancel(call: Call): GatewayReply {
       return callReply(call, "40004", {
         subCode: "ACQ.TRADE_NOT_EXIST",
         subMsg: "trade does not exist",
-        body: { ...echo, retry_flag: "N" },
+        body: Object.assign({}, echo, { retry_flag: "N" }),
       });
     }
     // Closing an order that never arrived: a late pay with this out_trade_no is refused.
     call.ctx.engine.block(call.app.appId, ids.outTradeNo);
-    return callReply(call, "10000", { body: { ...echo, retry_flag: "N" } });
+    return callReply(call, "10000", { body: Object.assign({}, echo, { retry_flag: "N" }) });
   }
   const outcome = call.ctx.engine.cancel(trade, "24_hours");
   const tradeIds = { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
@@ -233,24 +232,23 @@ export function cancel(call: Call): GatewayReply {
     return callReply(call, "40004", {
       subCode: `ACQ.${outcome.code}`,
       subMsg: outcome.detail,
-      body: { ...tradeIds, retry_flag: "N" },
+      body: Object.assign({}, tradeIds, { retry_flag: "N" }),
     });
   }
   if (outcome.kind === "not_found") {
     return callReply(call, "40004", {
       subCode: "ACQ.TRADE_NOT_EXIST",
       subMsg: "trade does not exist",
-      body: { ...echo, retry_flag: "N" },
+      body: Object.assign({}, echo, { retry_flag: "N" }),
     });
   }
   return callReply(call, "10000", {
-    body: {
-      ...tradeIds,
+    body: Object.assign({}, tradeIds, {
       retry_flag: "N",
       action: outcome.action,
       gmt_refund_pay:
         outcome.action === "refund" && trade.closedAt !== undefined ? formatDateTime(trade.closedAt) : undefined,
-    },
+    }),
   });
 }
 
@@ -298,30 +296,32 @@ export function refund(call: Call): GatewayReply {
       });
     case "refunded":
       return callReply(call, "10000", {
-        body: compact({
-          ...tradeIds,
-          buyer_logon_id: trade.buyerLoginId,
-          buyer_user_id: trade.buyerUserId,
-          fund_change: outcome.fundChange ? "Y" : "N",
-          refund_fee: amountText(trade, trade.refundedMinor),
-          send_back_fee: amountText(trade, outcome.refund.amountMinor),
-          gmt_refund_pay: formatDateTime(outcome.refund.createdAt),
-          out_request_no: outcome.refund.outRefundNo,
-          refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
-        }),
+        body: compact(
+          Object.assign({}, tradeIds, {
+            buyer_logon_id: trade.buyerLoginId,
+            buyer_user_id: trade.buyerUserId,
+            fund_change: outcome.fundChange ? "Y" : "N",
+            refund_fee: amountText(trade, trade.refundedMinor),
+            send_back_fee: amountText(trade, outcome.refund.amountMinor),
+            gmt_refund_pay: formatDateTime(outcome.refund.createdAt),
+            out_request_no: outcome.refund.outRefundNo,
+            refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
+          }),
+        ),
       });
     case "accepted":
       // Accepted, but no money moved in this call: the merchant must confirm by refund query.
       return callReply(call, "10000", {
-        body: compact({
-          ...tradeIds,
-          buyer_logon_id: trade.buyerLoginId,
-          buyer_user_id: trade.buyerUserId,
-          fund_change: "N",
-          refund_fee: amountText(trade, trade.refundedMinor),
-          out_request_no: outcome.pending.outRefundNo,
-          refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
-        }),
+        body: compact(
+          Object.assign({}, tradeIds, {
+            buyer_logon_id: trade.buyerLoginId,
+            buyer_user_id: trade.buyerUserId,
+            fund_change: "N",
+            refund_fee: amountText(trade, trade.refundedMinor),
+            out_request_no: outcome.pending.outRefundNo,
+            refund_currency: trade.currency !== "CNY" ? trade.currency : undefined,
+          }),
+        ),
       });
   }
 }

@@ -54,13 +54,12 @@ export type TradeView = Trade & {
 
 export function tradeView(trade: Trade): TradeView {
   const currency = currencyInfoOrCny(trade.currency);
-  return {
-    ...trade,
+  return Object.assign({}, trade, {
     amount: formatAmount(trade.amountMinor, currency),
     refunded: formatAmount(trade.refundedMinor, currency),
     createdAtText: formatDateTime(trade.createdAt),
     paidAtText: trade.paidAt === undefined ? undefined : formatDateTime(trade.paidAt),
-  };
+  });
 }
 
 function json(status: number, body: unknown): OperatorReply {
@@ -189,10 +188,7 @@ export async function handleOperator(
   }
   if (parts[0] === "scenarios" && parts.length === 1 && method === "GET") {
     return json(200, {
-      scenarios: SCENARIOS.map((s) => ({
-        ...s,
-        exampleCode: scenarioCode(s.id),
-      })),
+      scenarios: SCENARIOS.map((s) => Object.assign({}, s, { exampleCode: scenarioCode(s.id) })),
     });
   }
   if (parts[0] === "notifications" && parts.length === 1 && method === "GET") {

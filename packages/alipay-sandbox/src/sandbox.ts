@@ -558,8 +558,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           : undefined;
       interval?.unref();
       logger.info("sandbox listening", { url });
-      return {
-        ...sandbox,
+      return Object.assign({}, sandbox, {
         url,
         port,
         host,
@@ -577,7 +576,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           });
           await notifier.flush();
         },
-      };
+      });
     },
   };
   return sandbox;

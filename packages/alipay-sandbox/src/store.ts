@@ -286,10 +286,7 @@ export class SandboxStore {
     this.faults = { ...DEFAULT_FAULTS };
     this.accounts.clear();
     for (const account of initialAccounts) {
-      this.accounts.set(account.accountId, {
-        ...account,
-        balances: { ...account.balances },
-      });
+      this.accounts.set(account.accountId, Object.assign({}, account, { balances: { ...account.balances } }));
     }
   }
 

@@ -101,7 +101,11 @@ export function alipayClientConfig(env: KioskEnv, slot: "current" | "next" = "cu
     partnerId: a.partnerId,
     signType: a.signType,
     ...(a.md5Key && a.signType === "MD5" ? { md5Key: a.md5Key } : {}),
-    merchant: { ...(a.storeId ? { storeId: a.storeId } : {}), ...(a.terminalId ? { terminalId: a.terminalId } : {}) },
+    merchant: Object.assign(
+      {},
+      a.storeId ? { storeId: a.storeId } : {},
+      a.terminalId ? { terminalId: a.terminalId } : {},
+    ),
   };
 }
 
@@ -133,7 +137,7 @@ export function createAlipayKeyRingFromEnv(
   const next =
     isRsa && a.nextPrivateKeyPem
       ? {
-          gateway: build({ ...alipayClientConfig(env, "next"), privateKey: a.nextPrivateKeyPem }),
+          gateway: build(Object.assign({}, alipayClientConfig(env, "next"), { privateKey: a.nextPrivateKeyPem })),
           fingerprint: fingerprintOf(a.nextPrivateKeyPem),
         }
       : null;
@@ -212,7 +216,7 @@ export function moneyEventSink(platform: PlatformServices): AppEventSink {
         });
         if (existing > 0) return;
       }
-      await events.appendInTx({ ...event, actor: actorRef(SYSTEM_ACTOR) }, tx);
+      await events.appendInTx(Object.assign({}, event, { actor: actorRef(SYSTEM_ACTOR) }), tx);
     },
   };
 }
@@ -226,10 +230,9 @@ export interface AppWiring {
 
 /** The payment policy's settings that come from the environment; the rest is the default policy. */
 export function moneyPolicyOf(env: KioskEnv): Partial<PaymentPolicy> {
-  return {
-    ...(env.paymentDeadlineMs === null ? {} : { paymentDeadlineMs: env.paymentDeadlineMs }),
+  return Object.assign({}, env.paymentDeadlineMs === null ? {} : { paymentDeadlineMs: env.paymentDeadlineMs }, {
     refundPauseWindow: env.alipay.refundPauseWindow,
-  };
+  });
 }
 
 export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }): AppWiring {
@@ -324,7 +327,7 @@ export async function buildRuntime(opts: BuildRuntimeOptions): Promise<AppRuntim
       ...(env.reconcileAtHour === null ? {} : { reconcileAtHour: env.reconcileAtHour }),
     },
   });
-  const services: AppServices = { ...platform, money, alipayKeys };
+  const services: AppServices = Object.assign({}, platform, { money, alipayKeys });
   // The signing key is a row the whole fleet reads (alipay-key-ring.ts): re-read it every 2 s.
   const stopKeySync = alipayKeys.startSync();
   const isWorkerStarted = opts.shouldStartWorker !== false && env.worker === "inline";

@@ -30,7 +30,11 @@ export function readRefundPause(text: string | undefined, alipayEnv: "sandbox" |
   if (!(start >= 0 && end <= 1440 && start < end))
     return fail("ALIPAY_REFUND_PAUSE", "the window's start must come before its end within one day (00:00-24:00)");
   if (!(offset >= -720 && offset <= 840)) return fail("ALIPAY_REFUND_PAUSE", "the UTC offset must be -12:00 to +14:00");
-  return { ...DEFAULT_REFUND_PAUSE_WINDOW, startMinute: start, endMinute: end, utcOffsetMinutes: offset };
+  return Object.assign({}, DEFAULT_REFUND_PAUSE_WINDOW, {
+    startMinute: start,
+    endMinute: end,
+    utcOffsetMinutes: offset,
+  });
 }
 
 /** ALIPAY_ANTOM_WALLETS: known Alipay+ wallet codes, comma-separated (case-insensitive); unset → undefined. */

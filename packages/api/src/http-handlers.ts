@@ -44,7 +44,10 @@ function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Con
 
 /** The security headers for this server's answers (security-headers.ts). */
 function secured(runtime: AppRuntime, response: Response): Response {
-  return withSecurityHeaders(response, securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl }));
+  return withSecurityHeaders(
+    response,
+    securityHeaders(Object.assign({}, getHeaderConfig(), { publicUrl: runtime.env.publicUrl })),
+  );
 }
 
 export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
@@ -201,7 +204,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const partner = partnerOf(getRuntime);
   return async (req) => {
     const runtime = await getRuntime();
-    const headers = securityHeaders({ ...getHeaderConfig(), publicUrl: runtime.env.publicUrl });
+    const headers = securityHeaders(Object.assign({}, getHeaderConfig(), { publicUrl: runtime.env.publicUrl }));
     return withSecurityHeaders(await route(req), headers);
   };
 

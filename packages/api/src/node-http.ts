@@ -57,7 +57,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   // a web stream into the socket cost more CPU than most handlers' own work.
   if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     const bytes = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, { ...out, "content-length": String(bytes.length) });
+    res.writeHead(response.status, Object.assign({}, out, { "content-length": String(bytes.length) }));
     res.end(bytes);
     return;
   }

@@ -37,24 +37,21 @@ function buildBookingDocument(opts: { publicUrl: string; router?: OpenApiRouter 
 /** Adds the partner payment API for terminals (issue 18; partner/openapi.ts), served from the site root. */
 function withPartnerApi(publicUrl: string, doc: OpenAPIObject): OpenAPIObject {
   const partner = partnerOpenApiParts(publicUrl);
-  return {
-    ...doc,
+  return Object.assign({}, doc, {
     tags: [
       ...(doc.tags ?? []),
       { name: "partner", description: "Partner payment API for terminals (docs/partner-api.md)" },
     ],
-    paths: { ...doc.paths, ...partner.paths },
-    components: {
-      ...doc.components,
-      schemas: { ...doc.components?.schemas, ...partner.schemas },
-      securitySchemes: {
-        ...doc.components?.securitySchemes,
+    paths: Object.assign({}, doc.paths, partner.paths),
+    components: Object.assign({}, doc.components, {
+      schemas: Object.assign({}, doc.components?.schemas, partner.schemas),
+      securitySchemes: Object.assign({}, doc.components?.securitySchemes, {
         TerminalKey: {
           type: "http",
           scheme: "bearer",
           description: "Terminal API key `ktm_<prefix>_<secret>` (scope payments:write), issued in the staff console",
         },
-      },
-    },
-  } as OpenAPIObject;
+      }),
+    }),
+  }) as OpenAPIObject;
 }

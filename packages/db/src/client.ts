@@ -80,7 +80,7 @@ export const DEFAULT_DB_TIMEOUTS = { connectMs: 5_000, statementMs: 30_000, idle
 
 /** The pg pool settings for `timeouts` (exported for the tests and the docs). */
 export function pgTimeoutConfig(timeouts: DbTimeouts = {}) {
-  const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
+  const t = Object.assign({}, DEFAULT_DB_TIMEOUTS, timeouts);
   return {
     connectionTimeoutMillis: t.connectMs,
     statement_timeout: t.statementMs,

@@ -249,11 +249,9 @@ export function pgDirect(pool: pg.Pool): DirectSql {
       const { text, values } = combinedStatement(statements);
       direct.onStatement?.(text);
       try {
-        const r = await run<Record<string, number>>({
-          ...preparedName(text),
-          text,
-          values: values.map(pgValue),
-        });
+        const r = await run<Record<string, number>>(
+          Object.assign(preparedName(text), { text, values: values.map(pgValue) }),
+        );
         const row = r.rows[0]!;
         return statements.map((_, i) => Number(row[`c${i}`]));
       } catch (error) {
@@ -266,12 +264,9 @@ export function pgDirect(pool: pg.Pool): DirectSql {
       const text = sql.text;
       direct.onStatement?.(text);
       // timestamp(3) holds UTC: parsed as such (pg's default reads it as local time).
-      const r = await run({
-        ...preparedName(text),
-        text,
-        values: sql.values.map(pgValue),
-        types: UTC_TIMESTAMPS,
-      });
+      const r = await run(
+        Object.assign(preparedName(text), { text, values: sql.values.map(pgValue), types: UTC_TIMESTAMPS }),
+      );
       return r.rows as T[];
     },
   };
@@ -335,7 +330,9 @@ const preparedNames = new Map<string, string>();
 /**
  * A name for the text, so PostgreSQL parses and plans it once per connection instead of on
  * every call (a batch's CTE is a large statement; our texts are few: they vary only with the
- * number of rows). Past PREPARED_TEXTS distinct texts, new ones run unnamed.
+ * number of rows). Past PREPARED_TEXTS distinct texts, new ones run unnamed. A fresh object
+ * each call: the caller adds the query's text and values to it (Object.assign, not a literal
+ * that starts with a spread: see STYLE.md, "Objects on hot paths").
  */
 function preparedName(text: string): { name?: string } {
   let name = preparedNames.get(text);

@@ -135,7 +135,7 @@ function rootPino(options: CreateLoggerOptions): Pino {
 
 function renameMessageField(fields: LogFields): LogFields {
   const { message, ...rest } = fields;
-  return { ...rest, messageField: message };
+  return Object.assign(rest, { messageField: message });
 }
 
 function wrap(root: Pino, bindings: LogFields, separator: string): Logger {
@@ -158,7 +158,7 @@ function wrap(root: Pino, bindings: LogFields, separator: string): Logger {
       const { ns: childNs, ...rest } = typeof more === "string" ? { ns: more } : more;
       const parentNs = typeof bindings.ns === "string" ? bindings.ns : undefined;
       const ns = childNs ? (parentNs ? `${parentNs}${separator}${childNs}` : childNs) : parentNs;
-      return wrap(root, { ...bindings, ...rest, ...(ns ? { ns } : {}) }, separator);
+      return wrap(root, Object.assign({}, bindings, rest, ns ? { ns } : {}), separator);
     },
   };
 }

@@ -78,7 +78,7 @@ export function parseAntomSignatureHeader(header: string | undefined): ParsedAnt
 export function antomRequestHeaders(
   input: Omit<AntomSignInput, "time"> & { requestTime: string; keyVersion: string; privateKey: KeyObject },
 ): Record<string, string> {
-  const content = buildAntomSignContent({ ...input, time: input.requestTime });
+  const content = buildAntomSignContent(Object.assign({}, input, { time: input.requestTime }));
   return {
     "content-type": "application/json; charset=UTF-8",
     "client-id": input.clientId,

@@ -68,11 +68,10 @@ export class MapiClient extends ProtocolClient<Params, Fields> {
 
   /** `params` with `sign` and `sign_type` (RSA signed on the thread pool). */
   async #signed(params: Params): Promise<Params> {
-    return {
-      ...params,
+    return Object.assign({}, params, {
       sign: await signContentAsync(buildSignContent(params), this.#signing),
       sign_type: this.#config.signType,
-    };
+    });
   }
 
   /** The signed HTTP request for `params` (POST form, or GET with a query string). */
@@ -166,12 +165,14 @@ function mapiOperations(config: ParsedMapiConfig, io: MapiIo): OperationTable<Pa
       apiName: MAPI_SERVICE.pay,
       timeout: "pay",
       build: (input, env) =>
-        buildMapiPayParams(common, {
-          ...input,
-          createdAtMs: input.createdAtMs ?? env.now(),
-          merchant: config.merchant,
-          offsetMinutes: offset,
-        }),
+        buildMapiPayParams(
+          common,
+          Object.assign({}, input, {
+            createdAtMs: input.createdAtMs ?? env.now(),
+            merchant: config.merchant,
+            offsetMinutes: offset,
+          }),
+        ),
       map: (fields, signed) => mapMapiPay(fields, signed, offset),
     },
     query: {

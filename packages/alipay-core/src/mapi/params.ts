@@ -88,8 +88,7 @@ export function buildMapiPayParams(
 ): Record<string, string> {
   validatePartnerTransId(input.partnerTransId);
   validatePaymentCode(input.paymentCode);
-  const params: Record<string, string> = {
-    ...mapiBase(common, MAPI_SERVICE.pay),
+  const params: Record<string, string> = Object.assign(mapiBase(common, MAPI_SERVICE.pay), {
     alipay_seller_id: common.partnerId,
     trans_name: checkText(input.subject, "subject", 256),
     partner_trans_id: input.partnerTransId,
@@ -99,25 +98,23 @@ export function buildMapiPayParams(
     identity_code_type: "barcode",
     trans_create_time: formatCompactTime(input.createdAtMs, input.offsetMinutes),
     biz_product: MAPI_BIZ_PRODUCT,
-  };
+  });
   if (common.notifyUrl !== undefined) params["notify_url"] = common.notifyUrl;
   if (input.memo !== undefined && input.memo !== "") params["memo"] = checkText(input.memo, "memo", 256);
-  const extendInfo = buildExtendInfo({
-    ...input.merchant,
-    ...(input.secondaryMerchantId !== undefined ? { secondaryMerchantId: input.secondaryMerchantId } : {}),
-    ...(input.storeId !== undefined ? { storeId: input.storeId } : {}),
-    ...(input.terminalId !== undefined ? { terminalId: input.terminalId } : {}),
-  });
+  const merchant: MerchantInfo = Object.assign({}, input.merchant);
+  if (input.secondaryMerchantId !== undefined) merchant.secondaryMerchantId = input.secondaryMerchantId;
+  if (input.storeId !== undefined) merchant.storeId = input.storeId;
+  if (input.terminalId !== undefined) merchant.terminalId = input.terminalId;
+  const extendInfo = buildExtendInfo(merchant);
   if (extendInfo !== undefined) params["extend_info"] = extendInfo;
   return params;
 }
 
 /** `alipay.acquire.overseas.query` parameters. */
 export function buildMapiQueryParams(common: MapiCommon, partnerTransId: string): Record<string, string> {
-  return {
-    ...mapiBase(common, MAPI_SERVICE.query),
+  return Object.assign(mapiBase(common, MAPI_SERVICE.query), {
     partner_trans_id: validatePartnerTransId(partnerTransId),
-  };
+  });
 }
 
 /** `alipay.acquire.cancel` parameters; `timestamp` is epoch milliseconds (global doc). */
@@ -126,24 +123,22 @@ export function buildMapiCancelParams(
   partnerTransId: string,
   nowMs: number,
 ): Record<string, string> {
-  return {
-    ...mapiBase(common, MAPI_SERVICE.cancel),
+  return Object.assign(mapiBase(common, MAPI_SERVICE.cancel), {
     out_trade_no: validatePartnerTransId(partnerTransId),
     timestamp: String(nowMs),
-  };
+  });
 }
 
 /** `alipay.acquire.overseas.spot.refund` parameters; always synchronous (`is_sync=Y`). */
 export function buildMapiRefundParams(common: MapiCommon, input: RefundInput): Record<string, string> {
   validateRefundIds(input);
-  const params: Record<string, string> = {
-    ...mapiBase(common, MAPI_SERVICE.refund),
+  const params: Record<string, string> = Object.assign(mapiBase(common, MAPI_SERVICE.refund), {
     partner_trans_id: input.partnerTransId,
     partner_refund_id: input.partnerRefundId,
     refund_amount: formatChargeAmount(input.amountMinor, input.currency),
     currency: input.currency,
     is_sync: "Y",
-  };
+  });
   if (input.reason !== undefined && input.reason !== "")
     params["refund_reason"] = checkText(input.reason, "reason", 128);
   return params;
@@ -152,9 +147,8 @@ export function buildMapiRefundParams(common: MapiCommon, input: RefundInput): R
 /** `alipay.acquire.refund.query` parameters. */
 export function buildMapiRefundQueryParams(common: MapiCommon, input: RefundQueryInput): Record<string, string> {
   validateRefundQuery(input);
-  return {
-    ...mapiBase(common, MAPI_SERVICE.refundQuery),
+  return Object.assign(mapiBase(common, MAPI_SERVICE.refundQuery), {
     out_trade_no: input.partnerTransId,
     out_return_no: input.partnerRefundId,
-  };
+  });
 }

@@ -28,11 +28,11 @@ export function buildMapiSettlementParams(
     });
   }
   const compact = (d: { y: number; m: number; d: number }): string => `${d.y}${pad(d.m)}${pad(d.d)}`;
-  return {
-    ...mapiBase(common, input.kind === "settlement" ? MAPI_SERVICE.settlementFile : MAPI_SERVICE.transactionFile),
-    start_date: compact(start),
-    end_date: compact(end),
-  };
+  return Object.assign(
+    {},
+    mapiBase(common, input.kind === "settlement" ? MAPI_SERVICE.settlementFile : MAPI_SERVICE.transactionFile),
+    { start_date: compact(start), end_date: compact(end) },
+  );
 }
 
 /**

@@ -71,7 +71,7 @@ export class OpenApiClient extends ProtocolClient<Biz, Answer> {
     const certTexts = readCertTexts(this.#config, this.readFile);
     const keys = loadKeys(
       this.#config.signType,
-      { ...this.#config, isCertMode: certTexts !== undefined },
+      Object.assign({}, this.#config, { isCertMode: certTexts !== undefined }),
       this.readFile,
     );
     this.#signing = keys.signing;
@@ -135,10 +135,9 @@ export class OpenApiClient extends ProtocolClient<Biz, Answer> {
       method,
       biz,
     );
-    const body = formEncode({
-      ...params,
-      sign: await signContentAsync(buildOpenApiSignContent(params), this.#signing),
-    });
+    const body = formEncode(
+      Object.assign({}, params, { sign: await signContentAsync(buildOpenApiSignContent(params), this.#signing) }),
+    );
     return {
       method: "POST",
       url: withQuery(this.#config.gatewayUrl, { charset: "utf-8" }),
@@ -217,13 +216,16 @@ function openApiOperations(config: ParsedOpenApiConfig): OperationTable<Biz, Ans
       build: (input) => {
         const storeId = input.storeId ?? config.storeId;
         const terminalId = input.terminalId ?? config.terminalId;
-        return buildOpenApiPayBiz({
-          ...input,
-          ...(storeId !== undefined ? { storeId } : {}),
-          ...(terminalId !== undefined ? { terminalId } : {}),
-          timeoutExpress: config.timeoutExpress,
-          ...(config.settleCurrency !== undefined ? { settleCurrency: config.settleCurrency } : {}),
-        });
+        return buildOpenApiPayBiz(
+          Object.assign(
+            {},
+            input,
+            storeId !== undefined ? { storeId } : {},
+            terminalId !== undefined ? { terminalId } : {},
+            { timeoutExpress: config.timeoutExpress },
+            config.settleCurrency !== undefined ? { settleCurrency: config.settleCurrency } : {},
+          ),
+        );
       },
       map: (answer, signed) => mapOpenApiPay(answer, signed, offset),
     },

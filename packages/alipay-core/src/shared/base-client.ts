@@ -101,7 +101,7 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
   pay(input: PayInput, options?: CallOptions): Promise<PayResult> {
     const ctx = this.#payContext(
       input.partnerTransId,
-      { ...input, paymentCodeMasked: maskPaymentCode(input.paymentCode) },
+      Object.assign({}, input, { paymentCodeMasked: maskPaymentCode(input.paymentCode) }),
       options,
     );
     return this.run(ctx, async () => this.#sendSigned(await this.signPay(input), ctx));
@@ -254,24 +254,19 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
       apiName: ctx.apiName,
       ...ctx.ids,
     };
-    this.#emit(this.hooks.onRequest, {
-      ...base,
-      ...ctx.request,
-      atMs: startedAt,
-    });
-    this.logger.debug("alipay request", { ...base, ...ctx.request });
+    this.#emit(this.hooks.onRequest, Object.assign({}, base, ctx.request, { atMs: startedAt }));
+    this.logger.debug("alipay request", Object.assign({}, base, ctx.request));
     try {
       const { result, httpStatus } = await perform();
       const outcome = "status" in result ? result.status : result.format;
       const reason = "status" in result ? result.reason : undefined;
       const finishedAt = this.clock.now();
-      const summary: ResponseSummary = {
-        ...base,
+      const summary: ResponseSummary = Object.assign({}, base, {
         atMs: finishedAt,
         durationMs: finishedAt - startedAt,
         httpStatus,
         outcome,
-      };
+      });
       if (reason !== undefined) summary.reason = reason;
       this.#emit(this.hooks.onResponse, summary);
       this.logger.info("alipay response", { ...summary });
@@ -282,21 +277,17 @@ export abstract class ProtocolClient<TBuilt, TRaw> implements AlipayClient {
         error instanceof AlipayError
           ? error
           : new AlipayResponseError(`Unexpected failure during ${ctx.operation}`, { cause: error });
-      const summary: ResponseSummary = {
-        ...base,
+      const summary: ResponseSummary = Object.assign({}, base, {
         atMs: finishedAt,
         durationMs: finishedAt - startedAt,
-        outcome: "error",
+        outcome: "error" as const,
         errorName: typed.name,
         isRetryable: typed.isRetryable,
-      };
+      });
       if (typed instanceof AlipayGatewayError) summary.reason = typed.subCode ?? typed.gatewayCode;
       if (typed instanceof AlipayNetworkError && typed.httpStatus !== undefined) summary.httpStatus = typed.httpStatus;
       this.#emit(this.hooks.onResponse, summary);
-      this.logger.warn("alipay request failed", {
-        ...summary,
-        message: typed.message,
-      });
+      this.logger.warn("alipay request failed", Object.assign({}, summary, { message: typed.message }));
       throw typed;
     }
   }

@@ -48,7 +48,10 @@ export async function exchange(
   const onCallerAbort = () => fail(new AlipayAbortError("Request aborted by the caller"));
   callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
   try {
-    return await Promise.race([transport.request({ ...request, timeoutMs, signal: controller.signal }), aborted]);
+    return await Promise.race([
+      transport.request(Object.assign({}, request, { timeoutMs, signal: controller.signal })),
+      aborted,
+    ]);
   } catch (error) {
     if (error instanceof AlipayError) throw error;
     throw new AlipayNetworkError("Transport failed", { cause: error });

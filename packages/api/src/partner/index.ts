@@ -15,7 +15,7 @@ export function createPartnerServices(
 ) {
   const terminals = createTerminalRegistry(deps);
   const payments = createTerminalPayments(deps);
-  const webhooks = createTerminalWebhooks({ ...deps, terminalPayments: payments });
+  const webhooks = createTerminalWebhooks(Object.assign({}, deps, { terminalPayments: payments }));
   return { terminals, payments, webhooks };
 }
 

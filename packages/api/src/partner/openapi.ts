@@ -137,16 +137,14 @@ export function partnerOpenApiParts(publicUrl: string): { paths: Record<string, 
     },
     paths: {
       [`${base}/payments`]: {
-        post: {
-          ...common,
+        post: Object.assign({}, common, {
           operationId: "partnerCreatePayment",
           summary: "Create an Alipay payment for a scanned payment code; answers at once with its state",
           parameters: [idemHeader, waitParam],
           requestBody: { required: true, content: { "application/json": { schema: ref("PartnerCreatePayment") } } },
           responses: { "201": okPayment("Created"), "200": okPayment("Idempotent replay"), ...errors },
-        },
-        get: {
-          ...common,
+        }),
+        get: Object.assign({}, common, {
           operationId: "partnerListPayments",
           summary: "This terminal's payments of a day (the attraction's time zone)",
           parameters: [{ name: "date", in: "query", required: true, schema: { type: "string", format: "date" } }],
@@ -164,20 +162,18 @@ export function partnerOpenApiParts(publicUrl: string): { paths: Record<string, 
             },
             ...errors,
           },
-        },
+        }),
       },
       [`${base}/payments/{id}`]: {
-        get: {
-          ...common,
+        get: Object.assign({}, common, {
           operationId: "partnerGetPayment",
           summary: "A payment; with wait, a long-poll until it is final",
           parameters: [idParam, waitParam],
           responses: { "200": okPayment("The payment"), ...errors },
-        },
+        }),
       },
       [`${base}/payments/{id}/events`]: {
-        get: {
-          ...common,
+        get: Object.assign({}, common, {
           operationId: "partnerPaymentEvents",
           summary: "Server-sent events: `event: payment`, `id: <version>`, data the payment; closes once final",
           parameters: [idParam],
@@ -188,20 +184,18 @@ export function partnerOpenApiParts(publicUrl: string): { paths: Record<string, 
             },
             ...errors,
           },
-        },
+        }),
       },
       [`${base}/payments/{id}/cancel`]: {
-        post: {
-          ...common,
+        post: Object.assign({}, common, {
           operationId: "partnerCancelPayment",
           summary: "The buyer walked away: cancel (idempotent); a paid payment answers 409 (refund it)",
           parameters: [idParam],
           responses: { "200": okPayment("The payment, cancelling or cancelled"), ...errors },
-        },
+        }),
       },
       [`${base}/payments/{id}/refunds`]: {
-        post: {
-          ...common,
+        post: Object.assign({}, common, {
           operationId: "partnerRefundPayment",
           summary: "Refund fully (no amount) or partly; idempotent by Idempotency-Key",
           parameters: [idParam, idemHeader],
@@ -220,11 +214,10 @@ export function partnerOpenApiParts(publicUrl: string): { paths: Record<string, 
             },
             ...errors,
           },
-        },
+        }),
       },
       [`${base}/payments/{id}/receipt`]: {
-        get: {
-          ...common,
+        get: Object.assign({}, common, {
           operationId: "partnerPaymentReceipt",
           summary: "Receipt data of a paid payment, ready to print",
           parameters: [idParam],
@@ -232,7 +225,7 @@ export function partnerOpenApiParts(publicUrl: string): { paths: Record<string, 
             "200": { description: "The receipt", content: { "application/json": { schema: ref("PartnerReceipt") } } },
             ...errors,
           },
-        },
+        }),
       },
     },
   };

@@ -228,7 +228,7 @@ export function createTerminalPayments(
       paymentId: payment?.id ?? null,
       orderId: tp.orderId,
     };
-    if (!payment || !paidAt) return { ...base, receipt: null };
+    if (!payment || !paidAt) return Object.assign({}, base, { receipt: null });
     const exchangeRate = payment.exchangeRate;
     const walletName = payment.walletName;
     const amountText = `${minorToDecimal(tp.amountMinor, tp.currency)} ${tp.currency}`;
@@ -284,7 +284,7 @@ export function createTerminalPayments(
       ],
       document,
     };
-    return { ...base, receipt };
+    return Object.assign({}, base, { receipt });
   }
 
   /** Sends the pay when the order has none yet (first call, or a retry after a crash). */
@@ -317,7 +317,7 @@ export function createTerminalPayments(
     const made = await createOrReplay(terminal, idempotencyKey, input);
     const wait = options.waitSeconds ?? 0;
     if (wait <= 0 || made.payment.isFinal) return made;
-    return { ...made, payment: await waitFor(terminal, made.payment.id, wait, options.signal) };
+    return Object.assign({}, made, { payment: await waitFor(terminal, made.payment.id, wait, options.signal) });
   }
 
   async function createOrReplay(
@@ -512,7 +512,7 @@ export function createTerminalPayments(
     });
     const current = await db.refund.findUnique({ where: { id: result.id } });
     return {
-      refund: current ? { ...result, state: current.state, completedAt: current.completedAt } : result,
+      refund: current ? Object.assign({}, result, { state: current.state, completedAt: current.completedAt }) : result,
       payment: await viewOf(tp),
     };
   }

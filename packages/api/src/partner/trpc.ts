@@ -24,7 +24,11 @@ export const terminalProcedure = publicProcedure.meta({ auth: "terminal" }).use(
 export const terminalPaymentsRouter = router({
   /** POST /payments: the same key and body give the same payment (isReplay), another body CONFLICT. */
   create: terminalProcedure
-    .input(z.strictObject({ ...createPaymentBody.shape, idempotencyKey: IdempotencyKeySchema, wait: WaitSchema }))
+    .input(
+      z.strictObject(
+        Object.assign({}, createPaymentBody.shape, { idempotencyKey: IdempotencyKeySchema, wait: WaitSchema }),
+      ),
+    )
     .mutation(({ ctx, input, signal }) => {
       const { idempotencyKey, wait, ...body } = input;
       return ctx.services.money.partner.payments.create(ctx.terminal, idempotencyKey, body, {
@@ -53,7 +57,7 @@ export const terminalPaymentsRouter = router({
 
   /** POST /payments/{id}/refunds: full (no amount) or partial, idempotent by its key. */
   refund: terminalProcedure
-    .input(z.strictObject({ ...refundBody.shape, id: IdSchema, idempotencyKey: IdempotencyKeySchema }))
+    .input(z.strictObject(Object.assign({}, refundBody.shape, { id: IdSchema, idempotencyKey: IdempotencyKeySchema })))
     .mutation(({ ctx, input }) => {
       const { id, idempotencyKey, ...body } = input;
       return ctx.services.money.partner.payments.refund(ctx.terminal, id, idempotencyKey, body);

@@ -115,7 +115,7 @@ export class AuditService {
     });
     const page = rows.slice(0, limit);
     return {
-      entries: page.map((r) => ({ ...r, details: parseJsonObject(r.details) })),
+      entries: page.map((r) => Object.assign({}, r, { details: parseJsonObject(r.details) })),
       nextBeforeId: rows.length > limit ? page[page.length - 1]!.id : null,
     };
   }

@@ -174,7 +174,7 @@ export function createBookingService(
     const { ticketKeyId: _ticketKeyId, ...row } = order;
     // The answer, known before anything is written (the tickets were signed above).
     const answer: ConfirmedBooking = {
-      order: toOrderView({ ...row, state: "paid" }),
+      order: toOrderView(Object.assign({}, row, { state: "paid" })),
       tickets: prepared.views,
       externalPaymentRef,
       paidAt: now,
@@ -262,7 +262,7 @@ export function createBookingService(
         ticketIds: issued.map((t) => t.id),
         paidAt: now,
       });
-    return { ...answer, tickets: issued };
+    return Object.assign({}, answer, { tickets: issued });
   }
 
   return { confirm };

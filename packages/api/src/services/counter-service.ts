@@ -28,7 +28,7 @@ export function createCounterService(
   const log = deps.log ?? silentLogger;
   const reads = createShiftReads(db);
   const { load, view } = reads;
-  const { closeShift } = createShiftClose({ ...deps, reads });
+  const { closeShift } = createShiftClose(Object.assign({}, deps, { reads }));
 
   async function listCounters(input: { attractionId?: string } = {}): Promise<CounterView[]> {
     const rows = await db.counter.findMany({

@@ -24,21 +24,21 @@ export function createMoneyServices(
     jobRuns?: JobRuns;
   },
 ) {
-  const base = { ...deps, instanceId: deps.instanceId ?? newId("inst") };
+  const base = Object.assign({}, deps, { instanceId: deps.instanceId ?? newId("inst") });
   const catalog = createCatalogService(base);
   // The catalog rows a sale reads (cached when `catalogCacheMs` is set) and each new order,
   // handed to the payment start that follows it, so a purchase reads neither back.
   const catalogCache = createCatalogCache(deps.db, deps.catalogCacheMs ?? 0);
   const handoff = createOrderHandoff();
-  const orders = createOrderService({ ...base, catalog: catalogCache, handoff });
+  const orders = createOrderService(Object.assign({}, base, { catalog: catalogCache, handoff }));
   const tickets = createTicketService(base);
-  const payments = createPaymentService({ ...base, tickets, handoff });
-  const bookings = createBookingService({ ...base, tickets });
-  const refunds = createRefundService({ ...base, payments });
+  const payments = createPaymentService(Object.assign({}, base, { tickets, handoff }));
+  const bookings = createBookingService(Object.assign({}, base, { tickets }));
+  const refunds = createRefundService(Object.assign({}, base, { payments }));
   const reconciliation = createReconciliationService(base);
-  const notify = createNotifyService({ ...base, payments });
-  const counter = createCounterService({ ...base, orders });
-  const partner = createPartnerServices({ ...base, payments, refunds });
+  const notify = createNotifyService(Object.assign({}, base, { payments }));
+  const counter = createCounterService(Object.assign({}, base, { orders }));
+  const partner = createPartnerServices(Object.assign({}, base, { payments, refunds }));
   const scheduled = createScheduledJobs({
     clock: deps.clock,
     orders,
@@ -46,15 +46,14 @@ export function createMoneyServices(
     ...(deps.jobRuns ? { jobRuns: deps.jobRuns } : {}),
     ...(deps.worker ? { options: deps.worker } : {}),
   });
-  const worker = createPaymentWorker({
-    ...base,
-    payments,
-    orders,
-    reconciliation,
-    scheduled,
-    afterTick: partner.webhooks.tick,
-    ...(deps.worker ? { options: deps.worker } : {}),
-  });
+  const worker = createPaymentWorker(
+    Object.assign(
+      {},
+      base,
+      { payments, orders, reconciliation, scheduled, afterTick: partner.webhooks.tick },
+      deps.worker ? { options: deps.worker } : {},
+    ),
+  );
   // `gateway`: the Alipay client the services use (the key ring's, in the app), for staff
   // actions that ask Alipay directly (console query-now / cancel).
   return {

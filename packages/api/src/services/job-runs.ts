@@ -105,11 +105,12 @@ export function createJobRuns(deps: JobRunsDeps) {
     );
     return rows
       .filter((r): r is NonNullable<typeof r> => r !== null)
-      .map((r) => ({
-        ...r,
-        outcome: r.outcome as JobOutcome,
-        details: JSON.parse(r.details) as Record<string, unknown>,
-      }))
+      .map((r) =>
+        Object.assign({}, r, {
+          outcome: r.outcome as JobOutcome,
+          details: JSON.parse(r.details) as Record<string, unknown>,
+        }),
+      )
       .sort((x, y) => y.startedAt.getTime() - x.startedAt.getTime());
   }
 

@@ -53,7 +53,7 @@ export async function readOrderWithLines(
     });
     if (!order) return null;
     const { attraction, ...rest } = order;
-    return { ...rest, ticketKeyId: attraction.ticketKeyId };
+    return Object.assign({}, rest, { ticketKeyId: attraction.ticketKeyId });
   }
   const rows = await direct.query<OrderLineJoin>(
     Prisma.sql`SELECT o."id", o."attractionId", o."channel", o."kioskId", o."apiClientId", o."staffUserId",
@@ -91,8 +91,7 @@ export async function readOrderWithLines(
     s_endsAt: _se,
     ...order
   } = first;
-  return {
-    ...order,
+  return Object.assign({}, order, {
     ticketKeyId: a_ticketKeyId,
     lines: rows.flatMap((r) =>
       r.l_id === null
@@ -111,5 +110,5 @@ export async function readOrderWithLines(
             },
           ],
     ),
-  };
+  });
 }

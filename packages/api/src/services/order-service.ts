@@ -170,7 +170,7 @@ export function createOrderService(
       }
       const key = `${l.ticketTypeId}\u0000${l.slotId}`;
       const prev = merged.get(key);
-      merged.set(key, { ...l, quantity: (prev?.quantity ?? 0) + l.quantity });
+      merged.set(key, Object.assign({}, l, { quantity: (prev?.quantity ?? 0) + l.quantity }));
     }
     const lines = [...merged.values()];
     const now = clock.now();
@@ -244,7 +244,7 @@ export function createOrderService(
       {
         sql: insertSql(
           "OrderLine",
-          lineRows.map((l) => ({ ...l, orderId })),
+          lineRows.map((l) => Object.assign({}, l, { orderId })),
         ),
       },
       {
@@ -279,23 +279,21 @@ export function createOrderService(
       totalMinor,
       expiresAt,
     };
-    const answer: OrderView = {
-      ...written,
+    const answer: OrderView = Object.assign({}, written, {
       refundedMinor: order.refundedMinor,
       locale: order.locale,
       createdAt: now,
       lines: lineRows.map((l) => {
         const type = typeById.get(l.ticketTypeId)!;
         const slot = slotById.get(l.slotId)!;
-        return {
-          ...l,
+        return Object.assign({}, l, {
           ticketTypeCode: type.code,
           ticketTypeName: type.name,
           slotStartsAt: slot.startsAt,
           slotEndsAt: slot.endsAt,
-        };
+        });
       }),
-    };
+    });
     try {
       await runBatch(db, [...rows, ...takes, ...(options.alsoWrite ? [options.alsoWrite(answer)] : [])]);
     } catch (error) {
@@ -307,12 +305,15 @@ export function createOrderService(
       });
     }
     metrics.inc("kiosk_orders_total", { outcome: "created" });
-    deps.handoff?.put({
-      ...written,
-      attraction,
-      lines: lineRows.map((l) => ({ ...l, ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! })),
-      payments: [],
-    });
+    deps.handoff?.put(
+      Object.assign({}, written, {
+        attraction,
+        lines: lineRows.map((l) =>
+          Object.assign({}, l, { ticketType: typeById.get(l.ticketTypeId)!, slot: slotById.get(l.slotId)! }),
+        ),
+        payments: [],
+      }),
+    );
     log.info("order created", { orderId, attractionId, totalMinor, currency: attraction.currency });
     return answer;
   }

@@ -118,11 +118,10 @@ export function createPaymentEffects(deps: { tickets: TicketService; events: Mon
         amountMinor: row.amountMinor,
         currency: row.currency,
         paidAt,
-        order: {
-          ...prepared.sale,
+        order: Object.assign({}, prepared.sale, {
           attractionId: prepared.tickets.attractionId,
           ticketIds: prepared.tickets.rows.map((t) => t.id),
-        },
+        }),
         isFirstSale: true,
       })),
       ...convertHoldsStatements(row.orderId, now, prepared.lines),

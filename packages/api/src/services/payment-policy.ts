@@ -27,12 +27,9 @@ export interface PaymentPolicy extends MachinePolicy {
  * alipay-core's defaults, except the payment deadline: the kiosk's paying screen counts down
  * 60 s (`PAYMENT_DEADLINE_MS`), as the money path always did.
  */
-export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze({
-  ...MACHINE_DEFAULT_POLICY,
-  paymentDeadlineMs: 60_000,
-  leaseMs: 30_000,
-  payCodeHoldMs: 20_000,
-});
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = Object.freeze(
+  Object.assign({}, MACHINE_DEFAULT_POLICY, { paymentDeadlineMs: 60_000, leaseMs: 30_000, payCodeHoldMs: 20_000 }),
+);
 
 /**
  * The refund pause window when none is configured: Alipay's nightly window on a live gateway;
@@ -53,7 +50,7 @@ export function resolveServerPaymentPolicy(overrides: Partial<PaymentPolicy> = {
     throw new RangeError(`leaseMs must be a positive integer, got ${String(leaseMs)}`);
   if (!Number.isSafeInteger(hold) || hold < 0)
     throw new RangeError(`payCodeHoldMs must be a non-negative integer, got ${String(payCodeHoldMs)}`);
-  return { ...resolvePaymentPolicy(machine), leaseMs: lease, payCodeHoldMs: hold };
+  return Object.assign({}, resolvePaymentPolicy(machine), { leaseMs: lease, payCodeHoldMs: hold });
 }
 
 /** The machine's policy without the server fields (its schema is strict). */
@@ -61,7 +58,7 @@ export function machinePolicyOf(policy: PaymentPolicy, options: { hasPaymentCode
   const { leaseMs: _leaseMs, payCodeHoldMs: _payCodeHoldMs, ...machine } = policy;
   // A pay can only be resent with the unmasked code, which lives only in the memory of the
   // process that received it; anywhere else the machine must fall back to querying.
-  return options.hasPaymentCode ? machine : { ...machine, maxPayRetries: 0 };
+  return options.hasPaymentCode ? machine : Object.assign({}, machine, { maxPayRetries: 0 });
 }
 
 /** Upper bound of the time the cancel back-off can take, for sizing the order's hold. */

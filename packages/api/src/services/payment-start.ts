@@ -197,7 +197,7 @@ export function createPaymentStart(ctx: PaymentStartContext) {
       await drive(paymentId, owner);
       return view(await store.byId(paymentId));
     }
-    if (applied.issued) return { ...viewOf(applied.row), tickets: applied.issued };
+    if (applied.issued) return Object.assign(viewOf(applied.row), { tickets: applied.issued });
     if (
       ACTIVE_STATES.includes(applied.row.state as PaymentStateName) ||
       applied.row.state === "FAILED" ||

@@ -46,7 +46,10 @@ export function createRefundStore(db: Db) {
   return {
     create: ({ ticketIds, ...refund }: NewRefund) =>
       db.refund.create({
-        data: { ...refund, state: "pending", ticketIds: ticketIds?.length ? JSON.stringify(ticketIds) : null },
+        data: Object.assign({}, refund, {
+          state: "pending",
+          ticketIds: ticketIds?.length ? JSON.stringify(ticketIds) : null,
+        }),
       }),
     /** Minor units refunded or being refunded on a payment. */
     committedMinor: async (paymentId: string) =>

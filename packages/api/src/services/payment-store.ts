@@ -95,15 +95,14 @@ export function createPaymentStore(db: Db) {
     if (!row) return null;
     if (!withOrder) return row;
     const { o_kioskId, o_apiClientId, o_attractionId, ...payment } = row;
-    return {
-      ...payment,
+    return Object.assign(payment, {
       order: {
         id: payment.orderId,
         kioskId: o_kioskId ?? null,
         apiClientId: o_apiClientId ?? null,
         attractionId: o_attractionId!,
       },
-    };
+    });
   }
 
   async function byId(id: string): Promise<PaymentRow> {
@@ -136,7 +135,7 @@ export function createPaymentStore(db: Db) {
     created: Omit<EventRecord, "fromState">,
     order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
-    const event = { ...created, seq: 1, fromState: null, summary: JSON.stringify(created.summary) };
+    const event = Object.assign({}, created, { seq: 1, fromState: null, summary: JSON.stringify(created.summary) });
     for (let attempt = 1; ; attempt++) {
       try {
         return await createOnce(data, event, order);
@@ -154,13 +153,11 @@ export function createPaymentStore(db: Db) {
     event: Omit<EventRecord, "summary"> & { seq: number; summary: string },
     order: { id: string; now: Date; expiresAt: Date },
   ): Promise<PaymentRow> {
-    const row: PaymentRow = {
-      ...NEW_PAYMENT_DEFAULTS,
-      ...data,
+    const row: PaymentRow = Object.assign({}, NEW_PAYMENT_DEFAULTS, data, {
       orderId: order.id,
       version: 1,
       updatedAt: data.createdAt,
-    };
+    });
     // One batch of raw statements (raw-sql.ts runBatch); the row returned is the one written, not read back.
     try {
       await runBatch(db, [
@@ -170,7 +167,9 @@ export function createPaymentStore(db: Db) {
           expect: 1,
         },
         { sql: insertSql("Payment", [row]) },
-        { sql: insertSql("PaymentEvent", [{ ...event, paymentId: row.id, createdAt: data.createdAt }]) },
+        {
+          sql: insertSql("PaymentEvent", [Object.assign({}, event, { paymentId: row.id, createdAt: data.createdAt })]),
+        },
       ]);
     } catch (error) {
       if (error instanceof BatchMiss) throw new KioskError("CONFLICT", `Order ${order.id} is no longer payable`);
@@ -195,13 +194,12 @@ export function createPaymentStore(db: Db) {
         const { count } = await tx.payment.updateMany({ where: { id: row.id, version: row.version }, data });
         if (count !== 1) throw new VersionConflict();
         await tx.paymentEvent.create({
-          data: {
-            ...event,
+          data: Object.assign({}, event, {
             paymentId: row.id,
             seq: data.version,
             summary: JSON.stringify(event.summary),
             createdAt: now,
-          },
+          }),
           select: { id: true },
         });
         return { effects: await inTx(tx) };
@@ -228,13 +226,17 @@ export function createPaymentStore(db: Db) {
     tickets: readonly Prisma.TicketCreateManyInput[],
     effects: readonly BatchStatement[],
   ): Promise<boolean> {
-    const eventRow = { ...event, seq: data.version, summary: JSON.stringify(event.summary), createdAt: now };
+    const eventRow = Object.assign({}, event, {
+      seq: data.version,
+      summary: JSON.stringify(event.summary),
+      createdAt: now,
+    });
     try {
       // The payment row first, then the order: the general path's order (writeTransition, then
       // effectsInTx), so a notification racing the pay answer waits instead of deadlocking.
       await runBatch(db, [
         {
-          sql: Prisma.sql`UPDATE "Payment" SET ${setSql({ ...data, updatedAt: now })}
+          sql: Prisma.sql`UPDATE "Payment" SET ${setSql(Object.assign({}, data, { updatedAt: now }))}
             WHERE "id" = ${row.id} AND "version" = ${row.version}`,
           expect: 1,
         },

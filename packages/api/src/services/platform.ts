@@ -69,10 +69,11 @@ export function createPlatformServices(deps: PlatformDeps): PlatformServices {
     audit,
     sessionTtlMinutes: deps.sessionTtlMinutes,
     ...(deps.sessionMaxHours === undefined ? {} : { sessionMaxHours: deps.sessionMaxHours }),
-    passwords: {
-      ...(deps.passwordParams ? { params: deps.passwordParams } : {}),
-      ...(deps.passwordQueueLimit === undefined ? {} : { queueLimit: deps.passwordQueueLimit }),
-    },
+    passwords: Object.assign(
+      {},
+      deps.passwordParams ? { params: deps.passwordParams } : {},
+      deps.passwordQueueLimit === undefined ? {} : { queueLimit: deps.passwordQueueLimit },
+    ),
   });
   const events = new EventsService({
     db,

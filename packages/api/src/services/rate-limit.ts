@@ -139,7 +139,7 @@ export class RateLimiter {
       db?: Db;
     },
   ) {
-    this.policies = { ...RATE_LIMIT_POLICIES, ...deps.policies };
+    this.policies = Object.assign({}, RATE_LIMIT_POLICIES, deps.policies);
     this.maxBuckets = deps.maxBuckets ?? DEFAULT_MAX_BUCKETS;
     if (deps.store === "database" && !deps.db) throw new Error("RateLimiter: the database store needs `db`");
     for (const name of Object.keys(this.policies) as RateLimitPolicyName[]) {

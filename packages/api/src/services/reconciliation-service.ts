@@ -55,7 +55,12 @@ export function inLedgerCurrency(
     const amountMinor = rescale(r.amountMinor);
     const fee = r.serviceChargeMinor === undefined ? undefined : rescale(r.serviceChargeMinor);
     if (amountMinor === null || fee === null) return r;
-    return { ...r, amountMinor, currency: ledger, ...(fee === undefined ? {} : { serviceChargeMinor: fee }) };
+    return Object.assign(
+      {},
+      r,
+      { amountMinor, currency: ledger },
+      fee === undefined ? {} : { serviceChargeMinor: fee },
+    );
   });
 }
 
@@ -314,10 +319,11 @@ export function createReconciliationService(deps: Pick<MoneyDeps, "db" | "clock"
   async function get(runId: string) {
     const r = await db.reconciliationRun.findUnique({ where: { id: runId }, include: { differences: true } });
     if (!r) throw new KioskError("NOT_FOUND", `Reconciliation run ${runId} not found`);
-    return {
-      ...r,
-      differences: r.differences.map((d) => ({ ...d, details: JSON.parse(d.details) as Record<string, unknown> })),
-    };
+    return Object.assign({}, r, {
+      differences: r.differences.map((d) =>
+        Object.assign({}, d, { details: JSON.parse(d.details) as Record<string, unknown> }),
+      ),
+    });
   }
 
   /**

@@ -102,8 +102,7 @@ export function createShiftReads(db: Db) {
     };
     if (s.state === "closed") {
       const summary = JSON.parse(s.summary) as ClosingSummary;
-      return {
-        ...common,
+      return Object.assign({}, common, {
         totals: {
           salesCount: s.salesCount,
           salesTotalMinor: s.salesTotalMinor,
@@ -116,16 +115,15 @@ export function createShiftReads(db: Db) {
         gatewayNetMinor: s.gatewayNetMinor,
         differences: summary.differences,
         payments: summary.payments,
-      };
+      });
     }
     const rows = await ledger(s.id);
-    return {
-      ...common,
+    return Object.assign({}, common, {
       totals: totalsOf(rows),
       gatewayNetMinor: null,
       differences: [],
       payments: ledgerPayments(rows),
-    };
+    });
   }
 
   return { ledger, load, view };

@@ -76,15 +76,16 @@ export function createTicketIssue(deps: Pick<MoneyDeps, "metrics" | "ticketKeys"
         };
         rows.push(row);
         views.push(
-          toTicketView({
-            ...row,
-            printedAt: null,
-            printFailedAt: null,
-            redeemedAt: null,
-            voidedAt: null,
-            ticketType: line.ticketType,
-            slot: line.slot,
-          }),
+          toTicketView(
+            Object.assign({}, row, {
+              printedAt: null,
+              printFailedAt: null,
+              redeemedAt: null,
+              voidedAt: null,
+              ticketType: line.ticketType,
+              slot: line.slot,
+            }),
+          ),
         );
       }
     }

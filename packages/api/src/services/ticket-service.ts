@@ -85,20 +85,24 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       actor,
     );
     const rows = joined.flatMap(({ id, o_id: _i, o_kioskId: _k, o_apiClientId: _c, o_attractionId: _a, ...t }) =>
-      id === null ? [] : [{ ...t, id }],
+      id === null ? [] : [Object.assign({}, t, { id })],
     );
     return rows.map(({ ticketTypeCode, ticketTypeName, startsAt, endsAt, ...t }) =>
-      toTicketView({ ...t, ticketType: { code: ticketTypeCode, name: ticketTypeName }, slot: { startsAt, endsAt } }),
+      toTicketView(
+        Object.assign({}, t, {
+          ticketType: { code: ticketTypeCode, name: ticketTypeName },
+          slot: { startsAt, endsAt },
+        }),
+      ),
     );
   }
 
   async function loadForActor(ticketId: string, actor: Actor) {
     const t = await db.ticket.findUnique({
       where: { id: ticketId },
-      include: {
-        ...ticketInclude,
+      include: Object.assign({}, ticketInclude, {
         order: { select: { id: true, kioskId: true, apiClientId: true, attractionId: true } },
-      },
+      }),
     });
     if (!t) throw new KioskError("NOT_FOUND", `Ticket ${ticketId} not found`);
     assertOrderAccess(t.order, actor);
@@ -151,7 +155,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     const code = input.code.trim();
     const t = await db.ticket.findUnique({
       where: { code },
-      include: { ...ticketInclude, order: { select: { attractionId: true } }, redemption: true },
+      include: Object.assign({}, ticketInclude, { order: { select: { attractionId: true } }, redemption: true }),
     });
     if (!t) return { ok: false, reason: "not_found", message: "Unknown ticket" };
     const attraction = await db.attraction.findUniqueOrThrow({ where: { id: t.order.attractionId } });
@@ -200,7 +204,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
       throw error;
     }
     metrics.inc("kiosk_redemptions_total", { outcome: "redeemed" });
-    return { ok: true, ticket: { ...view, state: "redeemed", redeemedAt: now }, redeemedAt: now };
+    return { ok: true, ticket: Object.assign({}, view, { state: "redeemed", redeemedAt: now }), redeemedAt: now };
   }
 
   function alreadyUsed(ticket: TicketView, redeemedAt: Date): RedeemResult {
@@ -214,16 +218,7 @@ export function createTicketService(deps: Pick<MoneyDeps, "db" | "clock" | "log"
     };
   }
 
-  return {
-    ...issue,
-    listForOrder,
-    get,
-    lookup,
-    markPrinted,
-    markPrintFailed,
-    verify,
-    redeem,
-  };
+  return Object.assign({}, issue, { listForOrder, get, lookup, markPrinted, markPrintFailed, verify, redeem });
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -69,14 +69,12 @@ const t = initTRPC
     defaultMeta: { auth: "public" },
     errorFormatter({ shape, error }) {
       const cause = error.cause;
-      return {
-        ...shape,
-        data: {
-          ...shape.data,
+      return Object.assign({}, shape, {
+        data: Object.assign({}, shape.data, {
           zodError: cause instanceof ZodError ? z.flattenError(cause) : null,
           details: cause instanceof KioskError ? (cause.details ?? null) : null,
-        },
-      };
+        }),
+      });
     },
   });
 
@@ -314,7 +312,8 @@ interface IdempotentCtx {
 export function idempotent<TCtx extends IdempotentCtx, TInput extends { idempotencyKey: string }, TResult>(
   handler: (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult>,
 ): (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult> {
-  return async (opts) => opts.ctx.services.idempotency.run({ ...idempotencyKeyOf(opts), execute: () => handler(opts) });
+  return async (opts) =>
+    opts.ctx.services.idempotency.run(Object.assign({}, idempotencyKeyOf(opts), { execute: () => handler(opts) }));
 }
 
 /**
@@ -327,10 +326,11 @@ export function idempotentInTransaction<TCtx extends IdempotentCtx, TInput exten
   handler: (opts: IdempotentOpts<TCtx, TInput>, record: (answer: unknown) => BatchStatement) => Promise<TResult>,
 ): (opts: IdempotentOpts<TCtx, TInput>) => Promise<TResult> {
   return async (opts) =>
-    opts.ctx.services.idempotency.runInTransaction({
-      ...idempotencyKeyOf(opts),
-      execute: (record) => handler(opts, record),
-    });
+    opts.ctx.services.idempotency.runInTransaction(
+      Object.assign({}, idempotencyKeyOf(opts), {
+        execute: (record: (answer: unknown) => BatchStatement) => handler(opts, record),
+      }),
+    );
 }
 
 type IdempotentOpts<TCtx, TInput> = { ctx: TCtx; input: TInput; signal?: AbortSignal | undefined; path: string };

@@ -93,10 +93,10 @@ export const alipayKeysRouter = router({
   /** Each attraction's Alipay merchant fields (MAPI `extend_info` secondary_merchant_id / store_id). */
   merchantFields: requireRole("admin").query(async ({ ctx }) => {
     const rows = await ctx.services.db.attraction.findMany({
-      select: { ...MERCHANT_FIELDS_SELECT, acceptedWallets: true },
+      select: Object.assign({}, MERCHANT_FIELDS_SELECT, { acceptedWallets: true }),
       orderBy: { name: "asc" },
     });
-    return rows.map((r) => ({ ...r, acceptedWallets: parseWalletList(r.acceptedWallets) ?? null }));
+    return rows.map((r) => Object.assign({}, r, { acceptedWallets: parseWalletList(r.acceptedWallets) ?? null }));
   }),
 
   /** Sets (or clears, with null: the protocol's default) the wallets an attraction's scan screen lists. Audited. */

@@ -63,9 +63,10 @@ export const consoleRouter = router({
         before = c?.createdAt;
       }
       const rows = await ctx.services.db.payment.findMany({
-        where: {
-          ...(input.states && input.states.length > 0 ? { state: { in: input.states } } : {}),
-          ...(text
+        where: Object.assign(
+          {},
+          input.states && input.states.length > 0 ? { state: { in: input.states } } : {},
+          text
             ? {
                 OR: [
                   { id: { startsWith: text } },
@@ -74,13 +75,20 @@ export const consoleRouter = router({
                   { orderId: { startsWith: text } },
                 ],
               }
-            : {}),
-          createdAt: { ...created, ...(before ? { lt: created.lt && created.lt < before ? created.lt : before } : {}) },
-          order: {
-            ...(input.kioskId ? { kioskId: input.kioskId } : {}),
-            ...(input.attractionId ? { attractionId: input.attractionId } : {}),
+            : {},
+          {
+            createdAt: Object.assign(
+              {},
+              created,
+              before ? { lt: created.lt && created.lt < before ? created.lt : before } : {},
+            ),
+            order: Object.assign(
+              {},
+              input.kioskId ? { kioskId: input.kioskId } : {},
+              input.attractionId ? { attractionId: input.attractionId } : {},
+            ),
           },
-        },
+        ),
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit + 1,
         include: {
@@ -207,7 +215,7 @@ export const consoleRouter = router({
   attentionCancel: requireRole("supervisor")
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      const payment = await ctx.services.money.payments.cancelNow({ ...input, actor: staffActor(ctx) });
+      const payment = await ctx.services.money.payments.cancelNow(Object.assign({}, input, { actor: staffActor(ctx) }));
       const isResolved = payment.state === "CANCELLED";
       const answer: { status: string; reason?: string | undefined; action?: string | undefined } = {
         status: payment.state.toLowerCase(),
@@ -228,7 +236,7 @@ export const consoleRouter = router({
   attentionRefund: requireRole("supervisor")
     .input(z.strictObject({ paymentId: IdSchema, reason: ReasonSchema }))
     .mutation(async ({ ctx, input }) => {
-      const r = await ctx.services.money.refunds.refundNow({ ...input, actor: staffActor(ctx) });
+      const r = await ctx.services.money.refunds.refundNow(Object.assign({}, input, { actor: staffActor(ctx) }));
       await audit(ctx, "payment.refund_now", { type: "payment", id: input.paymentId }, input.reason, {
         refundId: r.refund.id,
         amountMinor: r.refund.amountMinor,
@@ -247,7 +255,7 @@ export const consoleRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const p = await ctx.services.money.payments.resolve({ ...input, actor: staffActor(ctx) });
+      const p = await ctx.services.money.payments.resolve(Object.assign({}, input, { actor: staffActor(ctx) }));
       await audit(ctx, "payment.resolve", { type: "payment", id: input.paymentId }, input.reason, { to: input.to });
       return p;
     }),
@@ -264,7 +272,7 @@ export const consoleRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const r = await ctx.services.money.refunds.request({ ...input, actor: staffActor(ctx) });
+      const r = await ctx.services.money.refunds.request(Object.assign({}, input, { actor: staffActor(ctx) }));
       await audit(ctx, "refund.create", { type: "payment", id: input.paymentId }, input.reason, {
         refundId: r.refund.id,
         amountMinor: r.refund.amountMinor,
@@ -297,7 +305,9 @@ export const consoleRouter = router({
   resolveDifference: requireRole("supervisor")
     .input(z.strictObject({ differenceId: IdSchema, resolution: z.string().trim().min(3).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const d = await ctx.services.money.reconciliation.resolveDifference({ ...input, actor: staffActor(ctx) });
+      const d = await ctx.services.money.reconciliation.resolveDifference(
+        Object.assign({}, input, { actor: staffActor(ctx) }),
+      );
       await audit(
         ctx,
         "reconciliation.resolve_difference",

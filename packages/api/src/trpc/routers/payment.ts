@@ -16,7 +16,7 @@ export const paymentRouter = router({
   start: sellingSellerProcedure.input(StartPaymentSchema).mutation(async ({ ctx, input }) => {
     const actor = sellerActor(ctx);
     if (actor.type === "staff") await ctx.services.money.counter.assertPayable(input.orderId, actor);
-    return ctx.services.money.payments.start({ ...input, actor });
+    return ctx.services.money.payments.start(Object.assign({}, input, { actor }));
   }),
 
   status: sellerProcedure
@@ -63,5 +63,7 @@ export const paymentRouter = router({
         reason: z.string().min(3).max(500),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.money.payments.resolve({ ...input, actor: staffActor(ctx) })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.money.payments.resolve(Object.assign({}, input, { actor: staffActor(ctx) })),
+    ),
 });

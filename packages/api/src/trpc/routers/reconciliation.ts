@@ -23,6 +23,6 @@ export const reconciliationRouter = router({
   resolveDifference: requireRole("supervisor")
     .input(z.strictObject({ differenceId: IdSchema, resolution: z.string().min(3).max(1000) }))
     .mutation(({ ctx, input }) =>
-      ctx.services.money.reconciliation.resolveDifference({ ...input, actor: staffActor(ctx) }),
+      ctx.services.money.reconciliation.resolveDifference(Object.assign({}, input, { actor: staffActor(ctx) })),
     ),
 });

@@ -15,7 +15,9 @@ export const RefundSchema = z.strictObject({
 export const refundRouter = router({
   create: requireRole("supervisor")
     .input(RefundSchema)
-    .mutation(({ ctx, input }) => ctx.services.money.refunds.request({ ...input, actor: staffActor(ctx) })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.money.refunds.request(Object.assign({}, input, { actor: staffActor(ctx) })),
+    ),
 
   forPayment: requireRole("viewer")
     .input(z.strictObject({ paymentId: IdSchema }))
