@@ -1,9 +1,14 @@
 // Lint enforces the architecture (STYLE.md §3.2): dependency direction between
 // workspaces, Prisma only inside packages/db, process.env only in config modules,
-// no console in packages. Formatting is prettier's job.
+// no console in packages, one source of money facts, and server literals that keep V8's
+// cached hidden classes. Formatting is prettier's job.
 import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 import { kioskLintPlugin, MONEY_MODULE } from "./tooling/lint/money-rule.js";
+import { spreadRules } from "./tooling/lint/spread-rule.js";
+
+/** The repository's own rules, one plugin (ESLint refuses two plugins of one name). */
+const kiosk = { meta: kioskLintPlugin.meta, rules: { ...kioskLintPlugin.rules, ...spreadRules } };
 
 const ENV_READERS = [
   "**/env.ts",
@@ -121,8 +126,16 @@ export default tseslint.config(
   {
     files: ["**/*.{ts,tsx,js,mjs}"],
     ignores: [MONEY_MODULE],
-    plugins: { kiosk: kioskLintPlugin },
+    plugins: { kiosk },
     rules: { "kiosk/no-money-facts": "error" },
+  },
+  // Server code: no literal that starts with a spread and then adds keys (a new hidden class per
+  // call on Node 20; tooling/lint/spread-rule.js). bridge-protocol runs in the kiosk's page too.
+  {
+    files: ["packages/*/src/**/*.ts"],
+    ignores: [...NOT_PRODUCT, "packages/bridge-protocol/**"],
+    plugins: { kiosk },
+    rules: { "kiosk/no-leading-spread": "error" },
   },
   // Prisma lives in packages/db.
   { files: ["packages/db/**"], rules: restrict(deepImport, intoApps, anyKioskPackage()) },

@@ -39,8 +39,8 @@ export function startRefund(
   const at = refundSendAt(now, policy.refundPauseWindow, refund.partnerRefundId);
   return {
     state: {
-      ...base,
       state: "REFUNDING",
+      ...base,
       refund,
       resumeState,
       nextActionAt: at,
@@ -81,9 +81,9 @@ export function retryRefund(s: S<"REFUNDING">, policy: PaymentPolicy, now: numbe
     s.refund.partnerRefundId,
   );
   const { confirm: _confirm, ...pending } = s.refund;
-  const refund = { ...pending, attempts: s.refund.attempts + 1 };
+  const refund = Object.assign({}, pending, { attempts: s.refund.attempts + 1 });
   return {
-    state: { ...s, refund, nextActionAt: at },
+    state: Object.assign({}, s, { refund, nextActionAt: at }),
     commands: [refundCommand(s, refund, at)],
   };
 }
@@ -101,9 +101,9 @@ export function refundQueryCommand(s: Common, refund: PendingRefund, at: number)
 /** The refund's money moved: count it (tickets are voided by the caller on this transition). */
 export function refundDone(s: S<"REFUNDING">): Transition {
   const refundedMinor = s.refundedMinor + s.refund.amountMinor;
-  const base = { ...commonOf(s), refundedMinor, nextActionAt: null };
+  const base = Object.assign(commonOf(s), { refundedMinor, nextActionAt: null });
   return {
-    state: refundedMinor >= s.amountMinor ? { ...base, state: "REFUNDED" } : { ...base, state: "PARTIALLY_REFUNDED" },
+    state: refundedMinor >= s.amountMinor ? { state: "REFUNDED", ...base } : { state: "PARTIALLY_REFUNDED", ...base },
     commands: [],
   };
 }
@@ -111,10 +111,10 @@ export function refundDone(s: S<"REFUNDING">): Transition {
 /** Alipay accepted the refund but moved no money: confirm it by refund queries. */
 export function startConfirming(s: S<"REFUNDING">, policy: PaymentPolicy, now: number): Transition {
   const since = s.refund.confirm?.since ?? now;
-  const refund: PendingRefund = { ...s.refund, confirm: { since, queries: 0 } };
+  const refund: PendingRefund = Object.assign({}, s.refund, { confirm: { since, queries: 0 } });
   const at = Math.min(now + policy.refundConfirmFirstDelayMs, since + policy.refundConfirmDeadlineMs);
   return {
-    state: { ...s, refund, nextActionAt: at },
+    state: Object.assign({}, s, { refund, nextActionAt: at }),
     commands: [refundQueryCommand(s, refund, at)],
   };
 }
@@ -124,7 +124,7 @@ export function nextConfirmQuery(s: S<"REFUNDING">, policy: PaymentPolicy, now: 
   const confirm = s.refund.confirm ?? { since: now, queries: 0 };
   const queries = confirm.queries + 1;
   const deadline = confirm.since + policy.refundConfirmDeadlineMs;
-  const refund: PendingRefund = { ...s.refund, confirm: { ...confirm, queries } };
+  const refund: PendingRefund = Object.assign({}, s.refund, { confirm: Object.assign({}, confirm, { queries }) });
   if (now >= deadline)
     return needsAttention(s, `refund_unconfirmed: ${why} after ${queries} queries`, {
       refund,
@@ -134,7 +134,7 @@ export function nextConfirmQuery(s: S<"REFUNDING">, policy: PaymentPolicy, now: 
     now + backoffDelayMs(policy.refundConfirmBackoff, queries, `${s.refund.partnerRefundId}:confirm`),
   );
   return {
-    state: { ...s, refund, nextActionAt: at },
+    state: Object.assign({}, s, { refund, nextActionAt: at }),
     commands: [refundQueryCommand(s, refund, at)],
   };
 }
@@ -194,7 +194,7 @@ export function fromRefunding(s: S<"REFUNDING">, event: PaymentEvent, policy: Pa
     case "resume": {
       const at = Math.max(now, s.nextActionAt ?? now);
       return {
-        state: { ...s, nextActionAt: at },
+        state: Object.assign({}, s, { nextActionAt: at }),
         commands: [
           s.refund.confirm !== undefined ? refundQueryCommand(s, s.refund, at) : refundCommand(s, s.refund, at),
         ],

@@ -13,12 +13,12 @@ export function fromNeedsAttention(
 ): Transition {
   if (event.type !== "staff_resolved") return ignore(s, `${event.type} in NEEDS_ATTENTION (staff resolve it)`);
   const resolution = event.resolution;
-  const base = { ...commonOf(s), nextActionAt: null };
+  const base = Object.assign(commonOf(s), { nextActionAt: null });
   switch (resolution.to) {
     case "PAID": {
       const state: PaymentState = {
-        ...withTransId(base, resolution.alipayTransId),
         state: "PAID",
+        ...withTransId(base, resolution.alipayTransId),
         paidAt: s.paidAt ?? now,
         hasIssuedTickets: true,
       };
@@ -30,8 +30,8 @@ export function fromNeedsAttention(
     case "FAILED":
       return {
         state: {
-          ...base,
           state: "FAILED",
+          ...base,
           failureReason: `staff: ${event.note}`,
         },
         commands: s.hasIssuedTickets ? [] : [{ type: "release_hold" }],
@@ -39,8 +39,8 @@ export function fromNeedsAttention(
     case "CANCELLED":
       return {
         state: {
-          ...base,
           state: "CANCELLED",
+          ...base,
           cancelReason: "staff",
           // A person's decision is not Alipay's proof that a trade was reversed (the console's
           // "cancel now" resolves so on a cancel that found no trade): a later paid fact escalates.
@@ -59,25 +59,25 @@ export function fromNeedsAttention(
       }
       return {
         state: {
-          ...base,
           state: resolution.to,
+          ...base,
           refundedMinor: resolution.refundedMinor,
         },
         commands: [],
       };
     }
     case "CANCELLING":
-      return cancelling({ ...s, cancelAttempts: 0 }, "staff", now);
+      return cancelling(Object.assign({}, s, { cancelAttempts: 0 }), "staff", now);
     case "REFUNDING": {
       if (s.refund === undefined) return ignore(s, "no refund to retry");
       const { confirm: _confirm, ...pending } = s.refund;
-      const refund = { ...pending, attempts: 1 };
+      const refund = Object.assign({}, pending, { attempts: 1 });
       const resumeState = s.refundedMinor > 0 ? "PARTIALLY_REFUNDED" : "PAID";
       const at = refundSendAt(now, policy.refundPauseWindow, refund.partnerRefundId);
       return {
         state: {
-          ...base,
           state: "REFUNDING",
+          ...base,
           refund,
           resumeState,
           nextActionAt: at,

@@ -81,8 +81,8 @@ export function settlementRows(
     };
     if (trade.paidAt !== undefined && inRange(trade.paidAt)) {
       rows.push({
-        ...base,
         kind: "PAYMENT",
+        ...base,
         outRefundNo: undefined,
         amountMinor: trade.amountMinor,
         feeMinor: fee(trade.amountMinor, query.feeRateBasisPoints),
@@ -92,8 +92,8 @@ export function settlementRows(
     for (const refund of store.refundsOf(trade.tradeNo)) {
       if (!inRange(refund.createdAt)) continue;
       rows.push({
-        ...base,
         kind: refund.kind === "cancel" ? "CANCEL" : "REFUND",
+        ...base,
         outRefundNo: refund.outRefundNo,
         amountMinor: refund.amountMinor,
         feeMinor: fee(refund.amountMinor, query.feeRateBasisPoints),

@@ -216,7 +216,8 @@ export function createConformanceRuns(options: {
         } catch {
           return;
         }
-        if (event.type === "started" && event.steps) run.steps = event.steps.map((s) => ({ ...s, status: "pending" }));
+        if (event.type === "started" && event.steps)
+          run.steps = event.steps.map((s) => Object.assign({}, s, { status: "pending" as const }));
         const step = run.steps.find((s) => s.id === (event.id ?? event.step?.id));
         if (event.type === "step_started" && step) step.status = "running";
         if (event.type === "step_finished" && step && event.step) {

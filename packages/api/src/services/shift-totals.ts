@@ -106,12 +106,12 @@ export function compareTrade(
     if (!isCharged)
       return {
         gatewayChargedMinor: answer.amountMinor,
-        difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: answer.amountMinor },
+        difference: { kind: "status_mismatch", ...base, gatewayAmountMinor: answer.amountMinor },
       };
     if (answer.amountMinor !== p.amountMinor)
       return {
         gatewayChargedMinor: answer.amountMinor,
-        difference: { ...base, kind: "amount_mismatch", gatewayAmountMinor: answer.amountMinor },
+        difference: { kind: "amount_mismatch", ...base, gatewayAmountMinor: answer.amountMinor },
       };
     return { gatewayChargedMinor: answer.amountMinor, difference: null };
   }
@@ -119,11 +119,11 @@ export function compareTrade(
     // A trade refunded in full reads as closed at the gateway: its charge and refund both stand.
     if (p.state === "REFUNDED") return { gatewayChargedMinor: p.amountMinor, difference: null };
     if (isCharged)
-      return { gatewayChargedMinor: 0, difference: { ...base, kind: "status_mismatch", gatewayAmountMinor: 0 } };
+      return { gatewayChargedMinor: 0, difference: { kind: "status_mismatch", ...base, gatewayAmountMinor: 0 } };
     return { gatewayChargedMinor: 0, difference: null };
   }
   // waiting_buyer, unknown or a failed query: the gateway could not confirm either way.
-  return { gatewayChargedMinor: 0, difference: { ...base, kind: "unchecked", gatewayAmountMinor: null } };
+  return { gatewayChargedMinor: 0, difference: { kind: "unchecked", ...base, gatewayAmountMinor: null } };
 }
 
 /** Pure: each payment as the shift's view lists it, with what of it was refunded. */

@@ -94,10 +94,10 @@ export const counterRouter = router({
         target: { type: "shift", id: shift.id },
         reason: input.note ?? null,
         details: {
+          currency: shift.currency,
           ...shift.totals,
           gatewayNetMinor: shift.gatewayNetMinor,
           differenceCount: shift.differences.length,
-          currency: shift.currency,
         },
       });
       return shift;
