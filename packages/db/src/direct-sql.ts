@@ -332,7 +332,7 @@ const preparedNames = new Map<string, string>();
  * every call (a batch's CTE is a large statement; our texts are few: they vary only with the
  * number of rows). Past PREPARED_TEXTS distinct texts, new ones run unnamed. A fresh object
  * each call: the caller adds the query's text and values to it (Object.assign, not a literal
- * that starts with a spread: see STYLE.md, "Objects on hot paths").
+ * that starts with a spread: tooling/lint/spread-rule.js).
  */
 function preparedName(text: string): { name?: string } {
   let name = preparedNames.get(text);

@@ -162,7 +162,7 @@ export function createPaymentService(deps: MoneyDeps & { tickets: TicketService;
           ? { tickets: await tickets.prepare(paidOrder, now), lines: paidOrder.lines, sale: paidOrder.sale }
           : null;
       // `version` first: a literal that starts with a spread and then adds keys costs a new
-      // hidden class per call on Node 20 (see STYLE.md, "Objects on hot paths").
+      // hidden class per call on Node 20 (tooling/lint/spread-rule.js).
       const data = {
         version: row.version + 1,
         ...stateColumns(next, policy),
