@@ -352,15 +352,7 @@ function cancel(call: Call): GatewayReply {
   }
   const ids = { out_trade_no: p["out_trade_no"], trade_no: p["trade_no"] };
   if (!CANCEL_TIMESTAMP.test(p["timestamp"] as string)) {
-    return signedReply(
-      call,
-      Object.assign({}, ids, {
-        result_code: "FAIL",
-        retry_flag: "N",
-        detail_error_code: "INVALID_PARAMETER",
-        detail_error_des: "timestamp must be epoch milliseconds",
-      }),
-    );
+    return cancelRefused(call, ids, "INVALID_PARAMETER", "timestamp must be epoch milliseconds");
   }
   const trade = call.ctx.engine.find(call.partner.partnerId, {
     tradeNo: p["trade_no"],
@@ -374,30 +366,32 @@ function cancel(call: Call): GatewayReply {
     return signedReply(call, Object.assign({}, ids, { result_code: "SUCCESS", retry_flag: "N" }));
   }
   if (trade === undefined) {
-    return signedReply(
-      call,
-      Object.assign({}, ids, {
-        result_code: "FAIL",
-        retry_flag: "N",
-        detail_error_code: "TRADE_NOT_EXIST",
-        detail_error_des: "trade does not exist",
-      }),
-    );
+    return cancelRefused(call, ids, "TRADE_NOT_EXIST", "trade does not exist");
   }
   const outcome = call.ctx.engine.cancel(trade, "same_beijing_day");
   const tradeIds = { out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
   if (outcome.kind === "refused") {
-    return signedReply(
-      call,
-      Object.assign({}, tradeIds, {
-        result_code: "FAIL",
-        retry_flag: "N",
-        detail_error_code: outcome.code,
-        detail_error_des: outcome.detail,
-      }),
-    );
+    return cancelRefused(call, tradeIds, outcome.code, outcome.detail);
   }
   return signedReply(call, Object.assign({}, tradeIds, { result_code: "SUCCESS", retry_flag: "N" }));
+}
+
+/** A cancel the gateway refuses: FAIL, not to be retried, with its code and description. */
+function cancelRefused(
+  call: Call,
+  ids: Record<string, string | undefined>,
+  code: string,
+  description: string,
+): GatewayReply {
+  return signedReply(
+    call,
+    Object.assign({}, ids, {
+      result_code: "FAIL",
+      retry_flag: "N",
+      detail_error_code: code,
+      detail_error_des: description,
+    }),
+  );
 }
 
 function refund(call: Call): GatewayReply {
