@@ -230,9 +230,10 @@ export interface AppWiring {
 
 /** The payment policy's settings that come from the environment; the rest is the default policy. */
 export function moneyPolicyOf(env: KioskEnv): Partial<PaymentPolicy> {
-  return Object.assign({}, env.paymentDeadlineMs === null ? {} : { paymentDeadlineMs: env.paymentDeadlineMs }, {
+  return {
     refundPauseWindow: env.alipay.refundPauseWindow,
-  });
+    ...(env.paymentDeadlineMs === null ? {} : { paymentDeadlineMs: env.paymentDeadlineMs }),
+  };
 }
 
 export function buildAppDeps(opts: { env: KioskEnv; platform: PlatformServices }): AppWiring {

@@ -43,11 +43,12 @@ function contextFor(runtime: AppRuntime, req: Request, resHeaders: Headers): Con
 }
 
 /** The security headers for this server's answers (security-headers.ts). */
+function headersFor(runtime: AppRuntime) {
+  return securityHeaders(Object.assign({}, getHeaderConfig(), { publicUrl: runtime.env.publicUrl }));
+}
+
 function secured(runtime: AppRuntime, response: Response): Response {
-  return withSecurityHeaders(
-    response,
-    securityHeaders(Object.assign({}, getHeaderConfig(), { publicUrl: runtime.env.publicUrl })),
-  );
+  return withSecurityHeaders(response, headersFor(runtime));
 }
 
 export function trpcHandler(getRuntime: RuntimeGetter): (req: Request) => Promise<Response> {
@@ -204,7 +205,7 @@ export function apiRequestHandler(getRuntime: RuntimeGetter): (req: Request) => 
   const partner = partnerOf(getRuntime);
   return async (req) => {
     const runtime = await getRuntime();
-    const headers = securityHeaders(Object.assign({}, getHeaderConfig(), { publicUrl: runtime.env.publicUrl }));
+    const headers = headersFor(runtime);
     return withSecurityHeaders(await route(req), headers);
   };
 
